@@ -1,0 +1,128 @@
+"""The event catalogue: one definition per event type, named, versioned and described.
+
+Aggregates are written with eventsourcing's ``Aggregate`` and ``@event``; their nested event
+classes are the single definition of each event. Registering an aggregate names its events
+(``TenantCreated``, ``HostAdded``), records their class version for upcasting, and derives a
+msgspec struct of their payload, used to decode stored events fast and to export a JSON schema
+for integrators.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from eventsourcing.domain import Aggregate, CanMutateAggregate
+
+# Fields that the store keeps in columns rather than in the payload.
+STREAM_FIELDS = frozenset({"originator_id", "originator_version"})
+
+
+@dataclass(frozen=True)
+class EventDefinition:
+    """One event type: the context it belongs to, its stable name, version and payload shape."""
+
+    context: str
+    name: str
+    cls: type[Any]
+    version: int
+    payload: type[msgspec.Struct]
+
+    def json_schema(self) -> dict[str, Any]:
+        return msgspec.json.schema(self.payload)
+
+
+class UnknownEventType(LookupError):
+    """The catalogue has no event of that name or class."""
+
+
+def _event_name(aggregate: type[Aggregate], event_cls: type[Any]) -> str:
+    name = event_cls.__name__
+    return f"{aggregate.__name__}{name}" if name == "Created" else name
+
+
+def _payload_struct(name: str, event_cls: type[Any]) -> type[msgspec.Struct]:
+    hints = typing.get_type_hints(event_cls)
+    fields: list[tuple[str, Any, Any]] = [
+        (f.name, hints[f.name], msgspec.NODEFAULT)
+        for f in dataclasses.fields(event_cls)
+        if f.name not in STREAM_FIELDS
+    ]
+    fields.append(("class_version", int, 1))
+    return msgspec.defstruct(name, fields, kw_only=True)
+
+
+def _nested_events(aggregate: type[Aggregate]) -> Iterable[type[Any]]:
+    found = [
+        value
+        for value in vars(aggregate).values()
+        if isinstance(value, type)
+        and issubclass(value, CanMutateAggregate)
+        and value.__qualname__.startswith(aggregate.__qualname__ + ".")
+        and dataclasses.is_dataclass(value)
+        and value.__name__ != "Event"
+    ]
+    created = [c for c in found if issubclass(c, Aggregate.Created)]
+    # eventsourcing always defines a default ``Created``; a named creation event replaces it.
+    unused_default = len(created) > 1
+    return [c for c in found if not (unused_default and c.__name__ == "Created")]
+
+
+class Catalogue:
+    """Every event type Tinget knows, by name and by class."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, EventDefinition] = {}
+        self._by_class: dict[type[Any], EventDefinition] = {}
+
+    def register(self, aggregate: type[Aggregate], context: str) -> None:
+        """Register every event class nested in ``aggregate`` under ``context``."""
+        for event_cls in _nested_events(aggregate):
+            name = _event_name(aggregate, event_cls)
+            known = self._by_name.get(name)
+            if known is not None and known.cls is not event_cls:
+                raise ValueError(f"event name {name!r} is already taken by {known.cls!r}")
+            definition = EventDefinition(
+                context=context,
+                name=name,
+                cls=event_cls,
+                version=int(getattr(event_cls, "class_version", 1)),
+                payload=_payload_struct(name, event_cls),
+            )
+            self._by_name[name] = definition
+            self._by_class[event_cls] = definition
+
+    def by_name(self, name: str) -> EventDefinition:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownEventType(name) from None
+
+    def by_class(self, cls: type[Any]) -> EventDefinition:
+        try:
+            return self._by_class[cls]
+        except KeyError:
+            raise UnknownEventType(cls.__qualname__) from None
+
+    def definitions(self) -> list[EventDefinition]:
+        return sorted(self._by_name.values(), key=lambda d: (d.context, d.name))
+
+    def export(self, subject_prefix: str = "tinget") -> dict[str, Any]:
+        """A machine-readable description of every event, for integrators."""
+        return {
+            "subject_pattern": f"{subject_prefix}.<tenant>.<context>.<event_type>",
+            "events": [
+                {
+                    "context": d.context,
+                    "name": d.name,
+                    "version": d.version,
+                    "subject": f"{subject_prefix}.*.{d.context}.{d.name}",
+                    "schema": d.json_schema(),
+                }
+                for d in self.definitions()
+            ],
+        }

@@ -1,0 +1,85 @@
+"""Saving and loading eventsourcing aggregates through the async store."""
+
+from __future__ import annotations
+
+import uuid
+from functools import reduce
+from typing import Any, TypeVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import Aggregate
+
+from events.codec import Codec
+from events.model import NewEvent
+from events.store import EventStore
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class EventMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Who did it, in which role, under which request and trace. Never personal data."""
+
+    actor: str | None = None
+    role: str | None = None
+    request_id: str | None = None
+    traceparent: str | None = None
+
+
+_metadata_encoder = msgspec.json.Encoder()
+
+
+class AggregateNotFound(LookupError):
+    def __init__(self, kind: str, aggregate_id: UUID) -> None:
+        super().__init__(f"no {kind} {aggregate_id}")
+        self.kind = kind
+        self.aggregate_id = aggregate_id
+
+
+class Repository:
+    """Gets aggregates by replaying their stream and saves their pending events atomically."""
+
+    def __init__(self, store: EventStore, codec: Codec) -> None:
+        self.store = store
+        self.codec = codec
+
+    def to_new_events(
+        self, tenant_id: str, aggregates: tuple[Aggregate, ...], metadata: EventMetadata
+    ) -> list[NewEvent]:
+        meta = _metadata_encoder.encode(metadata)
+        out: list[NewEvent] = []
+        for aggregate in aggregates:
+            for event in aggregate.collect_events():
+                definition, data = self.codec.encode(event)
+                out.append(
+                    NewEvent(
+                        tenant_id=tenant_id,
+                        stream_id=event.originator_id,
+                        version=event.originator_version,
+                        context=definition.context,
+                        event_type=definition.name,
+                        data=data,
+                        metadata=meta,
+                        event_id=uuid.uuid4(),
+                    )
+                )
+        return out
+
+    async def save(
+        self, tenant_id: str, *aggregates: Aggregate, metadata: EventMetadata | None = None
+    ) -> list[int]:
+        """Append every pending event of ``aggregates`` in one atomic append."""
+        events = self.to_new_events(tenant_id, aggregates, metadata or EventMetadata())
+        return await self.store.append(events)
+
+    async def get(self, tenant_id: str, cls: type[A], aggregate_id: UUID) -> A:
+        recorded = await self.store.read_stream(tenant_id, aggregate_id)
+        if not recorded:
+            raise AggregateNotFound(cls.__name__, aggregate_id)
+        events = [
+            self.codec.decode(r.event_type, r.data, r.stream_id, r.version) for r in recorded
+        ]
+        aggregate: Any = reduce(lambda agg, event: event.mutate(agg), events, None)
+        if not isinstance(aggregate, cls):
+            raise AggregateNotFound(cls.__name__, aggregate_id)
+        return aggregate

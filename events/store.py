@@ -1,0 +1,234 @@
+"""The event store on asyncpg: append with an expected version, read streams and the global log.
+
+Concurrent appends are grouped: while a few commits are in flight, new appends wait in a queue
+and the next commit takes all of them in one statement (``tinget_append``), one transaction and
+one round trip, whatever the number of tenants in it. Each append keeps its own outcome: one
+whose version already exists fails with ``ConcurrencyConflict`` and leaves nothing behind, while
+the others in its batch are committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from events.model import AppendTooLarge, ConcurrencyConflict, NewEvent, RecordedEvent
+
+log = structlog.get_logger(__name__)
+
+MAX_APPEND = 65_535
+_RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+
+_READ_COLUMNS = (
+    "position, tenant_id, stream_id, version, event_id, context, event_type,"
+    " convert_to(data::text, 'UTF8') AS data, convert_to(metadata::text, 'UTF8') AS metadata,"
+    " recorded_at"
+)
+
+
+@dataclass
+class _Pending:
+    events: Sequence[NewEvent]
+    future: asyncio.Future[list[int]]
+
+
+@dataclass
+class AppendStats:
+    """Counters for the append path, read by metrics and the bench."""
+
+    batches: int = 0
+    events: int = 0
+    largest_batch: int = 0
+    batch_sizes: list[int] = field(default_factory=list)
+
+    def record(self, size: int) -> None:
+        self.batches += 1
+        self.events += size
+        self.largest_batch = max(self.largest_batch, size)
+        if len(self.batch_sizes) < 100_000:
+            self.batch_sizes.append(size)
+
+
+def _record(row: asyncpg.Record) -> RecordedEvent:
+    return RecordedEvent(
+        position=row["position"],
+        tenant_id=row["tenant_id"],
+        stream_id=row["stream_id"],
+        version=row["version"],
+        event_id=row["event_id"],
+        context=row["context"],
+        event_type=row["event_type"],
+        data=row["data"],
+        metadata=row["metadata"],
+        recorded_at=row["recorded_at"],
+    )
+
+
+class EventStore:
+    """Appends and reads events in PostgreSQL, the source of truth."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, max_in_flight: int = 4, max_batch: int = 4096
+    ) -> None:
+        self._pool = pool
+        self._max_in_flight = max_in_flight
+        self._max_batch = max_batch
+        self._pending: list[_Pending] = []
+        self._in_flight = 0
+        self.stats = AppendStats()
+
+    async def append(self, events: Sequence[NewEvent]) -> list[int]:
+        """Append events atomically; return their global positions.
+
+        Raises ``ConcurrencyConflict`` if any (stream, version) exists already: then none of
+        these events is written. Returns after the commit.
+        """
+        if not events:
+            return []
+        if len(events) > MAX_APPEND:
+            raise AppendTooLarge(f"{len(events)} events in one append; at most {MAX_APPEND}")
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(events, future))
+        if self._in_flight < self._max_in_flight:
+            self._in_flight += 1
+            asyncio.get_running_loop().create_task(self._commit_loop())
+        return await future
+
+    async def _commit_loop(self) -> None:
+        try:
+            while self._pending:
+                batch = self._take_batch()
+                await self._commit(batch)
+        finally:
+            self._in_flight -= 1
+
+    def _take_batch(self) -> list[_Pending]:
+        batch: list[_Pending] = []
+        size = 0
+        while self._pending:
+            nxt = len(self._pending[0].events)
+            if batch and size + nxt > self._max_batch:
+                break
+            batch.append(self._pending.pop(0))
+            size += nxt
+        return batch
+
+    async def _commit(self, batch: list[_Pending]) -> None:
+        rows = sorted(
+            (
+                (e.tenant_id, e.stream_id, e.version, number, e)
+                for number, pending in enumerate(batch)
+                for e in pending.events
+            ),
+            key=lambda r: (r[0], r[1], r[2], r[3]),
+        )
+        columns: tuple[list[object], ...] = tuple([] for _ in range(9))
+        for tenant_id, stream_id, version, number, e in rows:
+            for column, value in zip(
+                columns,
+                (number, tenant_id, stream_id, version, e.event_id, e.context, e.event_type,
+                 e.data, e.metadata),
+                strict=True,
+            ):
+                column.append(value)
+        for attempt in range(5):
+            try:
+                async with self._pool.acquire() as conn:
+                    result = await conn.fetch(
+                        "SELECT append_no, event_position FROM"
+                        " tinget_append($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        *columns,
+                    )
+                break
+            except _RETRYABLE:
+                await asyncio.sleep(0.001 * (attempt + 1))
+            except Exception as error:  # the whole batch failed: every caller hears why
+                for pending in batch:
+                    if not pending.future.done():
+                        pending.future.set_exception(error)
+                return
+        else:
+            error = asyncpg.DeadlockDetectedError("append kept deadlocking; gave up")
+            for pending in batch:
+                pending.future.set_exception(error)
+            return
+        self.stats.record(len(rows))
+        positions: dict[int, list[int]] = {}
+        for append_no, position in result:
+            positions.setdefault(append_no, []).append(position)
+        for number, pending in enumerate(batch):
+            if pending.future.done():
+                continue
+            kept = positions.get(number)
+            if kept is None:
+                first = pending.events[0]
+                pending.future.set_exception(
+                    ConcurrencyConflict(first.tenant_id, first.stream_id, first.version)
+                )
+            else:
+                pending.future.set_result(sorted(kept))
+
+    async def read_stream(
+        self, tenant_id: str, stream_id: UUID, after_version: int = 0
+    ) -> list[RecordedEvent]:
+        """One aggregate's events in version order, read under the tenant's row-level security."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+            rows = await conn.fetch(
+                f"SELECT {_READ_COLUMNS} FROM events"
+                " WHERE tenant_id = $1 AND stream_id = $2 AND version > $3 ORDER BY version",
+                tenant_id,
+                stream_id,
+                after_version,
+            )
+        return [_record(row) for row in rows]
+
+
+class LogReader:
+    """Reads the global log in position order, never past a position that could still fill.
+
+    Uses a pool of the worker role, which reads every tenant's events.
+    """
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def read(self, after: int, limit: int = 1000) -> list[RecordedEvent]:
+        """Committed events after ``after``, up to the horizon of running transactions."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_READ_COLUMNS} FROM events"
+                " WHERE position > $1 AND position < tinget_log_horizon()"
+                " ORDER BY position LIMIT $2",
+                after,
+                limit,
+            )
+        return [_record(row) for row in rows]
+
+    async def head(self) -> int:
+        """The highest position committed so far (0 for an empty log)."""
+        async with self._pool.acquire() as conn:
+            value = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        return int(value)
+
+    async def count(self) -> int:
+        async with self._pool.acquire() as conn:
+            return int(await conn.fetchval("SELECT count(*) FROM events"))
+
+    async def follow(
+        self, after: int, *, batch: int = 1000, idle: float = 0.05
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """Yield batches forever, polling briefly when caught up."""
+        position = after
+        while True:
+            events = await self.read(position, batch)
+            if events:
+                position = events[-1].position
+                yield events
+            else:
+                await asyncio.sleep(idle)

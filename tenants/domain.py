@@ -1,0 +1,115 @@
+"""The Tenant aggregate (a municipality on the shared deployment) and host claims."""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.errors import Conflict, Forbidden
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids")
+
+
+def tenant_stream_id(slug: str) -> UUID:
+    """A tenant's stream id follows from its slug, so a second create of a slug conflicts."""
+    return uuid5(_NAMESPACE, f"tenant:{slug}")
+
+
+def host_claim_id(host: str) -> UUID:
+    return uuid5(_NAMESPACE, f"host:{host}")
+
+
+class Tenant(Aggregate):
+    """A municipality: its name, hosts, language, branding, and whether it is suspended."""
+
+    @staticmethod
+    def create_id(slug: str, name: str, default_language: str) -> UUID:
+        return tenant_stream_id(slug)
+
+    @event("Created")
+    def __init__(self, slug: str, name: str, default_language: str) -> None:
+        self.slug = slug
+        self.name = name
+        self.default_language = default_language
+        self.hosts: list[str] = []
+        self.suspended = False
+        self.suspension_reason: str | None = None
+        self.primary_colour: str | None = None
+        self.secondary_colour: str | None = None
+        self.background_colour: str | None = None
+        self.background_image_url: str | None = None
+        self.welcome_text: str | None = None
+        self.logo_sha256: str | None = None
+        self.logo_content_type: str | None = None
+
+    @event("TenantDetailsChanged")
+    def change_details(self, name: str, default_language: str) -> None:
+        self.name = name
+        self.default_language = default_language
+
+    def add_host(self, host: str) -> None:
+        if host in self.hosts:
+            raise Conflict(f"host {host!r} already belongs to this tenant", field="host")
+        self._host_added(host)
+
+    @event("HostAdded")
+    def _host_added(self, host: str) -> None:
+        self.hosts.append(host)
+
+    @event("BrandingChanged")
+    def change_branding(
+        self,
+        primary_colour: str | None,
+        secondary_colour: str | None,
+        background_colour: str | None,
+        background_image_url: str | None,
+        welcome_text: str | None,
+    ) -> None:
+        self.primary_colour = primary_colour
+        self.secondary_colour = secondary_colour
+        self.background_colour = background_colour
+        self.background_image_url = background_image_url
+        self.welcome_text = welcome_text
+
+    @event("LogoChanged")
+    def change_logo(self, sha256: str, content_type: str, size: int) -> None:
+        self.logo_sha256 = sha256
+        self.logo_content_type = content_type
+
+    def suspend(self, reason: str) -> None:
+        if self.suspended:
+            raise Conflict("the tenant is suspended already")
+        self._suspended(reason)
+
+    @event("TenantSuspended")
+    def _suspended(self, reason: str) -> None:
+        self.suspended = True
+        self.suspension_reason = reason
+
+    def resume(self) -> None:
+        if not self.suspended:
+            raise Conflict("the tenant is not suspended")
+        self._resumed()
+
+    @event("TenantResumed")
+    def _resumed(self) -> None:
+        self.suspended = False
+        self.suspension_reason = None
+
+    def ensure_active(self) -> None:
+        if self.suspended:
+            raise Forbidden(f"tenant {self.slug!r} is suspended: {self.suspension_reason}")
+
+
+class HostClaim(Aggregate):
+    """A host name held by one tenant; kept in the platform stream so no two tenants share it."""
+
+    @staticmethod
+    def create_id(host: str, tenant_id: str) -> UUID:
+        return host_claim_id(host)
+
+    @event("HostClaimed")
+    def __init__(self, host: str, tenant_id: str) -> None:
+        self.host = host
+        self.tenant_id = tenant_id

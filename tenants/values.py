@@ -1,0 +1,73 @@
+"""Rules for the values a tenant is made of: slug, host, colour, URL, language, texts."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from services.errors import InvalidInput
+
+PLATFORM_TENANT = "_platform"  # holds platform-wide streams (host claims); no slug can be it
+RESERVED_SLUGS = frozenset({"admin", "api", "platform", "tinget", "www", "static", "assets"})
+
+_SLUG = re.compile(r"[a-z][a-z0-9-]{1,38}[a-z0-9]")
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def slug(value: str, field: str = "slug") -> str:
+    if not _SLUG.fullmatch(value):
+        raise InvalidInput(
+            field,
+            "must be 3-40 characters: lowercase letters, digits and hyphens, starting with a"
+            " letter and not ending with a hyphen",
+        )
+    if "--" in value:
+        raise InvalidInput(field, "must not contain two hyphens in a row")
+    if value in RESERVED_SLUGS:
+        raise InvalidInput(field, f"{value!r} is reserved")
+    return value
+
+
+def host(value: str, field: str = "host") -> str:
+    """A host name as browsers send it in the Host header, without port, lowercased."""
+    h = value.strip().lower().rstrip(".")
+    if not h or len(h) > 253:
+        raise InvalidInput(field, "must be a host name of 1-253 characters")
+    if not all(_LABEL.fullmatch(label) for label in h.split(".")):
+        raise InvalidInput(
+            field, f"{value!r} is not a host name (letters, digits, hyphens and dots; no port)"
+        )
+    return h
+
+
+def colour(value: str, field: str) -> str:
+    if not _COLOUR.fullmatch(value):
+        raise InvalidInput(field, f"{value!r} is not a colour of the form #RRGGBB")
+    return value.lower()
+
+
+def url(value: str, field: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"https", "http"} or not parts.netloc or len(value) > 2000:
+        raise InvalidInput(field, f"{value!r} is not an http(s) URL of at most 2000 characters")
+    return value
+
+
+def language(value: str, field: str = "default_language") -> str:
+    if not _LANGUAGE.fullmatch(value):
+        raise InvalidInput(field, f"{value!r} is not a language tag such as 'sv', 'da' or 'en-GB'")
+    return value
+
+
+def text(value: str, field: str, *, max_length: int, required: bool = True) -> str:
+    cleaned = value.strip()
+    if required and not cleaned:
+        raise InvalidInput(field, "must not be empty")
+    if len(cleaned) > max_length:
+        raise InvalidInput(field, f"must be at most {max_length} characters")
+    if _CONTROL.search(cleaned):
+        raise InvalidInput(field, "must not contain control characters")
+    return cleaned

@@ -1,0 +1,50 @@
+"""Configuration from environment variables (see README.md for the list)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    app_database_url: str | None = None
+    worker_database_url: str | None = None
+    nats_url: str | None = None
+    data_dir: Path = Path(".tinget")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    subject_prefix: str = "tinget"
+    stream_name: str = "TINGET"
+    demo_tenant: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+
+        def get(name: str) -> str | None:
+            value = e.get(f"TINGET_{name}", "").strip()
+            return value or None
+
+        port = get("HTTP_PORT")
+        if port is not None and not port.isdigit():
+            raise ValueError(f"TINGET_HTTP_PORT must be a port number, not {port!r}")
+        return cls(
+            database_url=get("DATABASE_URL"),
+            app_database_url=get("APP_DATABASE_URL"),
+            worker_database_url=get("WORKER_DATABASE_URL"),
+            nats_url=get("NATS_URL"),
+            data_dir=Path(get("DATA_DIR") or ".tinget"),
+            http_host=get("HTTP_HOST") or "127.0.0.1",
+            http_port=int(port) if port else 8000,
+            log_level=get("LOG_LEVEL") or "INFO",
+            log_json=(get("LOG_FORMAT") or "json") == "json",
+            subject_prefix=get("SUBJECT_PREFIX") or "tinget",
+            stream_name=get("STREAM") or "TINGET",
+            demo_tenant=(get("DEMO_TENANT") or "yes").lower() not in {"no", "0", "false"},
+        )

@@ -1,0 +1,31 @@
+"""Connections to PostgreSQL: one owner URL for migrations, one pool per role for the rest.
+
+The pools connect as ``tinget_app`` (bound by row-level security; serves requests) and
+``tinget_worker`` (reads the whole log; runs the relay and projections). Their URLs are the
+owner URL with the user swapped, unless set explicitly.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import asyncpg
+
+APP_ROLE = "tinget_app"
+WORKER_ROLE = "tinget_worker"
+
+
+def url_for_role(url: str, role: str) -> str:
+    """The same server and database, as another user (password-less: trust or peer auth)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{quote(role)}@{host}"))
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, command_timeout=60,
+        server_settings={"application_name": "tinget"},
+    )
+    assert pool is not None
+    return pool
