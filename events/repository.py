@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from functools import reduce
 from typing import Any, TypeVar
 from uuid import UUID
@@ -44,11 +45,11 @@ class Repository:
         self.codec = codec
 
     def to_new_events(
-        self, tenant_id: str, aggregates: tuple[Aggregate, ...], metadata: EventMetadata
+        self, items: Sequence[tuple[str, Aggregate]], metadata: EventMetadata
     ) -> list[NewEvent]:
         meta = _metadata_encoder.encode(metadata)
         out: list[NewEvent] = []
-        for aggregate in aggregates:
+        for tenant_id, aggregate in items:
             for event in aggregate.collect_events():
                 definition, data = self.codec.encode(event)
                 out.append(
@@ -69,7 +70,13 @@ class Repository:
         self, tenant_id: str, *aggregates: Aggregate, metadata: EventMetadata | None = None
     ) -> list[int]:
         """Append every pending event of ``aggregates`` in one atomic append."""
-        events = self.to_new_events(tenant_id, aggregates, metadata or EventMetadata())
+        return await self.save_across([(tenant_id, a) for a in aggregates], metadata)
+
+    async def save_across(
+        self, items: Sequence[tuple[str, Aggregate]], metadata: EventMetadata | None = None
+    ) -> list[int]:
+        """Like ``save``, for aggregates of several tenants (a tenant and a platform claim)."""
+        events = self.to_new_events(items, metadata or EventMetadata())
         return await self.store.append(events)
 
     async def get(self, tenant_id: str, cls: type[A], aggregate_id: UUID) -> A:

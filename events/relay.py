@@ -1,0 +1,187 @@
+"""The relay: publishes committed events from the store to JetStream, in log order.
+
+It reads the log from its saved position, publishes each event with ``Nats-Msg-Id`` set to the
+event's id (so JetStream drops a re-sent event as a duplicate), waits for every ack, and only
+then saves the new position. A crash between publish and save re-sends a batch, harmlessly.
+One relay per name is active at a time: it holds a PostgreSQL advisory lock, and a standby
+started beside it waits for that lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from events import envelope
+from events.model import RecordedEvent
+from events.store import LogReader
+from events.subjects import all_events, event_subject
+
+log = structlog.get_logger(__name__)
+
+DUPLICATE_WINDOW_SECONDS = 600.0
+
+
+async def ensure_stream(js: JetStreamContext, name: str, prefix: str) -> None:
+    """Create the event stream if it is missing; leave an existing one as it is."""
+    try:
+        await js.stream_info(name)
+    except NotFoundError:
+        await js.add_stream(
+            StreamConfig(
+                name=name,
+                subjects=[all_events(prefix)],
+                storage=StorageType.FILE,
+                duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            )
+        )
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    duplicates: int = 0
+    batches: int = 0
+
+
+@dataclass(frozen=True)
+class RelayLag:
+    events: int
+    seconds: float
+
+
+@dataclass
+class Relay:
+    reader: LogReader
+    pool: asyncpg.Pool
+    js: JetStreamContext
+    stream: str
+    prefix: str
+    name: str = "main"
+    batch_size: int = 2000
+    ack_timeout: float = 10.0
+    stats: RelayStats = field(default_factory=RelayStats)
+
+    async def position(self) -> int:
+        async with self.pool.acquire() as conn:
+            value = await conn.fetchval(
+                "SELECT position FROM relay_positions WHERE name = $1", self.name
+            )
+        return int(value or 0)
+
+    async def _save_position(self, position: int) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "INSERT INTO relay_positions (name, position) VALUES ($1, $2)"
+                " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
+                " updated_at = now()",
+                self.name,
+                position,
+            )
+
+    async def publish(self, events: list[RecordedEvent]) -> None:
+        """Publish a batch and wait for every ack; raise if any is missing."""
+        futures = []
+        for event in events:
+            headers = {"Nats-Msg-Id": str(event.event_id)}
+            futures.append(
+                await self.js.publish_async(
+                    event_subject(self.prefix, event.tenant_id, event.context, event.event_type),
+                    envelope.encode(event),
+                    headers=headers,
+                )
+            )
+        acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
+        duplicates = sum(1 for ack in acks if ack.duplicate)
+        self.stats.published += len(acks) - duplicates
+        self.stats.duplicates += duplicates
+        self.stats.batches += 1
+        if duplicates:
+            log.info("relay re-sent events that JetStream already had", duplicates=duplicates)
+
+    async def run_once(self, after: int) -> int:
+        """Publish the next batch after ``after``; return the new position."""
+        events = await self.reader.read(after, self.batch_size)
+        if not events:
+            return after
+        await self.publish(events)
+        position = events[-1].position
+        await self._save_position(position)
+        return position
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 0.02) -> None:
+        """Relay until ``stop`` is set, backing off while NATS or PostgreSQL is away."""
+        position = await self.position()
+        log.info("relay started", relay=self.name, position=position)
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                new = await self.run_once(position)
+                backoff = 0.1
+            except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+                log.warning("relay batch failed; will retry", error=repr(error), backoff=backoff)
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            except Exception as error:  # a NATS error: keep the position and retry
+                log.warning("relay batch failed; will retry", error=repr(error), backoff=backoff)
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if new == position:
+                await _sleep_or_stop(stop, idle)
+            position = new
+
+    async def lag(self) -> RelayLag:
+        """Events committed but not yet published, and the age of the oldest of them."""
+        position = await self.position()
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT count(*) AS n, min(recorded_at) AS oldest FROM events WHERE position > $1",
+                position,
+            )
+        assert row is not None
+        oldest: datetime | None = row["oldest"]
+        seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        return RelayLag(events=int(row["n"]), seconds=max(seconds, 0.0))
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+@asynccontextmanager
+async def leadership(
+    pool: asyncpg.Pool, name: str, stop: asyncio.Event, *, retry: float = 1.0
+) -> AsyncIterator[bool]:
+    """Hold the advisory lock of relay ``name`` while the block runs; standbys wait here.
+
+    Yields False if ``stop`` was set before the lock was won.
+    """
+    key = zlib.crc32(f"tinget-relay:{name}".encode())
+    async with pool.acquire() as conn:
+        while not stop.is_set():
+            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+                break
+            log.info("relay standing by", relay=name)
+            await _sleep_or_stop(stop, retry)
+        if stop.is_set():
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", key)

@@ -1,0 +1,106 @@
+"""The litestar app: tenant from the Host header, health, branding, OpenAPI, problem responses."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import structlog
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from gateway.branding import BrandingController
+from gateway.problems import EXCEPTION_HANDLERS, ProblemError
+from gateway.tenancy import TenantResolver
+from tenants.directory import TenantEntry
+from tinget.bootstrap import Platform
+
+log = structlog.get_logger(__name__)
+
+
+async def provide_tenant(request: Request[Any, Any, Any], state: State) -> TenantEntry:
+    resolver: TenantResolver = state.resolver
+    tenant = await resolver.resolve(request.headers.get("host"))
+    structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id)
+    return tenant
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """Bind a request id (from X-Request-ID or new) to every log line of the request."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")[:100]
+        request_id = given if given.isprintable() and given else str(uuid.uuid4())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return middleware
+
+
+@get("/health", operation_id="health", tags=["operations"], sync_to_thread=False)
+def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/ready", operation_id="ready", tags=["operations"])
+async def ready(state: State) -> Response[dict[str, Any]]:
+    """Readiness: PostgreSQL and NATS both answer."""
+    platform: Platform = state.platform
+    checks: dict[str, str] = {}
+    try:
+        async with asyncio.timeout(2):
+            async with platform.app_pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+        checks["postgresql"] = "ok"
+    except Exception as error:
+        checks["postgresql"] = f"unavailable: {type(error).__name__}"
+    try:
+        if platform.js is None or platform.nc is None or not platform.nc.is_connected:
+            raise ConnectionError("not connected")
+        async with asyncio.timeout(2):
+            await platform.js.account_info()
+        checks["nats"] = "ok"
+    except Exception as error:
+        checks["nats"] = f"unavailable: {type(error).__name__}"
+    if all(v == "ok" for v in checks.values()):
+        return Response({"status": "ready", "checks": checks})
+    raise ProblemError(503, "Not ready", "a service Tinget depends on does not answer",
+                       kind="not-ready", checks=checks)
+
+
+def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
+    state = State({"platform": platform, "resolver": TenantResolver(platform.app_pool)})
+    return Litestar(
+        route_handlers=[health, ready, BrandingController],
+        dependencies={"tenant": Provide(provide_tenant)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_context],
+        state=state,
+        openapi_config=OpenAPIConfig(
+            title="Tinget",
+            version="0.1.0",
+            description="Citizen dialogue for municipalities: the HTTP API.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        request_max_body_size=2 * 1024 * 1024,
+        debug=debug,
+    )

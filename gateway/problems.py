@@ -1,0 +1,114 @@
+"""RFC 9457 problem documents for every error the gateway returns."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+log = structlog.get_logger(__name__)
+
+MEDIA_TYPE = "application/problem+json"
+_TYPE_BASE = "https://tinget.eu/problems/"
+
+
+class ProblemError(Exception):
+    """An error the gateway raises itself, already shaped as a problem."""
+
+    def __init__(
+        self, status: int, title: str, detail: str, *, kind: str, **extra: Any
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.kind = kind
+        self.extra = extra
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": _TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body.update(extra)
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors: list[dict[str, str]] = []
+    raw = exc.extra if isinstance(exc.extra, list) else []
+    for item in raw:
+        if isinstance(item, dict):
+            errors.append(
+                {"field": str(item.get("key") or "body"), "reason": str(item.get("message"))}
+            )
+    if not errors:
+        errors.append({"field": "body", "reason": str(exc.detail)})
+    first = errors[0]
+    return problem(
+        request, 400, "Invalid input", f"{first['field']}: {first['reason']}",
+        kind="invalid-input", field=first["field"], errors=errors,
+    )
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    kind = {404: "not-found", 405: "method-not-allowed", 413: "too-large",
+            415: "unsupported-media-type", 429: "too-many-requests"}.get(exc.status_code, "http")
+    return problem(request, exc.status_code, str(exc.detail), str(exc.detail), kind=kind,
+                   headers=exc.headers)
+
+
+def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, InvalidInput):
+        return problem(request, 422, "Invalid input", str(exc), kind="invalid-input",
+                       field=exc.field, errors=[{"field": exc.field, "reason": exc.reason}])
+    if isinstance(exc, NotFound):
+        return problem(request, 404, "Not found", str(exc), kind="not-found")
+    if isinstance(exc, Conflict):
+        extra = {"field": exc.field} if exc.field else {}
+        return problem(request, 409, "Conflict", str(exc), kind="conflict", **extra)
+    if isinstance(exc, Forbidden):
+        return problem(request, 403, "Forbidden", str(exc), kind="forbidden")
+    return problem(request, 400, "Refused", str(exc), kind="refused")
+
+
+def _problem_error(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:
+    return problem(request, exc.status, exc.title, exc.detail, kind=exc.kind, **exc.extra)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    incident = str(uuid.uuid4())
+    log.exception("unhandled error", incident=incident)
+    return problem(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal error",
+        "something went wrong on our side; the incident id helps operations find it",
+        kind="internal", incident=incident,
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    ValidationException: _validation,
+    HTTPException: _http,
+    DomainError: _domain,
+    ProblemError: _problem_error,
+    Exception: _unexpected,
+}

@@ -1,0 +1,68 @@
+"""Finds the tenant of a request from its Host header, through the tenant directory."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+
+from gateway.problems import ProblemError
+from tenants.directory import TenantEntry
+
+
+@dataclass
+class _Cached:
+    entry: TenantEntry | None
+    expires: float
+
+
+def host_of(header: str) -> str:
+    """The host name of a Host header, without port, lowercased."""
+    value = header.strip().lower()
+    if value.startswith("["):  # an IPv6 literal
+        return value.split("]", 1)[0] + "]"
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+
+
+class TenantResolver:
+    """Host to tenant, cached for a short time so a new or changed tenant shows up quickly."""
+
+    def __init__(self, pool: asyncpg.Pool, ttl: float = 2.0) -> None:
+        self.pool = pool
+        self.ttl = ttl
+        self._cache: dict[str, _Cached] = {}
+
+    async def lookup(self, host: str) -> TenantEntry | None:
+        now = time.monotonic()
+        cached = self._cache.get(host)
+        if cached is not None and cached.expires > now:
+            return cached.entry
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT d.* FROM tenant_hosts h JOIN tenant_directory d USING (tenant_id)"
+                " WHERE h.host = $1",
+                host,
+            )
+        entry = None if row is None else msgspec.convert(dict(row), TenantEntry)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[host] = _Cached(entry, now + self.ttl)
+        return entry
+
+    async def resolve(self, host_header: str | None) -> TenantEntry:
+        host = host_of(host_header or "")
+        entry = await self.lookup(host) if host else None
+        if entry is None:
+            raise ProblemError(
+                404, "Unknown tenant", f"no municipality is served at host {host!r}",
+                kind="unknown-tenant",
+            )
+        if entry.status == "suspended":
+            raise ProblemError(
+                403, "Tenant suspended",
+                f"{entry.name} is suspended: {entry.suspension_reason or 'no reason given'}",
+                kind="tenant-suspended",
+            )
+        return entry

@@ -1,0 +1,236 @@
+"""The projection runtime, written once: consume, apply in batches, track positions, rebuild.
+
+A projection turns events into a read model. The runtime feeds it batches from either source:
+JetStream (a durable pull consumer, the live path) or the store (catch-up and rebuild, which
+need no NATS at all). Each batch is applied in one transaction together with the positions it
+reached, per tenant; an event at or below its tenant's position is skipped, so a redelivered or
+replayed event changes nothing. A rebuild holds the projection's lock for its whole run, so the
+live path waits instead of writing into a half-built read model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import asyncpg
+import structlog
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import FetchTimeoutError
+
+from events import envelope
+from events.catalogue import Catalogue
+from events.model import RecordedEvent
+from events.store import LogReader
+
+log = structlog.get_logger(__name__)
+
+STORE_CURSOR = "*"  # the projection_positions row that holds the cursor over the whole store
+
+
+class Projection(Protocol):
+    """A read model fed by events. ``apply`` runs inside the runtime's transaction."""
+
+    name: str
+    event_types: frozenset[str]
+    tables: tuple[str, ...]
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None: ...
+
+
+@dataclass
+class ProjectionStats:
+    applied: int = 0
+    skipped: int = 0
+    batches: int = 0
+
+
+@dataclass
+class ProjectionRunner:
+    pool: asyncpg.Pool
+    projection: Projection
+    stats: ProjectionStats = field(default_factory=ProjectionStats)
+
+    @property
+    def _lock_key(self) -> int:
+        return zlib.crc32(f"tinget-projection:{self.projection.name}".encode())
+
+    async def apply_batch(
+        self,
+        events: Sequence[RecordedEvent],
+        *,
+        conn: asyncpg.Connection | None = None,
+        store_cursor: int | None = None,
+    ) -> int:
+        """Apply the events not applied yet, in one transaction; return how many were new."""
+        if conn is None:
+            async with self.pool.acquire() as own:
+                return await self._apply(own, events, store_cursor)
+        return await self._apply(conn, events, store_cursor)
+
+    async def _apply(
+        self, conn: asyncpg.Connection, events: Sequence[RecordedEvent], store_cursor: int | None
+    ) -> int:
+        name = self.projection.name
+        tenants = sorted({e.tenant_id for e in events})
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", self._lock_key)
+            await conn.execute(
+                "INSERT INTO projection_positions (projection, tenant_id)"
+                " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+                name,
+                tenants,
+            )
+            rows = await conn.fetch(
+                "SELECT tenant_id, position FROM projection_positions"
+                " WHERE projection = $1 AND tenant_id = ANY($2::text[])"
+                " ORDER BY tenant_id FOR UPDATE",
+                name,
+                tenants,
+            )
+            reached = {r["tenant_id"]: int(r["position"]) for r in rows}
+            before = dict(reached)
+            fresh: list[RecordedEvent] = []
+            for event in events:
+                if event.position > reached[event.tenant_id]:
+                    reached[event.tenant_id] = event.position
+                    if event.event_type in self.projection.event_types:
+                        fresh.append(event)
+            if fresh:
+                await self.projection.apply(conn, fresh)
+            moved = [t for t in tenants if reached[t] != before[t]]
+            if moved:
+                await conn.execute(
+                    "UPDATE projection_positions AS p SET position = u.position, updated_at = now()"
+                    " FROM unnest($2::text[], $3::bigint[]) AS u(tenant_id, position)"
+                    " WHERE p.projection = $1 AND p.tenant_id = u.tenant_id",
+                    name,
+                    moved,
+                    [reached[t] for t in moved],
+                )
+            if store_cursor is not None:
+                await conn.execute(
+                    "INSERT INTO projection_positions (projection, tenant_id, position)"
+                    " VALUES ($1, $2, $3) ON CONFLICT (projection, tenant_id)"
+                    " DO UPDATE SET position = excluded.position, updated_at = now()",
+                    name,
+                    STORE_CURSOR,
+                    store_cursor,
+                )
+        new = sum(1 for e in events if e.position > before[e.tenant_id])
+        self.stats.applied += new
+        self.stats.skipped += len(events) - new
+        self.stats.batches += 1
+        return new
+
+    async def store_cursor(self) -> int:
+        async with self.pool.acquire() as conn:
+            value = await conn.fetchval(
+                "SELECT position FROM projection_positions WHERE projection = $1"
+                " AND tenant_id = $2",
+                self.projection.name,
+                STORE_CURSOR,
+            )
+        return int(value or 0)
+
+    async def catch_up(
+        self, reader: LogReader, *, batch: int = 5000, conn: asyncpg.Connection | None = None
+    ) -> int:
+        """Apply everything the store holds beyond this projection's store cursor."""
+        cursor = await self.store_cursor() if conn is None else 0
+        total = 0
+        while True:
+            events = await reader.read(cursor, batch)
+            if not events:
+                return total
+            cursor = events[-1].position
+            total += await self.apply_batch(events, conn=conn, store_cursor=cursor)
+
+    async def rebuild(self, reader: LogReader, *, batch: int = 5000) -> int:
+        """Empty the read model and apply the whole store again, from PostgreSQL alone."""
+        async with self.pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", self._lock_key)
+            try:
+                async with conn.transaction():
+                    for table in self.projection.tables:
+                        await conn.execute(f'TRUNCATE "{table}"')
+                    await conn.execute(
+                        "DELETE FROM projection_positions WHERE projection = $1",
+                        self.projection.name,
+                    )
+                count = await self.catch_up(reader, batch=batch, conn=conn)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
+        log.info("projection rebuilt", projection=self.projection.name, events=count)
+        return count
+
+    async def run_nats(
+        self,
+        js: JetStreamContext,
+        *,
+        stream: str,
+        prefix: str,
+        catalogue: Catalogue,
+        stop: asyncio.Event,
+        batch: int = 500,
+    ) -> None:
+        """Consume the live stream through a durable pull consumer until ``stop`` is set."""
+        subjects = sorted(
+            f"{prefix}.*.{catalogue.by_name(t).context}.{t}" for t in self.projection.event_types
+        )
+        durable = f"{self.projection.name}"
+        sub = await js.pull_subscribe_bind(
+            durable=durable, stream=stream
+        ) if await _consumer_exists(js, stream, durable) else await js.pull_subscribe(
+            subject="",
+            durable=durable,
+            stream=stream,
+            config=ConsumerConfig(
+                durable_name=durable,
+                ack_policy=AckPolicy.ALL,
+                deliver_policy=DeliverPolicy.ALL,
+                filter_subjects=subjects,
+                ack_wait=60,
+                max_ack_pending=20_000,
+            ),
+        )
+        log.info("projection consuming", projection=self.projection.name, subjects=subjects)
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(batch, timeout=0.5)
+            except (FetchTimeoutError, TimeoutError):
+                continue
+            events: list[RecordedEvent] = []
+            for msg in msgs:
+                try:
+                    events.append(envelope.decode(msg.data))
+                except Exception:
+                    log.exception("undecodable message skipped", subject=msg.subject)
+            try:
+                if events:
+                    await self.apply_batch(events)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("projection batch failed; will be redelivered", error=repr(error))
+                for msg in msgs:
+                    await msg.nak(delay=1.0)
+                await asyncio.sleep(0.5)
+                continue
+            await msgs[-1].ack()
+
+
+async def _consumer_exists(js: JetStreamContext, stream: str, durable: str) -> bool:
+    try:
+        await js.consumer_info(stream, durable)
+    except Exception:
+        return False
+    return True
+
+
+async def consumer_lag(js: JetStreamContext, stream: str, durable: str) -> int:
+    """Messages the projection's consumer has not yet had acknowledged."""
+    info = await js.consumer_info(stream, durable)
+    return int(info.num_pending or 0) + int(info.num_ack_pending or 0)

@@ -1,0 +1,128 @@
+"""The tenant directory: a read model of every tenant, its hosts and branding.
+
+``evolve`` is a pure function from (entry, event) to the next entry; ``TenantDirectory.apply``
+loads the entries a batch touches, folds the batch over them in memory and writes each touched
+entry once, which keeps rebuilds fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from events.codec import Codec
+from events.model import RecordedEvent
+from tenants.domain import Tenant
+
+
+class TenantEntry(msgspec.Struct, kw_only=True):
+    tenant_id: str
+    name: str
+    default_language: str
+    status: str = "active"
+    suspension_reason: str | None = None
+    hosts: list[str] = msgspec.field(default_factory=list)
+    primary_colour: str | None = None
+    secondary_colour: str | None = None
+    background_colour: str | None = None
+    background_image_url: str | None = None
+    welcome_text: str | None = None
+    logo_sha256: str | None = None
+    logo_content_type: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+_COLUMNS = tuple(TenantEntry.__struct_fields__)
+
+
+def evolve(entry: TenantEntry | None, tenant_id: str, event: Any) -> TenantEntry | None:
+    """The directory entry after ``event`` (a decoded Tenant event)."""
+    if isinstance(event, Tenant.Created):
+        return TenantEntry(
+            tenant_id=tenant_id,
+            name=event.name,
+            default_language=event.default_language,
+            created_at=event.timestamp,
+            updated_at=event.timestamp,
+        )
+    if entry is None:
+        return None
+    changes: dict[str, Any] = {"updated_at": event.timestamp}
+    if isinstance(event, Tenant.TenantDetailsChanged):
+        changes.update(name=event.name, default_language=event.default_language)
+    elif isinstance(event, Tenant.HostAdded):
+        changes["hosts"] = [*entry.hosts, event.host]
+    elif isinstance(event, Tenant.BrandingChanged):
+        changes.update(
+            primary_colour=event.primary_colour,
+            secondary_colour=event.secondary_colour,
+            background_colour=event.background_colour,
+            background_image_url=event.background_image_url,
+            welcome_text=event.welcome_text,
+        )
+    elif isinstance(event, Tenant.LogoChanged):
+        changes.update(logo_sha256=event.sha256, logo_content_type=event.content_type)
+    elif isinstance(event, Tenant.TenantSuspended):
+        changes.update(status="suspended", suspension_reason=event.reason)
+    elif isinstance(event, Tenant.TenantResumed):
+        changes.update(status="active", suspension_reason=None)
+    return msgspec.structs.replace(entry, **changes)
+
+
+class TenantDirectory:
+    name = "tenant_directory"
+    event_types = frozenset(
+        {
+            "TenantCreated",
+            "TenantDetailsChanged",
+            "HostAdded",
+            "BrandingChanged",
+            "LogoChanged",
+            "TenantSuspended",
+            "TenantResumed",
+        }
+    )
+    tables = ("tenant_directory", "tenant_hosts")
+
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        tenants = sorted({e.tenant_id for e in events})
+        rows = await conn.fetch(
+            "SELECT * FROM tenant_directory WHERE tenant_id = ANY($1::text[])", tenants
+        )
+        entries: dict[str, TenantEntry | None] = {
+            r["tenant_id"]: msgspec.convert(dict(r), TenantEntry) for r in rows
+        }
+        touched: set[str] = set()
+        for recorded in events:
+            event = self.codec.decode(
+                recorded.event_type, recorded.data, recorded.stream_id, recorded.version
+            )
+            entries[recorded.tenant_id] = evolve(
+                entries.get(recorded.tenant_id), recorded.tenant_id, event
+            )
+            touched.add(recorded.tenant_id)
+        changed = [e for t in sorted(touched) if (e := entries.get(t)) is not None]
+        if not changed:
+            return
+        placeholders = ", ".join(f"${i}" for i in range(1, len(_COLUMNS) + 1))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "tenant_id")
+        await conn.executemany(
+            f"INSERT INTO tenant_directory ({', '.join(_COLUMNS)}) VALUES ({placeholders})"
+            f" ON CONFLICT (tenant_id) DO UPDATE SET {updates}",
+            [tuple(getattr(e, c) for c in _COLUMNS) for e in changed],
+        )
+        await conn.execute(
+            "INSERT INTO tenant_hosts (host, tenant_id)"
+            " SELECT unnest($1::text[]), unnest($2::text[])"
+            " ON CONFLICT (host) DO UPDATE SET tenant_id = excluded.tenant_id",
+            [h for e in changed for h in e.hosts],
+            [e.tenant_id for e in changed for _ in e.hosts],
+        )

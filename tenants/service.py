@@ -1,0 +1,171 @@
+"""Commands on tenants, for the consultants who onboard municipalities (CLI and HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from events.model import ConcurrencyConflict
+from events.repository import AggregateNotFound, EventMetadata, Repository
+from services.errors import Conflict, InvalidInput, NotFound
+from tenants import values
+from tenants.assets import AssetStore, sniff_image
+from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
+from tenants.values import PLATFORM_TENANT
+
+UNSET = msgspec.UNSET
+
+
+class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A partial update: fields left out stay as they are; ``None`` clears a branding field."""
+
+    name: str | msgspec.UnsetType = UNSET
+    default_language: str | msgspec.UnsetType = UNSET
+    primary_colour: str | None | msgspec.UnsetType = UNSET
+    secondary_colour: str | None | msgspec.UnsetType = UNSET
+    background_colour: str | None | msgspec.UnsetType = UNSET
+    background_image_url: str | None | msgspec.UnsetType = UNSET
+    welcome_text: str | None | msgspec.UnsetType = UNSET
+
+
+_BRANDING = (
+    "primary_colour",
+    "secondary_colour",
+    "background_colour",
+    "background_image_url",
+    "welcome_text",
+)
+
+
+def _clean_branding(field: str, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if field.endswith("_colour"):
+        return values.colour(value, field)
+    if field.endswith("_url"):
+        return values.url(value, field)
+    return values.text(value, field, max_length=2000)
+
+
+class TenantService:
+    def __init__(self, repository: Repository, assets: AssetStore) -> None:
+        self.repository = repository
+        self.assets = assets
+
+    async def get(self, slug: str) -> Tenant:
+        try:
+            return await self.repository.get(slug, Tenant, tenant_stream_id(slug))
+        except AggregateNotFound:
+            raise NotFound(f"no tenant {slug!r}") from None
+
+    async def create(
+        self,
+        slug: str,
+        name: str,
+        default_language: str = "sv",
+        hosts: Sequence[str] = (),
+        metadata: EventMetadata | None = None,
+    ) -> Tenant:
+        slug = values.slug(slug)
+        tenant = Tenant(
+            slug=slug,
+            name=values.text(name, "name", max_length=200),
+            default_language=values.language(default_language),
+        )
+        claims = await self._claims(tenant, hosts)
+        try:
+            await self.repository.save_across(
+                [(slug, tenant), *[(PLATFORM_TENANT, c) for c in claims]], metadata
+            )
+        except ConcurrencyConflict:
+            if await self._exists(slug):
+                raise Conflict(f"the slug {slug!r} is taken", field="slug") from None
+            raise Conflict("a host was claimed by another tenant meanwhile", field="hosts") from None
+        return tenant
+
+    async def add_host(
+        self, slug: str, host: str, metadata: EventMetadata | None = None
+    ) -> Tenant:
+        tenant = await self.get(slug)
+        claims = await self._claims(tenant, [host])
+        await self._save_with_claims(tenant, claims, metadata)
+        return tenant
+
+    async def update(
+        self, slug: str, changes: TenantChanges, metadata: EventMetadata | None = None
+    ) -> Tenant:
+        tenant = await self.get(slug)
+        name = tenant.name
+        if changes.name is not UNSET:
+            name = values.text(changes.name, "name", max_length=200)
+        language = tenant.default_language
+        if changes.default_language is not UNSET:
+            language = values.language(changes.default_language)
+        branding = {f: getattr(tenant, f) for f in _BRANDING}
+        for field in _BRANDING:
+            value = getattr(changes, field)
+            if value is not UNSET:
+                branding[field] = _clean_branding(field, value)
+        if (name, language) != (tenant.name, tenant.default_language):
+            tenant.change_details(name=name, default_language=language)
+        if any(branding[f] != getattr(tenant, f) for f in _BRANDING):
+            tenant.change_branding(**branding)
+        await self._save_with_claims(tenant, [], metadata)
+        return tenant
+
+    async def set_logo(
+        self, slug: str, content: bytes, metadata: EventMetadata | None = None
+    ) -> Tenant:
+        content_type = sniff_image(content)
+        tenant = await self.get(slug)
+        digest = await self.assets.put(slug, content, content_type)
+        if digest != tenant.logo_sha256:
+            tenant.change_logo(sha256=digest, content_type=content_type, size=len(content))
+            await self._save_with_claims(tenant, [], metadata)
+        return tenant
+
+    async def suspend(
+        self, slug: str, reason: str, metadata: EventMetadata | None = None
+    ) -> Tenant:
+        tenant = await self.get(slug)
+        tenant.suspend(values.text(reason, "reason", max_length=500))
+        await self._save_with_claims(tenant, [], metadata)
+        return tenant
+
+    async def resume(self, slug: str, metadata: EventMetadata | None = None) -> Tenant:
+        tenant = await self.get(slug)
+        tenant.resume()
+        await self._save_with_claims(tenant, [], metadata)
+        return tenant
+
+    async def _exists(self, slug: str) -> bool:
+        return bool(await self.repository.store.read_stream(slug, tenant_stream_id(slug)))
+
+    async def _claims(self, tenant: Tenant, hosts: Sequence[str]) -> list[HostClaim]:
+        claims: list[HostClaim] = []
+        seen: set[str] = set()
+        for i, raw in enumerate(hosts):
+            field = "host" if len(hosts) == 1 else f"hosts[{i}]"
+            host = values.host(raw, field)
+            if host in seen:
+                raise InvalidInput(field, f"{host!r} is listed twice")
+            seen.add(host)
+            owner = await self.repository.store.read_stream(PLATFORM_TENANT, host_claim_id(host))
+            if owner:
+                raise Conflict(f"the host {host!r} belongs to a tenant already", field=field)
+            tenant.add_host(host)
+            claims.append(HostClaim(host=host, tenant_id=tenant.slug))
+        return claims
+
+    async def _save_with_claims(
+        self, tenant: Tenant, claims: list[HostClaim], metadata: EventMetadata | None
+    ) -> None:
+        try:
+            await self.repository.save_across(
+                [(tenant.slug, tenant), *[(PLATFORM_TENANT, c) for c in claims]], metadata
+            )
+        except ConcurrencyConflict:
+            raise Conflict(
+                "the tenant was changed by someone else meanwhile; try again"
+            ) from None

@@ -1,0 +1,128 @@
+"""The composition root: connects to PostgreSQL and NATS and wires every part once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
+from events.codec import Codec
+from events.relay import Relay, ensure_stream
+from events.repository import Repository
+from events.store import EventStore, LogReader
+from projections.runtime import ProjectionRunner
+from tenants.assets import AssetStore
+from tenants.directory import TenantDirectory
+from tenants.migrate import migrate
+from tenants.service import TenantService
+from tinget.catalogue import build_catalogue
+from tinget.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
+
+
+@dataclass(frozen=True)
+class Addresses:
+    database_url: str
+    nats_url: str | None
+    app_database_url: str | None = None
+    worker_database_url: str | None = None
+    subject_prefix: str = "tinget"
+    stream_name: str = "TINGET"
+
+
+@dataclass
+class Platform:
+    """Everything a Tinget process uses, built once and shared."""
+
+    addresses: Addresses
+    app_pool: asyncpg.Pool
+    worker_pool: asyncpg.Pool
+    nc: NatsClient | None
+    js: JetStreamContext | None
+    codec: Codec
+    store: EventStore
+    reader: LogReader
+    repository: Repository
+    tenants: TenantService
+    assets: AssetStore
+    projections: list[ProjectionRunner]
+
+    def relay(self, name: str = "main") -> Relay:
+        if self.js is None:
+            raise RuntimeError("the relay needs NATS")
+        return Relay(
+            reader=self.reader,
+            pool=self.worker_pool,
+            js=self.js,
+            stream=self.addresses.stream_name,
+            prefix=self.addresses.subject_prefix,
+            name=name,
+        )
+
+    async def catch_up_projections(self) -> None:
+        """Bring every read model up to the store, without NATS (CLI and start-up)."""
+        for runner in self.projections:
+            await runner.catch_up(self.reader)
+
+
+async def run_migrations(database_url: str) -> list[str]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()
+
+
+async def connect_nats(url: str) -> NatsClient:
+    return await nats.connect(
+        url, name="tinget", max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        connect_timeout=5,
+    )
+
+
+@asynccontextmanager
+async def open_platform(
+    addresses: Addresses, *, with_nats: bool = True, pool_size: int = 10
+) -> AsyncIterator[Platform]:
+    app_pool = await create_pool(
+        addresses.app_database_url or url_for_role(addresses.database_url, APP_ROLE),
+        max_size=pool_size,
+    )
+    worker_pool = await create_pool(
+        addresses.worker_database_url or url_for_role(addresses.database_url, WORKER_ROLE),
+        max_size=pool_size,
+    )
+    nc: NatsClient | None = None
+    js: JetStreamContext | None = None
+    try:
+        if with_nats and addresses.nats_url:
+            nc = await connect_nats(addresses.nats_url)
+            js = nc.jetstream()
+            await ensure_stream(js, addresses.stream_name, addresses.subject_prefix)
+        codec = Codec(build_catalogue())
+        store = EventStore(app_pool)
+        repository = Repository(store, codec)
+        assets = AssetStore(app_pool)
+        yield Platform(
+            addresses=addresses,
+            app_pool=app_pool,
+            worker_pool=worker_pool,
+            nc=nc,
+            js=js,
+            codec=codec,
+            store=store,
+            reader=LogReader(worker_pool),
+            repository=repository,
+            tenants=TenantService(repository, assets),
+            assets=assets,
+            projections=[ProjectionRunner(worker_pool, TenantDirectory(codec))],
+        )
+    finally:
+        if nc is not None:
+            await nc.drain()
+        await asyncio.gather(app_pool.close(), worker_pool.close())

@@ -1,0 +1,294 @@
+"""The ``tinget`` command: run any part, migrate, onboard tenants, rebuild read models."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import msgspec
+
+from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from tenants.domain import Tenant
+from tenants.service import TenantChanges
+from tinget.bootstrap import Platform, open_platform, run_migrations
+from tinget.catalogue import build_catalogue
+from tinget.config import Settings
+from tinget.logs import configure_logging
+from tinget.runner import addresses_for, serve
+
+T = TypeVar("T")
+
+EXIT_INVALID = 2
+EXIT_NOT_FOUND = 3
+EXIT_CONFLICT = 4
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"tinget: {message}", err=True)
+    sys.exit(code)
+
+
+def _run(coro: Awaitable[T]) -> T:
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except InvalidInput as error:
+        _fail(f"invalid {error.field}: {error.reason}", EXIT_INVALID)
+    except NotFound as error:
+        _fail(str(error), EXIT_NOT_FOUND)
+    except (Conflict, Forbidden) as error:
+        _fail(str(error), EXIT_CONFLICT)
+    except DomainError as error:
+        _fail(str(error), 1)
+    raise AssertionError("unreachable")
+
+
+async def _with_platform(settings: Settings, action: Callable[[Platform], Awaitable[T]]) -> T:
+    async with addresses_for(settings, need_nats=False) as addresses:
+        await run_migrations(addresses.database_url)
+        async with open_platform(addresses, with_nats=False, pool_size=2) as platform:
+            result = await action(platform)
+            await platform.catch_up_projections()
+            return result
+
+
+def _tenant_json(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "default_language": tenant.default_language,
+        "hosts": tenant.hosts,
+        "status": "suspended" if tenant.suspended else "active",
+        "suspension_reason": tenant.suspension_reason,
+        "branding": {
+            "primary_colour": tenant.primary_colour,
+            "secondary_colour": tenant.secondary_colour,
+            "background_colour": tenant.background_colour,
+            "background_image_url": tenant.background_image_url,
+            "welcome_text": tenant.welcome_text,
+            "logo_sha256": tenant.logo_sha256,
+        },
+        "version": tenant.version,
+    }
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group()
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Tinget: citizen dialogue for municipalities."""
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        _fail(str(error), EXIT_INVALID)
+    configure_logging(settings.log_level, json=settings.log_json)
+    ctx.obj = settings
+
+
+@main.command("serve")
+@click.pass_context
+def serve_all(ctx: click.Context) -> None:
+    """Run everything in one process: gateway, relay and projections."""
+    asyncio.run(serve(_settings(ctx)))
+
+
+@main.command()
+@click.pass_context
+def gateway(ctx: click.Context) -> None:
+    """Run the HTTP gateway only."""
+    asyncio.run(serve(_settings(ctx), ("gateway",)))
+
+
+@main.command()
+@click.pass_context
+def relay(ctx: click.Context) -> None:
+    """Run the relay (store to NATS) only; a second one stands by."""
+    asyncio.run(serve(_settings(ctx), ("relay",)))
+
+
+@main.command()
+@click.pass_context
+def project(ctx: click.Context) -> None:
+    """Run the projection workers only."""
+    asyncio.run(serve(_settings(ctx), ("projections",)))
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply database migrations."""
+
+    async def go() -> list[str]:
+        async with addresses_for(_settings(ctx), need_nats=False) as addresses:
+            return await run_migrations(addresses.database_url)
+
+    applied = _run(go())
+    click.echo(f"applied: {', '.join(applied)}" if applied else "the schema is up to date")
+
+
+@main.command()
+@click.argument("projection", required=False)
+@click.pass_context
+def rebuild(ctx: click.Context, projection: str | None) -> None:
+    """Rebuild read models from the store alone (all, or the one named)."""
+
+    async def go(platform: Platform) -> dict[str, int]:
+        runners = [
+            r for r in platform.projections if projection in (None, r.projection.name)
+        ]
+        if not runners:
+            names = ", ".join(r.projection.name for r in platform.projections)
+            raise InvalidInput("projection", f"no projection {projection!r}; known: {names}")
+        return {r.projection.name: await r.rebuild(platform.reader) for r in runners}
+
+    for name, count in _run(_with_platform(_settings(ctx), go)).items():
+        click.echo(f"{name}: rebuilt from {count} events")
+
+
+@main.command()
+def catalogue() -> None:
+    """Print the event catalogue (names, versions, subjects, JSON schemas) for integrators."""
+    _echo_json(build_catalogue().export(Settings.from_env().subject_prefix))
+
+
+@main.group()
+def tenants() -> None:
+    """Onboard and look after municipalities."""
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The municipality's name as people know it.")
+@click.option("--language", default="sv", show_default=True, help="Default language tag.")
+@click.option("--host", "hosts", multiple=True, help="A host name it is served at (repeatable).")
+@click.pass_context
+def tenants_create(
+    ctx: click.Context, slug: str, name: str, language: str, hosts: tuple[str, ...]
+) -> None:
+    """Create a tenant."""
+
+    async def go(p: Platform) -> Tenant:
+        return await p.tenants.create(slug, name, language, hosts)
+
+    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def tenants_list(ctx: click.Context, as_json: bool) -> None:
+    """List every tenant (from the tenant directory)."""
+
+    async def go(p: Platform) -> list[dict[str, Any]]:
+        await p.catch_up_projections()
+        async with p.worker_pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT tenant_id, name, status, default_language, hosts"
+                " FROM tenant_directory ORDER BY tenant_id"
+            )
+        return [dict(r) for r in rows]
+
+    rows = _run(_with_platform(_settings(ctx), go))
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        click.echo(
+            f"{r['tenant_id']:<24} {r['status']:<10} {r['default_language']:<6}"
+            f" {r['name']}  [{', '.join(r['hosts'])}]"
+        )
+    if not rows:
+        click.echo("no tenants yet: tinget tenants create SLUG --name NAME --host HOST")
+
+
+@tenants.command("show")
+@click.argument("slug")
+@click.pass_context
+def tenants_show(ctx: click.Context, slug: str) -> None:
+    """Show one tenant as its events have made it."""
+
+    async def go(p: Platform) -> Tenant:
+        return await p.tenants.get(slug)
+
+    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+
+
+@tenants.command("update")
+@click.argument("slug")
+@click.option("--name")
+@click.option("--language")
+@click.option("--primary-colour", help="#RRGGBB, or '' to clear.")
+@click.option("--secondary-colour", help="#RRGGBB, or '' to clear.")
+@click.option("--background-colour", help="#RRGGBB, or '' to clear.")
+@click.option("--background-image-url", help="An http(s) URL, or '' to clear.")
+@click.option("--welcome-text", help="The welcome text, or '' to clear.")
+@click.option("--logo", type=click.Path(dir_okay=False, path_type=Path),
+              help="A PNG, JPEG or WebP file.")
+@click.pass_context
+def tenants_update(ctx: click.Context, slug: str, logo: Path | None, **options: Any) -> None:
+    """Change a tenant's name, language or branding."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if "language" in given:
+        given["default_language"] = given.pop("language")
+    changes = msgspec.convert(given, TenantChanges)
+    if logo is not None and not logo.is_file():
+        _fail(f"invalid logo: no file {str(logo)!r}", EXIT_INVALID)
+    content = logo.read_bytes() if logo is not None else None
+
+    async def go(p: Platform) -> Tenant:
+        tenant = await p.tenants.update(slug, changes)
+        if content is not None:
+            tenant = await p.tenants.set_logo(slug, content)
+        return tenant
+
+    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+
+
+@tenants.command("add-host")
+@click.argument("slug")
+@click.argument("host")
+@click.pass_context
+def tenants_add_host(ctx: click.Context, slug: str, host: str) -> None:
+    """Serve a tenant at one more host name."""
+
+    async def go(p: Platform) -> Tenant:
+        return await p.tenants.add_host(slug, host)
+
+    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+
+
+@tenants.command("suspend")
+@click.argument("slug")
+@click.option("--reason", required=True, help="Shown to everyone who visits meanwhile.")
+@click.pass_context
+def tenants_suspend(ctx: click.Context, slug: str, reason: str) -> None:
+    """Suspend a tenant: its pages answer 403 with the reason."""
+
+    async def go(p: Platform) -> Tenant:
+        return await p.tenants.suspend(slug, reason)
+
+    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+
+
+@tenants.command("resume")
+@click.argument("slug")
+@click.pass_context
+def tenants_resume(ctx: click.Context, slug: str) -> None:
+    """Lift a tenant's suspension."""
+
+    async def go(p: Platform) -> Tenant:
+        return await p.tenants.resume(slug)
+
+    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))

@@ -1,0 +1,158 @@
+"""Starting Tinget's parts: addresses (configured or embedded), gateway, relay, projections."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+import structlog
+import uvicorn
+
+from events.relay import leadership
+from gateway.app import create_app
+from services.errors import Conflict
+from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
+from tinget.config import Settings
+from tinget.embedded import EmbeddedNats, EmbeddedPostgres
+
+log = structlog.get_logger(__name__)
+
+PARTS = ("gateway", "relay", "projections")
+
+
+@asynccontextmanager
+async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncIterator[Addresses]:
+    """Configured addresses, or embedded services started under the data folder."""
+    postgres: EmbeddedPostgres | None = None
+    nats_server: EmbeddedNats | None = None
+    database_url = settings.database_url
+    nats_url = settings.nats_url
+    try:
+        if database_url is None:
+            postgres = EmbeddedPostgres(settings.data_dir.resolve())
+            database_url = await asyncio.to_thread(postgres.start)
+            log.info("embedded PostgreSQL started", data_dir=str(settings.data_dir))
+        if nats_url is None and need_nats:
+            nats_server = EmbeddedNats(settings.data_dir.resolve() / "nats")
+            nats_url = await asyncio.to_thread(nats_server.start)
+            log.info("embedded NATS started", url=nats_url)
+        yield Addresses(
+            database_url=database_url,
+            nats_url=nats_url,
+            app_database_url=settings.app_database_url,
+            worker_database_url=settings.worker_database_url,
+            subject_prefix=settings.subject_prefix,
+            stream_name=settings.stream_name,
+        )
+    finally:
+        if nats_server is not None:
+            await asyncio.to_thread(nats_server.stop)
+        if postgres is not None:
+            await asyncio.to_thread(postgres.stop)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: Tinget stops all parts together."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_gateway(platform: Platform, settings: Settings, stop: asyncio.Event) -> None:
+    config = uvicorn.Config(
+        create_app(platform), host=settings.http_host, port=settings.http_port,
+        log_config=None, access_log=False, lifespan="on",
+    )
+    server = _Server(config)
+    watcher = asyncio.create_task(_exit_on(stop, server))
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()
+
+
+async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
+    await stop.wait()
+    server.should_exit = True
+
+
+async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main") -> None:
+    async with leadership(platform.worker_pool, name, stop) as leading:
+        if leading:
+            await platform.relay(name).run(stop)
+
+
+async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
+    assert platform.js is not None
+    await platform.catch_up_projections()
+    await asyncio.gather(
+        *(
+            runner.run_nats(
+                platform.js,
+                stream=platform.addresses.stream_name,
+                prefix=platform.addresses.subject_prefix,
+                catalogue=platform.codec.catalogue,
+                stop=stop,
+            )
+            for runner in platform.projections
+        )
+    )
+
+
+async def ensure_demo_tenant(platform: Platform) -> None:
+    """The first start of an embedded Tinget gets a ``demo`` tenant on localhost."""
+    try:
+        await platform.tenants.create(
+            "demo", "Demo Municipality", "en", hosts=["localhost", "127.0.0.1"]
+        )
+        log.info("demo tenant created", hosts=["localhost", "127.0.0.1"])
+    except Conflict:
+        pass
+
+
+def _install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
+    stop = asyncio.Event()
+    _install_signal_handlers(stop)
+    async with addresses_for(settings) as addresses:
+        await run_migrations(addresses.database_url)
+        async with open_platform(addresses) as platform:
+            embedded = settings.database_url is None
+            if embedded and settings.demo_tenant and "gateway" in parts:
+                await ensure_demo_tenant(platform)
+                await platform.catch_up_projections()
+            tasks = []
+            if "gateway" in parts:
+                tasks.append(run_gateway(platform, settings, stop))
+                print(  # noqa: T201 - the one line a person starting Tinget looks for
+                    f"Tinget listens on http://{settings.http_host}:{settings.http_port}"
+                    f" (PostgreSQL: {'embedded' if embedded else 'configured'},"
+                    f" NATS: {'embedded' if settings.nats_url is None else 'configured'});"
+                    " Ctrl-C stops it.",
+                    flush=True,
+                )
+            if "relay" in parts:
+                tasks.append(run_relay(platform, stop))
+            if "projections" in parts:
+                tasks.append(run_projections(platform, stop))
+            await _until_stopped(stop, tasks)
+    log.info("stopped")
+
+
+async def _until_stopped(stop: asyncio.Event, parts: list[object]) -> None:
+    running = [asyncio.ensure_future(p) for p in parts]  # type: ignore[arg-type]
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait([*running, stopper], return_when=asyncio.FIRST_COMPLETED)
+    stop.set()
+    for task in done:
+        if task is not stopper and task.exception() is not None:
+            log.error("a part stopped with an error", error=repr(task.exception()))
+    await asyncio.gather(*running, return_exceptions=True)
