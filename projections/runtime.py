@@ -204,6 +204,8 @@ class ProjectionRunner:
                 msgs = await sub.fetch(batch, timeout=0.5)
             except (FetchTimeoutError, TimeoutError):
                 continue
+            if not msgs:
+                continue
             events: list[RecordedEvent] = []
             for msg in msgs:
                 try:

@@ -124,5 +124,5 @@ async def open_platform(
         )
     finally:
         if nc is not None:
-            await nc.drain()
+            await nc.close()
         await asyncio.gather(app_pool.close(), worker_pool.close())

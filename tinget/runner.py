@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import structlog
@@ -12,6 +12,7 @@ import uvicorn
 
 from events.relay import leadership
 from gateway.app import create_app
+from projections.runtime import ProjectionRunner
 from services.errors import Conflict
 from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
 from tinget.config import Settings
@@ -79,24 +80,50 @@ async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
     server.should_exit = True
 
 
+async def supervised(
+    name: str, stop: asyncio.Event, part: Callable[[], Awaitable[None]]
+) -> None:
+    """Run a worker part until ``stop``; if it fails, log why and start it again."""
+    backoff = 0.5
+    while not stop.is_set():
+        try:
+            await part()
+            return
+        except Exception as error:
+            log.error("part failed; restarting", part=name, error=repr(error), backoff=backoff)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
+            except TimeoutError:
+                pass
+            backoff = min(backoff * 2, 10.0)
+
+
 async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main") -> None:
-    async with leadership(platform.worker_pool, name, stop) as leading:
-        if leading:
-            await platform.relay(name).run(stop)
+    async def relay() -> None:
+        async with leadership(platform.worker_pool, name, stop) as leading:
+            if leading:
+                await platform.relay(name).run(stop)
+
+    await supervised("relay", stop, relay)
 
 
 async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
-    assert platform.js is not None
+    js = platform.js
+    assert js is not None
     await platform.catch_up_projections()
+
+    def consume(runner: ProjectionRunner) -> Callable[[], Awaitable[None]]:
+        return lambda: runner.run_nats(
+            js,
+            stream=platform.addresses.stream_name,
+            prefix=platform.addresses.subject_prefix,
+            catalogue=platform.codec.catalogue,
+            stop=stop,
+        )
+
     await asyncio.gather(
         *(
-            runner.run_nats(
-                platform.js,
-                stream=platform.addresses.stream_name,
-                prefix=platform.addresses.subject_prefix,
-                catalogue=platform.codec.catalogue,
-                stop=stop,
-            )
+            supervised(runner.projection.name, stop, consume(runner))
             for runner in platform.projections
         )
     )
