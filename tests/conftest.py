@@ -1,0 +1,86 @@
+"""Fixtures on real PostgreSQL and NATS JetStream: a fresh database and stream per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from nats.aio.client import Client as NatsClient
+
+from tests.services import nats_server, postgres_server
+from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
+
+
+def database_url_for(server_url: str, name: str) -> str:
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    with nats_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def template_database(pg_server: str) -> AsyncIterator[str]:
+    """A migrated database that each test's database is copied from."""
+    name = f"tinget_tpl_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(pg_server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await run_migrations(database_url_for(pg_server, name))
+        yield name
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+async def database_url(pg_server: str, template_database: str) -> AsyncIterator[str]:
+    name = f"tinget_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(pg_server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        yield database_url_for(pg_server, name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+def addresses(database_url: str, nats_url: str) -> Addresses:
+    tag = uuid.uuid4().hex[:8]
+    return Addresses(
+        database_url=database_url,
+        nats_url=nats_url,
+        subject_prefix=f"t{tag}",
+        stream_name=f"T{tag}",
+    )
+
+
+@pytest.fixture
+async def platform(addresses: Addresses) -> AsyncIterator[Platform]:
+    async with open_platform(addresses) as p:
+        try:
+            yield p
+        finally:
+            assert p.js is not None
+            await p.js.delete_stream(addresses.stream_name)
+
+
+@pytest.fixture
+async def nats_client(nats_url: str) -> AsyncIterator[NatsClient]:
+    nc = await connect_nats(nats_url)
+    try:
+        yield nc
+    finally:
+        await nc.close()

