@@ -41,7 +41,7 @@ CREATE TABLE tenant_hosts (
     host      text PRIMARY KEY,
     tenant_id text NOT NULL
 );
-GRANT SELECT, INSERT, UPDATE, DELETE ON tenant_directory, tenant_hosts TO tinget_worker;
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON tenant_directory, tenant_hosts TO tinget_worker;
 GRANT SELECT ON tenant_directory, tenant_hosts TO tinget_app;
 
 -- Tenant assets (logos), content-addressed: written before the event that names them, so a

@@ -1,0 +1,144 @@
+"""The projection runtime on the tenant directory: idempotent, rebuildable, fed from NATS."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from events import envelope
+from events.relay import Relay
+from projections.runtime import ProjectionRunner, consumer_lag
+from tenants.service import TenantChanges
+from tests.helpers import unique_slug
+from tinget.bootstrap import Addresses, Platform, open_platform
+
+
+async def snapshot(platform: Platform) -> dict[str, list[dict[str, Any]]]:
+    async with platform.worker_pool.acquire() as conn:
+        directory = await conn.fetch("SELECT * FROM tenant_directory ORDER BY tenant_id")
+        hosts = await conn.fetch("SELECT * FROM tenant_hosts ORDER BY host")
+    return {"directory": [dict(r) for r in directory], "hosts": [dict(r) for r in hosts]}
+
+
+async def onboard(platform: Platform, count: int) -> list[str]:
+    slugs = [unique_slug() for _ in range(count)]
+    for i, slug in enumerate(slugs):
+        await platform.tenants.create(slug, f"Town {i}", "sv", hosts=[f"{slug}.example"])
+        await platform.tenants.update(
+            slug, TenantChanges(primary_colour="#00aa00", welcome_text=f"Välkommen {i}")
+        )
+        if i % 2:
+            await platform.tenants.add_host(slug, f"www.{slug}.example")
+        if i % 3 == 0:
+            await platform.tenants.suspend(slug, "contract ended")
+    return slugs
+
+
+def runner_of(platform: Platform) -> ProjectionRunner:
+    return platform.projections[0]
+
+
+async def consume_until_caught_up(platform: Platform, runner: ProjectionRunner) -> None:
+    assert platform.js is not None
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        runner.run_nats(
+            platform.js,
+            stream=platform.addresses.stream_name,
+            prefix=platform.addresses.subject_prefix,
+            catalogue=platform.codec.catalogue,
+            stop=stop,
+        )
+    )
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                await asyncio.sleep(0.05)
+                try:
+                    lag = await consumer_lag(
+                        platform.js, platform.addresses.stream_name, runner.projection.name
+                    )
+                except Exception:
+                    continue
+                if lag == 0:
+                    break
+    finally:
+        stop.set()
+        await task
+
+
+async def relay_all(platform: Platform) -> Relay:
+    relay = platform.relay()
+    head = await platform.reader.head()
+    while await relay.run_once(await relay.position()) != head:
+        pass
+    return relay
+
+
+async def test_live_read_model_from_nats_equals_a_rebuild_from_the_store(
+    platform: Platform,
+) -> None:
+    slugs = await onboard(platform, 6)
+    await relay_all(platform)
+    runner = runner_of(platform)
+
+    await consume_until_caught_up(platform, runner)
+    live = await snapshot(platform)
+    await runner.rebuild(platform.reader)
+    rebuilt = await snapshot(platform)
+
+    assert sorted(r["tenant_id"] for r in live["directory"]) == sorted(slugs)
+    assert live == rebuilt
+    suspended = [r for r in live["directory"] if r["status"] == "suspended"]
+    assert len(suspended) == 2
+    assert len(live["hosts"]) == 9
+
+
+async def test_a_projection_fed_duplicates_changes_nothing(platform: Platform) -> None:
+    await onboard(platform, 3)
+    runner = runner_of(platform)
+    events = await platform.reader.read(0, 1000)
+
+    await runner.apply_batch(events)
+    once = await snapshot(platform)
+    again = await runner.apply_batch(events)
+    half = await runner.apply_batch(events[: len(events) // 2] + events)
+
+    assert again == 0
+    assert half == 0
+    assert await snapshot(platform) == once
+
+
+async def test_a_message_redelivered_over_nats_changes_nothing(platform: Platform) -> None:
+    assert platform.js is not None
+    await onboard(platform, 2)
+    await relay_all(platform)
+    runner = runner_of(platform)
+    await consume_until_caught_up(platform, runner)
+    before = await snapshot(platform)
+
+    # the same events again, under new message ids (as after the duplicate window)
+    for event in await platform.reader.read(0, 1000):
+        await platform.js.publish(
+            f"{platform.addresses.subject_prefix}.{event.tenant_id}.{event.context}."
+            f"{event.event_type}",
+            envelope.encode(event),
+        )
+    skipped_before = runner.stats.skipped
+    await consume_until_caught_up(platform, runner)
+
+    assert runner.stats.skipped > skipped_before
+    assert await snapshot(platform) == before
+
+
+async def test_rebuild_needs_only_postgresql(platform: Platform, addresses: Addresses) -> None:
+    await onboard(platform, 3)
+    await platform.catch_up_projections()
+    expected = await snapshot(platform)
+
+    offline = Addresses(database_url=addresses.database_url, nats_url=None)
+    async with open_platform(offline, with_nats=False) as without_nats:
+        assert without_nats.js is None
+        count = await runner_of(without_nats).rebuild(without_nats.reader)
+        assert count > 0
+        assert await snapshot(without_nats) == expected

@@ -1,0 +1,3 @@
+from tinget.cli import main
+
+main()
