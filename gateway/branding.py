@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from gateway.problems import ProblemError
 from tenants.directory import TenantEntry
@@ -30,7 +31,7 @@ class BrandingController(Controller):
     tags = ["branding"]
 
     @get("/", operation_id="getBranding", sync_to_thread=False)
-    def branding(self, tenant: TenantEntry) -> Response[Branding]:
+    def branding(self, tenant: NamedDependency[TenantEntry]) -> Response[Branding]:
         """The municipality's name, colours, images and welcome text for its pages."""
         body = Branding(
             tenant=tenant.tenant_id,
@@ -54,7 +55,7 @@ class BrandingController(Controller):
         responses={},
     )
     async def logo(
-        self, tenant: TenantEntry, state: State, request: Request[Any, Any, Any]
+        self, tenant: NamedDependency[TenantEntry], state: State, request: Request[Any, Any, Any]
     ) -> Response[bytes]:
         """The logo, with an ETag of its content hash; answers 304 when the client has it."""
         if not tenant.logo_sha256:
