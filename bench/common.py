@@ -236,7 +236,9 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
     """p50, p90, p99, p99.9, mean and max of per-call latencies, in milliseconds."""
     ordered = sorted(seconds)
     if not ordered:
-        return {k: math.nan for k in ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms", "max_ms")}
+        return dict.fromkeys(
+            ("p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms", "max_ms"), math.nan
+        )
     return {
         "p50_ms": round(percentile(ordered, 50) * 1000, 3),
         "p90_ms": round(percentile(ordered, 90) * 1000, 3),

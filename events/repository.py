@@ -83,9 +83,7 @@ class Repository:
         recorded = await self.store.read_stream(tenant_id, aggregate_id)
         if not recorded:
             raise AggregateNotFound(cls.__name__, aggregate_id)
-        events = [
-            self.codec.decode(r.event_type, r.data, r.stream_id, r.version) for r in recorded
-        ]
+        events = [self.codec.decode(r.event_type, r.data, r.stream_id, r.version) for r in recorded]
         aggregate: Any = reduce(lambda agg, event: event.mutate(agg), events, None)
         if not isinstance(aggregate, cls):
             raise AggregateNotFound(cls.__name__, aggregate_id)

@@ -131,8 +131,17 @@ class EventStore:
         for tenant_id, stream_id, version, number, e in rows:
             for column, value in zip(
                 columns,
-                (number, tenant_id, stream_id, version, e.event_id, e.context, e.event_type,
-                 e.data, e.metadata),
+                (
+                    number,
+                    tenant_id,
+                    stream_id,
+                    version,
+                    e.event_id,
+                    e.context,
+                    e.event_type,
+                    e.data,
+                    e.metadata,
+                ),
                 strict=True,
             ):
                 column.append(value)
@@ -153,9 +162,9 @@ class EventStore:
                         pending.future.set_exception(error)
                 return
         else:
-            error = asyncpg.DeadlockDetectedError("append kept deadlocking; gave up")
+            gave_up = asyncpg.DeadlockDetectedError("append kept deadlocking; gave up")
             for pending in batch:
-                pending.future.set_exception(error)
+                pending.future.set_exception(gave_up)
             return
         self.stats.record(len(rows))
         positions: dict[int, list[int]] = {}

@@ -10,6 +10,7 @@ import structlog
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -34,7 +35,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
     """Bind a request id (from X-Request-ID or new) to every log line of the request."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -82,8 +83,13 @@ async def ready(state: State) -> Response[dict[str, Any]]:
         checks["nats"] = f"unavailable: {type(error).__name__}"
     if all(v == "ok" for v in checks.values()):
         return Response({"status": "ready", "checks": checks})
-    raise ProblemError(503, "Not ready", "a service Tinget depends on does not answer",
-                       kind="not-ready", checks=checks)
+    raise ProblemError(
+        503,
+        "Not ready",
+        "a service Tinget depends on does not answer",
+        kind="not-ready",
+        checks=checks,
+    )
 
 
 def create_app(platform: Platform, *, debug: bool = False) -> Litestar:

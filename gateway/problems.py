@@ -9,6 +9,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -21,9 +22,7 @@ _TYPE_BASE = "https://tinget.eu/problems/"
 class ProblemError(Exception):
     """An error the gateway raises itself, already shaped as a problem."""
 
-    def __init__(
-        self, status: int, title: str, detail: str, *, kind: str, **extra: Any
-    ) -> None:
+    def __init__(self, status: int, title: str, detail: str, *, kind: str, **extra: Any) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
@@ -65,26 +64,44 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         errors.append({"field": "body", "reason": str(exc.detail)})
     first = errors[0]
     return problem(
-        request, 400, "Invalid input", f"{first['field']}: {first['reason']}",
-        kind="invalid-input", field=first["field"], errors=errors,
+        request,
+        400,
+        "Invalid input",
+        f"{first['field']}: {first['reason']}",
+        kind="invalid-input",
+        field=first["field"],
+        errors=errors,
     )
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    kind = {404: "not-found", 405: "method-not-allowed", 413: "too-large",
-            415: "unsupported-media-type", 429: "too-many-requests"}.get(exc.status_code, "http")
-    return problem(request, exc.status_code, str(exc.detail), str(exc.detail), kind=kind,
-                   headers=exc.headers)
+    kind = {
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "too-large",
+        415: "unsupported-media-type",
+        429: "too-many-requests",
+    }.get(exc.status_code, "http")
+    return problem(
+        request, exc.status_code, str(exc.detail), str(exc.detail), kind=kind, headers=exc.headers
+    )
 
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, InvalidInput):
-        return problem(request, 422, "Invalid input", str(exc), kind="invalid-input",
-                       field=exc.field, errors=[{"field": exc.field, "reason": exc.reason}])
+        return problem(
+            request,
+            422,
+            "Invalid input",
+            str(exc),
+            kind="invalid-input",
+            field=exc.field,
+            errors=[{"field": exc.field, "reason": exc.reason}],
+        )
     if isinstance(exc, NotFound):
         return problem(request, 404, "Not found", str(exc), kind="not-found")
     if isinstance(exc, Conflict):
-        extra = {"field": exc.field} if exc.field else {}
+        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
         return problem(request, 409, "Conflict", str(exc), kind="conflict", **extra)
     if isinstance(exc, Forbidden):
         return problem(request, 403, "Forbidden", str(exc), kind="forbidden")
@@ -99,13 +116,16 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     incident = str(uuid.uuid4())
     log.exception("unhandled error", incident=incident)
     return problem(
-        request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal error",
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal error",
         "something went wrong on our side; the incident id helps operations find it",
-        kind="internal", incident=incident,
+        kind="internal",
+        incident=incident,
     )
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _validation,
     HTTPException: _http,
     DomainError: _domain,

@@ -56,12 +56,15 @@ class TenantResolver:
         entry = await self.lookup(host) if host else None
         if entry is None:
             raise ProblemError(
-                404, "Unknown tenant", f"no municipality is served at host {host!r}",
+                404,
+                "Unknown tenant",
+                f"no municipality is served at host {host!r}",
                 kind="unknown-tenant",
             )
         if entry.status == "suspended":
             raise ProblemError(
-                403, "Tenant suspended",
+                403,
+                "Tenant suspended",
                 f"{entry.name} is suspended: {entry.suspension_reason or 'no reason given'}",
                 kind="tenant-suspended",
             )

@@ -183,20 +183,22 @@ class ProjectionRunner:
             f"{prefix}.*.{catalogue.by_name(t).context}.{t}" for t in self.projection.event_types
         )
         durable = f"{self.projection.name}"
-        sub = await js.pull_subscribe_bind(
-            durable=durable, stream=stream
-        ) if await _consumer_exists(js, stream, durable) else await js.pull_subscribe(
-            subject="",
-            durable=durable,
-            stream=stream,
-            config=ConsumerConfig(
-                durable_name=durable,
-                ack_policy=AckPolicy.ALL,
-                deliver_policy=DeliverPolicy.ALL,
-                filter_subjects=subjects,
-                ack_wait=60,
-                max_ack_pending=20_000,
-            ),
+        sub = (
+            await js.pull_subscribe_bind(durable=durable, stream=stream)
+            if await _consumer_exists(js, stream, durable)
+            else await js.pull_subscribe(
+                subject="",
+                durable=durable,
+                stream=stream,
+                config=ConsumerConfig(
+                    durable_name=durable,
+                    ack_policy=AckPolicy.ALL,
+                    deliver_policy=DeliverPolicy.ALL,
+                    filter_subjects=subjects,
+                    ack_wait=60,
+                    max_ack_pending=20_000,
+                ),
+            )
         )
         log.info("projection consuming", projection=self.projection.name, subjects=subjects)
         while not stop.is_set():

@@ -16,7 +16,6 @@ import msgspec
 
 from events.codec import Codec
 from events.model import RecordedEvent
-from tenants.domain import Tenant
 
 
 class TenantEntry(msgspec.Struct, kw_only=True):
@@ -40,9 +39,11 @@ class TenantEntry(msgspec.Struct, kw_only=True):
 _COLUMNS = tuple(TenantEntry.__struct_fields__)
 
 
-def evolve(entry: TenantEntry | None, tenant_id: str, event: Any) -> TenantEntry | None:
-    """The directory entry after ``event`` (a decoded Tenant event)."""
-    if isinstance(event, Tenant.Created):
+def evolve(
+    entry: TenantEntry | None, tenant_id: str, event_type: str, event: Any
+) -> TenantEntry | None:
+    """The directory entry after ``event``, a decoded Tenant event named ``event_type``."""
+    if event_type == "TenantCreated":
         return TenantEntry(
             tenant_id=tenant_id,
             name=event.name,
@@ -53,30 +54,31 @@ def evolve(entry: TenantEntry | None, tenant_id: str, event: Any) -> TenantEntry
     if entry is None:
         return None
     changes: dict[str, Any] = {"updated_at": event.timestamp}
-    if isinstance(event, Tenant.TenantDetailsChanged):
-        changes.update(name=event.name, default_language=event.default_language)
-    elif isinstance(event, Tenant.HostAdded):
-        changes["hosts"] = [*entry.hosts, event.host]
-    elif isinstance(event, Tenant.BrandingChanged):
-        changes.update(
-            primary_colour=event.primary_colour,
-            secondary_colour=event.secondary_colour,
-            background_colour=event.background_colour,
-            background_image_url=event.background_image_url,
-            welcome_text=event.welcome_text,
-        )
-    elif isinstance(event, Tenant.LogoChanged):
-        changes.update(logo_sha256=event.sha256, logo_content_type=event.content_type)
-    elif isinstance(event, Tenant.TenantSuspended):
-        changes.update(status="suspended", suspension_reason=event.reason)
-    elif isinstance(event, Tenant.TenantResumed):
-        changes.update(status="active", suspension_reason=None)
+    match event_type:
+        case "TenantDetailsChanged":
+            changes.update(name=event.name, default_language=event.default_language)
+        case "HostAdded":
+            changes["hosts"] = [*entry.hosts, event.host]
+        case "BrandingChanged":
+            changes.update(
+                primary_colour=event.primary_colour,
+                secondary_colour=event.secondary_colour,
+                background_colour=event.background_colour,
+                background_image_url=event.background_image_url,
+                welcome_text=event.welcome_text,
+            )
+        case "LogoChanged":
+            changes.update(logo_sha256=event.sha256, logo_content_type=event.content_type)
+        case "TenantSuspended":
+            changes.update(status="suspended", suspension_reason=event.reason)
+        case "TenantResumed":
+            changes.update(status="active", suspension_reason=None)
     return msgspec.structs.replace(entry, **changes)
 
 
 class TenantDirectory:
-    name = "tenant_directory"
-    event_types = frozenset(
+    name: str = "tenant_directory"
+    event_types: frozenset[str] = frozenset(
         {
             "TenantCreated",
             "TenantDetailsChanged",
@@ -87,7 +89,7 @@ class TenantDirectory:
             "TenantResumed",
         }
     )
-    tables = ("tenant_directory", "tenant_hosts")
+    tables: tuple[str, ...] = ("tenant_directory", "tenant_hosts")
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
@@ -106,7 +108,7 @@ class TenantDirectory:
                 recorded.event_type, recorded.data, recorded.stream_id, recorded.version
             )
             entries[recorded.tenant_id] = evolve(
-                entries.get(recorded.tenant_id), recorded.tenant_id, event
+                entries.get(recorded.tenant_id), recorded.tenant_id, recorded.event_type, event
             )
             touched.add(recorded.tenant_id)
         changed = [e for t in sorted(touched) if (e := entries.get(t)) is not None]

@@ -14,7 +14,7 @@ _LOCK = 0x71A6E7  # one migrator at a time per database
 
 def migration_files() -> list[tuple[str, str]]:
     folder = resources.files("tenants") / "migrations"
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name.removesuffix(".sql"), f.read_text(encoding="utf-8")) for f in files]
 
 

@@ -22,11 +22,11 @@ class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     name: str | msgspec.UnsetType = UNSET
     default_language: str | msgspec.UnsetType = UNSET
-    primary_colour: str | None | msgspec.UnsetType = UNSET
-    secondary_colour: str | None | msgspec.UnsetType = UNSET
-    background_colour: str | None | msgspec.UnsetType = UNSET
-    background_image_url: str | None | msgspec.UnsetType = UNSET
-    welcome_text: str | None | msgspec.UnsetType = UNSET
+    primary_colour: str | msgspec.UnsetType | None = UNSET
+    secondary_colour: str | msgspec.UnsetType | None = UNSET
+    background_colour: str | msgspec.UnsetType | None = UNSET
+    background_image_url: str | msgspec.UnsetType | None = UNSET
+    welcome_text: str | msgspec.UnsetType | None = UNSET
 
 
 _BRANDING = (
@@ -81,12 +81,12 @@ class TenantService:
         except ConcurrencyConflict:
             if await self._exists(slug):
                 raise Conflict(f"the slug {slug!r} is taken", field="slug") from None
-            raise Conflict("a host was claimed by another tenant meanwhile", field="hosts") from None
+            raise Conflict(
+                "a host was claimed by another tenant meanwhile", field="hosts"
+            ) from None
         return tenant
 
-    async def add_host(
-        self, slug: str, host: str, metadata: EventMetadata | None = None
-    ) -> Tenant:
+    async def add_host(self, slug: str, host: str, metadata: EventMetadata | None = None) -> Tenant:
         tenant = await self.get(slug)
         claims = await self._claims(tenant, [host])
         await self._save_with_claims(tenant, claims, metadata)
@@ -166,6 +166,4 @@ class TenantService:
                 [(tenant.slug, tenant), *[(PLATFORM_TENANT, c) for c in claims]], metadata
             )
         except ConcurrencyConflict:
-            raise Conflict(
-                "the tenant was changed by someone else meanwhile; try again"
-            ) from None
+            raise Conflict("the tenant was changed by someone else meanwhile; try again") from None

@@ -17,7 +17,7 @@ from tinget.embedded import EmbeddedNats, EmbeddedPostgres
 
 def docker_answers() -> bool:
     try:
-        import docker  # noqa: PLC0415
+        import docker
 
         client = docker.from_env(timeout=3)
         client.ping()
@@ -33,7 +33,7 @@ def postgres_server() -> Iterator[str]:
         yield configured
         return
     if docker_answers():
-        from testcontainers.postgres import PostgresContainer  # noqa: PLC0415
+        from testcontainers.postgres import PostgresContainer
 
         with PostgresContainer("postgres:16-alpine", driver=None) as pg:
             yield pg.get_connection_url()
@@ -53,7 +53,7 @@ def nats_server() -> Iterator[str]:
         yield configured
         return
     if docker_answers():
-        from testcontainers.nats import NatsContainer  # noqa: PLC0415
+        from testcontainers.nats import NatsContainer
 
         with NatsContainer("nats:2.10", jetstream=True) as container:
             yield container.nats_uri()

@@ -19,7 +19,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 @pytest.fixture
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     # in the test's own event loop, where the platform's pools live
-    transport = httpx.ASGITransport(app=create_app(platform))
+    transport = httpx.ASGITransport(app=create_app(platform))  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 

@@ -117,6 +117,4 @@ async def test_tenant_id_leads_every_tenant_owned_primary_key(
         " WHERE i.indisprimary AND c.relrowsecurity"
     )
     assert rows
-    assert {r["relname"]: r["attname"] for r in rows} == {
-        r["relname"]: "tenant_id" for r in rows
-    }
+    assert {r["relname"]: r["attname"] for r in rows} == {r["relname"]: "tenant_id" for r in rows}

@@ -29,8 +29,10 @@ async def test_two_writes_of_one_version_exactly_one_wins(platform: Platform) ->
     await platform.store.append([new_event("oslo", stream, 1)])
 
     outcomes = await asyncio.gather(
-        *(platform.store.append([new_event("oslo", stream, 2, data=b'{"w": %d}' % i)])
-          for i in range(10)),
+        *(
+            platform.store.append([new_event("oslo", stream, 2, data=b'{"w": %d}' % i)])
+            for i in range(10)
+        ),
         return_exceptions=True,
     )
 

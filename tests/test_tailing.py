@@ -38,8 +38,15 @@ async def test_tailing_reader_misses_nothing_under_16_concurrent_writers(
                     event = new_event("slow", uuid.uuid4(), 1)
                     await conn.fetch(
                         "SELECT * FROM tinget_append($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                        [0], [event.tenant_id], [event.stream_id], [1], [event.event_id],
-                        [event.context], [event.event_type], [event.data], [event.metadata],
+                        [0],
+                        [event.tenant_id],
+                        [event.stream_id],
+                        [1],
+                        [event.event_id],
+                        [event.context],
+                        [event.event_type],
+                        [event.data],
+                        [event.metadata],
                     )
                     await asyncio.sleep(0.05)
                 written.append(event.event_id)

@@ -80,7 +80,10 @@ async def run_migrations(database_url: str) -> list[str]:
 
 async def connect_nats(url: str) -> NatsClient:
     return await nats.connect(
-        url, name="tinget", max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+        url,
+        name="tinget",
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
         connect_timeout=5,
     )
 

@@ -145,9 +145,7 @@ def rebuild(ctx: click.Context, projection: str | None) -> None:
     """Rebuild read models from the store alone (all, or the one named)."""
 
     async def go(platform: Platform) -> dict[str, int]:
-        runners = [
-            r for r in platform.projections if projection in (None, r.projection.name)
-        ]
+        runners = [r for r in platform.projections if projection in (None, r.projection.name)]
         if not runners:
             names = ", ".join(r.projection.name for r in platform.projections)
             raise InvalidInput("projection", f"no projection {projection!r}; known: {names}")
@@ -234,10 +232,11 @@ def tenants_show(ctx: click.Context, slug: str) -> None:
 @click.option("--background-colour", help="#RRGGBB, or '' to clear.")
 @click.option("--background-image-url", help="An http(s) URL, or '' to clear.")
 @click.option("--welcome-text", help="The welcome text, or '' to clear.")
-@click.option("--logo", type=click.Path(dir_okay=False, path_type=Path),
-              help="A PNG, JPEG or WebP file.")
+@click.option(
+    "--logo", type=click.Path(dir_okay=False, path_type=Path), help="A PNG, JPEG or WebP file."
+)
 @click.pass_context
-def tenants_update(ctx: click.Context, slug: str, logo: Path | None, **options: Any) -> None:
+def tenants_update(ctx: click.Context, /, slug: str, logo: Path | None, **options: Any) -> None:
     """Change a tenant's name, language or branding."""
     given = {k: v for k, v in options.items() if v is not None}
     if "language" in given:

@@ -24,7 +24,10 @@ def url_for_role(url: str, role: str) -> str:
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, command_timeout=60,
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=60,
         server_settings={"application_name": "tinget"},
     )
     assert pool is not None

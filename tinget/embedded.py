@@ -48,13 +48,16 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         try:
-            import pgserver  # noqa: PLC0415
+            import pgserver
         except ImportError:
             raise EmbeddedError(
-                "no embedded PostgreSQL: install the embedded extra (pip install 'tinget[embedded]')"
+                "no embedded PostgreSQL: install the embedded extra"
+                " (pip install 'tinget[embedded]')"
             ) from None
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._server = pgserver.get_server(self.data_dir / "postgres", cleanup_mode="stop")
+        self._server = pgserver.get_server(  # type: ignore[attr-defined]
+            self.data_dir / "postgres", cleanup_mode="stop"
+        )
         return str(self._server.get_uri())
 
     def stop(self) -> None:
@@ -76,8 +79,18 @@ class EmbeddedNats:
         port = self.port or free_port()
         log_file = self.data_dir / "nats-server.log"
         self._process = subprocess.Popen(
-            [_nats_server_binary(), "-a", "127.0.0.1", "-p", str(port), "-js",
-             "-sd", str(self.data_dir / "jetstream"), "-l", str(log_file)],
+            [
+                _nats_server_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-js",
+                "-sd",
+                str(self.data_dir / "jetstream"),
+                "-l",
+                str(log_file),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

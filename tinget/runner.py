@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 
 import structlog
 import uvicorn
@@ -64,8 +64,12 @@ class _Server(uvicorn.Server):
 
 async def run_gateway(platform: Platform, settings: Settings, stop: asyncio.Event) -> None:
     config = uvicorn.Config(
-        create_app(platform), host=settings.http_host, port=settings.http_port,
-        log_config=None, access_log=False, lifespan="on",
+        create_app(platform),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
     )
     server = _Server(config)
     watcher = asyncio.create_task(_exit_on(stop, server))
@@ -80,9 +84,7 @@ async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
     server.should_exit = True
 
 
-async def supervised(
-    name: str, stop: asyncio.Event, part: Callable[[], Awaitable[None]]
-) -> None:
+async def supervised(name: str, stop: asyncio.Event, part: Callable[[], Awaitable[None]]) -> None:
     """Run a worker part until ``stop``; if it fails, log why and start it again."""
     backoff = 0.5
     while not stop.is_set():
@@ -91,10 +93,8 @@ async def supervised(
             return
         except Exception as error:
             log.error("part failed; restarting", part=name, error=repr(error), backoff=backoff)
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
             backoff = min(backoff * 2, 10.0)
 
 
@@ -156,10 +156,10 @@ async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
             if embedded and settings.demo_tenant and "gateway" in parts:
                 await ensure_demo_tenant(platform)
                 await platform.catch_up_projections()
-            tasks = []
+            tasks: list[Awaitable[None]] = []
             if "gateway" in parts:
                 tasks.append(run_gateway(platform, settings, stop))
-                print(  # noqa: T201 - the one line a person starting Tinget looks for
+                print(
                     f"Tinget listens on http://{settings.http_host}:{settings.http_port}"
                     f" (PostgreSQL: {'embedded' if embedded else 'configured'},"
                     f" NATS: {'embedded' if settings.nats_url is None else 'configured'});"
@@ -174,8 +174,8 @@ async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
     log.info("stopped")
 
 
-async def _until_stopped(stop: asyncio.Event, parts: list[object]) -> None:
-    running = [asyncio.ensure_future(p) for p in parts]  # type: ignore[arg-type]
+async def _until_stopped(stop: asyncio.Event, parts: Sequence[Awaitable[None]]) -> None:
+    running = [asyncio.ensure_future(p) for p in parts]
     stopper = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait([*running, stopper], return_when=asyncio.FIRST_COMPLETED)
     stop.set()
