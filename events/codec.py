@@ -35,9 +35,12 @@ class Codec:
         definition = self.catalogue.by_name(event_type)
         try:
             payload = self._decoder(definition).decode(data)
-            if payload.class_version != definition.version:
+        except msgspec.ValidationError:
+            payload = None  # an older version may lack newer fields: upcast first
+        try:
+            if payload is None or payload.class_version != definition.version:
                 payload = self._upcast(definition, data)
-        except msgspec.ValidationError as error:
+        except (msgspec.ValidationError, msgspec.DecodeError) as error:
             raise EventDecodeError(f"{event_type} at {stream_id}/{version}: {error}") from None
         state = msgspec.structs.asdict(payload)
         del state["class_version"]

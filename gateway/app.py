@@ -108,5 +108,6 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=2 * 1024 * 1024,
+        logging_config=None,  # structlog, set up by tinget.logs, renders every line
         debug=debug,
     )

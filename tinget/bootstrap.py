@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import nats
+import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
@@ -23,6 +24,8 @@ from tenants.migrate import migrate
 from tenants.service import TenantService
 from tinget.catalogue import build_catalogue
 from tinget.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,12 @@ async def run_migrations(database_url: str) -> list[str]:
 
 
 async def connect_nats(url: str) -> NatsClient:
+    async def on_error(error: Exception) -> None:
+        log.warning("nats connection error", error=repr(error))
+
     return await nats.connect(
         url,
+        error_cb=on_error,
         name="tinget",
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,

@@ -93,6 +93,7 @@ class EmbeddedNats:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches Tinget, which stops NATS last
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

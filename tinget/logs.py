@@ -41,3 +41,4 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+    logging.getLogger("pgserver").setLevel(max(numeric, logging.WARNING))

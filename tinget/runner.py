@@ -73,10 +73,26 @@ async def run_gateway(platform: Platform, settings: Settings, stop: asyncio.Even
     )
     server = _Server(config)
     watcher = asyncio.create_task(_exit_on(stop, server))
+    announcer = asyncio.create_task(_announce(server, settings))
     try:
         await server.serve()
     finally:
         watcher.cancel()
+        announcer.cancel()
+
+
+async def _announce(server: uvicorn.Server, settings: Settings) -> None:
+    """Say where Tinget listens once the socket is open: the line a person looks for."""
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+        await asyncio.sleep(0.02)
+    embedded_pg = settings.database_url is None
+    embedded_nats = settings.nats_url is None
+    print(
+        f"Tinget listens on http://{settings.http_host}:{settings.http_port}"
+        f" (PostgreSQL: {'embedded' if embedded_pg else 'configured'},"
+        f" NATS: {'embedded' if embedded_nats else 'configured'}); Ctrl-C stops it.",
+        flush=True,
+    )
 
 
 async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
@@ -159,13 +175,6 @@ async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
             tasks: list[Awaitable[None]] = []
             if "gateway" in parts:
                 tasks.append(run_gateway(platform, settings, stop))
-                print(
-                    f"Tinget listens on http://{settings.http_host}:{settings.http_port}"
-                    f" (PostgreSQL: {'embedded' if embedded else 'configured'},"
-                    f" NATS: {'embedded' if settings.nats_url is None else 'configured'});"
-                    " Ctrl-C stops it.",
-                    flush=True,
-                )
             if "relay" in parts:
                 tasks.append(run_relay(platform, stop))
             if "projections" in parts:

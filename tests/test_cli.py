@@ -1,0 +1,120 @@
+"""The consultants' `tinget tenants` commands: onboarding, and clear refusals of bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import unique_slug
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def tinget(database_url: str) -> Run:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
+    env.update(TINGET_DATABASE_URL=database_url, TINGET_LOG_LEVEL="WARNING")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tinget", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    return run
+
+
+def test_onboarding_a_municipality(tinget: Run, tmp_path: Path) -> None:
+    slug = unique_slug("lund")
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x01" * 32)
+
+    created = tinget("tenants", "create", slug, "--name", "Lunds kommun", "--host", f"{slug}.se")
+    updated = tinget(
+        "tenants",
+        "update",
+        slug,
+        "--primary-colour",
+        "#004B87",
+        "--logo",
+        str(logo),
+        "--welcome-text",
+        "Välkommen!",
+    )
+    added = tinget("tenants", "add-host", slug, f"www.{slug}.se")
+    listed = tinget("tenants", "list", "--json")
+    suspended = tinget("tenants", "suspend", slug, "--reason", "paused by the municipality")
+    shown = tinget("tenants", "show", slug)
+
+    for step in (created, updated, added, listed, suspended, shown):
+        assert step.returncode == 0, step.stderr
+    tenant = json.loads(shown.stdout)
+    assert tenant["name"] == "Lunds kommun"
+    assert tenant["hosts"] == [f"{slug}.se", f"www.{slug}.se"]
+    assert tenant["branding"]["primary_colour"] == "#004b87"
+    assert tenant["branding"]["logo_sha256"]
+    assert tenant["status"] == "suspended"
+    rows = json.loads(listed.stdout)
+    assert [r["hosts"] for r in rows if r["tenant_id"] == slug] == [
+        [f"{slug}.se", f"www.{slug}.se"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("create", "Bad_Slug", "--name", "X"), 2, "invalid slug"),
+        (("create", "ab", "--name", "X"), 2, "invalid slug"),
+        (("create", "admin", "--name", "X"), 2, "reserved"),
+        (("create", "{slug}", "--name", " "), 2, "invalid name"),
+        (("create", "{slug}", "--name", "X", "--language", "swedish"), 2, "default_language"),
+        (("create", "{slug}", "--name", "X", "--host", "not a host"), 2, "invalid host"),
+        (("create", "{slug}", "--name", "X", "--host", "a.se", "--host", "a.se"), 2, "twice"),
+        (("show", "{slug}"), 3, "no tenant"),
+        (("update", "{slug}", "--name", "Y"), 3, "no tenant"),
+    ],
+)
+def test_bad_input_names_the_field_and_writes_nothing(
+    tinget: Run, args: tuple[str, ...], code: int, says: str
+) -> None:
+    slug = unique_slug()
+    result = tinget("tenants", *(a.format(slug=slug) for a in args))
+
+    assert result.returncode == code
+    assert says in result.stderr
+    assert slug not in tinget("tenants", "list").stdout
+
+
+def test_bad_branding_and_taken_names_are_refused(tinget: Run, tmp_path: Path) -> None:
+    slug, other = unique_slug(), unique_slug()
+    assert tinget("tenants", "create", slug, "--name", "A", "--host", f"{slug}.se").returncode == 0
+    not_image = tmp_path / "logo.gif"
+    not_image.write_bytes(b"GIF89a....")
+
+    cases = [
+        (("update", slug, "--primary-colour", "red"), 2, "primary_colour"),
+        (("update", slug, "--background-image-url", "ftp://x"), 2, "background_image_url"),
+        (("update", slug, "--logo", str(not_image)), 2, "PNG, JPEG or WebP"),
+        (("update", slug, "--logo", str(tmp_path / "missing.png")), 2, "no file"),
+        (("create", slug, "--name", "Again"), 4, "taken"),
+        (("create", other, "--name", "B", "--host", f"{slug}.se"), 4, "belongs to a tenant"),
+        (("add-host", slug, f"{slug}.se"), 4, "already"),
+        (("resume", slug), 4, "not suspended"),
+    ]
+    for args, code, says in cases:
+        result = tinget("tenants", *args)
+        assert (result.returncode, says in result.stderr) == (code, True), (args, result.stderr)
+
+    tenant = json.loads(tinget("tenants", "show", slug).stdout)
+    assert tenant["version"] == 2  # created + one host: none of the refused changes landed
+    assert other not in tinget("tenants", "list").stdout
