@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 import msgspec
 
+from projections.runtime import consumer_lag
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tenants.domain import Tenant
 from tenants.service import TenantChanges
@@ -291,3 +292,33 @@ def tenants_resume(ctx: click.Context, slug: str) -> None:
         return await p.tenants.resume(slug)
 
     _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+
+
+@main.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Relay and projection lag, for operations staff."""
+    settings = _settings(ctx)
+
+    async def go() -> dict[str, Any]:
+        async with addresses_for(settings) as addresses, open_platform(addresses) as p:
+            relay_lag = await p.relay().lag()
+            report: dict[str, Any] = {
+                "log_head": await p.reader.head(),
+                "relay": {"unpublished_events": relay_lag.events, "seconds": relay_lag.seconds},
+                "projections": {},
+            }
+            for runner in p.projections:
+                name = runner.projection.name
+                entry: dict[str, Any] = {"store_cursor": await runner.store_cursor()}
+                if p.js is not None:
+                    try:
+                        entry["pending_messages"] = await consumer_lag(
+                            p.js, addresses.stream_name, name
+                        )
+                    except Exception as error:
+                        entry["pending_messages"] = f"no consumer yet ({type(error).__name__})"
+                report["projections"][name] = entry
+            return report
+
+    _echo_json(_run(go()))
