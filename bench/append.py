@@ -116,7 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @dataclass
 class PhaseResult:
     label: str
-    tenants: int
+    tenants: int | None  # None: no tenants (the eventsourcing reference)
     tasks: int
     seconds: float
     latencies: list[float]
@@ -163,7 +163,9 @@ class PhaseResult:
 
     def show(self) -> None:
         summary = latency_summary(self.latencies)
-        say(f"{self.label}: {self.tasks} tasks, {self.tenants} tenant(s), {self.seconds:.2f} s")
+        who = f"{self.tasks} threads" if self.tenants is None else f"{self.tasks} tasks"
+        where = "" if self.tenants is None else f", {self.tenants} tenant(s)"
+        say(f"{self.label}: {who}{where}, {self.seconds:.2f} s")
         figure("events/s", self.events_per_s)
         figure("events appended", self.events)
         for key in ("p50_ms", "p99_ms", "p999_ms", "max_ms"):
@@ -380,7 +382,7 @@ async def eventsourcing_phase(args: argparse.Namespace) -> PhaseResult:
         latencies, elapsed, errors, first_error = await asyncio.to_thread(run)
     result = PhaseResult(
         label="eventsourcing.postgres (reference)",
-        tenants=1,
+        tenants=None,
         tasks=args.tasks,
         seconds=elapsed,
         latencies=latencies,

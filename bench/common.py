@@ -8,11 +8,13 @@ run and dropped at its end; every JetStream stream is ``TINGET_BENCH_<HEX>`` ove
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
 import secrets
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from nats.js.errors import NotFoundError
 
 from events.relay import ensure_stream
 from events.repository import EventMetadata
+from events.store import LogReader
 from tenants.migrate import migrate
 from tinget.db import APP_ROLE, WORKER_ROLE, url_for_role
 
@@ -134,6 +137,29 @@ async def fresh_database(
         say(f"database {name} dropped")
 
 
+async def wait_for_horizon(reader: LogReader, head: int, *, patience: float = 60.0) -> float:
+    """Wait until the log is readable up to ``head``; return the seconds waited.
+
+    Readers stop below the oldest transaction still running on the server (any database's),
+    so an open transaction elsewhere would cut a timed read short.
+    """
+    if head <= 0:
+        return 0.0
+    start = time.perf_counter()
+    while not await reader.read(head - 1, 1):
+        waited = time.perf_counter() - start
+        if waited > patience:
+            raise RuntimeError(
+                f"the log stayed unreadable up to position {head} for {patience:g} s: is a"
+                " long transaction open on the server? (the log horizon is server-wide)"
+            )
+        await asyncio.sleep(0.05)
+    waited = time.perf_counter() - start
+    if waited > 0.05:
+        say(f"waited {waited:.2f} s for the log horizon to pass the head")
+    return waited
+
+
 async def server_version(url: str) -> str:
     conn = await asyncpg.connect(url)
     try:
@@ -160,7 +186,11 @@ async def fresh_stream(url: str | None = None) -> AsyncIterator[BenchStream]:
     name = f"TINGET_BENCH_{token.upper()}"
     prefix = f"{DATABASE_PREFIX}_{token}"
     nc = await nats.connect(
-        url or nats_url(), name="tinget-bench", connect_timeout=5, max_reconnect_attempts=5
+        url or nats_url(),
+        name="tinget-bench",
+        connect_timeout=5,
+        max_reconnect_attempts=5,
+        reconnect_time_wait=0.5,
     )
     try:
         js = nc.jetstream()
@@ -305,6 +335,8 @@ def report_targets(targets: Sequence[Target]) -> dict[str, Any]:
 
 def number(value: float) -> str:
     """A figure for people: thousands separated, few decimals."""
+    if isinstance(value, int):
+        return f"{value:,}"
     if math.isnan(value):
         return "n/a"
     if abs(value) >= 1000:

@@ -17,7 +17,15 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import Target, figure, fresh_database, rate, report_targets, say
+from bench.common import (
+    Target,
+    figure,
+    fresh_database,
+    rate,
+    report_targets,
+    say,
+    wait_for_horizon,
+)
 from events.codec import Codec
 from events.repository import EventMetadata, Repository
 from events.store import EventStore, LogReader
@@ -40,12 +48,18 @@ _WELCOME = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--events", type=int, default=200_000,
-                        help="tenant events in the store (default 200000)")
-    parser.add_argument("--tenants", type=int, default=1000,
-                        help="tenants the events belong to (default 1000)")
-    parser.add_argument("--batch", type=int, default=5000,
-                        help="events per projection batch (default 5000, the runtime default)")
+    parser.add_argument(
+        "--events", type=int, default=200_000, help="tenant events in the store (default 200000)"
+    )
+    parser.add_argument(
+        "--tenants", type=int, default=1000, help="tenants the events belong to (default 1000)"
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=5000,
+        help="events per projection batch (default 5000, the runtime default)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed of the changes")
 
 
@@ -81,9 +95,7 @@ def build_tenant(number: int, events: int, rng: random.Random) -> Tenant:
     return tenant
 
 
-async def fill(
-    repository: Repository, args: argparse.Namespace
-) -> tuple[float, dict[str, Tenant]]:
+async def fill(repository: Repository, args: argparse.Namespace) -> tuple[float, dict[str, Tenant]]:
     """Save every tenant's events, 20 tenants at a time; return seconds and the aggregates."""
     rng = random.Random(args.seed)
     per_tenant, extra = divmod(args.events, args.tenants)
@@ -114,10 +126,16 @@ async def check_directory(conn: asyncpg.Connection, tenants: dict[str, Tenant]) 
     for row in rows:
         tenant = tenants.get(row["tenant_id"])
         if tenant is None or (
-            row["name"], row["default_language"], list(row["hosts"]),
-            row["primary_colour"], row["welcome_text"],
+            row["name"],
+            row["default_language"],
+            list(row["hosts"]),
+            row["primary_colour"],
+            row["welcome_text"],
         ) != (
-            tenant.name, tenant.default_language, tenant.hosts, tenant.primary_colour,
+            tenant.name,
+            tenant.default_language,
+            tenant.hosts,
+            tenant.primary_colour,
             tenant.welcome_text,
         ):
             wrong += 1
@@ -125,8 +143,10 @@ async def check_directory(conn: asyncpg.Connection, tenants: dict[str, Tenant]) 
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    say(f"projection: tenant directory rebuild over {args.events:,} events of "
-        f"{args.tenants:,} tenants")
+    say(
+        f"projection: tenant directory rebuild over {args.events:,} events of "
+        f"{args.tenants:,} tenants"
+    )
     codec = Codec(build_catalogue())
     async with fresh_database() as database:
         app_pool = await create_pool(database.app_url, max_size=8)
@@ -136,8 +156,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             fill_seconds, tenants = await fill(repository, args)
             reader = LogReader(worker_pool)
             stored = await reader.count()
-            say(f"filled: {stored:,} events in {fill_seconds:.2f} s "
-                f"({rate(stored, fill_seconds):,.0f} events/s)")
+            await wait_for_horizon(reader, await reader.head())
+            say(
+                f"filled: {stored:,} events in {fill_seconds:.2f} s "
+                f"({rate(stored, fill_seconds):,.0f} events/s)"
+            )
 
             runner = ProjectionRunner(worker_pool, TenantDirectory(codec))
             start = time.perf_counter()

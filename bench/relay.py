@@ -25,6 +25,7 @@ from bench.common import (
     sample_data,
     sample_metadata,
     say,
+    wait_for_horizon,
 )
 from events.model import NewEvent
 from events.relay import Relay
@@ -33,23 +34,43 @@ from tinget.db import create_pool
 
 TARGET_EVENTS_PER_S = 30_000.0
 
-CONTEXTS = (("dialogue", "ProposalSubmitted"), ("dialogue", "CommentAdded"),
-            ("dialogue", "ProposalSupported"), ("surveys", "AnswerGiven"))
+CONTEXTS = (
+    ("dialogue", "ProposalSubmitted"),
+    ("dialogue", "CommentAdded"),
+    ("dialogue", "ProposalSupported"),
+    ("surveys", "AnswerGiven"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--events", type=int, default=200_000,
-                        help="events in the store before the relay starts (default 200000)")
-    parser.add_argument("--tenants", type=int, default=100,
-                        help="tenants the events are spread over (default 100)")
-    parser.add_argument("--per-stream", type=int, default=10,
-                        help="events per stream (default 10)")
-    parser.add_argument("--append-size", type=int, default=1000,
-                        help="events per append while filling (default 1000)")
-    parser.add_argument("--batch-size", type=int, default=2000,
-                        help="the relay's batch size (default 2000, the Relay default)")
-    parser.add_argument("--stall-timeout", type=float, default=60.0,
-                        help="give up when the relay makes no progress this long (default 60)")
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=200_000,
+        help="events in the store before the relay starts (default 200000)",
+    )
+    parser.add_argument(
+        "--tenants", type=int, default=100, help="tenants the events are spread over (default 100)"
+    )
+    parser.add_argument("--per-stream", type=int, default=10, help="events per stream (default 10)")
+    parser.add_argument(
+        "--append-size",
+        type=int,
+        default=1000,
+        help="events per append while filling (default 1000)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=2000,
+        help="the relay's batch size (default 2000, the Relay default)",
+    )
+    parser.add_argument(
+        "--stall-timeout",
+        type=float,
+        default=60.0,
+        help="give up when the relay makes no progress this long (default 60)",
+    )
 
 
 def generate(events: int, tenants: int, per_stream: int) -> Iterator[NewEvent]:
@@ -97,8 +118,10 @@ async def fill(store: EventStore, args: argparse.Namespace) -> float:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    say(f"relay: {args.events:,} events over {args.tenants} tenants, relay batches of "
-        f"{args.batch_size}")
+    say(
+        f"relay: {args.events:,} events over {args.tenants} tenants, relay batches of "
+        f"{args.batch_size}"
+    )
     async with fresh_database() as database, fresh_stream() as stream:
         app_pool = await create_pool(database.app_url, max_size=8)
         worker_pool = await create_pool(database.worker_url, max_size=4)
@@ -108,9 +131,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             reader = LogReader(worker_pool)
             stored = await reader.count()
             head = await reader.head()
-            say(f"filled: {stored:,} events in {fill_seconds:.2f} s "
+            await wait_for_horizon(reader, head, patience=args.stall_timeout)
+            say(
+                f"filled: {stored:,} events in {fill_seconds:.2f} s "
                 f"({rate(stored, fill_seconds):,.0f} events/s, "
-                f"{store.stats.batches} commits)")
+                f"{store.stats.batches} commits)"
+            )
 
             relay = Relay(
                 reader=reader,
@@ -157,12 +183,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     figure("relay batches", stats.batches)
     figure("duplicates (already in the stream)", stats.duplicates)
     figure("messages in the stream", in_stream)
-    figure("average message bytes", stream_bytes / in_stream if in_stream else 0.0)
+    figure("average stored message bytes", stream_bytes / in_stream if in_stream else 0.0)
     if stalled:
         figure("waited below the log horizon", stalled, "s")
     if in_stream != stored or saved != head:
-        say(f"  warning: {in_stream} messages in the stream, {stored} events in the store; "
-            f"relay position {saved}, head {head}")
+        say(
+            f"  warning: {in_stream} messages in the stream, {stored} events in the store; "
+            f"relay position {saved}, head {head}"
+        )
 
     result: dict[str, Any] = {
         "events": stored,
@@ -183,7 +211,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "complete": in_stream == stored and saved == head,
     }
     result.update(
-        report_targets([Target("relay events/s", rate(stats.published, elapsed),
-                               TARGET_EVENTS_PER_S)])
+        report_targets(
+            [Target("relay events/s", rate(stats.published, elapsed), TARGET_EVENTS_PER_S)]
+        )
     )
     return result

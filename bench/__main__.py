@@ -1,0 +1,85 @@
+"""``python -m bench NAME [options]``: run one bench; the last line printed is its JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bench import append, projection, relay
+from bench.common import emit, nats_url, redact, say, server_url, server_version
+from tinget.logs import configure_logging
+
+Runner = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
+
+BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]] = {
+    "append": (
+        "single-event appends from concurrent tasks, against eventsourcing and raw asyncpg",
+        append.add_arguments,
+        append.run,
+    ),
+    "relay": (
+        "publishing a filled store to JetStream with acks",
+        relay.add_arguments,
+        relay.run,
+    ),
+    "projection": (
+        "rebuilding the tenant directory from the store",
+        projection.add_arguments,
+        projection.run,
+    ),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Tinget benches. Addresses from TINGET_DATABASE_URL and TINGET_NATS_URL.",
+    )
+    names = main.add_subparsers(dest="bench", required=True, metavar="NAME")
+    for name, (summary, add_arguments, _) in BENCHES.items():
+        sub = names.add_parser(name, help=summary, description=summary)
+        add_arguments(sub)
+        sub.add_argument(
+            "--log-level",
+            default="WARNING",
+            help="level of Tinget's own log lines, on stderr (default WARNING)",
+        )
+    return main
+
+
+async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    version = await server_version(server_url())
+    say(f"PostgreSQL {version} at {redact(server_url())}; NATS at {redact(nats_url())}")
+    started = datetime.now(UTC)
+    began = time.perf_counter()
+    figures = await BENCHES[name][2](args)
+    params = {k: v for k, v in vars(args).items() if k not in {"bench", "log_level"}}
+    return {
+        "bench": name,
+        "started_at": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(time.perf_counter() - began, 2),
+        "postgres": version,
+        "params": params,
+        **figures,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    configure_logging(args.log_level, json=False)
+    try:
+        result = asyncio.run(run(args.bench, args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    emit(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
