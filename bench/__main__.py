@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -12,6 +11,7 @@ from typing import Any
 
 from bench import append, projection, relay
 from bench.common import emit, nats_url, redact, say, server_url, server_version
+from tinget import loop
 from tinget.logs import configure_logging
 
 Runner = Callable[[argparse.Namespace], Awaitable[dict[str, Any]]]
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     configure_logging(args.log_level, json=False)
     try:
-        result = asyncio.run(run(args.bench, args))
+        result = loop.run(run(args.bench, args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

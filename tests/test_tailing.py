@@ -24,7 +24,7 @@ async def test_tailing_reader_misses_nothing_under_16_concurrent_writers(
     async def writer(n: int) -> None:
         stream = uuid.uuid4()
         for version in range(1, EVENTS_PER_WRITER + 1):
-            event = new_event(f"tenant{n % 4}", stream, version)
+            event = new_event(f"tenant-{n % 4}", stream, version)
             await platform.store.append([event])
             written.append(event.event_id)
 

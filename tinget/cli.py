@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +15,7 @@ from projections.runtime import consumer_lag
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tenants.domain import Tenant
 from tenants.service import TenantChanges
+from tinget import loop
 from tinget.bootstrap import Platform, open_platform, run_migrations
 from tinget.catalogue import build_catalogue
 from tinget.config import Settings
@@ -41,7 +41,7 @@ def _fail(message: str, code: int) -> None:
 
 def _run(coro: Awaitable[T]) -> T:
     try:
-        return asyncio.run(coro)  # type: ignore[arg-type]
+        return loop.run(coro)  # type: ignore[arg-type]
     except InvalidInput as error:
         _fail(f"invalid {error.field}: {error.reason}", EXIT_INVALID)
     except NotFound as error:
@@ -102,28 +102,28 @@ def main(ctx: click.Context) -> None:
 @click.pass_context
 def serve_all(ctx: click.Context) -> None:
     """Run everything in one process: gateway, relay and projections."""
-    asyncio.run(serve(_settings(ctx)))
+    loop.run(serve(_settings(ctx)))
 
 
 @main.command()
 @click.pass_context
 def gateway(ctx: click.Context) -> None:
     """Run the HTTP gateway only."""
-    asyncio.run(serve(_settings(ctx), ("gateway",)))
+    loop.run(serve(_settings(ctx), ("gateway",)))
 
 
 @main.command()
 @click.pass_context
 def relay(ctx: click.Context) -> None:
     """Run the relay (store to NATS) only; a second one stands by."""
-    asyncio.run(serve(_settings(ctx), ("relay",)))
+    loop.run(serve(_settings(ctx), ("relay",)))
 
 
 @main.command()
 @click.pass_context
 def project(ctx: click.Context) -> None:
     """Run the projection workers only."""
-    asyncio.run(serve(_settings(ctx), ("projections",)))
+    loop.run(serve(_settings(ctx), ("projections",)))
 
 
 @main.command()

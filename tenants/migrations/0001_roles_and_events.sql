@@ -32,11 +32,13 @@ CREATE TABLE events (
 );
 CREATE INDEX events_log ON events (position);
 
--- The tenants of the batch being appended: the group commit writes many tenants' events in one
--- statement and names them here, once per batch.
-CREATE FUNCTION tinget_append_tenants() RETURNS text[]
+-- The group commit writes many tenants' events in one statement. It marks each tenant of the
+-- batch in a transaction-local setting of its own, so the row check below is one lookup by
+-- name per row, whatever the number of tenants in the batch. (Setting names cannot hold '-';
+-- slugs hold no '_', so the translation cannot make two tenants one.)
+CREATE FUNCTION tinget_may_append(p_tenant text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-    SELECT string_to_array(nullif(current_setting('app.append_tenants', true), ''), ',')
+    SELECT current_setting('tinget_append.' || translate(p_tenant, '-', '_'), true) = 'on'
 $$;
 
 -- The current transaction's own position range, so it can read back and undo what it wrote.
@@ -51,7 +53,7 @@ CREATE POLICY events_read ON events FOR SELECT
     USING (tenant_id = current_setting('app.tenant_id', true) OR tinget_own_position(position));
 CREATE POLICY events_append ON events FOR INSERT
     WITH CHECK (tenant_id = current_setting('app.tenant_id', true)
-                OR tenant_id = ANY (tinget_append_tenants()));
+                OR tinget_may_append(tenant_id));
 CREATE POLICY events_undo ON events FOR DELETE
     USING (tinget_own_position(position));
 
@@ -60,7 +62,8 @@ GRANT SELECT ON events TO tinget_worker;
 
 -- Appends a batch of events in one statement. Rows carry the number of the append they belong
 -- to; an append any of whose versions already exists is left out whole (its other rows are
--- removed again), and the others are kept. Returns (append number, position) for kept rows.
+-- removed again), and the others are kept. Returns the batch's position base (row n of the
+-- batch has position base + n) and the numbers of the appends that were left out.
 CREATE FUNCTION tinget_append(
     p_append   integer[],
     p_tenant   text[],
@@ -70,45 +73,38 @@ CREATE FUNCTION tinget_append(
     p_context  text[],
     p_type     text[],
     p_data     bytea[],
-    p_metadata bytea[]
-) RETURNS TABLE (append_no integer, event_position bigint)
+    p_metadata bytea[],
+    OUT base   bigint,
+    OUT failed integer[]
+)
 LANGUAGE plpgsql SECURITY INVOKER AS $$
 DECLARE
     v_count    integer := cardinality(p_append);
-    v_base     bigint;
     v_inserted integer;
-    v_failed   integer[];
 BEGIN
     IF v_count >= 65536 THEN
         RAISE EXCEPTION 'an append batch holds at most 65535 events' USING ERRCODE = '54000';
     END IF;
-    v_base := pg_current_xact_id()::text::bigint << 16;
-    PERFORM set_config('app.append_tenants',
-                       array_to_string(ARRAY(SELECT DISTINCT unnest(p_tenant)), ','), true);
-    WITH ins AS (
-        INSERT INTO events (tenant_id, stream_id, version, position, event_id, context,
-                            event_type, data, metadata)
-        SELECT u.t, u.s, u.v, v_base + u.n, u.e, u.c, u.ty,
-               convert_from(u.d, 'UTF8')::jsonb, convert_from(u.m, 'UTF8')::jsonb
-        FROM unnest(p_tenant, p_stream, p_version, p_event_id, p_context, p_type, p_data,
-                    p_metadata) WITH ORDINALITY AS u(t, s, v, e, c, ty, d, m, n)
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-    )
-    SELECT count(*) INTO v_inserted FROM ins;
+    base := pg_current_xact_id()::text::bigint << 16;
+    PERFORM set_config('tinget_append.' || translate(t, '-', '_'), 'on', true)
+    FROM (SELECT DISTINCT unnest(p_tenant)) AS d(t);
+    INSERT INTO events (tenant_id, stream_id, version, position, event_id, context,
+                        event_type, data, metadata)
+    SELECT u.t, u.s, u.v, base + u.n, u.e, u.c, u.ty,
+           convert_from(u.d, 'UTF8')::jsonb, convert_from(u.m, 'UTF8')::jsonb
+    FROM unnest(p_tenant, p_stream, p_version, p_event_id, p_context, p_type, p_data,
+                p_metadata) WITH ORDINALITY AS u(t, s, v, e, c, ty, d, m, n)
+    ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
 
     IF v_inserted < v_count THEN
-        SELECT array_agg(DISTINCT p_append[n]) INTO v_failed
+        SELECT array_agg(DISTINCT p_append[n]) INTO failed
         FROM generate_subscripts(p_append, 1) AS n
-        WHERE NOT EXISTS (SELECT 1 FROM events ev WHERE ev.position = v_base + n);
+        WHERE NOT EXISTS (SELECT 1 FROM events ev WHERE ev.position = base + n);
         DELETE FROM events ev
-        WHERE ev.position > v_base AND ev.position <= v_base + v_count
-          AND p_append[(ev.position - v_base)::integer] = ANY (v_failed);
+        WHERE ev.position > base AND ev.position <= base + v_count
+          AND p_append[(ev.position - base)::integer] = ANY (failed);
     END IF;
-    RETURN QUERY
-        SELECT p_append[n], v_base + n
-        FROM generate_subscripts(p_append, 1) AS n
-        WHERE v_failed IS NULL OR NOT (p_append[n] = ANY (v_failed));
 END
 $$;
 GRANT EXECUTE ON FUNCTION tinget_append TO tinget_app, tinget_worker;
