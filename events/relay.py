@@ -24,6 +24,7 @@ from nats.js.errors import NotFoundError
 
 from events import envelope
 from events.model import RecordedEvent
+from events.publisher import AckingPublisher, PublishRefused
 from events.store import LogReader
 from events.subjects import all_events, event_subject
 
@@ -71,6 +72,7 @@ class Relay:
     batch_size: int = 2000
     ack_timeout: float = 10.0
     stats: RelayStats = field(default_factory=RelayStats)
+    publisher: AckingPublisher | None = None
 
     async def position(self) -> int:
         async with self.pool.acquire() as conn:
@@ -90,18 +92,25 @@ class Relay:
             )
 
     async def publish(self, events: list[RecordedEvent]) -> None:
-        """Publish a batch and wait for every ack; raise if any is missing."""
-        futures = []
-        for event in events:
-            headers = {"Nats-Msg-Id": str(event.event_id)}
-            futures.append(
-                await self.js.publish_async(
-                    event_subject(self.prefix, event.tenant_id, event.context, event.event_type),
-                    envelope.encode(event),
-                    headers=headers,
-                )
+        """Publish a batch and wait for every ack; raise if any is missing or refused."""
+        if self.publisher is None:
+            self.publisher = AckingPublisher(self.js._nc)
+        futures = [
+            await self.publisher.publish(
+                event_subject(self.prefix, event.tenant_id, event.context, event.event_type),
+                envelope.encode(event),
+                {"Nats-Msg-Id": str(event.event_id)},
             )
-        acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
+            for event in events
+        ]
+        try:
+            acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
+        except TimeoutError:
+            self.publisher.forget()
+            raise
+        refused = [ack for ack in acks if ack.error is not None or ack.stream is None]
+        if refused:
+            raise PublishRefused(f"JetStream refused {len(refused)} events: {refused[0].error}")
         duplicates = sum(1 for ack in acks if ack.duplicate)
         self.stats.published += len(acks) - duplicates
         self.stats.duplicates += duplicates
@@ -120,27 +129,38 @@ class Relay:
         return position
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.02) -> None:
-        """Relay until ``stop`` is set, backing off while NATS or PostgreSQL is away."""
+        """Relay until ``stop`` is set, backing off while NATS or PostgreSQL is away.
+
+        While one batch is being published, the next is read from the store.
+        """
         position = await self.position()
         log.info("relay started", relay=self.name, position=position)
         backoff = 0.1
+        ahead: asyncio.Task[list[RecordedEvent]] | None = None
         while not stop.is_set():
             try:
-                new = await self.run_once(position)
+                if ahead is None:
+                    ahead = asyncio.create_task(self.reader.read(position, self.batch_size))
+                events = await ahead
+                ahead = None
+                if not events:
+                    await _sleep_or_stop(stop, idle)
+                    continue
+                last = events[-1].position
+                ahead = asyncio.create_task(self.reader.read(last, self.batch_size))
+                await self.publish(events)
+                await self._save_position(last)
+                position = last
                 backoff = 0.1
-            except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+            except Exception as error:  # NATS or PostgreSQL away: keep the position, retry
+                if ahead is not None:
+                    ahead.cancel()
+                    ahead = None
                 log.warning("relay batch failed; will retry", error=repr(error), backoff=backoff)
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, 5.0)
-                continue
-            except Exception as error:  # a NATS error: keep the position and retry
-                log.warning("relay batch failed; will retry", error=repr(error), backoff=backoff)
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, 5.0)
-                continue
-            if new == position:
-                await _sleep_or_stop(stop, idle)
-            position = new
+        if ahead is not None:
+            ahead.cancel()
 
     async def lag(self) -> RelayLag:
         """Events committed but not yet published, and the age of the oldest of them."""
