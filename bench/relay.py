@@ -142,6 +142,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 reader=reader,
                 pool=worker_pool,
                 js=stream.js,
+                nc=stream.nc,
                 stream=stream.name,
                 prefix=stream.prefix,
                 name=f"bench-{stream.prefix}",

@@ -11,6 +11,8 @@ from events.model import RecordedEvent
 
 
 class Envelope(msgspec.Struct, frozen=True):
+    """RecordedEvent's fields, with the payload and metadata inlined as JSON."""
+
     position: int
     tenant_id: str
     stream_id: UUID
@@ -28,33 +30,14 @@ _decoder = msgspec.json.Decoder(Envelope)
 
 
 def encode(event: RecordedEvent) -> bytes:
-    return _encoder.encode(
-        Envelope(
-            position=event.position,
-            tenant_id=event.tenant_id,
-            stream_id=event.stream_id,
-            version=event.version,
-            event_id=event.event_id,
-            context=event.context,
-            event_type=event.event_type,
-            recorded_at=event.recorded_at,
-            data=msgspec.Raw(event.data),
-            metadata=msgspec.Raw(event.metadata),
-        )
-    )
+    fields = msgspec.structs.asdict(event)
+    fields["data"] = msgspec.Raw(event.data)
+    fields["metadata"] = msgspec.Raw(event.metadata)
+    return _encoder.encode(Envelope(**fields))
 
 
 def decode(body: bytes) -> RecordedEvent:
-    e = _decoder.decode(body)
-    return RecordedEvent(
-        position=e.position,
-        tenant_id=e.tenant_id,
-        stream_id=e.stream_id,
-        version=e.version,
-        event_id=e.event_id,
-        context=e.context,
-        event_type=e.event_type,
-        data=bytes(e.data),
-        metadata=bytes(e.metadata),
-        recorded_at=e.recorded_at,
-    )
+    fields = msgspec.structs.asdict(_decoder.decode(body))
+    fields["data"] = bytes(fields["data"])
+    fields["metadata"] = bytes(fields["metadata"])
+    return RecordedEvent(**fields)

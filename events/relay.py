@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import structlog
+from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -66,6 +67,7 @@ class Relay:
     reader: LogReader
     pool: asyncpg.Pool
     js: JetStreamContext
+    nc: NatsClient
     stream: str
     prefix: str
     name: str = "main"
@@ -94,7 +96,7 @@ class Relay:
     async def publish(self, events: list[RecordedEvent]) -> None:
         """Publish a batch and wait for every ack; raise if any is missing or refused."""
         if self.publisher is None:
-            self.publisher = AckingPublisher(self.js._nc)
+            self.publisher = AckingPublisher(self.nc)
         futures = [
             await self.publisher.publish(
                 event_subject(self.prefix, event.tenant_id, event.context, event.event_type),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -240,16 +240,3 @@ class LogReader:
     async def count(self) -> int:
         async with self._pool.acquire() as conn:
             return int(await conn.fetchval("SELECT count(*) FROM events"))
-
-    async def follow(
-        self, after: int, *, batch: int = 1000, idle: float = 0.05
-    ) -> AsyncIterator[list[RecordedEvent]]:
-        """Yield batches forever, polling briefly when caught up."""
-        position = after
-        while True:
-            events = await self.read(position, batch)
-            if events:
-                position = events[-1].position
-                yield events
-            else:
-                await asyncio.sleep(idle)

@@ -56,12 +56,13 @@ class Platform:
     projections: list[ProjectionRunner]
 
     def relay(self, name: str = "main") -> Relay:
-        if self.js is None:
+        if self.js is None or self.nc is None:
             raise RuntimeError("the relay needs NATS")
         return Relay(
             reader=self.reader,
             pool=self.worker_pool,
             js=self.js,
+            nc=self.nc,
             stream=self.addresses.stream_name,
             prefix=self.addresses.subject_prefix,
             name=name,
