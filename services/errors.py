@@ -6,6 +6,8 @@ from __future__ import annotations
 class DomainError(Exception):
     """Something the domain refuses, with a reason a person can read."""
 
+    problem_type: str | None = None  # a more specific problem type than the class's default
+
 
 class InvalidInput(DomainError):
     """A value breaks a rule: names the field and the reason."""
@@ -31,3 +33,19 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     """Not allowed in the current state or role; the reason says why."""
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: missing, malformed, forged, expired or for another tenant."""
+
+
+class TooManyRequests(DomainError):
+    """A rate limit was reached; ``retry_after`` says when to try again, in seconds."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A service Tinget depends on (SMTP, storage) does not answer; nothing was changed."""

@@ -6,29 +6,14 @@ import hashlib
 
 import asyncpg
 
-from services.errors import InvalidInput
+from services.media import images as media_images
 
 MAX_LOGO_BYTES = 512 * 1024
 
-_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"WEBP", 8, "image/webp"),
-)
-
 
 def sniff_image(content: bytes, field: str = "logo") -> str:
-    """The image type read from the bytes themselves (never from a name or a header)."""
-    if not content:
-        raise InvalidInput(field, "is empty")
-    if len(content) > MAX_LOGO_BYTES:
-        raise InvalidInput(field, f"is {len(content)} bytes; at most {MAX_LOGO_BYTES}")
-    for signature, offset, content_type in _SIGNATURES:
-        if content[offset : offset + len(signature)] == signature and (
-            content_type != "image/webp" or content[:4] == b"RIFF"
-        ):
-            return content_type
-    raise InvalidInput(field, "must be a PNG, JPEG or WebP image")
+    """The logo's image type, read from its bytes; logos are held to a smaller size."""
+    return media_images.sniff_image(content, field, max_bytes=MAX_LOGO_BYTES)
 
 
 class AssetStore:

@@ -32,6 +32,7 @@ class TenantEntry(msgspec.Struct, kw_only=True):
     welcome_text: str | None = None
     logo_sha256: str | None = None
     logo_content_type: str | None = None
+    committees: list[str] = msgspec.field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 
@@ -69,6 +70,8 @@ def evolve(
             )
         case "LogoChanged":
             changes.update(logo_sha256=event.sha256, logo_content_type=event.content_type)
+        case "CommitteesChanged":
+            changes["committees"] = list(event.committees)
         case "TenantSuspended":
             changes.update(status="suspended", suspension_reason=event.reason)
         case "TenantResumed":
@@ -85,6 +88,7 @@ class TenantDirectory:
             "HostAdded",
             "BrandingChanged",
             "LogoChanged",
+            "CommitteesChanged",
             "TenantSuspended",
             "TenantResumed",
         }

@@ -42,6 +42,7 @@ class Tenant(Aggregate):
         self.welcome_text: str | None = None
         self.logo_sha256: str | None = None
         self.logo_content_type: str | None = None
+        self.committees: list[str] = []
 
     @event("TenantDetailsChanged")
     def change_details(self, name: str, default_language: str) -> None:
@@ -76,6 +77,11 @@ class Tenant(Aggregate):
     def change_logo(self, sha256: str, content_type: str, size: int) -> None:
         self.logo_sha256 = sha256
         self.logo_content_type = content_type
+
+    @event("CommitteesChanged")
+    def change_committees(self, committees: list[str]) -> None:
+        """The municipality's committees (Transport, Education, ...), which dialogs belong to."""
+        self.committees = committees
 
     def suspend(self, reason: str) -> None:
         if self.suspended:

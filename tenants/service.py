@@ -27,6 +27,7 @@ class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     background_colour: str | msgspec.UnsetType | None = UNSET
     background_image_url: str | msgspec.UnsetType | None = UNSET
     welcome_text: str | msgspec.UnsetType | None = UNSET
+    committees: list[str] | msgspec.UnsetType = UNSET
 
 
 _BRANDING = (
@@ -111,6 +112,10 @@ class TenantService:
             tenant.change_details(name=name, default_language=language)
         if any(branding[f] != getattr(tenant, f) for f in _BRANDING):
             tenant.change_branding(**branding)
+        if changes.committees is not UNSET:
+            committees = values.committees(changes.committees)
+            if committees != tenant.committees:
+                tenant.change_committees(committees)
         await self._save_with_claims(tenant, [], metadata)
         return tenant
 

@@ -71,3 +71,16 @@ def text(value: str, field: str, *, max_length: int, required: bool = True) -> s
     if _CONTROL.search(cleaned):
         raise InvalidInput(field, "must not contain control characters")
     return cleaned
+
+
+def committees(items: list[str], field: str = "committees") -> list[str]:
+    """A tenant's committees: 0-50 distinct names of at most 100 characters."""
+    if len(items) > 50:
+        raise InvalidInput(field, "at most 50 committees")
+    cleaned: list[str] = []
+    for i, item in enumerate(items):
+        name = text(item, f"{field}[{i}]", max_length=100)
+        if name.casefold() in (c.casefold() for c in cleaned):
+            raise InvalidInput(f"{field}[{i}]", f"{name!r} is listed twice")
+        cleaned.append(name)
+    return cleaned

@@ -7,6 +7,8 @@ owner URL with the user swapped, unless set explicitly.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
@@ -32,3 +34,13 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
     )
     assert pool is not None
     return pool
+
+
+@asynccontextmanager
+async def tenant_transaction(
+    pool: asyncpg.Pool, tenant_id: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction that sees only ``tenant_id``'s rows (row-level security)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+        yield conn

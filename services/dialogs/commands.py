@@ -1,0 +1,75 @@
+"""What administrators send to create and change dialogs (request bodies, checked by msgspec).
+
+None of them carries a tenant, an author or a role: the server takes those from the caller.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from services.dialogs.domain import DialogKind
+
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+LongText = Annotated[str, Meta(max_length=5000)]
+Moment = Annotated[datetime, Meta(tz=True)]
+Count = Annotated[int, Meta(ge=1, le=100_000_000)]
+Option = Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class SettingsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    comments: bool = True
+    images: bool = False
+    anonymous: bool = True
+    support_threshold: Count | None = None
+    signature_goal: Count | None = None
+    question: Annotated[str, Meta(max_length=500)] | None = None
+    options: Annotated[list[Option], Meta(max_length=20)] = msgspec.field(default_factory=list)
+    max_choices: Annotated[int, Meta(ge=1, le=20)] = 1
+
+
+class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: DialogKind
+    title: Title
+    purpose: LongText
+    instructions: LongText = ""
+    committee: Annotated[str, Meta(max_length=100)] | None = None
+    invite_only: bool = False
+    opens_at: Moment
+    closes_at: Moment
+    settings: SettingsInput = msgspec.field(default_factory=SettingsInput)
+
+
+class UpdateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A partial change before the dialog opens: fields left out stay as they are."""
+
+    title: Title | UnsetType = UNSET
+    purpose: LongText | UnsetType = UNSET
+    instructions: LongText | UnsetType = UNSET
+    committee: Annotated[str, Meta(max_length=100)] | None | UnsetType = UNSET
+    invite_only: bool | UnsetType = UNSET
+    opens_at: Moment | UnsetType = UNSET
+    closes_at: Moment | UnsetType = UNSET
+    settings: SettingsInput | UnsetType = UNSET
+
+
+class CloseDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class PublishResults(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the committee decided, told back to the participants."""
+
+    summary: Annotated[str, Meta(min_length=1, max_length=20_000)]
+
+
+class Invitee(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    email: Annotated[str, Meta(max_length=254)] | None = None
+    name: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class InvitePeople(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    invitees: Annotated[list[Invitee], Meta(min_length=1, max_length=500)]

@@ -1,0 +1,188 @@
+"""Dialogs: what a municipality asks its citizens, for how long, and of whom.
+
+A dialog is drafted, scheduled, opens and closes on its times, and finally gets its results
+and the committee's feedback. Whether it accepts a contribution is decided from its state and
+the clock, so a late or early write is refused even before the scheduler has recorded the
+opening or closing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import msgspec
+from eventsourcing.domain import Aggregate, event
+
+from services.errors import Conflict
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/dialogs")
+
+
+class DialogKind(StrEnum):
+    PROPOSALS = "proposals"  # e-förslag: proposals and ideas that gather supports
+    PETITION = "petition"  # e-petitions that gather signatures toward a goal
+    POLL = "poll"  # a quick poll: one question, options, one ballot per person
+    VOX_POP = "vox-pop"  # yes or no, live during a council webcast
+    PROBLEM_REPORTS = "problem-reports"  # place, photo, status updates to the reporter
+    DISCUSSION = "discussion"  # threaded discussion or chat
+    SUGGESTION_BOX = "suggestion-box"  # the widget on the municipality's own site
+
+
+# What participants post in each kind of dialog (comments go wherever comments are on).
+POST_KINDS: dict[DialogKind, tuple[str, ...]] = {
+    DialogKind.PROPOSALS: ("proposal", "idea"),
+    DialogKind.PETITION: ("petition",),
+    DialogKind.POLL: (),
+    DialogKind.VOX_POP: (),
+    DialogKind.PROBLEM_REPORTS: ("problem-report",),
+    DialogKind.DISCUSSION: ("topic",),
+    DialogKind.SUGGESTION_BOX: ("suggestion",),
+}
+BALLOT_KINDS = frozenset({DialogKind.POLL, DialogKind.VOX_POP})
+VOX_POP_OPTIONS = ("yes", "no")
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    RESULTS_PUBLISHED = "results-published"
+
+
+class DialogSettings(msgspec.Struct, frozen=True, kw_only=True):
+    comments: bool = True
+    images: bool = False
+    anonymous: bool = True  # device tokens may take part, without sign-in
+    support_threshold: int | None = None
+    signature_goal: int | None = None
+    question: str | None = None
+    options: tuple[str, ...] = ()
+    max_choices: int = 1
+
+
+class DialogDetails(msgspec.Struct, frozen=True, kw_only=True):
+    title: str
+    purpose: str
+    instructions: str
+    committee: str | None
+    invite_only: bool
+    opens_at: datetime
+    closes_at: datetime
+    settings: DialogSettings
+
+
+class DialogNotOpen(Conflict):
+    """A contribution outside the dialog's open time, or to a draft or closed dialog."""
+
+    problem_type = "dialog-not-open"
+
+
+def invitation_id(dialog_id: UUID, person_id: UUID) -> UUID:
+    return uuid5(_NAMESPACE, f"invitation:{dialog_id}:{person_id}")
+
+
+class Dialog(Aggregate):
+    @event("DialogDrafted")
+    def __init__(self, kind: str, details: DialogDetails) -> None:
+        self.kind = DialogKind(kind)
+        self.details = details
+        self.status = Status.DRAFT
+        self.close_reason: str | None = None
+        self.results_summary: str | None = None
+
+    def status_at(self, now: datetime) -> Status:
+        """The status as the clock has it, ahead of the scheduler's events."""
+        d = self.details
+        if self.status in (Status.SCHEDULED, Status.OPEN) and now >= d.closes_at:
+            return Status.CLOSED
+        if self.status is Status.SCHEDULED and now >= d.opens_at:
+            return Status.OPEN
+        return self.status
+
+    def ensure_accepting(self, now: datetime) -> None:
+        status = self.status_at(now)
+        if status is Status.OPEN:
+            return
+        if status is Status.DRAFT:
+            raise DialogNotOpen("the dialog is a draft and not published yet")
+        if status is Status.SCHEDULED:
+            raise DialogNotOpen(f"the dialog opens at {self.details.opens_at.isoformat()}")
+        when = self.details.closes_at if self.close_reason is None else None
+        raise DialogNotOpen(
+            "the dialog is closed"
+            + (f" since {when.isoformat()}" if when else f": {self.close_reason}")
+        )
+
+    def change_details(self, details: DialogDetails, now: datetime) -> None:
+        if self.status_at(now) not in (Status.DRAFT, Status.SCHEDULED):
+            raise Conflict("a dialog can be changed only before it opens")
+        self._details_changed(details)
+
+    @event("DialogDetailsChanged")
+    def _details_changed(self, details: DialogDetails) -> None:
+        self.details = details
+
+    def schedule(self, now: datetime) -> None:
+        if self.status is not Status.DRAFT:
+            raise Conflict(f"the dialog is {self.status.value}, not a draft")
+        if self.details.closes_at <= now:
+            raise Conflict("the dialog's closing time has passed; change it first")
+        self._scheduled()
+
+    @event("DialogScheduled")
+    def _scheduled(self) -> None:
+        self.status = Status.SCHEDULED
+
+    def open_if_due(self, now: datetime) -> bool:
+        if self.status is Status.SCHEDULED and self.details.opens_at <= now:
+            self._opened()
+            return True
+        return False
+
+    @event("DialogOpened")
+    def _opened(self) -> None:
+        self.status = Status.OPEN
+
+    def close_if_due(self, now: datetime) -> bool:
+        if self.status in (Status.SCHEDULED, Status.OPEN) and self.details.closes_at <= now:
+            self._closed(None)
+            return True
+        return False
+
+    def close(self, reason: str) -> None:
+        if self.status not in (Status.SCHEDULED, Status.OPEN):
+            raise Conflict(f"the dialog is {self.status.value}; only an open one can be closed")
+        self._closed(reason)
+
+    @event("DialogClosed")
+    def _closed(self, reason: str | None) -> None:
+        self.status = Status.CLOSED
+        self.close_reason = reason
+
+    def publish_results(self, summary: str, now: datetime) -> None:
+        if self.status_at(now) not in (Status.CLOSED, Status.RESULTS_PUBLISHED):
+            raise Conflict("results are published after the dialog has closed")
+        if self.status is not Status.CLOSED and self.status is not Status.RESULTS_PUBLISHED:
+            self._closed(None)
+        self._results_published(summary)
+
+    @event("DialogResultsPublished")
+    def _results_published(self, summary: str) -> None:
+        self.status = Status.RESULTS_PUBLISHED
+        self.results_summary = summary
+
+
+class Invitation(Aggregate):
+    """A person invited to an invite-only dialog; one stream per (dialog, person)."""
+
+    @staticmethod
+    def create_id(dialog_id: UUID, person_id: UUID) -> UUID:
+        return invitation_id(dialog_id, person_id)
+
+    @event("InvitationIssued")
+    def __init__(self, dialog_id: UUID, person_id: UUID) -> None:
+        self.dialog_id = dialog_id
+        self.person_id = person_id

@@ -1,0 +1,233 @@
+"""Commands on dialogs, for administrators: draft, change, publish, close, results, invite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+import msgspec
+
+from events.model import ConcurrencyConflict
+from events.repository import AggregateNotFound, Repository
+from services.dialogs.commands import (
+    CreateDialog,
+    InvitePeople,
+    SettingsInput,
+    UpdateDialog,
+)
+from services.dialogs.domain import (
+    BALLOT_KINDS,
+    VOX_POP_OPTIONS,
+    Dialog,
+    DialogDetails,
+    DialogKind,
+    DialogSettings,
+    Invitation,
+)
+from services.errors import Conflict, InvalidInput, NotFound
+from services.identity.access import Caller, Permission, event_metadata
+from services.identity.service import IdentityService
+from tenants import values
+from tenants.directory import TenantEntry
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings(kind: DialogKind, given: SettingsInput) -> DialogSettings:
+    options = [
+        values.text(o, f"settings.options[{i}]", max_length=200)
+        for i, o in enumerate(given.options)
+    ]
+    question = (
+        None
+        if given.question is None
+        else values.text(given.question, "settings.question", max_length=500)
+    )
+    if kind is DialogKind.VOX_POP:
+        if options and tuple(o.lower() for o in options) != VOX_POP_OPTIONS:
+            raise InvalidInput("settings.options", "a vox pop's options are yes and no")
+        options = list(VOX_POP_OPTIONS)
+    if kind in BALLOT_KINDS:
+        if question is None:
+            raise InvalidInput("settings.question", "a poll needs its question")
+        if len(options) < 2:
+            raise InvalidInput("settings.options", "a poll needs at least two options")
+        if len({o.casefold() for o in options}) != len(options):
+            raise InvalidInput("settings.options", "each option must be different")
+        if given.max_choices > len(options):
+            raise InvalidInput("settings.max_choices", "must not exceed the number of options")
+    elif options or question is not None:
+        raise InvalidInput("settings.options", "only polls and vox pops have options")
+    if given.support_threshold is not None and kind is not DialogKind.PROPOSALS:
+        raise InvalidInput("settings.support_threshold", "only proposals have a threshold")
+    if given.signature_goal is not None and kind is not DialogKind.PETITION:
+        raise InvalidInput("settings.signature_goal", "only petitions have a signature goal")
+    return DialogSettings(
+        comments=given.comments,
+        images=given.images,
+        anonymous=given.anonymous,
+        support_threshold=given.support_threshold,
+        signature_goal=given.signature_goal,
+        question=question,
+        options=tuple(options),
+        max_choices=given.max_choices if kind is not DialogKind.VOX_POP else 1,
+    )
+
+
+def _details(tenant: TenantEntry, kind: DialogKind, c: CreateDialog) -> DialogDetails:
+    committee = None
+    if c.committee is not None:
+        committee = values.text(c.committee, "committee", max_length=100)
+        if committee not in tenant.committees:
+            known = ", ".join(tenant.committees) or "none yet"
+            raise InvalidInput(
+                "committee",
+                f"{committee!r} is not a committee of {tenant.name} (committees: {known})",
+            )
+    if c.closes_at <= c.opens_at:
+        raise InvalidInput("closes_at", "must be after opens_at")
+    return DialogDetails(
+        title=values.text(c.title, "title", max_length=200),
+        purpose=values.text(c.purpose, "purpose", max_length=5000),
+        instructions=values.text(c.instructions, "instructions", max_length=5000, required=False),
+        committee=committee,
+        invite_only=c.invite_only,
+        opens_at=c.opens_at.astimezone(UTC),
+        closes_at=c.closes_at.astimezone(UTC),
+        settings=_settings(kind, c.settings),
+    )
+
+
+class DialogService:
+    def __init__(
+        self, repository: Repository, identity: IdentityService, clock: Clock = utc_now
+    ) -> None:
+        self.repository = repository
+        self.identity = identity
+        self.clock = clock
+        self.changed: list[Callable[[str, UUID], None]] = []  # cache invalidation hooks
+
+    async def get(self, tenant_id: str, dialog_id: UUID) -> Dialog:
+        try:
+            return await self.repository.get(tenant_id, Dialog, dialog_id)
+        except AggregateNotFound:
+            raise NotFound(f"no dialog {dialog_id}") from None
+
+    async def create(self, caller: Caller, tenant: TenantEntry, command: CreateDialog) -> Dialog:
+        caller.require(Permission.ADMINISTER)
+        dialog = Dialog(kind=command.kind.value, details=_details(tenant, command.kind, command))
+        await self._save(caller.tenant_id, caller, dialog)
+        return dialog
+
+    async def update(
+        self, caller: Caller, tenant: TenantEntry, dialog_id: UUID, command: UpdateDialog
+    ) -> Dialog:
+        caller.require(Permission.ADMINISTER)
+        dialog = await self.get(caller.tenant_id, dialog_id)
+        d = dialog.details
+        current = CreateDialog(
+            kind=dialog.kind,
+            title=d.title,
+            purpose=d.purpose,
+            instructions=d.instructions,
+            committee=d.committee,
+            invite_only=d.invite_only,
+            opens_at=d.opens_at,
+            closes_at=d.closes_at,
+            settings=msgspec.convert(msgspec.to_builtins(d.settings), SettingsInput),
+        )
+        changes = {
+            f: getattr(command, f)
+            for f in command.__struct_fields__
+            if getattr(command, f) is not msgspec.UNSET
+        }
+        merged = msgspec.structs.replace(current, **changes)
+        details = _details(tenant, dialog.kind, merged)
+        if details != d:
+            dialog.change_details(details, self.clock())
+            await self._save(caller.tenant_id, caller, dialog)
+        return dialog
+
+    async def publish(self, caller: Caller, dialog_id: UUID) -> Dialog:
+        caller.require(Permission.ADMINISTER)
+        dialog = await self.get(caller.tenant_id, dialog_id)
+        now = self.clock()
+        dialog.schedule(now)
+        dialog.open_if_due(now)
+        await self._save(caller.tenant_id, caller, dialog)
+        return dialog
+
+    async def close(self, caller: Caller, dialog_id: UUID, reason: str) -> Dialog:
+        caller.require(Permission.ADMINISTER)
+        dialog = await self.get(caller.tenant_id, dialog_id)
+        dialog.close(values.text(reason, "reason", max_length=500))
+        await self._save(caller.tenant_id, caller, dialog)
+        return dialog
+
+    async def publish_results(self, caller: Caller, dialog_id: UUID, summary: str) -> Dialog:
+        caller.require(Permission.ADMINISTER)
+        dialog = await self.get(caller.tenant_id, dialog_id)
+        dialog.publish_results(values.text(summary, "summary", max_length=20_000), self.clock())
+        await self._save(caller.tenant_id, caller, dialog)
+        return dialog
+
+    async def invite(
+        self,
+        caller: Caller,
+        tenant: TenantEntry,
+        dialog_id: UUID,
+        command: InvitePeople,
+        link_base: str,
+    ) -> list[tuple[UUID, str]]:
+        """Invite people to a dialog: each gets a PIN (returned once, e-mailed if possible)."""
+        caller.require(Permission.ADMINISTER)
+        dialog = await self.get(caller.tenant_id, dialog_id)
+        if not dialog.details.invite_only:
+            raise Conflict("the dialog is open to all; invitations are for invite-only dialogs")
+        issued: list[tuple[UUID, str]] = []
+        for i, invitee in enumerate(command.invitees):
+            name = (
+                None
+                if invitee.name is None
+                else values.text(invitee.name, f"invitees[{i}].name", max_length=200)
+            )
+            try:
+                person_id, pin = await self.identity.invite(
+                    tenant, dialog_id, dialog.details.title, invitee.email, name, link_base
+                )
+            except InvalidInput as error:
+                raise InvalidInput(f"invitees[{i}].{error.field}", error.reason) from None
+            invitation = Invitation(dialog_id=dialog_id, person_id=person_id)
+            try:
+                await self.repository.save(
+                    caller.tenant_id, invitation, metadata=event_metadata(caller)
+                )
+            except ConcurrencyConflict:
+                pass  # invited before: the new PIN works as well
+            issued.append((person_id, pin))
+        return issued
+
+    async def advance(self, tenant_id: str, dialog_id: UUID) -> bool:
+        """Open or close a dialog whose time has come (the scheduler's command)."""
+        dialog = await self.get(tenant_id, dialog_id)
+        now = self.clock()
+        moved = dialog.close_if_due(now) or dialog.open_if_due(now)
+        if moved:
+            try:
+                await self._save(tenant_id, None, dialog)
+            except Conflict:
+                return False
+        return moved
+
+    async def _save(self, tenant_id: str, caller: Caller | None, dialog: Dialog) -> None:
+        try:
+            await self.repository.save(tenant_id, dialog, metadata=event_metadata(caller))
+        except ConcurrencyConflict:
+            raise Conflict("the dialog was changed meanwhile; try again") from None
+        for hook in self.changed:
+            hook(tenant_id, dialog.id)

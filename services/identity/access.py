@@ -1,0 +1,94 @@
+"""Who is acting: roles, what each role may do, and the caller of a request.
+
+Tenant roles are held per municipality; platform roles (consultants, operations) come from
+Tinget's own staff and act across tenants. Permissions, not role names, are checked by the
+services, so a new role is one line here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from uuid import UUID
+
+import msgspec
+import structlog
+
+from events.repository import EventMetadata
+from services.errors import Forbidden
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    MODERATOR = "moderator"
+    ANALYST = "analyst"
+    ADMINISTRATOR = "administrator"
+    CONSULTANT = "consultant"  # platform: onboards municipalities, acts as their administrator
+    OPERATIONS = "operations"  # platform: keeps the service up, reads health and dashboards
+
+
+TENANT_ROLES = frozenset({Role.PARTICIPANT, Role.MODERATOR, Role.ANALYST, Role.ADMINISTRATOR})
+PLATFORM_ROLES = frozenset({Role.CONSULTANT, Role.OPERATIONS})
+
+
+class Permission(StrEnum):
+    TAKE_PART = "take-part"
+    MODERATE = "moderate"
+    ANALYSE = "analyse"
+    ADMINISTER = "administer"
+    OPERATE = "operate"
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PARTICIPANT: frozenset({Permission.TAKE_PART}),
+    Role.MODERATOR: frozenset({Permission.TAKE_PART, Permission.MODERATE}),
+    Role.ANALYST: frozenset({Permission.TAKE_PART, Permission.ANALYSE}),
+    Role.ADMINISTRATOR: frozenset(
+        {Permission.TAKE_PART, Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER}
+    ),
+    Role.CONSULTANT: frozenset({Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER}),
+    Role.OPERATIONS: frozenset({Permission.OPERATE}),
+}
+
+
+class SignIn(StrEnum):
+    """How the caller proved who they are."""
+
+    DEVICE = "device"  # an anonymous device token, no personal data at all
+    EMAIL = "email"  # a one-time e-mail link
+    PIN = "pin"  # a one-time PIN from an invitation
+    PLATFORM = "platform"  # a token issued to Tinget's own staff
+
+
+class Caller(msgspec.Struct, frozen=True, kw_only=True):
+    """The verified identity behind a request: never taken from a request body."""
+
+    tenant_id: str
+    person_id: UUID
+    role: Role
+    sign_in: SignIn
+
+    @property
+    def anonymous(self) -> bool:
+        return self.sign_in is SignIn.DEVICE
+
+    def may(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.may(permission):
+            raise Forbidden(f"the role {self.role.value!r} may not {permission.value}")
+
+
+def event_metadata(caller: Caller | None, *, hide_actor: bool = False) -> EventMetadata:
+    """Who acted, in which role, under which request: what the audit trail shows of an event.
+
+    ``hide_actor`` leaves the person out (an anonymous ballot must not name its voter).
+    """
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    if caller is None:
+        return EventMetadata(role="system", request_id=request_id)
+    return EventMetadata(
+        actor=None if hide_actor else str(caller.person_id),
+        role=caller.role.value,
+        request_id=request_id,
+    )

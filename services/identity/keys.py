@@ -1,0 +1,68 @@
+"""Keys derived from the deployment's one secret: per-tenant token keys, code and ballot hashes.
+
+Deriving a key per tenant means a token signed for tenant A does not even verify on tenant B;
+the ballot key turns (poll, person) into a stream id that nobody without the key can link back
+to the person, which is how one vote per person is enforced without the vote naming the voter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from uuid import UUID
+
+MIN_SECRET_BYTES = 32
+
+
+class Keys:
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ValueError(f"the signing secret must be at least {MIN_SECRET_BYTES} bytes")
+        self._secret = secret
+
+    def _derive(self, purpose: str) -> bytes:
+        return hmac.new(self._secret, purpose.encode(), hashlib.sha256).digest()
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one Keys per process, keys are small
+    def token_key(self, tenant_id: str) -> bytes:
+        return self._derive(f"token:{tenant_id}")
+
+    @property
+    def platform_token_key(self) -> bytes:
+        return self.token_key("\x00platform")
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def _ballot_key(self, tenant_id: str) -> bytes:
+        return self._derive(f"ballot:{tenant_id}")
+
+    def ballot_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
+        """The one stream a person's ballot in a poll may be written to, unlinkable without key."""
+        digest = hmac.new(
+            self._ballot_key(tenant_id), dialog_id.bytes + person_id.bytes, hashlib.sha256
+        ).digest()
+        return UUID(bytes=digest[:16], version=4)
+
+    def code_hash(self, tenant_id: str, code: str) -> bytes:
+        """What the database keeps of a sign-in code: a keyed hash, useless if the table leaks."""
+        return hmac.new(self._derive(f"code:{tenant_id}"), code.encode(), hashlib.sha256).digest()
+
+
+def load_secret(value: str | None, fallback_file: Path) -> bytes:
+    """The secret from configuration, or one generated once and kept in the data folder.
+
+    Every gateway replica must share it: in production it comes from a Kubernetes secret.
+    """
+    if value:
+        return value.encode()
+    if fallback_file.exists():
+        return fallback_file.read_bytes().strip()
+    fallback_file.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48).encode()
+    fd = os.open(fallback_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secret)
+    return secret

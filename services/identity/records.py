@@ -1,0 +1,191 @@
+"""Person records, one-time sign-in codes and rate limits: tables outside the event log.
+
+Personal data (e-mail address, name) is kept only in ``people`` so it can be erased; the codes
+table keeps keyed hashes of codes, never the codes themselves.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from services.errors import TooManyRequests, Unauthenticated
+from services.identity.keys import Keys
+from tinget.db import tenant_transaction
+
+# PINs use Crockford's base32 (no I, L, O, U): 10 characters, 50 bits, read aloud or typed
+# from a letter without confusion.
+_PIN_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PIN_LENGTH = 10
+
+
+class PersonRecord(msgspec.Struct, frozen=True, kw_only=True):
+    person_id: UUID
+    email: str | None
+    display_name: str | None
+
+
+class People:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def by_email(self, tenant_id: str, email: str) -> UUID:
+        """The person with this e-mail address, recorded now if new."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            person_id: UUID = await conn.fetchval(
+                "INSERT INTO people (tenant_id, person_id, email) VALUES ($1, $2, $3)"
+                " ON CONFLICT (tenant_id, email) WHERE email IS NOT NULL"
+                " DO UPDATE SET email = excluded.email RETURNING person_id",
+                tenant_id,
+                uuid.uuid4(),
+                email,
+            )
+        return person_id
+
+    async def add(
+        self, tenant_id: str, email: str | None = None, display_name: str | None = None
+    ) -> UUID:
+        if email is not None:
+            person_id = await self.by_email(tenant_id, email)
+            if display_name is not None:
+                async with tenant_transaction(self.pool, tenant_id) as conn:
+                    await conn.execute(
+                        "UPDATE people SET display_name = $3 WHERE tenant_id = $1"
+                        " AND person_id = $2",
+                        tenant_id,
+                        person_id,
+                        display_name,
+                    )
+            return person_id
+        person_id = uuid.uuid4()
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            await conn.execute(
+                "INSERT INTO people (tenant_id, person_id, display_name) VALUES ($1, $2, $3)",
+                tenant_id,
+                person_id,
+                display_name,
+            )
+        return person_id
+
+    async def get(self, tenant_id: str, person_id: UUID) -> PersonRecord | None:
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            row = await conn.fetchrow(
+                "SELECT person_id, email, display_name FROM people"
+                " WHERE tenant_id = $1 AND person_id = $2 AND erased_at IS NULL",
+                tenant_id,
+                person_id,
+            )
+        return None if row is None else msgspec.convert(dict(row), PersonRecord)
+
+
+def new_pin() -> str:
+    raw = "".join(secrets.choice(_PIN_ALPHABET) for _ in range(_PIN_LENGTH))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_pin(value: str) -> str:
+    """The PIN as issued, from what a person typed: case, spaces, hyphens and look-alikes."""
+    cleaned = value.upper().replace(" ", "").replace("-", "")
+    cleaned = cleaned.translate(str.maketrans("OIL", "011"))
+    if len(cleaned) != _PIN_LENGTH or any(c not in _PIN_ALPHABET for c in cleaned):
+        return ""
+    return f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}"
+
+
+class Redeemed(msgspec.Struct, frozen=True):
+    person_id: UUID
+    dialog_id: UUID | None
+
+
+class SignInCodes:
+    def __init__(self, pool: asyncpg.Pool, keys: Keys) -> None:
+        self.pool = pool
+        self.keys = keys
+
+    async def create(
+        self,
+        tenant_id: str,
+        purpose: str,
+        person_id: UUID,
+        lifetime: timedelta,
+        dialog_id: UUID | None = None,
+    ) -> str:
+        code = new_pin() if purpose == "pin" else secrets.token_urlsafe(32)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            await conn.execute(
+                "INSERT INTO sign_in_codes"
+                " (tenant_id, code_hash, purpose, person_id, dialog_id, expires_at)"
+                " VALUES ($1, $2, $3, $4, $5, now() + $6::interval)",
+                tenant_id,
+                self.keys.code_hash(tenant_id, code),
+                purpose,
+                person_id,
+                dialog_id,
+                lifetime,
+            )
+        return code
+
+    async def redeem(self, tenant_id: str, purpose: str, code: str) -> Redeemed:
+        """Use a code: it works once, before it expires. One UPDATE decides, so two racing
+        redemptions of one code cannot both succeed."""
+        code_hash = self.keys.code_hash(tenant_id, code)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            row = await conn.fetchrow(
+                "UPDATE sign_in_codes SET used_at = now()"
+                " WHERE tenant_id = $1 AND code_hash = $2 AND purpose = $3"
+                " AND used_at IS NULL AND expires_at > now()"
+                " RETURNING person_id, dialog_id",
+                tenant_id,
+                code_hash,
+                purpose,
+            )
+            if row is not None:
+                return Redeemed(row["person_id"], row["dialog_id"])
+            known = await conn.fetchrow(
+                "SELECT used_at IS NOT NULL AS used FROM sign_in_codes"
+                " WHERE tenant_id = $1 AND code_hash = $2 AND purpose = $3",
+                tenant_id,
+                code_hash,
+                purpose,
+            )
+        what = "PIN code" if purpose == "pin" else "sign-in link"
+        if known is None:
+            raise Unauthenticated(f"the {what} is not known")
+        if known["used"]:
+            raise Unauthenticated(f"the {what} has been used already; each works once")
+        raise Unauthenticated(f"the {what} has expired; ask for a new one")
+
+
+class RateLimiter:
+    """Fixed-window counters in PostgreSQL, so every gateway replica counts together."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def hit(self, tenant_id: str, key: str, limit: int, window_seconds: int) -> None:
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            row = await conn.fetchrow(
+                "INSERT INTO rate_limits AS r (tenant_id, key, window_start, hits)"
+                " VALUES ($1, $2, to_timestamp(floor(extract(epoch FROM now()) / $3) * $3), 1)"
+                " ON CONFLICT (tenant_id, key) DO UPDATE SET"
+                "  hits = CASE WHEN r.window_start = excluded.window_start"
+                "              THEN r.hits + 1 ELSE 1 END,"
+                "  window_start = excluded.window_start"
+                " RETURNING hits,"
+                "  ceil(extract(epoch FROM window_start) + $3 - extract(epoch FROM now()))::int"
+                "  AS retry_after",
+                tenant_id,
+                key,
+                window_seconds,
+            )
+        assert row is not None
+        if row["hits"] > limit:
+            raise TooManyRequests(
+                f"too many attempts; at most {limit} in {window_seconds} seconds",
+                retry_after=max(1, int(row["retry_after"])),
+            )

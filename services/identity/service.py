@@ -1,0 +1,205 @@
+"""Sign-in and roles: device sessions, one-time e-mail links, invitation PINs, role changes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from events.model import ConcurrencyConflict
+from events.repository import AggregateNotFound, EventMetadata, Repository
+from services.errors import Conflict, InvalidInput, NotFound, Unavailable
+from services.identity.access import (
+    TENANT_ROLES,
+    Caller,
+    Permission,
+    Role,
+    SignIn,
+    event_metadata,
+)
+from services.identity.domain import Person
+from services.identity.records import People, RateLimiter, SignInCodes, normalise_pin
+from services.identity.texts import render
+from services.identity.tokens import IssuedToken, Tokens
+from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
+from tenants.directory import TenantEntry
+
+_EMAIL = re.compile(r"[^@\s\x00-\x1f]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
+LINK_LIFETIME = timedelta(minutes=15)
+PIN_LIFETIME = timedelta(days=60)
+
+
+def email_address(value: str, field: str = "email") -> str:
+    email = value.strip().lower()
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        raise InvalidInput(field, "is not an e-mail address")
+    return email
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Rate limits: (attempts, window in seconds)."""
+
+    sign_in_per_address: tuple[int, int] = (30, 60)
+    links_per_email: tuple[int, int] = (5, 900)
+    posts_per_person: tuple[int, int] = (20, 60)
+
+
+def _digest(value: str) -> str:
+    """Rate-limit keys never hold personal data: an e-mail address is hashed first."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+class IdentityService:
+    def __init__(
+        self,
+        repository: Repository,
+        people: People,
+        codes: SignInCodes,
+        limiter: RateLimiter,
+        tokens: Tokens,
+        mailer: Mailer,
+        limits: Limits | None = None,
+    ) -> None:
+        self.repository = repository
+        self.people = people
+        self.codes = codes
+        self.limiter = limiter
+        self.tokens = tokens
+        self.mailer = mailer
+        self.limits = limits or Limits()
+
+    async def device_session(self, tenant_id: str, client: str) -> IssuedToken:
+        """An anonymous participant: a new opaque id and a token, no personal data at all."""
+        await self._limit(tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
+        person_id = uuid.uuid4()
+        person = Person(
+            person_id=person_id, role=Role.PARTICIPANT.value, sign_in=SignIn.DEVICE.value
+        )
+        await self.repository.save(
+            tenant_id, person, metadata=EventMetadata(actor=str(person_id), role="participant")
+        )
+        return self.tokens.issue(tenant_id, person_id, Role.PARTICIPANT, SignIn.DEVICE)
+
+    async def send_sign_in_link(
+        self, tenant: TenantEntry, email: str, link_base: str, client: str
+    ) -> None:
+        """E-mail a one-time link; the answer is the same whether the address is known or not."""
+        address = email_address(email)
+        await self._limit(tenant.tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
+        await self._limit(tenant.tenant_id, f"link:{_digest(address)}", self.limits.links_per_email)
+        person_id = await self.people.by_email(tenant.tenant_id, address)
+        code = await self.codes.create(tenant.tenant_id, "email-link", person_id, LINK_LIFETIME)
+        subject, body = render(
+            "sign-in",
+            tenant.default_language,
+            tenant=tenant.name,
+            link=f"{link_base}/sign-in?code={code}",
+        )
+        await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
+
+    async def redeem_link(self, tenant_id: str, code: str, client: str) -> IssuedToken:
+        await self._limit(tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
+        redeemed = await self.codes.redeem(tenant_id, "email-link", code.strip())
+        return await self._token_for(tenant_id, redeemed.person_id, SignIn.EMAIL)
+
+    async def redeem_pin(self, tenant_id: str, pin: str, client: str) -> IssuedToken:
+        await self._limit(tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
+        normalised = normalise_pin(pin)
+        if not normalised:
+            raise InvalidInput("pin", "must be 10 letters and digits, as printed (XXXX-XXXX-XX)")
+        redeemed = await self.codes.redeem(tenant_id, "pin", normalised)
+        return await self._token_for(tenant_id, redeemed.person_id, SignIn.PIN)
+
+    async def invite(
+        self,
+        tenant: TenantEntry,
+        dialog_id: UUID,
+        dialog_title: str,
+        email: str | None,
+        display_name: str | None,
+        link_base: str,
+    ) -> tuple[UUID, str]:
+        """A person invited to a dialog and their PIN, e-mailed when an address is given."""
+        address = None if email is None else email_address(email)
+        person_id = await self.people.add(tenant.tenant_id, address, display_name)
+        await self._ensure_person(tenant.tenant_id, person_id, SignIn.PIN)
+        pin = await self.codes.create(
+            tenant.tenant_id, "pin", person_id, PIN_LIFETIME, dialog_id=dialog_id
+        )
+        if address is not None:
+            subject, body = render(
+                "invitation",
+                tenant.default_language,
+                tenant=tenant.name,
+                dialog=dialog_title,
+                pin=pin,
+                link=f"{link_base}/sign-in",
+            )
+            await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
+        return person_id, pin
+
+    async def change_role(self, caller: Caller, person_id: UUID, role: str) -> Role:
+        caller.require(Permission.ADMINISTER)
+        try:
+            new_role = Role(role)
+        except ValueError:
+            raise InvalidInput("role", f"must be one of {sorted(TENANT_ROLES)}") from None
+        if new_role not in TENANT_ROLES:
+            raise InvalidInput("role", f"must be one of {sorted(TENANT_ROLES)}")
+        try:
+            person = await self.repository.get(caller.tenant_id, Person, person_id)
+        except AggregateNotFound:
+            raise NotFound(f"no person {person_id}") from None
+        person.change_role(new_role.value)
+        try:
+            await self.repository.save(caller.tenant_id, person, metadata=event_metadata(caller))
+        except ConcurrencyConflict:
+            raise Conflict("the person was changed meanwhile; try again") from None
+        return new_role
+
+    async def add_staff(self, tenant_id: str, email: str, role: Role) -> UUID:
+        """Record a staff member (the first administrator, from the CLI) with a role."""
+        person_id = await self.people.by_email(tenant_id, email_address(email))
+        person = await self._ensure_person(tenant_id, person_id, SignIn.EMAIL, role)
+        if person.role != role.value:
+            person.change_role(role.value)
+            await self.repository.save(tenant_id, person, metadata=EventMetadata(role="system"))
+        return person_id
+
+    async def sign_in_link_for(self, tenant_id: str, person_id: UUID) -> str:
+        """A one-time sign-in code for a person, for an operator to hand over (CLI)."""
+        return await self.codes.create(tenant_id, "email-link", person_id, LINK_LIFETIME)
+
+    async def _token_for(self, tenant_id: str, person_id: UUID, sign_in: SignIn) -> IssuedToken:
+        person = await self._ensure_person(tenant_id, person_id, sign_in)
+        return self.tokens.issue(tenant_id, person_id, Role(person.role), sign_in)
+
+    async def _ensure_person(
+        self, tenant_id: str, person_id: UUID, sign_in: SignIn, role: Role = Role.PARTICIPANT
+    ) -> Person:
+        """The person's aggregate, created on first sign-in or invitation."""
+        try:
+            return await self.repository.get(tenant_id, Person, person_id)
+        except AggregateNotFound:
+            pass
+        person = Person(person_id=person_id, role=role.value, sign_in=sign_in.value)
+        try:
+            await self.repository.save(
+                tenant_id, person, metadata=EventMetadata(actor=str(person_id), role=role.value)
+            )
+        except ConcurrencyConflict:  # joined meanwhile, by a parallel request
+            return await self.repository.get(tenant_id, Person, person_id)
+        return person
+
+    async def _limit(self, tenant_id: str, key: str, limit: tuple[int, int]) -> None:
+        await self.limiter.hit(tenant_id, key, *limit)
+
+    async def _send(self, mail: Mail) -> None:
+        try:
+            await self.mailer.send(mail)
+        except MailDeliveryFailed as error:
+            raise Unavailable(f"the e-mail could not be sent: {error}") from None

@@ -1,0 +1,50 @@
+"""What participants send (request bodies). Author, tenant and role come from the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from services.participation.domain import ReportStatus
+
+Body = Annotated[str, Meta(min_length=1, max_length=10_000)]
+Title = Annotated[str, Meta(min_length=1, max_length=200)]
+ImageRef = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
+
+
+class PlaceInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    latitude: Annotated[float, Meta(ge=-90, le=90)]
+    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    address: Annotated[str, Meta(max_length=300)] | None = None
+
+
+class SubmitPost(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    kind: Annotated[str, Meta(max_length=40)] | None = None  # where a dialog has several kinds
+    title: Title | None = None
+    body: Body
+    place: PlaceInput | None = None
+    image: ImageRef | None = None  # the id of an uploaded image
+    anonymous: bool = False  # shown without the author's name
+
+
+class EditPost(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: Title | None | UnsetType = UNSET
+    body: Body | UnsetType = UNSET
+
+
+class Comment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    body: Body
+    anonymous: bool = False
+
+
+class CastVote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    choices: Annotated[
+        list[Annotated[str, Meta(max_length=200)]], Meta(min_length=1, max_length=20)
+    ]
+
+
+class ChangeReportStatus(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    status: ReportStatus
+    message: Annotated[str, Meta(max_length=2000)] | None = None

@@ -1,0 +1,154 @@
+"""Participation: posts and comments, supports, petition signatures and ballots.
+
+One support per person per post, one signature per person per petition and one ballot per
+person per poll are enforced by the store itself: each lives in a stream whose id follows from
+(post or poll, person), and a second one is a version conflict on that stream, not a check that
+a race could slip past. A ballot's stream id is a keyed hash, and its event names no voter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import msgspec
+from eventsourcing.domain import Aggregate, event
+
+from services.errors import Conflict, Forbidden
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/participation")
+EDIT_WINDOW = timedelta(minutes=15)
+COMMENT = "comment"
+
+
+class ReportStatus(StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in-progress"
+    FIXED = "fixed"
+    REJECTED = "rejected"
+
+
+class Place(msgspec.Struct, frozen=True, kw_only=True):
+    latitude: float
+    longitude: float
+    address: str | None = None
+
+
+class Post(Aggregate):
+    """A proposal, idea, petition, suggestion, topic, problem report or comment."""
+
+    @event("PostSubmitted")
+    def __init__(
+        self,
+        dialog_id: UUID,
+        kind: str,
+        author_id: UUID,
+        anonymous: bool,
+        title: str | None,
+        body: str,
+        parent_id: UUID | None,
+        root_id: UUID | None,
+        place: Place | None,
+        image: str | None,
+        threshold: int | None,
+    ) -> None:
+        self.dialog_id = dialog_id
+        self.kind = kind
+        self.author_id = author_id
+        self.title = title
+        self.body = body
+        self.root_id = root_id
+        self.threshold = threshold
+        self.withdrawn = False
+        self.threshold_reached = False
+        self.report_status = ReportStatus.RECEIVED if kind == "problem-report" else None
+
+    def _ensure_author(self, person_id: UUID) -> None:
+        if person_id != self.author_id:
+            raise Forbidden("only the author may change or withdraw a post")
+        if self.withdrawn:
+            raise Conflict("the post has been withdrawn")
+
+    def edit(self, person_id: UUID, title: str | None, body: str, now: datetime) -> None:
+        self._ensure_author(person_id)
+        if now - self.created_on > EDIT_WINDOW:
+            minutes = int(EDIT_WINDOW.total_seconds() // 60)
+            raise Conflict(f"a post can be edited for {minutes} minutes after it was sent")
+        self._edited(title, body)
+
+    @event("PostEdited")
+    def _edited(self, title: str | None, body: str) -> None:
+        self.title = title
+        self.body = body
+
+    def withdraw(self, person_id: UUID) -> None:
+        self._ensure_author(person_id)
+        self._withdrawn()
+
+    @event("PostWithdrawn")
+    def _withdrawn(self) -> None:
+        self.withdrawn = True
+
+    def reach_threshold(self, count: int) -> bool:
+        """Record, once, that supports or signatures reached the threshold or goal."""
+        if self.threshold_reached or self.threshold is None or count < self.threshold:
+            return False
+        self._threshold_reached(count)
+        return True
+
+    @event("ThresholdReached")
+    def _threshold_reached(self, count: int) -> None:
+        self.threshold_reached = True
+
+    def change_report_status(self, status: ReportStatus, message: str | None) -> None:
+        if self.report_status is None:
+            raise Conflict("only a problem report has a status")
+        if status is self.report_status and message is None:
+            raise Conflict(f"the report is {status.value} already", field="status")
+        self._report_status_changed(status.value, message)
+
+    @event("ReportStatusChanged")
+    def _report_status_changed(self, status: str, message: str | None) -> None:
+        self.report_status = ReportStatus(status)
+
+
+def endorsement_id(kind: str, post_id: UUID, person_id: UUID) -> UUID:
+    return uuid5(_NAMESPACE, f"{kind}:{post_id}:{person_id}")
+
+
+class Support(Aggregate):
+    """One person's support of one post."""
+
+    @staticmethod
+    def create_id(post_id: UUID, dialog_id: UUID, person_id: UUID) -> UUID:
+        return endorsement_id("support", post_id, person_id)
+
+    @event("SupportGiven")
+    def __init__(self, post_id: UUID, dialog_id: UUID, person_id: UUID) -> None:
+        self.post_id = post_id
+
+
+class Signature(Aggregate):
+    """One person's signature on one petition."""
+
+    @staticmethod
+    def create_id(post_id: UUID, dialog_id: UUID, person_id: UUID) -> UUID:
+        return endorsement_id("signature", post_id, person_id)
+
+    @event("PetitionSigned")
+    def __init__(self, post_id: UUID, dialog_id: UUID, person_id: UUID) -> None:
+        self.post_id = post_id
+
+
+class Ballot(Aggregate):
+    """A ballot in a poll or vox pop. Its id comes from the ballot key; it names no voter."""
+
+    @staticmethod
+    def create_id(ballot_id: UUID, dialog_id: UUID, choices: tuple[str, ...]) -> UUID:
+        return ballot_id
+
+    @event("BallotCast")
+    def __init__(self, ballot_id: UUID, dialog_id: UUID, choices: tuple[str, ...]) -> None:
+        self.dialog_id = dialog_id
+        self.choices = choices

@@ -1,0 +1,314 @@
+"""Commands of participants: post, comment, edit, withdraw, support, sign, vote; report status."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from events.model import ConcurrencyConflict
+from events.repository import AggregateNotFound, Repository
+from services.dialogs.domain import (
+    BALLOT_KINDS,
+    POST_KINDS,
+    Dialog,
+    DialogKind,
+    invitation_id,
+)
+from services.dialogs.service import Clock, DialogService, utc_now
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.identity.access import Caller, Permission, event_metadata
+from services.identity.keys import Keys
+from services.identity.records import RateLimiter
+from services.identity.service import Limits
+from services.participation.commands import (
+    CastVote,
+    ChangeReportStatus,
+    Comment,
+    EditPost,
+    SubmitPost,
+)
+from services.participation.domain import (
+    COMMENT,
+    Ballot,
+    Place,
+    Post,
+    ReportStatus,
+    Signature,
+    Support,
+)
+from tenants import values
+
+ImageExists = Callable[[str, str], Awaitable[bool]]
+_DIALOG_TTL = 1.0  # seconds a dialog's state may be served from memory on the hot paths
+
+
+class ParticipationService:
+    def __init__(
+        self,
+        repository: Repository,
+        dialogs: DialogService,
+        keys: Keys,
+        limiter: RateLimiter,
+        image_exists: ImageExists,
+        limits: Limits | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.repository = repository
+        self.dialogs = dialogs
+        self.keys = keys
+        self.limiter = limiter
+        self.image_exists = image_exists
+        self.limits = limits or Limits()
+        self.clock = clock
+        self._dialogs: dict[tuple[str, UUID], tuple[float, Dialog]] = {}
+        self._invited: set[tuple[str, UUID, UUID]] = set()
+        dialogs.changed.append(self._forget)
+
+    def _forget(self, tenant_id: str, dialog_id: UUID) -> None:
+        self._dialogs.pop((tenant_id, dialog_id), None)
+
+    async def _dialog(self, tenant_id: str, dialog_id: UUID) -> Dialog:
+        """The dialog, from memory for up to a second: votes arrive by the thousand."""
+        key = (tenant_id, dialog_id)
+        cached = self._dialogs.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        dialog = await self.dialogs.get(tenant_id, dialog_id)
+        if len(self._dialogs) > 10_000:
+            self._dialogs.clear()
+        self._dialogs[key] = (now + _DIALOG_TTL, dialog)
+        return dialog
+
+    async def _admit(self, caller: Caller, dialog: Dialog) -> None:
+        """May the caller take part in this dialog now? Raises with the reason if not."""
+        caller.require(Permission.TAKE_PART)
+        dialog.ensure_accepting(self.clock())
+        if dialog.details.invite_only and not caller.may(Permission.ADMINISTER):
+            key = (caller.tenant_id, dialog.id, caller.person_id)
+            if key not in self._invited:
+                found = await self.repository.store.read_stream(
+                    caller.tenant_id, invitation_id(dialog.id, caller.person_id)
+                )
+                if not found:
+                    raise Forbidden("the dialog is for invited participants only")
+                self._invited.add(key)
+        elif caller.anonymous and not dialog.details.settings.anonymous:
+            raise Forbidden("the dialog asks participants to sign in first")
+
+    async def _post(self, tenant_id: str, post_id: UUID) -> Post:
+        try:
+            return await self.repository.get(tenant_id, Post, post_id)
+        except AggregateNotFound:
+            raise NotFound(f"no post {post_id}") from None
+
+    async def _save(
+        self,
+        caller: Caller,
+        aggregate: Aggregate,
+        *,
+        hide_actor: bool = False,
+        conflict: str = "changed meanwhile; try again",
+    ) -> None:
+        try:
+            await self.repository.save(
+                caller.tenant_id, aggregate, metadata=event_metadata(caller, hide_actor=hide_actor)
+            )
+        except ConcurrencyConflict:
+            raise Conflict(conflict) from None
+
+    async def submit(self, caller: Caller, dialog_id: UUID, command: SubmitPost) -> Post:
+        dialog = await self._dialog(caller.tenant_id, dialog_id)
+        await self._admit(caller, dialog)
+        kinds = POST_KINDS[dialog.kind]
+        if not kinds:
+            raise Conflict(f"a {dialog.kind.value} dialog takes votes, not posts")
+        kind = command.kind or kinds[0]
+        if kind not in kinds:
+            raise InvalidInput("kind", f"must be one of {', '.join(kinds)} in this dialog")
+        place = None
+        if command.place is not None:
+            p = command.place
+            address = (
+                None
+                if p.address is None
+                else values.text(p.address, "place.address", max_length=300)
+            )
+            place = Place(latitude=p.latitude, longitude=p.longitude, address=address)
+        elif kind == "problem-report":
+            raise InvalidInput("place", "a problem report needs its place")
+        await self._check_image(caller, dialog, command.image)
+        await self.limiter.hit(
+            caller.tenant_id, f"post:{caller.person_id}", *self.limits.posts_per_person
+        )
+        settings = dialog.details.settings
+        post = Post(
+            dialog_id=dialog.id,
+            kind=kind,
+            author_id=caller.person_id,
+            anonymous=command.anonymous or caller.anonymous,
+            title=None
+            if command.title is None
+            else values.text(command.title, "title", max_length=200),
+            body=values.text(command.body, "body", max_length=10_000),
+            parent_id=None,
+            root_id=None,
+            place=place,
+            image=command.image,
+            threshold=settings.signature_goal if kind == "petition" else settings.support_threshold,
+        )
+        await self._save(caller, post)
+        return post
+
+    async def _check_image(self, caller: Caller, dialog: Dialog, image: str | None) -> None:
+        if image is None:
+            return
+        if not dialog.details.settings.images:
+            raise InvalidInput("image", "this dialog does not take images")
+        if not await self.image_exists(caller.tenant_id, image):
+            raise InvalidInput("image", "no uploaded image has this id; upload it first")
+
+    async def comment(self, caller: Caller, parent_id: UUID, command: Comment) -> Post:
+        parent = await self._post(caller.tenant_id, parent_id)
+        dialog = await self._dialog(caller.tenant_id, parent.dialog_id)
+        await self._admit(caller, dialog)
+        if not dialog.details.settings.comments:
+            raise Conflict("comments are off in this dialog")
+        if parent.withdrawn:
+            raise Conflict("the post has been withdrawn")
+        await self.limiter.hit(
+            caller.tenant_id, f"post:{caller.person_id}", *self.limits.posts_per_person
+        )
+        comment = Post(
+            dialog_id=dialog.id,
+            kind=COMMENT,
+            author_id=caller.person_id,
+            anonymous=command.anonymous or caller.anonymous,
+            title=None,
+            body=values.text(command.body, "body", max_length=10_000),
+            parent_id=parent.id,
+            root_id=parent.root_id or parent.id,
+            place=None,
+            image=None,
+            threshold=None,
+        )
+        await self._save(caller, comment)
+        return comment
+
+    async def edit(self, caller: Caller, post_id: UUID, command: EditPost) -> Post:
+        post = await self._post(caller.tenant_id, post_id)
+        title = post.title
+        if command.title is not None and not isinstance(command.title, type(command.body)):
+            pass
+        if command.title is None or isinstance(command.title, str):
+            title = (
+                None
+                if command.title is None
+                else values.text(command.title, "title", max_length=200)
+            )
+        body = (
+            post.body
+            if not isinstance(command.body, str)
+            else values.text(command.body, "body", max_length=10_000)
+        )
+        post.edit(caller.person_id, title, body, self.clock())
+        await self._save(caller, post, conflict="the post was changed meanwhile; try again")
+        return post
+
+    async def withdraw(self, caller: Caller, post_id: UUID) -> Post:
+        post = await self._post(caller.tenant_id, post_id)
+        post.withdraw(caller.person_id)
+        await self._save(caller, post, conflict="the post was changed meanwhile; try again")
+        return post
+
+    async def support(self, caller: Caller, post_id: UUID) -> None:
+        post = await self._endorsable(caller, post_id, petition=False)
+        await self._save(
+            caller,
+            Support(post_id=post.id, dialog_id=post.dialog_id, person_id=caller.person_id),
+            conflict="you support this post already",
+        )
+
+    async def sign(self, caller: Caller, post_id: UUID) -> None:
+        post = await self._endorsable(caller, post_id, petition=True)
+        await self._save(
+            caller,
+            Signature(post_id=post.id, dialog_id=post.dialog_id, person_id=caller.person_id),
+            conflict="you have signed this petition already",
+        )
+
+    async def _endorsable(self, caller: Caller, post_id: UUID, *, petition: bool) -> Post:
+        post = await self._post(caller.tenant_id, post_id)
+        if petition and post.kind != "petition":
+            raise Conflict("only a petition can be signed")
+        if not petition and post.kind in ("petition", COMMENT):
+            raise Conflict(
+                f"a {post.kind} is signed, not supported"
+                if post.kind == "petition"
+                else "a comment cannot be supported"
+            )
+        if post.withdrawn:
+            raise Conflict("the post has been withdrawn")
+        dialog = await self._dialog(caller.tenant_id, post.dialog_id)
+        await self._admit(caller, dialog)
+        return post
+
+    async def vote(self, caller: Caller, dialog_id: UUID, command: CastVote) -> None:
+        """Cast the caller's one ballot. The ballot's event carries no voter identity."""
+        dialog = await self._dialog(caller.tenant_id, dialog_id)
+        if dialog.kind not in BALLOT_KINDS:
+            raise Conflict(f"a {dialog.kind.value} dialog takes posts, not votes")
+        await self._admit(caller, dialog)
+        settings = dialog.details.settings
+        by_folded = {o.casefold(): o for o in settings.options}
+        choices: list[str] = []
+        for i, given in enumerate(command.choices):
+            option = by_folded.get(given.strip().casefold())
+            if option is None:
+                raise InvalidInput(f"choices[{i}]", f"{given!r} is not an option of this poll")
+            if option in choices:
+                raise InvalidInput(f"choices[{i}]", f"{option!r} is chosen twice")
+            choices.append(option)
+        if len(choices) > settings.max_choices:
+            raise InvalidInput("choices", f"at most {settings.max_choices} choice(s)")
+        ballot_id = self.keys.ballot_stream(caller.tenant_id, dialog.id, caller.person_id)
+        ballot = Ballot(ballot_id=ballot_id, dialog_id=dialog.id, choices=tuple(choices))
+        await self._save(
+            caller,
+            ballot,
+            hide_actor=True,
+            conflict="you have voted in this poll already; one vote per person",
+        )
+
+    async def change_report_status(
+        self, caller: Caller, post_id: UUID, command: ChangeReportStatus
+    ) -> Post:
+        caller.require(Permission.ADMINISTER)
+        post = await self._post(caller.tenant_id, post_id)
+        message = (
+            None
+            if command.message is None
+            else values.text(command.message, "message", max_length=2000)
+        )
+        post.change_report_status(ReportStatus(command.status), message)
+        await self._save(caller, post, conflict="the report was changed meanwhile; try again")
+        return post
+
+    async def record_threshold(self, tenant_id: str, post_id: UUID, count: int) -> None:
+        """The policy's command: the post's supports or signatures reached its threshold."""
+        for _ in range(5):
+            post = await self._post(tenant_id, post_id)
+            if not post.reach_threshold(count):
+                return
+            try:
+                await self.repository.save(tenant_id, post, metadata=event_metadata(None))
+                return
+            except ConcurrencyConflict:
+                continue  # the author edited meanwhile: read again
+        raise Conflict("the post kept changing; the threshold will be recorded on redelivery")
+
+
+__all__ = ["DialogKind", "ParticipationService"]
