@@ -201,8 +201,6 @@ class ParticipationService:
     async def edit(self, caller: Caller, post_id: UUID, command: EditPost) -> Post:
         post = await self._post(caller.tenant_id, post_id)
         title = post.title
-        if command.title is not None and not isinstance(command.title, type(command.body)):
-            pass
         if command.title is None or isinstance(command.title, str):
             title = (
                 None
