@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -57,13 +58,15 @@ async def database_url(pg_server: str, template_database: str) -> AsyncIterator[
 
 
 @pytest.fixture
-def addresses(database_url: str, nats_url: str) -> Addresses:
+def addresses(database_url: str, nats_url: str, tmp_path: Path) -> Addresses:
     tag = uuid.uuid4().hex[:8]
     return Addresses(
         database_url=database_url,
         nats_url=nats_url,
         subject_prefix=f"t{tag}",
         stream_name=f"T{tag}",
+        data_dir=tmp_path / "data",
+        signing_secret="test-secret-" + "x" * 40,
     )
 
 

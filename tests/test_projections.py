@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from events import envelope
@@ -136,7 +137,7 @@ async def test_rebuild_needs_only_postgresql(platform: Platform, addresses: Addr
     await platform.catch_up_projections()
     expected = await snapshot(platform)
 
-    offline = Addresses(database_url=addresses.database_url, nats_url=None)
+    offline = dataclasses.replace(addresses, nats_url=None)
     async with open_platform(offline, with_nats=False) as without_nats:
         assert without_nats.js is None
         count = await runner_of(without_nats).rebuild(without_nats.reader)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import asyncpg
 import nats
@@ -17,7 +18,20 @@ from events.codec import Codec
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import EventStore, LogReader
-from projections.runtime import ProjectionRunner
+from projections.dialogs import DialogListing
+from projections.polls import PollTallies
+from projections.posts import PostListing
+from projections.runtime import Projection, ProjectionRunner
+from services.dialogs.service import DialogService
+from services.identity.keys import Keys, load_secret
+from services.identity.records import People, RateLimiter, SignInCodes
+from services.identity.service import IdentityService, Limits
+from services.identity.tokens import Tokens
+from services.mail.mailer import Mailer, mailer_from_url
+from services.media.images import ImageStore
+from services.media.storage import image_store_from_url
+from services.participation.policies import ThresholdPolicy
+from services.participation.service import ParticipationService
 from tenants.assets import AssetStore
 from tenants.directory import TenantDirectory
 from tenants.migrate import migrate
@@ -36,6 +50,12 @@ class Addresses:
     worker_database_url: str | None = None
     subject_prefix: str = "tinget"
     stream_name: str = "TINGET"
+    data_dir: Path = Path(".tinget")
+    signing_secret: str | None = None  # else one kept in the data folder
+    mail_url: str | None = None  # smtp://...; else .eml files in the data folder
+    mail_from: str = "no-reply@tinget.localhost"
+    images_url: str | None = None  # s3://bucket?endpoint=...; else a folder in the data folder
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass
@@ -53,6 +73,13 @@ class Platform:
     repository: Repository
     tenants: TenantService
     assets: AssetStore
+    keys: Keys
+    tokens: Tokens
+    mailer: Mailer
+    images: ImageStore
+    identity: IdentityService
+    dialogs: DialogService
+    participation: ParticipationService
     projections: list[ProjectionRunner]
 
     def relay(self, name: str = "main") -> Relay:
@@ -110,6 +137,7 @@ async def open_platform(
     )
     nc: NatsClient | None = None
     js: JetStreamContext | None = None
+    stack = AsyncExitStack()
     try:
         if with_nats and addresses.nats_url:
             nc = await connect_nats(addresses.nats_url)
@@ -119,6 +147,42 @@ async def open_platform(
         store = EventStore(app_pool)
         repository = Repository(store, codec)
         assets = AssetStore(app_pool)
+        keys = Keys(load_secret(addresses.signing_secret, addresses.data_dir / "signing.key"))
+        tokens = Tokens(keys)
+        mailer = mailer_from_url(
+            addresses.mail_url or f"file://{(addresses.data_dir / 'mail').resolve()}",
+            sender_address=addresses.mail_from,
+        )
+        images = image_store_from_url(
+            addresses.images_url or str((addresses.data_dir / "images").resolve())
+        )
+        await images.start()
+        stack.push_async_callback(images.close)
+        limiter = RateLimiter(app_pool)
+        identity = IdentityService(
+            repository,
+            People(app_pool),
+            SignInCodes(app_pool, keys),
+            limiter,
+            tokens,
+            mailer,
+            addresses.limits,
+        )
+        dialogs = DialogService(repository, identity)
+
+        async def image_exists(tenant_id: str, sha256: str) -> bool:
+            return await images.get(tenant_id, sha256) is not None
+
+        participation = ParticipationService(
+            repository, dialogs, keys, limiter, image_exists, addresses.limits
+        )
+        read_models: list[Projection] = [
+            TenantDirectory(codec),
+            DialogListing(codec),
+            PostListing(codec),
+            PollTallies(),
+            ThresholdPolicy(codec, participation.record_threshold),
+        ]
         yield Platform(
             addresses=addresses,
             app_pool=app_pool,
@@ -131,9 +195,17 @@ async def open_platform(
             repository=repository,
             tenants=TenantService(repository, assets),
             assets=assets,
-            projections=[ProjectionRunner(worker_pool, TenantDirectory(codec))],
+            keys=keys,
+            tokens=tokens,
+            mailer=mailer,
+            images=images,
+            identity=identity,
+            dialogs=dialogs,
+            participation=participation,
+            projections=[ProjectionRunner(worker_pool, p) for p in read_models],
         )
     finally:
+        await stack.aclose()
         if nc is not None:
             await nc.close()
         await asyncio.gather(app_pool.close(), worker_pool.close())

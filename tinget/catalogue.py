@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from events.catalogue import Catalogue
+from services.dialogs.domain import Dialog, Invitation
+from services.identity.domain import Person
+from services.participation.domain import Ballot, Post, Signature, Support
 from tenants.domain import HostClaim, Tenant
 
 
@@ -10,4 +13,9 @@ def build_catalogue() -> Catalogue:
     catalogue = Catalogue()
     catalogue.register(Tenant, "tenants")
     catalogue.register(HostClaim, "tenants")
+    catalogue.register(Person, "identity")
+    catalogue.register(Dialog, "dialogs")
+    catalogue.register(Invitation, "dialogs")
+    for aggregate in (Post, Support, Signature, Ballot):
+        catalogue.register(aggregate, "participation")
     return catalogue

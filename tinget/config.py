@@ -21,6 +21,10 @@ class Settings:
     subject_prefix: str = "tinget"
     stream_name: str = "TINGET"
     demo_tenant: bool = True
+    signing_secret: str | None = None
+    mail_url: str | None = None
+    mail_from: str = "no-reply@tinget.localhost"
+    images_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -46,4 +50,8 @@ class Settings:
             subject_prefix=get("SUBJECT_PREFIX") or "tinget",
             stream_name=get("STREAM") or "TINGET",
             demo_tenant=(get("DEMO_TENANT") or "yes").lower() not in {"no", "0", "false"},
+            signing_secret=get("SIGNING_SECRET"),
+            mail_url=get("SMTP_URL"),
+            mail_from=get("MAIL_FROM") or "no-reply@tinget.localhost",
+            images_url=get("IMAGES_URL"),
         )

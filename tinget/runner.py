@@ -13,6 +13,7 @@ import uvicorn
 from events.relay import leadership
 from gateway.app import create_app
 from projections.runtime import ProjectionRunner
+from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
 from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
 from tinget.config import Settings
@@ -46,6 +47,11 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             worker_database_url=settings.worker_database_url,
             subject_prefix=settings.subject_prefix,
             stream_name=settings.stream_name,
+            data_dir=settings.data_dir,
+            signing_secret=settings.signing_secret,
+            mail_url=settings.mail_url,
+            mail_from=settings.mail_from,
+            images_url=settings.images_url,
         )
     finally:
         if nats_server is not None:
@@ -141,7 +147,12 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
         *(
             supervised(runner.projection.name, stop, consume(runner))
             for runner in platform.projections
-        )
+        ),
+        supervised(
+            "scheduler",
+            stop,
+            lambda: run_scheduler(platform.worker_pool, platform.dialogs, stop),
+        ),
     )
 
 

@@ -49,7 +49,7 @@ class UpdateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     title: Title | UnsetType = UNSET
     purpose: LongText | UnsetType = UNSET
     instructions: LongText | UnsetType = UNSET
-    committee: Annotated[str, Meta(max_length=100)] | None | UnsetType = UNSET
+    committee: Annotated[str, Meta(max_length=100)] | UnsetType | None = UNSET
     invite_only: bool | UnsetType = UNSET
     opens_at: Moment | UnsetType = UNSET
     closes_at: Moment | UnsetType = UNSET

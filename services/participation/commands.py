@@ -30,7 +30,7 @@ class SubmitPost(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class EditPost(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    title: Title | None | UnsetType = UNSET
+    title: Title | UnsetType | None = UNSET
     body: Body | UnsetType = UNSET
 
 
