@@ -15,7 +15,14 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from gateway.auth import provide_caller, provide_viewer
 from gateway.branding import BrandingController
+from gateway.dialogs import DialogController
+from gateway.identity import IdentityController
+from gateway.images import ImageController
+from gateway.live import TallyWatcher
+from gateway.polls import PollController
+from gateway.posts import PostController
 from gateway.problems import EXCEPTION_HANDLERS, ProblemError
 from gateway.tenancy import TenantResolver
 from tenants.directory import TenantEntry
@@ -93,10 +100,31 @@ async def ready(state: State) -> Response[dict[str, Any]]:
 
 
 def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
-    state = State({"platform": platform, "resolver": TenantResolver(platform.app_pool)})
+    tallies = TallyWatcher(platform.app_pool)
+    state = State(
+        {
+            "platform": platform,
+            "resolver": TenantResolver(platform.app_pool),
+            "tallies": tallies,
+        }
+    )
     return Litestar(
-        route_handlers=[health, ready, BrandingController],
-        dependencies={"tenant": Provide(provide_tenant)},
+        route_handlers=[
+            health,
+            ready,
+            BrandingController,
+            IdentityController,
+            DialogController,
+            PostController,
+            PollController,
+            ImageController,
+        ],
+        dependencies={
+            "tenant": Provide(provide_tenant),
+            "caller": Provide(provide_caller),
+            "viewer": Provide(provide_viewer),
+        },
+        on_shutdown=[tallies.close],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_context],
         state=state,

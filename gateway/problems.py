@@ -11,7 +11,16 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from services.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    Unavailable,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -88,24 +97,46 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 
 
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    kind = exc.problem_type
     if isinstance(exc, InvalidInput):
         return problem(
             request,
             422,
             "Invalid input",
             str(exc),
-            kind="invalid-input",
+            kind=kind or "invalid-input",
             field=exc.field,
             errors=[{"field": exc.field, "reason": exc.reason}],
         )
     if isinstance(exc, NotFound):
-        return problem(request, 404, "Not found", str(exc), kind="not-found")
+        return problem(request, 404, "Not found", str(exc), kind=kind or "not-found")
     if isinstance(exc, Conflict):
         extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
-        return problem(request, 409, "Conflict", str(exc), kind="conflict", **extra)
+        return problem(request, 409, "Conflict", str(exc), kind=kind or "conflict", **extra)
     if isinstance(exc, Forbidden):
-        return problem(request, 403, "Forbidden", str(exc), kind="forbidden")
-    return problem(request, 400, "Refused", str(exc), kind="refused")
+        return problem(request, 403, "Forbidden", str(exc), kind=kind or "forbidden")
+    if isinstance(exc, Unauthenticated):
+        return problem(
+            request,
+            401,
+            "Not signed in",
+            str(exc),
+            kind=kind or "unauthenticated",
+            headers={"WWW-Authenticate": 'Bearer realm="tinget"'},
+        )
+    if isinstance(exc, TooManyRequests):
+        return problem(
+            request,
+            429,
+            "Too many requests",
+            str(exc),
+            kind=kind or "too-many-requests",
+            headers={"Retry-After": str(exc.retry_after)},
+            retry_after=exc.retry_after,
+        )
+    if isinstance(exc, Unavailable):
+        return problem(request, 503, "Unavailable", str(exc), kind=kind or "unavailable")
+    return problem(request, 400, "Refused", str(exc), kind=kind or "refused")
 
 
 def _problem_error(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:

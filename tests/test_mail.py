@@ -5,18 +5,15 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from services.mail.mailer import (
@@ -27,6 +24,7 @@ from services.mail.mailer import (
     build_message,
     mailer_from_url,
 )
+from tests.smtp import Inbox, SmtpServer, free_port, smtp_server
 
 SENDER = "no-reply@tinget.example"
 RECIPIENT = "anna.svensson@example.se"
@@ -45,63 +43,6 @@ def lund_mail(**changes: Any) -> Mail:
     }
     values.update(changes)
     return Mail(**values)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class Inbox:
-    """An SMTP handler that keeps every envelope; `refuse_rcpt` answers RCPT with that reply."""
-
-    refuse_rcpt: str | None = None
-    envelopes: list[Envelope] = field(default_factory=list)
-
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if self.refuse_rcpt is not None:
-            return self.refuse_rcpt
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def only_message(self) -> EmailMessage:
-        assert len(self.envelopes) == 1
-        content = self.envelopes[0].content
-        assert isinstance(content, bytes)
-        message = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        return message
-
-
-@dataclass
-class SmtpServer:
-    host: str
-    port: int
-    inbox: Inbox
-
-
-@contextmanager
-def smtp_server(inbox: Inbox | None = None, **smtp_parameters: Any) -> Iterator[SmtpServer]:
-    """A real aiosmtpd server on 127.0.0.1 and a free port, in its own thread."""
-    inbox = inbox or Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **smtp_parameters)
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", port, inbox)
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

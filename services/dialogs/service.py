@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -203,12 +204,10 @@ class DialogService:
             except InvalidInput as error:
                 raise InvalidInput(f"invitees[{i}].{error.field}", error.reason) from None
             invitation = Invitation(dialog_id=dialog_id, person_id=person_id)
-            try:
+            with suppress(ConcurrencyConflict):  # invited before: the new PIN works as well
                 await self.repository.save(
                     caller.tenant_id, invitation, metadata=event_metadata(caller)
                 )
-            except ConcurrencyConflict:
-                pass  # invited before: the new PIN works as well
             issued.append((person_id, pin))
         return issued
 

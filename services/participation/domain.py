@@ -58,7 +58,11 @@ class Post(Aggregate):
         self.author_id = author_id
         self.title = title
         self.body = body
+        self.anonymous = anonymous
+        self.parent_id = parent_id
         self.root_id = root_id
+        self.place = place
+        self.image = image
         self.threshold = threshold
         self.withdrawn = False
         self.threshold_reached = False

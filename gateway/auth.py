@@ -1,0 +1,59 @@
+"""The caller of a request, from its bearer token, checked against the tenant of its host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from services.errors import Unauthenticated
+from services.identity.access import Caller
+from tenants.directory import TenantEntry
+from tinget.bootstrap import Platform
+
+
+def _bearer(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+async def provide_caller(
+    request: Request[Any, Any, Any], state: State, tenant: NamedDependency[TenantEntry]
+) -> Caller:
+    """The verified caller; 401 without a valid token for this tenant."""
+    token = _bearer(request)
+    if token is None:
+        raise Unauthenticated("this needs an access token: sign in first")
+    platform: Platform = state.platform
+    return platform.tokens.verify(token, tenant.tenant_id)
+
+
+async def provide_viewer(
+    request: Request[Any, Any, Any], state: State, tenant: NamedDependency[TenantEntry]
+) -> Caller | None:
+    """The caller if a token is given (it must then be valid), else None: for public reads."""
+    token = _bearer(request)
+    if token is None:
+        return None
+    platform: Platform = state.platform
+    caller = platform.tokens.verify(token, tenant.tenant_id)
+    structlog.contextvars.bind_contextvars(role=caller.role.value)
+    return caller
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address for rate limits (the first proxy hop's view in production)."""
+    return request.client.host if request.client else "unknown"
+
+
+def link_base(request: Request[Any, Any, Any]) -> str:
+    """Where links in e-mails point: the municipality's own host, as the citizen used it."""
+    return str(request.base_url).rstrip("/")

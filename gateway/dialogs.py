@@ -1,0 +1,196 @@
+"""Dialogs over HTTP: administrators create and run them; everyone lists and reads them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from gateway.auth import link_base
+from gateway.pagination import DEFAULT_LIMIT, Limit, Page, decode_cursor, encode_cursor
+from gateway.views import DialogView, dialog_row_view, dialog_view
+from services.dialogs.commands import (
+    CloseDialog,
+    CreateDialog,
+    InvitePeople,
+    PublishResults,
+    UpdateDialog,
+)
+from services.dialogs.domain import Dialog, DialogKind, Status
+from services.dialogs.service import utc_now
+from services.errors import NotFound
+from services.identity.access import Caller, Permission
+from tenants.directory import TenantEntry
+from tinget.bootstrap import Platform
+from tinget.db import tenant_transaction
+
+
+class IssuedPin(msgspec.Struct, kw_only=True):
+    person_id: FromPath[UUID]
+    pin: str  # shown once: the administrator hands it over or it was e-mailed
+
+
+class Invitations(msgspec.Struct, kw_only=True):
+    invited: list[IssuedPin]
+
+
+def _platform(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform
+
+
+async def _counts(platform: Platform, tenant_id: str, dialog_id: FromPath[UUID]) -> tuple[int, int]:
+    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
+        row = await conn.fetchrow(
+            "SELECT posts, ballots FROM dialogs WHERE tenant_id = $1 AND dialog_id = $2",
+            tenant_id,
+            dialog_id,
+        )
+    return (0, 0) if row is None else (row["posts"], row["ballots"])
+
+
+async def visible_dialog(
+    platform: Platform, tenant_id: str, dialog_id: FromPath[UUID], viewer: Caller | None
+) -> Dialog:
+    """The dialog, unless it is a draft and the viewer is not an administrator."""
+    dialog = await platform.dialogs.get(tenant_id, dialog_id)
+    if dialog.status is Status.DRAFT and not (viewer and viewer.may(Permission.ADMINISTER)):
+        raise NotFound(f"no dialog {dialog_id}")
+    return dialog
+
+
+class DialogController(Controller):
+    path = "/api/v1/dialogs"
+    tags = ["dialogs"]
+
+    @post("/", operation_id="createDialog", status_code=201)
+    async def create(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        data: JSONBody[CreateDialog],
+    ) -> DialogView:
+        """Draft a dialog (administrators). It is published separately."""
+        dialog = await _platform(state).dialogs.create(caller, tenant, data)
+        return dialog_view(dialog, utc_now())
+
+    @get("/", operation_id="listDialogs")
+    async def list_dialogs(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        kind: FromQuery[DialogKind | None] = None,
+        committee: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        limit: FromQuery[Limit] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Page[DialogView]:
+        """The municipality's dialogs, newest first (drafts only for administrators)."""
+        after = decode_cursor(cursor)
+        drafts = viewer is not None and viewer.may(Permission.ADMINISTER)
+        async with tenant_transaction(_platform(state).app_pool, tenant.tenant_id) as conn:
+            rows = await conn.fetch(
+                "SELECT * FROM dialogs WHERE tenant_id = $1"
+                " AND ($2 OR status <> 'draft')"
+                " AND ($3::text IS NULL OR kind = $3)"
+                " AND ($4::text IS NULL OR committee = $4)"
+                " AND ($5::timestamptz IS NULL OR (created_at, dialog_id) < ($5, $6::uuid))"
+                " ORDER BY created_at DESC, dialog_id DESC LIMIT $7",
+                tenant.tenant_id,
+                drafts,
+                None if kind is None else kind.value,
+                committee,
+                None if after is None else after[0],
+                None if after is None else after[1],
+                limit + 1,
+            )
+        now = utc_now()
+        items = [dialog_row_view(r, now) for r in rows[:limit]]
+        last = rows[limit - 1] if len(rows) > limit else None
+        return Page(
+            items=items,
+            next_cursor=None
+            if last is None
+            else encode_cursor(last["created_at"], last["dialog_id"]),
+        )
+
+    @get("/{dialog_id:uuid}", operation_id="getDialog")
+    async def get_dialog(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        dialog_id: FromPath[UUID],
+    ) -> DialogView:
+        """One dialog, as it stands now (its status follows the clock)."""
+        platform = _platform(state)
+        dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
+        counts = await _counts(platform, tenant.tenant_id, dialog_id)
+        return dialog_view(dialog, utc_now(), counts)
+
+    @patch("/{dialog_id:uuid}", operation_id="updateDialog")
+    async def update(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        dialog_id: FromPath[UUID],
+        data: JSONBody[UpdateDialog],
+    ) -> DialogView:
+        """Change a dialog before it opens (administrators); fields left out stay."""
+        dialog = await _platform(state).dialogs.update(caller, tenant, dialog_id, data)
+        return dialog_view(dialog, utc_now())
+
+    @post("/{dialog_id:uuid}/publish", operation_id="publishDialog", status_code=200)
+    async def publish(
+        self, state: State, caller: NamedDependency[Caller], dialog_id: FromPath[UUID]
+    ) -> DialogView:
+        """Publish a draft: it opens at its opening time (at once if that has passed)."""
+        dialog = await _platform(state).dialogs.publish(caller, dialog_id)
+        return dialog_view(dialog, utc_now())
+
+    @post("/{dialog_id:uuid}/close", operation_id="closeDialog", status_code=200)
+    async def close(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
+        data: JSONBody[CloseDialog],
+    ) -> DialogView:
+        """Close a dialog before its closing time, with the reason participants will see."""
+        dialog = await _platform(state).dialogs.close(caller, dialog_id, data.reason)
+        return dialog_view(dialog, utc_now())
+
+    @post("/{dialog_id:uuid}/results", operation_id="publishResults", status_code=200)
+    async def publish_results(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
+        data: JSONBody[PublishResults],
+    ) -> DialogView:
+        """Tell the participants what came of the dialog: the committee's decision."""
+        dialog = await _platform(state).dialogs.publish_results(caller, dialog_id, data.summary)
+        return dialog_view(dialog, utc_now())
+
+    @post("/{dialog_id:uuid}/invitations", operation_id="invitePeople", status_code=201)
+    async def invite(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
+        dialog_id: FromPath[UUID],
+        data: JSONBody[InvitePeople],
+    ) -> Invitations:
+        """Invite people to an invite-only dialog; each gets a one-time PIN code."""
+        issued = await _platform(state).dialogs.invite(
+            caller, tenant, dialog_id, data, link_base(request)
+        )
+        return Invitations(invited=[IssuedPin(person_id=p, pin=pin) for p, pin in issued])

@@ -1,0 +1,156 @@
+"""Sign-in and people: device sessions, e-mail links, PINs, the caller, roles, committees."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.response import Response
+from msgspec import Meta
+
+from gateway.auth import client_address, link_base
+from services.identity.access import Caller, Permission, event_metadata
+from services.identity.tokens import IssuedToken
+from tenants.directory import TenantEntry
+from tenants.service import TenantChanges
+from tinget.bootstrap import Platform
+
+
+class EmailSignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    email: Annotated[str, Meta(min_length=3, max_length=254)]
+
+
+class RedeemLink(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(min_length=1, max_length=200)]
+
+
+class PinSignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pin: Annotated[str, Meta(min_length=1, max_length=40)]
+
+
+class Accepted(msgspec.Struct, kw_only=True):
+    status: str
+    detail: str
+
+
+class Me(msgspec.Struct, kw_only=True):
+    tenant: str
+    person_id: FromPath[UUID]
+    role: str
+    sign_in: str
+    permissions: list[str]
+
+
+class RoleChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    role: Annotated[str, Meta(max_length=40)]
+
+
+class PersonRole(msgspec.Struct, kw_only=True):
+    person_id: FromPath[UUID]
+    role: str
+
+
+class Committees(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    committees: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)]
+
+
+def _platform(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform
+
+
+class IdentityController(Controller):
+    path = "/api/v1"
+    tags = ["sign-in and people"]
+
+    @post("/sessions/device", operation_id="createDeviceSession", status_code=201)
+    async def device_session(
+        self, state: State, tenant: NamedDependency[TenantEntry], request: Request[Any, Any, Any]
+    ) -> IssuedToken:
+        """An anonymous participant's token, for dialogs that allow taking part without sign-in."""
+        return await _platform(state).identity.device_session(
+            tenant.tenant_id, client_address(request)
+        )
+
+    @post("/sign-in/email", operation_id="requestSignInLink", status_code=202)
+    async def request_link(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
+        data: JSONBody[EmailSignIn],
+    ) -> Accepted:
+        """E-mail a one-time sign-in link. The answer does not say whether the address is known."""
+        await _platform(state).identity.send_sign_in_link(
+            tenant, data.email, link_base(request), client_address(request)
+        )
+        return Accepted(
+            status="sent", detail="if the address can receive e-mail, a link is on its way"
+        )
+
+    @post("/sign-in/email/redeem", operation_id="redeemSignInLink", status_code=200)
+    async def redeem_link(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
+        data: JSONBody[RedeemLink],
+    ) -> IssuedToken:
+        """Trade the code from a sign-in link for a token; each link works once."""
+        return await _platform(state).identity.redeem_link(
+            tenant.tenant_id, data.code, client_address(request)
+        )
+
+    @post("/sign-in/pin", operation_id="signInWithPin", status_code=200)
+    async def sign_in_with_pin(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
+        data: JSONBody[PinSignIn],
+    ) -> IssuedToken:
+        """Trade the PIN code of an invitation for a token; each PIN works once."""
+        return await _platform(state).identity.redeem_pin(
+            tenant.tenant_id, data.pin, client_address(request)
+        )
+
+    @get("/me", operation_id="getMe", sync_to_thread=False)
+    def me(self, caller: NamedDependency[Caller]) -> Me:
+        """Who the token says the caller is, and what they may do."""
+        return Me(
+            tenant=caller.tenant_id,
+            person_id=caller.person_id,
+            role=caller.role.value,
+            sign_in=caller.sign_in.value,
+            permissions=sorted(p.value for p in Permission if caller.may(p)),
+        )
+
+    @put("/people/{person_id:uuid}/role", operation_id="changeRole")
+    async def change_role(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        person_id: FromPath[UUID],
+        data: JSONBody[RoleChange],
+    ) -> PersonRole:
+        """Give a person of this municipality another role (administrators)."""
+        role = await _platform(state).identity.change_role(caller, person_id, data.role)
+        return PersonRole(person_id=person_id, role=role.value)
+
+    @put("/committees", operation_id="setCommittees")
+    async def set_committees(
+        self, state: State, caller: NamedDependency[Caller], data: JSONBody[Committees]
+    ) -> Response[Committees]:
+        """The municipality's committees, which dialogs are filed under (administrators)."""
+        caller.require(Permission.ADMINISTER)
+        tenant = await _platform(state).tenants.update(
+            caller.tenant_id,
+            TenantChanges(committees=data.committees),
+            metadata=event_metadata(caller),
+        )
+        return Response(Committees(committees=tenant.committees))

@@ -1,0 +1,92 @@
+"""Images: uploaded by participants (type read from the bytes), served with cache headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from gateway.problems import ProblemError
+from services.errors import Unavailable
+from services.identity.access import Caller, Permission
+from services.media.images import MAX_IMAGE_BYTES, is_sha256, sniff_image
+from services.media.storage import ImageStoreUnavailable
+from tenants.directory import TenantEntry
+from tinget.bootstrap import Platform
+
+
+class UploadedImage(msgspec.Struct, kw_only=True):
+    id: str  # the SHA-256 of the bytes: refer to the image by it in a post
+    content_type: str
+    size: int
+    url: str
+
+
+def _platform(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform
+
+
+class ImageController(Controller):
+    path = "/api/v1/images"
+    tags = ["images"]
+
+    @post(
+        "/",
+        operation_id="uploadImage",
+        status_code=201,
+        request_max_body_size=MAX_IMAGE_BYTES + 1,
+    )
+    async def upload(
+        self, state: State, caller: NamedDependency[Caller], request: Request[Any, Any, Any]
+    ) -> UploadedImage:
+        """Upload a JPEG, PNG or WebP image (the raw bytes as the body), at most 5 MiB."""
+        caller.require(Permission.TAKE_PART)
+        content = await request.body()
+        sniff_image(content, "body")
+        try:
+            stored = await _platform(state).images.put(caller.tenant_id, content)
+        except ImageStoreUnavailable:
+            raise Unavailable("the image store does not answer; try again") from None
+        return UploadedImage(
+            id=stored.sha256,
+            content_type=stored.content_type,
+            size=stored.size,
+            url=f"/api/v1/images/{stored.sha256}",
+        )
+
+    @get(
+        "/{image_id:str}",
+        operation_id="getImage",
+        media_type="application/octet-stream",
+        responses={},
+    )
+    async def image(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
+        image_id: FromPath[str],
+    ) -> Response[bytes]:
+        """An image; its id is its content hash, so it never changes and caches for a year."""
+        headers = {
+            "ETag": f'"{image_id}"',
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+        }
+        if not is_sha256(image_id):
+            raise ProblemError(404, "No image", "no image has this id", kind="not-found")
+        if f'"{image_id}"' in request.headers.get("if-none-match", ""):
+            return Response(b"", status_code=304, headers=headers)
+        try:
+            found = await _platform(state).images.get(tenant.tenant_id, image_id)
+        except ImageStoreUnavailable:
+            raise Unavailable("the image store does not answer; try again") from None
+        if found is None:
+            raise ProblemError(404, "No image", "no image has this id", kind="not-found")
+        content_type, content = found
+        return Response(content, media_type=content_type, headers=headers)

@@ -1,0 +1,131 @@
+"""Votes in polls and vox pops, their results, and the results live over server-sent events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import suppress
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from gateway.dialogs import visible_dialog
+from gateway.live import TallyWatcher
+from gateway.views import ChoiceTally, PollResults
+from services.dialogs.domain import BALLOT_KINDS, Dialog
+from services.dialogs.service import utc_now
+from services.errors import Conflict
+from services.identity.access import Caller
+from services.participation.commands import CastVote
+from tenants.directory import TenantEntry
+from tinget.bootstrap import Platform
+from tinget.db import tenant_transaction
+
+KEEPALIVE_SECONDS = 15.0
+
+
+class VoteRecorded(msgspec.Struct, kw_only=True):
+    dialog_id: FromPath[UUID]
+    status: str = "recorded"
+
+
+def _platform(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform
+
+
+async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> PollResults:
+    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
+        rows = await conn.fetch(
+            "SELECT choice, votes FROM poll_tallies WHERE tenant_id = $1 AND dialog_id = $2",
+            tenant_id,
+            dialog.id,
+        )
+        ballots = await conn.fetchval(
+            "SELECT ballots FROM dialogs WHERE tenant_id = $1 AND dialog_id = $2",
+            tenant_id,
+            dialog.id,
+        )
+    votes = {r["choice"]: r["votes"] for r in rows}
+    settings = dialog.details.settings
+    return PollResults(
+        dialog_id=dialog.id,
+        question=settings.question,
+        status=dialog.status_at(utc_now()).value,
+        ballots=int(ballots or 0),
+        results=[ChoiceTally(choice=o, votes=votes.get(o, 0)) for o in settings.options],
+    )
+
+
+class PollController(Controller):
+    path = "/api/v1/dialogs/{dialog_id:uuid}"
+    tags = ["polls"]
+
+    @post("/votes", operation_id="castVote", status_code=201)
+    async def vote(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
+        data: JSONBody[CastVote],
+    ) -> VoteRecorded:
+        """Cast your one ballot; a second is refused with 409. The ballot names no voter."""
+        await _platform(state).participation.vote(caller, dialog_id, data)
+        return VoteRecorded(dialog_id=dialog_id)
+
+    @get("/tally", operation_id="getPollResults")
+    async def results(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        dialog_id: FromPath[UUID],
+    ) -> PollResults:
+        """Votes per option so far."""
+        platform = _platform(state)
+        dialog = await self._poll(platform, tenant, dialog_id, viewer)
+        return await poll_results(platform, tenant.tenant_id, dialog)
+
+    @get("/tally/live", operation_id="watchPollResults")
+    async def live(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        dialog_id: FromPath[UUID],
+    ) -> ServerSentEvent:
+        """The results as server-sent events: one ``tally`` event now and one on every change."""
+        platform = _platform(state)
+        dialog = await self._poll(platform, tenant, dialog_id, viewer)
+        watcher: TallyWatcher = state.tallies
+
+        async def events() -> AsyncIterator[ServerSentEventMessage]:
+            last: bytes | None = None
+            async with watcher.watch(tenant.tenant_id, str(dialog_id)) as woken:
+                while True:
+                    current = await poll_results(platform, tenant.tenant_id, dialog)
+                    body = msgspec.json.encode(current)
+                    if body != last:
+                        last = body
+                        yield ServerSentEventMessage(data=body.decode(), event="tally")
+                    else:
+                        yield ServerSentEventMessage(comment="keep-alive")
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(woken.wait(), timeout=KEEPALIVE_SECONDS)
+                    woken.clear()
+
+        return ServerSentEvent(events())
+
+    @staticmethod
+    async def _poll(
+        platform: Platform, tenant: TenantEntry, dialog_id: FromPath[UUID], viewer: Caller | None
+    ) -> Dialog:
+        dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
+        if dialog.kind not in BALLOT_KINDS:
+            raise Conflict(f"a {dialog.kind.value} dialog has no poll results")
+        return dialog

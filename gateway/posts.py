@@ -1,0 +1,223 @@
+"""Posts, comments, supports and signatures over HTTP; problem report status for staff."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, get, patch, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from gateway.dialogs import visible_dialog
+from gateway.pagination import DEFAULT_LIMIT, Limit, Page, decode_cursor, encode_cursor
+from gateway.views import Accepted, PostView, post_row_view, post_view
+from services.errors import NotFound
+from services.identity.access import Caller
+from services.participation.commands import ChangeReportStatus, Comment, EditPost, SubmitPost
+from services.participation.domain import Post
+from tenants.directory import TenantEntry
+from tinget.bootstrap import Platform
+from tinget.db import tenant_transaction
+
+_SELECT = (
+    "SELECT p.*, pe.display_name FROM posts p"
+    " LEFT JOIN people pe ON pe.tenant_id = p.tenant_id AND pe.person_id = p.author_id"
+    " AND pe.erased_at IS NULL"
+)
+
+
+def _platform(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform
+
+
+async def _row(platform: Platform, tenant_id: str, post_id: FromPath[UUID]) -> Any:
+    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
+        return await conn.fetchrow(
+            f"{_SELECT} WHERE p.tenant_id = $1 AND p.post_id = $2", tenant_id, post_id
+        )
+
+
+async def _page(
+    platform: Platform,
+    tenant_id: str,
+    where: str,
+    parent: UUID,
+    viewer: Caller | None,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool,
+) -> Page[PostView]:
+    after = decode_cursor(cursor)
+    order, compare = ("DESC", "<") if newest_first else ("ASC", ">")
+    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
+        rows = await conn.fetch(
+            f"{_SELECT} WHERE p.tenant_id = $1 AND {where} = $2 AND p.status = 'published'"
+            f" AND ($3::timestamptz IS NULL OR (p.created_at, p.post_id) {compare} ($3, $4::uuid))"
+            f" ORDER BY p.created_at {order}, p.post_id {order} LIMIT $5",
+            tenant_id,
+            parent,
+            None if after is None else after[0],
+            None if after is None else after[1],
+            limit + 1,
+        )
+    viewer_id = None if viewer is None else viewer.person_id
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(
+        items=[post_row_view(r, viewer_id) for r in rows[:limit]],
+        next_cursor=None if last is None else encode_cursor(last["created_at"], last["post_id"]),
+    )
+
+
+class PostController(Controller):
+    path = "/api/v1"
+    tags = ["participation"]
+
+    @post("/dialogs/{dialog_id:uuid}/posts", operation_id="submitPost", status_code=201)
+    async def submit(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
+        data: JSONBody[SubmitPost],
+    ) -> PostView:
+        """Post a proposal, idea, petition, suggestion, topic or problem report."""
+        created = await _platform(state).participation.submit(caller, dialog_id, data)
+        return post_view(created, caller.person_id)
+
+    @get("/dialogs/{dialog_id:uuid}/posts", operation_id="listPosts")
+    async def list_posts(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        dialog_id: FromPath[UUID],
+        limit: FromQuery[Limit] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Page[PostView]:
+        """A dialog's posts, newest first (comments are listed per post)."""
+        platform = _platform(state)
+        await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
+        return await _page(
+            platform,
+            tenant.tenant_id,
+            "p.root_id IS NULL AND p.dialog_id",
+            dialog_id,
+            viewer,
+            limit,
+            cursor,
+            newest_first=True,
+        )
+
+    @get("/posts/{post_id:uuid}", operation_id="getPost")
+    async def get_post(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        post_id: FromPath[UUID],
+    ) -> PostView:
+        """One post with its counts."""
+        row = await _row(_platform(state), tenant.tenant_id, post_id)
+        if row is None:
+            raise NotFound(f"no post {post_id}")
+        return post_row_view(row, None if viewer is None else viewer.person_id)
+
+    @patch("/posts/{post_id:uuid}", operation_id="editPost")
+    async def edit(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        post_id: FromPath[UUID],
+        data: JSONBody[EditPost],
+    ) -> PostView:
+        """The author corrects a post, within minutes of sending it."""
+        platform = _platform(state)
+        edited = await platform.participation.edit(caller, post_id, data)
+        return await self._view(platform, caller, edited, edited=True)
+
+    @post("/posts/{post_id:uuid}/withdraw", operation_id="withdrawPost", status_code=200)
+    async def withdraw(
+        self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
+    ) -> PostView:
+        """The author withdraws a post; it leaves the listings."""
+        platform = _platform(state)
+        withdrawn = await platform.participation.withdraw(caller, post_id)
+        return await self._view(platform, caller, withdrawn)
+
+    @post("/posts/{post_id:uuid}/comments", operation_id="commentOnPost", status_code=201)
+    async def comment(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        post_id: FromPath[UUID],
+        data: JSONBody[Comment],
+    ) -> PostView:
+        """Comment on a post, or reply to a comment (threads)."""
+        created = await _platform(state).participation.comment(caller, post_id, data)
+        return post_view(created, caller.person_id)
+
+    @get("/posts/{post_id:uuid}/comments", operation_id="listComments")
+    async def list_comments(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        post_id: FromPath[UUID],
+        limit: FromQuery[Limit] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Page[PostView]:
+        """The thread under a post, oldest first; each comment names its parent."""
+        return await _page(
+            _platform(state),
+            tenant.tenant_id,
+            "p.root_id",
+            post_id,
+            viewer,
+            limit,
+            cursor,
+            newest_first=False,
+        )
+
+    @post("/posts/{post_id:uuid}/supports", operation_id="supportPost", status_code=201)
+    async def support(
+        self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
+    ) -> Accepted:
+        """Support a post; one support per person."""
+        await _platform(state).participation.support(caller, post_id)
+        return Accepted(id=post_id)
+
+    @post("/posts/{post_id:uuid}/signatures", operation_id="signPetition", status_code=201)
+    async def sign(
+        self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
+    ) -> Accepted:
+        """Sign a petition; one signature per person."""
+        await _platform(state).participation.sign(caller, post_id)
+        return Accepted(id=post_id)
+
+    @post("/posts/{post_id:uuid}/status", operation_id="changeReportStatus", status_code=200)
+    async def change_status(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        post_id: FromPath[UUID],
+        data: JSONBody[ChangeReportStatus],
+    ) -> PostView:
+        """Move a problem report along (received, in progress, fixed, rejected), with a message
+        to the reporter (administrators)."""
+        platform = _platform(state)
+        changed = await platform.participation.change_report_status(caller, post_id, data)
+        view = await self._view(platform, caller, changed)
+        view.report_message = data.message
+        return view
+
+    @staticmethod
+    async def _view(
+        platform: Platform, caller: Caller, changed: Post, *, edited: bool = False
+    ) -> PostView:
+        row = await _row(platform, caller.tenant_id, changed.id)
+        return post_view(
+            changed, caller.person_id, row, edited_at=changed.modified_on if edited else None
+        )

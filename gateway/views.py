@@ -1,0 +1,197 @@
+"""Response bodies: dialogs, posts and poll results as clients see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from services.dialogs.domain import Dialog, DialogSettings
+from services.participation.domain import Post
+
+_settings_decoder = msgspec.json.Decoder(DialogSettings)
+
+
+class DialogView(msgspec.Struct, kw_only=True):
+    id: UUID
+    kind: str
+    status: str
+    title: str
+    purpose: str
+    instructions: str
+    committee: str | None
+    invite_only: bool
+    opens_at: datetime
+    closes_at: datetime
+    settings: DialogSettings
+    close_reason: str | None = None
+    results_summary: str | None = None
+    posts: int = 0
+    ballots: int = 0
+
+
+def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0)) -> DialogView:
+    d = dialog.details
+    return DialogView(
+        id=dialog.id,
+        kind=dialog.kind.value,
+        status=dialog.status_at(now).value,
+        title=d.title,
+        purpose=d.purpose,
+        instructions=d.instructions,
+        committee=d.committee,
+        invite_only=d.invite_only,
+        opens_at=d.opens_at,
+        closes_at=d.closes_at,
+        settings=d.settings,
+        close_reason=dialog.close_reason,
+        results_summary=dialog.results_summary,
+        posts=counts[0],
+        ballots=counts[1],
+    )
+
+
+def dialog_row_view(row: Any, now: datetime) -> DialogView:
+    status = row["status"]
+    if status in ("scheduled", "open") and now >= row["closes_at"]:
+        status = "closed"
+    elif status == "scheduled" and now >= row["opens_at"]:
+        status = "open"
+    return DialogView(
+        id=row["dialog_id"],
+        kind=row["kind"],
+        status=status,
+        title=row["title"],
+        purpose=row["purpose"],
+        instructions=row["instructions"],
+        committee=row["committee"],
+        invite_only=row["access"] == "invited",
+        opens_at=row["opens_at"],
+        closes_at=row["closes_at"],
+        settings=_settings_decoder.decode(row["settings"]),
+        close_reason=row["close_reason"],
+        results_summary=row["results_summary"],
+        posts=row["posts"],
+        ballots=row["ballots"],
+    )
+
+
+class PlaceView(msgspec.Struct, kw_only=True):
+    latitude: float
+    longitude: float
+    address: str | None
+
+
+class PostView(msgspec.Struct, kw_only=True):
+    id: UUID
+    dialog_id: UUID
+    kind: str
+    status: str
+    title: str | None
+    body: str
+    author_id: UUID | None  # None when posted anonymously
+    author_name: str | None
+    mine: bool
+    parent_id: UUID | None
+    place: PlaceView | None
+    image_url: str | None
+    report_status: str | None
+    report_message: str | None
+    supports: int
+    signatures: int
+    comments: int
+    threshold_reached: bool
+    created_at: datetime
+    edited_at: datetime | None
+
+
+def _image_url(sha256: str | None) -> str | None:
+    return None if sha256 is None else f"/api/v1/images/{sha256}"
+
+
+def post_row_view(row: Any, viewer: UUID | None) -> PostView:
+    anonymous = row["anonymous"]
+    place = (
+        None
+        if row["latitude"] is None
+        else PlaceView(latitude=row["latitude"], longitude=row["longitude"], address=row["address"])
+    )
+    return PostView(
+        id=row["post_id"],
+        dialog_id=row["dialog_id"],
+        kind=row["kind"],
+        status=row["status"],
+        title=row["title"],
+        body=row["body"] if row["status"] != "withdrawn" else "",
+        author_id=None if anonymous else row["author_id"],
+        author_name=None if anonymous else row["display_name"],
+        mine=viewer is not None and viewer == row["author_id"],
+        parent_id=row["parent_id"],
+        place=place,
+        image_url=_image_url(row["image"]),
+        report_status=row["report_status"],
+        report_message=row["report_message"],
+        supports=row["supports"],
+        signatures=row["signatures"],
+        comments=row["comments"],
+        threshold_reached=row["threshold_reached"],
+        created_at=row["created_at"],
+        edited_at=row["edited_at"],
+    )
+
+
+class Accepted(msgspec.Struct, kw_only=True):
+    """A command that was recorded; its effect shows in the listings within moments."""
+
+    id: UUID
+    status: str = "recorded"
+
+
+def post_accepted(post: Post) -> Accepted:
+    return Accepted(id=post.id)
+
+
+class ChoiceTally(msgspec.Struct, kw_only=True):
+    choice: str
+    votes: int
+
+
+class PollResults(msgspec.Struct, kw_only=True):
+    dialog_id: UUID
+    question: str | None
+    status: str
+    ballots: int
+    results: list[ChoiceTally]
+
+
+def post_view(
+    post: Post, viewer: UUID | None, counts: Any = None, edited_at: datetime | None = None
+) -> PostView:
+    """A post from its aggregate (read-your-writes), with counts from the listing if given."""
+    place = post.place
+    return PostView(
+        id=post.id,
+        dialog_id=post.dialog_id,
+        kind=post.kind,
+        status="withdrawn" if post.withdrawn else "published",
+        title=post.title,
+        body="" if post.withdrawn else post.body,
+        author_id=None if post.anonymous else post.author_id,
+        author_name=None,
+        mine=viewer == post.author_id,
+        parent_id=post.parent_id,
+        place=None
+        if place is None
+        else PlaceView(latitude=place.latitude, longitude=place.longitude, address=place.address),
+        image_url=_image_url(post.image),
+        report_status=None if post.report_status is None else post.report_status.value,
+        report_message=None if counts is None else counts["report_message"],
+        supports=0 if counts is None else counts["supports"],
+        signatures=0 if counts is None else counts["signatures"],
+        comments=0 if counts is None else counts["comments"],
+        threshold_reached=post.threshold_reached,
+        created_at=post.created_on,
+        edited_at=edited_at or (None if counts is None else counts["edited_at"]),
+    )
