@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from gateway.auth import link_base
-from gateway.pagination import DEFAULT_LIMIT, Limit, Page, decode_cursor, encode_cursor
+from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.views import DialogView, dialog_row_view, dialog_view
 from services.dialogs.commands import (
     CloseDialog,
@@ -88,7 +88,7 @@ class DialogController(Controller):
         viewer: NamedDependency[Caller | None],
         kind: FromQuery[DialogKind | None] = None,
         committee: Annotated[str | None, QueryParameter(max_length=100)] = None,
-        limit: FromQuery[Limit] = DEFAULT_LIMIT,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Page[DialogView]:
         """The municipality's dialogs, newest first (drafts only for administrators)."""

@@ -5,16 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Generic, TypeVar
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
 
 from services.errors import InvalidInput
 
 T = TypeVar("T")
-Limit = Annotated[int, Meta(ge=1, le=100)]
 DEFAULT_LIMIT = 20
 
 

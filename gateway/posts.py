@@ -8,10 +8,10 @@ from uuid import UUID
 from litestar import Controller, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from gateway.dialogs import visible_dialog
-from gateway.pagination import DEFAULT_LIMIT, Limit, Page, decode_cursor, encode_cursor
+from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.views import Accepted, PostView, post_row_view, post_view
 from services.errors import NotFound
 from services.identity.access import Caller
@@ -94,7 +94,7 @@ class PostController(Controller):
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         dialog_id: FromPath[UUID],
-        limit: FromQuery[Limit] = DEFAULT_LIMIT,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Page[PostView]:
         """A dialog's posts, newest first (comments are listed per post)."""
@@ -166,7 +166,7 @@ class PostController(Controller):
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         post_id: FromPath[UUID],
-        limit: FromQuery[Limit] = DEFAULT_LIMIT,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Page[PostView]:
         """The thread under a post, oldest first; each comment names its parent."""

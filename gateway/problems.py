@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -61,14 +62,31 @@ def problem(
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+_AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
+_NAMED = re.compile(r"field `(?P<name>[^`]+)`")
+
+
+def body_field(message: str) -> tuple[str, str]:
+    """The field a msgspec message is about (``place.latitude``) and the reason without it."""
+    found = _AT.match(message)
+    reason = found.group("reason") if found else message
+    path = (found.group("path") or "") if found else ""
+    named = _NAMED.search(reason)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    return path or "body", reason
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors: list[dict[str, str]] = []
     raw = exc.extra if isinstance(exc.extra, list) else []
     for item in raw:
         if isinstance(item, dict):
-            errors.append(
-                {"field": str(item.get("key") or "body"), "reason": str(item.get("message"))}
-            )
+            key = str(item.get("key") or "body")
+            message = str(item.get("message"))
+            if key == "data":  # the body as a whole: the message names the field
+                key, message = body_field(message)
+            errors.append({"field": key, "reason": message})
     if not errors:
         errors.append({"field": "body", "reason": str(exc.detail)})
     first = errors[0]

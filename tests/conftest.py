@@ -8,9 +8,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 
+from gateway.app import create_app
 from tests.services import nats_server, postgres_server
 from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
 
@@ -87,3 +89,11 @@ async def nats_client(nats_url: str) -> AsyncIterator[NatsClient]:
         yield nc
     finally:
         await nc.close()
+
+
+@pytest.fixture
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the gateway app, in the test's own event loop (where the pools live)."""
+    transport = httpx.ASGITransport(app=create_app(platform))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c

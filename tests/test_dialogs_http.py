@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, link_code, open_dialog, staff_token
 from tests.smtp import SmtpServer, smtp_server
@@ -31,13 +30,6 @@ async def platform(addresses: Addresses, smtp: SmtpServer) -> AsyncIterator[Plat
         finally:
             assert p.js is not None
             await p.js.delete_stream(addresses.stream_name)
-
-
-@pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(platform))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 @pytest.fixture

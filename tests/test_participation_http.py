@@ -1,0 +1,452 @@
+"""Participation over HTTP: one vote per person, refusals with reasons, bad input, tokens,
+images and problem reports, rate limits. Real PostgreSQL and NATS behind the gateway app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+
+from services.dialogs.scheduler import advance_due
+from services.identity.access import Role, SignIn
+from tests.api import Town, create_town, device_token, dialog_body, open_dialog, staff_token
+from tinget.bootstrap import Platform
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+async def town(platform: Platform) -> Town:
+    return await create_town(platform)
+
+
+@pytest.fixture
+async def admin(platform: Platform, town: Town) -> str:
+    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+
+
+async def test_200_concurrent_votes_by_one_person_count_once(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    poll = await open_dialog(
+        client, town, admin, kind="vox-pop", settings={"question": "A new bridge?"}
+    )
+    voter = await device_token(client, town)
+
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/dialogs/{poll['id']}/votes",
+                json={"choices": ["yes"]},
+                headers=town.headers(voter),
+            )
+            for _ in range(200)
+        )
+    )
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1
+    assert statuses.count(409) == 199
+    await platform.catch_up_projections()
+    tally = await client.get(f"/api/v1/dialogs/{poll['id']}/tally", headers=town.headers())
+    assert tally.json()["ballots"] == 1
+    assert {r["choice"]: r["votes"] for r in tally.json()["results"]} == {"yes": 1, "no": 0}
+
+
+async def test_a_ballot_event_carries_no_voter_identity(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    poll = await open_dialog(
+        client,
+        town,
+        admin,
+        kind="poll",
+        settings={
+            "question": "Which park first?",
+            "options": ["North", "South", "East"],
+            "max_choices": 2,
+        },
+    )
+    voter = await device_token(client, town)
+    me = await client.get("/api/v1/me", headers=town.headers(voter))
+    person_id = me.json()["person_id"]
+
+    cast = await client.post(
+        f"/api/v1/dialogs/{poll['id']}/votes",
+        json={"choices": ["south", "North"]},
+        headers=town.headers(voter),
+    )
+
+    assert cast.status_code == 201, cast.text
+    async with platform.worker_pool.acquire() as conn:
+        [row] = await conn.fetch(
+            "SELECT stream_id, data::text, metadata::text FROM events"
+            " WHERE tenant_id = $1 AND event_type = 'BallotCast'",
+            town.slug,
+        )
+    stored = row["data"] + row["metadata"] + str(row["stream_id"])
+    assert person_id not in stored
+    assert person_id.replace("-", "") not in stored
+    assert json.loads(row["data"])["choices"] == ["South", "North"]
+    assert "actor" not in json.loads(row["metadata"])
+
+
+async def test_writes_outside_the_open_time_are_refused_with_the_reason(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    now = datetime.now(UTC)
+    later = await open_dialog(
+        client,
+        town,
+        admin,
+        opens_at=(now + timedelta(days=1)).isoformat(),
+        closes_at=(now + timedelta(days=2)).isoformat(),
+    )
+    soon_closed = await open_dialog(
+        client, town, admin, closes_at=(now + timedelta(seconds=1.5)).isoformat()
+    )
+    citizen = await device_token(client, town)
+    assert later["status"] == "scheduled"
+
+    early = await client.post(
+        f"/api/v1/dialogs/{later['id']}/posts",
+        json={"body": "Too early"},
+        headers=town.headers(citizen),
+    )
+    assert early.status_code == 409
+    assert "opens at" in early.json()["detail"]
+
+    await asyncio.sleep(max(0.0, 1.6 - (datetime.now(UTC) - now).total_seconds()))
+    late = await client.post(
+        f"/api/v1/dialogs/{soon_closed['id']}/posts",
+        json={"body": "Too late"},
+        headers=town.headers(citizen),
+    )
+    assert late.status_code == 409
+    assert "closed since" in late.json()["detail"]
+
+    # The scheduler records the closing without anyone acting.
+    await platform.catch_up_projections()
+    assert await advance_due(platform.worker_pool, platform.dialogs) >= 1
+    await platform.catch_up_projections()
+    async with platform.worker_pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status FROM dialogs WHERE tenant_id = $1 AND dialog_id = $2",
+            town.slug,
+            uuid.UUID(soon_closed["id"]),
+        )
+    assert status == "closed"
+
+
+async def test_a_draft_is_hidden_and_closed_to_writes(
+    client: httpx.AsyncClient, town: Town, admin: str
+) -> None:
+    draft = await client.post("/api/v1/dialogs", json=dialog_body(), headers=town.headers(admin))
+    citizen = await device_token(client, town)
+
+    seen = await client.get(f"/api/v1/dialogs/{draft.json()['id']}", headers=town.headers())
+    post = await client.post(
+        f"/api/v1/dialogs/{draft.json()['id']}/posts",
+        json={"body": "Hello"},
+        headers=town.headers(citizen),
+    )
+
+    assert seen.status_code == 404
+    assert post.status_code == 409
+    assert "draft" in post.json()["detail"]
+
+
+async def test_fields_the_server_decides_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    citizen = await device_token(client, town)
+    other = str(uuid.uuid4())
+
+    for extra in ({"author_id": other}, {"tenant_id": "elsewhere"}, {"role": "administrator"}):
+        response = await client.post(
+            f"/api/v1/dialogs/{dialog['id']}/posts",
+            json={"body": "Hi", **extra},
+            headers=town.headers(citizen),
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["field"] == next(iter(extra))
+    role = await client.post(
+        "/api/v1/sessions/device", json={"role": "administrator"}, headers=town.headers()
+    )
+    assert role.status_code == 201
+    me = await client.get("/api/v1/me", headers=town.headers(role.json()["token"]))
+    assert me.json()["role"] == "participant"
+    await platform.catch_up_projections()
+    listed = await client.get(f"/api/v1/dialogs/{dialog['id']}/posts", headers=town.headers())
+    assert listed.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"body": 5}, "body"),
+        ({"body": ""}, "body"),
+        ({"body": "x" * 10_001}, "body"),
+        ({"body": "ok", "title": ["a"]}, "title"),
+        ({"body": "ok", "image": "../../etc/passwd"}, "image"),
+        ({"body": "ok", "place": {"latitude": 91, "longitude": 0}}, "place.latitude"),
+        ({}, "body"),
+    ],
+)
+async def test_bad_post_input_gets_a_400_naming_the_field(
+    client: httpx.AsyncClient, town: Town, admin: str, body: dict[str, object], field: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    citizen = await device_token(client, town)
+
+    response = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/posts", json=body, headers=town.headers(citizen)
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == field
+
+
+async def test_malformed_oversized_and_misplaced_input_get_4xx(
+    client: httpx.AsyncClient, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    citizen = await device_token(client, town)
+    posts = f"/api/v1/dialogs/{dialog['id']}/posts"
+
+    broken = await client.post(
+        posts,
+        content=b'{"body": ',
+        headers={**town.headers(citizen), "content-type": "application/json"},
+    )
+    huge = await client.post(
+        posts,
+        content=b'{"body": "' + b"x" * (3 * 1024 * 1024) + b'"}',
+        headers={**town.headers(citizen), "content-type": "application/json"},
+    )
+    bad_id = await client.get("/api/v1/dialogs/not-a-uuid", headers=town.headers())
+    bad_cursor = await client.get("/api/v1/dialogs?cursor=zzz", headers=town.headers())
+    bad_limit = await client.get("/api/v1/dialogs?limit=1000", headers=town.headers())
+    bad_kind = await client.post(
+        "/api/v1/dialogs", json=dialog_body(kind="lottery"), headers=town.headers(admin)
+    )
+    no_question = await client.post(
+        "/api/v1/dialogs", json=dialog_body(kind="poll"), headers=town.headers(admin)
+    )
+    wrong_committee = await client.post(
+        "/api/v1/dialogs", json=dialog_body(committee="Space"), headers=town.headers(admin)
+    )
+
+    assert broken.status_code == 400
+    assert huge.status_code == 413
+    assert bad_id.status_code in (400, 404)
+    assert bad_cursor.status_code == 422
+    assert bad_cursor.json()["field"] == "cursor"
+    assert bad_limit.status_code == 400
+    assert "limit" in bad_limit.text
+    assert bad_kind.status_code == 400
+    assert bad_kind.json()["field"] == "kind"
+    assert no_question.status_code == 422
+    assert no_question.json()["field"] == "settings.question"
+    assert wrong_committee.status_code == 422
+    assert "Transport" in wrong_committee.json()["detail"]
+
+
+async def test_tokens_are_checked_on_every_request(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    other_town = await create_town(platform, "Malmö")
+    other = await staff_token(platform, other_town, "admin@malmo.example", Role.ADMINISTRATOR)
+    now = int(time.time())
+    claims = {
+        "iss": "tinget",
+        "aud": town.slug,
+        "sub": str(uuid.uuid4()),
+        "role": "administrator",
+        "sin": "email",
+        "iat": now - 100,
+        "exp": now + 3600,
+    }
+    key = platform.keys.token_key(town.slug)
+    expired = jwt.encode({**claims, "exp": now - 3600}, key, algorithm="HS256")
+    forged = jwt.encode(claims, b"not-the-key-" * 4, algorithm="HS256")
+    unsigned = jwt.encode(claims, "", algorithm="none")
+    platform_role = jwt.encode({**claims, "role": "consultant"}, key, algorithm="HS256")
+
+    for token in (other, expired, forged, unsigned, platform_role, "garbage"):
+        response = await client.post(
+            "/api/v1/dialogs", json=dialog_body(), headers=town.headers(token)
+        )
+        assert response.status_code == 401, (token, response.text)
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    no_token = await client.post("/api/v1/dialogs", json=dialog_body(), headers=town.headers())
+    assert no_token.status_code == 401
+    citizen = await device_token(client, town)
+    not_admin = await client.post(
+        "/api/v1/dialogs", json=dialog_body(), headers=town.headers(citizen)
+    )
+    assert not_admin.status_code == 403
+    consultant = platform.tokens.issue_platform(uuid.uuid4(), Role.CONSULTANT).token
+    by_consultant = await client.post(
+        "/api/v1/dialogs", json=dialog_body(), headers=town.headers(consultant)
+    )
+    assert by_consultant.status_code == 201, by_consultant.text
+
+
+async def test_a_problem_report_with_place_and_photo_and_its_status(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(
+        client, town, admin, kind="problem-reports", settings={"images": True}
+    )
+    citizen = await device_token(client, town)
+    upload = await client.post(
+        "/api/v1/images",
+        content=PNG,
+        headers={**town.headers(citizen), "content-type": "image/png"},
+    )
+    assert upload.status_code == 201, upload.text
+    not_an_image = await client.post(
+        "/api/v1/images", content=b"GIF89a....", headers=town.headers(citizen)
+    )
+    assert not_an_image.status_code == 422
+    assert not_an_image.json()["field"] == "body"
+
+    reported = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/posts",
+        json={
+            "body": "The streetlight is out",
+            "image": upload.json()["id"],
+            "place": {"latitude": 55.7047, "longitude": 13.191, "address": "Stortorget 1"},
+        },
+        headers=town.headers(citizen),
+    )
+    assert reported.status_code == 201, reported.text
+    assert reported.json()["report_status"] == "received"
+    no_place = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/posts",
+        json={"body": "Somewhere"},
+        headers=town.headers(citizen),
+    )
+    assert no_place.status_code == 422
+    assert no_place.json()["field"] == "place"
+
+    post_id = reported.json()["id"]
+    by_citizen = await client.post(
+        f"/api/v1/posts/{post_id}/status",
+        json={"status": "fixed"},
+        headers=town.headers(citizen),
+    )
+    assert by_citizen.status_code == 403
+    fixed = await client.post(
+        f"/api/v1/posts/{post_id}/status",
+        json={"status": "in-progress", "message": "A crew is on its way"},
+        headers=town.headers(admin),
+    )
+    assert fixed.status_code == 200, fixed.text
+    await platform.catch_up_projections()
+    shown = await client.get(f"/api/v1/posts/{post_id}", headers=town.headers())
+    assert shown.json()["report_status"] == "in-progress"
+    assert shown.json()["report_message"] == "A crew is on its way"
+    assert shown.json()["place"]["address"] == "Stortorget 1"
+
+    image = await client.get(shown.json()["image_url"], headers=town.headers())
+    assert image.status_code == 200
+    assert image.content == PNG
+    assert image.headers["content-type"] == "image/png"
+    assert "immutable" in image.headers["cache-control"]
+    other_town = await create_town(platform, "Malmö")
+    elsewhere = await client.get(shown.json()["image_url"], headers=other_town.headers())
+    assert elsewhere.status_code == 404
+
+
+async def test_posting_is_rate_limited(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin, kind="discussion")
+    citizen = await device_token(client, town)
+    limit = platform.addresses.limits.posts_per_person[0]
+
+    statuses = [
+        (
+            await client.post(
+                f"/api/v1/dialogs/{dialog['id']}/posts",
+                json={"body": f"Post {i}"},
+                headers=town.headers(citizen),
+            )
+        )
+        for i in range(limit + 1)
+    ]
+
+    assert [r.status_code for r in statuses[:limit]] == [201] * limit
+    assert statuses[-1].status_code == 429
+    assert int(statuses[-1].headers["retry-after"]) >= 1
+
+
+async def test_a_petition_reaches_its_signature_goal_once(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin, kind="petition", settings={"signature_goal": 3})
+    author = await device_token(client, town)
+    petition = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/posts",
+        json={"title": "Keep the library open", "body": "Sundays too"},
+        headers=town.headers(author),
+    )
+    post_id = petition.json()["id"]
+    for _ in range(4):
+        signer = await device_token(client, town)
+        signed = await client.post(
+            f"/api/v1/posts/{post_id}/signatures", headers=town.headers(signer)
+        )
+        assert signed.status_code == 201, signed.text
+    supported = await client.post(f"/api/v1/posts/{post_id}/supports", headers=town.headers(author))
+    assert supported.status_code == 409
+
+    for _ in range(2):
+        await platform.catch_up_projections()
+    for runner in platform.projections:
+        await runner.rebuild(platform.reader)  # a replay must not record it again
+
+    async with platform.worker_pool.acquire() as conn:
+        reached = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE tenant_id = $1 AND event_type = 'ThresholdReached'",
+            town.slug,
+        )
+    assert reached == 1
+    shown = await client.get(f"/api/v1/posts/{post_id}", headers=town.headers())
+    assert shown.json()["signatures"] == 4
+    assert shown.json()["threshold_reached"] is True
+
+
+async def test_an_administrator_changes_a_role(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    person_id = await platform.identity.add_staff(town.slug, "mod@town.example", Role.PARTICIPANT)
+    changed = await client.put(
+        f"/api/v1/people/{person_id}/role",
+        json={"role": "moderator"},
+        headers=town.headers(admin),
+    )
+    unknown = await client.put(
+        f"/api/v1/people/{person_id}/role", json={"role": "king"}, headers=town.headers(admin)
+    )
+    token = platform.tokens.issue(town.slug, person_id, Role.MODERATOR, SignIn.EMAIL).token
+    by_moderator = await client.put(
+        f"/api/v1/people/{person_id}/role",
+        json={"role": "administrator"},
+        headers=town.headers(token),
+    )
+
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["role"] == "moderator"
+    assert unknown.status_code == 422
+    assert by_moderator.status_code == 403
