@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from gateway.auth import link_base
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
+from gateway.problems import PROBLEMS
 from gateway.views import DialogView, dialog_row_view, dialog_view
 from services.dialogs.commands import (
     CloseDialog,
@@ -68,7 +69,7 @@ class DialogController(Controller):
     path = "/api/v1/dialogs"
     tags = ["dialogs"]
 
-    @post("/", operation_id="createDialog", status_code=201)
+    @post("/", operation_id="createDialog", responses=PROBLEMS, status_code=201)
     async def create(
         self,
         state: State,
@@ -147,7 +148,12 @@ class DialogController(Controller):
         dialog = await _platform(state).dialogs.update(caller, tenant, dialog_id, data)
         return dialog_view(dialog, utc_now())
 
-    @post("/{dialog_id:uuid}/publish", operation_id="publishDialog", status_code=200)
+    @post(
+        "/{dialog_id:uuid}/publish",
+        operation_id="publishDialog",
+        responses=PROBLEMS,
+        status_code=200,
+    )
     async def publish(
         self, state: State, caller: NamedDependency[Caller], dialog_id: FromPath[UUID]
     ) -> DialogView:
@@ -155,7 +161,9 @@ class DialogController(Controller):
         dialog = await _platform(state).dialogs.publish(caller, dialog_id)
         return dialog_view(dialog, utc_now())
 
-    @post("/{dialog_id:uuid}/close", operation_id="closeDialog", status_code=200)
+    @post(
+        "/{dialog_id:uuid}/close", operation_id="closeDialog", responses=PROBLEMS, status_code=200
+    )
     async def close(
         self,
         state: State,
@@ -167,7 +175,12 @@ class DialogController(Controller):
         dialog = await _platform(state).dialogs.close(caller, dialog_id, data.reason)
         return dialog_view(dialog, utc_now())
 
-    @post("/{dialog_id:uuid}/results", operation_id="publishResults", status_code=200)
+    @post(
+        "/{dialog_id:uuid}/results",
+        operation_id="publishResults",
+        responses=PROBLEMS,
+        status_code=200,
+    )
     async def publish_results(
         self,
         state: State,
@@ -179,7 +192,12 @@ class DialogController(Controller):
         dialog = await _platform(state).dialogs.publish_results(caller, dialog_id, data.summary)
         return dialog_view(dialog, utc_now())
 
-    @post("/{dialog_id:uuid}/invitations", operation_id="invitePeople", status_code=201)
+    @post(
+        "/{dialog_id:uuid}/invitations",
+        operation_id="invitePeople",
+        responses=PROBLEMS,
+        status_code=201,
+    )
     async def invite(
         self,
         state: State,

@@ -14,6 +14,7 @@ from litestar.response import Response
 from msgspec import Meta
 
 from gateway.auth import client_address, link_base
+from gateway.problems import PROBLEMS
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry
@@ -68,7 +69,9 @@ class IdentityController(Controller):
     path = "/api/v1"
     tags = ["sign-in and people"]
 
-    @post("/sessions/device", operation_id="createDeviceSession", status_code=201)
+    @post(
+        "/sessions/device", operation_id="createDeviceSession", responses=PROBLEMS, status_code=201
+    )
     async def device_session(
         self, state: State, tenant: NamedDependency[TenantEntry], request: Request[Any, Any, Any]
     ) -> IssuedToken:
@@ -77,7 +80,7 @@ class IdentityController(Controller):
             tenant.tenant_id, client_address(request)
         )
 
-    @post("/sign-in/email", operation_id="requestSignInLink", status_code=202)
+    @post("/sign-in/email", operation_id="requestSignInLink", responses=PROBLEMS, status_code=202)
     async def request_link(
         self,
         state: State,
@@ -93,7 +96,12 @@ class IdentityController(Controller):
             status="sent", detail="if the address can receive e-mail, a link is on its way"
         )
 
-    @post("/sign-in/email/redeem", operation_id="redeemSignInLink", status_code=200)
+    @post(
+        "/sign-in/email/redeem",
+        operation_id="redeemSignInLink",
+        responses=PROBLEMS,
+        status_code=200,
+    )
     async def redeem_link(
         self,
         state: State,
@@ -106,7 +114,7 @@ class IdentityController(Controller):
             tenant.tenant_id, data.code, client_address(request)
         )
 
-    @post("/sign-in/pin", operation_id="signInWithPin", status_code=200)
+    @post("/sign-in/pin", operation_id="signInWithPin", responses=PROBLEMS, status_code=200)
     async def sign_in_with_pin(
         self,
         state: State,
@@ -119,7 +127,7 @@ class IdentityController(Controller):
             tenant.tenant_id, data.pin, client_address(request)
         )
 
-    @get("/me", operation_id="getMe", sync_to_thread=False)
+    @get("/me", operation_id="getMe", responses=PROBLEMS, sync_to_thread=False)
     def me(self, caller: NamedDependency[Caller]) -> Me:
         """Who the token says the caller is, and what they may do."""
         return Me(

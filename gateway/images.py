@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from gateway.problems import ProblemError
+from gateway.problems import PROBLEMS, ProblemError
 from services.errors import Unavailable
 from services.identity.access import Caller, Permission
 from services.media.images import MAX_IMAGE_BYTES, is_sha256, sniff_image
@@ -38,6 +38,7 @@ class ImageController(Controller):
     @post(
         "/",
         operation_id="uploadImage",
+        responses=PROBLEMS,
         status_code=201,
         request_max_body_size=MAX_IMAGE_BYTES + 1,
     )
@@ -63,7 +64,7 @@ class ImageController(Controller):
         "/{image_id:str}",
         operation_id="getImage",
         media_type="application/octet-stream",
-        responses={},
+        responses=PROBLEMS,
     )
     async def image(
         self,

@@ -16,6 +16,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from gateway.dialogs import visible_dialog
 from gateway.live import TallyWatcher
+from gateway.problems import PROBLEMS
 from gateway.views import ChoiceTally, PollResults
 from services.dialogs.domain import BALLOT_KINDS, Dialog
 from services.dialogs.service import utc_now
@@ -66,7 +67,7 @@ class PollController(Controller):
     path = "/api/v1/dialogs/{dialog_id:uuid}"
     tags = ["polls"]
 
-    @post("/votes", operation_id="castVote", status_code=201)
+    @post("/votes", operation_id="castVote", responses=PROBLEMS, status_code=201)
     async def vote(
         self,
         state: State,

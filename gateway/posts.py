@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
+from gateway.problems import PROBLEMS
 from gateway.views import Accepted, PostView, post_row_view, post_view
 from services.errors import NotFound
 from services.identity.access import Caller
@@ -75,7 +76,12 @@ class PostController(Controller):
     path = "/api/v1"
     tags = ["participation"]
 
-    @post("/dialogs/{dialog_id:uuid}/posts", operation_id="submitPost", status_code=201)
+    @post(
+        "/dialogs/{dialog_id:uuid}/posts",
+        operation_id="submitPost",
+        responses=PROBLEMS,
+        status_code=201,
+    )
     async def submit(
         self,
         state: State,
@@ -138,7 +144,12 @@ class PostController(Controller):
         edited = await platform.participation.edit(caller, post_id, data)
         return await self._view(platform, caller, edited, edited=True)
 
-    @post("/posts/{post_id:uuid}/withdraw", operation_id="withdrawPost", status_code=200)
+    @post(
+        "/posts/{post_id:uuid}/withdraw",
+        operation_id="withdrawPost",
+        responses=PROBLEMS,
+        status_code=200,
+    )
     async def withdraw(
         self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
     ) -> PostView:
@@ -147,7 +158,12 @@ class PostController(Controller):
         withdrawn = await platform.participation.withdraw(caller, post_id)
         return await self._view(platform, caller, withdrawn)
 
-    @post("/posts/{post_id:uuid}/comments", operation_id="commentOnPost", status_code=201)
+    @post(
+        "/posts/{post_id:uuid}/comments",
+        operation_id="commentOnPost",
+        responses=PROBLEMS,
+        status_code=201,
+    )
     async def comment(
         self,
         state: State,
@@ -181,7 +197,12 @@ class PostController(Controller):
             newest_first=False,
         )
 
-    @post("/posts/{post_id:uuid}/supports", operation_id="supportPost", status_code=201)
+    @post(
+        "/posts/{post_id:uuid}/supports",
+        operation_id="supportPost",
+        responses=PROBLEMS,
+        status_code=201,
+    )
     async def support(
         self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
     ) -> Accepted:
@@ -189,7 +210,12 @@ class PostController(Controller):
         await _platform(state).participation.support(caller, post_id)
         return Accepted(id=post_id)
 
-    @post("/posts/{post_id:uuid}/signatures", operation_id="signPetition", status_code=201)
+    @post(
+        "/posts/{post_id:uuid}/signatures",
+        operation_id="signPetition",
+        responses=PROBLEMS,
+        status_code=201,
+    )
     async def sign(
         self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
     ) -> Accepted:
@@ -197,7 +223,12 @@ class PostController(Controller):
         await _platform(state).participation.sign(caller, post_id)
         return Accepted(id=post_id)
 
-    @post("/posts/{post_id:uuid}/status", operation_id="changeReportStatus", status_code=200)
+    @post(
+        "/posts/{post_id:uuid}/status",
+        operation_id="changeReportStatus",
+        responses=PROBLEMS,
+        status_code=200,
+    )
     async def change_status(
         self,
         state: State,

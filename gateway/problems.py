@@ -6,9 +6,11 @@ import re
 import uuid
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
@@ -27,6 +29,41 @@ log = structlog.get_logger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 _TYPE_BASE = "https://tinget.eu/problems/"
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem document, as every error response carries."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    field: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+def _spec(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        media_type=MEDIA_TYPE,
+        description=description,
+        generate_examples=False,
+    )
+
+
+# The problems an API operation may answer with, for the OpenAPI document.
+PROBLEMS: dict[int, ResponseSpec] = {
+    400: _spec("Malformed input: the body, a parameter or a field is not valid"),
+    401: _spec("No valid access token for this municipality"),
+    403: _spec("Not allowed for this role or in this dialog"),
+    404: _spec("No such thing here, or the host is not a municipality's"),
+    409: _spec("Conflicts with the current state (taken, closed, voted already)"),
+    413: _spec("The body is too large"),
+    422: _spec("A value breaks a rule; the problem names the field"),
+    429: _spec("Too many requests; Retry-After says when to try again"),
+    503: _spec("A service Tinget depends on does not answer"),
+}
 
 
 class ProblemError(Exception):

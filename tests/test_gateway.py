@@ -111,8 +111,42 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
     assert wrong.json()["status"] == 405
 
 
-async def test_openapi_document_names_every_operation(client: httpx.AsyncClient) -> None:
-    schema = (await client.get("/schema/openapi.json")).json()
+async def test_the_openapi_document_names_every_operation(client: httpx.AsyncClient) -> None:
+    response = await client.get("/schema/openapi.json")
 
-    operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
-    assert {"health", "ready", "getBranding", "getLogo"} <= operations
+    assert response.status_code == 200
+    document = response.json()
+    operations = {
+        op["operationId"]
+        for path in document["paths"].values()
+        for method, op in path.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    count = sum(
+        1
+        for path in document["paths"].values()
+        for method in path
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+    assert len(operations) == count  # every operation has its own explicit id
+    assert {
+        "createDialog",
+        "listDialogs",
+        "publishDialog",
+        "submitPost",
+        "listPosts",
+        "castVote",
+        "getPollResults",
+        "watchPollResults",
+        "signInWithPin",
+        "uploadImage",
+        "invitePeople",
+        "health",
+        "ready",
+        "getBranding",
+        "getLogo",
+    } <= operations
+    problem = document["paths"]["/api/v1/dialogs/{dialog_id}/votes"]["post"]["responses"]["409"]
+    assert "application/problem+json" in problem["content"]
+    page = document["components"]["schemas"]
+    assert any(name.startswith("Page") for name in page)
