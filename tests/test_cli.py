@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -9,17 +10,24 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.helpers import unique_slug
+from tinget.bootstrap import Addresses, Platform
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def tinget(database_url: str) -> Run:
+def tinget(addresses: Addresses) -> Run:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
-    env.update(TINGET_DATABASE_URL=database_url, TINGET_LOG_LEVEL="WARNING")
+    env.update(
+        TINGET_DATABASE_URL=addresses.database_url,
+        TINGET_LOG_LEVEL="WARNING",
+        TINGET_DATA_DIR=str(addresses.data_dir),
+        TINGET_SIGNING_SECRET=addresses.signing_secret or "",
+    )
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -118,3 +126,33 @@ def test_bad_branding_and_taken_names_are_refused(tinget: Run, tmp_path: Path) -
     tenant = json.loads(tinget("tenants", "show", slug).stdout)
     assert tenant["version"] == 2  # created + one host: none of the refused changes landed
     assert other not in tinget("tenants", "list").stdout
+
+
+async def test_an_operator_sets_up_an_administrator_who_signs_in_once(
+    tinget: Run, platform: Platform, client: httpx.AsyncClient
+) -> None:
+    slug = unique_slug("lomma")
+    created = await asyncio.to_thread(
+        tinget, "tenants", "create", slug, "--name", "Lomma", "--host", f"{slug}.se"
+    )
+    assert created.returncode == 0, created.stderr
+    added = await asyncio.to_thread(tinget, "people", "add-staff", slug, "kommun@lomma.se")
+    bad = await asyncio.to_thread(tinget, "people", "add-staff", slug, "not-an-address")
+
+    assert added.returncode == 0, added.stderr
+    printed = json.loads(added.stdout)
+    assert printed["role"] == "administrator"
+    assert printed["sign_in_link"].startswith(f"https://{slug}.se/sign-in?code=")
+    assert bad.returncode == 2
+    assert "email" in bad.stderr
+    await platform.catch_up_projections()
+    host = {"host": f"{slug}.se"}
+    redeemed = await client.post(
+        "/api/v1/sign-in/email/redeem", json={"code": printed["sign_in_code"]}, headers=host
+    )
+    again = await client.post(
+        "/api/v1/sign-in/email/redeem", json={"code": printed["sign_in_code"]}, headers=host
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    assert redeemed.json()["role"] == "administrator"
+    assert again.status_code == 401

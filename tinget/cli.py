@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ import msgspec
 
 from projections.runtime import consumer_lag
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from services.identity.access import PLATFORM_ROLES, TENANT_ROLES, Role
 from tenants.domain import Tenant
 from tenants.service import TenantChanges
 from tinget import loop
@@ -322,3 +324,52 @@ def status(ctx: click.Context) -> None:
             return report
 
     _echo_json(_run(go()))
+
+
+@main.group()
+def people() -> None:
+    """People of a tenant: staff set up by operators and consultants."""
+
+
+@people.command("add-staff")
+@click.argument("slug")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in sorted(TENANT_ROLES)]),
+    default=Role.ADMINISTRATOR.value,
+    show_default=True,
+)
+@click.pass_context
+def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> None:
+    """Give a person a role in a tenant and print a one-time sign-in link for them."""
+
+    async def go(p: Platform) -> dict[str, Any]:
+        tenant = await p.tenants.get(slug)
+        person_id = await p.identity.add_staff(slug, email, Role(role))
+        code = await p.identity.sign_in_link_for(slug, person_id)
+        host = tenant.hosts[0] if tenant.hosts else None
+        scheme = "http" if host in {"localhost", "127.0.0.1"} else "https"
+        return {
+            "person_id": str(person_id),
+            "role": role,
+            "sign_in_code": code,
+            "sign_in_link": f"{scheme}://{host}/sign-in?code={code}" if host else None,
+            "expires_in_minutes": 15,
+        }
+
+    _echo_json(_run(_with_platform(_settings(ctx), go)))
+
+
+@main.command("platform-token")
+@click.option("--role", type=click.Choice([r.value for r in sorted(PLATFORM_ROLES)]), required=True)
+@click.pass_context
+def platform_token(ctx: click.Context, role: str) -> None:
+    """A short-lived token for Tinget's own staff (consultants act as any tenant's
+    administrator; operations read health)."""
+
+    async def go(p: Platform) -> dict[str, Any]:
+        issued = p.tokens.issue_platform(uuid.uuid4(), Role(role))
+        return {"token": issued.token, "role": role, "expires_at": issued.expires_at.isoformat()}
+
+    _echo_json(_run(_with_platform(_settings(ctx), go)))
