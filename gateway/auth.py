@@ -32,8 +32,7 @@ async def provide_caller(
     token = _bearer(request)
     if token is None:
         raise Unauthenticated("this needs an access token: sign in first")
-    platform: Platform = state.platform
-    return platform.tokens.verify(token, tenant.tenant_id)
+    return platform_of(state).tokens.verify(token, tenant.tenant_id)
 
 
 async def provide_viewer(
@@ -43,8 +42,7 @@ async def provide_viewer(
     token = _bearer(request)
     if token is None:
         return None
-    platform: Platform = state.platform
-    caller = platform.tokens.verify(token, tenant.tenant_id)
+    caller = platform_of(state).tokens.verify(token, tenant.tenant_id)
     structlog.contextvars.bind_contextvars(role=caller.role.value)
     return caller
 
@@ -57,3 +55,8 @@ def client_address(request: Request[Any, Any, Any]) -> str:
 def link_base(request: Request[Any, Any, Any]) -> str:
     """Where links in e-mails point: the municipality's own host, as the citizen used it."""
     return str(request.base_url).rstrip("/")
+
+
+def platform_of(state: State) -> Platform:
+    platform: Platform = state.platform
+    return platform

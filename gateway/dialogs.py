@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from gateway.auth import link_base
+from gateway.auth import link_base, platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
 from gateway.views import DialogView, dialog_row_view, dialog_view
@@ -38,11 +38,6 @@ class IssuedPin(msgspec.Struct, kw_only=True):
 
 class Invitations(msgspec.Struct, kw_only=True):
     invited: list[IssuedPin]
-
-
-def _platform(state: State) -> Platform:
-    platform: Platform = state.platform
-    return platform
 
 
 async def _counts(platform: Platform, tenant_id: str, dialog_id: FromPath[UUID]) -> tuple[int, int]:
@@ -78,7 +73,7 @@ class DialogController(Controller):
         data: JSONBody[CreateDialog],
     ) -> DialogView:
         """Draft a dialog (administrators). It is published separately."""
-        dialog = await _platform(state).dialogs.create(caller, tenant, data)
+        dialog = await platform_of(state).dialogs.create(caller, tenant, data)
         return dialog_view(dialog, utc_now())
 
     @get("/", operation_id="listDialogs")
@@ -95,7 +90,7 @@ class DialogController(Controller):
         """The municipality's dialogs, newest first (drafts only for administrators)."""
         after = decode_cursor(cursor)
         drafts = viewer is not None and viewer.may(Permission.ADMINISTER)
-        async with tenant_transaction(_platform(state).app_pool, tenant.tenant_id) as conn:
+        async with tenant_transaction(platform_of(state).app_pool, tenant.tenant_id) as conn:
             rows = await conn.fetch(
                 "SELECT * FROM dialogs WHERE tenant_id = $1"
                 " AND ($2 OR status <> 'draft')"
@@ -130,7 +125,7 @@ class DialogController(Controller):
         dialog_id: FromPath[UUID],
     ) -> DialogView:
         """One dialog, as it stands now (its status follows the clock)."""
-        platform = _platform(state)
+        platform = platform_of(state)
         dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
         counts = await _counts(platform, tenant.tenant_id, dialog_id)
         return dialog_view(dialog, utc_now(), counts)
@@ -145,7 +140,7 @@ class DialogController(Controller):
         data: JSONBody[UpdateDialog],
     ) -> DialogView:
         """Change a dialog before it opens (administrators); fields left out stay."""
-        dialog = await _platform(state).dialogs.update(caller, tenant, dialog_id, data)
+        dialog = await platform_of(state).dialogs.update(caller, tenant, dialog_id, data)
         return dialog_view(dialog, utc_now())
 
     @post(
@@ -158,7 +153,7 @@ class DialogController(Controller):
         self, state: State, caller: NamedDependency[Caller], dialog_id: FromPath[UUID]
     ) -> DialogView:
         """Publish a draft: it opens at its opening time (at once if that has passed)."""
-        dialog = await _platform(state).dialogs.publish(caller, dialog_id)
+        dialog = await platform_of(state).dialogs.publish(caller, dialog_id)
         return dialog_view(dialog, utc_now())
 
     @post(
@@ -172,7 +167,7 @@ class DialogController(Controller):
         data: JSONBody[CloseDialog],
     ) -> DialogView:
         """Close a dialog before its closing time, with the reason participants will see."""
-        dialog = await _platform(state).dialogs.close(caller, dialog_id, data.reason)
+        dialog = await platform_of(state).dialogs.close(caller, dialog_id, data.reason)
         return dialog_view(dialog, utc_now())
 
     @post(
@@ -189,7 +184,7 @@ class DialogController(Controller):
         data: JSONBody[PublishResults],
     ) -> DialogView:
         """Tell the participants what came of the dialog: the committee's decision."""
-        dialog = await _platform(state).dialogs.publish_results(caller, dialog_id, data.summary)
+        dialog = await platform_of(state).dialogs.publish_results(caller, dialog_id, data.summary)
         return dialog_view(dialog, utc_now())
 
     @post(
@@ -208,7 +203,7 @@ class DialogController(Controller):
         data: JSONBody[InvitePeople],
     ) -> Invitations:
         """Invite people to an invite-only dialog; each gets a one-time PIN code."""
-        issued = await _platform(state).dialogs.invite(
+        issued = await platform_of(state).dialogs.invite(
             caller, tenant, dialog_id, data, link_base(request)
         )
         return Invitations(invited=[IssuedPin(person_id=p, pin=pin) for p, pin in issued])

@@ -13,13 +13,12 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Response
 from msgspec import Meta
 
-from gateway.auth import client_address, link_base
+from gateway.auth import client_address, link_base, platform_of
 from gateway.problems import PROBLEMS
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry
 from tenants.service import TenantChanges
-from tinget.bootstrap import Platform
 
 
 class EmailSignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -60,11 +59,6 @@ class Committees(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     committees: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)]
 
 
-def _platform(state: State) -> Platform:
-    platform: Platform = state.platform
-    return platform
-
-
 class IdentityController(Controller):
     path = "/api/v1"
     tags = ["sign-in and people"]
@@ -76,7 +70,7 @@ class IdentityController(Controller):
         self, state: State, tenant: NamedDependency[TenantEntry], request: Request[Any, Any, Any]
     ) -> IssuedToken:
         """An anonymous participant's token, for dialogs that allow taking part without sign-in."""
-        return await _platform(state).identity.device_session(
+        return await platform_of(state).identity.device_session(
             tenant.tenant_id, client_address(request)
         )
 
@@ -89,7 +83,7 @@ class IdentityController(Controller):
         data: JSONBody[EmailSignIn],
     ) -> Accepted:
         """E-mail a one-time sign-in link. The answer does not say whether the address is known."""
-        await _platform(state).identity.send_sign_in_link(
+        await platform_of(state).identity.send_sign_in_link(
             tenant, data.email, link_base(request), client_address(request)
         )
         return Accepted(
@@ -110,7 +104,7 @@ class IdentityController(Controller):
         data: JSONBody[RedeemLink],
     ) -> IssuedToken:
         """Trade the code from a sign-in link for a token; each link works once."""
-        return await _platform(state).identity.redeem_link(
+        return await platform_of(state).identity.redeem_link(
             tenant.tenant_id, data.code, client_address(request)
         )
 
@@ -123,7 +117,7 @@ class IdentityController(Controller):
         data: JSONBody[PinSignIn],
     ) -> IssuedToken:
         """Trade the PIN code of an invitation for a token; each PIN works once."""
-        return await _platform(state).identity.redeem_pin(
+        return await platform_of(state).identity.redeem_pin(
             tenant.tenant_id, data.pin, client_address(request)
         )
 
@@ -147,7 +141,7 @@ class IdentityController(Controller):
         data: JSONBody[RoleChange],
     ) -> PersonRole:
         """Give a person of this municipality another role (administrators)."""
-        role = await _platform(state).identity.change_role(caller, person_id, data.role)
+        role = await platform_of(state).identity.change_role(caller, person_id, data.role)
         return PersonRole(person_id=person_id, role=role.value)
 
     @put("/committees", operation_id="setCommittees")
@@ -156,7 +150,7 @@ class IdentityController(Controller):
     ) -> Response[Committees]:
         """The municipality's committees, which dialogs are filed under (administrators)."""
         caller.require(Permission.ADMINISTER)
-        tenant = await _platform(state).tenants.update(
+        tenant = await platform_of(state).tenants.update(
             caller.tenant_id,
             TenantChanges(committees=data.committees),
             metadata=event_metadata(caller),

@@ -10,13 +10,13 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from gateway.auth import platform_of
 from gateway.problems import PROBLEMS, ProblemError
 from services.errors import Unavailable
 from services.identity.access import Caller, Permission
 from services.media.images import MAX_IMAGE_BYTES, is_sha256, sniff_image
 from services.media.storage import ImageStoreUnavailable
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
 
 
 class UploadedImage(msgspec.Struct, kw_only=True):
@@ -24,11 +24,6 @@ class UploadedImage(msgspec.Struct, kw_only=True):
     content_type: str
     size: int
     url: str
-
-
-def _platform(state: State) -> Platform:
-    platform: Platform = state.platform
-    return platform
 
 
 class ImageController(Controller):
@@ -50,7 +45,7 @@ class ImageController(Controller):
         content = await request.body()
         sniff_image(content, "body")
         try:
-            stored = await _platform(state).images.put(caller.tenant_id, content)
+            stored = await platform_of(state).images.put(caller.tenant_id, content)
         except ImageStoreUnavailable:
             raise Unavailable("the image store does not answer; try again") from None
         return UploadedImage(
@@ -84,7 +79,7 @@ class ImageController(Controller):
         if f'"{image_id}"' in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=304, headers=headers)
         try:
-            found = await _platform(state).images.get(tenant.tenant_id, image_id)
+            found = await platform_of(state).images.get(tenant.tenant_id, image_id)
         except ImageStoreUnavailable:
             raise Unavailable("the image store does not answer; try again") from None
         if found is None:

@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.live import TallyWatcher
 from gateway.problems import PROBLEMS
@@ -33,11 +34,6 @@ KEEPALIVE_SECONDS = 15.0
 class VoteRecorded(msgspec.Struct, kw_only=True):
     dialog_id: FromPath[UUID]
     status: str = "recorded"
-
-
-def _platform(state: State) -> Platform:
-    platform: Platform = state.platform
-    return platform
 
 
 async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> PollResults:
@@ -76,7 +72,7 @@ class PollController(Controller):
         data: JSONBody[CastVote],
     ) -> VoteRecorded:
         """Cast your one ballot; a second is refused with 409. The ballot names no voter."""
-        await _platform(state).participation.vote(caller, dialog_id, data)
+        await platform_of(state).participation.vote(caller, dialog_id, data)
         return VoteRecorded(dialog_id=dialog_id)
 
     @get("/tally", operation_id="getPollResults")
@@ -88,7 +84,7 @@ class PollController(Controller):
         dialog_id: FromPath[UUID],
     ) -> PollResults:
         """Votes per option so far."""
-        platform = _platform(state)
+        platform = platform_of(state)
         dialog = await self._poll(platform, tenant, dialog_id, viewer)
         return await poll_results(platform, tenant.tenant_id, dialog)
 
@@ -101,7 +97,7 @@ class PollController(Controller):
         dialog_id: FromPath[UUID],
     ) -> ServerSentEvent:
         """The results as server-sent events: one ``tally`` event now and one on every change."""
-        platform = _platform(state)
+        platform = platform_of(state)
         dialog = await self._poll(platform, tenant, dialog_id, viewer)
         watcher: TallyWatcher = state.tallies
 

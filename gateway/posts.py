@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
@@ -27,11 +28,6 @@ _SELECT = (
     " LEFT JOIN people pe ON pe.tenant_id = p.tenant_id AND pe.person_id = p.author_id"
     " AND pe.erased_at IS NULL"
 )
-
-
-def _platform(state: State) -> Platform:
-    platform: Platform = state.platform
-    return platform
 
 
 async def _row(platform: Platform, tenant_id: str, post_id: FromPath[UUID]) -> Any:
@@ -90,7 +86,7 @@ class PostController(Controller):
         data: JSONBody[SubmitPost],
     ) -> PostView:
         """Post a proposal, idea, petition, suggestion, topic or problem report."""
-        created = await _platform(state).participation.submit(caller, dialog_id, data)
+        created = await platform_of(state).participation.submit(caller, dialog_id, data)
         return post_view(created, caller.person_id)
 
     @get("/dialogs/{dialog_id:uuid}/posts", operation_id="listPosts")
@@ -104,7 +100,7 @@ class PostController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Page[PostView]:
         """A dialog's posts, newest first (comments are listed per post)."""
-        platform = _platform(state)
+        platform = platform_of(state)
         await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
         return await _page(
             platform,
@@ -126,7 +122,7 @@ class PostController(Controller):
         post_id: FromPath[UUID],
     ) -> PostView:
         """One post with its counts."""
-        row = await _row(_platform(state), tenant.tenant_id, post_id)
+        row = await _row(platform_of(state), tenant.tenant_id, post_id)
         if row is None:
             raise NotFound(f"no post {post_id}")
         return post_row_view(row, None if viewer is None else viewer.person_id)
@@ -140,7 +136,7 @@ class PostController(Controller):
         data: JSONBody[EditPost],
     ) -> PostView:
         """The author corrects a post, within minutes of sending it."""
-        platform = _platform(state)
+        platform = platform_of(state)
         edited = await platform.participation.edit(caller, post_id, data)
         return await self._view(platform, caller, edited, edited=True)
 
@@ -154,7 +150,7 @@ class PostController(Controller):
         self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
     ) -> PostView:
         """The author withdraws a post; it leaves the listings."""
-        platform = _platform(state)
+        platform = platform_of(state)
         withdrawn = await platform.participation.withdraw(caller, post_id)
         return await self._view(platform, caller, withdrawn)
 
@@ -172,7 +168,7 @@ class PostController(Controller):
         data: JSONBody[Comment],
     ) -> PostView:
         """Comment on a post, or reply to a comment (threads)."""
-        created = await _platform(state).participation.comment(caller, post_id, data)
+        created = await platform_of(state).participation.comment(caller, post_id, data)
         return post_view(created, caller.person_id)
 
     @get("/posts/{post_id:uuid}/comments", operation_id="listComments")
@@ -187,7 +183,7 @@ class PostController(Controller):
     ) -> Page[PostView]:
         """The thread under a post, oldest first; each comment names its parent."""
         return await _page(
-            _platform(state),
+            platform_of(state),
             tenant.tenant_id,
             "p.root_id",
             post_id,
@@ -207,7 +203,7 @@ class PostController(Controller):
         self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
     ) -> Accepted:
         """Support a post; one support per person."""
-        await _platform(state).participation.support(caller, post_id)
+        await platform_of(state).participation.support(caller, post_id)
         return Accepted(id=post_id)
 
     @post(
@@ -220,7 +216,7 @@ class PostController(Controller):
         self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
     ) -> Accepted:
         """Sign a petition; one signature per person."""
-        await _platform(state).participation.sign(caller, post_id)
+        await platform_of(state).participation.sign(caller, post_id)
         return Accepted(id=post_id)
 
     @post(
@@ -238,7 +234,7 @@ class PostController(Controller):
     ) -> PostView:
         """Move a problem report along (received, in progress, fixed, rejected), with a message
         to the reporter (administrators)."""
-        platform = _platform(state)
+        platform = platform_of(state)
         changed = await platform.participation.change_report_status(caller, post_id, data)
         view = await self._view(platform, caller, changed)
         view.report_message = data.message

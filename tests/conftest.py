@@ -73,13 +73,19 @@ def addresses(database_url: str, nats_url: str, tmp_path: Path) -> Addresses:
 
 
 @pytest.fixture
-async def platform(addresses: Addresses) -> AsyncIterator[Platform]:
-    async with open_platform(addresses) as p:
+def platform_addresses(addresses: Addresses) -> Addresses:
+    """What the ``platform`` fixture opens; a module may override it (e.g. with SMTP)."""
+    return addresses
+
+
+@pytest.fixture
+async def platform(platform_addresses: Addresses) -> AsyncIterator[Platform]:
+    async with open_platform(platform_addresses) as p:
         try:
             yield p
         finally:
             assert p.js is not None
-            await p.js.delete_stream(addresses.stream_name)
+            await p.js.delete_stream(platform_addresses.stream_name)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ without an account and invited citizens with a PIN."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, link_code, open_dialog, staff_token
 from tests.smtp import SmtpServer, smtp_server
-from tinget.bootstrap import Addresses, Platform, open_platform
+from tinget.bootstrap import Addresses, Platform
 
 
 @pytest.fixture
@@ -22,14 +22,8 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-async def platform(addresses: Addresses, smtp: SmtpServer) -> AsyncIterator[Platform]:
-    mailing = dataclasses.replace(addresses, mail_url=f"smtp://{smtp.host}:{smtp.port}")
-    async with open_platform(mailing) as p:
-        try:
-            yield p
-        finally:
-            assert p.js is not None
-            await p.js.delete_stream(addresses.stream_name)
+def platform_addresses(addresses: Addresses, smtp: SmtpServer) -> Addresses:
+    return dataclasses.replace(addresses, mail_url=f"smtp://{smtp.host}:{smtp.port}")
 
 
 @pytest.fixture

@@ -95,10 +95,18 @@ class Platform:
             name=name,
         )
 
-    async def catch_up_projections(self) -> None:
-        """Bring every read model up to the store, without NATS (CLI and start-up)."""
-        for runner in self.projections:
-            await runner.catch_up(self.reader)
+    async def catch_up_projections(self, patience: float = 10.0) -> None:
+        """Bring every read model up to the store as it is now, without NATS (CLI, start-up,
+        tests). Waits while transactions that began earlier still hold the log horizon."""
+        head = await self.reader.head()
+        deadline = asyncio.get_running_loop().time() + patience
+        while True:
+            for runner in self.projections:
+                await runner.catch_up(self.reader)
+            behind = [r for r in self.projections if await r.store_cursor() < head]
+            if not behind or asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.01)
 
 
 async def run_migrations(database_url: str) -> list[str]:
