@@ -56,7 +56,7 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             row.update(title=event.title, body=event.body, edited_at=event.timestamp)
         case "PostWithdrawn":
             row["status"] = "withdrawn"
-        case "ThresholdReached":
+        case "ThresholdReached" | "SignatureGoalReached":
             row["threshold_reached"] = True
         case "ReportStatusChanged":
             row.update(report_status=event.status, report_message=event.message)
@@ -85,6 +85,7 @@ class PostListing:
             "PostEdited",
             "PostWithdrawn",
             "ThresholdReached",
+            "SignatureGoalReached",
             "ReportStatusChanged",
             "SupportGiven",
             "PetitionSigned",

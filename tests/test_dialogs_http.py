@@ -50,7 +50,7 @@ async def test_a_whole_proposal_dialog(
     assert signed_in.json()["role"] == "administrator"
 
     dialog = await open_dialog(
-        client, town, admin, settings={"support_threshold": 2, "comments": True}
+        client, town, admin, settings={"support_threshold": 2, "comments": "everyone"}
     )
     assert dialog["status"] == "open"
     assert dialog["committee"] == "Transport"

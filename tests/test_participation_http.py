@@ -418,7 +418,8 @@ async def test_a_petition_reaches_its_signature_goal_once(
 
     async with platform.worker_pool.acquire() as conn:
         reached = await conn.fetchval(
-            "SELECT count(*) FROM events WHERE tenant_id = $1 AND event_type = 'ThresholdReached'",
+            "SELECT count(*) FROM events WHERE tenant_id = $1"
+            " AND event_type = 'SignatureGoalReached'",
             town.slug,
         )
     assert reached == 1
@@ -450,3 +451,64 @@ async def test_an_administrator_changes_a_role(
     assert changed.json()["role"] == "moderator"
     assert unknown.status_code == 422
     assert by_moderator.status_code == 403
+
+
+async def test_lists_are_paged_with_a_cursor(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin, kind="suggestion-box")
+    citizen = await device_token(client, town)
+    for i in range(5):
+        sent = await client.post(
+            f"/api/v1/dialogs/{dialog['id']}/posts",
+            json={"body": f"Idea {i}"},
+            headers=town.headers(citizen),
+        )
+        assert sent.status_code == 201
+    await platform.catch_up_projections()
+
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = await client.get(
+            f"/api/v1/dialogs/{dialog['id']}/posts", params=params, headers=town.headers()
+        )
+        assert page.status_code == 200, page.text
+        seen += [p["body"] for p in page.json()["items"]]
+        pages += 1
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+
+    assert pages == 3
+    assert seen == [f"Idea {i}" for i in reversed(range(5))]
+
+
+async def test_comments_only_by_the_signed_in_where_the_dialog_says_so(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(
+        client, town, admin, kind="discussion", settings={"comments": "signed-in"}
+    )
+    device = await device_token(client, town)
+    topic = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/posts",
+        json={"body": "Bike lanes"},
+        headers=town.headers(device),
+    )
+    by_device = await client.post(
+        f"/api/v1/posts/{topic.json()['id']}/comments",
+        json={"body": "Yes"},
+        headers=town.headers(device),
+    )
+    by_staff = await client.post(
+        f"/api/v1/posts/{topic.json()['id']}/comments",
+        json={"body": "Noted"},
+        headers=town.headers(admin),
+    )
+
+    assert by_device.status_code == 403
+    assert "signed-in" in by_device.json()["detail"]
+    assert by_staff.status_code == 201

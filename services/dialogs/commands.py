@@ -11,7 +11,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from services.dialogs.domain import DialogKind
+from services.dialogs.domain import Commenting, DialogKind
 
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
 LongText = Annotated[str, Meta(max_length=5000)]
@@ -21,7 +21,7 @@ Option = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class SettingsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    comments: bool = True
+    comments: Commenting = Commenting.EVERYONE
     images: bool = False
     anonymous: bool = True
     support_threshold: Count | None = None

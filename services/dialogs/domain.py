@@ -52,8 +52,16 @@ class Status(StrEnum):
     RESULTS_PUBLISHED = "results-published"
 
 
+class Commenting(StrEnum):
+    """Who may comment: everyone taking part, only the signed-in (not device tokens), nobody."""
+
+    EVERYONE = "everyone"
+    SIGNED_IN = "signed-in"
+    OFF = "off"
+
+
 class DialogSettings(msgspec.Struct, frozen=True, kw_only=True):
-    comments: bool = True
+    comments: Commenting = Commenting.EVERYONE
     images: bool = False
     anonymous: bool = True  # device tokens may take part, without sign-in
     support_threshold: int | None = None

@@ -95,14 +95,21 @@ class Post(Aggregate):
         self.withdrawn = True
 
     def reach_threshold(self, count: int) -> bool:
-        """Record, once, that supports or signatures reached the threshold or goal."""
+        """Record, once, that supports reached the threshold (or signatures the goal)."""
         if self.threshold_reached or self.threshold is None or count < self.threshold:
             return False
-        self._threshold_reached(count)
+        if self.kind == "petition":
+            self._goal_reached(count)
+        else:
+            self._threshold_reached(count)
         return True
 
     @event("ThresholdReached")
     def _threshold_reached(self, count: int) -> None:
+        self.threshold_reached = True
+
+    @event("SignatureGoalReached")
+    def _goal_reached(self, count: int) -> None:
         self.threshold_reached = True
 
     def change_report_status(self, status: ReportStatus, message: str | None) -> None:

@@ -13,6 +13,7 @@ from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import (
     BALLOT_KINDS,
     POST_KINDS,
+    Commenting,
     Dialog,
     DialogKind,
     invitation_id,
@@ -175,8 +176,11 @@ class ParticipationService:
         parent = await self._post(caller.tenant_id, parent_id)
         dialog = await self._dialog(caller.tenant_id, parent.dialog_id)
         await self._admit(caller, dialog)
-        if not dialog.details.settings.comments:
+        commenting = dialog.details.settings.comments
+        if commenting is Commenting.OFF:
             raise Conflict("comments are off in this dialog")
+        if commenting is Commenting.SIGNED_IN and caller.anonymous:
+            raise Forbidden("only signed-in participants may comment in this dialog")
         if parent.withdrawn:
             raise Conflict("the post has been withdrawn")
         await self.limiter.hit(
