@@ -512,3 +512,46 @@ async def test_comments_only_by_the_signed_in_where_the_dialog_says_so(
     assert by_device.status_code == 403
     assert "signed-in" in by_device.json()["detail"]
     assert by_staff.status_code == 201
+
+
+async def test_another_tenants_ids_read_and_change_nothing(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    citizen = await device_token(client, town)
+    post = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/posts",
+        json={"body": "Ours"},
+        headers=town.headers(citizen),
+    )
+    await platform.catch_up_projections()
+    other = await create_town(platform, "Malmö")
+    stranger = await device_token(client, other)
+    post_id = post.json()["id"]
+
+    reads = [
+        await client.get(f"/api/v1/posts/{post_id}", headers=other.headers()),
+        await client.get(f"/api/v1/dialogs/{dialog['id']}", headers=other.headers()),
+        await client.get(f"/api/v1/dialogs/{dialog['id']}/posts", headers=other.headers()),
+    ]
+    writes = [
+        await client.post(f"/api/v1/posts/{post_id}/supports", headers=other.headers(stranger)),
+        await client.post(
+            f"/api/v1/posts/{post_id}/comments",
+            json={"body": "Theirs"},
+            headers=other.headers(stranger),
+        ),
+        await client.post(
+            f"/api/v1/dialogs/{dialog['id']}/posts",
+            json={"body": "Theirs"},
+            headers=other.headers(stranger),
+        ),
+    ]
+    listed = await client.get("/api/v1/dialogs", headers=other.headers())
+
+    assert [r.status_code for r in reads + writes] == [404] * 6
+    assert listed.json()["items"] == []
+    await platform.catch_up_projections()
+    shown = await client.get(f"/api/v1/posts/{post_id}", headers=town.headers())
+    assert shown.json()["supports"] == 0
+    assert shown.json()["comments"] == 0
