@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import append, projection, relay
+from bench import append, projection, relay, vote
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
 from tinget.logs import configure_logging
@@ -31,6 +31,11 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         "rebuilding the tenant directory from the store",
         projection.add_arguments,
         projection.run,
+    ),
+    "vote": (
+        "votes over HTTP through the gateway, against a minimal litestar + asyncpg route",
+        vote.add_arguments,
+        vote.run,
     ),
 }
 

@@ -1,0 +1,95 @@
+"""The reference of ``python -m bench vote``: the least a vote over HTTP can cost in this stack.
+
+A litestar app with one route, ``POST /votes``: the JSON body decoded with msgspec, the bearer
+token taken from the header (not verified), one row inserted with an asyncpg pool (10
+connections), 201. uvicorn serves it exactly as Tinget's gateway is served (one process,
+uvloop and httptools where installed, no access log)::
+
+    python -m bench.reference_vote --port 8123 --database-url postgresql://... --dialog-id UUID
+
+The table (``TABLE_SQL``) is made by the bench before the server starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+import uvicorn
+from litestar import Litestar, Request, post
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+from msgspec import Meta
+
+from tinget import loop
+
+TABLE_SQL = """
+CREATE TABLE reference_votes (
+    dialog_id uuid        NOT NULL,
+    voter     text        NOT NULL,
+    choice    text        NOT NULL,
+    at        timestamptz NOT NULL DEFAULT now()
+)
+"""
+INSERT_SQL = "INSERT INTO reference_votes (dialog_id, voter, choice) VALUES ($1, $2, $3)"
+POOL_SIZE = 10
+
+
+class Ballot(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    choices: Annotated[
+        list[Annotated[str, Meta(max_length=200)]], Meta(min_length=1, max_length=20)
+    ]
+
+
+class Recorded(msgspec.Struct, kw_only=True):
+    dialog_id: UUID
+    status: str = "recorded"
+
+
+def create_app(database_url: str, dialog_id: UUID) -> Litestar:
+    async def open_pool(app: Litestar) -> None:
+        app.state.pool = await asyncpg.create_pool(database_url, min_size=1, max_size=POOL_SIZE)
+
+    async def close_pool(app: Litestar) -> None:
+        await app.state.pool.close()
+
+    @post("/votes", status_code=201)
+    async def vote(request: Request[Any, Any, Any], state: State, data: Ballot) -> Recorded:
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthorizedException("a bearer token is needed")
+        pool: asyncpg.Pool = state.pool
+        await pool.execute(INSERT_SQL, dialog_id, token, data.choices[0])
+        return Recorded(dialog_id=dialog_id)
+
+    return Litestar(
+        route_handlers=[vote],
+        on_startup=[open_pool],
+        on_shutdown=[close_pool],
+        logging_config=None,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.reference_vote")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--dialog-id", type=UUID, required=True)
+    args = parser.parse_args()
+    config = uvicorn.Config(
+        create_app(args.database_url, args.dialog_id),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    loop.run(uvicorn.Server(config).serve())
+
+
+if __name__ == "__main__":
+    main()

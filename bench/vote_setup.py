@@ -1,0 +1,116 @@
+"""What ``python -m bench vote`` sets up before any load: a tenant, a vox pop and tokens.
+
+Everything goes through Tinget's own services (``open_platform``), as an administrator would
+make it; every vote then needs a participant token of its own (a second vote with the same
+token is refused with 409), so the tokens are minted beforehand and written one per line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.common import BenchDatabase, BenchStream, nats_url, say
+from gateway.tenancy import TenantResolver
+from services.dialogs.commands import CreateDialog, SettingsInput
+from services.dialogs.domain import DialogKind
+from services.identity.access import Caller, Role, SignIn
+from services.identity.tokens import Tokens
+from tinget.bootstrap import Addresses, open_platform
+
+TENANT = "bench"
+HOST = "bench.localhost"
+QUESTION = "Ska kommunen bygga en ny simhall?"
+
+
+@dataclass
+class Poll:
+    """The vox pop, the deployment secret, and the token files of the load."""
+
+    dialog_id: uuid.UUID
+    secret: str
+    tokens: Tokens
+    warmup_tokens: Path
+    run_tokens: Path
+    minted: int = 0  # tokens in run_tokens
+
+    def mint(self, path: Path, count: int) -> None:
+        """Append ``count`` participant tokens (new people, device sign-in) to ``path``."""
+        with path.open("a") as out:
+            for _ in range(count):
+                issued = self.tokens.issue(TENANT, uuid.uuid4(), Role.PARTICIPANT, SignIn.DEVICE)
+                out.write(issued.token + "\n")
+        if path == self.run_tokens:
+            self.minted += count
+
+    async def top_up(self, wanted: int) -> None:
+        """Have at least ``wanted`` tokens for the timed run."""
+        if wanted > self.minted:
+            began = time.perf_counter()
+            more = wanted - self.minted
+            await asyncio.to_thread(self.mint, self.run_tokens, more)
+            say(f"{more:,} more tokens minted in {time.perf_counter() - began:.1f} s")
+
+
+async def prepare(
+    database: BenchDatabase,
+    stream: BenchStream,
+    work: Path,
+    *,
+    warmup_tokens: int,
+    run_tokens: int,
+) -> Poll:
+    """Tenant, administrator and a published vox pop open for an hour; the token files."""
+    secret = secrets.token_urlsafe(48)
+    addresses = Addresses(
+        database_url=database.owner_url,
+        nats_url=nats_url(),
+        stream_name=stream.name,
+        subject_prefix=stream.prefix,
+        data_dir=work / "data",
+        signing_secret=secret,
+    )
+    async with open_platform(addresses, with_nats=False, pool_size=2) as platform:
+        await platform.tenants.create(TENANT, "Bench", "sv", hosts=[HOST])
+        await platform.catch_up_projections()
+        person_id = await platform.identity.add_staff(
+            TENANT, "admin@bench.example", Role.ADMINISTRATOR
+        )
+        caller = Caller(
+            tenant_id=TENANT, person_id=person_id, role=Role.ADMINISTRATOR, sign_in=SignIn.EMAIL
+        )
+        entry = await TenantResolver(platform.app_pool).lookup(HOST)
+        if entry is None:
+            raise RuntimeError(f"the tenant directory does not know {HOST} after catching up")
+        now = datetime.now(UTC)
+        command = CreateDialog(
+            kind=DialogKind.VOX_POP,
+            title=QUESTION,
+            purpose="Fullmäktige vill veta vad invånarna tycker, live under sändningen.",
+            opens_at=now - timedelta(minutes=1),
+            closes_at=now + timedelta(hours=1),
+            settings=SettingsInput(question=QUESTION),
+        )
+        dialog = await platform.dialogs.create(caller, entry, command)
+        await platform.dialogs.publish(caller, dialog.id)
+        await platform.catch_up_projections()
+        tokens = platform.tokens
+    poll = Poll(dialog.id, secret, tokens, work / "warmup.tokens", work / "run.tokens")
+    began = time.perf_counter()
+    await asyncio.to_thread(poll.mint, poll.warmup_tokens, max(1, warmup_tokens))
+    await asyncio.to_thread(poll.mint, poll.run_tokens, max(1, run_tokens))
+    say(
+        f"vox pop {dialog.id} published in tenant {TENANT!r} ({HOST});"
+        f" {warmup_tokens + run_tokens:,} tokens minted in {time.perf_counter() - began:.1f} s"
+    )
+    return poll
+
+
+def tokens_for(seconds: float, per_second: int) -> int:
+    return math.ceil(seconds * per_second)
