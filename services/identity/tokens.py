@@ -1,12 +1,15 @@
 """Signed access tokens: tenant, subject, role and expiry, checked on every request.
 
-HS256 JSON Web Tokens (PyJWT), signed with a key derived per tenant; platform staff get tokens
-signed with the platform key, accepted on every tenant's host. Only HS256 is accepted, so
-``alg=none`` and algorithm swaps are refused by construction.
+HS256 JSON Web Tokens, issued with PyJWT and signed with a key derived per tenant; platform staff
+get tokens signed with the platform key, accepted on every tenant's host. Only HS256 is
+accepted, so ``alg=none`` and algorithm swaps are refused by construction.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 import uuid
 from datetime import UTC, datetime
@@ -21,8 +24,6 @@ from services.identity.keys import Keys
 
 ISSUER = "tinget"
 PLATFORM_AUDIENCE = "_platform"
-_ALGORITHMS = ["HS256"]
-_REQUIRED = ["exp", "iat", "sub", "aud", "iss"]
 
 # How long a token lives, by how it was earned: staff tokens are short, a citizen's device
 # token long enough to come back to a dialog.
@@ -93,39 +94,77 @@ class Tokens:
         return IssuedToken(token=token, person_id=person_id, role=role, expires_at=expires)
 
     def verify(self, token: str, tenant_id: str) -> Caller:
-        """The caller a token names, on ``tenant_id``'s host; ``Unauthenticated`` otherwise."""
+        """The caller a token names, on ``tenant_id``'s host; ``Unauthenticated`` otherwise.
+
+        Checked on every request, so it is done here with ``hmac`` and msgspec (about a sixth
+        of PyJWT's time): HS256 only, signature first, then issuer, audience and times.
+        """
+        parts = token.split(".")
+        if len(parts) != 3:
+            raise Unauthenticated("the access token is malformed")
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+            header = _header_decoder.decode(_unbase64(parts[0]))
+        except (ValueError, msgspec.DecodeError):
             raise Unauthenticated("the access token is malformed") from None
-        platform = header.get("kid") == "platform"
+        if header.alg != "HS256":
+            raise Unauthenticated("the access token must be signed with HS256")
+        platform = header.kid == "platform"
         key = self.keys.platform_token_key if platform else self.keys.token_key(tenant_id)
-        audience = PLATFORM_AUDIENCE if platform else tenant_id
+        signed = f"{parts[0]}.{parts[1]}".encode()
         try:
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=_ALGORITHMS,
-                audience=audience,
-                issuer=ISSUER,
-                options={"require": _REQUIRED},
-                leeway=30,
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the access token has expired; sign in again") from None
-        except jwt.InvalidSignatureError:
-            raise Unauthenticated(
-                "the access token was not issued by this municipality's Tinget"
-            ) from None
-        except jwt.PyJWTError as error:
-            raise Unauthenticated(f"the access token is not valid: {error}") from None
+            signature = _unbase64(parts[2])
+        except ValueError:
+            raise Unauthenticated("the access token is malformed") from None
+        if not hmac.compare_digest(hmac.new(key, signed, hashlib.sha256).digest(), signature):
+            raise Unauthenticated("the access token was not issued by this municipality's Tinget")
         try:
-            role = Role(str(claims.get("role")))
-            sign_in = SignIn(str(claims.get("sin")))
-            person_id = UUID(claims["sub"])
-        except (ValueError, TypeError):
+            claims = _claims_decoder.decode(_unbase64(parts[1]))
+        except (ValueError, msgspec.DecodeError):
+            raise Unauthenticated("the access token's claims are not valid") from None
+        now = time.time()
+        if claims.iss != ISSUER:
+            raise Unauthenticated("the access token has another issuer")
+        if claims.aud != (PLATFORM_AUDIENCE if platform else tenant_id):
+            raise Unauthenticated("the access token was issued for another municipality")
+        if claims.exp + LEEWAY < now:
+            raise Unauthenticated("the access token has expired; sign in again")
+        if claims.iat - LEEWAY > now or (claims.nbf is not None and claims.nbf - LEEWAY > now):
+            raise Unauthenticated("the access token is not valid yet")
+        try:
+            role = Role(claims.role)
+            sign_in = SignIn(claims.sin)
+            person_id = UUID(claims.sub)
+        except ValueError:
             raise Unauthenticated("the access token's claims are not valid") from None
         allowed = PLATFORM_ROLES if platform else TENANT_ROLES
         if role not in allowed or (sign_in is SignIn.PLATFORM) != platform:
             raise Unauthenticated("the access token's role does not fit its issuer")
         return Caller(tenant_id=tenant_id, person_id=person_id, role=role, sign_in=sign_in)
+
+
+LEEWAY = 30  # seconds of clock skew tolerated between replicas
+
+
+class _Header(msgspec.Struct):
+    alg: str
+    kid: str | None = None
+
+
+class _Claims(msgspec.Struct):
+    iss: str
+    aud: str
+    sub: str
+    role: str
+    sin: str
+    iat: float
+    exp: float
+    nbf: float | None = None
+
+
+_header_decoder = msgspec.json.Decoder(_Header)
+_claims_decoder = msgspec.json.Decoder(_Claims)
+
+
+def _unbase64(part: str) -> bytes:
+    """Base64url without padding, strictly: any other character is an error."""
+    return base64.b64decode(part + "=" * (-len(part) % 4), altchars=b"-_", validate=True)
