@@ -43,7 +43,9 @@ class Invitations(msgspec.Struct, kw_only=True):
 async def _counts(platform: Platform, tenant_id: str, dialog_id: FromPath[UUID]) -> tuple[int, int]:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         row = await conn.fetchrow(
-            "SELECT posts, ballots FROM dialogs WHERE tenant_id = $1 AND dialog_id = $2",
+            "SELECT d.posts, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+            " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
+            " WHERE d.tenant_id = $1 AND d.dialog_id = $2",
             tenant_id,
             dialog_id,
         )
@@ -92,12 +94,13 @@ class DialogController(Controller):
         drafts = viewer is not None and viewer.may(Permission.ADMINISTER)
         async with tenant_transaction(platform_of(state).app_pool, tenant.tenant_id) as conn:
             rows = await conn.fetch(
-                "SELECT * FROM dialogs WHERE tenant_id = $1"
-                " AND ($2 OR status <> 'draft')"
-                " AND ($3::text IS NULL OR kind = $3)"
-                " AND ($4::text IS NULL OR committee = $4)"
-                " AND ($5::timestamptz IS NULL OR (created_at, dialog_id) < ($5, $6::uuid))"
-                " ORDER BY created_at DESC, dialog_id DESC LIMIT $7",
+                "SELECT d.*, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+                " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
+                " WHERE d.tenant_id = $1 AND ($2 OR d.status <> 'draft')"
+                " AND ($3::text IS NULL OR d.kind = $3)"
+                " AND ($4::text IS NULL OR d.committee = $4)"
+                " AND ($5::timestamptz IS NULL OR (d.created_at, d.dialog_id) < ($5, $6::uuid))"
+                " ORDER BY d.created_at DESC, d.dialog_id DESC LIMIT $7",
                 tenant.tenant_id,
                 drafts,
                 None if kind is None else kind.value,

@@ -44,7 +44,7 @@ async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> Po
             dialog.id,
         )
         ballots = await conn.fetchval(
-            "SELECT ballots FROM dialogs WHERE tenant_id = $1 AND dialog_id = $2",
+            "SELECT ballots FROM poll_ballots WHERE tenant_id = $1 AND dialog_id = $2",
             tenant_id,
             dialog.id,
         )

@@ -48,7 +48,6 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             "close_reason": None,
             "results_summary": None,
             "posts": 0,
-            "ballots": 0,
             "created_at": event.timestamp,
             "updated_at": event.timestamp,
         }
@@ -65,24 +64,18 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             row["results_summary"] = event.summary
     elif event_type == "PostSubmitted":
         row["posts"] += 1
-    elif event_type == "BallotCast":
-        row["ballots"] += 1
     return row
 
 
 def _dialog_of(recorded: RecordedEvent, event: Any) -> Key | None:
     if recorded.event_type == "PostSubmitted":
         return None if event.root_id is not None else (recorded.tenant_id, event.dialog_id)
-    if recorded.event_type == "BallotCast":
-        return (recorded.tenant_id, event.dialog_id)
     return (recorded.tenant_id, recorded.stream_id)
 
 
 class DialogListing:
     name = "dialog_listing"
-    event_types = frozenset(
-        {"DialogDrafted", "DialogDetailsChanged", *_STATUS, "PostSubmitted", "BallotCast"}
-    )
+    event_types = frozenset({"DialogDrafted", "DialogDetailsChanged", *_STATUS, "PostSubmitted"})
     tables: tuple[str, ...] = ("dialogs",)
 
     def __init__(self, codec: Codec) -> None:

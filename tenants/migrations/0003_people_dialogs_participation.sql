@@ -69,7 +69,6 @@ CREATE TABLE dialogs (
     close_reason    text,
     results_summary text,
     posts           integer     NOT NULL DEFAULT 0,
-    ballots         integer     NOT NULL DEFAULT 0,
     created_at      timestamptz NOT NULL,
     updated_at      timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, dialog_id)
@@ -116,6 +115,13 @@ CREATE TABLE poll_tallies (
     PRIMARY KEY (tenant_id, dialog_id, choice)
 );
 
+CREATE TABLE poll_ballots (
+    tenant_id text    NOT NULL,
+    dialog_id uuid    NOT NULL,
+    ballots   integer NOT NULL,
+    PRIMARY KEY (tenant_id, dialog_id)
+);
+
 -- The participation policy's own counts: when supports or signatures reach the post's
 -- threshold or goal, it records that on the post, once.
 CREATE TABLE endorsement_counts (
@@ -131,7 +137,7 @@ CREATE TABLE endorsement_counts (
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['dialogs', 'posts', 'poll_tallies', 'endorsement_counts'] LOOP
+    FOREACH t IN ARRAY ARRAY['dialogs', 'posts', 'poll_tallies', 'poll_ballots', 'endorsement_counts'] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY %I ON %I FOR SELECT'
