@@ -13,19 +13,20 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import asyncpg
 import structlog
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import FetchTimeoutError
 
 from events import envelope
 from events.catalogue import Catalogue
 from events.model import RecordedEvent
+from events.puller import Puller
 from events.store import LogReader
 
 log = structlog.get_logger(__name__)
@@ -172,31 +173,28 @@ class ProjectionRunner:
     async def run_nats(
         self,
         js: JetStreamContext,
+        nc: NatsClient,
         *,
         stream: str,
         prefix: str,
         catalogue: Catalogue,
         stop: asyncio.Event,
-        batch: int = 500,
-        linger: float = 0.05,
+        batch: int = 1000,
+        wait: float = 0.05,
     ) -> None:
         """Consume the live stream through a durable pull consumer until ``stop`` is set.
 
-        After a batch smaller than ``batch`` it lingers a moment, so that under a steady trickle
-        of events each transaction applies many of them instead of a few (each batch costs
-        a handful of statements whatever its size).
+        Each fetch takes what arrives within ``wait`` seconds (up to ``batch``), so under a
+        steady trickle of events one transaction applies many of them instead of a few (each
+        batch costs a handful of statements whatever its size).
         """
         subjects = sorted(
             f"{prefix}.*.{catalogue.by_name(t).context}.{t}" for t in self.projection.event_types
         )
-        durable = f"{self.projection.name}"
-        sub = (
-            await js.pull_subscribe_bind(durable=durable, stream=stream)
-            if await _consumer_exists(js, stream, durable)
-            else await js.pull_subscribe(
-                subject="",
-                durable=durable,
-                stream=stream,
+        durable = self.projection.name
+        if not await _consumer_exists(js, stream, durable):
+            await js.add_consumer(
+                stream,
                 config=ConsumerConfig(
                     durable_name=durable,
                     ack_policy=AckPolicy.ALL,
@@ -206,34 +204,34 @@ class ProjectionRunner:
                     max_ack_pending=20_000,
                 ),
             )
-        )
+        puller = Puller(nc, stream, durable)
         log.info("projection consuming", projection=self.projection.name, subjects=subjects)
-        while not stop.is_set():
+        try:
+            while not stop.is_set():
+                msgs = await puller.fetch(batch, wait)
+                if msgs:
+                    await self._apply_messages(msgs)
+        finally:
+            await puller.close()
+
+    async def _apply_messages(self, msgs: list[Msg]) -> None:
+        """Apply one fetched batch and acknowledge it; on a database error, redeliver it."""
+        events: list[RecordedEvent] = []
+        for msg in msgs:
             try:
-                msgs = await sub.fetch(batch, timeout=0.5)
-            except (FetchTimeoutError, TimeoutError):
-                continue
-            if not msgs:
-                continue
-            events: list[RecordedEvent] = []
+                events.append(envelope.decode(msg.data))
+            except Exception:
+                log.exception("undecodable message skipped", subject=msg.subject)
+        try:
+            if events:
+                await self.apply_batch(events)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("projection batch failed; will be redelivered", error=repr(error))
             for msg in msgs:
-                try:
-                    events.append(envelope.decode(msg.data))
-                except Exception:
-                    log.exception("undecodable message skipped", subject=msg.subject)
-            try:
-                if events:
-                    await self.apply_batch(events)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("projection batch failed; will be redelivered", error=repr(error))
-                for msg in msgs:
-                    await msg.nak(delay=1.0)
-                await asyncio.sleep(0.5)
-                continue
-            await msgs[-1].ack()
-            if len(msgs) < batch:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=linger)
+                await msg.nak(delay=1.0)
+            await asyncio.sleep(0.5)
+            return
+        await msgs[-1].ack()
 
 
 async def _consumer_exists(js: JetStreamContext, stream: str, durable: str) -> bool:

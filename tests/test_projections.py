@@ -41,10 +41,12 @@ def runner_of(platform: Platform) -> ProjectionRunner:
 
 async def consume_until_caught_up(platform: Platform, runner: ProjectionRunner) -> None:
     assert platform.js is not None
+    assert platform.nc is not None
     stop = asyncio.Event()
     task = asyncio.create_task(
         runner.run_nats(
             platform.js,
+            platform.nc,
             stream=platform.addresses.stream_name,
             prefix=platform.addresses.subject_prefix,
             catalogue=platform.codec.catalogue,

@@ -130,13 +130,15 @@ async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main")
 
 
 async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
-    js = platform.js
+    js, nc = platform.js, platform.nc
     assert js is not None
+    assert nc is not None
     await platform.catch_up_projections()
 
     def consume(runner: ProjectionRunner) -> Callable[[], Awaitable[None]]:
         return lambda: runner.run_nats(
             js,
+            nc,
             stream=platform.addresses.stream_name,
             prefix=platform.addresses.subject_prefix,
             catalogue=platform.codec.catalogue,
