@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import structlog
-from litestar import Litestar, Request, Response, get
+from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -15,7 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from gateway.auth import provide_caller, provide_viewer
+from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
 from gateway.dialogs import DialogController
 from gateway.identity import IdentityController
@@ -25,17 +25,9 @@ from gateway.polls import PollController
 from gateway.posts import PostController
 from gateway.problems import EXCEPTION_HANDLERS, ProblemError
 from gateway.tenancy import TenantResolver
-from tenants.directory import TenantEntry
 from tinget.bootstrap import Platform
 
 log = structlog.get_logger(__name__)
-
-
-async def provide_tenant(request: Request[Any, Any, Any], state: State) -> TenantEntry:
-    resolver: TenantResolver = state.resolver
-    tenant = await resolver.resolve(request.headers.get("host"))
-    structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id)
-    return tenant
 
 
 def request_context(app: ASGIApp) -> ASGIApp:
@@ -120,7 +112,7 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
             ImageController,
         ],
         dependencies={
-            "tenant": Provide(provide_tenant),
+            "tenant": Provide(resolve_tenant),
             "caller": Provide(provide_caller),
             "viewer": Provide(provide_viewer),
         },

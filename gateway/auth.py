@@ -9,10 +9,19 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
+from gateway.tenancy import TenantResolver
 from services.errors import Unauthenticated
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
 from tinget.bootstrap import Platform
+
+
+async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> TenantEntry:
+    """The tenant of the request's host (404 unknown, 403 suspended), bound to its log lines."""
+    resolver: TenantResolver = state.resolver
+    tenant = await resolver.resolve(request.headers.get("host"))
+    structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id)
+    return tenant
 
 
 def _bearer(request: Request[Any, Any, Any]) -> str | None:
@@ -25,10 +34,13 @@ def _bearer(request: Request[Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-async def provide_caller(
-    request: Request[Any, Any, Any], state: State, tenant: NamedDependency[TenantEntry]
-) -> Caller:
-    """The verified caller; 401 without a valid token for this tenant."""
+async def provide_caller(request: Request[Any, Any, Any], state: State) -> Caller:
+    """The verified caller; 401 without a valid token for the tenant of the host.
+
+    It finds the tenant itself (from the resolver's cache) rather than through the ``tenant``
+    dependency: one dependency less on every authenticated request, the vote among them.
+    """
+    tenant = await resolve_tenant(request, state)
     token = _bearer(request)
     if token is None:
         raise Unauthenticated("this needs an access token: sign in first")

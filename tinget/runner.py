@@ -75,6 +75,7 @@ async def run_gateway(platform: Platform, settings: Settings, stop: asyncio.Even
         port=settings.http_port,
         log_config=None,
         access_log=False,
+        server_header=False,
         lifespan="on",
     )
     server = _Server(config)
