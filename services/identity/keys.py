@@ -7,7 +7,6 @@ to the person, which is how one vote per person is enforced without the vote nam
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -25,7 +24,7 @@ class Keys:
         self._secret = secret
 
     def _derive(self, purpose: str) -> bytes:
-        return hmac.new(self._secret, purpose.encode(), hashlib.sha256).digest()
+        return hmac.digest(self._secret, purpose.encode(), "sha256")
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one Keys per process, keys are small
     def token_key(self, tenant_id: str) -> bytes:
@@ -41,14 +40,14 @@ class Keys:
 
     def ballot_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
         """The one stream a person's ballot in a poll may be written to, unlinkable without key."""
-        digest = hmac.new(
-            self._ballot_key(tenant_id), dialog_id.bytes + person_id.bytes, hashlib.sha256
-        ).digest()
+        digest = hmac.digest(
+            self._ballot_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
+        )
         return UUID(bytes=digest[:16], version=4)
 
     def code_hash(self, tenant_id: str, code: str) -> bytes:
         """What the database keeps of a sign-in code: a keyed hash, useless if the table leaks."""
-        return hmac.new(self._derive(f"code:{tenant_id}"), code.encode(), hashlib.sha256).digest()
+        return hmac.digest(self._derive(f"code:{tenant_id}"), code.encode(), "sha256")
 
 
 def load_secret(value: str | None, fallback_file: Path) -> bytes:
