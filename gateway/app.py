@@ -17,6 +17,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
+from gateway.dashboards import DashboardController
 from gateway.dialogs import DialogController
 from gateway.identity import IdentityController
 from gateway.images import ImageController
@@ -110,6 +111,7 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
             PostController,
             PollController,
             ImageController,
+            DashboardController,
         ],
         dependencies={
             "tenant": Provide(resolve_tenant),

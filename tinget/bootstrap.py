@@ -18,6 +18,7 @@ from events.codec import Codec
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import EventStore, LogReader
+from projections.dashboards import Dashboards
 from projections.dialogs import DialogListing
 from projections.polls import PollTallies
 from projections.posts import PostListing
@@ -189,6 +190,7 @@ async def open_platform(
             DialogListing(codec),
             PostListing(codec),
             PollTallies(),
+            Dashboards(codec.catalogue),
             ThresholdPolicy(codec, participation.record_threshold),
         ]
         yield Platform(
