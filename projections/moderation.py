@@ -1,0 +1,134 @@
+"""Moderators' read models: the queue of posts to look at, and who is blocked.
+
+The queue has a row per post that was flagged, held for approval or moderated: its flags
+(count, the latest reasons, when first flagged), whether it waits for approval, whether an
+appeal is open, and the last decision. A row is 'open' while something waits for a moderator
+(a flag since the last decision, a post to approve, an appeal) and 'decided' otherwise;
+``queued_at`` is when it last became open, so the oldest waiting item comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from events.codec import Codec
+from events.model import RecordedEvent
+from projections import tables
+from projections.tables import Key, Row
+
+KEPT_REASONS = 20  # the latest flag reasons kept per post; the count stays exact
+
+_DECISIONS = frozenset({"PostApproved", "PostHidden", "PostRestored", "AppealDecided"})
+
+
+def _new(key: Key, event: Any) -> Row:
+    return {
+        "tenant_id": key[0],
+        "post_id": key[1],
+        "dialog_id": event.dialog_id,
+        "state": "decided",
+        "flags": 0,
+        "reasons": [],
+        "first_flagged_at": None,
+        "pending": False,
+        "appeal_open": False,
+        "appeal_reason": None,
+        "decision": None,
+        "decision_reason": None,
+        "decided_at": None,
+        "decided_by": None,
+        "queued_at": event.timestamp,
+    }
+
+
+def _decision(event_type: str, event: Any) -> str:
+    if event_type == "AppealDecided":
+        return "hiding-upheld" if event.upheld else "restored-on-appeal"
+    return {"PostApproved": "approved", "PostHidden": "hidden", "PostRestored": "restored"}[
+        event_type
+    ]
+
+
+def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row:
+    """The queue row after one moderation event (a pure function)."""
+    row = dict(row) if row is not None else _new(key, event)
+    waiting_before = row["state"] == "open"
+    if event_type == "PostFlagged":
+        row["flags"] += 1
+        row["reasons"] = [*row["reasons"], event.reason][-KEPT_REASONS:]
+        if row["first_flagged_at"] is None:
+            row["first_flagged_at"] = event.timestamp
+        row["state"] = "open"
+    elif event_type == "PostHeldForReview":
+        row.update(pending=True, state="open")
+    elif event_type == "AppealFiled":
+        row.update(appeal_open=True, appeal_reason=event.reason, state="open")
+    elif event_type in _DECISIONS:
+        row.update(
+            decision=_decision(event_type, event),
+            decision_reason=getattr(event, "reason", None),
+            decided_at=event.timestamp,
+            decided_by=event.moderator_id,
+            pending=False,
+        )
+        if event_type in ("PostRestored", "AppealDecided"):
+            row["appeal_open"] = False
+        row["state"] = "open" if row["appeal_open"] else "decided"
+    if row["state"] == "open" and not waiting_before:
+        row["queued_at"] = event.timestamp
+    return row
+
+
+class ModerationQueue:
+    name = "moderation_queue"
+    event_types = frozenset({"PostFlagged", "PostHeldForReview", "AppealFiled", *_DECISIONS})
+    tables: tuple[str, ...] = ("moderation_queue",)
+
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        work = [
+            ((r.tenant_id, e.post_id), r.event_type, e)
+            for r in events
+            for e in [self.codec.decode(r.event_type, r.data, r.stream_id, r.version)]
+        ]
+        rows: dict[Key, Row] = await tables.load(
+            conn, "moderation_queue", "post_id", (k for k, _, _ in work)
+        )
+        for key, event_type, event in work:
+            rows[key] = evolve(rows.get(key), key, event_type, event)
+        changed = [rows[k] for k in sorted({k for k, _, _ in work})]
+        await tables.upsert(conn, "moderation_queue", ("tenant_id", "post_id"), changed)
+
+
+class BlockedPeopleListing:
+    """Every person with a block record: blocked or not, the last reason, the stream version
+    (which lets a process's own fresher record win over a lagging copy)."""
+
+    name = "blocked_people"
+    event_types = frozenset({"ParticipantBlocked", "ParticipantUnblocked"})
+    tables: tuple[str, ...] = ("blocked_people",)
+
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        rows: dict[Key, Row] = {}
+        for r in events:
+            event = self.codec.decode(r.event_type, r.data, r.stream_id, r.version)
+            key = (r.tenant_id, event.person_id)
+            rows[key] = {
+                "tenant_id": r.tenant_id,
+                "person_id": event.person_id,
+                "blocked": r.event_type == "ParticipantBlocked",
+                "reason": event.reason,
+                "version": r.version,
+                "changed_at": event.timestamp,
+            }
+        await tables.upsert(
+            conn, "blocked_people", ("tenant_id", "person_id"), [rows[k] for k in sorted(rows)]
+        )
