@@ -1,0 +1,188 @@
+"""Gamification over HTTP: a participant's progress, leaderboards, and the tenant's rules."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from gateway.auth import platform_of
+from gateway.dialogs import visible_dialog
+from gateway.pagination import DEFAULT_LIMIT, Page
+from gateway.problems import PROBLEMS
+from services.errors import InvalidInput, NotFound
+from services.gamification.commands import LeaderboardChoice, SetRules
+from services.gamification.rules import Rules, Tally
+from services.identity.access import Caller
+from tenants.directory import TenantEntry
+from tinget.db import tenant_transaction
+
+
+class LevelView(msgspec.Struct, kw_only=True):
+    number: int  # 1 for the first level
+    name: str
+    min_points: int
+    welcome: str
+
+
+class BadgeView(msgspec.Struct, kw_only=True):
+    badge: str
+    level: int
+    title: str
+    dialog_id: UUID | None  # where it was earned
+    awarded_at: datetime
+
+
+class Progress(msgspec.Struct, kw_only=True):
+    enabled: bool  # False while the municipality has gamification off
+    points: int
+    level: LevelView
+    next_level: LevelView | None
+    tallies: dict[str, int]  # posts, comments, endorsements, thresholds, dialogs
+    badges: list[BadgeView]
+    leaderboard_opt_in: bool
+
+
+class LeaderboardEntry(msgspec.Struct, kw_only=True):
+    rank: int
+    person_id: UUID  # opaque
+    display_name: str | None
+    points: int
+
+
+class _Cursor(msgspec.Struct, array_like=True):
+    points: int
+    person_id: UUID
+
+
+def _encode_cursor(points: int, person_id: UUID) -> str:
+    raw = msgspec.json.encode(_Cursor(points, person_id))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> _Cursor | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return msgspec.json.decode(raw, type=_Cursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise InvalidInput("cursor", "is not a cursor this API gave out") from None
+
+
+def _level(rules: Rules, number: int) -> LevelView:
+    level = rules.levels[number - 1]
+    return LevelView(
+        number=number, name=level.name, min_points=level.min_points, welcome=level.welcome
+    )
+
+
+_LEADERBOARD = (
+    "SELECT * FROM ("
+    " SELECT d.person_id, d.points, pe.display_name,"
+    "  rank() OVER (ORDER BY d.points DESC) AS rank"
+    " FROM gamification_dialog_people d"
+    " JOIN leaderboard_opt_ins o ON o.tenant_id = d.tenant_id AND o.person_id = d.person_id"
+    "  AND o.opted_in"
+    " LEFT JOIN people pe ON pe.tenant_id = d.tenant_id AND pe.person_id = d.person_id"
+    "  AND pe.erased_at IS NULL"
+    " WHERE d.tenant_id = $1 AND d.dialog_id = $2 AND d.points > 0"
+    ") ranked"
+    " WHERE $3::int IS NULL OR (points, person_id) < ($3, $4::uuid)"
+    " ORDER BY points DESC, person_id DESC LIMIT $5"
+)
+
+
+class GamificationController(Controller):
+    path = "/api/v1"
+    tags = ["gamification"]
+
+    @get("/me/progress", operation_id="getMyProgress", responses=PROBLEMS)
+    async def progress(self, state: State, caller: NamedDependency[Caller]) -> Progress:
+        """The caller's points, level, tallies and badges in this municipality."""
+        service = platform_of(state).gamification
+        rules = await service.rules(caller.tenant_id)
+        async with tenant_transaction(platform_of(state).app_pool, caller.tenant_id) as conn:
+            row: Any = await conn.fetchrow(
+                "SELECT * FROM gamification_people WHERE tenant_id = $1 AND person_id = $2",
+                caller.tenant_id,
+                caller.person_id,
+            )
+            badges = await conn.fetch(
+                "SELECT badge, level, title, dialog_id, awarded_at FROM gamification_badges"
+                " WHERE tenant_id = $1 AND person_id = $2 ORDER BY awarded_at, badge, level",
+                caller.tenant_id,
+                caller.person_id,
+            )
+        points = 0 if row is None else int(row["points"])
+        number, _ = rules.level_at(points)
+        return Progress(
+            enabled=rules.enabled,
+            points=points,
+            level=_level(rules, number),
+            next_level=_level(rules, number + 1) if number < len(rules.levels) else None,
+            tallies={t.value: 0 if row is None else int(row[t.value]) for t in Tally},
+            badges=[BadgeView(**dict(b)) for b in badges],
+            leaderboard_opt_in=await service.opted_in(caller.tenant_id, caller.person_id),
+        )
+
+    @put("/me/leaderboard", operation_id="setLeaderboardOptIn", responses=PROBLEMS)
+    async def choose_leaderboard(
+        self, state: State, caller: NamedDependency[Caller], data: JSONBody[LeaderboardChoice]
+    ) -> LeaderboardChoice:
+        """Be shown on the leaderboards of the dialogs one takes part in, or not (the default)."""
+        chosen = await platform_of(state).gamification.choose_leaderboard(caller, data.opt_in)
+        return LeaderboardChoice(opt_in=chosen)
+
+    @get("/dialogs/{dialog_id:uuid}/leaderboard", operation_id="getLeaderboard", responses=PROBLEMS)
+    async def leaderboard(
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
+        dialog_id: FromPath[UUID],
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Page[LeaderboardEntry]:
+        """Points earned in a dialog, highest first, of the participants who chose to be shown.
+        People appear by opaque id and the display name they gave, if any."""
+        platform = platform_of(state)
+        await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
+        if not (await platform.gamification.rules(tenant.tenant_id)).enabled:
+            raise NotFound("no leaderboard: gamification is off in this municipality")
+        after = _decode_cursor(cursor)
+        async with tenant_transaction(platform.app_pool, tenant.tenant_id) as conn:
+            rows = await conn.fetch(
+                _LEADERBOARD,
+                tenant.tenant_id,
+                dialog_id,
+                None if after is None else after.points,
+                None if after is None else after.person_id,
+                limit + 1,
+            )
+        last = rows[limit - 1] if len(rows) > limit else None
+        return Page(
+            items=[LeaderboardEntry(**dict(r)) for r in rows[:limit]],
+            next_cursor=None if last is None else _encode_cursor(last["points"], last["person_id"]),
+        )
+
+    @get("/gamification/rules", operation_id="getGamificationRules", responses=PROBLEMS)
+    async def get_rules(self, state: State, caller: NamedDependency[Caller]) -> Rules:
+        """The points, badges and levels in force (administrators)."""
+        return await platform_of(state).gamification.get_rules(caller)
+
+    @put("/gamification/rules", operation_id="setGamificationRules", responses=PROBLEMS)
+    async def set_rules(
+        self, state: State, caller: NamedDependency[Caller], data: JSONBody[SetRules]
+    ) -> Rules:
+        """Replace the rules whole (administrators); ``enabled: false`` switches gamification
+        off. They apply to what happens from then on; nothing earned is taken back."""
+        return await platform_of(state).gamification.set_rules(caller, data)

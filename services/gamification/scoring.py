@@ -1,0 +1,112 @@
+"""Scoring in memory: a person's points and tallies change, and what that earns.
+
+The policy loads the rows a batch touches into a ``Scoreboard``, folds the batch's events over
+it in log order and writes the rows back; what the fold earned comes out as award aggregates.
+Nothing here touches a database, so it is the same fold live and in a rebuild.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from services.gamification.domain import BadgeAward, LevelAttainment
+from services.gamification.rules import Rules, Tally, badges_crossed, levels_crossed
+
+Row = dict[str, Any]
+PersonKey = tuple[str, UUID]  # (tenant, person)
+DialogKey = tuple[str, UUID, UUID]  # (tenant, dialog, person)
+
+TALLIES = tuple(t.value for t in Tally)
+
+
+def person_row(tenant_id: str, person_id: UUID) -> Row:
+    return {"tenant_id": tenant_id, "person_id": person_id, "points": 0} | dict.fromkeys(TALLIES, 0)
+
+
+def dialog_row(tenant_id: str, dialog_id: UUID, person_id: UUID) -> Row:
+    return {"tenant_id": tenant_id, "dialog_id": dialog_id, "person_id": person_id, "points": 0}
+
+
+@dataclass
+class Scoreboard:
+    """The rows of one batch: people's totals and their points per dialog."""
+
+    people: dict[PersonKey, Row]
+    dialogs: dict[DialogKey, Row]
+    awards: dict[str, list[Aggregate]] = field(default_factory=dict)
+
+    def credit(
+        self,
+        rules: Rules,
+        tenant_id: str,
+        person_id: UUID,
+        dialog_id: UUID,
+        tally: Tally,
+        points: int,
+    ) -> None:
+        """Count one ``tally`` for the person in the dialog, add ``points``, and note what that
+        earns (a first action in a dialog also counts the dialog)."""
+        person = self.people.setdefault((tenant_id, person_id), person_row(tenant_id, person_id))
+        key = (tenant_id, dialog_id, person_id)
+        if key not in self.dialogs:
+            self.dialogs[key] = dialog_row(tenant_id, dialog_id, person_id)
+            self._count(rules, person, dialog_id, Tally.DIALOGS)
+        self._count(rules, person, dialog_id, tally)
+        self.add_points(rules, tenant_id, person_id, dialog_id, points)
+
+    def take_back(
+        self,
+        rules: Rules,
+        tenant_id: str,
+        person_id: UUID,
+        dialog_id: UUID,
+        tally: Tally,
+        points: int,
+    ) -> None:
+        """Undo one ``credit`` (a withdrawn post). What it earned stays earned."""
+        person = self.people.get((tenant_id, person_id))
+        if person is not None:
+            person[tally.value] = max(0, person[tally.value] - 1)
+        self.add_points(rules, tenant_id, person_id, dialog_id, -points)
+
+    def add_points(
+        self, rules: Rules, tenant_id: str, person_id: UUID, dialog_id: UUID, points: int
+    ) -> None:
+        """Add (or, for a withdrawn post, take back) points; levels are earned on the way up."""
+        person = self.people.setdefault((tenant_id, person_id), person_row(tenant_id, person_id))
+        before = person["points"]
+        person["points"] = max(0, before + points)
+        row = self.dialogs.setdefault(
+            (tenant_id, dialog_id, person_id), dialog_row(tenant_id, dialog_id, person_id)
+        )
+        row["points"] = max(0, row["points"] + points)
+        for number in levels_crossed(rules, before, person["points"]):
+            level = rules.levels[number - 1]
+            self._award(
+                tenant_id,
+                LevelAttainment(
+                    person_id=person_id, level=number, name=level.name, welcome=level.welcome
+                ),
+            )
+
+    def _count(self, rules: Rules, person: Row, dialog_id: UUID, tally: Tally) -> None:
+        before = person[tally.value]
+        person[tally.value] = before + 1
+        for badge, number in badges_crossed(rules, tally, before, before + 1):
+            self._award(
+                person["tenant_id"],
+                BadgeAward(
+                    person_id=person["person_id"],
+                    dialog_id=dialog_id,
+                    badge=badge.key,
+                    level=number,
+                    title=badge.levels[number - 1].title,
+                ),
+            )
+
+    def _award(self, tenant_id: str, award: Aggregate) -> None:
+        self.awards.setdefault(tenant_id, []).append(award)
