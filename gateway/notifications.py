@@ -1,0 +1,142 @@
+"""Notifications over HTTP: templates for administrators; a person's list, preferences and push
+subscriptions; the one-click unsubscribe link (RFC 8058) that needs no sign-in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, delete, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from gateway.auth import platform_of
+from gateway.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from gateway.problems import PROBLEMS
+from services.identity.access import Caller
+from services.notifications.push import PushSubscriptionInput
+from services.notifications.service import (
+    NotificationPage,
+    Preference,
+    Preferences,
+    PushSubscriptionView,
+    Unsubscribed,
+)
+from services.notifications.template_service import ChangeTemplate, TemplateView
+from tenants.directory import TenantEntry
+
+Token = Annotated[str, QueryParameter(min_length=1, max_length=500)]
+
+
+class NotificationTemplateController(Controller):
+    path = "/api/v1/notification-templates"
+    tags = ["notifications"]
+
+    @get("/", operation_id="listNotificationTemplates", responses=PROBLEMS)
+    async def list_templates(
+        self, state: State, caller: NamedDependency[Caller]
+    ) -> list[TemplateView]:
+        """Every message text in every language: the municipality's own, else the built-in one
+        (administrators)."""
+        return await platform_of(state).notifications.templates.list(caller)
+
+    @put(
+        "/{kind:str}/{language:str}", operation_id="changeNotificationTemplate", responses=PROBLEMS
+    )
+    async def change_template(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        kind: FromPath[str],
+        language: FromPath[str],
+        data: JSONBody[ChangeTemplate],
+    ) -> TemplateView:
+        """Write the municipality's own subject and body for one kind and language; only the
+        kind's placeholders are allowed (administrators)."""
+        templates = platform_of(state).notifications.templates
+        return await templates.change(caller, kind, language, data)
+
+
+class MyNotificationController(Controller):
+    path = "/api/v1/me"
+    tags = ["notifications"]
+
+    @get("/notifications", operation_id="listMyNotifications", responses=PROBLEMS)
+    async def list_notifications(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        unread: Annotated[bool, QueryParameter(description="only unread items")] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> NotificationPage:
+        """The caller's notifications, newest first, with the number still unread."""
+        page, last = await platform_of(state).notifications.page(
+            caller, tenant, unread, limit, decode_cursor(cursor)
+        )
+        page.next_cursor = None if last is None else encode_cursor(*last)
+        return page
+
+    @post(
+        "/notifications/{notification_id:uuid}/read",
+        operation_id="markNotificationRead",
+        responses=PROBLEMS,
+        status_code=204,
+    )
+    async def mark_read(
+        self, state: State, caller: NamedDependency[Caller], notification_id: FromPath[UUID]
+    ) -> None:
+        """Mark one of the caller's notifications read (again is harmless)."""
+        await platform_of(state).notifications.mark_read(caller, notification_id)
+
+    @get("/notification-preferences", operation_id="getNotificationPreferences", responses=PROBLEMS)
+    async def get_preferences(
+        self, state: State, caller: NamedDependency[Caller]
+    ) -> list[Preference]:
+        """Per kind: e-mail, push and in-app on or off, and e-mail at once or in a daily digest."""
+        return await platform_of(state).notifications.preferences(caller)
+
+    @put("/notification-preferences", operation_id="setNotificationPreferences", responses=PROBLEMS)
+    async def set_preferences(
+        self, state: State, caller: NamedDependency[Caller], data: JSONBody[Preferences]
+    ) -> list[Preference]:
+        """Set the kinds listed; the others stay as they are."""
+        return await platform_of(state).notifications.set_preferences(caller, data)
+
+    @post(
+        "/push-subscriptions",
+        operation_id="addPushSubscription",
+        responses=PROBLEMS,
+        status_code=201,
+    )
+    async def add_push_subscription(
+        self, state: State, caller: NamedDependency[Caller], data: JSONBody[PushSubscriptionInput]
+    ) -> PushSubscriptionView:
+        """Register this browser for web push (the body is ``PushSubscription.toJSON()``)."""
+        return await platform_of(state).notifications.subscribe_push(caller, data)
+
+    @delete(
+        "/push-subscriptions/{subscription_id:uuid}",
+        operation_id="removePushSubscription",
+        responses=PROBLEMS,
+    )
+    async def remove_push_subscription(
+        self, state: State, caller: NamedDependency[Caller], subscription_id: FromPath[UUID]
+    ) -> None:
+        """Stop pushing to a browser."""
+        await platform_of(state).notifications.unsubscribe_push(caller, subscription_id)
+
+
+class UnsubscribeController(Controller):
+    path = "/api/v1/unsubscribe"
+    tags = ["notifications"]
+
+    @post("/", operation_id="unsubscribe", responses=PROBLEMS, status_code=200)
+    async def unsubscribe(
+        self, state: State, tenant: NamedDependency[TenantEntry], token: Token
+    ) -> Unsubscribed:
+        """One-click unsubscribe (RFC 8058): the mail client posts the link from the e-mail's
+        List-Unsubscribe header, and that kind of e-mail stops. No sign-in: the link is signed."""
+        return await platform_of(state).notifications.unsubscribe(tenant.tenant_id, token)

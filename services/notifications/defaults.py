@@ -1,0 +1,108 @@
+"""Built-in texts of every kind of message in Swedish, Danish and English.
+
+A tenant's administrators replace any of them with their own (templates.py); these are what a
+municipality gets until then. Sign-in and invitation texts live with the identity service,
+which sends them, and are taken from there so they exist once.
+"""
+
+from __future__ import annotations
+
+from services.identity.texts import builtin as identity_builtin
+from services.notifications.kinds import Kind
+
+# "subject|body" per kind and language.
+_TEXTS: dict[Kind, dict[str, str]] = {
+    Kind.REPORT_STATUS: {
+        "en": "Your report: {status}|Your report «{title}» in «{dialog}» is now {status}."
+        "\n\n{message}\n\n{link}",
+        "sv": "Din anmälan: {status}|Din anmälan «{title}» i «{dialog}» är nu {status}."
+        "\n\n{message}\n\n{link}",
+        "da": "Din indberetning: {status}|Din indberetning «{title}» i «{dialog}» er nu"
+        " {status}.\n\n{message}\n\n{link}",
+    },
+    Kind.THRESHOLD_REACHED: {
+        "en": "«{title}» reached its goal|Congratulations! «{title}» in «{dialog}» has reached"
+        " {count} and with it its goal. {tenant} takes it from here.\n\n{link}",
+        "sv": "«{title}» har nått sitt mål|Grattis! «{title}» i «{dialog}» har nått {count}"
+        " och därmed sitt mål. {tenant} tar det vidare härifrån.\n\n{link}",
+        "da": "«{title}» har nået sit mål|Tillykke! «{title}» i «{dialog}» har nået {count}"
+        " og dermed sit mål. {tenant} tager det videre herfra.\n\n{link}",
+    },
+    Kind.BADGE_EARNED: {
+        "en": "You earned a badge: {badge}|Well done! You earned the badge «{badge}» at"
+        " {tenant}.\n\n{link}",
+        "sv": "Du har fått ett märke: {badge}|Bra jobbat! Du har fått märket «{badge}» hos"
+        " {tenant}.\n\n{link}",
+        "da": "Du har fået et mærke: {badge}|Godt gået! Du har fået mærket «{badge}» hos"
+        " {tenant}.\n\n{link}",
+    },
+    Kind.LEVEL_REACHED: {
+        "en": "A new level: {level}|You are now «{level}» at {tenant}.\n\n{message}\n\n{link}",
+        "sv": "En ny nivå: {level}|Du är nu «{level}» hos {tenant}.\n\n{message}\n\n{link}",
+        "da": "Et nyt niveau: {level}|Du er nu «{level}» hos {tenant}.\n\n{message}\n\n{link}",
+    },
+    Kind.MODERATION_DECISION: {
+        "en": "About your post in «{dialog}»|A moderator's decision on your post «{title}»:"
+        " {status}.\n\n{message}\n\n{link}",
+        "sv": "Om ditt inlägg i «{dialog}»|En moderator har beslutat om ditt inlägg «{title}»:"
+        " {status}.\n\n{message}\n\n{link}",
+        "da": "Om dit indlæg i «{dialog}»|En moderator har truffet en afgørelse om dit indlæg"
+        " «{title}»: {status}.\n\n{message}\n\n{link}",
+    },
+    Kind.DIALOG_RESULTS: {
+        "en": "Results: {dialog}|{tenant} has published what came of «{dialog}», which you took"
+        " part in:\n\n{message}\n\n{link}",
+        "sv": "Resultat: {dialog}|{tenant} har publicerat vad «{dialog}», som du deltog i,"
+        " ledde till:\n\n{message}\n\n{link}",
+        "da": "Resultater: {dialog}|{tenant} har offentliggjort, hvad «{dialog}», som du deltog"
+        " i, førte til:\n\n{message}\n\n{link}",
+    },
+    Kind.DIGEST: {
+        "en": "{tenant}: your daily summary|This is what happened since yesterday:"
+        "\n\n{items}\n\n{link}",
+        "sv": "{tenant}: din dagliga sammanfattning|Det här har hänt sedan i går:"
+        "\n\n{items}\n\n{link}",
+        "da": "{tenant}: dit daglige overblik|Det her er sket siden i går:\n\n{items}\n\n{link}",
+    },
+}
+
+# Words for the statuses and decisions that fill {status}.
+_WORDS: dict[str, dict[str, str]] = {
+    "received": {"en": "received", "sv": "mottagen", "da": "modtaget"},
+    "in-progress": {"en": "in progress", "sv": "påbörjad", "da": "i gang"},
+    "fixed": {"en": "fixed", "sv": "åtgärdad", "da": "udbedret"},
+    "rejected": {"en": "rejected", "sv": "avvisad", "da": "afvist"},
+    "hidden": {"en": "hidden", "sv": "dolt", "da": "skjult"},
+    "restored": {"en": "shown again", "sv": "visas igen", "da": "vises igen"},
+    "appeal-upheld": {
+        "en": "your appeal was upheld",
+        "sv": "ditt överklagande bifölls",
+        "da": "din klage blev imødekommet",
+    },
+    "appeal-rejected": {
+        "en": "your appeal was rejected",
+        "sv": "ditt överklagande avslogs",
+        "da": "din klage blev afvist",
+    },
+}
+
+
+def base_language(language: str) -> str:
+    return language.split("-")[0]
+
+
+def default_template(kind: Kind, language: str) -> tuple[str, str]:
+    """The built-in (subject, body) of ``kind`` in ``language``, English when there is none."""
+    if kind in (Kind.SIGN_IN, Kind.INVITATION):
+        return identity_builtin(kind.value, language)
+    variants = _TEXTS[kind]
+    subject, body = variants.get(base_language(language), variants["en"]).split("|", 1)
+    return subject, body
+
+
+def status_word(status: str, language: str) -> str:
+    """A status or decision (``in-progress``) as words in ``language``; unknown ones as given."""
+    words = _WORDS.get(status)
+    if words is None:
+        return status
+    return words.get(base_language(language), words["en"])

@@ -1,0 +1,144 @@
+"""What the notifier knows and decides, as pure functions: the facts a batch teaches it
+(dialog titles, post authors, who took part) and, for each notifying event, who hears of it
+with which values."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from events.model import RecordedEvent
+from services.notifications.kinds import Channel, Kind
+
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications/deliveries")
+
+FACT_EVENTS = frozenset(
+    {"DialogDrafted", "DialogDetailsChanged", "PostSubmitted", "PostEdited"}
+    | {"SupportGiven", "PetitionSigned"}
+)
+NOTIFYING_EVENTS: dict[str, Kind] = {
+    "ReportStatusChanged": Kind.REPORT_STATUS,
+    "ThresholdReached": Kind.THRESHOLD_REACHED,
+    "SignatureGoalReached": Kind.THRESHOLD_REACHED,
+    "DialogResultsPublished": Kind.DIALOG_RESULTS,
+    "PostHidden": Kind.MODERATION_DECISION,
+    "PostRestored": Kind.MODERATION_DECISION,
+    "AppealDecided": Kind.MODERATION_DECISION,
+    "BadgeAwarded": Kind.BADGE_EARNED,
+    "LevelReached": Kind.LEVEL_REACHED,
+}
+ON_POST = frozenset({"ReportStatusChanged", "ThresholdReached", "SignatureGoalReached"})
+
+Key = tuple[str, UUID]
+
+
+def delivery_id(event_id: UUID, person_id: UUID, channel: Channel) -> UUID:
+    """The one id a message about an event to a person by a channel can have."""
+    return uuid.uuid5(_NAMESPACE, f"{event_id}:{person_id}:{channel.value}")
+
+
+def excerpt(text: str, length: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class PostFact:
+    dialog_id: UUID
+    author_id: UUID
+    title: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification: its kind, who gets it, and the values that fill its texts."""
+
+    kind: Kind
+    recipients: tuple[UUID, ...]
+    details: dict[str, str]
+
+
+@dataclass
+class Batch:
+    """The facts a batch needs, loaded once, and what it learns in log order."""
+
+    dialogs: dict[Key, str]
+    posts: dict[Key, PostFact]
+    joined: list[tuple[str, UUID, UUID]] = field(default_factory=list)
+    dialogs_changed: set[Key] = field(default_factory=set)
+    posts_changed: set[Key] = field(default_factory=set)
+
+
+def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
+    t, stream = recorded.tenant_id, recorded.stream_id
+    match recorded.event_type:
+        case "DialogDrafted" | "DialogDetailsChanged":
+            batch.dialogs[(t, stream)] = event.details.title
+            batch.dialogs_changed.add((t, stream))
+        case "PostSubmitted":
+            title = event.title or excerpt(event.body)
+            batch.posts[(t, stream)] = PostFact(event.dialog_id, event.author_id, title)
+            batch.posts_changed.add((t, stream))
+            batch.joined.append((t, event.dialog_id, event.author_id))
+        case "PostEdited":
+            known = batch.posts.get((t, stream))
+            if known is not None:
+                title = event.title or excerpt(event.body)
+                batch.posts[(t, stream)] = PostFact(known.dialog_id, known.author_id, title)
+                batch.posts_changed.add((t, stream))
+        case "SupportGiven" | "PetitionSigned":
+            batch.joined.append((t, event.dialog_id, event.person_id))
+
+
+def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
+    """Who hears of ``event`` and with which values, from what is known so far. The results
+    of a dialog are decided by ``results`` (they need everyone who took part)."""
+    t, name = recorded.tenant_id, recorded.event_type
+    kind = NOTIFYING_EVENTS[name]
+    if name in ON_POST:
+        post = batch.posts.get((t, recorded.stream_id))
+        if post is None:
+            return None
+        details = {
+            "dialog": batch.dialogs.get((t, post.dialog_id), ""),
+            "title": post.title,
+            "path": f"/posts/{recorded.stream_id}",
+        }
+        if name == "ReportStatusChanged":
+            details.update(status=event.status, message=event.message or "")
+        else:
+            details["count"] = str(event.count)
+        return Note(kind, (post.author_id,), details)
+    if name in ("PostHidden", "PostRestored", "AppealDecided"):
+        post = batch.posts.get((t, event.post_id))
+        status = {"PostHidden": "hidden", "PostRestored": "restored"}.get(name) or (
+            "appeal-upheld" if event.upheld else "appeal-rejected"
+        )
+        details = {
+            "dialog": batch.dialogs.get((t, event.dialog_id), ""),
+            "title": "" if post is None else post.title,
+            "status": status,
+            "message": event.reason or "",
+            "path": f"/posts/{event.post_id}",
+        }
+        return Note(kind, (event.author_id,), details)
+    if name == "BadgeAwarded":
+        dialog = "" if event.dialog_id is None else batch.dialogs.get((t, event.dialog_id), "")
+        details = {"badge": event.title, "level": str(event.level), "dialog": dialog, "path": "/"}
+        return Note(kind, (event.person_id,), details)
+    if name == "LevelReached":
+        details = {"level": event.name, "message": event.welcome or "", "path": "/"}
+        return Note(kind, (event.person_id,), details)
+    return None
+
+
+def results(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note:
+    """A dialog's results (or feedback, published again) to everyone who took part."""
+    details = {
+        "dialog": batch.dialogs.get(key, ""),
+        "message": event.summary,
+        "path": f"/dialogs/{key[1]}",
+    }
+    return Note(Kind.DIALOG_RESULTS, tuple(sorted(people)), details)

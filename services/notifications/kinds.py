@@ -1,0 +1,83 @@
+"""The kinds of message Tinget sends, the channels they travel by, and their placeholders."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from services.errors import InvalidInput
+
+
+class Kind(StrEnum):
+    SIGN_IN = "sign-in"  # the one-time sign-in link (sent at once, never stored)
+    INVITATION = "invitation"  # an invitation to a dialog with its PIN (sent at once)
+    REPORT_STATUS = "report-status"  # a problem report moved along, to the reporter
+    THRESHOLD_REACHED = "threshold-reached"  # supports or signatures reached the goal
+    BADGE_EARNED = "badge-earned"
+    LEVEL_REACHED = "level-reached"
+    MODERATION_DECISION = "moderation-decision"  # hidden, restored, appeal decided
+    DIALOG_RESULTS = "dialog-results"  # results and feedback, to everyone who took part
+    DIGEST = "digest"  # the daily e-mail that bundles the rest
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    PUSH = "push"
+    IN_APP = "in-app"
+
+
+class Digest(StrEnum):
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+
+
+# The kinds a person gets because something happened, and may turn off per channel. Sign-in
+# links and invitations are answers to a request, so they are always sent.
+NOTIFYING: tuple[Kind, ...] = (
+    Kind.REPORT_STATUS,
+    Kind.THRESHOLD_REACHED,
+    Kind.BADGE_EARNED,
+    Kind.LEVEL_REACHED,
+    Kind.MODERATION_DECISION,
+    Kind.DIALOG_RESULTS,
+)
+
+# The languages Tinget ships texts in; a tenant may add templates in any other language tag.
+BUILT_IN_LANGUAGES = ("sv", "da", "en")
+
+_COMMON = frozenset({"tenant", "link"})
+PLACEHOLDERS: dict[Kind, frozenset[str]] = {
+    Kind.SIGN_IN: _COMMON,
+    Kind.INVITATION: _COMMON | {"dialog", "pin"},
+    Kind.REPORT_STATUS: _COMMON | {"dialog", "title", "status", "message"},
+    Kind.THRESHOLD_REACHED: _COMMON | {"dialog", "title", "count"},
+    Kind.BADGE_EARNED: _COMMON | {"dialog", "badge", "level"},
+    Kind.LEVEL_REACHED: _COMMON | {"level", "message"},
+    Kind.MODERATION_DECISION: _COMMON | {"dialog", "title", "status", "message"},
+    Kind.DIALOG_RESULTS: _COMMON | {"dialog", "message"},
+    Kind.DIGEST: _COMMON | {"items"},
+}
+
+# A template without these would be useless: a sign-in e-mail without its link.
+REQUIRED: dict[Kind, frozenset[str]] = {
+    Kind.SIGN_IN: frozenset({"link"}),
+    Kind.INVITATION: frozenset({"pin"}),
+    Kind.DIGEST: frozenset({"items"}),
+}
+
+
+def kind_of(value: str, field: str = "kind") -> Kind:
+    try:
+        return Kind(value)
+    except ValueError:
+        known = ", ".join(k.value for k in Kind)
+        raise InvalidInput(
+            field, f"{value!r} is not a kind of notification; known: {known}"
+        ) from None
+
+
+def notifying_kind(value: str, field: str = "kind") -> Kind:
+    kind = kind_of(value, field)
+    if kind not in NOTIFYING:
+        known = ", ".join(k.value for k in NOTIFYING)
+        raise InvalidInput(field, f"{value!r} cannot be turned off; these can: {known}")
+    return kind

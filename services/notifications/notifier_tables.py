@@ -1,0 +1,126 @@
+"""The notifier's tables: the facts it keeps (dialog titles, post authors, who took part) and
+the in-app items and deliveries it records, each with an id that makes a repeat a no-op."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from events.model import RecordedEvent
+from services.notifications.facts import ON_POST, Batch, Key, Note, PostFact, delivery_id
+from services.notifications.kinds import Channel
+
+
+async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]]) -> Batch:
+    """The facts a batch refers to: its posts first, then the dialogs of those and of events."""
+    post_keys = {(r.tenant_id, r.stream_id) for r, _ in decoded if r.event_type in ON_POST}
+    post_keys |= {(r.tenant_id, e.post_id) for r, e in decoded if hasattr(e, "post_id")}
+    rows = await conn.fetch(
+        "SELECT n.* FROM notification_posts n JOIN unnest($1::text[], $2::uuid[]) AS k(t, id)"
+        " ON n.tenant_id = k.t AND n.post_id = k.id",
+        [k[0] for k in post_keys],
+        [k[1] for k in post_keys],
+    )
+    posts = {
+        (r["tenant_id"], r["post_id"]): PostFact(r["dialog_id"], r["author_id"], r["title"])
+        for r in rows
+    }
+    dialog_keys = {(t, p.dialog_id) for (t, _), p in posts.items()}
+    dialog_keys |= {(r.tenant_id, e.dialog_id) for r, e in decoded if hasattr(e, "dialog_id")}
+    dialog_keys |= {(r.tenant_id, r.stream_id) for r, _ in decoded if "Dialog" in r.event_type}
+    dialog_keys = {k for k in dialog_keys if k[1] is not None}
+    rows = await conn.fetch(
+        "SELECT n.* FROM notification_dialogs n JOIN unnest($1::text[], $2::uuid[]) AS k(t, id)"
+        " ON n.tenant_id = k.t AND n.dialog_id = k.id",
+        [k[0] for k in dialog_keys],
+        [k[1] for k in dialog_keys],
+    )
+    return Batch(dialogs={(r["tenant_id"], r["dialog_id"]): r["title"] for r in rows}, posts=posts)
+
+
+async def participants(conn: asyncpg.Connection, key: Key) -> set[UUID]:
+    rows = await conn.fetch(
+        "SELECT person_id FROM notification_participants WHERE tenant_id = $1 AND dialog_id = $2",
+        *key,
+    )
+    return {r["person_id"] for r in rows}
+
+
+async def save_facts(conn: asyncpg.Connection, batch: Batch) -> None:
+    dialogs = sorted(batch.dialogs_changed)
+    await conn.execute(
+        "INSERT INTO notification_dialogs (tenant_id, dialog_id, title)"
+        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])"
+        " ON CONFLICT (tenant_id, dialog_id) DO UPDATE SET title = excluded.title",
+        [k[0] for k in dialogs],
+        [k[1] for k in dialogs],
+        [batch.dialogs[k] for k in dialogs],
+    )
+    posts = sorted(batch.posts_changed)
+    await conn.execute(
+        "INSERT INTO notification_posts (tenant_id, post_id, dialog_id, author_id, title)"
+        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[])"
+        " ON CONFLICT (tenant_id, post_id) DO UPDATE SET title = excluded.title",
+        [k[0] for k in posts],
+        [k[1] for k in posts],
+        [batch.posts[k].dialog_id for k in posts],
+        [batch.posts[k].author_id for k in posts],
+        [batch.posts[k].title for k in posts],
+    )
+    joined = sorted(set(batch.joined))
+    await conn.execute(
+        "INSERT INTO notification_participants (tenant_id, dialog_id, person_id)"
+        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING",
+        [j[0] for j in joined],
+        [j[1] for j in joined],
+        [j[2] for j in joined],
+    )
+
+
+async def record(
+    conn: asyncpg.Connection, notes: list[tuple[RecordedEvent, Note]], fresh_after: datetime
+) -> None:
+    """In-app items for every recipient; e-mail and push deliveries for fresh events. Whether a
+    person wants them is decided when sending, so a rebuild finds the same rows to conflict."""
+    items: list[tuple[Any, ...]] = []
+    deliveries: list[tuple[Any, ...]] = []
+    for recorded, note in notes:
+        details = msgspec.json.encode(note.details).decode()
+        for person in note.recipients:
+            common = (
+                recorded.tenant_id,
+                person,
+                note.kind.value,
+                recorded.event_id,
+                details,
+                recorded.recorded_at,
+            )
+            items.append((delivery_id(recorded.event_id, person, Channel.IN_APP), *common))
+            if recorded.recorded_at >= fresh_after:
+                for channel in (Channel.EMAIL, Channel.PUSH):
+                    deliveries.append(
+                        (delivery_id(recorded.event_id, person, channel), *common, channel.value)
+                    )
+    columns = "$1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[]"
+    await conn.execute(
+        "INSERT INTO notifications"
+        " (notification_id, tenant_id, person_id, kind, event_id, details, created_at)"
+        f" SELECT u.i, u.t, u.p, u.k, u.e, u.d::jsonb, u.at FROM unnest({columns},"
+        " $7::timestamptz[]) AS u(i, t, p, k, e, d, at) ON CONFLICT DO NOTHING",
+        *_columns(items, 7),
+    )
+    await conn.execute(
+        "INSERT INTO notification_deliveries (delivery_id, tenant_id, person_id, kind, event_id,"
+        " details, next_attempt_at, created_at, channel)"
+        f" SELECT u.i, u.t, u.p, u.k, u.e, u.d::jsonb, u.at, u.at, u.c FROM unnest({columns},"
+        " $7::timestamptz[], $8::text[]) AS u(i, t, p, k, e, d, at, c) ON CONFLICT DO NOTHING",
+        *_columns(deliveries, 8),
+    )
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    return [[row[i] for row in rows] for i in range(width)]
