@@ -1,0 +1,134 @@
+"""The audit trail over HTTP, for a municipality's administrators: browse it, or export it.
+
+Both take the same filters: ``dialog_id``, ``actor`` (a person id), ``kind`` (an event type such
+as ``PostSubmitted`` or a context such as ``participation``), ``since`` (inclusive) and
+``until`` (exclusive), times with a time zone. The listing is newest first, in keyset pages;
+the export is oldest first, streamed as CSV or as a JSON array (see ``gateway.audit_query``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.response import Stream
+
+from gateway.audit_query import SELECT, AuditEntryView, AuditFilter, entry_view, export_chunks
+from gateway.auth import platform_of
+from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
+from gateway.problems import PROBLEMS
+from services.errors import InvalidInput, TooManyRequests
+from services.identity.access import Caller, Permission
+from tinget.db import tenant_transaction
+
+EXPORTS_AT_ONCE = 2  # each holds a pooled connection for as long as its download takes
+
+DialogFilter = Annotated[UUID | None, QueryParameter(description="Entries of this dialog")]
+ActorFilter = Annotated[UUID | None, QueryParameter(description="Entries by this person")]
+KindFilter = Annotated[
+    str | None,
+    QueryParameter(max_length=100, description="An event type, or a context such as 'identity'"),
+]
+SinceFilter = Annotated[datetime | None, QueryParameter(description="From (inclusive)")]
+UntilFilter = Annotated[datetime | None, QueryParameter(description="Until (exclusive)")]
+
+
+def _export_slots(state: State) -> asyncio.Semaphore:
+    slots: asyncio.Semaphore | None = state.get("audit_export_slots")
+    if slots is None:
+        slots = asyncio.Semaphore(EXPORTS_AT_ONCE)
+        state["audit_export_slots"] = slots
+    return slots
+
+
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["audit"]
+
+    @get("/", operation_id="listAuditEntries", responses=PROBLEMS)
+    async def list_entries(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        dialog_id: DialogFilter = None,
+        actor: ActorFilter = None,
+        kind: KindFilter = None,
+        since: SinceFilter = None,
+        until: UntilFilter = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> Page[AuditEntryView]:
+        """Every event of the municipality as an audit entry, newest first (administrators)."""
+        caller.require(Permission.ADMINISTER)
+        platform = platform_of(state)
+        catalogue = platform.codec.catalogue
+        chosen = AuditFilter(dialog_id, actor, kind, since, until).checked(catalogue)
+        after = decode_cursor(cursor)
+        clause, args = chosen.where(caller.tenant_id, catalogue)
+        if after is not None:
+            args.append(after[1])
+            clause += (
+                f" AND seq < (SELECT min(seq) FROM audit_entries"
+                f" WHERE tenant_id = $1 AND event_id = ${len(args)})"
+            )
+        args.append(limit + 1)
+        async with tenant_transaction(platform.app_pool, caller.tenant_id) as conn:
+            rows = await conn.fetch(
+                f"{SELECT} WHERE {clause} ORDER BY seq DESC LIMIT ${len(args)}", *args
+            )
+        last = rows[limit - 1] if len(rows) > limit else None
+        after_last = None if last is None else encode_cursor(last["recorded_at"], last["event_id"])
+        return Page(items=[entry_view(r) for r in rows[:limit]], next_cursor=after_last)
+
+    @get("/export", operation_id="exportAuditEntries", responses=PROBLEMS)
+    async def export(
+        self,
+        state: State,
+        caller: NamedDependency[Caller],
+        dialog_id: DialogFilter = None,
+        actor: ActorFilter = None,
+        kind: KindFilter = None,
+        since: SinceFilter = None,
+        until: UntilFilter = None,
+        format: Annotated[
+            Literal["csv", "json"] | None,
+            QueryParameter(description="Required: csv (with a header row) or json (an array)"),
+        ] = None,
+    ) -> Stream:
+        """The audit trail as a file, oldest first, streamed however long it is."""
+        caller.require(Permission.ADMINISTER)
+        if format is None:  # required, but named in the problem (litestar's own check is not)
+            raise InvalidInput("format", "is required: csv or json")
+        platform = platform_of(state)
+        catalogue = platform.codec.catalogue
+        chosen = AuditFilter(dialog_id, actor, kind, since, until).checked(catalogue)
+        slots = _export_slots(state)
+        if slots.locked():
+            raise TooManyRequests("other exports are running here; try again shortly", 5)
+        where = chosen.where(caller.tenant_id, catalogue)
+        as_csv = format == "csv"
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async with slots:
+                async for chunk in export_chunks(
+                    platform.app_pool, caller.tenant_id, where, as_csv
+                ):
+                    yield chunk
+
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        name = f"audit-{caller.tenant_id}-{stamp}.{format}"
+        return Stream(
+            chunks(),
+            media_type="text/csv; charset=utf-8" if as_csv else "application/json",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )

@@ -1,0 +1,184 @@
+"""The audit trail: every event of a tenant as an entry, hash-chained per tenant.
+
+It listens to every event type of the catalogue. An entry says what happened (the event and its
+payload), who did it and in which role and under which request (the event's metadata; an
+anonymous ballot names no one), when, and the dialog it belongs to: the payload's
+``dialog_id``, the stream itself for a Dialog's own events, or else the dialog of the stream's
+earlier entries (a post's edit, withdrawal or status change belongs to the post's dialog).
+
+Entries are numbered per tenant in log order and chained (``projections.audit_chain``). The
+runtime applies a tenant's events in position order and skips what it has applied already, so
+the chain grows the same way live, on redelivery and on a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from events.codec import Codec
+from events.model import RecordedEvent
+from projections.audit_chain import GENESIS, Entry, link
+from services.dialogs.domain import Dialog
+
+StreamKey = tuple[str, UUID]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class _Refs(msgspec.Struct):
+    dialog_id: Any = None
+
+
+_refs = msgspec.json.Decoder(_Refs)
+
+
+def _dialog_of(payload: bytes) -> UUID | None:
+    """The payload's ``dialog_id``, if it has one that is a UUID."""
+    try:
+        value = _refs.decode(payload).dialog_id
+        return UUID(value) if isinstance(value, str) else None
+    except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
+        return None
+
+
+class AuditTrail:
+    name = "audit_trail"
+    tables: tuple[str, ...] = ("audit_entries", "audit_heads")
+
+    def __init__(self, codec: Codec) -> None:
+        definitions = codec.catalogue.definitions()
+        self.event_types = frozenset(d.name for d in definitions)
+        prefix = Dialog.__qualname__ + "."
+        self._dialog_events = frozenset(
+            d.name for d in definitions if d.cls.__qualname__.startswith(prefix)
+        )
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        own = [
+            (r, r.stream_id if r.event_type in self._dialog_events else _dialog_of(r.data))
+            for r in sorted(events, key=lambda e: e.position)
+        ]
+        streams = await self._stream_dialogs(
+            conn, [(r.tenant_id, r.stream_id) for r, dialog in own if dialog is None]
+        )
+        heads = await self._heads(conn, sorted({r.tenant_id for r, _ in own}))
+        entries: list[tuple[Entry, bytes, bytes]] = []
+        for recorded, given in own:
+            key = (recorded.tenant_id, recorded.stream_id)
+            dialog = given if given is not None else streams.get(key)
+            if dialog is not None:
+                streams.setdefault(key, dialog)
+            seq, prev_hash = heads.get(recorded.tenant_id, (0, GENESIS))
+            entry = _entry(recorded, seq + 1, dialog)
+            digest = link(prev_hash, entry)
+            heads[recorded.tenant_id] = (entry.seq, digest)
+            entries.append((entry, prev_hash, digest))
+        await _insert(conn, entries)
+        last = {e.tenant_id: e for e, _, _ in entries}
+        await conn.execute(
+            "INSERT INTO audit_heads (tenant_id, seq, position, hash)"
+            " SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])"
+            " ON CONFLICT (tenant_id) DO UPDATE"
+            " SET seq = excluded.seq, position = excluded.position, hash = excluded.hash",
+            list(last),
+            [e.seq for e in last.values()],
+            [e.position for e in last.values()],
+            [heads[t][1] for t in last],
+        )
+
+    @staticmethod
+    async def _stream_dialogs(
+        conn: asyncpg.Connection, keys: list[StreamKey]
+    ) -> dict[StreamKey, UUID]:
+        """The dialog of each stream's first entry that names one."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        rows = await conn.fetch(
+            "SELECT DISTINCT ON (a.tenant_id, a.stream_id) a.tenant_id, a.stream_id, a.dialog_id"
+            " FROM audit_entries a"
+            " JOIN unnest($1::text[], $2::uuid[]) AS k(tenant_id, stream_id)"
+            " ON a.tenant_id = k.tenant_id AND a.stream_id = k.stream_id"
+            " WHERE a.dialog_id IS NOT NULL ORDER BY a.tenant_id, a.stream_id, a.seq",
+            [k[0] for k in wanted],
+            [k[1] for k in wanted],
+        )
+        return {(r["tenant_id"], r["stream_id"]): r["dialog_id"] for r in rows}
+
+    @staticmethod
+    async def _heads(conn: asyncpg.Connection, tenants: list[str]) -> dict[str, tuple[int, bytes]]:
+        rows = await conn.fetch(
+            "SELECT tenant_id, seq, hash FROM audit_heads WHERE tenant_id = ANY($1::text[])",
+            tenants,
+        )
+        return {r["tenant_id"]: (int(r["seq"]), bytes(r["hash"])) for r in rows}
+
+
+class _Metadata(msgspec.Struct):
+    actor: Any = None
+    role: Any = None
+    request_id: Any = None
+
+
+_metadata = msgspec.json.Decoder(_Metadata)
+
+
+def _entry(recorded: RecordedEvent, seq: int, dialog_id: UUID | None) -> Entry:
+    try:
+        meta = _metadata.decode(recorded.metadata)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        meta = _Metadata()  # not an object: the entry names no one rather than stopping
+    return Entry(
+        tenant_id=recorded.tenant_id,
+        seq=seq,
+        position=recorded.position,
+        event_id=recorded.event_id,
+        stream_id=recorded.stream_id,
+        version=recorded.version,
+        context=recorded.context,
+        event_type=recorded.event_type,
+        dialog_id=dialog_id,
+        actor=_text(meta.actor),
+        role=_text(meta.role),
+        request_id=_text(meta.request_id),
+        recorded_at=recorded.recorded_at,
+        payload=recorded.data,
+    )
+
+
+async def _insert(conn: asyncpg.Connection, entries: list[tuple[Entry, bytes, bytes]]) -> None:
+    columns = (
+        "tenant_id, seq, position, event_id, stream_id, version, context, event_type,"
+        " dialog_id, actor, role, request_id, recorded_at, payload, prev_hash, hash"
+    )
+    await conn.execute(
+        f"INSERT INTO audit_entries ({columns})"
+        " SELECT t, s, p, e, st, v, c, ty, d, a, r, rq, at, pl::jsonb, ph, h FROM unnest("
+        "$1::text[], $2::bigint[], $3::bigint[], $4::uuid[], $5::uuid[], $6::int[],"
+        " $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],"
+        " $13::timestamptz[], $14::text[], $15::bytea[], $16::bytea[])"
+        " AS u(t, s, p, e, st, v, c, ty, d, a, r, rq, at, pl, ph, h)",
+        [e.tenant_id for e, _, _ in entries],
+        [e.seq for e, _, _ in entries],
+        [e.position for e, _, _ in entries],
+        [e.event_id for e, _, _ in entries],
+        [e.stream_id for e, _, _ in entries],
+        [e.version for e, _, _ in entries],
+        [e.context for e, _, _ in entries],
+        [e.event_type for e, _, _ in entries],
+        [e.dialog_id for e, _, _ in entries],
+        [e.actor for e, _, _ in entries],
+        [e.role for e, _, _ in entries],
+        [e.request_id for e, _, _ in entries],
+        [e.recorded_at for e, _, _ in entries],
+        [e.payload.decode() for e, _, _ in entries],
+        [prev for _, prev, _ in entries],
+        [digest for _, _, digest in entries],
+    )
