@@ -15,13 +15,21 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from gateway.audit import AuditController
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
 from gateway.dashboards import DashboardController
 from gateway.dialogs import DialogController
+from gateway.gamification import GamificationController
 from gateway.identity import IdentityController
 from gateway.images import ImageController
 from gateway.live import TallyWatcher
+from gateway.moderation import ModerationController
+from gateway.notifications import (
+    MyNotificationController,
+    NotificationTemplateController,
+    UnsubscribeController,
+)
 from gateway.polls import PollController
 from gateway.posts import PostController
 from gateway.problems import EXCEPTION_HANDLERS, ProblemError
@@ -111,7 +119,13 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
             PostController,
             PollController,
             ImageController,
+            ModerationController,
+            GamificationController,
             DashboardController,
+            AuditController,
+            NotificationTemplateController,
+            MyNotificationController,
+            UnsubscribeController,
         ],
         dependencies={
             "tenant": Provide(resolve_tenant),

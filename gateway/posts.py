@@ -16,9 +16,10 @@ from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
 from gateway.views import Accepted, PostView, post_row_view, post_view
 from services.errors import NotFound
-from services.identity.access import Caller
+from services.identity.access import Caller, Permission
 from services.participation.commands import ChangeReportStatus, Comment, EditPost, SubmitPost
 from services.participation.domain import Post
+from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
 from tinget.bootstrap import Platform
 from tinget.db import tenant_transaction
@@ -35,6 +36,18 @@ async def _row(platform: Platform, tenant_id: str, post_id: FromPath[UUID]) -> A
         return await conn.fetchrow(
             f"{_SELECT} WHERE p.tenant_id = $1 AND p.post_id = $2", tenant_id, post_id
         )
+
+
+def _moderator(viewer: Caller | None) -> bool:
+    return viewer is not None and viewer.may(Permission.MODERATE)
+
+
+def _may_see(row: Any, viewer: Caller | None) -> bool:
+    """A post hidden by a moderator or waiting for approval is seen by its author and by
+    moderators; to everyone else it does not exist."""
+    if row["status"] in ("published", "withdrawn"):
+        return True
+    return _moderator(viewer) or (viewer is not None and viewer.person_id == row["author_id"])
 
 
 async def _page(
@@ -68,6 +81,15 @@ async def _page(
     )
 
 
+async def _new_post_view(
+    participation: ParticipationService, caller: Caller, created: Post
+) -> PostView:
+    view = post_view(created, caller.person_id)
+    if await participation.held_for_review(caller, created):
+        view.status = "pending"
+    return view
+
+
 class PostController(Controller):
     path = "/api/v1"
     tags = ["participation"]
@@ -85,9 +107,11 @@ class PostController(Controller):
         dialog_id: FromPath[UUID],
         data: JSONBody[SubmitPost],
     ) -> PostView:
-        """Post a proposal, idea, petition, suggestion, topic or problem report."""
-        created = await platform_of(state).participation.submit(caller, dialog_id, data)
-        return post_view(created, caller.person_id)
+        """Post a proposal, idea, petition, suggestion, topic or problem report. In a
+        pre-moderated dialog it is 'pending' until a moderator approves it."""
+        participation = platform_of(state).participation
+        created = await participation.submit(caller, dialog_id, data)
+        return await _new_post_view(participation, caller, created)
 
     @get("/dialogs/{dialog_id:uuid}/posts", operation_id="listPosts")
     async def list_posts(
@@ -121,11 +145,13 @@ class PostController(Controller):
         viewer: NamedDependency[Caller | None],
         post_id: FromPath[UUID],
     ) -> PostView:
-        """One post with its counts."""
+        """One post with its counts. A hidden or pending post only for its author (with the
+        moderator's reason) and for moderators."""
         row = await _row(platform_of(state), tenant.tenant_id, post_id)
-        if row is None:
+        if row is None or not _may_see(row, viewer):
             raise NotFound(f"no post {post_id}")
-        return post_row_view(row, None if viewer is None else viewer.person_id)
+        viewer_id = None if viewer is None else viewer.person_id
+        return post_row_view(row, viewer_id, moderator=_moderator(viewer))
 
     @patch("/posts/{post_id:uuid}", operation_id="editPost")
     async def edit(
@@ -168,8 +194,9 @@ class PostController(Controller):
         data: JSONBody[Comment],
     ) -> PostView:
         """Comment on a post, or reply to a comment (threads)."""
-        created = await platform_of(state).participation.comment(caller, post_id, data)
-        return post_view(created, caller.person_id)
+        participation = platform_of(state).participation
+        created = await participation.comment(caller, post_id, data)
+        return await _new_post_view(participation, caller, created)
 
     @get("/posts/{post_id:uuid}/comments", operation_id="listComments")
     async def list_comments(
@@ -182,8 +209,12 @@ class PostController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Page[PostView]:
         """The thread under a post, oldest first; each comment names its parent."""
+        platform = platform_of(state)
+        root = await _row(platform, tenant.tenant_id, post_id)
+        if root is not None and not _may_see(root, viewer):
+            raise NotFound(f"no post {post_id}")
         return await _page(
-            platform_of(state),
+            platform,
             tenant.tenant_id,
             "p.root_id",
             post_id,
@@ -245,6 +276,10 @@ class PostController(Controller):
         platform: Platform, caller: Caller, changed: Post, *, edited: bool = False
     ) -> PostView:
         row = await _row(platform, caller.tenant_id, changed.id)
-        return post_view(
+        view = post_view(
             changed, caller.person_id, row, edited_at=changed.modified_on if edited else None
         )
+        if row is not None and row["status"] in ("pending", "hidden") and not changed.withdrawn:
+            view.status = row["status"]  # moderation's word, which the post itself does not hold
+            view.moderation_reason = row["moderation_reason"]
+        return view

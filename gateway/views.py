@@ -105,14 +105,17 @@ class PostView(msgspec.Struct, kw_only=True):
     threshold_reached: bool
     created_at: datetime
     edited_at: datetime | None
+    # why a moderator hid, restored or decided: shown to the author and to moderators only
+    moderation_reason: str | None = None
 
 
 def _image_url(sha256: str | None) -> str | None:
     return None if sha256 is None else f"/api/v1/images/{sha256}"
 
 
-def post_row_view(row: Any, viewer: UUID | None) -> PostView:
+def post_row_view(row: Any, viewer: UUID | None, *, moderator: bool = False) -> PostView:
     anonymous = row["anonymous"]
+    mine = viewer is not None and viewer == row["author_id"]
     place = (
         None
         if row["latitude"] is None
@@ -127,7 +130,7 @@ def post_row_view(row: Any, viewer: UUID | None) -> PostView:
         body=row["body"] if row["status"] != "withdrawn" else "",
         author_id=None if anonymous else row["author_id"],
         author_name=None if anonymous else row["display_name"],
-        mine=viewer is not None and viewer == row["author_id"],
+        mine=mine,
         parent_id=row["parent_id"],
         place=place,
         image_url=_image_url(row["image"]),
@@ -139,6 +142,7 @@ def post_row_view(row: Any, viewer: UUID | None) -> PostView:
         threshold_reached=row["threshold_reached"],
         created_at=row["created_at"],
         edited_at=row["edited_at"],
+        moderation_reason=row["moderation_reason"] if mine or moderator else None,
     )
 
 

@@ -1,4 +1,9 @@
-"""Posts and comments as participants see them, with supports, signatures and comment counts."""
+"""Posts and comments as participants see them, with supports, signatures and comment counts.
+
+Moderation shows here too: ``status`` is 'pending' (waiting for approval in a pre-moderated
+dialog), 'published', 'hidden' or 'withdrawn', and ``moderation_reason`` is the last reason a
+moderator gave (shown to the author). The listings show 'published' posts only.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ def _submitted(key: Key, event: Any) -> Row:
         "address": None if place is None else place.address,
         "image": event.image,
         "status": "published",
+        "moderation_reason": None,
         "report_status": "received" if event.kind == "problem-report" else None,
         "report_message": None,
         "supports": 0,
@@ -64,13 +70,39 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             row["supports"] += 1
         case "PetitionSigned":
             row["signatures"] += 1
+        case _:
+            _moderated(row, event_type, event)
     return row
+
+
+def _moderated(row: Row, event_type: str, event: Any) -> None:
+    """A moderation decision: never revives a withdrawn post."""
+    status = row["status"]
+    match event_type:
+        case "PostHeldForReview" if status == "published":
+            row["status"] = "pending"
+        case "PostApproved" if status == "pending":
+            row.update(status="published", moderation_reason=None)
+        case "PostHidden" if status != "withdrawn":
+            row.update(status="hidden", moderation_reason=event.reason)
+        case "PostRestored" if status == "hidden":
+            row.update(status="published", moderation_reason=event.reason)
+        case "AppealDecided" if status == "hidden":
+            row.update(
+                status="hidden" if event.upheld else "published", moderation_reason=event.reason
+            )
+
+
+_MODERATION = frozenset(
+    {"PostHeldForReview", "PostApproved", "PostHidden", "PostRestored", "AppealDecided"}
+)
+_BY_POST_ID = frozenset({"SupportGiven", "PetitionSigned", *_MODERATION})
 
 
 def _keys(recorded: RecordedEvent, event: Any) -> list[Key]:
     """The posts an event changes: itself, or the post it supports, or its thread's root."""
     t = recorded.tenant_id
-    if recorded.event_type in ("SupportGiven", "PetitionSigned"):
+    if recorded.event_type in _BY_POST_ID:
         return [(t, event.post_id)]
     if recorded.event_type == "PostSubmitted" and event.root_id is not None:
         return [(t, recorded.stream_id), (t, event.root_id)]
@@ -89,9 +121,10 @@ class PostListing:
             "ReportStatusChanged",
             "SupportGiven",
             "PetitionSigned",
+            *_MODERATION,
         }
     )
-    tables: tuple[str, ...] = ("posts",)
+    tables: tuple[str, ...] = ("posts", "post_holds")
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
@@ -106,9 +139,56 @@ class PostListing:
         rows: dict[Key, Row | None] = dict(
             await tables.load(conn, "posts", "post_id", (k for k, _, _ in work))
         )
+        new_posts = [k for k, t, _ in work if t == "PostSubmitted" and rows.get(k) is None]
+        early = await _early_holds(conn, new_posts)
+        held, resolved = set(early), set()
         touched: set[Key] = set()
         for key, event_type, event in work:
-            rows[key] = evolve(rows.get(key), key, event_type, event)
+            row = rows.get(key)
+            if event_type == "PostHeldForReview" and row is None:
+                held.add(key)  # its PostSubmitted follows in the same append
+                continue
+            row = rows[key] = evolve(row, key, event_type, event)
+            if event_type == "PostSubmitted" and row is not None and key in held:
+                row["status"] = "pending"
+                held.discard(key)
+                resolved.add(key)
             touched.add(key)
         changed = [row for k in sorted(touched) if (row := rows.get(k)) is not None]
         await tables.upsert(conn, "posts", ("tenant_id", "post_id"), changed)
+        await _keep_holds(conn, sorted(held - set(early)), sorted(resolved & set(early)))
+
+
+# One append's events are stored in stream order, not in the order given, so a post's
+# PostHeldForReview (on its moderation case) may come before its PostSubmitted, even in an
+# earlier batch. Such a hold waits in ``post_holds`` until its post arrives.
+
+
+async def _early_holds(conn: asyncpg.Connection, keys: Sequence[Key]) -> set[Key]:
+    if not keys:
+        return set()
+    rows = await conn.fetch(
+        "SELECT h.tenant_id, h.post_id FROM post_holds h"
+        " JOIN unnest($1::text[], $2::uuid[]) AS k(tenant_id, id)"
+        " ON h.tenant_id = k.tenant_id AND h.post_id = k.id",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+    return {(r["tenant_id"], r["post_id"]) for r in rows}
+
+
+async def _keep_holds(conn: asyncpg.Connection, waiting: list[Key], arrived: list[Key]) -> None:
+    if waiting:
+        await conn.execute(
+            "INSERT INTO post_holds (tenant_id, post_id)"
+            " SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING",
+            [k[0] for k in waiting],
+            [k[1] for k in waiting],
+        )
+    if arrived:
+        await conn.execute(
+            "DELETE FROM post_holds h USING unnest($1::text[], $2::uuid[]) AS k(tenant_id, id)"
+            " WHERE h.tenant_id = k.tenant_id AND h.post_id = k.id",
+            [k[0] for k in arrived],
+            [k[1] for k in arrived],
+        )

@@ -18,12 +18,18 @@ from events.codec import Codec
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import EventStore, LogReader
+from projections.audit import AuditTrail
 from projections.dashboards import Dashboards
 from projections.dialogs import DialogListing
+from projections.gamification import GamificationProgress
+from projections.moderation import BlockedPeopleListing, ModerationQueue
+from projections.notification_templates import NotificationTemplateListing
 from projections.polls import PollTallies
 from projections.posts import PostListing
 from projections.runtime import Projection, ProjectionRunner
 from services.dialogs.service import DialogService
+from services.gamification.policy import GamificationPolicy
+from services.gamification.service import GamificationService
 from services.identity.keys import Keys, load_secret
 from services.identity.records import People, RateLimiter, SignInCodes
 from services.identity.service import IdentityService, Limits
@@ -31,6 +37,13 @@ from services.identity.tokens import Tokens
 from services.mail.mailer import Mailer, mailer_from_url
 from services.media.images import ImageStore
 from services.media.storage import image_store_from_url
+from services.moderation.blocklist import BlockedPeople
+from services.moderation.service import ModerationService
+from services.notifications.policy import Notifier
+from services.notifications.push import PushSender, VapidConfig
+from services.notifications.sender import NotificationSender
+from services.notifications.service import NotificationService
+from services.notifications.template_service import TemplateService
 from services.participation.policies import ThresholdPolicy
 from services.participation.service import ParticipationService
 from tenants.assets import AssetStore
@@ -56,6 +69,8 @@ class Addresses:
     mail_url: str | None = None  # smtp://...; else .eml files in the data folder
     mail_from: str = "no-reply@tinget.localhost"
     images_url: str | None = None  # s3://bucket?endpoint=...; else a folder in the data folder
+    vapid_private_key: str | None = None  # web push (VAPID); without one push is off
+    vapid_subject: str | None = None  # mailto: or https: contact for push services
     limits: Limits = field(default_factory=Limits)
 
 
@@ -81,7 +96,11 @@ class Platform:
     identity: IdentityService
     dialogs: DialogService
     participation: ParticipationService
+    moderation: ModerationService
     projections: list[ProjectionRunner]
+    gamification: GamificationService
+    notifications: NotificationService
+    sender: NotificationSender  # works through the notification outbox (projection workers)
 
     def relay(self, name: str = "main") -> Relay:
         if self.js is None or self.nc is None:
@@ -97,15 +116,23 @@ class Platform:
         )
 
     async def catch_up_projections(self, patience: float = 10.0) -> None:
-        """Bring every read model up to the store as it is now, without NATS (CLI, start-up,
-        tests). Waits while transactions that began earlier still hold the log horizon."""
-        head = await self.reader.head()
+        """Bring every read model up to the store, without NATS (CLI, start-up, tests).
+
+        Waits while transactions that began earlier still hold the log horizon, and goes on
+        while policies append while catching up (a threshold, a badge), until the log is still.
+        """
         deadline = asyncio.get_running_loop().time() + patience
+        head = await self.reader.head()
         while True:
             for runner in self.projections:
                 await runner.catch_up(self.reader)
             behind = [r for r in self.projections if await r.store_cursor() < head]
-            if not behind or asyncio.get_running_loop().time() > deadline:
+            if not behind:
+                newer = await self.reader.head()
+                if newer == head:
+                    return
+                head = newer
+            if asyncio.get_running_loop().time() > deadline:
                 return
             await asyncio.sleep(0.01)
 
@@ -168,6 +195,7 @@ async def open_platform(
         await images.start()
         stack.push_async_callback(images.close)
         limiter = RateLimiter(app_pool)
+        templates = TemplateService(repository, app_pool)
         identity = IdentityService(
             repository,
             People(app_pool),
@@ -176,15 +204,24 @@ async def open_platform(
             tokens,
             mailer,
             addresses.limits,
+            custom_template=templates.custom,
         )
         dialogs = DialogService(repository, identity)
 
         async def image_exists(tenant_id: str, sha256: str) -> bool:
             return await images.get(tenant_id, sha256) is not None
 
+        blocked_people = BlockedPeople(app_pool)
         participation = ParticipationService(
-            repository, dialogs, keys, limiter, image_exists, addresses.limits
+            repository,
+            dialogs,
+            keys,
+            limiter,
+            image_exists,
+            addresses.limits,
+            blocked=blocked_people.reason,
         )
+        gamification = GamificationService(repository)
         read_models: list[Projection] = [
             TenantDirectory(codec),
             DialogListing(codec),
@@ -192,7 +229,17 @@ async def open_platform(
             PollTallies(),
             Dashboards(codec.catalogue),
             ThresholdPolicy(codec, participation.record_threshold),
+            GamificationPolicy(codec, gamification.record_awards),  # after the threshold policy
+            GamificationProgress(codec),  # after the policy whose awards it shows
+            ModerationQueue(codec),
+            BlockedPeopleListing(codec),
+            AuditTrail(codec),  # every event of the catalogue, hash-chained per tenant
+            NotificationTemplateListing(codec),
+            Notifier(codec, codec.catalogue),  # in-app items and the e-mail/push outbox
         ]
+        vapid = None
+        if addresses.vapid_private_key:
+            vapid = VapidConfig(addresses.vapid_private_key, addresses.vapid_subject or "")
         yield Platform(
             addresses=addresses,
             app_pool=app_pool,
@@ -212,7 +259,11 @@ async def open_platform(
             identity=identity,
             dialogs=dialogs,
             participation=participation,
+            moderation=ModerationService(repository, blocked_people),
             projections=[ProjectionRunner(worker_pool, p) for p in read_models],
+            gamification=gamification,
+            notifications=NotificationService(app_pool, keys, templates),
+            sender=NotificationSender(worker_pool, mailer, PushSender(vapid), keys),
         )
     finally:
         await stack.aclose()

@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 import click
 import msgspec
 
+from projections.audit_verify import Report, to_json, verify_trails
 from projections.runtime import consumer_lag
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from services.identity.access import PLATFORM_ROLES, TENANT_ROLES, Role
+from services.notifications import outbox
 from tenants.domain import Tenant
 from tenants.service import TenantChanges
 from tinget import loop
@@ -29,6 +31,7 @@ T = TypeVar("T")
 EXIT_INVALID = 2
 EXIT_NOT_FOUND = 3
 EXIT_CONFLICT = 4
+EXIT_TAMPERED = 5  # `tinget audit verify` found a broken chain
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -321,6 +324,10 @@ def status(ctx: click.Context) -> None:
                     except Exception as error:
                         entry["pending_messages"] = f"no consumer yet ({type(error).__name__})"
                 report["projections"][name] = entry
+            report["notifications"] = {
+                "deliveries": await outbox.counts(p.worker_pool),
+                "push": p.sender.push.status,
+            }
             return report
 
     _echo_json(_run(go()))
@@ -357,6 +364,47 @@ def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> No
             "sign_in_link": f"{scheme}://{host}/sign-in?code={code}" if host else None,
             "expires_in_minutes": 15,
         }
+
+    _echo_json(_run(_with_platform(_settings(ctx), go)))
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail: every event of a tenant, hash-chained."""
+
+
+@audit.command("verify")
+@click.option("--tenant", "slug", help="Only this tenant (default: every tenant).")
+@click.pass_context
+def audit_verify(ctx: click.Context, slug: str | None) -> None:
+    """Walk the hash chains and name every entry altered, removed or reordered (exit 5)."""
+
+    async def go(p: Platform) -> Report:
+        report = await verify_trails(p.worker_pool, slug)
+        if slug is not None and not report.tenants:
+            raise NotFound(f"no audit trail of tenant {slug!r}")
+        return report
+
+    report = _run(_with_platform(_settings(ctx), go))
+    _echo_json(to_json(report))
+    if not report.intact:
+        sys.exit(EXIT_TAMPERED)
+
+
+@main.group()
+def notifications() -> None:
+    """The notification outbox, for operations staff."""
+
+
+@notifications.command("failed")
+@click.option("--tenant", "slug", help="Only this tenant (default: every tenant).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.pass_context
+def notifications_failed(ctx: click.Context, slug: str | None, limit: int) -> None:
+    """Deliveries given up after their last retry, newest first, with the reason (no addresses)."""
+
+    async def go(p: Platform) -> list[dict[str, Any]]:
+        return await outbox.failed(p.worker_pool, slug, limit)
 
     _echo_json(_run(_with_platform(_settings(ctx), go)))
 

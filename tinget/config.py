@@ -25,6 +25,8 @@ class Settings:
     mail_url: str | None = None
     mail_from: str = "no-reply@tinget.localhost"
     images_url: str | None = None
+    vapid_private_key: str | None = None
+    vapid_subject: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -54,4 +56,6 @@ class Settings:
             mail_url=get("SMTP_URL"),
             mail_from=get("MAIL_FROM") or "no-reply@tinget.localhost",
             images_url=get("IMAGES_URL"),
+            vapid_private_key=get("VAPID_PRIVATE_KEY"),
+            vapid_subject=get("VAPID_SUBJECT"),
         )

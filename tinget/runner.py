@@ -53,6 +53,8 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             mail_url=settings.mail_url,
             mail_from=settings.mail_from,
             images_url=settings.images_url,
+            vapid_private_key=settings.vapid_private_key,
+            vapid_subject=settings.vapid_subject,
         )
     finally:
         if nats_server is not None:
@@ -166,6 +168,7 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
             stop,
             lambda: run_scheduler(platform.worker_pool, platform.dialogs, stop),
         ),
+        supervised("notification sender", stop, lambda: platform.sender.run(stop)),
     )
 
 

@@ -29,6 +29,7 @@ class SettingsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     question: Annotated[str, Meta(max_length=500)] | None = None
     options: Annotated[list[Option], Meta(max_length=20)] = msgspec.field(default_factory=list)
     max_choices: Annotated[int, Meta(ge=1, le=20)] = 1
+    premoderation: bool = False  # posts and comments wait for a moderator's approval
 
 
 class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -69,6 +69,7 @@ class DialogSettings(msgspec.Struct, frozen=True, kw_only=True):
     question: str | None = None
     options: tuple[str, ...] = ()
     max_choices: int = 1
+    premoderation: bool = False  # posts and comments wait for a moderator's approval
 
 
 class DialogDetails(msgspec.Struct, frozen=True, kw_only=True):

@@ -68,6 +68,8 @@ def _settings(kind: DialogKind, given: SettingsInput) -> DialogSettings:
         raise InvalidInput("settings.support_threshold", "only proposals have a threshold")
     if given.signature_goal is not None and kind is not DialogKind.PETITION:
         raise InvalidInput("settings.signature_goal", "only petitions have a signature goal")
+    if given.premoderation and kind in BALLOT_KINDS:
+        raise InvalidInput("settings.premoderation", "polls take votes, not posts to approve")
     return DialogSettings(
         comments=given.comments,
         images=given.images,
@@ -77,6 +79,7 @@ def _settings(kind: DialogKind, given: SettingsInput) -> DialogSettings:
         question=question,
         options=tuple(options),
         max_choices=given.max_choices if kind is not DialogKind.VOX_POP else 1,
+        premoderation=given.premoderation,
     )
 
 

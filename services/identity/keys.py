@@ -45,6 +45,11 @@ class Keys:
         )
         return UUID(bytes=digest[:16], version=4)
 
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def unsubscribe_key(self, tenant_id: str) -> bytes:
+        """Signs the one-click unsubscribe links in a tenant's e-mails (RFC 8058)."""
+        return self._derive(f"unsubscribe:{tenant_id}")
+
     def code_hash(self, tenant_id: str, code: str) -> bytes:
         """What the database keeps of a sign-in code: a keyed hash, useless if the table leaks."""
         return hmac.digest(self._derive(f"code:{tenant_id}"), code.encode(), "sha256")

@@ -1,6 +1,6 @@
 """Built-in texts of the sign-in and invitation e-mails, per language (sv, da, en).
 
-Administrators will edit their own versions (notifications); these are the defaults.
+Administrators edit their own versions (services/notifications); these are the defaults.
 """
 
 from __future__ import annotations
@@ -27,9 +27,17 @@ _TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def render(name: str, language: str, **values: str) -> tuple[str, str]:
-    """Subject and body of the text ``name`` in ``language`` (English when unknown)."""
+def builtin(name: str, language: str) -> tuple[str, str]:
+    """The built-in subject and body templates of ``name`` in ``language`` (else English)."""
     variants = _TEXTS[name]
-    template = variants.get(language.split("-")[0], variants["en"])
-    subject, body = template.split("|", 1)
+    subject, body = variants.get(language.split("-")[0], variants["en"]).split("|", 1)
+    return subject, body
+
+
+def render(
+    name: str, language: str, custom: tuple[str, str] | None = None, **values: str
+) -> tuple[str, str]:
+    """Subject and body of the text ``name`` in ``language`` (English when unknown), from the
+    tenant's own ``custom`` template when it has one (its placeholders were checked on save)."""
+    subject, body = custom or builtin(name, language)
     return subject.format(**values), body.format(**values)

@@ -1,4 +1,10 @@
-"""Commands of participants: post, comment, edit, withdraw, support, sign, vote; report status."""
+"""Commands of participants: post, comment, edit, withdraw, support, sign, vote; report status.
+
+Moderation reaches in at three points: a blocked participant's writes are refused with the
+reason (checked from memory, see ``services.moderation.blocklist``); in a pre-moderated dialog a
+new post or comment is saved together with its ``PostHeldForReview``; and comments, supports
+and signatures go only to posts that moderation has not hidden or still holds.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from services.identity.access import Caller, Permission, event_metadata
 from services.identity.keys import Keys
 from services.identity.records import RateLimiter
 from services.identity.service import Limits
+from services.moderation.domain import ModerationCase, Visibility, case_id
 from services.participation.commands import (
     CastVote,
     ChangeReportStatus,
@@ -43,6 +50,7 @@ from services.participation.domain import (
 from tenants import values
 
 ImageExists = Callable[[str, str], Awaitable[bool]]
+BlockedReason = Callable[[str, UUID], Awaitable[str | None]]  # why a person is blocked, or None
 _DIALOG_TTL = 1.0  # seconds a dialog's state may be served from memory on the hot paths
 
 
@@ -56,8 +64,10 @@ class ParticipationService:
         image_exists: ImageExists,
         limits: Limits | None = None,
         clock: Clock = utc_now,
+        blocked: BlockedReason | None = None,
     ) -> None:
         self.repository = repository
+        self.blocked = blocked
         self.dialogs = dialogs
         self.keys = keys
         self.limiter = limiter
@@ -87,6 +97,7 @@ class ParticipationService:
     async def _admit(self, caller: Caller, dialog: Dialog) -> None:
         """May the caller take part in this dialog now? Raises with the reason if not."""
         caller.require(Permission.TAKE_PART)
+        await self._ensure_not_blocked(caller)
         dialog.ensure_accepting(self.clock())
         if dialog.details.invite_only and not caller.may(Permission.ADMINISTER):
             key = (caller.tenant_id, dialog.id, caller.person_id)
@@ -100,6 +111,36 @@ class ParticipationService:
         elif caller.anonymous and not dialog.details.settings.anonymous:
             raise Forbidden("the dialog asks participants to sign in first")
 
+    async def _ensure_not_blocked(self, caller: Caller) -> None:
+        if self.blocked is not None:
+            reason = await self.blocked(caller.tenant_id, caller.person_id)
+            if reason is not None:
+                raise Forbidden(f"you are blocked from taking part: {reason}")
+
+    async def _ensure_published(self, tenant_id: str, post: Post) -> None:
+        """Comments, supports and signatures go to posts that moderation shows."""
+        try:
+            case = await self.repository.get(tenant_id, ModerationCase, case_id(post.id))
+        except AggregateNotFound:
+            return
+        if case.visibility is Visibility.HIDDEN:
+            raise Conflict("the post has been hidden by a moderator")
+        if case.visibility is Visibility.PENDING:
+            raise Conflict("the post is waiting for a moderator's approval")
+
+    def _hold(self, caller: Caller, dialog: Dialog, post: Post) -> list[Aggregate]:
+        """In a pre-moderated dialog, the post waits for approval: its case is saved with it."""
+        if not dialog.details.settings.premoderation or caller.may(Permission.MODERATE):
+            return []
+        case = ModerationCase(post_id=post.id, dialog_id=dialog.id, author_id=post.author_id)
+        case.hold()
+        return [case]
+
+    async def held_for_review(self, caller: Caller, post: Post) -> bool:
+        """Whether the caller's new post waits for a moderator (moderators' posts do not)."""
+        dialog = await self._dialog(caller.tenant_id, post.dialog_id)
+        return bool(self._hold(caller, dialog, post))
+
     async def _post(self, tenant_id: str, post_id: UUID) -> Post:
         try:
             return await self.repository.get(tenant_id, Post, post_id)
@@ -109,14 +150,15 @@ class ParticipationService:
     async def _save(
         self,
         caller: Caller,
-        aggregate: Aggregate,
-        *,
+        *aggregates: Aggregate,
         hide_actor: bool = False,
         conflict: str = "changed meanwhile; try again",
     ) -> None:
         try:
             await self.repository.save(
-                caller.tenant_id, aggregate, metadata=event_metadata(caller, hide_actor=hide_actor)
+                caller.tenant_id,
+                *aggregates,
+                metadata=event_metadata(caller, hide_actor=hide_actor),
             )
         except ConcurrencyConflict:
             raise Conflict(conflict) from None
@@ -161,7 +203,7 @@ class ParticipationService:
             image=command.image,
             threshold=settings.signature_goal if kind == "petition" else settings.support_threshold,
         )
-        await self._save(caller, post)
+        await self._save(caller, post, *self._hold(caller, dialog, post))
         return post
 
     async def _check_image(self, caller: Caller, dialog: Dialog, image: str | None) -> None:
@@ -183,6 +225,7 @@ class ParticipationService:
             raise Forbidden("only signed-in participants may comment in this dialog")
         if parent.withdrawn:
             raise Conflict("the post has been withdrawn")
+        await self._ensure_published(caller.tenant_id, parent)
         await self.limiter.hit(
             caller.tenant_id, f"post:{caller.person_id}", *self.limits.posts_per_person
         )
@@ -199,10 +242,11 @@ class ParticipationService:
             image=None,
             threshold=None,
         )
-        await self._save(caller, comment)
+        await self._save(caller, comment, *self._hold(caller, dialog, comment))
         return comment
 
     async def edit(self, caller: Caller, post_id: UUID, command: EditPost) -> Post:
+        await self._ensure_not_blocked(caller)
         post = await self._post(caller.tenant_id, post_id)
         title = post.title
         if command.title is None or isinstance(command.title, str):
@@ -256,6 +300,7 @@ class ParticipationService:
             raise Conflict("the post has been withdrawn")
         dialog = await self._dialog(caller.tenant_id, post.dialog_id)
         await self._admit(caller, dialog)
+        await self._ensure_published(caller.tenant_id, post)
         return post
 
     async def vote(self, caller: Caller, dialog_id: UUID, command: CastVote) -> None:
