@@ -101,6 +101,7 @@ def problem(
 
 _AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
 _NAMED = re.compile(r"field `(?P<name>[^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '(?P<name>[^']+)'")
 
 
 def body_field(message: str) -> tuple[str, str]:
@@ -123,9 +124,13 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             message = str(item.get("message"))
             if key == "data":  # the body as a whole: the message names the field
                 key, message = body_field(message)
+            elif (named := _NAMED.search(message)) is not None:  # a field inside ``key``
+                key = f"{key}.{named.group('name')}"
             errors.append({"field": key, "reason": message})
     if not errors:
-        errors.append({"field": "body", "reason": str(exc.detail)})
+        missing = _MISSING_PARAMETER.search(str(exc.detail))
+        field = missing.group("name") if missing else "body"
+        errors.append({"field": field, "reason": str(exc.detail)})
     first = errors[0]
     return problem(
         request,

@@ -14,6 +14,7 @@ import asyncio
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import asyncpg
@@ -179,6 +180,7 @@ class ProjectionRunner:
         prefix: str,
         catalogue: Catalogue,
         stop: asyncio.Event,
+        reader: LogReader | None = None,
         batch: int = 1000,
         wait: float = 0.05,
     ) -> None:
@@ -192,13 +194,17 @@ class ProjectionRunner:
             f"{prefix}.*.{catalogue.by_name(t).context}.{t}" for t in self.projection.event_types
         )
         durable = self.projection.name
-        if not await _consumer_exists(js, stream, durable):
+        keep, start = await self._refresh_consumer(js, stream, durable, subjects, reader)
+        if not keep:
             await js.add_consumer(
                 stream,
                 config=ConsumerConfig(
                     durable_name=durable,
                     ack_policy=AckPolicy.ALL,
-                    deliver_policy=DeliverPolicy.ALL,
+                    deliver_policy=DeliverPolicy.ALL
+                    if start is None
+                    else DeliverPolicy.BY_START_TIME,
+                    opt_start_time=start,
                     filter_subjects=subjects,
                     ack_wait=60,
                     max_ack_pending=20_000,
@@ -233,13 +239,42 @@ class ProjectionRunner:
             return
         await msgs[-1].ack()
 
+    async def _refresh_consumer(
+        self,
+        js: JetStreamContext,
+        stream: str,
+        durable: str,
+        subjects: list[str],
+        reader: LogReader | None,
+    ) -> tuple[bool, datetime | None]:
+        """Keep the durable consumer's subjects in step with the projection's event types.
 
-async def _consumer_exists(js: JetStreamContext, stream: str, durable: str) -> bool:
-    try:
-        await js.consumer_info(stream, durable)
-    except Exception:
-        return False
-    return True
+        A consumer made for fewer event types has skipped the new types' events while its
+        positions moved on, so the read model is rebuilt from the store and a new consumer
+        starts shortly before the rebuild did (what it delivers twice is skipped). Returns
+        whether to keep the consumer, and else where a new one starts (None: the beginning).
+        """
+        try:
+            info = await js.consumer_info(stream, durable)
+        except Exception:
+            return False, None
+        config = info.config
+        given = sorted(
+            config.filter_subjects or ([config.filter_subject] if config.filter_subject else [])
+        )
+        if not given or given == subjects:  # no filter (older servers) misses nothing
+            return True, None
+        log.warning(
+            "projection's event types changed; rebuilding it",
+            projection=self.projection.name,
+            added=sorted(set(subjects) - set(given)),
+        )
+        await js.delete_consumer(stream, durable)
+        began = datetime.now(UTC) - timedelta(minutes=5)
+        if reader is None:
+            return False, None
+        await self.rebuild(reader)
+        return False, began
 
 
 async def consumer_lag(js: JetStreamContext, stream: str, durable: str) -> int:

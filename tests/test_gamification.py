@@ -350,7 +350,7 @@ async def test_the_leaderboard_shows_only_those_who_opted_in(
     ("change", "status", "field"),
     [
         (lambda r: r["points"].update(comment=-1), 400, "points.comment"),
-        (lambda r: r["points"].pop("support"), 400, "points"),  # detail: missing `support`
+        (lambda r: r["points"].pop("support"), 400, "points.support"),
         (lambda r: r.update(tenant="elsewhere"), 400, "tenant"),
         (lambda r: r["badges"][1].update(key=r["badges"][0]["key"]), 422, "badges[1].key"),
         (lambda r: r["badges"][0].update(tally="votes"), 400, "badges[0].tally"),

@@ -391,7 +391,7 @@ async def test_preferences_are_respected_and_bad_ones_refused_naming_the_field(
         "preferences[0].kind": [{"kind": "colour"}],
         "preferences[1].kind": [{"kind": "report-status"}, {"kind": "report-status"}],
         "preferences[0].digest": [{"kind": "report-status", "digest": "weekly"}],
-        "preferences[0]": [{"kind": "report-status", "sms": True}],  # names the item
+        "preferences[0].sms": [{"kind": "report-status", "sms": True}],  # an unknown field
     }
     refused = {
         field: await client.put(

@@ -156,6 +156,7 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
             prefix=platform.addresses.subject_prefix,
             catalogue=platform.codec.catalogue,
             stop=stop,
+            reader=platform.reader,
         )
 
     await asyncio.gather(

@@ -84,7 +84,7 @@ def event_metadata(caller: Caller | None, *, hide_actor: bool = False) -> EventM
 
     ``hide_actor`` leaves the person out (an anonymous ballot must not name its voter).
     """
-    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    request_id = current_request_id()
     if caller is None:
         return EventMetadata(role="system", request_id=request_id)
     return EventMetadata(
@@ -92,3 +92,14 @@ def event_metadata(caller: Caller | None, *, hide_actor: bool = False) -> EventM
         role=caller.role.value,
         request_id=request_id,
     )
+
+
+def current_request_id() -> str | None:
+    """The id of the HTTP request being served (bound by the gateway), if any."""
+    value = structlog.contextvars.get_contextvars().get("request_id")
+    return None if value is None else str(value)
+
+
+def acting_as(person_id: UUID, role: str) -> EventMetadata:
+    """Metadata for a person acting before they hold a token (joining, signing in)."""
+    return EventMetadata(actor=str(person_id), role=role, request_id=current_request_id())

@@ -11,7 +11,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from events.model import ConcurrencyConflict
-from events.repository import AggregateNotFound, EventMetadata, Repository
+from events.repository import AggregateNotFound, Repository
 from services.errors import Conflict, InvalidInput, NotFound, Unavailable
 from services.identity.access import (
     TENANT_ROLES,
@@ -19,6 +19,7 @@ from services.identity.access import (
     Permission,
     Role,
     SignIn,
+    acting_as,
     event_metadata,
 )
 from services.identity.domain import Person
@@ -85,9 +86,7 @@ class IdentityService:
         person = Person(
             person_id=person_id, role=Role.PARTICIPANT.value, sign_in=SignIn.DEVICE.value
         )
-        await self.repository.save(
-            tenant_id, person, metadata=EventMetadata(actor=str(person_id), role="participant")
-        )
+        await self.repository.save(tenant_id, person, metadata=acting_as(person_id, "participant"))
         return self.tokens.issue(tenant_id, person_id, Role.PARTICIPANT, SignIn.DEVICE)
 
     async def send_sign_in_link(
@@ -175,7 +174,7 @@ class IdentityService:
         person = await self._ensure_person(tenant_id, person_id, SignIn.EMAIL, role)
         if person.role != role.value:
             person.change_role(role.value)
-            await self.repository.save(tenant_id, person, metadata=EventMetadata(role="system"))
+            await self.repository.save(tenant_id, person, metadata=event_metadata(None))
         return person_id
 
     async def sign_in_link_for(self, tenant_id: str, person_id: UUID) -> str:
@@ -196,9 +195,7 @@ class IdentityService:
             pass
         person = Person(person_id=person_id, role=role.value, sign_in=sign_in.value)
         try:
-            await self.repository.save(
-                tenant_id, person, metadata=EventMetadata(actor=str(person_id), role=role.value)
-            )
+            await self.repository.save(tenant_id, person, metadata=acting_as(person_id, role.value))
         except ConcurrencyConflict:  # joined meanwhile, by a parallel request
             return await self.repository.get(tenant_id, Person, person_id)
         return person
