@@ -210,6 +210,21 @@ class EventStore:
         return [_record(row) for row in rows]
 
 
+    async def present(self, tenant_id: str, stream_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these streams have at least one event (one indexed query for many)."""
+        if not stream_ids:
+            return set()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+            rows = await conn.fetch(
+                "SELECT stream_id FROM events WHERE tenant_id = $1"
+                " AND stream_id = ANY($2::uuid[]) AND version = 1",
+                tenant_id,
+                list(stream_ids),
+            )
+        return {row["stream_id"] for row in rows}
+
+
 class LogReader:
     """Reads the global log in position order, never past a position that could still fill.
 

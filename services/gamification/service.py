@@ -96,7 +96,11 @@ class GamificationService:
             try:
                 await self.repository.save(tenant_id, award, metadata=event_metadata(None))
             except ConcurrencyConflict:
-                return 0  # earned before: a redelivery, a replay or a rebuild
+                return 0  # earned meanwhile, by a redelivery racing this one
             return 1
 
-        return sum(await asyncio.gather(*(record(a) for a in awards)))
+        # A replay or a rebuild meets every award again: one query finds those recorded
+        # before, so only new ones are appended.
+        recorded = await self.repository.store.present(tenant_id, [a.id for a in awards])
+        fresh = [a for a in awards if a.id not in recorded]
+        return sum(await asyncio.gather(*(record(a) for a in fresh)))
