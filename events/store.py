@@ -209,7 +209,6 @@ class EventStore:
             )
         return [_record(row) for row in rows]
 
-
     async def present(self, tenant_id: str, stream_ids: Sequence[UUID]) -> set[UUID]:
         """Which of these streams have at least one event (one indexed query for many)."""
         if not stream_ids:
