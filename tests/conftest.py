@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 from gateway.app import create_app
 from tests.services import nats_server, postgres_server
 from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
+from tinget.embedded import EmbeddedNats
 
 
 def database_url_for(server_url: str, name: str) -> str:
@@ -103,3 +104,13 @@ async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(platform))  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def recent_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An embedded NATS recent enough to filter a consumer by several subjects (2.10+)."""
+    server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()

@@ -8,7 +8,6 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +21,6 @@ from projections.runtime import ProjectionRunner, consumer_lag
 from tests.api import create_town
 from tinget.bootstrap import Addresses, Platform
 from tinget.catalogue import build_catalogue
-from tinget.embedded import EmbeddedNats
 
 EXTRA_TYPES = 35
 
@@ -38,15 +36,6 @@ def many_events_aggregate(count: int) -> type[Aggregate]:
         for i in range(count)
     }
     return type("Bulk", (Aggregate,), {**events, "__qualname__": "Bulk", "__module__": __name__})
-
-
-@pytest.fixture(scope="module")
-def recent_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["configured", "embedded"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -13,17 +12,6 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from projections.runtime import consumer_lag
 from tests.test_projections import onboard, relay_all, runner_of, snapshot
 from tinget.bootstrap import Addresses, Platform
-from tinget.embedded import EmbeddedNats
-
-
-@pytest.fixture(scope="module")
-def recent_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A NATS recent enough to filter a consumer by several subjects (2.10 and later)."""
-    server = EmbeddedNats(tmp_path_factory.mktemp("nats"))
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @pytest.fixture
