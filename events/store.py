@@ -251,6 +251,13 @@ class LogReader:
             value = await conn.fetchval("SELECT coalesce(max(position), 0) FROM events")
         return int(value)
 
+    async def count_after(self, position: int) -> int:
+        """How many committed events lie beyond ``position`` (a read model's lag)."""
+        async with self._pool.acquire() as conn:
+            return int(
+                await conn.fetchval("SELECT count(*) FROM events WHERE position > $1", position)
+            )
+
     async def count(self) -> int:
         async with self._pool.acquire() as conn:
             return int(await conn.fetchval("SELECT count(*) FROM events"))

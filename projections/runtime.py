@@ -140,6 +140,15 @@ class ProjectionRunner:
             )
         return int(value or 0)
 
+    async def applied_position(self) -> int:
+        """The furthest position this projection has applied, live or from the store."""
+        async with self.pool.acquire() as conn:
+            value = await conn.fetchval(
+                "SELECT max(position) FROM projection_positions WHERE projection = $1",
+                self.projection.name,
+            )
+        return int(value or 0)
+
     async def catch_up(
         self, reader: LogReader, *, batch: int = 5000, conn: asyncpg.Connection | None = None
     ) -> int:
@@ -181,25 +190,56 @@ class ProjectionRunner:
         catalogue: Catalogue,
         stop: asyncio.Event,
         reader: LogReader | None = None,
+    ) -> None:
+        """Consume the live stream with a durable consumer of this projection's own."""
+        consumer = LiveConsumer([self], durable=self.projection.name)
+        await consumer.run(
+            js, nc, stream=stream, prefix=prefix, catalogue=catalogue, stop=stop, reader=reader
+        )
+
+
+@dataclass
+class LiveConsumer:
+    """One durable JetStream pull consumer feeding one or more projections.
+
+    A projection worker feeds all its read models from one consumer: each event crosses NATS
+    and is decoded once, however many read models it feeds (a ballot feeds the tally, the
+    dashboards and the audit trail). Each projection still applies the batch in its own
+    transaction with its own positions, so when one fails the batch is redelivered and the
+    others skip what they have.
+    """
+
+    runners: Sequence[ProjectionRunner]
+    durable: str
+
+    async def run(
+        self,
+        js: JetStreamContext,
+        nc: NatsClient,
+        *,
+        stream: str,
+        prefix: str,
+        catalogue: Catalogue,
+        stop: asyncio.Event,
+        reader: LogReader | None = None,
         batch: int = 1000,
         wait: float = 0.05,
     ) -> None:
-        """Consume the live stream through a durable pull consumer until ``stop`` is set.
-
-        Each fetch takes what arrives within ``wait`` seconds (up to ``batch``), so under a
-        steady trickle of events one transaction applies many of them instead of a few (each
-        batch costs a handful of statements whatever its size).
-        """
+        """Consume until ``stop`` is set. Each fetch takes what arrives within ``wait`` seconds
+        (up to ``batch``), so a trickle of events is applied many at a time."""
         subjects = sorted(
-            f"{prefix}.*.{catalogue.by_name(t).context}.{t}" for t in self.projection.event_types
+            {
+                f"{prefix}.*.{catalogue.by_name(t).context}.{t}"
+                for runner in self.runners
+                for t in runner.projection.event_types
+            }
         )
-        durable = self.projection.name
-        keep, start = await self._refresh_consumer(js, stream, durable, subjects, reader)
+        keep, start = await self._refresh(js, stream, prefix, catalogue, subjects, reader)
         if not keep:
             await js.add_consumer(
                 stream,
                 config=ConsumerConfig(
-                    durable_name=durable,
+                    durable_name=self.durable,
                     ack_policy=AckPolicy.ALL,
                     deliver_policy=DeliverPolicy.ALL
                     if start is None
@@ -210,18 +250,20 @@ class ProjectionRunner:
                     max_ack_pending=20_000,
                 ),
             )
-        puller = Puller(nc, stream, durable)
-        log.info("projection consuming", projection=self.projection.name, subjects=subjects)
+        puller = Puller(nc, stream, self.durable)
+        names = [r.projection.name for r in self.runners]
+        log.info("projections consuming", consumer=self.durable, projections=names)
         try:
             while not stop.is_set():
                 msgs = await puller.fetch(batch, wait)
                 if msgs:
-                    await self._apply_messages(msgs)
+                    await self._apply(msgs)
         finally:
             await puller.close()
 
-    async def _apply_messages(self, msgs: list[Msg]) -> None:
-        """Apply one fetched batch and acknowledge it; on a database error, redeliver it."""
+    async def _apply(self, msgs: list[Msg]) -> None:
+        """Apply one fetched batch to every projection and acknowledge it; on a database
+        error, have it redelivered."""
         events: list[RecordedEvent] = []
         for msg in msgs:
             try:
@@ -229,8 +271,9 @@ class ProjectionRunner:
             except Exception:
                 log.exception("undecodable message skipped", subject=msg.subject)
         try:
-            if events:
-                await self.apply_batch(events)
+            for runner in self.runners:
+                if events:
+                    await runner.apply_batch(events)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             log.warning("projection batch failed; will be redelivered", error=repr(error))
             for msg in msgs:
@@ -239,23 +282,25 @@ class ProjectionRunner:
             return
         await msgs[-1].ack()
 
-    async def _refresh_consumer(
+    async def _refresh(
         self,
         js: JetStreamContext,
         stream: str,
-        durable: str,
+        prefix: str,
+        catalogue: Catalogue,
         subjects: list[str],
         reader: LogReader | None,
     ) -> tuple[bool, datetime | None]:
-        """Keep the durable consumer's subjects in step with the projection's event types.
+        """Keep the durable consumer's subjects in step with the projections' event types.
 
-        A consumer made for fewer event types has skipped the new types' events while its
-        positions moved on, so the read model is rebuilt from the store and a new consumer
-        starts shortly before the rebuild did (what it delivers twice is skipped). Returns
+        A consumer made for fewer event types has skipped the new types' events while the
+        positions moved on, so the read models that want a new type are rebuilt from the
+        store and a new consumer
+        starts shortly before the rebuilds did (what it delivers twice is skipped). Returns
         whether to keep the consumer, and else where a new one starts (None: the beginning).
         """
         try:
-            info = await js.consumer_info(stream, durable)
+            info = await js.consumer_info(stream, self.durable)
         except Exception:
             return False, None
         config = info.config
@@ -265,15 +310,22 @@ class ProjectionRunner:
         if not given or given == subjects:  # no filter (older servers) misses nothing
             return True, None
         log.warning(
-            "projection's event types changed; rebuilding it",
-            projection=self.projection.name,
+            "the projections' event types changed; rebuilding them",
+            consumer=self.durable,
             added=sorted(set(subjects) - set(given)),
         )
-        await js.delete_consumer(stream, durable)
+        await js.delete_consumer(stream, self.durable)
         began = datetime.now(UTC) - timedelta(minutes=5)
         if reader is None:
             return False, None
-        await self.rebuild(reader)
+        missed = set(subjects) - set(given)
+        for runner in self.runners:
+            wanted = {
+                f"{prefix}.*.{catalogue.by_name(t).context}.{t}"
+                for t in runner.projection.event_types
+            }
+            if wanted & missed:
+                await runner.rebuild(reader)
         return False, began
 
 

@@ -156,3 +156,18 @@ async def test_an_operator_sets_up_an_administrator_who_signs_in_once(
     assert redeemed.status_code == 200, redeemed.text
     assert redeemed.json()["role"] == "administrator"
     assert again.status_code == 401
+
+
+def test_status_reports_the_lag_of_the_relay_and_every_read_model(tinget: Run) -> None:
+    created = tinget("tenants", "create", unique_slug("ale"), "--name", "Ale")
+    assert created.returncode == 0, created.stderr
+
+    shown = tinget("status")
+
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert report["relay"]["unpublished_events"] >= 1  # no relay has run here
+    directory = report["projections"]["tenant_directory"]
+    assert directory["events_behind"] == 0  # the CLI caught it up after creating
+    assert directory["applied_position"] == report["log_head"]
+    assert set(report["projections"]) >= {"audit_trail", "poll_tallies", "notifier"}

@@ -24,7 +24,7 @@ from tinget.bootstrap import Platform, open_platform, run_migrations
 from tinget.catalogue import build_catalogue
 from tinget.config import Settings
 from tinget.logs import configure_logging
-from tinget.runner import addresses_for, serve
+from tinget.runner import PROJECTIONS_CONSUMER, addresses_for, serve
 
 T = TypeVar("T")
 
@@ -313,17 +313,21 @@ def status(ctx: click.Context) -> None:
                 "relay": {"unpublished_events": relay_lag.events, "seconds": relay_lag.seconds},
                 "projections": {},
             }
+            if p.js is not None:
+                try:
+                    report["projections_consumer_pending"] = await consumer_lag(
+                        p.js, addresses.stream_name, PROJECTIONS_CONSUMER
+                    )
+                except Exception as error:
+                    report["projections_consumer_pending"] = (
+                        f"no consumer yet ({type(error).__name__})"
+                    )
             for runner in p.projections:
-                name = runner.projection.name
-                entry: dict[str, Any] = {"store_cursor": await runner.store_cursor()}
-                if p.js is not None:
-                    try:
-                        entry["pending_messages"] = await consumer_lag(
-                            p.js, addresses.stream_name, name
-                        )
-                    except Exception as error:
-                        entry["pending_messages"] = f"no consumer yet ({type(error).__name__})"
-                report["projections"][name] = entry
+                applied = await runner.applied_position()
+                report["projections"][runner.projection.name] = {
+                    "applied_position": applied,
+                    "events_behind": await p.reader.count_after(applied),
+                }
             report["notifications"] = {
                 "deliveries": await outbox.counts(p.worker_pool),
                 "push": p.sender.push.status,

@@ -13,7 +13,7 @@ import uvicorn
 
 from events.relay import leadership
 from gateway.app import create_app
-from projections.runtime import ProjectionRunner
+from projections.runtime import LiveConsumer
 from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
 from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
@@ -23,6 +23,7 @@ from tinget.embedded import EmbeddedNats, EmbeddedPostgres
 log = structlog.get_logger(__name__)
 
 PARTS = ("gateway", "relay", "projections")
+PROJECTIONS_CONSUMER = "projections"  # the durable consumer feeding every read model
 
 
 @asynccontextmanager
@@ -148,8 +149,10 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
     assert nc is not None
     await platform.catch_up_projections()
 
-    def consume(runner: ProjectionRunner) -> Callable[[], Awaitable[None]]:
-        return lambda: runner.run_nats(
+    consumer = LiveConsumer(platform.projections, durable=PROJECTIONS_CONSUMER)
+
+    async def consume() -> None:
+        await consumer.run(
             js,
             nc,
             stream=platform.addresses.stream_name,
@@ -160,10 +163,7 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
         )
 
     await asyncio.gather(
-        *(
-            supervised(runner.projection.name, stop, consume(runner))
-            for runner in platform.projections
-        ),
+        supervised("projections", stop, consume),
         supervised(
             "scheduler",
             stop,
