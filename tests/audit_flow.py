@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +9,7 @@ import httpx
 
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
-from tinget.bootstrap import Addresses, Platform
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
+from tinget.bootstrap import Platform
 
 Entry = dict[str, Any]
 
@@ -115,26 +109,3 @@ async def listed(
 def one(entries: list[Entry], event_type: str) -> Entry:
     [found] = [e for e in entries if e["event_type"] == event_type]
     return found
-
-
-def cli(addresses: Addresses) -> Run:
-    """``tinget`` as a subprocess on the test's database, as an operator runs it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
-    env.update(
-        TINGET_DATABASE_URL=addresses.database_url,
-        TINGET_LOG_LEVEL="WARNING",
-        TINGET_DATA_DIR=str(addresses.data_dir),
-        TINGET_SIGNING_SECRET=addresses.signing_secret or "",
-    )
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tinget", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    return run

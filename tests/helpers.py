@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
+from collections.abc import Callable
 
 from events.model import NewEvent
+from tinget.bootstrap import Addresses
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def new_event(
@@ -29,3 +36,26 @@ def new_event(
 
 def unique_slug(prefix: str = "town") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def cli(addresses: Addresses) -> Run:
+    """``tinget`` as a subprocess on the test's database, as an operator runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
+    env.update(
+        TINGET_DATABASE_URL=addresses.database_url,
+        TINGET_LOG_LEVEL="WARNING",
+        TINGET_DATA_DIR=str(addresses.data_dir),
+        TINGET_SIGNING_SECRET=addresses.signing_secret or "",
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tinget", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    return run

@@ -13,7 +13,8 @@ import pytest
 from projections.audit_chain import Entry, link
 from projections.audit_verify import verify_trails
 from projections.runtime import ProjectionRunner
-from tests.audit_flow import Flow, Run, cli, run_flow
+from tests.audit_flow import Flow, run_flow
+from tests.helpers import Run, cli
 from tinget.bootstrap import Addresses, Platform
 
 Rows = list[dict[str, Any]]

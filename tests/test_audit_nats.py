@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from eventsourcing.domain import Aggregate
 
-from events.catalogue import Catalogue
 from events.codec import Codec
 from events.model import NewEvent
 from projections.audit import AuditTrail
-from projections.runtime import ProjectionRunner, consumer_lag
+from projections.runtime import ProjectionRunner
 from tests.api import create_town
+from tests.test_projections import consume_until_caught_up
 from tinget.bootstrap import Addresses, Platform
 from tinget.catalogue import build_catalogue
 
@@ -61,37 +61,6 @@ async def relay_everything(platform: Platform) -> None:
             await asyncio.sleep(0.01)
 
 
-async def consume(platform: Platform, runner: ProjectionRunner, catalogue: Catalogue) -> None:
-    assert platform.js is not None
-    assert platform.nc is not None
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        runner.run_nats(
-            platform.js,
-            platform.nc,
-            stream=platform.addresses.stream_name,
-            prefix=platform.addresses.subject_prefix,
-            catalogue=catalogue,
-            stop=stop,
-        )
-    )
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                await asyncio.sleep(0.05)
-                try:
-                    lag = await consumer_lag(
-                        platform.js, platform.addresses.stream_name, runner.projection.name
-                    )
-                except Exception:
-                    continue
-                if lag == 0:
-                    return
-    finally:
-        stop.set()
-        await task
-
-
 async def test_the_live_trail_over_many_subjects_equals_a_rebuild(
     platform: Platform, recent_nats: str
 ) -> None:
@@ -119,7 +88,7 @@ async def test_the_live_trail_over_many_subjects_equals_a_rebuild(
     )
     await relay_everything(platform)
 
-    await consume(platform, runner, catalogue)
+    await consume_until_caught_up(platform, runner, catalogue)
     live = await snapshot(platform)
     info = await platform.js.consumer_info(platform.addresses.stream_name, trail.name)
     await runner.rebuild(platform.reader)

@@ -4,42 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.helpers import unique_slug
+from tests.helpers import Run, cli, unique_slug
 from tinget.bootstrap import Addresses, Platform
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
 def tinget(addresses: Addresses) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
-    env.update(
-        TINGET_DATABASE_URL=addresses.database_url,
-        TINGET_LOG_LEVEL="WARNING",
-        TINGET_DATA_DIR=str(addresses.data_dir),
-        TINGET_SIGNING_SECRET=addresses.signing_secret or "",
-    )
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tinget", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    return run
+    return cli(addresses)
 
 
 def test_onboarding_a_municipality(tinget: Run, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 from events import envelope
+from events.catalogue import Catalogue
 from events.relay import Relay
 from projections.runtime import ProjectionRunner, consumer_lag
 from tenants.service import TenantChanges
@@ -39,7 +40,9 @@ def runner_of(platform: Platform) -> ProjectionRunner:
     return platform.projections[0]
 
 
-async def consume_until_caught_up(platform: Platform, runner: ProjectionRunner) -> None:
+async def consume_until_caught_up(
+    platform: Platform, runner: ProjectionRunner, catalogue: Catalogue | None = None
+) -> None:
     assert platform.js is not None
     assert platform.nc is not None
     stop = asyncio.Event()
@@ -49,7 +52,7 @@ async def consume_until_caught_up(platform: Platform, runner: ProjectionRunner) 
             platform.nc,
             stream=platform.addresses.stream_name,
             prefix=platform.addresses.subject_prefix,
-            catalogue=platform.codec.catalogue,
+            catalogue=catalogue or platform.codec.catalogue,
             stop=stop,
         )
     )
