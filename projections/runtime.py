@@ -32,6 +32,7 @@ from events.store import LogReader
 
 log = structlog.get_logger(__name__)
 
+_REDELIVERABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 STORE_CURSOR = "*"  # the projection_positions row that holds the cursor over the whole store
 
 
@@ -205,8 +206,8 @@ class LiveConsumer:
     A projection worker feeds all its read models from one consumer: each event crosses NATS
     and is decoded once, however many read models it feeds (a ballot feeds the tally, the
     dashboards and the audit trail). Each projection still applies the batch in its own
-    transaction with its own positions, so when one fails the batch is redelivered and the
-    others skip what they have.
+    transaction with its own positions, side by side with the others, so when one fails the
+    batch is redelivered and the others skip what they have.
     """
 
     runners: Sequence[ProjectionRunner]
@@ -270,12 +271,18 @@ class LiveConsumer:
                 events.append(envelope.decode(msg.data))
             except Exception:
                 log.exception("undecodable message skipped", subject=msg.subject)
-        try:
-            for runner in self.runners:
-                if events:
-                    await runner.apply_batch(events)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            log.warning("projection batch failed; will be redelivered", error=repr(error))
+        # The read models apply side by side, each on a connection of its own: none reads
+        # another's tables, so the order among them does not matter.
+        outcomes = await asyncio.gather(
+            *(runner.apply_batch(events) for runner in self.runners if events),
+            return_exceptions=True,
+        )
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        for error in errors:
+            if not isinstance(error, _REDELIVERABLE):
+                raise error
+        if errors:
+            log.warning("projection batch failed; will be redelivered", error=repr(errors[0]))
             for msg in msgs:
                 await msg.nak(delay=1.0)
             await asyncio.sleep(0.5)
