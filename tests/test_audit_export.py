@@ -8,38 +8,17 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-import uvicorn
 
 from events.model import NewEvent
-from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import Town, create_town, staff_token
-from tests.smtp import free_port
 from tinget.bootstrap import Platform
 
 ENTRIES = 5_000
-
-
-@pytest.fixture
-async def server(platform: Platform) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(platform), host="127.0.0.1", port=port, log_config=None, lifespan="on"
-    )
-    running = uvicorn.Server(config)
-    task = asyncio.create_task(running.serve())
-    while not running.started:
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
 
 
 async def long_trail(platform: Platform, town: Town) -> None:
@@ -71,7 +50,7 @@ async def long_trail(platform: Platform, town: Town) -> None:
 
 @pytest.mark.parametrize("export_format", ["json", "csv"])
 async def test_a_long_export_arrives_in_many_chunks(
-    platform: Platform, server: str, export_format: str
+    platform: Platform, live_server: str, export_format: str
 ) -> None:
     town = await create_town(platform)
     admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
@@ -79,7 +58,7 @@ async def test_a_long_export_arrives_in_many_chunks(
     chunks: list[bytes] = []
 
     async with (
-        httpx.AsyncClient(base_url=server, timeout=30) as client,
+        httpx.AsyncClient(base_url=live_server, timeout=30) as client,
         client.stream(
             "GET",
             "/api/v1/audit/export",

@@ -7,31 +7,10 @@ import json
 from collections.abc import AsyncIterator
 
 import httpx
-import pytest
-import uvicorn
 
-from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
-from tests.smtp import free_port
 from tinget.bootstrap import Platform
-
-
-@pytest.fixture
-async def server(platform: Platform) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(platform), host="127.0.0.1", port=port, log_config=None, lifespan="on"
-    )
-    running = uvicorn.Server(config)
-    task = asyncio.create_task(running.serve())
-    while not running.started:
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
 
 
 async def _next_tally(lines: AsyncIterator[str]) -> dict[str, object]:
@@ -45,10 +24,12 @@ async def _next_tally(lines: AsyncIterator[str]) -> dict[str, object]:
     raise AssertionError("the stream ended")
 
 
-async def test_watchers_see_each_vote_as_it_is_counted(platform: Platform, server: str) -> None:
+async def test_watchers_see_each_vote_as_it_is_counted(
+    platform: Platform, live_server: str
+) -> None:
     town = await create_town(platform)
     admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
-    async with httpx.AsyncClient(base_url=server, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
         poll = await open_dialog(
             client, town, admin, kind="vox-pop", settings={"question": "Lower the speed limit?"}
         )

@@ -151,12 +151,16 @@ async def test_a_tenant_cannot_get_another_tenants_image(store: ImageStore) -> N
     stored = await store.put("lund-kommun", PNG)
     assert await store.get("malmo-stad", stored.sha256) is None
     assert await store.get("_platform", stored.sha256) is None
+    assert await store.exists("lund-kommun", stored.sha256)
+    assert not await store.exists("malmo-stad", stored.sha256)
     await store.put("malmo-stad", JPEG)
     assert await store.get("lund-kommun", hashlib.sha256(JPEG).hexdigest()) is None
 
 
 async def test_an_image_never_put_is_absent(store: ImageStore) -> None:
     assert await store.get("lund-kommun", hashlib.sha256(b"never put").hexdigest()) is None
+    assert not await store.exists("lund-kommun", hashlib.sha256(b"never put").hexdigest())
+    assert not await store.exists("lund-kommun", "../../etc/passwd")
 
 
 @pytest.mark.parametrize(

@@ -208,16 +208,13 @@ async def open_platform(
         )
         dialogs = DialogService(repository, identity)
 
-        async def image_exists(tenant_id: str, sha256: str) -> bool:
-            return await images.get(tenant_id, sha256) is not None
-
         blocked_people = BlockedPeople(app_pool)
         participation = ParticipationService(
             repository,
             dialogs,
             keys,
             limiter,
-            image_exists,
+            images.exists,
             addresses.limits,
             blocked=blocked_people.reason,
         )

@@ -88,3 +88,7 @@ class ImageStore(Protocol):
     async def get(self, tenant_id: str, sha256: str) -> tuple[str, bytes] | None:
         """The content type and bytes of the tenant's image, or None when it has no such one."""
         ...
+
+    async def exists(self, tenant_id: str, sha256: str) -> bool:
+        """Whether the tenant has this image, without reading its bytes."""
+        ...

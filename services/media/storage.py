@@ -73,6 +73,12 @@ class LocalFolderImageStore:
         content_type = image_type(content)
         return None if content_type is None else (content_type, content)
 
+    async def exists(self, tenant_id: str, sha256: str) -> bool:
+        check_tenant_id(tenant_id)
+        if not is_sha256(sha256):
+            return False
+        return await asyncio.to_thread(self._path(tenant_id, sha256).is_file)
+
 
 def _write_once(path: Path, content: bytes) -> None:
     """Write via a temporary file and a rename, so a reader never sees half an image."""
@@ -221,6 +227,22 @@ class S3ImageStore:
         except BotoCoreError as error:
             raise self._unavailable(error) from None
         return str(response["ContentType"]), content
+
+    async def exists(self, tenant_id: str, sha256: str) -> bool:
+        check_tenant_id(tenant_id)
+        if not is_sha256(sha256):
+            return False
+        try:
+            await self._open_client().head_object(
+                Bucket=self.bucket, Key=self._key(tenant_id, sha256)
+            )
+        except ClientError as error:
+            if _error_code(error) in {"NoSuchKey", "404"}:
+                return False
+            raise self._unavailable(error) from None
+        except BotoCoreError as error:
+            raise self._unavailable(error) from None
+        return True
 
 
 _URL_FORMS = "a path, file:///path or s3://bucket?endpoint=http://host:port&region=eu-north-1"
