@@ -10,9 +10,6 @@ started beside it waits for that lock.
 from __future__ import annotations
 
 import asyncio
-import zlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,6 +21,7 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from events import envelope
+from events.leadership import sleep_or_stop
 from events.model import RecordedEvent
 from events.publisher import AckingPublisher, PublishRefused
 from events.store import LogReader
@@ -146,7 +144,7 @@ class Relay:
                 events = await ahead
                 ahead = None
                 if not events:
-                    await _sleep_or_stop(stop, idle)
+                    await sleep_or_stop(stop, idle)
                     continue
                 last = events[-1].position
                 ahead = asyncio.create_task(self.reader.read(last, self.batch_size))
@@ -159,7 +157,7 @@ class Relay:
                     ahead.cancel()
                     ahead = None
                 log.warning("relay batch failed; will retry", error=repr(error), backoff=backoff)
-                await _sleep_or_stop(stop, backoff)
+                await sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, 5.0)
         if ahead is not None:
             ahead.cancel()
@@ -176,32 +174,3 @@ class Relay:
         oldest: datetime | None = row["oldest"]
         seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
         return RelayLag(events=int(row["n"]), seconds=max(seconds, 0.0))
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-@asynccontextmanager
-async def leadership(
-    pool: asyncpg.Pool, name: str, stop: asyncio.Event, *, retry: float = 1.0
-) -> AsyncIterator[bool]:
-    """Hold the advisory lock of relay ``name`` while the block runs; standbys wait here.
-
-    Yields False if ``stop`` was set before the lock was won.
-    """
-    key = zlib.crc32(f"tinget-relay:{name}".encode())
-    async with pool.acquire() as conn:
-        while not stop.is_set():
-            if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
-                break
-            log.info("relay standing by", relay=name)
-            await _sleep_or_stop(stop, retry)
-        if stop.is_set():
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", key)

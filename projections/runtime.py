@@ -36,6 +36,11 @@ _REDELIVERABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 STORE_CURSOR = "*"  # the projection_positions row that holds the cursor over the whole store
 
 
+class BatchNotApplied(RuntimeError):
+    """A read model could not apply a fetched batch (the database is away): consuming stops,
+    and starts again from the store."""
+
+
 class Projection(Protocol):
     """A read model fed by events. ``apply`` runs inside the runtime's transaction."""
 
@@ -120,7 +125,8 @@ class ProjectionRunner:
                 await conn.execute(
                     "INSERT INTO projection_positions (projection, tenant_id, position)"
                     " VALUES ($1, $2, $3) ON CONFLICT (projection, tenant_id)"
-                    " DO UPDATE SET position = excluded.position, updated_at = now()",
+                    " DO UPDATE SET position = GREATEST(projection_positions.position,"
+                    " excluded.position), updated_at = now()",
                     name,
                     STORE_CURSOR,
                     store_cursor,
@@ -251,6 +257,10 @@ class LiveConsumer:
                     max_ack_pending=20_000,
                 ),
             )
+        if reader is not None:
+            # Whatever an earlier run fetched but did not apply (a crash, a database outage)
+            # comes from the store first; the consumer's redeliveries of it are then skipped.
+            await asyncio.gather(*(runner.catch_up(reader) for runner in self.runners))
         puller = Puller(nc, stream, self.durable)
         names = [r.projection.name for r in self.runners]
         log.info("projections consuming", consumer=self.durable, projections=names)
@@ -263,30 +273,35 @@ class LiveConsumer:
             await puller.close()
 
     async def _apply(self, msgs: list[Msg]) -> None:
-        """Apply one fetched batch to every projection and acknowledge it; on a database
-        error, have it redelivered."""
+        """Apply one fetched batch to every projection and acknowledge it.
+
+        The consumer delivers in log order, so once every read model has applied a batch, the
+        store up to its last position is done: that becomes each one's store cursor. When a
+        read model fails on a database error, nothing is acknowledged and the run ends with
+        ``BatchNotApplied``; the next run catches up from the store before it fetches again.
+        A newer batch is never applied before an older one that failed, which would make the
+        older one look applied.
+        """
         events: list[RecordedEvent] = []
         for msg in msgs:
             try:
                 events.append(envelope.decode(msg.data))
             except Exception:
                 log.exception("undecodable message skipped", subject=msg.subject)
-        # The read models apply side by side, each on a connection of its own: none reads
-        # another's tables, so the order among them does not matter.
-        outcomes = await asyncio.gather(
-            *(runner.apply_batch(events) for runner in self.runners if events),
-            return_exceptions=True,
-        )
-        errors = [o for o in outcomes if isinstance(o, BaseException)]
-        for error in errors:
-            if not isinstance(error, _REDELIVERABLE):
-                raise error
-        if errors:
-            log.warning("projection batch failed; will be redelivered", error=repr(errors[0]))
-            for msg in msgs:
-                await msg.nak(delay=1.0)
-            await asyncio.sleep(0.5)
-            return
+        if events:
+            cursor = max(e.position for e in events)
+            # The read models apply side by side, each on a connection of its own: none reads
+            # another's tables, so the order among them does not matter.
+            outcomes = await asyncio.gather(
+                *(runner.apply_batch(events, store_cursor=cursor) for runner in self.runners),
+                return_exceptions=True,
+            )
+            errors = [o for o in outcomes if isinstance(o, BaseException)]
+            for error in errors:
+                if not isinstance(error, _REDELIVERABLE):
+                    raise error
+            if errors:
+                raise BatchNotApplied(repr(errors[0])) from errors[0]
         await msgs[-1].ack()
 
     async def _refresh(

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 import structlog
 import uvicorn
 
-from events.relay import leadership
+from events.leadership import leadership
 from gateway.app import create_app
 from projections.runtime import LiveConsumer
 from services.dialogs.scheduler import run_scheduler
@@ -121,56 +121,79 @@ async def _exit_on(stop: asyncio.Event, server: uvicorn.Server) -> None:
 
 
 async def supervised(name: str, stop: asyncio.Event, part: Callable[[], Awaitable[None]]) -> None:
-    """Run a worker part until ``stop``; if it fails, log why and start it again."""
+    """Run a worker part until ``stop``; if it fails or ends early, log why and start it again.
+
+    The wait before a restart doubles up to 10 s, and starts small again after a part has run
+    well for a while.
+    """
     backoff = 0.5
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
+        began = loop.time()
         try:
             await part()
-            return
+            if stop.is_set():
+                return
+            log.warning("part ended; starting it again", part=name)
         except Exception as error:
             log.error("part failed; restarting", part=name, error=repr(error), backoff=backoff)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=backoff)
-            backoff = min(backoff * 2, 10.0)
+        if loop.time() - began > 30.0:
+            backoff = 0.5
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=backoff)
+        backoff = min(backoff * 2, 10.0)
 
 
 async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main") -> None:
     async def relay() -> None:
-        async with leadership(platform.worker_pool, name, stop) as leading:
-            if leading:
-                await platform.relay(name).run(stop)
+        async with leadership(platform.worker_pool, f"relay:{name}", stop) as term:
+            if term is not None:
+                await platform.relay(name).run(term)
 
     await supervised("relay", stop, relay)
 
 
 async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
+    """The projection worker: read models, the dialog scheduler and the notification sender.
+
+    One worker is active at a time (an advisory lock); a second one stands by. Its read models
+    share one durable consumer, which must have a single reader to deliver in log order.
+    """
     js, nc = platform.js, platform.nc
     assert js is not None
     assert nc is not None
-    await platform.catch_up_projections()
-
     consumer = LiveConsumer(platform.projections, durable=PROJECTIONS_CONSUMER)
 
-    async def consume() -> None:
-        await consumer.run(
-            js,
-            nc,
-            stream=platform.addresses.stream_name,
-            prefix=platform.addresses.subject_prefix,
-            catalogue=platform.codec.catalogue,
-            stop=stop,
-            reader=platform.reader,
+    async def work(term: asyncio.Event) -> None:
+        await platform.catch_up_projections()
+        await asyncio.gather(
+            supervised(
+                "projections",
+                term,
+                lambda: consumer.run(
+                    js,
+                    nc,
+                    stream=platform.addresses.stream_name,
+                    prefix=platform.addresses.subject_prefix,
+                    catalogue=platform.codec.catalogue,
+                    stop=term,
+                    reader=platform.reader,
+                ),
+            ),
+            supervised(
+                "scheduler",
+                term,
+                lambda: run_scheduler(platform.worker_pool, platform.dialogs, term),
+            ),
+            supervised("notification sender", term, lambda: platform.sender.run(term)),
         )
 
-    await asyncio.gather(
-        supervised("projections", stop, consume),
-        supervised(
-            "scheduler",
-            stop,
-            lambda: run_scheduler(platform.worker_pool, platform.dialogs, stop),
-        ),
-        supervised("notification sender", stop, lambda: platform.sender.run(stop)),
-    )
+    async def lead() -> None:
+        async with leadership(platform.worker_pool, "projections:main", stop) as term:
+            if term is not None:
+                await work(term)
+
+    await supervised("projection worker", stop, lead)
 
 
 async def ensure_demo_tenant(platform: Platform) -> None:

@@ -1,0 +1,113 @@
+"""A projection worker through database errors and lost leadership: nothing is skipped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from events.leadership import leadership, lock_key
+from events.model import RecordedEvent
+from projections.runtime import LiveConsumer, Projection, ProjectionRunner, consumer_lag
+from tests.test_projections import onboard, relay_all, snapshot
+from tinget.bootstrap import Platform
+from tinget.runner import supervised
+
+
+@dataclass
+class FailingFirst:
+    """The tenant directory, whose first batches fail on a real database error."""
+
+    inner: Projection
+    failures: int
+    failed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return self.inner.event_types
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return self.inner.tables
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            self.failed.set()
+            await conn.execute("SELECT 1 / 0")
+        await self.inner.apply(conn, events)
+
+
+async def test_a_batch_that_failed_is_not_overtaken_by_a_newer_one(platform: Platform) -> None:
+    assert platform.js is not None
+    assert platform.nc is not None
+    js, nc = platform.js, platform.nc
+    first = await onboard(platform, 3)
+    await relay_all(platform)
+    failing = FailingFirst(platform.projections[0].projection, failures=1)
+    runner = ProjectionRunner(platform.worker_pool, failing)
+    consumer = LiveConsumer([runner], durable="faulty")
+    stop = asyncio.Event()
+    worker = asyncio.create_task(
+        supervised(
+            "projections",
+            stop,
+            lambda: consumer.run(
+                js,
+                nc,
+                stream=platform.addresses.stream_name,
+                prefix=platform.addresses.subject_prefix,
+                catalogue=platform.codec.catalogue,
+                stop=stop,
+                reader=platform.reader,
+            ),
+        )
+    )
+    try:
+        async with asyncio.timeout(10):
+            await failing.failed.wait()
+        # newer events arrive while the failed batch waits to be applied again
+        second = await onboard(platform, 3)
+        await relay_all(platform)
+        async with asyncio.timeout(30):
+            while failing.failures or await consumer_lag(
+                js, platform.addresses.stream_name, "faulty"
+            ):
+                await asyncio.sleep(0.05)
+            while len((await snapshot(platform))["directory"]) < 6:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await worker
+    live = await snapshot(platform)
+    await runner.rebuild(platform.reader)
+
+    assert sorted(r["tenant_id"] for r in live["directory"]) == sorted(first + second)
+    assert live == await snapshot(platform)
+
+
+async def test_a_leader_whose_connection_is_lost_ends_its_term(platform: Platform) -> None:
+    stop = asyncio.Event()
+    key = lock_key("test:lost")
+    async with leadership(platform.worker_pool, "test:lost", stop, check=0.1) as term:
+        assert term is not None
+        async with platform.worker_pool.acquire() as other:
+            assert await other.fetchval("SELECT pg_try_advisory_lock($1)", key) is False
+            killed = await other.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND objid = $1::bigint::oid AND granted",
+                key,
+            )
+        assert killed == 1
+        async with asyncio.timeout(5):
+            await term.wait()
+    assert not stop.is_set()
+    async with leadership(platform.worker_pool, "test:lost", stop) as again:
+        assert again is not None
+        assert not again.is_set()
