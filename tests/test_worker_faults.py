@@ -23,18 +23,14 @@ class FailingFirst:
     inner: Projection
     failures: int
     failed: asyncio.Event = field(default_factory=asyncio.Event)
+    name: str = ""
+    event_types: frozenset[str] = frozenset()
+    tables: tuple[str, ...] = ()
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def event_types(self) -> frozenset[str]:
-        return self.inner.event_types
-
-    @property
-    def tables(self) -> tuple[str, ...]:
-        return self.inner.tables
+    def __post_init__(self) -> None:
+        self.name = self.inner.name
+        self.event_types = self.inner.event_types
+        self.tables = self.inner.tables
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         if self.failures > 0:
