@@ -10,17 +10,21 @@ started beside it waits for that lock.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
+import msgspec
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+from opentelemetry import trace
 
-from events import envelope
+from events import envelope, metrics, tracing
 from events.leadership import sleep_or_stop
 from events.model import RecordedEvent
 from events.publisher import AckingPublisher, PublishRefused
@@ -32,10 +36,11 @@ log = structlog.get_logger(__name__)
 DUPLICATE_WINDOW_SECONDS = 600.0
 
 
-async def ensure_stream(js: JetStreamContext, name: str, prefix: str) -> None:
-    """Create the event stream if it is missing; leave an existing one as it is."""
+async def ensure_stream(js: JetStreamContext, name: str, prefix: str, replicas: int = 1) -> None:
+    """Create the event stream if it is missing, with ``replicas`` copies (3 on a cluster); an
+    existing stream keeps its settings, but gains replicas when it has fewer than asked."""
     try:
-        await js.stream_info(name)
+        info = await js.stream_info(name)
     except NotFoundError:
         await js.add_stream(
             StreamConfig(
@@ -43,8 +48,13 @@ async def ensure_stream(js: JetStreamContext, name: str, prefix: str) -> None:
                 subjects=[all_events(prefix)],
                 storage=StorageType.FILE,
                 duplicate_window=DUPLICATE_WINDOW_SECONDS,
+                num_replicas=replicas,
             )
         )
+        return
+    if (info.config.num_replicas or 1) < replicas:
+        await js.update_stream(dataclasses.replace(info.config, num_replicas=replicas))
+        log.info("event stream replicated further", stream=name, replicas=replicas)
 
 
 @dataclass
@@ -92,30 +102,47 @@ class Relay:
             )
 
     async def publish(self, events: list[RecordedEvent]) -> None:
-        """Publish a batch and wait for every ack; raise if any is missing or refused."""
+        """Publish a batch and wait for every ack; raise if any is missing or refused.
+
+        When tracing is on, each event saved with a trace context is published under a span of
+        that trace, whose own context travels in the message's ``traceparent`` header.
+        """
         if self.publisher is None:
             self.publisher = AckingPublisher(self.nc)
-        futures = [
-            await self.publisher.publish(
-                event_subject(self.prefix, event.tenant_id, event.context, event.event_type),
-                envelope.encode(event),
-                {"Nats-Msg-Id": str(event.event_id)},
+        spans = _publish_spans(events, self.prefix) if tracing.enabled() else {}
+        began = time.perf_counter()
+        futures = []
+        for i, event in enumerate(events):
+            headers = {"Nats-Msg-Id": str(event.event_id)}
+            span = spans.get(i)
+            if span is not None:
+                headers[tracing.TRACEPARENT] = tracing.traceparent_of(span) or ""
+            futures.append(
+                await self.publisher.publish(
+                    event_subject(self.prefix, event.tenant_id, event.context, event.event_type),
+                    envelope.encode(event),
+                    headers,
+                )
             )
-            for event in events
-        ]
         try:
             acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=self.ack_timeout)
         except TimeoutError:
             self.publisher.forget()
+            _end(spans, "no ack from JetStream in time")
             raise
         refused = [ack for ack in acks if ack.error is not None or ack.stream is None]
         if refused:
+            _end(spans, "refused by JetStream")
             raise PublishRefused(f"JetStream refused {len(refused)} events: {refused[0].error}")
+        _end(spans)
         duplicates = sum(1 for ack in acks if ack.duplicate)
         self.stats.published += len(acks) - duplicates
         self.stats.duplicates += duplicates
         self.stats.batches += 1
+        metrics.RELAY_PUBLISHED.inc(len(acks) - duplicates)
+        metrics.RELAY_BATCH_SECONDS.observe(time.perf_counter() - began)
         if duplicates:
+            metrics.RELAY_DUPLICATES.inc(duplicates)
             log.info("relay re-sent events that JetStream already had", duplicates=duplicates)
 
     async def run_once(self, after: int) -> int:
@@ -153,6 +180,7 @@ class Relay:
                 position = last
                 backoff = 0.1
             except Exception as error:  # NATS or PostgreSQL away: keep the position, retry
+                metrics.RELAY_FAILURES.inc()
                 if ahead is not None:
                     ahead.cancel()
                     ahead = None
@@ -174,3 +202,44 @@ class Relay:
         oldest: datetime | None = row["oldest"]
         seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
         return RelayLag(events=int(row["n"]), seconds=max(seconds, 0.0))
+
+
+class _Traced(msgspec.Struct):
+    traceparent: str | None = None
+
+
+_traced = msgspec.json.Decoder(_Traced)
+
+
+def _publish_spans(events: list[RecordedEvent], prefix: str) -> dict[int, trace.Span]:
+    """A producer span for each event saved with a trace context, by its place in the batch."""
+    spans: dict[int, trace.Span] = {}
+    for i, event in enumerate(events):
+        try:
+            parent = tracing.context_of(_traced.decode(event.metadata).traceparent)
+        except msgspec.DecodeError:
+            continue
+        if parent is None:
+            continue
+        spans[i] = tracing.tracer.start_span(
+            f"publish {event.event_type}",
+            context=parent,
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": event_subject(
+                    prefix, event.tenant_id, event.context, event.event_type
+                ),
+                "messaging.message.id": str(event.event_id),
+                "tinget.tenant": event.tenant_id,
+                "tinget.position": event.position,
+            },
+        )
+    return spans
+
+
+def _end(spans: dict[int, trace.Span], error: str | None = None) -> None:
+    for span in spans.values():
+        if error is not None:
+            span.set_status(trace.Status(trace.StatusCode.ERROR, error))
+        span.end()

@@ -11,6 +11,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from events import tracing
 from events.codec import Codec
 from events.model import NewEvent
 from events.store import EventStore
@@ -76,8 +77,18 @@ class Repository:
         self, items: Sequence[tuple[str, Aggregate]], metadata: EventMetadata | None = None
     ) -> list[int]:
         """Like ``save``, for aggregates of several tenants (a tenant and a platform claim)."""
-        events = self.to_new_events(items, metadata or EventMetadata())
-        return await self.store.append(events)
+        with tracing.tracer.start_as_current_span("tinget.append") as span:
+            metadata = metadata or EventMetadata()
+            if metadata.traceparent is None and span.is_recording():
+                metadata = msgspec.structs.replace(
+                    metadata, traceparent=tracing.current_traceparent()
+                )
+            events = self.to_new_events(items, metadata)
+            if span.is_recording():
+                span.set_attribute("tinget.events", len(events))
+                span.set_attribute("tinget.tenants", sorted({e.tenant_id for e in events}))
+                span.set_attribute("tinget.event_types", [e.event_type for e in events])
+            return await self.store.append(events)
 
     async def get(self, tenant_id: str, cls: type[A], aggregate_id: UUID) -> A:
         recorded = await self.store.read_stream(tenant_id, aggregate_id)

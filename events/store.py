@@ -13,6 +13,7 @@ Each append keeps its own outcome: one whose version already exists fails with
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from events import metrics
 from events.model import AppendTooLarge, ConcurrencyConflict, NewEvent, RecordedEvent
 
 log = structlog.get_logger(__name__)
@@ -155,6 +157,7 @@ class EventStore:
             [e.data for e, _ in rows],
             [e.metadata for e, _ in rows],
         )
+        began = time.perf_counter()
         for attempt in range(5):
             try:
                 async with self._pool.acquire() as conn:
@@ -167,11 +170,13 @@ class EventStore:
             except _RETRYABLE:
                 await asyncio.sleep(0.001 * (attempt + 1))
             except Exception as error:  # the whole batch failed: every caller hears why
+                metrics.APPEND_FAILURES.inc()
                 for pending in batch:
                     if not pending.future.done():
                         pending.future.set_exception(error)
                 return
         else:
+            metrics.APPEND_FAILURES.inc()
             gave_up = asyncpg.DeadlockDetectedError("append kept deadlocking; gave up")
             for pending in batch:
                 pending.future.set_exception(gave_up)
@@ -180,6 +185,11 @@ class EventStore:
         self.stats.record(len(rows))
         base: int = result["base"]
         failed = frozenset(result["failed"] or ())
+        metrics.APPEND_SECONDS.observe(time.perf_counter() - began)
+        metrics.APPEND_BATCH_EVENTS.observe(len(rows))
+        metrics.APPENDED_EVENTS.inc(len(rows) - sum(len(batch[n].events) for n in failed))
+        if failed:
+            metrics.APPEND_CONFLICTS.inc(len(failed))
         positions: list[list[int]] = [[] for _ in batch]
         for ordinal, (_, number) in enumerate(rows, start=1):
             positions[number].append(base + ordinal)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -13,8 +14,11 @@ from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from events import tracing
 from gateway.audit import AuditController
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
@@ -34,31 +38,47 @@ from gateway.polls import PollController
 from gateway.posts import PostController
 from gateway.problems import EXCEPTION_HANDLERS, ProblemError
 from gateway.tenancy import TenantResolver
+from services.request_context import begin_request
 from tinget.bootstrap import Platform
 
 log = structlog.get_logger(__name__)
+access = structlog.get_logger("tinget.access")
 
 
 def request_context(app: ASGIApp) -> ASGIApp:
-    """Bind a request id (from X-Request-ID or new) to every log line of the request."""
+    """Bind a request id (from X-Request-ID or new) to every log line of the request, and log
+    one line per request: route (its template, so no ids or tokens), status and duration, with
+    the tenant, request and trace ids the line carries anyway. Never a header or a body."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
+        began = time.perf_counter()
         headers = dict(scope.get("headers") or [])
         given = headers.get(b"x-request-id", b"").decode("latin-1")[:100]
         request_id = given if given.isprintable() and given else str(uuid.uuid4())
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        begin_request(request_id=request_id)
+        status = 500
 
         async def send_with_id(message: Any) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
-        await app(scope, receive, send_with_id)
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            access.info(
+                "request",
+                method=scope["method"],
+                route=scope.get("path_template", "(no route)"),
+                status=status,
+                ms=round((time.perf_counter() - began) * 1000, 2),
+            )
 
     return middleware
 
@@ -100,8 +120,25 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     )
 
 
+# Request rate and latency by route and status (the route's template, not the raw path).
+METRICS = PrometheusConfig(
+    app_name="tinget",
+    prefix="tinget",
+    group_path=True,
+    exclude_unhandled_paths=True,
+    buckets=[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+)
+
+
 def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
+    """The gateway. With a tracer provider configured, every request is a server span whose
+    context the events it appends carry on (see events/tracing.py)."""
     tallies = TallyWatcher(platform.app_pool)
+    plugins = (
+        [OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"]))]
+        if tracing.enabled()
+        else []
+    )
     state = State(
         {
             "platform": platform,
@@ -134,7 +171,8 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
         },
         on_shutdown=[tallies.close],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context],
+        middleware=[request_context, METRICS.middleware],
+        plugins=plugins,
         state=state,
         openapi_config=OpenAPIConfig(
             title="Tinget",

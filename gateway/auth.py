@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from opentelemetry import trace
 
 from gateway.tenancy import TenantResolver
 from services.errors import Unauthenticated
 from services.identity.access import Caller
+from services.request_context import bind_request
 from tenants.directory import TenantEntry
 from tinget.bootstrap import Platform
 
@@ -20,7 +21,8 @@ async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenan
     """The tenant of the request's host (404 unknown, 403 suspended), bound to its log lines."""
     resolver: TenantResolver = state.resolver
     tenant = await resolver.resolve(request.headers.get("host"))
-    structlog.contextvars.bind_contextvars(tenant_id=tenant.tenant_id)
+    bind_request(tenant_id=tenant.tenant_id)
+    trace.get_current_span().set_attribute("tinget.tenant", tenant.tenant_id)
     return tenant
 
 
@@ -55,7 +57,7 @@ async def provide_viewer(
     if token is None:
         return None
     caller = platform_of(state).tokens.verify(token, tenant.tenant_id)
-    structlog.contextvars.bind_contextvars(role=caller.role.value)
+    bind_request(role=caller.role.value)
     return caller
 
 

@@ -11,6 +11,7 @@ live path waits instead of writing into a half-built read model.
 from __future__ import annotations
 
 import asyncio
+import time
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
 
-from events import envelope
+from events import envelope, metrics, tracing
 from events.catalogue import Catalogue
 from events.model import RecordedEvent
 from events.puller import Puller
@@ -33,6 +35,7 @@ from events.store import LogReader
 log = structlog.get_logger(__name__)
 
 _REDELIVERABLE = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+PROJECTIONS_CONSUMER = "projections"  # the durable consumer feeding a worker's read models
 STORE_CURSOR = "*"  # the projection_positions row that holds the cursor over the whole store
 
 
@@ -76,10 +79,19 @@ class ProjectionRunner:
         store_cursor: int | None = None,
     ) -> int:
         """Apply the events not applied yet, in one transaction; return how many were new."""
-        if conn is None:
-            async with self.pool.acquire() as own:
-                return await self._apply(own, events, store_cursor)
-        return await self._apply(conn, events, store_cursor)
+        began = time.perf_counter()
+        try:
+            if conn is None:
+                async with self.pool.acquire() as own:
+                    return await self._apply(own, events, store_cursor)
+            return await self._apply(conn, events, store_cursor)
+        except Exception:
+            metrics.PROJECTION_FAILURES.labels(self.projection.name).inc()
+            raise
+        finally:
+            metrics.PROJECTION_BATCH_SECONDS.labels(self.projection.name).observe(
+                time.perf_counter() - began
+            )
 
     async def _apply(
         self, conn: asyncpg.Connection, events: Sequence[RecordedEvent], store_cursor: int | None
@@ -132,6 +144,7 @@ class ProjectionRunner:
                     store_cursor,
                 )
         new = sum(1 for e in events if e.position > before[e.tenant_id])
+        metrics.PROJECTION_APPLIED.labels(name).inc(new)
         self.stats.applied += new
         self.stats.skipped += len(events) - new
         self.stats.batches += 1
@@ -292,10 +305,16 @@ class LiveConsumer:
             cursor = max(e.position for e in events)
             # The read models apply side by side, each on a connection of its own: none reads
             # another's tables, so the order among them does not matter.
+            spans = _apply_spans(msgs, events, self.runners) if tracing.enabled() else []
             outcomes = await asyncio.gather(
                 *(runner.apply_batch(events, store_cursor=cursor) for runner in self.runners),
                 return_exceptions=True,
             )
+            for span, runner_index in spans:
+                outcome = outcomes[runner_index]
+                if isinstance(outcome, BaseException):
+                    span.set_status(trace.Status(trace.StatusCode.ERROR, repr(outcome)))
+                span.end()
             errors = [o for o in outcomes if isinstance(o, BaseException)]
             for error in errors:
                 if not isinstance(error, _REDELIVERABLE):
@@ -355,3 +374,42 @@ async def consumer_lag(js: JetStreamContext, stream: str, durable: str) -> int:
     """Messages the projection's consumer has not yet had acknowledged."""
     info = await js.consumer_info(stream, durable)
     return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+
+def _apply_spans(
+    msgs: Sequence[Msg], events: Sequence[RecordedEvent], runners: Sequence[ProjectionRunner]
+) -> list[tuple[trace.Span, int]]:
+    """For each message that carries a trace context, a consumer span per read model that
+    applies its event, each paired with the index of its runner; the spans end with the batch."""
+    by_id = {str(e.event_id): e for e in events}
+    spans: list[tuple[trace.Span, int]] = []
+    for msg in msgs:
+        headers = msg.headers or {}
+        parent = tracing.context_of(headers.get(tracing.TRACEPARENT))
+        if parent is None:
+            continue
+        event = by_id.get(headers.get("Nats-Msg-Id", ""))
+        if event is None:
+            continue
+        for index, runner in enumerate(runners):
+            if event.event_type not in runner.projection.event_types:
+                continue
+            spans.append(
+                (
+                    tracing.tracer.start_span(
+                        f"apply {event.event_type} to {runner.projection.name}",
+                        context=parent,
+                        kind=trace.SpanKind.CONSUMER,
+                        attributes={
+                            "messaging.system": "nats",
+                            "messaging.destination.name": msg.subject,
+                            "messaging.batch.message_count": len(msgs),
+                            "tinget.projection": runner.projection.name,
+                            "tinget.tenant": event.tenant_id,
+                            "tinget.position": event.position,
+                        },
+                    ),
+                    index,
+                )
+            )
+    return spans

@@ -38,15 +38,18 @@ def unique_slug(prefix: str = "town") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def cli(addresses: Addresses) -> Run:
-    """``tinget`` as a subprocess on the test's database, as an operator runs it."""
+def cli(addresses: Addresses, **settings: str) -> Run:
+    """``tinget`` as a subprocess on the test's database, as an operator runs it; ``settings``
+    are more TINGET_* variables (an empty value leaves one out)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
     env.update(
-        TINGET_DATABASE_URL=addresses.database_url,
+        TINGET_DATABASE_URL=addresses.owner_url,
         TINGET_LOG_LEVEL="WARNING",
         TINGET_DATA_DIR=str(addresses.data_dir),
         TINGET_SIGNING_SECRET=addresses.signing_secret or "",
     )
+    env.update({f"TINGET_{name}": value for name, value in settings.items()})
+    env = {k: v for k, v in env.items() if v}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

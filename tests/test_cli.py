@@ -11,6 +11,7 @@ import pytest
 
 from tests.helpers import Run, cli, unique_slug
 from tinget.bootstrap import Addresses, Platform
+from tinget.db import APP_ROLE, WORKER_ROLE, url_for_role
 
 
 @pytest.fixture
@@ -147,3 +148,26 @@ def test_status_reports_the_lag_of_the_relay_and_every_read_model(tinget: Run) -
     assert directory["events_behind"] == 0  # the CLI caught it up after creating
     assert directory["applied_position"] == report["log_head"]
     assert set(report["projections"]) >= {"audit_trail", "poll_tallies", "notifier"}
+
+
+def test_a_part_given_only_the_roles_urls_uses_them_and_does_not_migrate(
+    addresses: Addresses,
+) -> None:
+    """As in Kubernetes: only the migration job holds the owner's URL."""
+    owner = addresses.owner_url
+    run = cli(
+        addresses,
+        DATABASE_URL="",
+        APP_DATABASE_URL=url_for_role(owner, APP_ROLE),
+        WORKER_DATABASE_URL=url_for_role(owner, WORKER_ROLE),
+    )
+    listed = run("tenants", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert not (addresses.data_dir / "postgres").exists()
+    status = run("status")
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["log_head"] >= 0
+
+    refused = run("migrate")
+    assert refused.returncode == 2
+    assert "TINGET_DATABASE_URL" in refused.stderr

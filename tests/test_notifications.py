@@ -303,7 +303,7 @@ async def test_a_send_that_keeps_failing_is_given_up_and_shown_to_operators(
     assert mails(smtp.inbox) == []
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
     env.update(
-        TINGET_DATABASE_URL=addresses.database_url,
+        TINGET_DATABASE_URL=addresses.owner_url,
         TINGET_LOG_LEVEL="WARNING",
         TINGET_DATA_DIR=str(addresses.data_dir),
         TINGET_SIGNING_SECRET=addresses.signing_secret or "",

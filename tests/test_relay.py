@@ -94,7 +94,7 @@ async def test_relay_killed_mid_stream_and_restarted_loses_and_repeats_nothing(
     assert platform.js is not None
     env = {
         **os.environ,
-        "TINGET_DATABASE_URL": addresses.database_url,
+        "TINGET_DATABASE_URL": addresses.owner_url,
         "TINGET_NATS_URL": str(addresses.nats_url),
         "TINGET_STREAM": addresses.stream_name,
         "TINGET_SUBJECT_PREFIX": addresses.subject_prefix,

@@ -58,12 +58,15 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class Addresses:
-    database_url: str
+    database_url: (
+        str | None
+    )  # the owner role: migrations (None where only the roles below are given)
     nats_url: str | None
     app_database_url: str | None = None
     worker_database_url: str | None = None
     subject_prefix: str = "tinget"
     stream_name: str = "TINGET"
+    stream_replicas: int = 1  # 3 on a clustered JetStream
     data_dir: Path = Path(".tinget")
     signing_secret: str | None = None  # else one kept in the data folder
     mail_url: str | None = None  # smtp://...; else .eml files in the data folder
@@ -72,6 +75,12 @@ class Addresses:
     vapid_private_key: str | None = None  # web push (VAPID); without one push is off
     vapid_subject: str | None = None  # mailto: or https: contact for push services
     limits: Limits = field(default_factory=Limits)
+
+    @property
+    def owner_url(self) -> str:
+        if self.database_url is None:
+            raise ValueError("TINGET_DATABASE_URL: this needs the owner role's URL")
+        return self.database_url
 
 
 @dataclass
@@ -159,16 +168,28 @@ async def connect_nats(url: str) -> NatsClient:
     )
 
 
+def role_url(given: str | None, owner_url: str | None, role: str) -> str:
+    """The URL for a role: given, or the owner's URL with the role's user."""
+    if given:
+        return given
+    if owner_url is None:
+        raise ValueError(
+            f"no database URL for {role}: set TINGET_DATABASE_URL, or the role's own URL"
+            " (TINGET_APP_DATABASE_URL, TINGET_WORKER_DATABASE_URL)"
+        )
+    return url_for_role(owner_url, role)
+
+
 @asynccontextmanager
 async def open_platform(
     addresses: Addresses, *, with_nats: bool = True, pool_size: int = 10
 ) -> AsyncIterator[Platform]:
     app_pool = await create_pool(
-        addresses.app_database_url or url_for_role(addresses.database_url, APP_ROLE),
+        role_url(addresses.app_database_url, addresses.database_url, APP_ROLE),
         max_size=pool_size,
     )
     worker_pool = await create_pool(
-        addresses.worker_database_url or url_for_role(addresses.database_url, WORKER_ROLE),
+        role_url(addresses.worker_database_url, addresses.database_url, WORKER_ROLE),
         max_size=pool_size,
     )
     nc: NatsClient | None = None
@@ -178,7 +199,9 @@ async def open_platform(
         if with_nats and addresses.nats_url:
             nc = await connect_nats(addresses.nats_url)
             js = nc.jetstream()
-            await ensure_stream(js, addresses.stream_name, addresses.subject_prefix)
+            await ensure_stream(
+                js, addresses.stream_name, addresses.subject_prefix, addresses.stream_replicas
+            )
         codec = Codec(build_catalogue())
         store = EventStore(app_pool)
         repository = Repository(store, codec)

@@ -7,13 +7,13 @@ import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 import msgspec
 
 from projections.audit_verify import Report, to_json, verify_trails
-from projections.runtime import consumer_lag
+from projections.runtime import PROJECTIONS_CONSUMER, consumer_lag
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from services.identity.access import PLATFORM_ROLES, TENANT_ROLES, Role
 from services.notifications import outbox
@@ -24,7 +24,7 @@ from tinget.bootstrap import Platform, open_platform, run_migrations
 from tinget.catalogue import build_catalogue
 from tinget.config import Settings
 from tinget.logs import configure_logging
-from tinget.runner import PROJECTIONS_CONSUMER, addresses_for, serve
+from tinget.runner import addresses_for, serve
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int) -> NoReturn:
     click.echo(f"tinget: {message}", err=True)
     sys.exit(code)
 
@@ -60,7 +60,8 @@ def _run(coro: Awaitable[T]) -> T:
 
 async def _with_platform(settings: Settings, action: Callable[[Platform], Awaitable[T]]) -> T:
     async with addresses_for(settings, need_nats=False) as addresses:
-        await run_migrations(addresses.database_url)
+        if addresses.database_url is not None:
+            await run_migrations(addresses.database_url)
         async with open_platform(addresses, with_nats=False, pool_size=2) as platform:
             result = await action(platform)
             await platform.catch_up_projections()
@@ -138,6 +139,8 @@ def migrate(ctx: click.Context) -> None:
 
     async def go() -> list[str]:
         async with addresses_for(_settings(ctx), need_nats=False) as addresses:
+            if addresses.database_url is None:
+                _fail("TINGET_DATABASE_URL: migrating needs the owner role's URL", EXIT_INVALID)
             return await run_migrations(addresses.database_url)
 
     applied = _run(go())

@@ -20,6 +20,7 @@ class Settings:
     log_json: bool = True
     subject_prefix: str = "tinget"
     stream_name: str = "TINGET"
+    stream_replicas: int = 1
     demo_tenant: bool = True
     signing_secret: str | None = None
     mail_url: str | None = None
@@ -27,6 +28,8 @@ class Settings:
     images_url: str | None = None
     vapid_private_key: str | None = None
     vapid_subject: str | None = None
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -39,6 +42,12 @@ class Settings:
         port = get("HTTP_PORT")
         if port is not None and not port.isdigit():
             raise ValueError(f"TINGET_HTTP_PORT must be a port number, not {port!r}")
+        replicas = get("STREAM_REPLICAS") or "1"
+        if not replicas.isdigit() or not 1 <= int(replicas) <= 5:
+            raise ValueError(f"TINGET_STREAM_REPLICAS must be 1 to 5, not {replicas!r}")
+        metrics_port = get("METRICS_PORT")
+        if metrics_port is not None and not metrics_port.isdigit():
+            raise ValueError(f"TINGET_METRICS_PORT must be a port number, not {metrics_port!r}")
         return cls(
             database_url=get("DATABASE_URL"),
             app_database_url=get("APP_DATABASE_URL"),
@@ -51,6 +60,7 @@ class Settings:
             log_json=(get("LOG_FORMAT") or "json") == "json",
             subject_prefix=get("SUBJECT_PREFIX") or "tinget",
             stream_name=get("STREAM") or "TINGET",
+            stream_replicas=int(replicas),
             demo_tenant=(get("DEMO_TENANT") or "yes").lower() not in {"no", "0", "false"},
             signing_secret=get("SIGNING_SECRET"),
             mail_url=get("SMTP_URL"),
@@ -58,4 +68,6 @@ class Settings:
             images_url=get("IMAGES_URL"),
             vapid_private_key=get("VAPID_PRIVATE_KEY"),
             vapid_subject=get("VAPID_SUBJECT"),
+            metrics_host=get("METRICS_HOST") or get("HTTP_HOST") or "127.0.0.1",
+            metrics_port=int(metrics_port) if metrics_port else None,
         )

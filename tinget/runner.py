@@ -13,9 +13,10 @@ import uvicorn
 
 from events.leadership import leadership
 from gateway.app import create_app
-from projections.runtime import LiveConsumer
+from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
+from tinget import telemetry
 from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
 from tinget.config import Settings
 from tinget.embedded import EmbeddedNats, EmbeddedPostgres
@@ -23,7 +24,6 @@ from tinget.embedded import EmbeddedNats, EmbeddedPostgres
 log = structlog.get_logger(__name__)
 
 PARTS = ("gateway", "relay", "projections")
-PROJECTIONS_CONSUMER = "projections"  # the durable consumer feeding every read model
 
 
 @asynccontextmanager
@@ -34,7 +34,7 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
     database_url = settings.database_url
     nats_url = settings.nats_url
     try:
-        if database_url is None:
+        if postgres_embedded(settings):
             postgres = EmbeddedPostgres(settings.data_dir.resolve())
             database_url = await asyncio.to_thread(postgres.start)
             log.info("embedded PostgreSQL started", data_dir=str(settings.data_dir))
@@ -49,6 +49,7 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             worker_database_url=settings.worker_database_url,
             subject_prefix=settings.subject_prefix,
             stream_name=settings.stream_name,
+            stream_replicas=settings.stream_replicas,
             data_dir=settings.data_dir,
             signing_secret=settings.signing_secret,
             mail_url=settings.mail_url,
@@ -62,6 +63,13 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             await asyncio.to_thread(nats_server.stop)
         if postgres is not None:
             await asyncio.to_thread(postgres.stop)
+
+
+def postgres_embedded(settings: Settings) -> bool:
+    """No PostgreSQL configured: neither the owner's URL nor both roles' URLs."""
+    return settings.database_url is None and (
+        settings.app_database_url is None or settings.worker_database_url is None
+    )
 
 
 class _Server(uvicorn.Server):
@@ -105,7 +113,7 @@ async def _announce(server: uvicorn.Server, settings: Settings) -> None:
     """Say where Tinget listens once the socket is open: the line a person looks for."""
     while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
         await asyncio.sleep(0.02)
-    embedded_pg = settings.database_url is None
+    embedded_pg = postgres_embedded(settings)
     embedded_nats = settings.nats_url is None
     print(
         f"Tinget listens on http://{settings.http_host}:{settings.http_port}"
@@ -216,10 +224,14 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
     stop = asyncio.Event()
     _install_signal_handlers(stop)
+    telemetry.configure_tracing(parts[0] if len(parts) == 1 else "all")
+    if settings.metrics_port is not None:
+        telemetry.serve_metrics(settings.metrics_host, settings.metrics_port)
     async with addresses_for(settings) as addresses:
-        await run_migrations(addresses.database_url)
+        if addresses.database_url is not None:  # a deployment may migrate in a job of its own
+            await run_migrations(addresses.database_url)
         async with open_platform(addresses) as platform:
-            embedded = settings.database_url is None
+            embedded = postgres_embedded(settings)
             if embedded and settings.demo_tenant and "gateway" in parts:
                 await ensure_demo_tenant(platform)
                 await platform.catch_up_projections()
@@ -231,6 +243,15 @@ async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
                 tasks.append(run_relay(platform, stop))
             if "projections" in parts:
                 tasks.append(run_projections(platform, stop))
+            tasks.append(
+                supervised(
+                    "telemetry",
+                    stop,
+                    lambda: telemetry.watch(
+                        platform, stop, relay="relay" in parts, projections="projections" in parts
+                    ),
+                )
+            )
             await _until_stopped(stop, tasks)
     log.info("stopped")
 

@@ -11,10 +11,10 @@ from enum import StrEnum
 from uuid import UUID
 
 import msgspec
-import structlog
 
 from events.repository import EventMetadata
 from services.errors import Forbidden
+from services.request_context import request_field
 
 
 class Role(StrEnum):
@@ -96,8 +96,7 @@ def event_metadata(caller: Caller | None, *, hide_actor: bool = False) -> EventM
 
 def current_request_id() -> str | None:
     """The id of the HTTP request being served (bound by the gateway), if any."""
-    value = structlog.contextvars.get_contextvars().get("request_id")
-    return None if value is None else str(value)
+    return request_field("request_id")
 
 
 def acting_as(person_id: UUID, role: str) -> EventMetadata:

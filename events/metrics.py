@@ -1,0 +1,73 @@
+"""Tinget's own Prometheus metrics, in one place (the HTTP ones come from the gateway).
+
+Names are what the Grafana dashboard (``infra/grafana/tinget.json``) queries. No label carries a
+tenant or a person: a label per tenant would multiply every series by the number of
+municipalities; tenants are in the traces and the log lines instead.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+_SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+APPEND_BATCH_EVENTS = Histogram(
+    "tinget_append_batch_events",
+    "Events committed per group commit of the event store",
+    buckets=_SIZES,
+)
+APPEND_SECONDS = Histogram(
+    "tinget_append_seconds",
+    "Time to commit one group of appends (one tinget_append statement)",
+    buckets=_SECONDS,
+)
+APPENDED_EVENTS = Counter("tinget_appended_events", "Events committed to the store")
+APPEND_CONFLICTS = Counter(
+    "tinget_append_conflicts", "Appends refused for a version conflict (one per person and poll)"
+)
+APPEND_FAILURES = Counter("tinget_append_failures", "Group commits that failed as a whole")
+
+RELAY_PUBLISHED = Counter("tinget_relay_published_events", "Events the relay published")
+RELAY_DUPLICATES = Counter(
+    "tinget_relay_duplicate_events", "Events JetStream already had when the relay re-sent them"
+)
+RELAY_BATCH_SECONDS = Histogram(
+    "tinget_relay_batch_seconds",
+    "Time to publish one batch and have every event acked",
+    buckets=_SECONDS,
+)
+RELAY_FAILURES = Counter("tinget_relay_failures", "Relay batches that failed and were retried")
+RELAY_LAG_EVENTS = Gauge("tinget_relay_lag_events", "Events committed but not yet published")
+RELAY_LAG_SECONDS = Gauge(
+    "tinget_relay_lag_seconds", "Age of the oldest committed event not yet published"
+)
+
+PROJECTION_APPLIED = Counter(
+    "tinget_projection_applied_events", "Events a read model applied", ["projection"]
+)
+PROJECTION_BATCH_SECONDS = Histogram(
+    "tinget_projection_batch_seconds",
+    "Time for a read model to apply one batch in its transaction",
+    ["projection"],
+    buckets=_SECONDS,
+)
+PROJECTION_FAILURES = Counter(
+    "tinget_projection_failures", "Batches a read model failed to apply", ["projection"]
+)
+PROJECTION_LAG_EVENTS = Gauge(
+    "tinget_projection_lag_events",
+    "Events in the store a read model has not applied",
+    ["projection"],
+)
+CONSUMER_PENDING = Gauge(
+    "tinget_projection_consumer_pending",
+    "Messages the projection worker's JetStream consumer has not had acknowledged",
+)
+
+SERVICE_UP = Gauge(
+    "tinget_service_up", "1 when a service Tinget depends on answers, else 0", ["service"]
+)
+POOL_CONNECTIONS = Gauge(
+    "tinget_db_pool_connections", "Connections of a PostgreSQL pool", ["pool", "state"]
+)
