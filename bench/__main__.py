@@ -7,8 +7,10 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from bench import all as all_benches
 from bench import append, projection, projections, relay, vote
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
@@ -42,6 +44,11 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         vote.add_arguments,
         vote.run,
     ),
+    "all": (
+        "every bench, one after another, and a markdown table of the figures (bench/RESULTS.md)",
+        all_benches.add_arguments,
+        all_benches.run,
+    ),
 }
 
 
@@ -68,7 +75,11 @@ async def run(name: str, args: argparse.Namespace) -> dict[str, Any]:
     started = datetime.now(UTC)
     began = time.perf_counter()
     figures = await BENCHES[name][2](args)
-    params = {k: v for k, v in vars(args).items() if k not in {"bench", "log_level"}}
+    params = {
+        k: str(v) if isinstance(v, Path) else v
+        for k, v in vars(args).items()
+        if k not in {"bench", "log_level"}
+    }
     return {
         "bench": name,
         "started_at": started.isoformat(timespec="seconds"),
