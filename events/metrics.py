@@ -71,3 +71,16 @@ SERVICE_UP = Gauge(
 POOL_CONNECTIONS = Gauge(
     "tinget_db_pool_connections", "Connections of a PostgreSQL pool", ["pool", "state"]
 )
+
+HTTP_REQUESTS = Counter(
+    "tinget_requests",
+    "HTTP requests answered, by route template and status",
+    ["method", "path", "status_code"],
+)
+HTTP_SECONDS = Histogram(
+    "tinget_request_duration_seconds",
+    "Time from a request's arrival to its last byte, by route template and status",
+    ["method", "path", "status_code"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+HTTP_IN_FLIGHT = Gauge("tinget_requests_in_progress", "HTTP requests being served")
