@@ -25,10 +25,13 @@ def url_for_role(url: str, role: str) -> str:
 
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    """One pool for all tenants. A connection attempt gives up after 5 s (asyncpg's default is
+    60 s), so a database host that stops answering makes requests fail fast with a 503."""
     pool = await asyncpg.create_pool(
         url,
         min_size=min_size,
         max_size=max_size,
+        timeout=5,
         command_timeout=60,
         server_settings={"application_name": "tinget"},
     )
