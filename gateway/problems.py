@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import re
 import uuid
 from typing import Any
 
+import asyncpg
 import msgspec
 import structlog
 from litestar import Request, Response
@@ -60,6 +62,7 @@ PROBLEMS: dict[int, ResponseSpec] = {
     404: _spec("No such thing here, or the host is not a municipality's"),
     409: _spec("Conflicts with the current state (taken, closed, voted already)"),
     413: _spec("The body is too large"),
+    415: _spec("The body's content type is not one this operation takes"),
     422: _spec("A value breaks a rule; the problem names the field"),
     429: _spec("Too many requests; Retry-After says when to try again"),
     503: _spec("A service Tinget depends on does not answer"),
@@ -195,12 +198,82 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
             retry_after=exc.retry_after,
         )
     if isinstance(exc, Unavailable):
-        return problem(request, 503, "Unavailable", str(exc), kind=kind or "unavailable")
+        return problem(
+            request,
+            503,
+            "Unavailable",
+            str(exc),
+            kind=kind or "unavailable",
+            headers=_RETRY_LATER,
+            retry_after=RETRY_AFTER_SECONDS,
+        )
     return problem(request, 400, "Refused", str(exc), kind=kind or "refused")
 
 
 def _problem_error(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:
-    return problem(request, exc.status, exc.title, exc.detail, kind=exc.kind, **exc.extra)
+    headers = _RETRY_LATER if exc.status == 503 else None
+    return problem(
+        request, exc.status, exc.title, exc.detail, kind=exc.kind, headers=headers, **exc.extra
+    )
+
+
+# How long a client should wait before trying again while the database does not answer.
+RETRY_AFTER_SECONDS = 2
+_RETRY_LATER = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+# Errors that mean PostgreSQL cannot be reached right now (down, restarting, recovering, out
+# of connections), as opposed to a fault in Tinget: the request may succeed when retried.
+_DATABASE_AWAY = (
+    asyncpg.PostgresConnectionError,  # connection lost, refused or failed (SQLSTATE 08)
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    ConnectionError,  # refused, reset, aborted, broken pipe
+    TimeoutError,  # a connection or a pool acquire that timed out
+)
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EHOSTUNREACH,
+        errno.ENETUNREACH,
+        errno.ETIMEDOUT,
+        errno.EPIPE,
+    }
+)
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database cannot be reached just now."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _DATABASE_AWAY):
+            return True
+        if isinstance(current, OSError) and current.errno in _NETWORK_ERRNOS:
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and "connection is closed" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """503 while PostgreSQL is away (a restart, a failover); anything else is a 500."""
+    if not database_away(exc):
+        return _unexpected(request, exc)
+    log.warning("database unavailable", error=repr(exc), path=request.url.path)
+    return problem(
+        request,
+        503,
+        "Service unavailable",
+        "the database does not answer just now; try again shortly",
+        kind="unavailable",
+        headers=_RETRY_LATER,
+        retry_after=RETRY_AFTER_SECONDS,
+    )
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -221,5 +294,5 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: _http,
     DomainError: _domain,
     ProblemError: _problem_error,
-    Exception: _unexpected,
+    Exception: _unavailable,  # a database outage is a 503; anything else a 500
 }

@@ -3,12 +3,11 @@ PostgreSQL equals the live one, and replaying every event again changes nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
+from tests.read_models import snapshot
 from tinget.bootstrap import Platform
 
 
@@ -78,30 +77,20 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
     await platform.catch_up_projections()
 
 
-async def _snapshot(platform: Platform) -> dict[str, list[list[Any]]]:
-    tables: dict[str, list[list[Any]]] = {}
-    async with platform.worker_pool.acquire() as conn:
-        for runner in platform.projections:
-            for table in runner.projection.tables:
-                rows = await conn.fetch(f'SELECT * FROM "{table}"')
-                tables[table] = sorted([repr(v) for v in row.values()] for row in rows)
-    return tables
-
-
 async def test_every_read_model_rebuilt_equals_the_live_one(
     client: httpx.AsyncClient, platform: Platform
 ) -> None:
     await _everything(client, platform)
-    live = await _snapshot(platform)
+    live = await snapshot(platform)
     head = await platform.reader.head()
 
     for runner in platform.projections:
         await runner.rebuild(platform.reader)
-    rebuilt = await _snapshot(platform)
+    rebuilt = await snapshot(platform)
     events = await platform.reader.read(0, 100_000)
     for runner in platform.projections:
         assert await runner.apply_batch(events) == 0  # a replay is skipped whole
-    replayed = await _snapshot(platform)
+    replayed = await snapshot(platform)
 
     assert sum(len(rows) for rows in live.values()) > 100
     assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries"))
