@@ -21,6 +21,7 @@ from events import metrics, tracing
 from gateway.audit import AuditController
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
+from gateway.content import content_type_guard
 from gateway.dashboards import DashboardController
 from gateway.dialogs import DialogController
 from gateway.gamification import GamificationController
@@ -35,7 +36,7 @@ from gateway.notifications import (
 )
 from gateway.polls import PollController
 from gateway.posts import PostController
-from gateway.problems import EXCEPTION_HANDLERS, ProblemError
+from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.tenancy import TenantResolver
 from services.request_context import begin_request
 from tinget.bootstrap import Platform
@@ -103,7 +104,7 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/ready", operation_id="ready", tags=["operations"])
+@get("/ready", operation_id="ready", tags=["operations"], responses={503: PROBLEMS[503]})
 async def ready(state: State) -> Response[dict[str, Any]]:
     """Readiness: PostgreSQL and NATS both answer."""
     platform: Platform = state.platform
@@ -175,7 +176,7 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
         },
         on_shutdown=[tallies.close],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context],
+        middleware=[request_context, content_type_guard],
         plugins=plugins,
         state=state,
         openapi_config=OpenAPIConfig(

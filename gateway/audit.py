@@ -17,11 +17,13 @@ from uuid import UUID
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from gateway.audit_query import SELECT, AuditEntryView, AuditFilter, entry_view, export_chunks
 from gateway.auth import platform_of
+from gateway.content import alternative_answers_operation
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
 from services.errors import InvalidInput, TooManyRequests
@@ -38,6 +40,12 @@ KindFilter = Annotated[
 ]
 SinceFilter = Annotated[datetime | None, QueryParameter(description="From (inclusive)")]
 UntilFilter = Annotated[datetime | None, QueryParameter(description="Until (exclusive)")]
+
+# The export's answer: CSV with a header row, or a JSON array of entries.
+EXPORT_FORMATS = {
+    "text/csv": Schema(type=OpenAPIType.STRING),
+    "application/json": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
+}
 
 
 def _export_slots(state: State) -> asyncio.Semaphore:
@@ -87,7 +95,12 @@ class AuditController(Controller):
         after_last = None if last is None else encode_cursor(last["recorded_at"], last["event_id"])
         return Page(items=[entry_view(r) for r in rows[:limit]], next_cursor=after_last)
 
-    @get("/export", operation_id="exportAuditEntries", responses=PROBLEMS)
+    @get(
+        "/export",
+        operation_id="exportAuditEntries",
+        responses=PROBLEMS,
+        operation_class=alternative_answers_operation("200", EXPORT_FORMATS),
+    )
     async def export(
         self,
         state: State,
@@ -126,7 +139,7 @@ class AuditController(Controller):
         name = f"audit-{caller.tenant_id}-{stamp}.{format}"
         return Stream(
             chunks(),
-            media_type="text/csv; charset=utf-8" if as_csv else "application/json",
+            media_type="text/csv" if as_csv else "application/json",  # text/: + charset=utf-8
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',
                 "Cache-Control": "no-store",

@@ -9,7 +9,8 @@ from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from gateway.problems import ProblemError
+from gateway.content import IMAGE_ANSWERS, NOT_MODIFIED, alternative_answers_operation
+from gateway.problems import PROBLEMS, ProblemError
 from tenants.directory import TenantEntry
 from tinget.bootstrap import Platform
 
@@ -30,7 +31,7 @@ class BrandingController(Controller):
     path = "/api/v1/branding"
     tags = ["branding"]
 
-    @get("/", operation_id="getBranding", sync_to_thread=False)
+    @get("/", operation_id="getBranding", responses=PROBLEMS, sync_to_thread=False)
     def branding(self, tenant: NamedDependency[TenantEntry]) -> Response[Branding]:
         """The municipality's name, colours, images and welcome text for its pages."""
         body = Branding(
@@ -52,7 +53,8 @@ class BrandingController(Controller):
         "/logo",
         operation_id="getLogo",
         media_type="application/octet-stream",
-        responses={},
+        responses={**PROBLEMS, 304: NOT_MODIFIED},
+        operation_class=alternative_answers_operation("200", IMAGE_ANSWERS),
     )
     async def logo(
         self, tenant: NamedDependency[TenantEntry], state: State, request: Request[Any, Any, Any]

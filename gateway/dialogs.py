@@ -78,7 +78,7 @@ class DialogController(Controller):
         dialog = await platform_of(state).dialogs.create(caller, tenant, data)
         return dialog_view(dialog, utc_now())
 
-    @get("/", operation_id="listDialogs")
+    @get("/", operation_id="listDialogs", responses=PROBLEMS)
     async def list_dialogs(
         self,
         state: State,
@@ -119,7 +119,7 @@ class DialogController(Controller):
             else encode_cursor(last["created_at"], last["dialog_id"]),
         )
 
-    @get("/{dialog_id:uuid}", operation_id="getDialog")
+    @get("/{dialog_id:uuid}", operation_id="getDialog", responses=PROBLEMS)
     async def get_dialog(
         self,
         state: State,
@@ -133,7 +133,7 @@ class DialogController(Controller):
         counts = await _counts(platform, tenant.tenant_id, dialog_id)
         return dialog_view(dialog, utc_now(), counts)
 
-    @patch("/{dialog_id:uuid}", operation_id="updateDialog")
+    @patch("/{dialog_id:uuid}", operation_id="updateDialog", responses=PROBLEMS)
     async def update(
         self,
         state: State,

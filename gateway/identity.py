@@ -132,7 +132,7 @@ class IdentityController(Controller):
             permissions=sorted(p.value for p in Permission if caller.may(p)),
         )
 
-    @put("/people/{person_id:uuid}/role", operation_id="changeRole")
+    @put("/people/{person_id:uuid}/role", operation_id="changeRole", responses=PROBLEMS)
     async def change_role(
         self,
         state: State,
@@ -144,7 +144,7 @@ class IdentityController(Controller):
         role = await platform_of(state).identity.change_role(caller, person_id, data.role)
         return PersonRole(person_id=person_id, role=role.value)
 
-    @put("/committees", operation_id="setCommittees")
+    @put("/committees", operation_id="setCommittees", responses=PROBLEMS)
     async def set_committees(
         self, state: State, caller: NamedDependency[Caller], data: JSONBody[Committees]
     ) -> Response[Committees]:

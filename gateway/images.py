@@ -11,12 +11,21 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from gateway.auth import platform_of
+from gateway.content import (
+    IMAGE_ANSWERS,
+    NOT_MODIFIED,
+    alternative_answers_operation,
+    raw_body_operation,
+)
 from gateway.problems import PROBLEMS, ProblemError
 from services.errors import Unavailable
 from services.identity.access import Caller, Permission
 from services.media.images import MAX_IMAGE_BYTES, is_sha256, sniff_image
 from services.media.storage import ImageStoreUnavailable
 from tenants.directory import TenantEntry
+
+# What an upload may be sent as; the type itself is read from the bytes.
+UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "application/octet-stream")
 
 
 class UploadedImage(msgspec.Struct, kw_only=True):
@@ -35,7 +44,11 @@ class ImageController(Controller):
         operation_id="uploadImage",
         responses=PROBLEMS,
         status_code=201,
-        request_max_body_size=MAX_IMAGE_BYTES + 1,
+        request_max_body_size=MAX_IMAGE_BYTES,  # a larger body is a 413
+        opt={"accepts": UPLOAD_TYPES},  # any other content type is a 415 (gateway.content)
+        operation_class=raw_body_operation(
+            *UPLOAD_TYPES, description="The image's bytes: JPEG, PNG or WebP, at most 5 MiB"
+        ),
     )
     async def upload(
         self, state: State, caller: NamedDependency[Caller], request: Request[Any, Any, Any]
@@ -59,16 +72,20 @@ class ImageController(Controller):
         "/{image_id:str}",
         operation_id="getImage",
         media_type="application/octet-stream",
-        responses=PROBLEMS,
+        responses={**PROBLEMS, 304: NOT_MODIFIED},
+        operation_class=alternative_answers_operation("200", IMAGE_ANSWERS),
     )
     async def image(
         self,
         state: State,
         tenant: NamedDependency[TenantEntry],
+        viewer: NamedDependency[Caller | None],
         request: Request[Any, Any, Any],
         image_id: FromPath[str],
     ) -> Response[bytes]:
-        """An image; its id is its content hash, so it never changes and caches for a year."""
+        """An image; its id is its content hash, so it never changes and caches for a year.
+        No token is needed, but one that is sent must be valid here (401 otherwise)."""
+        del viewer  # resolved only to check a token that was sent
         headers = {
             "ETag": f'"{image_id}"',
             "Cache-Control": "public, max-age=31536000, immutable",

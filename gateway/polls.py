@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from gateway.auth import platform_of
+from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.live import TallyWatcher
 from gateway.problems import PROBLEMS
@@ -75,7 +76,7 @@ class PollController(Controller):
         await platform_of(state).participation.vote(caller, dialog_id, data)
         return VoteRecorded(dialog_id=dialog_id)
 
-    @get("/tally", operation_id="getPollResults")
+    @get("/tally", operation_id="getPollResults", responses=PROBLEMS)
     async def results(
         self,
         state: State,
@@ -88,7 +89,12 @@ class PollController(Controller):
         dialog = await self._poll(platform, tenant, dialog_id, viewer)
         return await poll_results(platform, tenant.tenant_id, dialog)
 
-    @get("/tally/live", operation_id="watchPollResults")
+    @get(
+        "/tally/live",
+        operation_id="watchPollResults",
+        responses=PROBLEMS,
+        operation_class=alternative_answers_operation("200", EVENT_STREAM),
+    )
     async def live(
         self,
         state: State,

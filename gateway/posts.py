@@ -113,7 +113,7 @@ class PostController(Controller):
         created = await participation.submit(caller, dialog_id, data)
         return await _new_post_view(participation, caller, created)
 
-    @get("/dialogs/{dialog_id:uuid}/posts", operation_id="listPosts")
+    @get("/dialogs/{dialog_id:uuid}/posts", operation_id="listPosts", responses=PROBLEMS)
     async def list_posts(
         self,
         state: State,
@@ -137,7 +137,7 @@ class PostController(Controller):
             newest_first=True,
         )
 
-    @get("/posts/{post_id:uuid}", operation_id="getPost")
+    @get("/posts/{post_id:uuid}", operation_id="getPost", responses=PROBLEMS)
     async def get_post(
         self,
         state: State,
@@ -153,7 +153,7 @@ class PostController(Controller):
         viewer_id = None if viewer is None else viewer.person_id
         return post_row_view(row, viewer_id, moderator=_moderator(viewer))
 
-    @patch("/posts/{post_id:uuid}", operation_id="editPost")
+    @patch("/posts/{post_id:uuid}", operation_id="editPost", responses=PROBLEMS)
     async def edit(
         self,
         state: State,
@@ -198,7 +198,7 @@ class PostController(Controller):
         created = await participation.comment(caller, post_id, data)
         return await _new_post_view(participation, caller, created)
 
-    @get("/posts/{post_id:uuid}/comments", operation_id="listComments")
+    @get("/posts/{post_id:uuid}/comments", operation_id="listComments", responses=PROBLEMS)
     async def list_comments(
         self,
         state: State,
@@ -211,7 +211,7 @@ class PostController(Controller):
         """The thread under a post, oldest first; each comment names its parent."""
         platform = platform_of(state)
         root = await _row(platform, tenant.tenant_id, post_id)
-        if root is not None and not _may_see(root, viewer):
+        if root is None or not _may_see(root, viewer):
             raise NotFound(f"no post {post_id}")
         return await _page(
             platform,

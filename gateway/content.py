@@ -1,0 +1,163 @@
+"""Request content types: a body the operation does not take is refused with 415, naming the
+``content-type`` header; and the OpenAPI description of bodies and answers litestar cannot
+infer (raw image uploads, an export in two formats).
+
+An operation with a ``data`` parameter takes the media type of that parameter (JSON for every
+request struct here). An operation that reads its raw body names what it takes in its route
+options as ``opt={"accepts": (...)}``. A body sent to either with another content type, or with
+none, is refused before the handler runs, so nothing is read or written. Operations that take
+no body (``/publish``, ``/supports``, the one-click unsubscribe that mail clients post as a
+form) are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from litestar.enums import RequestEncodingType, ScopeType
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.params import BodyKwarg
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from gateway.problems import ProblemError
+
+JSON = "application/json"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _media_types(handler: HTTPRouteHandler) -> frozenset[str] | None:
+    """The media types ``handler``'s body may have, or None when it takes no body. Worked out
+    per request (two dictionary look-ups): a cache keyed by the handler's ``id`` would outlive
+    an app and answer for another handler that came to have the same id."""
+    declared = handler.opt.get("accepts")
+    if declared:
+        return frozenset(str(t).lower() for t in declared)
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return None
+    kwarg = data.kwarg_definition
+    encoding = kwarg.media_type if isinstance(kwarg, BodyKwarg) else RequestEncodingType.JSON
+    return frozenset({encoding.value if isinstance(encoding, Enum) else str(encoding)})
+
+
+def _has_body(headers: dict[bytes, bytes]) -> bool:
+    length = headers.get(b"content-length")
+    if length is not None:
+        return length.strip() not in (b"", b"0")
+    return b"transfer-encoding" in headers
+
+
+def _essence(content_type: str) -> str:
+    """``application/json; charset=utf-8`` -> ``application/json``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _fits(given: str, accepts: frozenset[str]) -> bool:
+    if given in accepts:
+        return True
+    # application/merge-patch+json and the like are JSON too (RFC 6839)
+    return JSON in accepts and given.startswith("application/") and given.endswith("+json")
+
+
+def content_type_guard(app: ASGIApp) -> ASGIApp:
+    """Refuse, with a 415 problem naming ``content-type``, a body the operation does not take."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or scope.get("method") not in _BODY_METHODS:
+            await app(scope, receive, send)
+            return
+        handler = scope.get("route_handler")
+        accepts = _media_types(handler) if isinstance(handler, HTTPRouteHandler) else None
+        headers = dict(scope.get("headers") or [])
+        if accepts is None or not _has_body(headers):
+            await app(scope, receive, send)
+            return
+        raw = headers.get(b"content-type")
+        given = _essence(raw.decode("latin-1")) if raw is not None else ""
+        # RFC 9110 8.3: without a Content-Type a recipient may assume application/octet-stream;
+        # an operation that takes raw bytes (and reads their type from the bytes) does.
+        if not given and "application/octet-stream" in accepts:
+            given = "application/octet-stream"
+        if not _fits(given, accepts):
+            wanted = ", ".join(sorted(accepts))
+            shown = repr(given) if given else "none"
+            raise ProblemError(
+                415,
+                "Unsupported media type",
+                f"content-type: {shown} is not taken here; send {wanted}",
+                kind="unsupported-media-type",
+                field="content-type",
+                errors=[{"field": "content-type", "reason": f"must be one of: {wanted}"}],
+            )
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _binary() -> Schema:
+    return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+
+
+def raw_body_operation(*media_types: str, description: str) -> type[Operation]:
+    """An operation class documenting a raw request body of ``media_types``, for handlers that
+    read ``request.body()`` themselves (litestar documents ``data`` parameters only)."""
+
+    @dataclass
+    class RawBodyOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                content={t: OpenAPIMediaType(schema=_binary()) for t in media_types},
+                description=description,
+                required=True,
+            )
+
+    return RawBodyOperation
+
+
+def alternative_answers_operation(status: str, content: dict[str, Schema]) -> type[Operation]:
+    """An operation class documenting an answer that comes in several media types (an export
+    as CSV or JSON), which a litestar response spec, of one media type, cannot say."""
+
+    @dataclass
+    class AlternativeAnswersOperation(Operation):
+        def __post_init__(self) -> None:
+            answer = (self.responses or {}).get(status)
+            if isinstance(answer, OpenAPIResponse):
+                answer.content = {t: OpenAPIMediaType(schema=s) for t, s in content.items()}
+
+    return AlternativeAnswersOperation
+
+
+# An image as Tinget serves it: the type read from its bytes when it was stored.
+IMAGE_ANSWERS = {t: _binary() for t in ("image/jpeg", "image/png", "image/webp")}
+
+# The answer to a conditional GET whose ETag the client has already.
+NOT_MODIFIED = ResponseSpec(
+    data_container=None, description="Not modified: the copy the client has is current"
+)
+
+# Server-sent events: a stream that stays open; each event is named (``tally``) and carries its
+# JSON in ``data``; a keep-alive is a comment with empty data.
+EVENT_STREAM = {
+    "text/event-stream": Schema(
+        type=OpenAPIType.OBJECT,
+        properties={
+            "event": Schema(type=OpenAPIType.STRING),
+            "data": Schema(type=OpenAPIType.STRING, content_media_type="application/json"),
+            "id": Schema(type=OpenAPIType.STRING),
+            "retry": Schema(type=OpenAPIType.INTEGER),
+        },
+        required=["data"],
+    )
+}

@@ -1,0 +1,22 @@
+"""Fixtures of the security suite: rate limits high enough that generated and randomised
+requests reach the code behind them instead of stopping at 429."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from services.identity.service import Limits
+from tinget.bootstrap import Addresses
+
+GENEROUS = Limits(
+    sign_in_per_address=(100_000, 60),
+    links_per_email=(100_000, 60),
+    posts_per_person=(100_000, 60),
+)
+
+
+@pytest.fixture
+def platform_addresses(addresses: Addresses) -> Addresses:
+    return dataclasses.replace(addresses, limits=GENEROUS)

@@ -1,0 +1,179 @@
+"""Generated API tests: schemathesis against the OpenAPI document of a real gateway.
+
+A municipality with data of every kind is served by uvicorn on real PostgreSQL and NATS; the
+schemathesis command runs every phase (explicit examples, coverage, fuzzing and the stateful
+phase, whose links schemathesis infers from the schemas and Location headers, as litestar
+writes none) against it with the Host header of that municipality. The hooks in
+``tests.security.st_hooks`` draw the caller per request (administrator, moderator,
+participant, anonymous), aim path ids at things that exist, and count every call.
+
+Checks: no 5xx, the status code, the content type and the body each as documented. Any failure
+fails the test; nothing is excluded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.notifications.kinds import Kind
+from tests.security.world import World, build_world
+from tinget.bootstrap import Platform
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = int(os.environ.get("TINGET_ST_SEED", "20240611"))
+MAX_EXAMPLES = int(os.environ.get("TINGET_ST_MAX_EXAMPLES", "25"))
+STATEFUL_SCENARIOS = int(os.environ.get("TINGET_ST_STATEFUL_SCENARIOS", "150"))
+STATEFUL_STEPS = 12
+MIN_CASES = 2000
+CHECKS = ",".join(
+    (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    )
+)
+ALL_OPERATIONS = 60
+
+
+def _config(world: World, counts: Path) -> dict[str, object]:
+    alice, bob, carl = world.participants
+    dialogs = list(world.dialogs.values())
+    settled = [world.dialogs["discussion"], world.dialogs["draft"]]
+    # the dialogs the other participants take part in stay open: a close, results or change
+    # of plans only ever aims at the closed discussion and the draft
+    only = {
+        f"POST /api/v1/dialogs/{{dialog_id}}/{what}": {"dialog_id": settled}
+        for what in ("close", "results", "publish")
+    }
+    only["PATCH /api/v1/dialogs/{dialog_id}"] = {"dialog_id": settled}
+    for what in ("block", "unblock"):
+        only[f"POST /api/v1/people/{{person_id}}/{what}"] = {"person_id": [str(carl.person_id)]}
+    only["PUT /api/v1/people/{person_id}/role"] = {"person_id": [str(carl.person_id)]}
+    return {
+        "seed": SEED,
+        "counts_path": str(counts),
+        "tokens": {
+            "administrator": world.admin.token,
+            "moderator": world.moderator.token,
+            "participant": bob.token,
+            "anonymous": None,
+        },
+        "weights": {"administrator": 5, "moderator": 2, "participant": 2, "anonymous": 1},
+        "ids": {
+            "dialog_id": dialogs,
+            "post_id": list(world.posts.values()),
+            "person_id": [str(p.person_id) for p in (alice, carl, world.moderator2)],
+            "notification_id": world.notifications,
+            "image_id": [world.image],
+            "kind": [k.value for k in Kind],
+            "language": ["sv", "da", "en"],
+        },
+        "only": only,
+    }
+
+
+@pytest.mark.slow
+async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
+    client: httpx.AsyncClient, platform: Platform, live_server: str, tmp_path: Path
+) -> None:
+    world = await build_world(client, platform, "Lund")
+    await platform.catch_up_projections()
+    counts_path = tmp_path / "counts.json"
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(_config(world, counts_path)))
+    report_path = tmp_path / "report.json"
+    # The live tally is an event stream that stays open: its first event is all a generated
+    # request needs to check, so reading stops there instead of at the request timeout.
+    settings_path = tmp_path / "schemathesis.toml"
+    settings_path.write_text(
+        "max-stream-events = 1\n"
+        "[generation]\n"
+        f"max-examples = {MAX_EXAMPLES}\n"
+        # longer and more scenarios than the default for the stateful phase: sequences of
+        # calls that feed each response's ids into the next request
+        "[phases.stateful]\n"
+        f"max-steps = {STATEFUL_STEPS}\n"
+        "[phases.stateful.generation]\n"
+        f"max-examples = {STATEFUL_SCENARIOS}\n"
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(settings_path),
+        "run",
+        f"{live_server}/schema/openapi.json",
+        "--header",
+        f"Host: {world.town.host}",
+        "--checks",
+        CHECKS,
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--seed",
+        str(SEED),
+        "--workers",
+        "1",
+        "--request-timeout",
+        "20",
+        "--report",
+        "json",
+        "--report-json-path",
+        str(report_path),
+        "--no-color",
+    ]
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.security.st_hooks",
+        "TINGET_ST_CONFIG": str(config_path),
+        "PYTHONPATH": str(REPO),
+    }
+    print(f"schemathesis seed {SEED}, {MAX_EXAMPLES} examples per operation and phase")
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=600)
+    elapsed = time.monotonic() - started
+    text = output.decode(errors="replace")
+    # the failures, each with a curl command to reproduce it, then the summary
+    first = text.find("FAILURES")
+    summary = text[first - 40 :] if first >= 0 else text[text.rfind("SUMMARY") - 40 :]
+
+    report = json.loads(report_path.read_text())
+    counts = json.loads(counts_path.read_text())
+    links = re.search(r"API Links:\s+(\d+) covered / (\d+) selected / (\d+) total", text)
+    scenarios = re.search(r"Stateful \(in [^)]*\)\s+Scenarios:\s+(\d+)", text)
+    calls = sum(counts["operation"].values())
+    print(
+        f"schemathesis: {report['test_cases']['generated']} cases generated, {calls} calls made"
+        f" over {len(counts['operation'])} operations in {elapsed:.0f} s;"
+        f" by caller {counts['role']}; by phase {counts['phase']}; by status {counts['status']};"
+        f" stateful scenarios {scenarios.group(1) if scenarios else '?'},"
+        f" links covered {links.group(0) if links else '?'}"
+    )
+    assert report["failures"] == [], summary
+    assert report["errors"] == [], summary
+    assert process.returncode == 0, summary
+    assert report["test_cases"]["generated"] >= MIN_CASES, summary
+    assert calls >= MIN_CASES
+    assert len(counts["operation"]) == ALL_OPERATIONS, sorted(counts["operation"])
+    assert set(counts["role"]) == {"administrator", "moderator", "participant", "anonymous"}
+    assert counts["phase"].get("stateful", 0) > 0, counts["phase"]
+    assert not [s for s in counts["status"] if s.startswith("5")], counts["status"]
+    assert links is not None
+    assert int(links.group(1)) > 0, links.group(0)
