@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from opentelemetry import trace
 
+from events import tracing
 from gateway.tenancy import TenantResolver
 from services.errors import Unauthenticated
 from services.identity.access import Caller
@@ -22,7 +23,8 @@ async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenan
     resolver: TenantResolver = state.resolver
     tenant = await resolver.resolve(request.headers.get("host"))
     bind_request(tenant_id=tenant.tenant_id)
-    trace.get_current_span().set_attribute("tinget.tenant", tenant.tenant_id)
+    if tracing.enabled():
+        trace.get_current_span().set_attribute("tinget.tenant", tenant.tenant_id)
     return tenant
 
 

@@ -36,26 +36,47 @@ JSON = "application/json"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+_ACCEPTS = "tinget_accepts"  # where a handler's worked-out media types are kept, in its opt
+
+
 def _media_types(handler: HTTPRouteHandler) -> frozenset[str] | None:
     """The media types ``handler``'s body may have, or None when it takes no body. Worked out
-    per request (two dictionary look-ups): a cache keyed by the handler's ``id`` would outlive
-    an app and answer for another handler that came to have the same id."""
+    once per handler and kept in its own ``opt``, so it lives and dies with the handler."""
+    if _ACCEPTS in handler.opt:
+        known: frozenset[str] | None = handler.opt[_ACCEPTS]
+        return known
     declared = handler.opt.get("accepts")
+    accepts: frozenset[str] | None
     if declared:
-        return frozenset(str(t).lower() for t in declared)
-    data = handler.parsed_fn_signature.parameters.get("data")
-    if data is None:
-        return None
-    kwarg = data.kwarg_definition
-    encoding = kwarg.media_type if isinstance(kwarg, BodyKwarg) else RequestEncodingType.JSON
-    return frozenset({encoding.value if isinstance(encoding, Enum) else str(encoding)})
+        accepts = frozenset(str(t).lower() for t in declared)
+    else:
+        data = handler.parsed_fn_signature.parameters.get("data")
+        if data is None:
+            accepts = None
+        else:
+            kwarg = data.kwarg_definition
+            encoding = (
+                kwarg.media_type if isinstance(kwarg, BodyKwarg) else RequestEncodingType.JSON
+            )
+            accepts = frozenset({encoding.value if isinstance(encoding, Enum) else str(encoding)})
+    handler.opt[_ACCEPTS] = accepts
+    return accepts
 
 
-def _has_body(headers: dict[bytes, bytes]) -> bool:
-    length = headers.get(b"content-length")
-    if length is not None:
-        return length.strip() not in (b"", b"0")
-    return b"transfer-encoding" in headers
+def _body_headers(scope: Scope) -> tuple[bool, bytes | None]:
+    """Whether the request has a body, and its content type, from one pass over the headers."""
+    length: bytes | None = None
+    chunked = False
+    content_type: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            content_type = value
+        elif name == b"content-length":
+            length = value
+        elif name == b"transfer-encoding":
+            chunked = True
+    has_body = length.strip() not in (b"", b"0") if length is not None else chunked
+    return has_body, content_type
 
 
 def _essence(content_type: str) -> str:
@@ -79,11 +100,13 @@ def content_type_guard(app: ASGIApp) -> ASGIApp:
             return
         handler = scope.get("route_handler")
         accepts = _media_types(handler) if isinstance(handler, HTTPRouteHandler) else None
-        headers = dict(scope.get("headers") or [])
-        if accepts is None or not _has_body(headers):
+        if accepts is None:
             await app(scope, receive, send)
             return
-        raw = headers.get(b"content-type")
+        has_body, raw = _body_headers(scope)
+        if not has_body:
+            await app(scope, receive, send)
+            return
         given = _essence(raw.decode("latin-1")) if raw is not None else ""
         # RFC 9110 8.3: without a Content-Type a recipient may assume application/octet-stream;
         # an operation that takes raw bytes (and reads their type from the bytes) does.

@@ -187,6 +187,7 @@ async def open_platform(
     app_pool = await create_pool(
         role_url(addresses.app_database_url, addresses.database_url, APP_ROLE),
         max_size=pool_size,
+        session_state=False,
     )
     worker_pool = await create_pool(
         role_url(addresses.worker_database_url, addresses.database_url, WORKER_ROLE),
