@@ -33,6 +33,30 @@ QUICK: dict[str, list[str]] = {
 
 DEFAULT_OUTPUT = Path(__file__).parent / "RESULTS.md"
 
+# Figures shown beside the targets: the references each bench runs, which also tell how fast
+# the machine was (compare them before comparing two tables).
+HEADLINES: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
+    "append": [
+        (
+            "eventsourcing's own PostgreSQL persistence, events/s",
+            ("eventsourcing", "events_per_s"),
+            "",
+        ),
+        ("raw asyncpg executemany, rows/s", ("raw_executemany", "rows_per_s"), ""),
+        ("mean events per group commit", ("one_tenant", "avg_batch"), ""),
+    ],
+    "vote": [
+        ("reference votes/s", ("reference", "votes_per_s"), ""),
+        ("Tinget votes/s", ("tinget", "votes_per_s"), ""),
+        ("reference p99", ("reference", "p99_ms"), " ms"),
+        ("reference server CPU per vote", ("reference", "server_cpu_us_per_vote"), " µs"),
+        ("Tinget gateway CPU per vote", ("tinget", "server_cpu_us_per_vote"), " µs"),
+    ],
+    "projections": [
+        ("all read models, one after another, events/s", ("total_events_per_s",), ""),
+    ],
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -86,8 +110,10 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
     return {k: result[k] for k in keys if k in result}
 
 
-def render(results: dict[str, dict[str, Any]], *, quick: bool, postgres: str) -> str:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def render(
+    results: dict[str, dict[str, Any]], *, quick: bool, postgres: str, when: str | None = None
+) -> str:
+    when = when or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Bench figures" + (" (quick run: shortened, for a smoke test)" if quick else ""),
         "",
@@ -107,11 +133,24 @@ def render(results: dict[str, dict[str, Any]], *, quick: bool, postgres: str) ->
             shown = "n/a" if value is None else number(value)
             mark = "PASS" if target["passed"] else "FAIL"
             lines.append(f"| {name} | {target['name']} | {shown} | {target['target']} | {mark} |")
+        for label, path, unit in HEADLINES.get(name, []):
+            found = dig(result, path)
+            if found is not None:
+                lines.append(f"| {name} | {label} | {number(found)}{unit} | | |")
         for ratio, value in flatten(result.get("ratios", {})):
             lines.append(f"| {name} | ratio: {ratio} | {number(value)}x | | |")
         lines.append(f"| {name} | wall time | {number(result['wall_seconds'])} s | | |")
     lines.append("")
     return "\n".join(lines)
+
+
+def dig(result: dict[str, Any], path: tuple[str, ...]) -> float | None:
+    value: Any = result
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return float(value) if isinstance(value, int | float) else None
 
 
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, float]]:

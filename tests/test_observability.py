@@ -58,20 +58,10 @@ async def traced_client(
 async def consume_all(platform: Platform, durable: str) -> None:
     """Feed every read model from NATS until the consumer has nothing left."""
     assert platform.js is not None
-    assert platform.nc is not None
-    js, nc = platform.js, platform.nc
+    js = platform.js
     stop = asyncio.Event()
     consumer = LiveConsumer(platform.projections, durable=durable)
-    task = asyncio.create_task(
-        consumer.run(
-            js,
-            nc,
-            stream=platform.addresses.stream_name,
-            prefix=platform.addresses.subject_prefix,
-            catalogue=platform.codec.catalogue,
-            stop=stop,
-        )
-    )
+    task = asyncio.create_task(platform.consume(consumer, stop, from_store=False))
     try:
         async with asyncio.timeout(30):
             while True:

@@ -42,8 +42,7 @@ class FailingFirst:
 
 async def test_a_batch_that_failed_is_not_overtaken_by_a_newer_one(platform: Platform) -> None:
     assert platform.js is not None
-    assert platform.nc is not None
-    js, nc = platform.js, platform.nc
+    js = platform.js
     first = await onboard(platform, 3)
     await relay_all(platform)
     failing = FailingFirst(platform.projections[0].projection, failures=1)
@@ -51,19 +50,7 @@ async def test_a_batch_that_failed_is_not_overtaken_by_a_newer_one(platform: Pla
     consumer = LiveConsumer([runner], durable="faulty")
     stop = asyncio.Event()
     worker = asyncio.create_task(
-        supervised(
-            "projections",
-            stop,
-            lambda: consumer.run(
-                js,
-                nc,
-                stream=platform.addresses.stream_name,
-                prefix=platform.addresses.subject_prefix,
-                catalogue=platform.codec.catalogue,
-                stop=stop,
-                reader=platform.reader,
-            ),
-        )
+        supervised("projections", stop, lambda: platform.consume(consumer, stop))
     )
     try:
         async with asyncio.timeout(10):

@@ -26,7 +26,7 @@ from projections.moderation import BlockedPeopleListing, ModerationQueue
 from projections.notification_templates import NotificationTemplateListing
 from projections.polls import PollTallies
 from projections.posts import PostListing
-from projections.runtime import Projection, ProjectionRunner
+from projections.runtime import LiveConsumer, Projection, ProjectionRunner
 from services.dialogs.service import DialogService
 from services.gamification.policy import GamificationPolicy
 from services.gamification.service import GamificationService
@@ -122,6 +122,23 @@ class Platform:
             stream=self.addresses.stream_name,
             prefix=self.addresses.subject_prefix,
             name=name,
+        )
+
+    async def consume(
+        self, consumer: LiveConsumer, stop: asyncio.Event, *, from_store: bool = True
+    ) -> None:
+        """Feed ``consumer``'s read models from this platform's JetStream stream until ``stop``;
+        ``from_store`` first catches them up from PostgreSQL (what a worker does on start)."""
+        assert self.js is not None
+        assert self.nc is not None
+        await consumer.run(
+            self.js,
+            self.nc,
+            stream=self.addresses.stream_name,
+            prefix=self.addresses.subject_prefix,
+            catalogue=self.codec.catalogue,
+            stop=stop,
+            reader=self.reader if from_store else None,
         )
 
     async def catch_up_projections(self, patience: float = 10.0) -> None:

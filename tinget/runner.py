@@ -167,27 +167,12 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
     One worker is active at a time (an advisory lock); a second one stands by. Its read models
     share one durable consumer, which must have a single reader to deliver in log order.
     """
-    js, nc = platform.js, platform.nc
-    assert js is not None
-    assert nc is not None
     consumer = LiveConsumer(platform.projections, durable=PROJECTIONS_CONSUMER)
 
     async def work(term: asyncio.Event) -> None:
         await platform.catch_up_projections()
         await asyncio.gather(
-            supervised(
-                "projections",
-                term,
-                lambda: consumer.run(
-                    js,
-                    nc,
-                    stream=platform.addresses.stream_name,
-                    prefix=platform.addresses.subject_prefix,
-                    catalogue=platform.codec.catalogue,
-                    stop=term,
-                    reader=platform.reader,
-                ),
-            ),
+            supervised("projections", term, lambda: platform.consume(consumer, term)),
             supervised(
                 "scheduler",
                 term,

@@ -365,16 +365,7 @@ class Scenario:
             await asyncio.to_thread(hurt)
             await asyncio.sleep(pause)
             await asyncio.to_thread(heal)
-            restarted = time.monotonic()
-            async with pool.acquire() as conn:
-                target = await head(conn)
-            waiting = asyncio.create_task(
-                wait_caught_up(pool, target, self.projections, self.profile.converge_timeout)
-            )
-            await asyncio.sleep(self.profile.load_seconds)
-            seconds, late = await waiting
-            load.phase = "steady"
-            self.report.faults.append(Fault(name, number, restarted - began, seconds, late))
+            await self._recovery(load, pool, name, number, began)
 
     async def _restart_postgres(self, load: Load, pool: asyncpg.Pool, number: int) -> None:
         postgres = self.cluster.postgres
@@ -441,7 +432,14 @@ class Scenario:
                     " WHERE usename = 'tinget_worker'"
                 )
             await asyncio.sleep(0.4)
-        cut = time.monotonic()
+        await self._recovery(load, pool, name, number, began)
+
+    async def _recovery(
+        self, load: Load, pool: asyncpg.Pool, name: str, number: int, began: float
+    ) -> None:
+        """Under load, how long after a fault ended the relay and read models reached what
+        the store held then; recorded as one fault of the report."""
+        healed = time.monotonic()
         async with pool.acquire() as conn:
             target = await head(conn)
         waiting = asyncio.create_task(
@@ -450,7 +448,7 @@ class Scenario:
         await asyncio.sleep(self.profile.load_seconds)
         seconds, late = await waiting
         load.phase = "steady"
-        self.report.faults.append(Fault(name, number, cut - began, seconds, late))
+        self.report.faults.append(Fault(name, number, healed - began, seconds, late))
 
     async def _probe_ready(self, probes: list[Probe], stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(base_url=self.cluster.base_url, timeout=15) as client:
