@@ -137,6 +137,7 @@ def tenant_aggregates(
                 place=place,
                 image=None,
                 threshold=d.details.settings.support_threshold or d.details.settings.signature_goal,
+                id=uuid.uuid4(),
             )
         )
     yield list(posts)
@@ -156,6 +157,7 @@ def tenant_aggregates(
                 place=None,
                 image=None,
                 threshold=None,
+                id=uuid.uuid4(),
             )
         )
     yield list[Aggregate](comments)

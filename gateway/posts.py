@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar import Controller, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
@@ -81,6 +81,20 @@ async def _page(
     )
 
 
+# A client's key for one post: a retry with the same key (the answer was lost, or a 503 came
+# while the database went away mid-commit) gets the post the first request made, never a second.
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any printable ASCII key, unique per post the client means to make",
+    ),
+]
+
+
 async def _new_post_view(
     participation: ParticipationService, caller: Caller, created: Post
 ) -> PostView:
@@ -106,11 +120,13 @@ class PostController(Controller):
         caller: NamedDependency[Caller],
         dialog_id: FromPath[UUID],
         data: JSONBody[SubmitPost],
+        idempotency_key: IdempotencyKey = None,
     ) -> PostView:
         """Post a proposal, idea, petition, suggestion, topic or problem report. In a
-        pre-moderated dialog it is 'pending' until a moderator approves it."""
+        pre-moderated dialog it is 'pending' until a moderator approves it. Sent again with
+        the same Idempotency-Key (after a timeout or a 503), it answers the same post."""
         participation = platform_of(state).participation
-        created = await participation.submit(caller, dialog_id, data)
+        created = await participation.submit(caller, dialog_id, data, idempotency_key)
         return await _new_post_view(participation, caller, created)
 
     @get("/dialogs/{dialog_id:uuid}/posts", operation_id="listPosts", responses=PROBLEMS)
@@ -192,10 +208,12 @@ class PostController(Controller):
         caller: NamedDependency[Caller],
         post_id: FromPath[UUID],
         data: JSONBody[Comment],
+        idempotency_key: IdempotencyKey = None,
     ) -> PostView:
-        """Comment on a post, or reply to a comment (threads)."""
+        """Comment on a post, or reply to a comment (threads). Idempotent with an
+        Idempotency-Key, as a new post is."""
         participation = platform_of(state).participation
-        created = await participation.comment(caller, post_id, data)
+        created = await participation.comment(caller, post_id, data, idempotency_key)
         return await _new_post_view(participation, caller, created)
 
     @get("/posts/{post_id:uuid}/comments", operation_id="listComments", responses=PROBLEMS)

@@ -118,6 +118,14 @@ def body_field(message: str) -> tuple[str, str]:
     return path or "body", reason
 
 
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    """A parameter as the client names it (``Idempotency-Key``), not as the handler does."""
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+    kwarg = getattr(parameter, "kwarg_definition", None)
+    name = getattr(kwarg, "name", None) or getattr(kwarg, "header", None)
+    return name if isinstance(name, str) and name else key
+
+
 def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors: list[dict[str, str]] = []
     raw = exc.extra if isinstance(exc.extra, list) else []
@@ -128,7 +136,9 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
             if key == "data":  # the body as a whole: the message names the field
                 key, message = body_field(message)
             elif (named := _NAMED.search(message)) is not None:  # a field inside ``key``
-                key = f"{key}.{named.group('name')}"
+                key = f"{_wire_name(request, key)}.{named.group('name')}"
+            else:
+                key = _wire_name(request, key)
             errors.append({"field": key, "reason": message})
     if not errors:
         missing = _MISSING_PARAMETER.search(str(exc.detail))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import msgspec
 from eventsourcing.domain import Aggregate, event
@@ -35,6 +35,9 @@ class Place(msgspec.Struct, frozen=True, kw_only=True):
     address: str | None = None
 
 
+_IDEMPOTENT_POSTS = uuid5(_NAMESPACE, "posts by idempotency key")
+
+
 class Post(Aggregate):
     """A proposal, idea, petition, suggestion, topic, problem report or comment."""
 
@@ -52,6 +55,8 @@ class Post(Aggregate):
         place: Place | None,
         image: str | None,
         threshold: int | None,
+        *,
+        id: UUID,  # eventsourcing takes the aggregate's id by this name
     ) -> None:
         self.dialog_id = dialog_id
         self.kind = kind
@@ -67,6 +72,15 @@ class Post(Aggregate):
         self.withdrawn = False
         self.threshold_reached = False
         self.report_status = ReportStatus.RECEIVED if kind == "problem-report" else None
+
+    @staticmethod
+    def id_for(tenant_id: str, author_id: UUID, key: str | None) -> UUID:
+        """A new post's id: random, or, for a request sent with an idempotency key, derived
+        from (tenant, author, key), so a retried request names the same stream and cannot
+        post twice."""
+        if key is None:
+            return uuid4()
+        return uuid5(_IDEMPOTENT_POSTS, f"{tenant_id}\n{author_id}\n{key}")
 
     def _ensure_author(self, person_id: UUID) -> None:
         if person_id != self.author_id:

@@ -163,7 +163,43 @@ class ParticipationService:
         except ConcurrencyConflict:
             raise Conflict(conflict) from None
 
-    async def submit(self, caller: Caller, dialog_id: UUID, command: SubmitPost) -> Post:
+    async def _replayed(
+        self, caller: Caller, key: str | None, dialog_id: UUID, parent_id: UUID | None, body: str
+    ) -> Post | None:
+        """The post a request with this idempotency key made already, if any; a key used for
+        a different post is a conflict."""
+        if key is None:
+            return None
+        post_id = Post.id_for(caller.tenant_id, caller.person_id, key)
+        try:
+            earlier = await self.repository.get(caller.tenant_id, Post, post_id)
+        except AggregateNotFound:
+            return None
+        if (earlier.dialog_id, earlier.parent_id, earlier.body) != (dialog_id, parent_id, body):
+            raise Conflict("this Idempotency-Key was used for another post")
+        return earlier
+
+    async def _save_new(self, caller: Caller, key: str | None, post: Post, dialog: Dialog) -> Post:
+        """Save a new post (with its pre-moderation hold); a concurrent retry of the same
+        idempotent request that saved first wins, and its post is the answer."""
+        try:
+            await self._save(caller, post, *self._hold(caller, dialog, post))
+        except Conflict:
+            earlier = await self._replayed(caller, key, post.dialog_id, post.parent_id, post.body)
+            if earlier is None:
+                raise
+            return earlier
+        return post
+
+    async def submit(
+        self, caller: Caller, dialog_id: UUID, command: SubmitPost, key: str | None = None
+    ) -> Post:
+        """Submit a post. With an idempotency ``key``, a retry of the same request answers the
+        post the first one made, however often it is sent."""
+        body = values.text(command.body, "body", max_length=10_000)
+        earlier = await self._replayed(caller, key, dialog_id, None, body)
+        if earlier is not None:
+            return earlier
         dialog = await self._dialog(caller.tenant_id, dialog_id)
         await self._admit(caller, dialog)
         kinds = POST_KINDS[dialog.kind]
@@ -196,15 +232,15 @@ class ParticipationService:
             title=None
             if command.title is None
             else values.text(command.title, "title", max_length=200),
-            body=values.text(command.body, "body", max_length=10_000),
+            body=body,
             parent_id=None,
             root_id=None,
             place=place,
             image=command.image,
             threshold=settings.signature_goal if kind == "petition" else settings.support_threshold,
+            id=Post.id_for(caller.tenant_id, caller.person_id, key),
         )
-        await self._save(caller, post, *self._hold(caller, dialog, post))
-        return post
+        return await self._save_new(caller, key, post, dialog)
 
     async def _check_image(self, caller: Caller, dialog: Dialog, image: str | None) -> None:
         if image is None:
@@ -214,8 +250,14 @@ class ParticipationService:
         if not await self.image_exists(caller.tenant_id, image):
             raise InvalidInput("image", "no uploaded image has this id; upload it first")
 
-    async def comment(self, caller: Caller, parent_id: UUID, command: Comment) -> Post:
+    async def comment(
+        self, caller: Caller, parent_id: UUID, command: Comment, key: str | None = None
+    ) -> Post:
         parent = await self._post(caller.tenant_id, parent_id)
+        body = values.text(command.body, "body", max_length=10_000)
+        earlier = await self._replayed(caller, key, parent.dialog_id, parent.id, body)
+        if earlier is not None:
+            return earlier
         dialog = await self._dialog(caller.tenant_id, parent.dialog_id)
         await self._admit(caller, dialog)
         commenting = dialog.details.settings.comments
@@ -235,15 +277,15 @@ class ParticipationService:
             author_id=caller.person_id,
             anonymous=command.anonymous or caller.anonymous,
             title=None,
-            body=values.text(command.body, "body", max_length=10_000),
+            body=body,
             parent_id=parent.id,
             root_id=parent.root_id or parent.id,
             place=None,
             image=None,
             threshold=None,
+            id=Post.id_for(caller.tenant_id, caller.person_id, key),
         )
-        await self._save(caller, comment, *self._hold(caller, dialog, comment))
-        return comment
+        return await self._save_new(caller, key, comment, dialog)
 
     async def edit(self, caller: Caller, post_id: UUID, command: EditPost) -> Post:
         await self._ensure_not_blocked(caller)
