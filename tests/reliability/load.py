@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 
@@ -192,6 +192,28 @@ class Load:
         )
         return response if response.is_success else None
 
+    async def _send_until_answered(
+        self,
+        client: httpx.AsyncClient,
+        kind: str,
+        url: str,
+        headers: dict[str, str],
+        body: Any,
+    ) -> httpx.Response | None:
+        """POST with an Idempotency-Key, sent again with the same key while the answer is a 503
+        or none at all (the database may have gone away after the commit), until a final
+        answer: so a post or comment is made exactly once, and the ledger knows which."""
+        keyed = {**headers, "idempotency-key": uuid4().hex}
+        for attempt in range(60):
+            response = await self._send(client, kind, "POST", url, keyed, body)
+            if response is not None:
+                return response
+            last = self.ledger.outcomes[-1]
+            if last.status is not None and last.status != 503:
+                return None  # a final refusal (a rate limit, a closed dialog): nothing written
+            await asyncio.sleep(min(0.1 * (attempt + 1), 1.0))
+        return None
+
     def _unclaimed(
         self, tenant: TenantLoad, action: str, person: Participant, rng: random.Random
     ) -> UUID | None:
@@ -208,10 +230,9 @@ class Load:
         self, client: httpx.AsyncClient, tenant: TenantLoad, person: Participant, rng: random.Random
     ) -> None:
         body = {"title": f"Idea {rng.randrange(10**6)}", "body": "Plant trees along the river"}
-        response = await self._send(
+        response = await self._send_until_answered(
             client,
             "post",
-            "POST",
             f"/api/v1/dialogs/{tenant.proposals}/posts",
             tenant.town.headers(person.token),
             body,
@@ -227,10 +248,9 @@ class Load:
         self, client: httpx.AsyncClient, tenant: TenantLoad, person: Participant, rng: random.Random
     ) -> None:
         parent = rng.choice(tenant.posts)
-        response = await self._send(
+        response = await self._send_until_answered(
             client,
             "comment",
-            "POST",
             f"/api/v1/posts/{parent}/comments",
             tenant.town.headers(person.token),
             {"body": f"I agree, and {rng.randrange(10**6)} more reasons"},
