@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 import re
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from gateway.app import create_app
 from projections.runtime import LiveConsumer, consumer_lag
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
+from tests.smtp import free_port
 from tests.test_projections import relay_all
 from tinget import telemetry
 from tinget.bootstrap import Platform
@@ -228,3 +230,13 @@ async def test_log_lines_are_json_with_tenant_request_and_trace_ids_and_no_perso
     assert entry["route"] == "/api/v1/sign-in/email"
     assert entry["status"] == response.status_code
     assert "karin" not in out.getvalue()
+
+
+def test_a_part_serves_its_metrics_over_http_for_prometheus() -> None:
+    port = free_port()
+    telemetry.serve_metrics("127.0.0.1", port)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        assert answer.status == 200
+        text = answer.read().decode()
+    for name in ("tinget_appended_events_total", "tinget_relay_lag_events", "tinget_service_up"):
+        assert f"# TYPE {name.removesuffix('_total')}" in text, name
