@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from typing import Any
@@ -108,22 +107,7 @@ def health() -> dict[str, str]:
 async def ready(state: State) -> Response[dict[str, Any]]:
     """Readiness: PostgreSQL and NATS both answer."""
     platform: Platform = state.platform
-    checks: dict[str, str] = {}
-    try:
-        async with asyncio.timeout(2):
-            async with platform.app_pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-        checks["postgresql"] = "ok"
-    except Exception as error:
-        checks["postgresql"] = f"unavailable: {type(error).__name__}"
-    try:
-        if platform.js is None or platform.nc is None or not platform.nc.is_connected:
-            raise ConnectionError("not connected")
-        async with asyncio.timeout(2):
-            await platform.js.account_info()
-        checks["nats"] = "ok"
-    except Exception as error:
-        checks["nats"] = f"unavailable: {type(error).__name__}"
+    checks = await platform.health()
     if all(v == "ok" for v in checks.values()):
         return Response({"status": "ready", "checks": checks})
     raise ProblemError(

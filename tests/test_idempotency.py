@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
 
 from services.identity.access import Role
-from tests.api import create_town, device_token, open_dialog, staff_token
+from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
+
+Scene = tuple[Town, dict[str, Any], str]
+
+
+@pytest.fixture
+async def scene(client: httpx.AsyncClient, platform: Platform) -> Scene:
+    """A municipality with an open dialog, and a participant's token."""
+    town = await create_town(platform)
+    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+    return town, await open_dialog(client, town, admin), await device_token(client, town)
 
 
 async def stored(platform: Platform, event_type: str) -> int:
@@ -20,12 +32,9 @@ async def stored(platform: Platform, event_type: str) -> int:
 
 
 async def test_a_post_sent_again_with_its_key_is_made_once(
-    client: httpx.AsyncClient, platform: Platform
+    client: httpx.AsyncClient, platform: Platform, scene: Scene
 ) -> None:
-    town = await create_town(platform)
-    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
-    dialog = await open_dialog(client, town, admin)
-    citizen = await device_token(client, town)
+    town, dialog, citizen = scene
     url = f"/api/v1/dialogs/{dialog['id']}/posts"
     headers = {**town.headers(citizen), "idempotency-key": "k-1"}
     body = {"body": "A crossing by the school"}
@@ -56,12 +65,9 @@ async def test_a_post_sent_again_with_its_key_is_made_once(
 
 
 async def test_a_comment_sent_again_with_its_key_is_made_once(
-    client: httpx.AsyncClient, platform: Platform
+    client: httpx.AsyncClient, platform: Platform, scene: Scene
 ) -> None:
-    town = await create_town(platform)
-    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
-    dialog = await open_dialog(client, town, admin)
-    citizen = await device_token(client, town)
+    town, dialog, citizen = scene
     posted = await client.post(
         f"/api/v1/dialogs/{dialog['id']}/posts",
         json={"body": "Benches"},
@@ -78,12 +84,9 @@ async def test_a_comment_sent_again_with_its_key_is_made_once(
 
 
 async def test_a_malformed_key_is_refused_naming_the_header(
-    client: httpx.AsyncClient, platform: Platform
+    client: httpx.AsyncClient, platform: Platform, scene: Scene
 ) -> None:
-    town = await create_town(platform)
-    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
-    dialog = await open_dialog(client, town, admin)
-    citizen = await device_token(client, town)
+    town, dialog, citizen = scene
     url = f"/api/v1/dialogs/{dialog['id']}/posts"
 
     for key in ("x" * 201, "two words"):

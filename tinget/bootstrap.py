@@ -55,6 +55,8 @@ from tinget.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
 
 log = structlog.get_logger(__name__)
 
+HEALTH_TIMEOUT = 2.0  # seconds a readiness or health check waits for a service
+
 
 @dataclass(frozen=True)
 class Addresses:
@@ -140,6 +142,33 @@ class Platform:
             stop=stop,
             reader=self.reader if from_store else None,
         )
+
+    async def health(self) -> dict[str, str]:
+        """Whether PostgreSQL and NATS answer, each within 2 s: "ok", or why not."""
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT), self.app_pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+            checks["postgresql"] = "ok"
+        except Exception as error:
+            checks["postgresql"] = f"unavailable: {type(error).__name__}"
+        try:
+            if self.js is None or self.nc is None or not self.nc.is_connected:
+                raise ConnectionError("not connected")
+            async with asyncio.timeout(HEALTH_TIMEOUT):
+                await self.js.account_info()
+            checks["nats"] = "ok"
+        except Exception as error:
+            checks["nats"] = f"unavailable: {type(error).__name__}"
+        return checks
+
+    async def read_model_lag(self) -> dict[str, tuple[int, int]]:
+        """Per read model: the position it has applied, and the events the store holds after it."""
+        lag: dict[str, tuple[int, int]] = {}
+        for runner in self.projections:
+            applied = await runner.applied_position()
+            lag[runner.projection.name] = (applied, await self.reader.count_after(applied))
+        return lag
 
     async def catch_up_projections(self, patience: float = 10.0) -> None:
         """Bring every read model up to the store, without NATS (CLI, start-up, tests).

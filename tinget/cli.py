@@ -325,12 +325,8 @@ def status(ctx: click.Context) -> None:
                     report["projections_consumer_pending"] = (
                         f"no consumer yet ({type(error).__name__})"
                     )
-            for runner in p.projections:
-                applied = await runner.applied_position()
-                report["projections"][runner.projection.name] = {
-                    "applied_position": applied,
-                    "events_behind": await p.reader.count_after(applied),
-                }
+            for name, (applied, behind) in (await p.read_model_lag()).items():
+                report["projections"][name] = {"applied_position": applied, "events_behind": behind}
             report["notifications"] = {
                 "deliveries": await outbox.counts(p.worker_pool),
                 "push": p.sender.push.status,

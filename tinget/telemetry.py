@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable
 from contextlib import suppress
 
 import structlog
@@ -73,11 +72,9 @@ async def refresh(platform: Platform, *, relay: bool = False, projections: bool 
         size, idle = pool.get_size(), pool.get_idle_size()
         metrics.POOL_CONNECTIONS.labels(name, "busy").set(size - idle)
         metrics.POOL_CONNECTIONS.labels(name, "idle").set(idle)
-    postgres_up = await _answers(_postgres_answers(platform))
+    checks = await platform.health()
+    postgres_up, nats_up = checks["postgresql"] == "ok", checks["nats"] == "ok"
     metrics.SERVICE_UP.labels("postgresql").set(1 if postgres_up else 0)
-    nats_up = platform.nc is not None and platform.nc.is_connected and platform.js is not None
-    if nats_up and platform.js is not None:
-        nats_up = await _answers(platform.js.account_info())
     metrics.SERVICE_UP.labels("nats").set(1 if nats_up else 0)
     if postgres_up and relay:
         with suppress(Exception):
@@ -86,26 +83,11 @@ async def refresh(platform: Platform, *, relay: bool = False, projections: bool 
             metrics.RELAY_LAG_SECONDS.set(lag.seconds)
     if postgres_up and projections:
         with suppress(Exception):
-            for runner in platform.projections:
-                behind = await platform.reader.count_after(await runner.applied_position())
-                metrics.PROJECTION_LAG_EVENTS.labels(runner.projection.name).set(behind)
+            for name, (_, behind) in (await platform.read_model_lag()).items():
+                metrics.PROJECTION_LAG_EVENTS.labels(name).set(behind)
     if nats_up and projections and platform.js is not None:
         with suppress(Exception):
             pending = await consumer_lag(
                 platform.js, platform.addresses.stream_name, PROJECTIONS_CONSUMER
             )
             metrics.CONSUMER_PENDING.set(pending)
-
-
-async def _postgres_answers(platform: Platform) -> None:
-    async with platform.worker_pool.acquire() as conn:
-        await conn.fetchval("SELECT 1")
-
-
-async def _answers(check: Awaitable[object]) -> bool:
-    try:
-        async with asyncio.timeout(2):
-            await check
-        return True
-    except Exception:
-        return False
