@@ -20,16 +20,21 @@ from tinget.bootstrap import Platform
 
 async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> TenantEntry:
     """The tenant of the request's host (404 unknown, 403 suspended), bound to its log lines."""
+    return await tenant_of_host(state, request.headers.get("host"))
+
+
+async def tenant_of_host(state: State, host: str | None) -> TenantEntry:
+    """The tenant served at ``host`` (the Host header), bound to the request's log lines."""
     resolver: TenantResolver = state.resolver
-    tenant = await resolver.resolve(request.headers.get("host"))
+    tenant = await resolver.resolve(host)
     bind_request(tenant_id=tenant.tenant_id)
     if tracing.enabled():
         trace.get_current_span().set_attribute("tinget.tenant", tenant.tenant_id)
     return tenant
 
 
-def _bearer(request: Request[Any, Any, Any]) -> str | None:
-    header = request.headers.get("authorization")
+def _bearer(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; None without the header."""
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -44,8 +49,15 @@ async def provide_caller(request: Request[Any, Any, Any], state: State) -> Calle
     It finds the tenant itself (from the resolver's cache) rather than through the ``tenant``
     dependency: one dependency less on every authenticated request, the vote among them.
     """
-    tenant = await resolve_tenant(request, state)
-    token = _bearer(request)
+    headers = request.headers
+    return await authenticate(state, headers.get("host"), headers.get("authorization"))
+
+
+async def authenticate(state: State, host: str | None, authorization: str | None) -> Caller:
+    """The caller of a request with these Host and Authorization headers, verified against
+    the tenant of the host."""
+    tenant = await tenant_of_host(state, host)
+    token = _bearer(authorization)
     if token is None:
         raise Unauthenticated("this needs an access token: sign in first")
     return platform_of(state).tokens.verify(token, tenant.tenant_id)
@@ -55,7 +67,7 @@ async def provide_viewer(
     request: Request[Any, Any, Any], state: State, tenant: NamedDependency[TenantEntry]
 ) -> Caller | None:
     """The caller if a token is given (it must then be valid), else None: for public reads."""
-    token = _bearer(request)
+    token = _bearer(request.headers.get("authorization"))
     if token is None:
         return None
     caller = platform_of(state).tokens.verify(token, tenant.tenant_id)

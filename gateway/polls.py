@@ -17,9 +17,10 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from gateway.auth import platform_of
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
+from gateway.fast_vote import fast_vote
 from gateway.live import TallyWatcher
 from gateway.problems import PROBLEMS
-from gateway.views import ChoiceTally, PollResults
+from gateway.views import ChoiceTally, PollResults, VoteRecorded
 from services.dialogs.domain import BALLOT_KINDS, Dialog
 from services.dialogs.service import utc_now
 from services.errors import Conflict
@@ -30,11 +31,6 @@ from tinget.bootstrap import Platform
 from tinget.db import tenant_transaction
 
 KEEPALIVE_SECONDS = 15.0
-
-
-class VoteRecorded(msgspec.Struct, kw_only=True):
-    dialog_id: FromPath[UUID]
-    status: str = "recorded"
 
 
 async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> PollResults:
@@ -64,7 +60,13 @@ class PollController(Controller):
     path = "/api/v1/dialogs/{dialog_id:uuid}"
     tags = ["polls"]
 
-    @post("/votes", operation_id="castVote", responses=PROBLEMS, status_code=201)
+    @post(
+        "/votes",
+        operation_id="castVote",
+        responses=PROBLEMS,
+        status_code=201,
+        middleware=[fast_vote],
+    )
     async def vote(
         self,
         state: State,

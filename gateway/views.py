@@ -162,6 +162,11 @@ class ChoiceTally(msgspec.Struct, kw_only=True):
     votes: int
 
 
+class VoteRecorded(msgspec.Struct, kw_only=True):
+    dialog_id: UUID
+    status: str = "recorded"
+
+
 class PollResults(msgspec.Struct, kw_only=True):
     dialog_id: UUID
     question: str | None
