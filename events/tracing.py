@@ -20,9 +20,21 @@ tracer = trace.get_tracer("tinget")
 _propagator = TraceContextTextMapPropagator()
 
 
+_recording = False
+
+
+def install(provider: TracerProvider) -> None:
+    """Record this process's spans with ``provider`` (OpenTelemetry takes one per process)."""
+    global _recording
+    trace.set_tracer_provider(provider)
+    _recording = isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
 def enabled() -> bool:
-    """Whether spans are recorded in this process (a tracer provider is configured)."""
-    return isinstance(trace.get_tracer_provider(), TracerProvider)
+    """Whether spans are recorded in this process: ``install`` was called. A flag, because
+    asking OpenTelemetry for its provider looks into the environment each time, a few µs on
+    every vote."""
+    return _recording
 
 
 def current_traceparent() -> str | None:

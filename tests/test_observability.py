@@ -39,9 +39,8 @@ DASHBOARD = Path(__file__).parents[1] / "infra" / "grafana" / "tinget.json"
 def spans() -> Iterator[InMemorySpanExporter]:
     """Spans recorded by the real SDK into memory (the process's tracer provider is set once)."""
     if not tracing.enabled():
-        trace.set_tracer_provider(TracerProvider())
-        provider = trace.get_tracer_provider()
-        assert isinstance(provider, TracerProvider)
+        provider = TracerProvider()
+        tracing.install(provider)
         provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
     _EXPORTER.clear()
     yield _EXPORTER

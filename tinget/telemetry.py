@@ -14,7 +14,6 @@ import os
 from contextlib import suppress
 
 import structlog
-from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -40,7 +39,7 @@ def configure_tracing(part: str, env: dict[str, str] | None = None) -> bool:
     name = e.get("OTEL_SERVICE_NAME") or f"tinget-{part}"
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
+    tracing.install(provider)
     log.info("traces exported over OTLP", service=name)
     return True
 
