@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import asyncpg
 import msgspec
+from async_lru import alru_cache
 
 from gateway.problems import ProblemError
 from tenants.directory import TenantEntry
-
-
-@dataclass
-class _Cached:
-    entry: TenantEntry | None
-    expires: float
 
 
 def host_of(header: str) -> str:
@@ -32,24 +24,17 @@ class TenantResolver:
     def __init__(self, pool: asyncpg.Pool, ttl: float = 2.0) -> None:
         self.pool = pool
         self.ttl = ttl
-        self._cache: dict[str, _Cached] = {}
+        # When an entry expires, one query refreshes it for every request waiting on it.
+        self.lookup = alru_cache(maxsize=10_000, ttl=ttl)(self._read)
 
-    async def lookup(self, host: str) -> TenantEntry | None:
-        now = time.monotonic()
-        cached = self._cache.get(host)
-        if cached is not None and cached.expires > now:
-            return cached.entry
+    async def _read(self, host: str) -> TenantEntry | None:
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
                 "SELECT d.* FROM tenant_hosts h JOIN tenant_directory d USING (tenant_id)"
                 " WHERE h.host = $1",
                 host,
             )
-        entry = None if row is None else msgspec.convert(dict(row), TenantEntry)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[host] = _Cached(entry, now + self.ttl)
-        return entry
+        return None if row is None else msgspec.convert(dict(row), TenantEntry)
 
     async def resolve(self, host_header: str | None) -> TenantEntry:
         host = host_of(host_header or "")

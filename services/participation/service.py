@@ -8,10 +8,10 @@ and signatures go only to posts that moderation has not hidden or still holds.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
+from async_lru import alru_cache
 from eventsourcing.domain import Aggregate
 
 from events.model import ConcurrencyConflict
@@ -74,25 +74,14 @@ class ParticipationService:
         self.image_exists = image_exists
         self.limits = limits or Limits()
         self.clock = clock
-        self._dialogs: dict[tuple[str, UUID], tuple[float, Dialog]] = {}
+        # Votes arrive by the thousand: a dialog's state is served from memory for up to a
+        # second, and when it expires one read refreshes it for every request waiting on it.
+        self._dialog = alru_cache(maxsize=10_000, ttl=_DIALOG_TTL)(self.dialogs.get)
         self._invited: set[tuple[str, UUID, UUID]] = set()
         dialogs.changed.append(self._forget)
 
     def _forget(self, tenant_id: str, dialog_id: UUID) -> None:
-        self._dialogs.pop((tenant_id, dialog_id), None)
-
-    async def _dialog(self, tenant_id: str, dialog_id: UUID) -> Dialog:
-        """The dialog, from memory for up to a second: votes arrive by the thousand."""
-        key = (tenant_id, dialog_id)
-        cached = self._dialogs.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        dialog = await self.dialogs.get(tenant_id, dialog_id)
-        if len(self._dialogs) > 10_000:
-            self._dialogs.clear()
-        self._dialogs[key] = (now + _DIALOG_TTL, dialog)
-        return dialog
+        self._dialog.cache_invalidate(tenant_id, dialog_id)
 
     async def _admit(self, caller: Caller, dialog: Dialog) -> None:
         """May the caller take part in this dialog now? Raises with the reason if not."""
