@@ -11,6 +11,7 @@ live path waits instead of writing into a half-built read model.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import zlib
 from collections.abc import Sequence
@@ -227,10 +228,19 @@ class LiveConsumer:
     dashboards and the audit trail). Each projection still applies the batch in its own
     transaction with its own positions, side by side with the others, so when one fails the
     batch is redelivered and the others skip what they have.
+
+    A read model that takes none of a batch's events (the tenant directory, while votes pour
+    in) does not open a transaction for it: it records how far it has come at most every
+    ``cursor_interval`` seconds, and when the stream has no more to give. Thirteen read models
+    committing every batch were most of the worker's database work during a vote.
     """
 
     runners: Sequence[ProjectionRunner]
     durable: str
+    cursor_interval: float = 1.0
+    # per runner (by index): when it last recorded its cursor, and a cursor not yet recorded
+    _recorded: dict[int, float] = field(default_factory=dict, init=False, repr=False)
+    _unrecorded: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
     async def run(
         self,
@@ -282,6 +292,8 @@ class LiveConsumer:
                 msgs = await puller.fetch(batch, wait)
                 if msgs:
                     await self._apply(msgs)
+                elif self._unrecorded:
+                    await self._record_cursors()
         finally:
             await puller.close()
 
@@ -303,25 +315,51 @@ class LiveConsumer:
                 log.exception("undecodable message skipped", subject=msg.subject)
         if events:
             cursor = max(e.position for e in events)
+            types = {e.event_type for e in events}
+            now = time.monotonic()
+            applying = [
+                i
+                for i, runner in enumerate(self.runners)
+                if not types.isdisjoint(runner.projection.event_types)
+                or now - self._recorded.get(i, -math.inf) >= self.cursor_interval
+            ]
             # The read models apply side by side, each on a connection of its own: none reads
             # another's tables, so the order among them does not matter.
             spans = _apply_spans(msgs, events, self.runners) if tracing.enabled() else []
-            outcomes = await asyncio.gather(
-                *(runner.apply_batch(events, store_cursor=cursor) for runner in self.runners),
+            results = await asyncio.gather(
+                *(self.runners[i].apply_batch(events, store_cursor=cursor) for i in applying),
                 return_exceptions=True,
             )
+            outcomes = dict(zip(applying, results, strict=True))
             for span, runner_index in spans:
-                outcome = outcomes[runner_index]
+                outcome = outcomes.get(runner_index)
                 if isinstance(outcome, BaseException):
                     span.set_status(trace.Status(trace.StatusCode.ERROR, repr(outcome)))
                 span.end()
-            errors = [o for o in outcomes if isinstance(o, BaseException)]
+            errors = [o for o in results if isinstance(o, BaseException)]
             for error in errors:
                 if not isinstance(error, _REDELIVERABLE):
                     raise error
             if errors:
                 raise BatchNotApplied(repr(errors[0])) from errors[0]
+            for i in range(len(self.runners)):
+                if i in outcomes:
+                    self._recorded[i] = now
+                    self._unrecorded.pop(i, None)
+                else:
+                    self._unrecorded[i] = cursor
         await msgs[-1].ack()
+
+    async def _record_cursors(self) -> None:
+        """The stream has no more for now: the read models that skipped the last batches
+        record how far the store is done for them."""
+        now = time.monotonic()
+        pending, self._unrecorded = self._unrecorded, {}
+        await asyncio.gather(
+            *(self.runners[i].apply_batch([], store_cursor=c) for i, c in pending.items())
+        )
+        for i in pending:
+            self._recorded[i] = now
 
     async def _refresh(
         self,

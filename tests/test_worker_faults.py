@@ -94,3 +94,44 @@ async def test_a_leader_whose_connection_is_lost_ends_its_term(platform: Platfor
     async with leadership(platform.worker_pool, "test:lost", stop) as again:
         assert again is not None
         assert not again.is_set()
+
+
+async def test_a_read_model_opens_no_transaction_for_batches_without_its_events(
+    platform: Platform,
+) -> None:
+    """The tally takes no tenant events: while they stream in batches it is left alone, and
+    once the stream is drained it records that the store is done up to the head."""
+    assert platform.js is not None
+    assert platform.nc is not None
+    slugs = await onboard(platform, 4)
+    await relay_all(platform)
+    by_name = {r.projection.name: r.projection for r in platform.projections}
+    directory = ProjectionRunner(platform.worker_pool, by_name["tenant_directory"])
+    tallies = ProjectionRunner(platform.worker_pool, by_name["poll_tallies"])
+    consumer = LiveConsumer([directory, tallies], durable="skipping", cursor_interval=3600)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(
+        consumer.run(
+            platform.js,
+            platform.nc,
+            stream=platform.addresses.stream_name,
+            prefix=platform.addresses.subject_prefix,
+            catalogue=platform.codec.catalogue,
+            stop=stop,
+            batch=3,  # many small batches
+            wait=0.05,
+        )
+    )
+    head = await platform.reader.head()
+    try:
+        async with asyncio.timeout(30):
+            while await tallies.store_cursor() < head or await directory.store_cursor() < head:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await worker
+
+    assert sorted(r["tenant_id"] for r in (await snapshot(platform))["directory"]) == sorted(slugs)
+    assert directory.stats.batches >= 5
+    # the first batch (it had never recorded a cursor) and the record when the stream ran dry
+    assert 1 <= tallies.stats.batches <= 2
