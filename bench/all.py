@@ -27,7 +27,7 @@ QUICK: dict[str, list[str]] = {
     "append": ["--seconds", "3", "--ref-seconds", "3"],
     "relay": ["--events", "50000"],
     "projection": ["--events", "50000", "--tenants", "200"],
-    "vote": ["--seconds", "8"],
+    "vote": ["--seconds", "8", "--rounds", "1"],
     "projections": ["--events", "100000", "--tenants", "20"],
 }
 

@@ -49,6 +49,14 @@ class Poll:
         if path == self.run_tokens:
             self.minted += count
 
+    async def new_round(self, index: int, warmup: int, run: int) -> None:
+        """Fresh token files for another round: a used token would only get a 409."""
+        self.warmup_tokens = self.warmup_tokens.with_name(f"warmup-{index}.tokens")
+        self.run_tokens = self.run_tokens.with_name(f"run-{index}.tokens")
+        self.minted = 0
+        await asyncio.to_thread(self.mint, self.warmup_tokens, max(1, warmup))
+        await asyncio.to_thread(self.mint, self.run_tokens, max(1, run))
+
     async def top_up(self, wanted: int) -> None:
         """Have at least ``wanted`` tokens for the timed run."""
         if wanted > self.minted:

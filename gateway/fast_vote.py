@@ -9,9 +9,11 @@ tenant from the host, the caller from the token, ``ParticipationService.vote``, 
 
 Anything else (no token or a bad one, a body that does not decode, a closed poll, a second
 vote, a database outage) is handed to the route with the body as read, so every refusal comes
-from the one code path that documents it: the route runs the same checks again and, as the
-fast path wrote nothing, answers the same. The request id, access log line and metrics come
-from the app's ``request_context`` middleware around both.
+from the one code path that documents it. A refused or failed vote has written nothing (the
+ballot's append commits or raises), so the route, running the same checks again, answers the
+same; only an append whose commit succeeded but whose answer was lost with the connection
+would come back as "voted already", as a client's own retry would. The request id, access log
+line and metrics come from the app's ``request_context`` middleware around both.
 """
 
 from __future__ import annotations
