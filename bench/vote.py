@@ -57,7 +57,7 @@ from bench.http_load import (
 from bench.reference_vote import TABLE_SQL
 from bench.vote_run import Run, load
 from bench.vote_setup import Poll, prepare, tokens_for
-from bench.vote_tally import Tally, wait_for_tally
+from bench.vote_tally import Tally, ballots_stored, wait_for_tally
 
 TARGET_VS_REFERENCE = 1.0
 TARGET_P99_MS = 50.0
@@ -169,8 +169,11 @@ async def tinget_phase(
         url = f"http://127.0.0.1:{port}/api/v1/dialogs/{poll.dialog_id}/votes"
         label = "Tinget: gateway, relay, projections (3 processes)"
         pids = {s.name: s.pid for s in reversed(services)}  # the gateway first
+        before = await ballots_stored(owner)  # an earlier round's
         run = await load(url, poll, args, label, pids, profile=profile)
-        tally = await wait_for_tally(owner, poll.dialog_id, run.accepted, args.tally_patience)
+        tally = await wait_for_tally(
+            owner, poll.dialog_id, run.accepted, args.tally_patience, before=before
+        )
         for service in services:
             if not service.alive():
                 raise RuntimeError(f"{service.name} stopped during the run:\n{service.tail()}")

@@ -48,10 +48,15 @@ class Tally:
         }
 
 
+async def ballots_stored(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval(BALLOTS_SQL))
+
+
 async def wait_for_tally(
-    conn: asyncpg.Connection, dialog_id: UUID, answered: int, patience: float
+    conn: asyncpg.Connection, dialog_id: UUID, answered: int, patience: float, *, before: int
 ) -> Tally:
-    """Sample the tally from now (the end of the load) until it counts every stored ballot."""
+    """Sample the tally from now (the end of the load) until it counts every stored ballot;
+    ``before`` ballots were stored and counted before this load (an earlier round)."""
     start = time.perf_counter()
     samples: list[tuple[float, int]] = []
     head, head_since = -1, 0.0
@@ -63,7 +68,7 @@ async def wait_for_tally(
         if new_head != head:
             head, head_since = new_head, now
         if now - head_since >= QUIET and counted_at != head:
-            ballots, counted_at = int(await conn.fetchval(BALLOTS_SQL)), head
+            ballots, counted_at = await ballots_stored(conn), head
         if (counted_at == head and tally >= ballots) or now > patience:
             break
         await asyncio.sleep(INTERVAL)
@@ -71,8 +76,8 @@ async def wait_for_tally(
     caught = next((t for t, n in samples if n >= ballots), math.nan)
     return Tally(
         answered=answered,
-        ballots=ballots,
-        counted=counted,
-        behind_at_stop=max(ballots, answered) - samples[0][1],
+        ballots=ballots - before,
+        counted=counted - before,
+        behind_at_stop=max(ballots, before + answered) - samples[0][1],
         seconds=round(caught, 4) if counted == ballots else math.nan,
     )
