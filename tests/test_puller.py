@@ -42,12 +42,17 @@ class FakeApi:
         await self.nc.publish(reply, b"", headers={"Status": "408"})
 
 
+async def serve(nc: NatsClient, per_request: int) -> tuple[FakeApi, Puller]:
+    """The fake API answering on ``nc``, and a puller asking it."""
+    api = FakeApi(nc, per_request)
+    await nc.subscribe(API, cb=api.answer)
+    return api, Puller(nc, "STREAM", "durable")
+
+
 async def test_a_fetch_ends_on_its_own_when_the_servers_status_does_not_come(
     nats_client: NatsClient,
 ) -> None:
-    api = FakeApi(nats_client, per_request=3)
-    await nats_client.subscribe(API, cb=api.answer)
-    puller = Puller(nats_client, "STREAM", "durable")
+    _, puller = await serve(nats_client, per_request=3)
 
     began = time.perf_counter()
     first = await puller.fetch(100, 0.05)
@@ -62,9 +67,7 @@ async def test_a_fetch_ends_on_its_own_when_the_servers_status_does_not_come(
 async def test_a_late_status_of_an_earlier_request_does_not_end_the_current_one(
     nats_client: NatsClient,
 ) -> None:
-    api = FakeApi(nats_client, per_request=0)
-    await nats_client.subscribe(API, cb=api.answer)
-    puller = Puller(nats_client, "STREAM", "durable")
+    api, puller = await serve(nats_client, per_request=0)
     await puller.fetch(100, 0.05)  # ends on its own timer: no status, no messages
 
     current = asyncio.create_task(puller.fetch(100, 0.3))
