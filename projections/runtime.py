@@ -237,6 +237,8 @@ class LiveConsumer:
 
     runners: Sequence[ProjectionRunner]
     durable: str
+    batch: int = 1000  # messages a fetch takes at most
+    wait: float = 0.05  # seconds a fetch waits for them: a trickle is applied many at a time
     cursor_interval: float = 1.0
     # per runner (by index): when it last recorded its cursor, and a cursor not yet recorded
     _recorded: dict[int, float] = field(default_factory=dict, init=False, repr=False)
@@ -252,8 +254,6 @@ class LiveConsumer:
         catalogue: Catalogue,
         stop: asyncio.Event,
         reader: LogReader | None = None,
-        batch: int = 1000,
-        wait: float = 0.05,
     ) -> None:
         """Consume until ``stop`` is set. Each fetch takes what arrives within ``wait`` seconds
         (up to ``batch``), so a trickle of events is applied many at a time."""
@@ -289,7 +289,7 @@ class LiveConsumer:
         log.info("projections consuming", consumer=self.durable, projections=names)
         try:
             while not stop.is_set():
-                msgs = await puller.fetch(batch, wait)
+                msgs = await puller.fetch(self.batch, self.wait)
                 if msgs:
                     await self._apply(msgs)
                 elif self._unrecorded:

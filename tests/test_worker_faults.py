@@ -101,27 +101,15 @@ async def test_a_read_model_opens_no_transaction_for_batches_without_its_events(
 ) -> None:
     """The tally takes no tenant events: while they stream in batches it is left alone, and
     once the stream is drained it records that the store is done up to the head."""
-    assert platform.js is not None
-    assert platform.nc is not None
     slugs = await onboard(platform, 4)
     await relay_all(platform)
     by_name = {r.projection.name: r.projection for r in platform.projections}
     directory = ProjectionRunner(platform.worker_pool, by_name["tenant_directory"])
     tallies = ProjectionRunner(platform.worker_pool, by_name["poll_tallies"])
-    consumer = LiveConsumer([directory, tallies], durable="skipping", cursor_interval=3600)
+    # many small batches, and no cursor recorded for the interval's sake
+    consumer = LiveConsumer([directory, tallies], durable="skipping", batch=3, cursor_interval=3600)
     stop = asyncio.Event()
-    worker = asyncio.create_task(
-        consumer.run(
-            platform.js,
-            platform.nc,
-            stream=platform.addresses.stream_name,
-            prefix=platform.addresses.subject_prefix,
-            catalogue=platform.codec.catalogue,
-            stop=stop,
-            batch=3,  # many small batches
-            wait=0.05,
-        )
-    )
+    worker = asyncio.create_task(platform.consume(consumer, stop, from_store=False))
     head = await platform.reader.head()
     try:
         async with asyncio.timeout(30):

@@ -157,32 +157,30 @@ async def test_bodies_too_large_get_413_problems(
 ) -> None:
     alice = world.participants[0]
     headers = world.town.headers(alice.token)
+    as_json = {**headers, "content-type": "application/json"}
+    as_png = {**headers, "content-type": "image/png"}
     posts = f"/api/v1/dialogs/{world.dialogs['proposals']}/posts"
     before = await _events(platform)
     huge_json = b'{"body": "' + b"x" * (3 * 1024 * 1024) + b'"}'
     image = png("large") + b"\x00" * MAX_IMAGE_BYTES  # one byte too many and more
 
     answers = {
-        "JSON, with a length": await client.post(
-            posts, content=huge_json, headers={**headers, "content-type": "application/json"}
-        ),
+        "JSON, with a length": await client.post(posts, content=huge_json, headers=as_json),
         "JSON, chunked": await client.post(
             posts,
             content=_chunks(3 * 1024 * 1024, b"x" * 65536),
-            headers={**headers, "content-type": "application/json"},
+            headers=as_json,
         ),
-        "image, with a length": await client.post(
-            "/api/v1/images", content=image, headers={**headers, "content-type": "image/png"}
-        ),
+        "image, with a length": await client.post("/api/v1/images", content=image, headers=as_png),
         "image, exactly one byte over": await client.post(
             "/api/v1/images",
             content=image[: MAX_IMAGE_BYTES + 1],
-            headers={**headers, "content-type": "image/png"},
+            headers=as_png,
         ),
         "image, chunked": await client.post(
             "/api/v1/images",
             content=_chunks(MAX_IMAGE_BYTES + 65536, png("chunk") + b"\x00" * 65500),
-            headers={**headers, "content-type": "image/png"},
+            headers=as_png,
         ),
     }
 
@@ -194,7 +192,7 @@ async def test_bodies_too_large_get_413_problems(
     largest = await client.post(
         "/api/v1/images",
         content=image[:MAX_IMAGE_BYTES],
-        headers={**headers, "content-type": "image/png"},
+        headers=as_png,
     )
     assert largest.status_code == 201, largest.text  # 5 MiB exactly is allowed
 

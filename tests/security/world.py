@@ -121,14 +121,14 @@ async def build_world(client: httpx.AsyncClient, platform: Platform, name: str) 
     world.dialogs["draft"] = (await _ok(draft))["id"]
     world.texts.append(f"{name} draft dialog")
 
+    async def send(path: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST ``body`` to ``path`` as the holder of ``token``; it must succeed."""
+        return await _ok(await client.post(path, json=body, headers=town.headers(token)))
+
     async def post(who: Someone, dialog: str, key: str, **body: Any) -> str:
         text = f"{name} {key} text"
-        created = await _ok(
-            await client.post(
-                f"/api/v1/dialogs/{world.dialogs[dialog]}/posts",
-                json={"body": text, **body},
-                headers=town.headers(who.token),
-            )
+        created = await send(
+            f"/api/v1/dialogs/{world.dialogs[dialog]}/posts", who.token, {"body": text, **body}
         )
         world.posts[key] = created["id"]
         world.texts.append(text)
@@ -143,37 +143,15 @@ async def build_world(client: httpx.AsyncClient, platform: Platform, name: str) 
     await post(carl, "proposals", "hidden", kind="idea")
 
     comment_text = f"{name} comment text"
-    comment = await _ok(
-        await client.post(
-            f"/api/v1/posts/{proposal}/comments",
-            json={"body": comment_text},
-            headers=town.headers(bob.token),
-        )
-    )
+    comment = await send(f"/api/v1/posts/{proposal}/comments", bob.token, {"body": comment_text})
     world.posts["comment"] = comment["id"]
     world.texts.append(comment_text)
     for who in (bob, carl):
-        await _ok(
-            await client.post(f"/api/v1/posts/{proposal}/supports", headers=town.headers(who.token))
-        )
-    await _ok(
-        await client.post(f"/api/v1/posts/{petition}/signatures", headers=town.headers(bob.token))
-    )
+        await send(f"/api/v1/posts/{proposal}/supports", who.token)
+    await send(f"/api/v1/posts/{petition}/signatures", bob.token)
     poll, vox = world.dialogs["poll"], world.dialogs["vox-pop"]
-    await _ok(
-        await client.post(
-            f"/api/v1/dialogs/{poll}/votes",
-            json={"choices": ["North"]},
-            headers=town.headers(alice.token),
-        )
-    )
-    await _ok(
-        await client.post(
-            f"/api/v1/dialogs/{vox}/votes",
-            json={"choices": ["yes"]},
-            headers=town.headers(bob.token),
-        )
-    )
+    await send(f"/api/v1/dialogs/{poll}/votes", alice.token, {"choices": ["North"]})
+    await send(f"/api/v1/dialogs/{vox}/votes", bob.token, {"choices": ["yes"]})
 
     uploaded = await _ok(
         await client.post(
@@ -186,58 +164,26 @@ async def build_world(client: httpx.AsyncClient, platform: Platform, name: str) 
     place = {"latitude": 55.7, "longitude": 13.2, "address": f"{name} square 1"}
     report = await post(alice, "problem-reports", "report", image=world.image, place=place)
     world.texts.append(f"{name} square 1")
-    await _ok(
-        await client.post(
-            f"/api/v1/posts/{report}/status",
-            json={"status": "in-progress", "message": f"{name} crew on the way"},
-            headers=town.headers(admin),
-        )
-    )
+    status = {"status": "in-progress", "message": f"{name} crew on the way"}
+    await send(f"/api/v1/posts/{report}/status", admin, status)
     world.texts.append(f"{name} crew on the way")
 
     # moderation: a flag, a hidden post with an appeal, a blocked participant
-    await _ok(
-        await client.post(
-            f"/api/v1/posts/{proposal}/flags",
-            json={"reason": f"{name} flag reason"},
-            headers=town.headers(carl.token),
-        )
-    )
-    world.texts.append(f"{name} flag reason")
     hidden = world.posts["hidden"]
-    await _ok(
-        await client.post(
-            f"/api/v1/posts/{hidden}/hide",
-            json={"reason": f"{name} hide reason"},
-            headers=town.headers(world.moderator.token),
-        )
-    )
-    world.texts.append(f"{name} hide reason")
-    await _ok(
-        await client.post(
-            f"/api/v1/posts/{hidden}/appeal",
-            json={"reason": f"{name} appeal reason"},
-            headers=town.headers(carl.token),
-        )
-    )
-    world.texts.append(f"{name} appeal reason")
-    await _ok(
-        await client.post(
-            f"/api/v1/people/{carl.person_id}/block",
-            json={"reason": f"{name} block reason"},
-            headers=town.headers(world.moderator.token),
-        )
-    )
-    world.texts.append(f"{name} block reason")
+    moderator = world.moderator.token
+    for path, token, what in (
+        (f"/api/v1/posts/{proposal}/flags", carl.token, "flag"),
+        (f"/api/v1/posts/{hidden}/hide", moderator, "hide"),
+        (f"/api/v1/posts/{hidden}/appeal", carl.token, "appeal"),
+        (f"/api/v1/people/{carl.person_id}/block", moderator, "block"),
+    ):
+        await send(path, token, {"reason": f"{name} {what} reason"})
+        world.texts.append(f"{name} {what} reason")
 
     # the discussion closes and its results come out: its participants are notified
     discussion = world.dialogs["discussion"]
     for path, body in (("close", {"reason": "Done"}), ("results", {"summary": f"{name} results"})):
-        await _ok(
-            await client.post(
-                f"/api/v1/dialogs/{discussion}/{path}", json=body, headers=town.headers(admin)
-            )
-        )
+        await send(f"/api/v1/dialogs/{discussion}/{path}", admin, body)
     world.texts.append(f"{name} results")
     await send_round(platform)
     for who in world.participants:
