@@ -80,11 +80,6 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def link_base(request: Request[Any, Any, Any]) -> str:
-    """Where links in e-mails point: the municipality's own host, as the citizen used it."""
-    return str(request.base_url).rstrip("/")
-
-
 def platform_of(state: State) -> Platform:
     platform: Platform = state.platform
     return platform

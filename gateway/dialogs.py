@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from gateway.auth import link_base, platform_of
+from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
 from gateway.views import DialogView, dialog_row_view, dialog_view
@@ -55,9 +55,12 @@ async def _counts(platform: Platform, tenant_id: str, dialog_id: FromPath[UUID])
 async def visible_dialog(
     platform: Platform, tenant_id: str, dialog_id: FromPath[UUID], viewer: Caller | None
 ) -> Dialog:
-    """The dialog, unless it is a draft and the viewer is not an administrator."""
+    """The dialog, unless it is a draft and the viewer is not an administrator, or invite-only
+    and the viewer neither invited nor staff: to them it does not exist (404)."""
     dialog = await platform.dialogs.get(tenant_id, dialog_id)
     if dialog.status is Status.DRAFT and not (viewer and viewer.may(Permission.ADMINISTER)):
+        raise NotFound(f"no dialog {dialog_id}")
+    if not await platform.dialogs.may_view(viewer, dialog):
         raise NotFound(f"no dialog {dialog_id}")
     return dialog
 
@@ -89,14 +92,17 @@ class DialogController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Page[DialogView]:
-        """The municipality's dialogs, newest first (drafts only for administrators)."""
+        """The municipality's dialogs, newest first (drafts only for administrators; invite-only
+        dialogs only for their invitees and staff)."""
         after = decode_cursor(cursor)
         drafts = viewer is not None and viewer.may(Permission.ADMINISTER)
-        async with tenant_transaction(platform_of(state).app_pool, tenant.tenant_id) as conn:
+        platform = platform_of(state)
+        async with tenant_transaction(platform.app_pool, tenant.tenant_id) as conn:
             rows = await conn.fetch(
                 "SELECT d.*, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
                 " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
                 " WHERE d.tenant_id = $1 AND ($2 OR d.status <> 'draft')"
+                " AND ($8 OR d.access <> 'invited')"
                 " AND ($3::text IS NULL OR d.kind = $3)"
                 " AND ($4::text IS NULL OR d.committee = $4)"
                 " AND ($5::timestamptz IS NULL OR (d.created_at, d.dialog_id) < ($5, $6::uuid))"
@@ -108,9 +114,14 @@ class DialogController(Controller):
                 None if after is None else after[0],
                 None if after is None else after[1],
                 limit + 1,
+                viewer is not None,  # invite-only dialogs: those the viewer may see, below
             )
         now = utc_now()
-        items = [dialog_row_view(r, now) for r in rows[:limit]]
+        items = [
+            dialog_row_view(r, now)
+            for r in rows[:limit]
+            if r["access"] != "invited" or await platform.dialogs.admitted(viewer, r["dialog_id"])
+        ]
         last = rows[limit - 1] if len(rows) > limit else None
         return Page(
             items=items,
@@ -206,7 +217,5 @@ class DialogController(Controller):
         data: JSONBody[InvitePeople],
     ) -> Invitations:
         """Invite people to an invite-only dialog; each gets a one-time PIN code."""
-        issued = await platform_of(state).dialogs.invite(
-            caller, tenant, dialog_id, data, link_base(request)
-        )
+        issued = await platform_of(state).dialogs.invite(caller, tenant, dialog_id, data)
         return Invitations(invited=[IssuedPin(person_id=p, pin=pin) for p, pin in issued])

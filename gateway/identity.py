@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Response
 from msgspec import Meta
 
-from gateway.auth import client_address, link_base, platform_of
+from gateway.auth import client_address, platform_of
 from gateway.problems import PROBLEMS
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.tokens import IssuedToken
@@ -84,7 +84,7 @@ class IdentityController(Controller):
     ) -> Accepted:
         """E-mail a one-time sign-in link. The answer does not say whether the address is known."""
         await platform_of(state).identity.send_sign_in_link(
-            tenant, data.email, link_base(request), client_address(request)
+            tenant, data.email, client_address(request)
         )
         return Accepted(
             status="sent", detail="if the address can receive e-mail, a link is on its way"

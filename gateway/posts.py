@@ -42,9 +42,13 @@ def _moderator(viewer: Caller | None) -> bool:
     return viewer is not None and viewer.may(Permission.MODERATE)
 
 
-def _may_see(row: Any, viewer: Caller | None) -> bool:
-    """A post hidden by a moderator or waiting for approval is seen by its author and by
-    moderators; to everyone else it does not exist."""
+async def _may_see(platform: Platform, row: Any, viewer: Caller | None) -> bool:
+    """A post in a dialog the viewer may not see does not exist for them; a post hidden by a
+    moderator or waiting for approval is seen by its author and by moderators only."""
+    try:
+        await visible_dialog(platform, row["tenant_id"], row["dialog_id"], viewer)
+    except NotFound:
+        return False
     if row["status"] in ("published", "withdrawn"):
         return True
     return _moderator(viewer) or (viewer is not None and viewer.person_id == row["author_id"])
@@ -163,8 +167,9 @@ class PostController(Controller):
     ) -> PostView:
         """One post with its counts. A hidden or pending post only for its author (with the
         moderator's reason) and for moderators."""
-        row = await _row(platform_of(state), tenant.tenant_id, post_id)
-        if row is None or not _may_see(row, viewer):
+        platform = platform_of(state)
+        row = await _row(platform, tenant.tenant_id, post_id)
+        if row is None or not await _may_see(platform, row, viewer):
             raise NotFound(f"no post {post_id}")
         viewer_id = None if viewer is None else viewer.person_id
         return post_row_view(row, viewer_id, moderator=_moderator(viewer))
@@ -229,7 +234,7 @@ class PostController(Controller):
         """The thread under a post, oldest first; each comment names its parent."""
         platform = platform_of(state)
         root = await _row(platform, tenant.tenant_id, post_id)
-        if root is None or not _may_see(root, viewer):
+        if root is None or not await _may_see(platform, root, viewer):
             raise NotFound(f"no post {post_id}")
         return await _page(
             platform,

@@ -81,6 +81,17 @@ class ProblemError(Exception):
         self.extra = extra
 
 
+def bad_host() -> ProblemError:
+    """The answer to a Host header that is not a host name or address with an optional port."""
+    return ProblemError(
+        400,
+        "Bad Host header",
+        "host: must be a host name or IP address with an optional port, nothing else",
+        kind="bad-host",
+        field="host",
+    )
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -96,7 +107,7 @@ def problem(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": request.scope["path"],  # not request.url: it parses the Host header
     }
     body.update(extra)
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -157,6 +168,8 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code == 400 and exc.detail == "Invalid host header":  # litestar's router
+        return _problem_error(request, bad_host())
     kind = {
         404: "not-found",
         405: "method-not-allowed",
@@ -274,7 +287,7 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     """503 while PostgreSQL is away (a restart, a failover); anything else is a 500."""
     if not database_away(exc):
         return _unexpected(request, exc)
-    log.warning("database unavailable", error=repr(exc), path=request.url.path)
+    log.warning("database unavailable", error=repr(exc), path=request.scope["path"])
     return problem(
         request,
         503,

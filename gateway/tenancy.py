@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 import msgspec
 from async_lru import alru_cache
 
-from gateway.problems import ProblemError
+from gateway.problems import ProblemError, bad_host
 from tenants.directory import TenantEntry
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(
+    rf"(?P<host>\[[0-9a-f:.]{{2,45}}\]|{_LABEL}(?:\.{_LABEL})*)\.?(?::(?P<port>[0-9]{{1,5}}))?"
+)
 
 
 def host_of(header: str) -> str:
-    """The host name of a Host header, without port, lowercased."""
-    value = header.strip().lower()
-    if value.startswith("["):  # an IPv6 literal
-        return value.split("]", 1)[0] + "]"
-    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
+    """The host name of a Host header, without port, lowercased.
+
+    Only a host name, an IPv4 address or a bracketed IPv6 address with an optional port is a
+    Host header here; anything else (``localhost:x@attacker.example``, a path, spaces, an
+    empty header) is a 400 problem naming ``host``, so no odd spelling can pass for a tenant's
+    host.
+    """
+    found = _HOST.fullmatch(header.lower())
+    if found is None or len(header) > 260 or int(found.group("port") or 0) > 65535:
+        raise bad_host()
+    return found.group("host")
 
 
 class TenantResolver:
@@ -38,7 +51,7 @@ class TenantResolver:
 
     async def resolve(self, host_header: str | None) -> TenantEntry:
         host = host_of(host_header or "")
-        entry = await self.lookup(host) if host else None
+        entry = await self.lookup(host)
         if entry is None:
             raise ProblemError(
                 404,

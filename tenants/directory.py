@@ -16,6 +16,7 @@ import msgspec
 
 from events.codec import Codec
 from events.model import RecordedEvent
+from tenants import values
 
 
 class TenantEntry(msgspec.Struct, kw_only=True):
@@ -33,11 +34,18 @@ class TenantEntry(msgspec.Struct, kw_only=True):
     logo_sha256: str | None = None
     logo_content_type: str | None = None
     committees: list[str] = msgspec.field(default_factory=list)
+    public_url: str | None = None
     created_at: datetime
     updated_at: datetime
 
 
 _COLUMNS = tuple(TenantEntry.__struct_fields__)
+
+
+def link_base(entry: TenantEntry) -> str | None:
+    """Where every link to this tenant points: its configured public URL (tenants made before
+    public URLs existed: https on their first host). Never the request's Host header."""
+    return entry.public_url or values.default_public_url(entry.hosts)
 
 
 def evolve(
@@ -72,6 +80,8 @@ def evolve(
             changes.update(logo_sha256=event.sha256, logo_content_type=event.content_type)
         case "CommitteesChanged":
             changes["committees"] = list(event.committees)
+        case "PublicUrlChanged":
+            changes["public_url"] = event.public_url
         case "TenantSuspended":
             changes.update(status="suspended", suspension_reason=event.reason)
         case "TenantResumed":
@@ -89,6 +99,7 @@ class TenantDirectory:
             "BrandingChanged",
             "LogoChanged",
             "CommitteesChanged",
+            "PublicUrlChanged",
             "TenantSuspended",
             "TenantResumed",
         }

@@ -7,6 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import Conflict, Forbidden
+from tenants.values import default_public_url
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids")
 
@@ -43,11 +44,22 @@ class Tenant(Aggregate):
         self.logo_sha256: str | None = None
         self.logo_content_type: str | None = None
         self.committees: list[str] = []
+        self.public_url: str | None = None
 
     @event("TenantDetailsChanged")
     def change_details(self, name: str, default_language: str) -> None:
         self.name = name
         self.default_language = default_language
+
+    @event("PublicUrlChanged")
+    def change_public_url(self, public_url: str) -> None:
+        """Where the municipality's pages live: every link Tinget sends points there."""
+        self.public_url = public_url
+
+    @property
+    def link_base(self) -> str | None:
+        """The base of every link to this tenant: its public URL, else its first host."""
+        return self.public_url or default_public_url(self.hosts)
 
     def add_host(self, host: str) -> None:
         if host in self.hosts:

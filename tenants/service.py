@@ -28,6 +28,7 @@ class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     background_image_url: str | msgspec.UnsetType | None = UNSET
     welcome_text: str | msgspec.UnsetType | None = UNSET
     committees: list[str] | msgspec.UnsetType = UNSET
+    public_url: str | msgspec.UnsetType = UNSET
 
 
 _BRANDING = (
@@ -67,14 +68,20 @@ class TenantService:
         default_language: str = "sv",
         hosts: Sequence[str] = (),
         metadata: EventMetadata | None = None,
+        public_url: str | None = None,
     ) -> Tenant:
+        """A new tenant. Its public URL, where every link it sends points, is ``public_url``,
+        else https on its first host."""
         slug = values.slug(slug)
         tenant = Tenant(
             slug=slug,
             name=values.text(name, "name", max_length=200),
             default_language=values.language(default_language),
         )
+        checked_url = None if public_url is None else values.public_url(public_url)
         claims = await self._claims(tenant, hosts)
+        if (url := checked_url or tenant.link_base) is not None:
+            tenant.change_public_url(url)
         try:
             await self.repository.save_across(
                 [(slug, tenant), *[(PLATFORM_TENANT, c) for c in claims]], metadata
@@ -112,6 +119,10 @@ class TenantService:
             tenant.change_details(name=name, default_language=language)
         if any(branding[f] != getattr(tenant, f) for f in _BRANDING):
             tenant.change_branding(**branding)
+        if changes.public_url is not UNSET:
+            url = values.public_url(changes.public_url)
+            if url != tenant.public_url:
+                tenant.change_public_url(url)
         if changes.committees is not UNSET:
             committees = values.committees(changes.committees)
             if committees != tenant.committees:

@@ -43,6 +43,46 @@ def host(value: str, field: str = "host") -> str:
     return h
 
 
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def public_url(value: str, field: str = "public_url") -> str:
+    """Where a tenant's pages live, as links in e-mails name them: an absolute https URL (http
+    only for a developer's own machine), without user, query or fragment; no trailing slash.
+
+    Every link that leaves the server is built from it, never from a request's Host header.
+    """
+    cleaned = value.strip()
+    try:
+        parts = urlsplit(cleaned)
+        port = parts.port
+    except ValueError:
+        raise InvalidInput(field, f"{value!r} is not a URL") from None
+    hostname = parts.hostname or ""
+    if parts.scheme not in {"https", "http"} or not hostname or len(cleaned) > 500:
+        raise InvalidInput(field, "must be an absolute https URL of at most 500 characters")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise InvalidInput(field, "must not carry a user name or password")
+    if parts.query or parts.fragment or cleaned.endswith(("?", "#")):
+        raise InvalidInput(field, "must not carry a query or a fragment")
+    shown = f"[{hostname}]" if ":" in hostname else hostname
+    if parts.scheme == "http" and shown not in _LOCAL_HOSTS:
+        raise InvalidInput(field, "must use https (http only for localhost)")
+    if ":" not in hostname:
+        host(hostname, field)
+    netloc = shown if port is None else f"{shown}:{port}"
+    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def default_public_url(hosts: list[str] | tuple[str, ...]) -> str | None:
+    """A tenant's public URL when none was given: its first host over https (http for a
+    developer's localhost)."""
+    if not hosts:
+        return None
+    scheme = "http" if hosts[0] in _LOCAL_HOSTS else "https"
+    return f"{scheme}://{hosts[0]}"
+
+
 def colour(value: str, field: str) -> str:
     if not _COLOUR.fullmatch(value):
         raise InvalidInput(field, f"{value!r} is not a colour of the form #RRGGBB")

@@ -101,7 +101,8 @@ def test_bad_branding_and_taken_names_are_refused(tinget: Run, tmp_path: Path) -
         assert (result.returncode, says in result.stderr) == (code, True), (args, result.stderr)
 
     tenant = json.loads(tinget("tenants", "show", slug).stdout)
-    assert tenant["version"] == 2  # created + one host: none of the refused changes landed
+    # created, one host and its public URL: none of the refused changes landed
+    assert tenant["version"] == 3
     assert other not in tinget("tenants", "list").stdout
 
 

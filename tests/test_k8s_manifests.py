@@ -667,6 +667,11 @@ def test_the_parts_are_wired_as_documented() -> None:
     for name in ("tinget-relay", "tinget-projections"):
         assert deployments[name]["spec"]["replicas"] == 2
         assert container(deployments[name])["livenessProbe"]["httpGet"]["port"] == "metrics"
+        # the workers need NATS as well as PostgreSQL: their own readiness says so
+        assert container(deployments[name])["readinessProbe"]["httpGet"] == {
+            "path": "/ready",
+            "port": "metrics",
+        }
         assert container(deployments[name])["ports"] == [
             {"name": "metrics", "containerPort": 9464, "protocol": "TCP"}
         ]

@@ -138,7 +138,7 @@ async def test_the_sign_in_and_invitation_emails_use_the_edited_template_at_once
     assert asked.status_code == 202
     link_mail, pin_mail = smtp.inbox.messages()
     assert link_mail["Subject"] == "Välkommen till Lund"
-    assert text_of(link_mail).startswith(f"Klicka här: http://{town.host}/sign-in?code=")
+    assert text_of(link_mail).startswith(f"Klicka här: https://{town.host}/sign-in?code=")
     code = text_of(link_mail).split("?code=", 1)[1].split()[0]
     redeemed = await client.post(
         "/api/v1/sign-in/email/redeem", json={"code": code}, headers=town.headers()

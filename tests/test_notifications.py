@@ -6,8 +6,11 @@ daily digest. Real PostgreSQL and NATS behind the gateway app."""
 from __future__ import annotations
 
 import dataclasses
+import email
+import email.policy
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -169,6 +172,14 @@ async def test_each_kind_reaches_its_recipient_once_in_the_tenants_words(
         assert message["List-Unsubscribe"].startswith(f"<https://{town.host}/api/v1/unsubscribe?")
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message["From"].addresses[0].display_name == "Lund"
+    for envelope in inbox.envelopes:  # as written: a plain <https://...>, no encoded words
+        assert isinstance(envelope.content, bytes)
+        raw = email.message_from_bytes(envelope.content, policy=email.policy.compat32)
+        unsubscribe = raw["List-Unsubscribe"]
+        assert re.fullmatch(
+            rf"<https://{re.escape(town.host)}/api/v1/unsubscribe\?token=\S+>", unsubscribe
+        )
+        assert raw["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 async def test_a_rebuild_or_a_redelivered_batch_sends_nothing_more(

@@ -74,6 +74,7 @@ def _tenant_json(tenant: Tenant) -> dict[str, Any]:
         "name": tenant.name,
         "default_language": tenant.default_language,
         "hosts": tenant.hosts,
+        "public_url": tenant.link_base,
         "status": "suspended" if tenant.suspended else "active",
         "suspension_reason": tenant.suspension_reason,
         "branding": {
@@ -180,14 +181,23 @@ def tenants() -> None:
 @click.option("--name", required=True, help="The municipality's name as people know it.")
 @click.option("--language", default="sv", show_default=True, help="Default language tag.")
 @click.option("--host", "hosts", multiple=True, help="A host name it is served at (repeatable).")
+@click.option(
+    "--public-url",
+    help="Where its pages live; every link it sends points there (default https://FIRST-HOST).",
+)
 @click.pass_context
 def tenants_create(
-    ctx: click.Context, slug: str, name: str, language: str, hosts: tuple[str, ...]
+    ctx: click.Context,
+    slug: str,
+    name: str,
+    language: str,
+    hosts: tuple[str, ...],
+    public_url: str | None,
 ) -> None:
     """Create a tenant."""
 
     async def go(p: Platform) -> Tenant:
-        return await p.tenants.create(slug, name, language, hosts)
+        return await p.tenants.create(slug, name, language, hosts, public_url=public_url)
 
     _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
 
@@ -241,6 +251,7 @@ def tenants_show(ctx: click.Context, slug: str) -> None:
 @click.option("--background-colour", help="#RRGGBB, or '' to clear.")
 @click.option("--background-image-url", help="An http(s) URL, or '' to clear.")
 @click.option("--welcome-text", help="The welcome text, or '' to clear.")
+@click.option("--public-url", help="Where its pages live; every link it sends points there.")
 @click.option(
     "--logo", type=click.Path(dir_okay=False, path_type=Path), help="A PNG, JPEG or WebP file."
 )
@@ -358,13 +369,12 @@ def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> No
         tenant = await p.tenants.get(slug)
         person_id = await p.identity.add_staff(slug, email, Role(role))
         code = await p.identity.sign_in_link_for(slug, person_id)
-        host = tenant.hosts[0] if tenant.hosts else None
-        scheme = "http" if host in {"localhost", "127.0.0.1"} else "https"
+        base = tenant.link_base
         return {
             "person_id": str(person_id),
             "role": role,
             "sign_in_code": code,
-            "sign_in_link": f"{scheme}://{host}/sign-in?code={code}" if host else None,
+            "sign_in_link": f"{base}/sign-in?code={code}" if base else None,
             "expires_in_minutes": 15,
         }
 

@@ -16,6 +16,7 @@ from gateway.app import create_app
 from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
+from tenants.service import TenantChanges
 from tinget import telemetry
 from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
 from tinget.config import Settings
@@ -189,15 +190,21 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
     await supervised("projection worker", stop, lead)
 
 
-async def ensure_demo_tenant(platform: Platform) -> None:
-    """The first start of an embedded Tinget gets a ``demo`` tenant on localhost."""
+async def ensure_demo_tenant(platform: Platform, port: int) -> None:
+    """The first start of an embedded Tinget gets a ``demo`` tenant on localhost, whose links
+    point at http://localhost on the port the gateway listens on (kept up to date each start)."""
+    public_url = f"http://localhost:{port}"
     try:
         await platform.tenants.create(
-            "demo", "Demo Municipality", "en", hosts=["localhost", "127.0.0.1"]
+            "demo",
+            "Demo Municipality",
+            "en",
+            hosts=["localhost", "127.0.0.1"],
+            public_url=public_url,
         )
-        log.info("demo tenant created", hosts=["localhost", "127.0.0.1"])
+        log.info("demo tenant created", hosts=["localhost", "127.0.0.1"], public_url=public_url)
     except Conflict:
-        pass
+        await platform.tenants.update("demo", TenantChanges(public_url=public_url))
 
 
 def _install_signal_handlers(stop: asyncio.Event) -> None:
@@ -210,15 +217,16 @@ async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     telemetry.configure_tracing(parts[0] if len(parts) == 1 else "all")
+    readiness = telemetry.readiness_for(parts)
     if settings.metrics_port is not None:
-        telemetry.serve_metrics(settings.metrics_host, settings.metrics_port)
+        telemetry.serve_metrics(settings.metrics_host, settings.metrics_port, readiness)
     async with addresses_for(settings) as addresses:
         if addresses.database_url is not None:  # a deployment may migrate in a job of its own
             await run_migrations(addresses.database_url)
         async with open_platform(addresses) as platform:
             embedded = postgres_embedded(settings)
             if embedded and settings.demo_tenant and "gateway" in parts:
-                await ensure_demo_tenant(platform)
+                await ensure_demo_tenant(platform, settings.http_port)
                 await platform.catch_up_projections()
             _settle_memory()
             tasks: list[Awaitable[None]] = []
@@ -233,7 +241,11 @@ async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
                     "telemetry",
                     stop,
                     lambda: telemetry.watch(
-                        platform, stop, relay="relay" in parts, projections="projections" in parts
+                        platform,
+                        stop,
+                        relay="relay" in parts,
+                        projections="projections" in parts,
+                        readiness=readiness,
                     ),
                 )
             )

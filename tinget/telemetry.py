@@ -10,14 +10,21 @@ them no spans are recorded at all. Metrics are served for Prometheus on
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import threading
+from collections.abc import Iterable
 from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import structlog
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from prometheus_client import start_http_server
+from prometheus_client import make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from events import metrics, tracing
 from events.leadership import sleep_or_stop
@@ -44,10 +51,52 @@ def configure_tracing(part: str, env: dict[str, str] | None = None) -> bool:
     return True
 
 
-def serve_metrics(host: str, port: int) -> None:
-    """Serve this process's metrics for Prometheus (a thread of prometheus_client's)."""
-    start_http_server(port, addr=host)
+@dataclass
+class Readiness:
+    """Whether this process can do its work: the services it ``needs`` answered at the last
+    check. The gateway needs PostgreSQL alone (a write needs nothing else); the relay and the
+    projection workers need PostgreSQL and NATS."""
+
+    needs: frozenset[str]
+    checks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return all(self.checks.get(service) == "ok" for service in self.needs)
+
+
+def readiness_for(parts: tuple[str, ...]) -> Readiness:
+    workers = "relay" in parts or "projections" in parts
+    return Readiness(frozenset({"postgresql", "nats"} if workers else {"postgresql"}))
+
+
+def serve_metrics(host: str, port: int, readiness: Readiness | None = None) -> None:
+    """Serve this process's metrics for Prometheus, ``/health`` (the process answers) and
+    ``/ready`` (what ``readiness`` needs answered at the last check: 200, else 503), on a
+    thread of their own so a busy event loop does not fail the probes."""
+    metrics_app = make_wsgi_app()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path not in ("/health", "/ready"):
+            answer: Iterable[bytes] = metrics_app(environ, start_response)
+            return answer
+        ok = path == "/health" or (readiness is not None and readiness.ready)
+        body: dict[str, Any] = {"status": "ok" if ok else "not ready"}
+        if path == "/ready" and readiness is not None:
+            body["checks"] = dict(readiness.checks)
+        status = "200 OK" if ok else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]
+
+    server = make_server(host, port, app, ThreadingWSGIServer, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     log.info("metrics served", host=host, port=port)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Probes and scrapes leave no line each."""
 
 
 async def watch(
@@ -57,14 +106,20 @@ async def watch(
     relay: bool = False,
     projections: bool = False,
     every: float = 5.0,
+    readiness: Readiness | None = None,
 ) -> None:
-    """Refresh the health and lag gauges every ``every`` seconds until ``stop``."""
+    """Refresh the health and lag gauges (and ``readiness``) every ``every`` seconds until
+    ``stop``."""
     while not stop.is_set():
-        await refresh(platform, relay=relay, projections=projections)
+        checks = await refresh(platform, relay=relay, projections=projections)
+        if readiness is not None:
+            readiness.checks = checks
         await sleep_or_stop(stop, every)
 
 
-async def refresh(platform: Platform, *, relay: bool = False, projections: bool = False) -> None:
+async def refresh(
+    platform: Platform, *, relay: bool = False, projections: bool = False
+) -> dict[str, str]:
     """Measure once: PostgreSQL and NATS up, pool use, and (where asked) relay and read-model
     lag. A measurement that fails leaves its gauge as it was and marks the service down."""
     for name, pool in (("app", platform.app_pool), ("worker", platform.worker_pool)):
@@ -90,3 +145,4 @@ async def refresh(platform: Platform, *, relay: bool = False, projections: bool 
                 platform.js, platform.addresses.stream_name, PROJECTIONS_CONSUMER
             )
             metrics.CONSUMER_PENDING.set(pending)
+    return checks

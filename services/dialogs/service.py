@@ -25,6 +25,7 @@ from services.dialogs.domain import (
     DialogKind,
     DialogSettings,
     Invitation,
+    invitation_id,
 )
 from services.errors import Conflict, InvalidInput, NotFound
 from services.identity.access import Caller, Permission, event_metadata
@@ -115,6 +116,31 @@ class DialogService:
         self.identity = identity
         self.clock = clock
         self.changed: list[Callable[[str, UUID], None]] = []  # cache invalidation hooks
+        # Invitations are never taken back, so one found is remembered for the process's life.
+        self._invited: set[tuple[str, UUID, UUID]] = set()
+
+    async def invited(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> bool:
+        """Whether the person was invited to the dialog (its invitation stream exists)."""
+        key = (tenant_id, dialog_id, person_id)
+        if key in self._invited:
+            return True
+        if not await self.repository.store.read_stream(
+            tenant_id, invitation_id(dialog_id, person_id)
+        ):
+            return False
+        self._invited.add(key)
+        return True
+
+    async def may_view(self, viewer: Caller | None, dialog: Dialog) -> bool:
+        """Whether ``viewer`` sees the dialog at all: an open one everybody, an invite-only one
+        only its invitees and the municipality's staff."""
+        return not dialog.details.invite_only or await self.admitted(viewer, dialog.id)
+
+    async def admitted(self, viewer: Caller | None, dialog_id: UUID) -> bool:
+        """Whether ``viewer`` sees an invite-only dialog: staff, or invited to it."""
+        if viewer is None:
+            return False
+        return viewer.staff or await self.invited(viewer.tenant_id, dialog_id, viewer.person_id)
 
     async def get(self, tenant_id: str, dialog_id: UUID) -> Dialog:
         try:
@@ -186,7 +212,6 @@ class DialogService:
         tenant: TenantEntry,
         dialog_id: UUID,
         command: InvitePeople,
-        link_base: str,
     ) -> list[tuple[UUID, str]]:
         """Invite people to a dialog: each gets a PIN (returned once, e-mailed if possible)."""
         caller.require(Permission.ADMINISTER)
@@ -202,7 +227,7 @@ class DialogService:
             )
             try:
                 person_id, pin = await self.identity.invite(
-                    tenant, dialog_id, dialog.details.title, invitee.email, name, link_base
+                    tenant, dialog_id, dialog.details.title, invitee.email, name
                 )
             except InvalidInput as error:
                 raise InvalidInput(f"invitees[{i}].{error.field}", error.reason) from None

@@ -50,6 +50,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+_STAFF = frozenset({Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER})
+
+
 class SignIn(StrEnum):
     """How the caller proved who they are."""
 
@@ -70,6 +73,12 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def anonymous(self) -> bool:
         return self.sign_in is SignIn.DEVICE
+
+    @property
+    def staff(self) -> bool:
+        """The municipality's staff (moderators, analysts, administrators, consultants): they
+        see every dialog, invite-only ones included."""
+        return bool(PERMISSIONS[self.role] & _STAFF)
 
     def may(self, permission: Permission) -> bool:
         return permission in PERMISSIONS[self.role]

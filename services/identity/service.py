@@ -27,7 +27,7 @@ from services.identity.records import People, RateLimiter, SignInCodes, normalis
 from services.identity.texts import render
 from services.identity.tokens import IssuedToken, Tokens
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
-from tenants.directory import TenantEntry
+from tenants.directory import TenantEntry, link_base
 
 _EMAIL = re.compile(r"[^@\s\x00-\x1f]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
 LINK_LIFETIME = timedelta(minutes=15)
@@ -51,6 +51,15 @@ class Limits:
     sign_in_per_address: tuple[int, int] = (30, 60)
     links_per_email: tuple[int, int] = (5, 900)
     posts_per_person: tuple[int, int] = (20, 60)
+
+
+def _links(tenant: TenantEntry) -> str:
+    """The base of the links this tenant's e-mails carry: its configured public URL, never
+    anything a request said (a poisoned Host header must not receive a sign-in code)."""
+    base = link_base(tenant)
+    if base is None:
+        raise Unavailable(f"{tenant.name} has no public address for the links in its e-mails")
+    return base
 
 
 def _digest(value: str) -> str:
@@ -89,9 +98,7 @@ class IdentityService:
         await self.repository.save(tenant_id, person, metadata=acting_as(person_id, "participant"))
         return self.tokens.issue(tenant_id, person_id, Role.PARTICIPANT, SignIn.DEVICE)
 
-    async def send_sign_in_link(
-        self, tenant: TenantEntry, email: str, link_base: str, client: str
-    ) -> None:
+    async def send_sign_in_link(self, tenant: TenantEntry, email: str, client: str) -> None:
         """E-mail a one-time link; the answer is the same whether the address is known or not."""
         address = email_address(email)
         await self._limit(tenant.tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
@@ -103,7 +110,7 @@ class IdentityService:
             tenant.default_language,
             await self._custom(tenant, "sign-in"),
             tenant=tenant.name,
-            link=f"{link_base}/sign-in?code={code}",
+            link=f"{_links(tenant)}/sign-in?code={code}",
         )
         await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
 
@@ -127,7 +134,6 @@ class IdentityService:
         dialog_title: str,
         email: str | None,
         display_name: str | None,
-        link_base: str,
     ) -> tuple[UUID, str]:
         """A person invited to a dialog and their PIN, e-mailed when an address is given."""
         address = None if email is None else email_address(email)
@@ -144,7 +150,7 @@ class IdentityService:
                 tenant=tenant.name,
                 dialog=dialog_title,
                 pin=pin,
-                link=f"{link_base}/sign-in",
+                link=f"{_links(tenant)}/sign-in",
             )
             await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, pin

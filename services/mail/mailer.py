@@ -17,7 +17,7 @@ import os
 import tempfile
 import uuid
 from datetime import UTC, datetime
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -66,6 +66,27 @@ class Mailer(Protocol):
     async def send(self, mail: Mail) -> None: ...
 
 
+class _VerbatimHeader(UnstructuredHeader, BaseHeader):
+    """A header written on one line as it is: mail clients look for a plain ``<https://...>``
+    in List-Unsubscribe (RFC 2369, RFC 8058), and the standard library would fold a URL longer
+    than a line into RFC 2047 encoded words, which they do not decode there."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        line = f"{self.name}: {self}"
+        if line.isascii() and len(line) <= 998:  # RFC 5322's limit for one line
+            return line + policy.linesep
+        folded: str = super().fold(policy=policy)
+        return folded
+
+
+_HEADERS = HeaderRegistry()
+for _name in ("list-unsubscribe", "list-unsubscribe-post"):
+    _HEADERS.map_to_type(_name, _VerbatimHeader)
+# The SMTP policy (CRLF line ends, so bodies are in canonical form on the wire and on disk),
+# with the verbatim headers; a header keeps its class whatever policy later writes it out.
+_POLICY = email.policy.SMTP.clone(header_factory=_HEADERS)
+
+
 def build_message(mail: Mail, sender_address: str) -> EmailMessage:
     """The RFC 5322 message for `mail`, From `"<sender_name>" <sender_address>`.
 
@@ -73,8 +94,7 @@ def build_message(mail: Mail, sender_address: str) -> EmailMessage:
     `html` the message is multipart/alternative (plain text first, as the fallback).
     Raises ValueError (naming no address) for a recipient that is not one e-mail address.
     """
-    # The SMTP policy: CRLF line ends, so bodies are in canonical form on the wire and on disk.
-    message = EmailMessage(policy=email.policy.SMTP)
+    message = EmailMessage(policy=_POLICY)
     message["From"] = Address(display_name=mail.sender_name, addr_spec=sender_address)
     message["To"] = _one_recipient(mail.to)
     message["Subject"] = mail.subject

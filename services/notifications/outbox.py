@@ -18,6 +18,7 @@ import asyncpg
 import msgspec
 
 from services.notifications.template_service import custom_templates
+from tenants.values import default_public_url
 
 _RETURNING = (
     "RETURNING d.tenant_id, d.delivery_id, d.person_id, d.kind, d.channel, d.details::text,"
@@ -74,7 +75,7 @@ class Outcome:
 class TenantInfo:
     name: str
     language: str
-    hosts: list[str]
+    link_base: str | None  # the tenant's public URL: where every link in its messages points
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ async def context(pool: asyncpg.Pool, deliveries: list[Delivery]) -> Context:
     )
     async with pool.acquire() as conn:
         tenant_rows = await conn.fetch(
-            "SELECT tenant_id, name, default_language, hosts FROM tenant_directory"
+            "SELECT tenant_id, name, default_language, hosts, public_url FROM tenant_directory"
             " WHERE tenant_id = ANY($1::text[])",
             tenants,
         )
@@ -155,7 +156,11 @@ async def context(pool: asyncpg.Pool, deliveries: list[Delivery]) -> Context:
         custom = await custom_templates(conn, tenants)
     found = Context(
         tenants={
-            r["tenant_id"]: TenantInfo(r["name"], r["default_language"], list(r["hosts"]))
+            r["tenant_id"]: TenantInfo(
+                r["name"],
+                r["default_language"],
+                r["public_url"] or default_public_url(list(r["hosts"])),
+            )
             for r in tenant_rows
         },
         addresses={(r["tenant_id"], r["person_id"]): r["email"] for r in address_rows},

@@ -27,7 +27,7 @@ from services.notifications import outbox, unsubscribe
 from services.notifications.kinds import Digest, Kind
 from services.notifications.outbox import Context, Delivery, Outcome, TenantInfo
 from services.notifications.push import PushFailed, PushOutcome, PushSender
-from services.notifications.templates import Message, base_url, choose, compose, fill
+from services.notifications.templates import Message, choose, compose, fill
 
 log = structlog.get_logger(__name__)
 
@@ -179,7 +179,7 @@ class NotificationSender:
             d.details,
             tenant.name,
             tenant.language,
-            base_url(tenant.hosts),
+            tenant.link_base,
             ctx.custom.get(d.tenant_id, {}),
         )
         if d.channel == "push":
@@ -203,7 +203,7 @@ class NotificationSender:
         """The e-mail, with the one-click unsubscribe headers of RFC 8058 when it has a host
         (a digest's link turns every kind off), and its kind for filters."""
         headers = {"X-Tinget-Notification": kind}
-        base = base_url(tenant.hosts)
+        base = tenant.link_base
         if base is not None:
             scope = unsubscribe.ALL_KINDS if kind == Kind.DIGEST else kind
             token = unsubscribe.issue(self.keys, d.tenant_id, d.person_id, scope)
@@ -279,7 +279,7 @@ class NotificationSender:
         if not wanted:
             return outcomes
         custom = ctx.custom.get(first.tenant_id, {})
-        base = base_url(tenant.hosts)
+        base = tenant.link_base
         items = []
         for d in wanted:
             m = compose(Kind(d.kind), d.details, tenant.name, tenant.language, base, custom)

@@ -19,8 +19,8 @@ from services.notifications import unsubscribe
 from services.notifications.kinds import NOTIFYING, Digest, Kind, notifying_kind
 from services.notifications.push import PushSubscriptionInput, check_subscription
 from services.notifications.template_service import TemplateService, custom_templates
-from services.notifications.templates import base_url, compose
-from tenants.directory import TenantEntry
+from services.notifications.templates import compose
+from tenants.directory import TenantEntry, link_base
 from tinget.db import tenant_transaction
 
 MAX_SUBSCRIPTIONS = 20  # browsers per person: bounds the fan-out of one message
@@ -107,7 +107,7 @@ class NotificationService:
                 caller.person_id,
             )
             custom = (await custom_templates(conn, [caller.tenant_id]))[caller.tenant_id]
-        base = base_url(tenant.hosts)
+        base = link_base(tenant)
         items = []
         for r in rows[:limit]:
             message = compose(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -123,14 +123,6 @@ def fill(subject: str, body: str, values: Mapping[str, str]) -> tuple[str, str]:
     filled_subject = " ".join(subject.format_map(given).split())
     filled_body = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", body.format_map(given)).strip()
     return filled_subject, filled_body
-
-
-def base_url(hosts: Sequence[str]) -> str | None:
-    """Where a tenant's links point: its first host (https, except on a developer's machine)."""
-    if not hosts:
-        return None
-    scheme = "http" if hosts[0] in ("localhost", "127.0.0.1") else "https"
-    return f"{scheme}://{hosts[0]}"
 
 
 @dataclass(frozen=True)

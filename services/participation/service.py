@@ -22,7 +22,6 @@ from services.dialogs.domain import (
     Commenting,
     Dialog,
     DialogKind,
-    invitation_id,
 )
 from services.dialogs.service import Clock, DialogService, utc_now
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -77,7 +76,6 @@ class ParticipationService:
         # Votes arrive by the thousand: a dialog's state is served from memory for up to a
         # second, and when it expires one read refreshes it for every request waiting on it.
         self._dialog = alru_cache(maxsize=10_000, ttl=_DIALOG_TTL)(self.dialogs.get)
-        self._invited: set[tuple[str, UUID, UUID]] = set()
         dialogs.changed.append(self._forget)
 
     def _forget(self, tenant_id: str, dialog_id: UUID) -> None:
@@ -89,14 +87,8 @@ class ParticipationService:
         await self._ensure_not_blocked(caller)
         dialog.ensure_accepting(self.clock())
         if dialog.details.invite_only and not caller.may(Permission.ADMINISTER):
-            key = (caller.tenant_id, dialog.id, caller.person_id)
-            if key not in self._invited:
-                found = await self.repository.store.read_stream(
-                    caller.tenant_id, invitation_id(dialog.id, caller.person_id)
-                )
-                if not found:
-                    raise Forbidden("the dialog is for invited participants only")
-                self._invited.add(key)
+            if not await self.dialogs.invited(caller.tenant_id, dialog.id, caller.person_id):
+                raise Forbidden("the dialog is for invited participants only")
         elif caller.anonymous and not dialog.details.settings.anonymous:
             raise Forbidden("the dialog asks participants to sign in first")
 
