@@ -17,7 +17,7 @@ import pytest
 
 from services.identity.access import Role
 from services.notifications.breaker import Breaker
-from services.notifications.push import PushSender
+from services.notifications.push import PushFailed, PushSender, VapidConfig
 from services.notifications.push_policy import (
     DEFAULT_PUSH_SERVICES,
     PushPolicy,
@@ -412,3 +412,29 @@ async def test_a_silent_push_service_times_out_and_is_paused_while_others_get_th
     for d in second:  # kept for later, not counted as an attempt, not dropped
         assert (d["status"], d["attempts"]) == ("pending", 0)
         assert d["last_error"].startswith("the push service localhost kept failing")
+
+
+async def test_a_redirect_from_the_push_service_is_not_followed() -> None:
+    """A push service answering 307 to a private address gets no second request there."""
+    asked: list[str] = []
+
+    async def redirect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        asked.append(head.decode("latin-1").split(" ", 2)[1])
+        writer.write(
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:%d/next\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n" % port
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(redirect, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    vapid = VapidConfig(vapid_private_key(), "mailto:ops@tinget.example")
+    push = PushSender(vapid, PushPolicy(loopback_for_tests=True), timeout=2)
+    try:
+        with pytest.raises(PushFailed, match="answered a redirect"):
+            await push.send(f"http://127.0.0.1:{port}/push", **Browser().keys(), payload=b"{}")
+    finally:
+        server.close()
+    assert asked == ["/push"]
