@@ -1,6 +1,7 @@
 """Web push with VAPID against a real HTTP push service on a local port: the browser can
 decrypt what arrives, it arrives once, a 410 removes the subscription, bad subscriptions are
-refused naming the field."""
+refused naming the field. The push service here is on 127.0.0.1, which only the test-only
+``PushPolicy(loopback_for_tests=True)`` allows (see test_notification_push_guard.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from pywebpush import Vapid  # type: ignore[import-untyped]
 
 from services.identity.access import Role
+from services.notifications.push_policy import PushPolicy
 from tests.api import Town, create_town, open_dialog, staff_token
 from tests.notify import Browser, PushService, device_person, send_round, submit, vapid_private_key
 from tinget.bootstrap import Addresses, Platform
@@ -26,6 +28,7 @@ def platform_addresses(addresses: Addresses) -> Addresses:
         addresses,
         vapid_private_key=vapid_private_key(),
         vapid_subject="mailto:ops@tinget.example",
+        push=PushPolicy(loopback_for_tests=True),  # the push service below is on 127.0.0.1
     )
 
 
@@ -108,11 +111,11 @@ async def test_bad_subscriptions_are_refused_naming_the_field(
 ) -> None:
     eva = await device_person(client, town)
     browser = Browser()
-    good = "https://push.example.net/send/abc"
+    good = "https://fcm.googleapis.com/fcm/send/abc"
     cases = {
         "endpoint": [
-            subscription("http://push.example.net/send/abc", browser),
-            subscription("ftp://push.example.net/x", browser),
+            subscription("http://fcm.googleapis.com/fcm/send/abc", browser),
+            subscription("ftp://fcm.googleapis.com/x", browser),
             subscription("not a url", browser),
         ],
         "keys.p256dh": [

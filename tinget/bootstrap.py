@@ -41,6 +41,7 @@ from services.moderation.blocklist import BlockedPeople
 from services.moderation.service import ModerationService
 from services.notifications.policy import Notifier
 from services.notifications.push import PushSender, VapidConfig
+from services.notifications.push_policy import PushPolicy
 from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
@@ -76,6 +77,7 @@ class Addresses:
     images_url: str | None = None  # s3://bucket?endpoint=...; else a folder in the data folder
     vapid_private_key: str | None = None  # web push (VAPID); without one push is off
     vapid_subject: str | None = None  # mailto: or https: contact for push services
+    push: PushPolicy = field(default_factory=PushPolicy)  # where push endpoints may lead
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -329,8 +331,8 @@ async def open_platform(
             moderation=ModerationService(repository, blocked_people),
             projections=[ProjectionRunner(worker_pool, p) for p in read_models],
             gamification=gamification,
-            notifications=NotificationService(app_pool, keys, templates),
-            sender=NotificationSender(worker_pool, mailer, PushSender(vapid), keys),
+            notifications=NotificationService(app_pool, keys, templates, addresses.push),
+            sender=NotificationSender(worker_pool, mailer, PushSender(vapid, addresses.push), keys),
         )
     finally:
         await stack.aclose()

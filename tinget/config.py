@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.notifications.push_policy import DEFAULT_PUSH_SERVICES, parse_services
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -28,6 +30,7 @@ class Settings:
     images_url: str | None = None
     vapid_private_key: str | None = None
     vapid_subject: str | None = None
+    push_services: tuple[str, ...] = DEFAULT_PUSH_SERVICES  # hosts push endpoints may be on
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
 
@@ -68,6 +71,7 @@ class Settings:
             images_url=get("IMAGES_URL"),
             vapid_private_key=get("VAPID_PRIVATE_KEY"),
             vapid_subject=get("VAPID_SUBJECT"),
+            push_services=parse_services(get("PUSH_SERVICES") or ",".join(DEFAULT_PUSH_SERVICES)),
             metrics_host=get("METRICS_HOST") or get("HTTP_HOST") or "127.0.0.1",
             metrics_port=int(metrics_port) if metrics_port else None,
         )

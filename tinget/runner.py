@@ -16,6 +16,7 @@ from gateway.app import create_app
 from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
+from services.notifications.push_policy import PushPolicy
 from tenants.service import TenantChanges
 from tinget import telemetry
 from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
@@ -58,6 +59,7 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             images_url=settings.images_url,
             vapid_private_key=settings.vapid_private_key,
             vapid_subject=settings.vapid_subject,
+            push=PushPolicy(services=settings.push_services),
         )
     finally:
         if nats_server is not None:

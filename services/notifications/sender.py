@@ -26,7 +26,13 @@ from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
 from services.notifications import outbox, unsubscribe
 from services.notifications.kinds import Digest, Kind
 from services.notifications.outbox import Context, Delivery, Outcome, TenantInfo
-from services.notifications.push import PushFailed, PushOutcome, PushSender
+from services.notifications.push import (
+    PushDeferred,
+    PushFailed,
+    PushOutcome,
+    PushRefused,
+    PushSender,
+)
 from services.notifications.templates import Message, choose, compose, fill
 
 log = structlog.get_logger(__name__)
@@ -242,24 +248,36 @@ class NotificationSender:
         payload = msgspec.json.encode(
             {"kind": d.kind, "title": message.subject, "body": message.body, "url": message.link}
         )
-        delivered, gone, reasons = 0, [], []
-        async with self._slots:
-            for s in subscriptions:
-                try:
+        delivered, gone, reasons, refused, waits = 0, [], [], [], []
+        for s in subscriptions:
+            try:
+                async with self._slots:  # one slot per attempt, each bounded by its timeout
                     outcome = await self.push.send(s.endpoint, s.p256dh, s.auth, payload)
-                except PushFailed as error:
-                    reasons.append(str(error))
-                    continue
-                if outcome is PushOutcome.GONE:
-                    gone.append(s.subscription_id)
-                else:
-                    delivered += 1
+            except PushRefused as error:
+                refused.append(str(error))
+                gone.append(s.subscription_id)  # it can never be sent to: forget it
+                continue
+            except PushDeferred as error:
+                waits.append((error.wait, str(error)))
+                continue
+            except PushFailed as error:
+                reasons.append(str(error))
+                continue
+            if outcome is PushOutcome.GONE:
+                gone.append(s.subscription_id)
+            else:
+                delivered += 1
         if gone:
             await outbox.forget_subscriptions(self.pool, d.tenant_id, gone)
         if delivered:
             return Outcome(d, "sent", d.attempts + 1)
         if reasons:
             return self._retry(d, reasons[0], now)
+        if waits:  # not tried: its push service is paused; not counted as an attempt
+            wait, reason = min(waits)
+            return Outcome(d, "pending", d.attempts, now + timedelta(seconds=wait), reason)
+        if refused:
+            return Outcome(d, "failed", d.attempts + 1, error=refused[0])
         return Outcome(d, "skipped", d.attempts + 1, error="every push subscription had expired")
 
     async def _digest(self, rows: list[Delivery], ctx: Context, now: datetime) -> list[Outcome]:

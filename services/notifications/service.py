@@ -18,6 +18,7 @@ from services.identity.keys import Keys
 from services.notifications import unsubscribe
 from services.notifications.kinds import NOTIFYING, Digest, Kind, notifying_kind
 from services.notifications.push import PushSubscriptionInput, check_subscription
+from services.notifications.push_policy import PushPolicy
 from services.notifications.template_service import TemplateService, custom_templates
 from services.notifications.templates import compose
 from tenants.directory import TenantEntry, link_base
@@ -68,10 +69,17 @@ class Unsubscribed(msgspec.Struct, kw_only=True):
 
 
 class NotificationService:
-    def __init__(self, pool: asyncpg.Pool, keys: Keys, templates: TemplateService) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        keys: Keys,
+        templates: TemplateService,
+        push_policy: PushPolicy | None = None,
+    ) -> None:
         self.pool = pool
         self.keys = keys
         self.templates = templates
+        self.push_policy = push_policy or PushPolicy()  # which push endpoints are taken
 
     async def page(
         self,
@@ -189,8 +197,9 @@ class NotificationService:
     async def subscribe_push(
         self, caller: Caller, data: PushSubscriptionInput
     ) -> PushSubscriptionView:
-        """Register (or renew) a browser; its id follows from the endpoint."""
-        endpoint, p256dh, auth = check_subscription(data)
+        """Register (or renew) a browser; its id follows from the endpoint, which must be on a
+        known browser push service (``PushPolicy``)."""
+        endpoint, p256dh, auth = check_subscription(data, self.push_policy)
         subscription_id = uuid.uuid5(_SUBSCRIPTIONS, endpoint)
         async with tenant_transaction(self.pool, caller.tenant_id) as conn:
             others = await conn.fetchval(
