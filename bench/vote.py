@@ -24,11 +24,13 @@ with the median ratio, and ``rounds`` has them all.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import math
 import os
 import statistics
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +146,23 @@ def tinget_env(
     return env
 
 
+async def workers_caught_up(owner: asyncpg.Connection, patience: float = 300.0) -> float:
+    """Seconds until the relay and every read model have reached the log's head, so the timed
+    load does not share the machine with catching up on what was set up before it."""
+    began = time.perf_counter()
+    while time.perf_counter() - began < patience:
+        behind = await owner.fetchval(
+            "SELECT (SELECT coalesce(max(position), 0) FROM events)"
+            " > least((SELECT coalesce(min(position), 0) FROM relay_positions),"
+            "  (SELECT coalesce(min(p), 0) FROM (SELECT max(position) AS p"
+            "   FROM projection_positions GROUP BY projection) AS applied))"
+        )
+        if not behind:
+            return time.perf_counter() - began
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"the relay and read models did not catch up within {patience:g} s")
+
+
 async def tinget_phase(
     database: BenchDatabase,
     stream: BenchStream,
@@ -165,6 +184,7 @@ async def tinget_phase(
             await service.start()
         gateway = services[-1]
         waited = await gateway.wait_ready(port, "/ready")
+        waited += await workers_caught_up(owner)  # the people recorded for this round's tokens
         say(f"Tinget's gateway, relay and projections started; ready in {waited:.1f} s")
         url = f"http://127.0.0.1:{port}/api/v1/dialogs/{poll.dialog_id}/votes"
         label = "Tinget: gateway, relay, projections (3 processes)"

@@ -2,7 +2,9 @@
 
 Everything goes through Tinget's own services (``open_platform``), as an administrator would
 make it; every vote then needs a participant token of its own (a second vote with the same
-token is refused with 409), so the tokens are minted beforehand and written one per line.
+token is refused with 409), so the tokens are minted beforehand and written one per line. A
+token must name a person who exists (a device session records ``PersonJoined``), so each
+token's person is recorded too, before the load, as device sessions would have done.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gateway.tenancy import TenantResolver
 from services.dialogs.commands import CreateDialog, SettingsInput
 from services.dialogs.domain import DialogKind
 from services.identity.access import Caller, Role, SignIn
+from services.identity.domain import Person
 from services.identity.tokens import Tokens
 from tinget.bootstrap import Addresses, open_platform
 
@@ -38,31 +41,38 @@ class Poll:
     tokens: Tokens
     warmup_tokens: Path
     run_tokens: Path
+    addresses: Addresses
     minted: int = 0  # tokens in run_tokens
 
-    def mint(self, path: Path, count: int) -> None:
-        """Append ``count`` participant tokens (new people, device sign-in) to ``path``."""
-        with path.open("a") as out:
-            for _ in range(count):
-                issued = self.tokens.issue(TENANT, uuid.uuid4(), Role.PARTICIPANT, SignIn.DEVICE)
-                out.write(issued.token + "\n")
+    async def mint(self, path: Path, count: int) -> None:
+        """Append ``count`` participant tokens (new people, device sign-in) to ``path``, and
+        record those people."""
+        people = [uuid.uuid4() for _ in range(count)]
+        await asyncio.to_thread(self._write_tokens, path, people)
+        await enrol(self.addresses, people)
         if path == self.run_tokens:
             self.minted += count
+
+    def _write_tokens(self, path: Path, people: list[uuid.UUID]) -> None:
+        with path.open("a") as out:
+            for person_id in people:
+                issued = self.tokens.issue(TENANT, person_id, Role.PARTICIPANT, SignIn.DEVICE)
+                out.write(issued.token + "\n")
 
     async def new_round(self, index: int, warmup: int, run: int) -> None:
         """Fresh token files for another round: a used token would only get a 409."""
         self.warmup_tokens = self.warmup_tokens.with_name(f"warmup-{index}.tokens")
         self.run_tokens = self.run_tokens.with_name(f"run-{index}.tokens")
         self.minted = 0
-        await asyncio.to_thread(self.mint, self.warmup_tokens, max(1, warmup))
-        await asyncio.to_thread(self.mint, self.run_tokens, max(1, run))
+        await self.mint(self.warmup_tokens, max(1, warmup))
+        await self.mint(self.run_tokens, max(1, run))
 
     async def top_up(self, wanted: int) -> None:
         """Have at least ``wanted`` tokens for the timed run."""
         if wanted > self.minted:
             began = time.perf_counter()
             more = wanted - self.minted
-            await asyncio.to_thread(self.mint, self.run_tokens, more)
+            await self.mint(self.run_tokens, more)
             say(f"{more:,} more tokens minted in {time.perf_counter() - began:.1f} s")
 
 
@@ -109,15 +119,26 @@ async def prepare(
         await platform.dialogs.publish(caller, dialog.id)
         await platform.catch_up_projections()
         tokens = platform.tokens
-    poll = Poll(dialog.id, secret, tokens, work / "warmup.tokens", work / "run.tokens")
+    poll = Poll(dialog.id, secret, tokens, work / "warmup.tokens", work / "run.tokens", addresses)
     began = time.perf_counter()
-    await asyncio.to_thread(poll.mint, poll.warmup_tokens, max(1, warmup_tokens))
-    await asyncio.to_thread(poll.mint, poll.run_tokens, max(1, run_tokens))
+    await poll.mint(poll.warmup_tokens, max(1, warmup_tokens))
+    await poll.mint(poll.run_tokens, max(1, run_tokens))
     say(
         f"vox pop {dialog.id} published in tenant {TENANT!r} ({HOST});"
         f" {warmup_tokens + run_tokens:,} tokens minted in {time.perf_counter() - began:.1f} s"
     )
     return poll
+
+
+async def enrol(addresses: Addresses, people: list[uuid.UUID], chunk: int = 2_000) -> None:
+    """Record ``people`` as anonymous participants (``PersonJoined``), a chunk per append."""
+    async with open_platform(addresses, with_nats=False, pool_size=4) as platform:
+        for start in range(0, len(people), chunk):
+            joined = [
+                (TENANT, Person(person_id=p, role=Role.PARTICIPANT.value, sign_in="device"))
+                for p in people[start : start + chunk]
+            ]
+            await platform.repository.save_across(joined)
 
 
 def tokens_for(seconds: float, per_second: int) -> int:

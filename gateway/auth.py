@@ -60,7 +60,14 @@ async def authenticate(state: State, host: str | None, authorization: str | None
     token = _bearer(authorization)
     if token is None:
         raise Unauthenticated("this needs an access token: sign in first")
-    return platform_of(state).tokens.verify(token, tenant.tenant_id)
+    return await verified(platform_of(state), token, tenant.tenant_id)
+
+
+async def verified(platform: Platform, token: str, tenant_id: str) -> Caller:
+    """The caller of a token: signed for this tenant, not taken back, naming a person here."""
+    caller = platform.tokens.verify(token, tenant_id)
+    await platform.sessions.check(caller, caller.token_generation)
+    return caller
 
 
 async def provide_viewer(
@@ -70,7 +77,7 @@ async def provide_viewer(
     token = _bearer(request.headers.get("authorization"))
     if token is None:
         return None
-    caller = platform_of(state).tokens.verify(token, tenant.tenant_id)
+    caller = await verified(platform_of(state), token, tenant.tenant_id)
     bind_request(role=caller.role.value)
     return caller
 

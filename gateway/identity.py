@@ -29,6 +29,10 @@ class RedeemLink(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     code: Annotated[str, Meta(min_length=1, max_length=200)]
 
 
+class RefreshSession(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    refresh_token: Annotated[str, Meta(min_length=1, max_length=4000)]
+
+
 class PinSignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     pin: Annotated[str, Meta(min_length=1, max_length=40)]
 
@@ -120,6 +124,20 @@ class IdentityController(Controller):
         return await platform_of(state).identity.redeem_pin(
             tenant.tenant_id, data.pin, client_address(request)
         )
+
+    @post("/sessions/refresh", operation_id="refreshSession", responses=PROBLEMS, status_code=200)
+    async def refresh(
+        self, state: State, tenant: NamedDependency[TenantEntry], data: JSONBody[RefreshSession]
+    ) -> IssuedToken:
+        """A staff member's new token pair, for the role they hold now (staff tokens last 15
+        minutes); a refresh token taken back by a sign-out or a role change is refused."""
+        return await platform_of(state).identity.refresh(tenant.tenant_id, data.refresh_token)
+
+    @post("/sign-out", operation_id="signOut", responses=PROBLEMS, status_code=200)
+    async def sign_out(self, state: State, caller: NamedDependency[Caller]) -> Accepted:
+        """Take back every token the caller holds, on every device, within a second."""
+        await platform_of(state).identity.sign_out(caller)
+        return Accepted(status="signed-out", detail="every token of yours is revoked")
 
     @get("/me", operation_id="getMe", responses=PROBLEMS, sync_to_thread=False)
     def me(self, caller: NamedDependency[Caller]) -> Me:

@@ -33,6 +33,7 @@ from services.gamification.service import GamificationService
 from services.identity.keys import Keys, load_secret
 from services.identity.records import People, RateLimiter, SignInCodes
 from services.identity.service import IdentityService, Limits
+from services.identity.sessions import Sessions
 from services.identity.tokens import Tokens
 from services.mail.mailer import Mailer, mailer_from_url
 from services.media.images import ImageStore
@@ -104,6 +105,7 @@ class Platform:
     assets: AssetStore
     keys: Keys
     tokens: Tokens
+    sessions: Sessions  # token generations and known people: revocation on every request
     mailer: Mailer
     images: ImageStore
     identity: IdentityService
@@ -268,6 +270,7 @@ async def open_platform(
         stack.push_async_callback(images.close)
         limiter = RateLimiter(app_pool)
         templates = TemplateService(repository, app_pool)
+        sessions = Sessions(app_pool)
         identity = IdentityService(
             repository,
             People(app_pool),
@@ -275,6 +278,7 @@ async def open_platform(
             limiter,
             tokens,
             mailer,
+            sessions,
             addresses.limits,
             custom_template=templates.custom,
         )
@@ -323,6 +327,7 @@ async def open_platform(
             assets=assets,
             keys=keys,
             tokens=tokens,
+            sessions=sessions,
             mailer=mailer,
             images=images,
             identity=identity,

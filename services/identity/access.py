@@ -69,6 +69,7 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     person_id: UUID
     role: Role
     sign_in: SignIn
+    token_generation: int = 0  # the person's token generation when the token was issued
 
     @property
     def anonymous(self) -> bool:

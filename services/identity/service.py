@@ -24,8 +24,9 @@ from services.identity.access import (
 )
 from services.identity.domain import Person
 from services.identity.records import People, RateLimiter, SignInCodes, normalise_pin
+from services.identity.sessions import Sessions
 from services.identity.texts import render
-from services.identity.tokens import IssuedToken, Tokens
+from services.identity.tokens import REFRESH, IssuedToken, Tokens
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
 from tenants.directory import TenantEntry, link_base
 
@@ -76,6 +77,7 @@ class IdentityService:
         limiter: RateLimiter,
         tokens: Tokens,
         mailer: Mailer,
+        sessions: Sessions,
         limits: Limits | None = None,
         custom_template: CustomTemplate | None = None,
     ) -> None:
@@ -85,6 +87,7 @@ class IdentityService:
         self.limiter = limiter
         self.tokens = tokens
         self.mailer = mailer
+        self.sessions = sessions
         self.limits = limits or Limits()
         self.custom_template = custom_template
 
@@ -96,6 +99,7 @@ class IdentityService:
             person_id=person_id, role=Role.PARTICIPANT.value, sign_in=SignIn.DEVICE.value
         )
         await self.repository.save(tenant_id, person, metadata=acting_as(person_id, "participant"))
+        self.sessions.known(tenant_id, person_id)
         return self.tokens.issue(tenant_id, person_id, Role.PARTICIPANT, SignIn.DEVICE)
 
     async def send_sign_in_link(self, tenant: TenantEntry, email: str, client: str) -> None:
@@ -168,6 +172,7 @@ class IdentityService:
         except AggregateNotFound:
             raise NotFound(f"no person {person_id}") from None
         person.change_role(new_role.value)
+        await self.sessions.revoke(caller.tenant_id, person_id)  # the old role's tokens
         try:
             await self.repository.save(caller.tenant_id, person, metadata=event_metadata(caller))
         except ConcurrencyConflict:
@@ -180,6 +185,7 @@ class IdentityService:
         person = await self._ensure_person(tenant_id, person_id, SignIn.EMAIL, role)
         if person.role != role.value:
             person.change_role(role.value)
+            await self.sessions.revoke(tenant_id, person_id)
             await self.repository.save(tenant_id, person, metadata=event_metadata(None))
         return person_id
 
@@ -187,9 +193,22 @@ class IdentityService:
         """A one-time sign-in code for a person, for an operator to hand over (CLI)."""
         return await self.codes.create(tenant_id, "email-link", person_id, LINK_LIFETIME)
 
+    async def refresh(self, tenant_id: str, refresh_token: str) -> IssuedToken:
+        """A staff member's new token pair, in the role the person holds now: a refresh token
+        taken back (sign-out, role change, block, erasure) or for nobody here is refused."""
+        caller = self.tokens.verify(refresh_token, tenant_id, use=REFRESH)
+        await self.sessions.check(caller, caller.token_generation)
+        return await self._token_for(tenant_id, caller.person_id, caller.sign_in)
+
+    async def sign_out(self, caller: Caller) -> None:
+        """Take back every token the caller holds, on every device."""
+        await self.sessions.revoke(caller.tenant_id, caller.person_id)
+
     async def _token_for(self, tenant_id: str, person_id: UUID, sign_in: SignIn) -> IssuedToken:
         person = await self._ensure_person(tenant_id, person_id, sign_in)
-        return self.tokens.issue(tenant_id, person_id, Role(person.role), sign_in)
+        self.sessions.known(tenant_id, person_id)
+        generation = await self.sessions.generation(tenant_id, person_id)
+        return self.tokens.issue(tenant_id, person_id, Role(person.role), sign_in, generation)
 
     async def _ensure_person(
         self, tenant_id: str, person_id: UUID, sign_in: SignIn, role: Role = Role.PARTICIPANT

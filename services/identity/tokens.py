@@ -24,15 +24,19 @@ from services.identity.keys import Keys
 ISSUER = "tinget"
 PLATFORM_AUDIENCE = "_platform"
 
-# How long a token lives, by how it was earned: staff tokens are short, a citizen's device
-# token long enough to come back to a dialog.
+# How long a token lives, by how it was earned: a citizen's token long enough to come back to
+# a dialog (it is revoked by a role change, a block, an erasure or signing out); staff tokens
+# are short, and staff keep working with a refresh token that is checked against the person's
+# current role each time.
 TOKEN_LIFETIME: dict[SignIn, int] = {
     SignIn.DEVICE: 30 * 24 * 3600,
     SignIn.EMAIL: 7 * 24 * 3600,
     SignIn.PIN: 30 * 24 * 3600,
     SignIn.PLATFORM: 8 * 3600,
 }
-STAFF_LIFETIME = 8 * 3600
+STAFF_LIFETIME = 15 * 60
+REFRESH_LIFETIME = 12 * 3600
+ACCESS, REFRESH = "access", "refresh"  # what a token is for (its ``use`` claim)
 
 
 class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,19 +44,47 @@ class IssuedToken(msgspec.Struct, frozen=True, kw_only=True):
     person_id: UUID
     role: Role
     expires_at: datetime
+    # staff only: trade it for a new token at POST /api/v1/sessions/refresh before it expires
+    refresh_token: str | None = None
 
 
 class Tokens:
     def __init__(self, keys: Keys) -> None:
         self.keys = keys
 
-    def issue(self, tenant_id: str, person_id: UUID, role: Role, sign_in: SignIn) -> IssuedToken:
+    def issue(
+        self,
+        tenant_id: str,
+        person_id: UUID,
+        role: Role,
+        sign_in: SignIn,
+        generation: int = 0,
+    ) -> IssuedToken:
+        """A token for a person of ``tenant_id``, of the person's current token ``generation``;
+        staff get a short one and a refresh token beside it."""
         if role not in TENANT_ROLES:
             raise ValueError(f"{role} is not a tenant role")
-        lifetime = TOKEN_LIFETIME[sign_in] if role is Role.PARTICIPANT else STAFF_LIFETIME
-        return self._issue(
-            tenant_id, self.keys.token_key(tenant_id), person_id, role, sign_in, lifetime, "tenant"
+        key = self.keys.token_key(tenant_id)
+        if role is Role.PARTICIPANT:
+            lifetime = TOKEN_LIFETIME[sign_in]
+            return self._issue(
+                tenant_id, key, person_id, role, sign_in, lifetime, "tenant", generation
+            )
+        access = self._issue(
+            tenant_id, key, person_id, role, sign_in, STAFF_LIFETIME, "tenant", generation
         )
+        refresh = self._issue(
+            tenant_id,
+            key,
+            person_id,
+            role,
+            sign_in,
+            REFRESH_LIFETIME,
+            "tenant",
+            generation,
+            REFRESH,
+        )
+        return msgspec.structs.replace(access, refresh_token=refresh.token)
 
     def issue_platform(self, person_id: UUID, role: Role) -> IssuedToken:
         if role not in PLATFORM_ROLES:
@@ -65,6 +97,7 @@ class Tokens:
             SignIn.PLATFORM,
             TOKEN_LIFETIME[SignIn.PLATFORM],
             "platform",
+            0,
         )
 
     @staticmethod
@@ -76,9 +109,11 @@ class Tokens:
         sign_in: SignIn,
         lifetime: int,
         kid: str,
+        generation: int,
+        use: str = ACCESS,
     ) -> IssuedToken:
         now = int(time.time())
-        claims = {
+        claims: dict[str, object] = {
             "iss": ISSUER,
             "aud": audience,
             "sub": str(person_id),
@@ -87,13 +122,17 @@ class Tokens:
             "iat": now,
             "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
+            "gen": generation,
         }
+        if use != ACCESS:
+            claims["use"] = use
         token = jwt.encode(claims, key, algorithm="HS256", headers={"kid": kid})
         expires = datetime.fromtimestamp(now + lifetime, UTC)
         return IssuedToken(token=token, person_id=person_id, role=role, expires_at=expires)
 
-    def verify(self, token: str, tenant_id: str) -> Caller:
+    def verify(self, token: str, tenant_id: str, use: str = ACCESS) -> Caller:
         """The caller a token names, on ``tenant_id``'s host; ``Unauthenticated`` otherwise.
+        A refresh token is no access token, and the other way round.
 
         Checked on every request, so it is done here with ``hmac`` and msgspec (about a sixth
         of PyJWT's time): HS256 only, signature first, then issuer, audience and times.
@@ -129,6 +168,8 @@ class Tokens:
             raise Unauthenticated("the access token has expired; sign in again")
         if claims.iat - LEEWAY > now or (claims.nbf is not None and claims.nbf - LEEWAY > now):
             raise Unauthenticated("the access token is not valid yet")
+        if claims.use != use:
+            raise Unauthenticated(f"this token is for {claims.use}, not for {use}")
         try:
             role = Role(claims.role)
             sign_in = SignIn(claims.sin)
@@ -138,7 +179,13 @@ class Tokens:
         allowed = PLATFORM_ROLES if platform else TENANT_ROLES
         if role not in allowed or (sign_in is SignIn.PLATFORM) != platform:
             raise Unauthenticated("the access token's role does not fit its issuer")
-        return Caller(tenant_id=tenant_id, person_id=person_id, role=role, sign_in=sign_in)
+        return Caller(
+            tenant_id=tenant_id,
+            person_id=person_id,
+            role=role,
+            sign_in=sign_in,
+            token_generation=claims.gen,
+        )
 
 
 LEEWAY = 30  # seconds of clock skew tolerated between replicas
@@ -158,6 +205,8 @@ class _Claims(msgspec.Struct):
     iat: float
     exp: float
     nbf: float | None = None
+    gen: int = 0
+    use: str = ACCESS
 
 
 _header_decoder = msgspec.json.Decoder(_Header)
