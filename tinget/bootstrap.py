@@ -37,6 +37,7 @@ from services.identity.tokens import Tokens
 from services.mail.mailer import Mailer, mailer_from_url
 from services.media.images import ImageStore
 from services.media.storage import image_store_from_url
+from services.media.uploads import ImageUploads
 from services.moderation.blocklist import BlockedPeople
 from services.moderation.service import ModerationService
 from services.notifications.policy import Notifier
@@ -104,6 +105,7 @@ class Platform:
     tokens: Tokens
     mailer: Mailer
     images: ImageStore
+    uploads: ImageUploads  # participants' images: checked, cleaned, then put in `images`
     identity: IdentityService
     dialogs: DialogService
     participation: ParticipationService
@@ -323,6 +325,7 @@ async def open_platform(
             tokens=tokens,
             mailer=mailer,
             images=images,
+            uploads=ImageUploads(images, limiter, addresses.limits, blocked=blocked_people.reason),
             identity=identity,
             dialogs=dialogs,
             participation=participation,

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import msgspec
 
-from services.errors import InvalidInput
+from services.errors import InvalidInput, UnsupportedType
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
@@ -39,14 +39,15 @@ def image_type(content: bytes) -> str | None:
 
 
 def sniff_image(content: bytes, field: str = "image", max_bytes: int = MAX_IMAGE_BYTES) -> str:
-    """The type of an uploaded image, refusing empty, oversized and non-image content."""
+    """The type an uploaded image claims by its first bytes, refusing empty, oversized and
+    non-image content (`UnsupportedType`). That the bytes decode is `clean.clean_image`'s check."""
     if not content:
         raise InvalidInput(field, "is empty")
     if len(content) > max_bytes:
         raise InvalidInput(field, f"is {len(content)} bytes; at most {max_bytes}")
     content_type = image_type(content)
     if content_type is None:
-        raise InvalidInput(field, "must be a PNG, JPEG or WebP image")
+        raise UnsupportedType(field, "must be a PNG, JPEG or WebP image")
     return content_type
 
 

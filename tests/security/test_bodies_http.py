@@ -13,7 +13,8 @@ import pytest
 from services.gamification.commands import PointsInput
 from services.media.images import MAX_IMAGE_BYTES
 from tests.api import dialog_body
-from tests.security.world import Someone, World, build_world, png
+from tests.images import png
+from tests.security.world import Someone, World, build_world
 from tinget.bootstrap import Platform
 
 # What the server takes from the token, the host and its own clock and counts
