@@ -3,6 +3,9 @@
 Citizens upload photos with problem reports and posts, and tenants upload their logo. The type
 is always read from the bytes themselves, never from a file name or a Content-Type header a
 client chose, so the gateway only ever serves PNG, JPEG or WebP under the type it really is.
+What reaches a store has been decoded and re-encoded without metadata first
+(`services.media.clean`, through `services.media.uploads.ImageUploads`); a store only checks
+the type again, cheaply, and keeps the bytes it is given.
 """
 
 from __future__ import annotations
@@ -83,7 +86,8 @@ class ImageStore(Protocol):
     async def close(self) -> None: ...
 
     async def put(self, tenant_id: str, content: bytes) -> StoredImage:
-        """Keep the image (after sniffing it); putting the same bytes again is harmless."""
+        """Keep the image (after sniffing it); putting the same bytes again is harmless.
+        Callers pass cleaned bytes (`services.media.clean`), never an upload as it came."""
         ...
 
     async def get(self, tenant_id: str, sha256: str) -> tuple[str, bytes] | None:
