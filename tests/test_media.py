@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -223,6 +224,61 @@ def test_a_jpeg_loses_its_comment_and_colour_profile() -> None:
     assert "icc_profile" not in served.info
     assert "comment" not in served.info
     assert b"shot at home" not in cleaned.content
+
+
+# The sRGB profile under another name: a profile the cleaning must convert from, not skip.
+OTHER_RGB = SRGB.replace("sRGB".encode("utf-16-be"), "xRGB".encode("utf-16-be"))
+
+
+@pytest.fixture
+def conversions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The modes of the images converted from a colour profile to sRGB, as they happen."""
+    seen: list[str] = []
+    convert = ImageCms.profileToProfile
+
+    def spy(image: Image.Image, *args: Any, **kwargs: Any) -> Image.Image | None:
+        seen.append(image.mode)
+        return convert(image, *args, **kwargs)
+
+    monkeypatch.setattr(ImageCms, "profileToProfile", spy)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("mode", "format_name", "profile", "converted"),
+    [
+        ("RGB", "JPEG", OTHER_RGB, ["RGB"]),
+        ("RGBA", "PNG", OTHER_RGB, ["RGB"]),  # the alpha channel is set aside and put back
+        ("RGB", "JPEG", SRGB, []),  # sRGB already: only the profile is dropped
+        ("RGB", "PNG", b"not a colour profile at all", []),  # unreadable: dropped as it is
+    ],
+)
+def test_a_colour_profile_is_applied_then_dropped(
+    conversions: list[str], mode: str, format_name: str, profile: bytes, converted: list[str]
+) -> None:
+    colour = (10, 200, 30, 100)[: len(mode)]
+    source = encode(Image.new(mode, (8, 8), colour), format_name, icc_profile=profile)
+    assert _open(source).info["icc_profile"] == profile
+
+    cleaned = clean_image_now(source)
+
+    served = _open(cleaned.content)
+    assert conversions == converted
+    assert "icc_profile" not in served.info
+    assert b"iCCP" not in cleaned.content
+    assert profile not in cleaned.content
+    assert served.mode == mode
+    pixel = served.getpixel((4, 4))
+    assert isinstance(pixel, tuple)
+    assert all(abs(a - b) <= 3 for a, b in zip(pixel, colour, strict=True)), pixel
+
+
+def test_a_cmyk_jpeg_is_served_as_rgb() -> None:
+    source = encode(Image.new("CMYK", (8, 8), (0, 255, 255, 0)), "JPEG")
+    served = _open(clean_image_now(source).content)
+    assert (served.format, served.mode) == ("JPEG", "RGB")
+    red, green, blue = served.getpixel((4, 4))  # type: ignore[misc]
+    assert red > 200 > 60 > max(green, blue)
 
 
 @pytest.mark.parametrize("format_name", ["PNG", "WEBP"])

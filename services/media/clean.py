@@ -6,7 +6,7 @@ of that may reach the public, and bytes that merely start like an image must not
 one. So every upload is decoded with Pillow and written again from its pixels alone:
 
 - the EXIF orientation is applied first, so a photo taken sideways is stored upright;
-- the colours are converted to sRGB when the image has an ICC profile, then the profile is
+- the colours are converted to sRGB when the image has another ICC profile, then the profile is
   dropped with everything else (EXIF, XMP, comments, PNG text chunks, timestamps);
 - the format stays: JPEG is written again as JPEG (quality 85), PNG as PNG (losslessly, with
   its palette and transparency), WebP as WebP (lossless if it was lossless, else quality 85);
@@ -108,29 +108,34 @@ def _check_size(size: tuple[int, int], field: str) -> None:
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
-    """The pixels in sRGB (what browsers assume without a profile), with no metadata attached.
-
-    A profile that cannot be read is dropped as it is: the colours may shift a little, which is
-    better than serving the profile's text.
-    """
+    """The pixels in sRGB (what browsers assume without a profile), with no metadata attached."""
     profile = image.info.get("icc_profile")
-    if image.mode == "CMYK" and not profile:
+    if profile and image.mode in {"RGB", "RGBA", "CMYK"}:
+        image = _converted(image, profile)
+    if image.mode == "CMYK":
         image = image.convert("RGB")
-    elif profile and image.mode in {"RGB", "RGBA", "CMYK"}:
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-            alpha = image.getchannel("A") if image.mode == "RGBA" else None
-            base = image.convert("RGB") if alpha is not None else image
-            converted = ImageCms.profileToProfile(base, source, _SRGB, outputMode="RGB")
-            if converted is not None:
-                image = converted
-                if alpha is not None:
-                    image.putalpha(alpha)
-        except (ImageCms.PyCMSError, OSError, ValueError):
-            if image.mode == "CMYK":
-                image = image.convert("RGB")
     image.info = {k: v for k, v in image.info.items() if k in _KEPT_INFO}
     return image
+
+
+def _converted(image: Image.Image, profile: bytes) -> Image.Image:
+    """The image converted from its ICC profile to sRGB. A profile that says it is sRGB needs
+    no conversion (one costs about 50 ns a pixel); one that cannot be read is dropped as it is:
+    the colours may shift a little, which is better than serving the profile's text."""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        if image.mode != "CMYK" and "srgb" in ImageCms.getProfileDescription(source).lower():
+            return image
+        alpha = image.getchannel("A") if image.mode == "RGBA" else None
+        base = image.convert("RGB") if alpha is not None else image
+        converted = ImageCms.profileToProfile(base, source, _SRGB, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+    if converted is None:
+        return image
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted
 
 
 def _encode(image: Image.Image, format_name: str, lossless: bool) -> bytes:
