@@ -1,4 +1,4 @@
-"""Images: uploaded by participants (type read from the bytes), served with cache headers."""
+"""Images: uploaded by participants (re-encoded without metadata), served with cache headers."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from gateway.content import (
 )
 from gateway.problems import PROBLEMS, ProblemError
 from services.errors import Unavailable
-from services.identity.access import Caller, Permission
-from services.media.images import MAX_IMAGE_BYTES, is_sha256, sniff_image
+from services.identity.access import Caller
+from services.media.images import MAX_IMAGE_BYTES, is_sha256
 from services.media.storage import ImageStoreUnavailable
 from tenants.directory import TenantEntry
 
@@ -29,7 +29,7 @@ UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "application/octet-stre
 
 
 class UploadedImage(msgspec.Struct, kw_only=True):
-    id: str  # the SHA-256 of the bytes: refer to the image by it in a post
+    id: str  # the SHA-256 of the stored (re-encoded) bytes: refer to the image by it in a post
     content_type: str
     size: int
     url: str
@@ -53,12 +53,14 @@ class ImageController(Controller):
     async def upload(
         self, state: State, caller: NamedDependency[Caller], request: Request[Any, Any, Any]
     ) -> UploadedImage:
-        """Upload a JPEG, PNG or WebP image (the raw bytes as the body), at most 5 MiB."""
-        caller.require(Permission.TAKE_PART)
+        """Upload a JPEG, PNG or WebP image (the raw bytes as the body), at most 5 MiB and
+        8000 pixels on a side. It is stored re-encoded, upright and without any metadata (no
+        EXIF, GPS position, XMP or text); its id is the hash of the stored bytes. 415 for
+        another type, 422 for bytes that do not decode, 429 after (by default) 30 uploads in
+        10 minutes, 403 for a blocked participant."""
         content = await request.body()
-        sniff_image(content, "body")
         try:
-            stored = await platform_of(state).images.put(caller.tenant_id, content)
+            stored = await platform_of(state).uploads.upload(caller, content, "body")
         except ImageStoreUnavailable:
             raise Unavailable("the image store does not answer; try again") from None
         return UploadedImage(

@@ -25,6 +25,7 @@ from services.errors import (
     TooManyRequests,
     Unauthenticated,
     Unavailable,
+    UnsupportedType,
 )
 
 log = structlog.get_logger(__name__)
@@ -185,12 +186,13 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     kind = exc.problem_type
     if isinstance(exc, InvalidInput):
+        unsupported = isinstance(exc, UnsupportedType)
         return problem(
             request,
-            422,
-            "Invalid input",
+            415 if unsupported else 422,
+            "Unsupported media type" if unsupported else "Invalid input",
             str(exc),
-            kind=kind or "invalid-input",
+            kind=kind or ("unsupported-media-type" if unsupported else "invalid-input"),
             field=exc.field,
             errors=[{"field": exc.field, "reason": exc.reason}],
         )

@@ -18,6 +18,11 @@ class InvalidInput(DomainError):
         self.reason = reason
 
 
+class UnsupportedType(InvalidInput):
+    """Content of a type the operation does not take (an image that is no JPEG, PNG or WebP);
+    the gateway answers 415 rather than 422, still naming the field."""
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist (for this tenant)."""
 

@@ -10,7 +10,7 @@ from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
 from services.errors import Conflict, InvalidInput, NotFound
 from tenants import values
-from tenants.assets import AssetStore, sniff_image
+from tenants.assets import AssetStore, clean_logo
 from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
 from tenants.values import PLATFORM_TENANT
 
@@ -133,11 +133,14 @@ class TenantService:
     async def set_logo(
         self, slug: str, content: bytes, metadata: EventMetadata | None = None
     ) -> Tenant:
-        content_type = sniff_image(content)
+        """Set the tenant's logo: stored re-encoded, without metadata, named by those bytes."""
+        logo = await clean_logo(content)
         tenant = await self.get(slug)
-        digest = await self.assets.put(slug, content, content_type)
+        digest = await self.assets.put(slug, logo.content, logo.content_type)
         if digest != tenant.logo_sha256:
-            tenant.change_logo(sha256=digest, content_type=content_type, size=len(content))
+            tenant.change_logo(
+                sha256=digest, content_type=logo.content_type, size=len(logo.content)
+            )
             await self._save_with_claims(tenant, [], metadata)
         return tenant
 

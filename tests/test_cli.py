@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.helpers import Run, cli, unique_slug
+from tests.images import png
 from tinget.bootstrap import Addresses, Platform
 from tinget.db import APP_ROLE, WORKER_ROLE, url_for_role
 
@@ -22,7 +23,7 @@ def tinget(addresses: Addresses) -> Run:
 def test_onboarding_a_municipality(tinget: Run, tmp_path: Path) -> None:
     slug = unique_slug("lund")
     logo = tmp_path / "logo.png"
-    logo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x01" * 32)
+    logo.write_bytes(png("logo"))
 
     created = tinget("tenants", "create", slug, "--name", "Lunds kommun", "--host", f"{slug}.se")
     updated = tinget(

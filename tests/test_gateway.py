@@ -9,9 +9,10 @@ import pytest
 
 from tenants.service import TenantChanges
 from tests.helpers import unique_slug
+from tests.images import png
 from tinget.bootstrap import Platform
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png("logo")  # a plain small PNG: re-encoded, it comes out as the same bytes
 
 
 @pytest.fixture

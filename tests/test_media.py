@@ -1,4 +1,5 @@
-"""Images: sniffing by content, and the folder and bucket stores' shared behaviour.
+"""Images: sniffing by content, cleaning (decoded, upright, re-encoded without metadata), the
+folder and bucket stores' shared behaviour, and uploads over HTTP.
 
 The bucket store runs against a real S3 server (moto's, over HTTP), so what is tested is what
 aiobotocore sends and what an S3 server answers.
@@ -6,15 +7,25 @@ aiobotocore sends and what an S3 server answers.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
+import io
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
+from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
-from services.errors import InvalidInput
+from services.errors import InvalidInput, UnsupportedType
+from services.identity.access import Role
+from services.identity.service import Limits
+from services.media.clean import MAX_PIXELS, MAX_SIDE, clean_image, clean_image_now
 from services.media.images import MAX_IMAGE_BYTES, ImageStore, StoredImage, sniff_image
 from services.media.storage import (
     ImageStoreUnavailable,
@@ -23,10 +34,24 @@ from services.media.storage import (
     image_store_from_url,
 )
 from tenants import assets
+from tests.api import Town, create_town, device_token, staff_token
+from tests.images import (
+    GPS_IFD,
+    ORIENTATION,
+    encode,
+    exif_with_gps,
+    gps_rationals,
+    photo_with_gps,
+    png,
+    png_declaring,
+    seeded,
+)
+from tinget.bootstrap import Addresses, Platform
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(32))
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(32))
 WEBP = b"RIFF" + (36).to_bytes(4, "little") + b"WEBPVP8 " + bytes(range(28))
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 # --- sniffing ----------------------------------------------------------------------------
@@ -61,6 +86,8 @@ def test_other_content_is_refused_naming_the_field(content: bytes, reason: str) 
         sniff_image(content, field="photo")
     assert refused.value.field == "photo"
     assert reason in refused.value.reason
+    # another type is a 415 at the gateway; empty or too large is a 422 (or a 413 before it)
+    assert isinstance(refused.value, UnsupportedType) == ("PNG, JPEG or WebP" in reason)
 
 
 def test_the_size_refusal_names_the_limit() -> None:
@@ -78,6 +105,273 @@ def test_a_logo_is_held_to_the_smaller_logo_limit() -> None:
     assert refused.value.field == "logo"
     assert f"at most {assets.MAX_LOGO_BYTES}" in refused.value.reason
     assert assets.sniff_image(WEBP) == "image/webp"
+
+
+# --- cleaning: decoded, upright, re-encoded without metadata ------------------------------
+
+
+def _open(content: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(content))
+    image.load()
+    return image
+
+
+def test_a_photo_loses_its_exif_and_gps_position() -> None:
+    photo = photo_with_gps()
+    assert _open(photo).getexif().get_ifd(GPS_IFD)  # the upload does carry a position
+    assert any(value in photo for value in gps_rationals())
+    assert b"Tattletale" in photo
+
+    cleaned = clean_image_now(photo, "photo")
+
+    served = _open(cleaned.content)
+    assert served.format == "JPEG"
+    assert cleaned.content_type == "image/jpeg"
+    assert dict(served.getexif()) == {}
+    assert GPS_IFD not in served.getexif()
+    assert not served.getexif().get_ifd(GPS_IFD)
+    assert "exif" not in served.info
+    assert not any(value in cleaned.content for value in gps_rationals())
+    assert b"Tattletale" not in cleaned.content
+    assert b"Exif\x00\x00" not in cleaned.content
+    assert (cleaned.width, cleaned.height) == served.size == (64, 32)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "size", "blue_at"),
+    [
+        (1, (64, 32), (4, 16)),  # as stored: the left half is blue
+        (3, (64, 32), (60, 16)),  # upside down: blue ends up on the right
+        (6, (32, 64), (16, 4)),  # turned a quarter clockwise: blue on top
+        (8, (32, 64), (16, 60)),  # a quarter anticlockwise: blue at the bottom
+    ],
+)
+def test_a_photo_is_turned_upright_by_its_orientation_tag(
+    orientation: int, size: tuple[int, int], blue_at: tuple[int, int]
+) -> None:
+    cleaned = _open(clean_image_now(photo_with_gps((64, 32), orientation)).content)
+    assert cleaned.size == size
+    assert ORIENTATION not in cleaned.getexif()  # applied, not left for the browser
+    red, green, blue = cleaned.convert("RGB").getpixel(blue_at)  # type: ignore[misc]
+    assert blue > 150 > red, (red, green, blue)
+
+
+def test_a_png_loses_its_text_chunks_exif_and_profile_but_keeps_its_pixels() -> None:
+    image = Image.new("RGBA", (24, 12), (10, 120, 200, 128))
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Author", "Anna Andersson, Storgatan 1")
+    text.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>GPSLatitude 55,42.29N</x:xmpmeta>")
+    text.add_text("Comment", "secret", zip=True)
+    source = encode(image, "PNG", pnginfo=text, exif=exif_with_gps(), icc_profile=SRGB)
+    assert b"Andersson" in source
+    assert b"iCCP" in source
+    assert b"eXIf" in source
+
+    cleaned = clean_image_now(source)
+
+    for chunk in (b"tEXt", b"iTXt", b"zTXt", b"eXIf", b"iCCP", b"tIME"):
+        assert chunk not in cleaned.content, chunk
+    assert b"Andersson" not in cleaned.content
+    served = _open(cleaned.content)
+    assert (served.format, served.mode, served.size) == ("PNG", "RGBA", (24, 12))
+    assert served.tobytes() == image.tobytes()  # PNG stays lossless
+    assert dict(served.getexif()) == {}
+
+
+def test_a_palette_png_keeps_its_transparency() -> None:
+    image = Image.new("P", (8, 8), 1)
+    image.putpalette([255, 0, 0, 0, 255, 0])
+    image.paste(0, (0, 0, 4, 8))
+    source = encode(image, "PNG", transparency=0)
+    served = _open(clean_image_now(source).content)
+    assert served.mode == "P"
+    assert served.info.get("transparency") == 0
+    assert served.convert("RGBA").getpixel((0, 0)) == (255, 0, 0, 0)
+    assert served.convert("RGBA").getpixel((7, 0)) == (0, 255, 0, 255)
+
+
+@pytest.mark.parametrize("lossless", [True, False])
+def test_a_webp_loses_exif_and_xmp_and_stays_as_lossless_as_it_was(lossless: bool) -> None:
+    image = seeded("webp", (16, 16))
+    source = encode(
+        image,
+        "WEBP",
+        lossless=lossless,
+        exif=exif_with_gps(),
+        xmp=b"<x:xmpmeta>secret place</x:xmpmeta>",
+        icc_profile=SRGB,
+    )
+    assert b"secret place" in source
+    assert b"Tattletale" in source
+
+    cleaned = clean_image_now(source)
+
+    assert cleaned.content_type == "image/webp"
+    for marker in (b"EXIF", b"XMP ", b"ICCP", b"secret place", b"Tattletale"):
+        assert marker not in cleaned.content, marker
+    served = _open(cleaned.content)
+    assert served.format == "WEBP"
+    assert dict(served.getexif()) == {}
+    assert (b"VP8L" in cleaned.content) == lossless
+    if lossless:
+        assert served.convert("RGB").tobytes() == image.tobytes()
+
+
+def test_a_jpeg_loses_its_comment_and_colour_profile() -> None:
+    source = encode(seeded("p", (16, 16)), "JPEG", comment=b"shot at home", icc_profile=SRGB)
+    cleaned = clean_image_now(source)
+    served = _open(cleaned.content)
+    assert "icc_profile" not in served.info
+    assert "comment" not in served.info
+    assert b"shot at home" not in cleaned.content
+
+
+# The sRGB profile under another name: a profile the cleaning must convert from, not skip.
+OTHER_RGB = SRGB.replace("sRGB".encode("utf-16-be"), "xRGB".encode("utf-16-be"))
+
+
+@pytest.fixture
+def conversions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The modes of the images converted from a colour profile to sRGB, as they happen."""
+    seen: list[str] = []
+    convert = ImageCms.profileToProfile
+
+    def spy(image: Image.Image, *args: Any, **kwargs: Any) -> Image.Image | None:
+        seen.append(image.mode)
+        return convert(image, *args, **kwargs)
+
+    monkeypatch.setattr(ImageCms, "profileToProfile", spy)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("mode", "format_name", "profile", "converted"),
+    [
+        ("RGB", "JPEG", OTHER_RGB, ["RGB"]),
+        ("RGBA", "PNG", OTHER_RGB, ["RGB"]),  # the alpha channel is set aside and put back
+        ("RGB", "JPEG", SRGB, []),  # sRGB already: only the profile is dropped
+        ("RGB", "PNG", b"not a colour profile at all", []),  # unreadable: dropped as it is
+    ],
+)
+def test_a_colour_profile_is_applied_then_dropped(
+    conversions: list[str], mode: str, format_name: str, profile: bytes, converted: list[str]
+) -> None:
+    colour = (10, 200, 30, 100)[: len(mode)]
+    source = encode(Image.new(mode, (8, 8), colour), format_name, icc_profile=profile)
+    assert _open(source).info["icc_profile"] == profile
+
+    cleaned = clean_image_now(source)
+
+    served = _open(cleaned.content)
+    assert conversions == converted
+    assert "icc_profile" not in served.info
+    assert b"iCCP" not in cleaned.content
+    assert profile not in cleaned.content
+    assert served.mode == mode
+    pixel = served.getpixel((4, 4))
+    assert isinstance(pixel, tuple)
+    assert all(abs(a - b) <= 3 for a, b in zip(pixel, colour, strict=True)), pixel
+
+
+def test_a_cmyk_jpeg_is_served_as_rgb() -> None:
+    source = encode(Image.new("CMYK", (8, 8), (0, 255, 255, 0)), "JPEG")
+    served = _open(clean_image_now(source).content)
+    assert (served.format, served.mode) == ("JPEG", "RGB")
+    red, green, blue = served.getpixel((4, 4))  # type: ignore[misc]
+    assert red > 200 > 60 > max(green, blue)
+
+
+@pytest.mark.parametrize("format_name", ["PNG", "WEBP"])
+def test_an_animated_image_keeps_only_its_first_frame(format_name: str) -> None:
+    frames = [Image.new("RGB", (8, 8), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+    source = encode(frames[0], format_name, save_all=True, append_images=frames[1:], lossless=True)
+    assert getattr(_open(source), "n_frames", 1) == 2
+
+    served = _open(clean_image_now(source).content)
+
+    assert getattr(served, "n_frames", 1) == 1
+    assert served.convert("RGB").getpixel((4, 4)) == (255, 0, 0)
+
+
+def _half(content: bytes) -> bytes:
+    """The first half of a file: cut off in the middle of its pixels."""
+    return content[: len(content) // 2]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"\xff\xd8\xff" + b"garbage, not a picture" * 8, "does not decode as JPEG"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "does not decode as PNG"),
+        (PNG, "does not decode as PNG"),
+        (WEBP, "does not decode as WEBP"),
+        (_half(encode(seeded("cut", (64, 64)), "JPEG")), "does not decode as JPEG"),
+        (_half(encode(seeded("cut", (64, 64)), "PNG")), "does not decode as PNG"),
+    ],
+    ids=["jpeg-magic-and-garbage", "png-magic-and-zeros", "png", "webp", "cut-jpeg", "cut-png"],
+)
+def test_bytes_that_only_look_like_an_image_are_refused(content: bytes, says: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        clean_image_now(content, "photo")
+    assert refused.value.field == "photo"
+    assert says in refused.value.reason
+    assert not isinstance(refused.value, UnsupportedType)  # a 422: it claims to be an image
+
+
+def test_another_type_is_refused_as_unsupported() -> None:
+    gif = encode(Image.new("RGB", (4, 4)), "GIF")
+    with pytest.raises(UnsupportedType) as refused:
+        clean_image_now(gif, "photo")
+    assert refused.value.field == "photo"
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(100_000, 100_000), (1_000_000, 1), (MAX_SIDE + 1, 1), (1, MAX_SIDE + 1)],
+)
+def test_an_image_declaring_too_many_pixels_is_refused_before_decoding(
+    width: int, height: int
+) -> None:
+    bomb = png_declaring(width, height)
+    assert len(bomb) < 200
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput) as refused:
+        clean_image_now(bomb, "photo")
+    assert time.perf_counter() - started < 0.5
+    assert refused.value.field == "photo"
+    assert "too large" in refused.value.reason or "pixels" in refused.value.reason
+
+
+def test_an_image_over_the_pixel_count_but_within_the_sides_is_refused() -> None:
+    side = 7000  # 49 megapixels: within 8000 a side, over 40 in all
+    assert side <= MAX_SIDE
+    assert side * side > MAX_PIXELS
+    with pytest.warns(Image.DecompressionBombWarning), pytest.raises(InvalidInput) as refused:
+        clean_image_now(png_declaring(side, side), "photo")
+    assert f"{side}x{side} pixels" in refused.value.reason
+
+
+async def test_cleaning_runs_off_the_event_loop() -> None:
+    """While a large photo is decoded and encoded, the event loop keeps running."""
+    large = encode(Image.effect_noise((3000, 2000), 64).convert("RGB"), "JPEG", quality=95)
+    ticks = 0
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = time.perf_counter()
+    cleaned = await clean_image(large, max_bytes=len(large))
+    took = time.perf_counter() - started
+    done.set()
+    await ticker
+    assert cleaned.width == 3000
+    assert took > 0.05  # long enough that a blocked loop would have missed its ticks
+    assert ticks >= 3, (ticks, took)
 
 
 # --- the stores --------------------------------------------------------------------------
@@ -304,3 +598,161 @@ async def test_a_bucket_store_from_its_url_works(s3_endpoint: str) -> None:
 def test_other_urls_are_refused(url: str) -> None:
     with pytest.raises(ValueError, match="image store URL"):
         image_store_from_url(url)
+
+
+# --- uploads over HTTP -------------------------------------------------------------------
+
+UPLOADS_PER_PERSON = 5
+
+
+@pytest.fixture
+def platform_addresses(addresses: Addresses) -> Addresses:
+    """A small upload limit, so the rate-limit test reaches it in a few requests."""
+    limits = Limits(images_per_person=(UPLOADS_PER_PERSON, 600))
+    return dataclasses.replace(addresses, limits=limits)
+
+
+@pytest.fixture
+async def town(platform: Platform) -> Town:
+    return await create_town(platform)
+
+
+def _stored_files(platform: Platform, town: Town) -> list[Path]:
+    folder = platform.addresses.data_dir / "images" / town.slug
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+async def _upload(
+    client: httpx.AsyncClient, town: Town, token: str, content: bytes, content_type: str
+) -> httpx.Response:
+    headers = {**town.headers(token), "content-type": content_type}
+    return await client.post("/api/v1/images", content=content, headers=headers)
+
+
+async def test_an_uploaded_photo_is_served_without_its_gps_position(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    citizen = await device_token(client, town)
+    photo = photo_with_gps()
+
+    upload = await _upload(client, town, citizen, photo, "image/jpeg")
+
+    assert upload.status_code == 201, upload.text
+    answer = upload.json()
+    served = await client.get(answer["url"], headers=town.headers())
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    image = _open(served.content)
+    assert image.format == "JPEG"
+    assert "GPSInfo" not in {ExifTags.TAGS.get(tag) for tag in image.getexif()}
+    assert dict(image.getexif()) == {}
+    assert not any(value in served.content for value in gps_rationals())
+    assert b"Tattletale" not in served.content
+    # the id, size and stored file are those of the cleaned bytes, not of the upload
+    assert answer["id"] == hashlib.sha256(served.content).hexdigest()
+    assert answer["id"] != hashlib.sha256(photo).hexdigest()
+    assert answer["size"] == len(served.content)
+    assert [p.read_bytes() for p in _stored_files(platform, town)] == [served.content]
+
+
+async def test_an_uploaded_photo_comes_back_upright(client: httpx.AsyncClient, town: Town) -> None:
+    citizen = await device_token(client, town)
+    sideways = photo_with_gps((64, 32), orientation=6)
+
+    upload = await _upload(client, town, citizen, sideways, "image/jpeg")
+
+    assert upload.status_code == 201, upload.text
+    served = _open((await client.get(upload.json()["url"], headers=town.headers())).content)
+    assert served.size == (32, 64)
+    red, _, blue = served.convert("RGB").getpixel((16, 4))  # type: ignore[misc]
+    assert blue > 150 > red
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "says"),
+    [
+        (b"\xff\xd8\xff" + b"garbage" * 40, "image/jpeg", 422, "does not decode as JPEG"),
+        (png_declaring(100_000, 100_000), "image/png", 422, "too large"),
+        (png_declaring(MAX_SIDE + 1, 10), "image/png", 422, "pixels"),
+        (b"GIF89a" + bytes(40), "application/octet-stream", 415, "PNG, JPEG or WebP"),
+        (b"", "image/png", 422, "is empty"),
+    ],
+    ids=["jpeg-magic-and-garbage", "bomb", "too-wide", "gif", "empty"],
+)
+async def test_what_does_not_decode_is_refused_naming_the_body_and_nothing_is_stored(
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    content: bytes,
+    content_type: str,
+    status: int,
+    says: str,
+) -> None:
+    citizen = await device_token(client, town)
+    started = time.perf_counter()
+
+    refused = await _upload(client, town, citizen, content, content_type)
+
+    assert time.perf_counter() - started < 2.0
+    assert refused.status_code == status, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["field"] == "body"
+    assert says in problem["detail"]
+    assert _stored_files(platform, town) == []
+
+
+async def test_uploads_are_rate_limited_per_person(client: httpx.AsyncClient, town: Town) -> None:
+    citizen, other = await device_token(client, town), await device_token(client, town)
+    for i in range(UPLOADS_PER_PERSON):
+        upload = await _upload(client, town, citizen, png(f"n{i}"), "image/png")
+        assert upload.status_code == 201, upload.text
+
+    limited = await _upload(client, town, citizen, png("one more"), "image/png")
+    garbage = await _upload(client, town, citizen, b"\xff\xd8\xff garbage", "image/jpeg")
+    someone_else = await _upload(client, town, other, png("other"), "image/png")
+
+    assert limited.status_code == 429, limited.text
+    assert 1 <= int(limited.headers["retry-after"]) <= 600
+    assert limited.json()["retry_after"] == int(limited.headers["retry-after"])
+    assert garbage.status_code == 429  # counted before any decoding
+    assert someone_else.status_code == 201, someone_else.text
+
+
+async def test_a_blocked_participant_cannot_upload(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    moderator = await staff_token(platform, town, "mod@town.example", Role.MODERATOR)
+    troll = await device_token(client, town)
+    me = await client.get("/api/v1/me", headers=town.headers(troll))
+    person = me.json()["person_id"]
+    blocked = await client.post(
+        f"/api/v1/people/{person}/block",
+        json={"reason": "Posted other people's photos"},
+        headers=town.headers(moderator),
+    )
+    assert blocked.status_code == 200, blocked.text
+
+    refused = await _upload(client, town, troll, png("troll"), "image/png")
+
+    assert refused.status_code == 403, refused.text
+    assert "Posted other people's photos" in refused.json()["detail"]
+    assert _stored_files(platform, town) == []
+
+
+async def test_a_tenant_logo_is_stored_cleaned(platform: Platform, town: Town) -> None:
+    tenant = await platform.tenants.set_logo(town.slug, photo_with_gps(orientation=6))
+
+    assert tenant.logo_sha256 is not None
+    found = await platform.assets.get(town.slug, tenant.logo_sha256)
+    assert found is not None
+    content_type, content = found
+    assert content_type == "image/jpeg"
+    assert hashlib.sha256(content).hexdigest() == tenant.logo_sha256
+    logo = _open(content)
+    assert dict(logo.getexif()) == {}
+    assert logo.size == (32, 64)
+    assert not any(value in content for value in gps_rationals())
+    with pytest.raises(InvalidInput) as refused:
+        await platform.tenants.set_logo(town.slug, b"\xff\xd8\xff" + b"garbage" * 40)
+    assert refused.value.field == "logo"

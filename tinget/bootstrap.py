@@ -38,6 +38,7 @@ from services.identity.tokens import Tokens
 from services.mail.mailer import Mailer, mailer_from_url
 from services.media.images import ImageStore
 from services.media.storage import image_store_from_url
+from services.media.uploads import ImageUploads
 from services.moderation.blocklist import BlockedPeople
 from services.moderation.service import ModerationService
 from services.notifications.policy import Notifier
@@ -108,6 +109,7 @@ class Platform:
     sessions: Sessions  # token generations and known people: revocation on every request
     mailer: Mailer
     images: ImageStore
+    uploads: ImageUploads  # participants' images: checked, cleaned, then put in `images`
     identity: IdentityService
     dialogs: DialogService
     participation: ParticipationService
@@ -330,6 +332,7 @@ async def open_platform(
             sessions=sessions,
             mailer=mailer,
             images=images,
+            uploads=ImageUploads(images, limiter, addresses.limits, blocked=blocked_people.reason),
             identity=identity,
             dialogs=dialogs,
             participation=participation,

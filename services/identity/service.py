@@ -52,6 +52,7 @@ class Limits:
     sign_in_per_address: tuple[int, int] = (30, 60)
     links_per_email: tuple[int, int] = (5, 900)
     posts_per_person: tuple[int, int] = (20, 60)
+    images_per_person: tuple[int, int] = (30, 600)  # uploads: each one is decoded, CPU-heavy
 
 
 def _links(tenant: TenantEntry) -> str:

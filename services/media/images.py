@@ -3,6 +3,9 @@
 Citizens upload photos with problem reports and posts, and tenants upload their logo. The type
 is always read from the bytes themselves, never from a file name or a Content-Type header a
 client chose, so the gateway only ever serves PNG, JPEG or WebP under the type it really is.
+What reaches a store has been decoded and re-encoded without metadata first
+(`services.media.clean`, through `services.media.uploads.ImageUploads`); a store only checks
+the type again, cheaply, and keeps the bytes it is given.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Protocol
 
 import msgspec
 
-from services.errors import InvalidInput
+from services.errors import InvalidInput, UnsupportedType
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
@@ -39,14 +42,15 @@ def image_type(content: bytes) -> str | None:
 
 
 def sniff_image(content: bytes, field: str = "image", max_bytes: int = MAX_IMAGE_BYTES) -> str:
-    """The type of an uploaded image, refusing empty, oversized and non-image content."""
+    """The type an uploaded image claims by its first bytes, refusing empty, oversized and
+    non-image content (`UnsupportedType`). That the bytes decode is `clean.clean_image`'s check."""
     if not content:
         raise InvalidInput(field, "is empty")
     if len(content) > max_bytes:
         raise InvalidInput(field, f"is {len(content)} bytes; at most {max_bytes}")
     content_type = image_type(content)
     if content_type is None:
-        raise InvalidInput(field, "must be a PNG, JPEG or WebP image")
+        raise UnsupportedType(field, "must be a PNG, JPEG or WebP image")
     return content_type
 
 
@@ -82,7 +86,8 @@ class ImageStore(Protocol):
     async def close(self) -> None: ...
 
     async def put(self, tenant_id: str, content: bytes) -> StoredImage:
-        """Keep the image (after sniffing it); putting the same bytes again is harmless."""
+        """Keep the image (after sniffing it); putting the same bytes again is harmless.
+        Callers pass cleaned bytes (`services.media.clean`), never an upload as it came."""
         ...
 
     async def get(self, tenant_id: str, sha256: str) -> tuple[str, bytes] | None:

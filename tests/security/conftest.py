@@ -14,6 +14,7 @@ GENEROUS = Limits(
     sign_in_per_address=(100_000, 60),
     links_per_email=(100_000, 60),
     posts_per_person=(100_000, 60),
+    images_per_person=(100_000, 60),
 )
 
 

@@ -1,5 +1,6 @@
 """Request bodies: fields the server decides never take effect; bodies too large get 413 and
-bodies of the wrong content type 415, each a problem naming what is wrong, with nothing written.
+bodies of the wrong content type 415, images that do not decode 422, each a problem naming what
+is wrong, with nothing written.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import pytest
 from services.gamification.commands import PointsInput
 from services.media.images import MAX_IMAGE_BYTES
 from tests.api import dialog_body
-from tests.security.world import Someone, World, build_world, png
+from tests.images import png, png_declaring
+from tests.security.world import Someone, World, build_world
 from tinget.bootstrap import Platform
 
 # What the server takes from the token, the host and its own clock and counts
@@ -252,3 +254,66 @@ async def test_wrong_content_types_get_415_problems_naming_the_header(
     assert with_charset.status_code == 201, with_charset.text
     assert as_octets.status_code == 201, as_octets.text
     assert without_type.status_code == 201, without_type.text  # RFC 9110: octets assumed
+
+
+async def test_image_bodies_are_judged_by_decoding_them_not_by_their_header(
+    client: httpx.AsyncClient, platform: Platform, world: World
+) -> None:
+    """The upload's type is what its bytes decode as: a lying magic number or declared size
+    is a problem naming the body, a blocked participant is refused, and nothing is stored."""
+    alice, _, carl = world.participants
+    images = platform.addresses.data_dir / "images" / world.town.slug
+    stored_before = sorted(p.name for p in images.rglob("*") if p.is_file())
+    before = await _events(platform)
+
+    def as_type(content_type: str) -> dict[str, str]:
+        return {**world.town.headers(alice.token), "content-type": content_type}
+
+    refused = {
+        "JPEG magic, then garbage": (
+            await client.post(
+                "/api/v1/images",
+                content=b"\xff\xd8\xff\xe0" + b"\x00garbage" * 64,
+                headers=as_type("image/jpeg"),
+            ),
+            422,
+        ),
+        "a PNG declaring 100000 x 100000 pixels": (
+            await client.post(
+                "/api/v1/images",
+                content=png_declaring(100_000, 100_000),
+                headers=as_type("image/png"),
+            ),
+            422,
+        ),
+        "GIF bytes sent as octets": (
+            await client.post(
+                "/api/v1/images",
+                content=b"GIF89a\x01\x00\x01\x00" + bytes(32),
+                headers=as_type("application/octet-stream"),
+            ),
+            415,
+        ),
+        "a blocked participant's PNG": (
+            await client.post(
+                "/api/v1/images",
+                content=png("carl"),
+                headers={**world.town.headers(carl.token), "content-type": "image/png"},
+            ),
+            403,
+        ),
+    }
+    for name, (response, status) in refused.items():
+        assert response.status_code == status, (name, response.text)
+        assert response.headers["content-type"] == "application/problem+json", name
+        if status != 403:
+            assert response.json()["field"] == "body", name
+    assert await _events(platform) == before
+    assert sorted(p.name for p in images.rglob("*") if p.is_file()) == stored_before
+
+    # a real PNG sent as image/jpeg is stored as the PNG it is
+    mislabelled = await client.post(
+        "/api/v1/images", content=png("png"), headers=as_type("image/jpeg")
+    )
+    assert mislabelled.status_code == 201, mislabelled.text
+    assert mislabelled.json()["content_type"] == "image/png"

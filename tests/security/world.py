@@ -8,7 +8,6 @@ participants), and the audit trail the projections write for all of it.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -17,13 +16,9 @@ import httpx
 
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.images import png
 from tests.notify import send_round
 from tinget.bootstrap import Platform
-
-
-def png(seed: str) -> bytes:
-    """A small PNG whose bytes (and so whose id) differ by ``seed``."""
-    return b"\x89PNG\r\n\x1a\n" + hashlib.sha256(seed.encode()).digest() * 4
 
 
 @dataclass
