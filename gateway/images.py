@@ -23,6 +23,8 @@ from services.identity.access import Caller
 from services.media.images import MAX_IMAGE_BYTES, is_sha256
 from services.media.storage import ImageStoreUnavailable
 from tenants.directory import TenantEntry
+from tinget.bootstrap import Platform
+from tinget.db import tenant_transaction
 
 # What an upload may be sent as; the type itself is read from the bytes.
 UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "application/octet-stream")
@@ -33,6 +35,27 @@ class UploadedImage(msgspec.Struct, kw_only=True):
     content_type: str
     size: int
     url: str
+
+
+async def _publicly_shown(
+    platform: Platform, tenant_id: str, image_id: str, viewer: Caller | None
+) -> bool:
+    """Whether the image may sit in shared caches: shown in an open dialog's post, or in none.
+    One shown only in invite-only dialogs is a 404 to a viewer who sees none of them."""
+    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
+        rows = await conn.fetch(
+            "SELECT DISTINCT p.dialog_id, d.access FROM posts p"
+            " JOIN dialogs d ON d.tenant_id = p.tenant_id AND d.dialog_id = p.dialog_id"
+            " WHERE p.tenant_id = $1 AND p.image = $2",
+            tenant_id,
+            image_id,
+        )
+    if not rows or any(r["access"] != "invited" for r in rows):
+        return True
+    for r in rows:
+        if await platform.dialogs.admitted(viewer, r["dialog_id"]):
+            return False
+    raise ProblemError(404, "No image", "no image has this id", kind="not-found")
 
 
 class ImageController(Controller):
@@ -86,19 +109,22 @@ class ImageController(Controller):
         image_id: FromPath[str],
     ) -> Response[bytes]:
         """An image; its id is its content hash, so it never changes and caches for a year.
-        No token is needed, but one that is sent must be valid here (401 otherwise)."""
-        del viewer  # resolved only to check a token that was sent
-        headers = {
-            "ETag": f'"{image_id}"',
-            "Cache-Control": "public, max-age=31536000, immutable",
-            "X-Content-Type-Options": "nosniff",
-        }
+        No token is needed, but one that is sent must be valid here (401 otherwise). An image
+        shown only in invite-only dialogs is served only to those who see one of them, and
+        kept out of shared caches."""
         if not is_sha256(image_id):
             raise ProblemError(404, "No image", "no image has this id", kind="not-found")
+        platform = platform_of(state)
+        shared = await _publicly_shown(platform, tenant.tenant_id, image_id, viewer)
+        headers = {
+            "ETag": f'"{image_id}"',
+            "Cache-Control": f"{'public' if shared else 'private'}, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+        }
         if f'"{image_id}"' in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=304, headers=headers)
         try:
-            found = await platform_of(state).images.get(tenant.tenant_id, image_id)
+            found = await platform.images.get(tenant.tenant_id, image_id)
         except ImageStoreUnavailable:
             raise Unavailable("the image store does not answer; try again") from None
         if found is None:

@@ -11,6 +11,7 @@ import pytest
 
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.images import png
 from tinget.bootstrap import Platform
 
 VOX_POP = {"kind": "vox-pop", "settings": {"question": "A youth council every month?"}}
@@ -102,3 +103,40 @@ async def test_only_invitees_and_staff_see_an_invite_only_dialog(
         assert tally.json()["ballots"] == 1
     listed = await client.get("/api/v1/dialogs", headers=town.headers(moderator))
     assert {d["id"] for d in listed.json()["items"]} == {public["id"], proposals["id"], poll["id"]}
+
+
+async def test_a_photo_shown_only_in_an_invite_only_dialog_is_served_only_to_its_audience(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+    reports = await open_dialog(
+        client, town, admin, invite_only=True, kind="problem-reports", settings={"images": True}
+    )
+    reporter = await _invite(client, town, admin, reports["id"])
+    uploaded = await client.post(
+        "/api/v1/images",
+        content=png("a private yard"),
+        headers={**town.headers(reporter), "content-type": "image/png"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    image = uploaded.json()["url"]
+    reported = await client.post(
+        f"/api/v1/dialogs/{reports['id']}/posts",
+        json={
+            "body": "A broken fence",
+            "image": uploaded.json()["id"],
+            "place": {"latitude": 55.7, "longitude": 13.2, "address": "Gården 1"},
+        },
+        headers=town.headers(reporter),
+    )
+    assert reported.status_code == 201, reported.text
+    await platform.catch_up_projections()
+    stranger = await device_token(client, town)
+
+    for token in (None, stranger):
+        refused = await client.get(image, headers=town.headers(token))
+        assert refused.status_code == 404, refused.text
+    for token in (reporter, admin):
+        served = await client.get(image, headers=town.headers(token))
+        assert served.status_code == 200, served.text
+        assert served.headers["cache-control"].startswith("private")
