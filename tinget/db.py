@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
+
+from events.model import Busy
 
 APP_ROLE = "tinget_app"
 WORKER_ROLE = "tinget_worker"
@@ -28,11 +31,71 @@ async def _transaction_state_only(conn: asyncpg.Connection) -> None:
     """Nothing to reset beyond what asyncpg always does (an open transaction is rolled back)."""
 
 
+class PoolExhausted(Busy, TimeoutError):
+    """No connection of the pool came free in time: every one is busy with other work."""
+
+
+class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
+    """A pool whose ``acquire`` waits at most ``acquire_timeout`` seconds for a free connection,
+    then raises ``PoolExhausted`` (the gateway answers 503 with Retry-After), instead of letting
+    requests queue without end behind a busy database.
+
+    The timeout is applied only when no connection is free: asyncpg times an acquire with
+    ``wait_for``, which on Python 3.11 costs a task per call, and a request takes several
+    connections. With one free, ``acquire`` is asyncpg's own and takes it at once (the check
+    and the taking run in one step of the event loop, so nothing takes it in between); only
+    an acquire that must wait goes through ``_BoundedAcquire``.
+    """
+
+    def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        must_wait = timeout is None and self._queue is not None and self._queue.empty()
+        if must_wait and self.acquire_timeout is not None:
+            return _BoundedAcquire(self, self.acquire_timeout)
+        return asyncpg.pool.PoolAcquireContext(self, timeout)
+
+
+class _BoundedAcquire(asyncpg.pool.PoolAcquireContext):  # type: ignore[misc]
+    """asyncpg's acquire context, with its ``TimeoutError`` said as ``PoolExhausted``."""
+
+    async def __aenter__(self) -> Any:
+        try:
+            return await super().__aenter__()
+        except TimeoutError:
+            raise _exhausted(self.pool, self.timeout) from None
+
+    def __await__(self) -> Any:
+        return self._await().__await__()
+
+    async def _await(self) -> Any:
+        self.done = True
+        try:
+            return await self.pool._acquire(self.timeout)
+        except TimeoutError:
+            raise _exhausted(self.pool, self.timeout) from None
+
+
+def _exhausted(pool: BoundedPool, timeout: float | None) -> PoolExhausted:
+    return PoolExhausted(
+        f"no database connection came free within {timeout:g} s"
+        f" (all {pool.get_max_size()} busy); try again shortly"
+    )
+
+
 async def create_pool(
-    url: str, *, min_size: int = 2, max_size: int = 10, session_state: bool = True
+    url: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    session_state: bool = True,
+    acquire_timeout: float | None = None,
 ) -> asyncpg.Pool:
     """One pool for all tenants. A connection attempt gives up after 5 s (asyncpg's default is
     60 s), so a database host that stops answering makes requests fail fast with a 503.
+    With ``acquire_timeout``, waiting for a free connection gives up too (``BoundedPool``).
 
     ``session_state=False`` is for a pool whose users leave nothing in the session: the tenant
     is set per transaction, cursors live in transactions, listeners are removed by their owner
@@ -40,16 +103,22 @@ async def create_pool(
     without asyncpg's reset statement (``RESET ALL; UNLISTEN *; ...``), one round trip less
     per use; the request pool is one, used several times by every request.
     """
-    pool = await asyncpg.create_pool(
+    pool = BoundedPool(
         url,
+        acquire_timeout=acquire_timeout,
         min_size=min_size,
         max_size=max_size,
+        max_queries=50_000,  # asyncpg.create_pool's defaults, which this constructor lacks
+        max_inactive_connection_lifetime=300.0,
         reset=None if session_state else _transaction_state_only,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         timeout=5,
         command_timeout=60,
         server_settings={"application_name": "tinget"},
     )
-    assert pool is not None
+    await pool
     return pool
 
 

@@ -17,7 +17,7 @@ from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
 from tinget import telemetry
-from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
+from tinget.bootstrap import Addresses, Backpressure, Platform, open_platform, run_migrations
 from tinget.config import Settings
 from tinget.embedded import EmbeddedNats, EmbeddedPostgres
 
@@ -57,6 +57,12 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             images_url=settings.images_url,
             vapid_private_key=settings.vapid_private_key,
             vapid_subject=settings.vapid_subject,
+            backpressure=Backpressure(
+                pool_acquire_timeout=settings.pool_acquire_timeout,
+                append_queue_limit=settings.append_queue_limit,
+                max_concurrent_requests=settings.max_concurrent_requests,
+                max_sse_connections=settings.max_sse_connections,
+            ),
         )
     finally:
         if nats_server is not None:

@@ -1,0 +1,157 @@
+"""Backpressure: at a bound a request is refused at once with 503 and Retry-After, never queued
+without end, and nothing of it is written. Real PostgreSQL; a full pool or a locked events
+table stands in for a database that cannot keep up."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import httpx
+import pytest
+
+from events.model import AppendQueueFull
+from events.store import EventStore
+from services.identity.access import Role
+from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.helpers import new_event
+from tinget.bootstrap import Addresses, Backpressure, Platform
+
+ACQUIRE_TIMEOUT = 0.5
+
+
+@pytest.fixture
+def platform_addresses(addresses: Addresses) -> Addresses:
+    bounds = Backpressure(pool_acquire_timeout=ACQUIRE_TIMEOUT, append_queue_limit=1)
+    return dataclasses.replace(addresses, backpressure=bounds)
+
+
+@asynccontextmanager
+async def every_connection_taken(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    held = [await pool.acquire() for _ in range(pool.get_max_size())]
+    try:
+        yield
+    finally:
+        for conn in held:
+            await pool.release(conn)
+
+
+@asynccontextmanager
+async def events_locked(database_url: str) -> AsyncIterator[None]:
+    """No append commits while this holds: the events table is locked against inserts."""
+    owner = await asyncpg.connect(database_url)
+    try:
+        async with owner.transaction():
+            await owner.execute("LOCK TABLE events IN SHARE MODE")
+            yield
+    finally:
+        await owner.close()
+
+
+def assert_retry_later(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "2"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["status"] == 503
+    assert problem["type"].endswith("/unavailable")
+    assert problem["retry_after"] == 2
+
+
+async def poll_with_voter(platform: Platform, client: httpx.AsyncClient) -> tuple[Town, str]:
+    town = await create_town(platform)
+    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+    poll = await open_dialog(client, town, admin, kind="vox-pop", settings={"question": "Q?"})
+    return town, poll["id"]
+
+
+async def test_a_request_finding_no_free_connection_gets_503_in_time(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    town, poll = await poll_with_voter(platform, client)
+    voter = await device_token(client, town)
+    loop = asyncio.get_running_loop()
+
+    async with every_connection_taken(platform.app_pool):
+        began = loop.time()
+        listing = await asyncio.wait_for(
+            client.get("/api/v1/dialogs", headers=town.headers()), timeout=10
+        )
+        waited = loop.time() - began
+        vote = await asyncio.wait_for(
+            client.post(
+                f"/api/v1/dialogs/{poll}/votes",
+                json={"choices": ["yes"]},
+                headers=town.headers(voter),
+            ),
+            timeout=10,
+        )
+
+    assert_retry_later(listing)
+    assert "no database connection came free" in listing.json()["detail"]
+    assert ACQUIRE_TIMEOUT <= waited < ACQUIRE_TIMEOUT + 2
+    assert_retry_later(vote)
+    # with connections free again, the same requests pass: the refused vote wrote nothing
+    assert (await client.get("/api/v1/dialogs", headers=town.headers())).status_code == 200
+    again = await client.post(
+        f"/api/v1/dialogs/{poll}/votes", json={"choices": ["yes"]}, headers=town.headers(voter)
+    )
+    assert again.status_code == 201, again.text
+
+
+async def test_a_full_append_queue_refuses_at_once_and_writes_nothing(
+    platform: Platform, addresses: Addresses
+) -> None:
+    store = EventStore(platform.app_pool, max_in_flight=1, max_queued=2)
+    refused_stream = uuid.uuid4()
+    async with events_locked(addresses.owner_url):
+        committing = asyncio.create_task(store.append([new_event("oslo", uuid.uuid4(), 1)]))
+        await asyncio.sleep(0.2)  # the one commit loop took it and waits for the lock
+        waiting = [
+            asyncio.create_task(store.append([new_event("oslo", uuid.uuid4(), 1)]))
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0.05)  # both queued behind it
+        with pytest.raises(AppendQueueFull):
+            await asyncio.wait_for(store.append([new_event("oslo", refused_stream, 1)]), 1)
+        assert not committing.done()
+        assert not any(w.done() for w in waiting)
+
+    assert all(len(p) == 1 for p in await asyncio.gather(committing, *waiting))
+    assert await platform.store.read_stream("oslo", refused_stream) == []
+    assert await platform.reader.count() == 3
+    await store.append([new_event("oslo", refused_stream, 1)])  # the queue drained: it passes
+
+
+async def test_a_vote_beyond_the_append_queue_gets_503_and_counts_nothing(
+    platform: Platform, client: httpx.AsyncClient, addresses: Addresses
+) -> None:
+    town, poll = await poll_with_voter(platform, client)
+    voters = [await device_token(client, town) for _ in range(4)]
+    url = f"/api/v1/dialogs/{poll}/votes"
+
+    def vote(token: str) -> asyncio.Task[httpx.Response]:
+        return asyncio.create_task(
+            client.post(url, json={"choices": ["yes"]}, headers=town.headers(token))
+        )
+
+    async with events_locked(addresses.owner_url):
+        # two commits in flight (the store's default) and one append waiting (the bound)
+        accepted = []
+        for token in voters[:3]:
+            accepted.append(vote(token))
+            await asyncio.sleep(0.3)
+        refused = await asyncio.wait_for(vote(voters[3]), timeout=2)
+        assert not any(a.done() for a in accepted)
+
+    assert [(await a).status_code for a in accepted] == [201, 201, 201]
+    assert_retry_later(refused)
+    await platform.catch_up_projections()
+    tally = (await client.get(f"/api/v1/dialogs/{poll}/tally", headers=town.headers())).json()
+    assert tally["ballots"] == 3
+    retried = await client.post(url, json={"choices": ["no"]}, headers=town.headers(voters[3]))
+    assert retried.status_code == 201, retried.text
