@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import asyncpg
 import httpx
@@ -16,9 +16,11 @@ import pytest
 
 from events.model import AppendQueueFull
 from events.store import EventStore
+from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
-from tests.helpers import new_event
+from tests.helpers import new_event, serving
+from tests.test_live import _next_tally
 from tinget.bootstrap import Addresses, Backpressure, Platform
 
 ACQUIRE_TIMEOUT = 0.5
@@ -28,6 +30,13 @@ ACQUIRE_TIMEOUT = 0.5
 def platform_addresses(addresses: Addresses) -> Addresses:
     bounds = Backpressure(pool_acquire_timeout=ACQUIRE_TIMEOUT, append_queue_limit=1)
     return dataclasses.replace(addresses, backpressure=bounds)
+
+
+def capped(platform: Platform, **bounds: int) -> Platform:
+    """The same platform (pools, store), with other caps for the app built on it."""
+    backpressure = dataclasses.replace(platform.addresses.backpressure, **bounds)
+    addresses = dataclasses.replace(platform.addresses, backpressure=backpressure)
+    return dataclasses.replace(platform, addresses=addresses)
 
 
 @asynccontextmanager
@@ -155,3 +164,62 @@ async def test_a_vote_beyond_the_append_queue_gets_503_and_counts_nothing(
     assert tally["ballots"] == 3
     retried = await client.post(url, json={"choices": ["no"]}, headers=town.headers(voters[3]))
     assert retried.status_code == 201, retried.text
+
+
+async def test_requests_beyond_the_cap_get_503_at_once_health_still_answers(
+    platform: Platform,
+) -> None:
+    app = create_app(capped(platform, max_concurrent_requests=2))
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        town = await create_town(platform)
+        platform.app_pool.acquire_timeout = 10.0  # the two in flight wait until released
+        try:
+            async with every_connection_taken(platform.app_pool):
+                in_flight = [
+                    asyncio.create_task(client.get("/api/v1/dialogs", headers=town.headers()))
+                    for _ in range(2)
+                ]
+                await asyncio.sleep(0.2)
+                third = await asyncio.wait_for(
+                    client.get("/api/v1/dialogs", headers=town.headers()), timeout=1
+                )
+                health = await asyncio.wait_for(client.get("/health"), timeout=1)
+                assert not any(r.done() for r in in_flight)
+        finally:
+            platform.app_pool.acquire_timeout = ACQUIRE_TIMEOUT
+        assert_retry_later(third)
+        assert "requests in hand" in third.json()["detail"]
+        assert health.status_code == 200
+        assert [(await r).status_code for r in in_flight] == [200, 200]
+        after = await client.get("/api/v1/dialogs", headers=town.headers())
+        assert after.status_code == 200  # the slots were given back
+
+
+async def test_live_streams_beyond_their_cap_get_503_and_leave_requests_alone(
+    platform: Platform,
+) -> None:
+    app = create_app(capped(platform, max_sse_connections=1, max_concurrent_requests=1))
+    async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
+        town, poll = await poll_with_voter(platform, client)
+        live = f"/api/v1/dialogs/{poll}/tally/live"
+        async with AsyncExitStack() as first:
+            stream = await first.enter_async_context(
+                client.stream("GET", live, headers=town.headers())
+            )
+            assert stream.status_code == 200
+            await asyncio.wait_for(_next_tally(stream.aiter_lines()), timeout=10)
+
+            second = await client.get(live, headers=town.headers())
+            assert_retry_later(second)
+            assert "live streams open" in second.json()["detail"]
+            # an open stream does not hold the one request slot
+            tally = await client.get(f"/api/v1/dialogs/{poll}/tally", headers=town.headers())
+            assert tally.status_code == 200
+
+        for _ in range(50):  # the server notices the closed stream and gives its slot back
+            async with client.stream("GET", live, headers=town.headers()) as third:
+                if third.status_code == 200:
+                    break
+            await asyncio.sleep(0.1)
+        assert third.status_code == 200
