@@ -22,6 +22,8 @@ from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.helpers import new_event, serving
 from tests.test_live import _next_tally
 from tinget.bootstrap import Addresses, Backpressure, Platform
+from tinget.config import Settings
+from tinget.db import PoolExhausted
 
 ACQUIRE_TIMEOUT = 0.5
 
@@ -110,6 +112,42 @@ async def test_a_request_finding_no_free_connection_gets_503_in_time(
         f"/api/v1/dialogs/{poll}/votes", json={"choices": ["yes"]}, headers=town.headers(voter)
     )
     assert again.status_code == 201, again.text
+
+
+async def test_an_awaited_acquire_gives_up_too_and_the_pool_stays_whole(
+    platform: Platform,
+) -> None:
+    pool = platform.app_pool
+    async with every_connection_taken(pool):
+        with pytest.raises(PoolExhausted):
+            await asyncio.wait_for(pool.acquire(), timeout=10)
+        with pytest.raises(PoolExhausted):
+            async with pool.acquire():
+                pass
+    # nothing was lost to the timeouts: every connection can be taken again
+    async with every_connection_taken(pool):
+        pass
+
+
+def test_the_bounds_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "TINGET_POOL_ACQUIRE_TIMEOUT": "0.25",
+            "TINGET_APPEND_QUEUE_LIMIT": "50",
+            "TINGET_MAX_CONCURRENT_REQUESTS": "7",
+            "TINGET_MAX_SSE_CONNECTIONS": "9",
+        }
+    )
+    assert settings.pool_acquire_timeout == 0.25
+    assert settings.append_queue_limit == 50
+    assert settings.max_concurrent_requests == 7
+    assert settings.max_sse_connections == 9
+    defaults = Settings.from_env({})
+    assert (defaults.pool_acquire_timeout, defaults.max_concurrent_requests) == (2.0, 500)
+    with pytest.raises(ValueError, match="TINGET_MAX_SSE_CONNECTIONS"):
+        Settings.from_env({"TINGET_MAX_SSE_CONNECTIONS": "0"})
+    with pytest.raises(ValueError, match="TINGET_POOL_ACQUIRE_TIMEOUT"):
+        Settings.from_env({"TINGET_POOL_ACQUIRE_TIMEOUT": "soon"})
 
 
 async def test_a_full_append_queue_refuses_at_once_and_writes_nothing(

@@ -7,6 +7,7 @@ owner URL with the user swapped, unless set explicitly.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -40,11 +41,10 @@ class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
     then raises ``PoolExhausted`` (the gateway answers 503 with Retry-After), instead of letting
     requests queue without end behind a busy database.
 
-    The timeout is applied only when no connection is free: asyncpg times an acquire with
-    ``wait_for``, which on Python 3.11 costs a task per call, and a request takes several
-    connections. With one free, ``acquire`` is asyncpg's own and takes it at once (the check
-    and the taking run in one step of the event loop, so nothing takes it in between); only
-    an acquire that must wait goes through ``_BoundedAcquire``.
+    The timer is set only when no connection is free: with one free, ``acquire`` is asyncpg's
+    own and takes it at once (the check and the taking run in one step of the event loop, so
+    nothing takes it in between), so a request, which acquires several times, pays nothing for
+    the bound until it has to wait anyway.
     """
 
     def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
@@ -59,30 +59,37 @@ class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
 
 
 class _BoundedAcquire(asyncpg.pool.PoolAcquireContext):  # type: ignore[misc]
-    """asyncpg's acquire context, with its ``TimeoutError`` said as ``PoolExhausted``."""
+    """asyncpg's acquire context, timed by ``asyncio.timeout`` (a timer, no task, unlike
+    asyncpg's ``wait_for``), with a timeout said as ``PoolExhausted``. A cancelled wait gives
+    back whatever it took, as asyncpg does for its own timeout."""
+
+    pool: BoundedPool
+    timeout: float
+    connection: Any
+    done: bool
 
     async def __aenter__(self) -> Any:
-        try:
-            return await super().__aenter__()
-        except TimeoutError:
-            raise _exhausted(self.pool, self.timeout) from None
+        if self.connection is not None or self.done:
+            raise asyncpg.InterfaceError("a connection is already acquired")
+        self.connection = await self._acquire()
+        return self.connection
 
     def __await__(self) -> Any:
-        return self._await().__await__()
-
-    async def _await(self) -> Any:
         self.done = True
+        return self._acquire().__await__()
+
+    async def _acquire(self) -> Any:
+        timer = asyncio.timeout(self.timeout)
         try:
-            return await self.pool._acquire(self.timeout)
+            async with timer:
+                return await self.pool._acquire(None)
         except TimeoutError:
-            raise _exhausted(self.pool, self.timeout) from None
-
-
-def _exhausted(pool: BoundedPool, timeout: float | None) -> PoolExhausted:
-    return PoolExhausted(
-        f"no database connection came free within {timeout:g} s"
-        f" (all {pool.get_max_size()} busy); try again shortly"
-    )
+            if not timer.expired():  # a connection attempt's own timeout: the database is away
+                raise
+            raise PoolExhausted(
+                f"no database connection came free within {self.timeout:g} s"
+                f" (all {self.pool.get_max_size()} busy); try again shortly"
+            ) from None
 
 
 async def create_pool(
