@@ -129,6 +129,35 @@ async def test_an_awaited_acquire_gives_up_too_and_the_pool_stays_whole(
         pass
 
 
+async def test_a_wait_ends_with_a_connection_given_back_in_time_or_with_its_own_cancel(
+    platform: Platform,
+) -> None:
+    pool = platform.app_pool
+
+    async def take() -> asyncpg.Connection:
+        return await pool.acquire()
+
+    held = [await take() for _ in range(pool.get_max_size())]
+    try:
+        waiting = asyncio.create_task(take())
+        await asyncio.sleep(ACQUIRE_TIMEOUT / 2)
+        await pool.release(held.pop())
+        held.append(await asyncio.wait_for(waiting, timeout=5))  # the freed one, not a 503
+        await asyncio.sleep(ACQUIRE_TIMEOUT)  # the watchdog has passed its deadline: no cancel
+        assert await held[-1].fetchval("SELECT 1") == 1
+
+        cancelled = asyncio.create_task(take())
+        await asyncio.sleep(0.05)
+        cancelled.cancel()  # a client that went away: cancelled, not "exhausted"
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+    finally:
+        for conn in held:
+            await pool.release(conn)
+    async with every_connection_taken(pool):
+        pass
+
+
 def test_the_bounds_come_from_the_environment() -> None:
     settings = Settings.from_env(
         {

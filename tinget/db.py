@@ -8,8 +8,10 @@ owner URL with the user swapped, unless set explicitly.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -41,55 +43,101 @@ class BoundedPool(asyncpg.Pool):  # type: ignore[misc]
     then raises ``PoolExhausted`` (the gateway answers 503 with Retry-After), instead of letting
     requests queue without end behind a busy database.
 
-    The timer is set only when no connection is free: with one free, ``acquire`` is asyncpg's
-    own and takes it at once (the check and the taking run in one step of the event loop, so
-    nothing takes it in between), so a request, which acquires several times, pays nothing for
-    the bound until it has to wait anyway.
+    With a connection free, ``acquire`` is asyncpg's own and takes it at once (the check and
+    the taking run in one step of the event loop, so nothing takes it in between). An acquire
+    that must wait joins a queue of waits, oldest first, which one watchdog task looks over
+    every tenth of the timeout while there are any, cancelling a wait that is over time. A wait
+    costs an append to that queue, not a timer of its own: under load a request waits for a
+    connection on most of its acquires, and ``asyncio.timeout`` (a timer) took about 8 µs
+    each here, ``wait_for`` (asyncpg's own timeout) more, against about 250 µs of CPU per vote.
     """
 
     def __init__(self, *args: Any, acquire_timeout: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acquire_timeout = acquire_timeout
+        self._waits: deque[_Wait] = deque()
+        self._watchdog: asyncio.Task[None] | None = None
 
     def acquire(self, *, timeout: float | None = None) -> Any:
         must_wait = timeout is None and self._queue is not None and self._queue.empty()
         if must_wait and self.acquire_timeout is not None:
-            return _BoundedAcquire(self, self.acquire_timeout)
+            return _BoundedAcquire(self, None)
         return asyncpg.pool.PoolAcquireContext(self, timeout)
+
+    async def _bounded_acquire(self) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        assert self.acquire_timeout is not None
+        wait = _Wait(task, asyncio.get_running_loop().time() + self.acquire_timeout)
+        cancelling = task.cancelling()
+        self._waits.append(wait)
+        if self._watchdog is None:
+            self._watchdog = asyncio.get_running_loop().create_task(self._watch())
+        try:
+            return await self._acquire(None)
+        except asyncio.CancelledError:
+            if wait.expired and task.uncancel() <= cancelling:
+                raise PoolExhausted(
+                    f"no database connection came free within {self.acquire_timeout:g} s"
+                    f" (all {self.get_max_size()} busy); try again shortly"
+                ) from None
+            raise
+        finally:
+            wait.over = True
+
+    async def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        await super().close()
+
+    def terminate(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        super().terminate()
+
+    async def _watch(self) -> None:
+        """Cancel the waits that are over time, until none is left."""
+        assert self.acquire_timeout is not None
+        waits = self._waits
+        try:
+            while waits:
+                await asyncio.sleep(self.acquire_timeout / 10)
+                now = asyncio.get_running_loop().time()
+                while waits and (waits[0].over or waits[0].deadline <= now):
+                    wait = waits.popleft()
+                    if not wait.over:
+                        wait.expired = True
+                        wait.task.cancel()
+        finally:
+            self._watchdog = None
+
+
+@dataclass(slots=True)
+class _Wait:
+    """One acquire waiting for a connection."""
+
+    task: asyncio.Task[Any]
+    deadline: float  # loop time
+    over: bool = False  # it got a connection or gave up
+    expired: bool = False  # the watchdog cancelled it
 
 
 class _BoundedAcquire(asyncpg.pool.PoolAcquireContext):  # type: ignore[misc]
-    """asyncpg's acquire context, timed by ``asyncio.timeout`` (a timer, no task, unlike
-    asyncpg's ``wait_for``), with a timeout said as ``PoolExhausted``. A cancelled wait gives
-    back whatever it took, as asyncpg does for its own timeout."""
+    """asyncpg's acquire context, waiting under ``BoundedPool``'s watchdog."""
 
     pool: BoundedPool
-    timeout: float
     connection: Any
     done: bool
 
     async def __aenter__(self) -> Any:
         if self.connection is not None or self.done:
             raise asyncpg.InterfaceError("a connection is already acquired")
-        self.connection = await self._acquire()
+        self.connection = await self.pool._bounded_acquire()
         return self.connection
 
     def __await__(self) -> Any:
         self.done = True
-        return self._acquire().__await__()
-
-    async def _acquire(self) -> Any:
-        timer = asyncio.timeout(self.timeout)
-        try:
-            async with timer:
-                return await self.pool._acquire(None)
-        except TimeoutError:
-            if not timer.expired():  # a connection attempt's own timeout: the database is away
-                raise
-            raise PoolExhausted(
-                f"no database connection came free within {self.timeout:g} s"
-                f" (all {self.pool.get_max_size()} busy); try again shortly"
-            ) from None
+        return self.pool._bounded_acquire().__await__()
 
 
 async def create_pool(
