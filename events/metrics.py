@@ -33,6 +33,9 @@ APPEND_CONFLICTS = Counter(
     "tinget_append_conflicts", "Appends refused for a version conflict (one per person and poll)"
 )
 APPEND_FAILURES = Counter("tinget_append_failures", "Group commits that failed as a whole")
+APPEND_REFUSED = Counter(
+    "tinget_append_refused", "Appends refused at once because too many waited for a commit"
+)
 
 RELAY_PUBLISHED = Counter("tinget_relay_published_events", "Events the relay published")
 RELAY_DUPLICATES = Counter(

@@ -54,3 +54,13 @@ class ConcurrencyConflict(StoreError):
 
 class AppendTooLarge(StoreError):
     """One append may hold at most 65,535 events (they share one transaction's position range)."""
+
+
+class Busy(Exception):
+    """Refused at once because a bound was reached (waiting appends, free connections) rather
+    than queued without end: nothing was written, and the same request may pass shortly. The
+    gateway answers 503 with Retry-After."""
+
+
+class AppendQueueFull(Busy, StoreError):
+    """Too many appends wait for a commit already; this one was not queued."""

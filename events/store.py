@@ -6,6 +6,10 @@ one round trip, whatever the number of tenants in it. Two commits may be in flig
 taking a share of what waits (at least ``min_share`` events), so the database works on one
 batch while Python prepares the next (measured by ``python -m bench append``).
 
+The queue is bounded: with ``max_queued`` appends waiting (the database is slower than the
+callers), a new append is refused at once with ``AppendQueueFull`` instead of waiting behind
+them; it was never queued, so nothing of it is written.
+
 Each append keeps its own outcome: one whose version already exists fails with
 ``ConcurrencyConflict`` and leaves nothing behind, while the others in its batch commit.
 """
@@ -23,11 +27,18 @@ import asyncpg
 import structlog
 
 from events import metrics
-from events.model import AppendTooLarge, ConcurrencyConflict, NewEvent, RecordedEvent
+from events.model import (
+    AppendQueueFull,
+    AppendTooLarge,
+    ConcurrencyConflict,
+    NewEvent,
+    RecordedEvent,
+)
 
 log = structlog.get_logger(__name__)
 
 MAX_APPEND = 65_535
+MAX_QUEUED = 10_000  # appends that may wait for a commit; TINGET_APPEND_QUEUE_LIMIT
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 _READ_COLUMNS = (
@@ -85,8 +96,10 @@ class EventStore:
         max_in_flight: int = 2,
         max_batch: int = 4096,
         min_share: int = 16,
+        max_queued: int = MAX_QUEUED,
     ) -> None:
         self._min_share = min_share
+        self._max_queued = max_queued
         self._pool = pool
         self._max_in_flight = max_in_flight
         self._max_batch = max_batch
@@ -99,12 +112,18 @@ class EventStore:
         """Append events atomically; return their global positions.
 
         Raises ``ConcurrencyConflict`` if any (stream, version) exists already: then none of
-        these events is written. Returns after the commit.
+        these events is written. Raises ``AppendQueueFull`` at once, writing nothing, when
+        ``max_queued`` appends wait already. Returns after the commit.
         """
         if not events:
             return []
         if len(events) > MAX_APPEND:
             raise AppendTooLarge(f"{len(events)} events in one append; at most {MAX_APPEND}")
+        if len(self._pending) >= self._max_queued:
+            metrics.APPEND_REFUSED.inc()
+            raise AppendQueueFull(
+                f"{len(self._pending)} appends wait for the database already; try again shortly"
+            )
         future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
         self._pending.append(_Pending(events, future))
         if self._in_flight < self._max_in_flight:

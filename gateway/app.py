@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -17,6 +19,7 @@ from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlu
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from events import metrics, tracing
+from gateway.admission import ADMISSION, EXEMPT, STREAM, Admission, refuse
 from gateway.audit import AuditController
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
@@ -26,14 +29,14 @@ from gateway.dialogs import DialogController
 from gateway.gamification import GamificationController
 from gateway.identity import IdentityController
 from gateway.images import ImageController
-from gateway.live import TallyWatcher
+from gateway.live import TallyHub
 from gateway.moderation import ModerationController
 from gateway.notifications import (
     MyNotificationController,
     NotificationTemplateController,
     UnsubscribeController,
 )
-from gateway.polls import PollController
+from gateway.polls import PollController, TallyCounts, tally_counts
 from gateway.posts import PostController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.tenancy import TenantResolver
@@ -44,51 +47,80 @@ log = structlog.get_logger(__name__)
 access = structlog.get_logger("tinget.access")
 
 
-def request_context(app: ASGIApp) -> ASGIApp:
+def request_context(admission: Admission) -> Callable[[ASGIApp], ASGIApp]:
     """What every request gets, in one middleware because it runs on every vote:
 
+    - admission (gateway/admission.py): beyond the process's cap of requests, or of live
+      streams, a 503 problem with Retry-After at once; health and readiness always pass;
     - a request id (from X-Request-ID or new) bound to every log line of the request;
     - one log line: route (its template, so no ids or tokens), status and duration, with the
       tenant, request and trace ids every line carries. Never a header or a body;
     - the request metrics, by method, route template and status.
     """
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        began = time.perf_counter()
-        given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
-        text = given.decode("latin-1")[:100]
-        request_id = text if text and text.isprintable() else _new_request_id()
-        begin_request(request_id=request_id)
-        status = 500
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            began = time.perf_counter()
+            given = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+            text = given.decode("latin-1")[:100]
+            request_id = text if text and text.isprintable() else _new_request_id()
+            begin_request(request_id=request_id)
+            status = 500
 
-        async def send_with_id(message: Any) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
-            await send(message)
+            async def send_with_id(message: Any) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message.setdefault("headers", [])
+                    message["headers"] = [
+                        *message["headers"],
+                        (b"x-request-id", request_id.encode()),
+                    ]
+                await send(message)
 
-        metrics.HTTP.in_flight += 1
-        try:
-            await app(scope, receive, send_with_id)
-        finally:
-            metrics.HTTP.in_flight -= 1
-            seconds = time.perf_counter() - began
-            route = scope.get("path_template", "(no route)")
-            metrics.HTTP.observe(scope["method"], route, status, seconds)
-            access.info(
-                "request",
-                method=scope["method"],
-                route=route,
-                status=status,
-                ms=round(seconds * 1000, 2),
-            )
+            handler = scope.get("route_handler")
+            kind = handler.opt.get(ADMISSION) if handler is not None else EXEMPT
+            refused: str | None = None
+            if kind is None:
+                if admission.requests >= admission.max_requests:
+                    refused = f"{admission.requests} requests in hand here; try again shortly"
+                else:
+                    admission.requests += 1
+            elif kind == STREAM:
+                if admission.streams >= admission.max_streams:
+                    refused = f"{admission.streams} live streams open here; try again shortly"
+                else:
+                    admission.streams += 1
+            metrics.HTTP.in_flight += 1
+            try:
+                if refused is None:
+                    await app(scope, receive, send_with_id)
+                else:
+                    await refuse(send_with_id, scope["path"], refused)
+            finally:
+                metrics.HTTP.in_flight -= 1
+                if refused is None:
+                    if kind is None:
+                        admission.requests -= 1
+                    elif kind == STREAM:
+                        admission.streams -= 1
+                seconds = time.perf_counter() - began
+                route = scope.get("path_template", "(no route)")
+                metrics.HTTP.observe(scope["method"], route, status, seconds)
+                access.info(
+                    "request",
+                    method=scope["method"],
+                    route=route,
+                    status=status,
+                    ms=round(seconds * 1000, 2),
+                )
 
-    return middleware
+        return middleware
+
+    return wrap
 
 
 def _new_request_id() -> str:
@@ -97,13 +129,25 @@ def _new_request_id() -> str:
     return f"{random.getrandbits(128):032x}"
 
 
-@get("/health", operation_id="health", tags=["operations"], sync_to_thread=False)
+@get(
+    "/health",
+    operation_id="health",
+    tags=["operations"],
+    sync_to_thread=False,
+    opt={ADMISSION: EXEMPT},
+)
 def health() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
-@get("/ready", operation_id="ready", tags=["operations"], responses={503: PROBLEMS[503]})
+@get(
+    "/ready",
+    operation_id="ready",
+    tags=["operations"],
+    responses={503: PROBLEMS[503]},
+    opt={ADMISSION: EXEMPT},
+)
 async def ready(state: State) -> Response[dict[str, Any]]:
     """Readiness: PostgreSQL answers. A write needs nothing else (the relay publishes it to
     NATS later), so a NATS blip must not take every gateway out of its Service; NATS's state
@@ -124,7 +168,11 @@ async def ready(state: State) -> Response[dict[str, Any]]:
 def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
     """The gateway. With a tracer provider configured, every request is a server span whose
     context the events it appends carry on (see events/tracing.py)."""
-    tallies = TallyWatcher(platform.app_pool)
+    tallies: TallyHub[TallyCounts] = TallyHub(
+        platform.app_pool, functools.partial(tally_counts, platform)
+    )
+    bounds = platform.addresses.backpressure
+    admission = Admission(bounds.max_concurrent_requests, bounds.max_sse_connections)
     plugins = (
         [OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"]))]
         if tracing.enabled()
@@ -135,6 +183,7 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
             "platform": platform,
             "resolver": TenantResolver(platform.app_pool),
             "tallies": tallies,
+            "admission": admission,
         }
     )
     return Litestar(
@@ -162,7 +211,7 @@ def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
         },
         on_shutdown=[tallies.close],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context, content_type_guard],
+        middleware=[request_context(admission), content_type_guard],
         plugins=plugins,
         state=state,
         openapi_config=OpenAPIConfig(

@@ -12,7 +12,10 @@ vote, a database outage) is handed to the route with the body as read, so every 
 from the one code path that documents it. A refused or failed vote has written nothing (the
 ballot's append commits or raises), so the route, running the same checks again, answers the
 same; only an append whose commit succeeded but whose answer was lost with the connection
-would come back as "voted already", as a client's own retry would. The request id, access log
+would come back as "voted already", as a client's own retry would. A refusal at one of the
+process's bounds (``Busy``: no connection came free in time, the append queue is full) is not
+handed over, since trying again at once would double the load that caused it: it goes
+straight to the app's problem handlers as a 503. The request id, access log
 line and metrics come from the app's ``request_context`` middleware around both.
 """
 
@@ -25,6 +28,7 @@ from uuid import UUID
 import msgspec
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, ReceiveMessage, Scope, Send
 
+from events.model import Busy
 from gateway.auth import authenticate, platform_of
 from gateway.views import VoteRecorded
 from services.participation.commands import CastVote
@@ -54,6 +58,8 @@ def fast_vote(app: ASGIApp) -> ASGIApp:
                     authorization = value.decode("latin-1")
             caller = await authenticate(state, host, authorization)
             await platform_of(state).participation.vote(caller, dialog_id, command)
+        except Busy:  # at a bound (no free connection, a full append queue): 503 now, not twice
+            raise
         except Exception:  # refused or failed before anything was written: the route answers
             await app(scope, _replaying(messages, receive), send)
             return

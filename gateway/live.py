@@ -1,17 +1,31 @@
-"""Live poll results: one LISTEN connection per gateway process wakes every watcher.
+"""Live poll results: one LISTEN connection and one tally read per change, per gateway process.
 
 The tally projection notifies ``tinget_tally`` with '<tenant>:<dialog>' in the transaction that
-changes a tally; watchers of that dialog wake and read the new tally. A watcher also reads
-every 15 seconds, so a lost notification (a reconnect) delays an update, never loses it.
+changes a tally. The hub keeps one topic per (tenant, dialog) watched in this process: on a
+notification it reads that dialog's tally once and hands the value to every watcher of it,
+however many there are (a vox pop on a council webcast may have thousands). A read in flight
+when more notifications come is followed by exactly one more read, not one per notification.
+
+Handing over is setting a flag: a watcher takes the topic's latest value when it is ready to
+send, so a slow client skips values it had no time for, gets the newest, and never holds up
+the others. A watcher that goes away leaves its topic; the last one removes it.
+
+A watcher that heard nothing for a while asks for a read (``poll``); the hub reads at most once
+per interval per topic, so a lost notification (a reconnect, the listening connection down)
+delays an update, never loses it, and costs one read per topic, not one per watcher.
+
+Access is not the hub's business: the route checks each watcher's right to see the dialog
+(drafts, invite-only dialogs) before it subscribes, as for any other read.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -20,17 +34,59 @@ from projections.polls import TALLY_CHANNEL
 
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
+_NEVER = float("-inf")
 
-class TallyWatcher:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+
+@dataclass(eq=False)
+class _Topic(Generic[T]):
+    """One watched dialog: its watchers, the latest value read, and the read in flight."""
+
+    tenant_id: str
+    dialog_id: UUID
+    watchers: set[asyncio.Event] = field(default_factory=set)
+    latest: T | None = None
+    read_at: float = _NEVER  # loop time the last read began
+    again: bool = False  # a change came while a read was in flight: read once more after it
+    reading: asyncio.Task[None] | None = None
+
+
+class Subscription(Generic[T]):
+    """One watcher's view of a topic."""
+
+    def __init__(self, hub: TallyHub[T], topic: _Topic[T], woken: asyncio.Event) -> None:
+        self._hub = hub
+        self._topic = topic
+        self._woken = woken
+
+    async def next(self, patience: float) -> T | None:
+        """The topic's latest value once it changed (the first call: once one was read), or
+        None after ``patience`` seconds without a change (then a read is asked for, in case a
+        notification was lost)."""
+        try:
+            await asyncio.wait_for(self._woken.wait(), timeout=patience)
+        except TimeoutError:
+            self._hub.poll(self._topic, patience)
+            return None
+        self._woken.clear()
+        return self._topic.latest
+
+
+class TallyHub(Generic[T]):
+    """Per process: one subscriber set per (tenant, dialog), one read per change for all."""
+
+    def __init__(self, pool: asyncpg.Pool, read: Callable[[str, UUID], Awaitable[T]]) -> None:
         self.pool = pool
-        self._watchers: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
+        self._read = read
+        self._topics: dict[str, _Topic[T]] = {}
         self._conn: Any = None
         self._lock = asyncio.Lock()
+        self.reads = 0  # tally reads done, for tests and the curious
 
     def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:
-        for woken in self._watchers.get(payload, ()):
-            woken.set()
+        topic = self._topics.get(payload)
+        if topic is not None:
+            self._refresh(topic)
 
     async def _listen(self) -> None:
         async with self._lock:
@@ -39,24 +95,76 @@ class TallyWatcher:
             try:
                 self._conn = await self.pool.acquire()
                 await self._conn.add_listener(TALLY_CHANNEL, self._notified)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                if self._conn is not None:
+                    with suppress(Exception):
+                        await self.pool.release(self._conn)
                 self._conn = None
                 log.warning("tally notifications unavailable; polling", error=repr(error))
 
+    def watchers(self, tenant_id: str, dialog_id: UUID) -> int:
+        """How many watch this dialog in this process now."""
+        topic = self._topics.get(f"{tenant_id}:{dialog_id}")
+        return 0 if topic is None else len(topic.watchers)
+
     @asynccontextmanager
-    async def watch(self, tenant_id: str, dialog_id: str) -> AsyncIterator[asyncio.Event]:
+    async def watch(self, tenant_id: str, dialog_id: UUID) -> AsyncIterator[Subscription[T]]:
+        """Subscribe to a dialog's tally: the first ``next`` gives the current value."""
         await self._listen()
         key = f"{tenant_id}:{dialog_id}"
+        topic = self._topics.get(key)
+        if topic is None:
+            topic = self._topics[key] = _Topic(tenant_id, dialog_id)
         woken = asyncio.Event()
-        self._watchers[key].add(woken)
+        topic.watchers.add(woken)
+        if topic.latest is not None:
+            woken.set()  # the value the others have, at once
+        elif topic.reading is None:
+            self._refresh(topic)  # the first watcher: read now; later ones wait for that read
         try:
-            yield woken
+            yield Subscription(self, topic, woken)
         finally:
-            self._watchers[key].discard(woken)
-            if not self._watchers[key]:
-                del self._watchers[key]
+            topic.watchers.discard(woken)
+            if not topic.watchers and self._topics.get(key) is topic:
+                del self._topics[key]
+
+    def poll(self, topic: _Topic[T], interval: float) -> None:
+        """Read unless a read is in flight or began less than ``interval`` seconds ago."""
+        if topic.reading is None and asyncio.get_running_loop().time() - topic.read_at >= interval:
+            self._refresh(topic)
+
+    def _refresh(self, topic: _Topic[T]) -> None:
+        if topic.reading is not None:
+            topic.again = True
+            return
+        topic.reading = asyncio.get_running_loop().create_task(self._reads(topic))
+
+    async def _reads(self, topic: _Topic[T]) -> None:
+        """Read until no change came during the last read; wake the watchers on a new value."""
+        try:
+            while topic.watchers:
+                topic.again = False
+                topic.read_at = asyncio.get_running_loop().time()
+                try:
+                    value = await self._read(topic.tenant_id, topic.dialog_id)
+                except Exception as error:  # the watchers keep what they have; a poll retries
+                    log.warning("tally read failed", error=repr(error))
+                    return
+                finally:
+                    self.reads += 1
+                if value != topic.latest:
+                    topic.latest = value
+                    for woken in topic.watchers:
+                        woken.set()
+                if not topic.again:
+                    return
+        finally:
+            topic.reading = None
 
     async def close(self) -> None:
+        for topic in list(self._topics.values()):
+            if topic.reading is not None:
+                topic.reading.cancel()
         async with self._lock:
             if self._conn is not None:
                 conn, self._conn = self._conn, None

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import suppress
 from uuid import UUID
 
 import msgspec
@@ -14,11 +12,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from gateway.admission import ADMISSION, STREAM
 from gateway.auth import platform_of
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.fast_vote import fast_vote
-from gateway.live import TallyWatcher
+from gateway.live import TallyHub
 from gateway.problems import PROBLEMS
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
 from services.dialogs.domain import BALLOT_KINDS, Dialog
@@ -33,27 +32,41 @@ from tinget.db import tenant_transaction
 KEEPALIVE_SECONDS = 15.0
 
 
-async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> PollResults:
+class TallyCounts(msgspec.Struct, frozen=True):
+    """A poll's counts as the read model holds them: ballots, and votes per choice."""
+
+    ballots: int
+    votes: dict[str, int]
+
+
+async def tally_counts(platform: Platform, tenant_id: str, dialog_id: UUID) -> TallyCounts:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         rows = await conn.fetch(
             "SELECT choice, votes FROM poll_tallies WHERE tenant_id = $1 AND dialog_id = $2",
             tenant_id,
-            dialog.id,
+            dialog_id,
         )
         ballots = await conn.fetchval(
             "SELECT ballots FROM poll_ballots WHERE tenant_id = $1 AND dialog_id = $2",
             tenant_id,
-            dialog.id,
+            dialog_id,
         )
-    votes = {r["choice"]: r["votes"] for r in rows}
+    return TallyCounts(ballots=int(ballots or 0), votes={r["choice"]: r["votes"] for r in rows})
+
+
+def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
     settings = dialog.details.settings
     return PollResults(
         dialog_id=dialog.id,
         question=settings.question,
         status=dialog.status_at(utc_now()).value,
-        ballots=int(ballots or 0),
-        results=[ChoiceTally(choice=o, votes=votes.get(o, 0)) for o in settings.options],
+        ballots=counts.ballots,
+        results=[ChoiceTally(choice=o, votes=counts.votes.get(o, 0)) for o in settings.options],
     )
+
+
+async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> PollResults:
+    return results_of(dialog, await tally_counts(platform, tenant_id, dialog.id))
 
 
 class PollController(Controller):
@@ -96,6 +109,7 @@ class PollController(Controller):
         operation_id="watchPollResults",
         responses=PROBLEMS,
         operation_class=alternative_answers_operation("200", EVENT_STREAM),
+        opt={ADMISSION: STREAM},  # counted against TINGET_MAX_SSE_CONNECTIONS, not requests
     )
     async def live(
         self,
@@ -106,23 +120,22 @@ class PollController(Controller):
     ) -> ServerSentEvent:
         """The results as server-sent events: one ``tally`` event now and one on every change."""
         platform = platform_of(state)
-        dialog = await self._poll(platform, tenant, dialog_id, viewer)
-        watcher: TallyWatcher = state.tallies
+        dialog = await self._poll(platform, tenant, dialog_id, viewer)  # the viewer may see it
+        hub: TallyHub[TallyCounts] = state.tallies
 
         async def events() -> AsyncIterator[ServerSentEventMessage]:
             last: bytes | None = None
-            async with watcher.watch(tenant.tenant_id, str(dialog_id)) as woken:
+            async with hub.watch(tenant.tenant_id, dialog_id) as subscription:
                 while True:
-                    current = await poll_results(platform, tenant.tenant_id, dialog)
-                    body = msgspec.json.encode(current)
-                    if body != last:
+                    counts = await subscription.next(KEEPALIVE_SECONDS)
+                    body = (
+                        None if counts is None else msgspec.json.encode(results_of(dialog, counts))
+                    )
+                    if body is not None and body != last:
                         last = body
                         yield ServerSentEventMessage(data=body.decode(), event="tally")
                     else:
                         yield ServerSentEventMessage(comment="keep-alive")
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(woken.wait(), timeout=KEEPALIVE_SECONDS)
-                    woken.clear()
 
         return ServerSentEvent(events())
 

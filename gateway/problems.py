@@ -16,6 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from events.model import Busy
 from services.errors import (
     Conflict,
     DomainError,
@@ -31,7 +32,7 @@ from services.errors import (
 log = structlog.get_logger(__name__)
 
 MEDIA_TYPE = "application/problem+json"
-_TYPE_BASE = "https://tinget.eu/problems/"
+TYPE_BASE = "https://tinget.eu/problems/"
 
 
 class Problem(msgspec.Struct, kw_only=True):
@@ -104,7 +105,7 @@ def problem(
     **extra: Any,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
-        "type": _TYPE_BASE + kind,
+        "type": TYPE_BASE + kind,
         "title": title,
         "status": status,
         "detail": detail,
@@ -223,16 +224,29 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
             retry_after=exc.retry_after,
         )
     if isinstance(exc, Unavailable):
-        return problem(
-            request,
-            503,
-            "Unavailable",
-            str(exc),
-            kind=kind or "unavailable",
-            headers=_RETRY_LATER,
-            retry_after=RETRY_AFTER_SECONDS,
-        )
+        return _retry_later(request, "Unavailable", str(exc), kind=kind or "unavailable")
     return problem(request, 400, "Refused", str(exc), kind=kind or "refused")
+
+
+def _retry_later(
+    request: Request[Any, Any, Any], title: str, detail: str, *, kind: str
+) -> Response[Any]:
+    """503 with Retry-After: a dependency is away or Tinget is at one of its bounds."""
+    return problem(
+        request,
+        503,
+        title,
+        detail,
+        kind=kind,
+        headers=_RETRY_LATER,
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+
+
+def _busy(request: Request[Any, Any, Any], exc: Busy) -> Response[Any]:
+    """Refused at once at a bound (no free connection in time, too many waiting appends)."""
+    log.warning("refused: busy", error=str(exc), path=request.scope["path"])
+    return _retry_later(request, "Unavailable", str(exc), kind="unavailable")
 
 
 def _problem_error(request: Request[Any, Any, Any], exc: ProblemError) -> Response[Any]:
@@ -290,14 +304,11 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     if not database_away(exc):
         return _unexpected(request, exc)
     log.warning("database unavailable", error=repr(exc), path=request.scope["path"])
-    return problem(
+    return _retry_later(
         request,
-        503,
         "Service unavailable",
         "the database does not answer just now; try again shortly",
         kind="unavailable",
-        headers=_RETRY_LATER,
-        retry_after=RETRY_AFTER_SECONDS,
     )
 
 
@@ -318,6 +329,7 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _validation,
     HTTPException: _http,
     DomainError: _domain,
+    Busy: _busy,  # a bound reached: 503, as Unavailable
     ProblemError: _problem_error,
     Exception: _unavailable,  # a database outage is a 503; anything else a 500
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -11,12 +10,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from nats.aio.client import Client as NatsClient
 
 from gateway.app import create_app
+from tests.helpers import serving
 from tests.services import nats_server, postgres_server
-from tests.smtp import free_port
 from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
 from tinget.embedded import EmbeddedNats
 
@@ -122,16 +120,5 @@ def recent_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 async def live_server(platform: Platform) -> AsyncIterator[str]:
     """The gateway app served by uvicorn on a free port, for what needs real HTTP streaming."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(platform), host="127.0.0.1", port=port, log_config=None, lifespan="on"
-    )
-    running = uvicorn.Server(config)
-    task = asyncio.create_task(running.serve())
-    while not running.started:
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with serving(create_app(platform)) as url:
+        yield url

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import uvicorn
+from litestar import Litestar
 
 from events.model import NewEvent
+from tests.smtp import free_port
 from tinget.bootstrap import Addresses
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -62,3 +68,19 @@ def cli(addresses: Addresses, **settings: str) -> Run:
         )
 
     return run
+
+
+@asynccontextmanager
+async def serving(app: Litestar) -> AsyncIterator[str]:
+    """``app`` served by uvicorn on a free port, for what needs real HTTP streaming."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    running = uvicorn.Server(config)
+    task = asyncio.create_task(running.serve())
+    while not running.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        await asyncio.wait_for(task, timeout=10)

@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 from events.codec import Codec
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
-from events.store import EventStore, LogReader
+from events.store import MAX_QUEUED, EventStore, LogReader
 from projections.audit import AuditTrail
 from projections.dashboards import Dashboards
 from projections.dialogs import DialogListing
@@ -62,6 +62,17 @@ HEALTH_TIMEOUT = 2.0  # seconds a readiness or health check waits for a service
 
 
 @dataclass(frozen=True)
+class Backpressure:
+    """Bounds that make an overloaded process refuse work at once (503 with Retry-After)
+    instead of piling it up until every request times out."""
+
+    pool_acquire_timeout: float = 2.0  # seconds a request waits for a free connection
+    append_queue_limit: int = MAX_QUEUED  # appends that may wait for the store's group commit
+    max_concurrent_requests: int = 500  # requests in flight in one gateway process, not streams
+    max_sse_connections: int = 1_000  # live streams (server-sent events) open in one process
+
+
+@dataclass(frozen=True)
 class Addresses:
     database_url: (
         str | None
@@ -81,6 +92,7 @@ class Addresses:
     vapid_subject: str | None = None  # mailto: or https: contact for push services
     push: PushPolicy = field(default_factory=PushPolicy)  # where push endpoints may lead
     limits: Limits = field(default_factory=Limits)
+    backpressure: Backpressure = field(default_factory=Backpressure)
 
     @property
     def owner_url(self) -> str:
@@ -240,6 +252,7 @@ async def open_platform(
         role_url(addresses.app_database_url, addresses.database_url, APP_ROLE),
         max_size=pool_size,
         session_state=False,
+        acquire_timeout=addresses.backpressure.pool_acquire_timeout,
     )
     worker_pool = await create_pool(
         role_url(addresses.worker_database_url, addresses.database_url, WORKER_ROLE),
@@ -256,7 +269,7 @@ async def open_platform(
                 js, addresses.stream_name, addresses.subject_prefix, addresses.stream_replicas
             )
         codec = Codec(build_catalogue())
-        store = EventStore(app_pool)
+        store = EventStore(app_pool, max_queued=addresses.backpressure.append_queue_limit)
         repository = Repository(store, codec)
         assets = AssetStore(app_pool)
         keys = Keys(load_secret(addresses.signing_secret, addresses.data_dir / "signing.key"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,10 @@ class Settings:
     push_services: tuple[str, ...] = DEFAULT_PUSH_SERVICES  # hosts push endpoints may be on
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
+    pool_acquire_timeout: float = 2.0
+    append_queue_limit: int = 10_000
+    max_concurrent_requests: int = 500
+    max_sse_connections: int = 1_000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -51,6 +56,16 @@ class Settings:
         metrics_port = get("METRICS_PORT")
         if metrics_port is not None and not metrics_port.isdigit():
             raise ValueError(f"TINGET_METRICS_PORT must be a port number, not {metrics_port!r}")
+        acquire_timeout = get("POOL_ACQUIRE_TIMEOUT") or "2"
+        try:
+            pool_acquire_timeout = float(acquire_timeout)
+        except ValueError:
+            pool_acquire_timeout = -1.0
+        if not 0 < pool_acquire_timeout <= 600:
+            raise ValueError(
+                "TINGET_POOL_ACQUIRE_TIMEOUT must be seconds above 0 (at most 600),"
+                f" not {acquire_timeout!r}"
+            )
         return cls(
             database_url=get("DATABASE_URL"),
             app_database_url=get("APP_DATABASE_URL"),
@@ -74,4 +89,18 @@ class Settings:
             push_services=parse_services(get("PUSH_SERVICES") or ",".join(DEFAULT_PUSH_SERVICES)),
             metrics_host=get("METRICS_HOST") or get("HTTP_HOST") or "127.0.0.1",
             metrics_port=int(metrics_port) if metrics_port else None,
+            pool_acquire_timeout=pool_acquire_timeout,
+            append_queue_limit=_count(get, "APPEND_QUEUE_LIMIT", 10_000),
+            max_concurrent_requests=_count(get, "MAX_CONCURRENT_REQUESTS", 500),
+            max_sse_connections=_count(get, "MAX_SSE_CONNECTIONS", 1_000),
         )
+
+
+def _count(get: Callable[[str], str | None], name: str, default: int) -> int:
+    """A positive whole number from ``TINGET_<name>``, or ``default`` when unset."""
+    value = get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"TINGET_{name} must be a whole number above 0, not {value!r}")
+    return int(value)

@@ -19,7 +19,7 @@ from services.errors import Conflict
 from services.notifications.push_policy import PushPolicy
 from tenants.service import TenantChanges
 from tinget import telemetry
-from tinget.bootstrap import Addresses, Platform, open_platform, run_migrations
+from tinget.bootstrap import Addresses, Backpressure, Platform, open_platform, run_migrations
 from tinget.config import Settings
 from tinget.embedded import EmbeddedNats, EmbeddedPostgres
 
@@ -60,6 +60,12 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             vapid_private_key=settings.vapid_private_key,
             vapid_subject=settings.vapid_subject,
             push=PushPolicy(services=settings.push_services),
+            backpressure=Backpressure(
+                pool_acquire_timeout=settings.pool_acquire_timeout,
+                append_queue_limit=settings.append_queue_limit,
+                max_concurrent_requests=settings.max_concurrent_requests,
+                max_sse_connections=settings.max_sse_connections,
+            ),
         )
     finally:
         if nats_server is not None:
