@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 from gateway.app import create_app
 from tests.helpers import serving
 from tests.services import nats_server, postgres_server
+from tests.smtp import SmtpServer, smtp_server
 from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
 from tinget.embedded import EmbeddedNats
 
@@ -59,6 +60,13 @@ async def database_url(pg_server: str, template_database: str) -> AsyncIterator[
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free port, its inbox for the test to read."""
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

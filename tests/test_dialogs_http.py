@@ -4,21 +4,14 @@ without an account and invited citizens with a PIN."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, link_code, open_dialog, staff_token
-from tests.smtp import SmtpServer, smtp_server
+from tests.smtp import SmtpServer
 from tinget.bootstrap import Addresses, Platform
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -45,12 +45,6 @@ def lund_mail(**changes: Any) -> Mail:
     return Mail(**values)
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
 def mailer_for(server: SmtpServer, **options: Any) -> SmtpMailer:
     return SmtpMailer(server.host, server.port, sender_address=SENDER, timeout=5.0, **options)
 

@@ -5,7 +5,6 @@ sign-in and invitation e-mails, which carry secrets and so are sent synchronousl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,16 +12,10 @@ import pytest
 from services.identity.access import Role
 from tests.api import Town, create_town, dialog_body, staff_token
 from tests.notify import device_person, text_of
-from tests.smtp import SmtpServer, smtp_server
+from tests.smtp import SmtpServer
 from tinget.bootstrap import Addresses, Platform
 
 TEMPLATES = "/api/v1/notification-templates"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,14 +45,8 @@ from tests.notify import (
     submit,
     text_of,
 )
-from tests.smtp import SmtpServer, smtp_server
+from tests.smtp import SmtpServer
 from tinget.bootstrap import Addresses, Platform
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

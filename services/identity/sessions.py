@@ -17,14 +17,11 @@ are revoked), so only the first request of a person in a process costs a query.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from uuid import UUID
 
 import asyncpg
+from async_lru import alru_cache
 
 from services.errors import Unauthenticated
 from services.identity.access import Caller, SignIn
@@ -34,23 +31,15 @@ TTL = 1.0  # seconds a tenant's copy of raised generations is used before it is 
 KNOWN_PEOPLE = 1_000_000  # people remembered as existing, per process (least recently seen go)
 
 
-@dataclass
-class _Copy:
-    expires: float
-    generations: dict[UUID, int]
-
-
-@dataclass
 class Sessions:
     """Token generations and known people, per process (see the module's docstring)."""
 
-    pool: asyncpg.Pool
-    ttl: float = TTL
-    clock: Callable[[], float] = time.monotonic
-    _copies: dict[str, _Copy] = field(default_factory=dict)
-    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
-    _local: dict[tuple[str, UUID], int] = field(default_factory=dict)
-    _known: OrderedDict[tuple[str, UUID], None] = field(default_factory=OrderedDict)
+    def __init__(self, pool: asyncpg.Pool, ttl: float = TTL) -> None:
+        self.pool = pool
+        # When a tenant's copy expires, one query refreshes it for every request waiting on it.
+        self._copies = alru_cache(maxsize=100_000, ttl=ttl)(self._read)
+        self._local: dict[tuple[str, UUID], int] = {}  # raised here, until the copy shows it
+        self._known: OrderedDict[tuple[str, UUID], None] = OrderedDict()
 
     async def check(self, caller: Caller, generation: int) -> None:
         """Refuse a token (``Unauthenticated``) that was taken back or names nobody here."""
@@ -63,10 +52,12 @@ class Sessions:
 
     async def generation(self, tenant_id: str, person_id: UUID) -> int:
         """The person's current token generation (0 until a token of theirs is revoked)."""
-        copy = self._copies.get(tenant_id)
-        if copy is None or copy.expires <= self.clock():
-            copy = await self._refresh(tenant_id)
-        return max(copy.generations.get(person_id, 0), self._local.get((tenant_id, person_id), 0))
+        stored = (await self._copies(tenant_id)).get(person_id, 0)
+        key = (tenant_id, person_id)
+        local = self._local.get(key, 0)
+        if local and stored >= local:
+            del self._local[key]  # every process sees it in the table now
+        return max(stored, local)
 
     async def revoke(self, tenant_id: str, person_id: UUID) -> int:
         """Take back every token the person holds; returns the new generation. Done before the
@@ -107,23 +98,10 @@ class Sessions:
             self.known(tenant_id, person_id)
         return bool(found)
 
-    async def _refresh(self, tenant_id: str) -> _Copy:
-        lock = self._locks.setdefault(tenant_id, asyncio.Lock())
-        async with lock:
-            copy = self._copies.get(tenant_id)
-            if copy is not None and copy.expires > self.clock():
-                return copy  # another request loaded it meanwhile
-            async with tenant_transaction(self.pool, tenant_id) as conn:
-                rows = await conn.fetch(
-                    "SELECT person_id, generation FROM token_generations WHERE tenant_id = $1",
-                    tenant_id,
-                )
-            copy = _Copy(
-                expires=self.clock() + self.ttl,
-                generations={r["person_id"]: r["generation"] for r in rows},
+    async def _read(self, tenant_id: str) -> dict[UUID, int]:
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows = await conn.fetch(
+                "SELECT person_id, generation FROM token_generations WHERE tenant_id = $1",
+                tenant_id,
             )
-            for key, generation in list(self._local.items()):
-                if key[0] == tenant_id and copy.generations.get(key[1], 0) >= generation:
-                    del self._local[key]  # the table shows it to every process now
-            self._copies[tenant_id] = copy
-            return copy
+        return {r["person_id"]: r["generation"] for r in rows}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -21,16 +20,10 @@ from tests.api import Town, dialog_body, staff_token
 from tests.helpers import unique_slug
 from tests.notify import text_of
 from tests.security.conftest import GENEROUS
-from tests.smtp import SmtpServer, smtp_server
+from tests.smtp import SmtpServer
 from tinget.bootstrap import Addresses, Platform
 
 PUBLIC = "https://medborgare.lund.example/dialog"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture
