@@ -180,8 +180,10 @@ async def test_an_invited_citizen_takes_part_with_a_pin(
     )
     assert posted.status_code == 201, posted.text
     await platform.catch_up_projections()
-    listed = await client.get(f"/api/v1/dialogs/{dialog['id']}/posts", headers=town.headers())
+    listed = await client.get(f"/api/v1/dialogs/{dialog['id']}/posts", headers=town.headers(elin))
     assert listed.json()["items"][0]["author_name"] == "Elin"
+    hidden = await client.get(f"/api/v1/dialogs/{dialog['id']}/posts", headers=town.headers())
+    assert hidden.status_code == 404  # invite-only: not there for anyone but invitees and staff
 
     reused = await client.post(
         "/api/v1/sign-in/pin", json={"pin": issued["pin"]}, headers=town.headers()

@@ -12,6 +12,7 @@ import pytest
 
 from projections.runtime import ProjectionRunner
 from services.identity.access import Role, SignIn
+from services.identity.domain import Person
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
 
@@ -38,6 +39,8 @@ async def admin(platform: Platform, town: Town) -> str:
 async def person(platform: Platform, town: Town, name: str | None = None) -> str:
     """A participant with a display name in the people table (as an invitation gives one)."""
     person_id = await platform.identity.people.add(town.slug, display_name=name)
+    joined = Person(person_id=person_id, role=Role.PARTICIPANT.value, sign_in=SignIn.PIN.value)
+    await platform.repository.save(town.slug, joined)
     return platform.identity.tokens.issue(town.slug, person_id, Role.PARTICIPANT, SignIn.PIN).token
 
 

@@ -441,11 +441,12 @@ async def test_an_administrator_changes_a_role(
     unknown = await client.put(
         f"/api/v1/people/{person_id}/role", json={"role": "king"}, headers=town.headers(admin)
     )
-    token = platform.tokens.issue(town.slug, person_id, Role.MODERATOR, SignIn.EMAIL).token
+    generation = await platform.sessions.generation(town.slug, person_id)  # raised by the change
+    token = platform.tokens.issue(town.slug, person_id, Role.MODERATOR, SignIn.EMAIL, generation)
     by_moderator = await client.put(
         f"/api/v1/people/{person_id}/role",
         json={"role": "administrator"},
-        headers=town.headers(token),
+        headers=town.headers(token.token),
     )
 
     assert changed.status_code == 200, changed.text
