@@ -127,3 +127,21 @@ def test_the_server_account_gets_no_group_of_roots(private_folder: Path) -> None
     finally:
         server.stop()
         shutil.rmtree((private_folder / "data" / "postgres").resolve().parent, ignore_errors=True)
+
+
+def test_a_second_start_uses_the_running_server_and_leaves_it_running(
+    private_folder: Path,
+) -> None:
+    """Another ``tinget`` command on the same data shares the server; its starter stops it."""
+    first = EmbeddedPostgres(private_folder / "data")
+    second = EmbeddedPostgres(private_folder / "data")
+    try:
+        url = first.start()
+        assert second.start() == url
+        second.stop()
+        assert ask(url)[1] == 42
+        first.stop()
+        assert not (first.data / "postmaster.pid").exists()
+    finally:
+        first.stop()
+        shutil.rmtree((private_folder / "data" / "postgres").resolve().parent, ignore_errors=True)

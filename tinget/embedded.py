@@ -15,6 +15,7 @@ and ``<data folder>/postgres`` is a link to it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
@@ -27,7 +28,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 SERVER_ACCOUNT = "pgserver"  # the system account pgserver itself runs PostgreSQL as under root
@@ -85,8 +86,9 @@ def server_account() -> pwd.struct_passwd | None:
         return pwd.getpwnam(SERVER_ACCOUNT)
 
 
-def _groups(account: pwd.struct_passwd) -> list[int]:
-    return os.getgrouplist(account.pw_name, account.pw_gid)
+@functools.cache
+def _groups(account: pwd.struct_passwd) -> tuple[int, ...]:
+    return tuple(os.getgrouplist(account.pw_name, account.pw_gid))
 
 
 def _grants(path: Path, account: pwd.struct_passwd, owner_bits: int) -> bool:
@@ -290,7 +292,6 @@ class EmbeddedPostgres:
     _data: Path | None = None
     _socket_dir: Path | None = None
     _started: bool = False
-    _made: list[Path] = field(default_factory=list)
 
     @property
     def data(self) -> Path:
@@ -350,11 +351,16 @@ class EmbeddedPostgres:
 
     def _start_server(self, programs: PostgresPrograms, data: Path) -> str:
         socket_dir = self._socket_dir = scratch_dir("tinget-pg-", programs.account, owned=True)
-        programs.run(
-            "pg_ctl", "-D", str(data), "-w", "-t", "60",
-            "-o", f"-h '' -k '{socket_dir}'", "-l", str(data / "log"), "start",
-            timeout=90,
-        )  # fmt: skip
+        log = data / "log"
+        try:
+            programs.run(
+                "pg_ctl", "-D", str(data), "-w", "-t", "60",
+                "-o", f"-h '' -k '{socket_dir}'", "-l", str(log), "start",
+                timeout=90,
+            )  # fmt: skip
+        except EmbeddedError as error:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise EmbeddedError(f"{error}\n{tail}") from None
         self._started = True
         return str(socket_dir)
 
