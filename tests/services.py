@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from tinget.embedded import EmbeddedNats, EmbeddedPostgres
+from tinget.embedded import EmbeddedNats, temporary_postgres
 
 
 def docker_answers() -> bool:
@@ -38,12 +38,9 @@ def postgres_server() -> Iterator[str]:
         with PostgresContainer("postgres:16-alpine", driver=None) as pg:
             yield pg.get_connection_url()
         return
-    with tempfile.TemporaryDirectory(prefix="tinget-pg-") as folder:
-        server = EmbeddedPostgres(Path(folder))
-        try:
-            yield server.start()
-        finally:
-            server.stop()
+    # In a temporary folder PostgreSQL's account can reach (as root it is not root), removed after.
+    with temporary_postgres() as url:
+        yield url
 
 
 @contextlib.contextmanager

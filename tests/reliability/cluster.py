@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,20 +25,13 @@ from typing import IO, Any
 
 import httpx
 
-from tinget.embedded import free_port
+from tinget.embedded import EmbeddedError, PostgresPrograms, free_port, scratch_dir
 
 SIGNING_SECRET = "reliability-secret-" + "r" * 40
-_PG_SYSTEM_USER = "pgserver"  # initdb and postgres refuse to run as root; pgserver's own user
 
 
 class ClusterError(RuntimeError):
     """A private service did not start or stop as it should."""
-
-
-def _pg_bin() -> Path:
-    from pgserver._commands import POSTGRES_BIN_PATH
-
-    return Path(POSTGRES_BIN_PATH)
 
 
 def _wait_for_port(port: int, deadline: float, alive: Any = None) -> None:
@@ -56,9 +48,14 @@ def _wait_for_port(port: int, deadline: float, alive: Any = None) -> None:
 
 @dataclass
 class PrivatePostgres:
-    """A PostgreSQL cluster of the suite's own, on TCP 127.0.0.1:``port`` only."""
+    """A PostgreSQL cluster of the suite's own, on TCP 127.0.0.1:``port`` only.
+
+    Its programs run as :class:`PostgresPrograms` says: as root, as PostgreSQL's own account,
+    from a copy of the binaries when the checkout is out of that account's reach.
+    """
 
     root: Path
+    programs: PostgresPrograms
     port: int = field(default_factory=free_port)
 
     @property
@@ -74,33 +71,17 @@ class PrivatePostgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, name: str, *args: str, timeout: float = 60) -> None:
-        as_user: dict[str, Any] = {}
-        if os.geteuid() == 0:
-            as_user["user"] = _PG_SYSTEM_USER
-        result = subprocess.run(
-            [str(_pg_bin() / name), "-D", str(self.data), *args],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            **as_user,
-        )
-        if result.returncode != 0:
+        try:
+            self.programs.run(name, "-D", str(self.data), *args, timeout=timeout)
+        except EmbeddedError as error:
             log = self.log.read_text() if self.log.exists() else ""
-            raise ClusterError(f"{name} {' '.join(args)} failed: {result.stderr}\n{log[-2000:]}")
+            raise ClusterError(f"{error}\n{log[-2000:]}") from None
 
     def init(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
-
-            entry = ensure_user_exists(_PG_SYSTEM_USER)
-            assert entry is not None
-            self.data.mkdir()
-            ensure_prefix_permissions(self.data)
-            os.chown(self.data, entry.pw_uid, entry.pw_gid)
-            self.log.touch()
-            os.chown(self.log, entry.pw_uid, entry.pw_gid)
+        self.programs.make_data_folder(self.data)
+        self.log.touch()
+        if self.programs.account is not None:
+            os.chown(self.log, self.programs.account.pw_uid, self.programs.account.pw_gid)
         self._run("initdb", "--auth=trust", "--encoding=utf8", "-U", "postgres")
 
     def start(self) -> None:
@@ -281,11 +262,11 @@ class Cluster:
 def private_cluster(root: Path) -> Iterator[Cluster]:
     """PostgreSQL and NATS started and migrated; Tinget's parts made but not started."""
     root.mkdir(parents=True, exist_ok=True)
-    # PostgreSQL's folder lives apart from ``root``: as root, the server runs as another user,
+    # PostgreSQL's folder lives apart from ``root``: as root, the server runs as another account,
     # who must be able to reach it, and test runners keep their temporary folders private.
-    pg_root = Path(tempfile.mkdtemp(prefix="tinget-reliability-pg-"))
-    pg_root.chmod(0o755)
-    postgres = PrivatePostgres(pg_root)
+    programs = PostgresPrograms.prepare()
+    pg_root = scratch_dir("tinget-reliability-pg-", programs.account)
+    postgres = PrivatePostgres(pg_root, programs)
     nats = PrivateNats(root / "nats")
     http_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
@@ -324,3 +305,4 @@ def private_cluster(root: Path) -> Iterator[Cluster]:
         if postgres.log.exists():
             shutil.copy(postgres.log, root / "postgres.log")
         shutil.rmtree(pg_root, ignore_errors=True)
+        programs.close()
