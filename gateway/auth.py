@@ -15,7 +15,7 @@ from services.errors import Unauthenticated
 from services.identity.access import Caller
 from services.request_context import bind_request
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 
 
 async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> TenantEntry:
@@ -80,6 +80,6 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def platform_of(state: State) -> Platform:
-    platform: Platform = state.platform
+def platform_of(state: State) -> AppPlatform:
+    platform: AppPlatform = state.platform
     return platform

@@ -27,13 +27,13 @@ from services.errors import Conflict
 from services.identity.access import Caller
 from services.participation.commands import CastVote
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 from tinget.db import tenant_transaction
 
 KEEPALIVE_SECONDS = 15.0
 
 
-async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> PollResults:
+async def poll_results(platform: AppPlatform, tenant_id: str, dialog: Dialog) -> PollResults:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         rows = await conn.fetch(
             "SELECT choice, votes FROM poll_tallies WHERE tenant_id = $1 AND dialog_id = $2",
@@ -128,7 +128,7 @@ class PollController(Controller):
 
     @staticmethod
     async def _poll(
-        platform: Platform, tenant: TenantEntry, dialog_id: FromPath[UUID], viewer: Caller | None
+        platform: AppPlatform, tenant: TenantEntry, dialog_id: FromPath[UUID], viewer: Caller | None
     ) -> Dialog:
         dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
         if dialog.kind not in BALLOT_KINDS:
