@@ -104,7 +104,7 @@ async def consumer_acked(folder: Path) -> int:
             with contextlib.suppress(NotFoundError):  # the worker may not have made it yet
                 info = await nc.jetstream().consumer_info("TINGET", PROJECTIONS_CONSUMER)
                 if info.ack_floor is not None and info.ack_floor.stream_seq:
-                    return info.ack_floor.stream_seq
+                    return int(info.ack_floor.stream_seq)
             await asyncio.sleep(0.1)
         return 0
     finally:
