@@ -64,6 +64,10 @@ PROJECTION_BATCH_SECONDS = Histogram(
 PROJECTION_FAILURES = Counter(
     "tinget_projection_failures", "Batches a read model failed to apply", ["projection"]
 )
+PROJECTION_REFUSED = Counter(
+    "tinget_projection_refused_messages",
+    "Messages from NATS not applied because the store holds no such event at their position",
+)
 PROJECTION_LAG_EVENTS = Gauge(
     "tinget_projection_lag_events",
     "Events in the store a read model has not applied",

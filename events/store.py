@@ -274,6 +274,17 @@ class LogReader:
             )
         return [_record(row) for row in rows]
 
+    async def at(self, positions: Sequence[int]) -> list[RecordedEvent]:
+        """The stored events at ``positions`` (those there are), in log order: one query,
+        however many positions."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_READ_COLUMNS} FROM events"
+                " WHERE position = ANY($1::bigint[]) ORDER BY position",
+                positions,
+            )
+        return [_record(row) for row in rows]
+
     async def head(self) -> int:
         """The highest position committed so far (0 for an empty log)."""
         async with self._pool.acquire() as conn:

@@ -41,7 +41,7 @@ from gateway.posts import PostController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.tenancy import TenantResolver
 from services.request_context import begin_request
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 
 log = structlog.get_logger(__name__)
 access = structlog.get_logger("tinget.access")
@@ -150,9 +150,9 @@ def health() -> dict[str, str]:
 )
 async def ready(state: State) -> Response[dict[str, Any]]:
     """Readiness: PostgreSQL answers. A write needs nothing else (the relay publishes it to
-    NATS later), so a NATS blip must not take every gateway out of its Service; NATS's state
-    is reported here and watched by its own metric and alert."""
-    platform: Platform = state.platform
+    NATS later): a gateway process does not connect to NATS at all. In the all-in-one process
+    NATS's state is reported here too, but a NATS blip does not make it unready."""
+    platform: AppPlatform = state.platform
     checks = await platform.health()
     if checks["postgresql"] == "ok":
         return Response({"status": "ready", "checks": checks})
@@ -165,7 +165,7 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     )
 
 
-def create_app(platform: Platform, *, debug: bool = False) -> Litestar:
+def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     """The gateway. With a tracer provider configured, every request is a server span whose
     context the events it appends carry on (see events/tracing.py)."""
     tallies: TallyHub[TallyCounts] = TallyHub(

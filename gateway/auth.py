@@ -15,7 +15,7 @@ from services.errors import Unauthenticated
 from services.identity.access import Caller
 from services.request_context import bind_request
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 
 
 async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> TenantEntry:
@@ -63,7 +63,7 @@ async def authenticate(state: State, host: str | None, authorization: str | None
     return await verified(platform_of(state), token, tenant.tenant_id)
 
 
-async def verified(platform: Platform, token: str, tenant_id: str) -> Caller:
+async def verified(platform: AppPlatform, token: str, tenant_id: str) -> Caller:
     """The caller of a token: signed for this tenant, not taken back, naming a person here."""
     caller = platform.tokens.verify(token, tenant_id)
     await platform.sessions.check(caller, caller.token_generation)
@@ -87,6 +87,6 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def platform_of(state: State) -> Platform:
-    platform: Platform = state.platform
+def platform_of(state: State) -> AppPlatform:
+    platform: AppPlatform = state.platform
     return platform

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from gateway.content import IMAGE_ANSWERS, NOT_MODIFIED, alternative_answers_operation
 from gateway.problems import PROBLEMS, ProblemError
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 
 
 class Branding(msgspec.Struct, kw_only=True):
@@ -66,7 +66,7 @@ class BrandingController(Controller):
         headers = {"ETag": etag, "Cache-Control": "public, max-age=300, must-revalidate"}
         if etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=304, headers=headers)
-        platform: Platform = state.platform
+        platform: AppPlatform = state.platform
         found = await platform.assets.get(tenant.tenant_id, tenant.logo_sha256)
         if found is None:
             raise ProblemError(404, "No logo", "the logo's bytes are missing", kind="not-found")

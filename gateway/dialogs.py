@@ -27,7 +27,7 @@ from services.dialogs.service import utc_now
 from services.errors import NotFound
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 from tinget.db import tenant_transaction
 
 
@@ -40,7 +40,9 @@ class Invitations(msgspec.Struct, kw_only=True):
     invited: list[IssuedPin]
 
 
-async def _counts(platform: Platform, tenant_id: str, dialog_id: FromPath[UUID]) -> tuple[int, int]:
+async def _counts(
+    platform: AppPlatform, tenant_id: str, dialog_id: FromPath[UUID]
+) -> tuple[int, int]:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         row = await conn.fetchrow(
             "SELECT d.posts, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
@@ -53,7 +55,7 @@ async def _counts(platform: Platform, tenant_id: str, dialog_id: FromPath[UUID])
 
 
 async def visible_dialog(
-    platform: Platform, tenant_id: str, dialog_id: FromPath[UUID], viewer: Caller | None
+    platform: AppPlatform, tenant_id: str, dialog_id: FromPath[UUID], viewer: Caller | None
 ) -> Dialog:
     """The dialog, unless it is a draft and the viewer is not an administrator, or invite-only
     and the viewer neither invited nor staff: to them it does not exist (404)."""

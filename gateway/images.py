@@ -23,7 +23,7 @@ from services.identity.access import Caller
 from services.media.images import MAX_IMAGE_BYTES, is_sha256
 from services.media.storage import ImageStoreUnavailable
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 from tinget.db import tenant_transaction
 
 # What an upload may be sent as; the type itself is read from the bytes.
@@ -38,7 +38,7 @@ class UploadedImage(msgspec.Struct, kw_only=True):
 
 
 async def _publicly_shown(
-    platform: Platform, tenant_id: str, image_id: str, viewer: Caller | None
+    platform: AppPlatform, tenant_id: str, image_id: str, viewer: Caller | None
 ) -> bool:
     """Whether the image may sit in shared caches: shown in an open dialog's post, or in none.
     One shown only in invite-only dialogs is a 404 to a viewer who sees none of them."""

@@ -26,7 +26,7 @@ from services.errors import Conflict
 from services.identity.access import Caller
 from services.participation.commands import CastVote
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 from tinget.db import tenant_transaction
 
 KEEPALIVE_SECONDS = 15.0
@@ -39,7 +39,7 @@ class TallyCounts(msgspec.Struct, frozen=True):
     votes: dict[str, int]
 
 
-async def tally_counts(platform: Platform, tenant_id: str, dialog_id: UUID) -> TallyCounts:
+async def tally_counts(platform: AppPlatform, tenant_id: str, dialog_id: UUID) -> TallyCounts:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         rows = await conn.fetch(
             "SELECT choice, votes FROM poll_tallies WHERE tenant_id = $1 AND dialog_id = $2",
@@ -65,7 +65,7 @@ def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
     )
 
 
-async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> PollResults:
+async def poll_results(platform: AppPlatform, tenant_id: str, dialog: Dialog) -> PollResults:
     return results_of(dialog, await tally_counts(platform, tenant_id, dialog.id))
 
 
@@ -141,7 +141,7 @@ class PollController(Controller):
 
     @staticmethod
     async def _poll(
-        platform: Platform, tenant: TenantEntry, dialog_id: FromPath[UUID], viewer: Caller | None
+        platform: AppPlatform, tenant: TenantEntry, dialog_id: FromPath[UUID], viewer: Caller | None
     ) -> Dialog:
         dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
         if dialog.kind not in BALLOT_KINDS:

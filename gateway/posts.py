@@ -21,7 +21,7 @@ from services.participation.commands import ChangeReportStatus, Comment, EditPos
 from services.participation.domain import Post
 from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform
 from tinget.db import tenant_transaction
 
 _SELECT = (
@@ -31,7 +31,7 @@ _SELECT = (
 )
 
 
-async def _row(platform: Platform, tenant_id: str, post_id: FromPath[UUID]) -> Any:
+async def _row(platform: AppPlatform, tenant_id: str, post_id: FromPath[UUID]) -> Any:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         return await conn.fetchrow(
             f"{_SELECT} WHERE p.tenant_id = $1 AND p.post_id = $2", tenant_id, post_id
@@ -42,7 +42,7 @@ def _moderator(viewer: Caller | None) -> bool:
     return viewer is not None and viewer.may(Permission.MODERATE)
 
 
-async def _may_see(platform: Platform, row: Any, viewer: Caller | None) -> bool:
+async def _may_see(platform: AppPlatform, row: Any, viewer: Caller | None) -> bool:
     """A post in a dialog the viewer may not see does not exist for them; a post hidden by a
     moderator or waiting for approval is seen by its author and by moderators only."""
     try:
@@ -55,7 +55,7 @@ async def _may_see(platform: Platform, row: Any, viewer: Caller | None) -> bool:
 
 
 async def _page(
-    platform: Platform,
+    platform: AppPlatform,
     tenant_id: str,
     where: str,
     parent: UUID,
@@ -296,7 +296,7 @@ class PostController(Controller):
 
     @staticmethod
     async def _view(
-        platform: Platform, caller: Caller, changed: Post, *, edited: bool = False
+        platform: AppPlatform, caller: Caller, changed: Post, *, edited: bool = False
     ) -> PostView:
         row = await _row(platform, caller.tenant_id, changed.id)
         view = post_view(

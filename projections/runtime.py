@@ -32,6 +32,7 @@ from events.catalogue import Catalogue
 from events.model import RecordedEvent
 from events.puller import Puller
 from events.store import LogReader
+from events.subjects import event_subject
 
 log = structlog.get_logger(__name__)
 
@@ -243,6 +244,7 @@ class LiveConsumer:
     # per runner (by index): when it last recorded its cursor, and a cursor not yet recorded
     _recorded: dict[int, float] = field(default_factory=dict, init=False, repr=False)
     _unrecorded: dict[int, int] = field(default_factory=dict, init=False, repr=False)
+    _prefix: str = field(default="", init=False, repr=False)
 
     async def run(
         self,
@@ -264,6 +266,7 @@ class LiveConsumer:
                 for t in runner.projection.event_types
             }
         )
+        self._prefix = prefix
         keep, start = await self._refresh(js, stream, prefix, catalogue, subjects, reader)
         if not keep:
             await js.add_consumer(
@@ -307,12 +310,7 @@ class LiveConsumer:
         A newer batch is never applied before an older one that failed, which would make the
         older one look applied.
         """
-        events: list[RecordedEvent] = []
-        for msg in msgs:
-            try:
-                events.append(envelope.decode(msg.data))
-            except Exception:
-                log.exception("undecodable message skipped", subject=msg.subject)
+        events = await self._stored(msgs)
         if events:
             cursor = max(e.position for e in events)
             types = {e.event_type for e in events}
@@ -349,6 +347,55 @@ class LiveConsumer:
                 else:
                     self._unrecorded[i] = cursor
         await msgs[-1].ack()
+
+    async def _stored(self, msgs: list[Msg]) -> list[RecordedEvent]:
+        """The stored events the messages stand for, in the messages' order.
+
+        NATS is trusted with neither a tenant nor a position: whoever could publish into the
+        stream could claim any. A message names a position, a tenant and an event id; the
+        batch's positions are read from PostgreSQL in one query, and a message counts only as
+        the stored event at its position, when that event has the message's id and tenant
+        and the message came on that event's subject. What is applied is the stored event,
+        never the message's copy. Anything else is logged, counted and acknowledged with the
+        batch, never applied.
+        """
+        claims: list[tuple[Msg, envelope.Claim]] = []
+        for msg in msgs:
+            try:
+                claims.append((msg, envelope.claim(msg.data)))
+            except Exception:
+                metrics.PROJECTION_REFUSED.inc()
+                log.warning("undecodable message skipped", subject=msg.subject)
+        if not claims:
+            return []
+        try:
+            stored = await LogReader(self.runners[0].pool).at(
+                sorted({claim.position for _, claim in claims})
+            )
+        except _REDELIVERABLE as error:
+            raise BatchNotApplied(repr(error)) from error
+        by_position = {event.position: event for event in stored}
+        events: list[RecordedEvent] = []
+        for msg, claim in claims:
+            event = by_position.get(claim.position)
+            if (
+                event is None
+                or event.event_id != claim.event_id
+                or event.tenant_id != claim.tenant_id
+                or msg.subject
+                != event_subject(self._prefix, event.tenant_id, event.context, event.event_type)
+            ):
+                metrics.PROJECTION_REFUSED.inc()
+                log.warning(
+                    "message refused: the store holds no such event",
+                    subject=msg.subject,
+                    position=claim.position,
+                    claimed_tenant=claim.tenant_id,
+                    stored_tenant=None if event is None else event.tenant_id,
+                )
+                continue
+            events.append(event)
+        return events
 
     async def _record_cursors(self) -> None:
         """The stream has no more for now: the read models that skipped the last batches

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import nats
 import pytest
+from nats.js.errors import NotFoundError
 
+from projections.runtime import PROJECTIONS_CONSUMER
+from tinget import nats_access
 from tinget.embedded import free_port
 
 
@@ -63,7 +71,11 @@ def test_serve_starts_embedded_services_and_keeps_data_across_restarts(tmp_path:
         assert "NATS: embedded" in line
         branding = get_json(f"http://localhost:{port}/api/v1/branding")
         assert branding["tenant"] == "demo"
-        assert get_json(f"http://127.0.0.1:{port}/ready")["status"] == "ready"
+        ready = get_json(f"http://127.0.0.1:{port}/ready")
+        assert ready == {"status": "ready", "checks": {"postgresql": "ok", "nats": "ok"}}
+        # The relay published the demo tenant's events as its NATS user, and the projections
+        # consumed them as theirs: the users' permissions are enough for the work.
+        assert asyncio.run(consumer_acked(tmp_path / "data" / "nats")) >= 1
     finally:
         code = stop_like_ctrl_c(first)
     assert code == 0
@@ -76,3 +88,24 @@ def test_serve_starts_embedded_services_and_keeps_data_across_restarts(tmp_path:
         assert stop_like_ctrl_c(second) == 0
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
     assert (tmp_path / "data" / "nats" / "jetstream").is_dir()
+    for private in ("nats-users.json", "nats-server.conf"):
+        assert stat.S_IMODE((tmp_path / "data" / "nats" / private).stat().st_mode) == 0o600
+
+
+async def consumer_acked(folder: Path) -> int:
+    """How far the projections' consumer has acknowledged the stream, asked as their user."""
+    passwords = nats_access.load_passwords(folder)
+    log = (folder / "nats-server.log").read_text()
+    port = re.findall(r"Listening for client connections on 127\.0\.0\.1:(\d+)", log)[-1]
+    url = nats_access.url_as(f"nats://127.0.0.1:{port}", "projections", passwords["projections"])
+    nc = await nats.connect(url, allow_reconnect=False, connect_timeout=5)
+    try:
+        for _ in range(150):
+            with contextlib.suppress(NotFoundError):  # the worker may not have made it yet
+                info = await nc.jetstream().consumer_info("TINGET", PROJECTIONS_CONSUMER)
+                if info.ack_floor is not None and info.ack_floor.stream_seq:
+                    return int(info.ack_floor.stream_seq)
+            await asyncio.sleep(0.1)
+        return 0
+    finally:
+        await nc.close()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
+import httpx
 import pytest
 
+from gateway.app import create_app
 from tests.helpers import new_event
-from tinget.bootstrap import Platform
-from tinget.db import APP_ROLE, url_for_role
+from tinget.bootstrap import Addresses, Platform, open_app_platform
+from tinget.db import APP_ROLE, tenant_transaction, url_for_role
 
 
 @pytest.fixture
@@ -118,3 +121,39 @@ async def test_tenant_id_leads_every_tenant_owned_primary_key(
     )
     assert rows
     assert {r["relname"]: r["attname"] for r in rows} == {r["relname"]: "tenant_id" for r in rows}
+
+
+@pytest.mark.usefixtures("two_tenants")
+async def test_a_gateway_platform_holds_only_the_app_role(addresses: Addresses) -> None:
+    """What a gateway process opens: the app role's pool, bound by row-level security, and
+    nothing else. The worker role's URL and NATS are never connected to (both point nowhere
+    here), and no attribute of it reaches a pool that reads every tenant."""
+    nowhere = dataclasses.replace(
+        addresses,
+        worker_database_url="postgresql://tinget_worker@127.0.0.1:1/nowhere",
+        nats_url="nats://127.0.0.1:1",
+    )
+    async with open_app_platform(nowhere) as gateway:
+        assert not isinstance(gateway, Platform)
+        assert not hasattr(gateway, "worker_pool")
+        assert set(gateway.pools()) == {"app"}
+        assert await gateway.health() == {"postgresql": "ok"}
+        async with gateway.app_pool.acquire() as conn:
+            assert await conn.fetchval("SELECT current_user") == APP_ROLE
+            assert (
+                await conn.fetchval(
+                    "SELECT rolbypassrls FROM pg_roles WHERE rolname = $1", APP_ROLE
+                )
+                is False
+            )
+            assert await conn.fetchval("SELECT count(*) FROM events") == 0
+        async with tenant_transaction(gateway.app_pool, "oslo") as conn:
+            seen = await conn.fetch("SELECT DISTINCT tenant_id FROM events")
+            assert [r["tenant_id"] for r in seen] == ["oslo"]
+            bergen = await conn.fetchval("SELECT count(*) FROM events WHERE tenant_id = 'bergen'")
+            assert bergen == 0
+        transport = httpx.ASGITransport(app=create_app(gateway))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            ready = await client.get("/ready")
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"postgresql": "ok"}

@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import subprocess
+import textwrap
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,8 @@ import jsonschema
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
+
+from tinget import nats_access
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "infra" / "k8s"
@@ -651,13 +654,35 @@ def test_the_parts_are_wired_as_documented() -> None:
     # Only the migrate Job connects as the owner; the rest as tinget_app / tinget_worker.
     owner = env(jobs["tinget-migrate"])["TINGET_DATABASE_URL"]["valueFrom"]["secretKeyRef"]
     assert owner == {"name": "tinget-pg-app", "key": "uri"}
+    config = _objects(objects, "ConfigMap")["tinget-config"]["data"]
     for name in ("tinget-gateway", "tinget-relay", "tinget-projections"):
         variables = env(deployments[name])
         assert "TINGET_DATABASE_URL" not in variables
         assert variables["TINGET_APP_DATABASE_URL"]["value"].startswith("postgresql://tinget_app:")
+        assert variables["OTEL_SERVICE_NAME"]["value"] == name
+    # Least privilege: the relay and the projections get the worker role and a NATS user of
+    # their own; the gateway neither the worker role (which reads every tenant) nor NATS.
+    for name, user in (("tinget-relay", "relay"), ("tinget-projections", "projections")):
+        variables = env(deployments[name])
         worker_url = variables["TINGET_WORKER_DATABASE_URL"]["value"]
         assert worker_url.startswith("postgresql://tinget_worker:")
-        assert variables["OTEL_SERVICE_NAME"]["value"] == name
+        assert variables["TINGET_NATS_URL"]["value"] == (
+            f"nats://{user}:$(TINGET_NATS_PASSWORD)@nats:4222"
+        )
+        assert variables["TINGET_NATS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "tinget-nats-users",
+            "key": f"{user}-password",
+        }
+    gateway_env = env(deployments["tinget-gateway"])
+    secrets_of_gateway = {
+        v["valueFrom"]["secretKeyRef"]["name"]
+        for v in gateway_env.values()
+        if "secretKeyRef" in (v.get("valueFrom") or {})
+    }
+    assert not any("WORKER" in variable or "NATS" in variable for variable in gateway_env)
+    assert not any("tinget_worker" in str(v.get("value", "")) for v in gateway_env.values())
+    assert secrets_of_gateway.isdisjoint({"tinget-db-worker", "tinget-nats-users"})
+    assert not any("NATS" in key or "WORKER" in key for key in config)  # shared by every part
     gateway = container(deployments["tinget-gateway"])
     assert gateway["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert {"name": "metrics", "containerPort": 9464, "protocol": "TCP"} in gateway["ports"]
@@ -675,7 +700,6 @@ def test_the_parts_are_wired_as_documented() -> None:
         assert container(deployments[name])["ports"] == [
             {"name": "metrics", "containerPort": 9464, "protocol": "TCP"}
         ]
-    config = _objects(objects, "ConfigMap")["tinget-config"]["data"]
     assert config["TINGET_HTTP_HOST"] == "0.0.0.0"
     assert config["TINGET_HTTP_PORT"] == "8000"
     assert config["TINGET_METRICS_PORT"] == "9464"
@@ -947,3 +971,40 @@ spec:
     assert render_python(folder) == [expected]
     if kubectl() is not None:
         assert render_kubectl(folder) == [expected]
+
+
+def nats_users(config: str) -> dict[str, dict[str, Any]]:
+    """The users of the NATS config's ``authorization`` block (JSON, with the passwords as
+    environment variables), by name."""
+    found = re.search(r"^authorization (\{.*?^\})", textwrap.dedent(config), re.S | re.M)
+    assert found is not None, "nats.conf has no authorization block"
+    block = re.sub(r'"password": \$(\w+)', r'"password": "$\1"', found.group(1))
+    return {u["user"]: u for u in json.loads(block)["users"]}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_nats_lets_each_part_do_its_own_work_only(overlay: str) -> None:
+    """The NATS servers' users are the relay's and the projections' (no gateway user), with
+    the permissions the embedded mode and the tests use (tinget/nats_access.py)."""
+    objects = rendered(overlay)
+    config = _objects(objects, "ConfigMap")["nats-config"]["data"]["nats.conf"]
+    users = nats_users(config)
+    expected = nats_access.part_permissions("TINGET", "tinget")
+    assert set(users) == set(expected) == {"relay", "projections"}
+    for user, permissions in expected.items():
+        assert users[user]["password"] == f"${user.upper()}_PASSWORD"
+        assert users[user]["permissions"] == {
+            "publish": {"allow": list(permissions.publish)},
+            "subscribe": {"allow": list(permissions.subscribe)},
+        }
+    assert not any(
+        s.startswith("tinget.") for s in users["projections"]["permissions"]["publish"]["allow"]
+    )
+    server = _objects(objects, "StatefulSet")["nats"]["spec"]["template"]["spec"]["containers"][0]
+    variables = {e["name"]: e for e in server["env"]}
+    for user in users:
+        ref = variables[f"{user.upper()}_PASSWORD"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "tinget-nats-users", "key": f"{user}-password"}
+    policy = _objects(objects, "NetworkPolicy")["nats"]["spec"]["ingress"][0]["from"][0]
+    (clients,) = policy["podSelector"]["matchExpressions"]
+    assert sorted(clients["values"]) == ["projections", "relay"]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from typing import Any
+
+import msgspec
 
 from events import envelope
 from events.catalogue import Catalogue
+from events.model import RecordedEvent
 from events.relay import Relay
 from projections.runtime import ProjectionRunner, consumer_lag
 from tenants.service import TenantChanges
@@ -148,3 +152,61 @@ async def test_rebuild_needs_only_postgresql(platform: Platform, addresses: Addr
         count = await runner_of(without_nats).rebuild(without_nats.reader)
         assert count > 0
         assert await snapshot(without_nats) == expected
+
+
+async def test_a_forged_message_is_not_applied(platform: Platform) -> None:
+    """Messages published straight into the stream, claiming a tenant or a position the store
+    does not hold for them, change no read model; genuine events after them still apply."""
+    assert platform.js is not None
+    first, second = await onboard(platform, 2)
+    await relay_all(platform)
+    runner = runner_of(platform)
+    await consume_until_caught_up(platform, runner)
+    before = await snapshot(platform)
+    events = await platform.reader.read(0, 1000)
+    created = next(e for e in events if e.tenant_id == first)
+    renamed = next(e for e in reversed(events) if e.tenant_id == first)
+    head = await platform.reader.head()
+    prefix = platform.addresses.subject_prefix
+
+    def subject(event: RecordedEvent) -> str:
+        return f"{prefix}.{event.tenant_id}.{event.context}.{event.event_type}"
+
+    forged = [
+        # a tenant that does not exist, at a position nothing holds
+        msgspec.structs.replace(
+            created,
+            tenant_id="forged",
+            position=head + 1_000,
+            event_id=uuid.uuid4(),
+            stream_id=uuid.uuid4(),
+            data=created.data.replace(b"Town 0", b"Forged Town"),
+        ),
+        # a real tenant's event rewritten, at a position beyond what it has applied
+        msgspec.structs.replace(
+            renamed,
+            position=head + 2_000,
+            event_id=uuid.uuid4(),
+            data=renamed.data.replace("Välkommen".encode(), b"Hacked"),
+        ),
+        # a real event claimed for another tenant
+        msgspec.structs.replace(created, tenant_id=second),
+    ]
+    for event in forged:
+        await platform.js.publish(subject(event), envelope.encode(event))
+    # the real event on another tenant's subject
+    wrong_subject = f"{prefix}.{second}.{created.context}.{created.event_type}"
+    await platform.js.publish(wrong_subject, envelope.encode(created))
+    applied_before = runner.stats.applied
+    await consume_until_caught_up(platform, runner)
+
+    assert runner.stats.applied == applied_before
+    assert await snapshot(platform) == before
+
+    (third,) = await onboard(platform, 1)  # genuine events after the forged ones still apply
+    await relay_all(platform)
+    await consume_until_caught_up(platform, runner)
+    live = await snapshot(platform)
+    assert sorted(r["tenant_id"] for r in live["directory"]) == sorted([first, second, third])
+    await runner.rebuild(platform.reader)
+    assert await snapshot(platform) == live

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import asyncpg
@@ -77,9 +77,11 @@ class Addresses:
     database_url: (
         str | None
     )  # the owner role: migrations (None where only the roles below are given)
-    nats_url: str | None
+    nats_url: str | None  # the relay's (or the one process's) NATS, with its user if any
     app_database_url: str | None = None
     worker_database_url: str | None = None
+    # the projection worker's own NATS user where it is not nats_url's (the embedded all-in-one)
+    consumer_nats_url: str | None = None
     subject_prefix: str = "tinget"
     stream_name: str = "TINGET"
     stream_replicas: int = 1  # 3 on a clustered JetStream
@@ -102,17 +104,18 @@ class Addresses:
 
 
 @dataclass
-class Platform:
-    """Everything a Tinget process uses, built once and shared."""
+class AppPlatform:
+    """What serving requests needs, built once and shared: the request role's pool
+    (``tinget_app``, bound by row-level security) and the services on it.
+
+    A gateway-only process has just this: no pool of the worker role (which reads every
+    tenant) and no NATS connection, so no request path can reach either.
+    """
 
     addresses: Addresses
     app_pool: asyncpg.Pool
-    worker_pool: asyncpg.Pool
-    nc: NatsClient | None
-    js: JetStreamContext | None
     codec: Codec
     store: EventStore
-    reader: LogReader
     repository: Repository
     tenants: TenantService
     assets: AssetStore
@@ -126,10 +129,50 @@ class Platform:
     dialogs: DialogService
     participation: ParticipationService
     moderation: ModerationService
-    projections: list[ProjectionRunner]
     gamification: GamificationService
     notifications: NotificationService
+
+    def pools(self) -> dict[str, asyncpg.Pool]:
+        """This process's database pools by role, for the pool gauges."""
+        return {"app": self.app_pool}
+
+    async def health(self) -> dict[str, str]:
+        """Whether PostgreSQL answers within 2 s: "ok", or why not."""
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT), self.app_pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+            checks["postgresql"] = "ok"
+        except Exception as error:
+            checks["postgresql"] = f"unavailable: {type(error).__name__}"
+        return checks
+
+
+@dataclass
+class Platform(AppPlatform):
+    """Everything a worker process (relay, projections, or all of Tinget in one process) uses:
+    the request side, plus the worker role's pool and NATS."""
+
+    worker_pool: asyncpg.Pool
+    nc: NatsClient | None  # the relay's connection (or the one connection of the process)
+    js: JetStreamContext | None
+    reader: LogReader
+    projections: list[ProjectionRunner]
     sender: NotificationSender  # works through the notification outbox (projection workers)
+    # the projection worker's own connection, where it connects as another user than the relay
+    consumer_nats: tuple[NatsClient, JetStreamContext] | None = None
+
+    def pools(self) -> dict[str, asyncpg.Pool]:
+        return {**super().pools(), "worker": self.worker_pool}
+
+    @property
+    def consumer(self) -> tuple[NatsClient, JetStreamContext] | None:
+        """The connection the projections consume on."""
+        if self.consumer_nats is not None:
+            return self.consumer_nats
+        if self.nc is None or self.js is None:
+            return None
+        return self.nc, self.js
 
     def relay(self, name: str = "main") -> Relay:
         if self.js is None or self.nc is None:
@@ -149,11 +192,13 @@ class Platform:
     ) -> None:
         """Feed ``consumer``'s read models from this platform's JetStream stream until ``stop``;
         ``from_store`` first catches them up from PostgreSQL (what a worker does on start)."""
-        assert self.js is not None
-        assert self.nc is not None
+        connection = self.consumer
+        if connection is None:
+            raise RuntimeError("the projections need NATS")
+        nc, js = connection
         await consumer.run(
-            self.js,
-            self.nc,
+            js,
+            nc,
             stream=self.addresses.stream_name,
             prefix=self.addresses.subject_prefix,
             catalogue=self.codec.catalogue,
@@ -163,18 +208,16 @@ class Platform:
 
     async def health(self) -> dict[str, str]:
         """Whether PostgreSQL and NATS answer, each within 2 s: "ok", or why not."""
-        checks: dict[str, str] = {}
+        checks = await super().health()
         try:
-            async with asyncio.timeout(HEALTH_TIMEOUT), self.app_pool.acquire() as conn:
-                await conn.fetchval("SELECT 1")
-            checks["postgresql"] = "ok"
-        except Exception as error:
-            checks["postgresql"] = f"unavailable: {type(error).__name__}"
-        try:
-            if self.js is None or self.nc is None or not self.nc.is_connected:
-                raise ConnectionError("not connected")
-            async with asyncio.timeout(HEALTH_TIMEOUT):
-                await self.js.account_info()
+            connections = [(self.nc, self.js)]
+            if self.consumer_nats is not None:
+                connections.append(self.consumer_nats)
+            for nc, js in connections:
+                if js is None or nc is None or not nc.is_connected:
+                    raise ConnectionError("not connected")
+                async with asyncio.timeout(HEALTH_TIMEOUT):
+                    await js.account_info()
             checks["nats"] = "ok"
         except Exception as error:
             checks["nats"] = f"unavailable: {type(error).__name__}"
@@ -245,29 +288,19 @@ def role_url(given: str | None, owner_url: str | None, role: str) -> str:
 
 
 @asynccontextmanager
-async def open_platform(
-    addresses: Addresses, *, with_nats: bool = True, pool_size: int = 10
-) -> AsyncIterator[Platform]:
+async def open_app_platform(
+    addresses: Addresses, *, pool_size: int = 10
+) -> AsyncIterator[AppPlatform]:
+    """The request side alone, on the app role: what a gateway-only process opens. It never
+    asks for the worker role's URL and never connects to NATS."""
     app_pool = await create_pool(
         role_url(addresses.app_database_url, addresses.database_url, APP_ROLE),
         max_size=pool_size,
         session_state=False,
         acquire_timeout=addresses.backpressure.pool_acquire_timeout,
     )
-    worker_pool = await create_pool(
-        role_url(addresses.worker_database_url, addresses.database_url, WORKER_ROLE),
-        max_size=pool_size,
-    )
-    nc: NatsClient | None = None
-    js: JetStreamContext | None = None
     stack = AsyncExitStack()
     try:
-        if with_nats and addresses.nats_url:
-            nc = await connect_nats(addresses.nats_url)
-            js = nc.jetstream()
-            await ensure_stream(
-                js, addresses.stream_name, addresses.subject_prefix, addresses.stream_replicas
-            )
         codec = Codec(build_catalogue())
         store = EventStore(app_pool, max_queued=addresses.backpressure.append_queue_limit)
         repository = Repository(store, codec)
@@ -298,7 +331,6 @@ async def open_platform(
             custom_template=templates.custom,
         )
         dialogs = DialogService(repository, identity)
-
         blocked_people = BlockedPeople(app_pool)
         participation = ParticipationService(
             repository,
@@ -309,34 +341,11 @@ async def open_platform(
             addresses.limits,
             blocked=blocked_people.reason,
         )
-        gamification = GamificationService(repository)
-        read_models: list[Projection] = [
-            TenantDirectory(codec),
-            DialogListing(codec),
-            PostListing(codec),
-            PollTallies(),
-            Dashboards(codec.catalogue),
-            ThresholdPolicy(codec, participation.record_threshold),
-            GamificationPolicy(codec, gamification.record_awards),  # after the threshold policy
-            GamificationProgress(codec),  # after the policy whose awards it shows
-            ModerationQueue(codec),
-            BlockedPeopleListing(codec),
-            AuditTrail(codec),  # every event of the catalogue, hash-chained per tenant
-            NotificationTemplateListing(codec),
-            Notifier(codec, codec.catalogue),  # in-app items and the e-mail/push outbox
-        ]
-        vapid = None
-        if addresses.vapid_private_key:
-            vapid = VapidConfig(addresses.vapid_private_key, addresses.vapid_subject or "")
-        yield Platform(
+        yield AppPlatform(
             addresses=addresses,
             app_pool=app_pool,
-            worker_pool=worker_pool,
-            nc=nc,
-            js=js,
             codec=codec,
             store=store,
-            reader=LogReader(worker_pool),
             repository=repository,
             tenants=TenantService(repository, assets),
             assets=assets,
@@ -350,13 +359,87 @@ async def open_platform(
             dialogs=dialogs,
             participation=participation,
             moderation=ModerationService(repository, blocked_people),
-            projections=[ProjectionRunner(worker_pool, p) for p in read_models],
-            gamification=gamification,
+            gamification=GamificationService(repository),
             notifications=NotificationService(app_pool, keys, templates, addresses.push),
-            sender=NotificationSender(worker_pool, mailer, PushSender(vapid, addresses.push), keys),
         )
     finally:
         await stack.aclose()
-        if nc is not None:
-            await nc.close()
-        await asyncio.gather(app_pool.close(), worker_pool.close())
+        await app_pool.close()
+
+
+def read_models(app: AppPlatform) -> list[Projection]:
+    """Every read model and policy a projection worker feeds, in the order they apply."""
+    codec = app.codec
+    return [
+        TenantDirectory(codec),
+        DialogListing(codec),
+        PostListing(codec),
+        PollTallies(),
+        Dashboards(codec.catalogue),
+        ThresholdPolicy(codec, app.participation.record_threshold),
+        GamificationPolicy(codec, app.gamification.record_awards),  # after the threshold policy
+        GamificationProgress(codec),  # after the policy whose awards it shows
+        ModerationQueue(codec),
+        BlockedPeopleListing(codec),
+        AuditTrail(codec),  # every event of the catalogue, hash-chained per tenant
+        NotificationTemplateListing(codec),
+        Notifier(codec, codec.catalogue),  # in-app items and the e-mail/push outbox
+    ]
+
+
+@asynccontextmanager
+async def open_platform(
+    addresses: Addresses,
+    *,
+    with_nats: bool = True,
+    manage_stream: bool = True,
+    pool_size: int = 10,
+) -> AsyncIterator[Platform]:
+    """The request side plus the worker role's pool and NATS: what the relay, the projection
+    worker, the all-in-one process and the operator's commands open. ``manage_stream``
+    creates the event stream or raises its replicas (the relay's job: the projections' NATS
+    user may not)."""
+    async with open_app_platform(addresses, pool_size=pool_size) as app:
+        worker_pool = await create_pool(
+            role_url(addresses.worker_database_url, addresses.database_url, WORKER_ROLE),
+            max_size=pool_size,
+        )
+        nc: NatsClient | None = None
+        js: JetStreamContext | None = None
+        consumer_nats: tuple[NatsClient, JetStreamContext] | None = None
+        try:
+            if with_nats and addresses.nats_url:
+                nc = await connect_nats(addresses.nats_url)
+                js = nc.jetstream()
+                if manage_stream:
+                    await ensure_stream(
+                        js,
+                        addresses.stream_name,
+                        addresses.subject_prefix,
+                        addresses.stream_replicas,
+                    )
+                consumer_url = addresses.consumer_nats_url
+                if consumer_url is not None and consumer_url != addresses.nats_url:
+                    consumer_nc = await connect_nats(consumer_url)
+                    consumer_nats = (consumer_nc, consumer_nc.jetstream())
+            vapid = None
+            if addresses.vapid_private_key:
+                vapid = VapidConfig(addresses.vapid_private_key, addresses.vapid_subject or "")
+            shared = {f.name: getattr(app, f.name) for f in fields(AppPlatform)}
+            yield Platform(
+                **shared,
+                worker_pool=worker_pool,
+                nc=nc,
+                js=js,
+                reader=LogReader(worker_pool),
+                projections=[ProjectionRunner(worker_pool, p) for p in read_models(app)],
+                sender=NotificationSender(
+                    worker_pool, app.mailer, PushSender(vapid, addresses.push), app.keys
+                ),
+                consumer_nats=consumer_nats,
+            )
+        finally:
+            for client in (nc, consumer_nats[0] if consumer_nats else None):
+                if client is not None:
+                    await client.close()
+            await worker_pool.close()

@@ -320,17 +320,20 @@ def status(ctx: click.Context) -> None:
     settings = _settings(ctx)
 
     async def go() -> dict[str, Any]:
-        async with addresses_for(settings) as addresses, open_platform(addresses) as p:
+        async with (
+            addresses_for(settings) as addresses,
+            open_platform(addresses, manage_stream=False) as p,
+        ):
             relay_lag = await p.relay().lag()
             report: dict[str, Any] = {
                 "log_head": await p.reader.head(),
                 "relay": {"unpublished_events": relay_lag.events, "seconds": relay_lag.seconds},
                 "projections": {},
             }
-            if p.js is not None:
+            if p.consumer is not None:
                 try:
                     report["projections_consumer_pending"] = await consumer_lag(
-                        p.js, addresses.stream_name, PROJECTIONS_CONSUMER
+                        p.consumer[1], addresses.stream_name, PROJECTIONS_CONSUMER
                     )
                 except Exception as error:
                     report["projections_consumer_pending"] = (

@@ -392,19 +392,33 @@ def temporary_postgres() -> Iterator[str]:
 
 @dataclass
 class EmbeddedNats:
-    """A nats-server with JetStream, its store under ``data_dir``, on a free loopback port."""
+    """A nats-server with JetStream, its store under ``data_dir``, on a free loopback port.
+
+    With ``authorization`` (a nats-server ``authorization`` block, see tinget/nats_access.py)
+    it is written into ``nats-server.conf`` beside the store, and only those users may
+    connect, each to its own subjects; without it anyone on the machine may do anything.
+    """
 
     data_dir: Path
     port: int = 0
+    authorization: str | None = None
     _process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         port = self.port or free_port()
         log_file = self.data_dir / "nats-server.log"
+        config: list[str] = []
+        if self.authorization is not None:
+            config_file = self.data_dir / "nats-server.conf"
+            config_file.touch(mode=0o600)  # it holds the passwords
+            config_file.chmod(0o600)
+            config_file.write_text(self.authorization)
+            config = ["-c", str(config_file)]
         self._process = subprocess.Popen(
             [
                 _nats_server_binary(),
+                *config,
                 "-a",
                 "127.0.0.1",
                 "-p",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -18,8 +19,16 @@ from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
 from services.notifications.push_policy import PushPolicy
 from tenants.service import TenantChanges
-from tinget import telemetry
-from tinget.bootstrap import Addresses, Backpressure, Platform, open_platform, run_migrations
+from tinget import nats_access, telemetry
+from tinget.bootstrap import (
+    Addresses,
+    AppPlatform,
+    Backpressure,
+    Platform,
+    open_app_platform,
+    open_platform,
+    run_migrations,
+)
 from tinget.config import Settings
 from tinget.embedded import EmbeddedNats, EmbeddedPostgres
 
@@ -30,23 +39,45 @@ PARTS = ("gateway", "relay", "projections")
 
 @asynccontextmanager
 async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncIterator[Addresses]:
-    """Configured addresses, or embedded services started under the data folder."""
+    """Configured addresses, or embedded services started under the data folder.
+
+    The embedded NATS lets in only the relay's and the projections' users (passwords generated
+    once into the data folder), each to its own subjects: see tinget/nats_access.py.
+    """
     postgres: EmbeddedPostgres | None = None
     nats_server: EmbeddedNats | None = None
     database_url = settings.database_url
     nats_url = settings.nats_url
+    consumer_nats_url: str | None = None
     try:
         if postgres_embedded(settings):
             postgres = EmbeddedPostgres(settings.data_dir.resolve())
             database_url = await asyncio.to_thread(postgres.start)
             log.info("embedded PostgreSQL started", data_dir=str(settings.data_dir))
         if nats_url is None and need_nats:
-            nats_server = EmbeddedNats(settings.data_dir.resolve() / "nats")
-            nats_url = await asyncio.to_thread(nats_server.start)
-            log.info("embedded NATS started", url=nats_url)
+            folder = settings.data_dir.resolve() / "nats"
+            passwords = nats_access.load_passwords(folder)
+            permissions = nats_access.part_permissions(
+                settings.stream_name, settings.subject_prefix
+            )
+            nats_server = EmbeddedNats(
+                folder,
+                authorization=nats_access.authorization(
+                    {user: (passwords[user], permissions[user]) for user in nats_access.USERS}
+                ),
+            )
+            plain_url = await asyncio.to_thread(nats_server.start)
+            log.info("embedded NATS started", url=plain_url)
+            nats_url = nats_access.url_as(
+                plain_url, nats_access.RELAY_USER, passwords[nats_access.RELAY_USER]
+            )
+            consumer_nats_url = nats_access.url_as(
+                plain_url, nats_access.PROJECTIONS_USER, passwords[nats_access.PROJECTIONS_USER]
+            )
         yield Addresses(
             database_url=database_url,
             nats_url=nats_url,
+            consumer_nats_url=consumer_nats_url,
             app_database_url=settings.app_database_url,
             worker_database_url=settings.worker_database_url,
             subject_prefix=settings.subject_prefix,
@@ -74,6 +105,18 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
             await asyncio.to_thread(postgres.stop)
 
 
+def for_parts(addresses: Addresses, parts: tuple[str, ...]) -> Addresses:
+    """The NATS users ``parts`` need: the relay's where the relay runs, the projections' where
+    they run (an embedded all-in-one has both, each on a connection of its own)."""
+    if "relay" not in parts and addresses.consumer_nats_url is not None:
+        return dataclasses.replace(
+            addresses, nats_url=addresses.consumer_nats_url, consumer_nats_url=None
+        )
+    if "projections" not in parts:
+        return dataclasses.replace(addresses, consumer_nats_url=None)
+    return addresses
+
+
 def postgres_embedded(settings: Settings) -> bool:
     """No PostgreSQL configured: neither the owner's URL nor both roles' URLs."""
     return settings.database_url is None and (
@@ -98,7 +141,7 @@ def _settle_memory() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-async def run_gateway(platform: Platform, settings: Settings, stop: asyncio.Event) -> None:
+async def run_gateway(platform: AppPlatform, settings: Settings, stop: asyncio.Event) -> None:
     config = uvicorn.Config(
         create_app(platform),
         host=settings.http_host,
@@ -198,7 +241,7 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
     await supervised("projection worker", stop, lead)
 
 
-async def ensure_demo_tenant(platform: Platform, port: int) -> None:
+async def ensure_demo_tenant(platform: AppPlatform, port: int) -> None:
     """The first start of an embedded Tinget gets a ``demo`` tenant on localhost, whose links
     point at http://localhost on the port the gateway listens on (kept up to date each start)."""
     public_url = f"http://localhost:{port}"
@@ -222,43 +265,62 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
 
 
 async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
+    """Run ``parts`` until a signal. A gateway alone opens only the app role's pool and no NATS
+    (it needs neither the worker role nor NATS); any worker part opens the platform."""
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     telemetry.configure_tracing(parts[0] if len(parts) == 1 else "all")
     readiness = telemetry.readiness_for(parts)
     if settings.metrics_port is not None:
         telemetry.serve_metrics(settings.metrics_host, settings.metrics_port, readiness)
-    async with addresses_for(settings) as addresses:
-        if addresses.database_url is not None:  # a deployment may migrate in a job of its own
-            await run_migrations(addresses.database_url)
-        async with open_platform(addresses) as platform:
-            embedded = postgres_embedded(settings)
-            if embedded and settings.demo_tenant and "gateway" in parts:
-                await ensure_demo_tenant(platform, settings.http_port)
-                await platform.catch_up_projections()
-            _settle_memory()
-            tasks: list[Awaitable[None]] = []
-            if "gateway" in parts:
-                tasks.append(run_gateway(platform, settings, stop))
-            if "relay" in parts:
-                tasks.append(run_relay(platform, stop))
-            if "projections" in parts:
-                tasks.append(run_projections(platform, stop))
-            tasks.append(
-                supervised(
-                    "telemetry",
-                    stop,
-                    lambda: telemetry.watch(
-                        platform,
-                        stop,
-                        relay="relay" in parts,
-                        projections="projections" in parts,
-                        readiness=readiness,
-                    ),
-                )
-            )
-            await _until_stopped(stop, tasks)
+    gateway_only = parts == ("gateway",)
+    async with addresses_for(settings, need_nats=not gateway_only) as given:
+        if given.database_url is not None:  # a deployment may migrate in a job of its own
+            await run_migrations(given.database_url)
+        addresses = for_parts(given, parts)
+        if gateway_only:
+            async with open_app_platform(addresses) as app:
+                await _run(app, settings, parts, stop, readiness)
+        else:
+            async with open_platform(addresses, manage_stream="relay" in parts) as platform:
+                await _run(platform, settings, parts, stop, readiness)
     log.info("stopped")
+
+
+async def _run(
+    platform: AppPlatform,
+    settings: Settings,
+    parts: tuple[str, ...],
+    stop: asyncio.Event,
+    readiness: telemetry.Readiness,
+) -> None:
+    if postgres_embedded(settings) and settings.demo_tenant and "gateway" in parts:
+        await ensure_demo_tenant(platform, settings.http_port)
+        if isinstance(platform, Platform):
+            await platform.catch_up_projections()
+    _settle_memory()
+    tasks: list[Awaitable[None]] = []
+    if "gateway" in parts:
+        tasks.append(run_gateway(platform, settings, stop))
+    if isinstance(platform, Platform):
+        if "relay" in parts:
+            tasks.append(run_relay(platform, stop))
+        if "projections" in parts:
+            tasks.append(run_projections(platform, stop))
+    tasks.append(
+        supervised(
+            "telemetry",
+            stop,
+            lambda: telemetry.watch(
+                platform,
+                stop,
+                relay="relay" in parts,
+                projections="projections" in parts,
+                readiness=readiness,
+            ),
+        )
+    )
+    await _until_stopped(stop, tasks)
 
 
 async def _until_stopped(stop: asyncio.Event, parts: Sequence[Awaitable[None]]) -> None:

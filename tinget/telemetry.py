@@ -29,7 +29,7 @@ from prometheus_client.exposition import ThreadingWSGIServer
 from events import metrics, tracing
 from events.leadership import sleep_or_stop
 from projections.runtime import PROJECTIONS_CONSUMER, consumer_lag
-from tinget.bootstrap import Platform
+from tinget.bootstrap import AppPlatform, Platform
 
 log = structlog.get_logger(__name__)
 
@@ -100,7 +100,7 @@ class _Quiet(WSGIRequestHandler):
 
 
 async def watch(
-    platform: Platform,
+    platform: AppPlatform,
     stop: asyncio.Event,
     *,
     relay: bool = False,
@@ -118,18 +118,23 @@ async def watch(
 
 
 async def refresh(
-    platform: Platform, *, relay: bool = False, projections: bool = False
+    platform: AppPlatform, *, relay: bool = False, projections: bool = False
 ) -> dict[str, str]:
-    """Measure once: PostgreSQL and NATS up, pool use, and (where asked) relay and read-model
-    lag. A measurement that fails leaves its gauge as it was and marks the service down."""
-    for name, pool in (("app", platform.app_pool), ("worker", platform.worker_pool)):
+    """Measure once: PostgreSQL (and NATS, where this process uses it) up, the pools' use,
+    and (where asked, in a worker process) relay and read-model lag. A measurement that fails
+    leaves its gauge as it was and marks the service down. A gateway process has only the app
+    role's pool and no NATS: it reports neither the worker pool nor NATS."""
+    for name, pool in platform.pools().items():
         size, idle = pool.get_size(), pool.get_idle_size()
         metrics.POOL_CONNECTIONS.labels(name, "busy").set(size - idle)
         metrics.POOL_CONNECTIONS.labels(name, "idle").set(idle)
     checks = await platform.health()
-    postgres_up, nats_up = checks["postgresql"] == "ok", checks["nats"] == "ok"
+    postgres_up, nats_up = checks["postgresql"] == "ok", checks.get("nats") == "ok"
     metrics.SERVICE_UP.labels("postgresql").set(1 if postgres_up else 0)
-    metrics.SERVICE_UP.labels("nats").set(1 if nats_up else 0)
+    if "nats" in checks:
+        metrics.SERVICE_UP.labels("nats").set(1 if nats_up else 0)
+    if not isinstance(platform, Platform):
+        return checks
     if postgres_up and relay:
         with suppress(Exception):
             lag = await platform.relay().lag()
@@ -139,10 +144,11 @@ async def refresh(
         with suppress(Exception):
             for name, (_, behind) in (await platform.read_model_lag()).items():
                 metrics.PROJECTION_LAG_EVENTS.labels(name).set(behind)
-    if nats_up and projections and platform.js is not None:
+    connection = platform.consumer
+    if nats_up and projections and connection is not None:
         with suppress(Exception):
             pending = await consumer_lag(
-                platform.js, platform.addresses.stream_name, PROJECTIONS_CONSUMER
+                connection[1], platform.addresses.stream_name, PROJECTIONS_CONSUMER
             )
             metrics.CONSUMER_PENDING.set(pending)
     return checks

@@ -25,9 +25,11 @@ from typing import IO, Any
 
 import httpx
 
+from tinget import nats_access
 from tinget.embedded import EmbeddedError, PostgresPrograms, free_port, scratch_dir
 
 SIGNING_SECRET = "reliability-secret-" + "r" * 40
+INSPECTOR, INSPECTOR_PASSWORD = "inspector", "reliability-inspector"  # the checks' NATS user
 
 
 class ClusterError(RuntimeError):
@@ -111,6 +113,7 @@ class PrivateNats:
 
     root: Path
     port: int = field(default_factory=free_port)
+    authorization: str | None = None  # the users and their permissions (nats_access)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -119,9 +122,14 @@ class PrivateNats:
 
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        config: list[str] = []
+        if self.authorization is not None:
+            (self.root / "nats-server.conf").write_text(self.authorization)
+            config = ["-c", str(self.root / "nats-server.conf")]
         self.process = subprocess.Popen(
             [
                 _nats_binary(),
+                *config,
                 "-a",
                 "127.0.0.1",
                 "-p",
@@ -220,6 +228,11 @@ class Cluster:
     projections: TingetPart
 
     @property
+    def inspector_url(self) -> str:
+        """NATS as the checks' user, who may read anything."""
+        return nats_access.url_as(self.nats.url, INSPECTOR, INSPECTOR_PASSWORD)
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
@@ -267,27 +280,43 @@ def private_cluster(root: Path) -> Iterator[Cluster]:
     programs = PostgresPrograms.prepare()
     pg_root = scratch_dir("tinget-reliability-pg-", programs.account)
     postgres = PrivatePostgres(pg_root, programs)
-    nats = PrivateNats(root / "nats")
+    # NATS as deployed: the relay and the projections each with a user of their own, the
+    # gateway with none; the checks read the stream as an inspector allowed everything.
+    passwords = nats_access.load_passwords(root / "nats-users")
+    permissions: dict[str, tuple[str, nats_access.Permissions | None]] = {
+        user: (passwords[user], allowed)
+        for user, allowed in nats_access.part_permissions("TINGET", "tinget").items()
+    }
+    permissions[INSPECTOR] = (INSPECTOR_PASSWORD, None)
+    nats = PrivateNats(root / "nats", authorization=nats_access.authorization(permissions))
     http_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
     env.update(
         TINGET_DATABASE_URL=postgres.url,
-        TINGET_NATS_URL=nats.url,
+        TINGET_NATS_URL=nats_access.url_as(nats.url, INSPECTOR, INSPECTOR_PASSWORD),
         TINGET_DATA_DIR=str(root / "tinget"),
         TINGET_SIGNING_SECRET=SIGNING_SECRET,
         TINGET_HTTP_PORT=str(http_port),
         TINGET_LOG_LEVEL="WARNING",
         TINGET_DEMO_TENANT="no",
     )
+
+    def as_nats_user(user: str) -> dict[str, str]:
+        return {**env, "TINGET_NATS_URL": nats_access.url_as(nats.url, user, passwords[user])}
+
     cluster = Cluster(
         root=root,
         postgres=postgres,
         nats=nats,
         http_port=http_port,
         env=env,
-        gateway=TingetPart("gateway", env, root / "gateway.log"),
-        relay=TingetPart("relay", env, root / "relay.log"),
-        projections=TingetPart("project", env, root / "project.log"),
+        gateway=TingetPart(
+            "gateway",
+            {k: v for k, v in env.items() if k != "TINGET_NATS_URL"},
+            root / "gateway.log",
+        ),
+        relay=TingetPart("relay", as_nats_user("relay"), root / "relay.log"),
+        projections=TingetPart("project", as_nats_user("projections"), root / "project.log"),
     )
     try:
         postgres.init()

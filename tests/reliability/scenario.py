@@ -515,7 +515,7 @@ class Scenario:
                     report.refused_but_stored_in_doubt += 1
                 else:
                     report.refused_but_stored.append(f"{write.kind} {write.stream_id}")
-            report.stream = await check_stream(conn, self.cluster.nats.url)
+            report.stream = await check_stream(conn, self.cluster.inspector_url)
         report.http_mismatches, report.http_compared = await http_mismatches(
             self.cluster.base_url,
             self.tenants,
