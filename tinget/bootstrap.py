@@ -18,6 +18,7 @@ from events.codec import Codec
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import EventStore, LogReader
+from gateway.forwarding import TrustedProxies
 from projections.audit import AuditTrail
 from projections.dashboards import Dashboards
 from projections.dialogs import DialogListing
@@ -79,6 +80,7 @@ class Addresses:
     vapid_subject: str | None = None  # mailto: or https: contact for push services
     push: PushPolicy = field(default_factory=PushPolicy)  # where push endpoints may lead
     limits: Limits = field(default_factory=Limits)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)  # forwarding headers
 
     @property
     def owner_url(self) -> str:
@@ -266,7 +268,7 @@ async def open_platform(
         )
         await images.start()
         stack.push_async_callback(images.close)
-        limiter = RateLimiter(app_pool)
+        limiter = RateLimiter(app_pool, keys)
         templates = TemplateService(repository, app_pool)
         identity = IdentityService(
             repository,

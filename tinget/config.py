@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.forwarding import TrustedProxies
 from services.notifications.push_policy import DEFAULT_PUSH_SERVICES, parse_services
 
 
@@ -33,6 +34,8 @@ class Settings:
     push_services: tuple[str, ...] = DEFAULT_PUSH_SERVICES  # hosts push endpoints may be on
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
+    # whose X-Forwarded-For / Forwarded headers give the client's address (none by default)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -74,4 +77,5 @@ class Settings:
             push_services=parse_services(get("PUSH_SERVICES") or ",".join(DEFAULT_PUSH_SERVICES)),
             metrics_host=get("METRICS_HOST") or get("HTTP_HOST") or "127.0.0.1",
             metrics_port=int(metrics_port) if metrics_port else None,
+            trusted_proxies=TrustedProxies.parse(get("TRUSTED_PROXIES") or ""),
         )
