@@ -40,18 +40,23 @@ async def poll_results(platform: Platform, tenant_id: str, dialog: Dialog) -> Po
             tenant_id,
             dialog.id,
         )
-        ballots = await conn.fetchval(
-            "SELECT ballots FROM poll_ballots WHERE tenant_id = $1 AND dialog_id = $2",
+        counted = await conn.fetchrow(
+            "SELECT ballots, signed_in_ballots FROM poll_ballots"
+            " WHERE tenant_id = $1 AND dialog_id = $2",
             tenant_id,
             dialog.id,
         )
     votes = {r["choice"]: r["votes"] for r in rows}
     settings = dialog.details.settings
+    ballots = 0 if counted is None else int(counted["ballots"])
+    signed_in = 0 if counted is None else int(counted["signed_in_ballots"])
     return PollResults(
         dialog_id=dialog.id,
         question=settings.question,
         status=dialog.status_at(utc_now()).value,
-        ballots=int(ballots or 0),
+        ballots=ballots,
+        anonymous_ballots=ballots - signed_in,
+        signed_in_ballots=signed_in,
         results=[ChoiceTally(choice=o, votes=votes.get(o, 0)) for o in settings.options],
     )
 
@@ -86,7 +91,8 @@ class PollController(Controller):
         viewer: NamedDependency[Caller | None],
         dialog_id: FromPath[UUID],
     ) -> PollResults:
-        """Votes per option so far."""
+        """Votes per option so far, and how many ballots came from anonymous device tokens
+        and how many from signed-in people (a ballot never says who cast it)."""
         platform = platform_of(state)
         dialog = await self._poll(platform, tenant, dialog_id, viewer)
         return await poll_results(platform, tenant.tenant_id, dialog)
