@@ -186,6 +186,7 @@ def tenant_aggregates(
                 ballot_id=keys.ballot_stream(slug, poll.id, person),
                 dialog_id=poll.id,
                 choices=(rng.choice(options),),
+                signed_in=False,
             )
         )
     yield ballots

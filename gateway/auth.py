@@ -83,8 +83,11 @@ async def provide_viewer(
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The client's address for rate limits (the first proxy hop's view in production)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address for rate limits: the TCP peer, or, when the peer is one of
+    ``TINGET_TRUSTED_PROXIES``, the address its forwarding headers give (gateway.forwarding)."""
+    peer = request.client.host if request.client else None
+    proxies = platform_of(request.app.state).addresses.trusted_proxies
+    return proxies.client(peer, request.scope["headers"])
 
 
 def platform_of(state: State) -> AppPlatform:

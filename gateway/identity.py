@@ -9,12 +9,14 @@ import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Response
 from msgspec import Meta
 
 from gateway.auth import client_address, platform_of
+from gateway.dialogs import visible_dialog
 from gateway.problems import PROBLEMS
+from services.errors import Forbidden
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry
@@ -71,11 +73,27 @@ class IdentityController(Controller):
         "/sessions/device", operation_id="createDeviceSession", responses=PROBLEMS, status_code=201
     )
     async def device_session(
-        self, state: State, tenant: NamedDependency[TenantEntry], request: Request[Any, Any, Any]
+        self,
+        state: State,
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
+        dialog_id: Annotated[
+            UUID | None,
+            QueryParameter(description="The dialog the token is for: few per address and dialog"),
+        ] = None,
     ) -> IssuedToken:
-        """An anonymous participant's token, for dialogs that allow taking part without sign-in."""
-        return await platform_of(state).identity.device_session(
-            tenant.tenant_id, client_address(request)
+        """An anonymous participant's token, for dialogs that allow taking part without sign-in.
+
+        Each token can cast one ballot, so few are issued to one client address (429 with
+        Retry-After beyond): a page for one dialog names it in ``dialog_id``. A dialog that
+        asks its participants to sign in refuses device tokens (403)."""
+        platform = platform_of(state)
+        if dialog_id is not None:
+            dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, None)
+            if not dialog.details.settings.anonymous:
+                raise Forbidden("the dialog asks participants to sign in first")
+        return await platform.identity.device_session(
+            tenant.tenant_id, client_address(request), dialog_id
         )
 
     @post("/sign-in/email", operation_id="requestSignInLink", responses=PROBLEMS, status_code=202)

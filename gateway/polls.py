@@ -33,9 +33,11 @@ KEEPALIVE_SECONDS = 15.0
 
 
 class TallyCounts(msgspec.Struct, frozen=True):
-    """A poll's counts as the read model holds them: ballots, and votes per choice."""
+    """A poll's counts as the read model holds them: ballots (those of signed-in voters among
+    them), and votes per choice."""
 
     ballots: int
+    signed_in: int
     votes: dict[str, int]
 
 
@@ -46,12 +48,17 @@ async def tally_counts(platform: AppPlatform, tenant_id: str, dialog_id: UUID) -
             tenant_id,
             dialog_id,
         )
-        ballots = await conn.fetchval(
-            "SELECT ballots FROM poll_ballots WHERE tenant_id = $1 AND dialog_id = $2",
+        counted = await conn.fetchrow(
+            "SELECT ballots, signed_in_ballots FROM poll_ballots"
+            " WHERE tenant_id = $1 AND dialog_id = $2",
             tenant_id,
             dialog_id,
         )
-    return TallyCounts(ballots=int(ballots or 0), votes={r["choice"]: r["votes"] for r in rows})
+    return TallyCounts(
+        ballots=0 if counted is None else int(counted["ballots"]),
+        signed_in=0 if counted is None else int(counted["signed_in_ballots"]),
+        votes={r["choice"]: r["votes"] for r in rows},
+    )
 
 
 def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
@@ -61,6 +68,8 @@ def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
         question=settings.question,
         status=dialog.status_at(utc_now()).value,
         ballots=counts.ballots,
+        anonymous_ballots=counts.ballots - counts.signed_in,
+        signed_in_ballots=counts.signed_in,
         results=[ChoiceTally(choice=o, votes=counts.votes.get(o, 0)) for o in settings.options],
     )
 
@@ -99,7 +108,8 @@ class PollController(Controller):
         viewer: NamedDependency[Caller | None],
         dialog_id: FromPath[UUID],
     ) -> PollResults:
-        """Votes per option so far."""
+        """Votes per option so far, and how many ballots came from anonymous device tokens
+        and how many from signed-in people (a ballot never says who cast it)."""
         platform = platform_of(state)
         dialog = await self._poll(platform, tenant, dialog_id, viewer)
         return await poll_results(platform, tenant.tenant_id, dialog)

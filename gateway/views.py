@@ -172,6 +172,8 @@ class PollResults(msgspec.Struct, kw_only=True):
     question: str | None
     status: str
     ballots: int
+    anonymous_ballots: int  # from anonymous device tokens
+    signed_in_ballots: int  # from people signed in with an e-mail link or an invitation PIN
     results: list[ChoiceTally]
 
 

@@ -1,5 +1,6 @@
-"""Live poll tallies: ballots and votes per option, and a notification to watchers on every
-change. The only read model a ballot feeds, so a vote costs one projection."""
+"""Live poll tallies: ballots (and how many of them from signed-in people) and votes per
+option, and a notification to watchers on every change. The only read model a ballot feeds,
+so a vote costs one projection."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ TALLY_CHANNEL = "tinget_tally"  # NOTIFY payload: '<tenant>:<dialog id>'
 class _Ballot(msgspec.Struct):
     dialog_id: UUID
     choices: list[str]
+    signed_in: bool = False  # version 1 ballots did not say: read as anonymous (the upcaster)
 
 
 _decoder = msgspec.json.Decoder(_Ballot)
@@ -31,9 +33,11 @@ class PollTallies:
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         counts: Counter[tuple[str, UUID, str]] = Counter()
         ballots: Counter[tuple[str, UUID]] = Counter()
+        signed_in: Counter[tuple[str, UUID]] = Counter()
         for recorded in events:
-            ballot = _decoder.decode(recorded.data)  # the hot path: two fields, no upcasting
+            ballot = _decoder.decode(recorded.data)  # the hot path: three fields, no upcasting
             ballots[(recorded.tenant_id, ballot.dialog_id)] += 1
+            signed_in[(recorded.tenant_id, ballot.dialog_id)] += ballot.signed_in
             for choice in ballot.choices:
                 counts[(recorded.tenant_id, ballot.dialog_id, choice)] += 1
         keys = sorted(counts)
@@ -49,13 +53,15 @@ class PollTallies:
         )
         dialogs = sorted(ballots)
         await conn.execute(
-            "INSERT INTO poll_ballots AS p (tenant_id, dialog_id, ballots)"
-            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[])"
+            "INSERT INTO poll_ballots AS p (tenant_id, dialog_id, ballots, signed_in_ballots)"
+            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::int[], $4::int[])"
             " ON CONFLICT (tenant_id, dialog_id) DO UPDATE"
-            " SET ballots = p.ballots + excluded.ballots",
+            " SET ballots = p.ballots + excluded.ballots,"
+            " signed_in_ballots = p.signed_in_ballots + excluded.signed_in_ballots",
             [d[0] for d in dialogs],
             [d[1] for d in dialogs],
             [ballots[d] for d in dialogs],
+            [signed_in[d] for d in dialogs],
         )
         await conn.execute(
             "SELECT pg_notify($1, d) FROM unnest($2::text[]) AS d",

@@ -28,6 +28,7 @@ import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from gateway.forwarding import TrustedProxies
 from tinget import nats_access
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -685,6 +686,11 @@ def test_the_parts_are_wired_as_documented() -> None:
     assert not any("NATS" in key or "WORKER" in key for key in config)  # shared by every part
     gateway = container(deployments["tinget-gateway"])
     assert gateway["readinessProbe"]["httpGet"]["path"] == "/ready"
+    # The gateway believes forwarding headers from the ingress controller's pods only.
+    proxies = env(deployments["tinget-gateway"])["TINGET_TRUSTED_PROXIES"]["value"]
+    assert TrustedProxies.parse(proxies).networks
+    for name in ("tinget-relay", "tinget-projections"):
+        assert "TINGET_TRUSTED_PROXIES" not in env(deployments[name])
     assert {"name": "metrics", "containerPort": 9464, "protocol": "TCP"} in gateway["ports"]
     monitors = _objects(objects, "ServiceMonitor").values()
     assert {e["port"] for m in monitors for e in m["spec"]["endpoints"]} == {"metrics"}

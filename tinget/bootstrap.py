@@ -18,6 +18,7 @@ from events.codec import Codec
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import MAX_QUEUED, EventStore, LogReader
+from gateway.forwarding import TrustedProxies
 from projections.audit import AuditTrail
 from projections.dashboards import Dashboards
 from projections.dialogs import DialogListing
@@ -95,6 +96,7 @@ class Addresses:
     push: PushPolicy = field(default_factory=PushPolicy)  # where push endpoints may lead
     limits: Limits = field(default_factory=Limits)
     backpressure: Backpressure = field(default_factory=Backpressure)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)  # forwarding headers
 
     @property
     def owner_url(self) -> str:
@@ -316,7 +318,7 @@ async def open_app_platform(
         )
         await images.start()
         stack.push_async_callback(images.close)
-        limiter = RateLimiter(app_pool)
+        limiter = RateLimiter(app_pool, keys)
         templates = TemplateService(repository, app_pool)
         sessions = Sessions(app_pool)
         identity = IdentityService(

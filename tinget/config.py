@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.forwarding import TrustedProxies
 from services.notifications.push_policy import DEFAULT_PUSH_SERVICES, parse_services
 
 
@@ -38,6 +39,8 @@ class Settings:
     append_queue_limit: int = 10_000
     max_concurrent_requests: int = 500
     max_sse_connections: int = 1_000
+    # whose X-Forwarded-For / Forwarded headers give the client's address (none by default)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -93,6 +96,7 @@ class Settings:
             append_queue_limit=_count(get, "APPEND_QUEUE_LIMIT", 10_000),
             max_concurrent_requests=_count(get, "MAX_CONCURRENT_REQUESTS", 500),
             max_sse_connections=_count(get, "MAX_SSE_CONNECTIONS", 1_000),
+            trusted_proxies=TrustedProxies.parse(get("TRUSTED_PROXIES") or ""),
         )
 
 

@@ -17,6 +17,7 @@ from gateway.app import create_app
 from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
 from services.errors import Conflict
+from services.identity.records import run_rate_limit_pruner
 from services.notifications.push_policy import PushPolicy
 from tenants.service import TenantChanges
 from tinget import nats_access, telemetry
@@ -97,6 +98,7 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
                 max_concurrent_requests=settings.max_concurrent_requests,
                 max_sse_connections=settings.max_sse_connections,
             ),
+            trusted_proxies=settings.trusted_proxies,
         )
     finally:
         if nats_server is not None:
@@ -149,6 +151,7 @@ async def run_gateway(platform: AppPlatform, settings: Settings, stop: asyncio.E
         log_config=None,
         access_log=False,
         server_header=False,
+        proxy_headers=False,  # the gateway reads forwarding headers itself, from trusted proxies
         lifespan="on",
     )
     server = _Server(config)
@@ -214,7 +217,8 @@ async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main")
 
 
 async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
-    """The projection worker: read models, the dialog scheduler and the notification sender.
+    """The projection worker: read models, the dialog scheduler, the notification sender and
+    the deletion of expired rate-limit counters.
 
     One worker is active at a time (an advisory lock); a second one stands by. Its read models
     share one durable consumer, which must have a single reader to deliver in log order.
@@ -231,6 +235,11 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
                 lambda: run_scheduler(platform.worker_pool, platform.dialogs, term),
             ),
             supervised("notification sender", term, lambda: platform.sender.run(term)),
+            supervised(
+                "rate-limit pruner",
+                term,
+                lambda: run_rate_limit_pruner(platform.worker_pool, term),
+            ),
         )
 
     async def lead() -> None:

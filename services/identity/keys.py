@@ -50,6 +50,16 @@ class Keys:
         """Signs the one-click unsubscribe links in a tenant's e-mails (RFC 8058)."""
         return self._derive(f"unsubscribe:{tenant_id}")
 
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def _rate_limit_key(self, tenant_id: str) -> bytes:
+        return self._derive(f"rate-limit:{tenant_id}")
+
+    def rate_limit_hash(self, tenant_id: str, subject: str) -> str:
+        """What a rate-limit counter is keyed by: a keyed hash of what it counts (a client
+        address, an e-mail address, a PIN), so the table holds nothing that names anyone and
+        nothing a dictionary of addresses could reverse without the deployment's secret."""
+        return hmac.digest(self._rate_limit_key(tenant_id), subject.encode(), "sha256")[:16].hex()
+
     def code_hash(self, tenant_id: str, code: str) -> bytes:
         """What the database keeps of a sign-in code: a keyed hash, useless if the table leaks."""
         return hmac.digest(self._derive(f"code:{tenant_id}"), code.encode(), "sha256")

@@ -6,13 +6,17 @@ table keeps keyed hashes of codes, never the codes themselves.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
+from contextlib import suppress
 from datetime import timedelta
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
 import msgspec
+import structlog
 
 from services.errors import TooManyRequests, Unauthenticated
 from services.identity.keys import Keys
@@ -22,6 +26,8 @@ from tinget.db import tenant_transaction
 # from a letter without confusion.
 _PIN_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _PIN_LENGTH = 10
+
+log = structlog.get_logger(__name__)
 
 
 class PersonRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -161,31 +167,83 @@ class SignInCodes:
         raise Unauthenticated(f"the {what} has expired; ask for a new one")
 
 
-class RateLimiter:
-    """Fixed-window counters in PostgreSQL, so every gateway replica counts together."""
+class Rule(NamedTuple):
+    """One rate-limit counter: its kind (kept readable), what it counts (kept only as a keyed
+    hash: an address, an e-mail, a PIN, a person), and at most ``limit`` hits a window."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    kind: str
+    subject: str
+    limit: int
+    window_seconds: int
+
+
+class RateLimiter:
+    """Fixed-window counters in PostgreSQL, so every gateway replica counts together.
+
+    A counter's key is ``<kind>:<keyed hash of kind and subject>`` (``Keys.rate_limit_hash``):
+    the table never holds a client address or an e-mail address, in clear or as a bare hash
+    that a list of addresses could be matched against. Each row expires with its window;
+    ``prune_rate_limits`` deletes the expired ones.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, keys: Keys) -> None:
         self.pool = pool
+        self.keys = keys
 
     async def hit(self, tenant_id: str, key: str, limit: int, window_seconds: int) -> None:
+        """Count one hit on ``<kind>:<subject>``; 429 beyond ``limit`` in the window."""
+        kind, _, subject = key.partition(":")
+        await self.check(tenant_id, Rule(kind, subject, limit, window_seconds))
+
+    async def check(self, tenant_id: str, *rules: Rule) -> None:
+        """Count a hit on each rule in order, in one transaction, stopping at the first that
+        is over its limit (429): a hit refused by a narrow counter (one address) does not use
+        up a wide one (the whole tenant), so one client hammering cannot lock out the rest."""
+        refused: tuple[Rule, int] | None = None
         async with tenant_transaction(self.pool, tenant_id) as conn:
-            row = await conn.fetchrow(
-                "INSERT INTO rate_limits AS r (tenant_id, key, window_start, hits)"
-                " VALUES ($1, $2, to_timestamp(floor(extract(epoch FROM now()) / $3) * $3), 1)"
-                " ON CONFLICT (tenant_id, key) DO UPDATE SET"
-                "  hits = CASE WHEN r.window_start = excluded.window_start"
-                "              THEN r.hits + 1 ELSE 1 END,"
-                "  window_start = excluded.window_start"
-                " RETURNING hits,"
-                "  ceil(extract(epoch FROM window_start) + $3 - extract(epoch FROM now()))::int"
-                "  AS retry_after",
-                tenant_id,
-                key,
-                window_seconds,
-            )
-        assert row is not None
-        if row["hits"] > limit:
+            for rule in rules:
+                digest = self.keys.rate_limit_hash(tenant_id, f"{rule.kind}:{rule.subject}")
+                row = await conn.fetchrow(
+                    "INSERT INTO rate_limits AS r (tenant_id, key, window_start, hits, expires_at)"
+                    " SELECT $1, $2, w, 1, w + make_interval(secs => $3)"
+                    " FROM to_timestamp(floor(extract(epoch FROM now()) / $3) * $3) AS w"
+                    " ON CONFLICT (tenant_id, key) DO UPDATE SET"
+                    "  hits = CASE WHEN r.window_start = excluded.window_start"
+                    "              THEN r.hits + 1 ELSE 1 END,"
+                    "  window_start = excluded.window_start,"
+                    "  expires_at = excluded.expires_at"
+                    " RETURNING hits,"
+                    "  ceil(extract(epoch FROM expires_at - now()))::int AS retry_after",
+                    tenant_id,
+                    f"{rule.kind}:{digest}",
+                    rule.window_seconds,
+                )
+                assert row is not None
+                if row["hits"] > rule.limit:
+                    refused = (rule, int(row["retry_after"]))
+                    break
+        if refused is not None:
+            rule, retry_after = refused
             raise TooManyRequests(
-                f"too many attempts; at most {limit} in {window_seconds} seconds",
-                retry_after=max(1, int(row["retry_after"])),
+                f"too many attempts; at most {rule.limit} in {rule.window_seconds} seconds",
+                retry_after=max(1, retry_after),
             )
+
+
+async def prune_rate_limits(pool: asyncpg.Pool) -> int:
+    """Delete the counters whose window has passed, in every tenant (the worker role)."""
+    async with pool.acquire() as conn:
+        done = await conn.execute("DELETE FROM rate_limits WHERE expires_at < now()")
+    return int(done.split()[-1])
+
+
+async def run_rate_limit_pruner(
+    pool: asyncpg.Pool, stop: asyncio.Event, interval: float = 300.0
+) -> None:
+    """Prune expired counters every ``interval`` seconds until ``stop`` (projection worker)."""
+    while not stop.is_set():
+        pruned = await prune_rate_limits(pool)
+        if pruned:
+            log.info("expired rate-limit counters deleted", count=pruned)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import ipaddress
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,7 +23,7 @@ from services.identity.access import (
     event_metadata,
 )
 from services.identity.domain import Person
-from services.identity.records import People, RateLimiter, SignInCodes, normalise_pin
+from services.identity.records import People, RateLimiter, Rule, SignInCodes, normalise_pin
 from services.identity.sessions import Sessions
 from services.identity.texts import render
 from services.identity.tokens import REFRESH, IssuedToken, Tokens
@@ -47,10 +47,22 @@ def email_address(value: str, field: str = "email") -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """Rate limits: (attempts, window in seconds)."""
+    """Rate limits: (attempts, window in seconds).
 
-    sign_in_per_address: tuple[int, int] = (30, 60)
+    Sign-in is counted per (tenant, client address), per (tenant, target: the e-mail address
+    or the PIN tried), and under a ceiling per tenant. The client address is the one trusted
+    proxies forwarded (``gateway.forwarding``); an IPv6 client counts by its /64, which one
+    household or office gets. The narrow counters come first and a refused hit counts no
+    further, so one client hammering fills only its own counter, never the tenant's.
+    """
+
+    sign_in_per_address: tuple[int, int] = (60, 60)  # a school or an office behind one NAT
+    sign_in_per_tenant: tuple[int, int] = (6000, 60)  # a council webcast's crowd, all at once
     links_per_email: tuple[int, int] = (5, 900)
+    attempts_per_pin: tuple[int, int] = (10, 900)
+    # Anonymous device tokens: each one is a ballot in a poll, so few per address.
+    devices_per_address: tuple[int, int] = (10, 3600)
+    devices_per_dialog_address: tuple[int, int] = (3, 3600)  # asked for one dialog
     posts_per_person: tuple[int, int] = (20, 60)
     images_per_person: tuple[int, int] = (30, 600)  # uploads: each one is decoded, CPU-heavy
 
@@ -64,9 +76,16 @@ def _links(tenant: TenantEntry) -> str:
     return base
 
 
-def _digest(value: str) -> str:
-    """Rate-limit keys never hold personal data: an e-mail address is hashed first."""
-    return hashlib.sha256(value.encode()).hexdigest()[:32]
+def _client(address: str) -> str:
+    """What a client's counter counts: its address, or for IPv6 the /64 it is in (a
+    household or an office gets a /64 and may use any address in it)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 class IdentityService:
@@ -92,9 +111,25 @@ class IdentityService:
         self.limits = limits or Limits()
         self.custom_template = custom_template
 
-    async def device_session(self, tenant_id: str, client: str) -> IssuedToken:
-        """An anonymous participant: a new opaque id and a token, no personal data at all."""
-        await self._limit(tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
+    async def device_session(
+        self, tenant_id: str, client: str, dialog_id: UUID | None = None
+    ) -> IssuedToken:
+        """An anonymous participant: a new opaque id and a token, no personal data at all.
+
+        Each device token can cast a ballot, so few are issued per client address: an hour's
+        allowance in all, and a smaller one for the dialog named (the page of a vox pop asks
+        with its dialog)."""
+        per_dialog = (
+            []
+            if dialog_id is None
+            else [self._rule(f"device:{dialog_id}", client, self.limits.devices_per_dialog_address)]
+        )
+        await self._limit(
+            tenant_id,
+            client,
+            *per_dialog,
+            self._rule("device", client, self.limits.devices_per_address),
+        )
         person_id = uuid.uuid4()
         person = Person(
             person_id=person_id, role=Role.PARTICIPANT.value, sign_in=SignIn.DEVICE.value
@@ -106,8 +141,9 @@ class IdentityService:
     async def send_sign_in_link(self, tenant: TenantEntry, email: str, client: str) -> None:
         """E-mail a one-time link; the answer is the same whether the address is known or not."""
         address = email_address(email)
-        await self._limit(tenant.tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
-        await self._limit(tenant.tenant_id, f"link:{_digest(address)}", self.limits.links_per_email)
+        await self._limit(
+            tenant.tenant_id, client, Rule("link", address, *self.limits.links_per_email)
+        )
         person_id = await self.people.by_email(tenant.tenant_id, address)
         code = await self.codes.create(tenant.tenant_id, "email-link", person_id, LINK_LIFETIME)
         subject, body = render(
@@ -120,13 +156,15 @@ class IdentityService:
         await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
 
     async def redeem_link(self, tenant_id: str, code: str, client: str) -> IssuedToken:
-        await self._limit(tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
+        await self._limit(tenant_id, client)
         redeemed = await self.codes.redeem(tenant_id, "email-link", code.strip())
         return await self._token_for(tenant_id, redeemed.person_id, SignIn.EMAIL)
 
     async def redeem_pin(self, tenant_id: str, pin: str, client: str) -> IssuedToken:
-        await self._limit(tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
         normalised = normalise_pin(pin)
+        await self._limit(
+            tenant_id, client, Rule("pin", normalised or pin, *self.limits.attempts_per_pin)
+        )
         if not normalised:
             raise InvalidInput("pin", "must be 10 letters and digits, as printed (XXXX-XXXX-XX)")
         redeemed = await self.codes.redeem(tenant_id, "pin", normalised)
@@ -233,8 +271,19 @@ class IdentityService:
             return None
         return await self.custom_template(tenant.tenant_id, kind, tenant.default_language)
 
-    async def _limit(self, tenant_id: str, key: str, limit: tuple[int, int]) -> None:
-        await self.limiter.hit(tenant_id, key, *limit)
+    async def _limit(self, tenant_id: str, client: str, *targets: Rule) -> None:
+        """Count a sign-in attempt: per client address first, then per target (``targets``),
+        then under the tenant's ceiling; 429 with Retry-After at the first one over."""
+        await self.limiter.check(
+            tenant_id,
+            self._rule("sign-in", client, self.limits.sign_in_per_address),
+            *targets,
+            Rule("sign-in-tenant", tenant_id, *self.limits.sign_in_per_tenant),
+        )
+
+    @staticmethod
+    def _rule(kind: str, client: str, limit: tuple[int, int]) -> Rule:
+        return Rule(kind, _client(client), *limit)
 
     async def _send(self, mail: Mail) -> None:
         try:

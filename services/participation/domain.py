@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import msgspec
@@ -167,13 +168,36 @@ class Signature(Aggregate):
 
 
 class Ballot(Aggregate):
-    """A ballot in a poll or vox pop. Its id comes from the ballot key; it names no voter."""
+    """A ballot in a poll or vox pop. Its id comes from the ballot key; it names no voter.
+
+    It says only whether its voter was signed in (an e-mail link or an invitation PIN) or
+    took part with an anonymous device token, so results can show how many of each.
+    """
+
+    class BallotCast(Aggregate.Created):
+        """Version 2 added ``signed_in``. Version 1 ballots did not say, and are read as
+        anonymous: nothing claims a sign-in that was not recorded."""
+
+        class_version = 2
+        ballot_id: UUID
+        dialog_id: UUID
+        choices: tuple[str, ...]
+        signed_in: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["signed_in"] = False
 
     @staticmethod
-    def create_id(ballot_id: UUID, dialog_id: UUID, choices: tuple[str, ...]) -> UUID:
+    def create_id(
+        ballot_id: UUID, dialog_id: UUID, choices: tuple[str, ...], signed_in: bool
+    ) -> UUID:
         return ballot_id
 
-    @event("BallotCast")
-    def __init__(self, ballot_id: UUID, dialog_id: UUID, choices: tuple[str, ...]) -> None:
+    @event(BallotCast)
+    def __init__(
+        self, ballot_id: UUID, dialog_id: UUID, choices: tuple[str, ...], signed_in: bool
+    ) -> None:
         self.dialog_id = dialog_id
         self.choices = choices
+        self.signed_in = signed_in

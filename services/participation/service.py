@@ -345,7 +345,12 @@ class ParticipationService:
         if len(choices) > settings.max_choices:
             raise InvalidInput("choices", f"at most {settings.max_choices} choice(s)")
         ballot_id = self.keys.ballot_stream(caller.tenant_id, dialog.id, caller.person_id)
-        ballot = Ballot(ballot_id=ballot_id, dialog_id=dialog.id, choices=tuple(choices))
+        ballot = Ballot(
+            ballot_id=ballot_id,
+            dialog_id=dialog.id,
+            choices=tuple(choices),
+            signed_in=not caller.anonymous,
+        )
         await self._save(
             caller,
             ballot,

@@ -12,7 +12,11 @@ from tinget.bootstrap import Addresses
 
 GENEROUS = Limits(
     sign_in_per_address=(100_000, 60),
+    sign_in_per_tenant=(100_000, 60),
     links_per_email=(100_000, 60),
+    attempts_per_pin=(100_000, 60),
+    devices_per_address=(100_000, 60),
+    devices_per_dialog_address=(100_000, 60),
     posts_per_person=(100_000, 60),
     images_per_person=(100_000, 60),
 )
