@@ -108,8 +108,15 @@ class IdentityService:
         address = email_address(email)
         await self._limit(tenant.tenant_id, f"sign-in:{client}", self.limits.sign_in_per_address)
         await self._limit(tenant.tenant_id, f"link:{_digest(address)}", self.limits.links_per_email)
-        person_id = await self.people.by_email(tenant.tenant_id, address)
-        code = await self.codes.create(tenant.tenant_id, "email-link", person_id, LINK_LIFETIME)
+        # An address nobody holds is not recorded until its link is redeemed.
+        person_id = await self.people.find_email(tenant.tenant_id, address)
+        code = await self.codes.create(
+            tenant.tenant_id,
+            "email-link",
+            person_id,
+            LINK_LIFETIME,
+            email=None if person_id is not None else address,
+        )
         subject, body = render(
             "sign-in",
             tenant.default_language,
