@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import asyncpg
@@ -19,6 +19,7 @@ import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from events.personal import PersonKeys
 from services.errors import TooManyRequests, Unauthenticated
 from services.identity.keys import Keys
 from tinget.db import tenant_transaction
@@ -78,6 +79,39 @@ class People:
                 display_name,
             )
         return person_id
+
+    async def erase(
+        self, tenant_id: str, person_id: UUID, keys: PersonKeys | None
+    ) -> tuple[datetime, bool]:
+        """Forget the person's e-mail address and name and destroy their data key, in one
+        transaction. Returns when they were erased and whether that was now (not before)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            before: datetime | None = await conn.fetchval(
+                "SELECT erased_at FROM people WHERE tenant_id = $1 AND person_id = $2 FOR UPDATE",
+                tenant_id,
+                person_id,
+            )
+            erased_at: datetime = await conn.fetchval(
+                "INSERT INTO people (tenant_id, person_id, erased_at) VALUES ($1, $2, now())"
+                " ON CONFLICT (tenant_id, person_id) DO UPDATE SET email = NULL,"
+                " display_name = NULL, erased_at = coalesce(people.erased_at, now())"
+                " RETURNING erased_at",
+                tenant_id,
+                person_id,
+            )
+            if keys is not None:
+                await keys.delete(conn, tenant_id, person_id)
+        return erased_at, before is None
+
+    async def recorded(self, tenant_id: str, person_id: UUID) -> bool:
+        """Whether the person has a record (erased or not)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            found = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM people WHERE tenant_id = $1 AND person_id = $2)",
+                tenant_id,
+                person_id,
+            )
+        return bool(found)
 
     async def get(self, tenant_id: str, person_id: UUID) -> PersonRecord | None:
         async with tenant_transaction(self.pool, tenant_id) as conn:
