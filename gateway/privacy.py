@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from litestar import Controller, post
+from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -36,3 +37,17 @@ class PrivacyController(Controller):
         moments); 200 when the person was erased already."""
         erasure = await platform_of(state).identity.erase(caller, person_id)
         return Response(erasure, status_code=202 if erasure.erased_now else 200)
+
+    @get("/people/{person_id:uuid}/data", operation_id="getPersonalData", responses=PROBLEMS)
+    async def personal_data(
+        self, state: State, caller: NamedDependency[Caller], person_id: FromPath[UUID]
+    ) -> dict[str, Any]:
+        """Everything held about one person, as JSON (administrators, or the person): record,
+        role, posts and comments with their texts, supports, signatures, flags, notifications,
+        preferences, push subscriptions counted. Ballots are secret and linked to no one."""
+        return await platform_of(state).identity.personal_data(caller, person_id)
+
+    @get("/me/data", operation_id="getMyData", responses=PROBLEMS)
+    async def my_data(self, state: State, caller: NamedDependency[Caller]) -> dict[str, Any]:
+        """Everything held about the caller, as JSON (see getPersonalData)."""
+        return await platform_of(state).identity.personal_data(caller, caller.person_id)

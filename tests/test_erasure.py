@@ -326,3 +326,47 @@ async def test_what_a_person_writes_is_stored_sealed_and_read_back_in_clear(
         platform, "SELECT key FROM person_keys WHERE tenant_id = $1", town.slug
     )
     assert len(keys) == 1  # Eva's, made when she first wrote; the administrator wrote nothing
+
+
+# -- access on request ---------------------------------------------------------------------
+
+
+async def test_a_persons_export_holds_what_they_wrote_and_nothing_of_anyone_else(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    eva = await signed_in(client, platform, town, "eva@example.se")
+    eva_id = await person_of(client, town, eva)
+    post_id, comment_id = await writes(client, town, eva, dialog["id"], TITLE, BODY)
+    olle = await signed_in(client, platform, town, "olle@example.se")
+    olle_id = await person_of(client, town, olle)
+    olle_post, _ = await writes(client, town, olle, dialog["id"], "Olles idé", "Ett torg")
+    supported = await client.post(f"/api/v1/posts/{olle_post}/supports", headers=town.headers(eva))
+    assert supported.status_code == 201, supported.text
+    await platform.catch_up_projections()
+
+    mine = await client.get("/api/v1/me/data", headers=town.headers(eva))
+    by_admin = await client.get(f"/api/v1/people/{eva_id}/data", headers=town.headers(admin))
+    by_olle = await client.get(f"/api/v1/people/{eva_id}/data", headers=town.headers(olle))
+    unknown = await client.get(f"/api/v1/people/{uuid.uuid4()}/data", headers=town.headers(admin))
+
+    assert mine.status_code == 200, mine.text
+    assert by_admin.json() == mine.json()
+    data = mine.json()
+    assert data["record"]["email"] == "eva@example.se"
+    assert data["role"] == "participant"
+    assert [
+        (p["id"] if "id" in p else p["post_id"], p["title"], p["body"]) for p in data["posts"]
+    ] == [(post_id, TITLE, BODY)]
+    assert [c["post_id"] for c in data["comments"]] == [comment_id]
+    assert [s["post_id"] for s in data["supports"]] == [olle_post]
+    assert "secret" in data["ballots"]
+    text = mine.text
+    for other in ("olle@example.se", olle_id, "Olles idé", "Ett torg"):
+        assert other not in text
+    assert by_olle.status_code == 403
+    assert unknown.status_code == 404
+    exported = cli(platform.addresses)("people", "export", town.slug, eva_id)
+    assert exported.returncode == 0, exported.stderr
+    assert TITLE in exported.stdout
+    assert "olle@example.se" not in exported.stdout

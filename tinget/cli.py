@@ -405,6 +405,21 @@ def people_erase(ctx: click.Context, slug: str, person: str) -> None:
     _echo_json(_run(_with_platform(_settings(ctx), go)))
 
 
+@people.command("export")
+@click.argument("slug")
+@click.argument("person")
+@click.pass_context
+def people_export(ctx: click.Context, slug: str, person: str) -> None:
+    """Print everything held about a person as JSON (a data-subject access request)."""
+
+    async def go(p: Platform) -> dict[str, Any]:
+        person_id = _person(person)
+        await p.tenants.get(slug)
+        return await p.identity.export_person(slug, person_id)
+
+    _echo_json(_run(_with_platform(_settings(ctx), go)))
+
+
 @main.group()
 def audit() -> None:
     """The audit trail: every event of a tenant, hash-chained."""

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -25,6 +26,7 @@ from services.identity.access import (
     event_metadata,
 )
 from services.identity.domain import Person
+from services.identity.export import PersonalDataExport
 from services.identity.records import People, RateLimiter, SignInCodes, normalise_pin
 from services.identity.sessions import Sessions
 from services.identity.texts import render
@@ -247,6 +249,15 @@ class IdentityService:
             else "was erased already"
         )
         return Erasure(person_id=person_id, erased_at=erased_at, erased_now=now, detail=detail)
+
+    async def personal_data(self, caller: Caller, person_id: UUID) -> dict[str, Any]:
+        """Everything held about a person: their own, or anyone's for an administrator."""
+        if person_id != caller.person_id:
+            caller.require(Permission.ADMINISTER)
+        return await self.export_person(caller.tenant_id, person_id)
+
+    async def export_person(self, tenant_id: str, person_id: UUID) -> dict[str, Any]:
+        return await PersonalDataExport(self.people.pool, self.repository).of(tenant_id, person_id)
 
     async def refresh(self, tenant_id: str, refresh_token: str) -> IssuedToken:
         """A staff member's new token pair, in the role the person holds now: a refresh token
