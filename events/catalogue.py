@@ -18,8 +18,17 @@ from typing import Any
 import msgspec
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 
+from events.personal import ERASED
+
 # Fields that the store keeps in columns rather than in the payload.
 STREAM_FIELDS = frozenset({"originator_id", "originator_version"})
+
+# An aggregate declares its events' personal data with two class attributes:
+#   personal_fields = {"PostSubmitted": ("title", "body", "place"), ...}
+#   data_subject = "author_id"   # the aggregate's attribute naming whom that data is about
+# Those fields are stored sealed under the person's key (``events.personal``).
+PERSONAL_FIELDS = "personal_fields"
+DATA_SUBJECT = "data_subject"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,9 @@ class EventDefinition:
     cls: type[Any]
     version: int
     payload: type[msgspec.Struct]
+    personal: frozenset[str] = frozenset()  # fields sealed under the data subject's key
+    subject: str | None = None  # the aggregate's attribute naming the data subject
+    erased: dict[str, Any] = dataclasses.field(default_factory=dict)  # what each reads as, erased
 
     def json_schema(self) -> dict[str, Any]:
         return msgspec.json.schema(self.payload)
@@ -56,6 +68,11 @@ def _payload_struct(name: str, event_cls: type[Any]) -> type[msgspec.Struct]:
     return msgspec.defstruct(name, fields, kw_only=True)
 
 
+def _erased_value(hint: Any) -> Any:
+    """A text reads as erased; anything else (a place) as nothing."""
+    return ERASED if hint is str or str in typing.get_args(hint) else None
+
+
 def _nested_events(aggregate: type[Aggregate]) -> Iterable[type[Any]]:
     found = [
         value
@@ -78,23 +95,37 @@ class Catalogue:
     def __init__(self) -> None:
         self._by_name: dict[str, EventDefinition] = {}
         self._by_class: dict[type[Any], EventDefinition] = {}
+        self.personal_types: set[str] = set()  # event types with personal fields
+        self.personal_classes: set[type[Any]] = set()
 
     def register(self, aggregate: type[Aggregate], context: str) -> None:
         """Register every event class nested in ``aggregate`` under ``context``."""
+        personal: dict[str, tuple[str, ...]] = getattr(aggregate, PERSONAL_FIELDS, {})
+        subject: str | None = getattr(aggregate, DATA_SUBJECT, None)
         for event_cls in _nested_events(aggregate):
             name = _event_name(aggregate, event_cls)
             known = self._by_name.get(name)
             if known is not None and known.cls is not event_cls:
                 raise ValueError(f"event name {name!r} is already taken by {known.cls!r}")
+            fields = frozenset(personal.get(name, ()))
+            hints = typing.get_type_hints(event_cls)
+            if fields - set(hints) or (fields and subject is None):
+                raise ValueError(f"{name}: personal fields {sorted(fields)} need a data_subject")
             definition = EventDefinition(
                 context=context,
                 name=name,
                 cls=event_cls,
                 version=int(getattr(event_cls, "class_version", 1)),
                 payload=_payload_struct(name, event_cls),
+                personal=fields,
+                subject=subject if fields else None,
+                erased={f: _erased_value(hints[f]) for f in fields},
             )
             self._by_name[name] = definition
             self._by_class[event_cls] = definition
+            if fields:
+                self.personal_types.add(name)
+                self.personal_classes.add(event_cls)
 
     def by_name(self, name: str) -> EventDefinition:
         try:
@@ -122,6 +153,9 @@ class Catalogue:
                     "version": d.version,
                     "subject": f"{subject_prefix}.*.{d.context}.{d.name}",
                     "schema": d.json_schema(),
+                    # stored as {"sealed": ..., "person": ...}: readable only with the
+                    # person's key, which erasure destroys
+                    "personal_fields": sorted(d.personal),
                 }
                 for d in self.definitions()
             ],

@@ -38,6 +38,7 @@ from gateway.notifications import (
 )
 from gateway.polls import PollController, TallyCounts, tally_counts
 from gateway.posts import PostController
+from gateway.privacy import PrivacyController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.tenancy import TenantResolver
 from services.request_context import begin_request
@@ -203,6 +204,7 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
             NotificationTemplateController,
             MyNotificationController,
             UnsubscribeController,
+            PrivacyController,
         ],
         dependencies={
             "tenant": Provide(resolve_tenant),

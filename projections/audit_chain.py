@@ -18,6 +18,9 @@ order, as msgspec encodes them::
   point, at every depth) and no whitespace, so it does not depend on how PostgreSQL's ``jsonb``
   happens to print it.
 
+The payload is the event's JSON as stored: a personal field is its ciphertext
+(``events.personal``), so destroying a person's key on erasure changes no hash.
+
 Everything in it is a fact of the event or its place in the log, nothing of when the entry was
 written, so a rebuild produces the same hashes, byte for byte. An exported trail (CSV or JSON,
 which carry every field and both hashes) can be checked by anyone with this description.

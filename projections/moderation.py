@@ -16,6 +16,7 @@ import asyncpg
 
 from events.codec import Codec
 from events.model import RecordedEvent
+from events.personal import ERASED, ERASURE_EVENT
 from projections import tables
 from projections.tables import Key, Row
 
@@ -84,7 +85,9 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row:
 
 class ModerationQueue:
     name = "moderation_queue"
-    event_types = frozenset({"PostFlagged", "PostHeldForReview", "AppealFiled", *_DECISIONS})
+    event_types = frozenset(
+        {"PostFlagged", "PostHeldForReview", "AppealFiled", *_DECISIONS, ERASURE_EVENT}
+    )
     tables: tuple[str, ...] = ("moderation_queue",)
 
     def __init__(self, codec: Codec) -> None:
@@ -94,6 +97,7 @@ class ModerationQueue:
         work = [
             ((r.tenant_id, e.post_id), r.event_type, e)
             for r in events
+            if r.event_type != ERASURE_EVENT
             for e in [self.codec.decode(r.event_type, r.data, r.stream_id, r.version)]
         ]
         rows: dict[Key, Row] = await tables.load(
@@ -103,6 +107,18 @@ class ModerationQueue:
             rows[key] = evolve(rows.get(key), key, event_type, event)
         changed = [rows[k] for k in sorted({k for k, _, _ in work})]
         await tables.upsert(conn, "moderation_queue", ("tenant_id", "post_id"), changed)
+        erased = [(r.tenant_id, r.stream_id) for r in events if r.event_type == ERASURE_EVENT]
+        if erased:  # an erased author's appeal reasons (their posts, from the post listing)
+            await conn.execute(
+                "UPDATE moderation_queue q SET appeal_reason = $3 FROM posts p,"
+                " unnest($1::text[], $2::uuid[]) AS k(tenant_id, person_id)"
+                " WHERE p.tenant_id = k.tenant_id AND p.author_id = k.person_id"
+                " AND q.tenant_id = p.tenant_id AND q.post_id = p.post_id"
+                " AND q.appeal_reason IS NOT NULL",
+                [k[0] for k in erased],
+                [k[1] for k in erased],
+                ERASED,
+            )
 
 
 class BlockedPeopleListing:

@@ -14,6 +14,7 @@ import asyncpg
 
 from events.codec import Codec
 from events.model import RecordedEvent
+from events.personal import ERASED, ERASURE_EVENT
 from projections import tables
 from projections.tables import Key, Row
 
@@ -122,6 +123,7 @@ class PostListing:
             "SupportGiven",
             "PetitionSigned",
             *_MODERATION,
+            ERASURE_EVENT,
         }
     )
     tables: tuple[str, ...] = ("posts", "post_holds")
@@ -130,6 +132,12 @@ class PostListing:
         self.codec = codec
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        erased = [(r.tenant_id, r.stream_id) for r in events if r.event_type == ERASURE_EVENT]
+        events = [r for r in events if r.event_type != ERASURE_EVENT]
+        await self._apply(conn, events)
+        await erase_authors(conn, erased)
+
+    async def _apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         work = [
             (k, r.event_type, e)
             for r in events
@@ -157,6 +165,22 @@ class PostListing:
         changed = [row for k in sorted(touched) if (row := rows.get(k)) is not None]
         await tables.upsert(conn, "posts", ("tenant_id", "post_id"), changed)
         await _keep_holds(conn, sorted(held - set(early)), sorted(resolved & set(early)))
+
+
+async def erase_authors(conn: asyncpg.Connection, people: Sequence[Key]) -> None:
+    """An erased person's posts read as their events now decode: texts erased, no place.
+    (Their events' sealed fields can no longer be opened, so a rebuild gives the same rows.)"""
+    if not people:
+        return
+    await conn.execute(
+        "UPDATE posts p SET title = CASE WHEN p.title IS NULL THEN NULL ELSE $3 END,"
+        " body = $3, latitude = NULL, longitude = NULL, address = NULL"
+        " FROM unnest($1::text[], $2::uuid[]) AS k(tenant_id, person_id)"
+        " WHERE p.tenant_id = k.tenant_id AND p.author_id = k.person_id",
+        [k[0] for k in people],
+        [k[1] for k in people],
+        ERASED,
+    )
 
 
 # One append's events are stored in stream order, not in the order given, so a post's

@@ -80,9 +80,15 @@ class ProjectionRunner:
         conn: asyncpg.Connection | None = None,
         store_cursor: int | None = None,
     ) -> int:
-        """Apply the events not applied yet, in one transaction; return how many were new."""
+        """Apply the events not applied yet, in one transaction; return how many were new.
+
+        A projection that decodes events (it has a ``codec``) gets the data keys their sealed
+        personal fields need loaded first, outside the transaction."""
         began = time.perf_counter()
         try:
+            codec = getattr(self.projection, "codec", None)
+            if codec is not None and events:
+                await codec.prepare(events)
             if conn is None:
                 async with self.pool.acquire() as own:
                     return await self._apply(own, events, store_cursor)

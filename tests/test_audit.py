@@ -45,7 +45,9 @@ async def test_every_event_of_a_flow_is_an_entry_saying_who_in_which_role_and_re
         "req-post",
     )
     assert post["dialog_id"] == flow.dialog_id
-    assert post["payload"]["body"] == "Children cross the road here"
+    # What the author wrote is sealed under their key (erasure destroys it): never in clear
+    assert set(post["payload"]["body"]) == {"sealed", "person"}
+    assert "Children cross the road here" not in json.dumps(entries)
     edit = one(entries, "PostEdited")
     assert (edit["actor"], edit["dialog_id"]) == (flow.author_id, flow.dialog_id)  # the post's
     support = one(entries, "SupportGiven")

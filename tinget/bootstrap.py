@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from events.codec import Codec
+from events.personal import PersonKeys
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import MAX_QUEUED, EventStore, LogReader
@@ -303,11 +304,11 @@ async def open_app_platform(
     )
     stack = AsyncExitStack()
     try:
-        codec = Codec(build_catalogue())
+        keys = Keys(load_secret(addresses.signing_secret, addresses.data_dir / "signing.key"))
+        codec = Codec(build_catalogue(), PersonKeys(app_pool, keys.person_key_wrapping))
         store = EventStore(app_pool, max_queued=addresses.backpressure.append_queue_limit)
         repository = Repository(store, codec)
         assets = AssetStore(app_pool)
-        keys = Keys(load_secret(addresses.signing_secret, addresses.data_dir / "signing.key"))
         tokens = Tokens(keys)
         mailer = mailer_from_url(
             addresses.mail_url or f"file://{(addresses.data_dir / 'mail').resolve()}",

@@ -15,7 +15,7 @@ import msgspec
 from projections.audit_verify import Report, to_json, verify_trails
 from projections.runtime import PROJECTIONS_CONSUMER, consumer_lag
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from services.identity.access import PLATFORM_ROLES, TENANT_ROLES, Role
+from services.identity.access import PLATFORM_ROLES, TENANT_ROLES, Role, event_metadata
 from services.notifications import outbox
 from tenants.domain import Tenant
 from tenants.service import TenantChanges
@@ -380,6 +380,45 @@ def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> No
             "sign_in_link": f"{base}/sign-in?code={code}" if base else None,
             "expires_in_minutes": 15,
         }
+
+    _echo_json(_run(_with_platform(_settings(ctx), go)))
+
+
+def _person(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise InvalidInput("person", "is not a person id (a UUID)") from None
+
+
+@people.command("erase")
+@click.argument("slug")
+@click.argument("person")
+@click.pass_context
+def people_erase(ctx: click.Context, slug: str, person: str) -> None:
+    """Erase a person: e-mail address, name and data key gone, tokens revoked; their events
+    stay, with what they wrote unreadable."""
+
+    async def go(p: Platform) -> dict[str, Any]:
+        person_id = _person(person)
+        await p.tenants.get(slug)
+        erasure = await p.identity.erase_person(slug, person_id, event_metadata(None))
+        return msgspec.to_builtins(erasure)  # type: ignore[no-any-return]
+
+    _echo_json(_run(_with_platform(_settings(ctx), go)))
+
+
+@people.command("export")
+@click.argument("slug")
+@click.argument("person")
+@click.pass_context
+def people_export(ctx: click.Context, slug: str, person: str) -> None:
+    """Print everything held about a person as JSON (a data-subject access request)."""
+
+    async def go(p: Platform) -> dict[str, Any]:
+        person_id = _person(person)
+        await p.tenants.get(slug)
+        return await p.identity.export_person(slug, person_id)
 
     _echo_json(_run(_with_platform(_settings(ctx), go)))
 

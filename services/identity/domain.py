@@ -20,6 +20,19 @@ class Person(Aggregate):
     def __init__(self, person_id: UUID, role: str, sign_in: str) -> None:
         self.role = role
         self.sign_in = sign_in
+        self.erased = False
+
+    def erase(self) -> bool:
+        """Record the erasure once (its data key is destroyed first); False if it was already."""
+        if getattr(self, "erased", False):
+            return False
+        self._erased()
+        return True
+
+    @event("PersonErased")
+    def _erased(self) -> None:
+        """The person's data key was destroyed: read models show their texts as erased."""
+        self.erased = True
 
     def change_role(self, role: str) -> None:
         if role == self.role:

@@ -64,6 +64,17 @@ class Keys:
         """What the database keeps of a sign-in code: a keyed hash, useless if the table leaks."""
         return hmac.digest(self._derive(f"code:{tenant_id}"), code.encode(), "sha256")
 
+    @property
+    def person_key_wrapping(self) -> bytes:
+        """Wraps the per-person data keys in ``person_keys``: a copy of the table alone opens
+        no one's personal data."""
+        return self._derive("person-keys")
+
+    def code_seal_key(self, tenant_id: str, code: str) -> bytes:
+        """The AES-256 key that seals an address in a sign-in code's row: derived from the code,
+        which only the e-mail carries, so the table alone never reveals the address."""
+        return hmac.digest(self._derive(f"code-seal:{tenant_id}"), code.encode(), "sha256")
+
 
 def load_secret(value: str | None, fallback_file: Path) -> bytes:
     """The secret from configuration, or one generated once and kept in the data folder.

@@ -1,7 +1,10 @@
 """Person records, one-time sign-in codes and rate limits: tables outside the event log.
 
 Personal data (e-mail address, name) is kept only in ``people`` so it can be erased; the codes
-table keeps keyed hashes of codes, never the codes themselves.
+table keeps keyed hashes of codes, never the codes themselves. A sign-in link asked for an
+address nobody holds records no person: the address waits in the code's row, sealed with a key
+derived from the code (so only the e-mail's reader can open it), until the link is redeemed.
+Expired codes are pruned whenever a new code is made for the tenant.
 """
 
 from __future__ import annotations
@@ -10,14 +13,17 @@ import asyncio
 import secrets
 import uuid
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
 import msgspec
 import structlog
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from events.personal import PersonKeys
 from services.errors import TooManyRequests, Unauthenticated
 from services.identity.keys import Keys
 from tinget.db import tenant_transaction
@@ -43,12 +49,14 @@ class People:
     async def by_email(self, tenant_id: str, email: str) -> UUID:
         """The person with this e-mail address, recorded now if new."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
-            person_id: UUID = await conn.fetchval(
-                "INSERT INTO people (tenant_id, person_id, email) VALUES ($1, $2, $3)"
-                " ON CONFLICT (tenant_id, email) WHERE email IS NOT NULL"
-                " DO UPDATE SET email = excluded.email RETURNING person_id",
+            return await record_email(conn, tenant_id, email)
+
+    async def find_email(self, tenant_id: str, email: str) -> UUID | None:
+        """The person holding this e-mail address, if anyone does; records nothing."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            person_id: UUID | None = await conn.fetchval(
+                "SELECT person_id FROM people WHERE tenant_id = $1 AND email = $2",
                 tenant_id,
-                uuid.uuid4(),
                 email,
             )
         return person_id
@@ -78,6 +86,39 @@ class People:
             )
         return person_id
 
+    async def erase(
+        self, tenant_id: str, person_id: UUID, keys: PersonKeys | None
+    ) -> tuple[datetime, bool]:
+        """Forget the person's e-mail address and name and destroy their data key, in one
+        transaction. Returns when they were erased and whether that was now (not before)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            before: datetime | None = await conn.fetchval(
+                "SELECT erased_at FROM people WHERE tenant_id = $1 AND person_id = $2 FOR UPDATE",
+                tenant_id,
+                person_id,
+            )
+            erased_at: datetime = await conn.fetchval(
+                "INSERT INTO people (tenant_id, person_id, erased_at) VALUES ($1, $2, now())"
+                " ON CONFLICT (tenant_id, person_id) DO UPDATE SET email = NULL,"
+                " display_name = NULL, erased_at = coalesce(people.erased_at, now())"
+                " RETURNING erased_at",
+                tenant_id,
+                person_id,
+            )
+            if keys is not None:
+                await keys.delete(conn, tenant_id, person_id)
+        return erased_at, before is None
+
+    async def recorded(self, tenant_id: str, person_id: UUID) -> bool:
+        """Whether the person has a record (erased or not)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            found = await conn.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM people WHERE tenant_id = $1 AND person_id = $2)",
+                tenant_id,
+                person_id,
+            )
+        return bool(found)
+
     async def get(self, tenant_id: str, person_id: UUID) -> PersonRecord | None:
         async with tenant_transaction(self.pool, tenant_id) as conn:
             row = await conn.fetchrow(
@@ -87,6 +128,19 @@ class People:
                 person_id,
             )
         return None if row is None else msgspec.convert(dict(row), PersonRecord)
+
+
+async def record_email(conn: asyncpg.Connection, tenant_id: str, email: str) -> UUID:
+    """The person with this e-mail address, recorded now if new (in the caller's transaction)."""
+    person_id: UUID = await conn.fetchval(
+        "INSERT INTO people (tenant_id, person_id, email) VALUES ($1, $2, $3)"
+        " ON CONFLICT (tenant_id, email) WHERE email IS NOT NULL"
+        " DO UPDATE SET email = excluded.email RETURNING person_id",
+        tenant_id,
+        uuid.uuid4(),
+        email,
+    )
+    return person_id
 
 
 def new_pin() -> str:
@@ -117,24 +171,53 @@ class SignInCodes:
         self,
         tenant_id: str,
         purpose: str,
-        person_id: UUID,
+        person_id: UUID | None,
         lifetime: timedelta,
         dialog_id: UUID | None = None,
+        *,
+        email: str | None = None,
     ) -> str:
+        """A new code for a person, or (``person_id`` None) for an address nobody holds yet,
+        kept sealed in the code's row until the code is redeemed. Prunes expired codes."""
+        if (person_id is None) == (email is None):
+            raise ValueError("a code is for a person or for an address, not both")
         code = new_pin() if purpose == "pin" else secrets.token_urlsafe(32)
+        sealed = None if email is None else self._seal(tenant_id, code, email)
         async with tenant_transaction(self.pool, tenant_id) as conn:
+            await _prune(conn, tenant_id)
             await conn.execute(
-                "INSERT INTO sign_in_codes"
-                " (tenant_id, code_hash, purpose, person_id, dialog_id, expires_at)"
-                " VALUES ($1, $2, $3, $4, $5, now() + $6::interval)",
+                "INSERT INTO sign_in_codes (tenant_id, code_hash, purpose, person_id, dialog_id,"
+                " expires_at, email_sealed) VALUES ($1, $2, $3, $4, $5, now() + $6::interval, $7)",
                 tenant_id,
                 self.keys.code_hash(tenant_id, code),
                 purpose,
                 person_id,
                 dialog_id,
                 lifetime,
+                sealed,
             )
         return code
+
+    async def prune(self, tenant_id: str) -> int:
+        """Delete the tenant's expired codes; returns how many went."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            return await _prune(conn, tenant_id)
+
+    def _seal(self, tenant_id: str, code: str, email: str) -> bytes:
+        nonce = secrets.token_bytes(12)
+        sealed: bytes = AESGCM(self.keys.code_seal_key(tenant_id, code)).encrypt(
+            nonce, email.encode(), tenant_id.encode()
+        )
+        return nonce + sealed
+
+    def _open(self, tenant_id: str, code: str, sealed: bytes) -> str:
+        try:
+            plain: bytes = AESGCM(self.keys.code_seal_key(tenant_id, code)).decrypt(
+                sealed[:12], sealed[12:], tenant_id.encode()
+            )
+        except InvalidTag:
+            raise Unauthenticated("the sign-in link is not known") from None
+        return plain.decode()
 
     async def redeem(self, tenant_id: str, purpose: str, code: str) -> Redeemed:
         """Use a code: it works once, before it expires. One UPDATE decides, so two racing
@@ -145,13 +228,24 @@ class SignInCodes:
                 "UPDATE sign_in_codes SET used_at = now()"
                 " WHERE tenant_id = $1 AND code_hash = $2 AND purpose = $3"
                 " AND used_at IS NULL AND expires_at > now()"
-                " RETURNING person_id, dialog_id",
+                " RETURNING person_id, dialog_id, email_sealed",
                 tenant_id,
                 code_hash,
                 purpose,
             )
             if row is not None:
-                return Redeemed(row["person_id"], row["dialog_id"])
+                person_id: UUID | None = row["person_id"]
+                if person_id is None:  # an address nobody held: its person starts now
+                    email = self._open(tenant_id, code, bytes(row["email_sealed"]))
+                    person_id = await record_email(conn, tenant_id, email)
+                    await conn.execute(
+                        "UPDATE sign_in_codes SET person_id = $3, email_sealed = NULL"
+                        " WHERE tenant_id = $1 AND code_hash = $2",
+                        tenant_id,
+                        code_hash,
+                        person_id,
+                    )
+                return Redeemed(person_id, row["dialog_id"])
             known = await conn.fetchrow(
                 "SELECT used_at IS NOT NULL AS used FROM sign_in_codes"
                 " WHERE tenant_id = $1 AND code_hash = $2 AND purpose = $3",
@@ -165,6 +259,13 @@ class SignInCodes:
         if known["used"]:
             raise Unauthenticated(f"the {what} has been used already; each works once")
         raise Unauthenticated(f"the {what} has expired; ask for a new one")
+
+
+async def _prune(conn: asyncpg.Connection, tenant_id: str) -> int:
+    status: str = await conn.execute(
+        "DELETE FROM sign_in_codes WHERE tenant_id = $1 AND expires_at <= now()", tenant_id
+    )
+    return int(status.split()[-1])
 
 
 class Rule(NamedTuple):

@@ -7,11 +7,14 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from events.model import ConcurrencyConflict
-from events.repository import AggregateNotFound, Repository
+from events.repository import AggregateNotFound, EventMetadata, Repository
 from services.errors import Conflict, InvalidInput, NotFound, Unavailable
 from services.identity.access import (
     TENANT_ROLES,
@@ -23,6 +26,7 @@ from services.identity.access import (
     event_metadata,
 )
 from services.identity.domain import Person
+from services.identity.export import PersonalDataExport
 from services.identity.records import People, RateLimiter, Rule, SignInCodes, normalise_pin
 from services.identity.sessions import Sessions
 from services.identity.texts import render
@@ -36,6 +40,15 @@ PIN_LIFETIME = timedelta(days=60)
 
 CustomTemplate = Callable[[str, str, str], Awaitable[tuple[str, str] | None]]
 """(tenant, kind, language) to the tenant's own (subject, body) template, if it wrote one."""
+
+
+class Erasure(msgspec.Struct, kw_only=True):
+    """The answer to an erasure: whom, since when, and whether this request did it."""
+
+    person_id: UUID
+    erased_at: datetime
+    erased_now: bool
+    detail: str
 
 
 def email_address(value: str, field: str = "email") -> str:
@@ -144,8 +157,15 @@ class IdentityService:
         await self._limit(
             tenant.tenant_id, client, Rule("link", address, *self.limits.links_per_email)
         )
-        person_id = await self.people.by_email(tenant.tenant_id, address)
-        code = await self.codes.create(tenant.tenant_id, "email-link", person_id, LINK_LIFETIME)
+        # An address nobody holds is not recorded until its link is redeemed.
+        person_id = await self.people.find_email(tenant.tenant_id, address)
+        code = await self.codes.create(
+            tenant.tenant_id,
+            "email-link",
+            person_id,
+            LINK_LIFETIME,
+            email=None if person_id is not None else address,
+        )
         subject, body = render(
             "sign-in",
             tenant.default_language,
@@ -231,6 +251,51 @@ class IdentityService:
     async def sign_in_link_for(self, tenant_id: str, person_id: UUID) -> str:
         """A one-time sign-in code for a person, for an operator to hand over (CLI)."""
         return await self.codes.create(tenant_id, "email-link", person_id, LINK_LIFETIME)
+
+    async def erase(self, caller: Caller, person_id: UUID) -> Erasure:
+        """Erase a person (administrators): see ``erase_person``."""
+        caller.require(Permission.ADMINISTER)
+        return await self.erase_person(caller.tenant_id, person_id, event_metadata(caller))
+
+    async def erase_person(
+        self, tenant_id: str, person_id: UUID, metadata: EventMetadata
+    ) -> Erasure:
+        """Forget a person: their tokens are taken back, their e-mail address and name removed,
+        their data key destroyed (so the personal fields of their events, sealed under it, read
+        as erased everywhere from now on), and ``PersonErased`` recorded, on which the read
+        models showing their texts erase them. The events stay: ids, times, counts. Erasing an
+        erased person again changes nothing and says when it was done."""
+        try:
+            person: Person | None = await self.repository.get(tenant_id, Person, person_id)
+        except AggregateNotFound:
+            person = None
+        if person is None and not await self.people.recorded(tenant_id, person_id):
+            raise NotFound(f"no person {person_id}")
+        await self.sessions.revoke(tenant_id, person_id)
+        erased_at, now = await self.people.erase(tenant_id, person_id, self.repository.codec.keys)
+        for _ in range(3):
+            if person is None or not person.erase():
+                break
+            try:
+                await self.repository.save(tenant_id, person, metadata=metadata)
+                break
+            except ConcurrencyConflict:  # changed meanwhile (a role change): again, on top
+                person = await self.repository.get(tenant_id, Person, person_id)
+        detail = (
+            "erased: e-mail address, name and data key gone, tokens revoked; read models follow"
+            if now
+            else "was erased already"
+        )
+        return Erasure(person_id=person_id, erased_at=erased_at, erased_now=now, detail=detail)
+
+    async def personal_data(self, caller: Caller, person_id: UUID) -> dict[str, Any]:
+        """Everything held about a person: their own, or anyone's for an administrator."""
+        if person_id != caller.person_id:
+            caller.require(Permission.ADMINISTER)
+        return await self.export_person(caller.tenant_id, person_id)
+
+    async def export_person(self, tenant_id: str, person_id: UUID) -> dict[str, Any]:
+        return await PersonalDataExport(self.people.pool, self.repository).of(tenant_id, person_id)
 
     async def refresh(self, tenant_id: str, refresh_token: str) -> IssuedToken:
         """A staff member's new token pair, in the role the person holds now: a refresh token

@@ -18,6 +18,7 @@ restored, hidden again), so a case starts with ``ModerationCaseOpened`` and a bl
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -61,7 +62,11 @@ class Appeal(StrEnum):
 
 
 class ModerationCase(Aggregate):
-    """What moderators decided about one post, and the author's one appeal."""
+    """What moderators decided about one post, and the author's one appeal (whose reason,
+    the author's own words, is sealed under the author's key)."""
+
+    personal_fields: ClassVar[dict[str, tuple[str, ...]]] = {"AppealFiled": ("reason",)}
+    data_subject: ClassVar[str] = "author_id"
 
     @staticmethod
     def create_id(post_id: UUID, dialog_id: UUID, author_id: UUID) -> UUID:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import msgspec
@@ -40,7 +40,16 @@ _IDEMPOTENT_POSTS = uuid5(_NAMESPACE, "posts by idempotency key")
 
 
 class Post(Aggregate):
-    """A proposal, idea, petition, suggestion, topic, problem report or comment."""
+    """A proposal, idea, petition, suggestion, topic, problem report or comment.
+
+    What its author wrote and where is personal data: stored sealed under the author's key,
+    which erasure destroys (``events.personal``)."""
+
+    personal_fields: ClassVar[dict[str, tuple[str, ...]]] = {
+        "PostSubmitted": ("title", "body", "place"),
+        "PostEdited": ("title", "body"),
+    }
+    data_subject: ClassVar[str] = "author_id"
 
     @event("PostSubmitted")
     def __init__(

@@ -42,7 +42,7 @@ CHECKS = ",".join(
         "response_schema_conformance",
     )
 )
-ALL_OPERATIONS = 62
+ALL_OPERATIONS = 65  # with erasePerson, getPersonalData and getMyData
 
 
 def _config(world: World, counts: Path) -> dict[str, object]:
