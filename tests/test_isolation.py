@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
+from services.identity.domain import Person
 from tests.helpers import new_event
 from tinget.bootstrap import Addresses, Platform, open_app_platform
 from tinget.db import APP_ROLE, tenant_transaction, url_for_role
@@ -157,3 +158,22 @@ async def test_a_gateway_platform_holds_only_the_app_role(addresses: Addresses) 
             ready = await client.get("/ready")
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"postgresql": "ok"}
+
+
+async def test_the_people_look_up_sees_one_tenant_and_leaves_no_tenant_behind(
+    platform: Platform, app_conn: asyncpg.Connection
+) -> None:
+    bergen = Person(person_id=uuid.uuid4(), role="participant", sign_in="device")
+    await platform.repository.save("bergen", bergen)
+    asked = [bergen.id]
+
+    as_bergen = await app_conn.fetch("SELECT p FROM tinget_people_joined('bergen', $1) p", asked)
+    as_oslo = await app_conn.fetch("SELECT p FROM tinget_people_joined('oslo', $1) p", asked)
+
+    assert [r["p"] for r in as_bergen] == [bergen.id]
+    assert as_oslo == []
+    assert await app_conn.fetchval("SELECT count(*) FROM events") == 0  # nothing lingers
+    async with app_conn.transaction():
+        await app_conn.execute("SELECT set_config('app.tenant_id', 'oslo', true)")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await app_conn.fetch("SELECT p FROM tinget_people_joined('bergen', $1) p", asked)

@@ -17,6 +17,7 @@ are revoked), so only the first request of a person in a process costs a query.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from uuid import UUID
 
@@ -40,6 +41,8 @@ class Sessions:
         self._copies = alru_cache(maxsize=100_000, ttl=ttl)(self._read)
         self._local: dict[tuple[str, UUID], int] = {}  # raised here, until the copy shows it
         self._known: OrderedDict[tuple[str, UUID], None] = OrderedDict()
+        self._asked: dict[str, dict[UUID, asyncio.Future[bool]]] = {}  # awaiting a look-up
+        self._looking: asyncio.Task[None] | None = None
 
     async def check(self, caller: Caller, generation: int) -> None:
         """Refuse a token (``Unauthenticated``) that was taken back or names nobody here."""
@@ -83,20 +86,51 @@ class Sessions:
             self._known.popitem(last=False)
 
     async def exists(self, tenant_id: str, person_id: UUID) -> bool:
+        """Whether the person joined this tenant: from memory, else one lookup shared by every
+        person asked about meanwhile (see ``_look_up``)."""
         key = (tenant_id, person_id)
         if key in self._known:
             self._known.move_to_end(key)
             return True
-        async with tenant_transaction(self.pool, tenant_id) as conn:
-            found = await conn.fetchval(
-                "SELECT EXISTS (SELECT 1 FROM events WHERE tenant_id = $1 AND stream_id = $2"
-                " AND event_type = 'PersonJoined')",
-                tenant_id,
-                person_id,
-            )
-        if found:
-            self.known(tenant_id, person_id)
-        return bool(found)
+        waiting = self._asked.setdefault(tenant_id, {})
+        answer = waiting.get(person_id)
+        if answer is None:
+            answer = waiting[person_id] = asyncio.get_running_loop().create_future()
+            if self._looking is None:
+                self._looking = asyncio.get_running_loop().create_task(self._look_up())
+        return await answer
+
+    async def _look_up(self) -> None:
+        """Answer every person asked about, one query per tenant for all of them, as the
+        store's group commit does for appends: while one query runs, the next requests gather
+        for the next one. Under a vote's load this costs a fraction of a query per request."""
+        try:
+            await asyncio.sleep(0)  # the requests of this turn of the loop join the first query
+            while self._asked:
+                asked, self._asked = self._asked, {}
+                for tenant_id, answers in asked.items():
+                    try:
+                        found = await self._joined(tenant_id, list(answers))
+                    except Exception as error:
+                        for answer in answers.values():
+                            if not answer.done():
+                                answer.set_exception(error)
+                        continue
+                    for person_id, answer in answers.items():
+                        if person_id in found:
+                            self.known(tenant_id, person_id)
+                        if not answer.done():
+                            answer.set_result(person_id in found)
+        finally:
+            self._looking = None
+
+    async def _joined(self, tenant_id: str, people: list[UUID]) -> set[UUID]:
+        """Those of ``people`` who joined the tenant, in one round trip under its row-level
+        security (``tinget_people_joined``)."""
+        rows = await self.pool.fetch(
+            "SELECT p FROM tinget_people_joined($1, $2::uuid[]) AS p", tenant_id, people
+        )
+        return {r["p"] for r in rows}
 
     async def _read(self, tenant_id: str) -> dict[UUID, int]:
         async with tenant_transaction(self.pool, tenant_id) as conn:

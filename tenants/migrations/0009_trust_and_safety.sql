@@ -19,3 +19,22 @@ CREATE POLICY token_generations_isolation ON token_generations
     WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
 GRANT SELECT, INSERT, UPDATE ON token_generations TO tinget_app;
 GRANT SELECT, INSERT, UPDATE ON token_generations TO tinget_worker;
+
+-- Which of these people joined the tenant (have a PersonJoined event): the check that a token
+-- names a person who exists, for many tokens at once in one round trip. It sets the tenant for
+-- its own statement's transaction, so row-level security applies as in tenant_transaction; it
+-- refuses to run inside a transaction already set to another tenant.
+CREATE FUNCTION tinget_people_joined(p_tenant text, p_people uuid[]) RETURNS SETOF uuid
+LANGUAGE plpgsql SECURITY INVOKER AS $$
+BEGIN
+    IF coalesce(current_setting('app.tenant_id', true), '') NOT IN ('', p_tenant) THEN
+        RAISE EXCEPTION 'tinget_people_joined: the transaction is set to another tenant'
+            USING ERRCODE = '42501';
+    END IF;
+    PERFORM set_config('app.tenant_id', p_tenant, true);
+    RETURN QUERY SELECT e.stream_id FROM events e
+        WHERE e.tenant_id = p_tenant AND e.stream_id = ANY (p_people)
+          AND e.event_type = 'PersonJoined';
+END
+$$;
+GRANT EXECUTE ON FUNCTION tinget_people_joined TO tinget_app;
