@@ -25,18 +25,8 @@ class Envelope(msgspec.Struct, frozen=True):
     metadata: msgspec.Raw
 
 
-class Claim(msgspec.Struct, frozen=True):
-    """What a message says it is: where in the log, whose, which event. A consumer checks
-    this against the store and applies the stored event, never the message's own copy."""
-
-    position: int
-    tenant_id: str
-    event_id: UUID
-
-
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Envelope)
-_claim_decoder = msgspec.json.Decoder(Claim)
 
 
 def encode(event: RecordedEvent) -> bytes:
@@ -51,7 +41,3 @@ def decode(body: bytes) -> RecordedEvent:
     fields["data"] = bytes(fields["data"])
     fields["metadata"] = bytes(fields["metadata"])
     return RecordedEvent(**fields)
-
-
-def claim(body: bytes) -> Claim:
-    return _claim_decoder.decode(body)

@@ -274,16 +274,18 @@ class LogReader:
             )
         return [_record(row) for row in rows]
 
-    async def at(self, positions: Sequence[int]) -> list[RecordedEvent]:
-        """The stored events at ``positions`` (those there are), in log order: one query,
-        however many positions."""
+    async def identities_at(
+        self, positions: Sequence[int]
+    ) -> dict[int, tuple[str, UUID, int, UUID, str, str]]:
+        """Who the stored events at ``positions`` are, without their payloads: position to
+        (tenant, stream, version, event id, context, type). One query, however many."""
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
-                f"SELECT {_READ_COLUMNS} FROM events"
-                " WHERE position = ANY($1::bigint[]) ORDER BY position",
+                "SELECT position, tenant_id, stream_id, version, event_id, context, event_type"
+                " FROM events WHERE position = ANY($1::bigint[])",
                 positions,
             )
-        return [_record(row) for row in rows]
+        return {r["position"]: tuple(r.values())[1:] for r in rows}
 
     async def head(self) -> int:
         """The highest position committed so far (0 for an empty log)."""

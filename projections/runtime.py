@@ -355,49 +355,51 @@ class LiveConsumer:
         await msgs[-1].ack()
 
     async def _stored(self, msgs: list[Msg]) -> list[RecordedEvent]:
-        """The stored events the messages stand for, in the messages' order.
+        """The events of the messages that the store vouches for, in the messages' order.
 
         NATS is trusted with neither a tenant nor a position: whoever could publish into the
-        stream could claim any. A message names a position, a tenant and an event id; the
-        batch's positions are read from PostgreSQL in one query, and a message counts only as
-        the stored event at its position, when that event has the message's id and tenant
-        and the message came on that event's subject. What is applied is the stored event,
-        never the message's copy. Anything else is logged, counted and acknowledged with the
-        batch, never applied.
+        stream could claim any. The batch's positions are looked up in PostgreSQL in one query
+        (the events' identities, not their payloads, which a vote's batches would otherwise
+        read back in full), and a message counts only when the stored event at its position has
+        its tenant, stream, version, id, context and type, and it came on that event's subject.
+        Anything else is logged, counted and acknowledged with the batch, never applied. The
+        payload itself is vouched for by NATS's permissions: only the relay may publish there.
         """
-        claims: list[tuple[Msg, envelope.Claim]] = []
+        claimed: list[tuple[Msg, RecordedEvent]] = []
         for msg in msgs:
             try:
-                claims.append((msg, envelope.claim(msg.data)))
+                claimed.append((msg, envelope.decode(msg.data)))
             except Exception:
                 metrics.PROJECTION_REFUSED.inc()
                 log.warning("undecodable message skipped", subject=msg.subject)
-        if not claims:
+        if not claimed:
             return []
         try:
-            stored = await LogReader(self.runners[0].pool).at(
-                sorted({claim.position for _, claim in claims})
+            stored = await LogReader(self.runners[0].pool).identities_at(
+                sorted({event.position for _, event in claimed})
             )
         except _REDELIVERABLE as error:
             raise BatchNotApplied(repr(error)) from error
-        by_position = {event.position: event for event in stored}
         events: list[RecordedEvent] = []
-        for msg, claim in claims:
-            event = by_position.get(claim.position)
-            if (
-                event is None
-                or event.event_id != claim.event_id
-                or event.tenant_id != claim.tenant_id
-                or msg.subject
-                != event_subject(self._prefix, event.tenant_id, event.context, event.event_type)
-            ):
+        for msg, event in claimed:
+            identity = (
+                event.tenant_id,
+                event.stream_id,
+                event.version,
+                event.event_id,
+                event.context,
+                event.event_type,
+            )
+            subject = event_subject(self._prefix, event.tenant_id, event.context, event.event_type)
+            if stored.get(event.position) != identity or msg.subject != subject:
                 metrics.PROJECTION_REFUSED.inc()
+                held = stored.get(event.position)
                 log.warning(
                     "message refused: the store holds no such event",
                     subject=msg.subject,
-                    position=claim.position,
-                    claimed_tenant=claim.tenant_id,
-                    stored_tenant=None if event is None else event.tenant_id,
+                    position=event.position,
+                    claimed_tenant=event.tenant_id,
+                    stored_tenant=None if held is None else held[0],
                 )
                 continue
             events.append(event)
