@@ -13,6 +13,8 @@ import pytest
 from nats.aio.client import Client as NatsClient
 
 from gateway.app import create_app
+from services.identity.access import Role
+from tests.api import Town, create_town, staff_token
 from tests.helpers import serving
 from tests.services import nats_server, postgres_server
 from tests.smtp import SmtpServer, smtp_server
@@ -60,6 +62,18 @@ async def database_url(pg_server: str, template_database: str) -> AsyncIterator[
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest.fixture
+async def town(platform: Platform) -> Town:
+    """A municipality with committees, on a host of its own."""
+    return await create_town(platform)
+
+
+@pytest.fixture
+async def admin(platform: Platform, town: Town) -> str:
+    """A token of the town's administrator."""
+    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
 
 
 @pytest.fixture

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from projections.runtime import ProjectionRunner
 from services.identity.access import Role
-from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.api import Town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
-
-
-@pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
 
 
 async def _activity(client: httpx.AsyncClient, town: Town, admin: str) -> tuple[str, str]:

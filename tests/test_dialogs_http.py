@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.identity.access import Role
-from tests.api import Town, create_town, device_token, link_code, open_dialog, staff_token
+from tests.api import Town, device_token, link_code, open_dialog, staff_token
 from tests.smtp import SmtpServer
 from tinget.bootstrap import Addresses, Platform
 
@@ -17,11 +17,6 @@ from tinget.bootstrap import Addresses, Platform
 @pytest.fixture
 def platform_addresses(addresses: Addresses, smtp: SmtpServer) -> Addresses:
     return dataclasses.replace(addresses, mail_url=f"smtp://{smtp.host}:{smtp.port}")
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 async def test_a_whole_proposal_dialog(

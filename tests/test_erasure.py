@@ -11,18 +11,11 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import pytest
 
 from events.personal import ERASED
-from services.identity.access import Role
-from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.api import Town, device_token, open_dialog
 from tests.helpers import cli
 from tinget.bootstrap import Platform
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 async def owner_fetch(platform: Platform, query: str, *args: object) -> list[asyncpg.Record]:
@@ -135,11 +128,6 @@ async def test_a_new_code_prunes_the_expired_ones(
 TITLE = "Bänkar vid Stortorget"
 BODY = "Eva Svensson på Kvarngatan 7 föreslår fler bänkar"
 COMMENT = "Eva igen: gärna i ek"
-
-
-@pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
 
 
 async def signed_in(client: httpx.AsyncClient, platform: Platform, town: Town, address: str) -> str:

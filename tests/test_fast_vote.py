@@ -15,15 +15,10 @@ from litestar.datastructures import State
 from gateway.fast_vote import MAX_BODY, fast_vote
 from gateway.tenancy import TenantResolver
 from services.identity.access import Role
-from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.api import Town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
 
 URL = "/api/v1/dialogs/{}/votes"
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from projections.runtime import ProjectionRunner
 from services.identity.access import Role, SignIn
 from services.identity.domain import Person
-from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.api import Town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
 
 GAMIFICATION_TABLES = (
@@ -24,16 +24,6 @@ GAMIFICATION_TABLES = (
     "gamification_badges",
     "leaderboard_opt_ins",
 )
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
-
-
-@pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
 
 
 async def person(platform: Platform, town: Town, name: str | None = None) -> str:

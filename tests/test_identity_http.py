@@ -10,18 +10,13 @@ import pytest
 
 from services.identity.records import normalise_pin
 from services.identity.service import Limits
-from tests.api import Town, create_town
+from tests.api import Town
 from tinget.bootstrap import Addresses, Platform
 
 
 @pytest.fixture
 def platform_addresses(addresses: Addresses) -> Addresses:
     return dataclasses.replace(addresses, limits=Limits(sign_in_per_address=(5, 60)))
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 async def test_an_expired_sign_in_link_is_refused(

@@ -34,7 +34,7 @@ from services.media.storage import (
     image_store_from_url,
 )
 from tenants import assets
-from tests.api import Town, create_town, device_token, staff_token
+from tests.api import Town, device_token, staff_token
 from tests.images import (
     GPS_IFD,
     ORIENTATION,
@@ -610,11 +610,6 @@ def platform_addresses(addresses: Addresses) -> Addresses:
     """A small upload limit, so the rate-limit test reaches it in a few requests."""
     limits = Limits(images_per_person=(UPLOADS_PER_PERSON, 600))
     return dataclasses.replace(addresses, limits=limits)
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 def _stored_files(platform: Platform, town: Town) -> list[Path]:

@@ -12,18 +12,8 @@ import pytest
 from services.identity.access import Role
 from services.moderation.blocklist import BlockedPeople
 from services.moderation.domain import case_id
-from tests.api import Town, create_town, device_token, dialog_body, open_dialog, staff_token
+from tests.api import Town, device_token, dialog_body, open_dialog, staff_token
 from tinget.bootstrap import Platform
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
-
-
-@pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
 
 
 @pytest.fixture

@@ -6,23 +6,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import pytest
 
-from services.identity.access import Role
-from tests.api import Town, create_town, open_dialog, staff_token
+from tests.api import Town, create_town, open_dialog
 from tests.notify import Person, device_person, send_round, submit
 from tinget.bootstrap import Platform
 from tinget.db import tenant_transaction
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
-
-
-@pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
 
 
 async def results_for(

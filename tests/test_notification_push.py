@@ -17,7 +17,7 @@ from pywebpush import Vapid  # type: ignore[import-untyped]
 
 from services.identity.access import Role
 from services.notifications.push_policy import PushPolicy
-from tests.api import Town, create_town, open_dialog, staff_token
+from tests.api import Town, open_dialog, staff_token
 from tests.notify import Browser, PushService, device_person, send_round, submit, vapid_private_key
 from tinget.bootstrap import Addresses, Platform
 
@@ -42,11 +42,6 @@ async def push_service() -> AsyncIterator[PushService]:
     finally:
         server.close()
         await server.wait_closed()
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 def subscription(endpoint: str, browser: Browser, **changes: Any) -> dict[str, Any]:

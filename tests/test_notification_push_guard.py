@@ -25,7 +25,7 @@ from services.notifications.push_policy import (
     VettedResolver,
     refused_address,
 )
-from tests.api import Town, create_town, open_dialog, staff_token
+from tests.api import Town, open_dialog, staff_token
 from tests.notify import (
     Browser,
     Person,
@@ -51,11 +51,6 @@ def platform_addresses(addresses: Addresses, request: pytest.FixtureRequest) -> 
         vapid_private_key=vapid_private_key(),
         vapid_subject="mailto:ops@tinget.example",
     )
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 def subscription(endpoint: str) -> dict[str, Any]:

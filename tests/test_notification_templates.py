@@ -9,8 +9,7 @@ import dataclasses
 import httpx
 import pytest
 
-from services.identity.access import Role
-from tests.api import Town, create_town, dialog_body, staff_token
+from tests.api import Town, dialog_body
 from tests.notify import device_person, text_of
 from tests.smtp import SmtpServer
 from tinget.bootstrap import Addresses, Platform
@@ -21,16 +20,6 @@ TEMPLATES = "/api/v1/notification-templates"
 @pytest.fixture
 def platform_addresses(addresses: Addresses, smtp: SmtpServer) -> Addresses:
     return dataclasses.replace(addresses, mail_url=f"smtp://{smtp.host}:{smtp.port}")
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
-
-
-@pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
 
 
 async def changes_recorded(platform: Platform, town: Town) -> int:

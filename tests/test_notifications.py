@@ -60,11 +60,6 @@ async def town(platform: Platform) -> Town:
 
 
 @pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
-
-
-@pytest.fixture
 async def anna(platform: Platform, town: Town) -> Person:
     return await person_with_address(platform, town, "anna@example.org")
 

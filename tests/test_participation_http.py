@@ -22,16 +22,6 @@ from tinget.bootstrap import Platform
 PNG = png("problem report")
 
 
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
-
-
-@pytest.fixture
-async def admin(platform: Platform, town: Town) -> str:
-    return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
-
-
 async def test_200_concurrent_votes_by_one_person_count_once(
     client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
 ) -> None:

@@ -15,7 +15,7 @@ import pytest
 from gateway.app import create_app
 from gateway.forwarding import TrustedProxies
 from services.identity.records import Rule, prune_rate_limits
-from tests.api import Town, create_town
+from tests.api import Town
 from tinget.bootstrap import Addresses, Platform
 
 PROXY_PEER = ("10.0.0.7", 1234)  # the ingress controller, in the trusted range
@@ -25,11 +25,6 @@ STRANGER_PEER = ("198.51.100.4", 1234)  # anyone else
 @pytest.fixture
 def platform_addresses(addresses: Addresses) -> Addresses:
     return dataclasses.replace(addresses, trusted_proxies=TrustedProxies.parse("10.0.0.0/8"))
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 async def peer_client(platform: Platform, peer: tuple[str, int]) -> httpx.AsyncClient:

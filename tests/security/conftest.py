@@ -4,11 +4,14 @@ requests reach the code behind them instead of stopping at 429."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
+from gateway.app import create_app
 from services.identity.service import Limits
-from tinget.bootstrap import Addresses
+from tinget.bootstrap import Addresses, open_platform
 
 GENEROUS = Limits(
     sign_in_per_address=(100_000, 60),
@@ -25,3 +28,12 @@ GENEROUS = Limits(
 @pytest.fixture
 def platform_addresses(addresses: Addresses) -> Addresses:
     return dataclasses.replace(addresses, limits=GENEROUS)
+
+
+@pytest.fixture
+async def other_gateway(platform_addresses: Addresses) -> AsyncIterator[httpx.AsyncClient]:
+    """A second gateway process's app: its own caches, the same database."""
+    async with open_platform(platform_addresses, with_nats=False, pool_size=2) as second:
+        transport = httpx.ASGITransport(app=create_app(second))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
-from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, staff_token
-from tinget.bootstrap import Addresses, Platform, open_platform
-
-
-@pytest.fixture
-async def other_gateway(platform_addresses: Addresses) -> AsyncIterator[httpx.AsyncClient]:
-    """A second gateway process's app: its own caches, the same database."""
-    async with open_platform(platform_addresses, with_nats=False, pool_size=2) as second:
-        transport = httpx.ASGITransport(app=create_app(second))  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+from tinget.bootstrap import Platform
 
 
 async def test_another_municipalitys_administrator_neither_erases_nor_reads_a_person(

@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from services.identity.access import Role
-from tests.api import Town, create_town, device_token, open_dialog, staff_token
+from tests.api import Town, device_token, open_dialog, staff_token
 from tests.images import png
 from tinget.bootstrap import Platform
 
@@ -44,11 +43,6 @@ def _reads(proposals: dict[str, Any], post: dict[str, Any], poll: dict[str, Any]
         f"/api/v1/dialogs/{poll['id']}/tally",
         f"/api/v1/dialogs/{poll['id']}/tally/live",
     ]
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
 
 
 async def test_only_invitees_and_staff_see_an_invite_only_dialog(

@@ -7,30 +7,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 
-from gateway.app import create_app
 from services.identity.access import Role, SignIn
-from tests.api import Town, create_town, staff_token
-from tinget.bootstrap import Addresses, Platform, open_platform
-
-
-@pytest.fixture
-async def town(platform: Platform) -> Town:
-    return await create_town(platform)
-
-
-@pytest.fixture
-async def other_gateway(platform_addresses: Addresses) -> AsyncIterator[httpx.AsyncClient]:
-    """A second gateway process's app: its own caches, the same database."""
-    async with open_platform(platform_addresses, with_nats=False, pool_size=2) as second:
-        transport = httpx.ASGITransport(app=create_app(second))  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
+from tests.api import Town, staff_token
+from tinget.bootstrap import Platform
 
 
 async def _committees(client: httpx.AsyncClient, town: Town, token: str) -> httpx.Response:
