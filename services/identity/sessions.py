@@ -10,15 +10,17 @@ back have one), loaded when first needed and again when the copy is older than `
 second), as the block list is. The process that revokes updates its copy at once; every other
 process refuses the old tokens within ``ttl``.
 
-A token must also name a person who exists in its municipality: a person's stream is looked
-up once per process and remembered (people are never deleted, and an erased person's tokens
-are revoked), so only the first request of a person in a process costs a query.
+A token must also name a person who exists in its municipality. Each process keeps the people
+of each tenant it serves in memory (people are never deleted, and an erased person's tokens are
+revoked): loaded when first needed, then topped up with those who joined since, at most once a
+``ttl``, up to the log's horizon (so one who joins in a transaction that commits late is not
+skipped). A person not in the copy (joined within the last second, or through another process)
+is looked up in the store, one query for everybody asked about meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from uuid import UUID
 
 import asyncpg
@@ -29,7 +31,6 @@ from services.identity.access import Caller, SignIn
 from tinget.db import tenant_transaction
 
 TTL = 1.0  # seconds a tenant's copy of raised generations is used before it is loaded again
-KNOWN_PEOPLE = 1_000_000  # people remembered as existing, per process (least recently seen go)
 
 
 class Sessions:
@@ -40,7 +41,9 @@ class Sessions:
         # When a tenant's copy expires, one query refreshes it for every request waiting on it.
         self._copies = alru_cache(maxsize=100_000, ttl=ttl)(self._read)
         self._local: dict[tuple[str, UUID], int] = {}  # raised here, until the copy shows it
-        self._known: OrderedDict[tuple[str, UUID], None] = OrderedDict()
+        self._people: dict[str, set[UUID]] = {}  # per tenant: those known to have joined
+        self._joined_below: dict[str, int] = {}  # per tenant: the copy holds all joined below
+        self._top_up = alru_cache(maxsize=100_000, ttl=ttl)(self._load_people)
         self._asked: dict[str, dict[UUID, asyncio.Future[bool]]] = {}  # awaiting a look-up
         self._looking: asyncio.Task[None] | None = None
 
@@ -79,18 +82,14 @@ class Sessions:
 
     def known(self, tenant_id: str, person_id: UUID) -> None:
         """This process saved the person (a sign-in, a device session): no need to look."""
-        key = (tenant_id, person_id)
-        self._known[key] = None
-        self._known.move_to_end(key)
-        if len(self._known) > KNOWN_PEOPLE:
-            self._known.popitem(last=False)
+        self._people.setdefault(tenant_id, set()).add(person_id)
 
     async def exists(self, tenant_id: str, person_id: UUID) -> bool:
         """Whether the person joined this tenant: from memory, else one lookup shared by every
         person asked about meanwhile (see ``_look_up``)."""
-        key = (tenant_id, person_id)
-        if key in self._known:
-            self._known.move_to_end(key)
+        if person_id in self._people.get(tenant_id, ()):
+            return True
+        if person_id in await self._top_up(tenant_id):
             return True
         waiting = self._asked.setdefault(tenant_id, {})
         answer = waiting.get(person_id)
@@ -123,6 +122,23 @@ class Sessions:
                             answer.set_result(person_id in found)
         finally:
             self._looking = None
+
+    async def _load_people(self, tenant_id: str) -> set[UUID]:
+        """The tenant's copy of its people, topped up with those who joined since last time."""
+        people = self._people.setdefault(tenant_id, set())
+        after = self._joined_below.get(tenant_id, 0)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            horizon: int = await conn.fetchval("SELECT tinget_log_horizon()")
+            rows = await conn.fetch(
+                "SELECT stream_id FROM events WHERE tenant_id = $1"
+                " AND event_type = 'PersonJoined' AND position >= $2 AND position < $3",
+                tenant_id,
+                after,
+                horizon,
+            )
+        people.update(r["stream_id"] for r in rows)
+        self._joined_below[tenant_id] = max(after, horizon)
+        return people
 
     async def _joined(self, tenant_id: str, people: list[UUID]) -> set[UUID]:
         """Those of ``people`` who joined the tenant, in one round trip under its row-level

@@ -38,3 +38,7 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION tinget_people_joined TO tinget_app;
+
+-- Each gateway process loads a tenant's people (and tops its copy up once a second) to check
+-- that a token names a person who exists: a small index of who joined, in log order.
+CREATE INDEX events_people_joined ON events (tenant_id, position) WHERE event_type = 'PersonJoined';
