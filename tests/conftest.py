@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import Town, create_town, staff_token
 from tests.helpers import serving
+from tests.notify import PushService
 from tests.services import nats_server, postgres_server
 from tests.smtp import SmtpServer, smtp_server
 from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
@@ -74,6 +76,20 @@ async def town(platform: Platform) -> Town:
 async def admin(platform: Platform, town: Town) -> str:
     """A token of the town's administrator."""
     return await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+
+
+@pytest.fixture
+async def push_service() -> AsyncIterator[PushService]:
+    """A real web push service (an HTTP server on a free local port) that records what it
+    gets."""
+    service = PushService()
+    server = await asyncio.start_server(service.handle, "127.0.0.1", 0)
+    service.port = server.sockets[0].getsockname()[1]
+    try:
+        yield service
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ refused naming the field. The push service here is on 127.0.0.1, which only the 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -30,18 +28,6 @@ def platform_addresses(addresses: Addresses) -> Addresses:
         vapid_subject="mailto:ops@tinget.example",
         push=PushPolicy(loopback_for_tests=True),  # the push service below is on 127.0.0.1
     )
-
-
-@pytest.fixture
-async def push_service() -> AsyncIterator[PushService]:
-    service = PushService()
-    server = await asyncio.start_server(service.handle, "127.0.0.1", 0)
-    service.port = server.sockets[0].getsockname()[1]
-    try:
-        yield service
-    finally:
-        server.close()
-        await server.wait_closed()
 
 
 def subscription(endpoint: str, browser: Browser, **changes: Any) -> dict[str, Any]:

@@ -329,18 +329,6 @@ async def test_a_stored_endpoint_the_rules_refuse_is_not_sent_to(
 
 
 @pytest.fixture
-async def push_service() -> AsyncIterator[PushService]:
-    service = PushService()
-    server = await asyncio.start_server(service.handle, "127.0.0.1", 0)
-    service.port = server.sockets[0].getsockname()[1]
-    try:
-        yield service
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-@pytest.fixture
 async def silent_service() -> AsyncIterator[tuple[Listener, int]]:
     """A push service that takes connections and never answers."""
     listener = Listener()
