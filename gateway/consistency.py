@@ -3,12 +3,13 @@
 - Every answer to a request that appended events carries ``Tinget-Position``: the log
   position its appends reached (the request-context middleware adds it; see
   events/positions.py).
-- A request may send ``Tinget-Min-Position: N``: before its handler runs, it waits until
+- A read (GET) may send ``Tinget-Min-Position: N``: before its handler runs, it waits until
   every read model has applied the tenant's events up to ``N``, at most
   ``TINGET_READ_WAIT`` seconds (3). If they have not by then it gets 503 with Retry-After,
   never data older than it asked for.
 
-Both headers are described on every operation of the OpenAPI document (``document``).
+Both apply to the API's operations (``/api/...``) and are described on each of them in the
+OpenAPI document (``document``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from litestar.openapi.spec import (
 from gateway.auth import platform_of, tenant_of_host
 from gateway.problems import ProblemError
 
+API = "/api/"  # the operations the headers apply to
 POSITION = "Tinget-Position"
 MIN_POSITION = "Tinget-Min-Position"
 _MIN_POSITION_KEY = MIN_POSITION.lower().encode()
@@ -65,6 +67,8 @@ def min_position(headers: Iterable[tuple[bytes, bytes]]) -> int | None:
 
 async def read_your_writes(request: Request[Any, Any, Any]) -> None:
     """The app's before-request hook: wait for the position the request asks to see."""
+    if request.scope["method"] not in _READS or not request.scope["path"].startswith(API):
+        return  # a write, or health, readiness and the document: no read model to wait for
     position = min_position(request.scope["headers"])
     if position is None:
         return
@@ -83,11 +87,13 @@ async def read_your_writes(request: Request[Any, Any, Any]) -> None:
         )
 
 
+_READS = ("GET", "HEAD")
 _WRITES = ("post", "put", "patch", "delete")
 
 
 def document(schema: OpenAPI) -> OpenAPI:
-    """Describe both headers on every operation of ``schema``."""
+    """Describe the headers in ``schema``: the position asked for on every read of the API,
+    the position reached on every success of a write."""
     asked = Parameter(
         name=MIN_POSITION,
         param_in="header",
@@ -107,13 +113,15 @@ def document(schema: OpenAPI) -> OpenAPI:
         ),
         schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
     )
-    for item in (schema.paths or {}).values():
-        for method in ("get", "head", *_WRITES):
+    for path, item in (schema.paths or {}).items():
+        if not path.startswith(API):
+            continue
+        for method in ("get", *_WRITES):
             operation: Operation | None = getattr(item, method, None)
             if operation is None:
                 continue
-            operation.parameters = [*(operation.parameters or []), asked]
             if method not in _WRITES:
+                operation.parameters = [*(operation.parameters or []), asked]
                 continue
             for status, response in (operation.responses or {}).items():
                 if status.startswith("2") and isinstance(response, OpenAPIResponse):
