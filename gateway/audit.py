@@ -21,6 +21,7 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
+from events.db import tenant_transaction
 from gateway.audit_query import SELECT, AuditEntryView, AuditFilter, entry_view, export_chunks
 from gateway.auth import platform_of
 from gateway.content import alternative_answers_operation
@@ -28,7 +29,6 @@ from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
 from services.errors import InvalidInput, TooManyRequests
 from services.identity.access import Caller, Permission
-from tinget.db import tenant_transaction
 
 EXPORTS_AT_ONCE = 2  # each holds a pooled connection for as long as its download takes
 

@@ -21,8 +21,8 @@ import asyncpg
 import msgspec
 
 from events.catalogue import Catalogue
+from events.db import tenant_transaction
 from services.errors import InvalidInput
-from tinget.db import tenant_transaction
 
 CHUNK_BYTES = 64 * 1024
 

@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from events.db import tenant_transaction
 from gateway.auth import platform_of
 from gateway.polls import poll_results
 from gateway.problems import PROBLEMS
@@ -21,7 +22,6 @@ from gateway.views import PollResults
 from services.dialogs.domain import BALLOT_KINDS
 from services.errors import Forbidden, InvalidInput
 from services.identity.access import Caller, Permission
-from tinget.db import tenant_transaction
 
 METRICS = ("posts", "comments", "supports", "signatures", "votes", "joined")
 

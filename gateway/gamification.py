@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from events.db import tenant_transaction
 from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page
@@ -23,7 +24,6 @@ from services.gamification.commands import LeaderboardChoice, SetRules
 from services.gamification.rules import Rules, Tally
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
-from tinget.db import tenant_transaction
 
 
 class LevelView(msgspec.Struct, kw_only=True):

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from events.db import tenant_transaction
 from gateway.auth import platform_of
 from gateway.content import (
     IMAGE_ANSWERS,
@@ -24,7 +25,6 @@ from services.media.images import MAX_IMAGE_BYTES, is_sha256
 from services.media.storage import ImageStoreUnavailable
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
-from tinget.db import tenant_transaction
 
 # What an upload may be sent as; the type itself is read from the bytes.
 UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "application/octet-stream")

@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from events.db import tenant_transaction
 from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
@@ -22,7 +23,6 @@ from services.errors import InvalidInput
 from services.identity.access import Caller, Permission
 from services.moderation.commands import DecideAppeal, Decision, FileAppeal, FlagPost
 from services.moderation.domain import Block, ModerationCase
-from tinget.db import tenant_transaction
 
 
 class ModerationView(msgspec.Struct, kw_only=True):

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from events.db import tenant_transaction
 from gateway.admission import ADMISSION, STREAM
 from gateway.auth import platform_of, provide_caller
 from gateway.content import EVENT_STREAM, alternative_answers_operation
@@ -27,7 +28,6 @@ from services.identity.access import Caller
 from services.participation.commands import CastVote
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
-from tinget.db import tenant_transaction
 
 KEEPALIVE_SECONDS = 15.0
 

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
+from events.db import tenant_transaction
 from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
@@ -22,7 +23,6 @@ from services.participation.domain import Post
 from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
-from tinget.db import tenant_transaction
 
 # A post's comments are counted as participants see them: published ones, not those hidden or
 # waiting for approval (nor withdrawn).

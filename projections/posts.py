@@ -12,11 +12,11 @@ from typing import Any
 
 import asyncpg
 
+from events import tables
 from events.codec import Codec
 from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
-from projections import tables
-from projections.tables import Key, Row
+from events.tables import Key, Row
 
 
 def _submitted(key: Key, event: Any) -> Row:

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from events.db import APP_ROLE, WORKER_ROLE, url_for_role
 from tests.helpers import Run, cli, unique_slug
 from tests.images import png
 from tinget.bootstrap import Addresses, Platform
-from tinget.db import APP_ROLE, WORKER_ROLE, url_for_role
 
 
 @pytest.fixture

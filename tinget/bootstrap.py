@@ -15,6 +15,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from events.codec import Codec
+from events.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
 from events.personal import PersonKeys
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
@@ -57,7 +58,6 @@ from tenants.directory import TenantDirectory
 from tenants.migrate import migrate
 from tenants.service import TenantService
 from tinget.catalogue import build_catalogue
-from tinget.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
 
 log = structlog.get_logger(__name__)
 

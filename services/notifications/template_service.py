@@ -8,6 +8,7 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
+from events.db import tenant_transaction
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.errors import Conflict
@@ -21,7 +22,6 @@ from services.notifications.templates import (
     template_stream,
 )
 from tenants import values
-from tinget.db import tenant_transaction
 
 
 class ChangeTemplate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

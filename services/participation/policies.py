@@ -15,10 +15,10 @@ from uuid import UUID
 
 import asyncpg
 
+from events import tables
 from events.codec import Codec
 from events.model import RecordedEvent
-from projections import tables
-from projections.tables import Key, Row
+from events.tables import Key, Row
 
 RecordThreshold = Callable[[str, UUID, int], Awaitable[None]]
 
