@@ -241,3 +241,9 @@ def test_the_cli_refuses_a_bad_value_at_start_without_a_traceback(
         assert result.stderr.startswith("tinget: bad configuration: ")
         assert "Traceback" not in result.stderr
         assert "hunter2" not in result.stderr
+
+
+def test_a_bare_nats_address_is_taken_as_nats_urls_do() -> None:
+    settings = Settings.from_env({"TINGET_NATS_URL": "nats.example:4222"})
+    assert settings.nats_url is not None
+    assert settings.nats_url.reveal() == "nats.example:4222"  # nats-py adds nats:// itself

@@ -129,7 +129,7 @@ class Settings:
     signing_secret: Secret | None = None
     mail_url: SecretUrl | None = None
     mail_from: str = "no-reply@tinget.localhost"
-    images_url: SecretUrl | None = None
+    images_url: str | None = None  # a folder or s3://bucket (S3 credentials: AWS_* variables)
     vapid_private_key: Secret | None = None
     vapid_subject: str | None = None
     push_services: tuple[str, ...] = DEFAULT_PUSH_SERVICES  # hosts push endpoints may be on
@@ -169,7 +169,7 @@ class Settings:
             database_url=read("DATABASE_URL", _url(("postgresql", "postgres")), None),
             app_database_url=read("APP_DATABASE_URL", _url(("postgresql", "postgres")), None),
             worker_database_url=read("WORKER_DATABASE_URL", _url(("postgresql", "postgres")), None),
-            nats_url=read("NATS_URL", _url(("nats", "tls", "ws", "wss")), None),
+            nats_url=read("NATS_URL", _url(("nats", "tls", "ws", "wss"), bare="nats"), None),
             data_dir=read("DATA_DIR", Path, Path(".tinget")),
             http_host=http_host,
             http_port=read("HTTP_PORT", _port, 8000),
@@ -291,13 +291,13 @@ def _mail_address(value: str) -> str:
     return value
 
 
-def _url(schemes: tuple[str, ...]) -> Callable[[str], SecretUrl]:
-    """A URL of one of ``schemes``; the reason names the scheme only, never the URL (it may
-    carry a password)."""
+def _url(schemes: tuple[str, ...], *, bare: str | None = None) -> Callable[[str], SecretUrl]:
+    """A URL of one of ``schemes`` (``bare``: the scheme a bare ``host:port`` is taken with);
+    the reason names the scheme only, never the URL (it may carry a password)."""
 
     def parse(value: str) -> SecretUrl:
         try:
-            parts = urlsplit(value)
+            parts = urlsplit(value if bare is None or "://" in value else f"{bare}://{value}")
             parts.port  # noqa: B018 - a port that is not a number raises here
         except ValueError:
             raise _Bad(f"is not a URL ({', '.join(s + '://' for s in schemes)}...)") from None
@@ -312,15 +312,15 @@ def _url(schemes: tuple[str, ...]) -> Callable[[str], SecretUrl]:
     return parse
 
 
-def _images_url(value: str) -> SecretUrl:
+def _images_url(value: str) -> str:
     """A folder, a file:// folder, or s3://bucket (the store checks the options at start)."""
     parts = urlsplit(value)
     if parts.scheme in ("", "file"):
-        return SecretUrl(value)
+        return value
     if parts.scheme == "s3":
         if not parts.netloc:
             raise _Bad("an s3:// URL names its bucket: s3://bucket?endpoint=...&region=...")
-        return SecretUrl(value)
+        return value
     raise _Bad(f"must be a folder, file:///folder or s3://bucket, not a {parts.scheme}:// URL")
 
 

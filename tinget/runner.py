@@ -89,7 +89,7 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
                 signing_secret=reveal(settings.signing_secret),
                 mail_url=reveal(settings.mail_url),
                 mail_from=settings.mail_from,
-                images_url=reveal(settings.images_url),
+                images_url=settings.images_url,
                 vapid_private_key=reveal(settings.vapid_private_key),
                 vapid_subject=settings.vapid_subject,
                 push=PushPolicy(services=settings.push_services),
