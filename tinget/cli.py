@@ -133,31 +133,32 @@ async def _tenant_rows(conn: asyncpg.Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in await conn.fetch(_TENANT_ROWS)]
 
 
-async def _tenant_rows_if_current(settings: Settings) -> list[dict[str, Any]] | None:
+async def _tenant_rows_if_current(
+    settings: Settings, owner_url: str | None
+) -> list[dict[str, Any]] | None:
     """The tenant directory, read on one connection of the worker role, when it has applied
     the log's head (what ``tinget status`` reports as no events behind: a running projection
     worker keeps it so); None when it is behind and needs catching up."""
     from tinget.db import WORKER_ROLE, url_for_role
 
-    async with _owner_url(settings) as owner_url:
-        if owner_url is not None:
-            await _migrate(owner_url)
-        worker_url = reveal(settings.worker_database_url)
-        if worker_url is None:
-            assert owner_url is not None  # settings without both roles' URLs have an owner
-            worker_url = url_for_role(owner_url, WORKER_ROLE)
-        conn = await asyncpg.connect(worker_url)
-        try:
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                current = await conn.fetchval(
-                    "SELECT (SELECT coalesce(max(position), 0) FROM events)"
-                    " <= (SELECT coalesce(max(position), 0) FROM projection_positions"
-                    "     WHERE projection = $1)",
-                    DIRECTORY,
-                )
-                return await _tenant_rows(conn) if current else None
-        finally:
-            await conn.close()
+    if owner_url is not None:
+        await _migrate(owner_url)
+    worker_url = reveal(settings.worker_database_url)
+    if worker_url is None:
+        assert owner_url is not None  # settings without both roles' URLs have an owner
+        worker_url = url_for_role(owner_url, WORKER_ROLE)
+    conn = await asyncpg.connect(worker_url)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            current = await conn.fetchval(
+                "SELECT (SELECT coalesce(max(position), 0) FROM events)"
+                " <= (SELECT coalesce(max(position), 0) FROM projection_positions"
+                "     WHERE projection = $1)",
+                DIRECTORY,
+            )
+            return await _tenant_rows(conn) if current else None
+    finally:
+        await conn.close()
 
 
 def _tenant_json(tenant: Tenant) -> dict[str, Any]:
@@ -318,10 +319,11 @@ def tenants_list(ctx: click.Context, as_json: bool) -> None:
 
     async def listed() -> list[dict[str, Any]]:
         settings = _settings(ctx)
-        rows = await _tenant_rows_if_current(settings)
-        if rows is None:  # the directory is behind the log: catch the read models up first
-            rows = await _with_platform(settings, go)
-        return rows
+        async with _owner_url(settings) as owner_url:  # an embedded server stays up for both
+            rows = await _tenant_rows_if_current(settings, owner_url)
+            if rows is None:  # the directory is behind the log: catch the read models up first
+                rows = await _with_platform(settings, go)
+            return rows
 
     rows = _run(listed())
     if as_json:
