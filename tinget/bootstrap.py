@@ -78,23 +78,27 @@ class Backpressure:
 
 @dataclass(frozen=True)
 class Addresses:
-    database_url: (
-        str | None
-    )  # the owner role: migrations (None where only the roles below are given)
-    nats_url: str | None  # the relay's (or the one process's) NATS, with its user if any
-    app_database_url: str | None = None
-    worker_database_url: str | None = None
+    # Fields that may hold a password or a key are left out of the repr (repr=False).
+    # the owner role: migrations (None where only the roles below are given)
+    database_url: str | None = field(repr=False)
+    # the relay's (or the one process's) NATS, with its user if any
+    nats_url: str | None = field(repr=False)
+    app_database_url: str | None = field(default=None, repr=False)
+    worker_database_url: str | None = field(default=None, repr=False)
     # the projection worker's own NATS user where it is not nats_url's (the embedded all-in-one)
-    consumer_nats_url: str | None = None
+    consumer_nats_url: str | None = field(default=None, repr=False)
     subject_prefix: str = "tinget"
     stream_name: str = "TINGET"
     stream_replicas: int = 1  # 3 on a clustered JetStream
     data_dir: Path = Path(".tinget")
-    signing_secret: str | None = None  # else one kept in the data folder
-    mail_url: str | None = None  # smtp://...; else .eml files in the data folder
+    # else one kept in the data folder
+    signing_secret: str | None = field(default=None, repr=False)
+    # smtp://...; else .eml files in the data folder
+    mail_url: str | None = field(default=None, repr=False)
     mail_from: str = "no-reply@tinget.localhost"
     images_url: str | None = None  # s3://bucket?endpoint=...; else a folder in the data folder
-    vapid_private_key: str | None = None  # web push (VAPID); without one push is off
+    # web push (VAPID); without one push is off
+    vapid_private_key: str | None = field(default=None, repr=False)
     vapid_subject: str | None = None  # mailto: or https: contact for push services
     push: PushPolicy = field(default_factory=PushPolicy)  # where push endpoints may lead
     limits: Limits = field(default_factory=Limits)
