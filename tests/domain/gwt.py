@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import reduce
 from typing import Any, TypeVar
+from uuid import UUID
 
+from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 
 from events.catalogue import STREAM_FIELDS
@@ -54,7 +56,7 @@ def _collect(aggregate: Aggregate) -> list[Any]:
     if ref is None or ref() is not aggregate:
         past = []
         _HISTORY[id(aggregate)] = (weakref.ref(aggregate), past)
-    new = aggregate.collect_events()
+    new = list(aggregate.collect_events())
     past.extend(new)
     return new
 
@@ -82,6 +84,11 @@ def then_payloads(aggregate: Aggregate) -> list[tuple[str, dict[str, Any]]]:
         )
         for e in _collect(aggregate)
     ]
+
+
+def memory_store() -> Application[UUID]:
+    """eventsourcing's in-memory event store: one event per (stream, version), like ours."""
+    return Application()
 
 
 def settings(**fields: Any) -> DialogSettings:

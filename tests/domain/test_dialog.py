@@ -15,10 +15,10 @@ from services.dialogs.domain import (
     DialogNotOpen,
     DialogSettings,
     Invitation,
-    PostKind,
     Status,
     invitation_id,
 )
+from services.dialogs.kinds import PostKind
 from services.errors import Conflict, InvalidInput
 from tests.domain.gwt import (
     CLOSES,
