@@ -6,9 +6,12 @@ name, none autouse), so these tests run without any server.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from uuid import UUID, uuid4
 
 import pytest
+
+from tests.domain import gwt
 
 
 @pytest.fixture
@@ -19,3 +22,10 @@ def author() -> UUID:
 @pytest.fixture
 def someone() -> UUID:
     return uuid4()
+
+
+@pytest.fixture(autouse=True)
+def _forget_histories() -> Iterator[None]:
+    """Each test starts with no remembered aggregate histories (see ``gwt.given``)."""
+    yield
+    gwt.forget()

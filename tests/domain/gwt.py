@@ -61,6 +61,10 @@ def _collect(aggregate: Aggregate) -> list[Any]:
     return new
 
 
+def forget() -> None:
+    _HISTORY.clear()
+
+
 def given(aggregate: A) -> A:
     """A fresh copy of ``aggregate`` rebuilt from every event it has, with nothing pending."""
     _collect(aggregate)
