@@ -27,7 +27,7 @@ from services.dialogs.kinds import (
     kind_policy,
     post_rules,
 )
-from services.errors import Conflict
+from services.errors import Conflict, Forbidden, InvalidInput
 
 __all__ = [
     "Commenting",
@@ -100,6 +100,19 @@ class Dialog(Aggregate):
     def post_threshold(self, kind: PostKind) -> int | None:
         """What a new post of ``kind`` aims for: a petition's goal, or the support threshold."""
         return post_rules(kind).threshold(self.details.settings)
+
+    def ensure_commenting(self, *, signed_in: bool) -> None:
+        """Refuse a comment where comments are off, or from a device token where only the
+        signed-in may comment."""
+        commenting = self.details.settings.comments
+        if commenting is Commenting.OFF:
+            raise Conflict("comments are off in this dialog")
+        if commenting is Commenting.SIGNED_IN and not signed_in:
+            raise Forbidden("only signed-in participants may comment in this dialog")
+
+    def ensure_images(self) -> None:
+        if not self.details.settings.images:
+            raise InvalidInput("image", "this dialog does not take images")
 
     def ensure_ballots(self) -> None:
         self.policy.ensure_ballots()

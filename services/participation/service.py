@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.dialogs.domain import Commenting, Dialog, DialogKind
+from services.dialogs.domain import Dialog, DialogKind
 from services.dialogs.kinds import Endorsement, post_rules
 from services.dialogs.service import Clock, DialogService, utc_now
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -214,8 +214,7 @@ class ParticipationService:
     async def _check_image(self, caller: Caller, dialog: Dialog, image: str | None) -> None:
         if image is None:
             return
-        if not dialog.details.settings.images:
-            raise InvalidInput("image", "this dialog does not take images")
+        dialog.ensure_images()
         if not await self.image_exists(caller.tenant_id, image):
             raise InvalidInput("image", "no uploaded image has this id; upload it first")
 
@@ -229,11 +228,7 @@ class ParticipationService:
             return earlier
         dialog = await self._dialog(caller.tenant_id, parent.dialog_id)
         await self._admit(caller, dialog)
-        commenting = dialog.details.settings.comments
-        if commenting is Commenting.OFF:
-            raise Conflict("comments are off in this dialog")
-        if commenting is Commenting.SIGNED_IN and caller.anonymous:
-            raise Forbidden("only signed-in participants may comment in this dialog")
+        dialog.ensure_commenting(signed_in=not caller.anonymous)
         if parent.withdrawn:
             raise Conflict("the post has been withdrawn")
         await self._ensure_published(caller.tenant_id, parent)

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from services.dialogs.domain import (
+    Commenting,
     Dialog,
     DialogKind,
     DialogNotOpen,
@@ -19,7 +20,7 @@ from services.dialogs.domain import (
     invitation_id,
 )
 from services.dialogs.kinds import PostKind
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, Forbidden, InvalidInput
 from tests.domain.gwt import (
     CLOSES,
     OPENS,
@@ -275,3 +276,34 @@ def test_an_invitation_is_one_stream_per_dialog_and_person() -> None:
     assert Invitation(dialog_id=dialog_id, person_id=person_id).id == invitation.id
     assert Invitation(dialog_id=dialog_id, person_id=uuid4()).id != invitation.id
     assert then(invitation) == ["InvitationIssued"]
+
+
+@pytest.mark.parametrize(
+    ("commenting", "signed_in", "refusal"),
+    [
+        (Commenting.EVERYONE, False, None),
+        (Commenting.EVERYONE, True, None),
+        (Commenting.SIGNED_IN, True, None),
+        (Commenting.SIGNED_IN, False, "only signed-in participants may comment"),
+        (Commenting.OFF, True, "comments are off in this dialog"),
+        (Commenting.OFF, False, "comments are off in this dialog"),
+    ],
+)
+def test_who_may_comment(commenting: Commenting, signed_in: bool, refusal: str | None) -> None:
+    dialog = open_dialog(dialog_settings=DialogSettings(comments=commenting))
+    if refusal is None:
+        dialog.ensure_commenting(signed_in=signed_in)
+        return
+    with pytest.raises((Conflict, Forbidden), match=refusal) as refused:
+        dialog.ensure_commenting(signed_in=signed_in)
+    assert isinstance(refused.value, Conflict if commenting is Commenting.OFF else Forbidden)
+
+
+def test_images_only_where_the_dialog_takes_them() -> None:
+    open_dialog(dialog_settings=DialogSettings(images=True)).ensure_images()
+    with pytest.raises(InvalidInput) as refused:
+        open_dialog().ensure_images()
+    assert (refused.value.field, refused.value.reason) == (
+        "image",
+        "this dialog does not take images",
+    )
