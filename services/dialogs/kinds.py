@@ -150,7 +150,7 @@ class KindPolicy:
     posts: tuple[PostKind, ...] = ()  # what participants post; the first is the default
     ballots: bool = False  # takes ballots: a question, options, one ballot per person
     fixed_options: tuple[str, ...] = ()  # options that are always these (a vox pop's yes, no)
-    single_choice: bool = False  # a ballot has exactly one choice, whatever max_choices says
+    single_choice: bool = False  # max_choices is always 1, whatever the administrator gives
     support_threshold: bool = False  # may set a support threshold for its posts
     signature_goal: bool = False  # may set a signature goal for its petitions
 
