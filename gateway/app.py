@@ -10,19 +10,23 @@ from typing import Any
 
 import structlog
 from litestar import Litestar, Response, get
+from litestar._openapi.plugin import OpenAPIPlugin  # no public hook for the built document
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import OpenAPI
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from events import metrics, tracing
+from events.positions import track_writes
 from gateway.admission import ADMISSION, EXEMPT, STREAM, Admission, refuse
 from gateway.audit import AuditController
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
+from gateway.consistency import POSITION, document, read_your_writes
 from gateway.content import content_type_guard
 from gateway.dashboards import DashboardController
 from gateway.dialogs import DialogController
@@ -69,6 +73,7 @@ def request_context(admission: Admission) -> Callable[[ASGIApp], ASGIApp]:
             text = given.decode("latin-1")[:100]
             request_id = text if text and text.isprintable() else _new_request_id()
             begin_request(request_id=request_id)
+            written = track_writes()
             status = 500
 
             async def send_with_id(message: Any) -> None:
@@ -80,6 +85,8 @@ def request_context(admission: Admission) -> Callable[[ASGIApp], ASGIApp]:
                         *message["headers"],
                         (b"x-request-id", request_id.encode()),
                     ]
+                    if written.position:  # read-your-writes (gateway/consistency.py)
+                        message["headers"].append((_POSITION, b"%d" % written.position))
                 await send(message)
 
             handler = scope.get("route_handler")
@@ -187,7 +194,7 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
             "admission": admission,
         }
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -225,5 +232,22 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         ),
         request_max_body_size=2 * 1024 * 1024,
         logging_config=None,  # structlog, set up by tinget.logs, renders every line
+        before_request=read_your_writes,
         debug=debug,
     )
+    app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPI
+    return app
+
+
+class _DocumentedOpenAPI(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, whose document (built once, when first asked for) also
+    describes what middleware and hooks add to every operation. Litestar offers no public
+    hook for this; the app's own plugin instance gets this class."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        return document(super()._build_openapi())
+
+
+_POSITION = POSITION.lower().encode()

@@ -40,18 +40,25 @@ class Invitations(msgspec.Struct, kw_only=True):
     invited: list[IssuedPin]
 
 
+# A dialog's posts as participants count them: published, not hidden, pending or withdrawn.
+PUBLISHED_POSTS = (
+    "(SELECT count(*) FROM posts p WHERE p.tenant_id = d.tenant_id AND p.dialog_id = d.dialog_id"
+    " AND p.root_id IS NULL AND p.status = 'published')::int AS published_posts"
+)
+
+
 async def _counts(
     platform: AppPlatform, tenant_id: str, dialog_id: FromPath[UUID]
 ) -> tuple[int, int]:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         row = await conn.fetchrow(
-            "SELECT d.posts, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+            f"SELECT {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
             " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
             " WHERE d.tenant_id = $1 AND d.dialog_id = $2",
             tenant_id,
             dialog_id,
         )
-    return (0, 0) if row is None else (row["posts"], row["ballots"])
+    return (0, 0) if row is None else (row["published_posts"], row["ballots"])
 
 
 async def visible_dialog(
@@ -76,11 +83,10 @@ class DialogController(Controller):
         self,
         state: State,
         caller: NamedDependency[Caller],
-        tenant: NamedDependency[TenantEntry],
         data: JSONBody[CreateDialog],
     ) -> DialogView:
         """Draft a dialog (administrators). It is published separately."""
-        dialog = await platform_of(state).dialogs.create(caller, tenant, data)
+        dialog = await platform_of(state).dialogs.create(caller, data)
         return dialog_view(dialog, utc_now())
 
     @get("/", operation_id="listDialogs", responses=PROBLEMS)
@@ -101,7 +107,7 @@ class DialogController(Controller):
         platform = platform_of(state)
         async with tenant_transaction(platform.app_pool, tenant.tenant_id) as conn:
             rows = await conn.fetch(
-                "SELECT d.*, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+                f"SELECT d.*, {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
                 " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
                 " WHERE d.tenant_id = $1 AND ($2 OR d.status <> 'draft')"
                 " AND ($8 OR d.access <> 'invited')"
@@ -151,12 +157,11 @@ class DialogController(Controller):
         self,
         state: State,
         caller: NamedDependency[Caller],
-        tenant: NamedDependency[TenantEntry],
         dialog_id: FromPath[UUID],
         data: JSONBody[UpdateDialog],
     ) -> DialogView:
         """Change a dialog before it opens (administrators); fields left out stay."""
-        dialog = await platform_of(state).dialogs.update(caller, tenant, dialog_id, data)
+        dialog = await platform_of(state).dialogs.update(caller, dialog_id, data)
         return dialog_view(dialog, utc_now())
 
     @post(
@@ -169,8 +174,9 @@ class DialogController(Controller):
         self, state: State, caller: NamedDependency[Caller], dialog_id: FromPath[UUID]
     ) -> DialogView:
         """Publish a draft: it opens at its opening time (at once if that has passed)."""
-        dialog = await platform_of(state).dialogs.publish(caller, dialog_id)
-        return dialog_view(dialog, utc_now())
+        platform = platform_of(state)
+        dialog = await platform.dialogs.publish(caller, dialog_id)
+        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
 
     @post(
         "/{dialog_id:uuid}/close", operation_id="closeDialog", responses=PROBLEMS, status_code=200
@@ -183,8 +189,9 @@ class DialogController(Controller):
         data: JSONBody[CloseDialog],
     ) -> DialogView:
         """Close a dialog before its closing time, with the reason participants will see."""
-        dialog = await platform_of(state).dialogs.close(caller, dialog_id, data.reason)
-        return dialog_view(dialog, utc_now())
+        platform = platform_of(state)
+        dialog = await platform.dialogs.close(caller, dialog_id, data.reason)
+        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
 
     @post(
         "/{dialog_id:uuid}/results",
@@ -200,8 +207,9 @@ class DialogController(Controller):
         data: JSONBody[PublishResults],
     ) -> DialogView:
         """Tell the participants what came of the dialog: the committee's decision."""
-        dialog = await platform_of(state).dialogs.publish_results(caller, dialog_id, data.summary)
-        return dialog_view(dialog, utc_now())
+        platform = platform_of(state)
+        dialog = await platform.dialogs.publish_results(caller, dialog_id, data.summary)
+        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
 
     @post(
         "/{dialog_id:uuid}/invitations",

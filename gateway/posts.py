@@ -24,8 +24,12 @@ from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
 from tinget.db import tenant_transaction
 
+# A post's comments are counted as participants see them: published ones, not those hidden or
+# waiting for approval (nor withdrawn).
 _SELECT = (
-    "SELECT p.*, pe.display_name FROM posts p"
+    "SELECT p.*, pe.display_name, (SELECT count(*) FROM posts c WHERE c.tenant_id = p.tenant_id"
+    " AND c.root_id = p.post_id AND c.status = 'published')::int AS published_comments"
+    " FROM posts p"
     " LEFT JOIN people pe ON pe.tenant_id = p.tenant_id AND pe.person_id = p.author_id"
     " AND pe.erased_at IS NULL"
 )

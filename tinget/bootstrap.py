@@ -27,6 +27,7 @@ from projections.gamification import GamificationProgress
 from projections.moderation import BlockedPeopleListing, ModerationQueue
 from projections.notification_templates import NotificationTemplateListing
 from projections.polls import PollTallies
+from projections.positions import ReadModelPositions
 from projections.posts import PostListing
 from projections.runtime import LiveConsumer, Projection, ProjectionRunner
 from services.dialogs.service import DialogService
@@ -72,6 +73,7 @@ class Backpressure:
     append_queue_limit: int = MAX_QUEUED  # appends that may wait for the store's group commit
     max_concurrent_requests: int = 500  # requests in flight in one gateway process, not streams
     max_sse_connections: int = 1_000  # live streams (server-sent events) open in one process
+    read_wait: float = 3.0  # seconds a read asking for its own write waits for the read models
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,11 @@ class AppPlatform:
     moderation: ModerationService
     gamification: GamificationService
     notifications: NotificationService
+    # how far the read models have applied each tenant's events (read-your-writes)
+    positions: ReadModelPositions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.positions = ReadModelPositions(self.app_pool, (p.name for p in read_models(self)))
 
     def pools(self) -> dict[str, asyncpg.Pool]:
         """This process's database pools by role, for the pool gauges."""
@@ -428,7 +435,7 @@ async def open_platform(
             vapid = None
             if addresses.vapid_private_key:
                 vapid = VapidConfig(addresses.vapid_private_key, addresses.vapid_subject or "")
-            shared = {f.name: getattr(app, f.name) for f in fields(AppPlatform)}
+            shared = {f.name: getattr(app, f.name) for f in fields(AppPlatform) if f.init}
             yield Platform(
                 **shared,
                 worker_pool=worker_pool,

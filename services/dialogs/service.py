@@ -29,6 +29,7 @@ from services.identity.access import Caller, Permission, event_metadata
 from services.identity.service import IdentityService
 from tenants import values
 from tenants.directory import TenantEntry
+from tenants.domain import Tenant, tenant_stream_id
 
 Clock = Callable[[], datetime]
 
@@ -61,7 +62,7 @@ def _settings(given: SettingsInput) -> DialogSettings:
     )
 
 
-def _details(tenant: TenantEntry, c: CreateDialog) -> DialogDetails:
+def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
     committee = None
     if c.committee is not None:
         committee = values.text(c.committee, "committee", max_length=100)
@@ -125,15 +126,19 @@ class DialogService:
         except AggregateNotFound:
             raise NotFound(f"no dialog {dialog_id}") from None
 
-    async def create(self, caller: Caller, tenant: TenantEntry, command: CreateDialog) -> Dialog:
+    async def _tenant(self, tenant_id: str) -> Tenant:
+        """The tenant's aggregate, not the directory's copy: a committee set a moment ago is
+        known here at once (read-your-writes)."""
+        return await self.repository.get(tenant_id, Tenant, tenant_stream_id(tenant_id))
+
+    async def create(self, caller: Caller, command: CreateDialog) -> Dialog:
         caller.require(Permission.ADMINISTER)
+        tenant = await self._tenant(caller.tenant_id)
         dialog = Dialog.draft(command.kind, _details(tenant, command))
         await self._save(caller.tenant_id, caller, dialog)
         return dialog
 
-    async def update(
-        self, caller: Caller, tenant: TenantEntry, dialog_id: UUID, command: UpdateDialog
-    ) -> Dialog:
+    async def update(self, caller: Caller, dialog_id: UUID, command: UpdateDialog) -> Dialog:
         caller.require(Permission.ADMINISTER)
         dialog = await self.get(caller.tenant_id, dialog_id)
         d = dialog.details
@@ -154,7 +159,8 @@ class DialogService:
             if getattr(command, f) is not msgspec.UNSET
         }
         merged = msgspec.structs.replace(current, **changes)
-        if dialog.change_details(_details(tenant, merged), self.clock()):
+        details = _details(await self._tenant(caller.tenant_id), merged)
+        if dialog.change_details(details, self.clock()):
             await self._save(caller.tenant_id, caller, dialog)
         return dialog
 
