@@ -19,7 +19,6 @@ from gateway.auth import platform_of
 from gateway.polls import poll_results
 from gateway.problems import PROBLEMS
 from gateway.views import PollResults
-from services.dialogs.domain import BALLOT_KINDS
 from services.errors import Forbidden, InvalidInput
 from services.identity.access import Caller, Permission
 
@@ -126,7 +125,7 @@ class DashboardController(Controller):
         tally = None
         if dialog_id is not None:
             dialog = await platform.dialogs.get(tenant, dialog_id)
-            if dialog.kind in BALLOT_KINDS:
+            if dialog.policy.ballots:
                 tally = await poll_results(platform, tenant, dialog)
         return Dashboard(
             granularity=granularity,

@@ -21,7 +21,7 @@ from gateway.dialogs import visible_dialog
 from gateway.live import TallyHub
 from gateway.problems import PROBLEMS
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
-from services.dialogs.domain import BALLOT_KINDS, Dialog
+from services.dialogs.domain import Dialog
 from services.dialogs.service import utc_now
 from services.errors import Conflict
 from services.identity.access import Caller
@@ -153,6 +153,6 @@ class PollController(Controller):
         platform: AppPlatform, tenant: TenantEntry, dialog_id: FromPath[UUID], viewer: Caller | None
     ) -> Dialog:
         dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
-        if dialog.kind not in BALLOT_KINDS:
+        if not dialog.policy.ballots:
             raise Conflict(f"a {dialog.kind.value} dialog has no poll results")
         return dialog

@@ -18,11 +18,8 @@ from services.dialogs.commands import (
     UpdateDialog,
 )
 from services.dialogs.domain import (
-    BALLOT_KINDS,
-    VOX_POP_OPTIONS,
     Dialog,
     DialogDetails,
-    DialogKind,
     DialogSettings,
     Invitation,
     invitation_id,
@@ -41,37 +38,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _settings(kind: DialogKind, given: SettingsInput) -> DialogSettings:
-    options = [
+def _settings(given: SettingsInput) -> DialogSettings:
+    """The settings as given, their texts cleaned; the dialog checks them against its kind."""
+    options = tuple(
         values.text(o, f"settings.options[{i}]", max_length=200)
         for i, o in enumerate(given.options)
-    ]
+    )
     question = (
         None
         if given.question is None
         else values.text(given.question, "settings.question", max_length=500)
     )
-    if kind is DialogKind.VOX_POP:
-        if options and tuple(o.lower() for o in options) != VOX_POP_OPTIONS:
-            raise InvalidInput("settings.options", "a vox pop's options are yes and no")
-        options = list(VOX_POP_OPTIONS)
-    if kind in BALLOT_KINDS:
-        if question is None:
-            raise InvalidInput("settings.question", "a poll needs its question")
-        if len(options) < 2:
-            raise InvalidInput("settings.options", "a poll needs at least two options")
-        if len({o.casefold() for o in options}) != len(options):
-            raise InvalidInput("settings.options", "each option must be different")
-        if given.max_choices > len(options):
-            raise InvalidInput("settings.max_choices", "must not exceed the number of options")
-    elif options or question is not None:
-        raise InvalidInput("settings.options", "only polls and vox pops have options")
-    if given.support_threshold is not None and kind is not DialogKind.PROPOSALS:
-        raise InvalidInput("settings.support_threshold", "only proposals have a threshold")
-    if given.signature_goal is not None and kind is not DialogKind.PETITION:
-        raise InvalidInput("settings.signature_goal", "only petitions have a signature goal")
-    if given.premoderation and kind in BALLOT_KINDS:
-        raise InvalidInput("settings.premoderation", "polls take votes, not posts to approve")
     return DialogSettings(
         comments=given.comments,
         images=given.images,
@@ -79,13 +56,13 @@ def _settings(kind: DialogKind, given: SettingsInput) -> DialogSettings:
         support_threshold=given.support_threshold,
         signature_goal=given.signature_goal,
         question=question,
-        options=tuple(options),
-        max_choices=given.max_choices if kind is not DialogKind.VOX_POP else 1,
+        options=options,
+        max_choices=given.max_choices,
         premoderation=given.premoderation,
     )
 
 
-def _details(tenant: Tenant, kind: DialogKind, c: CreateDialog) -> DialogDetails:
+def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
     committee = None
     if c.committee is not None:
         committee = values.text(c.committee, "committee", max_length=100)
@@ -105,7 +82,7 @@ def _details(tenant: Tenant, kind: DialogKind, c: CreateDialog) -> DialogDetails
         invite_only=c.invite_only,
         opens_at=c.opens_at.astimezone(UTC),
         closes_at=c.closes_at.astimezone(UTC),
-        settings=_settings(kind, c.settings),
+        settings=_settings(c.settings),
     )
 
 
@@ -157,7 +134,7 @@ class DialogService:
     async def create(self, caller: Caller, command: CreateDialog) -> Dialog:
         caller.require(Permission.ADMINISTER)
         tenant = await self._tenant(caller.tenant_id)
-        dialog = Dialog(kind=command.kind.value, details=_details(tenant, command.kind, command))
+        dialog = Dialog.draft(command.kind, _details(tenant, command))
         await self._save(caller.tenant_id, caller, dialog)
         return dialog
 
@@ -182,9 +159,8 @@ class DialogService:
             if getattr(command, f) is not msgspec.UNSET
         }
         merged = msgspec.structs.replace(current, **changes)
-        details = _details(await self._tenant(caller.tenant_id), dialog.kind, merged)
-        if details != d:
-            dialog.change_details(details, self.clock())
+        details = _details(await self._tenant(caller.tenant_id), merged)
+        if dialog.change_details(details, self.clock()):
             await self._save(caller.tenant_id, caller, dialog)
         return dialog
 
