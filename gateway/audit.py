@@ -22,12 +22,12 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from events.db import tenant_transaction
+from events.errors import InvalidInput, TooManyRequests
 from gateway.audit_query import SELECT, AuditEntryView, AuditFilter, entry_view, export_chunks
 from gateway.auth import platform_of
 from gateway.content import alternative_answers_operation
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
-from services.errors import InvalidInput, TooManyRequests
 from services.identity.access import Caller, Permission
 
 EXPORTS_AT_ONCE = 2  # each holds a pooled connection for as long as its download takes

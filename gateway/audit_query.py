@@ -22,7 +22,7 @@ import msgspec
 
 from events.catalogue import Catalogue
 from events.db import tenant_transaction
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 
 CHUNK_BYTES = 64 * 1024
 

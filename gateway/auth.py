@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from opentelemetry import trace
 
 from events import tracing
+from events.errors import Unauthenticated
 from gateway.tenancy import TenantResolver
-from services.errors import Unauthenticated
 from services.identity.access import Caller
 from services.request_context import bind_request
 from tenants.directory import TenantEntry

@@ -15,11 +15,11 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from events.db import tenant_transaction
+from events.errors import Forbidden, InvalidInput
 from gateway.auth import platform_of
 from gateway.polls import poll_results
 from gateway.problems import PROBLEMS
 from gateway.views import PollResults
-from services.errors import Forbidden, InvalidInput
 from services.identity.access import Caller, Permission
 
 METRICS = ("posts", "comments", "supports", "signatures", "votes", "joined")

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from events.db import tenant_transaction
+from events.errors import NotFound
 from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
@@ -25,7 +26,6 @@ from services.dialogs.commands import (
 )
 from services.dialogs.domain import Dialog, DialogKind, Status
 from services.dialogs.service import utc_now
-from services.errors import NotFound
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform

@@ -15,11 +15,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from events.db import tenant_transaction
+from events.errors import InvalidInput, NotFound
 from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page
 from gateway.problems import PROBLEMS
-from services.errors import InvalidInput, NotFound
 from services.gamification.commands import LeaderboardChoice, SetRules
 from services.gamification.rules import Rules, Tally
 from services.identity.access import Caller

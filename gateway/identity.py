@@ -13,10 +13,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Response
 from msgspec import Meta
 
+from events.errors import Forbidden
 from gateway.auth import client_address, platform_of
 from gateway.dialogs import visible_dialog
 from gateway.problems import PROBLEMS
-from services.errors import Forbidden
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from events.db import tenant_transaction
+from events.errors import Unavailable
 from gateway.auth import platform_of
 from gateway.content import (
     IMAGE_ANSWERS,
@@ -19,7 +20,6 @@ from gateway.content import (
     raw_body_operation,
 )
 from gateway.problems import PROBLEMS, ProblemError
-from services.errors import Unavailable
 from services.identity.access import Caller
 from services.media.images import MAX_IMAGE_BYTES, is_sha256
 from services.media.storage import ImageStoreUnavailable

@@ -15,11 +15,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from events.db import tenant_transaction
+from events.errors import InvalidInput
 from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
 from gateway.views import Accepted
-from services.errors import InvalidInput
 from services.identity.access import Caller, Permission
 from services.moderation.commands import DecideAppeal, Decision, FileAppeal, FlagPost
 from services.moderation.domain import Block, ModerationCase

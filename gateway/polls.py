@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from events.db import tenant_transaction
+from events.errors import Conflict
 from gateway.admission import ADMISSION, STREAM
 from gateway.auth import platform_of, provide_caller
 from gateway.content import EVENT_STREAM, alternative_answers_operation
@@ -23,7 +24,6 @@ from gateway.problems import PROBLEMS
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
 from services.dialogs.domain import Dialog
 from services.dialogs.service import utc_now
-from services.errors import Conflict
 from services.identity.access import Caller
 from services.participation.commands import CastVote
 from tenants.directory import TenantEntry

@@ -11,12 +11,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from events.db import tenant_transaction
+from events.errors import NotFound
 from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import PROBLEMS
 from gateway.views import Accepted, PostView, post_row_view, post_view
-from services.errors import NotFound
 from services.identity.access import Caller, Permission
 from services.participation.commands import ChangeReportStatus, Comment, EditPost, SubmitPost
 from services.participation.domain import Post

@@ -16,8 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from events.model import Busy
-from services.errors import (
+from events.errors import (
     Conflict,
     DomainError,
     Forbidden,
@@ -28,6 +27,7 @@ from services.errors import (
     Unavailable,
     UnsupportedType,
 )
+from events.model import Busy
 
 log = structlog.get_logger(__name__)
 

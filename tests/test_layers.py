@@ -25,13 +25,6 @@ KNOWN = {
     ("gateway/images.py", "tinget.bootstrap"),
     ("gateway/polls.py", "tinget.bootstrap"),
     ("gateway/posts.py", "tinget.bootstrap"),
-    # a tenant's logo is cleaned like a participant's image; the domain errors live in services
-    ("tenants/assets.py", "services.media"),
-    ("tenants/assets.py", "services.media.images"),
-    ("tenants/assets.py", "services.media.clean"),
-    ("tenants/domain.py", "services.errors"),
-    ("tenants/service.py", "services.errors"),
-    ("tenants/values.py", "services.errors"),
 }
 
 

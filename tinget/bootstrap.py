@@ -41,6 +41,7 @@ from services.identity.sessions import Sessions
 from services.identity.tokens import Tokens
 from services.mail.mailer import Mailer, mailer_from_url
 from services.media.images import ImageStore
+from services.media.logos import clean_logo
 from services.media.storage import image_store_from_url
 from services.media.uploads import ImageUploads
 from services.moderation.blocklist import BlockedPeople
@@ -361,7 +362,7 @@ async def open_app_platform(
             codec=codec,
             store=store,
             repository=repository,
-            tenants=TenantService(repository, assets),
+            tenants=TenantService(repository, assets, clean_logo),
             assets=assets,
             keys=keys,
             tokens=tokens,

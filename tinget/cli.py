@@ -19,7 +19,7 @@ import asyncpg
 import click
 import msgspec
 
-from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from events.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinget import loop
 from tinget.config import ConfigError, Settings, reveal
 from tinget.logs import configure_logging

@@ -12,11 +12,11 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, supp
 import structlog
 import uvicorn
 
+from events.errors import Conflict
 from events.leadership import leadership
 from gateway.app import create_app
 from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
-from services.errors import Conflict
 from services.identity.records import run_rate_limit_pruner
 from services.notifications.push_policy import PushPolicy
 from tenants.service import TenantChanges

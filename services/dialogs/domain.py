@@ -17,6 +17,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 from msgspec.structs import replace
 
+from events.errors import Conflict, Forbidden, InvalidInput
 from services.dialogs.kinds import (
     KIND_POLICIES,
     Commenting,
@@ -27,7 +28,6 @@ from services.dialogs.kinds import (
     kind_policy,
     post_rules,
 )
-from services.errors import Conflict, Forbidden, InvalidInput
 
 __all__ = [
     "Commenting",

@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 import msgspec
 
-from services.errors import Conflict, InvalidInput
+from events.errors import Conflict, InvalidInput
 
 
 class DialogKind(StrEnum):

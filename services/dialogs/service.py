@@ -9,6 +9,7 @@ from uuid import UUID
 
 import msgspec
 
+from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.commands import (
@@ -24,7 +25,6 @@ from services.dialogs.domain import (
     Invitation,
     invitation_id,
 )
-from services.errors import Conflict, InvalidInput, NotFound
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.service import IdentityService
 from tenants import values

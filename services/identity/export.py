@@ -17,8 +17,8 @@ import asyncpg
 import msgspec
 
 from events.db import tenant_transaction
+from events.errors import NotFound
 from events.repository import AggregateNotFound, Repository
-from services.errors import NotFound
 from services.identity.domain import Person
 
 BALLOTS = (

@@ -24,8 +24,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from events.db import tenant_transaction
+from events.errors import TooManyRequests, Unauthenticated
 from events.personal import PersonKeys
-from services.errors import TooManyRequests, Unauthenticated
 from services.identity.keys import Keys
 
 # PINs use Crockford's base32 (no I, L, O, U): 10 characters, 50 bits, read aloud or typed

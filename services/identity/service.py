@@ -13,9 +13,9 @@ from uuid import UUID
 
 import msgspec
 
+from events.errors import Conflict, InvalidInput, NotFound, Unavailable
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
-from services.errors import Conflict, InvalidInput, NotFound, Unavailable
 from services.identity.access import (
     TENANT_ROLES,
     Caller,

@@ -27,7 +27,7 @@ import asyncpg
 from async_lru import alru_cache
 
 from events.db import tenant_transaction
-from services.errors import Unauthenticated
+from events.errors import Unauthenticated
 from services.identity.access import Caller, SignIn
 
 TTL = 1.0  # seconds a tenant's copy of raised generations is used before it is loaded again

@@ -13,7 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from events.db import tenant_transaction
-from services.errors import Conflict, InvalidInput, NotFound
+from events.errors import Conflict, InvalidInput, NotFound
 from services.identity.access import Caller
 from services.identity.keys import Keys
 from services.notifications import unsubscribe

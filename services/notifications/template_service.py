@@ -9,9 +9,9 @@ import msgspec
 from msgspec import Meta
 
 from events.db import tenant_transaction
+from events.errors import Conflict
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.errors import Conflict
 from services.identity.access import Caller, Permission, event_metadata
 from services.notifications.defaults import base_language
 from services.notifications.kinds import BUILT_IN_LANGUAGES, PLACEHOLDERS, Kind, kind_of

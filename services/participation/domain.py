@@ -15,8 +15,8 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from events.errors import Conflict, Forbidden
 from services.dialogs.kinds import Endorsement, PostKind, PostRules, ReportStatus, post_rules
-from services.errors import Conflict, Forbidden
 
 __all__ = [
     "COMMENT",

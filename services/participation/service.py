@@ -14,12 +14,12 @@ from uuid import UUID
 from async_lru import alru_cache
 from eventsourcing.domain import Aggregate
 
+from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import Dialog, DialogKind
 from services.dialogs.kinds import Endorsement, post_rules
 from services.dialogs.service import Clock, DialogService, utc_now
-from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.keys import Keys
 from services.identity.records import RateLimiter

@@ -9,6 +9,7 @@ from uuid import uuid4
 import msgspec
 import pytest
 
+from events.errors import Conflict, Forbidden, InvalidInput
 from services.dialogs.domain import (
     Commenting,
     Dialog,
@@ -20,7 +21,6 @@ from services.dialogs.domain import (
     invitation_id,
 )
 from services.dialogs.kinds import PostKind
-from services.errors import Conflict, Forbidden, InvalidInput
 from tests.domain.gwt import (
     CLOSES,
     OPENS,

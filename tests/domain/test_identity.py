@@ -6,7 +6,7 @@ from uuid import UUID
 
 import pytest
 
-from services.errors import Conflict
+from events.errors import Conflict
 from services.identity.domain import Person
 from tests.domain.gwt import given, then, then_payloads
 

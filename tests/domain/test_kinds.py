@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from events.errors import Conflict, InvalidInput
 from services.dialogs.kinds import (
     KIND_POLICIES,
     POST_RULES,
@@ -20,7 +21,6 @@ from services.dialogs.kinds import (
     kind_policy,
     post_rules,
 )
-from services.errors import Conflict, InvalidInput
 from services.gamification.rules import DEFAULT_RULES
 from tests.domain.gwt import BALLOT_SETTINGS
 

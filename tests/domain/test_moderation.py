@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from services.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden
 from services.moderation.domain import (
     Appeal,
     Block,

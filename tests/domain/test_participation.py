@@ -10,8 +10,8 @@ import msgspec
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from events.errors import Conflict, Forbidden
 from services.dialogs.kinds import Endorsement, PostKind, ReportStatus
-from services.errors import Conflict, Forbidden
 from services.identity.keys import Keys
 from services.participation.domain import (
     EDIT_WINDOW,

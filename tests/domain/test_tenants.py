@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from services.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden
 from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
 from tests.domain.gwt import given, memory_store, then, then_payloads
 
