@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar._openapi.plugin import OpenAPIPlugin  # no public hook for the built document
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -40,10 +40,12 @@ from gateway.notifications import (
     NotificationTemplateController,
     UnsubscribeController,
 )
+from gateway.options import MethodsOfPaths
 from gateway.polls import PollController, TallyCounts, tally_counts
 from gateway.posts import PostController
 from gateway.privacy import PrivacyController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
+from gateway.strict import StrictRequest, strict_parameters
 from gateway.tenancy import TenantResolver
 from services.request_context import begin_request
 from tinget.bootstrap import AppPlatform
@@ -173,6 +175,14 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     )
 
 
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Before each handler: its query and header parameters read strictly
+    (gateway/strict.py), then, for a read that asks, the wait for its position
+    (gateway/consistency.py)."""
+    await strict_parameters(request)
+    await read_your_writes(request)
+
+
 def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     """The gateway. With a tracer provider configured, every request is a server span whose
     context the events it appends carry on (see events/tracing.py)."""
@@ -194,6 +204,7 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
             "admission": admission,
         }
     )
+    methods = MethodsOfPaths()
     app = Litestar(
         route_handlers=[
             health,
@@ -220,7 +231,8 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         },
         on_shutdown=[tallies.close],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context(admission), content_type_guard],
+        request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
+        middleware=[request_context(admission), methods.middleware, content_type_guard],
         plugins=plugins,
         state=state,
         openapi_config=OpenAPIConfig(
@@ -232,10 +244,11 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         ),
         request_max_body_size=2 * 1024 * 1024,
         logging_config=None,  # structlog, set up by tinget.logs, renders every line
-        before_request=read_your_writes,
+        before_request=before_request,  # strict parameters, then read-your-writes
         debug=debug,
     )
     app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPI
+    methods.learn(app)
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -52,8 +52,12 @@ class Me(msgspec.Struct, kw_only=True):
     permissions: list[str]
 
 
+# The roles a person of a municipality may be given (TENANT_ROLES), as the document lists them.
+TenantRole = Literal["participant", "moderator", "analyst", "administrator"]
+
+
 class RoleChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    role: Annotated[str, Meta(max_length=40)]
+    role: TenantRole
 
 
 class PersonRole(msgspec.Struct, kw_only=True):
