@@ -40,6 +40,7 @@ from gateway.notifications import (
     NotificationTemplateController,
     UnsubscribeController,
 )
+from gateway.openapi import COMPONENTS, StrictStructSchemaPlugin, document_operations
 from gateway.options import MethodsOfPaths
 from gateway.polls import PollController, TallyCounts, tally_counts
 from gateway.posts import PostController
@@ -142,6 +143,7 @@ def _new_request_id() -> str:
 @get(
     "/health",
     operation_id="health",
+    summary="Liveness",
     tags=["operations"],
     sync_to_thread=False,
     opt={ADMISSION: EXEMPT},
@@ -154,6 +156,7 @@ def health() -> dict[str, str]:
 @get(
     "/ready",
     operation_id="ready",
+    summary="Readiness",
     tags=["operations"],
     responses={503: PROBLEMS[503]},
     opt={ADMISSION: EXEMPT},
@@ -191,11 +194,9 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     )
     bounds = platform.addresses.backpressure
     admission = Admission(bounds.max_concurrent_requests, bounds.max_sse_connections)
-    plugins = (
-        [OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"]))]
-        if tracing.enabled()
-        else []
-    )
+    plugins: list[Any] = [StrictStructSchemaPlugin()]
+    if tracing.enabled():
+        plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"])))
     state = State(
         {
             "platform": platform,
@@ -239,6 +240,8 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
             title="Tinget",
             version="0.1.0",
             description="Citizen dialogue for municipalities: the HTTP API.",
+            components=COMPONENTS,
+            use_handler_docstrings=True,  # each operation's description is its handler's
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
@@ -249,6 +252,7 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     )
     app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPI
     methods.learn(app)
+    document_operations(app)
     return app
 
 

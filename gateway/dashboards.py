@@ -17,7 +17,7 @@ from litestar.params import QueryParameter
 from events.db import tenant_transaction
 from gateway.auth import platform_of
 from gateway.polls import poll_results
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from gateway.views import PollResults
 from services.errors import Forbidden, InvalidInput
 from services.identity.access import Caller, Permission
@@ -75,7 +75,12 @@ class DashboardController(Controller):
     path = "/api/v1/dashboard"
     tags = ["dashboards"]
 
-    @get("/", operation_id="getDashboard", responses=PROBLEMS)
+    @get(
+        "/",
+        operation_id="getDashboard",
+        summary="Read the activity dashboard",
+        responses=problems(422),
+    )
     async def dashboard(
         self,
         state: State,

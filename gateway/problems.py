@@ -337,3 +337,10 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: _problem_error,
     Exception: _unavailable,  # a database outage is a 503; anything else a 500
 }
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problems an operation's route answers beyond those worked out from what it takes
+    (gateway/openapi.py): a conflict with the current state (409), a value that breaks a
+    rule (422), a rate limit (429), or a refusal the route makes itself."""
+    return {status: PROBLEMS[status] for status in statuses}
