@@ -12,6 +12,8 @@ document promises a boolean and an RFC 3339 time, so Tinget refuses both, naming
   converted strictly from the text (:func:`strict_parameters`, run before the handler's
   arguments are read).
 
+As in JSON Schema, a whole number written with a fraction (``5.0``) is an integer.
+
 What each handler takes is worked out once and kept in its ``opt``.
 """
 
@@ -77,20 +79,38 @@ class StrictRequest(Request[Any, Any, Any]):
         return self._json
 
 
+def _integral(value: Any) -> Any:
+    """``value`` with every float that is a whole number (``5.0``) as an int: JSON Schema's
+    ``integer`` takes it, msgspec's strict reading does not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    return value
+
+
 def _decoded(body: _Body, raw: bytes) -> Any:
     try:
         return body.decode(raw)
     except msgspec.ValidationError as exc:  # names the field: "... - at `$.opt_in`"
-        message = explained(str(exc), body.target)
-        raise ValidationException(
-            "the body does not match its schema",
-            extra=[{"key": "data", "message": message, "source": "body"}],
-        ) from None
+        refused = exc
     except msgspec.DecodeError as exc:
         raise ValidationException(
             "the body is not JSON",
             extra=[{"key": "data", "message": f"not valid JSON: {exc}", "source": "body"}],
         ) from None
+    if "got `float`" in str(refused):  # perhaps a whole number written as 5.0
+        try:
+            return msgspec.convert(_integral(msgspec.json.decode(raw)), body.target, strict=True)
+        except msgspec.ValidationError as exc:
+            refused = exc
+    message = explained(str(refused), body.target)
+    raise ValidationException(
+        "the body does not match its schema",
+        extra=[{"key": "data", "message": message, "source": "body"}],
+    ) from None
 
 
 class _Parameter(msgspec.Struct, frozen=True):
@@ -162,7 +182,7 @@ async def strict_parameters(request: Request[Any, Any, Any]) -> None:
         else:
             given = request.query_params.getall(parameter.wire, [])
         for text in given:
-            value = _json_scalar(text) if parameter.scalar else text
+            value = _integral(_json_scalar(text)) if parameter.scalar else text
             try:
                 msgspec.convert(value, parameter.target, strict=True)
             except msgspec.ValidationError as exc:
