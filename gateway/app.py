@@ -143,7 +143,7 @@ def _new_request_id() -> str:
 @get(
     "/health",
     operation_id="health",
-    summary="Liveness",
+    summary="Liveness check",
     tags=["operations"],
     sync_to_thread=False,
     opt={ADMISSION: EXEMPT},
@@ -156,7 +156,7 @@ def health() -> dict[str, str]:
 @get(
     "/ready",
     operation_id="ready",
-    summary="Readiness",
+    summary="Readiness check",
     tags=["operations"],
     responses={503: PROBLEMS[503]},
     opt={ADMISSION: EXEMPT},

@@ -124,7 +124,6 @@ def document_operations(app: Litestar) -> None:
             handler.responses = {**{s: PROBLEMS[s] for s in sorted(statuses)}, **own}
             if security:
                 handler.security = security
-                handler._resolved_security = security
 
 
 _STRINGS = msgspec.inspect.StrType

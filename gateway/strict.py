@@ -172,7 +172,10 @@ def _json_scalar(text: str) -> Any:
 async def strict_parameters(request: Request[Any, Any, Any]) -> None:
     """Refuse (400, naming it) a query parameter or header that is not of its documented type
     in its strict reading. Litestar reads the accepted ones as before."""
-    parameters = _parameters(request.route_handler, frozenset(request.path_params))
+    handler = request.route_handler
+    parameters: tuple[_Parameter, ...] | None = handler.opt.get(_PARAMETERS)
+    if parameters is None:
+        parameters = _parameters(handler, frozenset(request.path_params))
     if not parameters:
         return
     errors: list[dict[str, str]] = []

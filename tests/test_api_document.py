@@ -174,3 +174,75 @@ async def test_options_lists_every_method_of_every_documented_path(
         assert allowed == documented, template
         checked += 1
     assert checked == len(document["paths"]) >= 55
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+async def test_every_operation_has_a_summary_a_description_and_only_its_own_problems(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    operations = {op["operationId"]: op for _, _, op in _operations(document)}
+    every_problem = {"400", "401", "403", "404", "409", "413", "415", "422", "429", "503"}
+
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": document["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    assert len(operations) == 65
+    for name, operation in operations.items():
+        problems = {s for s in operation["responses"] if s >= "400"}
+        assert len(operation["summary"].split()) >= 2, name
+        assert operation["description"].strip(), name
+        assert problems != every_problem, name
+        security = operation.get("security", [])
+        assert ("401" in problems) == ({"bearer": []} in security), name
+        for status in problems:
+            content = operation["responses"][status]["content"]
+            assert "application/problem+json" in content, (name, status)
+    # required, optional or no token, as the operation reads it
+    assert operations["createDialog"]["security"] == [{"bearer": []}]
+    assert operations["listDialogs"]["security"] == [{"bearer": []}, {}]
+    assert "security" not in operations["getBranding"]
+    assert "security" not in operations["health"]
+    # the problems follow from what an operation takes and what its service refuses
+    assert set(operations["getBranding"]["responses"]) == {"200", "400", "403", "404", "503"}
+    assert set(operations["health"]["responses"]) == {"200"}
+    assert {"413", "415", "409", "422"} <= set(operations["createDialog"]["responses"])
+    assert "429" not in operations["createDialog"]["responses"]
+    assert "429" in operations["submitPost"]["responses"]
+    assert not {"409", "413", "415"} & set(operations["listDialogs"]["responses"])
+    assert {"200", "202"} <= set(operations["erasePerson"]["responses"])
+
+
+async def test_the_document_states_what_the_server_enforces_on_bodies(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[1]
+        for _, _, op in _operations(document)
+        for content in op.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in content.get("schema", {})
+    }
+
+    assert len(bodies) >= 30
+    for name in bodies:  # unknown fields are refused, and the document says so
+        assert schemas[name]["additionalProperties"] is False, name
+    options = schemas["SettingsInput"]["properties"]["options"]
+    assert options["maxItems"] == 20
+    assert options["items"] == {"type": "string", "minLength": 1, "maxLength": 200}
+    assert schemas["CastVote"]["properties"]["choices"]["items"]["maxLength"] == 200
+    assert schemas["Committees"]["properties"]["committees"]["items"]["maxLength"] == 100
+    role = schemas["RoleChange"]["properties"]["role"]
+    assert sorted(role["enum"]) == sorted(r.value for r in TENANT_ROLES)
