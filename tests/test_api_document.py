@@ -51,6 +51,23 @@ async def test_a_number_in_the_query_is_spelled_as_a_number(
     assert taken.status_code == 200, taken.text
 
 
+@pytest.mark.parametrize("unread", ["1", "0", "True", "yes"])
+async def test_a_boolean_in_the_query_is_spelled_true_or_false(
+    client: httpx.AsyncClient, town: Town, unread: str
+) -> None:
+    token = await device_token(client, town)
+
+    refused = await client.get(
+        "/api/v1/me/notifications", params={"unread": unread}, headers=town.headers(token)
+    )
+
+    assert _problem(refused)["field"] == "unread"
+    taken = await client.get(
+        "/api/v1/me/notifications", params={"unread": "true"}, headers=town.headers(token)
+    )
+    assert taken.status_code == 200, taken.text
+
+
 @pytest.mark.parametrize("opt_in", [0, 1, "true", "false", None])
 async def test_a_boolean_in_the_body_is_a_json_boolean(
     client: httpx.AsyncClient, town: Town, opt_in: object
