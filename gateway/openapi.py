@@ -132,6 +132,7 @@ _NUMBERS = (msgspec.inspect.IntType, msgspec.inspect.FloatType)
 
 def _bounds(info: msgspec.inspect.Type) -> dict[str, Any]:
     """The JSON Schema keywords of msgspec's constraints on a string or a number."""
+    found: dict[str, Any]
     if isinstance(info, _STRINGS):
         found = {"min_length": info.min_length, "max_length": info.max_length}
         found["pattern"] = info.pattern
