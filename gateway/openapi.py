@@ -7,29 +7,23 @@ and what its bodies may hold.
   lists none.
 - **Problems.** What an operation may answer is worked out from what it takes, by
   :func:`document_operations` once the app is built, plus the problems its own route lists
-  (:func:`gateway.problems.problems`: a conflict, a broken rule, a rate limit). Worked out:
+  (:func:`gateway.problems.problems`: a conflict, a broken rule, a rate limit):
 
-  =====================================================  ==================================
-  an operation that takes                                may answer
-  =====================================================  ==================================
-  the municipality of its host (``tenant``, ``caller``,  400 (a bad Host header), 403 (the
-  ``viewer``)                                            municipality is suspended, or the
-                                                         caller's role may not), 404 (no
-                                                         municipality there, or no such
-                                                         thing)
-  a caller (``caller``), or an optional one (``viewer``)  401 (no valid token); a route
-                                                         that reads its caller itself
-                                                         declares ``security`` instead
-  a body                                                 400, 413 (too large), 415 (not
-                                                         its content type)
-  a query, path or header parameter                      400
-  a request slot (every operation but health and          503 (busy, or the database away),
-  readiness)                                             with Retry-After
-  =====================================================  ==================================
+  - the municipality of its host (``tenant``, ``caller`` or ``viewer``): 400 (a bad Host
+    header), 403 (the municipality is suspended, or the caller's role may not), 404 (no
+    municipality there, or no such thing);
+  - a caller (``caller``), or an optional one (``viewer``): 401 (no valid token). A route
+    that reads its caller itself declares ``security`` instead (castVote);
+  - a body: 400, 413 (too large), 415 (not its content type);
+  - a query, path or header parameter: 400;
+  - a request slot (every operation but health and readiness): 503 with Retry-After (busy,
+    or the database away).
 
 - **Bodies.** A request struct that refuses unknown fields says so
   (``additionalProperties: false``), and the limits on the items of a list (a poll option's
-  length) are stated as msgspec enforces them (:class:`StrictStructSchemaPlugin`).
+  length) are stated as msgspec enforces them (:class:`StrictStructSchemaPlugin`, on top
+  of litestar's own struct plugin, which litestar 2 keeps in a private module; the document
+  tests fail if it moves).
 """
 
 from __future__ import annotations
