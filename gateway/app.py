@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
 from litestar._openapi.plugin import OpenAPIPlugin  # no public hook for the built document
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -40,10 +40,13 @@ from gateway.notifications import (
     NotificationTemplateController,
     UnsubscribeController,
 )
+from gateway.openapi import COMPONENTS, StrictStructSchemaPlugin, document_operations
+from gateway.options import MethodsOfPaths
 from gateway.polls import PollController, TallyCounts, tally_counts
 from gateway.posts import PostController
 from gateway.privacy import PrivacyController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
+from gateway.strict import StrictRequest, strict_parameters
 from gateway.tenancy import TenantResolver
 from services.request_context import begin_request
 from tinget.bootstrap import AppPlatform
@@ -140,6 +143,7 @@ def _new_request_id() -> str:
 @get(
     "/health",
     operation_id="health",
+    summary="Liveness check",
     tags=["operations"],
     sync_to_thread=False,
     opt={ADMISSION: EXEMPT},
@@ -152,6 +156,7 @@ def health() -> dict[str, str]:
 @get(
     "/ready",
     operation_id="ready",
+    summary="Readiness check",
     tags=["operations"],
     responses={503: PROBLEMS[503]},
     opt={ADMISSION: EXEMPT},
@@ -173,6 +178,14 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     )
 
 
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Before each handler: its query and header parameters read strictly
+    (gateway/strict.py), then, for a read that asks, the wait for its position
+    (gateway/consistency.py)."""
+    await strict_parameters(request)
+    await read_your_writes(request)
+
+
 def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     """The gateway. With a tracer provider configured, every request is a server span whose
     context the events it appends carry on (see events/tracing.py)."""
@@ -181,11 +194,9 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     )
     bounds = platform.addresses.backpressure
     admission = Admission(bounds.max_concurrent_requests, bounds.max_sse_connections)
-    plugins = (
-        [OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"]))]
-        if tracing.enabled()
-        else []
-    )
+    plugins: list[Any] = [StrictStructSchemaPlugin()]
+    if tracing.enabled():
+        plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"])))
     state = State(
         {
             "platform": platform,
@@ -194,6 +205,7 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
             "admission": admission,
         }
     )
+    methods = MethodsOfPaths()
     app = Litestar(
         route_handlers=[
             health,
@@ -220,22 +232,27 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         },
         on_shutdown=[tallies.close],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context(admission), content_type_guard],
+        request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
+        middleware=[request_context(admission), methods.middleware, content_type_guard],
         plugins=plugins,
         state=state,
         openapi_config=OpenAPIConfig(
             title="Tinget",
             version="0.1.0",
             description="Citizen dialogue for municipalities: the HTTP API.",
+            components=COMPONENTS,
+            use_handler_docstrings=True,  # each operation's description is its handler's
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=2 * 1024 * 1024,
         logging_config=None,  # structlog, set up by tinget.logs, renders every line
-        before_request=read_your_writes,
+        before_request=before_request,  # strict parameters, then read-your-writes
         debug=debug,
     )
     app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPI
+    methods.learn(app)
+    document_operations(app)
     return app
 
 

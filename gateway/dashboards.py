@@ -18,7 +18,7 @@ from events.db import tenant_transaction
 from events.errors import Forbidden, InvalidInput
 from gateway.auth import platform_of
 from gateway.polls import poll_results
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from gateway.views import PollResults
 from services.identity.access import Caller, Permission
 
@@ -75,7 +75,12 @@ class DashboardController(Controller):
     path = "/api/v1/dashboard"
     tags = ["dashboards"]
 
-    @get("/", operation_id="getDashboard", responses=PROBLEMS)
+    @get(
+        "/",
+        operation_id="getDashboard",
+        summary="Read the activity dashboard",
+        responses=problems(422),
+    )
     async def dashboard(
         self,
         state: State,

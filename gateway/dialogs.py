@@ -15,7 +15,7 @@ from events.db import tenant_transaction
 from events.errors import NotFound
 from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from gateway.views import DialogView, dialog_row_view, dialog_view
 from services.dialogs.commands import (
     CloseDialog,
@@ -78,7 +78,13 @@ class DialogController(Controller):
     path = "/api/v1/dialogs"
     tags = ["dialogs"]
 
-    @post("/", operation_id="createDialog", responses=PROBLEMS, status_code=201)
+    @post(
+        "/",
+        operation_id="createDialog",
+        summary="Draft a dialog",
+        responses=problems(409, 422),
+        status_code=201,
+    )
     async def create(
         self,
         state: State,
@@ -89,7 +95,7 @@ class DialogController(Controller):
         dialog = await platform_of(state).dialogs.create(caller, data)
         return dialog_view(dialog, utc_now())
 
-    @get("/", operation_id="listDialogs", responses=PROBLEMS)
+    @get("/", operation_id="listDialogs", summary="List dialogs", responses=problems(422))
     async def list_dialogs(
         self,
         state: State,
@@ -138,7 +144,9 @@ class DialogController(Controller):
             else encode_cursor(last["created_at"], last["dialog_id"]),
         )
 
-    @get("/{dialog_id:uuid}", operation_id="getDialog", responses=PROBLEMS)
+    @get(
+        "/{dialog_id:uuid}", operation_id="getDialog", summary="Read a dialog", responses=problems()
+    )
     async def get_dialog(
         self,
         state: State,
@@ -152,7 +160,12 @@ class DialogController(Controller):
         counts = await _counts(platform, tenant.tenant_id, dialog_id)
         return dialog_view(dialog, utc_now(), counts)
 
-    @patch("/{dialog_id:uuid}", operation_id="updateDialog", responses=PROBLEMS)
+    @patch(
+        "/{dialog_id:uuid}",
+        operation_id="updateDialog",
+        summary="Change a dialog before it opens",
+        responses=problems(409, 422),
+    )
     async def update(
         self,
         state: State,
@@ -167,7 +180,8 @@ class DialogController(Controller):
     @post(
         "/{dialog_id:uuid}/publish",
         operation_id="publishDialog",
-        responses=PROBLEMS,
+        summary="Publish a draft dialog",
+        responses=problems(409),
         status_code=200,
     )
     async def publish(
@@ -179,7 +193,11 @@ class DialogController(Controller):
         return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
 
     @post(
-        "/{dialog_id:uuid}/close", operation_id="closeDialog", responses=PROBLEMS, status_code=200
+        "/{dialog_id:uuid}/close",
+        operation_id="closeDialog",
+        summary="Close a dialog early",
+        responses=problems(409, 422),
+        status_code=200,
     )
     async def close(
         self,
@@ -196,7 +214,8 @@ class DialogController(Controller):
     @post(
         "/{dialog_id:uuid}/results",
         operation_id="publishResults",
-        responses=PROBLEMS,
+        summary="Publish a dialog's outcome",
+        responses=problems(409, 422),
         status_code=200,
     )
     async def publish_results(
@@ -214,7 +233,8 @@ class DialogController(Controller):
     @post(
         "/{dialog_id:uuid}/invitations",
         operation_id="invitePeople",
-        responses=PROBLEMS,
+        summary="Invite people to an invite-only dialog",
+        responses=problems(409, 422),
         status_code=201,
     )
     async def invite(

@@ -19,7 +19,7 @@ from gateway.content import (
     alternative_answers_operation,
     raw_body_operation,
 )
-from gateway.problems import PROBLEMS, ProblemError
+from gateway.problems import ProblemError, problems
 from services.identity.access import Caller
 from services.media.images import MAX_IMAGE_BYTES, is_sha256
 from services.media.storage import ImageStoreUnavailable
@@ -65,7 +65,8 @@ class ImageController(Controller):
     @post(
         "/",
         operation_id="uploadImage",
-        responses=PROBLEMS,
+        summary="Upload an image",
+        responses=problems(422, 429),
         status_code=201,
         request_max_body_size=MAX_IMAGE_BYTES,  # a larger body is a 413
         opt={"accepts": UPLOAD_TYPES},  # any other content type is a 415 (gateway.content)
@@ -96,8 +97,9 @@ class ImageController(Controller):
     @get(
         "/{image_id:str}",
         operation_id="getImage",
+        summary="Download an image",
         media_type="application/octet-stream",
-        responses={**PROBLEMS, 304: NOT_MODIFIED},
+        responses={**problems(), 304: NOT_MODIFIED},
         operation_class=alternative_answers_operation("200", IMAGE_ANSWERS),
     )
     async def image(

@@ -20,7 +20,8 @@ from gateway.auth import platform_of, provide_caller
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.live import TallyHub
-from gateway.problems import PROBLEMS
+from gateway.openapi import REQUIRED
+from gateway.problems import problems
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
 from services.dialogs.domain import Dialog
 from services.dialogs.service import utc_now
@@ -82,7 +83,14 @@ class PollController(Controller):
     path = "/api/v1/dialogs/{dialog_id:uuid}"
     tags = ["polls"]
 
-    @post("/votes", operation_id="castVote", responses=PROBLEMS, status_code=201)
+    @post(
+        "/votes",
+        operation_id="castVote",
+        summary="Vote in a poll or vox pop",
+        responses=problems(409, 422),
+        security=REQUIRED,  # the handler reads its caller itself, not through ``caller``
+        status_code=201,
+    )
     async def vote(
         self,
         request: Request[Any, Any, Any],
@@ -99,7 +107,12 @@ class PollController(Controller):
         await platform_of(request.app.state).participation.vote(caller, dialog_id, data)
         return VoteRecorded(dialog_id=dialog_id)
 
-    @get("/tally", operation_id="getPollResults", responses=PROBLEMS)
+    @get(
+        "/tally",
+        operation_id="getPollResults",
+        summary="Read a poll's results",
+        responses=problems(409),
+    )
     async def results(
         self,
         state: State,
@@ -116,7 +129,8 @@ class PollController(Controller):
     @get(
         "/tally/live",
         operation_id="watchPollResults",
-        responses=PROBLEMS,
+        summary="Follow a poll's results live",
+        responses=problems(409),
         operation_class=alternative_answers_operation("200", EVENT_STREAM),
         opt={ADMISSION: STREAM},  # counted against TINGET_MAX_SSE_CONNECTIONS, not requests
     )

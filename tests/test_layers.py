@@ -53,7 +53,7 @@ def upward_imports() -> set[tuple[str, str]]:
 
 
 def _module(name: str) -> str:
-    """``services.errors.Conflict`` -> ``services.errors``: the module, not the name in it."""
+    """``events.errors.Conflict`` -> ``events.errors``: the module, not the name in it."""
     parts = name.split(".")
     while len(parts) > 1 and not _exists(parts):
         parts.pop()
