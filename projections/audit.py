@@ -13,14 +13,19 @@ the chain grows the same way live, on redelivery and on a rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from events.catalogue import Catalogue
 from events.codec import Codec
+from events.db import tenant_transaction
+from events.errors import InvalidInput
 from events.model import RecordedEvent
 from projections.audit_chain import GENESIS, Entry, link
 from services.dialogs.domain import Dialog
@@ -182,3 +187,100 @@ async def _insert(conn: asyncpg.Connection, entries: list[tuple[Entry, bytes, by
         [prev for _, prev, _ in entries],
         [digest for _, _, digest in entries],
     )
+
+
+SELECT = (
+    "SELECT seq, position, event_id, event_type, context, stream_id, version, dialog_id, actor,"
+    " role, request_id, recorded_at, payload::text AS payload, prev_hash, hash"
+    " FROM audit_entries"
+)
+
+
+def _aware(name: str, at: datetime | None) -> datetime | None:
+    if at is not None and at.tzinfo is None:
+        raise InvalidInput(name, "needs a time zone, e.g. 2025-03-01T00:00:00Z")
+    return at
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries: of one dialog, by one person, of one event type or context, and from
+    ``since`` (inclusive) until ``until`` (exclusive)."""
+
+    dialog_id: UUID | None = None
+    actor: UUID | None = None
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def checked(self, catalogue: Catalogue) -> AuditFilter:
+        """Refuse what cannot match: naive times, an empty range, an unknown kind."""
+        since, until = _aware("since", self.since), _aware("until", self.until)
+        if since is not None and until is not None and until <= since:
+            raise InvalidInput("until", "must be later than since")
+        if self.kind is not None:
+            definitions = catalogue.definitions()
+            known = {d.name for d in definitions} | {d.context for d in definitions}
+            if self.kind not in known:
+                raise InvalidInput("kind", "is neither an event type nor a context")
+        return self
+
+    def where(self, tenant_id: str, catalogue: Catalogue) -> tuple[str, list[Any]]:
+        """The WHERE clause (only the filters given, so each can use its index) and its args."""
+        clauses, args = ["tenant_id = $1"], [tenant_id]
+
+        def add(clause: str, value: Any) -> None:
+            args.append(value)
+            clauses.append(clause.format(f"${len(args)}"))
+
+        if self.dialog_id is not None:
+            add("dialog_id = {}", self.dialog_id)
+        if self.actor is not None:
+            add("actor = {}", str(self.actor))
+        if self.kind is not None:
+            is_type = any(d.name == self.kind for d in catalogue.definitions())
+            add("event_type = {}" if is_type else "context = {}", self.kind)
+        if self.since is not None:
+            add("recorded_at >= {}", self.since)
+        if self.until is not None:
+            add("recorded_at < {}", self.until)
+        return " AND ".join(clauses), args
+
+
+class AuditQueries:
+    """Reads of the audit trail, on the request role's pool: a page, newest first, or every
+    matching entry, oldest first, through a server-side cursor."""
+
+    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue) -> None:
+        self.pool = pool
+        self.catalogue = catalogue
+
+    def checked(self, chosen: AuditFilter) -> AuditFilter:
+        """``chosen``, or a 422 naming what cannot match."""
+        return chosen.checked(self.catalogue)
+
+    async def page(
+        self, tenant_id: str, chosen: AuditFilter, after: UUID | None, limit: int
+    ) -> list[asyncpg.Record]:
+        """Up to ``limit`` entries, newest first, older than the one of event ``after``."""
+        clause, args = chosen.where(tenant_id, self.catalogue)
+        if after is not None:
+            args.append(after)
+            clause += (
+                f" AND seq < (SELECT min(seq) FROM audit_entries"
+                f" WHERE tenant_id = $1 AND event_id = ${len(args)})"
+            )
+        args.append(limit)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                f"{SELECT} WHERE {clause} ORDER BY seq DESC LIMIT ${len(args)}", *args
+            )
+        return rows
+
+    async def entries(self, tenant_id: str, chosen: AuditFilter) -> AsyncIterator[asyncpg.Record]:
+        """Every matching entry, oldest first, read in one read of the tenant's rows."""
+        clause, args = chosen.where(tenant_id, self.catalogue)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            query = f"{SELECT} WHERE {clause} ORDER BY seq"
+            async for row in conn.cursor(query, *args, prefetch=500):
+                yield row

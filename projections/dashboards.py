@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,6 +18,7 @@ import asyncpg
 import msgspec
 
 from events.catalogue import Catalogue
+from events.db import tenant_transaction
 from events.model import RecordedEvent
 
 NO_DIALOG = UUID(int=0)
@@ -157,3 +159,84 @@ class Dashboards:
                     dialog,
                     at,
                 )
+
+
+METRICS = ("posts", "comments", "supports", "signatures", "votes", "joined")
+
+_COUNTS = (
+    "SELECT {key}, c.metric, sum(c.count)::int AS n FROM activity_counts c"
+    " LEFT JOIN dialogs d ON d.tenant_id = c.tenant_id AND d.dialog_id = c.dialog_id"
+    " WHERE c.tenant_id = $1 AND c.granularity = $2 AND c.bucket_start >= $3"
+    " AND c.bucket_start < $4 AND ($5::uuid IS NULL OR c.dialog_id = $5)"
+    " GROUP BY 1, 2 ORDER BY 1"
+)
+
+
+def _fold(rows: list[asyncpg.Record]) -> dict[Any, dict[str, int]]:
+    out: dict[Any, dict[str, int]] = {}
+    for row in rows:
+        out.setdefault(row[0], dict.fromkeys(METRICS, 0))[row["metric"]] = row["n"]
+    return out
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A tenant's (or one dialog's) activity in a window: counts per metric by bucket, by
+    committee and by dialog kind, the distinct participants, and the moderation figures."""
+
+    series: dict[Any, dict[str, int]]
+    by_committee: dict[Any, dict[str, int]]
+    by_kind: dict[Any, dict[str, int]]
+    participants: int
+    queue: int
+    decided: int
+    median_minutes_to_decision: float | None
+
+
+class DashboardQueries:
+    """Reads of the dashboards' counters, on the request role's pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def activity(
+        self,
+        tenant_id: str,
+        granularity: str,
+        start: datetime,
+        end: datetime,
+        dialog_id: UUID | None,
+    ) -> Activity:
+        window = (tenant_id, granularity, start, end, dialog_id)
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            series = _fold(await conn.fetch(_COUNTS.format(key="c.bucket_start"), *window))
+            committees = _fold(await conn.fetch(_COUNTS.format(key="d.committee"), *window))
+            kinds = _fold(await conn.fetch(_COUNTS.format(key="d.kind"), *window))
+            participants = await conn.fetchval(
+                "SELECT count(DISTINCT person_id) FROM activity_people WHERE tenant_id = $1"
+                " AND granularity = $2 AND bucket_start >= $3 AND bucket_start < $4"
+                " AND ($5::uuid IS NULL OR dialog_id = $5)",
+                *window,
+            )
+            moderation = await conn.fetchrow(
+                "SELECT count(*) FILTER (WHERE decided_at IS NULL) AS queue,"
+                " count(decided_at) AS decided,"
+                " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM"
+                "  decided_at - waiting_since) / 60) FILTER (WHERE decided_at IS NOT NULL)"
+                "  AS median FROM moderation_timing"
+                " WHERE tenant_id = $1 AND ($2::uuid IS NULL OR dialog_id = $2)",
+                tenant_id,
+                dialog_id,
+            )
+        assert moderation is not None
+        return Activity(
+            series=series,
+            by_committee=committees,
+            by_kind=kinds,
+            participants=int(participants or 0),
+            queue=int(moderation["queue"]),
+            decided=int(moderation["decided"]),
+            median_minutes_to_decision=None
+            if moderation["median"] is None
+            else round(float(moderation["median"]), 2),
+        )

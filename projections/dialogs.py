@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import msgspec
 
 from events import tables
 from events.codec import Codec
+from events.db import tenant_transaction
 from events.model import RecordedEvent
 from events.tables import Key, Row
 
@@ -95,3 +98,64 @@ class DialogListing:
             touched.add(key)
         changed = [row for k in sorted(touched) if (row := rows.get(k)) is not None]
         await tables.upsert(conn, "dialogs", ("tenant_id", "dialog_id"), changed)
+
+
+# A dialog's posts as participants count them: published, not hidden, pending or withdrawn.
+PUBLISHED_POSTS = (
+    "(SELECT count(*) FROM posts p WHERE p.tenant_id = d.tenant_id AND p.dialog_id = d.dialog_id"
+    " AND p.root_id IS NULL AND p.status = 'published')::int AS published_posts"
+)
+
+
+class DialogQueries:
+    """Reads of the dialog listing, on the request role's pool: one tenant's rows each."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def counts(self, tenant_id: str, dialog_id: UUID) -> tuple[int, int]:
+        """A dialog's published posts and ballots; (0, 0) for none."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            row = await conn.fetchrow(
+                f"SELECT {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+                " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
+                " WHERE d.tenant_id = $1 AND d.dialog_id = $2",
+                tenant_id,
+                dialog_id,
+            )
+        return (0, 0) if row is None else (row["published_posts"], row["ballots"])
+
+    async def page(
+        self,
+        tenant_id: str,
+        *,
+        drafts: bool,
+        signed_in: bool,
+        kind: str | None,
+        committee: str | None,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> list[asyncpg.Record]:
+        """Up to ``limit`` dialogs, newest first, after the keyset ``after``: drafts only if
+        ``drafts``, invite-only ones only for a ``signed_in`` viewer (who sees which of them
+        is for the caller to sort out), with their published posts and ballots."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                f"SELECT d.*, {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+                " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
+                " WHERE d.tenant_id = $1 AND ($2 OR d.status <> 'draft')"
+                " AND ($8 OR d.access <> 'invited')"
+                " AND ($3::text IS NULL OR d.kind = $3)"
+                " AND ($4::text IS NULL OR d.committee = $4)"
+                " AND ($5::timestamptz IS NULL OR (d.created_at, d.dialog_id) < ($5, $6::uuid))"
+                " ORDER BY d.created_at DESC, d.dialog_id DESC LIMIT $7",
+                tenant_id,
+                drafts,
+                kind,
+                committee,
+                None if after is None else after[0],
+                None if after is None else after[1],
+                limit,
+                signed_in,
+            )
+        return rows

@@ -10,12 +10,15 @@ appeal is open, and the last decision. A row is 'open' while something waits for
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
 from events import tables
 from events.codec import Codec
+from events.db import tenant_transaction
 from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
 from events.tables import Key, Row
@@ -148,3 +151,34 @@ class BlockedPeopleListing:
         await tables.upsert(
             conn, "blocked_people", ("tenant_id", "person_id"), [rows[k] for k in sorted(rows)]
         )
+
+
+class ModerationQueries:
+    """Reads of the moderation queue, on the request role's pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def queue(
+        self,
+        tenant_id: str,
+        state: str | None,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> list[asyncpg.Record]:
+        """Up to ``limit`` queue entries (all, or those ``open`` or ``decided``) with their
+        posts, the longest waiting first, after the keyset ``after``."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                "SELECT q.*, p.kind, p.title, p.body, p.author_id, p.status AS post_status"
+                " FROM moderation_queue q LEFT JOIN posts p USING (tenant_id, post_id)"
+                " WHERE q.tenant_id = $1 AND ($2::text IS NULL OR q.state = $2)"
+                " AND ($3::timestamptz IS NULL OR (q.queued_at, q.post_id) > ($3, $4::uuid))"
+                " ORDER BY q.queued_at, q.post_id LIMIT $5",
+                tenant_id,
+                state,
+                None if after is None else after[0],
+                None if after is None else after[1],
+                limit,
+            )
+        return rows

@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from events.db import tenant_transaction
 from events.model import RecordedEvent
 
 TALLY_CHANNEL = "tinget_tally"  # NOTIFY payload: '<tenant>:<dialog id>'
@@ -67,4 +68,39 @@ class PollTallies:
             "SELECT pg_notify($1, d) FROM unnest($2::text[]) AS d",
             TALLY_CHANNEL,
             [f"{t}:{d}" for t, d in dialogs],
+        )
+
+
+class TallyCounts(msgspec.Struct, frozen=True):
+    """A poll's counts as the read model holds them: ballots (those of signed-in voters among
+    them), and votes per choice."""
+
+    ballots: int
+    signed_in: int
+    votes: dict[str, int]
+
+
+class TallyQueries:
+    """Reads of the poll tallies, on the request role's pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def counts(self, tenant_id: str, dialog_id: UUID) -> TallyCounts:
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows = await conn.fetch(
+                "SELECT choice, votes FROM poll_tallies WHERE tenant_id = $1 AND dialog_id = $2",
+                tenant_id,
+                dialog_id,
+            )
+            counted = await conn.fetchrow(
+                "SELECT ballots, signed_in_ballots FROM poll_ballots"
+                " WHERE tenant_id = $1 AND dialog_id = $2",
+                tenant_id,
+                dialog_id,
+            )
+        return TallyCounts(
+            ballots=0 if counted is None else int(counted["ballots"]),
+            signed_in=0 if counted is None else int(counted["signed_in_ballots"]),
+            votes={r["choice"]: r["votes"] for r in rows},
         )

@@ -8,12 +8,15 @@ moderator gave (shown to the author). The listings show 'published' posts only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
 from events import tables
 from events.codec import Codec
+from events.db import tenant_transaction
 from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
 from events.tables import Key, Row
@@ -217,3 +220,69 @@ async def _keep_holds(conn: asyncpg.Connection, waiting: list[Key], arrived: lis
             [k[0] for k in arrived],
             [k[1] for k in arrived],
         )
+
+
+# A post's comments are counted as participants see them: published ones, not those hidden or
+# waiting for approval (nor withdrawn).
+_SELECT = (
+    "SELECT p.*, pe.display_name, (SELECT count(*) FROM posts c WHERE c.tenant_id = p.tenant_id"
+    " AND c.root_id = p.post_id AND c.status = 'published')::int AS published_comments"
+    " FROM posts p"
+    " LEFT JOIN people pe ON pe.tenant_id = p.tenant_id AND pe.person_id = p.author_id"
+    " AND pe.erased_at IS NULL"
+)
+
+
+class PostQueries:
+    """Reads of the post listing, on the request role's pool: one tenant's rows each, with the
+    author's display name and the published comments."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def row(self, tenant_id: str, post_id: UUID) -> asyncpg.Record | None:
+        """One post or comment, whatever its status; None if there is none."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            row: asyncpg.Record | None = await conn.fetchrow(
+                f"{_SELECT} WHERE p.tenant_id = $1 AND p.post_id = $2", tenant_id, post_id
+            )
+        return row
+
+    async def posts(
+        self, tenant_id: str, dialog_id: UUID, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[asyncpg.Record]:
+        """Up to ``limit`` published posts of a dialog (not comments), newest first, after
+        the keyset ``after``."""
+        return await self._page(
+            tenant_id, "p.root_id IS NULL AND p.dialog_id", dialog_id, after, limit, True
+        )
+
+    async def comments(
+        self, tenant_id: str, root_id: UUID, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[asyncpg.Record]:
+        """Up to ``limit`` published comments under a post, oldest first, after ``after``."""
+        return await self._page(tenant_id, "p.root_id", root_id, after, limit, False)
+
+    async def _page(
+        self,
+        tenant_id: str,
+        where: str,
+        parent: UUID,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+        newest_first: bool,
+    ) -> list[asyncpg.Record]:
+        order, compare = ("DESC", "<") if newest_first else ("ASC", ">")
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                f"{_SELECT} WHERE p.tenant_id = $1 AND {where} = $2 AND p.status = 'published'"
+                f" AND ($3::timestamptz IS NULL OR (p.created_at, p.post_id) {compare}"
+                " ($3, $4::uuid))"
+                f" ORDER BY p.created_at {order}, p.post_id {order} LIMIT $5",
+                tenant_id,
+                parent,
+                None if after is None else after[0],
+                None if after is None else after[1],
+                limit,
+            )
+        return rows

@@ -143,3 +143,21 @@ class TenantDirectory:
             [h for e in changed for h in e.hosts],
             [e.tenant_id for e in changed for _ in e.hosts],
         )
+
+
+class TenantHosts:
+    """Which tenant a host serves, from the directory, on the request role's pool (the
+    directory and the hosts are readable by every tenant's requests)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def entry_at(self, host: str) -> TenantEntry | None:
+        """The directory entry of the tenant served at ``host`` (lowercase, no port)."""
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT d.* FROM tenant_hosts h JOIN tenant_directory d USING (tenant_id)"
+                " WHERE h.host = $1",
+                host,
+            )
+        return None if row is None else msgspec.convert(dict(row), TenantEntry)
