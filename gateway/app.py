@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -30,10 +29,10 @@ from gateway.consistency import POSITION, document, read_your_writes
 from gateway.content import content_type_guard
 from gateway.dashboards import DashboardController
 from gateway.dialogs import DialogController
+from gateway.edge import Edge, edge_of
 from gateway.gamification import GamificationController
 from gateway.identity import IdentityController
 from gateway.images import ImageController
-from gateway.live import TallyHub
 from gateway.moderation import ModerationController
 from gateway.notifications import (
     MyNotificationController,
@@ -42,14 +41,12 @@ from gateway.notifications import (
 )
 from gateway.openapi import COMPONENTS, StrictStructSchemaPlugin, document_operations
 from gateway.options import MethodsOfPaths
-from gateway.polls import PollController, TallyCounts, tally_counts
+from gateway.polls import PollController
 from gateway.posts import PostController
 from gateway.privacy import PrivacyController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.strict import StrictRequest, strict_parameters
-from gateway.tenancy import TenantResolver
 from services.request_context import begin_request
-from tinget.bootstrap import AppPlatform
 
 log = structlog.get_logger(__name__)
 access = structlog.get_logger("tinget.access")
@@ -161,12 +158,11 @@ def health() -> dict[str, str]:
     responses={503: PROBLEMS[503]},
     opt={ADMISSION: EXEMPT},
 )
-async def ready(state: State) -> Response[dict[str, Any]]:
+async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     """Readiness: PostgreSQL answers. A write needs nothing else (the relay publishes it to
     NATS later): a gateway process does not connect to NATS at all. In the all-in-one process
     NATS's state is reported here too, but a NATS blip does not make it unready."""
-    platform: AppPlatform = state.platform
-    checks = await platform.health()
+    checks = await edge_of(request.app.state).health()
     if checks["postgresql"] == "ok":
         return Response({"status": "ready", "checks": checks})
     raise ProblemError(
@@ -186,51 +182,63 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
     await read_your_writes(request)
 
 
-def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
-    """The gateway. With a tracer provider configured, every request is a server span whose
-    context the events it appends carry on (see events/tracing.py)."""
-    tallies: TallyHub[TallyCounts] = TallyHub(
-        platform.app_pool, functools.partial(tally_counts, platform)
-    )
-    bounds = platform.addresses.backpressure
-    admission = Admission(bounds.max_concurrent_requests, bounds.max_sse_connections)
+CONTROLLERS = [
+    BrandingController,
+    IdentityController,
+    DialogController,
+    PostController,
+    PollController,
+    ImageController,
+    ModerationController,
+    GamificationController,
+    DashboardController,
+    AuditController,
+    NotificationTemplateController,
+    MyNotificationController,
+    UnsubscribeController,
+    PrivacyController,
+]
+
+
+def provided(value: object) -> Provide:
+    """A dependency that is a ready object (a service, a query class): made once, handed to
+    every handler that names it, with no work per request."""
+
+    def provide() -> Any:
+        return value
+
+    return Provide(provide, use_cache=True, sync_to_thread=False)
+
+
+def create_app(
+    edge: Edge,
+    dependencies: Mapping[str, Provide],
+    *,
+    max_requests: int,
+    max_streams: int,
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    debug: bool = False,
+) -> Litestar:
+    """The gateway, on what the composition root hands it: the ``edge`` its middleware, hooks
+    and own dependencies read (app state ``edge``), the services and queries its handlers
+    name (``dependencies``, by parameter name), and the bounds of admission (requests and
+    live streams in flight). With a tracer provider configured, every request is a server
+    span whose context the events it appends carry on (see events/tracing.py)."""
+    admission = Admission(max_requests, max_streams)
     plugins: list[Any] = [StrictStructSchemaPlugin()]
     if tracing.enabled():
         plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"])))
-    state = State(
-        {
-            "platform": platform,
-            "resolver": TenantResolver(platform.app_pool),
-            "tallies": tallies,
-            "admission": admission,
-        }
-    )
+    state = State({"edge": edge})
     methods = MethodsOfPaths()
     app = Litestar(
-        route_handlers=[
-            health,
-            ready,
-            BrandingController,
-            IdentityController,
-            DialogController,
-            PostController,
-            PollController,
-            ImageController,
-            ModerationController,
-            GamificationController,
-            DashboardController,
-            AuditController,
-            NotificationTemplateController,
-            MyNotificationController,
-            UnsubscribeController,
-            PrivacyController,
-        ],
+        route_handlers=[health, ready, *CONTROLLERS],
         dependencies={
+            **dependencies,
             "tenant": Provide(resolve_tenant),
             "caller": Provide(provide_caller),
             "viewer": Provide(provide_viewer),
         },
-        on_shutdown=[tallies.close],
+        on_shutdown=list(on_shutdown),
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
         middleware=[request_context(admission), methods.middleware, content_type_guard],

@@ -21,13 +21,13 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from events.db import tenant_transaction
 from events.errors import InvalidInput, TooManyRequests
-from gateway.audit_query import SELECT, AuditEntryView, AuditFilter, entry_view, export_chunks
-from gateway.auth import platform_of
+from gateway.audit_query import AuditEntryView, entry_view, export_chunks
 from gateway.content import alternative_answers_operation
+from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
+from projections.audit import AuditFilter, AuditQueries
 from services.identity.access import Caller, Permission
 
 EXPORTS_AT_ONCE = 2  # each holds a pooled connection for as long as its download takes
@@ -68,7 +68,7 @@ class AuditController(Controller):
     )
     async def list_entries(
         self,
-        state: State,
+        audit_queries: Injected[AuditQueries],
         caller: NamedDependency[Caller],
         dialog_id: DialogFilter = None,
         actor: ActorFilter = None,
@@ -80,22 +80,11 @@ class AuditController(Controller):
     ) -> Page[AuditEntryView]:
         """Every event of the municipality as an audit entry, newest first (administrators)."""
         caller.require(Permission.ADMINISTER)
-        platform = platform_of(state)
-        catalogue = platform.codec.catalogue
-        chosen = AuditFilter(dialog_id, actor, kind, since, until).checked(catalogue)
+        chosen = audit_queries.checked(AuditFilter(dialog_id, actor, kind, since, until))
         after = decode_cursor(cursor)
-        clause, args = chosen.where(caller.tenant_id, catalogue)
-        if after is not None:
-            args.append(after[1])
-            clause += (
-                f" AND seq < (SELECT min(seq) FROM audit_entries"
-                f" WHERE tenant_id = $1 AND event_id = ${len(args)})"
-            )
-        args.append(limit + 1)
-        async with tenant_transaction(platform.app_pool, caller.tenant_id) as conn:
-            rows = await conn.fetch(
-                f"{SELECT} WHERE {clause} ORDER BY seq DESC LIMIT ${len(args)}", *args
-            )
+        rows = await audit_queries.page(
+            caller.tenant_id, chosen, None if after is None else after[1], limit + 1
+        )
         last = rows[limit - 1] if len(rows) > limit else None
         after_last = None if last is None else encode_cursor(last["recorded_at"], last["event_id"])
         return Page(items=[entry_view(r) for r in rows[:limit]], next_cursor=after_last)
@@ -110,6 +99,7 @@ class AuditController(Controller):
     async def export(
         self,
         state: State,
+        audit_queries: Injected[AuditQueries],
         caller: NamedDependency[Caller],
         dialog_id: DialogFilter = None,
         actor: ActorFilter = None,
@@ -125,19 +115,16 @@ class AuditController(Controller):
         caller.require(Permission.ADMINISTER)
         if format is None:  # required, but named in the problem (litestar's own check is not)
             raise InvalidInput("format", "is required: csv or json")
-        platform = platform_of(state)
-        catalogue = platform.codec.catalogue
-        chosen = AuditFilter(dialog_id, actor, kind, since, until).checked(catalogue)
+        chosen = audit_queries.checked(AuditFilter(dialog_id, actor, kind, since, until))
         slots = _export_slots(state)
         if slots.locked():
             raise TooManyRequests("other exports are running here; try again shortly", 5)
-        where = chosen.where(caller.tenant_id, catalogue)
         as_csv = format == "csv"
 
         async def chunks() -> AsyncIterator[bytes]:
             async with slots:
                 async for chunk in export_chunks(
-                    platform.app_pool, caller.tenant_id, where, as_csv
+                    audit_queries.entries(caller.tenant_id, chosen), as_csv
                 ):
                     yield chunk
 

@@ -11,11 +11,10 @@ from opentelemetry import trace
 
 from events import tracing
 from events.errors import Unauthenticated
-from gateway.tenancy import TenantResolver
+from gateway.edge import Edge, edge_of
 from services.identity.access import Caller
 from services.request_context import bind_request
 from tenants.directory import TenantEntry
-from tinget.bootstrap import AppPlatform
 
 
 async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> TenantEntry:
@@ -25,8 +24,7 @@ async def resolve_tenant(request: Request[Any, Any, Any], state: State) -> Tenan
 
 async def tenant_of_host(state: State, host: str | None) -> TenantEntry:
     """The tenant served at ``host`` (the Host header), bound to the request's log lines."""
-    resolver: TenantResolver = state.resolver
-    tenant = await resolver.resolve(host)
+    tenant = await edge_of(state).resolver.resolve(host)
     bind_request(tenant_id=tenant.tenant_id)
     if tracing.enabled():
         trace.get_current_span().set_attribute("tinget.tenant", tenant.tenant_id)
@@ -65,13 +63,13 @@ async def authenticate(state: State, host: str | None, authorization: str | None
     token = _bearer(authorization)
     if token is None:
         raise Unauthenticated("this needs an access token: sign in first")
-    return await verified(platform_of(state), token, tenant.tenant_id)
+    return await verified(edge_of(state), token, tenant.tenant_id)
 
 
-async def verified(platform: AppPlatform, token: str, tenant_id: str) -> Caller:
+async def verified(edge: Edge, token: str, tenant_id: str) -> Caller:
     """The caller of a token: signed for this tenant, not taken back, naming a person here."""
-    caller = platform.tokens.verify(token, tenant_id)
-    await platform.sessions.check(caller, caller.token_generation)
+    caller = edge.tokens.verify(token, tenant_id)
+    await edge.sessions.check(caller, caller.token_generation)
     return caller
 
 
@@ -82,7 +80,7 @@ async def provide_viewer(
     token = _bearer(request.headers.get("authorization"))
     if token is None:
         return None
-    caller = await verified(platform_of(state), token, tenant.tenant_id)
+    caller = await verified(edge_of(state), token, tenant.tenant_id)
     bind_request(role=caller.role.value)
     return caller
 
@@ -91,10 +89,5 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     """The client's address for rate limits: the TCP peer, or, when the peer is one of
     ``TINGET_TRUSTED_PROXIES``, the address its forwarding headers give (gateway.forwarding)."""
     peer = request.client.host if request.client else None
-    proxies = platform_of(request.app.state).addresses.trusted_proxies
+    proxies = edge_of(request.app.state).trusted_proxies
     return proxies.client(peer, request.scope["headers"])
-
-
-def platform_of(state: State) -> AppPlatform:
-    platform: AppPlatform = state.platform
-    return platform

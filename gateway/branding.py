@@ -6,13 +6,13 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from gateway.content import IMAGE_ANSWERS, NOT_MODIFIED, alternative_answers_operation
+from gateway.edge import Injected
 from gateway.problems import ProblemError, problems
+from tenants.assets import AssetStore
 from tenants.directory import TenantEntry
-from tinget.bootstrap import AppPlatform
 
 
 class Branding(msgspec.Struct, kw_only=True):
@@ -64,7 +64,10 @@ class BrandingController(Controller):
         operation_class=alternative_answers_operation("200", IMAGE_ANSWERS),
     )
     async def logo(
-        self, tenant: NamedDependency[TenantEntry], state: State, request: Request[Any, Any, Any]
+        self,
+        tenant: NamedDependency[TenantEntry],
+        assets: Injected[AssetStore],
+        request: Request[Any, Any, Any],
     ) -> Response[bytes]:
         """The logo, with an ETag of its content hash; answers 304 when the client has it."""
         if not tenant.logo_sha256:
@@ -73,8 +76,7 @@ class BrandingController(Controller):
         headers = {"ETag": etag, "Cache-Control": "public, max-age=300, must-revalidate"}
         if etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=304, headers=headers)
-        platform: AppPlatform = state.platform
-        found = await platform.assets.get(tenant.tenant_id, tenant.logo_sha256)
+        found = await assets.get(tenant.tenant_id, tenant.logo_sha256)
         if found is None:
             raise ProblemError(404, "No logo", "the logo's bytes are missing", kind="not-found")
         content_type, content = found

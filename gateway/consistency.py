@@ -28,7 +28,8 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from gateway.auth import platform_of, tenant_of_host
+from gateway.auth import tenant_of_host
+from gateway.edge import edge_of
 from gateway.problems import ProblemError
 
 API = "/api/"  # the operations the headers apply to
@@ -74,9 +75,9 @@ async def read_your_writes(request: Request[Any, Any, Any]) -> None:
         return
     state = request.app.state
     tenant = await tenant_of_host(state, request.headers.get("host"))
-    platform = platform_of(state)
-    patience = platform.addresses.backpressure.read_wait
-    if not await platform.positions.wait(tenant.tenant_id, position, patience):
+    edge = edge_of(state)
+    patience = edge.read_wait
+    if not await edge.positions.wait(tenant.tenant_id, position, patience):
         raise ProblemError(
             503,
             "Not there yet",

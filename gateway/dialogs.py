@@ -7,16 +7,15 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from events.db import tenant_transaction
 from events.errors import NotFound
-from gateway.auth import platform_of
+from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
 from gateway.views import DialogView, dialog_row_view, dialog_view
+from projections.dialogs import DialogQueries
 from services.dialogs.commands import (
     CloseDialog,
     CreateDialog,
@@ -25,10 +24,9 @@ from services.dialogs.commands import (
     UpdateDialog,
 )
 from services.dialogs.domain import Dialog, DialogKind, Status
-from services.dialogs.service import utc_now
+from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
-from tinget.bootstrap import AppPlatform
 
 
 class IssuedPin(msgspec.Struct, kw_only=True):
@@ -40,36 +38,15 @@ class Invitations(msgspec.Struct, kw_only=True):
     invited: list[IssuedPin]
 
 
-# A dialog's posts as participants count them: published, not hidden, pending or withdrawn.
-PUBLISHED_POSTS = (
-    "(SELECT count(*) FROM posts p WHERE p.tenant_id = d.tenant_id AND p.dialog_id = d.dialog_id"
-    " AND p.root_id IS NULL AND p.status = 'published')::int AS published_posts"
-)
-
-
-async def _counts(
-    platform: AppPlatform, tenant_id: str, dialog_id: FromPath[UUID]
-) -> tuple[int, int]:
-    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
-        row = await conn.fetchrow(
-            f"SELECT {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
-            " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
-            " WHERE d.tenant_id = $1 AND d.dialog_id = $2",
-            tenant_id,
-            dialog_id,
-        )
-    return (0, 0) if row is None else (row["published_posts"], row["ballots"])
-
-
 async def visible_dialog(
-    platform: AppPlatform, tenant_id: str, dialog_id: FromPath[UUID], viewer: Caller | None
+    dialogs: DialogService, tenant_id: str, dialog_id: UUID, viewer: Caller | None
 ) -> Dialog:
     """The dialog, unless it is a draft and the viewer is not an administrator, or invite-only
     and the viewer neither invited nor staff: to them it does not exist (404)."""
-    dialog = await platform.dialogs.get(tenant_id, dialog_id)
+    dialog = await dialogs.get(tenant_id, dialog_id)
     if dialog.status is Status.DRAFT and not (viewer and viewer.may(Permission.ADMINISTER)):
         raise NotFound(f"no dialog {dialog_id}")
-    if not await platform.dialogs.may_view(viewer, dialog):
+    if not await dialogs.may_view(viewer, dialog):
         raise NotFound(f"no dialog {dialog_id}")
     return dialog
 
@@ -87,18 +64,19 @@ class DialogController(Controller):
     )
     async def create(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
         caller: NamedDependency[Caller],
         data: JSONBody[CreateDialog],
     ) -> DialogView:
         """Draft a dialog (administrators). It is published separately."""
-        dialog = await platform_of(state).dialogs.create(caller, data)
+        dialog = await dialogs.create(caller, data)
         return dialog_view(dialog, utc_now())
 
     @get("/", operation_id="listDialogs", summary="List dialogs", responses=problems(422))
     async def list_dialogs(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
+        dialog_queries: Injected[DialogQueries],
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         kind: FromQuery[DialogKind | None] = None,
@@ -110,31 +88,20 @@ class DialogController(Controller):
         dialogs only for their invitees and staff)."""
         after = decode_cursor(cursor)
         drafts = viewer is not None and viewer.may(Permission.ADMINISTER)
-        platform = platform_of(state)
-        async with tenant_transaction(platform.app_pool, tenant.tenant_id) as conn:
-            rows = await conn.fetch(
-                f"SELECT d.*, {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
-                " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
-                " WHERE d.tenant_id = $1 AND ($2 OR d.status <> 'draft')"
-                " AND ($8 OR d.access <> 'invited')"
-                " AND ($3::text IS NULL OR d.kind = $3)"
-                " AND ($4::text IS NULL OR d.committee = $4)"
-                " AND ($5::timestamptz IS NULL OR (d.created_at, d.dialog_id) < ($5, $6::uuid))"
-                " ORDER BY d.created_at DESC, d.dialog_id DESC LIMIT $7",
-                tenant.tenant_id,
-                drafts,
-                None if kind is None else kind.value,
-                committee,
-                None if after is None else after[0],
-                None if after is None else after[1],
-                limit + 1,
-                viewer is not None,  # invite-only dialogs: those the viewer may see, below
-            )
+        rows = await dialog_queries.page(
+            tenant.tenant_id,
+            drafts=drafts,
+            signed_in=viewer is not None,  # invite-only dialogs: those the viewer may see, below
+            kind=None if kind is None else kind.value,
+            committee=committee,
+            after=after,
+            limit=limit + 1,
+        )
         now = utc_now()
         items = [
             dialog_row_view(r, now)
             for r in rows[:limit]
-            if r["access"] != "invited" or await platform.dialogs.admitted(viewer, r["dialog_id"])
+            if r["access"] != "invited" or await dialogs.admitted(viewer, r["dialog_id"])
         ]
         last = rows[limit - 1] if len(rows) > limit else None
         return Page(
@@ -149,15 +116,15 @@ class DialogController(Controller):
     )
     async def get_dialog(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
+        dialog_queries: Injected[DialogQueries],
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         dialog_id: FromPath[UUID],
     ) -> DialogView:
         """One dialog, as it stands now (its status follows the clock)."""
-        platform = platform_of(state)
-        dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
-        counts = await _counts(platform, tenant.tenant_id, dialog_id)
+        dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, viewer)
+        counts = await dialog_queries.counts(tenant.tenant_id, dialog_id)
         return dialog_view(dialog, utc_now(), counts)
 
     @patch(
@@ -168,13 +135,13 @@ class DialogController(Controller):
     )
     async def update(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
         caller: NamedDependency[Caller],
         dialog_id: FromPath[UUID],
         data: JSONBody[UpdateDialog],
     ) -> DialogView:
         """Change a dialog before it opens (administrators); fields left out stay."""
-        dialog = await platform_of(state).dialogs.update(caller, dialog_id, data)
+        dialog = await dialogs.update(caller, dialog_id, data)
         return dialog_view(dialog, utc_now())
 
     @post(
@@ -185,12 +152,16 @@ class DialogController(Controller):
         status_code=200,
     )
     async def publish(
-        self, state: State, caller: NamedDependency[Caller], dialog_id: FromPath[UUID]
+        self,
+        dialogs: Injected[DialogService],
+        dialog_queries: Injected[DialogQueries],
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
     ) -> DialogView:
         """Publish a draft: it opens at its opening time (at once if that has passed)."""
-        platform = platform_of(state)
-        dialog = await platform.dialogs.publish(caller, dialog_id)
-        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
+        dialog = await dialogs.publish(caller, dialog_id)
+        counts = await dialog_queries.counts(caller.tenant_id, dialog_id)
+        return dialog_view(dialog, utc_now(), counts)
 
     @post(
         "/{dialog_id:uuid}/close",
@@ -201,15 +172,16 @@ class DialogController(Controller):
     )
     async def close(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
+        dialog_queries: Injected[DialogQueries],
         caller: NamedDependency[Caller],
         dialog_id: FromPath[UUID],
         data: JSONBody[CloseDialog],
     ) -> DialogView:
         """Close a dialog before its closing time, with the reason participants will see."""
-        platform = platform_of(state)
-        dialog = await platform.dialogs.close(caller, dialog_id, data.reason)
-        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
+        dialog = await dialogs.close(caller, dialog_id, data.reason)
+        counts = await dialog_queries.counts(caller.tenant_id, dialog_id)
+        return dialog_view(dialog, utc_now(), counts)
 
     @post(
         "/{dialog_id:uuid}/results",
@@ -220,15 +192,16 @@ class DialogController(Controller):
     )
     async def publish_results(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
+        dialog_queries: Injected[DialogQueries],
         caller: NamedDependency[Caller],
         dialog_id: FromPath[UUID],
         data: JSONBody[PublishResults],
     ) -> DialogView:
         """Tell the participants what came of the dialog: the committee's decision."""
-        platform = platform_of(state)
-        dialog = await platform.dialogs.publish_results(caller, dialog_id, data.summary)
-        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
+        dialog = await dialogs.publish_results(caller, dialog_id, data.summary)
+        counts = await dialog_queries.counts(caller.tenant_id, dialog_id)
+        return dialog_view(dialog, utc_now(), counts)
 
     @post(
         "/{dialog_id:uuid}/invitations",
@@ -239,7 +212,7 @@ class DialogController(Controller):
     )
     async def invite(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
         caller: NamedDependency[Caller],
         tenant: NamedDependency[TenantEntry],
         request: Request[Any, Any, Any],
@@ -247,5 +220,5 @@ class DialogController(Controller):
         data: JSONBody[InvitePeople],
     ) -> Invitations:
         """Invite people to an invite-only dialog; each gets a one-time PIN code."""
-        issued = await platform_of(state).dialogs.invite(caller, tenant, dialog_id, data)
+        issued = await dialogs.invite(caller, tenant, dialog_id, data)
         return Invitations(invited=[IssuedPin(person_id=p, pin=pin) for p, pin in issued])

@@ -5,23 +5,24 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, get, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from events.db import tenant_transaction
 from events.errors import InvalidInput, NotFound
-from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
+from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page
 from gateway.problems import problems
+from projections.gamification import GamificationQueries
+from services.dialogs.service import DialogService
 from services.gamification.commands import LeaderboardChoice, SetRules
 from services.gamification.rules import Rules, Tally
+from services.gamification.service import GamificationService
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
 
@@ -85,22 +86,6 @@ def _level(rules: Rules, number: int) -> LevelView:
     )
 
 
-_LEADERBOARD = (
-    "SELECT * FROM ("
-    " SELECT d.person_id, d.points, pe.display_name,"
-    "  rank() OVER (ORDER BY d.points DESC) AS rank"
-    " FROM gamification_dialog_people d"
-    " JOIN leaderboard_opt_ins o ON o.tenant_id = d.tenant_id AND o.person_id = d.person_id"
-    "  AND o.opted_in"
-    " LEFT JOIN people pe ON pe.tenant_id = d.tenant_id AND pe.person_id = d.person_id"
-    "  AND pe.erased_at IS NULL"
-    " WHERE d.tenant_id = $1 AND d.dialog_id = $2 AND d.points > 0"
-    ") ranked"
-    " WHERE $3::int IS NULL OR (points, person_id) < ($3, $4::uuid)"
-    " ORDER BY points DESC, person_id DESC LIMIT $5"
-)
-
-
 class GamificationController(Controller):
     path = "/api/v1"
     tags = ["gamification"]
@@ -111,22 +96,15 @@ class GamificationController(Controller):
         summary="Read one's points, level and badges",
         responses=problems(),
     )
-    async def progress(self, state: State, caller: NamedDependency[Caller]) -> Progress:
+    async def progress(
+        self,
+        gamification: Injected[GamificationService],
+        gamification_queries: Injected[GamificationQueries],
+        caller: NamedDependency[Caller],
+    ) -> Progress:
         """The caller's points, level, tallies and badges in this municipality."""
-        service = platform_of(state).gamification
-        rules = await service.rules(caller.tenant_id)
-        async with tenant_transaction(platform_of(state).app_pool, caller.tenant_id) as conn:
-            row: Any = await conn.fetchrow(
-                "SELECT * FROM gamification_people WHERE tenant_id = $1 AND person_id = $2",
-                caller.tenant_id,
-                caller.person_id,
-            )
-            badges = await conn.fetch(
-                "SELECT badge, level, title, dialog_id, awarded_at FROM gamification_badges"
-                " WHERE tenant_id = $1 AND person_id = $2 ORDER BY awarded_at, badge, level",
-                caller.tenant_id,
-                caller.person_id,
-            )
+        rules = await gamification.rules(caller.tenant_id)
+        row, badges = await gamification_queries.progress(caller.tenant_id, caller.person_id)
         points = 0 if row is None else int(row["points"])
         number, _ = rules.level_at(points)
         return Progress(
@@ -136,7 +114,7 @@ class GamificationController(Controller):
             next_level=_level(rules, number + 1) if number < len(rules.levels) else None,
             tallies={t.value: 0 if row is None else int(row[t.value]) for t in Tally},
             badges=[BadgeView(**dict(b)) for b in badges],
-            leaderboard_opt_in=await service.opted_in(caller.tenant_id, caller.person_id),
+            leaderboard_opt_in=await gamification.opted_in(caller.tenant_id, caller.person_id),
         )
 
     @put(
@@ -146,10 +124,13 @@ class GamificationController(Controller):
         responses=problems(409),
     )
     async def choose_leaderboard(
-        self, state: State, caller: NamedDependency[Caller], data: JSONBody[LeaderboardChoice]
+        self,
+        gamification: Injected[GamificationService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[LeaderboardChoice],
     ) -> LeaderboardChoice:
         """Be shown on the leaderboards of the dialogs one takes part in, or not (the default)."""
-        chosen = await platform_of(state).gamification.choose_leaderboard(caller, data.opt_in)
+        chosen = await gamification.choose_leaderboard(caller, data.opt_in)
         return LeaderboardChoice(opt_in=chosen)
 
     @get(
@@ -160,7 +141,9 @@ class GamificationController(Controller):
     )
     async def leaderboard(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
+        gamification: Injected[GamificationService],
+        gamification_queries: Injected[GamificationQueries],
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         dialog_id: FromPath[UUID],
@@ -169,20 +152,16 @@ class GamificationController(Controller):
     ) -> Page[LeaderboardEntry]:
         """Points earned in a dialog, highest first, of the participants who chose to be shown.
         People appear by opaque id and the display name they gave, if any."""
-        platform = platform_of(state)
-        await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
-        if not (await platform.gamification.rules(tenant.tenant_id)).enabled:
+        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, viewer)
+        if not (await gamification.rules(tenant.tenant_id)).enabled:
             raise NotFound("no leaderboard: gamification is off in this municipality")
         after = _decode_cursor(cursor)
-        async with tenant_transaction(platform.app_pool, tenant.tenant_id) as conn:
-            rows = await conn.fetch(
-                _LEADERBOARD,
-                tenant.tenant_id,
-                dialog_id,
-                None if after is None else after.points,
-                None if after is None else after.person_id,
-                limit + 1,
-            )
+        rows = await gamification_queries.leaderboard(
+            tenant.tenant_id,
+            dialog_id,
+            None if after is None else (after.points, after.person_id),
+            limit + 1,
+        )
         last = rows[limit - 1] if len(rows) > limit else None
         return Page(
             items=[LeaderboardEntry(**dict(r)) for r in rows[:limit]],
@@ -195,9 +174,11 @@ class GamificationController(Controller):
         summary="Read the gamification rules",
         responses=problems(),
     )
-    async def get_rules(self, state: State, caller: NamedDependency[Caller]) -> Rules:
+    async def get_rules(
+        self, gamification: Injected[GamificationService], caller: NamedDependency[Caller]
+    ) -> Rules:
         """The points, badges and levels in force (administrators)."""
-        return await platform_of(state).gamification.get_rules(caller)
+        return await gamification.get_rules(caller)
 
     @put(
         "/gamification/rules",
@@ -206,8 +187,11 @@ class GamificationController(Controller):
         responses=problems(409, 422),
     )
     async def set_rules(
-        self, state: State, caller: NamedDependency[Caller], data: JSONBody[SetRules]
+        self,
+        gamification: Injected[GamificationService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[SetRules],
     ) -> Rules:
         """Replace the rules whole (administrators); ``enabled: false`` switches gamification
         off. They apply to what happens from then on; nothing earned is taken back."""
-        return await platform_of(state).gamification.set_rules(caller, data)
+        return await gamification.set_rules(caller, data)

@@ -7,20 +7,22 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Response
 from msgspec import Meta
 
 from events.errors import Forbidden
-from gateway.auth import client_address, platform_of
+from gateway.auth import client_address
 from gateway.dialogs import visible_dialog
+from gateway.edge import Injected
 from gateway.problems import problems
+from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission, event_metadata
+from services.identity.service import IdentityService
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry
-from tenants.service import TenantChanges
+from tenants.service import TenantChanges, TenantService
 
 
 class EmailSignIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -82,7 +84,8 @@ class IdentityController(Controller):
     )
     async def device_session(
         self,
-        state: State,
+        identity: Injected[IdentityService],
+        dialogs: Injected[DialogService],
         tenant: NamedDependency[TenantEntry],
         request: Request[Any, Any, Any],
         dialog_id: Annotated[
@@ -95,14 +98,11 @@ class IdentityController(Controller):
         Each token can cast one ballot, so few are issued to one client address (429 with
         Retry-After beyond): a page for one dialog names it in ``dialog_id``. A dialog that
         asks its participants to sign in refuses device tokens (403)."""
-        platform = platform_of(state)
         if dialog_id is not None:
-            dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, None)
+            dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, None)
             if not dialog.details.settings.anonymous:
                 raise Forbidden("the dialog asks participants to sign in first")
-        return await platform.identity.device_session(
-            tenant.tenant_id, client_address(request), dialog_id
-        )
+        return await identity.device_session(tenant.tenant_id, client_address(request), dialog_id)
 
     @post(
         "/sign-in/email",
@@ -113,15 +113,13 @@ class IdentityController(Controller):
     )
     async def request_link(
         self,
-        state: State,
+        identity: Injected[IdentityService],
         tenant: NamedDependency[TenantEntry],
         request: Request[Any, Any, Any],
         data: JSONBody[EmailSignIn],
     ) -> Accepted:
         """E-mail a one-time sign-in link. The answer does not say whether the address is known."""
-        await platform_of(state).identity.send_sign_in_link(
-            tenant, data.email, client_address(request)
-        )
+        await identity.send_sign_in_link(tenant, data.email, client_address(request))
         return Accepted(
             status="sent", detail="if the address can receive e-mail, a link is on its way"
         )
@@ -135,15 +133,13 @@ class IdentityController(Controller):
     )
     async def redeem_link(
         self,
-        state: State,
+        identity: Injected[IdentityService],
         tenant: NamedDependency[TenantEntry],
         request: Request[Any, Any, Any],
         data: JSONBody[RedeemLink],
     ) -> IssuedToken:
         """Trade the code from a sign-in link for a token; each link works once."""
-        return await platform_of(state).identity.redeem_link(
-            tenant.tenant_id, data.code, client_address(request)
-        )
+        return await identity.redeem_link(tenant.tenant_id, data.code, client_address(request))
 
     @post(
         "/sign-in/pin",
@@ -154,15 +150,13 @@ class IdentityController(Controller):
     )
     async def sign_in_with_pin(
         self,
-        state: State,
+        identity: Injected[IdentityService],
         tenant: NamedDependency[TenantEntry],
         request: Request[Any, Any, Any],
         data: JSONBody[PinSignIn],
     ) -> IssuedToken:
         """Trade the PIN code of an invitation for a token; each PIN works once."""
-        return await platform_of(state).identity.redeem_pin(
-            tenant.tenant_id, data.pin, client_address(request)
-        )
+        return await identity.redeem_pin(tenant.tenant_id, data.pin, client_address(request))
 
     @post(
         "/sessions/refresh",
@@ -172,11 +166,14 @@ class IdentityController(Controller):
         status_code=200,
     )
     async def refresh(
-        self, state: State, tenant: NamedDependency[TenantEntry], data: JSONBody[RefreshSession]
+        self,
+        identity: Injected[IdentityService],
+        tenant: NamedDependency[TenantEntry],
+        data: JSONBody[RefreshSession],
     ) -> IssuedToken:
         """A staff member's new token pair, for the role they hold now (staff tokens last 15
         minutes); a refresh token taken back by a sign-out or a role change is refused."""
-        return await platform_of(state).identity.refresh(tenant.tenant_id, data.refresh_token)
+        return await identity.refresh(tenant.tenant_id, data.refresh_token)
 
     @post(
         "/sign-out",
@@ -185,9 +182,11 @@ class IdentityController(Controller):
         responses=problems(),
         status_code=200,
     )
-    async def sign_out(self, state: State, caller: NamedDependency[Caller]) -> Accepted:
+    async def sign_out(
+        self, identity: Injected[IdentityService], caller: NamedDependency[Caller]
+    ) -> Accepted:
         """Take back every token the caller holds, on every device, within a second."""
-        await platform_of(state).identity.sign_out(caller)
+        await identity.sign_out(caller)
         return Accepted(status="signed-out", detail="every token of yours is revoked")
 
     @get(
@@ -215,13 +214,13 @@ class IdentityController(Controller):
     )
     async def change_role(
         self,
-        state: State,
+        identity: Injected[IdentityService],
         caller: NamedDependency[Caller],
         person_id: FromPath[UUID],
         data: JSONBody[RoleChange],
     ) -> PersonRole:
         """Give a person of this municipality another role (administrators)."""
-        role = await platform_of(state).identity.change_role(caller, person_id, data.role)
+        role = await identity.change_role(caller, person_id, data.role)
         return PersonRole(person_id=person_id, role=role.value)
 
     @put(
@@ -231,11 +230,14 @@ class IdentityController(Controller):
         responses=problems(409, 422),
     )
     async def set_committees(
-        self, state: State, caller: NamedDependency[Caller], data: JSONBody[Committees]
+        self,
+        tenants: Injected[TenantService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[Committees],
     ) -> Response[Committees]:
         """The municipality's committees, which dialogs are filed under (administrators)."""
         caller.require(Permission.ADMINISTER)
-        tenant = await platform_of(state).tenants.update(
+        tenant = await tenants.update(
             caller.tenant_id,
             TenantChanges(committees=data.committees),
             metadata=event_metadata(caller),

@@ -6,25 +6,25 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from events.db import tenant_transaction
 from events.errors import Unavailable
-from gateway.auth import platform_of
 from gateway.content import (
     IMAGE_ANSWERS,
     NOT_MODIFIED,
     alternative_answers_operation,
     raw_body_operation,
 )
+from gateway.edge import Injected
 from gateway.problems import ProblemError, problems
+from services.dialogs.service import DialogService
 from services.identity.access import Caller
-from services.media.images import MAX_IMAGE_BYTES, is_sha256
+from services.media.images import MAX_IMAGE_BYTES, ImageStore, is_sha256
 from services.media.storage import ImageStoreUnavailable
+from services.media.uploads import ImageUploads
+from services.media.visibility import ImageShowings
 from tenants.directory import TenantEntry
-from tinget.bootstrap import AppPlatform
 
 # What an upload may be sent as; the type itself is read from the bytes.
 UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "application/octet-stream")
@@ -38,22 +38,19 @@ class UploadedImage(msgspec.Struct, kw_only=True):
 
 
 async def _publicly_shown(
-    platform: AppPlatform, tenant_id: str, image_id: str, viewer: Caller | None
+    showings: ImageShowings,
+    dialogs: DialogService,
+    tenant_id: str,
+    image_id: str,
+    viewer: Caller | None,
 ) -> bool:
     """Whether the image may sit in shared caches: shown in an open dialog's post, or in none.
     One shown only in invite-only dialogs is a 404 to a viewer who sees none of them."""
-    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
-        rows = await conn.fetch(
-            "SELECT DISTINCT p.dialog_id, d.access FROM posts p"
-            " JOIN dialogs d ON d.tenant_id = p.tenant_id AND d.dialog_id = p.dialog_id"
-            " WHERE p.tenant_id = $1 AND p.image = $2",
-            tenant_id,
-            image_id,
-        )
-    if not rows or any(r["access"] != "invited" for r in rows):
+    shown_in = await showings.dialogs(tenant_id, image_id)
+    if not shown_in or any(access != "invited" for _, access in shown_in):
         return True
-    for r in rows:
-        if await platform.dialogs.admitted(viewer, r["dialog_id"]):
+    for dialog_id, _ in shown_in:
+        if await dialogs.admitted(viewer, dialog_id):
             return False
     raise ProblemError(404, "No image", "no image has this id", kind="not-found")
 
@@ -75,7 +72,10 @@ class ImageController(Controller):
         ),
     )
     async def upload(
-        self, state: State, caller: NamedDependency[Caller], request: Request[Any, Any, Any]
+        self,
+        uploads: Injected[ImageUploads],
+        caller: NamedDependency[Caller],
+        request: Request[Any, Any, Any],
     ) -> UploadedImage:
         """Upload a JPEG, PNG or WebP image (the raw bytes as the body), at most 5 MiB and
         8000 pixels on a side. It is stored re-encoded, upright and without any metadata (no
@@ -84,7 +84,7 @@ class ImageController(Controller):
         10 minutes, 403 for a blocked participant."""
         content = await request.body()
         try:
-            stored = await platform_of(state).uploads.upload(caller, content, "body")
+            stored = await uploads.upload(caller, content, "body")
         except ImageStoreUnavailable:
             raise Unavailable("the image store does not answer; try again") from None
         return UploadedImage(
@@ -104,7 +104,9 @@ class ImageController(Controller):
     )
     async def image(
         self,
-        state: State,
+        images: Injected[ImageStore],
+        image_showings: Injected[ImageShowings],
+        dialogs: Injected[DialogService],
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         request: Request[Any, Any, Any],
@@ -116,8 +118,7 @@ class ImageController(Controller):
         kept out of shared caches."""
         if not is_sha256(image_id):
             raise ProblemError(404, "No image", "no image has this id", kind="not-found")
-        platform = platform_of(state)
-        shared = await _publicly_shown(platform, tenant.tenant_id, image_id, viewer)
+        shared = await _publicly_shown(image_showings, dialogs, tenant.tenant_id, image_id, viewer)
         headers = {
             "ETag": f'"{image_id}"',
             "Cache-Control": f"{'public' if shared else 'private'}, max-age=31536000, immutable",
@@ -126,7 +127,7 @@ class ImageController(Controller):
         if f'"{image_id}"' in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=304, headers=headers)
         try:
-            found = await platform.images.get(tenant.tenant_id, image_id)
+            found = await images.get(tenant.tenant_id, image_id)
         except ImageStoreUnavailable:
             raise Unavailable("the image store does not answer; try again") from None
         if found is None:

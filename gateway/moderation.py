@@ -10,19 +10,19 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from events.db import tenant_transaction
 from events.errors import InvalidInput
-from gateway.auth import platform_of
+from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
 from gateway.views import Accepted
+from projections.moderation import ModerationQueries
 from services.identity.access import Caller, Permission
 from services.moderation.commands import DecideAppeal, Decision, FileAppeal, FlagPost
 from services.moderation.domain import Block, ModerationCase
+from services.moderation.service import ModerationService
 
 
 class ModerationView(msgspec.Struct, kw_only=True):
@@ -109,13 +109,13 @@ class ModerationController(Controller):
     )
     async def flag(
         self,
-        state: State,
+        moderation: Injected[ModerationService],
         caller: NamedDependency[Caller],
         post_id: FromPath[UUID],
         data: JSONBody[FlagPost],
     ) -> Accepted:
         """Flag a post or comment for moderators, with the reason; once per person."""
-        await platform_of(state).moderation.flag(caller, post_id, data)
+        await moderation.flag(caller, post_id, data)
         return Accepted(id=post_id)
 
     @post(
@@ -127,14 +127,14 @@ class ModerationController(Controller):
     )
     async def hide(
         self,
-        state: State,
+        moderation: Injected[ModerationService],
         caller: NamedDependency[Caller],
         post_id: FromPath[UUID],
         data: JSONBody[Decision],
     ) -> ModerationView:
         """Hide a post from the listings, or reject one waiting for approval (moderators).
         The author sees the reason."""
-        return _case_view(await platform_of(state).moderation.hide(caller, post_id, data))
+        return _case_view(await moderation.hide(caller, post_id, data))
 
     @post(
         "/posts/{post_id:uuid}/restore",
@@ -145,13 +145,13 @@ class ModerationController(Controller):
     )
     async def restore(
         self,
-        state: State,
+        moderation: Injected[ModerationService],
         caller: NamedDependency[Caller],
         post_id: FromPath[UUID],
         data: JSONBody[Decision],
     ) -> ModerationView:
         """Show a hidden post again (moderators), with the reason the author sees."""
-        return _case_view(await platform_of(state).moderation.restore(caller, post_id, data))
+        return _case_view(await moderation.restore(caller, post_id, data))
 
     @post(
         "/posts/{post_id:uuid}/approve",
@@ -161,10 +161,13 @@ class ModerationController(Controller):
         status_code=200,
     )
     async def approve(
-        self, state: State, caller: NamedDependency[Caller], post_id: FromPath[UUID]
+        self,
+        moderation: Injected[ModerationService],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[UUID],
     ) -> ModerationView:
         """Publish a post waiting in a pre-moderated dialog (moderators)."""
-        return _case_view(await platform_of(state).moderation.approve(caller, post_id))
+        return _case_view(await moderation.approve(caller, post_id))
 
     @post(
         "/posts/{post_id:uuid}/appeal",
@@ -175,13 +178,13 @@ class ModerationController(Controller):
     )
     async def appeal(
         self,
-        state: State,
+        moderation: Injected[ModerationService],
         caller: NamedDependency[Caller],
         post_id: FromPath[UUID],
         data: JSONBody[FileAppeal],
     ) -> ModerationView:
         """The author appeals the hiding of their post, once; another moderator decides."""
-        return _case_view(await platform_of(state).moderation.appeal(caller, post_id, data))
+        return _case_view(await moderation.appeal(caller, post_id, data))
 
     @post(
         "/posts/{post_id:uuid}/appeal/decision",
@@ -192,14 +195,13 @@ class ModerationController(Controller):
     )
     async def decide_appeal(
         self,
-        state: State,
+        moderation: Injected[ModerationService],
         caller: NamedDependency[Caller],
         post_id: FromPath[UUID],
         data: JSONBody[DecideAppeal],
     ) -> ModerationView:
         """Decide an appeal (a moderator other than the one who hid the post): upheld keeps
         the post hidden, not upheld restores it."""
-        moderation = platform_of(state).moderation
         return _case_view(await moderation.decide_appeal(caller, post_id, data))
 
     @post(
@@ -211,13 +213,13 @@ class ModerationController(Controller):
     )
     async def block(
         self,
-        state: State,
+        moderation: Injected[ModerationService],
         caller: NamedDependency[Caller],
         person_id: FromPath[UUID],
         data: JSONBody[Decision],
     ) -> BlockView:
         """Refuse a participant's writes, with the reason they are told (moderators)."""
-        return _block_view(await platform_of(state).moderation.block(caller, person_id, data))
+        return _block_view(await moderation.block(caller, person_id, data))
 
     @post(
         "/people/{person_id:uuid}/unblock",
@@ -228,13 +230,13 @@ class ModerationController(Controller):
     )
     async def unblock(
         self,
-        state: State,
+        moderation: Injected[ModerationService],
         caller: NamedDependency[Caller],
         person_id: FromPath[UUID],
         data: JSONBody[Decision],
     ) -> BlockView:
         """Let a blocked participant take part again (moderators)."""
-        return _block_view(await platform_of(state).moderation.unblock(caller, person_id, data))
+        return _block_view(await moderation.unblock(caller, person_id, data))
 
     @get(
         "/moderation/queue",
@@ -244,7 +246,7 @@ class ModerationController(Controller):
     )
     async def queue(
         self,
-        state: State,
+        moderation_queries: Injected[ModerationQueries],
         caller: NamedDependency[Caller],
         queue_state: Annotated[str | None, QueryParameter(name="state", max_length=20)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
@@ -255,19 +257,9 @@ class ModerationController(Controller):
         caller.require(Permission.MODERATE)
         wanted = _queue_state(queue_state)
         after = decode_cursor(cursor)
-        async with tenant_transaction(platform_of(state).app_pool, caller.tenant_id) as conn:
-            rows = await conn.fetch(
-                "SELECT q.*, p.kind, p.title, p.body, p.author_id, p.status AS post_status"
-                " FROM moderation_queue q LEFT JOIN posts p USING (tenant_id, post_id)"
-                " WHERE q.tenant_id = $1 AND ($2::text IS NULL OR q.state = $2)"
-                " AND ($3::timestamptz IS NULL OR (q.queued_at, q.post_id) > ($3, $4::uuid))"
-                " ORDER BY q.queued_at, q.post_id LIMIT $5",
-                caller.tenant_id,
-                None if wanted is None else wanted.value,
-                None if after is None else after[0],
-                None if after is None else after[1],
-                limit + 1,
-            )
+        rows = await moderation_queries.queue(
+            caller.tenant_id, None if wanted is None else wanted.value, after, limit + 1
+        )
         last = rows[limit - 1] if len(rows) > limit else None
         return Page(
             items=[_queue_item(r) for r in rows[:limit]],

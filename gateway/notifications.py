@@ -7,17 +7,17 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from gateway.auth import platform_of
+from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from gateway.problems import problems
 from services.identity.access import Caller
 from services.notifications.push import PushSubscriptionInput
 from services.notifications.service import (
     NotificationPage,
+    NotificationService,
     Preference,
     Preferences,
     PushSubscriptionView,
@@ -40,11 +40,11 @@ class NotificationTemplateController(Controller):
         responses=problems(),
     )
     async def list_templates(
-        self, state: State, caller: NamedDependency[Caller]
+        self, notifications: Injected[NotificationService], caller: NamedDependency[Caller]
     ) -> list[TemplateView]:
         """Every message text in every language: the municipality's own, else the built-in one
         (administrators)."""
-        return await platform_of(state).notifications.templates.list(caller)
+        return await notifications.templates.list(caller)
 
     @put(
         "/{kind:str}/{language:str}",
@@ -54,7 +54,7 @@ class NotificationTemplateController(Controller):
     )
     async def change_template(
         self,
-        state: State,
+        notifications: Injected[NotificationService],
         caller: NamedDependency[Caller],
         kind: FromPath[str],
         language: FromPath[str],
@@ -62,7 +62,7 @@ class NotificationTemplateController(Controller):
     ) -> TemplateView:
         """Write the municipality's own subject and body for one kind and language; only the
         kind's placeholders are allowed (administrators)."""
-        templates = platform_of(state).notifications.templates
+        templates = notifications.templates
         return await templates.change(caller, kind, language, data)
 
 
@@ -78,7 +78,7 @@ class MyNotificationController(Controller):
     )
     async def list_notifications(
         self,
-        state: State,
+        notifications: Injected[NotificationService],
         caller: NamedDependency[Caller],
         tenant: NamedDependency[TenantEntry],
         unread: Annotated[bool, QueryParameter(description="only unread items")] = False,
@@ -86,9 +86,7 @@ class MyNotificationController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> NotificationPage:
         """The caller's notifications, newest first, with the number still unread."""
-        page, last = await platform_of(state).notifications.page(
-            caller, tenant, unread, limit, decode_cursor(cursor)
-        )
+        page, last = await notifications.page(caller, tenant, unread, limit, decode_cursor(cursor))
         page.next_cursor = None if last is None else encode_cursor(*last)
         return page
 
@@ -100,10 +98,13 @@ class MyNotificationController(Controller):
         status_code=204,
     )
     async def mark_read(
-        self, state: State, caller: NamedDependency[Caller], notification_id: FromPath[UUID]
+        self,
+        notifications: Injected[NotificationService],
+        caller: NamedDependency[Caller],
+        notification_id: FromPath[UUID],
     ) -> None:
         """Mark one of the caller's notifications read (again is harmless)."""
-        await platform_of(state).notifications.mark_read(caller, notification_id)
+        await notifications.mark_read(caller, notification_id)
 
     @get(
         "/notification-preferences",
@@ -112,10 +113,10 @@ class MyNotificationController(Controller):
         responses=problems(),
     )
     async def get_preferences(
-        self, state: State, caller: NamedDependency[Caller]
+        self, notifications: Injected[NotificationService], caller: NamedDependency[Caller]
     ) -> list[Preference]:
         """Per kind: e-mail, push and in-app on or off, and e-mail at once or in a daily digest."""
-        return await platform_of(state).notifications.preferences(caller)
+        return await notifications.preferences(caller)
 
     @put(
         "/notification-preferences",
@@ -124,10 +125,13 @@ class MyNotificationController(Controller):
         responses=problems(422),
     )
     async def set_preferences(
-        self, state: State, caller: NamedDependency[Caller], data: JSONBody[Preferences]
+        self,
+        notifications: Injected[NotificationService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[Preferences],
     ) -> list[Preference]:
         """Set the kinds listed; the others stay as they are."""
-        return await platform_of(state).notifications.set_preferences(caller, data)
+        return await notifications.set_preferences(caller, data)
 
     @post(
         "/push-subscriptions",
@@ -137,10 +141,13 @@ class MyNotificationController(Controller):
         status_code=201,
     )
     async def add_push_subscription(
-        self, state: State, caller: NamedDependency[Caller], data: JSONBody[PushSubscriptionInput]
+        self,
+        notifications: Injected[NotificationService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[PushSubscriptionInput],
     ) -> PushSubscriptionView:
         """Register this browser for web push (the body is ``PushSubscription.toJSON()``)."""
-        return await platform_of(state).notifications.subscribe_push(caller, data)
+        return await notifications.subscribe_push(caller, data)
 
     @delete(
         "/push-subscriptions/{subscription_id:uuid}",
@@ -149,10 +156,13 @@ class MyNotificationController(Controller):
         responses=problems(),
     )
     async def remove_push_subscription(
-        self, state: State, caller: NamedDependency[Caller], subscription_id: FromPath[UUID]
+        self,
+        notifications: Injected[NotificationService],
+        caller: NamedDependency[Caller],
+        subscription_id: FromPath[UUID],
     ) -> None:
         """Stop pushing to a browser."""
-        await platform_of(state).notifications.unsubscribe_push(caller, subscription_id)
+        await notifications.unsubscribe_push(caller, subscription_id)
 
 
 class UnsubscribeController(Controller):
@@ -167,8 +177,11 @@ class UnsubscribeController(Controller):
         status_code=200,
     )
     async def unsubscribe(
-        self, state: State, tenant: NamedDependency[TenantEntry], token: Token
+        self,
+        notifications: Injected[NotificationService],
+        tenant: NamedDependency[TenantEntry],
+        token: Token,
     ) -> Unsubscribed:
         """One-click unsubscribe (RFC 8058): the mail client posts the link from the e-mail's
         List-Unsubscribe header, and that kind of e-mail stops. No sign-in: the link is signed."""
-        return await platform_of(state).notifications.unsubscribe(tenant.tenant_id, token)
+        return await notifications.unsubscribe(tenant.tenant_id, token)

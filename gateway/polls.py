@@ -8,58 +8,29 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
-from events.db import tenant_transaction
 from events.errors import Conflict
 from gateway.admission import ADMISSION, STREAM
-from gateway.auth import platform_of, provide_caller
+from gateway.auth import provide_caller
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
-from gateway.live import TallyHub
+from gateway.edge import Injected
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
+from projections.live import TallyHub
+from projections.polls import TallyCounts, TallyQueries
 from services.dialogs.domain import Dialog
-from services.dialogs.service import utc_now
+from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller
 from services.participation.commands import CastVote
+from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
-from tinget.bootstrap import AppPlatform
 
 KEEPALIVE_SECONDS = 15.0
-
-
-class TallyCounts(msgspec.Struct, frozen=True):
-    """A poll's counts as the read model holds them: ballots (those of signed-in voters among
-    them), and votes per choice."""
-
-    ballots: int
-    signed_in: int
-    votes: dict[str, int]
-
-
-async def tally_counts(platform: AppPlatform, tenant_id: str, dialog_id: UUID) -> TallyCounts:
-    async with tenant_transaction(platform.app_pool, tenant_id) as conn:
-        rows = await conn.fetch(
-            "SELECT choice, votes FROM poll_tallies WHERE tenant_id = $1 AND dialog_id = $2",
-            tenant_id,
-            dialog_id,
-        )
-        counted = await conn.fetchrow(
-            "SELECT ballots, signed_in_ballots FROM poll_ballots"
-            " WHERE tenant_id = $1 AND dialog_id = $2",
-            tenant_id,
-            dialog_id,
-        )
-    return TallyCounts(
-        ballots=0 if counted is None else int(counted["ballots"]),
-        signed_in=0 if counted is None else int(counted["signed_in_ballots"]),
-        votes={r["choice"]: r["votes"] for r in rows},
-    )
 
 
 def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
@@ -75,8 +46,8 @@ def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
     )
 
 
-async def poll_results(platform: AppPlatform, tenant_id: str, dialog: Dialog) -> PollResults:
-    return results_of(dialog, await tally_counts(platform, tenant_id, dialog.id))
+async def poll_results(tallies: TallyQueries, tenant_id: str, dialog: Dialog) -> PollResults:
+    return results_of(dialog, await tallies.counts(tenant_id, dialog.id))
 
 
 class PollController(Controller):
@@ -94,6 +65,7 @@ class PollController(Controller):
     async def vote(
         self,
         request: Request[Any, Any, Any],
+        participation: Injected[ParticipationService],
         dialog_id: FromPath[UUID],
         data: JSONBody[CastVote],
     ) -> VoteRecorded:
@@ -104,7 +76,7 @@ class PollController(Controller):
         rather than through the ``caller`` dependency, which litestar would resolve with a
         signature model of its own on every vote."""
         caller = await provide_caller(request)
-        await platform_of(request.app.state).participation.vote(caller, dialog_id, data)
+        await participation.vote(caller, dialog_id, data)
         return VoteRecorded(dialog_id=dialog_id)
 
     @get(
@@ -115,16 +87,16 @@ class PollController(Controller):
     )
     async def results(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
+        tally_queries: Injected[TallyQueries],
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         dialog_id: FromPath[UUID],
     ) -> PollResults:
         """Votes per option so far, and how many ballots came from anonymous device tokens
         and how many from signed-in people (a ballot never says who cast it)."""
-        platform = platform_of(state)
-        dialog = await self._poll(platform, tenant, dialog_id, viewer)
-        return await poll_results(platform, tenant.tenant_id, dialog)
+        dialog = await self._poll(dialogs, tenant, dialog_id, viewer)
+        return await poll_results(tally_queries, tenant.tenant_id, dialog)
 
     @get(
         "/tally/live",
@@ -136,19 +108,18 @@ class PollController(Controller):
     )
     async def live(
         self,
-        state: State,
+        dialogs: Injected[DialogService],
+        tallies: Injected[TallyHub[TallyCounts]],
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
         dialog_id: FromPath[UUID],
     ) -> ServerSentEvent:
         """The results as server-sent events: one ``tally`` event now and one on every change."""
-        platform = platform_of(state)
-        dialog = await self._poll(platform, tenant, dialog_id, viewer)  # the viewer may see it
-        hub: TallyHub[TallyCounts] = state.tallies
+        dialog = await self._poll(dialogs, tenant, dialog_id, viewer)  # the viewer may see it
 
         async def events() -> AsyncIterator[ServerSentEventMessage]:
             last: bytes | None = None
-            async with hub.watch(tenant.tenant_id, dialog_id) as subscription:
+            async with tallies.watch(tenant.tenant_id, dialog_id) as subscription:
                 while True:
                     counts = await subscription.next(KEEPALIVE_SECONDS)
                     body = (
@@ -164,9 +135,9 @@ class PollController(Controller):
 
     @staticmethod
     async def _poll(
-        platform: AppPlatform, tenant: TenantEntry, dialog_id: FromPath[UUID], viewer: Caller | None
+        dialogs: DialogService, tenant: TenantEntry, dialog_id: UUID, viewer: Caller | None
     ) -> Dialog:
-        dialog = await visible_dialog(platform, tenant.tenant_id, dialog_id, viewer)
+        dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, viewer)
         if not dialog.policy.ballots:
             raise Conflict(f"a {dialog.kind.value} dialog has no poll results")
         return dialog

@@ -6,16 +6,15 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Response
 
-from gateway.auth import platform_of
+from gateway.edge import Injected
 from gateway.problems import problems
 from services.identity.access import Caller
-from services.identity.service import Erasure
+from services.identity.service import Erasure, IdentityService
 
 
 class PrivacyController(Controller):
@@ -33,14 +32,17 @@ class PrivacyController(Controller):
         status_code=202,
     )
     async def erase(
-        self, state: State, caller: NamedDependency[Caller], person_id: FromPath[UUID]
+        self,
+        identity: Injected[IdentityService],
+        caller: NamedDependency[Caller],
+        person_id: FromPath[UUID],
     ) -> Response[Erasure]:
         """Erase a person (administrators): their e-mail address and name are removed, their
         tokens revoked and their data key destroyed, so what they wrote (titles, texts,
         places) reads as erased everywhere, while the events, their ids, times and counts
         stay and the audit chain still verifies. 202 when done now (read models follow within
         moments); 200 when the person was erased already."""
-        erasure = await platform_of(state).identity.erase(caller, person_id)
+        erasure = await identity.erase(caller, person_id)
         return Response(erasure, status_code=202 if erasure.erased_now else 200)
 
     @get(
@@ -50,16 +52,21 @@ class PrivacyController(Controller):
         responses=problems(),
     )
     async def personal_data(
-        self, state: State, caller: NamedDependency[Caller], person_id: FromPath[UUID]
+        self,
+        identity: Injected[IdentityService],
+        caller: NamedDependency[Caller],
+        person_id: FromPath[UUID],
     ) -> dict[str, Any]:
         """Everything held about one person, as JSON (administrators, or the person): record,
         role, posts and comments with their texts, supports, signatures, flags, notifications,
         preferences, push subscriptions counted. Ballots are secret and linked to no one."""
-        return await platform_of(state).identity.personal_data(caller, person_id)
+        return await identity.personal_data(caller, person_id)
 
     @get(
         "/me/data", operation_id="getMyData", summary="Export one's own data", responses=problems()
     )
-    async def my_data(self, state: State, caller: NamedDependency[Caller]) -> dict[str, Any]:
+    async def my_data(
+        self, identity: Injected[IdentityService], caller: NamedDependency[Caller]
+    ) -> dict[str, Any]:
         """Everything held about the caller, as JSON (see getPersonalData)."""
-        return await platform_of(state).identity.personal_data(caller, caller.person_id)
+        return await identity.personal_data(caller, caller.person_id)

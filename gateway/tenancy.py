@@ -1,11 +1,11 @@
-"""Finds the tenant of a request from its Host header, through the tenant directory."""
+"""Finds the tenant of a request from its Host header, through the tenant directory
+(``tenants.directory.TenantHosts``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
-import asyncpg
-import msgspec
 from async_lru import alru_cache
 
 from gateway.problems import ProblemError, bad_host
@@ -34,20 +34,16 @@ def host_of(header: str) -> str:
 class TenantResolver:
     """Host to tenant, cached for a short time so a new or changed tenant shows up quickly."""
 
-    def __init__(self, pool: asyncpg.Pool, ttl: float = 2.0) -> None:
-        self.pool = pool
+    def __init__(
+        self, read: Callable[[str], Awaitable[TenantEntry | None]], ttl: float = 2.0
+    ) -> None:
+        self._read = read
         self.ttl = ttl
-        # When an entry expires, one query refreshes it for every request waiting on it.
-        self.lookup = alru_cache(maxsize=10_000, ttl=ttl)(self._read)
+        # When an entry expires, one read refreshes it for every request waiting on it.
+        self.lookup = alru_cache(maxsize=10_000, ttl=ttl)(self._entry_at)
 
-    async def _read(self, host: str) -> TenantEntry | None:
-        async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT d.* FROM tenant_hosts h JOIN tenant_directory d USING (tenant_id)"
-                " WHERE h.host = $1",
-                host,
-            )
-        return None if row is None else msgspec.convert(dict(row), TenantEntry)
+    async def _entry_at(self, host: str) -> TenantEntry | None:
+        return await self._read(host)
 
     async def resolve(self, host_header: str | None) -> TenantEntry:
         host = host_of(host_header or "")

@@ -13,13 +13,13 @@ import httpx
 import pytest
 from nats.aio.client import Client as NatsClient
 
-from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import Town, create_town, staff_token
 from tests.helpers import serving
 from tests.notify import PushService
 from tests.services import nats_server, postgres_server
 from tests.smtp import SmtpServer, smtp_server
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
 from tinget.embedded import EmbeddedNats
 
@@ -140,7 +140,7 @@ async def nats_client(nats_url: str) -> AsyncIterator[NatsClient]:
 @pytest.fixture
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the gateway app, in the test's own event loop (where the pools live)."""
-    transport = httpx.ASGITransport(app=create_app(platform))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 
@@ -158,5 +158,5 @@ def recent_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 async def live_server(platform: Platform) -> AsyncIterator[str]:
     """The gateway app served by uvicorn on a free port, for what needs real HTTP streaming."""
-    async with serving(create_app(platform)) as url:
+    async with serving(build_app(platform)) as url:
         yield url

@@ -17,11 +17,11 @@ import pytest
 from events.db import PoolExhausted
 from events.model import AppendQueueFull
 from events.store import EventStore
-from gateway.app import create_app
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.helpers import new_event, serving
 from tests.test_live import _next_tally
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, Backpressure, Platform
 from tinget.config import Settings
 
@@ -236,7 +236,7 @@ async def test_a_vote_beyond_the_append_queue_gets_503_and_counts_nothing(
 async def test_requests_beyond_the_cap_get_503_at_once_health_still_answers(
     platform: Platform,
 ) -> None:
-    app = create_app(capped(platform, max_concurrent_requests=2))
+    app = build_app(capped(platform, max_concurrent_requests=2))
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         town = await create_town(platform)
@@ -266,7 +266,7 @@ async def test_requests_beyond_the_cap_get_503_at_once_health_still_answers(
 async def test_live_streams_beyond_their_cap_get_503_and_leave_requests_alone(
     platform: Platform,
 ) -> None:
-    app = create_app(capped(platform, max_sse_connections=1, max_concurrent_requests=1))
+    app = build_app(capped(platform, max_sse_connections=1, max_concurrent_requests=1))
     async with serving(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as client:
         town, poll = await poll_with_voter(platform, client)
         live = f"/api/v1/dialogs/{poll}/tally/live"

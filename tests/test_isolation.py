@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from events.db import APP_ROLE, tenant_transaction, url_for_role
-from gateway.app import create_app
 from services.identity.domain import Person
 from tests.helpers import new_event
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, Platform, open_app_platform
 
 
@@ -153,7 +153,7 @@ async def test_a_gateway_platform_holds_only_the_app_role(addresses: Addresses) 
             assert [r["tenant_id"] for r in seen] == ["oslo"]
             bergen = await conn.fetchval("SELECT count(*) FROM events WHERE tenant_id = 'bergen'")
             assert bergen == 0
-        transport = httpx.ASGITransport(app=create_app(gateway))  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=build_app(gateway))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             ready = await client.get("/ready")
         assert ready.status_code == 200

@@ -21,13 +21,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import REGISTRY, generate_latest
 
 from events import tracing
-from gateway.app import create_app
 from projections.runtime import LiveConsumer, consumer_lag
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
 from tests.smtp import free_port
 from tests.test_projections import relay_all
 from tinget import telemetry
+from tinget.app import build_app
 from tinget.bootstrap import Platform
 from tinget.logs import configure_logging
 
@@ -51,7 +51,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 async def traced_client(
     spans: InMemorySpanExporter, platform: Platform
 ) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(platform))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway.app import create_app
 from gateway.forwarding import TrustedProxies
 from services.identity.records import Rule, prune_rate_limits
 from tests.api import Town
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, Platform
 
 PROXY_PEER = ("10.0.0.7", 1234)  # the ingress controller, in the trusted range
@@ -28,7 +28,7 @@ def platform_addresses(addresses: Addresses) -> Addresses:
 
 
 async def peer_client(platform: Platform, peer: tuple[str, int]) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(platform), client=peer)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=build_app(platform), client=peer)  # type: ignore[arg-type]
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 

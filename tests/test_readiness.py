@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import create_app
 from tests.smtp import free_port
 from tinget import telemetry
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, Platform, open_platform
 from tinget.embedded import EmbeddedNats
 
@@ -59,7 +59,7 @@ async def test_a_gateway_stays_ready_while_nats_is_frozen_and_workers_do_not(
     frozen_platform: tuple[Platform, EmbeddedNats],
 ) -> None:
     platform, nats = frozen_platform
-    transport = httpx.ASGITransport(app=create_app(platform))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
     workers = telemetry.readiness_for(("relay", "projections"))
     port = free_port()
     telemetry.serve_metrics("127.0.0.1", port, workers)

@@ -14,13 +14,13 @@ import uvicorn
 
 from events.errors import Conflict
 from events.leadership import leadership
-from gateway.app import create_app
 from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
 from services.identity.records import run_rate_limit_pruner
 from services.notifications.push_policy import PushPolicy
 from tenants.service import TenantChanges
 from tinget import nats_access, telemetry
+from tinget.app import build_app
 from tinget.bootstrap import (
     Addresses,
     AppPlatform,
@@ -142,7 +142,7 @@ def _settle_memory() -> None:
 
 async def run_gateway(platform: AppPlatform, settings: Settings, stop: asyncio.Event) -> None:
     config = uvicorn.Config(
-        create_app(platform),
+        build_app(platform),
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,

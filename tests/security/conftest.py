@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from gateway.app import create_app
 from services.identity.service import Limits
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, open_platform
 
 GENEROUS = Limits(
@@ -34,6 +34,6 @@ def platform_addresses(addresses: Addresses) -> Addresses:
 async def other_gateway(platform_addresses: Addresses) -> AsyncIterator[httpx.AsyncClient]:
     """A second gateway process's app: its own caches, the same database."""
     async with open_platform(platform_addresses, with_nats=False, pool_size=2) as second:
-        transport = httpx.ASGITransport(app=create_app(second))  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=build_app(second))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
