@@ -1,8 +1,11 @@
 """The gateway gets its services and queries injected by name: every handler's ``Injected``
-parameter is provided by the composition root (tinget/app.py), or the app does not start."""
+parameter is provided by the composition root (tinget/app.py), or the app does not start. The
+gateway itself runs no SQL and holds no pool: it imports neither asyncpg nor events.db."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Annotated, Any, cast, get_args, get_origin, get_type_hints
 
 import pytest
@@ -14,6 +17,7 @@ from litestar.params import SkipValidationMarker
 
 from gateway.app import CONTROLLERS, create_app, provided
 from gateway.edge import Edge
+from tests.test_layers import ROOT, imported
 from tinget.app import handed_over
 from tinget.bootstrap import Platform
 
@@ -59,3 +63,29 @@ def test_the_app_does_not_start_without_a_dependency_a_handler_names(missing: st
 async def test_the_root_hands_over_exactly_what_the_handlers_name(platform: Platform) -> None:
     given: dict[str, Any] = handed_over(platform)
     assert set(given) == injected_names()
+
+
+_DATABASE_CALLS = {"fetch", "fetchrow", "fetchval", "execute", "executemany", "cursor", "acquire"}
+
+
+def database_uses(path: Path) -> set[str]:
+    """What in ``path`` reaches PostgreSQL itself: events.db (transactions, pools), an asyncpg
+    pool or connection, or a connection's query methods. asyncpg's records and errors may be
+    read: they are what the queries give and how an outage shows."""
+    found = {n for n in imported(path) if n == "events.db" or n.startswith("events.db.")}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Attribute):
+            if node.attr in ("Pool", "Connection") and ast.unparse(node.value) == "asyncpg":
+                found.add(ast.unparse(node))
+            elif node.attr in _DATABASE_CALLS:
+                found.add(f".{node.attr}")
+    return found
+
+
+def test_the_gateway_runs_no_sql_and_holds_no_pool() -> None:
+    found = {
+        (path.relative_to(ROOT).as_posix(), use)
+        for path in sorted(Path(ROOT, "gateway").rglob("*.py"))
+        for use in database_uses(path)
+    }
+    assert not found, f"the gateway reaches the database itself: {sorted(found)}"
