@@ -134,7 +134,7 @@ class AppPlatform:
     positions: ReadModelPositions = field(init=False)
 
     def __post_init__(self) -> None:
-        self.positions = ReadModelPositions(self.app_pool, (p.name for p in read_models(self)))
+        self.positions = ReadModelPositions(self.app_pool, read_models(self))
 
     def pools(self) -> dict[str, asyncpg.Pool]:
         """This process's database pools by role, for the pool gauges."""
