@@ -119,4 +119,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "cpu_us_per_vote": round(median, 1),
         "rounds_cpu_us_per_vote": [round(r, 1) for r in rounds],
+        "targets": [],  # a figure to compare versions by, with no bound of its own
+        "all_targets_passed": True,
     }
