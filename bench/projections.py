@@ -57,7 +57,7 @@ async def _fill(addresses: Addresses, args: argparse.Namespace) -> int:
         pending: list[NewEvent] = []
         began = time.perf_counter()
         for i in range(args.tenants):
-            for group in new_events(
+            async for group in new_events(
                 platform.repository, f"kommun-{i:03d}", mix, rng, platform.keys
             ):
                 pending.extend(group)
