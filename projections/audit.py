@@ -20,7 +20,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from events.codec import Codec
+from events.codec import Codec, EventDecodeError
 from events.model import RecordedEvent
 from projections.audit_chain import GENESIS, Entry, link
 from services.dialogs.domain import Dialog
@@ -32,39 +32,40 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-class _Refs(msgspec.Struct):
-    dialog_id: Any = None
-
-
-_refs = msgspec.json.Decoder(_Refs)
-
-
-def _dialog_of(payload: bytes) -> UUID | None:
-    """The payload's ``dialog_id``, if it has one that is a UUID."""
-    try:
-        value = _refs.decode(payload).dialog_id
-        return UUID(value) if isinstance(value, str) else None
-    except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
-        return None
-
-
 class AuditTrail:
     name = "audit_trail"
     tables: tuple[str, ...] = ("audit_entries", "audit_heads")
 
     def __init__(self, codec: Codec) -> None:
-        definitions = codec.catalogue.definitions()
+        catalogue = codec.catalogue
+        definitions = catalogue.definitions()
         self.event_types = frozenset(d.name for d in definitions)
         prefix = Dialog.__qualname__ + "."
         self._dialog_events = frozenset(
             d.name for d in definitions if d.cls.__qualname__.startswith(prefix)
         )
+        # The events that name their dialog, read through the catalogue (upcast if old).
+        self._dialog_ids = {
+            d.name: catalogue.view(d.name, ("dialog_id",))
+            for d in definitions
+            if "dialog_id" in d.payload.__struct_fields__
+        }
+
+    def _dialog_of(self, recorded: RecordedEvent) -> UUID | None:
+        """The dialog an event names: a Dialog's own stream, or the payload's ``dialog_id``."""
+        if recorded.event_type in self._dialog_events:
+            return recorded.stream_id
+        view = self._dialog_ids.get(recorded.event_type)
+        if view is None:
+            return None
+        try:
+            dialog_id: UUID | None = view.decode(recorded.data).dialog_id
+        except EventDecodeError:
+            return None  # the entry names no dialog rather than stopping the trail
+        return dialog_id
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        own = [
-            (r, r.stream_id if r.event_type in self._dialog_events else _dialog_of(r.data))
-            for r in sorted(events, key=lambda e: e.position)
-        ]
+        own = [(r, self._dialog_of(r)) for r in sorted(events, key=lambda e: e.position)]
         streams = await self._stream_dialogs(
             conn, [(r.tenant_id, r.stream_id) for r, dialog in own if dialog is None]
         )

@@ -377,7 +377,7 @@ def read_models(app: AppPlatform) -> list[Projection]:
         TenantDirectory(codec),
         DialogListing(codec),
         PostListing(codec),
-        PollTallies(),
+        PollTallies(codec.catalogue),
         Dashboards(codec.catalogue),
         ThresholdPolicy(codec, app.participation.record_threshold),
         GamificationPolicy(codec, app.gamification.record_awards),  # after the threshold policy
