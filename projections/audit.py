@@ -14,7 +14,6 @@ the chain grows the same way live, on redelivery and on a rebuild.
 from __future__ import annotations
 
 import asyncio
-import collections
 import typing
 from collections.abc import Sequence
 from typing import Any
@@ -186,25 +185,21 @@ class CopyingTrail:
     """The audit trail as a rebuild writes it, into emptied tables, as the only writer.
 
     Each batch is chained exactly as the live path chains it, but from what this rebuild has
-    written so far, kept in memory (each tenant's head, and the dialog of each stream whose
-    later events do not name it) rather than read back from the table; that lets the runtime
-    chain the next batch while PostgreSQL still writes this one. The entries go in by COPY
-    rather than by an INSERT of arrays. The runtime still applies each batch in one
-    transaction with its positions.
+    chained so far, kept in memory (each tenant's head, and the dialog of each stream whose
+    later events do not name it) rather than read back from the table: so the runtime can chain
+    the next batch while PostgreSQL still writes this one, and write a batch's tenants on
+    several connections at once. The entries go in by COPY rather than by an INSERT of arrays.
+    The runtime still writes each tenant's entries with its position in one transaction.
     """
 
     def __init__(self, trail: AuditTrail) -> None:
         self.trail = trail
         self._heads: dict[str, tuple[int, bytes]] = {}
         self._streams: dict[StreamKey, UUID] = {}
-        self._chained: collections.deque[tuple[list[int], list[tuple[Any, ...]]]] = (
-            collections.deque()
-        )
+        self._chained: dict[int, tuple[Any, ...]] = {}  # by position, until written
 
     async def prepare(self, events: Sequence[RecordedEvent]) -> None:
         """Chain a batch of the rebuild (in log order, after the batch before it)."""
-        records: list[tuple[Any, ...]] = []
-        positions: list[int] = []
         trail = self.trail
         for done, recorded in enumerate(sorted(events, key=lambda e: e.position)):
             if recorded.event_type not in trail.event_types:
@@ -221,15 +216,14 @@ class CopyingTrail:
             entry = _entry(recorded, seq + 1, dialog)
             digest = link(prev_hash, entry)
             self._heads[recorded.tenant_id] = (entry.seq, digest)
-            positions.append(recorded.position)
-            records.append((*_row(entry), prev_hash, digest))
-        if positions:
-            self._chained.append((positions, records))
+            self._chained[recorded.position] = (*_row(entry), prev_hash, digest)
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        positions, records = self._chained.popleft()
-        if positions != sorted(e.position for e in events):
-            raise RuntimeError("the rebuild applies a batch other than the one it chained")
+        try:
+            records = [self._chained.pop(e.position) for e in events]
+        except KeyError:
+            raise RuntimeError("the rebuild writes an event it has not chained") from None
+        records.sort(key=lambda r: r[2])  # position
         await conn.copy_records_to_table("audit_entries", columns=_COLUMNS, records=records)
         last = {r[0]: r for r in records}
         await _write_heads(conn, [(t, r[1], r[2], r[-1]) for t, r in last.items()])

@@ -19,6 +19,7 @@ import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -122,8 +123,8 @@ class ProjectionRunner:
             write = apply or self.projection.apply
             if conn is None:
                 async with self.pool.acquire() as own:
-                    return await self._apply(own, events, store_cursor, write)
-            return await self._apply(conn, events, store_cursor, write)
+                    return await self._apply(own, events, store_cursor, write, held=False)
+            return await self._apply(conn, events, store_cursor, write, held=False)
         except Exception:
             metrics.PROJECTION_FAILURES.labels(self.projection.name).inc()
             raise
@@ -138,11 +139,15 @@ class ProjectionRunner:
         events: Sequence[RecordedEvent],
         store_cursor: int | None,
         write: Apply,
+        *,
+        held: bool,
     ) -> int:
+        """``held``: a rebuild holds the projection's lock (exclusively) for this write."""
         name = self.projection.name
         tenants = sorted({e.tenant_id for e in events})
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", self._lock_key)
+            if not held:
+                await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", self._lock_key)
             await conn.execute(
                 "INSERT INTO projection_positions (projection, tenant_id)"
                 " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
@@ -237,10 +242,19 @@ class ProjectionRunner:
         return total
 
     async def _rebuild(
-        self, reader: LogReader, conn: asyncpg.Connection, batch: int, writer: BatchWriter
+        self,
+        reader: LogReader,
+        lanes: Sequence[asyncpg.Connection],
+        batch: int,
+        writer: BatchWriter,
     ) -> int:
         """The store applied batch by batch through the projection's own writer, three batches
-        in flight: one written, the next prepared (in Python) meanwhile, the one after read."""
+        in flight: one written, the next prepared (in Python) meanwhile, the one after read.
+
+        Each batch is written on every lane at once, its tenants shared out among them: each
+        lane writes its tenants' events and positions in one transaction, and the store cursor
+        moves on once all have committed (a lane that fails leaves the others' tenants applied
+        and the cursor behind them, so the next run reads them again and skips them)."""
         total = 0
         events = await reader.read(0, batch)
         pending: set[asyncio.Future[Any]] = set()
@@ -257,9 +271,7 @@ class ProjectionRunner:
                 cursor = events[-1].position
                 reading = start(reader.read(cursor, batch))
                 await preparing
-                writing = start(
-                    self.apply_batch(events, conn=conn, store_cursor=cursor, apply=writer.apply)
-                )
+                writing = start(self._write_lanes(lanes, events, cursor, writer))
                 events = await reading
                 preparing = start(writer.prepare(events))
                 total += await writing
@@ -269,29 +281,73 @@ class ProjectionRunner:
                 future.cancel()
         return total
 
-    async def rebuild(self, reader: LogReader, *, batch: int = 5000) -> int:
-        """Empty the read model and apply the whole store again, from PostgreSQL alone."""
-        async with self.pool.acquire() as conn:
+    async def _write_lanes(
+        self,
+        lanes: Sequence[asyncpg.Connection],
+        events: Sequence[RecordedEvent],
+        cursor: int,
+        writer: BatchWriter,
+    ) -> int:
+        by_tenant: dict[str, list[RecordedEvent]] = {}
+        for event in events:
+            by_tenant.setdefault(event.tenant_id, []).append(event)
+        shares: list[list[RecordedEvent]] = [[] for _ in lanes]
+        for group in sorted(by_tenant.values(), key=len, reverse=True):
+            min(shares, key=len).extend(group)  # the largest tenants first, each to the least
+        began = time.perf_counter()
+        try:
+            codec = getattr(self.projection, "codec", None)
+            if codec is not None:
+                await codec.prepare(events)
+            counts = await asyncio.gather(
+                *(
+                    self._apply(lane, share, None, writer.apply, held=True)
+                    for lane, share in zip(lanes, shares, strict=True)
+                    if share
+                )
+            )
+            await self._apply(lanes[0], [], cursor, writer.apply, held=True)
+        except Exception:
+            metrics.PROJECTION_FAILURES.labels(self.projection.name).inc()
+            raise
+        finally:
+            metrics.PROJECTION_BATCH_SECONDS.labels(self.projection.name).observe(
+                time.perf_counter() - began
+            )
+        return sum(counts)
+
+    async def rebuild(self, reader: LogReader, *, batch: int = 5000, lanes: int = 2) -> int:
+        """Empty the read model and apply the whole store again, from PostgreSQL alone.
+
+        A read model with a rebuild of its own (``Rebuilding``) is written on ``lanes``
+        connections side by side; any other applies batch after batch as the live path does."""
+        async with AsyncExitStack() as stack:
+            conn = await stack.enter_async_context(self.pool.acquire())
             await conn.execute("SELECT pg_advisory_lock($1)", self._lock_key)
-            # A rebuild's commits need not wait for the WAL to reach the disk: a crash loses at
-            # most the last batches, each with its positions, and the next run applies them.
-            await conn.execute("SET synchronous_commit = off")
-            try:
-                async with conn.transaction():
-                    for table in self.projection.tables:
-                        await conn.execute(f'TRUNCATE "{table}"')
-                    await conn.execute(
-                        "DELETE FROM projection_positions WHERE projection = $1",
-                        self.projection.name,
-                    )
-                projection = self.projection
-                if isinstance(projection, Rebuilding):
-                    count = await self._rebuild(reader, conn, batch, projection.rebuilding())
-                else:
-                    count = await self.catch_up(reader, batch=batch, conn=conn)
-            finally:
-                await conn.execute("RESET synchronous_commit")
-                await conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
+            stack.push_async_callback(conn.execute, "SELECT pg_advisory_unlock($1)", self._lock_key)
+            async with conn.transaction():
+                for table in self.projection.tables:
+                    await conn.execute(f'TRUNCATE "{table}"')
+                await conn.execute(
+                    "DELETE FROM projection_positions WHERE projection = $1",
+                    self.projection.name,
+                )
+            projection = self.projection
+            writers = [conn]
+            if isinstance(projection, Rebuilding):
+                # at most all but one of the pool's connections: the store is read meanwhile
+                for _ in range(min(lanes, self.pool.get_max_size() - 1) - 1):
+                    writers.append(await stack.enter_async_context(self.pool.acquire()))
+            for writer in writers:
+                # A rebuild's commits need not wait for the WAL to reach the disk: a crash loses
+                # at most the last batches, each with its positions, applied again by the next
+                # run.
+                await writer.execute("SET synchronous_commit = off")
+                stack.push_async_callback(writer.execute, "RESET synchronous_commit")
+            if isinstance(projection, Rebuilding):
+                count = await self._rebuild(reader, writers, batch, projection.rebuilding())
+            else:
+                count = await self.catch_up(reader, batch=batch, conn=conn)
         log.info("projection rebuilt", projection=self.projection.name, events=count)
         return count
 
