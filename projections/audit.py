@@ -186,10 +186,10 @@ class CopyingTrail:
 
     Each batch is chained exactly as the live path chains it, but from what this rebuild has
     chained so far, kept in memory (each tenant's head, and the dialog of each stream whose
-    later events do not name it) rather than read back from the table: so the runtime can chain
-    the next batch while PostgreSQL still writes this one, and write a batch's tenants on
-    several connections at once. The entries go in by COPY rather than by an INSERT of arrays.
-    The runtime still writes each tenant's entries with its position in one transaction.
+    later events do not name it) rather than read back from the table, so the runtime can chain
+    the next batch while PostgreSQL still writes this one. The entries go in by COPY rather
+    than by an INSERT of arrays; the runtime still writes each batch with its positions in one
+    transaction.
     """
 
     def __init__(self, trail: AuditTrail) -> None:
@@ -204,8 +204,8 @@ class CopyingTrail:
         for done, recorded in enumerate(sorted(events, key=lambda e: e.position)):
             if recorded.event_type not in trail.event_types:
                 continue
-            if done % 500 == 499:
-                await asyncio.sleep(0)  # let the batch being written go on meanwhile
+            if done % 100 == 99:
+                await asyncio.sleep(0)  # let the batches being read and written go on
             key = (recorded.tenant_id, recorded.stream_id)
             dialog = trail._dialog_of(recorded)
             if dialog is None:

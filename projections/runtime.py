@@ -19,10 +19,9 @@ import math
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 import structlog
@@ -61,15 +60,14 @@ class Projection(Protocol):
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None: ...
 
 
-T = TypeVar("T")
 Apply = Callable[[asyncpg.Connection, Sequence[RecordedEvent]], Awaitable[None]]
 
 
 class BatchWriter(Protocol):
     """How a rebuild writes its batches. ``prepare`` gets every batch of the rebuild in log
-    order, before it is applied and while the batch before it is written; ``apply`` then
+    order, before it is applied and while the batches before it are written; ``apply`` then
     writes the events of the batch that were not applied yet (in a rebuild, all of the
-    projection's) inside the runtime's transaction."""
+    projection's) inside the runtime's transaction, in the same order."""
 
     async def prepare(self, events: Sequence[RecordedEvent]) -> None: ...
 
@@ -123,8 +121,8 @@ class ProjectionRunner:
             write = apply or self.projection.apply
             if conn is None:
                 async with self.pool.acquire() as own:
-                    return await self._apply(own, events, store_cursor, write, held=False)
-            return await self._apply(conn, events, store_cursor, write, held=False)
+                    return await self._apply(own, events, store_cursor, write)
+            return await self._apply(conn, events, store_cursor, write)
         except Exception:
             metrics.PROJECTION_FAILURES.labels(self.projection.name).inc()
             raise
@@ -139,15 +137,11 @@ class ProjectionRunner:
         events: Sequence[RecordedEvent],
         store_cursor: int | None,
         write: Apply,
-        *,
-        held: bool,
     ) -> int:
-        """``held``: a rebuild holds the projection's lock (exclusively) for this write."""
         name = self.projection.name
         tenants = sorted({e.tenant_id for e in events})
         async with conn.transaction():
-            if not held:
-                await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", self._lock_key)
+            await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", self._lock_key)
             await conn.execute(
                 "INSERT INTO projection_positions (projection, tenant_id)"
                 " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
@@ -241,113 +235,74 @@ class ProjectionRunner:
             events = await upcoming
         return total
 
-    async def _rebuild(
-        self,
-        reader: LogReader,
-        lanes: Sequence[asyncpg.Connection],
-        batch: int,
-        writer: BatchWriter,
-    ) -> int:
-        """The store applied batch by batch through the projection's own writer, three batches
-        in flight: one written, the next prepared (in Python) meanwhile, the one after read.
+    async def _rebuild(self, reader: LogReader, conn: asyncpg.Connection, batch: int) -> int:
+        """The store applied batch by batch through the projection's own writer, in three
+        steps that run side by side, a batch or two apart: reading from the store, preparing
+        (the writer's work in Python) and writing (PostgreSQL's), each batch in one
+        transaction with its positions."""
+        assert isinstance(self.projection, Rebuilding)
+        writer = self.projection.rebuilding()
+        read: asyncio.Queue[list[RecordedEvent]] = asyncio.Queue(maxsize=2)
+        prepared: asyncio.Queue[list[RecordedEvent]] = asyncio.Queue(maxsize=2)
 
-        Each batch is written on every lane at once, its tenants shared out among them: each
-        lane writes its tenants' events and positions in one transaction, and the store cursor
-        moves on once all have committed (a lane that fails leaves the others' tenants applied
-        and the cursor behind them, so the next run reads them again and skips them)."""
-        total = 0
-        events = await reader.read(0, batch)
-        pending: set[asyncio.Future[Any]] = set()
-
-        def start(work: Awaitable[T]) -> asyncio.Future[T]:
-            future = asyncio.ensure_future(work)
-            pending.add(future)
-            future.add_done_callback(pending.discard)
-            return future
-
-        try:
-            preparing = start(writer.prepare(events))
-            while events:
+        async def reading() -> None:
+            cursor = 0
+            while True:
+                events = await reader.read(cursor, batch)
+                await read.put(events)
+                if not events:
+                    return
                 cursor = events[-1].position
-                reading = start(reader.read(cursor, batch))
-                await preparing
-                writing = start(self._write_lanes(lanes, events, cursor, writer))
-                events = await reading
-                preparing = start(writer.prepare(events))
-                total += await writing
-            await preparing
-        finally:
-            for future in list(pending):
-                future.cancel()
-        return total
 
-    async def _write_lanes(
-        self,
-        lanes: Sequence[asyncpg.Connection],
-        events: Sequence[RecordedEvent],
-        cursor: int,
-        writer: BatchWriter,
-    ) -> int:
-        by_tenant: dict[str, list[RecordedEvent]] = {}
-        for event in events:
-            by_tenant.setdefault(event.tenant_id, []).append(event)
-        shares: list[list[RecordedEvent]] = [[] for _ in lanes]
-        for group in sorted(by_tenant.values(), key=len, reverse=True):
-            min(shares, key=len).extend(group)  # the largest tenants first, each to the least
-        began = time.perf_counter()
-        try:
-            codec = getattr(self.projection, "codec", None)
-            if codec is not None:
-                await codec.prepare(events)
-            counts = await asyncio.gather(
-                *(
-                    self._apply(lane, share, None, writer.apply, held=True)
-                    for lane, share in zip(lanes, shares, strict=True)
-                    if share
+        async def preparing() -> None:
+            while events := await read.get():
+                await writer.prepare(events)
+                await prepared.put(events)
+            await prepared.put([])
+
+        async def writing() -> int:
+            total = 0
+            while events := await prepared.get():
+                total += await self.apply_batch(
+                    events, conn=conn, store_cursor=events[-1].position, apply=writer.apply
                 )
-            )
-            await self._apply(lanes[0], [], cursor, writer.apply, held=True)
-        except Exception:
-            metrics.PROJECTION_FAILURES.labels(self.projection.name).inc()
-            raise
-        finally:
-            metrics.PROJECTION_BATCH_SECONDS.labels(self.projection.name).observe(
-                time.perf_counter() - began
-            )
-        return sum(counts)
+            return total
 
-    async def rebuild(self, reader: LogReader, *, batch: int = 5000, lanes: int = 2) -> int:
+        written = asyncio.ensure_future(writing())
+        steps = [asyncio.ensure_future(reading()), asyncio.ensure_future(preparing()), written]
+        try:
+            await asyncio.gather(*steps)
+        finally:
+            for step in steps:
+                step.cancel()
+        return written.result()
+
+    async def rebuild(self, reader: LogReader, *, batch: int = 5000) -> int:
         """Empty the read model and apply the whole store again, from PostgreSQL alone.
 
-        A read model with a rebuild of its own (``Rebuilding``) is written on ``lanes``
-        connections side by side; any other applies batch after batch as the live path does."""
-        async with AsyncExitStack() as stack:
-            conn = await stack.enter_async_context(self.pool.acquire())
+        A read model with a rebuild of its own (``Rebuilding``) is written by its writer while
+        the next batches are read and prepared; any other applies batch after batch as the
+        live path does."""
+        async with self.pool.acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock($1)", self._lock_key)
-            stack.push_async_callback(conn.execute, "SELECT pg_advisory_unlock($1)", self._lock_key)
-            async with conn.transaction():
-                for table in self.projection.tables:
-                    await conn.execute(f'TRUNCATE "{table}"')
-                await conn.execute(
-                    "DELETE FROM projection_positions WHERE projection = $1",
-                    self.projection.name,
-                )
-            projection = self.projection
-            writers = [conn]
-            if isinstance(projection, Rebuilding):
-                # at most all but one of the pool's connections: the store is read meanwhile
-                for _ in range(min(lanes, self.pool.get_max_size() - 1) - 1):
-                    writers.append(await stack.enter_async_context(self.pool.acquire()))
-            for writer in writers:
-                # A rebuild's commits need not wait for the WAL to reach the disk: a crash loses
-                # at most the last batches, each with its positions, applied again by the next
-                # run.
-                await writer.execute("SET synchronous_commit = off")
-                stack.push_async_callback(writer.execute, "RESET synchronous_commit")
-            if isinstance(projection, Rebuilding):
-                count = await self._rebuild(reader, writers, batch, projection.rebuilding())
-            else:
-                count = await self.catch_up(reader, batch=batch, conn=conn)
+            # A rebuild's commits need not wait for the WAL to reach the disk: a crash loses at
+            # most the last batches, each with its positions, applied again by the next run.
+            await conn.execute("SET synchronous_commit = off")
+            try:
+                async with conn.transaction():
+                    for table in self.projection.tables:
+                        await conn.execute(f'TRUNCATE "{table}"')
+                    await conn.execute(
+                        "DELETE FROM projection_positions WHERE projection = $1",
+                        self.projection.name,
+                    )
+                if isinstance(self.projection, Rebuilding):
+                    count = await self._rebuild(reader, conn, batch)
+                else:
+                    count = await self.catch_up(reader, batch=batch, conn=conn)
+            finally:
+                await conn.execute("RESET synchronous_commit")
+                await conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
         log.info("projection rebuilt", projection=self.projection.name, events=count)
         return count
 
