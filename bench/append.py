@@ -46,9 +46,9 @@ from bench.common import (
     say,
     server_url,
 )
+from events.db import create_pool
 from events.model import NewEvent
 from events.store import EventStore
-from tinget.db import create_pool
 
 CONTEXT = "dialogue"
 EVENT_TYPE = "ProposalSubmitted"

@@ -28,11 +28,11 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
+from events.db import APP_ROLE, WORKER_ROLE, url_for_role
 from events.relay import ensure_stream
 from events.repository import EventMetadata
 from events.store import LogReader
 from tenants.migrate import migrate
-from tinget.db import APP_ROLE, WORKER_ROLE, url_for_role
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"

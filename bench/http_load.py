@@ -17,6 +17,7 @@ import resource
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -38,11 +39,29 @@ INSTALL_WRK = (
 
 
 def find_wrk() -> str:
+    """wrk's path: TINGET_BENCH_WRK, or on PATH, or installed now with apt-get where this
+    runs as root on Debian or Ubuntu (as on a fresh CI machine); else stop with how to get it."""
     given = os.environ.get("TINGET_BENCH_WRK", "").strip()
-    found = given or shutil.which("wrk")
+    found = given or shutil.which("wrk") or (None if given else _install_wrk())
     if not found or not Path(found).is_file():
         raise SystemExit(INSTALL_WRK)
     return found
+
+
+def _install_wrk() -> str | None:
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        return None
+    say("wrk is not installed: installing it with apt-get (Debian's wrk package)")
+    for argv in (
+        [apt, "install", "-y", "-q", "wrk"],
+        [apt, "update", "-q"],
+        [apt, "install", "-y", "-q", "wrk"],
+    ):
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if argv[1] == "install" and done.returncode == 0:
+            return shutil.which("wrk")
+    return None
 
 
 def free_port() -> int:

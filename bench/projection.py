@@ -27,13 +27,13 @@ from bench.common import (
     wait_for_horizon,
 )
 from events.codec import Codec
+from events.db import create_pool
 from events.repository import EventMetadata, Repository
 from events.store import EventStore, LogReader
 from projections.runtime import ProjectionRunner
 from tenants.directory import TenantDirectory
 from tenants.domain import Tenant
 from tinget.catalogue import build_catalogue
-from tinget.db import create_pool
 
 TARGET_EVENTS_PER_S = 20_000.0
 

@@ -27,10 +27,10 @@ from bench.common import (
     say,
     wait_for_horizon,
 )
+from events.db import create_pool
 from events.model import NewEvent
 from events.relay import Relay
 from events.store import EventStore, LogReader
-from tinget.db import create_pool
 
 TARGET_EVENTS_PER_S = 30_000.0
 

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.common import BenchDatabase, BenchStream, nats_url, say
-from gateway.tenancy import TenantResolver
 from services.dialogs.commands import CreateDialog, SettingsInput
 from services.dialogs.domain import DialogKind
 from services.identity.access import Caller, Role, SignIn
@@ -103,9 +102,6 @@ async def prepare(
         caller = Caller(
             tenant_id=TENANT, person_id=person_id, role=Role.ADMINISTRATOR, sign_in=SignIn.EMAIL
         )
-        entry = await TenantResolver(platform.app_pool).lookup(HOST)
-        if entry is None:
-            raise RuntimeError(f"the tenant directory does not know {HOST} after catching up")
         now = datetime.now(UTC)
         command = CreateDialog(
             kind=DialogKind.VOX_POP,
@@ -115,7 +111,7 @@ async def prepare(
             closes_at=now + timedelta(hours=1),
             settings=SettingsInput(question=QUESTION),
         )
-        dialog = await platform.dialogs.create(caller, entry, command)
+        dialog = await platform.dialogs.create(caller, command)
         await platform.dialogs.publish(caller, dialog.id)
         await platform.catch_up_projections()
         tokens = platform.tokens

@@ -34,6 +34,7 @@ from events.model import (
     NewEvent,
     RecordedEvent,
 )
+from events.positions import note_written
 
 log = structlog.get_logger(__name__)
 
@@ -129,7 +130,9 @@ class EventStore:
         if self._in_flight < self._max_in_flight:
             self._in_flight += 1
             asyncio.get_running_loop().create_task(self._commit_loop())
-        return await future
+        positions = await future
+        note_written(max(positions))
+        return positions
 
     async def _commit_loop(self) -> None:
         try:

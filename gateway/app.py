@@ -9,20 +9,24 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get
+from litestar._openapi.plugin import OpenAPIPlugin  # no public hook for the built document
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import OpenAPI
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from events import metrics, tracing
+from events.positions import track_writes
 from gateway.admission import ADMISSION, EXEMPT, STREAM, Admission, refuse
 from gateway.audit import AuditController
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.branding import BrandingController
+from gateway.consistency import POSITION, document, read_your_writes
 from gateway.content import content_type_guard
 from gateway.dashboards import DashboardController
 from gateway.dialogs import DialogController
@@ -36,10 +40,13 @@ from gateway.notifications import (
     NotificationTemplateController,
     UnsubscribeController,
 )
+from gateway.openapi import COMPONENTS, StrictStructSchemaPlugin, document_operations
+from gateway.options import MethodsOfPaths
 from gateway.polls import PollController, TallyCounts, tally_counts
 from gateway.posts import PostController
 from gateway.privacy import PrivacyController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
+from gateway.strict import StrictRequest, strict_parameters
 from gateway.tenancy import TenantResolver
 from services.request_context import begin_request
 from tinget.bootstrap import AppPlatform
@@ -69,6 +76,7 @@ def request_context(admission: Admission) -> Callable[[ASGIApp], ASGIApp]:
             text = given.decode("latin-1")[:100]
             request_id = text if text and text.isprintable() else _new_request_id()
             begin_request(request_id=request_id)
+            written = track_writes()
             status = 500
 
             async def send_with_id(message: Any) -> None:
@@ -80,6 +88,8 @@ def request_context(admission: Admission) -> Callable[[ASGIApp], ASGIApp]:
                         *message["headers"],
                         (b"x-request-id", request_id.encode()),
                     ]
+                    if written.position:  # read-your-writes (gateway/consistency.py)
+                        message["headers"].append((_POSITION, b"%d" % written.position))
                 await send(message)
 
             handler = scope.get("route_handler")
@@ -133,6 +143,7 @@ def _new_request_id() -> str:
 @get(
     "/health",
     operation_id="health",
+    summary="Liveness check",
     tags=["operations"],
     sync_to_thread=False,
     opt={ADMISSION: EXEMPT},
@@ -145,6 +156,7 @@ def health() -> dict[str, str]:
 @get(
     "/ready",
     operation_id="ready",
+    summary="Readiness check",
     tags=["operations"],
     responses={503: PROBLEMS[503]},
     opt={ADMISSION: EXEMPT},
@@ -166,6 +178,14 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     )
 
 
+async def before_request(request: Request[Any, Any, Any]) -> None:
+    """Before each handler: its query and header parameters read strictly
+    (gateway/strict.py), then, for a read that asks, the wait for its position
+    (gateway/consistency.py)."""
+    await strict_parameters(request)
+    await read_your_writes(request)
+
+
 def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     """The gateway. With a tracer provider configured, every request is a server span whose
     context the events it appends carry on (see events/tracing.py)."""
@@ -174,11 +194,9 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     )
     bounds = platform.addresses.backpressure
     admission = Admission(bounds.max_concurrent_requests, bounds.max_sse_connections)
-    plugins = (
-        [OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"]))]
-        if tracing.enabled()
-        else []
-    )
+    plugins: list[Any] = [StrictStructSchemaPlugin()]
+    if tracing.enabled():
+        plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"])))
     state = State(
         {
             "platform": platform,
@@ -187,7 +205,8 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
             "admission": admission,
         }
     )
-    return Litestar(
+    methods = MethodsOfPaths()
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -213,17 +232,39 @@ def create_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         },
         on_shutdown=[tallies.close],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context(admission), content_type_guard],
+        request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
+        middleware=[request_context(admission), methods.middleware, content_type_guard],
         plugins=plugins,
         state=state,
         openapi_config=OpenAPIConfig(
             title="Tinget",
             version="0.1.0",
             description="Citizen dialogue for municipalities: the HTTP API.",
+            components=COMPONENTS,
+            use_handler_docstrings=True,  # each operation's description is its handler's
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=2 * 1024 * 1024,
         logging_config=None,  # structlog, set up by tinget.logs, renders every line
+        before_request=before_request,  # strict parameters, then read-your-writes
         debug=debug,
     )
+    app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPI
+    methods.learn(app)
+    document_operations(app)
+    return app
+
+
+class _DocumentedOpenAPI(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, whose document (built once, when first asked for) also
+    describes what middleware and hooks add to every operation. Litestar offers no public
+    hook for this; the app's own plugin instance gets this class."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        return document(super()._build_openapi())
+
+
+_POSITION = POSITION.lower().encode()

@@ -21,14 +21,14 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
+from events.db import tenant_transaction
+from events.errors import InvalidInput, TooManyRequests
 from gateway.audit_query import SELECT, AuditEntryView, AuditFilter, entry_view, export_chunks
 from gateway.auth import platform_of
 from gateway.content import alternative_answers_operation
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
-from gateway.problems import PROBLEMS
-from services.errors import InvalidInput, TooManyRequests
+from gateway.problems import problems
 from services.identity.access import Caller, Permission
-from tinget.db import tenant_transaction
 
 EXPORTS_AT_ONCE = 2  # each holds a pooled connection for as long as its download takes
 
@@ -60,7 +60,12 @@ class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
 
-    @get("/", operation_id="listAuditEntries", responses=PROBLEMS)
+    @get(
+        "/",
+        operation_id="listAuditEntries",
+        summary="List the audit trail",
+        responses=problems(422),
+    )
     async def list_entries(
         self,
         state: State,
@@ -98,7 +103,8 @@ class AuditController(Controller):
     @get(
         "/export",
         operation_id="exportAuditEntries",
-        responses=PROBLEMS,
+        summary="Export the audit trail",
+        responses=problems(422, 429),
         operation_class=alternative_answers_operation("200", EXPORT_FORMATS),
     )
     async def export(

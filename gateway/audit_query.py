@@ -21,8 +21,8 @@ import asyncpg
 import msgspec
 
 from events.catalogue import Catalogue
-from services.errors import InvalidInput
-from tinget.db import tenant_transaction
+from events.db import tenant_transaction
+from events.errors import InvalidInput
 
 CHUNK_BYTES = 64 * 1024
 

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from opentelemetry import trace
 
 from events import tracing
+from events.errors import Unauthenticated
 from gateway.tenancy import TenantResolver
-from services.errors import Unauthenticated
 from services.identity.access import Caller
 from services.request_context import bind_request
 from tenants.directory import TenantEntry
@@ -43,14 +43,19 @@ def _bearer(header: str | None) -> str | None:
     return token.strip()
 
 
-async def provide_caller(request: Request[Any, Any, Any], state: State) -> Caller:
+async def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     """The verified caller; 401 without a valid token for the tenant of the host.
 
     It finds the tenant itself (from the resolver's cache) rather than through the ``tenant``
-    dependency: one dependency less on every authenticated request, the vote among them.
+    dependency, and reads the two headers from the scope: castVote calls it directly.
     """
-    headers = request.headers
-    return await authenticate(state, headers.get("host"), headers.get("authorization"))
+    host = authorization = None
+    for name, value in request.scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1")
+        elif name == b"authorization":
+            authorization = value.decode("latin-1")
+    return await authenticate(request.app.state, host, authorization)
 
 
 async def authenticate(state: State, host: str | None, authorization: str | None) -> Caller:

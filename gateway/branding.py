@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from gateway.content import IMAGE_ANSWERS, NOT_MODIFIED, alternative_answers_operation
-from gateway.problems import PROBLEMS, ProblemError
+from gateway.problems import ProblemError, problems
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
 
@@ -31,7 +31,13 @@ class BrandingController(Controller):
     path = "/api/v1/branding"
     tags = ["branding"]
 
-    @get("/", operation_id="getBranding", responses=PROBLEMS, sync_to_thread=False)
+    @get(
+        "/",
+        operation_id="getBranding",
+        summary="Read the municipality's branding",
+        responses=problems(),
+        sync_to_thread=False,
+    )
     def branding(self, tenant: NamedDependency[TenantEntry]) -> Response[Branding]:
         """The municipality's name, colours, images and welcome text for its pages."""
         body = Branding(
@@ -52,8 +58,9 @@ class BrandingController(Controller):
     @get(
         "/logo",
         operation_id="getLogo",
+        summary="Download the municipality's logo",
         media_type="application/octet-stream",
-        responses={**PROBLEMS, 304: NOT_MODIFIED},
+        responses={**problems(), 304: NOT_MODIFIED},
         operation_class=alternative_answers_operation("200", IMAGE_ANSWERS),
     )
     async def logo(

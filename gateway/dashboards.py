@@ -14,14 +14,13 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
+from events.db import tenant_transaction
+from events.errors import Forbidden, InvalidInput
 from gateway.auth import platform_of
 from gateway.polls import poll_results
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from gateway.views import PollResults
-from services.dialogs.domain import BALLOT_KINDS
-from services.errors import Forbidden, InvalidInput
 from services.identity.access import Caller, Permission
-from tinget.db import tenant_transaction
 
 METRICS = ("posts", "comments", "supports", "signatures", "votes", "joined")
 
@@ -76,7 +75,12 @@ class DashboardController(Controller):
     path = "/api/v1/dashboard"
     tags = ["dashboards"]
 
-    @get("/", operation_id="getDashboard", responses=PROBLEMS)
+    @get(
+        "/",
+        operation_id="getDashboard",
+        summary="Read the activity dashboard",
+        responses=problems(422),
+    )
     async def dashboard(
         self,
         state: State,
@@ -126,7 +130,7 @@ class DashboardController(Controller):
         tally = None
         if dialog_id is not None:
             dialog = await platform.dialogs.get(tenant, dialog_id)
-            if dialog.kind in BALLOT_KINDS:
+            if dialog.policy.ballots:
                 tally = await poll_results(platform, tenant, dialog)
         return Dashboard(
             granularity=granularity,

@@ -11,9 +11,11 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from events.db import tenant_transaction
+from events.errors import NotFound
 from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from gateway.views import DialogView, dialog_row_view, dialog_view
 from services.dialogs.commands import (
     CloseDialog,
@@ -24,11 +26,9 @@ from services.dialogs.commands import (
 )
 from services.dialogs.domain import Dialog, DialogKind, Status
 from services.dialogs.service import utc_now
-from services.errors import NotFound
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
-from tinget.db import tenant_transaction
 
 
 class IssuedPin(msgspec.Struct, kw_only=True):
@@ -40,18 +40,25 @@ class Invitations(msgspec.Struct, kw_only=True):
     invited: list[IssuedPin]
 
 
+# A dialog's posts as participants count them: published, not hidden, pending or withdrawn.
+PUBLISHED_POSTS = (
+    "(SELECT count(*) FROM posts p WHERE p.tenant_id = d.tenant_id AND p.dialog_id = d.dialog_id"
+    " AND p.root_id IS NULL AND p.status = 'published')::int AS published_posts"
+)
+
+
 async def _counts(
     platform: AppPlatform, tenant_id: str, dialog_id: FromPath[UUID]
 ) -> tuple[int, int]:
     async with tenant_transaction(platform.app_pool, tenant_id) as conn:
         row = await conn.fetchrow(
-            "SELECT d.posts, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+            f"SELECT {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
             " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
             " WHERE d.tenant_id = $1 AND d.dialog_id = $2",
             tenant_id,
             dialog_id,
         )
-    return (0, 0) if row is None else (row["posts"], row["ballots"])
+    return (0, 0) if row is None else (row["published_posts"], row["ballots"])
 
 
 async def visible_dialog(
@@ -71,19 +78,24 @@ class DialogController(Controller):
     path = "/api/v1/dialogs"
     tags = ["dialogs"]
 
-    @post("/", operation_id="createDialog", responses=PROBLEMS, status_code=201)
+    @post(
+        "/",
+        operation_id="createDialog",
+        summary="Draft a dialog",
+        responses=problems(409, 422),
+        status_code=201,
+    )
     async def create(
         self,
         state: State,
         caller: NamedDependency[Caller],
-        tenant: NamedDependency[TenantEntry],
         data: JSONBody[CreateDialog],
     ) -> DialogView:
         """Draft a dialog (administrators). It is published separately."""
-        dialog = await platform_of(state).dialogs.create(caller, tenant, data)
+        dialog = await platform_of(state).dialogs.create(caller, data)
         return dialog_view(dialog, utc_now())
 
-    @get("/", operation_id="listDialogs", responses=PROBLEMS)
+    @get("/", operation_id="listDialogs", summary="List dialogs", responses=problems(422))
     async def list_dialogs(
         self,
         state: State,
@@ -101,7 +113,7 @@ class DialogController(Controller):
         platform = platform_of(state)
         async with tenant_transaction(platform.app_pool, tenant.tenant_id) as conn:
             rows = await conn.fetch(
-                "SELECT d.*, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
+                f"SELECT d.*, {PUBLISHED_POSTS}, coalesce(b.ballots, 0) AS ballots FROM dialogs d"
                 " LEFT JOIN poll_ballots b USING (tenant_id, dialog_id)"
                 " WHERE d.tenant_id = $1 AND ($2 OR d.status <> 'draft')"
                 " AND ($8 OR d.access <> 'invited')"
@@ -132,7 +144,9 @@ class DialogController(Controller):
             else encode_cursor(last["created_at"], last["dialog_id"]),
         )
 
-    @get("/{dialog_id:uuid}", operation_id="getDialog", responses=PROBLEMS)
+    @get(
+        "/{dialog_id:uuid}", operation_id="getDialog", summary="Read a dialog", responses=problems()
+    )
     async def get_dialog(
         self,
         state: State,
@@ -146,34 +160,44 @@ class DialogController(Controller):
         counts = await _counts(platform, tenant.tenant_id, dialog_id)
         return dialog_view(dialog, utc_now(), counts)
 
-    @patch("/{dialog_id:uuid}", operation_id="updateDialog", responses=PROBLEMS)
+    @patch(
+        "/{dialog_id:uuid}",
+        operation_id="updateDialog",
+        summary="Change a dialog before it opens",
+        responses=problems(409, 422),
+    )
     async def update(
         self,
         state: State,
         caller: NamedDependency[Caller],
-        tenant: NamedDependency[TenantEntry],
         dialog_id: FromPath[UUID],
         data: JSONBody[UpdateDialog],
     ) -> DialogView:
         """Change a dialog before it opens (administrators); fields left out stay."""
-        dialog = await platform_of(state).dialogs.update(caller, tenant, dialog_id, data)
+        dialog = await platform_of(state).dialogs.update(caller, dialog_id, data)
         return dialog_view(dialog, utc_now())
 
     @post(
         "/{dialog_id:uuid}/publish",
         operation_id="publishDialog",
-        responses=PROBLEMS,
+        summary="Publish a draft dialog",
+        responses=problems(409),
         status_code=200,
     )
     async def publish(
         self, state: State, caller: NamedDependency[Caller], dialog_id: FromPath[UUID]
     ) -> DialogView:
         """Publish a draft: it opens at its opening time (at once if that has passed)."""
-        dialog = await platform_of(state).dialogs.publish(caller, dialog_id)
-        return dialog_view(dialog, utc_now())
+        platform = platform_of(state)
+        dialog = await platform.dialogs.publish(caller, dialog_id)
+        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
 
     @post(
-        "/{dialog_id:uuid}/close", operation_id="closeDialog", responses=PROBLEMS, status_code=200
+        "/{dialog_id:uuid}/close",
+        operation_id="closeDialog",
+        summary="Close a dialog early",
+        responses=problems(409, 422),
+        status_code=200,
     )
     async def close(
         self,
@@ -183,13 +207,15 @@ class DialogController(Controller):
         data: JSONBody[CloseDialog],
     ) -> DialogView:
         """Close a dialog before its closing time, with the reason participants will see."""
-        dialog = await platform_of(state).dialogs.close(caller, dialog_id, data.reason)
-        return dialog_view(dialog, utc_now())
+        platform = platform_of(state)
+        dialog = await platform.dialogs.close(caller, dialog_id, data.reason)
+        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
 
     @post(
         "/{dialog_id:uuid}/results",
         operation_id="publishResults",
-        responses=PROBLEMS,
+        summary="Publish a dialog's outcome",
+        responses=problems(409, 422),
         status_code=200,
     )
     async def publish_results(
@@ -200,13 +226,15 @@ class DialogController(Controller):
         data: JSONBody[PublishResults],
     ) -> DialogView:
         """Tell the participants what came of the dialog: the committee's decision."""
-        dialog = await platform_of(state).dialogs.publish_results(caller, dialog_id, data.summary)
-        return dialog_view(dialog, utc_now())
+        platform = platform_of(state)
+        dialog = await platform.dialogs.publish_results(caller, dialog_id, data.summary)
+        return dialog_view(dialog, utc_now(), await _counts(platform, caller.tenant_id, dialog_id))
 
     @post(
         "/{dialog_id:uuid}/invitations",
         operation_id="invitePeople",
-        responses=PROBLEMS,
+        summary="Invite people to an invite-only dialog",
+        responses=problems(409, 422),
         status_code=201,
     )
     async def invite(

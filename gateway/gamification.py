@@ -14,16 +14,16 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from events.db import tenant_transaction
+from events.errors import InvalidInput, NotFound
 from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page
-from gateway.problems import PROBLEMS
-from services.errors import InvalidInput, NotFound
+from gateway.problems import problems
 from services.gamification.commands import LeaderboardChoice, SetRules
 from services.gamification.rules import Rules, Tally
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
-from tinget.db import tenant_transaction
 
 
 class LevelView(msgspec.Struct, kw_only=True):
@@ -105,7 +105,12 @@ class GamificationController(Controller):
     path = "/api/v1"
     tags = ["gamification"]
 
-    @get("/me/progress", operation_id="getMyProgress", responses=PROBLEMS)
+    @get(
+        "/me/progress",
+        operation_id="getMyProgress",
+        summary="Read one's points, level and badges",
+        responses=problems(),
+    )
     async def progress(self, state: State, caller: NamedDependency[Caller]) -> Progress:
         """The caller's points, level, tallies and badges in this municipality."""
         service = platform_of(state).gamification
@@ -134,7 +139,12 @@ class GamificationController(Controller):
             leaderboard_opt_in=await service.opted_in(caller.tenant_id, caller.person_id),
         )
 
-    @put("/me/leaderboard", operation_id="setLeaderboardOptIn", responses=PROBLEMS)
+    @put(
+        "/me/leaderboard",
+        operation_id="setLeaderboardOptIn",
+        summary="Choose whether to be on leaderboards",
+        responses=problems(409),
+    )
     async def choose_leaderboard(
         self, state: State, caller: NamedDependency[Caller], data: JSONBody[LeaderboardChoice]
     ) -> LeaderboardChoice:
@@ -142,7 +152,12 @@ class GamificationController(Controller):
         chosen = await platform_of(state).gamification.choose_leaderboard(caller, data.opt_in)
         return LeaderboardChoice(opt_in=chosen)
 
-    @get("/dialogs/{dialog_id:uuid}/leaderboard", operation_id="getLeaderboard", responses=PROBLEMS)
+    @get(
+        "/dialogs/{dialog_id:uuid}/leaderboard",
+        operation_id="getLeaderboard",
+        summary="Read a dialog's leaderboard",
+        responses=problems(422),
+    )
     async def leaderboard(
         self,
         state: State,
@@ -174,12 +189,22 @@ class GamificationController(Controller):
             next_cursor=None if last is None else _encode_cursor(last["points"], last["person_id"]),
         )
 
-    @get("/gamification/rules", operation_id="getGamificationRules", responses=PROBLEMS)
+    @get(
+        "/gamification/rules",
+        operation_id="getGamificationRules",
+        summary="Read the gamification rules",
+        responses=problems(),
+    )
     async def get_rules(self, state: State, caller: NamedDependency[Caller]) -> Rules:
         """The points, badges and levels in force (administrators)."""
         return await platform_of(state).gamification.get_rules(caller)
 
-    @put("/gamification/rules", operation_id="setGamificationRules", responses=PROBLEMS)
+    @put(
+        "/gamification/rules",
+        operation_id="setGamificationRules",
+        summary="Replace the gamification rules",
+        responses=problems(409, 422),
+    )
     async def set_rules(
         self, state: State, caller: NamedDependency[Caller], data: JSONBody[SetRules]
     ) -> Rules:

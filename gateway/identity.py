@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -13,10 +13,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Response
 from msgspec import Meta
 
+from events.errors import Forbidden
 from gateway.auth import client_address, platform_of
 from gateway.dialogs import visible_dialog
-from gateway.problems import PROBLEMS
-from services.errors import Forbidden
+from gateway.problems import problems
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry
@@ -52,8 +52,12 @@ class Me(msgspec.Struct, kw_only=True):
     permissions: list[str]
 
 
+# The roles a person of a municipality may be given (TENANT_ROLES), as the document lists them.
+TenantRole = Literal["participant", "moderator", "analyst", "administrator"]
+
+
 class RoleChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    role: Annotated[str, Meta(max_length=40)]
+    role: TenantRole
 
 
 class PersonRole(msgspec.Struct, kw_only=True):
@@ -70,7 +74,11 @@ class IdentityController(Controller):
     tags = ["sign-in and people"]
 
     @post(
-        "/sessions/device", operation_id="createDeviceSession", responses=PROBLEMS, status_code=201
+        "/sessions/device",
+        operation_id="createDeviceSession",
+        summary="Start an anonymous device session",
+        responses=problems(429),
+        status_code=201,
     )
     async def device_session(
         self,
@@ -96,7 +104,13 @@ class IdentityController(Controller):
             tenant.tenant_id, client_address(request), dialog_id
         )
 
-    @post("/sign-in/email", operation_id="requestSignInLink", responses=PROBLEMS, status_code=202)
+    @post(
+        "/sign-in/email",
+        operation_id="requestSignInLink",
+        summary="E-mail a sign-in link",
+        responses=problems(422, 429),
+        status_code=202,
+    )
     async def request_link(
         self,
         state: State,
@@ -115,7 +129,8 @@ class IdentityController(Controller):
     @post(
         "/sign-in/email/redeem",
         operation_id="redeemSignInLink",
-        responses=PROBLEMS,
+        summary="Sign in with an e-mailed link",
+        responses=problems(401, 429),
         status_code=200,
     )
     async def redeem_link(
@@ -130,7 +145,13 @@ class IdentityController(Controller):
             tenant.tenant_id, data.code, client_address(request)
         )
 
-    @post("/sign-in/pin", operation_id="signInWithPin", responses=PROBLEMS, status_code=200)
+    @post(
+        "/sign-in/pin",
+        operation_id="signInWithPin",
+        summary="Sign in with an invitation PIN",
+        responses=problems(401, 422, 429),
+        status_code=200,
+    )
     async def sign_in_with_pin(
         self,
         state: State,
@@ -143,7 +164,13 @@ class IdentityController(Controller):
             tenant.tenant_id, data.pin, client_address(request)
         )
 
-    @post("/sessions/refresh", operation_id="refreshSession", responses=PROBLEMS, status_code=200)
+    @post(
+        "/sessions/refresh",
+        operation_id="refreshSession",
+        summary="Refresh a staff member's tokens",
+        responses=problems(401),
+        status_code=200,
+    )
     async def refresh(
         self, state: State, tenant: NamedDependency[TenantEntry], data: JSONBody[RefreshSession]
     ) -> IssuedToken:
@@ -151,13 +178,25 @@ class IdentityController(Controller):
         minutes); a refresh token taken back by a sign-out or a role change is refused."""
         return await platform_of(state).identity.refresh(tenant.tenant_id, data.refresh_token)
 
-    @post("/sign-out", operation_id="signOut", responses=PROBLEMS, status_code=200)
+    @post(
+        "/sign-out",
+        operation_id="signOut",
+        summary="Sign out everywhere",
+        responses=problems(),
+        status_code=200,
+    )
     async def sign_out(self, state: State, caller: NamedDependency[Caller]) -> Accepted:
         """Take back every token the caller holds, on every device, within a second."""
         await platform_of(state).identity.sign_out(caller)
         return Accepted(status="signed-out", detail="every token of yours is revoked")
 
-    @get("/me", operation_id="getMe", responses=PROBLEMS, sync_to_thread=False)
+    @get(
+        "/me",
+        operation_id="getMe",
+        summary="Who the caller is",
+        responses=problems(),
+        sync_to_thread=False,
+    )
     def me(self, caller: NamedDependency[Caller]) -> Me:
         """Who the token says the caller is, and what they may do."""
         return Me(
@@ -168,7 +207,12 @@ class IdentityController(Controller):
             permissions=sorted(p.value for p in Permission if caller.may(p)),
         )
 
-    @put("/people/{person_id:uuid}/role", operation_id="changeRole", responses=PROBLEMS)
+    @put(
+        "/people/{person_id:uuid}/role",
+        operation_id="changeRole",
+        summary="Change a person's role",
+        responses=problems(409),
+    )
     async def change_role(
         self,
         state: State,
@@ -180,7 +224,12 @@ class IdentityController(Controller):
         role = await platform_of(state).identity.change_role(caller, person_id, data.role)
         return PersonRole(person_id=person_id, role=role.value)
 
-    @put("/committees", operation_id="setCommittees", responses=PROBLEMS)
+    @put(
+        "/committees",
+        operation_id="setCommittees",
+        summary="Set the municipality's committees",
+        responses=problems(409, 422),
+    )
     async def set_committees(
         self, state: State, caller: NamedDependency[Caller], data: JSONBody[Committees]
     ) -> Response[Committees]:

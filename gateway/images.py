@@ -10,6 +10,8 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from events.db import tenant_transaction
+from events.errors import Unavailable
 from gateway.auth import platform_of
 from gateway.content import (
     IMAGE_ANSWERS,
@@ -17,14 +19,12 @@ from gateway.content import (
     alternative_answers_operation,
     raw_body_operation,
 )
-from gateway.problems import PROBLEMS, ProblemError
-from services.errors import Unavailable
+from gateway.problems import ProblemError, problems
 from services.identity.access import Caller
 from services.media.images import MAX_IMAGE_BYTES, is_sha256
 from services.media.storage import ImageStoreUnavailable
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
-from tinget.db import tenant_transaction
 
 # What an upload may be sent as; the type itself is read from the bytes.
 UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "application/octet-stream")
@@ -65,7 +65,8 @@ class ImageController(Controller):
     @post(
         "/",
         operation_id="uploadImage",
-        responses=PROBLEMS,
+        summary="Upload an image",
+        responses=problems(422, 429),
         status_code=201,
         request_max_body_size=MAX_IMAGE_BYTES,  # a larger body is a 413
         opt={"accepts": UPLOAD_TYPES},  # any other content type is a 415 (gateway.content)
@@ -96,8 +97,9 @@ class ImageController(Controller):
     @get(
         "/{image_id:str}",
         operation_id="getImage",
+        summary="Download an image",
         media_type="application/octet-stream",
-        responses={**PROBLEMS, 304: NOT_MODIFIED},
+        responses={**problems(), 304: NOT_MODIFIED},
         operation_class=alternative_answers_operation("200", IMAGE_ANSWERS),
     )
     async def image(

@@ -14,15 +14,15 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from events.db import tenant_transaction
+from events.errors import InvalidInput
 from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from gateway.views import Accepted
-from services.errors import InvalidInput
 from services.identity.access import Caller, Permission
 from services.moderation.commands import DecideAppeal, Decision, FileAppeal, FlagPost
 from services.moderation.domain import Block, ModerationCase
-from tinget.db import tenant_transaction
 
 
 class ModerationView(msgspec.Struct, kw_only=True):
@@ -101,7 +101,11 @@ class ModerationController(Controller):
     tags = ["moderation"]
 
     @post(
-        "/posts/{post_id:uuid}/flags", operation_id="flagPost", responses=PROBLEMS, status_code=201
+        "/posts/{post_id:uuid}/flags",
+        operation_id="flagPost",
+        summary="Flag a post for moderators",
+        responses=problems(409, 422),
+        status_code=201,
     )
     async def flag(
         self,
@@ -115,7 +119,11 @@ class ModerationController(Controller):
         return Accepted(id=post_id)
 
     @post(
-        "/posts/{post_id:uuid}/hide", operation_id="hidePost", responses=PROBLEMS, status_code=200
+        "/posts/{post_id:uuid}/hide",
+        operation_id="hidePost",
+        summary="Hide or reject a post",
+        responses=problems(409, 422),
+        status_code=200,
     )
     async def hide(
         self,
@@ -131,7 +139,8 @@ class ModerationController(Controller):
     @post(
         "/posts/{post_id:uuid}/restore",
         operation_id="restorePost",
-        responses=PROBLEMS,
+        summary="Show a hidden post again",
+        responses=problems(409, 422),
         status_code=200,
     )
     async def restore(
@@ -147,7 +156,8 @@ class ModerationController(Controller):
     @post(
         "/posts/{post_id:uuid}/approve",
         operation_id="approvePost",
-        responses=PROBLEMS,
+        summary="Approve a waiting post",
+        responses=problems(409),
         status_code=200,
     )
     async def approve(
@@ -159,7 +169,8 @@ class ModerationController(Controller):
     @post(
         "/posts/{post_id:uuid}/appeal",
         operation_id="appealHiding",
-        responses=PROBLEMS,
+        summary="Appeal the hiding of one's post",
+        responses=problems(409, 422),
         status_code=201,
     )
     async def appeal(
@@ -175,7 +186,8 @@ class ModerationController(Controller):
     @post(
         "/posts/{post_id:uuid}/appeal/decision",
         operation_id="decideAppeal",
-        responses=PROBLEMS,
+        summary="Decide an appeal",
+        responses=problems(409, 422),
         status_code=200,
     )
     async def decide_appeal(
@@ -193,7 +205,8 @@ class ModerationController(Controller):
     @post(
         "/people/{person_id:uuid}/block",
         operation_id="blockPerson",
-        responses=PROBLEMS,
+        summary="Block a participant",
+        responses=problems(409, 422),
         status_code=200,
     )
     async def block(
@@ -209,7 +222,8 @@ class ModerationController(Controller):
     @post(
         "/people/{person_id:uuid}/unblock",
         operation_id="unblockPerson",
-        responses=PROBLEMS,
+        summary="Unblock a participant",
+        responses=problems(409, 422),
         status_code=200,
     )
     async def unblock(
@@ -222,7 +236,12 @@ class ModerationController(Controller):
         """Let a blocked participant take part again (moderators)."""
         return _block_view(await platform_of(state).moderation.unblock(caller, person_id, data))
 
-    @get("/moderation/queue", operation_id="listModerationQueue", responses=PROBLEMS)
+    @get(
+        "/moderation/queue",
+        operation_id="listModerationQueue",
+        summary="List the moderation queue",
+        responses=problems(422),
+    )
     async def queue(
         self,
         state: State,

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from gateway.auth import platform_of
 from gateway.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from services.identity.access import Caller
 from services.notifications.push import PushSubscriptionInput
 from services.notifications.service import (
@@ -33,7 +33,12 @@ class NotificationTemplateController(Controller):
     path = "/api/v1/notification-templates"
     tags = ["notifications"]
 
-    @get("/", operation_id="listNotificationTemplates", responses=PROBLEMS)
+    @get(
+        "/",
+        operation_id="listNotificationTemplates",
+        summary="List the message templates",
+        responses=problems(),
+    )
     async def list_templates(
         self, state: State, caller: NamedDependency[Caller]
     ) -> list[TemplateView]:
@@ -42,7 +47,10 @@ class NotificationTemplateController(Controller):
         return await platform_of(state).notifications.templates.list(caller)
 
     @put(
-        "/{kind:str}/{language:str}", operation_id="changeNotificationTemplate", responses=PROBLEMS
+        "/{kind:str}/{language:str}",
+        operation_id="changeNotificationTemplate",
+        summary="Change a message template",
+        responses=problems(409, 422),
     )
     async def change_template(
         self,
@@ -62,7 +70,12 @@ class MyNotificationController(Controller):
     path = "/api/v1/me"
     tags = ["notifications"]
 
-    @get("/notifications", operation_id="listMyNotifications", responses=PROBLEMS)
+    @get(
+        "/notifications",
+        operation_id="listMyNotifications",
+        summary="List one's notifications",
+        responses=problems(422),
+    )
     async def list_notifications(
         self,
         state: State,
@@ -82,7 +95,8 @@ class MyNotificationController(Controller):
     @post(
         "/notifications/{notification_id:uuid}/read",
         operation_id="markNotificationRead",
-        responses=PROBLEMS,
+        summary="Mark a notification read",
+        responses=problems(),
         status_code=204,
     )
     async def mark_read(
@@ -91,14 +105,24 @@ class MyNotificationController(Controller):
         """Mark one of the caller's notifications read (again is harmless)."""
         await platform_of(state).notifications.mark_read(caller, notification_id)
 
-    @get("/notification-preferences", operation_id="getNotificationPreferences", responses=PROBLEMS)
+    @get(
+        "/notification-preferences",
+        operation_id="getNotificationPreferences",
+        summary="Read one's notification preferences",
+        responses=problems(),
+    )
     async def get_preferences(
         self, state: State, caller: NamedDependency[Caller]
     ) -> list[Preference]:
         """Per kind: e-mail, push and in-app on or off, and e-mail at once or in a daily digest."""
         return await platform_of(state).notifications.preferences(caller)
 
-    @put("/notification-preferences", operation_id="setNotificationPreferences", responses=PROBLEMS)
+    @put(
+        "/notification-preferences",
+        operation_id="setNotificationPreferences",
+        summary="Set one's notification preferences",
+        responses=problems(422),
+    )
     async def set_preferences(
         self, state: State, caller: NamedDependency[Caller], data: JSONBody[Preferences]
     ) -> list[Preference]:
@@ -108,7 +132,8 @@ class MyNotificationController(Controller):
     @post(
         "/push-subscriptions",
         operation_id="addPushSubscription",
-        responses=PROBLEMS,
+        summary="Register a browser for web push",
+        responses=problems(409, 422),
         status_code=201,
     )
     async def add_push_subscription(
@@ -120,7 +145,8 @@ class MyNotificationController(Controller):
     @delete(
         "/push-subscriptions/{subscription_id:uuid}",
         operation_id="removePushSubscription",
-        responses=PROBLEMS,
+        summary="Stop web push to a browser",
+        responses=problems(),
     )
     async def remove_push_subscription(
         self, state: State, caller: NamedDependency[Caller], subscription_id: FromPath[UUID]
@@ -133,7 +159,13 @@ class UnsubscribeController(Controller):
     path = "/api/v1/unsubscribe"
     tags = ["notifications"]
 
-    @post("/", operation_id="unsubscribe", responses=PROBLEMS, status_code=200)
+    @post(
+        "/",
+        operation_id="unsubscribe",
+        summary="Unsubscribe from e-mails in one click",
+        responses=problems(422),
+        status_code=200,
+    )
     async def unsubscribe(
         self, state: State, tenant: NamedDependency[TenantEntry], token: Token
     ) -> Unsubscribed:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20

@@ -10,22 +10,26 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
+from events.db import tenant_transaction
+from events.errors import NotFound
 from gateway.auth import platform_of
 from gateway.dialogs import visible_dialog
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from gateway.views import Accepted, PostView, post_row_view, post_view
-from services.errors import NotFound
 from services.identity.access import Caller, Permission
 from services.participation.commands import ChangeReportStatus, Comment, EditPost, SubmitPost
 from services.participation.domain import Post
 from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
 from tinget.bootstrap import AppPlatform
-from tinget.db import tenant_transaction
 
+# A post's comments are counted as participants see them: published ones, not those hidden or
+# waiting for approval (nor withdrawn).
 _SELECT = (
-    "SELECT p.*, pe.display_name FROM posts p"
+    "SELECT p.*, pe.display_name, (SELECT count(*) FROM posts c WHERE c.tenant_id = p.tenant_id"
+    " AND c.root_id = p.post_id AND c.status = 'published')::int AS published_comments"
+    " FROM posts p"
     " LEFT JOIN people pe ON pe.tenant_id = p.tenant_id AND pe.person_id = p.author_id"
     " AND pe.erased_at IS NULL"
 )
@@ -115,7 +119,8 @@ class PostController(Controller):
     @post(
         "/dialogs/{dialog_id:uuid}/posts",
         operation_id="submitPost",
-        responses=PROBLEMS,
+        summary="Post to a dialog",
+        responses=problems(409, 422, 429),
         status_code=201,
     )
     async def submit(
@@ -133,7 +138,12 @@ class PostController(Controller):
         created = await participation.submit(caller, dialog_id, data, idempotency_key)
         return await _new_post_view(participation, caller, created)
 
-    @get("/dialogs/{dialog_id:uuid}/posts", operation_id="listPosts", responses=PROBLEMS)
+    @get(
+        "/dialogs/{dialog_id:uuid}/posts",
+        operation_id="listPosts",
+        summary="List a dialog's posts",
+        responses=problems(422),
+    )
     async def list_posts(
         self,
         state: State,
@@ -157,7 +167,9 @@ class PostController(Controller):
             newest_first=True,
         )
 
-    @get("/posts/{post_id:uuid}", operation_id="getPost", responses=PROBLEMS)
+    @get(
+        "/posts/{post_id:uuid}", operation_id="getPost", summary="Read a post", responses=problems()
+    )
     async def get_post(
         self,
         state: State,
@@ -174,7 +186,12 @@ class PostController(Controller):
         viewer_id = None if viewer is None else viewer.person_id
         return post_row_view(row, viewer_id, moderator=_moderator(viewer))
 
-    @patch("/posts/{post_id:uuid}", operation_id="editPost", responses=PROBLEMS)
+    @patch(
+        "/posts/{post_id:uuid}",
+        operation_id="editPost",
+        summary="Correct one's post",
+        responses=problems(409, 422),
+    )
     async def edit(
         self,
         state: State,
@@ -190,7 +207,8 @@ class PostController(Controller):
     @post(
         "/posts/{post_id:uuid}/withdraw",
         operation_id="withdrawPost",
-        responses=PROBLEMS,
+        summary="Withdraw one's post",
+        responses=problems(409),
         status_code=200,
     )
     async def withdraw(
@@ -204,7 +222,8 @@ class PostController(Controller):
     @post(
         "/posts/{post_id:uuid}/comments",
         operation_id="commentOnPost",
-        responses=PROBLEMS,
+        summary="Comment on a post",
+        responses=problems(409, 422, 429),
         status_code=201,
     )
     async def comment(
@@ -221,7 +240,12 @@ class PostController(Controller):
         created = await participation.comment(caller, post_id, data, idempotency_key)
         return await _new_post_view(participation, caller, created)
 
-    @get("/posts/{post_id:uuid}/comments", operation_id="listComments", responses=PROBLEMS)
+    @get(
+        "/posts/{post_id:uuid}/comments",
+        operation_id="listComments",
+        summary="List the comments under a post",
+        responses=problems(422),
+    )
     async def list_comments(
         self,
         state: State,
@@ -250,7 +274,8 @@ class PostController(Controller):
     @post(
         "/posts/{post_id:uuid}/supports",
         operation_id="supportPost",
-        responses=PROBLEMS,
+        summary="Support a post",
+        responses=problems(409),
         status_code=201,
     )
     async def support(
@@ -263,7 +288,8 @@ class PostController(Controller):
     @post(
         "/posts/{post_id:uuid}/signatures",
         operation_id="signPetition",
-        responses=PROBLEMS,
+        summary="Sign a petition",
+        responses=problems(409),
         status_code=201,
     )
     async def sign(
@@ -276,7 +302,8 @@ class PostController(Controller):
     @post(
         "/posts/{post_id:uuid}/status",
         operation_id="changeReportStatus",
-        responses=PROBLEMS,
+        summary="Move a problem report along",
+        responses=problems(409, 422),
         status_code=200,
     )
     async def change_status(

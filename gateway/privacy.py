@@ -8,11 +8,12 @@ from uuid import UUID
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Response
 
 from gateway.auth import platform_of
-from gateway.problems import PROBLEMS
+from gateway.problems import problems
 from services.identity.access import Caller
 from services.identity.service import Erasure
 
@@ -24,7 +25,11 @@ class PrivacyController(Controller):
     @post(
         "/people/{person_id:uuid}/erasure",
         operation_id="erasePerson",
-        responses=PROBLEMS,
+        summary="Erase a person",
+        responses={
+            **problems(),
+            200: ResponseSpec(Erasure, description="The person was erased already"),
+        },
         status_code=202,
     )
     async def erase(
@@ -38,7 +43,12 @@ class PrivacyController(Controller):
         erasure = await platform_of(state).identity.erase(caller, person_id)
         return Response(erasure, status_code=202 if erasure.erased_now else 200)
 
-    @get("/people/{person_id:uuid}/data", operation_id="getPersonalData", responses=PROBLEMS)
+    @get(
+        "/people/{person_id:uuid}/data",
+        operation_id="getPersonalData",
+        summary="Export a person's data",
+        responses=problems(),
+    )
     async def personal_data(
         self, state: State, caller: NamedDependency[Caller], person_id: FromPath[UUID]
     ) -> dict[str, Any]:
@@ -47,7 +57,9 @@ class PrivacyController(Controller):
         preferences, push subscriptions counted. Ballots are secret and linked to no one."""
         return await platform_of(state).identity.personal_data(caller, person_id)
 
-    @get("/me/data", operation_id="getMyData", responses=PROBLEMS)
+    @get(
+        "/me/data", operation_id="getMyData", summary="Export one's own data", responses=problems()
+    )
     async def my_data(self, state: State, caller: NamedDependency[Caller]) -> dict[str, Any]:
         """Everything held about the caller, as JSON (see getPersonalData)."""
         return await platform_of(state).identity.personal_data(caller, caller.person_id)

@@ -16,8 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from events.model import Busy
-from services.errors import (
+from events.errors import (
     Conflict,
     DomainError,
     Forbidden,
@@ -28,6 +27,7 @@ from services.errors import (
     Unavailable,
     UnsupportedType,
 )
+from events.model import Busy
 
 log = structlog.get_logger(__name__)
 
@@ -117,6 +117,8 @@ def problem(
 
 _AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
 _NAMED = re.compile(r"field `(?P<name>[^`]+)`")
+# litestar's words for a body left out: the handler's argument (``data``) was not filled in
+_NO_BODY = frozenset({"'data'", "Object missing required field `data`"})
 _MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '(?P<name>[^']+)'")
 
 
@@ -146,7 +148,9 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
         if isinstance(item, dict):
             key = str(item.get("key") or "body")
             message = str(item.get("message"))
-            if key == "data":  # the body as a whole: the message names the field
+            if key == "data" and message in _NO_BODY:
+                key, message = "body", "is required: send the JSON body this operation takes"
+            elif key == "data":  # the body as a whole: the message names the field
                 key, message = body_field(message)
             elif (named := _NAMED.search(message)) is not None:  # a field inside ``key``
                 key = f"{_wire_name(request, key)}.{named.group('name')}"
@@ -333,3 +337,10 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ProblemError: _problem_error,
     Exception: _unavailable,  # a database outage is a 503; anything else a 500
 }
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problems an operation's route answers beyond those worked out from what it takes
+    (gateway/openapi.py): a conflict with the current state (409), a value that breaks a
+    rule (422), a rate limit (429), or a refusal the route makes itself."""
+    return {status: PROBLEMS[status] for status in statuses}

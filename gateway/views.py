@@ -73,7 +73,7 @@ def dialog_row_view(row: Any, now: datetime) -> DialogView:
         settings=_settings_decoder.decode(row["settings"]),
         close_reason=row["close_reason"],
         results_summary=row["results_summary"],
-        posts=row["posts"],
+        posts=row["published_posts"],
         ballots=row["ballots"],
     )
 
@@ -138,7 +138,7 @@ def post_row_view(row: Any, viewer: UUID | None, *, moderator: bool = False) -> 
         report_message=row["report_message"],
         supports=row["supports"],
         signatures=row["signatures"],
-        comments=row["comments"],
+        comments=row["published_comments"],
         threshold_reached=row["threshold_reached"],
         created_at=row["created_at"],
         edited_at=row["edited_at"],
@@ -201,7 +201,7 @@ def post_view(
         report_message=None if counts is None else counts["report_message"],
         supports=0 if counts is None else counts["supports"],
         signatures=0 if counts is None else counts["signatures"],
-        comments=0 if counts is None else counts["comments"],
+        comments=0 if counts is None else counts["published_comments"],
         threshold_reached=post.threshold_reached,
         created_at=post.created_on,
         edited_at=edited_at or (None if counts is None else counts["edited_at"]),

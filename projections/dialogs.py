@@ -8,10 +8,10 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from events import tables
 from events.codec import Codec
 from events.model import RecordedEvent
-from projections import tables
-from projections.tables import Key, Row
+from events.tables import Key, Row
 
 _encoder = msgspec.json.Encoder()
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import asyncpg
 
+from events import tables
 from events.codec import Codec
 from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
-from projections import tables
-from projections.tables import Key, Row
+from events.tables import Key, Row
 
 KEPT_REASONS = 20  # the latest flag reasons kept per post; the count stays exact
 

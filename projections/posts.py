@@ -12,11 +12,12 @@ from typing import Any
 
 import asyncpg
 
+from events import tables
 from events.codec import Codec
 from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
-from projections import tables
-from projections.tables import Key, Row
+from events.tables import Key, Row
+from services.dialogs.kinds import post_rules
 
 
 def _submitted(key: Key, event: Any) -> Row:
@@ -38,7 +39,7 @@ def _submitted(key: Key, event: Any) -> Row:
         "image": event.image,
         "status": "published",
         "moderation_reason": None,
-        "report_status": "received" if event.kind == "problem-report" else None,
+        "report_status": post_rules(event.kind).initial_status,
         "report_message": None,
         "supports": 0,
         "signatures": 0,

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import asyncpg
 
-from services.media import images as media_images
-from services.media.clean import CleanImage, clean_image
 
-MAX_LOGO_BYTES = 512 * 1024
+class CleanLogo(Protocol):
+    """A logo as stored: re-encoded bytes and their type."""
+
+    @property
+    def content(self) -> bytes: ...
+
+    @property
+    def content_type(self) -> str: ...
 
 
-def sniff_image(content: bytes, field: str = "logo") -> str:
-    """The logo's image type, read from its bytes; logos are held to a smaller size."""
-    return media_images.sniff_image(content, field, max_bytes=MAX_LOGO_BYTES)
-
-
-async def clean_logo(content: bytes, field: str = "logo") -> CleanImage:
-    """The logo decoded and re-encoded without metadata, as participants' images are (see
-    `services.media.clean`), held to the smaller logo size."""
-    return await clean_image(content, field, max_bytes=MAX_LOGO_BYTES)
+# Checks and re-encodes an uploaded logo (services.media.logos.clean_logo, given by the
+# composition root): invalid input is refused naming the field.
+LogoCleaner = Callable[[bytes], Awaitable[CleanLogo]]
 
 
 class AssetStore:

@@ -6,7 +6,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden
 from tenants.values import default_public_url
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids")

@@ -1,4 +1,12 @@
-"""Schema migrations: numbered SQL files applied once each, in order, under an advisory lock."""
+"""Schema migrations: numbered SQL files applied once each, in order, under an advisory lock.
+
+A migration is recorded by name, and every one not recorded yet is applied in name order. So a
+migration may be given a name that sorts between two that databases have already run (as
+``0001_tenant_isolation`` was): a fresh database applies it in its place, an existing one at its
+next migrate, before any later-named new one. Such a migration must be harmless on a database
+that has all the others; ``0001_tenant_isolation`` only defines the row-level security helper
+that the tenant tables' migrations call.
+"""
 
 from __future__ import annotations
 

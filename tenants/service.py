@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import msgspec
 
+from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
-from services.errors import Conflict, InvalidInput, NotFound
 from tenants import values
-from tenants.assets import AssetStore, clean_logo
+from tenants.assets import AssetStore, LogoCleaner
 from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
 from tenants.values import PLATFORM_TENANT
 
@@ -51,9 +51,10 @@ def _clean_branding(field: str, value: str | None) -> str | None:
 
 
 class TenantService:
-    def __init__(self, repository: Repository, assets: AssetStore) -> None:
+    def __init__(self, repository: Repository, assets: AssetStore, clean_logo: LogoCleaner) -> None:
         self.repository = repository
         self.assets = assets
+        self.clean_logo = clean_logo
 
     async def get(self, slug: str) -> Tenant:
         try:
@@ -134,7 +135,7 @@ class TenantService:
         self, slug: str, content: bytes, metadata: EventMetadata | None = None
     ) -> Tenant:
         """Set the tenant's logo: stored re-encoded, without metadata, named by those bytes."""
-        logo = await clean_logo(content)
+        logo = await self.clean_logo(content)
         tenant = await self.get(slug)
         digest = await self.assets.put(slug, logo.content, logo.content_type)
         if digest != tenant.logo_sha256:

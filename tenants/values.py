@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 
 PLATFORM_TENANT = "_platform"  # holds platform-wide streams (host claims); no slug can be it
 RESERVED_SLUGS = frozenset({"admin", "api", "platform", "tinget", "www", "static", "assets"})

@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 
+from events.db import PoolExhausted
 from events.model import AppendQueueFull
 from events.store import EventStore
 from gateway.app import create_app
@@ -23,7 +24,6 @@ from tests.helpers import new_event, serving
 from tests.test_live import _next_tally
 from tinget.bootstrap import Addresses, Backpressure, Platform
 from tinget.config import Settings
-from tinget.db import PoolExhausted
 
 ACQUIRE_TIMEOUT = 0.5
 

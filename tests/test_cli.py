@@ -9,10 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from events.db import APP_ROLE, WORKER_ROLE, url_for_role
+from tenants.directory import TenantDirectory
 from tests.helpers import Run, cli, unique_slug
 from tests.images import png
+from tinget import cli as cli_module
 from tinget.bootstrap import Addresses, Platform
-from tinget.db import APP_ROLE, WORKER_ROLE, url_for_role
 
 
 @pytest.fixture
@@ -173,3 +175,27 @@ def test_a_part_given_only_the_roles_urls_uses_them_and_does_not_migrate(
     refused = run("migrate")
     assert refused.returncode == 2
     assert "TINGET_DATABASE_URL" in refused.stderr
+
+
+async def test_listing_catches_the_directory_up_when_it_is_behind(
+    tinget: Run, platform: Platform
+) -> None:
+    """Listing reads the directory at once when it has applied the whole log, and catches the
+    read models up first when it has not (events written while no projection worker ran)."""
+    slug = unique_slug("eslov")
+    await platform.tenants.create(slug, "Eslövs kommun", "sv", (f"{slug}.se",))
+    directory = next(r for r in platform.projections if r.projection.name == TenantDirectory.name)
+    assert await platform.reader.head() > await directory.applied_position()
+
+    listed = await asyncio.to_thread(tinget, "tenants", "list", "--json")
+    again = await asyncio.to_thread(tinget, "tenants", "list", "--json")
+
+    assert listed.returncode == 0, listed.stderr
+    assert [r["name"] for r in json.loads(listed.stdout) if r["tenant_id"] == slug] == [
+        "Eslövs kommun"
+    ]
+    assert json.loads(again.stdout) == json.loads(listed.stdout)
+
+
+def test_the_quick_listing_reads_the_directorys_own_position() -> None:
+    assert TenantDirectory.name == cli_module.DIRECTORY

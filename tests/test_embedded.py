@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -21,7 +22,7 @@ from nats.js.errors import NotFoundError
 
 from projections.runtime import PROJECTIONS_CONSUMER
 from tinget import nats_access
-from tinget.embedded import free_port
+from tinget.embedded import EmbeddedPostgres, _postmaster, free_port, scratch_dir, server_account
 
 
 def start(data_dir: Path, port: int) -> subprocess.Popen[str]:
@@ -109,3 +110,62 @@ async def consumer_acked(folder: Path) -> int:
         return 0
     finally:
         await nc.close()
+
+
+def tinget_on(
+    data_dir: Path, *args: str, code: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``tinget`` with nothing configured but the data folder (so PostgreSQL is embedded)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
+    env.update(TINGET_DATA_DIR=str(data_dir), TINGET_LOG_LEVEL="INFO")
+    command = ["-c", code] if code is not None else ["-m", "tinget", *args]
+    return subprocess.run(
+        [sys.executable, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+HEAVY = ("litestar", "uvicorn", "nats", "tinget.bootstrap", "tinget.runner", "pgserver")
+LIST_AND_SHOW_IMPORTS = f"""
+import sys
+from tinget.cli import main
+try:
+    main(["tenants", "list"], standalone_mode=False)
+finally:
+    print("loaded:", sorted(m for m in {HEAVY!r} if m in sys.modules))
+"""
+
+
+def test_a_command_attaches_to_the_running_embedded_postgres_quietly() -> None:
+    folder = scratch_dir("tinget-attach-", server_account())
+    try:
+        alone = tinget_on(folder, "tenants", "list")  # nothing running: it starts one, and says so
+        assert alone.returncode == 0, alone.stderr
+        assert "embedded PostgreSQL started" in alone.stderr
+
+        server = EmbeddedPostgres(folder)
+        server.start()
+        try:
+            attached = tinget_on(folder, code=LIST_AND_SHOW_IMPORTS)
+            catalogue = tinget_on(folder, "catalogue")
+            assert server.started
+            assert _postmaster(server.data) is not None  # still running: the command left it
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    assert attached.returncode == 0, attached.stderr
+    assert "no tenants yet" in attached.stdout
+    # quiet: no "started" (it started nothing), no warning of any library
+    assert "started" not in attached.stderr
+    assert "Warning" not in attached.stderr
+    assert attached.stderr == ""
+    # quick: listing tenants loads neither the web server nor NATS nor the whole platform
+    assert "loaded: []" in attached.stdout
+    assert catalogue.returncode == 0, catalogue.stderr
+    assert catalogue.stderr == ""

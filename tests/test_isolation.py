@@ -10,11 +10,11 @@ import asyncpg
 import httpx
 import pytest
 
+from events.db import APP_ROLE, tenant_transaction, url_for_role
 from gateway.app import create_app
 from services.identity.domain import Person
 from tests.helpers import new_event
 from tinget.bootstrap import Addresses, Platform, open_app_platform
-from tinget.db import APP_ROLE, tenant_transaction, url_for_role
 
 
 @pytest.fixture

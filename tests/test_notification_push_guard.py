@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from events.db import tenant_transaction
 from services.identity.access import Role
 from services.notifications.breaker import Breaker
 from services.notifications.push import PushFailed, PushSender, VapidConfig
@@ -37,7 +38,6 @@ from tests.notify import (
 )
 from tinget.bootstrap import Addresses, Platform
 from tinget.config import Settings
-from tinget.db import tenant_transaction
 
 
 @pytest.fixture

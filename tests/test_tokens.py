@@ -10,7 +10,7 @@ import uuid
 import jwt
 import pytest
 
-from services.errors import Unauthenticated
+from events.errors import Unauthenticated
 from services.identity.access import Role, SignIn
 from services.identity.keys import Keys
 from services.identity.tokens import Tokens

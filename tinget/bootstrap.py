@@ -15,22 +15,15 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from events.codec import Codec
+from events.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
 from events.personal import PersonKeys
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import MAX_QUEUED, EventStore, LogReader
 from gateway.forwarding import TrustedProxies
-from projections.audit import AuditTrail
-from projections.dashboards import Dashboards
-from projections.dialogs import DialogListing
-from projections.gamification import GamificationProgress
-from projections.moderation import BlockedPeopleListing, ModerationQueue
-from projections.notification_templates import NotificationTemplateListing
-from projections.polls import PollTallies
-from projections.posts import PostListing
+from projections.positions import ReadModelPositions
 from projections.runtime import LiveConsumer, Projection, ProjectionRunner
 from services.dialogs.service import DialogService
-from services.gamification.policy import GamificationPolicy
 from services.gamification.service import GamificationService
 from services.identity.keys import Keys, load_secret
 from services.identity.records import People, RateLimiter, SignInCodes
@@ -39,24 +32,22 @@ from services.identity.sessions import Sessions
 from services.identity.tokens import Tokens
 from services.mail.mailer import Mailer, mailer_from_url
 from services.media.images import ImageStore
+from services.media.logos import clean_logo
 from services.media.storage import image_store_from_url
 from services.media.uploads import ImageUploads
 from services.moderation.blocklist import BlockedPeople
 from services.moderation.service import ModerationService
-from services.notifications.policy import Notifier
 from services.notifications.push import PushSender, VapidConfig
 from services.notifications.push_policy import PushPolicy
 from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
-from services.participation.policies import ThresholdPolicy
 from services.participation.service import ParticipationService
 from tenants.assets import AssetStore
-from tenants.directory import TenantDirectory
 from tenants.migrate import migrate
 from tenants.service import TenantService
 from tinget.catalogue import build_catalogue
-from tinget.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
+from tinget.contexts import CONTEXTS
 
 log = structlog.get_logger(__name__)
 
@@ -72,27 +63,32 @@ class Backpressure:
     append_queue_limit: int = MAX_QUEUED  # appends that may wait for the store's group commit
     max_concurrent_requests: int = 500  # requests in flight in one gateway process, not streams
     max_sse_connections: int = 1_000  # live streams (server-sent events) open in one process
+    read_wait: float = 3.0  # seconds a read asking for its own write waits for the read models
 
 
 @dataclass(frozen=True)
 class Addresses:
-    database_url: (
-        str | None
-    )  # the owner role: migrations (None where only the roles below are given)
-    nats_url: str | None  # the relay's (or the one process's) NATS, with its user if any
-    app_database_url: str | None = None
-    worker_database_url: str | None = None
+    # Fields that may hold a password or a key are left out of the repr (repr=False).
+    # the owner role: migrations (None where only the roles below are given)
+    database_url: str | None = field(repr=False)
+    # the relay's (or the one process's) NATS, with its user if any
+    nats_url: str | None = field(repr=False)
+    app_database_url: str | None = field(default=None, repr=False)
+    worker_database_url: str | None = field(default=None, repr=False)
     # the projection worker's own NATS user where it is not nats_url's (the embedded all-in-one)
-    consumer_nats_url: str | None = None
+    consumer_nats_url: str | None = field(default=None, repr=False)
     subject_prefix: str = "tinget"
     stream_name: str = "TINGET"
     stream_replicas: int = 1  # 3 on a clustered JetStream
     data_dir: Path = Path(".tinget")
-    signing_secret: str | None = None  # else one kept in the data folder
-    mail_url: str | None = None  # smtp://...; else .eml files in the data folder
+    # else one kept in the data folder
+    signing_secret: str | None = field(default=None, repr=False)
+    # smtp://...; else .eml files in the data folder
+    mail_url: str | None = field(default=None, repr=False)
     mail_from: str = "no-reply@tinget.localhost"
     images_url: str | None = None  # s3://bucket?endpoint=...; else a folder in the data folder
-    vapid_private_key: str | None = None  # web push (VAPID); without one push is off
+    # web push (VAPID); without one push is off
+    vapid_private_key: str | None = field(default=None, repr=False)
     vapid_subject: str | None = None  # mailto: or https: contact for push services
     push: PushPolicy = field(default_factory=PushPolicy)  # where push endpoints may lead
     limits: Limits = field(default_factory=Limits)
@@ -134,6 +130,11 @@ class AppPlatform:
     moderation: ModerationService
     gamification: GamificationService
     notifications: NotificationService
+    # how far the read models have applied each tenant's events (read-your-writes)
+    positions: ReadModelPositions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.positions = ReadModelPositions(self.app_pool, read_models(self))
 
     def pools(self) -> dict[str, asyncpg.Pool]:
         """This process's database pools by role, for the pool gauges."""
@@ -350,7 +351,7 @@ async def open_app_platform(
             codec=codec,
             store=store,
             repository=repository,
-            tenants=TenantService(repository, assets),
+            tenants=TenantService(repository, assets, clean_logo),
             assets=assets,
             keys=keys,
             tokens=tokens,
@@ -371,23 +372,9 @@ async def open_app_platform(
 
 
 def read_models(app: AppPlatform) -> list[Projection]:
-    """Every read model and policy a projection worker feeds, in the order they apply."""
-    codec = app.codec
-    return [
-        TenantDirectory(codec),
-        DialogListing(codec),
-        PostListing(codec),
-        PollTallies(codec.catalogue),
-        Dashboards(codec.catalogue),
-        ThresholdPolicy(codec, app.participation.record_threshold),
-        GamificationPolicy(codec, app.gamification.record_awards),  # after the threshold policy
-        GamificationProgress(codec),  # after the policy whose awards it shows
-        ModerationQueue(codec),
-        BlockedPeopleListing(codec),
-        AuditTrail(codec),  # every event of the catalogue, hash-chained per tenant
-        NotificationTemplateListing(codec),
-        Notifier(codec, codec.catalogue),  # in-app items and the e-mail/push outbox
-    ]
+    """Every read model and policy a projection worker feeds, in the order they apply: the
+    contexts' in their order (tinget/contexts)."""
+    return [model for context in CONTEXTS for model in context.read_models(app)]
 
 
 @asynccontextmanager
@@ -428,7 +415,7 @@ async def open_platform(
             vapid = None
             if addresses.vapid_private_key:
                 vapid = VapidConfig(addresses.vapid_private_key, addresses.vapid_subject or "")
-            shared = {f.name: getattr(app, f.name) for f in fields(AppPlatform)}
+            shared = {f.name: getattr(app, f.name) for f in fields(AppPlatform) if f.init}
             yield Platform(
                 **shared,
                 worker_pool=worker_pool,

@@ -1,30 +1,33 @@
-"""The ``tinget`` command: run any part, migrate, onboard tenants, rebuild read models."""
+"""The ``tinget`` command: run any part, migrate, onboard tenants, rebuild read models.
+
+Every call reads the settings and starts the event loop; what a command needs beyond that
+(the platform, the web server, the read models) is imported inside the command, so that a quick
+command such as ``tinget tenants list`` or ``tinget catalogue`` does not load all of Tinget.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+import asyncpg
 import click
 import msgspec
 
-from projections.audit_verify import Report, to_json, verify_trails
-from projections.runtime import PROJECTIONS_CONSUMER, consumer_lag
-from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from services.identity.access import PLATFORM_ROLES, TENANT_ROLES, Role, event_metadata
-from services.notifications import outbox
-from tenants.domain import Tenant
-from tenants.service import TenantChanges
+from events.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinget import loop
-from tinget.bootstrap import Platform, open_platform, run_migrations
-from tinget.catalogue import build_catalogue
-from tinget.config import Settings
+from tinget.config import ConfigError, Settings, reveal
 from tinget.logs import configure_logging
-from tinget.runner import addresses_for, serve
+
+if TYPE_CHECKING:
+    from projections.audit_verify import Report
+    from tenants.domain import Tenant
+    from tinget.bootstrap import Platform
 
 T = TypeVar("T")
 
@@ -37,6 +40,30 @@ EXIT_TAMPERED = 5  # `tinget audit verify` found a broken chain
 def _settings(ctx: click.Context) -> Settings:
     settings: Settings = ctx.obj
     return settings
+
+
+class _RoleName(click.ParamType[str]):
+    """The name of a role of ``services.identity.access`` (tenant or platform roles), looked up
+    when the option is used or shown, not on every call of the command."""
+
+    name = "role"
+
+    def __init__(self, roles: str) -> None:
+        self.roles = roles  # TENANT_ROLES or PLATFORM_ROLES
+
+    def names(self) -> list[str]:
+        from services.identity import access
+
+        roles: frozenset[access.Role] = getattr(access, self.roles)
+        return [role.value for role in sorted(roles)]
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return f"[{'|'.join(self.names())}]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if value not in self.names():
+            self.fail(f"{value!r} is not one of {', '.join(self.names())}", param, ctx)
+        return str(value)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -59,6 +86,9 @@ def _run(coro: Awaitable[T]) -> T:
 
 
 async def _with_platform(settings: Settings, action: Callable[[Platform], Awaitable[T]]) -> T:
+    from tinget.bootstrap import open_platform, run_migrations
+    from tinget.runner import addresses_for
+
     async with addresses_for(settings, need_nats=False) as addresses:
         if addresses.database_url is not None:
             await run_migrations(addresses.database_url)
@@ -66,6 +96,69 @@ async def _with_platform(settings: Settings, action: Callable[[Platform], Awaita
             result = await action(platform)
             await platform.catch_up_projections()
             return result
+
+
+@asynccontextmanager
+async def _owner_url(settings: Settings) -> AsyncIterator[str | None]:
+    """The owner role's URL: the configured one, or the embedded PostgreSQL's (the one running
+    on the data folder, or one started for this command); None where only the roles' URLs are
+    given."""
+    async with AsyncExitStack() as stack:
+        owner_url = reveal(settings.database_url)
+        if settings.postgres_embedded:
+            from tinget.embedded import embedded_postgres
+
+            owner_url = await stack.enter_async_context(embedded_postgres(settings.data_dir))
+        yield owner_url
+
+
+async def _migrate(owner_url: str) -> list[str]:
+    from tenants.migrate import migrate
+
+    conn = await asyncpg.connect(owner_url)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()
+
+
+DIRECTORY = "tenant_directory"  # tenants.directory.TenantDirectory.name (a test keeps them equal)
+_TENANT_ROWS = (
+    "SELECT tenant_id, name, status, default_language, hosts FROM tenant_directory"
+    " ORDER BY tenant_id"
+)
+
+
+async def _tenant_rows(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(_TENANT_ROWS)]
+
+
+async def _tenant_rows_if_current(
+    settings: Settings, owner_url: str | None
+) -> list[dict[str, Any]] | None:
+    """The tenant directory, read on one connection of the worker role, when it has applied
+    the log's head (what ``tinget status`` reports as no events behind: a running projection
+    worker keeps it so); None when it is behind and needs catching up."""
+    from events.db import WORKER_ROLE, url_for_role
+
+    if owner_url is not None:
+        await _migrate(owner_url)
+    worker_url = reveal(settings.worker_database_url)
+    if worker_url is None:
+        assert owner_url is not None  # settings without both roles' URLs have an owner
+        worker_url = url_for_role(owner_url, WORKER_ROLE)
+    conn = await asyncpg.connect(worker_url)
+    try:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            current = await conn.fetchval(
+                "SELECT (SELECT coalesce(max(position), 0) FROM events)"
+                " <= (SELECT coalesce(max(position), 0) FROM projection_positions"
+                "     WHERE projection = $1)",
+                DIRECTORY,
+            )
+            return await _tenant_rows(conn) if current else None
+    finally:
+        await conn.close()
 
 
 def _tenant_json(tenant: Tenant) -> dict[str, Any]:
@@ -99,8 +192,8 @@ def main(ctx: click.Context) -> None:
     """Tinget: citizen dialogue for municipalities."""
     try:
         settings = Settings.from_env()
-    except ValueError as error:
-        _fail(str(error), EXIT_INVALID)
+    except ConfigError as error:
+        _fail(f"bad configuration: {error}", EXIT_INVALID)
     configure_logging(settings.log_level, json=settings.log_json)
     ctx.obj = settings
 
@@ -109,6 +202,8 @@ def main(ctx: click.Context) -> None:
 @click.pass_context
 def serve_all(ctx: click.Context) -> None:
     """Run everything in one process: gateway, relay and projections."""
+    from tinget.runner import serve
+
     loop.run(serve(_settings(ctx)))
 
 
@@ -116,6 +211,8 @@ def serve_all(ctx: click.Context) -> None:
 @click.pass_context
 def gateway(ctx: click.Context) -> None:
     """Run the HTTP gateway only."""
+    from tinget.runner import serve
+
     loop.run(serve(_settings(ctx), ("gateway",)))
 
 
@@ -123,6 +220,8 @@ def gateway(ctx: click.Context) -> None:
 @click.pass_context
 def relay(ctx: click.Context) -> None:
     """Run the relay (store to NATS) only; a second one stands by."""
+    from tinget.runner import serve
+
     loop.run(serve(_settings(ctx), ("relay",)))
 
 
@@ -130,6 +229,8 @@ def relay(ctx: click.Context) -> None:
 @click.pass_context
 def project(ctx: click.Context) -> None:
     """Run the projection workers only."""
+    from tinget.runner import serve
+
     loop.run(serve(_settings(ctx), ("projections",)))
 
 
@@ -139,10 +240,10 @@ def migrate(ctx: click.Context) -> None:
     """Apply database migrations."""
 
     async def go() -> list[str]:
-        async with addresses_for(_settings(ctx), need_nats=False) as addresses:
-            if addresses.database_url is None:
+        async with _owner_url(_settings(ctx)) as owner_url:
+            if owner_url is None:
                 _fail("TINGET_DATABASE_URL: migrating needs the owner role's URL", EXIT_INVALID)
-            return await run_migrations(addresses.database_url)
+            return await _migrate(owner_url)
 
     applied = _run(go())
     click.echo(f"applied: {', '.join(applied)}" if applied else "the schema is up to date")
@@ -166,9 +267,12 @@ def rebuild(ctx: click.Context, projection: str | None) -> None:
 
 
 @main.command()
-def catalogue() -> None:
+@click.pass_context
+def catalogue(ctx: click.Context) -> None:
     """Print the event catalogue (names, versions, subjects, JSON schemas) for integrators."""
-    _echo_json(build_catalogue().export(Settings.from_env().subject_prefix))
+    from tinget.catalogue import build_catalogue
+
+    _echo_json(build_catalogue().export(_settings(ctx).subject_prefix))
 
 
 @main.group()
@@ -211,13 +315,17 @@ def tenants_list(ctx: click.Context, as_json: bool) -> None:
     async def go(p: Platform) -> list[dict[str, Any]]:
         await p.catch_up_projections()
         async with p.worker_pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT tenant_id, name, status, default_language, hosts"
-                " FROM tenant_directory ORDER BY tenant_id"
-            )
-        return [dict(r) for r in rows]
+            return await _tenant_rows(conn)
 
-    rows = _run(_with_platform(_settings(ctx), go))
+    async def listed() -> list[dict[str, Any]]:
+        settings = _settings(ctx)
+        async with _owner_url(settings) as owner_url:  # an embedded server stays up for both
+            rows = await _tenant_rows_if_current(settings, owner_url)
+            if rows is None:  # the directory is behind the log: catch the read models up first
+                rows = await _with_platform(settings, go)
+            return rows
+
+    rows = _run(listed())
     if as_json:
         _echo_json(rows)
         return
@@ -261,6 +369,8 @@ def tenants_update(ctx: click.Context, /, slug: str, logo: Path | None, **option
     given = {k: v for k, v in options.items() if v is not None}
     if "language" in given:
         given["default_language"] = given.pop("language")
+    from tenants.service import TenantChanges
+
     changes = msgspec.convert(given, TenantChanges)
     if logo is not None and not logo.is_file():
         _fail(f"invalid logo: no file {str(logo)!r}", EXIT_INVALID)
@@ -317,6 +427,11 @@ def tenants_resume(ctx: click.Context, slug: str) -> None:
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Relay and projection lag, for operations staff."""
+    from projections.runtime import PROJECTIONS_CONSUMER, consumer_lag
+    from services.notifications import outbox
+    from tinget.bootstrap import open_platform
+    from tinget.runner import addresses_for
+
     settings = _settings(ctx)
 
     async def go() -> dict[str, Any]:
@@ -360,13 +475,15 @@ def people() -> None:
 @click.argument("email")
 @click.option(
     "--role",
-    type=click.Choice([r.value for r in sorted(TENANT_ROLES)]),
-    default=Role.ADMINISTRATOR.value,
+    type=_RoleName("TENANT_ROLES"),
+    default="administrator",
     show_default=True,
 )
 @click.pass_context
 def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> None:
     """Give a person a role in a tenant and print a one-time sign-in link for them."""
+
+    from services.identity.access import Role
 
     async def go(p: Platform) -> dict[str, Any]:
         tenant = await p.tenants.get(slug)
@@ -402,6 +519,8 @@ def people_erase(ctx: click.Context, slug: str, person: str) -> None:
     async def go(p: Platform) -> dict[str, Any]:
         person_id = _person(person)
         await p.tenants.get(slug)
+        from services.identity.access import event_metadata
+
         erasure = await p.identity.erase_person(slug, person_id, event_metadata(None))
         return msgspec.to_builtins(erasure)  # type: ignore[no-any-return]
 
@@ -433,6 +552,7 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context, slug: str | None) -> None:
     """Walk the hash chains and name every entry altered, removed or reordered (exit 5)."""
+    from projections.audit_verify import to_json, verify_trails
 
     async def go(p: Platform) -> Report:
         report = await verify_trails(p.worker_pool, slug)
@@ -457,6 +577,7 @@ def notifications() -> None:
 @click.pass_context
 def notifications_failed(ctx: click.Context, slug: str | None, limit: int) -> None:
     """Deliveries given up after their last retry, newest first, with the reason (no addresses)."""
+    from services.notifications import outbox
 
     async def go(p: Platform) -> list[dict[str, Any]]:
         return await outbox.failed(p.worker_pool, slug, limit)
@@ -465,11 +586,13 @@ def notifications_failed(ctx: click.Context, slug: str | None, limit: int) -> No
 
 
 @main.command("platform-token")
-@click.option("--role", type=click.Choice([r.value for r in sorted(PLATFORM_ROLES)]), required=True)
+@click.option("--role", type=_RoleName("PLATFORM_ROLES"), required=True)
 @click.pass_context
 def platform_token(ctx: click.Context, role: str) -> None:
     """A short-lived token for Tinget's own staff (consultants act as any tenant's
     administrator; operations read health)."""
+
+    from services.identity.access import Role
 
     async def go(p: Platform) -> dict[str, Any]:
         issued = p.tokens.issue_platform(uuid.uuid4(), Role(role))

@@ -14,6 +14,7 @@ and ``<data folder>/postgres`` is a link to it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
@@ -27,9 +28,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import structlog
+
+log = structlog.get_logger(__name__)
 
 SERVER_ACCOUNT = "pgserver"  # the system account pgserver itself runs PostgreSQL as under root
 RELOCATED_DATA = Path("/var/lib/tinget/embedded-postgres")
@@ -299,7 +304,17 @@ class EmbeddedPostgres:
         assert self._data is not None, "not started"
         return self._data
 
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` started the server (rather than attaching to a running one)."""
+        return self._started
+
     def start(self) -> str:
+        """The server's URL: the one already running on the data folder (attached to at once,
+        without preparing PostgreSQL's programs), or one started now."""
+        socket_dir = self._attach()
+        if socket_dir is not None:
+            return f"postgresql://postgres@/postgres?host={socket_dir}"
         programs = self._programs = PostgresPrograms.prepare(self.install)
         try:
             data = self._data = self._data_folder(programs)
@@ -335,6 +350,22 @@ class EmbeddedPostgres:
                 " move it or let TINGET_DATA_DIR name a folder it can reach"
             )
         return data
+
+    def _attach(self) -> str | None:
+        """The socket folder of a ready server on ``data_dir/postgres`` (a folder, or a link to
+        one), or None when there is none or it is not ready yet (``start`` then waits for it)."""
+        link = self.data_dir / "postgres"
+        try:
+            data = link.resolve() if link.is_symlink() else link
+            if not (data / "PG_VERSION").exists():
+                return None
+        except OSError:
+            return None
+        running = _postmaster(data)
+        if running is None or running[2] != "ready" or not running[1]:
+            return None
+        self._data = data
+        return running[1]
 
     @staticmethod
     def _running_socket_dir(data: Path) -> str | None:
@@ -376,6 +407,20 @@ class EmbeddedPostgres:
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None
+
+
+@contextlib.asynccontextmanager
+async def embedded_postgres(data_dir: Path) -> AsyncIterator[str]:
+    """The URL of the embedded PostgreSQL on ``data_dir``: the server already running there
+    (another ``tinget`` command's, left running), or one started now and stopped at the end."""
+    server = EmbeddedPostgres(await asyncio.to_thread(data_dir.resolve))
+    url = await asyncio.to_thread(server.start)
+    if server.started:
+        log.info("embedded PostgreSQL started", data_dir=str(data_dir))
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(server.stop)
 
 
 @contextlib.contextmanager

@@ -7,16 +7,16 @@ import dataclasses
 import gc
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 
 import structlog
 import uvicorn
 
+from events.errors import Conflict
 from events.leadership import leadership
 from gateway.app import create_app
 from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
 from services.dialogs.scheduler import run_scheduler
-from services.errors import Conflict
 from services.identity.records import run_rate_limit_pruner
 from services.notifications.push_policy import PushPolicy
 from tenants.service import TenantChanges
@@ -30,8 +30,8 @@ from tinget.bootstrap import (
     open_platform,
     run_migrations,
 )
-from tinget.config import Settings
-from tinget.embedded import EmbeddedNats, EmbeddedPostgres
+from tinget.config import Settings, reveal
+from tinget.embedded import EmbeddedNats, embedded_postgres
 
 log = structlog.get_logger(__name__)
 
@@ -40,71 +40,70 @@ PARTS = ("gateway", "relay", "projections")
 
 @asynccontextmanager
 async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncIterator[Addresses]:
-    """Configured addresses, or embedded services started under the data folder.
+    """Configured addresses, or embedded services started under the data folder (an embedded
+    PostgreSQL already running there is used as it is).
 
     The embedded NATS lets in only the relay's and the projections' users (passwords generated
     once into the data folder), each to its own subjects: see tinget/nats_access.py.
     """
-    postgres: EmbeddedPostgres | None = None
     nats_server: EmbeddedNats | None = None
-    database_url = settings.database_url
-    nats_url = settings.nats_url
+    database_url = reveal(settings.database_url)
+    nats_url = reveal(settings.nats_url)
     consumer_nats_url: str | None = None
-    try:
-        if postgres_embedded(settings):
-            postgres = EmbeddedPostgres(settings.data_dir.resolve())
-            database_url = await asyncio.to_thread(postgres.start)
-            log.info("embedded PostgreSQL started", data_dir=str(settings.data_dir))
-        if nats_url is None and need_nats:
-            folder = settings.data_dir.resolve() / "nats"
-            passwords = nats_access.load_passwords(folder)
-            permissions = nats_access.part_permissions(
-                settings.stream_name, settings.subject_prefix
-            )
-            nats_server = EmbeddedNats(
-                folder,
-                authorization=nats_access.authorization(
-                    {user: (passwords[user], permissions[user]) for user in nats_access.USERS}
+    async with AsyncExitStack() as stack:
+        if settings.postgres_embedded:
+            database_url = await stack.enter_async_context(embedded_postgres(settings.data_dir))
+        try:
+            if nats_url is None and need_nats:
+                folder = settings.data_dir.resolve() / "nats"
+                passwords = nats_access.load_passwords(folder)
+                permissions = nats_access.part_permissions(
+                    settings.stream_name, settings.subject_prefix
+                )
+                nats_server = EmbeddedNats(
+                    folder,
+                    authorization=nats_access.authorization(
+                        {user: (passwords[user], permissions[user]) for user in nats_access.USERS}
+                    ),
+                )
+                plain_url = await asyncio.to_thread(nats_server.start)
+                log.info("embedded NATS started", url=plain_url)
+                nats_url = nats_access.url_as(
+                    plain_url, nats_access.RELAY_USER, passwords[nats_access.RELAY_USER]
+                )
+                consumer_nats_url = nats_access.url_as(
+                    plain_url,
+                    nats_access.PROJECTIONS_USER,
+                    passwords[nats_access.PROJECTIONS_USER],
+                )
+            yield Addresses(
+                database_url=database_url,
+                nats_url=nats_url,
+                consumer_nats_url=consumer_nats_url,
+                app_database_url=reveal(settings.app_database_url),
+                worker_database_url=reveal(settings.worker_database_url),
+                subject_prefix=settings.subject_prefix,
+                stream_name=settings.stream_name,
+                stream_replicas=settings.stream_replicas,
+                data_dir=settings.data_dir,
+                signing_secret=reveal(settings.signing_secret),
+                mail_url=reveal(settings.mail_url),
+                mail_from=settings.mail_from,
+                images_url=settings.images_url,
+                vapid_private_key=reveal(settings.vapid_private_key),
+                vapid_subject=settings.vapid_subject,
+                push=PushPolicy(services=settings.push_services),
+                backpressure=Backpressure(
+                    pool_acquire_timeout=settings.pool_acquire_timeout,
+                    append_queue_limit=settings.append_queue_limit,
+                    max_concurrent_requests=settings.max_concurrent_requests,
+                    max_sse_connections=settings.max_sse_connections,
                 ),
+                trusted_proxies=settings.trusted_proxies,
             )
-            plain_url = await asyncio.to_thread(nats_server.start)
-            log.info("embedded NATS started", url=plain_url)
-            nats_url = nats_access.url_as(
-                plain_url, nats_access.RELAY_USER, passwords[nats_access.RELAY_USER]
-            )
-            consumer_nats_url = nats_access.url_as(
-                plain_url, nats_access.PROJECTIONS_USER, passwords[nats_access.PROJECTIONS_USER]
-            )
-        yield Addresses(
-            database_url=database_url,
-            nats_url=nats_url,
-            consumer_nats_url=consumer_nats_url,
-            app_database_url=settings.app_database_url,
-            worker_database_url=settings.worker_database_url,
-            subject_prefix=settings.subject_prefix,
-            stream_name=settings.stream_name,
-            stream_replicas=settings.stream_replicas,
-            data_dir=settings.data_dir,
-            signing_secret=settings.signing_secret,
-            mail_url=settings.mail_url,
-            mail_from=settings.mail_from,
-            images_url=settings.images_url,
-            vapid_private_key=settings.vapid_private_key,
-            vapid_subject=settings.vapid_subject,
-            push=PushPolicy(services=settings.push_services),
-            backpressure=Backpressure(
-                pool_acquire_timeout=settings.pool_acquire_timeout,
-                append_queue_limit=settings.append_queue_limit,
-                max_concurrent_requests=settings.max_concurrent_requests,
-                max_sse_connections=settings.max_sse_connections,
-            ),
-            trusted_proxies=settings.trusted_proxies,
-        )
-    finally:
-        if nats_server is not None:
-            await asyncio.to_thread(nats_server.stop)
-        if postgres is not None:
-            await asyncio.to_thread(postgres.stop)
+        finally:
+            if nats_server is not None:
+                await asyncio.to_thread(nats_server.stop)
 
 
 def for_parts(addresses: Addresses, parts: tuple[str, ...]) -> Addresses:
@@ -121,9 +120,7 @@ def for_parts(addresses: Addresses, parts: tuple[str, ...]) -> Addresses:
 
 def postgres_embedded(settings: Settings) -> bool:
     """No PostgreSQL configured: neither the owner's URL nor both roles' URLs."""
-    return settings.database_url is None and (
-        settings.app_database_url is None or settings.worker_database_url is None
-    )
+    return settings.postgres_embedded
 
 
 class _Server(uvicorn.Server):

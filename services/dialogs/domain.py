@@ -8,40 +8,40 @@ opening or closing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
 from eventsourcing.domain import Aggregate, event
+from msgspec.structs import replace
 
-from services.errors import Conflict
+from events.errors import Conflict, Forbidden, InvalidInput
+from services.dialogs.kinds import (
+    KIND_POLICIES,
+    Commenting,
+    DialogKind,
+    DialogSettings,
+    KindPolicy,
+    PostKind,
+    kind_policy,
+    post_rules,
+)
+
+__all__ = [
+    "Commenting",
+    "Dialog",
+    "DialogDetails",
+    "DialogKind",
+    "DialogNotOpen",
+    "DialogSettings",
+    "Invitation",
+    "Status",
+    "invitation_id",
+]
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/dialogs")
-
-
-class DialogKind(StrEnum):
-    PROPOSALS = "proposals"  # e-förslag: proposals and ideas that gather supports
-    PETITION = "petition"  # e-petitions that gather signatures toward a goal
-    POLL = "poll"  # a quick poll: one question, options, one ballot per person
-    VOX_POP = "vox-pop"  # yes or no, live during a council webcast
-    PROBLEM_REPORTS = "problem-reports"  # place, photo, status updates to the reporter
-    DISCUSSION = "discussion"  # threaded discussion or chat
-    SUGGESTION_BOX = "suggestion-box"  # the widget on the municipality's own site
-
-
-# What participants post in each kind of dialog (comments go wherever comments are on).
-POST_KINDS: dict[DialogKind, tuple[str, ...]] = {
-    DialogKind.PROPOSALS: ("proposal", "idea"),
-    DialogKind.PETITION: ("petition",),
-    DialogKind.POLL: (),
-    DialogKind.VOX_POP: (),
-    DialogKind.PROBLEM_REPORTS: ("problem-report",),
-    DialogKind.DISCUSSION: ("topic",),
-    DialogKind.SUGGESTION_BOX: ("suggestion",),
-}
-BALLOT_KINDS = frozenset({DialogKind.POLL, DialogKind.VOX_POP})
-VOX_POP_OPTIONS = ("yes", "no")
 
 
 class Status(StrEnum):
@@ -50,26 +50,6 @@ class Status(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     RESULTS_PUBLISHED = "results-published"
-
-
-class Commenting(StrEnum):
-    """Who may comment: everyone taking part, only the signed-in (not device tokens), nobody."""
-
-    EVERYONE = "everyone"
-    SIGNED_IN = "signed-in"
-    OFF = "off"
-
-
-class DialogSettings(msgspec.Struct, frozen=True, kw_only=True):
-    comments: Commenting = Commenting.EVERYONE
-    images: bool = False
-    anonymous: bool = True  # device tokens may take part, without sign-in
-    support_threshold: int | None = None
-    signature_goal: int | None = None
-    question: str | None = None
-    options: tuple[str, ...] = ()
-    max_choices: int = 1
-    premoderation: bool = False  # posts and comments wait for a moderator's approval
 
 
 class DialogDetails(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,6 +74,13 @@ def invitation_id(dialog_id: UUID, person_id: UUID) -> UUID:
 
 
 class Dialog(Aggregate):
+    """A dialog of one kind; what it allows is its kind's policy (``services.dialogs.kinds``)."""
+
+    @classmethod
+    def draft(cls, kind: DialogKind, details: DialogDetails) -> Dialog:
+        """A new draft, its settings checked against what its kind allows."""
+        return cls(kind=kind.value, details=_settled(kind_policy(kind), details))
+
     @event("DialogDrafted")
     def __init__(self, kind: str, details: DialogDetails) -> None:
         self.kind = DialogKind(kind)
@@ -101,6 +88,38 @@ class Dialog(Aggregate):
         self.status = Status.DRAFT
         self.close_reason: str | None = None
         self.results_summary: str | None = None
+
+    @property
+    def policy(self) -> KindPolicy:
+        return KIND_POLICIES[self.kind]
+
+    def post_kind(self, given: str | None) -> PostKind:
+        """The kind of a new post in this dialog, or why the dialog takes none of it."""
+        return self.policy.post_kind(given)
+
+    def post_threshold(self, kind: PostKind) -> int | None:
+        """What a new post of ``kind`` aims for: a petition's goal, or the support threshold."""
+        return post_rules(kind).threshold(self.details.settings)
+
+    def ensure_commenting(self, *, signed_in: bool) -> None:
+        """Refuse a comment where comments are off, or from a device token where only the
+        signed-in may comment."""
+        commenting = self.details.settings.comments
+        if commenting is Commenting.OFF:
+            raise Conflict("comments are off in this dialog")
+        if commenting is Commenting.SIGNED_IN and not signed_in:
+            raise Forbidden("only signed-in participants may comment in this dialog")
+
+    def ensure_images(self) -> None:
+        if not self.details.settings.images:
+            raise InvalidInput("image", "this dialog does not take images")
+
+    def ensure_ballots(self) -> None:
+        self.policy.ensure_ballots()
+
+    def ballot_choices(self, given: Sequence[str]) -> tuple[str, ...]:
+        """A ballot's choices, as the dialog's options spell them, or the first one refused."""
+        return self.policy.choices(self.details.settings, given)
 
     def status_at(self, now: datetime) -> Status:
         """The status as the clock has it, ahead of the scheduler's events."""
@@ -125,10 +144,16 @@ class Dialog(Aggregate):
             + (f" since {when.isoformat()}" if when else f": {self.close_reason}")
         )
 
-    def change_details(self, details: DialogDetails, now: datetime) -> None:
+    def change_details(self, details: DialogDetails, now: datetime) -> bool:
+        """Change the details before the dialog opens; False (nothing recorded) when they are
+        the details it has. Settings are checked against what the dialog's kind allows."""
+        details = _settled(self.policy, details)
+        if details == self.details:
+            return False
         if self.status_at(now) not in (Status.DRAFT, Status.SCHEDULED):
             raise Conflict("a dialog can be changed only before it opens")
         self._details_changed(details)
+        return True
 
     @event("DialogDetailsChanged")
     def _details_changed(self, details: DialogDetails) -> None:
@@ -182,6 +207,11 @@ class Dialog(Aggregate):
     def _results_published(self, summary: str) -> None:
         self.status = Status.RESULTS_PUBLISHED
         self.results_summary = summary
+
+
+def _settled(policy: KindPolicy, details: DialogDetails) -> DialogDetails:
+    settings = policy.settings(details.settings)
+    return details if settings == details.settings else replace(details, settings=settings)
 
 
 class Invitation(Aggregate):

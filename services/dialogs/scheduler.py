@@ -12,8 +12,8 @@ from contextlib import suppress
 import asyncpg
 import structlog
 
+from events.errors import DomainError
 from services.dialogs.service import DialogService
-from services.errors import DomainError
 
 log = structlog.get_logger(__name__)
 

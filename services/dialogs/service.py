@@ -9,6 +9,7 @@ from uuid import UUID
 
 import msgspec
 
+from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.commands import (
@@ -18,20 +19,17 @@ from services.dialogs.commands import (
     UpdateDialog,
 )
 from services.dialogs.domain import (
-    BALLOT_KINDS,
-    VOX_POP_OPTIONS,
     Dialog,
     DialogDetails,
-    DialogKind,
     DialogSettings,
     Invitation,
     invitation_id,
 )
-from services.errors import Conflict, InvalidInput, NotFound
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.service import IdentityService
 from tenants import values
 from tenants.directory import TenantEntry
+from tenants.domain import Tenant, tenant_stream_id
 
 Clock = Callable[[], datetime]
 
@@ -40,37 +38,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _settings(kind: DialogKind, given: SettingsInput) -> DialogSettings:
-    options = [
+def _settings(given: SettingsInput) -> DialogSettings:
+    """The settings as given, their texts cleaned; the dialog checks them against its kind."""
+    options = tuple(
         values.text(o, f"settings.options[{i}]", max_length=200)
         for i, o in enumerate(given.options)
-    ]
+    )
     question = (
         None
         if given.question is None
         else values.text(given.question, "settings.question", max_length=500)
     )
-    if kind is DialogKind.VOX_POP:
-        if options and tuple(o.lower() for o in options) != VOX_POP_OPTIONS:
-            raise InvalidInput("settings.options", "a vox pop's options are yes and no")
-        options = list(VOX_POP_OPTIONS)
-    if kind in BALLOT_KINDS:
-        if question is None:
-            raise InvalidInput("settings.question", "a poll needs its question")
-        if len(options) < 2:
-            raise InvalidInput("settings.options", "a poll needs at least two options")
-        if len({o.casefold() for o in options}) != len(options):
-            raise InvalidInput("settings.options", "each option must be different")
-        if given.max_choices > len(options):
-            raise InvalidInput("settings.max_choices", "must not exceed the number of options")
-    elif options or question is not None:
-        raise InvalidInput("settings.options", "only polls and vox pops have options")
-    if given.support_threshold is not None and kind is not DialogKind.PROPOSALS:
-        raise InvalidInput("settings.support_threshold", "only proposals have a threshold")
-    if given.signature_goal is not None and kind is not DialogKind.PETITION:
-        raise InvalidInput("settings.signature_goal", "only petitions have a signature goal")
-    if given.premoderation and kind in BALLOT_KINDS:
-        raise InvalidInput("settings.premoderation", "polls take votes, not posts to approve")
     return DialogSettings(
         comments=given.comments,
         images=given.images,
@@ -78,13 +56,13 @@ def _settings(kind: DialogKind, given: SettingsInput) -> DialogSettings:
         support_threshold=given.support_threshold,
         signature_goal=given.signature_goal,
         question=question,
-        options=tuple(options),
-        max_choices=given.max_choices if kind is not DialogKind.VOX_POP else 1,
+        options=options,
+        max_choices=given.max_choices,
         premoderation=given.premoderation,
     )
 
 
-def _details(tenant: TenantEntry, kind: DialogKind, c: CreateDialog) -> DialogDetails:
+def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
     committee = None
     if c.committee is not None:
         committee = values.text(c.committee, "committee", max_length=100)
@@ -104,7 +82,7 @@ def _details(tenant: TenantEntry, kind: DialogKind, c: CreateDialog) -> DialogDe
         invite_only=c.invite_only,
         opens_at=c.opens_at.astimezone(UTC),
         closes_at=c.closes_at.astimezone(UTC),
-        settings=_settings(kind, c.settings),
+        settings=_settings(c.settings),
     )
 
 
@@ -148,15 +126,19 @@ class DialogService:
         except AggregateNotFound:
             raise NotFound(f"no dialog {dialog_id}") from None
 
-    async def create(self, caller: Caller, tenant: TenantEntry, command: CreateDialog) -> Dialog:
+    async def _tenant(self, tenant_id: str) -> Tenant:
+        """The tenant's aggregate, not the directory's copy: a committee set a moment ago is
+        known here at once (read-your-writes)."""
+        return await self.repository.get(tenant_id, Tenant, tenant_stream_id(tenant_id))
+
+    async def create(self, caller: Caller, command: CreateDialog) -> Dialog:
         caller.require(Permission.ADMINISTER)
-        dialog = Dialog(kind=command.kind.value, details=_details(tenant, command.kind, command))
+        tenant = await self._tenant(caller.tenant_id)
+        dialog = Dialog.draft(command.kind, _details(tenant, command))
         await self._save(caller.tenant_id, caller, dialog)
         return dialog
 
-    async def update(
-        self, caller: Caller, tenant: TenantEntry, dialog_id: UUID, command: UpdateDialog
-    ) -> Dialog:
+    async def update(self, caller: Caller, dialog_id: UUID, command: UpdateDialog) -> Dialog:
         caller.require(Permission.ADMINISTER)
         dialog = await self.get(caller.tenant_id, dialog_id)
         d = dialog.details
@@ -177,9 +159,8 @@ class DialogService:
             if getattr(command, f) is not msgspec.UNSET
         }
         merged = msgspec.structs.replace(current, **changes)
-        details = _details(tenant, dialog.kind, merged)
-        if details != d:
-            dialog.change_details(details, self.clock())
+        details = _details(await self._tenant(caller.tenant_id), merged)
+        if dialog.change_details(details, self.clock()):
             await self._save(caller.tenant_id, caller, dialog)
         return dialog
 

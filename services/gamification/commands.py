@@ -13,7 +13,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 from services.gamification.rules import Badge, BadgeLevel, Level, Points, Rules, Tally
 from tenants import values
 

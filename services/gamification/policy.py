@@ -29,9 +29,9 @@ import asyncpg
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from events import tables
 from events.codec import Codec
 from events.model import RecordedEvent
-from projections import tables
 from services.gamification.reactions import ABOUT_A_POST, post_key, score, who
 from services.gamification.rules import DEFAULT_RULES, Rules
 from services.gamification.scoring import DialogKey, Row, Scoreboard

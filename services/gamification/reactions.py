@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from events.model import RecordedEvent
-from projections.tables import Key
+from events.tables import Key
 from services.gamification.rules import Rules, Tally
 from services.gamification.scoring import DialogKey, PersonKey, Row, Scoreboard
 from services.participation.domain import COMMENT

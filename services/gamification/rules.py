@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import msgspec
 
-from services.participation.domain import COMMENT
+from services.dialogs.kinds import PostKind
 
 
 class Tally(StrEnum):
@@ -25,15 +25,7 @@ class Tally(StrEnum):
 
 
 # The post kinds that earn points, and the field of ``Points`` that says how many.
-_POST_POINTS = {
-    "proposal": "proposal",
-    "idea": "idea",
-    "petition": "petition",
-    "suggestion": "suggestion",
-    "topic": "topic",
-    "problem-report": "problem_report",
-    COMMENT: "comment",
-}
+_POST_POINTS: dict[str, str] = {kind: kind.value.replace("-", "_") for kind in PostKind}
 
 
 class Points(msgspec.Struct, frozen=True, kw_only=True):

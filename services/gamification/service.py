@@ -10,9 +10,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from events.errors import Conflict
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.errors import Conflict
 from services.gamification.commands import SetRules, validated_rules
 from services.gamification.domain import (
     GamificationRules,

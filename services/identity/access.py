@@ -12,8 +12,8 @@ from uuid import UUID
 
 import msgspec
 
+from events.errors import Forbidden
 from events.repository import EventMetadata
-from services.errors import Forbidden
 from services.request_context import request_field
 
 

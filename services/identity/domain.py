@@ -6,7 +6,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from services.errors import Conflict
+from events.errors import Conflict
 
 
 class Person(Aggregate):

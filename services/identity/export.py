@@ -16,10 +16,10 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from events.db import tenant_transaction
+from events.errors import NotFound
 from events.repository import AggregateNotFound, Repository
-from services.errors import NotFound
 from services.identity.domain import Person
-from tinget.db import tenant_transaction
 
 BALLOTS = (
     "Ballots are secret: a ballot's event names no voter and its stream id is a keyed hash, so"

@@ -23,10 +23,10 @@ import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from events.db import tenant_transaction
+from events.errors import TooManyRequests, Unauthenticated
 from events.personal import PersonKeys
-from services.errors import TooManyRequests, Unauthenticated
 from services.identity.keys import Keys
-from tinget.db import tenant_transaction
 
 # PINs use Crockford's base32 (no I, L, O, U): 10 characters, 50 bits, read aloud or typed
 # from a letter without confusion.

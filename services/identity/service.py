@@ -13,9 +13,9 @@ from uuid import UUID
 
 import msgspec
 
+from events.errors import Conflict, InvalidInput, NotFound, Unavailable
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
-from services.errors import Conflict, InvalidInput, NotFound, Unavailable
 from services.identity.access import (
     TENANT_ROLES,
     Caller,
@@ -220,12 +220,13 @@ class IdentityService:
 
     async def change_role(self, caller: Caller, person_id: UUID, role: str) -> Role:
         caller.require(Permission.ADMINISTER)
+        roles = ", ".join(sorted(r.value for r in TENANT_ROLES))
         try:
             new_role = Role(role)
         except ValueError:
-            raise InvalidInput("role", f"must be one of {sorted(TENANT_ROLES)}") from None
+            raise InvalidInput("role", f"must be one of {roles}") from None
         if new_role not in TENANT_ROLES:
-            raise InvalidInput("role", f"must be one of {sorted(TENANT_ROLES)}")
+            raise InvalidInput("role", f"must be one of {roles}")
         try:
             person = await self.repository.get(caller.tenant_id, Person, person_id)
         except AggregateNotFound:

@@ -26,9 +26,9 @@ from uuid import UUID
 import asyncpg
 from async_lru import alru_cache
 
-from services.errors import Unauthenticated
+from events.db import tenant_transaction
+from events.errors import Unauthenticated
 from services.identity.access import Caller, SignIn
-from tinget.db import tenant_transaction
 
 TTL = 1.0  # seconds a tenant's copy of raised generations is used before it is loaded again
 

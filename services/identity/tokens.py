@@ -17,7 +17,7 @@ from uuid import UUID
 import jwt
 import msgspec
 
-from services.errors import Unauthenticated
+from events.errors import Unauthenticated
 from services.identity.access import PLATFORM_ROLES, TENANT_ROLES, Caller, Role, SignIn
 from services.identity.keys import Keys
 

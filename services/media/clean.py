@@ -30,7 +30,7 @@ from typing import Any
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 from services.media.images import MAX_IMAGE_BYTES, sniff_image
 
 MAX_SIDE = 8000  # pixels on either side: more than any phone camera or scanner page needs

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import msgspec
 
-from services.errors import InvalidInput, UnsupportedType
+from events.errors import InvalidInput, UnsupportedType
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 

@@ -15,7 +15,7 @@ import os
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
-from services.errors import Forbidden
+from events.errors import Forbidden
 from services.identity.access import Caller, Permission
 from services.identity.records import RateLimiter
 from services.identity.service import Limits

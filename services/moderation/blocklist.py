@@ -23,7 +23,7 @@ from uuid import UUID
 
 import asyncpg
 
-from tinget.db import tenant_transaction
+from events.db import tenant_transaction
 
 TTL = 1.0  # seconds a tenant's copy is used before it is loaded again
 

@@ -23,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/moderation")
 

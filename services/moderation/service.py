@@ -7,9 +7,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from events.errors import Conflict, Forbidden, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.errors import Conflict, Forbidden, NotFound
 from services.identity.access import Caller, Permission, Role, event_metadata
 from services.identity.domain import Person
 from services.moderation.blocklist import BlockedPeople

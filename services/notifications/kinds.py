@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 
 
 class Kind(StrEnum):

@@ -28,7 +28,7 @@ import msgspec
 from msgspec import Meta
 from pywebpush import Vapid, WebPushException, webpush_async  # type: ignore[import-untyped]
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 from services.notifications.breaker import Breaker
 from services.notifications.push_policy import PushPolicy, UnsafeEndpoint, VettedResolver
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 
 # The push services of the major browsers (the hosts their PushSubscription endpoints use):
 #   Chrome and most Chromium browsers (Opera, Brave, Samsung Internet): https://fcm.googleapis.com/...

@@ -12,7 +12,8 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
-from services.errors import Conflict, InvalidInput, NotFound
+from events.db import tenant_transaction
+from events.errors import Conflict, InvalidInput, NotFound
 from services.identity.access import Caller
 from services.identity.keys import Keys
 from services.notifications import unsubscribe
@@ -22,7 +23,6 @@ from services.notifications.push_policy import PushPolicy
 from services.notifications.template_service import TemplateService, custom_templates
 from services.notifications.templates import compose
 from tenants.directory import TenantEntry, link_base
-from tinget.db import tenant_transaction
 
 MAX_SUBSCRIPTIONS = 20  # browsers per person: bounds the fan-out of one message
 _SUBSCRIPTIONS = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/push-subscriptions")

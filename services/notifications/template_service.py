@@ -8,9 +8,10 @@ import asyncpg
 import msgspec
 from msgspec import Meta
 
+from events.db import tenant_transaction
+from events.errors import Conflict
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.errors import Conflict
 from services.identity.access import Caller, Permission, event_metadata
 from services.notifications.defaults import base_language
 from services.notifications.kinds import BUILT_IN_LANGUAGES, PLACEHOLDERS, Kind, kind_of
@@ -21,7 +22,6 @@ from services.notifications.templates import (
     template_stream,
 )
 from tenants import values
-from tinget.db import tenant_transaction
 
 
 class ChangeTemplate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 from services.notifications.defaults import base_language, default_template, status_word
 from services.notifications.kinds import PLACEHOLDERS, REQUIRED, Kind
 

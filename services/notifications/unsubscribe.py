@@ -14,7 +14,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 from services.identity.keys import Keys
 
 ALL_KINDS = "*"

@@ -9,25 +9,30 @@ a race could slip past. A ballot's stream id is a keyed hash, and its event name
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from services.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden
+from services.dialogs.kinds import Endorsement, PostKind, PostRules, ReportStatus, post_rules
+
+__all__ = [
+    "COMMENT",
+    "EDIT_WINDOW",
+    "Ballot",
+    "Place",
+    "Post",
+    "ReportStatus",
+    "Signature",
+    "Support",
+    "endorsement_id",
+]
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/participation")
 EDIT_WINDOW = timedelta(minutes=15)
-COMMENT = "comment"
-
-
-class ReportStatus(StrEnum):
-    RECEIVED = "received"
-    IN_PROGRESS = "in-progress"
-    FIXED = "fixed"
-    REJECTED = "rejected"
+COMMENT = PostKind.COMMENT
 
 
 class Place(msgspec.Struct, frozen=True, kw_only=True):
@@ -81,7 +86,12 @@ class Post(Aggregate):
         self.threshold = threshold
         self.withdrawn = False
         self.threshold_reached = False
-        self.report_status = ReportStatus.RECEIVED if kind == "problem-report" else None
+        self.report_status = post_rules(kind).initial_status
+
+    @property
+    def rules(self) -> PostRules:
+        """What this kind of post gathers and needs (``services.dialogs.kinds``)."""
+        return post_rules(self.kind)
 
     @staticmethod
     def id_for(tenant_id: str, author_id: UUID, key: str | None) -> UUID:
@@ -118,11 +128,17 @@ class Post(Aggregate):
     def _withdrawn(self) -> None:
         self.withdrawn = True
 
+    def ensure_endorsable(self, endorsement: Endorsement) -> None:
+        """Refuse a support or signature its kind does not take, or of a withdrawn post."""
+        self.rules.ensure_endorsable(endorsement)
+        if self.withdrawn:
+            raise Conflict("the post has been withdrawn")
+
     def reach_threshold(self, count: int) -> bool:
         """Record, once, that supports reached the threshold (or signatures the goal)."""
         if self.threshold_reached or self.threshold is None or count < self.threshold:
             return False
-        if self.kind == "petition":
+        if self.rules.endorsement is Endorsement.SIGNATURE:
             self._goal_reached(count)
         else:
             self._threshold_reached(count)
@@ -137,8 +153,7 @@ class Post(Aggregate):
         self.threshold_reached = True
 
     def change_report_status(self, status: ReportStatus, message: str | None) -> None:
-        if self.report_status is None:
-            raise Conflict("only a problem report has a status")
+        self.rules.ensure_has_status()
         if status is self.report_status and message is None:
             raise Conflict(f"the report is {status.value} already", field="status")
         self._report_status_changed(status.value, message)

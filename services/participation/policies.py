@@ -15,10 +15,11 @@ from uuid import UUID
 
 import asyncpg
 
+from events import tables
 from events.codec import Codec
 from events.model import RecordedEvent
-from projections import tables
-from projections.tables import Key, Row
+from events.tables import Key, Row
+from services.dialogs.kinds import Endorsement, post_rules
 
 RecordThreshold = Callable[[str, UUID, int], Awaitable[None]]
 
@@ -45,7 +46,7 @@ class ThresholdPolicy:
         for key, (recorded, event) in zip(keys, decoded, strict=True):
             if recorded.event_type == "PostSubmitted":
                 if event.threshold is not None and key not in rows:
-                    petition = event.kind == "petition"
+                    petition = post_rules(event.kind).endorsement is Endorsement.SIGNATURE
                     rows[key] = {
                         "tenant_id": key[0],
                         "post_id": key[1],

@@ -14,17 +14,12 @@ from uuid import UUID
 from async_lru import alru_cache
 from eventsourcing.domain import Aggregate
 
+from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.dialogs.domain import (
-    BALLOT_KINDS,
-    POST_KINDS,
-    Commenting,
-    Dialog,
-    DialogKind,
-)
+from services.dialogs.domain import Dialog, DialogKind
+from services.dialogs.kinds import Endorsement, post_rules
 from services.dialogs.service import Clock, DialogService, utc_now
-from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.keys import Keys
 from services.identity.records import RateLimiter
@@ -183,12 +178,7 @@ class ParticipationService:
             return earlier
         dialog = await self._dialog(caller.tenant_id, dialog_id)
         await self._admit(caller, dialog)
-        kinds = POST_KINDS[dialog.kind]
-        if not kinds:
-            raise Conflict(f"a {dialog.kind.value} dialog takes votes, not posts")
-        kind = command.kind or kinds[0]
-        if kind not in kinds:
-            raise InvalidInput("kind", f"must be one of {', '.join(kinds)} in this dialog")
+        kind = dialog.post_kind(command.kind)
         place = None
         if command.place is not None:
             p = command.place
@@ -198,16 +188,14 @@ class ParticipationService:
                 else values.text(p.address, "place.address", max_length=300)
             )
             place = Place(latitude=p.latitude, longitude=p.longitude, address=address)
-        elif kind == "problem-report":
-            raise InvalidInput("place", "a problem report needs its place")
+        post_rules(kind).ensure_place(place is not None)
         await self._check_image(caller, dialog, command.image)
         await self.limiter.hit(
             caller.tenant_id, f"post:{caller.person_id}", *self.limits.posts_per_person
         )
-        settings = dialog.details.settings
         post = Post(
             dialog_id=dialog.id,
-            kind=kind,
+            kind=kind.value,
             author_id=caller.person_id,
             anonymous=command.anonymous or caller.anonymous,
             title=None
@@ -218,7 +206,7 @@ class ParticipationService:
             root_id=None,
             place=place,
             image=command.image,
-            threshold=settings.signature_goal if kind == "petition" else settings.support_threshold,
+            threshold=dialog.post_threshold(kind),
             id=Post.id_for(caller.tenant_id, caller.person_id, key),
         )
         return await self._save_new(caller, key, post, dialog)
@@ -226,8 +214,7 @@ class ParticipationService:
     async def _check_image(self, caller: Caller, dialog: Dialog, image: str | None) -> None:
         if image is None:
             return
-        if not dialog.details.settings.images:
-            raise InvalidInput("image", "this dialog does not take images")
+        dialog.ensure_images()
         if not await self.image_exists(caller.tenant_id, image):
             raise InvalidInput("image", "no uploaded image has this id; upload it first")
 
@@ -241,11 +228,7 @@ class ParticipationService:
             return earlier
         dialog = await self._dialog(caller.tenant_id, parent.dialog_id)
         await self._admit(caller, dialog)
-        commenting = dialog.details.settings.comments
-        if commenting is Commenting.OFF:
-            raise Conflict("comments are off in this dialog")
-        if commenting is Commenting.SIGNED_IN and caller.anonymous:
-            raise Forbidden("only signed-in participants may comment in this dialog")
+        dialog.ensure_commenting(signed_in=not caller.anonymous)
         if parent.withdrawn:
             raise Conflict("the post has been withdrawn")
         await self._ensure_published(caller.tenant_id, parent)
@@ -254,7 +237,7 @@ class ParticipationService:
         )
         comment = Post(
             dialog_id=dialog.id,
-            kind=COMMENT,
+            kind=COMMENT.value,
             author_id=caller.person_id,
             anonymous=command.anonymous or caller.anonymous,
             title=None,
@@ -294,7 +277,7 @@ class ParticipationService:
         return post
 
     async def support(self, caller: Caller, post_id: UUID) -> None:
-        post = await self._endorsable(caller, post_id, petition=False)
+        post = await self._endorsable(caller, post_id, Endorsement.SUPPORT)
         await self._save(
             caller,
             Support(post_id=post.id, dialog_id=post.dialog_id, person_id=caller.person_id),
@@ -302,25 +285,16 @@ class ParticipationService:
         )
 
     async def sign(self, caller: Caller, post_id: UUID) -> None:
-        post = await self._endorsable(caller, post_id, petition=True)
+        post = await self._endorsable(caller, post_id, Endorsement.SIGNATURE)
         await self._save(
             caller,
             Signature(post_id=post.id, dialog_id=post.dialog_id, person_id=caller.person_id),
             conflict="you have signed this petition already",
         )
 
-    async def _endorsable(self, caller: Caller, post_id: UUID, *, petition: bool) -> Post:
+    async def _endorsable(self, caller: Caller, post_id: UUID, endorsement: Endorsement) -> Post:
         post = await self._post(caller.tenant_id, post_id)
-        if petition and post.kind != "petition":
-            raise Conflict("only a petition can be signed")
-        if not petition and post.kind in ("petition", COMMENT):
-            raise Conflict(
-                f"a {post.kind} is signed, not supported"
-                if post.kind == "petition"
-                else "a comment cannot be supported"
-            )
-        if post.withdrawn:
-            raise Conflict("the post has been withdrawn")
+        post.ensure_endorsable(endorsement)
         dialog = await self._dialog(caller.tenant_id, post.dialog_id)
         await self._admit(caller, dialog)
         await self._ensure_published(caller.tenant_id, post)
@@ -329,26 +303,14 @@ class ParticipationService:
     async def vote(self, caller: Caller, dialog_id: UUID, command: CastVote) -> None:
         """Cast the caller's one ballot. The ballot's event carries no voter identity."""
         dialog = await self._dialog(caller.tenant_id, dialog_id)
-        if dialog.kind not in BALLOT_KINDS:
-            raise Conflict(f"a {dialog.kind.value} dialog takes posts, not votes")
+        dialog.ensure_ballots()
         await self._admit(caller, dialog)
-        settings = dialog.details.settings
-        by_folded = {o.casefold(): o for o in settings.options}
-        choices: list[str] = []
-        for i, given in enumerate(command.choices):
-            option = by_folded.get(given.strip().casefold())
-            if option is None:
-                raise InvalidInput(f"choices[{i}]", f"{given!r} is not an option of this poll")
-            if option in choices:
-                raise InvalidInput(f"choices[{i}]", f"{option!r} is chosen twice")
-            choices.append(option)
-        if len(choices) > settings.max_choices:
-            raise InvalidInput("choices", f"at most {settings.max_choices} choice(s)")
+        choices = dialog.ballot_choices(command.choices)
         ballot_id = self.keys.ballot_stream(caller.tenant_id, dialog.id, caller.person_id)
         ballot = Ballot(
             ballot_id=ballot_id,
             dialog_id=dialog.id,
-            choices=tuple(choices),
+            choices=choices,
             signed_in=not caller.anonymous,
         )
         await self._save(

@@ -54,9 +54,4 @@ CREATE TABLE tenant_assets (
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, sha256)
 );
-ALTER TABLE tenant_assets ENABLE ROW LEVEL SECURITY;
-ALTER TABLE tenant_assets FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_assets_isolation ON tenant_assets
-    USING (tenant_id = current_setting('app.tenant_id', true))
-    WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
-GRANT SELECT, INSERT ON tenant_assets TO tinget_app;
+SELECT tinget_isolate_tenant_tables(ARRAY['tenant_assets'], 'ALL', app_grants => 'SELECT, INSERT');

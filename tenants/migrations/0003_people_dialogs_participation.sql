@@ -34,19 +34,10 @@ CREATE TABLE rate_limits (
     PRIMARY KEY (tenant_id, key)
 );
 
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['people', 'sign_in_codes', 'rate_limits'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON %I USING (tenant_id = current_setting(''app.tenant_id'', true))'
-                       ' WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))',
-                       t || '_isolation', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I TO tinget_app', t);
-    END LOOP;
-END
-$$;
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['people', 'sign_in_codes', 'rate_limits'], 'ALL',
+    app_grants => 'SELECT, INSERT, UPDATE, DELETE'
+);
 
 -- Committees of a tenant, in the tenant directory.
 ALTER TABLE tenant_directory ADD COLUMN committees text[] NOT NULL DEFAULT '{}';
@@ -134,17 +125,9 @@ CREATE TABLE endorsement_counts (
     PRIMARY KEY (tenant_id, post_id)
 );
 
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['dialogs', 'posts', 'poll_tallies', 'poll_ballots', 'endorsement_counts'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON %I FOR SELECT'
-                       ' USING (tenant_id = current_setting(''app.tenant_id'', true))',
-                       t || '_isolation', t);
-        EXECUTE format('GRANT SELECT ON %I TO tinget_app', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON %I TO tinget_worker', t);
-    END LOOP;
-END
-$$;
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['dialogs', 'posts', 'poll_tallies', 'poll_ballots', 'endorsement_counts'],
+    'SELECT',
+    app_grants => 'SELECT',
+    worker_grants => 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'
+);

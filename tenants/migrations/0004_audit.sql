@@ -42,19 +42,9 @@ CREATE TABLE audit_heads (
     PRIMARY KEY (tenant_id)
 );
 
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['audit_entries', 'audit_heads'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON %I FOR SELECT'
-                       ' USING (tenant_id = current_setting(''app.tenant_id'', true))',
-                       t || '_isolation', t);
-        EXECUTE format('GRANT SELECT ON %I TO tinget_app', t);
-    END LOOP;
-END
-$$;
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['audit_entries', 'audit_heads'], 'SELECT', app_grants => 'SELECT'
+);
 -- Entries are only ever appended (or truncated whole by a rebuild): the worker gets no UPDATE or
 -- DELETE on them, so a compromised projection worker cannot rewrite history in place.
 GRANT SELECT, INSERT, TRUNCATE ON audit_entries TO tinget_worker;

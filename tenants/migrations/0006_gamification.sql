@@ -60,19 +60,10 @@ CREATE TABLE leaderboard_opt_ins (
     PRIMARY KEY (tenant_id, person_id)
 );
 
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['gamification_rules_in_force', 'gamification_people',
-                             'gamification_dialog_people', 'gamification_posts',
-                             'gamification_badges', 'leaderboard_opt_ins'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON %I FOR SELECT'
-                       ' USING (tenant_id = current_setting(''app.tenant_id'', true))',
-                       t || '_isolation', t);
-        EXECUTE format('GRANT SELECT ON %I TO tinget_app', t);
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON %I TO tinget_worker', t);
-    END LOOP;
-END
-$$;
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['gamification_rules_in_force', 'gamification_people', 'gamification_dialog_people',
+          'gamification_posts', 'gamification_badges', 'leaderboard_opt_ins'],
+    'SELECT',
+    app_grants => 'SELECT',
+    worker_grants => 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'
+);

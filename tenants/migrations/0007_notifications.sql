@@ -103,21 +103,12 @@ CREATE TABLE push_subscriptions (
 );
 CREATE INDEX push_subscriptions_by_person ON push_subscriptions (tenant_id, person_id);
 
-DO $$
-DECLARE t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['notification_templates', 'notification_dialogs',
-                             'notification_posts', 'notification_participants', 'notifications',
-                             'notification_deliveries', 'notification_preferences',
-                             'push_subscriptions'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY %I ON %I USING (tenant_id = current_setting(''app.tenant_id'', true))'
-                       ' WITH CHECK (tenant_id = current_setting(''app.tenant_id'', true))',
-                       t || '_isolation', t);
-    END LOOP;
-END
-$$;
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['notification_templates', 'notification_dialogs', 'notification_posts',
+          'notification_participants', 'notifications', 'notification_deliveries',
+          'notification_preferences', 'push_subscriptions'],
+    'ALL'
+);
 
 -- Read models the notifier rebuilds.
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE

@@ -12,13 +12,11 @@ CREATE TABLE token_generations (
     revoked_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, person_id)
 );
-ALTER TABLE token_generations ENABLE ROW LEVEL SECURITY;
-ALTER TABLE token_generations FORCE ROW LEVEL SECURITY;
-CREATE POLICY token_generations_isolation ON token_generations
-    USING (tenant_id = current_setting('app.tenant_id', true))
-    WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
-GRANT SELECT, INSERT, UPDATE ON token_generations TO tinget_app;
-GRANT SELECT, INSERT, UPDATE ON token_generations TO tinget_worker;
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['token_generations'], 'ALL',
+    app_grants => 'SELECT, INSERT, UPDATE',
+    worker_grants => 'SELECT, INSERT, UPDATE'
+);
 
 -- Which of these people joined the tenant (have a PersonJoined event): the check that a token
 -- names a person who exists, for many tokens at once in one round trip. It sets the tenant for

@@ -18,10 +18,6 @@ CREATE TABLE person_keys (
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, person_id)
 );
-ALTER TABLE person_keys ENABLE ROW LEVEL SECURITY;
-ALTER TABLE person_keys FORCE ROW LEVEL SECURITY;
-CREATE POLICY person_keys_isolation ON person_keys
-    USING (tenant_id = current_setting('app.tenant_id', true))
-    WITH CHECK (tenant_id = current_setting('app.tenant_id', true));
-GRANT SELECT, INSERT, DELETE ON person_keys TO tinget_app;
-GRANT SELECT ON person_keys TO tinget_worker;
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['person_keys'], 'ALL', app_grants => 'SELECT, INSERT, DELETE', worker_grants => 'SELECT'
+);

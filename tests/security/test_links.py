@@ -13,7 +13,7 @@ import re
 import httpx
 import pytest
 
-from services.errors import InvalidInput
+from events.errors import InvalidInput
 from services.identity.access import Role
 from tenants.service import TenantChanges
 from tests.api import Town, dialog_body, staff_token

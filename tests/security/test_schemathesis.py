@@ -7,8 +7,14 @@ writes none) against it with the Host header of that municipality. The hooks in
 ``tests.security.st_hooks`` draw the caller per request (administrator, moderator,
 participant, anonymous), aim path ids at things that exist, and count every call.
 
-Checks: no 5xx, the status code, the content type and the body each as documented. Any failure
-fails the test; nothing is excluded.
+Checks, on the answers: no 5xx; the status code, the content type, the headers and the body each
+as documented. On the requests: data the document forbids (a wrong type, an unknown field, a
+value out of bounds, a missing header) is refused with a 4xx; data it allows is taken, or
+refused only for what the document cannot state (401, 403, 404 for what does not exist, 409
+for the current state, 422 for a rule between values or a cursor this server did not write,
+429); a method the document does not list gets 405 with an ``Allow`` header, ``OPTIONS`` lists
+exactly the documented methods, and an operation that requires the bearer token refuses a call
+without one. Any failure fails the test; nothing is excluded.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import httpx
 import pytest
 
 from services.notifications.kinds import Kind
+from tests.api import device_token
 from tests.security.world import World, build_world
 from tinget.bootstrap import Platform
 
@@ -40,12 +47,24 @@ CHECKS = ",".join(
         "status_code_conformance",
         "content_type_conformance",
         "response_schema_conformance",
+        "response_headers_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "missing_required_header",
+        "unsupported_method",
+        "allow_header_conformance",
+        "ignored_auth",
     )
 )
 ALL_OPERATIONS = 65  # with erasePerson, getPersonalData and getMyData
+# Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
+# current state (409), a rule between values or a cursor this server did not write (422), a
+# rate limit (429); an upload whose bytes are no image is of a type not taken (415).
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
+UPLOAD_ACCEPTED = [*ACCEPTED, "415"]
 
 
-def _config(world: World, counts: Path) -> dict[str, object]:
+def _config(world: World, counts: Path, disposable: list[str]) -> dict[str, object]:
     alice, bob, carl = world.participants
     dialogs = list(world.dialogs.values())
     settled = [world.dialogs["discussion"], world.dialogs["draft"]]
@@ -79,6 +98,8 @@ def _config(world: World, counts: Path) -> dict[str, object]:
             "language": ["sv", "da", "en"],
         },
         "only": only,
+        # a sign-out takes back every token of its caller: it gets tokens of its own
+        "disposable": {"POST /api/v1/sign-out": disposable},
     }
 
 
@@ -90,7 +111,8 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     await platform.catch_up_projections()
     counts_path = tmp_path / "counts.json"
     config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(_config(world, counts_path)))
+    disposable = [await device_token(client, world.town) for _ in range(20)]
+    config_path.write_text(json.dumps(_config(world, counts_path, disposable)))
     report_path = tmp_path / "report.json"
     # The live tally is an event stream that stays open: its first event is all a generated
     # request needs to check, so reading stops there instead of at the request timeout.
@@ -105,6 +127,11 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         f"max-steps = {STATEFUL_STEPS}\n"
         "[phases.stateful.generation]\n"
         f"max-examples = {STATEFUL_SCENARIOS}\n"
+        "[checks.positive_data_acceptance]\n"
+        f"expected-statuses = {json.dumps(ACCEPTED)}\n"
+        "[[operations]]\n"
+        'include-operation-id = "uploadImage"\n'
+        f"checks.positive_data_acceptance.expected-statuses = {json.dumps(UPLOAD_ACCEPTED)}\n"
     )
     command = [
         sys.executable,

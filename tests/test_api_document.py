@@ -1,0 +1,271 @@
+"""The server as strict as its OpenAPI document: input read strictly, problems that name the
+field and print values, and OPTIONS answers that list every method of a path."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from services.identity.access import TENANT_ROLES, Role
+from tests.api import Town, device_token, open_dialog, staff_token
+from tinget.bootstrap import Platform
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _problem(response: httpx.Response, status: int = 400) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("until", ["2026", "0.5", "1700000000"])
+async def test_a_time_in_the_query_is_an_rfc_3339_time_not_seconds(
+    client: httpx.AsyncClient, town: Town, admin: str, until: str
+) -> None:
+    for path in ("/api/v1/audit", "/api/v1/dashboard"):
+        refused = await client.get(path, params={"until": until}, headers=town.headers(admin))
+
+        problem = _problem(refused)
+        assert problem["field"] == "until", problem
+        assert "RFC 3339" in problem["detail"] or "RFC3339" in problem["detail"], problem
+
+    taken = await client.get(
+        "/api/v1/audit", params={"until": "2026-01-01T00:00:00Z"}, headers=town.headers(admin)
+    )
+    assert taken.status_code == 200, taken.text
+
+
+@pytest.mark.parametrize("limit", ["true", "5.5", "1e400", " 5", "null", "0x10"])
+async def test_a_number_in_the_query_is_spelled_as_a_number(
+    client: httpx.AsyncClient, town: Town, limit: str
+) -> None:
+    refused = await client.get("/api/v1/dialogs", params={"limit": limit}, headers=town.headers())
+
+    assert _problem(refused)["field"] == "limit"
+    taken = await client.get("/api/v1/dialogs", params={"limit": "5"}, headers=town.headers())
+    assert taken.status_code == 200, taken.text
+
+
+@pytest.mark.parametrize("unread", ["1", "0", "True", "yes"])
+async def test_a_boolean_in_the_query_is_spelled_true_or_false(
+    client: httpx.AsyncClient, town: Town, unread: str
+) -> None:
+    token = await device_token(client, town)
+
+    refused = await client.get(
+        "/api/v1/me/notifications", params={"unread": unread}, headers=town.headers(token)
+    )
+
+    assert _problem(refused)["field"] == "unread"
+    taken = await client.get(
+        "/api/v1/me/notifications", params={"unread": "true"}, headers=town.headers(token)
+    )
+    assert taken.status_code == 200, taken.text
+
+
+@pytest.mark.parametrize("opt_in", [0, 1, "true", "false", None])
+async def test_a_boolean_in_the_body_is_a_json_boolean(
+    client: httpx.AsyncClient, town: Town, opt_in: object
+) -> None:
+    token = await device_token(client, town)
+
+    refused = await client.put(
+        "/api/v1/me/leaderboard", json={"opt_in": opt_in}, headers=town.headers(token)
+    )
+
+    problem = _problem(refused)
+    assert problem["field"] == "opt_in", problem
+    assert problem["errors"][0]["field"] == "opt_in"
+    taken = await client.put(
+        "/api/v1/me/leaderboard", json={"opt_in": True}, headers=town.headers(token)
+    )
+    assert taken.status_code == 200, taken.text
+    assert taken.json() == {"opt_in": True}
+
+
+async def test_a_nested_body_field_is_named_by_its_path(
+    client: httpx.AsyncClient, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+
+    refused = await client.patch(
+        f"/api/v1/dialogs/{dialog['id']}",
+        json={"settings": {"images": 1}},
+        headers=town.headers(admin),
+    )
+
+    assert _problem(refused)["field"] == "settings.images"
+
+
+async def test_an_empty_body_is_named_body_not_the_handlers_argument(
+    client: httpx.AsyncClient, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+
+    refused = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/close", headers=town.headers(admin)
+    )
+
+    problem = _problem(refused)
+    assert problem["field"] == "body", problem
+    assert "data" not in problem["detail"], problem
+    assert [e["field"] for e in problem["errors"]] == ["body"]
+
+
+async def test_a_body_that_is_not_json_is_a_problem_naming_the_body(
+    client: httpx.AsyncClient, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+
+    refused = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/close",
+        content=b'{"reason": ',
+        headers={**town.headers(admin), "content-type": "application/json"},
+    )
+
+    assert _problem(refused)["field"] == "body"
+
+
+async def test_a_refused_role_prints_the_roles_a_person_may_have(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    someone = await staff_token(platform, town, "someone@town.example", Role.PARTICIPANT)
+    person_id = platform.identity.tokens.verify(someone, town.slug).person_id
+    values = sorted(r.value for r in TENANT_ROLES)
+
+    refused = await client.put(
+        f"/api/v1/people/{person_id}/role",
+        json={"role": Role.CONSULTANT.value},
+        headers=town.headers(admin),
+    )
+
+    problem = _problem(refused)
+    assert problem["field"] == "role", problem
+    assert "<Role." not in refused.text
+    assert all(value in problem["detail"] for value in values), problem
+
+
+async def test_the_service_refusing_a_role_prints_values_not_reprs(
+    platform: Platform, town: Town, admin: str
+) -> None:
+    caller = platform.identity.tokens.verify(admin, town.slug)
+    someone = await staff_token(platform, town, "other@town.example", Role.PARTICIPANT)
+    person_id = platform.identity.tokens.verify(someone, town.slug).person_id
+
+    with pytest.raises(Exception, match="must be one of") as refused:
+        await platform.identity.change_role(caller, person_id, Role.OPERATIONS.value)
+
+    assert "<Role." not in str(refused.value)
+    assert (
+        str(refused.value) == "role: must be one of administrator, analyst, moderator, participant"
+    )
+
+
+async def test_options_lists_every_method_of_every_documented_path(
+    client: httpx.AsyncClient, town: Town
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    values = {"kind": "new-post", "language": "sv"}
+    checked = 0
+    for template, item in document["paths"].items():
+        documented = {m.upper() for m in item if m in HTTP_METHODS} | {"OPTIONS"}
+        path = template
+        for name in [p["name"] for p in item.get("parameters", [])] + [
+            p["name"]
+            for op in item.values()
+            if isinstance(op, dict)
+            for p in op.get("parameters", [])
+            if p["in"] == "path"
+        ]:
+            path = path.replace(f"{{{name}}}", values.get(name, str(uuid.uuid4())))
+
+        answer = await client.options(path, headers=town.headers())
+
+        assert answer.status_code == 204, (template, answer.text)
+        allowed = {m.strip() for m in answer.headers["allow"].split(",")}
+        assert allowed == documented, template
+        checked += 1
+    assert checked == len(document["paths"]) >= 55
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+async def test_every_operation_has_a_summary_a_description_and_only_its_own_problems(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    operations = {op["operationId"]: op for _, _, op in _operations(document)}
+    every_problem = {"400", "401", "403", "404", "409", "413", "415", "422", "429", "503"}
+
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": document["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    assert len(operations) == 65
+    for name, operation in operations.items():
+        problems = {s for s in operation["responses"] if s >= "400"}
+        assert len(operation["summary"].split()) >= 2, name
+        assert operation["description"].strip(), name
+        security = operation.get("security", [])
+        if {"bearer": []} in security:
+            assert "401" in problems, name
+        elif "401" in problems:  # a code or refresh token that is not (or no longer) good
+            assert name in {"redeemSignInLink", "signInWithPin", "refreshSession"}, name
+        for status in problems:
+            content = operation["responses"][status]["content"]
+            assert "application/problem+json" in content, (name, status)
+    # only a new post or comment can meet every problem: a body, a caller, its dialog's state,
+    # a text rule, a rate limit
+    every = {n for n, op in operations.items() if every_problem <= set(op["responses"])}
+    assert every == {"submitPost", "commentOnPost"}
+    # required, optional or no token, as the operation reads it
+    assert operations["createDialog"]["security"] == [{"bearer": []}]
+    assert operations["listDialogs"]["security"] == [{"bearer": []}, {}]
+    assert "security" not in operations["getBranding"]
+    assert "security" not in operations["health"]
+    # the problems follow from what an operation takes and what its service refuses
+    assert set(operations["getBranding"]["responses"]) == {"200", "400", "403", "404", "503"}
+    assert set(operations["health"]["responses"]) == {"200"}
+    assert {"413", "415", "409", "422"} <= set(operations["createDialog"]["responses"])
+    assert "429" not in operations["createDialog"]["responses"]
+    assert "429" in operations["submitPost"]["responses"]
+    assert not {"409", "413", "415"} & set(operations["listDialogs"]["responses"])
+    assert {"200", "202"} <= set(operations["erasePerson"]["responses"])
+
+
+async def test_the_document_states_what_the_server_enforces_on_bodies(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[1]
+        for _, _, op in _operations(document)
+        for content in op.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in content.get("schema", {})
+    }
+
+    assert len(bodies) >= 20
+    for name in bodies:  # unknown fields are refused, and the document says so
+        assert schemas[name]["additionalProperties"] is False, name
+    options = schemas["SettingsInput"]["properties"]["options"]
+    assert options["maxItems"] == 20
+    assert options["items"] == {"type": "string", "minLength": 1, "maxLength": 200}
+    assert schemas["CastVote"]["properties"]["choices"]["items"]["maxLength"] == 200
+    assert schemas["Committees"]["properties"]["committees"]["items"]["maxLength"] == 100
+    role = schemas["RoleChange"]["properties"]["role"]
+    assert sorted(role["enum"]) == sorted(r.value for r in TENANT_ROLES)

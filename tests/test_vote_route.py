@@ -1,0 +1,101 @@
+"""castVote has one door: every vote, accepted or refused, is answered by its route, which
+runs the command once; a body sent in chunks is read whole."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.identity.access import Caller, Role
+from services.participation.commands import CastVote
+from tests.api import Town, device_token, open_dialog, staff_token
+from tinget.bootstrap import Platform
+
+URL = "/api/v1/dialogs/{}/votes"
+
+
+@pytest.fixture
+async def poll(client: httpx.AsyncClient, platform: Platform, town: Town) -> dict[str, Any]:
+    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+    return await open_dialog(
+        client, town, admin, kind="vox-pop", settings={"question": "A new bridge?"}
+    )
+
+
+async def test_every_vote_accepted_or_refused_runs_the_command_once(
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    poll: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[list[str]] = []
+    vote = platform.participation.vote
+
+    async def counted(caller: Caller, dialog_id: Any, command: CastVote) -> None:
+        calls.append(list(command.choices))
+        await vote(caller, dialog_id, command)
+
+    monkeypatch.setattr(platform.participation, "vote", counted)
+    url = URL.format(poll["id"])
+    voter = town.headers(await device_token(client, town))
+
+    first = await client.post(url, json={"choices": ["yes"]}, headers=voter)
+    second = await client.post(url, json={"choices": ["no"]}, headers=voter)
+    unknown = await client.post(
+        url, json={"choices": ["maybe"]}, headers=town.headers(await device_token(client, town))
+    )
+
+    assert first.status_code == 201, first.text
+    assert first.json() == {"dialog_id": poll["id"], "status": "recorded"}
+    assert first.headers["x-request-id"]
+    assert second.status_code == 409
+    assert "one vote per person" in second.json()["detail"]
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "choices[0]"
+    assert calls == [["yes"], ["no"], ["maybe"]]  # once each: no second door runs it again
+
+
+async def test_refusals_before_the_command_name_their_reason(
+    client: httpx.AsyncClient, town: Town, poll: dict[str, Any]
+) -> None:
+    url = URL.format(poll["id"])
+    voter = town.headers(await device_token(client, town))
+
+    extra = await client.post(url, json={"choices": ["yes"], "voter": "x"}, headers=voter)
+    no_token = await client.post(url, json={"choices": ["yes"]}, headers=town.headers())
+    bad_token = await client.post(
+        url, json={"choices": ["yes"]}, headers={**town.headers(), "authorization": "Bearer x"}
+    )
+    basic = await client.post(
+        url, json={"choices": ["yes"]}, headers={**town.headers(), "authorization": "Basic x"}
+    )
+
+    assert extra.status_code == 400
+    assert "voter" in extra.text
+    assert no_token.status_code == 401
+    assert bad_token.status_code == 401
+    assert basic.status_code == 401
+    assert "Bearer" in basic.json()["detail"]
+
+
+async def test_a_body_sent_in_chunks_is_read_whole(
+    live_server: str, town: Town, poll: dict[str, Any]
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        token = await device_token(client, town)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for part in (b'{"choi', b'ces": ["ye', b's"]}'):
+                yield part
+
+        answer = await client.post(
+            URL.format(poll["id"]),
+            content=chunks(),
+            headers={**town.headers(token), "content-type": "application/json"},
+        )
+
+    assert answer.status_code == 201, answer.text
