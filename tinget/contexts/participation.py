@@ -13,7 +13,7 @@ PARTICIPATION = Context(
     aggregates=(Post, Support, Signature, Ballot),
     read_models=lambda app: [
         PostListing(app.codec),
-        PollTallies(),
+        PollTallies(app.codec.catalogue),
         ThresholdPolicy(app.codec, app.participation.record_threshold),
     ],
 )
