@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import all as all_benches
-from bench import append, projection, projections, relay, vote
+from bench import append, gateway, projection, projections, relay, vote
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
 from tinget.logs import configure_logging
@@ -43,6 +43,11 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         "votes over HTTP through the gateway, against a minimal litestar + asyncpg route",
         vote.add_arguments,
         vote.run,
+    ),
+    "gateway": (
+        "the gateway's own CPU per vote, calling the app in process (no server, no wrk)",
+        gateway.add_arguments,
+        gateway.run,
     ),
     "all": (
         "every bench, one after another, and a markdown table of the figures (bench/RESULTS.md)",

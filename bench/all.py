@@ -21,12 +21,13 @@ from typing import Any
 
 from bench.common import number, say, server_url, server_version
 
-ORDER = ("append", "relay", "projection", "vote", "projections")  # the longest last
+ORDER = ("append", "relay", "projection", "gateway", "vote", "projections")  # the longest last
 
 QUICK: dict[str, list[str]] = {
     "append": ["--seconds", "3", "--ref-seconds", "3"],
     "relay": ["--events", "50000"],
     "projection": ["--events", "50000", "--tenants", "200"],
+    "gateway": ["--votes", "1000", "--rounds", "2"],
     "vote": ["--seconds", "8", "--rounds", "1"],
     "projections": ["--events", "100000", "--tenants", "20"],
 }
@@ -44,6 +45,9 @@ HEADLINES: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
         ),
         ("raw asyncpg executemany, rows/s", ("raw_executemany", "rows_per_s"), ""),
         ("mean events per group commit", ("one_tenant", "avg_batch"), ""),
+    ],
+    "gateway": [
+        ("gateway CPU per vote, in process", ("cpu_us_per_vote",), " µs"),
     ],
     "vote": [
         ("reference votes/s", ("reference", "votes_per_s"), ""),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -205,9 +205,15 @@ def tenant_aggregates(
     yield changed
 
 
-def new_events(
+async def new_events(
     repository: Repository, slug: str, mix: Mix, rng: random.Random, keys: Keys
-) -> Iterator[list[NewEvent]]:
+) -> AsyncIterator[list[NewEvent]]:
+    """Each group's events, the posts' texts sealed under their authors' data keys (made
+    first, as the participation service does)."""
     meta = EventMetadata(role="participant", request_id="bench")
+    person_keys = repository.codec.keys
     for group in tenant_aggregates(slug, mix, rng, keys):
+        authors = {a.author_id for a in group if isinstance(a, Post)}
+        if authors and person_keys is not None:
+            await person_keys.for_writing(slug, authors)
         yield repository.to_new_events([(slug, a) for a in group], meta)

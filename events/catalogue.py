@@ -5,6 +5,11 @@ classes are the single definition of each event. Registering an aggregate names 
 (``TenantCreated``, ``HostAdded``), records their class version for upcasting, and derives a
 msgspec struct of their payload, used to decode stored events fast and to export a JSON schema
 for integrators.
+
+A read model that needs only a few fields of an event asks the catalogue for a view of them
+(``Catalogue.view``): a struct of those fields, typed as the event declares them, decoded
+straight from the stored JSON and upcast by the event's own upcasters when an older class
+version wrote it. Read models never re-declare an event's payload.
 """
 
 from __future__ import annotations
@@ -47,9 +52,66 @@ class EventDefinition:
     def json_schema(self) -> dict[str, Any]:
         return msgspec.json.schema(self.payload)
 
+    def upcast(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A stored payload (as a dict, changed in place) brought up to this class version by
+        the event class's ``upcast_vN_vN+1`` static methods, one version at a time."""
+        version = int(state.pop("class_version", 1))
+        while version < self.version:
+            getattr(self.cls, f"upcast_v{version}_v{version + 1}")(state)
+            version += 1
+        state["class_version"] = self.version
+        return state
+
 
 class UnknownEventType(LookupError):
     """The catalogue has no event of that name or class."""
+
+
+class EventDecodeError(ValueError):
+    """A stored payload does not match its event definition."""
+
+
+class PayloadView:
+    """Some fields of one event type's payload, as a msgspec struct typed by the event itself.
+
+    A payload written by the current class version decodes in one step (the fields not asked
+    for are skipped, not built); one written by an older version (its ``class_version`` is
+    lower, or it lacks a field added since) is decoded whole, upcast, and then converted.
+    Personal fields are stored sealed and cannot be viewed: decode those with the codec.
+    """
+
+    def __init__(self, definition: EventDefinition, fields: tuple[str, ...]) -> None:
+        declared = {f.name: f.type for f in msgspec.structs.fields(definition.payload)}
+        unknown = [f for f in fields if f not in declared or f == "class_version"]
+        if unknown:
+            raise ValueError(f"{definition.name} has no field {', '.join(unknown)}")
+        sealed = sorted(set(fields) & definition.personal)
+        if sealed:
+            raise ValueError(f"{definition.name}: {', '.join(sealed)} is personal (sealed)")
+        self.definition = definition
+        self.fields = fields
+        self.struct: type[msgspec.Struct] = msgspec.defstruct(
+            f"{definition.name}View",
+            [*((f, declared[f]) for f in fields), ("class_version", int, 1)],
+            kw_only=True,
+        )
+        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(self.struct)
+
+    def decode(self, data: bytes) -> Any:
+        """The viewed fields of a stored payload, as of the event's current class version."""
+        try:
+            payload = self._decoder.decode(data)
+            if payload.class_version == self.definition.version:
+                return payload
+        except msgspec.ValidationError:
+            pass  # an older version may lack a newer field: upcast first
+        except msgspec.DecodeError as error:
+            raise EventDecodeError(f"{self.definition.name}: {error}") from None
+        try:
+            state = self.definition.upcast(msgspec.json.decode(data))
+            return msgspec.convert(state, self.struct, strict=False)
+        except (msgspec.ValidationError, msgspec.DecodeError) as error:
+            raise EventDecodeError(f"{self.definition.name}: {error}") from None
 
 
 def _event_name(aggregate: type[Aggregate], event_cls: type[Any]) -> str:
@@ -95,6 +157,7 @@ class Catalogue:
     def __init__(self) -> None:
         self._by_name: dict[str, EventDefinition] = {}
         self._by_class: dict[type[Any], EventDefinition] = {}
+        self._views: dict[tuple[str, tuple[str, ...]], PayloadView] = {}
         self.personal_types: set[str] = set()  # event types with personal fields
         self.personal_classes: set[type[Any]] = set()
 
@@ -138,6 +201,14 @@ class Catalogue:
             return self._by_class[cls]
         except KeyError:
             raise UnknownEventType(cls.__qualname__) from None
+
+    def view(self, name: str, fields: tuple[str, ...]) -> PayloadView:
+        """A view of some fields of the event type ``name`` (made once, then shared)."""
+        key = (name, fields)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = PayloadView(self.by_name(name), fields)
+        return view
 
     def definitions(self) -> list[EventDefinition]:
         return sorted(self._by_name.values(), key=lambda d: (d.context, d.name))

@@ -12,15 +12,14 @@ from uuid import UUID
 
 import msgspec
 
-from events.catalogue import STREAM_FIELDS, Catalogue, EventDefinition
+from events.catalogue import STREAM_FIELDS, Catalogue, EventDecodeError, EventDefinition
 from events.model import RecordedEvent
 from events.personal import PersonKeys, is_sealed
 
 _encoder = msgspec.json.Encoder()
 
 
-class EventDecodeError(ValueError):
-    """A stored payload does not match its event definition."""
+__all__ = ["Codec", "EventDecodeError"]
 
 
 class Codec:
@@ -100,9 +99,4 @@ class Codec:
 
     @staticmethod
     def _from_state(definition: EventDefinition, state: dict[str, Any]) -> Any:
-        version = int(state.pop("class_version", 1))
-        while version < definition.version:
-            getattr(definition.cls, f"upcast_v{version}_v{version + 1}")(state)
-            version += 1
-        state["class_version"] = definition.version
-        return msgspec.convert(state, definition.payload, strict=False)
+        return msgspec.convert(definition.upcast(state), definition.payload, strict=False)

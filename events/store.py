@@ -266,12 +266,17 @@ class LogReader:
         self._pool = pool
 
     async def read(self, after: int, limit: int = 1000) -> list[RecordedEvent]:
-        """Committed events after ``after``, up to the horizon of running transactions."""
+        """Committed events after ``after``, up to the horizon of running transactions.
+
+        The first ``limit`` events after ``after`` are taken by the log index and those at or
+        past the horizon dropped (a cut of an ordered list, so the same events). With the
+        horizon inside the scan's condition the planner cannot tell how many rows it bounds,
+        and sorted every remaining row of the log for each batch instead."""
         async with self._pool.acquire() as conn:
             rows = await conn.fetch(
-                f"SELECT {_READ_COLUMNS} FROM events"
-                " WHERE position > $1 AND position < tinget_log_horizon()"
-                " ORDER BY position LIMIT $2",
+                f"SELECT * FROM (SELECT {_READ_COLUMNS} FROM events WHERE position > $1"
+                " ORDER BY position LIMIT $2) AS e WHERE position < tinget_log_horizon()"
+                " ORDER BY position",
                 after,
                 limit,
             )

@@ -13,6 +13,8 @@ the chain grows the same way live, on redelivery and on a rebuild.
 
 from __future__ import annotations
 
+import asyncio
+import typing
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +24,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from events.catalogue import Catalogue
-from events.codec import Codec
+from events.catalogue import Catalogue, EventDefinition
+from events.codec import Codec, EventDecodeError
 from events.db import tenant_transaction
 from events.errors import InvalidInput
 from events.model import RecordedEvent
@@ -37,20 +39,14 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-class _Refs(msgspec.Struct):
-    dialog_id: Any = None
+def _aggregate(definition: EventDefinition) -> str:
+    return definition.cls.__qualname__.rsplit(".", 1)[0]
 
 
-_refs = msgspec.json.Decoder(_Refs)
-
-
-def _dialog_of(payload: bytes) -> UUID | None:
-    """The payload's ``dialog_id``, if it has one that is a UUID."""
-    try:
-        value = _refs.decode(payload).dialog_id
-        return UUID(value) if isinstance(value, str) else None
-    except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
-        return None
+def _optional(payload: type[msgspec.Struct], name: str) -> bool:
+    """Whether the payload's field may be null."""
+    [field] = [f for f in msgspec.structs.fields(payload) if f.name == name]
+    return type(None) in typing.get_args(field.type)
 
 
 class AuditTrail:
@@ -58,18 +54,60 @@ class AuditTrail:
     tables: tuple[str, ...] = ("audit_entries", "audit_heads")
 
     def __init__(self, codec: Codec) -> None:
-        definitions = codec.catalogue.definitions()
+        catalogue = codec.catalogue
+        definitions = catalogue.definitions()
         self.event_types = frozenset(d.name for d in definitions)
         prefix = Dialog.__qualname__ + "."
         self._dialog_events = frozenset(
             d.name for d in definitions if d.cls.__qualname__.startswith(prefix)
         )
+        # The events that name their dialog, read through the catalogue (upcast if old).
+        self._dialog_ids = {
+            d.name: catalogue.view(d.name, ("dialog_id",))
+            for d in definitions
+            if "dialog_id" in d.payload.__struct_fields__
+        }
+        # Those whose streams may have later events that do not (a post's edit): their
+        # entries lend the dialog to those events' (a rebuild keeps them in memory).
+        silent = {
+            _aggregate(d)
+            for d in definitions
+            if d.name not in self._dialog_events
+            and (d.name not in self._dialog_ids or _optional(d.payload, "dialog_id"))
+        }
+        self._followed = frozenset(
+            d.name for d in definitions if d.name in self._dialog_ids and _aggregate(d) in silent
+        )
+
+    def _dialog_of(self, recorded: RecordedEvent) -> UUID | None:
+        """The dialog an event names: a Dialog's own stream, or the payload's ``dialog_id``."""
+        if recorded.event_type in self._dialog_events:
+            return recorded.stream_id
+        view = self._dialog_ids.get(recorded.event_type)
+        if view is None:
+            return None
+        try:
+            dialog_id: UUID | None = view.decode(recorded.data).dialog_id
+        except EventDecodeError:
+            return None  # the entry names no dialog rather than stopping the trail
+        return dialog_id
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        own = [
-            (r, r.stream_id if r.event_type in self._dialog_events else _dialog_of(r.data))
-            for r in sorted(events, key=lambda e: e.position)
-        ]
+        entries = await self._chain(conn, events)
+        await _insert(conn, entries)
+        last = {e.tenant_id: (e, digest) for e, _, digest in entries}
+        await _write_heads(conn, [(t, e.seq, e.position, d) for t, (e, d) in last.items()])
+
+    def rebuilding(self) -> CopyingTrail:
+        """How a rebuild writes its batches: the same entries, by COPY."""
+        return CopyingTrail(self)
+
+    async def _chain(
+        self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]
+    ) -> list[tuple[Entry, bytes, bytes]]:
+        """The entries of these events in log order, each with the hash before it and its own,
+        chained onto each tenant's head."""
+        own = [(r, self._dialog_of(r)) for r in sorted(events, key=lambda e: e.position)]
         streams = await self._stream_dialogs(
             conn, [(r.tenant_id, r.stream_id) for r, dialog in own if dialog is None]
         )
@@ -85,18 +123,7 @@ class AuditTrail:
             digest = link(prev_hash, entry)
             heads[recorded.tenant_id] = (entry.seq, digest)
             entries.append((entry, prev_hash, digest))
-        await _insert(conn, entries)
-        last = {e.tenant_id: e for e, _, _ in entries}
-        await conn.execute(
-            "INSERT INTO audit_heads (tenant_id, seq, position, hash)"
-            " SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])"
-            " ON CONFLICT (tenant_id) DO UPDATE"
-            " SET seq = excluded.seq, position = excluded.position, hash = excluded.hash",
-            list(last),
-            [e.seq for e in last.values()],
-            [e.position for e in last.values()],
-            [heads[t][1] for t in last],
-        )
+        return entries
 
     @staticmethod
     async def _stream_dialogs(
@@ -158,13 +185,111 @@ def _entry(recorded: RecordedEvent, seq: int, dialog_id: UUID | None) -> Entry:
     )
 
 
-async def _insert(conn: asyncpg.Connection, entries: list[tuple[Entry, bytes, bytes]]) -> None:
-    columns = (
-        "tenant_id, seq, position, event_id, stream_id, version, context, event_type,"
-        " dialog_id, actor, role, request_id, recorded_at, payload, prev_hash, hash"
+class CopyingTrail:
+    """The audit trail as a rebuild writes it, into emptied tables, as the only writer.
+
+    Each batch is chained exactly as the live path chains it, but from what this rebuild has
+    chained so far, kept in memory (each tenant's head, and the dialog of each stream whose
+    later events do not name it) rather than read back from the table, so the runtime can chain
+    the next batch while PostgreSQL still writes this one. The entries go in by COPY rather
+    than by an INSERT of arrays; the runtime still writes each batch with its positions in one
+    transaction.
+    """
+
+    def __init__(self, trail: AuditTrail) -> None:
+        self.trail = trail
+        self._heads: dict[str, tuple[int, bytes]] = {}
+        self._streams: dict[StreamKey, UUID] = {}
+        self._chained: dict[int, tuple[Any, ...]] = {}  # by position, until written
+
+    async def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Chain a batch of the rebuild (in log order, after the batch before it)."""
+        trail = self.trail
+        for done, recorded in enumerate(sorted(events, key=lambda e: e.position)):
+            if recorded.event_type not in trail.event_types:
+                continue
+            if done % 100 == 99:
+                await asyncio.sleep(0)  # let the batches being read and written go on
+            key = (recorded.tenant_id, recorded.stream_id)
+            dialog = trail._dialog_of(recorded)
+            if dialog is None:
+                dialog = self._streams.get(key)
+            elif recorded.event_type in trail._followed:
+                self._streams.setdefault(key, dialog)
+            seq, prev_hash = self._heads.get(recorded.tenant_id, (0, GENESIS))
+            entry = _entry(recorded, seq + 1, dialog)
+            digest = link(prev_hash, entry)
+            self._heads[recorded.tenant_id] = (entry.seq, digest)
+            self._chained[recorded.position] = (*_row(entry), prev_hash, digest)
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        try:
+            records = [self._chained.pop(e.position) for e in events]
+        except KeyError:
+            raise RuntimeError("the rebuild writes an event it has not chained") from None
+        records.sort(key=lambda r: r[2])  # position
+        await conn.copy_records_to_table("audit_entries", columns=_COLUMNS, records=records)
+        last = {r[0]: r for r in records}
+        await _write_heads(conn, [(t, r[1], r[2], r[-1]) for t, r in last.items()])
+
+
+def _row(e: Entry) -> tuple[Any, ...]:
+    """An entry's columns up to its payload, in ``_COLUMNS`` order."""
+    return (
+        e.tenant_id,
+        e.seq,
+        e.position,
+        e.event_id,
+        e.stream_id,
+        e.version,
+        e.context,
+        e.event_type,
+        e.dialog_id,
+        e.actor,
+        e.role,
+        e.request_id,
+        e.recorded_at,
+        e.payload.decode(),
     )
+
+
+async def _write_heads(conn: asyncpg.Connection, heads: list[tuple[str, int, int, bytes]]) -> None:
+    """Each tenant's new head: (tenant, seq, position, hash) of its last entry."""
     await conn.execute(
-        f"INSERT INTO audit_entries ({columns})"
+        "INSERT INTO audit_heads (tenant_id, seq, position, hash)"
+        " SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])"
+        " ON CONFLICT (tenant_id) DO UPDATE"
+        " SET seq = excluded.seq, position = excluded.position, hash = excluded.hash",
+        [h[0] for h in heads],
+        [h[1] for h in heads],
+        [h[2] for h in heads],
+        [h[3] for h in heads],
+    )
+
+
+_COLUMNS = (
+    "tenant_id",
+    "seq",
+    "position",
+    "event_id",
+    "stream_id",
+    "version",
+    "context",
+    "event_type",
+    "dialog_id",
+    "actor",
+    "role",
+    "request_id",
+    "recorded_at",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+
+
+async def _insert(conn: asyncpg.Connection, entries: list[tuple[Entry, bytes, bytes]]) -> None:
+    await conn.execute(
+        f"INSERT INTO audit_entries ({', '.join(_COLUMNS)})"
         " SELECT t, s, p, e, st, v, c, ty, d, a, r, rq, at, pl::jsonb, ph, h FROM unnest("
         "$1::text[], $2::bigint[], $3::bigint[], $4::uuid[], $5::uuid[], $6::int[],"
         " $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],"

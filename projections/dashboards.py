@@ -1,8 +1,8 @@
 """Dashboards: activity per dialog in hourly and daily buckets, and moderation timing.
 
-Counting is all this read model does, so it decodes only the few fields it needs from each
-payload (msgspec structs per event type) rather than whole domain events: rebuilds of large
-stores stay fast.
+Counting is all this read model does, so it reads only the few fields it needs from each
+payload, through the catalogue's views of them (upcast when an older class version wrote the
+event) rather than whole domain events: rebuilds of large stores stay fast.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-import msgspec
 
-from events.catalogue import Catalogue
+from events.catalogue import Catalogue, PayloadView
 from events.db import tenant_transaction
 from events.model import RecordedEvent
 
@@ -25,46 +24,18 @@ NO_DIALOG = UUID(int=0)
 GRANULARITIES = ("hour", "day")
 
 
-class _Post(msgspec.Struct):
-    timestamp: datetime
-    dialog_id: UUID
-    author_id: UUID
-    root_id: UUID | None = None
-
-
-class _Endorsement(msgspec.Struct):
-    timestamp: datetime
-    dialog_id: UUID
-    person_id: UUID
-
-
-class _Ballot(msgspec.Struct):
-    timestamp: datetime
-    dialog_id: UUID
-
-
-class _Joined(msgspec.Struct):
-    timestamp: datetime
-    person_id: UUID
-
-
-class _Moderated(msgspec.Struct):
-    timestamp: datetime
-    post_id: UUID
-    dialog_id: UUID
-
-
-_decoders: dict[str, msgspec.json.Decoder[Any]] = {
-    "PostSubmitted": msgspec.json.Decoder(_Post),
-    "SupportGiven": msgspec.json.Decoder(_Endorsement),
-    "PetitionSigned": msgspec.json.Decoder(_Endorsement),
-    "BallotCast": msgspec.json.Decoder(_Ballot),
-    "PersonJoined": msgspec.json.Decoder(_Joined),
+# The fields read of each event type counted (moderation steps: ``_MODERATED``).
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "PostSubmitted": ("timestamp", "dialog_id", "author_id", "root_id"),
+    "SupportGiven": ("timestamp", "dialog_id", "person_id"),
+    "PetitionSigned": ("timestamp", "dialog_id", "person_id"),
+    "BallotCast": ("timestamp", "dialog_id"),
+    "PersonJoined": ("timestamp", "person_id"),
 }
 _ENDORSEMENT_METRIC = {"SupportGiven": "supports", "PetitionSigned": "signatures"}
 WAITING = frozenset({"PostFlagged", "PostHeldForReview"})
 DECIDED = frozenset({"PostHidden", "PostRestored", "PostApproved"})
-_moderated = msgspec.json.Decoder(_Moderated)
+_MODERATED = ("timestamp", "post_id", "dialog_id")
 
 
 def buckets(at: datetime) -> tuple[tuple[str, datetime], tuple[str, datetime]]:
@@ -79,7 +50,10 @@ class Dashboards:
     def __init__(self, catalogue: Catalogue) -> None:
         known = {d.name for d in catalogue.definitions()}
         # Moderation events count only once that context is in the catalogue.
-        self.event_types = frozenset({*_decoders, *WAITING, *DECIDED} & known)
+        self.event_types = frozenset({*_FIELDS, *WAITING, *DECIDED} & known)
+        self._views: dict[str, PayloadView] = {
+            kind: catalogue.view(kind, _FIELDS.get(kind, _MODERATED)) for kind in self.event_types
+        }
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         counts: Counter[tuple[str, str, datetime, UUID, str]] = Counter()
@@ -88,21 +62,22 @@ class Dashboards:
         for recorded in events:
             kind = recorded.event_type
             tenant = recorded.tenant_id
+            event = self._views[kind].decode(recorded.data)
             if kind in WAITING or kind in DECIDED:
-                m = _moderated.decode(recorded.data)
-                timing.append((tenant, m.post_id, m.dialog_id, m.timestamp, kind in DECIDED))
+                timing.append(
+                    (tenant, event.post_id, event.dialog_id, event.timestamp, kind in DECIDED)
+                )
                 continue
-            event = _decoders[kind].decode(recorded.data)
             person: UUID | None = None
-            if isinstance(event, _Post):
+            if kind == "PostSubmitted":
                 metric, dialog, person = (
                     "comments" if event.root_id else "posts",
                     event.dialog_id,
                     event.author_id,
                 )
-            elif isinstance(event, _Endorsement):
+            elif kind in _ENDORSEMENT_METRIC:
                 metric, dialog, person = _ENDORSEMENT_METRIC[kind], event.dialog_id, event.person_id
-            elif isinstance(event, _Ballot):
+            elif kind == "BallotCast":
                 metric, dialog = "votes", event.dialog_id
             else:
                 metric, dialog = "joined", NO_DIALOG

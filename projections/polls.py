@@ -11,19 +11,11 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from events.catalogue import Catalogue
 from events.db import tenant_transaction
 from events.model import RecordedEvent
 
 TALLY_CHANNEL = "tinget_tally"  # NOTIFY payload: '<tenant>:<dialog id>'
-
-
-class _Ballot(msgspec.Struct):
-    dialog_id: UUID
-    choices: list[str]
-    signed_in: bool = False  # version 1 ballots did not say: read as anonymous (the upcaster)
-
-
-_decoder = msgspec.json.Decoder(_Ballot)
 
 
 class PollTallies:
@@ -31,12 +23,18 @@ class PollTallies:
     event_types = frozenset({"BallotCast"})
     tables: tuple[str, ...] = ("poll_tallies", "poll_ballots")
 
+    def __init__(self, catalogue: Catalogue) -> None:
+        # The hot path of a vote: three fields of the catalogue's BallotCast, decoded in one
+        # step; a ballot of an older version (no ``signed_in``) goes through its upcaster.
+        self._ballot = catalogue.view("BallotCast", ("dialog_id", "choices", "signed_in"))
+
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         counts: Counter[tuple[str, UUID, str]] = Counter()
         ballots: Counter[tuple[str, UUID]] = Counter()
         signed_in: Counter[tuple[str, UUID]] = Counter()
+        decode = self._ballot.decode
         for recorded in events:
-            ballot = _decoder.decode(recorded.data)  # the hot path: three fields, no upcasting
+            ballot = decode(recorded.data)
             ballots[(recorded.tenant_id, ballot.dialog_id)] += 1
             signed_in[(recorded.tenant_id, ballot.dialog_id)] += ballot.signed_in
             for choice in ballot.choices:

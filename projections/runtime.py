@@ -6,6 +6,10 @@ need no NATS at all). Each batch is applied in one transaction together with the
 reached, per tenant; an event at or below its tenant's position is skipped, so a redelivered or
 replayed event changes nothing. A rebuild holds the projection's lock for its whole run, so the
 live path waits instead of writing into a half-built read model.
+
+A read model may write a rebuild its own way (``Rebuilding``): into its emptied tables, with
+bulk statements such as COPY, producing the rows its ``apply`` would. The runtime's part stays
+the same: one transaction per batch with its positions, and what was applied is skipped.
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ import asyncio
 import math
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 import structlog
@@ -56,6 +60,29 @@ class Projection(Protocol):
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None: ...
 
 
+Apply = Callable[[asyncpg.Connection, Sequence[RecordedEvent]], Awaitable[None]]
+
+
+class BatchWriter(Protocol):
+    """How a rebuild writes its batches. ``prepare`` gets every batch of the rebuild in log
+    order, before it is applied and while the batches before it are written; ``apply`` then
+    writes the events of the batch that were not applied yet (in a rebuild, all of the
+    projection's) inside the runtime's transaction, in the same order."""
+
+    async def prepare(self, events: Sequence[RecordedEvent]) -> None: ...
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None: ...
+
+
+@runtime_checkable
+class Rebuilding(Protocol):
+    """A projection with a rebuild of its own: ``rebuilding()`` is called once a rebuild has
+    emptied the tables, and what it returns writes each of the rebuild's batches (it may keep
+    what it learns between them, being the only writer) exactly as ``apply`` would have."""
+
+    def rebuilding(self) -> BatchWriter: ...
+
+
 @dataclass
 class ProjectionStats:
     applied: int = 0
@@ -79,8 +106,10 @@ class ProjectionRunner:
         *,
         conn: asyncpg.Connection | None = None,
         store_cursor: int | None = None,
+        apply: Apply | None = None,
     ) -> int:
         """Apply the events not applied yet, in one transaction; return how many were new.
+        ``apply`` writes them instead of the projection's own ``apply`` (a rebuild's writer).
 
         A projection that decodes events (it has a ``codec``) gets the data keys their sealed
         personal fields need loaded first, outside the transaction."""
@@ -89,10 +118,11 @@ class ProjectionRunner:
             codec = getattr(self.projection, "codec", None)
             if codec is not None and events:
                 await codec.prepare(events)
+            write = apply or self.projection.apply
             if conn is None:
                 async with self.pool.acquire() as own:
-                    return await self._apply(own, events, store_cursor)
-            return await self._apply(conn, events, store_cursor)
+                    return await self._apply(own, events, store_cursor, write)
+            return await self._apply(conn, events, store_cursor, write)
         except Exception:
             metrics.PROJECTION_FAILURES.labels(self.projection.name).inc()
             raise
@@ -102,7 +132,11 @@ class ProjectionRunner:
             )
 
     async def _apply(
-        self, conn: asyncpg.Connection, events: Sequence[RecordedEvent], store_cursor: int | None
+        self,
+        conn: asyncpg.Connection,
+        events: Sequence[RecordedEvent],
+        store_cursor: int | None,
+        write: Apply,
     ) -> int:
         name = self.projection.name
         tenants = sorted({e.tenant_id for e in events})
@@ -130,7 +164,7 @@ class ProjectionRunner:
                     if event.event_type in self.projection.event_types:
                         fresh.append(event)
             if fresh:
-                await self.projection.apply(conn, fresh)
+                await write(conn, fresh)
             moved = [t for t in tenants if reached[t] != before[t]]
             if moved:
                 await conn.execute(
@@ -178,22 +212,82 @@ class ProjectionRunner:
         return int(value or 0)
 
     async def catch_up(
-        self, reader: LogReader, *, batch: int = 5000, conn: asyncpg.Connection | None = None
+        self,
+        reader: LogReader,
+        *,
+        batch: int = 5000,
+        conn: asyncpg.Connection | None = None,
     ) -> int:
-        """Apply everything the store holds beyond this projection's store cursor."""
+        """Apply everything the store holds beyond this projection's store cursor.
+
+        The next batch is read (on a connection of the reader's) while this one is applied."""
         cursor = await self.store_cursor() if conn is None else 0
         total = 0
-        while True:
-            events = await reader.read(cursor, batch)
-            if not events:
-                return total
+        events = await reader.read(cursor, batch)
+        while events:
             cursor = events[-1].position
-            total += await self.apply_batch(events, conn=conn, store_cursor=cursor)
+            upcoming = asyncio.ensure_future(reader.read(cursor, batch))
+            try:
+                total += await self.apply_batch(events, conn=conn, store_cursor=cursor)
+            except BaseException:
+                upcoming.cancel()
+                raise
+            events = await upcoming
+        return total
+
+    async def _rebuild(self, reader: LogReader, conn: asyncpg.Connection, batch: int) -> int:
+        """The store applied batch by batch through the projection's own writer, in three
+        steps that run side by side, a batch or two apart: reading from the store, preparing
+        (the writer's work in Python) and writing (PostgreSQL's), each batch in one
+        transaction with its positions."""
+        assert isinstance(self.projection, Rebuilding)
+        writer = self.projection.rebuilding()
+        read: asyncio.Queue[list[RecordedEvent]] = asyncio.Queue(maxsize=2)
+        prepared: asyncio.Queue[list[RecordedEvent]] = asyncio.Queue(maxsize=2)
+
+        async def reading() -> None:
+            cursor = 0
+            while True:
+                events = await reader.read(cursor, batch)
+                await read.put(events)
+                if not events:
+                    return
+                cursor = events[-1].position
+
+        async def preparing() -> None:
+            while events := await read.get():
+                await writer.prepare(events)
+                await prepared.put(events)
+            await prepared.put([])
+
+        async def writing() -> int:
+            total = 0
+            while events := await prepared.get():
+                total += await self.apply_batch(
+                    events, conn=conn, store_cursor=events[-1].position, apply=writer.apply
+                )
+            return total
+
+        written = asyncio.ensure_future(writing())
+        steps = [asyncio.ensure_future(reading()), asyncio.ensure_future(preparing()), written]
+        try:
+            await asyncio.gather(*steps)
+        finally:
+            for step in steps:
+                step.cancel()
+        return written.result()
 
     async def rebuild(self, reader: LogReader, *, batch: int = 5000) -> int:
-        """Empty the read model and apply the whole store again, from PostgreSQL alone."""
+        """Empty the read model and apply the whole store again, from PostgreSQL alone.
+
+        A read model with a rebuild of its own (``Rebuilding``) is written by its writer while
+        the next batches are read and prepared; any other applies batch after batch as the
+        live path does."""
         async with self.pool.acquire() as conn:
             await conn.execute("SELECT pg_advisory_lock($1)", self._lock_key)
+            # A rebuild's commits need not wait for the WAL to reach the disk: a crash loses at
+            # most the last batches, each with its positions, applied again by the next run.
+            await conn.execute("SET synchronous_commit = off")
             try:
                 async with conn.transaction():
                     for table in self.projection.tables:
@@ -202,8 +296,12 @@ class ProjectionRunner:
                         "DELETE FROM projection_positions WHERE projection = $1",
                         self.projection.name,
                     )
-                count = await self.catch_up(reader, batch=batch, conn=conn)
+                if isinstance(self.projection, Rebuilding):
+                    count = await self._rebuild(reader, conn, batch)
+                else:
+                    count = await self.catch_up(reader, batch=batch, conn=conn)
             finally:
+                await conn.execute("RESET synchronous_commit")
                 await conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
         log.info("projection rebuilt", projection=self.projection.name, events=count)
         return count

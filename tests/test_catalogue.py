@@ -88,3 +88,58 @@ def test_the_export_describes_every_event_for_integrators() -> None:
     assert created["version"] == 1
     schema = msgspec.json.encode(created["schema"])
     assert b"default_language" in schema
+
+
+class Letter(Aggregate):
+    """An aggregate with a personal field, for the views' refusal."""
+
+    personal_fields = {"LetterCreated": ("text",)}
+    data_subject = "author"
+
+    @event("Created")
+    def __init__(self, author: str, text: str) -> None:
+        self.author = author
+
+
+def test_a_view_reads_some_fields_as_the_catalogue_types_them() -> None:
+    view = codec().catalogue.view("GoalSet", ("goal", "unit"))
+    current = (
+        b'{"timestamp": "2026-01-01T00:00:00Z", "goal": 7, "unit": "euros", "class_version": 2}'
+    )
+
+    read = view.decode(current)
+
+    assert (read.goal, read.unit) == (7, "euros")
+    assert codec().catalogue.view("GoalSet", ("goal",)).struct.__struct_fields__ == (
+        "goal",
+        "class_version",
+    )
+
+
+def test_a_view_upcasts_what_an_older_version_wrote() -> None:
+    catalogue = codec().catalogue
+    unit = catalogue.view("GoalSet", ("unit",))  # a field version 1 did not have
+    goal = catalogue.view("GoalSet", ("goal",))  # a field both versions have
+    stored_v1 = b'{"timestamp": "2026-01-01T00:00:00Z", "goal": 300}'
+
+    assert unit.decode(stored_v1).unit == "signatures"
+    assert goal.decode(stored_v1).goal == 300
+    assert goal.decode(stored_v1).class_version == 2  # read as of the current version
+
+
+def test_a_view_is_made_once_and_refuses_unknown_personal_and_malformed() -> None:
+    catalogue = codec().catalogue
+    catalogue.register(Letter, "letters")
+    view = catalogue.view("GoalSet", ("goal",))
+
+    assert catalogue.view("GoalSet", ("goal",)) is view
+    with pytest.raises(ValueError, match="has no field colour"):
+        catalogue.view("GoalSet", ("goal", "colour"))
+    with pytest.raises(ValueError, match="text is personal"):
+        catalogue.view("LetterCreated", ("text",))
+    with pytest.raises(EventDecodeError, match="GoalSet"):
+        view.decode(b'{"goal": "many", "class_version": 2}')
+    with pytest.raises(EventDecodeError, match="GoalSet"):
+        view.decode(b"not json")
+    with pytest.raises(UnknownEventType):
+        catalogue.view("NoSuchEvent", ("goal",))

@@ -186,7 +186,7 @@ async def test_a_version_1_ballot_reads_as_anonymous(platform: Platform, town: T
 
     event = platform.codec.decode("BallotCast", v1, stream_id, 1)
     async with platform.worker_pool.acquire() as conn, conn.transaction():
-        await PollTallies().apply(conn, [recorded])
+        await PollTallies(platform.codec.catalogue).apply(conn, [recorded])
         counted = await conn.fetchrow(
             "SELECT ballots, signed_in_ballots FROM poll_ballots WHERE dialog_id = $1", dialog_id
         )

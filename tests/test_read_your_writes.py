@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from projections.runtime import LiveConsumer
 from services.identity.access import Role
 from tenants.service import TenantChanges
 from tests.api import Town, device_token, dialog_body, open_dialog, staff_token
@@ -170,10 +171,10 @@ async def test_a_position_not_reached_in_time_is_503_with_retry_after(
         platform.addresses,
         backpressure=dataclasses.replace(platform.addresses.backpressure, read_wait=0.2),
     )
-    ahead = await platform.reader.head() + 1_000
+    created = await client.post("/api/v1/dialogs", json=dialog_body(), headers=town.headers(admin))
 
-    answer = await client.get(
-        "/api/v1/dialogs", headers={**town.headers(admin), MIN_POSITION: str(ahead)}
+    answer = await client.get(  # no worker feeds the read models here
+        "/api/v1/dialogs", headers={**town.headers(admin), MIN_POSITION: str(position(created))}
     )
 
     assert answer.status_code == 503
@@ -243,3 +244,40 @@ async def test_counts_leave_out_pending_and_hidden_items(
     assert seen_post.json()["comments"] == 1
     counts = {d["id"]: d["posts"] for d in listed.json()["items"]}
     assert counts == {moderated["id"]: 0, dialog["id"]: 1}
+
+
+async def test_with_live_workers_a_vote_is_in_the_tally_it_asks_for(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    """As deployed: the relay publishes, a live consumer feeds the read models, which are sent
+    only the event types they take; every read model must count as having the vote."""
+    poll = await open_dialog(
+        client, town, admin, kind="vox-pop", settings={"question": "A new bridge?"}
+    )
+    await platform.catch_up_projections()
+    stop = asyncio.Event()
+    workers = [
+        asyncio.create_task(platform.relay().run(stop)),
+        asyncio.create_task(
+            platform.consume(LiveConsumer(platform.projections, durable="ryw"), stop)
+        ),
+    ]
+    try:
+        tallies = []
+        for _ in range(3):
+            voter = town.headers(await device_token(client, town))
+            voted = await client.post(
+                f"/api/v1/dialogs/{poll['id']}/votes", json={"choices": ["yes"]}, headers=voter
+            )
+            tallies.append(
+                await client.get(
+                    f"/api/v1/dialogs/{poll['id']}/tally",
+                    headers={**town.headers(), MIN_POSITION: str(position(voted))},
+                )
+            )
+    finally:
+        stop.set()
+        await asyncio.gather(*workers)
+
+    assert [t.status_code for t in tallies] == [200, 200, 200], [t.text for t in tallies]
+    assert [t.json()["ballots"] for t in tallies] == [1, 2, 3]

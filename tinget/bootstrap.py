@@ -21,18 +21,9 @@ from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import MAX_QUEUED, EventStore, LogReader
 from gateway.forwarding import TrustedProxies
-from projections.audit import AuditTrail
-from projections.dashboards import Dashboards
-from projections.dialogs import DialogListing
-from projections.gamification import GamificationProgress
-from projections.moderation import BlockedPeopleListing, ModerationQueue
-from projections.notification_templates import NotificationTemplateListing
-from projections.polls import PollTallies
 from projections.positions import ReadModelPositions
-from projections.posts import PostListing
 from projections.runtime import LiveConsumer, Projection, ProjectionRunner
 from services.dialogs.service import DialogService
-from services.gamification.policy import GamificationPolicy
 from services.gamification.service import GamificationService
 from services.identity.keys import Keys, load_secret
 from services.identity.records import People, RateLimiter, SignInCodes
@@ -46,19 +37,17 @@ from services.media.storage import image_store_from_url
 from services.media.uploads import ImageUploads
 from services.moderation.blocklist import BlockedPeople
 from services.moderation.service import ModerationService
-from services.notifications.policy import Notifier
 from services.notifications.push import PushSender, VapidConfig
 from services.notifications.push_policy import PushPolicy
 from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
-from services.participation.policies import ThresholdPolicy
 from services.participation.service import ParticipationService
 from tenants.assets import AssetStore
-from tenants.directory import TenantDirectory
 from tenants.migrate import migrate
 from tenants.service import TenantService
 from tinget.catalogue import build_catalogue
+from tinget.contexts import CONTEXTS
 
 log = structlog.get_logger(__name__)
 
@@ -145,7 +134,7 @@ class AppPlatform:
     positions: ReadModelPositions = field(init=False)
 
     def __post_init__(self) -> None:
-        self.positions = ReadModelPositions(self.app_pool, (p.name for p in read_models(self)))
+        self.positions = ReadModelPositions(self.app_pool, read_models(self))
 
     def pools(self) -> dict[str, asyncpg.Pool]:
         """This process's database pools by role, for the pool gauges."""
@@ -383,23 +372,9 @@ async def open_app_platform(
 
 
 def read_models(app: AppPlatform) -> list[Projection]:
-    """Every read model and policy a projection worker feeds, in the order they apply."""
-    codec = app.codec
-    return [
-        TenantDirectory(codec),
-        DialogListing(codec),
-        PostListing(codec),
-        PollTallies(),
-        Dashboards(codec.catalogue),
-        ThresholdPolicy(codec, app.participation.record_threshold),
-        GamificationPolicy(codec, app.gamification.record_awards),  # after the threshold policy
-        GamificationProgress(codec),  # after the policy whose awards it shows
-        ModerationQueue(codec),
-        BlockedPeopleListing(codec),
-        AuditTrail(codec),  # every event of the catalogue, hash-chained per tenant
-        NotificationTemplateListing(codec),
-        Notifier(codec, codec.catalogue),  # in-app items and the e-mail/push outbox
-    ]
+    """Every read model and policy a projection worker feeds, in the order they apply: the
+    contexts' in their order (tinget/contexts)."""
+    return [model for context in CONTEXTS for model in context.read_models(app)]
 
 
 @asynccontextmanager

@@ -1,34 +1,14 @@
-"""Every bounded context's aggregates, registered in one catalogue."""
+"""The event catalogue: every bounded context's aggregates, registered under its name."""
 
 from __future__ import annotations
 
 from events.catalogue import Catalogue
-from services.dialogs.domain import Dialog, Invitation
-from services.gamification.domain import (
-    BadgeAward,
-    GamificationRules,
-    LeaderboardPreference,
-    LevelAttainment,
-)
-from services.identity.domain import Person
-from services.moderation.domain import Block, Flag, ModerationCase
-from services.notifications.templates import NotificationTemplate
-from services.participation.domain import Ballot, Post, Signature, Support
-from tenants.domain import HostClaim, Tenant
+from tinget.contexts import CONTEXTS
 
 
 def build_catalogue() -> Catalogue:
     catalogue = Catalogue()
-    catalogue.register(Tenant, "tenants")
-    catalogue.register(HostClaim, "tenants")
-    catalogue.register(Person, "identity")
-    catalogue.register(Dialog, "dialogs")
-    catalogue.register(Invitation, "dialogs")
-    for aggregate in (Post, Support, Signature, Ballot):
-        catalogue.register(aggregate, "participation")
-    for moderated in (Flag, ModerationCase, Block):
-        catalogue.register(moderated, "moderation")
-    for gamified in (GamificationRules, LeaderboardPreference, BadgeAward, LevelAttainment):
-        catalogue.register(gamified, "gamification")
-    catalogue.register(NotificationTemplate, "notifications")
+    for context in CONTEXTS:
+        for aggregate in context.aggregates:
+            catalogue.register(aggregate, context.name)
     return catalogue
