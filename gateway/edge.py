@@ -1,7 +1,6 @@
 """What the gateway's own machinery needs on every request, app-wide: the tenant of a host,
 the checks of a token, how far the read models are, the proxies whose forwarding headers
-count, readiness, and the vote route's service. Handlers get their services and queries as
-dependencies instead (``Injected``)."""
+count, and readiness. Handlers get their services and queries as dependencies instead."""
 
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ from gateway.tenancy import TenantResolver
 from projections.positions import ReadModelPositions
 from services.identity.sessions import Sessions
 from services.identity.tokens import Tokens
-from services.participation.service import ParticipationService
 
 T = TypeVar("T")
 
@@ -36,9 +34,6 @@ class Edge:
     read_wait: float  # seconds a read asking for its own write waits for the read models
     trusted_proxies: TrustedProxies  # whose forwarding headers name the client
     health: Callable[[], Awaitable[dict[str, str]]]  # "ok" or why not, per service
-    # castVote's service: the busiest route reads it here, as it reads its caller, rather than
-    # through litestar's dependency resolution, which cost it about 5 µs of CPU a vote
-    votes: ParticipationService
 
 
 def edge_of(state: State) -> Edge:

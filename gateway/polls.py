@@ -17,7 +17,7 @@ from gateway.admission import ADMISSION, STREAM
 from gateway.auth import provide_caller
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
-from gateway.edge import Injected, edge_of
+from gateway.edge import Injected
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
@@ -27,6 +27,7 @@ from services.dialogs.domain import Dialog
 from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller
 from services.participation.commands import CastVote
+from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
 
 KEEPALIVE_SECONDS = 15.0
@@ -64,17 +65,18 @@ class PollController(Controller):
     async def vote(
         self,
         request: Request[Any, Any, Any],
+        participation: Injected[ParticipationService],
         dialog_id: FromPath[UUID],
         data: JSONBody[CastVote],
     ) -> VoteRecorded:
         """Cast your one ballot; a second is refused with 409. The ballot names no voter.
 
         The busiest write of all (a vox pop during a council webcast takes thousands a
-        second), so its handler is lean: the caller comes from the request's headers and the
-        service from the app (``gateway.edge``) rather than through dependencies, which
-        litestar would resolve, each with a signature model of its own, on every vote."""
+        second), so its handler is lean: the caller comes from the request's headers here
+        rather than through the ``caller`` dependency, which litestar would resolve with a
+        signature model of its own on every vote."""
         caller = await provide_caller(request)
-        await edge_of(request.app.state).votes.vote(caller, dialog_id, data)
+        await participation.vote(caller, dialog_id, data)
         return VoteRecorded(dialog_id=dialog_id)
 
     @get(

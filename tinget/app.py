@@ -35,7 +35,6 @@ def build_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         read_wait=addresses.backpressure.read_wait,
         trusted_proxies=addresses.trusted_proxies,
         health=platform.health,
-        votes=platform.participation,
     )
     given = handed_over(platform)
     tallies: TallyHub[TallyCounts] = given["tallies"]
