@@ -17,33 +17,17 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import OpenAPI
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Send
 
 from events import metrics, tracing
 from events.positions import track_writes
 from gateway.admission import ADMISSION, EXEMPT, STREAM, Admission, refuse
-from gateway.audit import AuditController
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
-from gateway.branding import BrandingController
 from gateway.consistency import POSITION, document, read_your_writes
 from gateway.content import content_type_guard
-from gateway.dashboards import DashboardController
-from gateway.dialogs import DialogController
 from gateway.edge import Edge, edge_of
-from gateway.gamification import GamificationController
-from gateway.identity import IdentityController
-from gateway.images import ImageController
-from gateway.moderation import ModerationController
-from gateway.notifications import (
-    MyNotificationController,
-    NotificationTemplateController,
-    UnsubscribeController,
-)
 from gateway.openapi import COMPONENTS, StrictStructSchemaPlugin, document_operations
 from gateway.options import MethodsOfPaths
-from gateway.polls import PollController
-from gateway.posts import PostController
-from gateway.privacy import PrivacyController
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.strict import StrictRequest, strict_parameters
 from services.request_context import begin_request
@@ -182,24 +166,6 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
     await read_your_writes(request)
 
 
-CONTROLLERS = [
-    BrandingController,
-    IdentityController,
-    DialogController,
-    PostController,
-    PollController,
-    ImageController,
-    ModerationController,
-    GamificationController,
-    DashboardController,
-    AuditController,
-    NotificationTemplateController,
-    MyNotificationController,
-    UnsubscribeController,
-    PrivacyController,
-]
-
-
 def provided(value: object) -> Provide:
     """A dependency that is a ready object (a service, a query class): made once, handed to
     every handler that names it, with no work per request."""
@@ -212,6 +178,7 @@ def provided(value: object) -> Provide:
 
 def create_app(
     edge: Edge,
+    controllers: Sequence[ControllerRouterHandler],
     dependencies: Mapping[str, Provide],
     *,
     max_requests: int,
@@ -220,10 +187,11 @@ def create_app(
     debug: bool = False,
 ) -> Litestar:
     """The gateway, on what the composition root hands it: the ``edge`` its middleware, hooks
-    and own dependencies read (app state ``edge``), the services and queries its handlers
-    name (``dependencies``, by parameter name), and the bounds of admission (requests and
-    live streams in flight). With a tracer provider configured, every request is a server
-    span whose context the events it appends carry on (see events/tracing.py)."""
+    and own dependencies read (app state ``edge``), the contexts' ``controllers``, the
+    services and queries their handlers name (``dependencies``, by parameter name), and the
+    bounds of admission (requests and live streams in flight). With a tracer provider
+    configured, every request is a server span whose context the events it appends carry on
+    (see events/tracing.py)."""
     admission = Admission(max_requests, max_streams)
     plugins: list[Any] = [StrictStructSchemaPlugin()]
     if tracing.enabled():
@@ -231,7 +199,7 @@ def create_app(
     state = State({"edge": edge})
     methods = MethodsOfPaths()
     app = Litestar(
-        route_handlers=[health, ready, *CONTROLLERS],
+        route_handlers=[health, ready, *controllers],
         dependencies={
             **dependencies,
             "tenant": Provide(resolve_tenant),

@@ -36,6 +36,9 @@ _ENDORSEMENT_METRIC = {"SupportGiven": "supports", "PetitionSigned": "signatures
 WAITING = frozenset({"PostFlagged", "PostHeldForReview"})
 DECIDED = frozenset({"PostHidden", "PostRestored", "PostApproved"})
 _MODERATED = ("timestamp", "post_id", "dialog_id")
+# Every post submitted counts in "posts"; those a moderator hid, or held for approval, are
+# shown apart, in the bucket of the decision.
+_SHOWN_APART = {"PostHidden": "hidden", "PostHeldForReview": "held"}
 
 
 def buckets(at: datetime) -> tuple[tuple[str, datetime], tuple[str, datetime]]:
@@ -67,6 +70,11 @@ class Dashboards:
                 timing.append(
                     (tenant, event.post_id, event.dialog_id, event.timestamp, kind in DECIDED)
                 )
+                if kind in _SHOWN_APART:  # posts hidden or held in the bucket, beside "posts"
+                    for granularity, start in buckets(event.timestamp):
+                        counts[
+                            (tenant, granularity, start, event.dialog_id, _SHOWN_APART[kind])
+                        ] += 1
                 continue
             person: UUID | None = None
             if kind == "PostSubmitted":
@@ -136,7 +144,7 @@ class Dashboards:
                 )
 
 
-METRICS = ("posts", "comments", "supports", "signatures", "votes", "joined")
+METRICS = ("posts", "comments", "supports", "signatures", "votes", "joined", "hidden", "held")
 
 _COUNTS = (
     "SELECT {key}, c.metric, sum(c.count)::int AS n FROM activity_counts c"

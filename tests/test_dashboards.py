@@ -130,3 +130,32 @@ async def test_dashboards_are_for_staff_and_refuse_bad_ranges(
     assert weekly.status_code == 400
     assert "granularity" in weekly.text
     assert not_a_time.status_code == 400
+
+
+async def test_hidden_and_held_posts_are_shown_apart(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    open_one = await open_dialog(client, town, admin)
+    moderated = await open_dialog(client, town, admin, settings={"premoderation": True})
+    citizen = town.headers(await device_token(client, town))
+    kept, hidden = [
+        await client.post(
+            f"/api/v1/dialogs/{open_one['id']}/posts", json={"body": body}, headers=citizen
+        )
+        for body in ("A bench by the lake", "Buy cheap watches")
+    ]
+    held = await client.post(
+        f"/api/v1/dialogs/{moderated['id']}/posts", json={"body": "Waiting"}, headers=citizen
+    )
+    moderator = await staff_token(platform, town, "mod@town.example", Role.MODERATOR)
+    hide = await client.post(
+        f"/api/v1/posts/{hidden.json()['id']}/hide",
+        json={"reason": "Spam"},
+        headers=town.headers(moderator),
+    )
+    assert all(r.status_code in (200, 201) for r in (kept, hidden, held, hide))
+    await platform.catch_up_projections()
+
+    totals = (await client.get("/api/v1/dashboard", headers=town.headers(admin))).json()["totals"]
+
+    assert (totals["posts"], totals["hidden"], totals["held"]) == (3, 1, 1)

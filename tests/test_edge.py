@@ -15,17 +15,17 @@ from litestar.exceptions import ImproperlyConfiguredException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import SkipValidationMarker
 
-from gateway.app import CONTROLLERS, create_app, provided
+from gateway.app import create_app, provided
 from gateway.edge import Edge
 from tests.test_layers import ROOT, imported
-from tinget.app import handed_over
+from tinget.app import controllers, handed_over
 from tinget.bootstrap import Platform
 
 
 def injected_names() -> set[str]:
     """The parameters of the gateway's handlers marked ``Injected``."""
     names: set[str] = set()
-    for controller in CONTROLLERS:
+    for controller in controllers():
         for attribute in vars(controller).values():
             if not isinstance(attribute, HTTPRouteHandler):
                 continue
@@ -43,13 +43,19 @@ def injected_names() -> set[str]:
 
 def _app(names: set[str]) -> None:
     edge = cast(Edge, None)  # building the app reads nothing of it
-    create_app(edge, {n: provided(object()) for n in names}, max_requests=10, max_streams=10)
+    create_app(
+        edge,
+        controllers(),
+        {n: provided(object()) for n in names},
+        max_requests=10,
+        max_streams=10,
+    )
 
 
 def test_the_gateway_names_its_services_and_queries() -> None:
     names = injected_names()
     assert {"participation", "dialogs", "dialog_queries", "audit_queries"} <= names
-    assert all(issubclass(c, Controller) for c in CONTROLLERS)
+    assert all(isinstance(c, type) and issubclass(c, Controller) for c in controllers())
 
 
 @pytest.mark.parametrize("missing", sorted(injected_names()))

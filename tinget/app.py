@@ -1,26 +1,27 @@
-"""The HTTP app of a platform: the composition root hands the gateway its services and the
-queries beside their read models, once, as dependencies named by the handlers' parameters."""
+"""The HTTP app of a platform: the composition root hands the gateway each context's
+controllers (tinget/contexts), and its services and the queries beside its read models, once,
+as dependencies named by the handlers' parameters."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Litestar
+from litestar.types import ControllerRouterHandler
 
 from gateway.app import create_app, provided
 from gateway.edge import Edge
 from gateway.tenancy import TenantResolver
-from projections.audit import AuditQueries
-from projections.dashboards import DashboardQueries
-from projections.dialogs import DialogQueries
-from projections.gamification import GamificationQueries
 from projections.live import TallyHub
-from projections.moderation import ModerationQueries
-from projections.polls import TallyCounts, TallyQueries
-from projections.posts import PostQueries
-from services.media.visibility import ImageShowings
+from projections.polls import TallyCounts
 from tenants.directory import TenantHosts
 from tinget.bootstrap import AppPlatform
+from tinget.contexts import CONTEXTS
+
+
+def controllers() -> list[ControllerRouterHandler]:
+    """Every context's HTTP controllers, in the contexts' order."""
+    return [c for context in CONTEXTS for c in context.controllers()]
 
 
 def build_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
@@ -40,6 +41,7 @@ def build_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
     tallies: TallyHub[TallyCounts] = given["tallies"]
     return create_app(
         edge,
+        controllers(),
         {name: provided(value) for name, value in given.items()},
         max_requests=addresses.backpressure.max_concurrent_requests,
         max_streams=addresses.backpressure.max_sse_connections,
@@ -49,30 +51,12 @@ def build_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
 
 
 def handed_over(platform: AppPlatform) -> dict[str, Any]:
-    """What the gateway's handlers name, made once: the services, and the queries beside the
-    read models, on the request role's pool."""
-    pool = platform.app_pool
-    tally_queries = TallyQueries(pool)
-    return {
-        # services: the write side, and its records
-        "dialogs": platform.dialogs,
-        "participation": platform.participation,
-        "moderation": platform.moderation,
-        "gamification": platform.gamification,
-        "notifications": platform.notifications,
-        "identity": platform.identity,
-        "tenants": platform.tenants,
-        "assets": platform.assets,
-        "uploads": platform.uploads,
-        "images": platform.images,
-        "image_showings": ImageShowings(pool),
-        # the read models' queries, and the live tallies
-        "dialog_queries": DialogQueries(pool),
-        "post_queries": PostQueries(pool),
-        "tally_queries": tally_queries,
-        "tallies": TallyHub[TallyCounts](pool, tally_queries.counts),
-        "moderation_queries": ModerationQueries(pool),
-        "gamification_queries": GamificationQueries(pool),
-        "dashboard_queries": DashboardQueries(pool),
-        "audit_queries": AuditQueries(pool, platform.codec.catalogue),
-    }
+    """What the gateway's handlers name, made once from the platform: each context's services
+    and the queries beside its read models (tinget/contexts), on the request role's pool."""
+    given: dict[str, Any] = {}
+    for context in CONTEXTS:
+        for name, value in context.provides(platform).items():
+            if name in given:
+                raise ValueError(f"{context.name} provides {name!r}, which another context does")
+            given[name] = value
+    return given

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,14 @@ def _none(app: AppPlatform) -> Sequence[Projection]:
     return ()
 
 
+def _no_controllers() -> Sequence[type]:
+    return ()
+
+
+def _nothing(app: AppPlatform) -> Mapping[str, object]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Context:
     """A bounded context: ``name`` is its segment in event subjects and the catalogue."""
@@ -27,3 +35,9 @@ class Context:
     aggregates: tuple[type[Aggregate], ...] = ()
     # its read models and policies, made from the request side's services, in apply order
     read_models: Callable[[AppPlatform], Sequence[Projection]] = _none
+    # its HTTP controllers (litestar), imported when an app is built, not when the CLI reads
+    # the catalogue
+    controllers: Callable[[], Sequence[type]] = _no_controllers
+    # what its handlers name (services, the queries beside its read models), made once from
+    # the request side; a name belongs to one context
+    provides: Callable[[AppPlatform], Mapping[str, object]] = _nothing

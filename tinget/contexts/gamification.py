@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from projections.gamification import GamificationProgress
+from collections.abc import Sequence
+
+from projections.gamification import GamificationProgress, GamificationQueries
 from services.gamification.domain import (
     BadgeAward,
     GamificationRules,
@@ -12,6 +14,13 @@ from services.gamification.domain import (
 from services.gamification.policy import GamificationPolicy
 from tinget.contexts.base import Context
 
+
+def _controllers() -> Sequence[type]:
+    from gateway.gamification import GamificationController
+
+    return [GamificationController]
+
+
 GAMIFICATION = Context(
     "gamification",
     aggregates=(GamificationRules, LeaderboardPreference, BadgeAward, LevelAttainment),
@@ -19,4 +28,9 @@ GAMIFICATION = Context(
         GamificationPolicy(app.codec, app.gamification.record_awards),
         GamificationProgress(app.codec),  # after the policy whose awards it shows
     ],
+    controllers=_controllers,
+    provides=lambda app: {
+        "gamification": app.gamification,
+        "gamification_queries": GamificationQueries(app.app_pool),
+    },
 )

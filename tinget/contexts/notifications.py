@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from projections.notification_templates import NotificationTemplateListing
 from services.notifications.policy import Notifier
 from services.notifications.templates import NotificationTemplate
 from tinget.contexts.base import Context
+
+
+def _controllers() -> Sequence[type]:
+    from gateway.notifications import (
+        MyNotificationController,
+        NotificationTemplateController,
+        UnsubscribeController,
+    )
+
+    return [NotificationTemplateController, MyNotificationController, UnsubscribeController]
+
 
 NOTIFICATIONS = Context(
     "notifications",
@@ -14,4 +27,6 @@ NOTIFICATIONS = Context(
         NotificationTemplateListing(app.codec),
         Notifier(app.codec, app.codec.catalogue),
     ],
+    controllers=_controllers,
+    provides=lambda app: {"notifications": app.notifications},
 )
