@@ -90,10 +90,13 @@ class Outage:
         return [x for x in every if self.inside(x.sent_at, x.seconds)]
 
     def in_doubt(self, outcome: Outcome) -> bool:
-        """A write refused (or unanswered) while in flight at the crash: its commit may have
-        happened with the answer lost, so it may or may not be stored."""
-        in_flight = outcome.sent_at <= self.crashed_at <= outcome.sent_at + outcome.seconds or (
-            outcome.sent_at <= self.crash_began <= outcome.sent_at + outcome.seconds
+        """A write refused (or unanswered) while in flight during the crash: its commit may
+        have happened with the answer lost, so it may or may not be stored. The crash takes
+        from the stop being sent until it returned, and backends die somewhere in between: a
+        write sent after the stop began and refused before it returned is in doubt too."""
+        in_flight = (
+            outcome.sent_at <= self.crashed_at
+            and outcome.sent_at + outcome.seconds >= self.crash_began
         )
         return outcome.kind != "read" and in_flight and outcome.status in (None, 503)
 
