@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.domain import Aggregate
 
-from projections.runtime import Projection
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the CLI reads the catalogue without the runtime (and NATS) loaded
+    from projections.runtime import Projection
     from tinget.bootstrap import AppPlatform
 
 
