@@ -15,8 +15,9 @@ import pytest
 import structlog
 
 from gateway.forwarding import TrustedProxies
-from services.notifications.push_policy import DEFAULT_PUSH_SERVICES as POLICY_DEFAULTS
-from tinget.config import DEFAULT_PUSH_SERVICES, ConfigError, Secret, SecretUrl, Settings
+from services.notifications.push_policy import PushPolicy
+from services.notifications.push_services import DEFAULT_PUSH_SERVICES
+from tinget.config import ConfigError, Secret, SecretUrl, Settings
 from tinget.logs import configure_logging
 from tinget.runner import addresses_for
 
@@ -58,8 +59,16 @@ def test_defaults_are_typed_and_frozen() -> None:
         settings.http_port = 9000  # type: ignore[misc]
 
 
-def test_the_push_services_default_is_the_push_policys() -> None:
-    assert DEFAULT_PUSH_SERVICES == POLICY_DEFAULTS
+def test_settings_read_without_the_push_client_loaded() -> None:
+    """One list of push services serves settings and the push policy, and reading settings
+    (every CLI call) does not load the HTTP client the push policy needs."""
+    code = (
+        "import sys; from tinget.config import Settings; Settings.from_env({});"
+        " print('aiohttp' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert PushPolicy().services == DEFAULT_PUSH_SERVICES
 
 
 def test_good_values_are_parsed_into_their_types() -> None:

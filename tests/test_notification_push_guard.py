@@ -20,12 +20,12 @@ from services.identity.access import Role
 from services.notifications.breaker import Breaker
 from services.notifications.push import PushFailed, PushSender, VapidConfig
 from services.notifications.push_policy import (
-    DEFAULT_PUSH_SERVICES,
     PushPolicy,
     UnsafeEndpoint,
     VettedResolver,
     refused_address,
 )
+from services.notifications.push_services import DEFAULT_PUSH_SERVICES
 from tests.api import Town, open_dialog, staff_token
 from tests.notify import (
     Browser,

@@ -281,3 +281,16 @@ async def test_with_live_workers_a_vote_is_in_the_tally_it_asks_for(
 
     assert [t.status_code for t in tallies] == [200, 200, 200], [t.text for t in tallies]
     assert [t.json()["ballots"] for t in tallies] == [1, 2, 3]
+
+
+async def test_a_position_given_twice_is_400_naming_the_header(
+    client: httpx.AsyncClient, town: Town
+) -> None:
+    headers = [(k, v) for k, v in town.headers().items()]
+    answer = await client.get(
+        "/api/v1/dialogs", headers=[*headers, (MIN_POSITION, "1"), (MIN_POSITION, "99")]
+    )
+
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["field"] == MIN_POSITION
+    assert "more than once" in answer.json()["detail"]

@@ -20,21 +20,13 @@ from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from gateway.forwarding import TrustedProxies
+from services.notifications.push_services import DEFAULT_PUSH_SERVICES
 
 T = TypeVar("T")
 
 PREFIX = "TINGET_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "console")
-# services.notifications.push_policy.DEFAULT_PUSH_SERVICES (a test keeps them equal); not
-# imported from there, because that module loads the HTTP client and every CLI call reads this
-DEFAULT_PUSH_SERVICES = (
-    "fcm.googleapis.com",
-    "updates.push.services.mozilla.com",
-    "push.services.mozilla.com",
-    "web.push.apple.com",
-    "notify.windows.com",
-)
 _YES = frozenset({"yes", "true", "1", "on"})
 _NO = frozenset({"no", "false", "0", "off"})
 _NATS_NAME = re.compile(r"[A-Za-z0-9_-]+")  # a stream name, or one token of a subject

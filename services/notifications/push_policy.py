@@ -21,19 +21,7 @@ from urllib.parse import urlsplit
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from events.errors import InvalidInput
-
-# The push services of the major browsers (the hosts their PushSubscription endpoints use):
-#   Chrome and most Chromium browsers (Opera, Brave, Samsung Internet): https://fcm.googleapis.com/...
-#   Firefox (Mozilla autopush): https://updates.push.services.mozilla.com/wpush/...
-#   Safari on macOS 13+ and iOS/iPadOS 16.4+: https://web.push.apple.com/...
-#   Edge (Windows Push Notification Services): https://*.notify.windows.com/...
-DEFAULT_PUSH_SERVICES = (
-    "fcm.googleapis.com",
-    "updates.push.services.mozilla.com",
-    "push.services.mozilla.com",
-    "web.push.apple.com",
-    "notify.windows.com",
-)
+from services.notifications.push_services import DEFAULT_PUSH_SERVICES
 
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
