@@ -184,3 +184,32 @@ EVENT_STREAM = {
         required=["data"],
     )
 }
+
+
+class JsonAnswer:
+    """A JSON answer already encoded, which the handler returns and litestar sends as it is.
+
+    For castVote, the busiest write: litestar's response machinery (a response object per
+    request, its encoder, the route's headers and cookies looked up again) cost about a third
+    as much as the vote's own work, for an answer whose shape never changes. The route
+    documents the body with a response spec, as litestar cannot read it from this type.
+    """
+
+    __slots__ = ("body", "status")
+
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status = status
+        self.body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status,
+                "headers": [
+                    (b"content-type", JSON.encode()),
+                    (b"content-length", b"%d" % len(self.body)),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": self.body, "more_body": False})

@@ -9,13 +9,14 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from events.errors import Conflict
 from gateway.admission import ADMISSION, STREAM
 from gateway.auth import provide_caller
-from gateway.content import EVENT_STREAM, alternative_answers_operation
+from gateway.content import EVENT_STREAM, JsonAnswer, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.openapi import REQUIRED
@@ -31,6 +32,7 @@ from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
 
 KEEPALIVE_SECONDS = 15.0
+_encode = msgspec.json.Encoder().encode
 
 
 def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
@@ -58,7 +60,12 @@ class PollController(Controller):
         "/votes",
         operation_id="castVote",
         summary="Vote in a poll or vox pop",
-        responses=problems(409, 422),
+        responses={
+            201: ResponseSpec(
+                VoteRecorded, description="The ballot is recorded", generate_examples=False
+            ),
+            **problems(409, 422),
+        },
         security=REQUIRED,  # the handler reads its caller itself, not through ``caller``
         status_code=201,
     )
@@ -68,16 +75,15 @@ class PollController(Controller):
         participation: Injected[ParticipationService],
         dialog_id: FromPath[UUID],
         data: JSONBody[CastVote],
-    ) -> VoteRecorded:
-        """Cast your one ballot; a second is refused with 409. The ballot names no voter.
-
-        The busiest write of all (a vox pop during a council webcast takes thousands a
-        second), so its handler is lean: the caller comes from the request's headers here
-        rather than through the ``caller`` dependency, which litestar would resolve with a
-        signature model of its own on every vote."""
+    ) -> JsonAnswer:
+        """Cast your one ballot; a second is refused with 409. The ballot names no voter."""
+        # The busiest write of all (a vox pop during a council webcast takes thousands a
+        # second), so its handler is lean: the caller comes from the request's headers rather
+        # than through the ``caller`` dependency, which litestar would resolve with a signature
+        # model of its own on every vote, and the answer is encoded here and sent as it is.
         caller = await provide_caller(request)
         await participation.vote(caller, dialog_id, data)
-        return VoteRecorded(dialog_id=dialog_id)
+        return JsonAnswer(201, _encode(VoteRecorded(dialog_id=dialog_id)))
 
     @get(
         "/tally",
