@@ -2,8 +2,10 @@
 
 A litestar app with one route, ``POST /votes``: the JSON body decoded with msgspec, the bearer
 token taken from the header (not verified), one row inserted with an asyncpg pool (10
-connections), 201. uvicorn serves it exactly as Tinget's gateway is served (one process,
-uvloop and httptools where installed, no access log)::
+connections), 201. uvicorn serves it as it serves each of Tinget's gateway processes (uvloop
+and httptools where installed, no access log), in one process: the reference stays what one
+event loop can do, while ``bench vote`` runs Tinget's gateway as deployed on the machine
+(``--gateway-processes``)::
 
     python -m bench.reference_vote --port 8123 --database-url postgresql://... --dialog-id UUID
 

@@ -7,8 +7,11 @@ each request with a participant token of its own, to the reference and then to T
 1. the reference, ``bench/reference_vote.py``: a litestar route inserting one row per request
    with asyncpg, served by uvicorn as the gateway is, with a database of its own;
 2. Tinget as it runs in production: ``tinget gateway``, ``tinget relay`` and ``tinget
-   project``, three processes on a fresh database and a JetStream stream of their own. The
-   tenant, the vox pop and the tokens are made beforehand through ``open_platform``.
+   project`` on a fresh database and a JetStream stream of their own, the gateway in as many
+   processes on its port as the machine has cores (``TINGET_HTTP_PROCESSES``;
+   ``--gateway-processes`` sets another number, 1 for a single event loop as the
+   reference's). The tenant, the vox pop and the tokens are made beforehand through
+   ``open_platform``.
 
 Each gets ``--warmup`` seconds of the same load first, not counted, and every round starts
 its servers afresh. When Tinget's load stops, the poll's tally (``poll_tallies``, fed by relay
@@ -94,6 +97,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop waiting for the tally after this long (default 30)",
     )
     parser.add_argument(
+        "--gateway-processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="TINGET_HTTP_PROCESSES: Tinget's gateway processes on its port, as a machine of"
+        " this many cores runs it (default: the cores here)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="PREFIX",
         help="record Tinget's processes with py-spy during the timed run, to"
@@ -128,7 +138,12 @@ async def reference_phase(poll: Poll, work: Path, args: argparse.Namespace) -> R
 
 
 def tinget_env(
-    database: BenchDatabase, stream: BenchStream, poll: Poll, port: int, work: Path, log_level: str
+    database: BenchDatabase,
+    stream: BenchStream,
+    poll: Poll,
+    port: int,
+    work: Path,
+    args: argparse.Namespace,
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
     env.update(
@@ -140,7 +155,8 @@ def tinget_env(
         TINGET_HTTP_HOST="127.0.0.1",
         TINGET_HTTP_PORT=str(port),
         TINGET_DEMO_TENANT="no",
-        TINGET_LOG_LEVEL=log_level,
+        TINGET_LOG_LEVEL=args.log_level,
+        TINGET_HTTP_PROCESSES=str(args.gateway_processes),
         TINGET_DATA_DIR=str(work / "data"),
     )
     return env
@@ -163,6 +179,34 @@ async def workers_caught_up(owner: asyncpg.Connection, patience: float = 300.0) 
     raise RuntimeError(f"the relay and read models did not catch up within {patience:g} s")
 
 
+def _listening(port: int) -> int:
+    """Sockets listening on ``port`` (IPv4) on this machine (Linux; 0 elsewhere)."""
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return 0
+    rows = [line.split() for line in lines]
+    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in children.read_text().split()] if children.exists() else []
+
+
+async def gateway_siblings(
+    pid: int, port: int, processes: int, patience: float = 60.0
+) -> list[int]:
+    """The pids of the gateway's sibling processes once all ``processes`` listen on ``port``
+    (tinget/processes.py), so that none is still starting when the load begins."""
+    began = time.perf_counter()
+    while _listening(port) < processes:
+        if time.perf_counter() - began > patience:
+            raise RuntimeError(f"{processes} gateway processes not listening after {patience:g} s")
+        await asyncio.sleep(0.1)
+    return _children(pid)
+
+
 async def tinget_phase(
     database: BenchDatabase,
     stream: BenchStream,
@@ -173,7 +217,7 @@ async def tinget_phase(
     profile: bool,
 ) -> tuple[Run, Tally]:
     port = free_port()
-    env = tinget_env(database, stream, poll, port, work, args.log_level)
+    env = tinget_env(database, stream, poll, port, work, args)
     parts = (("relay", "relay"), ("projections", "project"), ("gateway", "gateway"))
     services = [
         Service(n, [sys.executable, "-m", "tinget", c], env, work, cwd=ROOT) for n, c in parts
@@ -184,11 +228,17 @@ async def tinget_phase(
             await service.start()
         gateway = services[-1]
         waited = await gateway.wait_ready(port, "/ready")
+        siblings = await gateway_siblings(gateway.pid, port, args.gateway_processes)
         waited += await workers_caught_up(owner)  # the people recorded for this round's tokens
         say(f"Tinget's gateway, relay and projections started; ready in {waited:.1f} s")
         url = f"http://127.0.0.1:{port}/api/v1/dialogs/{poll.dialog_id}/votes"
-        label = "Tinget: gateway, relay, projections (3 processes)"
-        pids = {s.name: s.pid for s in reversed(services)}  # the gateway first
+        label = (
+            f"Tinget: gateway ({args.gateway_processes} process(es) on its port), relay,"
+            " projections"
+        )
+        pids = {"gateway": gateway.pid}  # the gateway first: its CPU is the server's
+        pids.update({f"gateway {n}": pid for n, pid in enumerate(siblings, start=2)})
+        pids.update({s.name: s.pid for s in services[:-1]})
         before = await ballots_stored(owner)  # an earlier round's
         run = await load(url, poll, args, label, pids, profile=profile)
         tally = await wait_for_tally(

@@ -114,6 +114,8 @@ def test_good_values_are_parsed_into_their_types() -> None:
         ("HTTP_PORT", "eighty", "must be a port number"),
         ("HTTP_PORT", "70000", "must be a port number"),
         ("HTTP_PORT", "-1", "must be a port number"),
+        ("HTTP_PROCESSES", "0", "must be 1 to 64"),
+        ("HTTP_PROCESSES", "two", "must be 1 to 64"),
         ("METRICS_PORT", "9464.5", "must be a port number"),
         ("HTTP_HOST", "http://example.org", "must be a host name"),
         ("STREAM_REPLICAS", "7", "must be 1 to 5"),

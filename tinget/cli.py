@@ -208,12 +208,13 @@ def serve_all(ctx: click.Context) -> None:
 
 
 @main.command()
+@click.option("--sibling", is_flag=True, hidden=True, help="Started by a gateway beside it.")
 @click.pass_context
-def gateway(ctx: click.Context) -> None:
-    """Run the HTTP gateway only."""
+def gateway(ctx: click.Context, sibling: bool) -> None:
+    """Run the HTTP gateway only (in TINGET_HTTP_PROCESSES processes on one port)."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx), ("gateway",)))
+    loop.run(serve(_settings(ctx), ("gateway",), sibling=sibling))
 
 
 @main.command()

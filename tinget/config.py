@@ -112,6 +112,7 @@ class Settings:
     data_dir: Path = Path(".tinget")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    http_processes: int = 1  # gateway processes sharing the port (tinget/processes.py)
     log_level: str = "INFO"
     log_json: bool = True
     subject_prefix: str = "tinget"
@@ -165,6 +166,7 @@ class Settings:
             data_dir=read("DATA_DIR", Path, Path(".tinget")),
             http_host=http_host,
             http_port=read("HTTP_PORT", _port, 8000),
+            http_processes=read("HTTP_PROCESSES", _whole(1, 64), 1),
             log_level=read("LOG_LEVEL", _log_level, "INFO"),
             log_json=read("LOG_FORMAT", _log_format, "json") == "json",
             subject_prefix=read("SUBJECT_PREFIX", _subject_prefix, "tinget"),

@@ -32,6 +32,7 @@ from tinget.bootstrap import (
 )
 from tinget.config import Settings, reveal
 from tinget.embedded import EmbeddedNats, embedded_postgres
+from tinget.processes import run_siblings, shared_socket
 
 log = structlog.get_logger(__name__)
 
@@ -140,7 +141,14 @@ def _settle_memory() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-async def run_gateway(platform: AppPlatform, settings: Settings, stop: asyncio.Event) -> None:
+async def run_gateway(
+    platform: AppPlatform, settings: Settings, stop: asyncio.Event, *, sibling: bool = False
+) -> None:
+    """Serve the gateway until ``stop``: on a port of its own, or, with several gateway
+    processes (``TINGET_HTTP_PROCESSES``; ``sibling`` for all but the first), on a socket
+    each of them opens on the same port (tinget/processes.py)."""
+    shared = settings.http_processes > 1 or sibling
+    sockets = [shared_socket(settings.http_host, settings.http_port)] if shared else None
     config = uvicorn.Config(
         build_app(platform),
         host=settings.http_host,
@@ -153,12 +161,13 @@ async def run_gateway(platform: AppPlatform, settings: Settings, stop: asyncio.E
     )
     server = _Server(config)
     watcher = asyncio.create_task(_exit_on(stop, server))
-    announcer = asyncio.create_task(_announce(server, settings))
+    announcer = None if sibling else asyncio.create_task(_announce(server, settings))
     try:
-        await server.serve()
+        await server.serve(sockets=sockets)
     finally:
         watcher.cancel()
-        announcer.cancel()
+        if announcer is not None:
+            announcer.cancel()
 
 
 async def _announce(server: uvicorn.Server, settings: Settings) -> None:
@@ -167,8 +176,11 @@ async def _announce(server: uvicorn.Server, settings: Settings) -> None:
         await asyncio.sleep(0.02)
     embedded_pg = postgres_embedded(settings)
     embedded_nats = settings.nats_url is None
+    processes = (
+        f" in {settings.http_processes} gateway processes" if settings.http_processes > 1 else ""
+    )
     print(
-        f"Tinget listens on http://{settings.http_host}:{settings.http_port}"
+        f"Tinget listens on http://{settings.http_host}:{settings.http_port}{processes}"
         f" (PostgreSQL: {'embedded' if embedded_pg else 'configured'},"
         f" NATS: {'embedded' if embedded_nats else 'configured'}); Ctrl-C stops it.",
         flush=True,
@@ -270,9 +282,13 @@ def _install_signal_handlers(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
+async def serve(
+    settings: Settings, parts: tuple[str, ...] = PARTS, *, sibling: bool = False
+) -> None:
     """Run ``parts`` until a signal. A gateway alone opens only the app role's pool and no NATS
-    (it needs neither the worker role nor NATS); any worker part opens the platform."""
+    (it needs neither the worker role nor NATS); any worker part opens the platform. With
+    ``TINGET_HTTP_PROCESSES`` above 1, the gateway starts its sibling processes
+    (tinget/processes.py); a ``sibling`` is one of them."""
     stop = asyncio.Event()
     _install_signal_handlers(stop)
     telemetry.configure_tracing(parts[0] if len(parts) == 1 else "all")
@@ -286,10 +302,10 @@ async def serve(settings: Settings, parts: tuple[str, ...] = PARTS) -> None:
         addresses = for_parts(given, parts)
         if gateway_only:
             async with open_app_platform(addresses) as app:
-                await _run(app, settings, parts, stop, readiness)
+                await _run(app, settings, parts, stop, readiness, given, sibling)
         else:
             async with open_platform(addresses, manage_stream="relay" in parts) as platform:
-                await _run(platform, settings, parts, stop, readiness)
+                await _run(platform, settings, parts, stop, readiness, given, sibling)
     log.info("stopped")
 
 
@@ -299,6 +315,8 @@ async def _run(
     parts: tuple[str, ...],
     stop: asyncio.Event,
     readiness: telemetry.Readiness,
+    addresses: Addresses,
+    sibling: bool,
 ) -> None:
     if postgres_embedded(settings) and settings.demo_tenant and "gateway" in parts:
         await ensure_demo_tenant(platform, settings.http_port)
@@ -307,7 +325,9 @@ async def _run(
     _settle_memory()
     tasks: list[Awaitable[None]] = []
     if "gateway" in parts:
-        tasks.append(run_gateway(platform, settings, stop))
+        tasks.append(run_gateway(platform, settings, stop, sibling=sibling))
+        if settings.http_processes > 1 and not sibling:
+            tasks.append(run_siblings(settings, addresses.database_url, stop))
     if isinstance(platform, Platform):
         if "relay" in parts:
             tasks.append(run_relay(platform, stop))
