@@ -173,7 +173,6 @@ class Tokens:
         try:
             role = Role(claims.role)
             sign_in = SignIn(claims.sin)
-            person_id = UUID(claims.sub)
         except ValueError:
             raise Unauthenticated("the access token's claims are not valid") from None
         allowed = PLATFORM_ROLES if platform else TENANT_ROLES
@@ -181,7 +180,7 @@ class Tokens:
             raise Unauthenticated("the access token's role does not fit its issuer")
         return Caller(
             tenant_id=tenant_id,
-            person_id=person_id,
+            person_id=claims.sub,
             role=role,
             sign_in=sign_in,
             token_generation=claims.gen,
@@ -199,7 +198,7 @@ class _Header(msgspec.Struct):
 class _Claims(msgspec.Struct):
     iss: str
     aud: str
-    sub: str
+    sub: UUID  # decoded by msgspec, faster than uuid.UUID(text)
     role: str
     sin: str
     iat: float
