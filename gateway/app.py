@@ -15,7 +15,6 @@ from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import OpenAPI
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 from litestar.types import ASGIApp, ControllerRouterHandler, Receive, Scope, Send
 
@@ -23,10 +22,10 @@ from events import metrics, tracing
 from events.positions import track_writes
 from gateway.admission import ADMISSION, EXEMPT, STREAM, Admission, refuse
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
-from gateway.consistency import POSITION, document, read_your_writes
+from gateway.consistency import POSITION, read_your_writes
 from gateway.content import content_type_guard
 from gateway.edge import Edge, edge_of
-from gateway.openapi import COMPONENTS, StrictStructSchemaPlugin, document_operations
+from gateway.openapi import COMPONENTS, DocumentedOpenAPI, StrictStructSchemaPlugin
 from gateway.options import MethodsOfPaths
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.strict import StrictRequest, strict_parameters
@@ -226,21 +225,9 @@ def create_app(
         before_request=before_request,  # strict parameters, then read-your-writes
         debug=debug,
     )
-    app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPI
+    app.plugins.get(OpenAPIPlugin).__class__ = DocumentedOpenAPI
     methods.learn(app)
-    document_operations(app)
     return app
-
-
-class _DocumentedOpenAPI(OpenAPIPlugin):
-    """Litestar's OpenAPI plugin, whose document (built once, when first asked for) also
-    describes what middleware and hooks add to every operation. Litestar offers no public
-    hook for this; the app's own plugin instance gets this class."""
-
-    __slots__ = ()
-
-    def _build_openapi(self) -> OpenAPI:
-        return document(super()._build_openapi())
 
 
 _POSITION = POSITION.lower().encode()

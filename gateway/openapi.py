@@ -6,7 +6,7 @@ and what its bodies may hold.
   readers alike lists it as optional (``[{"bearer": []}, {}]``), and one that reads no token
   lists none.
 - **Problems.** What an operation may answer is worked out from what it takes, by
-  :func:`document_operations` once the app is built, plus the problems its own route lists
+  :func:`document_operations` when the document is built, plus the problems its own route lists
   (:func:`gateway.problems.problems`: a conflict, a broken rule, a rate limit):
 
   - the municipality of its host (``tenant``, ``caller`` or ``viewer``): 400 (a bad Host
@@ -33,14 +33,22 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
-from litestar.openapi.spec import Components, Schema, SecurityRequirement, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    Schema,
+    SecurityRequirement,
+    SecurityScheme,
+)
 from litestar.params import BodyKwarg, DependencyKwarg, ParameterKwarg
 from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
 from gateway.admission import ADMISSION, EXEMPT
+from gateway.consistency import document
 from gateway.problems import PROBLEMS
 
 BEARER = "bearer"
@@ -103,10 +111,23 @@ def answers_of(handler: HTTPRouteHandler) -> tuple[set[int], list[SecurityRequir
     return statuses, security
 
 
+class DocumentedOpenAPI(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, whose document (built once, when first asked for) also
+    states each operation's security and problems (:func:`document_operations`) and the
+    read-your-writes headers that middleware and hooks add to every operation
+    (gateway/consistency.py). Litestar offers no public hook for this; the app's own plugin
+    instance gets this class."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        document_operations(self.app)
+        return document(super()._build_openapi())
+
+
 def document_operations(app: Litestar) -> None:
     """Give every operation of ``app`` its security and the problems it may answer (its own
-    route's, and those worked out from what it takes). Run once the app is built, before
-    the document is first asked for."""
+    route's, and those worked out from what it takes), before its document is built."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
