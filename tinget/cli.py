@@ -7,20 +7,28 @@ command such as ``tinget tenants list`` or ``tinget catalogue`` does not load al
 
 from __future__ import annotations
 
-import json
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import click
 import msgspec
 
-from events.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from events.errors import InvalidInput, NotFound
 from tinget import loop
+from tinget.commands.common import (
+    EXIT_INVALID,
+    EXIT_TAMPERED,
+    apply_migrations,
+    echo_json,
+    fail,
+    owner_url_for,
+    run,
+    settings_of,
+    with_platform,
+)
 from tinget.config import ConfigError, Settings, reveal
 from tinget.logs import configure_logging
 
@@ -28,18 +36,6 @@ if TYPE_CHECKING:
     from projections.audit_verify import Report
     from tenants.domain import Tenant
     from tinget.bootstrap import Platform
-
-T = TypeVar("T")
-
-EXIT_INVALID = 2
-EXIT_NOT_FOUND = 3
-EXIT_CONFLICT = 4
-EXIT_TAMPERED = 5  # `tinget audit verify` found a broken chain
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings: Settings = ctx.obj
-    return settings
 
 
 class _RoleName(click.ParamType[str]):
@@ -66,62 +62,6 @@ class _RoleName(click.ParamType[str]):
         return str(value)
 
 
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"tinget: {message}", err=True)
-    sys.exit(code)
-
-
-def _run(coro: Awaitable[T]) -> T:
-    try:
-        return loop.run(coro)  # type: ignore[arg-type]
-    except InvalidInput as error:
-        _fail(f"invalid {error.field}: {error.reason}", EXIT_INVALID)
-    except NotFound as error:
-        _fail(str(error), EXIT_NOT_FOUND)
-    except (Conflict, Forbidden) as error:
-        _fail(str(error), EXIT_CONFLICT)
-    except DomainError as error:
-        _fail(str(error), 1)
-    raise AssertionError("unreachable")
-
-
-async def _with_platform(settings: Settings, action: Callable[[Platform], Awaitable[T]]) -> T:
-    from tinget.bootstrap import open_platform, run_migrations
-    from tinget.runner import addresses_for
-
-    async with addresses_for(settings, need_nats=False) as addresses:
-        if addresses.database_url is not None:
-            await run_migrations(addresses.database_url)
-        async with open_platform(addresses, with_nats=False, pool_size=2) as platform:
-            result = await action(platform)
-            await platform.catch_up_projections()
-            return result
-
-
-@asynccontextmanager
-async def _owner_url(settings: Settings) -> AsyncIterator[str | None]:
-    """The owner role's URL: the configured one, or the embedded PostgreSQL's (the one running
-    on the data folder, or one started for this command); None where only the roles' URLs are
-    given."""
-    async with AsyncExitStack() as stack:
-        owner_url = reveal(settings.database_url)
-        if settings.postgres_embedded:
-            from tinget.embedded import embedded_postgres
-
-            owner_url = await stack.enter_async_context(embedded_postgres(settings.data_dir))
-        yield owner_url
-
-
-async def _migrate(owner_url: str) -> list[str]:
-    from tenants.migrate import migrate
-
-    conn = await asyncpg.connect(owner_url)
-    try:
-        return await migrate(conn)
-    finally:
-        await conn.close()
-
-
 DIRECTORY = "tenant_directory"  # tenants.directory.TenantDirectory.name (a test keeps them equal)
 _TENANT_ROWS = (
     "SELECT tenant_id, name, status, default_language, hosts FROM tenant_directory"
@@ -142,7 +82,7 @@ async def _tenant_rows_if_current(
     from events.db import WORKER_ROLE, url_for_role
 
     if owner_url is not None:
-        await _migrate(owner_url)
+        await apply_migrations(owner_url)
     worker_url = reveal(settings.worker_database_url)
     if worker_url is None:
         assert owner_url is not None  # settings without both roles' URLs have an owner
@@ -182,10 +122,6 @@ def _tenant_json(tenant: Tenant) -> dict[str, Any]:
     }
 
 
-def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
 @click.group()
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -193,7 +129,7 @@ def main(ctx: click.Context) -> None:
     try:
         settings = Settings.from_env()
     except ConfigError as error:
-        _fail(f"bad configuration: {error}", EXIT_INVALID)
+        fail(f"bad configuration: {error}", EXIT_INVALID)
     configure_logging(settings.log_level, json=settings.log_json)
     ctx.obj = settings
 
@@ -204,7 +140,7 @@ def serve_all(ctx: click.Context) -> None:
     """Run everything in one process: gateway, relay and projections."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx)))
+    loop.run(serve(settings_of(ctx)))
 
 
 @main.command()
@@ -213,7 +149,7 @@ def gateway(ctx: click.Context) -> None:
     """Run the HTTP gateway only."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx), ("gateway",)))
+    loop.run(serve(settings_of(ctx), ("gateway",)))
 
 
 @main.command()
@@ -222,7 +158,7 @@ def relay(ctx: click.Context) -> None:
     """Run the relay (store to NATS) only; a second one stands by."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx), ("relay",)))
+    loop.run(serve(settings_of(ctx), ("relay",)))
 
 
 @main.command()
@@ -231,7 +167,7 @@ def project(ctx: click.Context) -> None:
     """Run the projection workers only."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx), ("projections",)))
+    loop.run(serve(settings_of(ctx), ("projections",)))
 
 
 @main.command()
@@ -240,12 +176,12 @@ def migrate(ctx: click.Context) -> None:
     """Apply database migrations."""
 
     async def go() -> list[str]:
-        async with _owner_url(_settings(ctx)) as owner_url:
+        async with owner_url_for(settings_of(ctx)) as owner_url:
             if owner_url is None:
-                _fail("TINGET_DATABASE_URL: migrating needs the owner role's URL", EXIT_INVALID)
-            return await _migrate(owner_url)
+                fail("TINGET_DATABASE_URL: migrating needs the owner role's URL", EXIT_INVALID)
+            return await apply_migrations(owner_url)
 
-    applied = _run(go())
+    applied = run(go())
     click.echo(f"applied: {', '.join(applied)}" if applied else "the schema is up to date")
 
 
@@ -262,7 +198,7 @@ def rebuild(ctx: click.Context, projection: str | None) -> None:
             raise InvalidInput("projection", f"no projection {projection!r}; known: {names}")
         return {r.projection.name: await r.rebuild(platform.reader) for r in runners}
 
-    for name, count in _run(_with_platform(_settings(ctx), go)).items():
+    for name, count in run(with_platform(settings_of(ctx), go)).items():
         click.echo(f"{name}: rebuilt from {count} events")
 
 
@@ -272,7 +208,7 @@ def catalogue(ctx: click.Context) -> None:
     """Print the event catalogue (names, versions, subjects, JSON schemas) for integrators."""
     from tinget.catalogue import build_catalogue
 
-    _echo_json(build_catalogue().export(_settings(ctx).subject_prefix))
+    echo_json(build_catalogue().export(settings_of(ctx).subject_prefix))
 
 
 @main.group()
@@ -303,7 +239,7 @@ def tenants_create(
     async def go(p: Platform) -> Tenant:
         return await p.tenants.create(slug, name, language, hosts, public_url=public_url)
 
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
 
 @tenants.command("list")
@@ -318,16 +254,16 @@ def tenants_list(ctx: click.Context, as_json: bool) -> None:
             return await _tenant_rows(conn)
 
     async def listed() -> list[dict[str, Any]]:
-        settings = _settings(ctx)
-        async with _owner_url(settings) as owner_url:  # an embedded server stays up for both
+        settings = settings_of(ctx)
+        async with owner_url_for(settings) as owner_url:  # an embedded server stays up for both
             rows = await _tenant_rows_if_current(settings, owner_url)
             if rows is None:  # the directory is behind the log: catch the read models up first
-                rows = await _with_platform(settings, go)
+                rows = await with_platform(settings, go)
             return rows
 
-    rows = _run(listed())
+    rows = run(listed())
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     for r in rows:
         click.echo(
@@ -347,7 +283,7 @@ def tenants_show(ctx: click.Context, slug: str) -> None:
     async def go(p: Platform) -> Tenant:
         return await p.tenants.get(slug)
 
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
 
 @tenants.command("update")
@@ -373,7 +309,7 @@ def tenants_update(ctx: click.Context, /, slug: str, logo: Path | None, **option
 
     changes = msgspec.convert(given, TenantChanges)
     if logo is not None and not logo.is_file():
-        _fail(f"invalid logo: no file {str(logo)!r}", EXIT_INVALID)
+        fail(f"invalid logo: no file {str(logo)!r}", EXIT_INVALID)
     content = logo.read_bytes() if logo is not None else None
 
     async def go(p: Platform) -> Tenant:
@@ -382,7 +318,7 @@ def tenants_update(ctx: click.Context, /, slug: str, logo: Path | None, **option
             tenant = await p.tenants.set_logo(slug, content)
         return tenant
 
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
 
 @tenants.command("add-host")
@@ -395,7 +331,7 @@ def tenants_add_host(ctx: click.Context, slug: str, host: str) -> None:
     async def go(p: Platform) -> Tenant:
         return await p.tenants.add_host(slug, host)
 
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
 
 @tenants.command("suspend")
@@ -408,7 +344,7 @@ def tenants_suspend(ctx: click.Context, slug: str, reason: str) -> None:
     async def go(p: Platform) -> Tenant:
         return await p.tenants.suspend(slug, reason)
 
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
 
 @tenants.command("resume")
@@ -420,7 +356,7 @@ def tenants_resume(ctx: click.Context, slug: str) -> None:
     async def go(p: Platform) -> Tenant:
         return await p.tenants.resume(slug)
 
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
 
 @main.command()
@@ -432,7 +368,7 @@ def status(ctx: click.Context) -> None:
     from tinget.bootstrap import open_platform
     from tinget.runner import addresses_for
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def go() -> dict[str, Any]:
         async with (
@@ -462,7 +398,7 @@ def status(ctx: click.Context) -> None:
             }
             return report
 
-    _echo_json(_run(go()))
+    echo_json(run(go()))
 
 
 @main.group()
@@ -498,7 +434,7 @@ def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> No
             "expires_in_minutes": 15,
         }
 
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
+    echo_json(run(with_platform(settings_of(ctx), go)))
 
 
 def _person(value: str) -> uuid.UUID:
@@ -524,7 +460,7 @@ def people_erase(ctx: click.Context, slug: str, person: str) -> None:
         erasure = await p.identity.erase_person(slug, person_id, event_metadata(None))
         return msgspec.to_builtins(erasure)  # type: ignore[no-any-return]
 
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
+    echo_json(run(with_platform(settings_of(ctx), go)))
 
 
 @people.command("export")
@@ -539,7 +475,7 @@ def people_export(ctx: click.Context, slug: str, person: str) -> None:
         await p.tenants.get(slug)
         return await p.identity.export_person(slug, person_id)
 
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
+    echo_json(run(with_platform(settings_of(ctx), go)))
 
 
 @main.group()
@@ -560,8 +496,8 @@ def audit_verify(ctx: click.Context, slug: str | None) -> None:
             raise NotFound(f"no audit trail of tenant {slug!r}")
         return report
 
-    report = _run(_with_platform(_settings(ctx), go))
-    _echo_json(to_json(report))
+    report = run(with_platform(settings_of(ctx), go))
+    echo_json(to_json(report))
     if not report.intact:
         sys.exit(EXIT_TAMPERED)
 
@@ -582,7 +518,7 @@ def notifications_failed(ctx: click.Context, slug: str | None, limit: int) -> No
     async def go(p: Platform) -> list[dict[str, Any]]:
         return await outbox.failed(p.worker_pool, slug, limit)
 
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
+    echo_json(run(with_platform(settings_of(ctx), go)))
 
 
 @main.command("platform-token")
@@ -598,4 +534,4 @@ def platform_token(ctx: click.Context, role: str) -> None:
         issued = p.tokens.issue_platform(uuid.uuid4(), Role(role))
         return {"token": issued.token, "role": role, "expires_at": issued.expires_at.isoformat()}
 
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
+    echo_json(run(with_platform(settings_of(ctx), go)))
