@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from eventsourcing.domain import Aggregate
 
 if TYPE_CHECKING:  # the CLI reads the catalogue without the runtime (and NATS) loaded
+    import click
+
     from projections.runtime import Projection
     from tinget.bootstrap import AppPlatform
 
@@ -23,6 +25,10 @@ def _no_controllers() -> Sequence[type]:
 
 def _nothing(app: AppPlatform) -> Mapping[str, object]:
     return {}
+
+
+def _no_commands() -> Sequence[click.Command]:
+    return ()
 
 
 @dataclass(frozen=True)
@@ -40,3 +46,7 @@ class Context:
     # what its handlers name (services, the queries beside its read models), made once from
     # the request side; a name belongs to one context
     provides: Callable[[AppPlatform], Mapping[str, object]] = _nothing
+    # its `tinget` commands (click groups or commands, tinget/commands/<context>.py), added by
+    # the CLI on every call: their modules import click only, the command bodies the platform;
+    # a command name belongs to one context
+    commands: Callable[[], Sequence[click.Command]] = _no_commands
