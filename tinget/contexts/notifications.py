@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from projections.notification_templates import NotificationTemplateListing
 from services.notifications.policy import Notifier
 from services.notifications.templates import NotificationTemplate
 from tinget.contexts.base import Context
+
+if TYPE_CHECKING:
+    import click
 
 
 def _controllers() -> Sequence[type]:
@@ -20,6 +24,12 @@ def _controllers() -> Sequence[type]:
     return [NotificationTemplateController, MyNotificationController, UnsubscribeController]
 
 
+def _commands() -> Sequence[click.Command]:
+    from tinget.commands.notifications import notifications
+
+    return [notifications]
+
+
 NOTIFICATIONS = Context(
     "notifications",
     aggregates=(NotificationTemplate,),
@@ -29,4 +39,5 @@ NOTIFICATIONS = Context(
     ],
     controllers=_controllers,
     provides=lambda app: {"notifications": app.notifications},
+    commands=_commands,
 )
