@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from services.identity.domain import Person
 from tinget.contexts.base import Context
 
 if TYPE_CHECKING:
     import click
+    from eventsourcing.domain import Aggregate
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.identity.domain import Person
+
+    return (Person,)
 
 
 def _controllers() -> Sequence[type]:
@@ -27,7 +33,7 @@ def _commands() -> Sequence[click.Command]:
 
 IDENTITY = Context(
     "identity",
-    aggregates=(Person,),
+    aggregates=_aggregates,
     controllers=_controllers,
     provides=lambda app: {"identity": app.identity},
     commands=_commands,
