@@ -1,16 +1,24 @@
 """The contexts' declarations (tinget/contexts) hang together: each aggregate in one context,
-read model names unique, every event type a read model takes known to the catalogue, and the
-policies before the read models that show what they record. No PostgreSQL or NATS needed:
-the read models are made from a stand-in for the request side's services."""
+read model names unique, every event type a read model takes known to the catalogue, the
+policies before the read models that show what they record, and each context's commands part
+of ``tinget``, a name one context's. No PostgreSQL or NATS needed: the read models are made
+from a stand-in for the request side's services."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from types import SimpleNamespace
 from typing import Any
 
+import click
+import pytest
+from click.testing import CliRunner
+
 from events.codec import Codec
 from tinget.catalogue import build_catalogue
-from tinget.contexts import CONTEXTS
+from tinget.cli import add_context_commands, main
+from tinget.contexts import CONTEXTS, Context
 
 
 def _read_models() -> list[Any]:
@@ -24,7 +32,7 @@ def _read_models() -> list[Any]:
 
 
 def test_each_aggregate_and_name_is_declared_once() -> None:
-    aggregates = [a for c in CONTEXTS for a in c.aggregates]
+    aggregates = [a for c in CONTEXTS for a in c.aggregates()]
     names = [c.name for c in CONTEXTS]
 
     assert len(aggregates) == len(set(aggregates))
@@ -46,3 +54,75 @@ def test_policies_apply_before_the_read_models_that_show_what_they_record() -> N
     assert order.index("threshold_policy") < order.index("gamification_policy")
     assert order.index("gamification_policy") < order.index("gamification_progress")
     assert order[-1] == "notifier"
+
+
+# tinget/cli.py's own commands; every other one is a context's
+PLATFORM_COMMANDS = {
+    "serve",
+    "gateway",
+    "relay",
+    "project",
+    "migrate",
+    "rebuild",
+    "catalogue",
+    "status",
+}
+CONTEXT_COMMANDS = {
+    "tenants": {"tenants"},
+    "identity": {"people", "platform-token"},
+    "audit": {"audit"},
+    "notifications": {"notifications"},
+}
+
+
+def test_every_context_s_commands_are_reachable_from_tinget() -> None:
+    declared = {c.name: {command.name for command in c.commands()} for c in CONTEXTS}
+    shown = CliRunner().invoke(main, ["--help"], prog_name="tinget")
+
+    assert {name: names for name, names in declared.items() if names} == CONTEXT_COMMANDS
+    assert shown.exit_code == 0, shown.output
+    listed = {line.split()[0] for line in shown.output.split("Commands:")[1].splitlines() if line}
+    assert listed == PLATFORM_COMMANDS.union(*CONTEXT_COMMANDS.values())
+    for context in CONTEXTS:
+        for command in context.commands():
+            assert main.commands[str(command.name)] is command, (context.name, command.name)
+            for name in command.commands if isinstance(command, click.Group) else ():
+                args = [str(command.name), name]
+                helped = CliRunner().invoke(main, [*args, "--help"], prog_name="tinget")
+                assert helped.exit_code == 0, helped.output
+                assert helped.output.startswith(f"Usage: tinget {' '.join(args)} ")
+
+
+def _context(name: str, *commands: str) -> Context:
+    return Context(name, commands=lambda: [click.Command(c) for c in commands])
+
+
+def test_a_command_name_belongs_to_one_context() -> None:
+    group = click.Group("tinget", commands=[click.Command("migrate")])
+    add_context_commands(group, [_context("tenants", "tenants"), _context("identity", "people")])
+
+    twice = [_context("identity", "people"), _context("audit", "people")]
+    with pytest.raises(ValueError, match="context audit declares the command 'people', which"):
+        add_context_commands(click.Group("tinget"), twice)
+    with pytest.raises(ValueError, match="'migrate', which the platform has"):
+        add_context_commands(group, [_context("audit", "migrate")])
+    assert set(group.commands) == {"migrate", "tenants", "people"}
+
+
+def test_making_the_tinget_command_loads_neither_domain_nor_platform() -> None:
+    """Every context's commands are made on every call of ``tinget``: the declarations import
+    their aggregates and read models when asked for them, and the command modules leave the
+    platform, the web server and NATS to the command bodies."""
+    heavy = ("tinget.bootstrap", "tinget.runner", "tinget.app", "litestar", "uvicorn", "nats")
+    code = (
+        "import sys; from tinget.cli import main; print(sorted(m for m in sys.modules"
+        f" if m in {heavy!r} or m.split('.')[0] in ('eventsourcing', 'projections')));"
+        " print(sorted(main.commands))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert done.stdout.splitlines() == [
+        "[]",
+        str(sorted(PLATFORM_COMMANDS.union(*CONTEXT_COMMANDS.values()))),
+    ]
+    assert done.stderr == ""

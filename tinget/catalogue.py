@@ -9,6 +9,6 @@ from tinget.contexts import CONTEXTS
 def build_catalogue() -> Catalogue:
     catalogue = Catalogue()
     for context in CONTEXTS:
-        for aggregate in context.aggregates:
+        for aggregate in context.aggregates():
             catalogue.register(aggregate, context.name)
     return catalogue

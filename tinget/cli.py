@@ -1,4 +1,6 @@
-"""The ``tinget`` command: run any part, migrate, onboard tenants, rebuild read models.
+"""The ``tinget`` command: run any part, migrate, rebuild read models, print the catalogue and
+the lag, the platform's own commands; each context adds its own (``tinget tenants``,
+``tinget people`` ...), declared as its ``commands`` (tinget/contexts, tinget/commands).
 
 Every call reads the settings and starts the event loop; what a command needs beyond that
 (the platform, the web server, the read models) is imported inside the command, so that a quick
@@ -7,183 +9,32 @@ command such as ``tinget tenants list`` or ``tinget catalogue`` does not load al
 
 from __future__ import annotations
 
-import json
-import sys
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import click
-import msgspec
 
-from events.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from events.errors import InvalidInput
 from tinget import loop
-from tinget.config import ConfigError, Settings, reveal
+from tinget.commands.common import (
+    EXIT_INVALID,
+    apply_migrations,
+    echo_json,
+    fail,
+    owner_url_for,
+    run,
+    settings_of,
+    with_platform,
+)
+
+# the read model whose position `tinget tenants list` checks before reading it at once
+from tinget.commands.tenants import DIRECTORY as DIRECTORY
+from tinget.config import ConfigError, Settings
+from tinget.contexts import CONTEXTS, Context
 from tinget.logs import configure_logging
 
 if TYPE_CHECKING:
-    from projections.audit_verify import Report
-    from tenants.domain import Tenant
     from tinget.bootstrap import Platform
-
-T = TypeVar("T")
-
-EXIT_INVALID = 2
-EXIT_NOT_FOUND = 3
-EXIT_CONFLICT = 4
-EXIT_TAMPERED = 5  # `tinget audit verify` found a broken chain
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings: Settings = ctx.obj
-    return settings
-
-
-class _RoleName(click.ParamType[str]):
-    """The name of a role of ``services.identity.access`` (tenant or platform roles), looked up
-    when the option is used or shown, not on every call of the command."""
-
-    name = "role"
-
-    def __init__(self, roles: str) -> None:
-        self.roles = roles  # TENANT_ROLES or PLATFORM_ROLES
-
-    def names(self) -> list[str]:
-        from services.identity import access
-
-        roles: frozenset[access.Role] = getattr(access, self.roles)
-        return [role.value for role in sorted(roles)]
-
-    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
-        return f"[{'|'.join(self.names())}]"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        if value not in self.names():
-            self.fail(f"{value!r} is not one of {', '.join(self.names())}", param, ctx)
-        return str(value)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    click.echo(f"tinget: {message}", err=True)
-    sys.exit(code)
-
-
-def _run(coro: Awaitable[T]) -> T:
-    try:
-        return loop.run(coro)  # type: ignore[arg-type]
-    except InvalidInput as error:
-        _fail(f"invalid {error.field}: {error.reason}", EXIT_INVALID)
-    except NotFound as error:
-        _fail(str(error), EXIT_NOT_FOUND)
-    except (Conflict, Forbidden) as error:
-        _fail(str(error), EXIT_CONFLICT)
-    except DomainError as error:
-        _fail(str(error), 1)
-    raise AssertionError("unreachable")
-
-
-async def _with_platform(settings: Settings, action: Callable[[Platform], Awaitable[T]]) -> T:
-    from tinget.bootstrap import open_platform, run_migrations
-    from tinget.runner import addresses_for
-
-    async with addresses_for(settings, need_nats=False) as addresses:
-        if addresses.database_url is not None:
-            await run_migrations(addresses.database_url)
-        async with open_platform(addresses, with_nats=False, pool_size=2) as platform:
-            result = await action(platform)
-            await platform.catch_up_projections()
-            return result
-
-
-@asynccontextmanager
-async def _owner_url(settings: Settings) -> AsyncIterator[str | None]:
-    """The owner role's URL: the configured one, or the embedded PostgreSQL's (the one running
-    on the data folder, or one started for this command); None where only the roles' URLs are
-    given."""
-    async with AsyncExitStack() as stack:
-        owner_url = reveal(settings.database_url)
-        if settings.postgres_embedded:
-            from tinget.embedded import embedded_postgres
-
-            owner_url = await stack.enter_async_context(embedded_postgres(settings.data_dir))
-        yield owner_url
-
-
-async def _migrate(owner_url: str) -> list[str]:
-    from tenants.migrate import migrate
-
-    conn = await asyncpg.connect(owner_url)
-    try:
-        return await migrate(conn)
-    finally:
-        await conn.close()
-
-
-DIRECTORY = "tenant_directory"  # tenants.directory.TenantDirectory.name (a test keeps them equal)
-_TENANT_ROWS = (
-    "SELECT tenant_id, name, status, default_language, hosts FROM tenant_directory"
-    " ORDER BY tenant_id"
-)
-
-
-async def _tenant_rows(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    return [dict(r) for r in await conn.fetch(_TENANT_ROWS)]
-
-
-async def _tenant_rows_if_current(
-    settings: Settings, owner_url: str | None
-) -> list[dict[str, Any]] | None:
-    """The tenant directory, read on one connection of the worker role, when it has applied
-    the log's head (what ``tinget status`` reports as no events behind: a running projection
-    worker keeps it so); None when it is behind and needs catching up."""
-    from events.db import WORKER_ROLE, url_for_role
-
-    if owner_url is not None:
-        await _migrate(owner_url)
-    worker_url = reveal(settings.worker_database_url)
-    if worker_url is None:
-        assert owner_url is not None  # settings without both roles' URLs have an owner
-        worker_url = url_for_role(owner_url, WORKER_ROLE)
-    conn = await asyncpg.connect(worker_url)
-    try:
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            current = await conn.fetchval(
-                "SELECT (SELECT coalesce(max(position), 0) FROM events)"
-                " <= (SELECT coalesce(max(position), 0) FROM projection_positions"
-                "     WHERE projection = $1)",
-                DIRECTORY,
-            )
-            return await _tenant_rows(conn) if current else None
-    finally:
-        await conn.close()
-
-
-def _tenant_json(tenant: Tenant) -> dict[str, Any]:
-    return {
-        "slug": tenant.slug,
-        "name": tenant.name,
-        "default_language": tenant.default_language,
-        "hosts": tenant.hosts,
-        "public_url": tenant.link_base,
-        "status": "suspended" if tenant.suspended else "active",
-        "suspension_reason": tenant.suspension_reason,
-        "branding": {
-            "primary_colour": tenant.primary_colour,
-            "secondary_colour": tenant.secondary_colour,
-            "background_colour": tenant.background_colour,
-            "background_image_url": tenant.background_image_url,
-            "welcome_text": tenant.welcome_text,
-            "logo_sha256": tenant.logo_sha256,
-        },
-        "version": tenant.version,
-    }
-
-
-def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 @click.group()
@@ -193,7 +44,7 @@ def main(ctx: click.Context) -> None:
     try:
         settings = Settings.from_env()
     except ConfigError as error:
-        _fail(f"bad configuration: {error}", EXIT_INVALID)
+        fail(f"bad configuration: {error}", EXIT_INVALID)
     configure_logging(settings.log_level, json=settings.log_json)
     ctx.obj = settings
 
@@ -204,7 +55,7 @@ def serve_all(ctx: click.Context) -> None:
     """Run everything in one process: gateway, relay and projections."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx)))
+    loop.run(serve(settings_of(ctx)))
 
 
 @main.command()
@@ -214,7 +65,7 @@ def gateway(ctx: click.Context, sibling: bool) -> None:
     """Run the HTTP gateway only (in TINGET_HTTP_PROCESSES processes on one port)."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx), ("gateway",), sibling=sibling))
+    loop.run(serve(settings_of(ctx), ("gateway",), sibling=sibling))
 
 
 @main.command()
@@ -223,7 +74,7 @@ def relay(ctx: click.Context) -> None:
     """Run the relay (store to NATS) only; a second one stands by."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx), ("relay",)))
+    loop.run(serve(settings_of(ctx), ("relay",)))
 
 
 @main.command()
@@ -232,7 +83,7 @@ def project(ctx: click.Context) -> None:
     """Run the projection workers only."""
     from tinget.runner import serve
 
-    loop.run(serve(_settings(ctx), ("projections",)))
+    loop.run(serve(settings_of(ctx), ("projections",)))
 
 
 @main.command()
@@ -241,12 +92,12 @@ def migrate(ctx: click.Context) -> None:
     """Apply database migrations."""
 
     async def go() -> list[str]:
-        async with _owner_url(_settings(ctx)) as owner_url:
+        async with owner_url_for(settings_of(ctx)) as owner_url:
             if owner_url is None:
-                _fail("TINGET_DATABASE_URL: migrating needs the owner role's URL", EXIT_INVALID)
-            return await _migrate(owner_url)
+                fail("TINGET_DATABASE_URL: migrating needs the owner role's URL", EXIT_INVALID)
+            return await apply_migrations(owner_url)
 
-    applied = _run(go())
+    applied = run(go())
     click.echo(f"applied: {', '.join(applied)}" if applied else "the schema is up to date")
 
 
@@ -263,7 +114,7 @@ def rebuild(ctx: click.Context, projection: str | None) -> None:
             raise InvalidInput("projection", f"no projection {projection!r}; known: {names}")
         return {r.projection.name: await r.rebuild(platform.reader) for r in runners}
 
-    for name, count in _run(_with_platform(_settings(ctx), go)).items():
+    for name, count in run(with_platform(settings_of(ctx), go)).items():
         click.echo(f"{name}: rebuilt from {count} events")
 
 
@@ -273,155 +124,7 @@ def catalogue(ctx: click.Context) -> None:
     """Print the event catalogue (names, versions, subjects, JSON schemas) for integrators."""
     from tinget.catalogue import build_catalogue
 
-    _echo_json(build_catalogue().export(_settings(ctx).subject_prefix))
-
-
-@main.group()
-def tenants() -> None:
-    """Onboard and look after municipalities."""
-
-
-@tenants.command("create")
-@click.argument("slug")
-@click.option("--name", required=True, help="The municipality's name as people know it.")
-@click.option("--language", default="sv", show_default=True, help="Default language tag.")
-@click.option("--host", "hosts", multiple=True, help="A host name it is served at (repeatable).")
-@click.option(
-    "--public-url",
-    help="Where its pages live; every link it sends points there (default https://FIRST-HOST).",
-)
-@click.pass_context
-def tenants_create(
-    ctx: click.Context,
-    slug: str,
-    name: str,
-    language: str,
-    hosts: tuple[str, ...],
-    public_url: str | None,
-) -> None:
-    """Create a tenant."""
-
-    async def go(p: Platform) -> Tenant:
-        return await p.tenants.create(slug, name, language, hosts, public_url=public_url)
-
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
-
-
-@tenants.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.pass_context
-def tenants_list(ctx: click.Context, as_json: bool) -> None:
-    """List every tenant (from the tenant directory)."""
-
-    async def go(p: Platform) -> list[dict[str, Any]]:
-        await p.catch_up_projections()
-        async with p.worker_pool.acquire() as conn:
-            return await _tenant_rows(conn)
-
-    async def listed() -> list[dict[str, Any]]:
-        settings = _settings(ctx)
-        async with _owner_url(settings) as owner_url:  # an embedded server stays up for both
-            rows = await _tenant_rows_if_current(settings, owner_url)
-            if rows is None:  # the directory is behind the log: catch the read models up first
-                rows = await _with_platform(settings, go)
-            return rows
-
-    rows = _run(listed())
-    if as_json:
-        _echo_json(rows)
-        return
-    for r in rows:
-        click.echo(
-            f"{r['tenant_id']:<24} {r['status']:<10} {r['default_language']:<6}"
-            f" {r['name']}  [{', '.join(r['hosts'])}]"
-        )
-    if not rows:
-        click.echo("no tenants yet: tinget tenants create SLUG --name NAME --host HOST")
-
-
-@tenants.command("show")
-@click.argument("slug")
-@click.pass_context
-def tenants_show(ctx: click.Context, slug: str) -> None:
-    """Show one tenant as its events have made it."""
-
-    async def go(p: Platform) -> Tenant:
-        return await p.tenants.get(slug)
-
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
-
-
-@tenants.command("update")
-@click.argument("slug")
-@click.option("--name")
-@click.option("--language")
-@click.option("--primary-colour", help="#RRGGBB, or '' to clear.")
-@click.option("--secondary-colour", help="#RRGGBB, or '' to clear.")
-@click.option("--background-colour", help="#RRGGBB, or '' to clear.")
-@click.option("--background-image-url", help="An http(s) URL, or '' to clear.")
-@click.option("--welcome-text", help="The welcome text, or '' to clear.")
-@click.option("--public-url", help="Where its pages live; every link it sends points there.")
-@click.option(
-    "--logo", type=click.Path(dir_okay=False, path_type=Path), help="A PNG, JPEG or WebP file."
-)
-@click.pass_context
-def tenants_update(ctx: click.Context, /, slug: str, logo: Path | None, **options: Any) -> None:
-    """Change a tenant's name, language or branding."""
-    given = {k: v for k, v in options.items() if v is not None}
-    if "language" in given:
-        given["default_language"] = given.pop("language")
-    from tenants.service import TenantChanges
-
-    changes = msgspec.convert(given, TenantChanges)
-    if logo is not None and not logo.is_file():
-        _fail(f"invalid logo: no file {str(logo)!r}", EXIT_INVALID)
-    content = logo.read_bytes() if logo is not None else None
-
-    async def go(p: Platform) -> Tenant:
-        tenant = await p.tenants.update(slug, changes)
-        if content is not None:
-            tenant = await p.tenants.set_logo(slug, content)
-        return tenant
-
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
-
-
-@tenants.command("add-host")
-@click.argument("slug")
-@click.argument("host")
-@click.pass_context
-def tenants_add_host(ctx: click.Context, slug: str, host: str) -> None:
-    """Serve a tenant at one more host name."""
-
-    async def go(p: Platform) -> Tenant:
-        return await p.tenants.add_host(slug, host)
-
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
-
-
-@tenants.command("suspend")
-@click.argument("slug")
-@click.option("--reason", required=True, help="Shown to everyone who visits meanwhile.")
-@click.pass_context
-def tenants_suspend(ctx: click.Context, slug: str, reason: str) -> None:
-    """Suspend a tenant: its pages answer 403 with the reason."""
-
-    async def go(p: Platform) -> Tenant:
-        return await p.tenants.suspend(slug, reason)
-
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
-
-
-@tenants.command("resume")
-@click.argument("slug")
-@click.pass_context
-def tenants_resume(ctx: click.Context, slug: str) -> None:
-    """Lift a tenant's suspension."""
-
-    async def go(p: Platform) -> Tenant:
-        return await p.tenants.resume(slug)
-
-    _echo_json(_tenant_json(_run(_with_platform(_settings(ctx), go))))
+    echo_json(build_catalogue().export(settings_of(ctx).subject_prefix))
 
 
 @main.command()
@@ -433,7 +136,7 @@ def status(ctx: click.Context) -> None:
     from tinget.bootstrap import open_platform
     from tinget.runner import addresses_for
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def go() -> dict[str, Any]:
         async with (
@@ -463,140 +166,22 @@ def status(ctx: click.Context) -> None:
             }
             return report
 
-    _echo_json(_run(go()))
+    echo_json(run(go()))
 
 
-@main.group()
-def people() -> None:
-    """People of a tenant: staff set up by operators and consultants."""
+def add_context_commands(group: click.Group, contexts: Iterable[Context]) -> None:
+    """Add each context's commands to ``group`` (tinget/contexts): a command name belongs to
+    one context, and none takes the name of a command of ``group`` itself (the platform's)."""
+    owners: dict[str | None, str] = dict.fromkeys(group.commands, "the platform")
+    for context in contexts:
+        for command in context.commands():
+            if command.name in owners:
+                raise ValueError(
+                    f"the context {context.name} declares the command {command.name!r},"
+                    f" which {owners[command.name]} has"
+                )
+            group.add_command(command)
+            owners[command.name] = f"the context {context.name}"
 
 
-@people.command("add-staff")
-@click.argument("slug")
-@click.argument("email")
-@click.option(
-    "--role",
-    type=_RoleName("TENANT_ROLES"),
-    default="administrator",
-    show_default=True,
-)
-@click.pass_context
-def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> None:
-    """Give a person a role in a tenant and print a one-time sign-in link for them."""
-
-    from services.identity.access import Role
-
-    async def go(p: Platform) -> dict[str, Any]:
-        tenant = await p.tenants.get(slug)
-        person_id = await p.identity.add_staff(slug, email, Role(role))
-        code = await p.identity.sign_in_link_for(slug, person_id)
-        base = tenant.link_base
-        return {
-            "person_id": str(person_id),
-            "role": role,
-            "sign_in_code": code,
-            "sign_in_link": f"{base}/sign-in?code={code}" if base else None,
-            "expires_in_minutes": 15,
-        }
-
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
-
-
-def _person(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidInput("person", "is not a person id (a UUID)") from None
-
-
-@people.command("erase")
-@click.argument("slug")
-@click.argument("person")
-@click.pass_context
-def people_erase(ctx: click.Context, slug: str, person: str) -> None:
-    """Erase a person: e-mail address, name and data key gone, tokens revoked; their events
-    stay, with what they wrote unreadable."""
-
-    async def go(p: Platform) -> dict[str, Any]:
-        person_id = _person(person)
-        await p.tenants.get(slug)
-        from services.identity.access import event_metadata
-
-        erasure = await p.identity.erase_person(slug, person_id, event_metadata(None))
-        return msgspec.to_builtins(erasure)  # type: ignore[no-any-return]
-
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
-
-
-@people.command("export")
-@click.argument("slug")
-@click.argument("person")
-@click.pass_context
-def people_export(ctx: click.Context, slug: str, person: str) -> None:
-    """Print everything held about a person as JSON (a data-subject access request)."""
-
-    async def go(p: Platform) -> dict[str, Any]:
-        person_id = _person(person)
-        await p.tenants.get(slug)
-        return await p.identity.export_person(slug, person_id)
-
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
-
-
-@main.group()
-def audit() -> None:
-    """The audit trail: every event of a tenant, hash-chained."""
-
-
-@audit.command("verify")
-@click.option("--tenant", "slug", help="Only this tenant (default: every tenant).")
-@click.pass_context
-def audit_verify(ctx: click.Context, slug: str | None) -> None:
-    """Walk the hash chains and name every entry altered, removed or reordered (exit 5)."""
-    from projections.audit_verify import to_json, verify_trails
-
-    async def go(p: Platform) -> Report:
-        report = await verify_trails(p.worker_pool, slug)
-        if slug is not None and not report.tenants:
-            raise NotFound(f"no audit trail of tenant {slug!r}")
-        return report
-
-    report = _run(_with_platform(_settings(ctx), go))
-    _echo_json(to_json(report))
-    if not report.intact:
-        sys.exit(EXIT_TAMPERED)
-
-
-@main.group()
-def notifications() -> None:
-    """The notification outbox, for operations staff."""
-
-
-@notifications.command("failed")
-@click.option("--tenant", "slug", help="Only this tenant (default: every tenant).")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
-@click.pass_context
-def notifications_failed(ctx: click.Context, slug: str | None, limit: int) -> None:
-    """Deliveries given up after their last retry, newest first, with the reason (no addresses)."""
-    from services.notifications import outbox
-
-    async def go(p: Platform) -> list[dict[str, Any]]:
-        return await outbox.failed(p.worker_pool, slug, limit)
-
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
-
-
-@main.command("platform-token")
-@click.option("--role", type=_RoleName("PLATFORM_ROLES"), required=True)
-@click.pass_context
-def platform_token(ctx: click.Context, role: str) -> None:
-    """A short-lived token for Tinget's own staff (consultants act as any tenant's
-    administrator; operations read health)."""
-
-    from services.identity.access import Role
-
-    async def go(p: Platform) -> dict[str, Any]:
-        issued = p.tokens.issue_platform(uuid.uuid4(), Role(role))
-        return {"token": issued.token, "role": role, "expires_at": issued.expires_at.isoformat()}
-
-    _echo_json(_run(_with_platform(_settings(ctx), go)))
+add_context_commands(main, CONTEXTS)

@@ -1,10 +1,12 @@
 """Tinget's bounded contexts, each declared in one place (a module of this package): its
 aggregates (the event catalogue is built from them), its read models and policies (what a
-projection worker feeds), and, as they move here, its HTTP controllers and CLI commands.
+projection worker feeds), its HTTP controllers and what their handlers are handed, and its
+``tinget`` commands.
 
-The composition root builds the catalogue and the projection worker by looping over
-``CONTEXTS``; their order is the order read models apply a batch in (a policy whose events
-another context's read model shows comes first). See docs/contexts.md for adding one.
+The composition root builds the catalogue, the projection worker, the app and the ``tinget``
+command by looping over ``CONTEXTS``; their order is the order read models apply a batch in
+(a policy whose events another context's read model shows comes first). See docs/contexts.md
+for adding one.
 """
 
 from __future__ import annotations

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from projections.dashboards import DashboardQueries, Dashboards
 from tinget.contexts.base import Context
+
+if TYPE_CHECKING:
+    from projections.runtime import Projection
+    from tinget.bootstrap import AppPlatform
+
+
+def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.dashboards import Dashboards
+
+    return [Dashboards(app.codec.catalogue)]
 
 
 def _controllers() -> Sequence[type]:
@@ -14,9 +24,15 @@ def _controllers() -> Sequence[type]:
     return [DashboardController]
 
 
+def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.dashboards import DashboardQueries
+
+    return {"dashboard_queries": DashboardQueries(app.app_pool)}
+
+
 DASHBOARDS = Context(
     "dashboards",
-    read_models=lambda app: [Dashboards(app.codec.catalogue)],
+    read_models=_read_models,
     controllers=_controllers,
-    provides=lambda app: {"dashboard_queries": DashboardQueries(app.app_pool)},
+    provides=_provides,
 )

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from projections.gamification import GamificationProgress, GamificationQueries
-from services.gamification.domain import (
-    BadgeAward,
-    GamificationRules,
-    LeaderboardPreference,
-    LevelAttainment,
-)
-from services.gamification.policy import GamificationPolicy
 from tinget.contexts.base import Context
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from projections.runtime import Projection
+    from tinget.bootstrap import AppPlatform
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.gamification.domain import (
+        BadgeAward,
+        GamificationRules,
+        LeaderboardPreference,
+        LevelAttainment,
+    )
+
+    return (GamificationRules, LeaderboardPreference, BadgeAward, LevelAttainment)
+
+
+def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.gamification import GamificationProgress
+    from services.gamification.policy import GamificationPolicy
+
+    return [
+        GamificationPolicy(app.codec, app.gamification.record_awards),
+        GamificationProgress(app.codec),  # after the policy whose awards it shows
+    ]
 
 
 def _controllers() -> Sequence[type]:
@@ -21,16 +41,19 @@ def _controllers() -> Sequence[type]:
     return [GamificationController]
 
 
-GAMIFICATION = Context(
-    "gamification",
-    aggregates=(GamificationRules, LeaderboardPreference, BadgeAward, LevelAttainment),
-    read_models=lambda app: [
-        GamificationPolicy(app.codec, app.gamification.record_awards),
-        GamificationProgress(app.codec),  # after the policy whose awards it shows
-    ],
-    controllers=_controllers,
-    provides=lambda app: {
+def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.gamification import GamificationQueries
+
+    return {
         "gamification": app.gamification,
         "gamification_queries": GamificationQueries(app.app_pool),
-    },
+    }
+
+
+GAMIFICATION = Context(
+    "gamification",
+    aggregates=_aggregates,
+    read_models=_read_models,
+    controllers=_controllers,
+    provides=_provides,
 )

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from services.identity.domain import Person
 from tinget.contexts.base import Context
+
+if TYPE_CHECKING:
+    import click
+    from eventsourcing.domain import Aggregate
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.identity.domain import Person
+
+    return (Person,)
 
 
 def _controllers() -> Sequence[type]:
@@ -15,9 +25,16 @@ def _controllers() -> Sequence[type]:
     return [IdentityController, PrivacyController]
 
 
+def _commands() -> Sequence[click.Command]:
+    from tinget.commands.identity import people, platform_token
+
+    return [people, platform_token]
+
+
 IDENTITY = Context(
     "identity",
-    aggregates=(Person,),
+    aggregates=_aggregates,
     controllers=_controllers,
     provides=lambda app: {"identity": app.identity},
+    commands=_commands,
 )

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from projections.moderation import BlockedPeopleListing, ModerationQueries, ModerationQueue
-from services.moderation.domain import Block, Flag, ModerationCase
 from tinget.contexts.base import Context
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from projections.runtime import Projection
+    from tinget.bootstrap import AppPlatform
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.moderation.domain import Block, Flag, ModerationCase
+
+    return (Flag, ModerationCase, Block)
+
+
+def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.moderation import BlockedPeopleListing, ModerationQueue
+
+    return [ModerationQueue(app.codec), BlockedPeopleListing(app.codec)]
 
 
 def _controllers() -> Sequence[type]:
@@ -15,13 +32,16 @@ def _controllers() -> Sequence[type]:
     return [ModerationController]
 
 
+def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.moderation import ModerationQueries
+
+    return {"moderation": app.moderation, "moderation_queries": ModerationQueries(app.app_pool)}
+
+
 MODERATION = Context(
     "moderation",
-    aggregates=(Flag, ModerationCase, Block),
-    read_models=lambda app: [ModerationQueue(app.codec), BlockedPeopleListing(app.codec)],
+    aggregates=_aggregates,
+    read_models=_read_models,
     controllers=_controllers,
-    provides=lambda app: {
-        "moderation": app.moderation,
-        "moderation_queries": ModerationQueries(app.app_pool),
-    },
+    provides=_provides,
 )

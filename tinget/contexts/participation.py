@@ -5,16 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from projections.live import TallyHub
-from projections.polls import PollTallies, TallyCounts, TallyQueries
-from projections.posts import PostListing, PostQueries
-from services.media.visibility import ImageShowings
-from services.participation.domain import Ballot, Post, Signature, Support
-from services.participation.policies import ThresholdPolicy
 from tinget.contexts.base import Context
 
 if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from projections.runtime import Projection
     from tinget.bootstrap import AppPlatform
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.participation.domain import Ballot, Post, Signature, Support
+
+    return (Post, Support, Signature, Ballot)
+
+
+def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.polls import PollTallies
+    from projections.posts import PostListing
+    from services.participation.policies import ThresholdPolicy
+
+    return [
+        PostListing(app.codec),
+        PollTallies(app.codec.catalogue),
+        ThresholdPolicy(app.codec, app.participation.record_threshold),
+    ]
 
 
 def _controllers() -> Sequence[type]:
@@ -26,6 +41,11 @@ def _controllers() -> Sequence[type]:
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.live import TallyHub
+    from projections.polls import TallyCounts, TallyQueries
+    from projections.posts import PostQueries
+    from services.media.visibility import ImageShowings
+
     pool = app.app_pool
     tally_queries = TallyQueries(pool)
     return {
@@ -41,12 +61,8 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
 
 PARTICIPATION = Context(
     "participation",
-    aggregates=(Post, Support, Signature, Ballot),
-    read_models=lambda app: [
-        PostListing(app.codec),
-        PollTallies(app.codec.catalogue),
-        ThresholdPolicy(app.codec, app.participation.record_threshold),
-    ],
+    aggregates=_aggregates,
+    read_models=_read_models,
     controllers=_controllers,
     provides=_provides,
 )
