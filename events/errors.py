@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DomainError(Exception):
     """Something the domain refuses, with a reason a person can read."""
@@ -10,12 +12,25 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """A value breaks a rule: names the field and the reason."""
+    """A value breaks a rule: names the field and the reason.
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+    Input checked as a whole (a questionnaire, a survey response) may break several rules at
+    once: ``errors`` holds every (field, reason), the first of them also as ``field`` and
+    ``reason``, so a client can show each problem beside its field in one round trip.
+    """
+
+    def __init__(self, field: str, reason: str, *, more: Sequence[tuple[str, str]] = ()) -> None:
+        extra = f" (and {len(more)} more)" if more else ""
+        super().__init__(f"{field}: {reason}{extra}")
         self.field = field
         self.reason = reason
+        self.errors: tuple[tuple[str, str], ...] = ((field, reason), *more)
+
+    @classmethod
+    def of(cls, errors: Sequence[tuple[str, str]]) -> InvalidInput:
+        """One refusal naming every (field, reason) of ``errors`` (at least one)."""
+        (field, reason), *more = errors
+        return cls(field, reason, more=more)
 
 
 class UnsupportedType(InvalidInput):

@@ -199,7 +199,7 @@ def _domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
             str(exc),
             kind=kind or ("unsupported-media-type" if unsupported else "invalid-input"),
             field=exc.field,
-            errors=[{"field": exc.field, "reason": exc.reason}],
+            errors=[{"field": field, "reason": reason} for field, reason in exc.errors],
         )
     if isinstance(exc, NotFound):
         return problem(request, 404, "Not found", str(exc), kind=kind or "not-found")

@@ -90,6 +90,19 @@ def test_the_export_describes_every_event_for_integrators() -> None:
     assert b"default_language" in schema
 
 
+def test_the_export_describes_a_questionnaire_s_question_types_and_sealed_comments() -> None:
+    exported = {e["name"]: e for e in build_catalogue().export("tinget")["events"]}
+
+    drafted = exported["QuestionnaireDrafted"]
+    commented = exported["QuestionnaireCommented"]
+    assert drafted["subject"] == "tinget.*.surveys.QuestionnaireDrafted"
+    assert drafted["personal_fields"] == []
+    schema = msgspec.json.encode(drafted["schema"])
+    for tag in (b'"single-choice"', b'"likert"', b'"matrix"', b'"ranking"', b'"one-of"'):
+        assert tag in schema, tag
+    assert commented["personal_fields"] == ["text"]
+
+
 class Letter(Aggregate):
     """An aggregate with a personal field, for the views' refusal."""
 

@@ -35,6 +35,7 @@ class Permission(StrEnum):
     MODERATE = "moderate"
     ANALYSE = "analyse"
     ADMINISTER = "administer"
+    APPROVE_SURVEYS = "approve-surveys"  # a questionnaire goes out only once someone approves it
     OPERATE = "operate"
 
 
@@ -42,8 +43,16 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTICIPANT: frozenset({Permission.TAKE_PART}),
     Role.MODERATOR: frozenset({Permission.TAKE_PART, Permission.MODERATE}),
     Role.ANALYST: frozenset({Permission.TAKE_PART, Permission.ANALYSE}),
+    # The municipality's administrators approve what it asks its citizens; a consultant
+    # drafts a questionnaire with them but leaves the approval to the municipality.
     Role.ADMINISTRATOR: frozenset(
-        {Permission.TAKE_PART, Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER}
+        {
+            Permission.TAKE_PART,
+            Permission.MODERATE,
+            Permission.ANALYSE,
+            Permission.ADMINISTER,
+            Permission.APPROVE_SURVEYS,
+        }
     ),
     Role.CONSULTANT: frozenset({Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER}),
     Role.OPERATIONS: frozenset({Permission.OPERATE}),

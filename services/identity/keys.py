@@ -1,4 +1,5 @@
-"""Keys derived from the deployment's one secret: per-tenant token keys, code and ballot hashes.
+"""Keys derived from the deployment's one secret: per-tenant token keys, code and ballot hashes,
+survey respondents' option orders.
 
 Deriving a key per tenant means a token signed for tenant A does not even verify on tenant B;
 the ballot key turns (poll, person) into a stream id that nobody without the key can link back
@@ -44,6 +45,18 @@ class Keys:
             self._ballot_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
         )
         return UUID(bytes=digest[:16], version=4)
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def _respondent_key(self, tenant_id: str) -> bytes:
+        return self._derive(f"respondent:{tenant_id}")
+
+    def respondent_key(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> bytes:
+        """What a survey's shuffled options are ordered by for one respondent: the same key,
+        so the same order, on every device the person opens the survey with; unrelated to the
+        ballot key, so an order seen gives nothing away about a stream id."""
+        return hmac.digest(
+            self._respondent_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
+        )
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def unsubscribe_key(self, tenant_id: str) -> bytes:

@@ -43,7 +43,7 @@ def run(coro: Awaitable[T]) -> T:
     try:
         return loop.run(coro)  # type: ignore[arg-type]
     except InvalidInput as error:
-        fail(f"invalid {error.field}: {error.reason}", EXIT_INVALID)
+        fail("; ".join(f"invalid {f}: {r}" for f, r in error.errors), EXIT_INVALID)
     except NotFound as error:
         fail(str(error), EXIT_NOT_FOUND)
     except (Conflict, Forbidden) as error:

@@ -20,6 +20,7 @@ from tinget.contexts.identity import IDENTITY
 from tinget.contexts.moderation import MODERATION
 from tinget.contexts.notifications import NOTIFICATIONS
 from tinget.contexts.participation import PARTICIPATION
+from tinget.contexts.surveys import SURVEYS
 from tinget.contexts.tenants import TENANTS
 
 CONTEXTS: tuple[Context, ...] = (
@@ -27,6 +28,7 @@ CONTEXTS: tuple[Context, ...] = (
     IDENTITY,
     DIALOGS,
     PARTICIPATION,  # its threshold policy records what gamification awards points for
+    SURVEYS,
     DASHBOARDS,
     GAMIFICATION,
     MODERATION,
