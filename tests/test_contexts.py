@@ -6,13 +6,16 @@ from a stand-in for the request side's services."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import click
 import pytest
+import structlog
 from click.testing import CliRunner
 
 from events.codec import Codec
@@ -75,6 +78,22 @@ CONTEXT_COMMANDS = {
 }
 
 
+@pytest.fixture
+def tinget_logging_undone() -> Iterator[None]:
+    """Calling ``tinget`` in this process configures its logging (loggers cached on first use,
+    a handler on stderr); undo that, or a later test's logger would stay bound to it and that
+    test's log capture see nothing."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        structlog.reset_defaults()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.mark.usefixtures("tinget_logging_undone")
 def test_every_context_s_commands_are_reachable_from_tinget() -> None:
     declared = {c.name: {command.name for command in c.commands()} for c in CONTEXTS}
     shown = CliRunner().invoke(main, ["--help"], prog_name="tinget")
