@@ -27,36 +27,37 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from eventsourcing.domain import Aggregate
 
 from events import tables
-from events.codec import Codec
+from events.catalogue import Catalogue
 from events.model import RecordedEvent
 from services.gamification.reactions import ABOUT_A_POST, post_key, score, who
 from services.gamification.rules import DEFAULT_RULES, Rules
-from services.gamification.scoring import DialogKey, Row, Scoreboard
+from services.gamification.scoring import Award, DialogKey, Row, Scoreboard
 
-RecordAwards = Callable[[str, Sequence[Aggregate]], Awaitable[int]]
+RecordAwards = Callable[[str, Sequence[Award]], Awaitable[int]]
 
 _rules_decoder = msgspec.json.Decoder(Rules)
+
+# What the policy reads of each event it takes (the catalogue's views of those fields: no
+# personal field, so nothing sealed is opened, and an old version is upcast first).
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "GamificationRulesChanged": ("enabled", "points", "badges", "levels"),
+    "PostSubmitted": ("kind", "author_id", "dialog_id"),
+    "PostWithdrawn": (),
+    "PostHidden": ("post_id",),
+    "PostRestored": ("post_id",),
+    "AppealDecided": ("post_id", "upheld"),
+    "SupportGiven": ("person_id", "dialog_id"),
+    "PetitionSigned": ("person_id", "dialog_id"),
+    "ThresholdReached": (),
+    "SignatureGoalReached": (),
+}
 
 
 class GamificationPolicy:
     name = "gamification_policy"
-    event_types = frozenset(
-        {
-            "GamificationRulesChanged",
-            "PostSubmitted",
-            "PostWithdrawn",
-            "PostHidden",
-            "PostRestored",
-            "AppealDecided",
-            "SupportGiven",
-            "PetitionSigned",
-            "ThresholdReached",
-            "SignatureGoalReached",
-        }
-    )
+    event_types = frozenset(_FIELDS)
     tables: tuple[str, ...] = (
         "gamification_rules_in_force",
         "gamification_people",
@@ -64,14 +65,17 @@ class GamificationPolicy:
         "gamification_posts",
     )
 
-    def __init__(self, codec: Codec, record_awards: RecordAwards) -> None:
-        self.codec = codec
+    def __init__(self, catalogue: Catalogue, record_awards: RecordAwards) -> None:
+        self._views = {name: catalogue.view(name, fields) for name, fields in _FIELDS.items()}
         self.record_awards = record_awards
 
+    def decoded(self, events: Sequence[RecordedEvent]) -> list[tuple[RecordedEvent, Any]]:
+        """The events with the fields the policy reads."""
+        views = self._views
+        return [(r, views[r.event_type].decode(r.data)) for r in events]
+
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        decoded: list[tuple[RecordedEvent, Any]] = [
-            (r, self.codec.decode(r.event_type, r.data, r.stream_id, r.version)) for r in events
-        ]
+        decoded = self.decoded(events)
         rules = await _rules_in_force(conn, {r.tenant_id for r in events})
         posts = await tables.load(
             conn,

@@ -1,7 +1,8 @@
 """Scoring in memory: a person's points and tallies change, and what that earns.
 
 The policy loads the rows a batch touches into a ``Scoreboard``, folds the batch's events over
-it in log order and writes the rows back; what the fold earned comes out as award aggregates.
+it in log order and writes the rows back; what the fold earned comes out as awards, each made
+into its aggregate only when it is recorded.
 Nothing here touches a database, so it is the same fold live and in a rebuild.
 """
 
@@ -13,7 +14,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.gamification.domain import BadgeAward, LevelAttainment
+from services.gamification.domain import (
+    BadgeAward,
+    LevelAttainment,
+    badge_award_id,
+    level_award_id,
+)
 from services.gamification.rules import Rules, Tally, badges_crossed, levels_crossed
 
 Row = dict[str, Any]
@@ -31,13 +37,27 @@ def dialog_row(tenant_id: str, dialog_id: UUID, person_id: UUID) -> Row:
     return {"tenant_id": tenant_id, "dialog_id": dialog_id, "person_id": person_id, "points": 0}
 
 
+@dataclass(frozen=True)
+class Award:
+    """Something earned: the stream its award is recorded on (which follows from what was
+    earned) and the aggregate that records it, made only if it is recorded. A replay or a
+    rebuild earns every award again, and finds nearly all of them recorded already."""
+
+    stream_id: UUID
+    kind: type[Aggregate]
+    fields: dict[str, Any]
+
+    def aggregate(self) -> Aggregate:
+        return self.kind(**self.fields)
+
+
 @dataclass
 class Scoreboard:
     """The rows of one batch: people's totals and their points per dialog."""
 
     people: dict[PersonKey, Row]
     dialogs: dict[DialogKey, Row]
-    awards: dict[str, list[Aggregate]] = field(default_factory=dict)
+    awards: dict[str, list[Award]] = field(default_factory=dict)
 
     def credit(
         self,
@@ -88,8 +108,15 @@ class Scoreboard:
             level = rules.levels[number - 1]
             self._award(
                 tenant_id,
-                LevelAttainment(
-                    person_id=person_id, level=number, name=level.name, welcome=level.welcome
+                Award(
+                    level_award_id(person_id, number),
+                    LevelAttainment,
+                    {
+                        "person_id": person_id,
+                        "level": number,
+                        "name": level.name,
+                        "welcome": level.welcome,
+                    },
                 ),
             )
 
@@ -97,16 +124,21 @@ class Scoreboard:
         before = person[tally.value]
         person[tally.value] = before + 1
         for badge, number in badges_crossed(rules, tally, before, before + 1):
+            person_id = person["person_id"]
             self._award(
                 person["tenant_id"],
-                BadgeAward(
-                    person_id=person["person_id"],
-                    dialog_id=dialog_id,
-                    badge=badge.key,
-                    level=number,
-                    title=badge.levels[number - 1].title,
+                Award(
+                    badge_award_id(person_id, badge.key, number),
+                    BadgeAward,
+                    {
+                        "person_id": person_id,
+                        "dialog_id": dialog_id,
+                        "badge": badge.key,
+                        "level": number,
+                        "title": badge.levels[number - 1].title,
+                    },
                 ),
             )
 
-    def _award(self, tenant_id: str, award: Aggregate) -> None:
+    def _award(self, tenant_id: str, award: Award) -> None:
         self.awards.setdefault(tenant_id, []).append(award)

@@ -25,7 +25,7 @@ GAMIFICATION = Context(
     "gamification",
     aggregates=(GamificationRules, LeaderboardPreference, BadgeAward, LevelAttainment),
     read_models=lambda app: [
-        GamificationPolicy(app.codec, app.gamification.record_awards),
+        GamificationPolicy(app.codec.catalogue, app.gamification.record_awards),
         GamificationProgress(app.codec),  # after the policy whose awards it shows
     ],
     controllers=_controllers,
