@@ -20,7 +20,7 @@ from services.gamification.domain import (
     badge_award_id,
     level_award_id,
 )
-from services.gamification.rules import Rules, Tally, badges_crossed, levels_crossed
+from services.gamification.rules import Badge, Rules, Tally, badges_crossed, levels_crossed
 
 Row = dict[str, Any]
 PersonKey = tuple[str, UUID]  # (tenant, person)
@@ -58,6 +58,11 @@ class Scoreboard:
     people: dict[PersonKey, Row]
     dialogs: dict[DialogKey, Row]
     awards: dict[str, list[Award]] = field(default_factory=dict)
+    # per rules in force and tally: the badge levels each count earns (``badges_crossed``
+    # over one step), worked out once a batch rather than at every count
+    _steps: dict[tuple[int, Tally], tuple[Rules, dict[int, list[tuple[Badge, int]]]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def credit(
         self,
@@ -123,7 +128,7 @@ class Scoreboard:
     def _count(self, rules: Rules, person: Row, dialog_id: UUID, tally: Tally) -> None:
         before = person[tally.value]
         person[tally.value] = before + 1
-        for badge, number in badges_crossed(rules, tally, before, before + 1):
+        for badge, number in self._earned_at(rules, tally).get(before + 1, ()):
             person_id = person["person_id"]
             self._award(
                 person["tenant_id"],
@@ -139,6 +144,16 @@ class Scoreboard:
                     },
                 ),
             )
+
+    def _earned_at(self, rules: Rules, tally: Tally) -> dict[int, list[tuple[Badge, int]]]:
+        """The badge levels earned as ``tally`` reaches each count, by count."""
+        known = self._steps.get((id(rules), tally))
+        if known is not None and known[0] is rules:
+            return known[1]
+        counts = {level.at for badge in rules.badges for level in badge.levels}
+        earned = {at: found for at in counts if (found := badges_crossed(rules, tally, at - 1, at))}
+        self._steps[(id(rules), tally)] = (rules, earned)  # the rules kept: their id stays theirs
+        return earned
 
     def _award(self, tenant_id: str, award: Award) -> None:
         self.awards.setdefault(tenant_id, []).append(award)
