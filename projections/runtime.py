@@ -65,7 +65,8 @@ Apply = Callable[[asyncpg.Connection, Sequence[RecordedEvent]], Awaitable[None]]
 
 class BatchWriter(Protocol):
     """How a rebuild writes its batches. ``prepare`` gets every batch of the rebuild in log
-    order, before it is applied and while the batches before it are written; ``apply`` then
+    order, before it is applied and while the batches before it are written, and does the
+    work in Python (decoding, with any data keys that needs loaded first); ``apply`` then
     writes the events of the batch that were not applied yet (in a rebuild, all of the
     projection's) inside the runtime's transaction, in the same order."""
 
@@ -109,14 +110,15 @@ class ProjectionRunner:
         apply: Apply | None = None,
     ) -> int:
         """Apply the events not applied yet, in one transaction; return how many were new.
-        ``apply`` writes them instead of the projection's own ``apply`` (a rebuild's writer).
+        ``apply`` writes them instead of the projection's own ``apply`` (a rebuild's writer,
+        which decoded them when it prepared them).
 
         A projection that decodes events (it has a ``codec``) gets the data keys their sealed
         personal fields need loaded first, outside the transaction."""
         began = time.perf_counter()
         try:
             codec = getattr(self.projection, "codec", None)
-            if codec is not None and events:
+            if codec is not None and events and apply is None:
                 await codec.prepare(events)
             write = apply or self.projection.apply
             if conn is None:
