@@ -176,9 +176,18 @@ class ScoringRebuild:
     def __init__(self, policy: GamificationPolicy) -> None:
         self.policy = policy
         self._rules: dict[str, Rules] = {}
-        self._posts = _Mirror()
-        self._people = _Mirror()
-        self._dialogs = _Mirror()
+        ids: dict[Any, Any] = {}
+        self._posts = _Mirror(
+            ("tenant_id", "post_id"), frozenset({"tenant_id", "author_id", "dialog_id"}), ids
+        )
+        self._people = _Mirror(
+            ("tenant_id", "person_id"), frozenset({"tenant_id", "person_id"}), ids
+        )
+        self._dialogs = _Mirror(
+            ("tenant_id", "dialog_id", "person_id"),
+            frozenset({"tenant_id", "dialog_id", "person_id"}),
+            ids,
+        )
         self._scored: deque[_Scored] = deque()
 
     async def prepare(self, events: Sequence[RecordedEvent]) -> None:
@@ -216,26 +225,44 @@ class ScoringRebuild:
 
 
 class _Mirror:
-    """One of the policy's tables as a rebuild has written it so far: each row's values in
-    column order, by the row's key (a tuple takes a fraction of a row dict's memory)."""
+    """One of the policy's tables as a rebuild has written it so far, in memory: each row's
+    values but its key, by its key (tuples, a fraction of a row dict's memory). The ids many
+    rows repeat (``repeated``: a tenant, a person, a dialog) are kept as one object each,
+    shared through ``ids``, rather than one per event that named them."""
 
-    def __init__(self) -> None:
+    def __init__(self, key: tuple[str, ...], repeated: frozenset[str], ids: dict[Any, Any]) -> None:
+        self._key = key
+        self._repeated = repeated
+        self._ids = ids
         self._columns: tuple[str, ...] = ()
-        self._rows: dict[Any, tuple[Any, ...]] = {}
+        self._rows: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
-    def load(self, keys: Iterable[Any]) -> dict[Any, Row]:
+    def load(self, keys: Iterable[tuple[Any, ...]]) -> dict[tuple[Any, ...], Row]:
         """The rows of these keys that were written, as the live path loads them."""
-        rows, columns = self._rows, self._columns
-        return {k: dict(zip(columns, rows[k], strict=True)) for k in set(keys) if k in rows}
+        rows, named, columns = self._rows, self._key, self._columns
+        loaded: dict[tuple[Any, ...], Row] = {}
+        for key in set(keys):
+            values = rows.get(key)
+            if values is not None:
+                row = dict(zip(named, key, strict=True))
+                row.update(zip(columns, values, strict=True))
+                loaded[key] = row
+        return loaded
 
     def keep(self, rows: dict[Any, Row]) -> list[Row]:
         """Remember the batch's rows; return them, to be written (in no particular order: the
         rebuild is the tables' only writer)."""
         if rows and not self._columns:
-            self._columns = tuple(next(iter(rows.values())))
-        columns, kept = self._columns, self._rows
+            self._columns = tuple(c for c in next(iter(rows.values())) if c not in self._key)
+        columns, kept, ids, repeated = self._columns, self._rows, self._ids, self._repeated
         for key, row in rows.items():
-            kept[key] = tuple([row[c] for c in columns])
+            if key in kept:  # the row's objects came from here, or are new counts
+                kept[key] = tuple([row[c] for c in columns])
+                continue
+            shared = {c: ids.setdefault(row[c], row[c]) for c in repeated}
+            kept[tuple([shared.get(c, row[c]) for c in self._key])] = tuple(
+                [shared.get(c, row[c]) for c in columns]
+            )
         return list(rows.values())
 
 

@@ -171,6 +171,7 @@ class NotifierRebuild:
         self.notifier = notifier
         self._dialogs: dict[Key, str] = {}
         self._posts: dict[Key, PostFact] = {}
+        self._ids: dict[Any, Any] = {}
         self._decided: deque[_Decided] = deque()
 
     async def prepare(self, events: Sequence[RecordedEvent]) -> None:
@@ -194,6 +195,7 @@ class NotifierRebuild:
                 published.append(_Results(recorded, event, title, _joined(batch, key)))
             elif (note := decide(batch, recorded, event)) is not None and note.recipients:
                 notes.append((recorded, note))
+        self._share_ids(batch)
         await asyncio.sleep(0)
         fresh_after = notifier.clock() - FRESH_FOR
         self._decided.append(
@@ -206,6 +208,19 @@ class NotifierRebuild:
                 fresh_after=fresh_after,
             )
         )
+
+    def _share_ids(self, batch: Batch) -> None:
+        """Keep each tenant, dialog and author a post learnt in this batch names as one object,
+        shared with the posts before, rather than one per event that named it."""
+        ids, posts = self._ids, self._posts
+        for key in batch.posts_changed:
+            post = posts.pop(key)
+            tenant_id, post_id = key
+            posts[(ids.setdefault(tenant_id, tenant_id), post_id)] = PostFact(
+                ids.setdefault(post.dialog_id, post.dialog_id),
+                ids.setdefault(post.author_id, post.author_id),
+                post.title,
+            )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
         decided = self._decided.popleft() if self._decided else None
