@@ -42,6 +42,7 @@ from services.gamification.scoring import Award, DialogKey, Row, Scoreboard
 RecordAwards = Callable[[str, Sequence[Award]], Awaitable[int]]
 
 _rules_decoder = msgspec.json.Decoder(Rules)
+TURN = 200  # events a rebuild's writer handles before it lets the batches being written go on
 
 # What the policy reads of each event it takes (the catalogue's views of those fields: no
 # personal field, so nothing sealed is opened, and an old version is upcast first).
@@ -195,12 +196,17 @@ class ScoringRebuild:
         taken = [r for r in events if r.event_type in self.policy.event_types]
         if not taken:
             return
-        decoded = self.policy.decoded(taken)
-        await asyncio.sleep(0)  # let the batches being read and written go on
+        decoded: list[tuple[RecordedEvent, Any]] = []
+        for start in range(0, len(taken), TURN):
+            decoded += self.policy.decoded(taken[start : start + TURN])
+            await asyncio.sleep(0)  # let the batches being read and written go on
         posts = self._posts.load(post_key(r, e) for r, e in decoded if r.event_type in ABOUT_A_POST)
         people, dialogs = who(decoded, posts)
         board = Scoreboard(people=self._people.load(people), dialogs=self._dialogs.load(dialogs))
-        changed = _fold(decoded, self._rules, posts, board)
+        changed: set[str] = set()
+        for start in range(0, len(decoded), TURN):
+            await asyncio.sleep(0)
+            changed |= _fold(decoded[start : start + TURN], self._rules, posts, board)
         await asyncio.sleep(0)
         self._scored.append(
             _Scored(

@@ -42,6 +42,7 @@ from services.notifications.facts import (
 )
 
 FRESH_FOR = timedelta(days=2)
+TURN = 200  # events a rebuild's writer handles before it lets the batches being written go on
 
 # What the notifier reads of each event it takes. Those without a personal field among them
 # are read through the catalogue's views of the fields; the others (a post's title and body,
@@ -181,12 +182,16 @@ class NotifierRebuild:
         if not taken:
             return
         await notifier.codec.prepare(taken)
-        decoded = notifier.decoded(taken)
-        await asyncio.sleep(0)  # let the batches being read and written go on
+        decoded: list[tuple[RecordedEvent, Any]] = []
+        for start in range(0, len(taken), TURN):
+            decoded += notifier.decoded(taken[start : start + TURN])
+            await asyncio.sleep(0)  # let the batches being read and written go on
         batch = Batch(dialogs=self._dialogs, posts=self._posts)
         notes: list[tuple[RecordedEvent, Note]] = []
         published: list[_Results] = []
-        for recorded, event in decoded:  # as ``Notifier.apply``
+        for done, (recorded, event) in enumerate(decoded, start=1):  # as ``Notifier.apply``
+            if done % TURN == 0:
+                await asyncio.sleep(0)
             if recorded.event_type in FACT_EVENTS:
                 learn(batch, recorded, event)
             elif recorded.event_type == "DialogResultsPublished":
@@ -196,14 +201,19 @@ class NotifierRebuild:
             elif (note := decide(batch, recorded, event)) is not None and note.recipients:
                 notes.append((recorded, note))
         self._share_ids(batch)
-        await asyncio.sleep(0)
         fresh_after = notifier.clock() - FRESH_FOR
+        records = tables.Records([], [])
+        for start in range(0, len(notes), TURN):
+            await asyncio.sleep(0)
+            some = tables.records(notes[start : start + TURN], fresh_after)
+            records.items.extend(some.items)
+            records.deliveries.extend(some.deliveries)
         self._decided.append(
             _Decided(
                 first=taken[0].position,
                 last=taken[-1].position,
                 facts=tables.facts(batch),
-                records=tables.records(notes, fresh_after),
+                records=records,
                 results=published,
                 fresh_after=fresh_after,
             )
