@@ -17,6 +17,7 @@ from projections.audit_verify import verify_trails
 from projections.runtime import ProjectionRunner, Rebuilding
 from tests.api import device_token
 from tests.audit_flow import run_flow, settle
+from tests.helpers import caught_up
 from tinget.bootstrap import Platform
 
 Rows = list[dict[str, Any]]
@@ -145,7 +146,7 @@ async def test_a_rebuild_writes_without_the_plain_indexes_and_builds_them_again(
     so far, without the other indexes); the seven others are built once they are all in,
     before the rebuild returns, as they were, and the trail equals the live one."""
     lund = await run_flow(client, platform, "Lund")
-    await settle(platform)
+    await caught_up(platform)
     live = await snapshot(platform)
     before = await plain_indexes(platform, "audit_entries")
     during: list[tuple[dict[str, str], int]] = []

@@ -18,6 +18,7 @@ from services.gamification.policy import ScoringRebuild
 from services.identity.access import Role, SignIn
 from services.identity.domain import Person
 from tests.api import Town, device_token, open_dialog, staff_token
+from tests.helpers import caught_up
 from tinget.bootstrap import Platform
 
 GAMIFICATION_TABLES = (
@@ -258,8 +259,7 @@ async def test_a_rebuild_scored_from_memory_batch_by_batch_equals_the_live_table
         f"/api/v1/posts/{proposals[2]}/withdraw", headers=town.headers(citizens[2])
     )
     assert withdrawn.status_code == 200
-    await platform.catch_up_projections()
-    await platform.catch_up_projections()
+    await caught_up(platform)
     live = await tables(platform, town)
     awarded = await awards(platform, town)
     head = await platform.reader.head()

@@ -36,6 +36,7 @@ from services.notifications.sender import (
 )
 from services.participation.domain import Post, Signature, Support
 from tests.api import Town, create_town, open_dialog, staff_token
+from tests.helpers import caught_up
 from tests.notify import (
     PLACE,
     Person,
@@ -538,6 +539,7 @@ async def test_a_rebuild_decided_from_memory_records_what_the_live_path_recorded
     three events (the results reach those who took part batches before, read from the table)
     records exactly the rows the live path recorded; with them there, it adds none."""
     await story(client, platform, town, admin, anna)
+    await caught_up(platform)
     live = await notified(database_url, town.slug)
     runner = next(r for r in platform.projections if r.projection.name == "notifier")
     owner = await asyncpg.connect(database_url)

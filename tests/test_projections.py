@@ -19,7 +19,7 @@ from events.model import RecordedEvent
 from events.relay import Relay
 from projections.runtime import REBUILD_YOUNG_THRESHOLD, ProjectionRunner, consumer_lag
 from tenants.service import TenantChanges
-from tests.helpers import unique_slug
+from tests.helpers import caught_up, unique_slug
 from tinget.bootstrap import Addresses, Platform, open_platform
 
 
@@ -220,6 +220,7 @@ async def test_a_rebuild_collects_the_young_generation_less_often_and_restores_i
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await onboard(platform, 2)
+    await caught_up(platform)
     runner = runner_of(platform)
     seen: list[tuple[int, int, int]] = []
     original = runner.projection.apply
