@@ -36,14 +36,41 @@ async def load(
 async def upsert(
     conn: asyncpg.Connection, table: str, key_columns: Sequence[str], rows: Sequence[Row]
 ) -> None:
-    """Insert or replace whole rows (every row has the same columns)."""
+    """Insert or replace whole rows (every row has the same columns, no two the same key).
+
+    One statement takes each column as one array, whatever the number of rows; a table with
+    an array column (which an array of arrays cannot carry) takes them one statement a row."""
     if not rows:
         return
     columns = list(rows[0])
-    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    types = await column_types(conn, table)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key_columns)
-    await conn.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
-        f" ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}",
-        [tuple(row[c] for c in columns) for row in rows],
+    conflict = f" ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET {updates}"
+    if any(types[c].endswith("]") for c in columns):
+        placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        await conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}",
+            [tuple(row[c] for c in columns) for row in rows],
+        )
+        return
+    arrays = ", ".join(f"${i}::{types[c]}[]" for i, c in enumerate(columns, start=1))
+    await conn.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){conflict}",
+        *[[row[c] for row in rows] for c in columns],
     )
+
+
+_types: dict[str, dict[str, str]] = {}
+
+
+async def column_types(conn: asyncpg.Connection, table: str) -> dict[str, str]:
+    """Each column of ``table`` and its SQL type, read from the catalogue once per process."""
+    known = _types.get(table)
+    if known is None:
+        rows = await conn.fetch(
+            "SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute"
+            " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+            table,
+        )
+        known = _types[table] = {r["attname"]: r["type"] for r in rows}
+    return known

@@ -15,7 +15,7 @@ from litestar import Litestar
 
 from events.model import NewEvent
 from tests.smtp import free_port
-from tinget.bootstrap import Addresses
+from tinget.bootstrap import Addresses, Platform
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -84,3 +84,17 @@ async def serving(app: Litestar) -> AsyncIterator[str]:
     finally:
         running.should_exit = True
         await asyncio.wait_for(task, timeout=10)
+
+
+async def caught_up(platform: Platform, patience: float = 30.0) -> None:
+    """Every read model up to the store's head, including what the policies record meanwhile,
+    once the log is readable up to it (transactions still running on the server, in any
+    database, hold the log's horizon back)."""
+    async with asyncio.timeout(patience):
+        while True:
+            head = await platform.reader.head()
+            while head and not await platform.reader.read(head - 1, 1):
+                await asyncio.sleep(0.01)
+            await platform.catch_up_projections()
+            if await platform.reader.head() == head:
+                return

@@ -17,6 +17,7 @@ from projections.audit_verify import verify_trails
 from projections.runtime import ProjectionRunner, Rebuilding
 from tests.api import device_token
 from tests.audit_flow import run_flow, settle
+from tests.helpers import caught_up
 from tinget.bootstrap import Platform
 
 Rows = list[dict[str, Any]]
@@ -124,3 +125,98 @@ async def test_a_failed_rebuild_leaves_a_trail_the_live_path_completes(
     assert 0 < len(half) < len(live[0])
     assert completed == live
     assert (await verify_trails(platform.worker_pool)).intact
+
+
+async def plain_indexes(platform: Platform, table: str) -> dict[str, str]:
+    """The table's indexes that back no constraint, by name, with their definitions."""
+    async with platform.worker_pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass"
+            " AND NOT i.indisunique",
+            table,
+        )
+    return {r["relname"]: r["definition"] for r in rows}
+
+
+async def test_a_rebuild_writes_without_the_plain_indexes_and_builds_them_again(
+    client: httpx.AsyncClient, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entries go in with the primary key alone (a reader meanwhile reads the rows written
+    so far, without the other indexes); the seven others are built once they are all in,
+    before the rebuild returns, as they were, and the trail equals the live one."""
+    lund = await run_flow(client, platform, "Lund")
+    await caught_up(platform)
+    live = await snapshot(platform)
+    before = await plain_indexes(platform, "audit_entries")
+    during: list[tuple[dict[str, str], int]] = []
+    original = CopyingTrail.apply
+
+    async def looking(
+        self: CopyingTrail, conn: asyncpg.Connection, events: Sequence[RecordedEvent]
+    ) -> None:
+        await original(self, conn, events)
+        async with platform.app_pool.acquire() as reader, reader.transaction():
+            await reader.execute("SELECT set_config('app.tenant_id', $1, true)", lund.town.slug)
+            seen = await reader.fetchval("SELECT count(*) FROM audit_entries")
+        during.append((await plain_indexes(platform, "audit_entries"), seen))
+
+    monkeypatch.setattr(CopyingTrail, "apply", looking)
+    await trail_of(platform).rebuild(platform.reader, batch=5)
+
+    assert len(before) == 7
+    assert len(during) > 2
+    assert all(indexes == {} for indexes, _ in during)
+    assert [seen for _, seen in during] == sorted(seen for _, seen in during)
+    assert await plain_indexes(platform, "audit_entries") == before
+    assert await snapshot(platform) == live
+    async with platform.worker_pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM rebuild_deferred_indexes") == 0
+        assert await conn.fetchval("SELECT count(*) FROM audit_entries WHERE seq = 1") >= 1
+
+
+async def test_indexes_a_stopped_rebuild_left_dropped_are_built_by_the_next_catch_up(
+    client: httpx.AsyncClient, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild that fails builds them on its way out; one whose process was killed left
+    them dropped (and their definitions kept): the next catch-up builds them first."""
+    await run_flow(client, platform, "Lund")
+    await settle(platform)
+    before = await plain_indexes(platform, "audit_entries")
+    runner = trail_of(platform)
+
+    async def failing(
+        self: CopyingTrail, conn: asyncpg.Connection, events: Sequence[RecordedEvent]
+    ) -> None:
+        raise OSError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CopyingTrail, "apply", failing)
+        with pytest.raises(OSError, match="went away"):
+            await runner.rebuild(platform.reader, batch=5)
+    after_failure = await plain_indexes(platform, "audit_entries")
+    await runner.catch_up(platform.reader)
+    async with platform.worker_pool.acquire() as conn:  # as a killed rebuild leaves them
+        dropped = await conn.fetch("SELECT tinget_defer_indexes('audit_entries') AS name")
+    left = await plain_indexes(platform, "audit_entries")
+    await runner.catch_up(platform.reader)
+
+    assert after_failure == before
+    assert sorted(r["name"] for r in dropped) == sorted(before)
+    assert left == {}
+    assert await plain_indexes(platform, "audit_entries") == before
+    assert (await verify_trails(platform.worker_pool)).intact
+
+
+async def test_only_a_table_the_worker_may_empty_has_its_indexes_dropped(
+    platform: Platform,
+) -> None:
+    async with platform.worker_pool.acquire() as conn:
+        with pytest.raises(asyncpg.RaiseError, match="no table the worker may empty"):
+            await conn.execute("SELECT tinget_defer_indexes('events')")
+        with pytest.raises(asyncpg.RaiseError, match="no table the worker may empty"):
+            await conn.execute("SELECT tinget_restore_index('events', 'events_log')")
+    async with platform.app_pool.acquire() as conn:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("SELECT tinget_defer_indexes('audit_entries')")
+    assert "events_log" in await plain_indexes(platform, "events")

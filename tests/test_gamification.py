@@ -5,15 +5,20 @@ the rules themselves."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
-from projections.runtime import ProjectionRunner
+from events.model import RecordedEvent
+from projections.runtime import ProjectionRunner, Rebuilding
+from services.gamification.policy import ScoringRebuild
 from services.identity.access import Role, SignIn
 from services.identity.domain import Person
 from tests.api import Town, device_token, open_dialog, staff_token
+from tests.helpers import caught_up
 from tinget.bootstrap import Platform
 
 GAMIFICATION_TABLES = (
@@ -219,6 +224,67 @@ async def test_events_applied_again_or_rebuilt_award_nothing_twice(
     assert await tables(platform, town) == live
     assert live["gamification_badges"]
     assert live["leaderboard_opt_ins"][0]["opted_in"] is True
+
+
+async def test_a_rebuild_scored_from_memory_batch_by_batch_equals_the_live_tables(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    """The policy's rebuild keeps the rows it wrote in memory and scores the next batch while
+    this one is written. In batches of three events, so that a withdrawal, a hiding, a
+    threshold or a change of rules lands batches after what it is about, it writes the
+    tables the live path wrote and records no award again."""
+    dialog = await open_dialog(client, town, admin, settings={"support_threshold": 2})
+    talk = await open_dialog(client, town, admin, kind="discussion")
+    citizens = [await device_token(client, town) for _ in range(3)]
+    proposals = [
+        await post(client, town, c, f"/api/v1/dialogs/{dialog['id']}/posts", body=f"P{i}")
+        for i, c in enumerate(citizens)
+    ]
+    topic = await post(client, town, admin, f"/api/v1/dialogs/{talk['id']}/posts", body="T")
+    for supporter in citizens[1:]:
+        await post(client, town, supporter, f"/api/v1/posts/{proposals[0]}/supports")
+    await platform.catch_up_projections()
+    await platform.catch_up_projections()  # the threshold, recorded by a policy, then scored
+    await set_rules(client, town, admin, points={"comment": 7})
+    for i in range(11):
+        who = citizens[0] if i < 10 else citizens[1]
+        await post(client, town, who, f"/api/v1/posts/{topic}/comments", body=f"#{i}")
+    moderate = f"/api/v1/posts/{proposals[1]}"
+    for action, reason in (("hide", "Off topic"), ("restore", "On topic after all")):
+        done = await client.post(
+            f"{moderate}/{action}", json={"reason": reason}, headers=town.headers(admin)
+        )
+        assert done.is_success, done.text
+    withdrawn = await client.post(
+        f"/api/v1/posts/{proposals[2]}/withdraw", headers=town.headers(citizens[2])
+    )
+    assert withdrawn.status_code == 200
+    await caught_up(platform)
+    live = await tables(platform, town)
+    awarded = await awards(platform, town)
+    head = await platform.reader.head()
+    policy = runner(platform, "gamification_policy")
+    written: list[int] = []
+    original = ScoringRebuild.apply
+
+    async def counting(
+        self: ScoringRebuild, conn: asyncpg.Connection, events: Sequence[RecordedEvent]
+    ) -> None:
+        written.append(len(events))
+        await original(self, conn, events)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScoringRebuild, "apply", counting)
+        await policy.rebuild(platform.reader, batch=3)
+
+    assert isinstance(policy.projection, Rebuilding)
+    assert len(written) > 5
+    assert await tables(platform, town) == live
+    assert await awards(platform, town) == awarded
+    assert await platform.reader.head() == head
+    assert ("BadgeAwarded", "threshold-reached:1") in awarded
+    assert ("BadgeAwarded", "commenter:2") in awarded
+    assert {r["status"] for r in live["gamification_posts"]} >= {"counted", "withdrawn"}
 
 
 async def test_switched_off_nothing_is_counted_or_awarded(

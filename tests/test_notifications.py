@@ -18,12 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import pytest
 
 from events.catalogue import Catalogue
 from events.codec import Codec
-from projections.runtime import ProjectionRunner
+from projections.runtime import ProjectionRunner, Rebuilding
 from services.identity.access import Role
 from services.notifications import outbox
 from services.notifications.policy import Notifier
@@ -35,6 +36,7 @@ from services.notifications.sender import (
 )
 from services.participation.domain import Post, Signature, Support
 from tests.api import Town, create_town, open_dialog, staff_token
+from tests.helpers import caught_up
 from tests.notify import (
     PLACE,
     Person,
@@ -501,6 +503,61 @@ async def test_finished_deliveries_pruned_a_month_later_are_not_re_sent_by_a_reb
     async with platform.worker_pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM notification_deliveries") == 0
         assert await conn.fetchval("SELECT count(*) FROM notifications") > 0  # the app list stays
+
+
+async def notified(url: str, tenant_id: str) -> dict[str, list[str]]:
+    """The tenant's facts, in-app items and deliveries, each row as text, sorted."""
+    conn = await asyncpg.connect(url)
+    try:
+        return {
+            table: sorted(
+                repr(dict(r))
+                for r in await conn.fetch(f"SELECT * FROM {table} WHERE tenant_id = $1", tenant_id)
+            )
+            for table in (
+                "notification_dialogs",
+                "notification_posts",
+                "notification_participants",
+                "notifications",
+                "notification_deliveries",
+            )
+        }
+    finally:
+        await conn.close()
+
+
+async def test_a_rebuild_decided_from_memory_records_what_the_live_path_recorded(
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    anna: Person,
+    database_url: str,
+) -> None:
+    """The notifier's rebuild keeps the facts it learns in memory and decides the next batch
+    while this one is written. With the items and deliveries gone, a rebuild in batches of
+    three events (the results reach those who took part batches before, read from the table)
+    records exactly the rows the live path recorded; with them there, it adds none."""
+    await story(client, platform, town, admin, anna)
+    await caught_up(platform)
+    live = await notified(database_url, town.slug)
+    runner = next(r for r in platform.projections if r.projection.name == "notifier")
+    owner = await asyncpg.connect(database_url)
+    try:
+        await owner.execute("DELETE FROM notifications; DELETE FROM notification_deliveries")
+    finally:
+        await owner.close()
+
+    await runner.rebuild(platform.reader, batch=3)
+    recorded = await notified(database_url, town.slug)
+    await runner.rebuild(platform.reader, batch=3)
+
+    assert isinstance(runner.projection, Rebuilding)
+    assert all(live.values())
+    assert recorded == live
+    assert await notified(database_url, town.slug) == live
+    kinds = [row for row in live["notifications"] if "dialog-results" in row]
+    assert len(kinds) == 2  # Anna, who proposed, and Bo, who supported
 
 
 def test_events_the_catalogue_does_not_know_are_not_subscribed_to() -> None:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
 import msgspec
+import pytest
 
 from events import envelope
 from events.catalogue import Catalogue
 from events.model import RecordedEvent
 from events.relay import Relay
-from projections.runtime import ProjectionRunner, consumer_lag
+from projections.runtime import REBUILD_YOUNG_THRESHOLD, ProjectionRunner, consumer_lag
 from tenants.service import TenantChanges
-from tests.helpers import unique_slug
+from tests.helpers import caught_up, unique_slug
 from tinget.bootstrap import Addresses, Platform, open_platform
 
 
@@ -210,3 +214,30 @@ async def test_a_forged_message_is_not_applied(platform: Platform) -> None:
     assert sorted(r["tenant_id"] for r in live["directory"]) == sorted([first, second, third])
     await runner.rebuild(platform.reader)
     assert await snapshot(platform) == live
+
+
+async def test_a_rebuild_collects_the_young_generation_less_often_and_restores_it(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await onboard(platform, 2)
+    await caught_up(platform)
+    runner = runner_of(platform)
+    seen: list[tuple[int, int, int]] = []
+    original = runner.projection.apply
+
+    async def watching(conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        seen.append(gc.get_threshold())
+        await original(conn, events)
+
+    monkeypatch.setattr(runner.projection, "apply", watching)
+    before = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        await runner.rebuild(platform.reader)
+        after = gc.get_threshold()
+    finally:
+        gc.set_threshold(*before)
+
+    assert seen
+    assert all(t == (REBUILD_YOUNG_THRESHOLD, 10, 10) for t in seen)
+    assert after == (700, 10, 10)

@@ -1,7 +1,8 @@
 """Scoring in memory: a person's points and tallies change, and what that earns.
 
 The policy loads the rows a batch touches into a ``Scoreboard``, folds the batch's events over
-it in log order and writes the rows back; what the fold earned comes out as award aggregates.
+it in log order and writes the rows back; what the fold earned comes out as awards, each made
+into its aggregate only when it is recorded.
 Nothing here touches a database, so it is the same fold live and in a rebuild.
 """
 
@@ -13,8 +14,13 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from services.gamification.domain import BadgeAward, LevelAttainment
-from services.gamification.rules import Rules, Tally, badges_crossed, levels_crossed
+from services.gamification.domain import (
+    BadgeAward,
+    LevelAttainment,
+    badge_award_id,
+    level_award_id,
+)
+from services.gamification.rules import Badge, Rules, Tally, badges_crossed, levels_crossed
 
 Row = dict[str, Any]
 PersonKey = tuple[str, UUID]  # (tenant, person)
@@ -31,13 +37,32 @@ def dialog_row(tenant_id: str, dialog_id: UUID, person_id: UUID) -> Row:
     return {"tenant_id": tenant_id, "dialog_id": dialog_id, "person_id": person_id, "points": 0}
 
 
+@dataclass(frozen=True)
+class Award:
+    """Something earned: the stream its award is recorded on (which follows from what was
+    earned) and the aggregate that records it, made only if it is recorded. A replay or a
+    rebuild earns every award again, and finds nearly all of them recorded already."""
+
+    stream_id: UUID
+    kind: type[Aggregate]
+    fields: dict[str, Any]
+
+    def aggregate(self) -> Aggregate:
+        return self.kind(**self.fields)
+
+
 @dataclass
 class Scoreboard:
     """The rows of one batch: people's totals and their points per dialog."""
 
     people: dict[PersonKey, Row]
     dialogs: dict[DialogKey, Row]
-    awards: dict[str, list[Aggregate]] = field(default_factory=dict)
+    awards: dict[str, list[Award]] = field(default_factory=dict)
+    # per rules in force and tally: the badge levels each count earns (``badges_crossed``
+    # over one step), worked out once a batch rather than at every count
+    _steps: dict[tuple[int, Tally], tuple[Rules, dict[int, list[tuple[Badge, int]]]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def credit(
         self,
@@ -88,25 +113,47 @@ class Scoreboard:
             level = rules.levels[number - 1]
             self._award(
                 tenant_id,
-                LevelAttainment(
-                    person_id=person_id, level=number, name=level.name, welcome=level.welcome
+                Award(
+                    level_award_id(person_id, number),
+                    LevelAttainment,
+                    {
+                        "person_id": person_id,
+                        "level": number,
+                        "name": level.name,
+                        "welcome": level.welcome,
+                    },
                 ),
             )
 
     def _count(self, rules: Rules, person: Row, dialog_id: UUID, tally: Tally) -> None:
         before = person[tally.value]
         person[tally.value] = before + 1
-        for badge, number in badges_crossed(rules, tally, before, before + 1):
+        for badge, number in self._earned_at(rules, tally).get(before + 1, ()):
+            person_id = person["person_id"]
             self._award(
                 person["tenant_id"],
-                BadgeAward(
-                    person_id=person["person_id"],
-                    dialog_id=dialog_id,
-                    badge=badge.key,
-                    level=number,
-                    title=badge.levels[number - 1].title,
+                Award(
+                    badge_award_id(person_id, badge.key, number),
+                    BadgeAward,
+                    {
+                        "person_id": person_id,
+                        "dialog_id": dialog_id,
+                        "badge": badge.key,
+                        "level": number,
+                        "title": badge.levels[number - 1].title,
+                    },
                 ),
             )
 
-    def _award(self, tenant_id: str, award: Aggregate) -> None:
+    def _earned_at(self, rules: Rules, tally: Tally) -> dict[int, list[tuple[Badge, int]]]:
+        """The badge levels earned as ``tally`` reaches each count, by count."""
+        known = self._steps.get((id(rules), tally))
+        if known is not None and known[0] is rules:
+            return known[1]
+        counts = {level.at for badge in rules.badges for level in badge.levels}
+        earned = {at: found for at in counts if (found := badges_crossed(rules, tally, at - 1, at))}
+        self._steps[(id(rules), tally)] = (rules, earned)  # the rules kept: their id stays theirs
+        return earned
+
+    def _award(self, tenant_id: str, award: Award) -> None:
         self.awards.setdefault(tenant_id, []).append(award)

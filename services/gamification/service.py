@@ -21,6 +21,7 @@ from services.gamification.domain import (
     rules_id,
 )
 from services.gamification.rules import DEFAULT_RULES, Rules
+from services.gamification.scoring import Award
 from services.identity.access import Caller, Permission, event_metadata
 
 A = TypeVar("A", bound=Aggregate)
@@ -88,7 +89,7 @@ class GamificationService:
             return opt_in
         raise Conflict("your choice was changed meanwhile; try again")
 
-    async def record_awards(self, tenant_id: str, awards: Sequence[Aggregate]) -> int:
+    async def record_awards(self, tenant_id: str, awards: Sequence[Award]) -> int:
         """The policy's command: record each award, unless it was recorded before; return how
         many are new. Each is its own append, so one already taken does not hold back others."""
 
@@ -101,6 +102,6 @@ class GamificationService:
 
         # A replay or a rebuild meets every award again: one query finds those recorded
         # before, so only new ones are appended.
-        recorded = await self.repository.store.present(tenant_id, [a.id for a in awards])
-        fresh = [a for a in awards if a.id not in recorded]
+        recorded = await self.repository.store.present(tenant_id, [a.stream_id for a in awards])
+        fresh = [a.aggregate() for a in awards if a.stream_id not in recorded]
         return sum(await asyncio.gather(*(record(a) for a in fresh)))

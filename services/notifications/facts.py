@@ -34,8 +34,9 @@ ON_POST = frozenset({"ReportStatusChanged", "ThresholdReached", "SignatureGoalRe
 Key = tuple[str, UUID]
 
 
-def delivery_id(event_id: UUID, person_id: UUID, channel: Channel) -> UUID:
-    """The one id a message about an event to a person by a channel can have."""
+def delivery_id(event_id: UUID | str, person_id: UUID | str, channel: Channel) -> UUID:
+    """The one id a message about an event to a person by a channel can have (the ids may
+    be given as their text, worked out once for several channels)."""
     return uuid.uuid5(_NAMESPACE, f"{event_id}:{person_id}:{channel.value}")
 
 
@@ -44,7 +45,7 @@ def excerpt(text: str, length: int = 60) -> str:
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostFact:
     dialog_id: UUID
     author_id: UUID

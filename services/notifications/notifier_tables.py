@@ -3,6 +3,8 @@ the in-app items and deliveries it records, each with an id that makes a repeat 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -50,46 +52,65 @@ async def participants(conn: asyncpg.Connection, key: Key) -> set[UUID]:
     return {r["person_id"] for r in rows}
 
 
-async def save_facts(conn: asyncpg.Connection, batch: Batch) -> None:
-    dialogs = sorted(batch.dialogs_changed)
+@dataclass(frozen=True)
+class Facts:
+    """The fact rows a batch writes: dialog titles and posts it learnt (as they stood after
+    it), and who took part where."""
+
+    dialogs: list[tuple[str, UUID, str]]
+    posts: list[tuple[str, UUID, UUID, UUID, str]]
+    joined: list[tuple[str, UUID, UUID]]
+
+
+def facts(batch: Batch) -> Facts:
+    return Facts(
+        dialogs=[(*k, batch.dialogs[k]) for k in sorted(batch.dialogs_changed)],
+        posts=[
+            (*k, p.dialog_id, p.author_id, p.title)
+            for k in sorted(batch.posts_changed)
+            for p in [batch.posts[k]]
+        ],
+        joined=sorted(set(batch.joined)),
+    )
+
+
+async def save_facts(conn: asyncpg.Connection, facts: Facts) -> None:
     await conn.execute(
         "INSERT INTO notification_dialogs (tenant_id, dialog_id, title)"
         " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])"
         " ON CONFLICT (tenant_id, dialog_id) DO UPDATE SET title = excluded.title",
-        [k[0] for k in dialogs],
-        [k[1] for k in dialogs],
-        [batch.dialogs[k] for k in dialogs],
+        *_columns(facts.dialogs, 3),
     )
-    posts = sorted(batch.posts_changed)
     await conn.execute(
         "INSERT INTO notification_posts (tenant_id, post_id, dialog_id, author_id, title)"
         " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[])"
         " ON CONFLICT (tenant_id, post_id) DO UPDATE SET title = excluded.title",
-        [k[0] for k in posts],
-        [k[1] for k in posts],
-        [batch.posts[k].dialog_id for k in posts],
-        [batch.posts[k].author_id for k in posts],
-        [batch.posts[k].title for k in posts],
+        *_columns(facts.posts, 5),
     )
-    joined = sorted(set(batch.joined))
     await conn.execute(
         "INSERT INTO notification_participants (tenant_id, dialog_id, person_id)"
         " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING",
-        [j[0] for j in joined],
-        [j[1] for j in joined],
-        [j[2] for j in joined],
+        *_columns(facts.joined, 3),
     )
 
 
-async def record(
-    conn: asyncpg.Connection, notes: list[tuple[RecordedEvent, Note]], fresh_after: datetime
-) -> None:
+@dataclass(frozen=True)
+class Records:
+    """The rows of a batch's notes: in-app items, and e-mail and push deliveries."""
+
+    items: list[tuple[Any, ...]]
+    deliveries: list[tuple[Any, ...]]
+
+
+def records(notes: list[tuple[RecordedEvent, Note]], fresh_after: datetime) -> Records:
     """In-app items for every recipient; e-mail and push deliveries for fresh events. Whether a
     person wants them is decided when sending, so a rebuild finds the same rows to conflict."""
     items: list[tuple[Any, ...]] = []
     deliveries: list[tuple[Any, ...]] = []
     for recorded, note in notes:
         details = msgspec.json.encode(note.details).decode()
+        event_id = str(recorded.event_id)
+        fresh = recorded.recorded_at >= fresh_after
         for person in note.recipients:
             common = (
                 recorded.tenant_id,
@@ -99,28 +120,34 @@ async def record(
                 details,
                 recorded.recorded_at,
             )
-            items.append((delivery_id(recorded.event_id, person, Channel.IN_APP), *common))
-            if recorded.recorded_at >= fresh_after:
+            whom = str(person)
+            items.append((delivery_id(event_id, whom, Channel.IN_APP), *common))
+            if fresh:
                 for channel in (Channel.EMAIL, Channel.PUSH):
                     deliveries.append(
-                        (delivery_id(recorded.event_id, person, channel), *common, channel.value)
+                        (delivery_id(event_id, whom, channel), *common, channel.value)
                     )
+    return Records(items, deliveries)
+
+
+async def record(conn: asyncpg.Connection, rows: Records) -> None:
+    """Insert the rows none of which was inserted before (a repeat is a no-op)."""
     columns = "$1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[]"
     await conn.execute(
         "INSERT INTO notifications"
         " (notification_id, tenant_id, person_id, kind, event_id, details, created_at)"
         f" SELECT u.i, u.t, u.p, u.k, u.e, u.d::jsonb, u.at FROM unnest({columns},"
         " $7::timestamptz[]) AS u(i, t, p, k, e, d, at) ON CONFLICT DO NOTHING",
-        *_columns(items, 7),
+        *_columns(rows.items, 7),
     )
     await conn.execute(
         "INSERT INTO notification_deliveries (delivery_id, tenant_id, person_id, kind, event_id,"
         " details, next_attempt_at, created_at, channel)"
         f" SELECT u.i, u.t, u.p, u.k, u.e, u.d::jsonb, u.at, u.at, u.c FROM unnest({columns},"
         " $7::timestamptz[], $8::text[]) AS u(i, t, p, k, e, d, at, c) ON CONFLICT DO NOTHING",
-        *_columns(deliveries, 8),
+        *_columns(rows.deliveries, 8),
     )
 
 
-def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [[row[i] for row in rows] for i in range(width)]

@@ -15,28 +15,55 @@ this also makes pruning old finished deliveries safe, as a rebuild never re-crea
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from events.catalogue import Catalogue, UnknownEventType
+from events.catalogue import Catalogue, PayloadView, UnknownEventType
 from events.codec import Codec
 from events.model import RecordedEvent
 from services.notifications import notifier_tables as tables
 from services.notifications.facts import (
     FACT_EVENTS,
     NOTIFYING_EVENTS,
+    Batch,
     Key,
     Note,
+    PostFact,
     decide,
     learn,
     results,
 )
 
 FRESH_FOR = timedelta(days=2)
+TURN = 200  # events a rebuild's writer handles before it lets the batches being written go on
+
+# What the notifier reads of each event it takes. Those without a personal field among them
+# are read through the catalogue's views of the fields; the others (a post's title and body,
+# sealed under its author's key) are decoded whole by the codec, which opens them.
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "DialogDrafted": ("details",),
+    "DialogDetailsChanged": ("details",),
+    "PostSubmitted": ("dialog_id", "author_id", "title", "body"),
+    "PostEdited": ("title", "body"),
+    "SupportGiven": ("dialog_id", "person_id"),
+    "PetitionSigned": ("dialog_id", "person_id"),
+    "ReportStatusChanged": ("status", "message"),
+    "ThresholdReached": ("count",),
+    "SignatureGoalReached": ("count",),
+    "DialogResultsPublished": ("summary",),
+    "PostHidden": ("post_id", "dialog_id", "author_id", "reason"),
+    "PostRestored": ("post_id", "dialog_id", "author_id", "reason"),
+    "AppealDecided": ("post_id", "dialog_id", "author_id", "reason", "upheld"),
+    "BadgeAwarded": ("person_id", "dialog_id", "title", "level"),
+    "LevelReached": ("person_id", "name", "welcome"),
+}
 
 
 class Notifier:
@@ -58,11 +85,24 @@ class Notifier:
         self.event_types = frozenset(
             name for name in FACT_EVENTS | set(NOTIFYING_EVENTS) if _known(catalogue, name)
         )
+        self._views: dict[str, PayloadView] = {
+            name: catalogue.view(name, fields)
+            for name, fields in _FIELDS.items()
+            if name in self.event_types and not set(fields) & catalogue.by_name(name).personal
+        }
+
+    def decoded(self, events: Sequence[RecordedEvent]) -> list[tuple[RecordedEvent, Any]]:
+        """The events with the fields the notifier reads (personal ones opened)."""
+        views, decode = self._views, self.codec.decode
+        return [
+            (r, view.decode(r.data))
+            if (view := views.get(r.event_type)) is not None
+            else (r, decode(r.event_type, r.data, r.stream_id, r.version))
+            for r in events
+        ]
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
-        decoded: list[tuple[RecordedEvent, Any]] = [
-            (r, self.codec.decode(r.event_type, r.data, r.stream_id, r.version)) for r in events
-        ]
+        decoded = self.decoded(events)
         batch = await tables.load(conn, decoded)
         took_part: dict[Key, set[UUID]] = {}
         notes: list[tuple[RecordedEvent, Note]] = []
@@ -75,14 +115,149 @@ class Notifier:
                 key = (recorded.tenant_id, recorded.stream_id)
                 if key not in took_part:
                     took_part[key] = await tables.participants(conn, key)
-                so_far = {p for t, d, p in batch.joined if (t, d) == key}
-                note = results(batch, key, event, took_part[key] | so_far)
+                note = results(batch, key, event, took_part[key] | _joined(batch, key))
             else:
                 note = decide(batch, recorded, event)
             if note is not None and note.recipients:
                 notes.append((recorded, note))
-        await tables.save_facts(conn, batch)
-        await tables.record(conn, notes, fresh_after=self.clock() - FRESH_FOR)
+        await tables.save_facts(conn, tables.facts(batch))
+        await tables.record(conn, tables.records(notes, fresh_after=self.clock() - FRESH_FOR))
+
+    def rebuilding(self) -> NotifierRebuild:
+        """How a rebuild writes its batches: the same rows, decided from memory."""
+        return NotifierRebuild(self)
+
+
+def _joined(batch: Batch, key: Key) -> set[UUID]:
+    """Who took part in the dialog ``key`` so far in this batch."""
+    return {p for t, d, p in batch.joined if (t, d) == key}
+
+
+@dataclass(frozen=True)
+class _Results:
+    """A dialog's results, published in a batch of the rebuild: to everyone who took part
+    before the batch (read when it is written) and in it before the results."""
+
+    recorded: RecordedEvent
+    event: Any
+    title: str
+    joined: set[UUID]
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """What one batch of a rebuild (positions ``first`` to ``last``) writes."""
+
+    first: int
+    last: int
+    facts: tables.Facts
+    records: tables.Records
+    results: list[_Results]
+    fresh_after: datetime
+
+
+class NotifierRebuild:
+    """The notifier as a rebuild runs it, into its emptied fact tables, as their only writer.
+
+    The facts it learns (dialog titles, posts) stay in memory for the whole rebuild instead of
+    being read back batch by batch, so the runtime decides the next batch while PostgreSQL
+    still writes this one. Each batch is decided by the same code as the live path and writes
+    the same rows: its facts, as they stood after it, and its items and deliveries, which a
+    rebuild finds recorded before (nothing is shown or sent twice). Who took part in a dialog
+    whose results a batch publishes is read from the table, as live: results are rare, and
+    the people who took part are too many to keep.
+    """
+
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+        self._dialogs: dict[Key, str] = {}
+        self._posts: dict[Key, PostFact] = {}
+        self._ids: dict[Any, Any] = {}
+        self._decided: deque[_Decided] = deque()
+
+    async def prepare(self, events: Sequence[RecordedEvent]) -> None:
+        """Decide a batch of the rebuild (in log order, after the batch before it)."""
+        notifier = self.notifier
+        taken = [r for r in events if r.event_type in notifier.event_types]
+        if not taken:
+            return
+        await notifier.codec.prepare(taken)
+        decoded: list[tuple[RecordedEvent, Any]] = []
+        for start in range(0, len(taken), TURN):
+            decoded += notifier.decoded(taken[start : start + TURN])
+            await asyncio.sleep(0)  # let the batches being read and written go on
+        batch = Batch(dialogs=self._dialogs, posts=self._posts)
+        notes: list[tuple[RecordedEvent, Note]] = []
+        published: list[_Results] = []
+        for done, (recorded, event) in enumerate(decoded, start=1):  # as ``Notifier.apply``
+            if done % TURN == 0:
+                await asyncio.sleep(0)
+            if recorded.event_type in FACT_EVENTS:
+                learn(batch, recorded, event)
+            elif recorded.event_type == "DialogResultsPublished":
+                key = (recorded.tenant_id, recorded.stream_id)
+                title = batch.dialogs.get(key, "")
+                published.append(_Results(recorded, event, title, _joined(batch, key)))
+            elif (note := decide(batch, recorded, event)) is not None and note.recipients:
+                notes.append((recorded, note))
+        self._share_ids(batch)
+        fresh_after = notifier.clock() - FRESH_FOR
+        records = tables.Records([], [])
+        for start in range(0, len(notes), TURN):
+            await asyncio.sleep(0)
+            some = tables.records(notes[start : start + TURN], fresh_after)
+            records.items.extend(some.items)
+            records.deliveries.extend(some.deliveries)
+        self._decided.append(
+            _Decided(
+                first=taken[0].position,
+                last=taken[-1].position,
+                facts=tables.facts(batch),
+                records=records,
+                results=published,
+                fresh_after=fresh_after,
+            )
+        )
+
+    def _share_ids(self, batch: Batch) -> None:
+        """Keep each tenant, dialog and author a post learnt in this batch names as one object,
+        shared with the posts before, rather than one per event that named it."""
+        ids, posts = self._ids, self._posts
+        for key in batch.posts_changed:
+            post = posts.pop(key)
+            tenant_id, post_id = key
+            posts[(ids.setdefault(tenant_id, tenant_id), post_id)] = PostFact(
+                ids.setdefault(post.dialog_id, post.dialog_id),
+                ids.setdefault(post.author_id, post.author_id),
+                post.title,
+            )
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        decided = self._decided.popleft() if self._decided else None
+        if decided is None or (decided.first, decided.last) != (
+            events[0].position,
+            events[-1].position,
+        ):
+            raise RuntimeError("the rebuild writes a batch it has not decided")
+        notes: list[tuple[RecordedEvent, Note]] = []
+        took_part: dict[Key, set[UUID]] = {}
+        for published in decided.results:  # before this batch's facts are written
+            recorded = published.recorded
+            key = (recorded.tenant_id, recorded.stream_id)
+            if key not in took_part:
+                took_part[key] = await tables.participants(conn, key)
+            note = results(
+                Batch(dialogs={key: published.title}, posts={}),
+                key,
+                published.event,
+                took_part[key] | published.joined,
+            )
+            if note.recipients:
+                notes.append((recorded, note))
+        await tables.save_facts(conn, decided.facts)
+        await tables.record(conn, decided.records)
+        if notes:
+            await tables.record(conn, tables.records(notes, decided.fresh_after))
 
 
 def _known(catalogue: Catalogue, name: str) -> bool:

@@ -153,7 +153,7 @@ class Fold:
         return int(self.board.people[(TENANT, person)][tally.value])
 
     def awards(self) -> list[str]:
-        return [type(a).__name__ for a in self.board.awards.get(TENANT, [])]
+        return [a.kind.__name__ for a in self.board.awards.get(TENANT, [])]
 
 
 def post(kind: PostKind, author: UUID, dialog_id: UUID, **fields: Any) -> Post:

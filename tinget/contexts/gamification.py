@@ -30,7 +30,7 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
     from services.gamification.policy import GamificationPolicy
 
     return [
-        GamificationPolicy(app.codec, app.gamification.record_awards),
+        GamificationPolicy(app.codec.catalogue, app.gamification.record_awards),
         GamificationProgress(app.codec),  # after the policy whose awards it shows
     ]
 
