@@ -468,15 +468,30 @@ class LiveConsumer:
         )
         self._prefix = prefix
         keep, start = await self._refresh(js, stream, prefix, catalogue, subjects, reader)
+        if reader is not None:
+            # The store holds everything the consumer has not yet delivered, and the catch-up
+            # below reads it from there in batches. A consumer kept from an earlier run would
+            # deliver that backlog again (a new one: the whole stream), each message decoded and
+            # vouched for only to be skipped, while new events wait behind it. So the consumer
+            # starts afresh with what is published from now on, made before the catch-up reads
+            # the store: an event published before it was made is committed and read by the
+            # catch-up, one published after it is delivered.
+            if keep:
+                await js.delete_consumer(stream, self.durable)
+            keep, start = False, None
         if not keep:
+            if reader is not None:
+                policy = DeliverPolicy.NEW
+            elif start is None:
+                policy = DeliverPolicy.ALL
+            else:
+                policy = DeliverPolicy.BY_START_TIME
             await js.add_consumer(
                 stream,
                 config=ConsumerConfig(
                     durable_name=self.durable,
                     ack_policy=AckPolicy.ALL,
-                    deliver_policy=DeliverPolicy.ALL
-                    if start is None
-                    else DeliverPolicy.BY_START_TIME,
+                    deliver_policy=policy,
                     opt_start_time=start,
                     filter_subjects=subjects,
                     ack_wait=60,
@@ -484,8 +499,8 @@ class LiveConsumer:
                 ),
             )
         if reader is not None:
-            # Whatever an earlier run fetched but did not apply (a crash, a database outage)
-            # comes from the store first; the consumer's redeliveries of it are then skipped.
+            # Whatever an earlier run did not apply (a crash, a database outage, a worker that
+            # was down) comes from the store first.
             await asyncio.gather(*(runner.catch_up(reader) for runner in self.runners))
         puller = Puller(nc, stream, self.durable)
         names = [r.projection.name for r in self.runners]
