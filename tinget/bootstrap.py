@@ -43,6 +43,7 @@ from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
 from services.participation.service import ParticipationService
+from services.surveys.service import SurveyService
 from tenants.assets import AssetStore
 from tenants.migrate import migrate
 from tenants.service import TenantService
@@ -130,6 +131,7 @@ class AppPlatform:
     moderation: ModerationService
     gamification: GamificationService
     notifications: NotificationService
+    surveys: SurveyService
     # how far the read models have applied each tenant's events (read-your-writes)
     positions: ReadModelPositions = field(init=False)
 
@@ -365,6 +367,7 @@ async def open_app_platform(
             moderation=ModerationService(repository, blocked_people),
             gamification=GamificationService(repository),
             notifications=NotificationService(app_pool, keys, templates, addresses.push),
+            surveys=SurveyService(repository, dialogs, keys, participation.admit),
         )
     finally:
         await stack.aclose()
