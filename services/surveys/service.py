@@ -363,7 +363,7 @@ def for_respondent(
                 k: form.text(v, resolved) if k in _TEXTS and isinstance(v, dict) else localized(v)
                 for k, v in value.items()
             }
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):  # to_builtins keeps tuples
             return [localized(v) for v in value]
         return value
 
