@@ -976,14 +976,24 @@ def test_a_comment_is_about_a_question_the_draft_has_and_says_something() -> Non
         q.comment(caller(Role.PARTICIPANT), "Me too", None, T0)
 
 
-def test_a_comment_s_text_is_personal_and_nothing_else_of_a_questionnaire_is() -> None:
+def test_a_comment_s_text_and_a_named_response_s_answers_are_personal_and_nothing_else() -> None:
+    """An anonymous response's answers are sealed under nobody's key: sealing them under the
+    respondent's would name the respondent."""
     definitions = [d for d in CODEC.catalogue.definitions() if d.context == "surveys"]
 
     assert {d.name: d.personal for d in definitions if d.personal} == {
-        "QuestionnaireCommented": frozenset({"text"})
+        "QuestionnaireCommented": frozenset({"text"}),
+        "NamedResponseSubmitted": frozenset({"answers"}),
     }
     assert CODEC.catalogue.by_name("QuestionnaireCommented").subject == "author_id"
+    assert CODEC.catalogue.by_name("NamedResponseSubmitted").subject == "person_id"
     assert {d.name for d in definitions} == {
+        "AnonymousResponseSubmitted",
+        "NamedResponseSubmitted",
+        "SurveyAnswered",
+        "ResponseDraftStarted",
+        "ResponseDraftSaved",
+        "ResponseDraftDiscarded",
         "QuestionnaireDrafted",
         "QuestionnaireRevised",
         "QuestionnaireSubmitted",
