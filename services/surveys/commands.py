@@ -35,7 +35,9 @@ AnswerValue = (
     | Annotated[str, Meta(max_length=2 * LONG_TEXT)]  # an option id, a text, a date
     | _Number  # a point of a scale, a number
     | Annotated[list[_Id], Meta(max_length=MAX_OPTIONS)]  # option ids, chosen or ranked
-    | Annotated[dict[_Id, _Number], Meta(max_length=MAX_ROWS)]  # a matrix: row id to point
+    # a matrix: row id to point (keys unbounded here: the document cannot state a bound on
+    # them, and the questionnaire names an unknown row)
+    | Annotated[dict[str, _Number], Meta(max_length=MAX_ROWS)]
 )
 
 
@@ -63,4 +65,4 @@ class SubmitResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     point, a date as YYYY-MM-DD), checked against that version by the questionnaire."""
 
     version: Annotated[int, Meta(ge=1)]
-    answers: Annotated[dict[QuestionId, AnswerValue], Meta(max_length=MAX_QUESTIONS)]
+    answers: Annotated[dict[str, AnswerValue], Meta(max_length=MAX_QUESTIONS)]
