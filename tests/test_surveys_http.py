@@ -367,6 +367,31 @@ async def test_a_draft_resumes_on_another_device_and_a_response_is_submitted_onc
     assert counts == {"AnonymousResponseSubmitted": 1, "SurveyAnswered": 1}
 
 
+async def test_a_mark_lost_after_its_response_is_recorded_by_the_refused_second_submission(
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    staff: Staff,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dialog = await open_survey(client, town, staff)
+    person_id, token, _ = await person(platform, town, "eva@example.se")
+
+    async def crashed(caller: object, dialog_id: object) -> None:
+        """The process died between the response's transaction and the mark's."""
+
+    monkeypatch.setattr(platform.surveys, "_mark", crashed)
+    first = await respond(client, town, dialog, token, GOOD)
+    lost = await platform.surveys.has_responded(town.slug, uuid.UUID(dialog), person_id)
+    monkeypatch.undo()
+    second = await respond(client, town, dialog, token, GOOD)
+
+    assert first.status_code == 201, first.text
+    assert lost is False
+    assert second.status_code == 409
+    assert await platform.surveys.has_responded(town.slug, uuid.UUID(dialog), person_id)
+
+
 async def test_bad_answers_are_refused_naming_every_question_and_nothing_is_written(
     client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff
 ) -> None:
