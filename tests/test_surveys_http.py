@@ -103,12 +103,17 @@ async def ok(response: httpx.Response, status: int = 200) -> Any:
 
 
 async def survey_dialog(
-    client: httpx.AsyncClient, town: Town, staff: Staff, opens_in: float, **changes: Any
+    client: httpx.AsyncClient,
+    town: Town,
+    staff: Staff,
+    opens_in: float,
+    closes_in: float = 3600,
+    **changes: Any,
 ) -> tuple[str, str]:
     """A survey dialog drafted with its questionnaire submitted, approved by the other
     administrator, scheduled and the dialog published; its id and opening time."""
     opens_at = at(opens_in)
-    body = dialog_body("survey", opens_at=opens_at, closes_at=at(3600), **changes)
+    body = dialog_body("survey", opens_at=opens_at, closes_at=at(closes_in), **changes)
     created = await ok(
         await client.post("/api/v1/dialogs", json=body, headers=town.headers(staff.author)), 201
     )
@@ -439,6 +444,7 @@ async def test_answers_before_the_opening_or_after_the_close_are_refused_with_th
 ) -> None:
     later, opens_at = await survey_dialog(client, town, staff, 600)
     closed = await open_survey(client, town, staff)
+    timed_out = await open_survey(client, town, staff, closes_in=3.5)
     await ok(
         await client.post(
             f"/api/v1/dialogs/{closed}/close",
@@ -455,6 +461,10 @@ async def test_answers_before_the_opening_or_after_the_close_are_refused_with_th
         headers=town.headers(citizen),
     )
     late = await respond(client, town, closed, citizen, GOOD)
+    in_time = await respond(client, town, timed_out, citizen, GOOD)
+    await asyncio.sleep(3.6)  # past the closing time, which nobody has recorded yet
+    other = await device_token(client, town)
+    too_late = await respond(client, town, timed_out, other, GOOD)
 
     assert early.status_code == 409
     assert (
@@ -464,6 +474,9 @@ async def test_answers_before_the_opening_or_after_the_close_are_refused_with_th
     assert early_draft.status_code == 409
     assert late.status_code == 409
     assert late.json()["detail"] == "the dialog is closed: Enough answers"
+    assert in_time.status_code == 201, in_time.text
+    assert too_late.status_code == 409
+    assert too_late.json()["detail"].startswith("the dialog is closed since ")
 
 
 async def test_a_survey_takes_neither_posts_nor_votes_and_other_dialogs_no_questionnaire(
