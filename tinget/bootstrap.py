@@ -130,11 +130,15 @@ class AppPlatform:
     moderation: ModerationService
     gamification: GamificationService
     notifications: NotificationService
-    # how far the read models have applied each tenant's events (read-your-writes)
+    # every read model and policy, made once (tinget/contexts): a worker feeds them, and
+    # read-your-writes asks how far they have applied each tenant's events
+    read_models: list[Projection] = field(default_factory=list, kw_only=True)
     positions: ReadModelPositions = field(init=False)
 
     def __post_init__(self) -> None:
-        self.positions = ReadModelPositions(self.app_pool, read_models(self))
+        if not self.read_models:
+            self.read_models = read_models(self)
+        self.positions = ReadModelPositions(self.app_pool, self.read_models)
 
     def pools(self) -> dict[str, asyncpg.Pool]:
         """This process's database pools by role, for the pool gauges."""
@@ -422,7 +426,7 @@ async def open_platform(
                 nc=nc,
                 js=js,
                 reader=LogReader(worker_pool),
-                projections=[ProjectionRunner(worker_pool, p) for p in read_models(app)],
+                projections=[ProjectionRunner(worker_pool, p) for p in app.read_models],
                 sender=NotificationSender(
                     worker_pool, app.mailer, PushSender(vapid, addresses.push), app.keys
                 ),
