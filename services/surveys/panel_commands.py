@@ -18,8 +18,8 @@ from services.surveys.panels import (
 )
 
 QuestionId = Annotated[str, Meta(min_length=1, max_length=40)]
-OptionId = Annotated[str, Meta(min_length=1, max_length=40)]
-Background = Annotated[dict[QuestionId, OptionId], Meta(max_length=MAX_QUESTIONS)]
+# Question id to option id; each checked against the panel's questions (422 naming it).
+Background = Annotated[dict[str, str], Meta(max_length=MAX_QUESTIONS)]
 
 
 class CreatePanel(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
