@@ -470,6 +470,14 @@ async def test_erasure_removes_the_background_answers_and_the_member_from_sample
     assert changed.status_code == 200, changed.text
     assert changed.json()["background"] == {"age": "65", "district": "fagersanna"}
 
+    await platform.catch_up_projections()
+    exported = await client.get("/api/v1/me/data", headers=town.headers(tokens[1][0]))
+    assert exported.status_code == 200, exported.text
+    [membership] = exported.json()["panels"]
+    assert membership["panel_id"] == panel["id"]
+    assert membership["status"] == "active"
+    assert membership["background"] == {"age": "65", "district": "fagersanna"}
+
     held = "SELECT question_id FROM panel_background WHERE tenant_id = $1 AND person_id = $2"
     assert len(await owner_fetch(platform, held, town.slug, eva)) == 2
 
