@@ -138,7 +138,7 @@ class PanelController(Controller):
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
     ) -> PanelList:
-        """The municipality's panels by name with their members per status: staff see every
+        """The municipality's panels by name (with their members per status for staff): staff see every
         one; others those open to sign-up and those they were invited to or belong to."""
         items = await panel_queries.panels(
             tenant.tenant_id,

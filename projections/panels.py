@@ -131,7 +131,7 @@ class PanelRow(msgspec.Struct, kw_only=True):
     consent_revision: int
     questions: list[dict[str, Any]]
     open_sign_up: bool
-    members: dict[str, int]  # per status: invited, active, paused, left
+    members: dict[str, int] | None  # per status (invited, active, paused, left): staff only
 
 
 class MemberRow(msgspec.Struct, kw_only=True):
@@ -159,7 +159,7 @@ _POPULATION = (
 )
 
 
-def _panel(row: asyncpg.Record) -> PanelRow:
+def _panel(row: asyncpg.Record, staff: bool) -> PanelRow:
     counts = msgspec.json.decode(row["members"]) if isinstance(row["members"], str) else {}
     return PanelRow(
         panel_id=row["panel_id"],
@@ -169,7 +169,7 @@ def _panel(row: asyncpg.Record) -> PanelRow:
         consent_revision=row["consent_revision"],
         questions=msgspec.json.decode(row["questions"]),
         open_sign_up=row["open_sign_up"],
-        members={s: int(counts.get(s, 0)) for s in STATUSES},
+        members={s: int(counts.get(s, 0)) for s in STATUSES} if staff else None,
     )
 
 
@@ -181,7 +181,8 @@ class PanelQueries:
 
     async def panels(self, tenant_id: str, viewer: UUID | None, *, staff: bool) -> list[PanelRow]:
         """The tenant's panels by name: every one for staff; otherwise those open to sign-up
-        and those the viewer was invited to or is (or was) a member of."""
+        and those the viewer was invited to or is (or was) a member of; the members per status
+        only for staff."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows = await conn.fetch(
                 f"SELECT p.*, {_COUNTS} FROM panels p WHERE p.tenant_id = $1 AND ($2 OR"
@@ -192,7 +193,7 @@ class PanelQueries:
                 staff,
                 viewer,
             )
-        return [_panel(r) for r in rows]
+        return [_panel(r, staff) for r in rows]
 
     async def members(
         self,

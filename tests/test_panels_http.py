@@ -384,6 +384,10 @@ async def test_open_sign_up_pause_leave_and_the_samples_of_a_round(
     listed = await client.get("/api/v1/panels", headers=town.headers(admin))
     [row] = listed.json()["items"]
     assert row["members"] == {"invited": 0, "active": 12, "paused": 1, "left": 1}
+    seen_by_member = await client.get("/api/v1/panels", headers=town.headers(people[back][0]))
+    [row] = seen_by_member.json()["items"]
+    assert row["name"] == "Tidaholmspanelen"
+    assert row["members"] is None  # counts are for staff
 
     everyone = await client.post(
         f"{panel_url}/samples", json={"method": "all"}, headers=town.headers(admin)
