@@ -138,8 +138,8 @@ class PanelController(Controller):
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
     ) -> PanelList:
-        """The municipality's panels by name (with their members per status for staff): staff see every
-        one; others those open to sign-up and those they were invited to or belong to."""
+        """The municipality's panels by name: staff see every one, with its members per
+        status; others those open to sign-up and those they were invited to or belong to."""
         items = await panel_queries.panels(
             tenant.tenant_id,
             None if viewer is None else viewer.person_id,
