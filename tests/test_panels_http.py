@@ -5,6 +5,7 @@ answers; other municipalities' panels out of sight."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
@@ -202,6 +203,26 @@ async def test_administrators_create_and_change_panels_and_bad_input_names_the_f
     assert [p["name"] for p in listed.json()["items"]] == ["Medborgarpanelen", "Tidaholmspanelen"]
 
 
+async def test_two_panels_created_at_once_under_one_name_are_one_panel(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    await create_panel(client, town, admin, name="Första panelen")  # the names' stream exists
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/api/v1/panels", json=panel_body(name="Samma namn"), headers=town.headers(admin)
+            )
+            for _ in range(4)
+        )
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(201) == 1, [a.text for a in answers]
+    assert set(statuses) <= {201, 409, 422}, [a.text for a in answers]
+    await platform.catch_up_projections()
+    listed = await client.get("/api/v1/panels", headers=town.headers(admin))
+    assert sorted(p["name"] for p in listed.json()["items"]) == ["Första panelen", "Samma namn"]
+
+
 async def test_an_invitation_signs_in_and_makes_a_member_who_signs_in_again_later(
     client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
 ) -> None:
@@ -262,6 +283,15 @@ async def test_an_invitation_signs_in_and_makes_a_member_who_signs_in_again_late
         "background.district",
     }
 
+    # The link is no invitation to another invitation-only panel: refused there, still unused.
+    other = await create_panel(client, town, admin, name="Ungdomspanelen")
+    elsewhere = await client.post(
+        f"/api/v1/panels/{other['id']}/join",
+        json={"code": code, "consent": True, "background": {"age": "30-49", "district": "centrum"}},
+        headers=town.headers(),
+    )
+    assert elsewhere.status_code == 403, elsewhere.text
+
     joined = await client.post(
         f"{panel_url}/join",
         json={"code": code, "consent": True, "background": {"age": "30-49", "district": "centrum"}},
@@ -282,6 +312,15 @@ async def test_an_invitation_signs_in_and_makes_a_member_who_signs_in_again_late
         headers=town.headers(),
     )
     assert again.status_code == 401, again.text  # the link works once
+
+    # A member is not invited again.
+    reinvited = await client.post(
+        f"{panel_url}/invitations",
+        json={"emails": ["anna@example.se"]},
+        headers=town.headers(admin),
+    )
+    assert reinvited.status_code == 200, reinvited.text
+    assert reinvited.json()["invited"] == []
 
     # No background answer went into an event: the membership's events hold facts only.
     events = await owner_fetch(

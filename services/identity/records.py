@@ -229,6 +229,19 @@ class SignInCodes:
             raise Unauthenticated("the sign-in link is not known") from None
         return plain.decode()
 
+    async def holder(self, tenant_id: str, purpose: str, code: str) -> UUID | None:
+        """Whom an unused, unexpired code is for, without using it (None: nobody known yet,
+        or no such code)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            person_id: UUID | None = await conn.fetchval(
+                "SELECT person_id FROM sign_in_codes WHERE tenant_id = $1 AND code_hash = $2"
+                " AND purpose = $3 AND used_at IS NULL AND expires_at > now()",
+                tenant_id,
+                self.keys.code_hash(tenant_id, code),
+                purpose,
+            )
+        return person_id
+
     async def redeem(self, tenant_id: str, purpose: str, code: str) -> Redeemed:
         """Use a code: it works once, before it expires. One UPDATE decides, so two racing
         redemptions of one code cannot both succeed."""

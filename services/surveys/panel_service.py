@@ -282,10 +282,19 @@ class PanelService:
     async def join_by_invitation(
         self, tenant_id: str, panel_id: UUID, command: JoinByInvitation, client: str
     ) -> tuple[IssuedToken, MembershipView]:
-        """Redeem the invitation's link (an ordinary sign-in) and join the panel. The consent
-        and the answers are checked before the link is used."""
+        """Redeem the invitation's link (an ordinary sign-in) and join the panel. The consent,
+        the answers and that the link is an invitation to this panel (unless it takes anyone)
+        are checked before the link is used."""
         panel = await self.get(tenant_id, panel_id)
         consent, answers = self._joining(panel, command)
+        holder = await self.identity.codes.holder(tenant_id, "email-link", command.code.strip())
+        if holder is not None and not panel.details.open_sign_up:
+            # a link for another panel (or a plain sign-in link) stays unused here
+            membership = await self._membership(tenant_id, panel_id, holder)
+            if membership.member:
+                raise Conflict(f"already a member of the panel ({membership.status.value})")
+            if membership.status is not MembershipStatus.INVITED:
+                raise Forbidden("the link is no invitation to this panel")
         issued = await self.identity.redeem_link(tenant_id, command.code, client)
         caller = Caller(
             tenant_id=tenant_id, person_id=issued.person_id, role=issued.role, sign_in=SignIn.EMAIL
