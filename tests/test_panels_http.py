@@ -354,8 +354,8 @@ async def test_an_invitation_signs_in_and_makes_a_member_who_signs_in_again_late
     assert [(m["person_id"], m["via"]) for m in members.json()["items"]] == [
         (anna_id, "invitation")
     ]
-    other = await client.get(f"{panel_url}/membership", headers=town.headers(outsider))
-    assert other.status_code == 404, other.text
+    not_mine = await client.get(f"{panel_url}/membership", headers=town.headers(outsider))
+    assert not_mine.status_code == 404, not_mine.text
 
 
 async def test_open_sign_up_pause_leave_and_the_samples_of_a_round(
