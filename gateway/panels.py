@@ -391,3 +391,18 @@ class PanelController(Controller):
         stratified random sample by one background question, allocated in proportion. The
         draw is recorded with its seed; paused members and those who left are never drawn."""
         return await panels.draw_sample(caller, panel_id, data)
+
+    @get(
+        "/{panel_id:uuid}/samples/{sample_id:uuid}",
+        operation_id="getPanelSample",
+        summary="Read a drawn sample",
+    )
+    async def get_sample(
+        self,
+        panels: Injected[PanelService],
+        caller: NamedDependency[Caller],
+        panel_id: FromPath[UUID],
+        sample_id: FromPath[UUID],
+    ) -> Sample:
+        """A sample as it was drawn, with its seed and the members its round goes to (staff)."""
+        return await panels.sample(caller, panel_id, sample_id)

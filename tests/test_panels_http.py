@@ -446,6 +446,15 @@ async def test_open_sign_up_pause_leave_and_the_samples_of_a_round(
     )
     assert paused not in body["members"]
     assert gone not in body["members"]
+    read = await client.get(f"{panel_url}/samples/{body['sample_id']}", headers=town.headers(admin))
+    assert read.status_code == 200, read.text
+    assert read.json() == body
+    for other_url, token, status in (
+        (f"{panel_url}/samples/{body['sample_id']}", people[back][0], 403),
+        (f"{panel_url}/samples/{panel['id']}", admin, 404),
+    ):
+        refused = await client.get(other_url, headers=town.headers(token))
+        assert refused.status_code == status, refused.text
     repeated = await client.post(f"{panel_url}/samples", json=draw, headers=town.headers(admin))
     assert repeated.json()["members"] == body["members"]
     recorded = await owner_fetch(

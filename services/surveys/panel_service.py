@@ -449,6 +449,27 @@ class PanelService:
             members=list(members),
         )
 
+    async def sample(self, caller: Caller, panel_id: UUID, sample_id: UUID) -> Sample:
+        """A sample as it was drawn (staff): the members its round goes to."""
+        if not caller.staff:
+            raise Forbidden(f"the role {caller.role.value!r} may not see a panel's samples")
+        try:
+            drawn = await self.repository.get(caller.tenant_id, PanelSample, sample_id)
+        except AggregateNotFound:
+            drawn = None
+        if drawn is None or drawn.panel_id != panel_id:
+            raise NotFound(f"no sample {sample_id} of panel {panel_id}")
+        return Sample(
+            sample_id=drawn.id,
+            panel_id=drawn.panel_id,
+            method=drawn.method.value,
+            question_id=drawn.question_id,
+            total=drawn.total,
+            seed=drawn.seed,
+            allocation=dict(drawn.allocation),
+            members=list(drawn.members),
+        )
+
     async def _save(self, caller: Caller, *aggregates: Aggregate) -> None:
         try:
             await self.repository.save(
