@@ -481,6 +481,9 @@ async def test_open_sign_up_pause_leave_and_the_samples_of_a_round(
         ({"method": "stratified", "question_id": "shoe", "total": 2}, "question_id"),
         ({"method": "stratified", "total": 2}, "question_id"),
         ({"method": "all", "seed": 3}, "seed"),
+        ({"method": "stratified", "question_id": "age", "total": 0}, "total"),
+        ({"method": "stratified", "question_id": "age", "total": 2, "seed": -1}, "seed"),
+        ({"method": "stratified", "question_id": "age", "total": 2, "seed": 2**63}, "seed"),
     ):
         refused = await client.post(f"{panel_url}/samples", json=bad, headers=town.headers(admin))
         assert refused.status_code == 422, (bad, refused.text)

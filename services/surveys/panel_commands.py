@@ -17,7 +17,6 @@ from services.surveys.panels import (
     SampleMethod,
 )
 
-QuestionId = Annotated[str, Meta(min_length=1, max_length=40)]
 # Question id to option id; each checked against the panel's questions (422 naming it).
 Background = Annotated[dict[str, str], Meta(max_length=MAX_QUESTIONS)]
 
@@ -75,6 +74,7 @@ class DrawSample(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     each; ``seed`` (made up when left out) is recorded, so a draw can be repeated."""
 
     method: SampleMethod = SampleMethod.ALL
-    question_id: QuestionId | None = None
-    total: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
-    seed: Annotated[int, Meta(ge=0, le=2**63 - 1)] | None = None
+    question_id: str | None = None  # one of the panel's background questions
+    # (ranges checked by the service: the API document keeps no bounds on an optional number)
+    total: int | None = None  # 1 to the number of active members
+    seed: int | None = None  # 0 to 2**63 - 1

@@ -60,6 +60,7 @@ from services.surveys.panels import (
 from tenants.directory import TenantEntry, link_base
 
 INVITATION_LIFETIME = timedelta(days=30)
+MAX_SEED = 2**63 - 1
 
 Population = Callable[[str, UUID, str | None], Awaitable[dict[UUID, str]]]
 """(tenant, panel, question id or None) to every active member of the panel and their answer
@@ -410,6 +411,10 @@ class PanelService:
         panel = await self.get(caller.tenant_id, panel_id)
         question_id = command.question_id
         seed = command.seed
+        if seed is not None and not 0 <= seed <= MAX_SEED:
+            raise InvalidInput("seed", f"must be between 0 and {MAX_SEED}")
+        if command.total is not None and command.total < 1:
+            raise InvalidInput("total", "must be at least 1")
         if command.method is SampleMethod.ALL:
             for field in ("question_id", "total", "seed"):
                 if getattr(command, field) is not None:
