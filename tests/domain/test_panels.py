@@ -24,7 +24,7 @@ from services.surveys.panels import (
     draw,
     membership_id,
 )
-from tests.domain.gwt import given, then, then_payloads
+from tests.domain.gwt import CODEC, given, then, then_payloads
 
 TENANT = "tidaholm"
 
@@ -276,3 +276,32 @@ def test_a_sample_event_records_how_it_was_drawn_and_no_answers() -> None:
         "members": members,
     }
     assert given(sample).members == members
+
+
+def test_no_panel_event_carries_personal_data() -> None:
+    """Membership events hold ids, statuses and the consent revision: the background answers
+    are kept outside the events, so nothing of a panel is sealed or erased by key."""
+    panel_events = {
+        d.name: d.personal
+        for d in CODEC.catalogue.definitions()
+        if d.context == "surveys" and d.name.startswith("Panel")
+    }
+    assert panel_events == dict.fromkeys(
+        [
+            "PanelCreated",
+            "PanelChanged",
+            "PanelNamesStarted",
+            "PanelNameTaken",
+            "PanelMembershipOpened",
+            "PanelMemberInvited",
+            "PanelMemberJoined",
+            "PanelMemberPaused",
+            "PanelMemberResumed",
+            "PanelMemberLeft",
+            "PanelSampleDrawn",
+        ],
+        frozenset(),
+    )
+    joined = CODEC.catalogue.by_name("PanelMemberJoined").json_schema()
+    fields = joined["$defs"]["PanelMemberJoined"]["properties"]
+    assert set(fields) == {"timestamp", "via", "consent_revision", "class_version"}
