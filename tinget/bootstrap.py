@@ -43,6 +43,7 @@ from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
 from services.participation.service import ParticipationService
+from services.surveys.panel_service import erase_background
 from tenants.assets import AssetStore
 from tenants.migrate import migrate
 from tenants.service import TenantService
@@ -329,7 +330,7 @@ async def open_app_platform(
         sessions = Sessions(app_pool)
         identity = IdentityService(
             repository,
-            People(app_pool),
+            People(app_pool, erasers=[erase_background]),
             SignInCodes(app_pool, keys),
             limiter,
             tokens,

@@ -983,7 +983,7 @@ def test_a_comment_s_text_is_personal_and_nothing_else_of_a_questionnaire_is() -
         "QuestionnaireCommented": frozenset({"text"})
     }
     assert CODEC.catalogue.by_name("QuestionnaireCommented").subject == "author_id"
-    assert {d.name for d in definitions} == {
+    assert {d.name for d in definitions if d.name.startswith("Questionnaire")} == {
         "QuestionnaireDrafted",
         "QuestionnaireRevised",
         "QuestionnaireSubmitted",

@@ -1,8 +1,9 @@
-"""Surveys: questionnaires of survey dialogs, their approval and their versions."""
+"""Surveys: questionnaires of survey dialogs, their approval and their versions; citizen
+panels, their members and the samples their rounds go to."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tinget.contexts.base import Context
@@ -10,11 +11,44 @@ from tinget.contexts.base import Context
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
+    from projections.runtime import Projection
+    from tinget.bootstrap import AppPlatform
+
 
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.surveys.domain import Questionnaire, QuestionnaireComment
+    from services.surveys.panels import Membership, Panel, PanelNames, PanelSample
 
-    return (Questionnaire, QuestionnaireComment)
+    return (Questionnaire, QuestionnaireComment, Panel, PanelNames, Membership, PanelSample)
 
 
-SURVEYS = Context("surveys", aggregates=_aggregates)
+def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.panels import PanelListing
+
+    return [PanelListing(app.codec)]
+
+
+def _controllers() -> Sequence[type]:
+    from gateway.panels import PanelController
+
+    return [PanelController]
+
+
+def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.panels import PanelQueries
+    from services.surveys.panel_service import PanelBackground, PanelService
+
+    panel_queries = PanelQueries(app.app_pool)
+    panels = PanelService(
+        app.repository, app.identity, PanelBackground(app.app_pool), panel_queries.population
+    )
+    return {"panels": panels, "panel_queries": panel_queries}
+
+
+SURVEYS = Context(
+    "surveys",
+    aggregates=_aggregates,
+    read_models=_read_models,
+    controllers=_controllers,
+    provides=_provides,
+)
