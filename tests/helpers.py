@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import uvicorn
@@ -44,10 +44,27 @@ def unique_slug(prefix: str = "town") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
+def without_tinget_settings() -> dict[str, str]:
+    """This process's environment without any TINGET_* variable of the test run."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
+
+
+def run_tinget(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``tinget ARGS`` as a subprocess with exactly ``env``, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "tinget", *args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def cli(addresses: Addresses, **settings: str) -> Run:
     """``tinget`` as a subprocess on the test's database, as an operator runs it; ``settings``
     are more TINGET_* variables (an empty value leaves one out)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
+    env = without_tinget_settings()
     env.update(
         TINGET_DATABASE_URL=addresses.owner_url,
         TINGET_LOG_LEVEL="WARNING",
@@ -58,14 +75,7 @@ def cli(addresses: Addresses, **settings: str) -> Run:
     env = {k: v for k, v in env.items() if v}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "tinget", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return run_tinget(env, *args)
 
     return run
 

@@ -215,7 +215,7 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
         "bearerFormat": "JWT",
         "description": document["components"]["securitySchemes"]["bearer"]["description"],
     }
-    assert len(operations) == 77  # 65, and 12 of surveys
+    assert len(operations) == 93  # 12 of them surveys
     for name, operation in operations.items():
         problems = {s for s in operation["responses"] if s >= "400"}
         assert len(operation["summary"].split()) >= 2, name
@@ -224,14 +224,20 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
         if {"bearer": []} in security:
             assert "401" in problems, name
         elif "401" in problems:  # a code or refresh token that is not (or no longer) good
-            assert name in {"redeemSignInLink", "signInWithPin", "refreshSession"}, name
+            assert name in {
+                "redeemSignInLink",
+                "signInWithPin",
+                "refreshSession",
+                "joinPanelByInvitation",  # an invitation's sign-in link
+            }, name
         for status in problems:
             content = operation["responses"][status]["content"]
             assert "application/problem+json" in content, (name, status)
     # only a new post or comment can meet every problem: a body, a caller, its dialog's state,
-    # a text rule, a rate limit
+    # a text rule, a rate limit; and joining a panel by an invitation's link (a sign-in code,
+    # its rate limit, the panel's consent and questions, a membership already held)
     every = {n for n, op in operations.items() if every_problem <= set(op["responses"])}
-    assert every == {"submitPost", "commentOnPost"}
+    assert every == {"submitPost", "commentOnPost", "joinPanelByInvitation"}
     # required, optional or no token, as the operation reads it
     assert operations["createDialog"]["security"] == [{"bearer": []}]
     assert operations["listDialogs"]["security"] == [{"bearer": []}, {}]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import structlog
 from gateway.forwarding import TrustedProxies
 from services.notifications.push_policy import PushPolicy
 from services.notifications.push_services import DEFAULT_PUSH_SERVICES
+from tests.helpers import run_tinget, without_tinget_settings
 from tinget.config import ConfigError, Secret, SecretUrl, Settings
 from tinget.logs import configure_logging
 from tinget.runner import addresses_for
@@ -215,17 +215,11 @@ async def test_secrets_never_appear_in_a_repr_a_str_or_a_log(tmp_path: Path) -> 
     assert "SecretUrl('smtp://mailer:***@smtp.example:587?starttls=true')" in repr(settings)
 
 
-def run_tinget(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINGET_")}
+def tinget_with(*args: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    """``tinget ARGS`` with only these TINGET_* variables."""
+    env = without_tinget_settings()
     env.update({f"TINGET_{name}": value for name, value in variables.items()})
-    return subprocess.run(
-        [sys.executable, "-m", "tinget", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_tinget(env, *args)
 
 
 @pytest.mark.parametrize(
@@ -244,7 +238,7 @@ def test_the_cli_refuses_a_bad_value_at_start_without_a_traceback(
     variables: dict[str, str], says: str
 ) -> None:
     for command in (("tenants", "list"), ("catalogue",), ("serve",)):
-        result = run_tinget(*command, **variables)
+        result = tinget_with(*command, **variables)
 
         assert result.returncode == 2, (command, result.stderr)
         assert result.stdout == ""

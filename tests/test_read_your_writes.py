@@ -294,3 +294,14 @@ async def test_a_position_given_twice_is_400_naming_the_header(
     assert answer.status_code == 400, answer.text
     assert answer.json()["field"] == MIN_POSITION
     assert "more than once" in answer.json()["detail"]
+
+
+async def test_the_worker_feeds_the_very_read_models_that_reads_wait_for(
+    platform: Platform,
+) -> None:
+    """Each read model is made once per process: the worker's runners apply the same objects
+    that read-your-writes asks for their positions, not copies made again."""
+    fed = [runner.projection for runner in platform.projections]
+
+    assert len(fed) == len(platform.read_models) > 0
+    assert all(a is b for a, b in zip(fed, platform.read_models, strict=True))

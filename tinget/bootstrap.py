@@ -43,6 +43,7 @@ from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
 from services.participation.service import ParticipationService
+from services.surveys.panel_service import erase_background
 from services.surveys.service import SurveyService
 from tenants.assets import AssetStore
 from tenants.migrate import migrate
@@ -132,11 +133,15 @@ class AppPlatform:
     gamification: GamificationService
     notifications: NotificationService
     surveys: SurveyService
-    # how far the read models have applied each tenant's events (read-your-writes)
+    # every read model and policy, made once (tinget/contexts): a worker feeds them, and
+    # read-your-writes asks how far they have applied each tenant's events
+    read_models: list[Projection] = field(default_factory=list, kw_only=True)
     positions: ReadModelPositions = field(init=False)
 
     def __post_init__(self) -> None:
-        self.positions = ReadModelPositions(self.app_pool, read_models(self))
+        if not self.read_models:
+            self.read_models = read_models(self)
+        self.positions = ReadModelPositions(self.app_pool, self.read_models)
 
     def pools(self) -> dict[str, asyncpg.Pool]:
         """This process's database pools by role, for the pool gauges."""
@@ -327,7 +332,7 @@ async def open_app_platform(
         sessions = Sessions(app_pool)
         identity = IdentityService(
             repository,
-            People(app_pool),
+            People(app_pool, erasers=[erase_background]),
             SignInCodes(app_pool, keys),
             limiter,
             tokens,
@@ -425,7 +430,7 @@ async def open_platform(
                 nc=nc,
                 js=js,
                 reader=LogReader(worker_pool),
-                projections=[ProjectionRunner(worker_pool, p) for p in read_models(app)],
+                projections=[ProjectionRunner(worker_pool, p) for p in app.read_models],
                 sender=NotificationSender(
                     worker_pool, app.mailer, PushSender(vapid, addresses.push), app.keys
                 ),

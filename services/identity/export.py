@@ -3,7 +3,8 @@
 It gathers the person's record, role, what they wrote (posts and comments with their texts,
 from the post listing, where their sealed fields were opened; erased texts read as erased),
 their supports, signatures and flags, their in-app notifications, preferences, push
-subscriptions (counted, as their endpoints are the browser's) and progress. Only rows of that
+subscriptions (counted, as their endpoints are the browser's), progress, and their citizen panel
+memberships with their answers to the panels' background questions. Only rows of that
 person are read. Ballots are secret: their events name no voter and nothing links them to one,
 so the export says that rather than listing them.
 """
@@ -89,6 +90,16 @@ class PersonalDataExport:
                 tenant_id,
                 person_id,
             )
+            panels = await conn.fetch(
+                "SELECT m.panel_id, m.status, m.via, m.consent_revision, m.invited_at,"
+                " m.joined_at, coalesce((SELECT jsonb_object_agg(b.question_id, b.option_id)"
+                " FROM panel_background b WHERE b.tenant_id = m.tenant_id"
+                " AND b.panel_id = m.panel_id AND b.person_id = m.person_id), '{}') AS background"
+                " FROM panel_members m WHERE m.tenant_id = $1 AND m.person_id = $2"
+                " AND m.status <> 'none' ORDER BY m.panel_id",
+                tenant_id,
+                person_id,
+            )
             progress = await conn.fetchrow(
                 "SELECT points, posts, comments, endorsements, thresholds, dialogs"
                 " FROM gamification_people WHERE tenant_id = $1 AND person_id = $2",
@@ -114,5 +125,8 @@ class PersonalDataExport:
             "notification_preferences": _rows(preferences),
             "push_subscriptions": int(subscriptions),
             "progress": None if progress is None else dict(progress),
+            "panels": [
+                {**dict(p), "background": msgspec.json.decode(p["background"])} for p in panels
+            ],
             "ballots": BALLOTS,
         }

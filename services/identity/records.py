@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -42,9 +43,15 @@ class PersonRecord(msgspec.Struct, frozen=True, kw_only=True):
     display_name: str | None
 
 
+Eraser = Callable[[asyncpg.Connection, str, UUID], Awaitable[None]]
+"""Forgets what another context keeps about a person outside the events (tenant, person), in
+the erasure's transaction."""
+
+
 class People:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, erasers: Sequence[Eraser] = ()) -> None:
         self.pool = pool
+        self.erasers = tuple(erasers)
 
     async def by_email(self, tenant_id: str, email: str) -> UUID:
         """The person with this e-mail address, recorded now if new."""
@@ -89,7 +96,8 @@ class People:
     async def erase(
         self, tenant_id: str, person_id: UUID, keys: PersonKeys | None
     ) -> tuple[datetime, bool]:
-        """Forget the person's e-mail address and name and destroy their data key, in one
+        """Forget the person's e-mail address and name, destroy their data key and run the
+        ``erasers`` (personal data other contexts keep outside the events), in one
         transaction. Returns when they were erased and whether that was now (not before)."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             before: datetime | None = await conn.fetchval(
@@ -107,6 +115,8 @@ class People:
             )
             if keys is not None:
                 await keys.delete(conn, tenant_id, person_id)
+            for eraser in self.erasers:
+                await eraser(conn, tenant_id, person_id)
         return erased_at, before is None
 
     async def recorded(self, tenant_id: str, person_id: UUID) -> bool:
@@ -218,6 +228,19 @@ class SignInCodes:
         except InvalidTag:
             raise Unauthenticated("the sign-in link is not known") from None
         return plain.decode()
+
+    async def holder(self, tenant_id: str, purpose: str, code: str) -> UUID | None:
+        """Whom an unused, unexpired code is for, without using it (None: nobody known yet,
+        or no such code)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            person_id: UUID | None = await conn.fetchval(
+                "SELECT person_id FROM sign_in_codes WHERE tenant_id = $1 AND code_hash = $2"
+                " AND purpose = $3 AND used_at IS NULL AND expires_at > now()",
+                tenant_id,
+                self.keys.code_hash(tenant_id, code),
+                purpose,
+            )
+        return person_id
 
     async def redeem(self, tenant_id: str, purpose: str, code: str) -> Redeemed:
         """Use a code: it works once, before it expires. One UPDATE decides, so two racing

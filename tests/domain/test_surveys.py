@@ -989,13 +989,16 @@ def test_a_comment_s_text_and_a_named_response_s_answers_are_personal_and_nothin
     }
     assert CODEC.catalogue.by_name("QuestionnaireCommented").subject == "author_id"
     assert CODEC.catalogue.by_name("NamedResponseSubmitted").subject == "person_id"
-    assert {d.name for d in definitions} == {
+    responses = {
         "AnonymousResponseSubmitted",
         "NamedResponseSubmitted",
         "SurveyAnswered",
         "ResponseDraftStarted",
         "ResponseDraftSaved",
         "ResponseDraftDiscarded",
+    }
+    assert responses <= {d.name for d in definitions}
+    assert {d.name for d in definitions if d.name.startswith("Questionnaire")} == {
         "QuestionnaireDrafted",
         "QuestionnaireRevised",
         "QuestionnaireSubmitted",

@@ -1,5 +1,6 @@
 """Surveys: questionnaires of survey dialogs, their approval and their versions, and the
-respondents' drafts and responses."""
+respondents' drafts and responses; citizen panels, their members and the samples their rounds
+go to."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from tinget.contexts.base import Context
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
+    from projections.runtime import Projection
     from tinget.bootstrap import AppPlatform
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.surveys.domain import Questionnaire, QuestionnaireComment
+    from services.surveys.panels import Membership, Panel, PanelNames, PanelSample
     from services.surveys.responses import (
         AnonymousResponse,
         NamedResponse,
@@ -30,17 +33,41 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         NamedResponse,
         Respondent,
         ResponseDraft,
+        Panel,
+        PanelNames,
+        Membership,
+        PanelSample,
     )
 
 
+def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.panels import PanelListing
+
+    return [PanelListing(app.codec)]
+
+
 def _controllers() -> Sequence[type]:
+    from gateway.panels import PanelController
     from gateway.surveys import SurveyController
 
-    return [SurveyController]
+    return [SurveyController, PanelController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
-    return {"surveys": app.surveys}
+    from projections.panels import PanelQueries
+    from services.surveys.panel_service import PanelBackground, PanelService
+
+    panel_queries = PanelQueries(app.app_pool)
+    panels = PanelService(
+        app.repository, app.identity, PanelBackground(app.app_pool), panel_queries.population
+    )
+    return {"surveys": app.surveys, "panels": panels, "panel_queries": panel_queries}
 
 
-SURVEYS = Context("surveys", aggregates=_aggregates, controllers=_controllers, provides=_provides)
+SURVEYS = Context(
+    "surveys",
+    aggregates=_aggregates,
+    read_models=_read_models,
+    controllers=_controllers,
+    provides=_provides,
+)
