@@ -84,6 +84,14 @@ class PlaceView(msgspec.Struct, kw_only=True):
     address: str | None
 
 
+class AnswerView(msgspec.Struct, kw_only=True):
+    """The municipality's latest official answer to a post."""
+
+    state: str  # received, under-consideration, accepted, partly-accepted, rejected, implemented
+    text: str
+    answered_at: datetime
+
+
 class PostView(msgspec.Struct, kw_only=True):
     id: UUID
     dialog_id: UUID
@@ -107,6 +115,16 @@ class PostView(msgspec.Struct, kw_only=True):
     edited_at: datetime | None
     # why a moderator hid, restored or decided: shown to the author and to moderators only
     moderation_reason: str | None = None
+    # the municipality's latest official answer (proposals, ideas, petitions, suggestions)
+    answer: AnswerView | None = None
+
+
+def _row_answer(row: Any) -> AnswerView | None:
+    if row is None or row["answer_state"] is None:
+        return None
+    return AnswerView(
+        state=row["answer_state"], text=row["answer_text"], answered_at=row["answered_at"]
+    )
 
 
 def _image_url(sha256: str | None) -> str | None:
@@ -143,6 +161,7 @@ def post_row_view(row: Any, viewer: UUID | None, *, moderator: bool = False) -> 
         created_at=row["created_at"],
         edited_at=row["edited_at"],
         moderation_reason=row["moderation_reason"] if mine or moderator else None,
+        answer=_row_answer(row),
     )
 
 
@@ -205,4 +224,19 @@ def post_view(
         threshold_reached=post.threshold_reached,
         created_at=post.created_on,
         edited_at=edited_at or (None if counts is None else counts["edited_at"]),
+        answer=_aggregate_answer(post, counts),
+    )
+
+
+def _aggregate_answer(post: Post, counts: Any) -> AnswerView | None:
+    """The post's latest answer as its aggregate holds it. When it was given comes from the
+    listing; right after the answer (the listing not caught up yet) it is the post's last
+    change, which is the answer itself."""
+    if post.answer_state is None or post.answer_text is None:
+        return None
+    listed = _row_answer(counts)
+    if listed is not None and (listed.state, listed.text) == (post.answer_state, post.answer_text):
+        return listed
+    return AnswerView(
+        state=post.answer_state.value, text=post.answer_text, answered_at=post.modified_on
     )

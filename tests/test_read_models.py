@@ -13,7 +13,8 @@ from tinget.bootstrap import Platform
 
 async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
     """Two municipalities; dialogs of several kinds; posts, comments, supports, signatures,
-    votes, a report status, a threshold, flags, a hide, a block and a badge or two."""
+    votes, a report status, official answers, a threshold, flags, a hide, a block and a badge
+    or two."""
     for name in ("Lund", "Malmö"):
         town = await create_town(platform, name)
         admin = await staff_token(platform, town, f"admin@{town.slug}.se", Role.ADMINISTRATOR)
@@ -62,6 +63,13 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
             json={"status": "fixed", "message": "Done"},
             headers=town.headers(admin),
         )
+        for state in ("received", "accepted"):
+            answered = await client.post(
+                f"/api/v1/posts/{post['id']}/answers",
+                json={"state": state, "text": f"The committee's answer: {state}"},
+                headers=town.headers(admin),
+            )
+            assert answered.status_code == 201, answered.text
         for token in people:
             await client.post(
                 f"/api/v1/dialogs/{poll['id']}/votes",
@@ -105,6 +113,7 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
         "ThresholdReached",
         "BadgeAwarded",
         "ReportStatusChanged",
+        "PostAnswered",
         "BallotCast",
         "PostFlagged",
     } <= kinds

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from services.participation.domain import ReportStatus
+from services.participation.domain import AnswerState, ReportStatus
 
 Body = Annotated[str, Meta(min_length=1, max_length=10_000)]
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -48,3 +48,14 @@ class CastVote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ChangeReportStatus(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     status: ReportStatus
     message: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class AnswerPost(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The municipality's official answer to a proposal, idea, petition or suggestion. Its
+    text is the municipality's, not personal data; who gave it comes from the caller."""
+
+    # Checked by the service, so an unknown state is a 422 naming ``state`` and the states.
+    state: Annotated[
+        str, Meta(max_length=40, extra_json_schema={"enum": [s.value for s in AnswerState]})
+    ]
+    text: Annotated[str, Meta(min_length=1, max_length=5000)]

@@ -26,6 +26,7 @@ from services.identity.records import RateLimiter
 from services.identity.service import Limits
 from services.moderation.domain import ModerationCase, Visibility, case_id
 from services.participation.commands import (
+    AnswerPost,
     CastVote,
     ChangeReportStatus,
     Comment,
@@ -34,6 +35,7 @@ from services.participation.commands import (
 )
 from services.participation.domain import (
     COMMENT,
+    AnswerState,
     Ballot,
     Place,
     Post,
@@ -332,6 +334,21 @@ class ParticipationService:
         )
         post.change_report_status(ReportStatus(command.status), message)
         await self._save(caller, post, conflict="the report was changed meanwhile; try again")
+        return post
+
+    async def answer(self, caller: Caller, post_id: UUID, command: AnswerPost) -> Post:
+        """Give the municipality's official answer to a post (administrators and committee
+        members); its supporters, signers, commenters and author are told (the notifier)."""
+        caller.require(Permission.ANSWER)
+        try:
+            state = AnswerState(command.state)
+        except ValueError:
+            states = ", ".join(s.value for s in AnswerState)
+            raise InvalidInput("state", f"must be one of {states}") from None
+        text = values.text(command.text, "text", max_length=5000)
+        post = await self._post(caller.tenant_id, post_id)
+        post.answer(state, text, caller.person_id)
+        await self._save(caller, post, conflict="the post was changed meanwhile; try again")
         return post
 
     async def record_threshold(self, tenant_id: str, post_id: UUID, count: int) -> None:
