@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -24,8 +26,10 @@ from services.participation.commands import (
     ChangeReportStatus,
     Comment,
     EditPost,
+    RecordDecision,
     SubmitPost,
 )
+from services.participation.decisions import Decision
 from services.participation.domain import Post
 from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
@@ -344,3 +348,69 @@ class PostController(Controller):
             view.status = row["status"]  # moderation's word, which the post itself does not hold
             view.moderation_reason = row["moderation_reason"]
         return view
+
+
+class DecisionView(msgspec.Struct, kw_only=True):
+    """A committee's decision and what it answers."""
+
+    id: UUID
+    committee: str
+    decided_on: date
+    text: str
+    reference: str | None
+    dialog_ids: list[UUID]
+    post_ids: list[UUID]
+    recorded_at: datetime
+
+
+def decision_view(decision: Decision) -> DecisionView:
+    return DecisionView(
+        id=decision.id,
+        committee=decision.committee,
+        decided_on=decision.decided_on,
+        text=decision.text,
+        reference=decision.reference,
+        dialog_ids=list(decision.dialog_ids),
+        post_ids=list(decision.post_ids),
+        recorded_at=decision.created_on,
+    )
+
+
+class DecisionController(Controller):
+    path = "/api/v1/decisions"
+    tags = ["participation"]
+
+    @post(
+        "/",
+        operation_id="recordDecision",
+        summary="Record a committee's decision",
+        responses=problems(422),
+        status_code=201,
+    )
+    async def record(
+        self,
+        participation: Injected[ParticipationService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[RecordDecision],
+    ) -> DecisionView:
+        """A committee's decision (administrators and committee members): the committee (one
+        of the municipality's), the date, the text, a reference such as a minute number, and
+        the dialogs and posts (proposals, ideas, petitions, suggestions) it answers. The
+        authors, supporters, signers and commenters of those posts are told."""
+        decision = await participation.record_decision(caller, data)
+        return decision_view(decision)
+
+    @get(
+        "/{decision_id:uuid}",
+        operation_id="getDecision",
+        summary="Read a committee's decision",
+        responses=problems(),
+    )
+    async def get_decision(
+        self,
+        participation: Injected[ParticipationService],
+        tenant: NamedDependency[TenantEntry],
+        decision_id: FromPath[UUID],
+    ) -> DecisionView:
+        """One recorded decision: a public record of the municipality."""
+        return decision_view(await participation.decision(tenant.tenant_id, decision_id))

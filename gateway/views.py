@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.dialogs.domain import Dialog, DialogSettings
+from services.dialogs.domain import REPORT_BACK_AFTER, Dialog, DialogSettings
 from services.participation.domain import Post
 
 _settings_decoder = msgspec.json.Decoder(DialogSettings)
@@ -30,6 +30,8 @@ class DialogView(msgspec.Struct, kw_only=True):
     results_summary: str | None = None
     posts: int = 0
     ballots: int = 0
+    # when it is to report back (publish its results) at the latest
+    report_back_by: datetime | None = None
 
 
 def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0)) -> DialogView:
@@ -50,6 +52,7 @@ def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0))
         results_summary=dialog.results_summary,
         posts=counts[0],
         ballots=counts[1],
+        report_back_by=dialog.report_back_by,
     )
 
 
@@ -73,6 +76,7 @@ def dialog_row_view(row: Any, now: datetime) -> DialogView:
         settings=_settings_decoder.decode(row["settings"]),
         close_reason=row["close_reason"],
         results_summary=row["results_summary"],
+        report_back_by=row["report_back_by"] or row["closes_at"] + REPORT_BACK_AFTER,
         posts=row["published_posts"],
         ballots=row["ballots"],
     )

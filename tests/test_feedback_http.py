@@ -4,6 +4,7 @@ listing filtered by them, and read-your-writes of an answer."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -265,3 +266,204 @@ async def test_the_document_describes_the_answer_operation_and_filter(
     assert "unanswered" in answer["schema"]["enum"]
     assert "partly-accepted" in answer["schema"]["enum"]
     assert "422" in listing["responses"]
+
+
+# Reporting back: when a dialog is to publish its results, and the dialogs due to
+
+
+async def _closed_dialog(
+    client: httpx.AsyncClient, town: Town, admin: str, **changes: Any
+) -> dict[str, Any]:
+    dialog = await open_dialog(client, town, admin, **changes)
+    closed = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/close",
+        json={"reason": "Enough ideas"},
+        headers=town.headers(admin),
+    )
+    assert closed.status_code == 200, closed.text
+    body: dict[str, Any] = closed.json()
+    return body
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def test_a_dialog_reports_back_14_days_after_closing_unless_an_administrator_says(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    closes = _at(dialog["closes_at"])
+    when = closes + timedelta(days=30)
+    moderator = await staff_token(platform, town, "mod@town.example", Role.MODERATOR)
+
+    by_moderator = await client.put(
+        f"/api/v1/dialogs/{dialog['id']}/report-back",
+        json={"report_back_by": when.isoformat()},
+        headers=town.headers(moderator),
+    )
+    set_ = await client.put(
+        f"/api/v1/dialogs/{dialog['id']}/report-back",
+        json={"report_back_by": when.isoformat()},
+        headers=town.headers(admin),
+    )
+    too_early = await client.put(
+        f"/api/v1/dialogs/{dialog['id']}/report-back",
+        json={"report_back_by": (closes - timedelta(hours=1)).isoformat()},
+        headers=town.headers(admin),
+    )
+    no_zone = await client.put(
+        f"/api/v1/dialogs/{dialog['id']}/report-back",
+        json={"report_back_by": "2030-01-01T00:00:00"},
+        headers=town.headers(admin),
+    )
+    feeding = asyncio.create_task(_feed_later(platform))
+    listed = await client.get(
+        "/api/v1/dialogs",
+        headers={**town.headers(admin), MIN_POSITION: set_.headers[POSITION]},
+    )
+    await feeding
+
+    assert _at(dialog["report_back_by"]) == closes + timedelta(days=14)
+    assert by_moderator.status_code == 403
+    assert set_.status_code == 200, set_.text
+    assert _at(set_.json()["report_back_by"]) == when
+    assert too_early.status_code == 422
+    assert too_early.json()["field"] == "report_back_by"
+    assert no_zone.status_code == 400
+    assert no_zone.json()["field"] == "report_back_by"
+    [row] = [d for d in listed.json()["items"] if d["id"] == dialog["id"]]
+    assert _at(row["report_back_by"]) == when
+
+
+async def test_administrators_list_the_dialogs_due_or_overdue_to_report_back(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    overdue = await open_dialog(client, town, admin, title="Overdue", closes_at=soon.isoformat())
+    due = await _closed_dialog(client, town, admin, title="Due in a day")
+    await _closed_dialog(client, town, admin, title="Due in 14 days")
+    reported = await _closed_dialog(client, town, admin, title="Reported back")
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    for dialog, when in ((due, tomorrow), (reported, tomorrow)):
+        done = await client.put(
+            f"/api/v1/dialogs/{dialog['id']}/report-back",
+            json={"report_back_by": when.isoformat()},
+            headers=town.headers(admin),
+        )
+        assert done.status_code == 200, done.text
+    published = await client.post(
+        f"/api/v1/dialogs/{reported['id']}/results",
+        json={"summary": "Ten new benches"},
+        headers=town.headers(admin),
+    )
+    assert published.status_code == 200, published.text
+    await asyncio.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.1)
+    late = await client.put(
+        f"/api/v1/dialogs/{overdue['id']}/report-back",
+        json={"report_back_by": overdue["closes_at"]},
+        headers=town.headers(admin),
+    )
+    assert late.status_code == 200, late.text
+    after_results = await client.put(
+        f"/api/v1/dialogs/{reported['id']}/report-back",
+        json={"report_back_by": (tomorrow + timedelta(days=9)).isoformat()},
+        headers=town.headers(admin),
+    )
+    feeding = asyncio.create_task(_feed_later(platform))
+
+    week = await client.get(
+        "/api/v1/report-backs",
+        headers={**town.headers(admin), MIN_POSITION: late.headers[POSITION]},
+    )
+    await feeding
+    month = await client.get(
+        "/api/v1/report-backs", params={"within_days": 30}, headers=town.headers(admin)
+    )
+    only_overdue = await client.get(
+        "/api/v1/report-backs", params={"within_days": 0}, headers=town.headers(admin)
+    )
+    citizen = await device_token(client, town)
+    by_citizen = await client.get("/api/v1/report-backs", headers=town.headers(citizen))
+    bad = await client.get(
+        "/api/v1/report-backs", params={"within_days": -1}, headers=town.headers(admin)
+    )
+
+    assert after_results.status_code == 409, after_results.text
+    assert "reported back already" in after_results.json()["detail"]
+    assert week.status_code == 200, week.text
+    assert [(d["title"], d["overdue"]) for d in week.json()] == [
+        ("Overdue", True),
+        ("Due in a day", False),
+    ]
+    assert [d["title"] for d in month.json()] == ["Overdue", "Due in a day", "Due in 14 days"]
+    assert [d["title"] for d in only_overdue.json()] == ["Overdue"]
+    assert by_citizen.status_code == 403
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "within_days"
+
+
+# Decision records
+
+
+async def test_a_committee_member_records_a_decision_linking_dialogs_and_posts(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    talk = await open_dialog(client, town, admin, kind="discussion")
+    citizen = await device_token(client, town)
+    post = await _post(client, town, citizen, dialog["id"], body="A crossing")
+    topic = await _post(client, town, citizen, talk["id"], body="Parking")
+    member = await staff_token(platform, town, "member@town.example", Role.COMMITTEE_MEMBER)
+    moderator = await staff_token(platform, town, "mod@town.example", Role.MODERATOR)
+    body: dict[str, Any] = {
+        "committee": "Transport",
+        "decided_on": "2026-05-12",
+        "text": "A crossing by the school, built this summer",
+        "reference": "§ 42",
+        "dialog_ids": [dialog["id"]],
+        "post_ids": [post["id"]],
+    }
+
+    recorded = await client.post("/api/v1/decisions", json=body, headers=town.headers(member))
+    by_moderator = await client.post(
+        "/api/v1/decisions", json=body, headers=town.headers(moderator)
+    )
+    refused = {
+        field: await client.post(
+            "/api/v1/decisions", json={**body, **change}, headers=town.headers(admin)
+        )
+        for field, change in dict[str, dict[str, Any]](
+            {
+                "committee": {"committee": "Parks"},
+                "post_ids[0]": {"post_ids": [topic["id"]]},
+                "dialog_ids[0]": {"dialog_ids": ["00000000-0000-4000-8000-000000000000"]},
+                "text": {"text": "   "},
+            }
+        ).items()
+    }
+    nothing = await client.post(
+        "/api/v1/decisions",
+        json={**body, "dialog_ids": [], "post_ids": []},
+        headers=town.headers(admin),
+    )
+    bad_date = await client.post(
+        "/api/v1/decisions", json={**body, "decided_on": "12/05/2026"}, headers=town.headers(admin)
+    )
+
+    assert recorded.status_code == 201, recorded.text
+    assert POSITION in recorded.headers
+    shown = await client.get(f"/api/v1/decisions/{recorded.json()['id']}", headers=town.headers())
+    assert shown.status_code == 200, shown.text
+    assert shown.json() == recorded.json()
+    assert shown.json()["reference"] == "§ 42"
+    assert shown.json()["post_ids"] == [post["id"]]
+    assert by_moderator.status_code == 403
+    for field, response in refused.items():
+        assert response.status_code == 422, (field, response.text)
+        assert response.json()["field"] == field
+    assert "a topic gets no official answer" in refused["post_ids[0]"].json()["detail"]
+    assert nothing.status_code == 422
+    assert nothing.json()["field"] == "post_ids"
+    assert bad_date.status_code == 400
+    assert bad_date.json()["field"] == "decided_on"

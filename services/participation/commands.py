@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -59,3 +61,15 @@ class AnswerPost(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         str, Meta(max_length=40, extra_json_schema={"enum": [s.value for s in AnswerState]})
     ]
     text: Annotated[str, Meta(min_length=1, max_length=5000)]
+
+
+class RecordDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A committee's decision and the dialogs and posts it answers. Who recorded it comes from
+    the caller."""
+
+    committee: Annotated[str, Meta(min_length=1, max_length=100)]
+    decided_on: date
+    text: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    reference: Annotated[str, Meta(max_length=100)] | None = None  # e.g. a minute number
+    dialog_ids: Annotated[list[UUID], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    post_ids: Annotated[list[UUID], Meta(max_length=200)] = msgspec.field(default_factory=list)
