@@ -148,9 +148,9 @@ async def test_each_new_answer_is_told_and_a_petitions_signers_hear_of_it(
     await send_round(platform)
 
     to_signer = mails(smtp.inbox, "post-answered", to="signer@example.org")
-    assert [m["Subject"] for m in to_signer] == [
-        "Svar på «Keep the library»: under beredning",
+    assert sorted(m["Subject"] for m in to_signer) == [  # one round sends them side by side
         "Svar på «Keep the library»: genomförd",
+        "Svar på «Keep the library»: under beredning",
     ]
     assert len(mails(smtp.inbox, "post-answered", to="anna@example.org")) == 2
 

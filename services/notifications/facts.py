@@ -105,7 +105,9 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
         case "SupportGiven" | "PetitionSigned":
             batch.joined.append((t, event.dialog_id, event.person_id))
             batch.backed.append((t, event.post_id, event.person_id))
-        case "PersonJoined" | "RoleChanged":
+        case "PersonJoined" if event.role == ADMINISTRATOR:  # others: nothing to undo
+            batch.staff.append((t, stream, True))
+        case "RoleChanged":
             batch.staff.append((t, stream, event.role == ADMINISTRATOR))
         case "PersonErased":
             batch.staff.append((t, stream, False))
