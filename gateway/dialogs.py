@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -21,6 +22,7 @@ from services.dialogs.commands import (
     CreateDialog,
     InvitePeople,
     PublishResults,
+    SetReportBack,
     UpdateDialog,
 )
 from services.dialogs.domain import Dialog, DialogKind, Status
@@ -203,6 +205,27 @@ class DialogController(Controller):
         counts = await dialog_queries.counts(caller.tenant_id, dialog_id)
         return dialog_view(dialog, utc_now(), counts)
 
+    @put(
+        "/{dialog_id:uuid}/report-back",
+        operation_id="setReportBackDate",
+        summary="Set when a dialog reports back",
+        responses=problems(409, 422),
+    )
+    async def set_report_back(
+        self,
+        dialogs: Injected[DialogService],
+        dialog_queries: Injected[DialogQueries],
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
+        data: JSONBody[SetReportBack],
+    ) -> DialogView:
+        """When the dialog is to report back (publish its results) at the latest
+        (administrators): not before it closes. Without one it is 14 days after it closes;
+        its administrators are warned two days before."""
+        dialog = await dialogs.set_report_back_by(caller, dialog_id, data.report_back_by)
+        counts = await dialog_queries.counts(caller.tenant_id, dialog_id)
+        return dialog_view(dialog, utc_now(), counts)
+
     @post(
         "/{dialog_id:uuid}/invitations",
         operation_id="invitePeople",
@@ -222,3 +245,62 @@ class DialogController(Controller):
         """Invite people to an invite-only dialog; each gets a one-time PIN code."""
         issued = await dialogs.invite(caller, tenant, dialog_id, data)
         return Invitations(invited=[IssuedPin(person_id=p, pin=pin) for p, pin in issued])
+
+
+class ReportBackView(msgspec.Struct, kw_only=True):
+    """A dialog that has not reported back yet and is to by ``report_back_by``."""
+
+    dialog_id: UUID
+    title: str
+    kind: str
+    committee: str | None
+    closes_at: datetime
+    report_back_by: datetime
+    overdue: bool  # the date has passed
+    posts: int
+
+
+class ReportBackController(Controller):
+    path = "/api/v1/report-backs"
+    tags = ["dialogs"]
+
+    @get(
+        "/",
+        operation_id="listReportBacksDue",
+        summary="List dialogs due to report back",
+        responses=problems(422),
+    )
+    async def due(
+        self,
+        dialog_queries: Injected[DialogQueries],
+        caller: NamedDependency[Caller],
+        within_days: Annotated[
+            int,
+            QueryParameter(
+                ge=0,
+                le=365,
+                description="Also those due within this many days from now (0: overdue only)",
+            ),
+        ] = 7,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
+    ) -> list[ReportBackView]:
+        """The dialogs that have not reported back (published their results) and are overdue
+        or due within ``within_days``, the most urgent first (administrators)."""
+        caller.require(Permission.ADMINISTER)
+        now = utc_now()
+        rows = await dialog_queries.report_back_due(
+            caller.tenant_id, now + timedelta(days=within_days), limit
+        )
+        return [
+            ReportBackView(
+                dialog_id=r["dialog_id"],
+                title=r["title"],
+                kind=r["kind"],
+                committee=r["committee"],
+                closes_at=r["closes_at"],
+                report_back_by=r["due"],
+                overdue=r["due"] < now,
+                posts=r["published_posts"],
+            )
+            for r in rows
+        ]

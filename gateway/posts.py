@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
-from events.errors import NotFound
+from events.errors import InvalidInput, NotFound
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
 from gateway.views import Accepted, PostView, post_row_view, post_view
-from projections.posts import PostQueries
+from projections.posts import UNANSWERED, PostQueries
+from services.dialogs.kinds import AnswerState
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission
-from services.participation.commands import ChangeReportStatus, Comment, EditPost, SubmitPost
+from services.participation.commands import (
+    AnswerPost,
+    ChangeReportStatus,
+    Comment,
+    EditPost,
+    RecordDecision,
+    SubmitPost,
+)
+from services.participation.decisions import Decision
 from services.participation.domain import Post
 from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
@@ -74,6 +85,16 @@ async def _new_post_view(
     return view
 
 
+ANSWER_FILTERS = (*(s.value for s in AnswerState), UNANSWERED)
+
+
+def answer_filter(given: str | None) -> str | None:
+    """The listing's ``answer`` filter: an answer's state or 'unanswered', else 422 naming it."""
+    if given is None or given in ANSWER_FILTERS:
+        return given
+    raise InvalidInput("answer", f"must be one of {', '.join(ANSWER_FILTERS)}")
+
+
 class PostController(Controller):
     path = "/api/v1"
     tags = ["participation"]
@@ -114,11 +135,27 @@ class PostController(Controller):
         dialog_id: FromPath[UUID],
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        answer: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=40,
+                description="Only the posts whose latest official answer is in this state"
+                " ('unanswered': those with no answer yet); any other value is refused (422)",
+                schema_extra={"enum": list(ANSWER_FILTERS)},
+            ),
+        ] = None,
     ) -> Page[PostView]:
-        """A dialog's posts, newest first (comments are listed per post)."""
+        """A dialog's posts, newest first (comments are listed per post), optionally only
+        those the municipality answered with a given state, or has not answered yet."""
         await visible_dialog(dialogs, tenant.tenant_id, dialog_id, viewer)
         after = decode_cursor(cursor)
-        rows = await post_queries.posts(tenant.tenant_id, dialog_id, after, limit + 1)
+        rows = await post_queries.posts(
+            tenant.tenant_id,
+            dialog_id,
+            after,
+            limit + 1,
+            answer_filter(answer),
+        )
         return _page(rows, viewer, limit)
 
     @get(
@@ -276,6 +313,29 @@ class PostController(Controller):
         view.report_message = data.message
         return view
 
+    @post(
+        "/posts/{post_id:uuid}/answers",
+        operation_id="answerPost",
+        summary="Answer a proposal, idea, petition or suggestion officially",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def answer(
+        self,
+        participation: Injected[ParticipationService],
+        post_queries: Injected[PostQueries],
+        caller: NamedDependency[Caller],
+        post_id: FromPath[UUID],
+        data: JSONBody[AnswerPost],
+    ) -> PostView:
+        """The municipality's official answer to a proposal, idea, petition or suggestion
+        (administrators and committee members): a state (received, under-consideration,
+        accepted, partly-accepted, rejected, implemented) and a text. A post can be answered
+        again as things move on; each answer is kept, and its author, supporters, signers and
+        commenters are told. Problem reports have their own statuses (changeReportStatus)."""
+        answered = await participation.answer(caller, post_id, data)
+        return await self._view(post_queries, caller, answered)
+
     @staticmethod
     async def _view(
         post_queries: PostQueries, caller: Caller, changed: Post, *, edited: bool = False
@@ -288,3 +348,69 @@ class PostController(Controller):
             view.status = row["status"]  # moderation's word, which the post itself does not hold
             view.moderation_reason = row["moderation_reason"]
         return view
+
+
+class DecisionView(msgspec.Struct, kw_only=True):
+    """A committee's decision and what it answers."""
+
+    id: UUID
+    committee: str
+    decided_on: date
+    text: str
+    reference: str | None
+    dialog_ids: list[UUID]
+    post_ids: list[UUID]
+    recorded_at: datetime
+
+
+def decision_view(decision: Decision) -> DecisionView:
+    return DecisionView(
+        id=decision.id,
+        committee=decision.committee,
+        decided_on=decision.decided_on,
+        text=decision.text,
+        reference=decision.reference,
+        dialog_ids=list(decision.dialog_ids),
+        post_ids=list(decision.post_ids),
+        recorded_at=decision.created_on,
+    )
+
+
+class DecisionController(Controller):
+    path = "/api/v1/decisions"
+    tags = ["participation"]
+
+    @post(
+        "/",
+        operation_id="recordDecision",
+        summary="Record a committee's decision",
+        responses=problems(422),
+        status_code=201,
+    )
+    async def record(
+        self,
+        participation: Injected[ParticipationService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[RecordDecision],
+    ) -> DecisionView:
+        """A committee's decision (administrators and committee members): the committee (one
+        of the municipality's), the date, the text, a reference such as a minute number, and
+        the dialogs and posts (proposals, ideas, petitions, suggestions) it answers. The
+        authors, supporters, signers and commenters of those posts are told."""
+        decision = await participation.record_decision(caller, data)
+        return decision_view(decision)
+
+    @get(
+        "/{decision_id:uuid}",
+        operation_id="getDecision",
+        summary="Read a committee's decision",
+        responses=problems(),
+    )
+    async def get_decision(
+        self,
+        participation: Injected[ParticipationService],
+        tenant: NamedDependency[TenantEntry],
+        decision_id: FromPath[UUID],
+    ) -> DecisionView:
+        """One recorded decision: a public record of the municipality."""
+        return decision_view(await participation.decision(tenant.tenant_id, decision_id))

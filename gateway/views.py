@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.dialogs.domain import Dialog, DialogSettings
+from services.dialogs.domain import REPORT_BACK_AFTER, Dialog, DialogSettings
 from services.participation.domain import Post
 
 _settings_decoder = msgspec.json.Decoder(DialogSettings)
@@ -30,6 +30,8 @@ class DialogView(msgspec.Struct, kw_only=True):
     results_summary: str | None = None
     posts: int = 0
     ballots: int = 0
+    # when it is to report back (publish its results) at the latest
+    report_back_by: datetime | None = None
 
 
 def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0)) -> DialogView:
@@ -50,6 +52,7 @@ def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0))
         results_summary=dialog.results_summary,
         posts=counts[0],
         ballots=counts[1],
+        report_back_by=dialog.report_back_by,
     )
 
 
@@ -73,6 +76,7 @@ def dialog_row_view(row: Any, now: datetime) -> DialogView:
         settings=_settings_decoder.decode(row["settings"]),
         close_reason=row["close_reason"],
         results_summary=row["results_summary"],
+        report_back_by=row["report_back_by"] or row["closes_at"] + REPORT_BACK_AFTER,
         posts=row["published_posts"],
         ballots=row["ballots"],
     )
@@ -82,6 +86,14 @@ class PlaceView(msgspec.Struct, kw_only=True):
     latitude: float
     longitude: float
     address: str | None
+
+
+class AnswerView(msgspec.Struct, kw_only=True):
+    """The municipality's latest official answer to a post."""
+
+    state: str  # received, under-consideration, accepted, partly-accepted, rejected, implemented
+    text: str
+    answered_at: datetime
 
 
 class PostView(msgspec.Struct, kw_only=True):
@@ -107,6 +119,16 @@ class PostView(msgspec.Struct, kw_only=True):
     edited_at: datetime | None
     # why a moderator hid, restored or decided: shown to the author and to moderators only
     moderation_reason: str | None = None
+    # the municipality's latest official answer (proposals, ideas, petitions, suggestions)
+    answer: AnswerView | None = None
+
+
+def _row_answer(row: Any) -> AnswerView | None:
+    if row is None or row["answer_state"] is None:
+        return None
+    return AnswerView(
+        state=row["answer_state"], text=row["answer_text"], answered_at=row["answered_at"]
+    )
 
 
 def _image_url(sha256: str | None) -> str | None:
@@ -143,6 +165,7 @@ def post_row_view(row: Any, viewer: UUID | None, *, moderator: bool = False) -> 
         created_at=row["created_at"],
         edited_at=row["edited_at"],
         moderation_reason=row["moderation_reason"] if mine or moderator else None,
+        answer=_row_answer(row),
     )
 
 
@@ -205,4 +228,19 @@ def post_view(
         threshold_reached=post.threshold_reached,
         created_at=post.created_on,
         edited_at=edited_at or (None if counts is None else counts["edited_at"]),
+        answer=_aggregate_answer(post, counts),
+    )
+
+
+def _aggregate_answer(post: Post, counts: Any) -> AnswerView | None:
+    """The post's latest answer as its aggregate holds it. When it was given comes from the
+    listing; right after the answer (the listing not caught up yet) it is the post's last
+    change, which is the answer itself."""
+    if post.answer_state is None or post.answer_text is None:
+        return None
+    listed = _row_answer(counts)
+    if listed is not None and (listed.state, listed.text) == (post.answer_state, post.answer_text):
+        return listed
+    return AnswerView(
+        state=post.answer_state.value, text=post.answer_text, answered_at=post.modified_on
     )

@@ -15,6 +15,7 @@ from events.codec import Codec
 from events.db import tenant_transaction
 from events.model import RecordedEvent
 from events.tables import Key, Row
+from services.dialogs.domain import REPORT_BACK_AFTER
 
 _encoder = msgspec.json.Encoder()
 
@@ -50,6 +51,8 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             "status": "draft",
             "close_reason": None,
             "results_summary": None,
+            "report_back_by": None,
+            "report_back_reminded_for": None,
             "posts": 0,
             "created_at": event.timestamp,
             "updated_at": event.timestamp,
@@ -65,6 +68,10 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             row["close_reason"] = event.reason
         if event_type == "DialogResultsPublished":
             row["results_summary"] = event.summary
+    elif event_type == "ReportBackDateSet":
+        row["report_back_by"] = event.report_back_by
+    elif event_type == "ReportBackReminderDue":
+        row["report_back_reminded_for"] = event.report_back_by
     elif event_type == "PostSubmitted":
         row["posts"] += 1
     return row
@@ -78,7 +85,16 @@ def _dialog_of(recorded: RecordedEvent, event: Any) -> Key | None:
 
 class DialogListing:
     name = "dialog_listing"
-    event_types = frozenset({"DialogDrafted", "DialogDetailsChanged", *_STATUS, "PostSubmitted"})
+    event_types = frozenset(
+        {
+            "DialogDrafted",
+            "DialogDetailsChanged",
+            *_STATUS,
+            "ReportBackDateSet",
+            "ReportBackReminderDue",
+            "PostSubmitted",
+        }
+    )
     tables: tuple[str, ...] = ("dialogs",)
 
     def __init__(self, codec: Codec) -> None:
@@ -99,6 +115,11 @@ class DialogListing:
         changed = [row for k in sorted(touched) if (row := rows.get(k)) is not None]
         await tables.upsert(conn, "dialogs", ("tenant_id", "dialog_id"), changed)
 
+
+# When a dialog is to report back: the date set, or REPORT_BACK_AFTER after it closes.
+REPORT_BACK_BY = (
+    f"coalesce(d.report_back_by, d.closes_at + interval '{REPORT_BACK_AFTER.days} days')"
+)
 
 # A dialog's posts as participants count them: published, not hidden, pending or withdrawn.
 PUBLISHED_POSTS = (
@@ -124,6 +145,23 @@ class DialogQueries:
                 dialog_id,
             )
         return (0, 0) if row is None else (row["published_posts"], row["ballots"])
+
+    async def report_back_due(
+        self, tenant_id: str, until: datetime, limit: int
+    ) -> list[asyncpg.Record]:
+        """Up to ``limit`` published dialogs that have not reported back (no results published)
+        and are to by ``until``, the most urgent first, each with its ``due`` date."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                f"SELECT * FROM (SELECT d.*, {REPORT_BACK_BY} AS due, {PUBLISHED_POSTS}"
+                " FROM dialogs d WHERE d.tenant_id = $1"
+                " AND d.status IN ('scheduled', 'open', 'closed')) s"
+                " WHERE s.due <= $2 ORDER BY s.due, s.dialog_id LIMIT $3",
+                tenant_id,
+                until,
+                limit,
+            )
+        return rows
 
     async def page(
         self,

@@ -1,5 +1,9 @@
 """Posts and comments as participants see them, with supports, signatures and comment counts.
 
+The municipality's latest official answer to a proposal, idea, petition or suggestion shows as
+``answer_state``, ``answer_text`` and ``answered_at`` (null until it is answered), and a
+dialog's listing can be filtered by it.
+
 Moderation shows here too: ``status`` is 'pending' (waiting for approval in a pre-moderated
 dialog), 'published', 'hidden' or 'withdrawn', and ``moderation_reason`` is the last reason a
 moderator gave (shown to the author). The listings show 'published' posts only.
@@ -44,6 +48,9 @@ def _submitted(key: Key, event: Any) -> Row:
         "moderation_reason": None,
         "report_status": post_rules(event.kind).initial_status,
         "report_message": None,
+        "answer_state": None,
+        "answer_text": None,
+        "answered_at": None,
         "supports": 0,
         "signatures": 0,
         "comments": 0,
@@ -71,6 +78,10 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             row["threshold_reached"] = True
         case "ReportStatusChanged":
             row.update(report_status=event.status, report_message=event.message)
+        case "PostAnswered":
+            row.update(
+                answer_state=event.state, answer_text=event.text, answered_at=event.timestamp
+            )
         case "SupportGiven":
             row["supports"] += 1
         case "PetitionSigned":
@@ -124,6 +135,7 @@ class PostListing:
             "ThresholdReached",
             "SignatureGoalReached",
             "ReportStatusChanged",
+            "PostAnswered",
             "SupportGiven",
             "PetitionSigned",
             *_MODERATION,
@@ -222,6 +234,8 @@ async def _keep_holds(conn: asyncpg.Connection, waiting: list[Key], arrived: lis
         )
 
 
+UNANSWERED = "unanswered"  # the listing's filter value for posts with no official answer yet
+
 # A post's comments are counted as participants see them: published ones, not those hidden or
 # waiting for approval (nor withdrawn).
 _SELECT = (
@@ -249,12 +263,18 @@ class PostQueries:
         return row
 
     async def posts(
-        self, tenant_id: str, dialog_id: UUID, after: tuple[datetime, UUID] | None, limit: int
+        self,
+        tenant_id: str,
+        dialog_id: UUID,
+        after: tuple[datetime, UUID] | None,
+        limit: int,
+        answer: str | None = None,
     ) -> list[asyncpg.Record]:
         """Up to ``limit`` published posts of a dialog (not comments), newest first, after
-        the keyset ``after``."""
+        the keyset ``after``; with ``answer``, only those whose latest official answer is in
+        that state (``UNANSWERED``: those with none yet)."""
         return await self._page(
-            tenant_id, "p.root_id IS NULL AND p.dialog_id", dialog_id, after, limit, True
+            tenant_id, "p.root_id IS NULL AND p.dialog_id", dialog_id, after, limit, True, answer
         )
 
     async def comments(
@@ -271,6 +291,7 @@ class PostQueries:
         after: tuple[datetime, UUID] | None,
         limit: int,
         newest_first: bool,
+        answer: str | None = None,
     ) -> list[asyncpg.Record]:
         order, compare = ("DESC", "<") if newest_first else ("ASC", ">")
         async with tenant_transaction(self.pool, tenant_id) as conn:
@@ -278,11 +299,13 @@ class PostQueries:
                 f"{_SELECT} WHERE p.tenant_id = $1 AND {where} = $2 AND p.status = 'published'"
                 f" AND ($3::timestamptz IS NULL OR (p.created_at, p.post_id) {compare}"
                 " ($3, $4::uuid))"
+                f" AND ($6::text IS NULL OR coalesce(p.answer_state, '{UNANSWERED}') = $6)"
                 f" ORDER BY p.created_at {order}, p.post_id {order} LIMIT $5",
                 tenant_id,
                 parent,
                 None if after is None else after[0],
                 None if after is None else after[1],
                 limit,
+                answer,
             )
         return rows

@@ -3,8 +3,11 @@ PostgreSQL equals the live one, and replaying every event again changes nothing.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
+from services.dialogs.scheduler import remind_report_backs
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
 from tests.read_models import snapshot
@@ -13,7 +16,8 @@ from tinget.bootstrap import Platform
 
 async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
     """Two municipalities; dialogs of several kinds; posts, comments, supports, signatures,
-    votes, a report status, a threshold, flags, a hide, a block and a badge or two."""
+    votes, a report status, official answers, report-back dates and warnings, a decision, a
+    threshold, flags, a hide, a block and a badge or two."""
     for name in ("Lund", "Malmö"):
         town = await create_town(platform, name)
         admin = await staff_token(platform, town, f"admin@{town.slug}.se", Role.ADMINISTRATOR)
@@ -62,6 +66,33 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
             json={"status": "fixed", "message": "Done"},
             headers=town.headers(admin),
         )
+        soon = datetime.now(UTC) + timedelta(days=1)
+        set_ = await client.put(
+            f"/api/v1/dialogs/{reports['id']}/report-back",
+            json={"report_back_by": soon.isoformat()},
+            headers=town.headers(admin),
+        )
+        assert set_.status_code == 200, set_.text
+        decided = await client.post(
+            "/api/v1/decisions",
+            json={
+                "committee": "Transport",
+                "decided_on": "2026-05-12",
+                "text": "A crossing",
+                "reference": "§ 42",
+                "dialog_ids": [proposals["id"]],
+                "post_ids": [post["id"]],
+            },
+            headers=town.headers(admin),
+        )
+        assert decided.status_code == 201, decided.text
+        for state in ("received", "accepted"):
+            answered = await client.post(
+                f"/api/v1/posts/{post['id']}/answers",
+                json={"state": state, "text": f"The committee's answer: {state}"},
+                headers=town.headers(admin),
+            )
+            assert answered.status_code == 201, answered.text
         for token in people:
             await client.post(
                 f"/api/v1/dialogs/{poll['id']}/votes",
@@ -74,6 +105,8 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
             json={"reason": "spam"},
             headers=town.headers(mod),
         )
+    await platform.catch_up_projections()
+    assert await remind_report_backs(platform.worker_pool, platform.dialogs) == 2
     await platform.catch_up_projections()
 
 
@@ -105,6 +138,10 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
         "ThresholdReached",
         "BadgeAwarded",
         "ReportStatusChanged",
+        "PostAnswered",
+        "ReportBackDateSet",
+        "ReportBackReminderDue",
+        "DecisionRecorded",
         "BallotCast",
         "PostFlagged",
     } <= kinds

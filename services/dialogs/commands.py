@@ -67,6 +67,12 @@ class PublishResults(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     summary: Annotated[str, Meta(min_length=1, max_length=20_000)]
 
 
+class SetReportBack(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """When the dialog is to report back (publish its results) at the latest."""
+
+    report_back_by: Moment
+
+
 class Invitee(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Annotated[str, Meta(max_length=254)] | None = None
     name: Annotated[str, Meta(max_length=200)] | None = None

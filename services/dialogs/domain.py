@@ -9,7 +9,7 @@ opening or closing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -30,6 +30,8 @@ from services.dialogs.kinds import (
 )
 
 __all__ = [
+    "REPORT_BACK_AFTER",
+    "REPORT_BACK_WARNING",
     "Commenting",
     "Dialog",
     "DialogDetails",
@@ -42,6 +44,10 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/dialogs")
+# A dialog reports back (publishes its results) by this long after it closes, unless an
+# administrator sets another date; its administrators are warned this long before that date.
+REPORT_BACK_AFTER = timedelta(days=14)
+REPORT_BACK_WARNING = timedelta(days=2)
 
 
 class Status(StrEnum):
@@ -88,6 +94,53 @@ class Dialog(Aggregate):
         self.status = Status.DRAFT
         self.close_reason: str | None = None
         self.results_summary: str | None = None
+        self.report_back_date: datetime | None = None  # set by an administrator, if any
+        self.reminded_for: datetime | None = None  # the report-back date warned of
+
+    @property
+    def report_back_by(self) -> datetime:
+        """When the dialog is to report back: the date an administrator set, or
+        ``REPORT_BACK_AFTER`` after it closes."""
+        if self.report_back_date is not None:
+            return self.report_back_date
+        return self.details.closes_at + REPORT_BACK_AFTER
+
+    @property
+    def reported_back(self) -> bool:
+        """Publishing the results is reporting back."""
+        return self.status is Status.RESULTS_PUBLISHED
+
+    def set_report_back_by(self, when: datetime) -> bool:
+        """An administrator's report-back date: not before the dialog closes, and only while
+        it has not reported back. False (nothing recorded) when it is the date it has."""
+        if self.reported_back:
+            raise Conflict("the dialog has reported back already: its results are published")
+        if when < self.details.closes_at:
+            closes = self.details.closes_at.isoformat()
+            raise InvalidInput("report_back_by", f"must not be before the dialog closes ({closes})")
+        if when == self.report_back_by:
+            return False
+        self._report_back_date_set(when)
+        return True
+
+    @event("ReportBackDateSet")
+    def _report_back_date_set(self, report_back_by: datetime) -> None:
+        self.report_back_date = report_back_by
+
+    def remind_report_back(self, now: datetime) -> bool:
+        """Record, once per report-back date, that it lapses within ``REPORT_BACK_WARNING``
+        (or has lapsed) with no results published: the notifier warns the administrators."""
+        if self.status is Status.DRAFT or self.reported_back:
+            return False
+        due = self.report_back_by
+        if self.reminded_for == due or now < due - REPORT_BACK_WARNING:
+            return False
+        self._report_back_reminded(due)
+        return True
+
+    @event("ReportBackReminderDue")
+    def _report_back_reminded(self, report_back_by: datetime) -> None:
+        self.reminded_for = report_back_by
 
     @property
     def policy(self) -> KindPolicy:

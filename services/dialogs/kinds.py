@@ -58,6 +58,18 @@ class ReportStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class AnswerState(StrEnum):
+    """Where the municipality's official answer to a proposal, idea, petition or suggestion
+    stands. Problem reports have their own statuses (``ReportStatus``)."""
+
+    RECEIVED = "received"
+    UNDER_CONSIDERATION = "under-consideration"
+    ACCEPTED = "accepted"
+    PARTLY_ACCEPTED = "partly-accepted"
+    REJECTED = "rejected"
+    IMPLEMENTED = "implemented"
+
+
 class Commenting(StrEnum):
     """Who may comment: everyone taking part, only the signed-in (not device tokens), nobody."""
 
@@ -86,6 +98,7 @@ class PostRules:
     endorsement: Endorsement | None  # None: it cannot be supported or signed
     needs_place: bool = False
     statuses: tuple[ReportStatus, ...] = ()  # the statuses it moves through; the first is new
+    answerable: bool = False  # the municipality answers it officially (``AnswerState``)
 
     @property
     def initial_status(self) -> ReportStatus | None:
@@ -118,14 +131,31 @@ class PostRules:
         if not self.statuses:
             raise Conflict("only a problem report has a status")
 
+    def ensure_answerable(self) -> None:
+        """Refuse an official answer to anything but a proposal, idea, petition or suggestion."""
+        if self.answerable:
+            return
+        if self.statuses:
+            raise Conflict(
+                "a problem report is answered by changing its status, not with an official answer"
+            )
+        kinds = ", ".join(k.value for k, r in POST_RULES.items() if r.answerable)
+        raise Conflict(f"a {self.kind.value} gets no official answer; only a {kinds} does")
+
 
 _SUPPORTED = Endorsement.SUPPORT
 POST_RULES: Mapping[PostKind, PostRules] = MappingProxyType(
     {
-        PostKind.PROPOSAL: PostRules(kind=PostKind.PROPOSAL, endorsement=_SUPPORTED),
-        PostKind.IDEA: PostRules(kind=PostKind.IDEA, endorsement=_SUPPORTED),
-        PostKind.PETITION: PostRules(kind=PostKind.PETITION, endorsement=Endorsement.SIGNATURE),
-        PostKind.SUGGESTION: PostRules(kind=PostKind.SUGGESTION, endorsement=_SUPPORTED),
+        PostKind.PROPOSAL: PostRules(
+            kind=PostKind.PROPOSAL, endorsement=_SUPPORTED, answerable=True
+        ),
+        PostKind.IDEA: PostRules(kind=PostKind.IDEA, endorsement=_SUPPORTED, answerable=True),
+        PostKind.PETITION: PostRules(
+            kind=PostKind.PETITION, endorsement=Endorsement.SIGNATURE, answerable=True
+        ),
+        PostKind.SUGGESTION: PostRules(
+            kind=PostKind.SUGGESTION, endorsement=_SUPPORTED, answerable=True
+        ),
         PostKind.TOPIC: PostRules(kind=PostKind.TOPIC, endorsement=_SUPPORTED),
         PostKind.PROBLEM_REPORT: PostRules(
             kind=PostKind.PROBLEM_REPORT,

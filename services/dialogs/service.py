@@ -187,6 +187,26 @@ class DialogService:
         await self._save(caller.tenant_id, caller, dialog)
         return dialog
 
+    async def set_report_back_by(self, caller: Caller, dialog_id: UUID, when: datetime) -> Dialog:
+        """An administrator sets when the dialog is to report back at the latest."""
+        caller.require(Permission.ADMINISTER)
+        dialog = await self.get(caller.tenant_id, dialog_id)
+        if dialog.set_report_back_by(when.astimezone(UTC)):
+            await self._save(caller.tenant_id, caller, dialog)
+        return dialog
+
+    async def remind_report_back(self, tenant_id: str, dialog_id: UUID) -> bool:
+        """Record that the dialog's report-back date is near or past (the scheduler's command,
+        once per date): the notifier warns the tenant's administrators."""
+        dialog = await self.get(tenant_id, dialog_id)
+        if not dialog.remind_report_back(self.clock()):
+            return False
+        try:
+            await self._save(tenant_id, None, dialog)
+        except Conflict:
+            return False  # changed meanwhile: the next round looks again
+        return True
+
     async def invite(
         self,
         caller: Caller,

@@ -22,11 +22,14 @@ class Role(StrEnum):
     MODERATOR = "moderator"
     ANALYST = "analyst"
     ADMINISTRATOR = "administrator"
+    COMMITTEE_MEMBER = "committee-member"  # answers citizens' posts on the committee's behalf
     CONSULTANT = "consultant"  # platform: onboards municipalities, acts as their administrator
     OPERATIONS = "operations"  # platform: keeps the service up, reads health and dashboards
 
 
-TENANT_ROLES = frozenset({Role.PARTICIPANT, Role.MODERATOR, Role.ANALYST, Role.ADMINISTRATOR})
+TENANT_ROLES = frozenset(
+    {Role.PARTICIPANT, Role.MODERATOR, Role.ANALYST, Role.ADMINISTRATOR, Role.COMMITTEE_MEMBER}
+)
 PLATFORM_ROLES = frozenset({Role.CONSULTANT, Role.OPERATIONS})
 
 
@@ -36,6 +39,7 @@ class Permission(StrEnum):
     ANALYSE = "analyse"
     ADMINISTER = "administer"
     APPROVE_SURVEYS = "approve-surveys"  # a questionnaire goes out only once someone approves it
+    ANSWER = "answer"  # give the municipality's official answer to a proposal, petition, ...
     OPERATE = "operate"
 
 
@@ -52,14 +56,22 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ANALYSE,
             Permission.ADMINISTER,
             Permission.APPROVE_SURVEYS,
+            Permission.ANSWER,
         }
     ),
+    # A committee's members (politicians, officials) answer what citizens sent the committee
+    # and read what was sent (invite-only dialogs included); they administer nothing.
+    Role.COMMITTEE_MEMBER: frozenset({Permission.TAKE_PART, Permission.ANSWER}),
+    # A consultant acts as the municipality's administrator, but the official answer is the
+    # municipality's own word: it is given by its administrators and committee members.
     Role.CONSULTANT: frozenset({Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER}),
     Role.OPERATIONS: frozenset({Permission.OPERATE}),
 }
 
 
-_STAFF = frozenset({Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER})
+_STAFF = frozenset(
+    {Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER, Permission.ANSWER}
+)
 
 
 class SignIn(StrEnum):
@@ -86,7 +98,8 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def staff(self) -> bool:
-        """The municipality's staff (moderators, analysts, administrators, consultants): they
+        """The municipality's staff (moderators, analysts, administrators, committee members,
+        consultants): they
         see every dialog, invite-only ones included."""
         return bool(PERMISSIONS[self.role] & _STAFF)
 

@@ -57,6 +57,33 @@ _TEXTS: dict[Kind, dict[str, str]] = {
         "da": "Resultater: {dialog}|{tenant} har offentliggjort, hvad «{dialog}», som du deltog"
         " i, førte til:\n\n{message}\n\n{link}",
     },
+    Kind.POST_ANSWERED: {
+        "en": "An answer to «{title}»: {status}|{tenant} has answered «{title}» in «{dialog}»,"
+        " which you took part in: {status}.\n\n{message}\n\n{link}",
+        "sv": "Svar på «{title}»: {status}|{tenant} har svarat på «{title}» i «{dialog}»,"
+        " som du deltog i: {status}.\n\n{message}\n\n{link}",
+        "da": "Svar på «{title}»: {status}|{tenant} har svaret på «{title}» i «{dialog}»,"
+        " som du deltog i: {status}.\n\n{message}\n\n{link}",
+    },
+    Kind.REPORT_BACK_DUE: {
+        "en": "Report back on «{dialog}» by {date}|«{dialog}» is to report back to those who"
+        " took part by {date}, and its results are not published yet. Publishing them is"
+        " reporting back.\n\n{link}",
+        "sv": "Återkoppla om «{dialog}» senast {date}|«{dialog}» ska återkoppla till dem som"
+        " deltog senast {date}, och resultatet är inte publicerat än. Att publicera det är"
+        " att återkoppla.\n\n{link}",
+        "da": "Giv tilbagemelding om «{dialog}» senest {date}|«{dialog}» skal give"
+        " tilbagemelding til dem, der deltog, senest {date}, og resultaterne er ikke"
+        " offentliggjort endnu. At offentliggøre dem er at give tilbagemelding.\n\n{link}",
+    },
+    Kind.DECISION_RECORDED: {
+        "en": "{committee} has decided|{committee} decided on {date} ({reference}) on what you"
+        " took part in:\n\n{message}\n\n{link}",
+        "sv": "{committee} har fattat beslut|{committee} beslutade den {date} ({reference}) om"
+        " det du deltog i:\n\n{message}\n\n{link}",
+        "da": "{committee} har truffet en beslutning|{committee} besluttede den {date}"
+        " ({reference}) om det, du deltog i:\n\n{message}\n\n{link}",
+    },
     Kind.DIGEST: {
         "en": "{tenant}: your daily summary|This is what happened since yesterday:"
         "\n\n{items}\n\n{link}",
@@ -72,6 +99,18 @@ _WORDS: dict[str, dict[str, str]] = {
     "in-progress": {"en": "in progress", "sv": "påbörjad", "da": "i gang"},
     "fixed": {"en": "fixed", "sv": "åtgärdad", "da": "udbedret"},
     "rejected": {"en": "rejected", "sv": "avvisad", "da": "afvist"},
+    "under-consideration": {
+        "en": "under consideration",
+        "sv": "under beredning",
+        "da": "under behandling",
+    },
+    "accepted": {"en": "accepted", "sv": "bifallen", "da": "vedtaget"},
+    "partly-accepted": {
+        "en": "partly accepted",
+        "sv": "delvis bifallen",
+        "da": "delvist vedtaget",
+    },
+    "implemented": {"en": "implemented", "sv": "genomförd", "da": "gennemført"},
     "hidden": {"en": "hidden", "sv": "dolt", "da": "skjult"},
     "restored": {"en": "shown again", "sv": "visas igen", "da": "vises igen"},
     "appeal-upheld": {

@@ -17,19 +17,26 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications
 FACT_EVENTS = frozenset(
     {"DialogDrafted", "DialogDetailsChanged", "PostSubmitted", "PostEdited"}
     | {"SupportGiven", "PetitionSigned"}
+    | {"PersonJoined", "RoleChanged", "PersonErased"}  # who administers each tenant
 )
+ADMINISTRATOR = "administrator"
 NOTIFYING_EVENTS: dict[str, Kind] = {
     "ReportStatusChanged": Kind.REPORT_STATUS,
     "ThresholdReached": Kind.THRESHOLD_REACHED,
     "SignatureGoalReached": Kind.THRESHOLD_REACHED,
     "DialogResultsPublished": Kind.DIALOG_RESULTS,
+    "PostAnswered": Kind.POST_ANSWERED,
+    "ReportBackReminderDue": Kind.REPORT_BACK_DUE,
+    "DecisionRecorded": Kind.DECISION_RECORDED,
     "PostHidden": Kind.MODERATION_DECISION,
     "PostRestored": Kind.MODERATION_DECISION,
     "AppealDecided": Kind.MODERATION_DECISION,
     "BadgeAwarded": Kind.BADGE_EARNED,
     "LevelReached": Kind.LEVEL_REACHED,
 }
-ON_POST = frozenset({"ReportStatusChanged", "ThresholdReached", "SignatureGoalReached"})
+ON_POST = frozenset(
+    {"ReportStatusChanged", "ThresholdReached", "SignatureGoalReached", "PostAnswered"}
+)
 
 Key = tuple[str, UUID]
 
@@ -68,6 +75,10 @@ class Batch:
     dialogs: dict[Key, str]
     posts: dict[Key, PostFact]
     joined: list[tuple[str, UUID, UUID]] = field(default_factory=list)
+    # (tenant, post, person) for each support, signature and comment, in log order
+    backed: list[tuple[str, UUID, UUID]] = field(default_factory=list)
+    # (tenant, person, administrator or not) for each joining, role change and erasure
+    staff: list[tuple[str, UUID, bool]] = field(default_factory=list)
     dialogs_changed: set[Key] = field(default_factory=set)
     posts_changed: set[Key] = field(default_factory=set)
 
@@ -83,6 +94,8 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
             batch.posts[(t, stream)] = PostFact(event.dialog_id, event.author_id, title)
             batch.posts_changed.add((t, stream))
             batch.joined.append((t, event.dialog_id, event.author_id))
+            if event.root_id is not None:  # a comment in the thread of its root post
+                batch.backed.append((t, event.root_id, event.author_id))
         case "PostEdited":
             known = batch.posts.get((t, stream))
             if known is not None:
@@ -91,11 +104,19 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
                 batch.posts_changed.add((t, stream))
         case "SupportGiven" | "PetitionSigned":
             batch.joined.append((t, event.dialog_id, event.person_id))
+            batch.backed.append((t, event.post_id, event.person_id))
+        case "PersonJoined" if event.role == ADMINISTRATOR:  # others: nothing to undo
+            batch.staff.append((t, stream, True))
+        case "RoleChanged":
+            batch.staff.append((t, stream, event.role == ADMINISTRATOR))
+        case "PersonErased":
+            batch.staff.append((t, stream, False))
 
 
 def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
     """Who hears of ``event`` and with which values, from what is known so far. The results
-    of a dialog are decided by ``results`` (they need everyone who took part)."""
+    of a dialog are decided by ``results`` (they need everyone who took part), a post's
+    answer by ``answered`` (everyone who backed or commented on it)."""
     t, name = recorded.tenant_id, recorded.event_type
     kind = NOTIFYING_EVENTS[name]
     if name in ON_POST:
@@ -143,3 +164,56 @@ def results(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note:
         "path": f"/dialogs/{key[1]}",
     }
     return Note(Kind.DIALOG_RESULTS, tuple(sorted(people)), details)
+
+
+def answered(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | None:
+    """A post's official answer to its author and everyone who supported, signed or commented
+    on it (``people``), not to whoever gave the answer."""
+    post = batch.posts.get(key)
+    if post is None:
+        return None
+    details = {
+        "dialog": batch.dialogs.get((key[0], post.dialog_id), ""),
+        "title": post.title,
+        "status": event.state,
+        "message": event.text,
+        "path": f"/posts/{key[1]}",
+    }
+    recipients = (people | {post.author_id}) - {event.answered_by}
+    return Note(Kind.POST_ANSWERED, tuple(sorted(recipients)), details)
+
+
+def administrators(
+    known: set[UUID], changes: list[tuple[str, UUID, bool]], tenant: str
+) -> set[UUID]:
+    """The tenant's administrators: those ``known`` before a batch, with the batch's changes
+    (of every tenant, in log order) so far."""
+    now = set(known)
+    for t, person, admin in changes:
+        if t == tenant:
+            (now.add if admin else now.discard)(person)
+    return now
+
+
+def report_back_due(batch: Batch, key: Key, event: Any, admins: set[UUID]) -> Note:
+    """A dialog's report-back date is near (or past) and its results are not published: its
+    tenant's administrators are warned."""
+    details = {
+        "dialog": batch.dialogs.get(key, ""),
+        "date": event.report_back_by.date().isoformat(),
+        "path": f"/dialogs/{key[1]}",
+    }
+    return Note(Kind.REPORT_BACK_DUE, tuple(sorted(admins)), details)
+
+
+def decision_recorded(key: Key, event: Any, people: set[UUID]) -> Note:
+    """A committee's decision to the authors, supporters, signers and commenters of the posts it
+    answers (``people``), not to whoever recorded it."""
+    details = {
+        "committee": event.committee,
+        "date": event.decided_on.isoformat(),
+        "reference": event.reference or "",
+        "message": event.text,
+        "path": f"/decisions/{key[1]}",
+    }
+    return Note(Kind.DECISION_RECORDED, tuple(sorted(people - {event.recorded_by})), details)

@@ -16,6 +16,9 @@ class Kind(StrEnum):
     LEVEL_REACHED = "level-reached"
     MODERATION_DECISION = "moderation-decision"  # hidden, restored, appeal decided
     DIALOG_RESULTS = "dialog-results"  # results and feedback, to everyone who took part
+    POST_ANSWERED = "post-answered"  # the official answer, to a post's author and backers
+    REPORT_BACK_DUE = "report-back-due"  # a dialog's report-back date is near, to administrators
+    DECISION_RECORDED = "decision-recorded"  # a committee decided, to those behind its posts
     DIGEST = "digest"  # the daily e-mail that bundles the rest
 
 
@@ -39,6 +42,9 @@ NOTIFYING: tuple[Kind, ...] = (
     Kind.LEVEL_REACHED,
     Kind.MODERATION_DECISION,
     Kind.DIALOG_RESULTS,
+    Kind.POST_ANSWERED,
+    Kind.REPORT_BACK_DUE,
+    Kind.DECISION_RECORDED,
 )
 
 # The languages Tinget ships texts in; a tenant may add templates in any other language tag.
@@ -54,6 +60,9 @@ PLACEHOLDERS: dict[Kind, frozenset[str]] = {
     Kind.LEVEL_REACHED: _COMMON | {"level", "message"},
     Kind.MODERATION_DECISION: _COMMON | {"dialog", "title", "status", "message"},
     Kind.DIALOG_RESULTS: _COMMON | {"dialog", "message"},
+    Kind.POST_ANSWERED: _COMMON | {"dialog", "title", "status", "message"},
+    Kind.REPORT_BACK_DUE: _COMMON | {"dialog", "date"},
+    Kind.DECISION_RECORDED: _COMMON | {"committee", "date", "reference", "message"},
     Kind.DIGEST: _COMMON | {"items"},
 }
 

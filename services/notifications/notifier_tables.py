@@ -4,7 +4,7 @@ the in-app items and deliveries it records, each with an id that makes a repeat 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +21,12 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
     """The facts a batch refers to: its posts first, then the dialogs of those and of events."""
     post_keys = {(r.tenant_id, r.stream_id) for r, _ in decoded if r.event_type in ON_POST}
     post_keys |= {(r.tenant_id, e.post_id) for r, e in decoded if hasattr(e, "post_id")}
+    post_keys |= {
+        (r.tenant_id, p)
+        for r, e in decoded
+        if r.event_type == "DecisionRecorded"
+        for p in e.post_ids
+    }
     rows = await conn.fetch(
         "SELECT n.* FROM notification_posts n JOIN unnest($1::text[], $2::uuid[]) AS k(t, id)"
         " ON n.tenant_id = k.t AND n.post_id = k.id",
@@ -33,7 +39,11 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
     }
     dialog_keys = {(t, p.dialog_id) for (t, _), p in posts.items()}
     dialog_keys |= {(r.tenant_id, e.dialog_id) for r, e in decoded if hasattr(e, "dialog_id")}
-    dialog_keys |= {(r.tenant_id, r.stream_id) for r, _ in decoded if "Dialog" in r.event_type}
+    dialog_keys |= {
+        (r.tenant_id, r.stream_id)
+        for r, _ in decoded
+        if "Dialog" in r.event_type or r.event_type == "ReportBackReminderDue"
+    }
     dialog_keys = {k for k in dialog_keys if k[1] is not None}
     rows = await conn.fetch(
         "SELECT n.* FROM notification_dialogs n JOIN unnest($1::text[], $2::uuid[]) AS k(t, id)"
@@ -42,6 +52,22 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
         [k[1] for k in dialog_keys],
     )
     return Batch(dialogs={(r["tenant_id"], r["dialog_id"]): r["title"] for r in rows}, posts=posts)
+
+
+async def administrators(conn: asyncpg.Connection, tenant_id: str) -> set[UUID]:
+    rows = await conn.fetch(
+        "SELECT person_id FROM notification_administrators WHERE tenant_id = $1", tenant_id
+    )
+    return {r["person_id"] for r in rows}
+
+
+async def post_people(conn: asyncpg.Connection, key: Key) -> set[UUID]:
+    """Who supported, signed or commented on the post ``key`` (as recorded so far)."""
+    rows = await conn.fetch(
+        "SELECT person_id FROM notification_post_people WHERE tenant_id = $1 AND post_id = $2",
+        *key,
+    )
+    return {r["person_id"] for r in rows}
 
 
 async def participants(conn: asyncpg.Connection, key: Key) -> set[UUID]:
@@ -60,6 +86,8 @@ class Facts:
     dialogs: list[tuple[str, UUID, str]]
     posts: list[tuple[str, UUID, UUID, UUID, str]]
     joined: list[tuple[str, UUID, UUID]]
+    backed: list[tuple[str, UUID, UUID]] = field(default_factory=list)
+    staff: dict[tuple[str, UUID], bool] = field(default_factory=dict)  # the last change wins
 
 
 def facts(batch: Batch) -> Facts:
@@ -71,6 +99,8 @@ def facts(batch: Batch) -> Facts:
             for p in [batch.posts[k]]
         ],
         joined=sorted(set(batch.joined)),
+        backed=sorted(set(batch.backed)),
+        staff={(t, person): admin for t, person, admin in batch.staff},
     )
 
 
@@ -92,6 +122,29 @@ async def save_facts(conn: asyncpg.Connection, facts: Facts) -> None:
         " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING",
         *_columns(facts.joined, 3),
     )
+    if facts.staff:
+        keys = sorted(facts.staff)
+        admins = [k for k in keys if facts.staff[k]]
+        others = [k for k in keys if not facts.staff[k]]
+        await conn.execute(
+            "INSERT INTO notification_administrators (tenant_id, person_id)"
+            " SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING",
+            [k[0] for k in admins],
+            [k[1] for k in admins],
+        )
+        await conn.execute(
+            "DELETE FROM notification_administrators a"
+            " USING unnest($1::text[], $2::uuid[]) AS k(tenant_id, person_id)"
+            " WHERE a.tenant_id = k.tenant_id AND a.person_id = k.person_id",
+            [k[0] for k in others],
+            [k[1] for k in others],
+        )
+    if facts.backed:
+        await conn.execute(
+            "INSERT INTO notification_post_people (tenant_id, post_id, person_id)"
+            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING",
+            *_columns(facts.backed, 3),
+        )
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,12 @@ from services.notifications.facts import (
     Key,
     Note,
     PostFact,
+    administrators,
+    answered,
     decide,
+    decision_recorded,
     learn,
+    report_back_due,
     results,
 )
 
@@ -52,8 +56,13 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "DialogDetailsChanged": ("details",),
     "PostSubmitted": ("dialog_id", "author_id", "title", "body"),
     "PostEdited": ("title", "body"),
-    "SupportGiven": ("dialog_id", "person_id"),
-    "PetitionSigned": ("dialog_id", "person_id"),
+    "SupportGiven": ("post_id", "dialog_id", "person_id"),
+    "PetitionSigned": ("post_id", "dialog_id", "person_id"),
+    "PostAnswered": ("state", "text", "answered_by"),
+    "ReportBackReminderDue": ("report_back_by",),
+    "DecisionRecorded": ("committee", "decided_on", "text", "reference", "post_ids", "recorded_by"),
+    "PersonJoined": ("role",),
+    "RoleChanged": ("role",),
     "ReportStatusChanged": ("status", "message"),
     "ThresholdReached": ("count",),
     "SignatureGoalReached": ("count",),
@@ -72,6 +81,8 @@ class Notifier:
         "notification_dialogs",
         "notification_posts",
         "notification_participants",
+        "notification_post_people",
+        "notification_administrators",
     )
 
     def __init__(
@@ -105,6 +116,8 @@ class Notifier:
         decoded = self.decoded(events)
         batch = await tables.load(conn, decoded)
         took_part: dict[Key, set[UUID]] = {}
+        backers: dict[Key, set[UUID]] = {}
+        admins: dict[str, set[UUID]] = {}
         notes: list[tuple[RecordedEvent, Note]] = []
         note: Note | None
         for recorded, event in decoded:  # in log order: facts first learnt count at once
@@ -116,6 +129,27 @@ class Notifier:
                 if key not in took_part:
                     took_part[key] = await tables.participants(conn, key)
                 note = results(batch, key, event, took_part[key] | _joined(batch, key))
+            elif recorded.event_type == "PostAnswered":
+                key = (recorded.tenant_id, recorded.stream_id)
+                if key not in backers:
+                    backers[key] = await tables.post_people(conn, key)
+                note = answered(batch, key, event, backers[key] | _backed(batch, key))
+            elif recorded.event_type == "DecisionRecorded":
+                people: set[UUID] = set()
+                for post_id in event.post_ids:
+                    key = (recorded.tenant_id, post_id)
+                    if key not in backers:
+                        backers[key] = await tables.post_people(conn, key)
+                    people |= backers[key] | _backed(batch, key) | _author(batch, key)
+                key = (recorded.tenant_id, recorded.stream_id)
+                note = decision_recorded(key, event, people)
+            elif recorded.event_type == "ReportBackReminderDue":
+                key = (recorded.tenant_id, recorded.stream_id)
+                if key[0] not in admins:
+                    admins[key[0]] = await tables.administrators(conn, key[0])
+                note = report_back_due(
+                    batch, key, event, administrators(admins[key[0]], batch.staff, key[0])
+                )
             else:
                 note = decide(batch, recorded, event)
             if note is not None and note.recipients:
@@ -133,6 +167,16 @@ def _joined(batch: Batch, key: Key) -> set[UUID]:
     return {p for t, d, p in batch.joined if (t, d) == key}
 
 
+def _author(batch: Batch, key: Key) -> set[UUID]:
+    post = batch.posts.get(key)
+    return set() if post is None else {post.author_id}
+
+
+def _backed(batch: Batch, key: Key) -> set[UUID]:
+    """Who supported, signed or commented on the post ``key`` so far in this batch."""
+    return {p for t, post, p in batch.backed if (t, post) == key}
+
+
 @dataclass(frozen=True)
 class _Results:
     """A dialog's results, published in a batch of the rebuild: to everyone who took part
@@ -145,6 +189,40 @@ class _Results:
 
 
 @dataclass(frozen=True)
+class _Answered:
+    """A post's answer given in a batch of the rebuild: to its author and to everyone who
+    backed or commented on it before the batch (read when it is written) and in it before
+    the answer."""
+
+    recorded: RecordedEvent
+    event: Any
+    post: PostFact | None
+    dialog: str
+    backed: set[UUID]
+
+
+@dataclass(frozen=True)
+class _Reminded:
+    """A report-back warning in a batch of the rebuild: to the tenant's administrators before
+    the batch (read when it is written), with the batch's changes up to it."""
+
+    recorded: RecordedEvent
+    event: Any
+    dialog: str
+    staff: list[tuple[str, UUID, bool]]
+
+
+@dataclass(frozen=True)
+class _DecisionTold:
+    """A decision recorded in a batch of the rebuild: to the authors of its posts and those who
+    backed or commented on them before the batch (read when it is written) and in it before."""
+
+    recorded: RecordedEvent
+    event: Any
+    known: set[UUID]  # the posts' authors, and their backers in the batch so far
+
+
+@dataclass(frozen=True)
 class _Decided:
     """What one batch of a rebuild (positions ``first`` to ``last``) writes."""
 
@@ -153,6 +231,9 @@ class _Decided:
     facts: tables.Facts
     records: tables.Records
     results: list[_Results]
+    answers: list[_Answered]
+    reminders: list[_Reminded]
+    decisions: list[_DecisionTold]
     fresh_after: datetime
 
 
@@ -189,6 +270,9 @@ class NotifierRebuild:
         batch = Batch(dialogs=self._dialogs, posts=self._posts)
         notes: list[tuple[RecordedEvent, Note]] = []
         published: list[_Results] = []
+        answers: list[_Answered] = []
+        reminders: list[_Reminded] = []
+        decisions: list[_DecisionTold] = []
         for done, (recorded, event) in enumerate(decoded, start=1):  # as ``Notifier.apply``
             if done % TURN == 0:
                 await asyncio.sleep(0)
@@ -198,6 +282,21 @@ class NotifierRebuild:
                 key = (recorded.tenant_id, recorded.stream_id)
                 title = batch.dialogs.get(key, "")
                 published.append(_Results(recorded, event, title, _joined(batch, key)))
+            elif recorded.event_type == "PostAnswered":
+                key = (recorded.tenant_id, recorded.stream_id)
+                post = batch.posts.get(key)
+                dialog = "" if post is None else batch.dialogs.get((key[0], post.dialog_id), "")
+                answers.append(_Answered(recorded, event, post, dialog, _backed(batch, key)))
+            elif recorded.event_type == "ReportBackReminderDue":
+                key = (recorded.tenant_id, recorded.stream_id)
+                title = batch.dialogs.get(key, "")
+                reminders.append(_Reminded(recorded, event, title, list(batch.staff)))
+            elif recorded.event_type == "DecisionRecorded":
+                known: set[UUID] = set()
+                for post_id in event.post_ids:
+                    key = (recorded.tenant_id, post_id)
+                    known |= _backed(batch, key) | _author(batch, key)
+                decisions.append(_DecisionTold(recorded, event, known))
             elif (note := decide(batch, recorded, event)) is not None and note.recipients:
                 notes.append((recorded, note))
         self._share_ids(batch)
@@ -215,6 +314,9 @@ class NotifierRebuild:
                 facts=tables.facts(batch),
                 records=records,
                 results=published,
+                answers=answers,
+                reminders=reminders,
+                decisions=decisions,
                 fresh_after=fresh_after,
             )
         )
@@ -252,6 +354,47 @@ class NotifierRebuild:
                 published.event,
                 took_part[key] | published.joined,
             )
+            if note.recipients:
+                notes.append((recorded, note))
+        backers: dict[Key, set[UUID]] = {}
+        for answer in decided.answers:  # likewise, before this batch's facts are written
+            recorded = answer.recorded
+            key = (recorded.tenant_id, recorded.stream_id)
+            if key not in backers:
+                backers[key] = await tables.post_people(conn, key)
+            post = answer.post
+            known = (
+                Batch(dialogs={}, posts={})
+                if post is None
+                else Batch(dialogs={(key[0], post.dialog_id): answer.dialog}, posts={key: post})
+            )
+            told = answered(known, key, answer.event, backers[key] | answer.backed)
+            if told is not None and told.recipients:
+                notes.append((recorded, told))
+        admins: dict[str, set[UUID]] = {}
+        for reminder in decided.reminders:  # likewise
+            recorded = reminder.recorded
+            key = (recorded.tenant_id, recorded.stream_id)
+            if key[0] not in admins:
+                admins[key[0]] = await tables.administrators(conn, key[0])
+            warned = report_back_due(
+                Batch(dialogs={key: reminder.dialog}, posts={}),
+                key,
+                reminder.event,
+                administrators(admins[key[0]], reminder.staff, key[0]),
+            )
+            if warned.recipients:
+                notes.append((recorded, warned))
+        for told_of in decided.decisions:  # likewise
+            recorded = told_of.recorded
+            people = set(told_of.known)
+            for post_id in told_of.event.post_ids:
+                key = (recorded.tenant_id, post_id)
+                if key not in backers:
+                    backers[key] = await tables.post_people(conn, key)
+                people |= backers[key]
+            key = (recorded.tenant_id, recorded.stream_id)
+            note = decision_recorded(key, told_of.event, people)
             if note.recipients:
                 notes.append((recorded, note))
         await tables.save_facts(conn, decided.facts)

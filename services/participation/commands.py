@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
+from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from services.participation.domain import ReportStatus
+from services.participation.domain import AnswerState, ReportStatus
 
 Body = Annotated[str, Meta(min_length=1, max_length=10_000)]
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -48,3 +50,26 @@ class CastVote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ChangeReportStatus(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     status: ReportStatus
     message: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class AnswerPost(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The municipality's official answer to a proposal, idea, petition or suggestion. Its
+    text is the municipality's, not personal data; who gave it comes from the caller."""
+
+    # Checked by the service, so an unknown state is a 422 naming ``state`` and the states.
+    state: Annotated[
+        str, Meta(max_length=40, extra_json_schema={"enum": [s.value for s in AnswerState]})
+    ]
+    text: Annotated[str, Meta(min_length=1, max_length=5000)]
+
+
+class RecordDecision(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A committee's decision and the dialogs and posts it answers. Who recorded it comes from
+    the caller."""
+
+    committee: Annotated[str, Meta(min_length=1, max_length=100)]
+    decided_on: date
+    text: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    reference: Annotated[str, Meta(max_length=100)] | None = None  # e.g. a minute number
+    dialog_ids: Annotated[list[UUID], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    post_ids: Annotated[list[UUID], Meta(max_length=200)] = msgspec.field(default_factory=list)

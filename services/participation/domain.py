@@ -16,11 +16,19 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import Conflict, Forbidden
-from services.dialogs.kinds import Endorsement, PostKind, PostRules, ReportStatus, post_rules
+from services.dialogs.kinds import (
+    AnswerState,
+    Endorsement,
+    PostKind,
+    PostRules,
+    ReportStatus,
+    post_rules,
+)
 
 __all__ = [
     "COMMENT",
     "EDIT_WINDOW",
+    "AnswerState",
     "Ballot",
     "Place",
     "Post",
@@ -87,6 +95,8 @@ class Post(Aggregate):
         self.withdrawn = False
         self.threshold_reached = False
         self.report_status = post_rules(kind).initial_status
+        self.answer_state: AnswerState | None = None  # the municipality's latest answer
+        self.answer_text: str | None = None
 
     @property
     def rules(self) -> PostRules:
@@ -161,6 +171,29 @@ class Post(Aggregate):
     @event("ReportStatusChanged")
     def _report_status_changed(self, status: str, message: str | None) -> None:
         self.report_status = ReportStatus(status)
+
+    def answer(self, state: AnswerState, text: str, answered_by: UUID) -> None:
+        """Record the municipality's official answer (an administrator's or a committee
+        member's, ``answered_by``). A post can be answered again as things move on (received,
+        then accepted, then implemented); ``received`` comes only before any other answer, and
+        the answer it has already, word for word, is not recorded twice."""
+        self.rules.ensure_answerable()
+        if self.withdrawn:
+            raise Conflict("the post has been withdrawn")
+        latest = self.answer_state
+        if state is AnswerState.RECEIVED and latest is not None and latest is not state:
+            raise Conflict(
+                f"the post is {latest.value} already; 'received' comes before any other answer",
+                field="state",
+            )
+        if state is latest and text == self.answer_text:
+            raise Conflict(f"the post has this answer ({state.value}) already", field="state")
+        self._answered(state.value, text, answered_by)
+
+    @event("PostAnswered")
+    def _answered(self, state: str, text: str, answered_by: UUID) -> None:
+        self.answer_state = AnswerState(state)
+        self.answer_text = text
 
 
 def endorsement_id(kind: str, post_id: UUID, person_id: UUID) -> UUID:

@@ -26,14 +26,18 @@ from services.identity.records import RateLimiter
 from services.identity.service import Limits
 from services.moderation.domain import ModerationCase, Visibility, case_id
 from services.participation.commands import (
+    AnswerPost,
     CastVote,
     ChangeReportStatus,
     Comment,
     EditPost,
+    RecordDecision,
     SubmitPost,
 )
+from services.participation.decisions import Decision
 from services.participation.domain import (
     COMMENT,
+    AnswerState,
     Ballot,
     Place,
     Post,
@@ -42,6 +46,7 @@ from services.participation.domain import (
     Support,
 )
 from tenants import values
+from tenants.domain import Tenant, tenant_stream_id
 
 ImageExists = Callable[[str, str], Awaitable[bool]]
 BlockedReason = Callable[[str, UUID], Awaitable[str | None]]  # why a person is blocked, or None
@@ -338,6 +343,73 @@ class ParticipationService:
         post.change_report_status(ReportStatus(command.status), message)
         await self._save(caller, post, conflict="the report was changed meanwhile; try again")
         return post
+
+    async def answer(self, caller: Caller, post_id: UUID, command: AnswerPost) -> Post:
+        """Give the municipality's official answer to a post (administrators and committee
+        members); its supporters, signers, commenters and author are told (the notifier)."""
+        caller.require(Permission.ANSWER)
+        try:
+            state = AnswerState(command.state)
+        except ValueError:
+            states = ", ".join(s.value for s in AnswerState)
+            raise InvalidInput("state", f"must be one of {states}") from None
+        text = values.text(command.text, "text", max_length=5000)
+        post = await self._post(caller.tenant_id, post_id)
+        post.answer(state, text, caller.person_id)
+        await self._save(caller, post, conflict="the post was changed meanwhile; try again")
+        return post
+
+    async def record_decision(self, caller: Caller, command: RecordDecision) -> Decision:
+        """Record a committee's decision (administrators and committee members), linked to the
+        dialogs and posts it answers; the people behind those posts are told (the notifier).
+        The committee is checked against the tenant's own list; each linked dialog must exist
+        and each post be a proposal, idea, petition or suggestion."""
+        caller.require(Permission.ANSWER)
+        committee = values.text(command.committee, "committee", max_length=100)
+        tenant = await self.repository.get(
+            caller.tenant_id, Tenant, tenant_stream_id(caller.tenant_id)
+        )
+        if committee not in tenant.committees:
+            known = ", ".join(tenant.committees) or "none yet"
+            raise InvalidInput(
+                "committee",
+                f"{committee!r} is not a committee of {tenant.name} (committees: {known})",
+            )
+        for i, dialog_id in enumerate(command.dialog_ids):
+            try:
+                await self.dialogs.get(caller.tenant_id, dialog_id)
+            except NotFound:
+                raise InvalidInput(f"dialog_ids[{i}]", f"no dialog {dialog_id}") from None
+        for i, post_id in enumerate(command.post_ids):
+            try:
+                post = await self._post(caller.tenant_id, post_id)
+                post.rules.ensure_answerable()
+            except NotFound:
+                raise InvalidInput(f"post_ids[{i}]", f"no post {post_id}") from None
+            except Conflict as refused:
+                raise InvalidInput(f"post_ids[{i}]", refused.reason) from None
+        reference = (
+            None
+            if command.reference is None
+            else values.text(command.reference, "reference", max_length=100)
+        )
+        decision = Decision.record(
+            committee=committee,
+            decided_on=command.decided_on,
+            text=values.text(command.text, "text", max_length=20_000),
+            reference=reference,
+            dialog_ids=tuple(command.dialog_ids),
+            post_ids=tuple(command.post_ids),
+            recorded_by=caller.person_id,
+        )
+        await self._save(caller, decision)
+        return decision
+
+    async def decision(self, tenant_id: str, decision_id: UUID) -> Decision:
+        try:
+            return await self.repository.get(tenant_id, Decision, decision_id)
+        except AggregateNotFound:
+            raise NotFound(f"no decision {decision_id}") from None
 
     async def record_threshold(self, tenant_id: str, post_id: UUID, count: int) -> None:
         """The policy's command: the post's supports or signatures reached its threshold."""

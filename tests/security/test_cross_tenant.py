@@ -66,6 +66,20 @@ OPERATIONS = [
     Operation("POST", "/api/v1/dialogs/{dialog}/publish"),
     Operation("POST", "/api/v1/dialogs/{dialog}/close", {"reason": "Taken over"}),
     Operation("POST", "/api/v1/dialogs/{dialog}/results", {"summary": "Taken over"}),
+    Operation(
+        "PUT", "/api/v1/dialogs/{dialog}/report-back", {"report_back_by": "2099-01-01T00:00:00Z"}
+    ),
+    Operation(
+        "POST",
+        "/api/v1/decisions",
+        {
+            "committee": "Transport",
+            "decided_on": "2026-05-12",
+            "text": "Taken over",
+            "dialog_ids": ["{dialog}"],
+            "post_ids": ["{post}"],
+        },
+    ),
     Operation("POST", "/api/v1/dialogs/{dialog}/invitations", {"invitees": [{"name": "Intruder"}]}),
     Operation("POST", "/api/v1/dialogs/{dialog}/posts", {"body": "Intruding"}),
     Operation("POST", "/api/v1/dialogs/{dialog}/votes", {"choices": ["yes"]}),
@@ -76,6 +90,7 @@ OPERATIONS = [
     Operation("POST", "/api/v1/posts/{post}/supports"),
     Operation("POST", "/api/v1/posts/{post}/signatures"),
     Operation("POST", "/api/v1/posts/{post}/status", {"status": "fixed"}),
+    Operation("POST", "/api/v1/posts/{post}/answers", {"state": "accepted", "text": "Taken over"}),
     Operation("POST", "/api/v1/posts/{post}/flags", {"reason": "Intruding"}),
     Operation("POST", "/api/v1/posts/{post}/hide", {"reason": "Intruding"}),
     Operation("POST", "/api/v1/posts/{post}/restore", {"reason": "Intruding"}),
@@ -161,7 +176,8 @@ def _host(world: World, spelled: bool, rng: random.Random) -> str:
 _MODERATING = re.compile(r"/(moderation/queue|hide|restore|approve|appeal/decision|block|unblock)$")
 _ADMINISTERING = re.compile(
     r"^/api/v1/(audit|dashboard|committees|gamification/rules|notification-templates)"
-    r"|/(publish|close|results|invitations|status|role)$"
+    r"|/(publish|close|results|invitations|status|role|answers|report-back)$"
+    r"|^/api/v1/decisions$"
 )
 
 

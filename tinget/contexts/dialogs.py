@@ -27,9 +27,9 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
 
 
 def _controllers() -> Sequence[type]:
-    from gateway.dialogs import DialogController
+    from gateway.dialogs import DialogController, ReportBackController
 
-    return [DialogController]
+    return [DialogController, ReportBackController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:

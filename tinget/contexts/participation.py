@@ -15,9 +15,10 @@ if TYPE_CHECKING:
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.participation.decisions import Decision
     from services.participation.domain import Ballot, Post, Signature, Support
 
-    return (Post, Support, Signature, Ballot)
+    return (Post, Support, Signature, Ballot, Decision)
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
@@ -35,9 +36,9 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
 def _controllers() -> Sequence[type]:
     from gateway.images import ImageController
     from gateway.polls import PollController
-    from gateway.posts import PostController
+    from gateway.posts import DecisionController, PostController
 
-    return [PostController, PollController, ImageController]
+    return [PostController, DecisionController, PollController, ImageController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:

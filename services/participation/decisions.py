@@ -1,0 +1,64 @@
+"""Decision records: what a committee decided, when, under which reference (a minute number),
+and which dialogs and posts it answers.
+
+A decision is the municipality's own record, not personal data. The authors, supporters,
+signers and commenters of the posts it links are told of it (the notifier).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from events.errors import InvalidInput
+
+
+class Decision(Aggregate):
+    """One committee decision, linked to the dialogs and posts it answers."""
+
+    @classmethod
+    def record(
+        cls,
+        committee: str,
+        decided_on: date,
+        text: str,
+        reference: str | None,
+        dialog_ids: tuple[UUID, ...],
+        post_ids: tuple[UUID, ...],
+        recorded_by: UUID,
+    ) -> Decision:
+        if not dialog_ids and not post_ids:
+            raise InvalidInput("post_ids", "a decision answers at least one dialog or post")
+        for field, ids in (("dialog_ids", dialog_ids), ("post_ids", post_ids)):
+            if len(set(ids)) != len(ids):
+                raise InvalidInput(field, "each may be linked once")
+        return cls(
+            committee=committee,
+            decided_on=decided_on,
+            text=text,
+            reference=reference,
+            dialog_ids=dialog_ids,
+            post_ids=post_ids,
+            recorded_by=recorded_by,
+        )
+
+    @event("DecisionRecorded")
+    def __init__(
+        self,
+        committee: str,
+        decided_on: date,
+        text: str,
+        reference: str | None,
+        dialog_ids: tuple[UUID, ...],
+        post_ids: tuple[UUID, ...],
+        recorded_by: UUID,
+    ) -> None:
+        self.committee = committee
+        self.decided_on = decided_on
+        self.text = text
+        self.reference = reference
+        self.dialog_ids = dialog_ids
+        self.post_ids = post_ids
+        self.recorded_by = recorded_by
