@@ -44,6 +44,7 @@ from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
 from services.participation.service import ParticipationService
 from services.surveys.panel_service import erase_background
+from services.surveys.service import SurveyService
 from tenants.assets import AssetStore
 from tenants.migrate import migrate
 from tenants.service import TenantService
@@ -131,6 +132,7 @@ class AppPlatform:
     moderation: ModerationService
     gamification: GamificationService
     notifications: NotificationService
+    surveys: SurveyService
     # every read model and policy, made once (tinget/contexts): a worker feeds them, and
     # read-your-writes asks how far they have applied each tenant's events
     read_models: list[Projection] = field(default_factory=list, kw_only=True)
@@ -370,6 +372,7 @@ async def open_app_platform(
             moderation=ModerationService(repository, blocked_people),
             gamification=GamificationService(repository),
             notifications=NotificationService(app_pool, keys, templates, addresses.push),
+            surveys=SurveyService(repository, dialogs, keys, participation.admit),
         )
     finally:
         await stack.aclose()

@@ -29,6 +29,7 @@ class DialogKind(StrEnum):
     PROBLEM_REPORTS = "problem-reports"  # place, photo, status updates to the reporter
     DISCUSSION = "discussion"  # threaded discussion or chat
     SUGGESTION_BOX = "suggestion-box"  # the widget on the municipality's own site
+    SURVEY = "survey"  # a questionnaire (services.surveys), one response per person
 
 
 class PostKind(StrEnum):
@@ -179,6 +180,7 @@ class KindPolicy:
     kind: DialogKind
     posts: tuple[PostKind, ...] = ()  # what participants post; the first is the default
     ballots: bool = False  # takes ballots: a question, options, one ballot per person
+    responses: bool = False  # takes questionnaire responses: one per person (a survey)
     fixed_options: tuple[str, ...] = ()  # options that are always these (a vox pop's yes, no)
     single_choice: bool = False  # max_choices is always 1, whatever the administrator gives
     support_threshold: bool = False  # may set a support threshold for its posts
@@ -193,11 +195,18 @@ class KindPolicy:
         """Whether posts can wait for a moderator: only where there are posts."""
         return self.takes_posts
 
+    @property
+    def takes(self) -> str:
+        """What participants send in this kind of dialog, in words for a refusal."""
+        if self.responses:
+            return "questionnaire responses"
+        return "votes" if self.ballots else "posts"
+
     def post_kind(self, given: str | None) -> PostKind:
         """The kind of a new post: the one ``given``, or the dialog's first; refused in a dialog
-        that takes votes, or for a kind the dialog does not take."""
+        that takes votes or questionnaire responses, or for a kind the dialog does not take."""
         if not self.posts:
-            raise Conflict(f"a {self.kind.value} dialog takes votes, not posts")
+            raise Conflict(f"a {self.kind.value} dialog takes {self.takes}, not posts")
         chosen = given or self.posts[0]
         if chosen not in self.posts:
             raise InvalidInput(
@@ -207,7 +216,14 @@ class KindPolicy:
 
     def ensure_ballots(self) -> None:
         if not self.ballots:
-            raise Conflict(f"a {self.kind.value} dialog takes posts, not votes")
+            raise Conflict(f"a {self.kind.value} dialog takes {self.takes}, not votes")
+
+    def ensure_responses(self) -> None:
+        """Refuse a questionnaire or a response in a dialog that is no survey."""
+        if not self.responses:
+            raise Conflict(
+                f"a {self.kind.value} dialog takes {self.takes}, not questionnaire responses"
+            )
 
     def settings(self, given: DialogSettings) -> DialogSettings:
         """The settings this kind keeps of ``given`` (texts already cleaned), or the first
@@ -236,7 +252,9 @@ class KindPolicy:
         if given.signature_goal is not None and not self.signature_goal:
             raise InvalidInput("settings.signature_goal", "only petitions have a signature goal")
         if given.premoderation and not self.premoderation:
-            raise InvalidInput("settings.premoderation", "polls take votes, not posts to approve")
+            raise InvalidInput(
+                "settings.premoderation", f"{self.kind.value} dialogs take no posts to approve"
+            )
         return msgspec.structs.replace(
             given,
             options=tuple(options),
@@ -283,6 +301,9 @@ KIND_POLICIES: Mapping[DialogKind, KindPolicy] = MappingProxyType(
         DialogKind.SUGGESTION_BOX: KindPolicy(
             kind=DialogKind.SUGGESTION_BOX, posts=(PostKind.SUGGESTION,)
         ),
+        # A survey's ``anonymous`` setting (the default) means its responses name nobody, and
+        # device tokens may answer; without it, respondents sign in and responses name them.
+        DialogKind.SURVEY: KindPolicy(kind=DialogKind.SURVEY, responses=True),
     }
 )
 

@@ -47,6 +47,31 @@ class Keys:
         return UUID(bytes=digest[:16], version=4)
 
     @lru_cache(maxsize=4096)  # noqa: B019
+    def _response_key(self, tenant_id: str) -> bytes:
+        return self._derive(f"survey-response:{tenant_id}")
+
+    def response_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
+        """The one stream a person's response to a survey may be written to: a keyed hash of
+        (tenant, survey, person), as for ballots, so a second response is refused by the store
+        and nobody without the key links the response to the person."""
+        digest = hmac.digest(
+            self._response_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
+        )
+        return UUID(bytes=digest[:16], version=4)
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def _response_draft_key(self, tenant_id: str) -> bytes:
+        return self._derive(f"survey-draft:{tenant_id}")
+
+    def response_draft_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
+        """Where a person's unfinished answers to a survey are kept: found again from any
+        device the person signs in on, unrelated to the response's stream."""
+        digest = hmac.digest(
+            self._response_draft_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
+        )
+        return UUID(bytes=digest[:16], version=4)
+
+    @lru_cache(maxsize=4096)  # noqa: B019
     def _respondent_key(self, tenant_id: str) -> bytes:
         return self._derive(f"respondent:{tenant_id}")
 

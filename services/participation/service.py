@@ -81,6 +81,11 @@ class ParticipationService:
     def _forget(self, tenant_id: str, dialog_id: UUID) -> None:
         self._dialog.cache_invalidate(tenant_id, dialog_id)
 
+    async def admit(self, caller: Caller, dialog: Dialog) -> None:
+        """May the caller take part in this dialog now? Raises with the reason if not (what
+        surveys ask of their respondents too)."""
+        await self._admit(caller, dialog)
+
     async def _admit(self, caller: Caller, dialog: Dialog) -> None:
         """May the caller take part in this dialog now? Raises with the reason if not."""
         caller.require(Permission.TAKE_PART)

@@ -6,15 +6,39 @@ says when the survey opens, and the caller who acts.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
 
 from services.surveys.domain import COMMENT_LENGTH
-from services.surveys.questionnaire import ID_LENGTH, MAX_QUESTIONS, Form
+from services.surveys.questionnaire import (
+    ID_LENGTH,
+    LONG_TEXT,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
+    MAX_ROWS,
+    NUMBER_LIMIT,
+    Form,
+)
 
 QuestionId = Annotated[str, Meta(min_length=1, max_length=ID_LENGTH)]
+# What an answer may be, as JSON: bounded, so that a body the document allows is one the server
+# reads (a number like 1e400 is no answer); the question checks the rest and names it (422).
+_Number = (
+    Annotated[int, Meta(ge=-int(NUMBER_LIMIT), le=int(NUMBER_LIMIT))]
+    | Annotated[float, Meta(ge=-NUMBER_LIMIT, le=NUMBER_LIMIT)]
+)
+_Id = Annotated[str, Meta(max_length=200)]
+AnswerValue = (
+    None  # left blank
+    | Annotated[str, Meta(max_length=2 * LONG_TEXT)]  # an option id, a text, a date
+    | _Number  # a point of a scale, a number
+    | Annotated[list[_Id], Meta(max_length=MAX_OPTIONS)]  # option ids, chosen or ranked
+    # a matrix: row id to point (keys unbounded here: the document cannot state a bound on
+    # them, and the questionnaire names an unknown row)
+    | Annotated[dict[str, _Number], Meta(max_length=MAX_ROWS)]
+)
 
 
 class WriteQuestionnaire(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -41,4 +65,4 @@ class SubmitResponse(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     point, a date as YYYY-MM-DD), checked against that version by the questionnaire."""
 
     version: Annotated[int, Meta(ge=1)]
-    answers: Annotated[dict[QuestionId, Any], Meta(max_length=MAX_QUESTIONS)]
+    answers: Annotated[dict[str, AnswerValue], Meta(max_length=MAX_QUESTIONS)]

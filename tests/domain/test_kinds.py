@@ -33,8 +33,15 @@ POSTS: dict[DialogKind, tuple[str, ...]] = {
     DialogKind.PROBLEM_REPORTS: ("problem-report",),
     DialogKind.DISCUSSION: ("topic",),
     DialogKind.SUGGESTION_BOX: ("suggestion",),
+    DialogKind.SURVEY: (),
 }
 BALLOTS = {DialogKind.POLL, DialogKind.VOX_POP}
+RESPONSES = {DialogKind.SURVEY}
+TAKES = {
+    DialogKind.POLL: "votes",
+    DialogKind.VOX_POP: "votes",
+    DialogKind.SURVEY: "questionnaire responses",
+}
 ALL_KINDS = list(DialogKind)
 
 
@@ -72,7 +79,9 @@ def test_what_each_kind_of_dialog_takes(kind: DialogKind) -> None:
     assert policy.posts == POSTS[kind]
     assert policy.takes_posts is bool(POSTS[kind])
     assert policy.ballots is (kind in BALLOTS)
-    assert policy.takes_posts is not policy.ballots  # posts or ballots, never both
+    assert policy.responses is (kind in RESPONSES)
+    # posts, ballots or questionnaire responses: exactly one of them
+    assert [policy.takes_posts, policy.ballots, policy.responses].count(True) == 1
 
 
 @pytest.mark.parametrize("kind", ALL_KINDS)
@@ -80,7 +89,7 @@ def test_what_each_kind_of_dialog_takes(kind: DialogKind) -> None:
 def test_a_dialog_takes_only_its_own_kinds_of_post(kind: DialogKind, post: PostKind) -> None:
     policy = KIND_POLICIES[kind]
     if not POSTS[kind]:
-        with pytest.raises(Conflict, match=f"a {kind.value} dialog takes votes, not posts"):
+        with pytest.raises(Conflict, match=f"a {kind.value} dialog takes {TAKES[kind]}, not posts"):
             policy.post_kind(post.value)
     elif post.value in POSTS[kind]:
         assert policy.post_kind(post.value) is post
@@ -106,8 +115,29 @@ def test_only_polls_and_vox_pops_take_ballots(kind: DialogKind) -> None:
     if kind in BALLOTS:
         policy.ensure_ballots()
     else:
-        with pytest.raises(Conflict, match=f"a {kind.value} dialog takes posts, not votes"):
+        takes = TAKES.get(kind, "posts")
+        with pytest.raises(Conflict, match=f"a {kind.value} dialog takes {takes}, not votes"):
             policy.ensure_ballots()
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_only_surveys_take_questionnaire_responses(kind: DialogKind) -> None:
+    policy = KIND_POLICIES[kind]
+    if kind in RESPONSES:
+        policy.ensure_responses()
+    else:
+        takes = TAKES.get(kind, "posts")
+        with pytest.raises(
+            Conflict, match=f"a {kind.value} dialog takes {takes}, not questionnaire responses"
+        ):
+            policy.ensure_responses()
+
+
+def test_a_survey_keeps_its_anonymous_setting_and_takes_no_options_or_premoderation() -> None:
+    assert _settings_of(DialogKind.SURVEY).anonymous is True
+    assert _settings_of(DialogKind.SURVEY, anonymous=False).anonymous is False
+    assert _refused_field(DialogKind.SURVEY, options=("a", "b")) == "settings.options"
+    assert _refused_field(DialogKind.SURVEY, premoderation=True) == "settings.premoderation"
 
 
 def _settings_of(kind: DialogKind, **fields: Any) -> DialogSettings:
@@ -139,7 +169,7 @@ def test_only_petitions_have_a_signature_goal(kind: DialogKind) -> None:
 
 @pytest.mark.parametrize("kind", ALL_KINDS)
 def test_premoderation_only_where_there_are_posts(kind: DialogKind) -> None:
-    if kind in BALLOTS:
+    if not POSTS[kind]:
         assert _refused_field(kind, premoderation=True) == "settings.premoderation"
     else:
         assert _settings_of(kind, premoderation=True).premoderation

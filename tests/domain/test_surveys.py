@@ -43,6 +43,8 @@ from services.surveys.questionnaire import (
     check_form,
     check_response,
 )
+from services.surveys.responses import AnonymousResponse, ResponseDraft
+from services.surveys.service import for_respondent
 from tests.domain.gwt import CODEC, T0, given, then, then_payloads
 
 KEYS = Keys(b"s" * 32)
@@ -976,13 +978,26 @@ def test_a_comment_is_about_a_question_the_draft_has_and_says_something() -> Non
         q.comment(caller(Role.PARTICIPANT), "Me too", None, T0)
 
 
-def test_a_comment_s_text_is_personal_and_nothing_else_of_a_questionnaire_is() -> None:
+def test_a_comment_s_text_and_a_named_response_s_answers_are_personal_and_nothing_else() -> None:
+    """An anonymous response's answers are sealed under nobody's key: sealing them under the
+    respondent's would name the respondent."""
     definitions = [d for d in CODEC.catalogue.definitions() if d.context == "surveys"]
 
     assert {d.name: d.personal for d in definitions if d.personal} == {
-        "QuestionnaireCommented": frozenset({"text"})
+        "QuestionnaireCommented": frozenset({"text"}),
+        "NamedResponseSubmitted": frozenset({"answers"}),
     }
     assert CODEC.catalogue.by_name("QuestionnaireCommented").subject == "author_id"
+    assert CODEC.catalogue.by_name("NamedResponseSubmitted").subject == "person_id"
+    responses = {
+        "AnonymousResponseSubmitted",
+        "NamedResponseSubmitted",
+        "SurveyAnswered",
+        "ResponseDraftStarted",
+        "ResponseDraftSaved",
+        "ResponseDraftDiscarded",
+    }
+    assert responses <= {d.name for d in definitions}
     assert {d.name for d in definitions if d.name.startswith("Questionnaire")} == {
         "QuestionnaireDrafted",
         "QuestionnaireRevised",
@@ -1008,3 +1023,79 @@ def test_every_stage_keeps_what_happened_through_the_store() -> None:
     assert rebuilt.versions == [FIRST, SECOND_DRAFT]
     assert rebuilt.writers == {AUTHOR.person_id}
     assert rebuilt.revision == 1
+
+
+# -- respondents: the view, drafts, responses --------------------------------------------------
+
+SHUFFLED_USES = msgspec.structs.replace(
+    USES,
+    text=sv("Vad gör du där?", en="What do you do there?"),
+    options=tuple(Option(id=i, label=sv(f"{i} (sv)", en=f"{i} (en)")) for i in "abcdefgh"),
+    min_choices=1,
+    max_choices=2,
+    order=OptionOrder.SHUFFLED,
+)
+
+
+def test_a_respondent_sees_one_language_and_their_own_order_of_shuffled_options() -> None:
+    shown_form = form(VISIT, SHUFFLED_USES, ORDER)
+    dialog = uuid4()
+    eva = KEYS.respondent_key(TENANT, dialog, uuid4())
+    others = [KEYS.respondent_key(TENANT, dialog, uuid4()) for _ in range(3)]
+
+    english, language = for_respondent(shown_form, "en-GB", eva)
+    swedish, _ = for_respondent(shown_form, None, eva)
+    finnish, fallback = for_respondent(shown_form, "fi", eva)
+
+    def ids(view: dict[str, Any], q: int) -> list[str]:
+        return [o["id"] for o in view["sections"][0]["questions"][q]["options"]]
+
+    assert (language, fallback) == ("en", "sv")
+    assert english["title"] == "The park by the school"
+    assert english["sections"][0]["questions"][1]["text"] == "What do you do there?"
+    assert english["sections"][0]["questions"][0]["text"] == "Besöker du parken?"  # no English
+    assert finnish["title"] == "Parken vid skolan"
+    assert ids(english, 1) == ids(swedish, 1)  # one order per respondent, whatever the language
+    assert sorted(ids(english, 1)) == list("abcdefgh")
+    orders = {tuple(ids(for_respondent(shown_form, None, k)[0], 1)) for k in [eva, *others]}
+    assert len(orders) > 1
+    assert ids(english, 2) == ["trees", "light", "seats"]  # fixed order kept
+
+
+def test_a_draft_records_only_changes_and_is_discarded_once() -> None:
+    draft_id = KEYS.response_draft_stream(TENANT, uuid4(), uuid4())
+    draft = ResponseDraft(draft_id=draft_id, dialog_id=uuid4(), version=1, answers={"stars": 3})
+    draft = given(draft)
+
+    assert draft.save(1, {"stars": 3}) is False
+    assert draft.save(1, {"stars": 4}) is True
+    draft.discard()
+    draft.discard()
+
+    assert then(draft) == ["ResponseDraftSaved", "ResponseDraftDiscarded"]
+    assert given(draft).discarded is True
+
+
+def test_response_streams_are_keyed_per_person_and_survey_and_unlike_each_other() -> None:
+    dialog, person = uuid4(), uuid4()
+
+    response = KEYS.response_stream(TENANT, dialog, person)
+
+    assert response == KEYS.response_stream(TENANT, dialog, person)
+    assert response != KEYS.response_stream(TENANT, dialog, uuid4())
+    assert response != KEYS.response_stream("other", dialog, person)
+    assert response != KEYS.response_draft_stream(TENANT, dialog, person)
+    assert response != KEYS.ballot_stream(TENANT, dialog, person)
+    assert str(person) not in str(response)
+
+
+def test_an_anonymous_response_event_names_nobody() -> None:
+    stream = KEYS.response_stream(TENANT, uuid4(), uuid4())
+    response = AnonymousResponse(
+        response_id=stream, dialog_id=uuid4(), version=1, answers={"stars": 4}, signed_in=True
+    )
+
+    [(name, payload)] = then_payloads(response)
+
+    assert name == "AnonymousResponseSubmitted"
+    assert set(payload) == {"response_id", "dialog_id", "version", "answers", "signed_in"}

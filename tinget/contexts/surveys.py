@@ -1,5 +1,6 @@
-"""Surveys: questionnaires of survey dialogs, their approval and their versions; citizen
-panels, their members and the samples their rounds go to."""
+"""Surveys: questionnaires of survey dialogs, their approval and their versions, and the
+respondents' drafts and responses; citizen panels, their members and the samples their rounds
+go to."""
 
 from __future__ import annotations
 
@@ -18,8 +19,25 @@ if TYPE_CHECKING:
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.surveys.domain import Questionnaire, QuestionnaireComment
     from services.surveys.panels import Membership, Panel, PanelNames, PanelSample
+    from services.surveys.responses import (
+        AnonymousResponse,
+        NamedResponse,
+        Respondent,
+        ResponseDraft,
+    )
 
-    return (Questionnaire, QuestionnaireComment, Panel, PanelNames, Membership, PanelSample)
+    return (
+        Questionnaire,
+        QuestionnaireComment,
+        AnonymousResponse,
+        NamedResponse,
+        Respondent,
+        ResponseDraft,
+        Panel,
+        PanelNames,
+        Membership,
+        PanelSample,
+    )
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
@@ -30,8 +48,9 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
 
 def _controllers() -> Sequence[type]:
     from gateway.panels import PanelController
+    from gateway.surveys import SurveyController
 
-    return [PanelController]
+    return [SurveyController, PanelController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
@@ -42,7 +61,7 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
     panels = PanelService(
         app.repository, app.identity, PanelBackground(app.app_pool), panel_queries.population
     )
-    return {"panels": panels, "panel_queries": panel_queries}
+    return {"surveys": app.surveys, "panels": panels, "panel_queries": panel_queries}
 
 
 SURVEYS = Context(
