@@ -14,7 +14,11 @@ newest form event (drafted, revised, corrected) has them. A question keeps its t
 versions (``services/surveys/domain.py``), so answers to every version are counted together.
 
 Results are read with small groups suppressed: a count below the minimum group size
-(``MIN_GROUP_SIZE``) is shown as null with ``suppressed: true``, never the number.
+(``MIN_GROUP_SIZE``) is shown as null with ``suppressed: true``, never the number; where the
+counts of a group add up to a total that is shown (a single choice, a scale, the days), more are
+suppressed until the hidden ones add up to 0 or at least the minimum, so that no small count is
+the total less the others (``hidden``). Mean, median and standard deviation are shown only for
+at least the minimum number of answers.
 """
 
 from __future__ import annotations
@@ -341,13 +345,29 @@ def _shown(count: int, minimum: int) -> bool:
     return count >= minimum
 
 
+def hidden(counts: Mapping[str, int], minimum: int, *, whole: bool) -> set[str]:
+    """The values whose counts are suppressed: each below ``minimum`` and, when the counts
+    add up to a total that is shown (``whole``: one answer per response, as the options of a
+    single choice, the points of a scale or a matrix row, the places of a ranked option, the
+    days of a survey), more until the suppressed ones add up to 0 or at least ``minimum``,
+    the smallest first, so that no small count is the total less the shown ones."""
+    suppressed = {v for v, n in counts.items() if not _shown(n, minimum)}
+    if whole:
+        shown = sorted((n, v) for v, n in counts.items() if v not in suppressed)
+        while shown and 0 < sum(counts[v] for v in suppressed) < minimum:
+            suppressed.add(shown.pop(0)[1])
+    return suppressed
+
+
 def _cells(
-    counts: Mapping[str, int], order: Iterable[str], answered: int, minimum: int
+    counts: Mapping[str, int], order: Iterable[str], answered: int, minimum: int, *, whole: bool
 ) -> list[Cell]:
+    values = list(order)
+    suppressed = hidden({v: counts.get(v, 0) for v in values}, minimum, whole=whole)
     cells = []
-    for value in order:
+    for value in values:
         count = counts.get(value, 0)
-        if _shown(count, minimum):
+        if value not in suppressed:
             share = count / answered if answered else None
             cells.append(Cell(value=value, count=count, share=share, suppressed=False))
         else:
@@ -429,6 +449,7 @@ class SurveyResultQueries:
             counted.setdefault((r["question_id"], r["cell"]), {})[r["value"]] = r["responses"]
         summed = {(r["question_id"], r["cell"]): r for r in sums}
         total = sum(r["responses"] for r in days)
+        quiet = hidden({str(r["day"]): r["responses"] for r in days}, minimum, whole=True)
         return SurveyResultsView(
             dialog_id=dialog_id,
             minimum_group_size=minimum,
@@ -437,8 +458,8 @@ class SurveyResultQueries:
             days=[
                 DayCount(
                     day=r["day"],
-                    count=r["responses"] if _shown(r["responses"], minimum) else None,
-                    suppressed=not _shown(r["responses"], minimum),
+                    count=None if str(r["day"]) in quiet else r["responses"],
+                    suppressed=str(r["day"]) in quiet,
                 )
                 for r in days
             ],
@@ -478,10 +499,10 @@ def _question(
     stats: Statistics | None = None
     own = counted.get((question, ""), {})
     if kind in (CHOICE, MULTIPLE):
-        cells = _cells(own, items, answered, minimum)
+        cells = _cells(own, items, answered, minimum, whole=kind == CHOICE)
     elif kind in POINTS or kind == NUMBER:
         if kind in POINTS:
-            cells = _cells(own, points, answered, minimum)
+            cells = _cells(own, points, answered, minimum, whole=True)
         stats = statistics(
             answered,
             0.0 if whole is None else whole["total"],
@@ -497,7 +518,9 @@ def _question(
                     id=option,
                     answered=answered if shown else None,
                     suppressed=not shown,
-                    cells=_cells(counted.get((question, option), {}), places, answered, minimum),
+                    cells=_cells(
+                        counted.get((question, option), {}), places, answered, minimum, whole=True
+                    ),
                     statistics=None,
                 )
             )
@@ -511,7 +534,7 @@ def _question(
                     id=row,
                     answered=n if _shown(n, minimum) else None,
                     suppressed=not _shown(n, minimum),
-                    cells=_cells(given, points, n, minimum),
+                    cells=_cells(given, points, n, minimum, whole=True),
                     statistics=statistics(
                         n,
                         0.0 if sums is None else sums["total"],

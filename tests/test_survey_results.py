@@ -71,9 +71,9 @@ def form() -> dict[str, Any]:
 
 
 def answers(i: int) -> dict[str, Any]:
-    """Respondent i's answers: 'no' by 3, 'eat' by 1, 'never' by nobody, 'light' first 2 times."""
+    """Respondent i's answers: 'no' by 3, 'never' by 2, 'eat' by 1, 'light' first 2 times."""
     return {
-        "visit": "no" if i < 3 else "yes",
+        "visit": "no" if i < 3 else "never" if i < 5 else "yes",
         "uses": ["shop"] + (["meet"] if i % 2 else []) + (["eat"] if i == 0 else []),
         "stars": 1 + i % 5,
         "agree": 2 if i < 6 else 4,
@@ -88,8 +88,12 @@ def _cells(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c["value"]: c for c in result["cells"]}
 
 
-def _check_cell(cell: dict[str, Any], count: int, answered: int) -> None:
-    if count < 5:
+def _check_cell(
+    cell: dict[str, Any], count: int, answered: int, hidden: frozenset[str] = frozenset()
+) -> None:
+    """The cell shows ``count`` and its share, unless it is below 5 or among ``hidden`` (the
+    cells suppressed so that a small one is not the total less the others)."""
+    if count < 5 or cell["value"] in hidden:
         assert cell == {"value": cell["value"], "count": None, "share": None, "suppressed": True}
     else:
         assert cell["suppressed"] is False
@@ -145,9 +149,10 @@ async def test_results_are_counted_from_the_answers_with_small_groups_suppressed
         for value, cell in cells.items():
             _check_cell(cell, counts[value], RESPONDENTS)
     assert _cells(questions["visit"])["no"]["count"] is None  # 3 said no: suppressed
-    assert _cells(questions["visit"])["never"]["suppressed"] is True  # nobody
+    assert _cells(questions["visit"])["never"]["suppressed"] is True  # 2 said never
     assert _cells(questions["uses"])["eat"]["count"] is None  # 1 eats there
-    assert _cells(questions["visit"])["yes"]["count"] == 10
+    assert _cells(questions["uses"])["meet"]["count"] == 6
+    assert _cells(questions["visit"])["yes"]["count"] == 8
 
     for qid in ("stars", "agree"):
         question = questions[qid]
@@ -162,13 +167,16 @@ async def test_results_are_counted_from_the_answers_with_small_groups_suppressed
     assert questions["visits"]["cells"] == []  # numbers are not listed one by one
     _check_stats(questions["visits"]["statistics"], [r["visits"] for r in given])
 
+    # Light is first for 2 and second for 11, trees the other way round: shown, the 11 would
+    # tell the 2 (13 - 11), so every place of both is suppressed.
     ranked = {g["id"]: g for g in questions["order"]["groups"]}
     for option in ("trees", "light"):
         places = Counter(str(r["order"].index(option) + 1) for r in given)
+        assert sorted(places.values()) == [2, 11]
         assert [c["value"] for c in ranked[option]["cells"]] == ["1", "2"]
         for value, cell in _cells(ranked[option]).items():
-            _check_cell(cell, places[value], RESPONDENTS)
-    assert _cells(ranked["light"])["1"]["suppressed"] is True  # first for 2
+            _check_cell(cell, places[value], RESPONDENTS, hidden=frozenset({"1", "2"}))
+        assert ranked[option]["answered"] == RESPONDENTS
 
     (row,) = questions["parts"]["groups"]
     points = Counter(str(r["parts"]["paths"]) for r in given)
