@@ -109,10 +109,15 @@ def _check_stats(stats: dict[str, Any], values: list[float]) -> None:
 
 
 async def _answered_survey(
-    client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    staff: Staff,
+    respondents: int = RESPONDENTS,
+    **changes: Any,
 ) -> tuple[str, list[dict[str, Any]]]:
-    dialog = await open_survey(client, town, staff, form=form())
-    given = [answers(i) for i in range(RESPONDENTS)]
+    dialog = await open_survey(client, town, staff, form=form(), **changes)
+    given = [answers(i) for i in range(respondents)]
     for i, response in enumerate(given):
         _, token, _ = await person(platform, town, f"respondent{i}@town.example")
         await ok(await respond(client, town, dialog, token, response), 201)
@@ -246,3 +251,22 @@ async def test_the_results_rebuilt_from_the_store_equal_the_live_ones(
     assert await runner.apply_batch(events) == 0  # a replay is skipped whole
     replayed = {t: rows for t, rows in (await snapshot(platform)).items() if t in tables}
     assert replayed == live
+
+
+async def test_a_named_survey_counts_its_sealed_answers_live_and_after_a_rebuild(
+    client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff, admin: str
+) -> None:
+    dialog, given = await _answered_survey(
+        client, platform, town, staff, 7, settings={"anonymous": False}
+    )
+    url = f"/api/v1/dialogs/{dialog}/results/survey"
+    (runner,) = [r for r in platform.projections if r.projection.name == "survey_results"]
+    for rebuilt in (False, True):
+        if rebuilt:
+            await runner.rebuild(platform.reader)
+        results = await ok(await client.get(url, headers=town.headers(admin)))
+        questions = {q["id"]: q for q in results["questions"]}
+        assert results["responses"] == 7
+        assert questions["uses"]["answered"] == 7
+        assert _cells(questions["uses"])["shop"]["count"] == 7
+        _check_stats(questions["visits"]["statistics"], [r["visits"] for r in given])
