@@ -4,7 +4,9 @@ Each response adds to counters; no answer is read twice. Per (tenant, survey, qu
 read model keeps how many responses chose each option (single and multiple choice), gave each
 point (rating, Likert, each row of a matrix), put each option in each place (ranking) or gave
 each number (a histogram, for the median), and for points and numbers the count, sum and sum of
-squares (mean and standard deviation); per survey, the responses of each day (UTC).
+squares (mean and standard deviation); per survey, the responses of each day (UTC). The same
+counts and sums are kept within the responses that gave each answer to each single choice
+question (``by_question``, ``by_value``; both '' for all responses), for cross-tabulation.
 
 Free text answers are not kept: they need moderation before anything of them is published.
 Dates are not counted either.
@@ -35,6 +37,7 @@ import msgspec
 
 from events.codec import Codec
 from events.db import tenant_transaction
+from events.errors import InvalidInput
 from events.model import RecordedEvent
 from services.surveys.domain import questionnaire_id
 from services.surveys.questionnaire import (
@@ -71,8 +74,9 @@ _KINDS: dict[type[Any], str] = {
 
 Known = tuple[str, int, list[str], list[str]]  # kind, place, items, points
 QuestionKey = tuple[str, UUID, str]  # tenant, questionnaire, question
-CountKey = tuple[str, UUID, str, str, str]  # tenant, dialog, question, cell, value
-SumKey = tuple[str, UUID, str, str]  # tenant, dialog, question, cell
+# tenant, dialog, by question, by answer, question, cell, value
+CountKey = tuple[str, UUID, str, str, str, str, str]
+SumKey = tuple[str, UUID, str, str, str, str]  # tenant, dialog, by, by answer, question, cell
 
 
 def _items(question: Question) -> list[str]:
@@ -97,50 +101,62 @@ def _number_key(value: float) -> str:
 
 
 class _Tally:
-    """The increments of one batch."""
+    """The increments of one batch: each response's counts and sums once over all responses
+    (by ('', '')) and once more within the responses that gave each answer to each single
+    choice question (by (question, option)), for cross-tabulation."""
 
     def __init__(self) -> None:
         self.counts: Counter[CountKey] = Counter()
         self.sums: dict[SumKey, list[float]] = {}
         self.days: Counter[tuple[str, UUID, date]] = Counter()
 
-    def count(self, key: CountKey) -> None:
-        self.counts[key] += 1
-
-    def add(self, key: SumKey, value: float) -> None:
-        sums = self.sums.setdefault(key, [0, 0.0, 0.0])
-        sums[0] += 1
-        sums[1] += value
-        sums[2] += value * value
-
     def response(self, tenant: str, dialog: UUID, kinds: Mapping[str, str], answers: Any) -> None:
         if not isinstance(answers, dict):
             return
+        counts: list[tuple[str, str, str]] = []  # question, cell, value
+        sums: list[tuple[str, str, float]] = []  # question, cell, value
         for question, answer in answers.items():
             kind = kinds.get(question)
             if kind is None:
                 continue  # free text, a date, or a question the read model does not know
-            base = (tenant, dialog, question)
             if kind == CHOICE and isinstance(answer, str):
-                self.count((*base, "", answer))
-                self.add((*base, ""), 0)
+                counts.append((question, "", answer))
+                sums.append((question, "", 0.0))
             elif kind == MULTIPLE and isinstance(answer, list):
-                for choice in answer:
-                    self.count((*base, "", str(choice)))
-                self.add((*base, ""), 0)
+                counts.extend((question, "", str(choice)) for choice in answer)
+                sums.append((question, "", 0.0))
             elif kind == RANKING and isinstance(answer, list):
-                for place, option in enumerate(answer, start=1):
-                    self.count((*base, str(option), str(place)))
-                self.add((*base, ""), 0)
+                counts.extend(
+                    (question, str(option), str(place))
+                    for place, option in enumerate(answer, start=1)
+                )
+                sums.append((question, "", 0.0))
             elif kind in POINTS | {NUMBER} and _numeric(answer):
-                self.count((*base, "", _number_key(answer)))
-                self.add((*base, ""), float(answer))
+                counts.append((question, "", _number_key(answer)))
+                sums.append((question, "", float(answer)))
             elif kind == MATRIX and isinstance(answer, dict):
                 for row, point in answer.items():
                     if _numeric(point):
-                        self.count((*base, row, _number_key(point)))
-                        self.add((*base, row), float(point))
-                self.add((*base, ""), 0)
+                        counts.append((question, row, _number_key(point)))
+                        sums.append((question, row, float(point)))
+                sums.append((question, "", 0.0))
+        groups = [("", "")] + [
+            (question, answer)
+            for question, answer in answers.items()
+            if kinds.get(question) == CHOICE and isinstance(answer, str)
+        ]
+        for by, given in groups:
+            for question, cell, value in counts:
+                if question != by:
+                    self.counts[(tenant, dialog, by, given, question, cell, value)] += 1
+            for question, cell, number in sums:
+                if question != by:
+                    total = self.sums.setdefault(
+                        (tenant, dialog, by, given, question, cell), [0, 0.0, 0.0]
+                    )
+                    total[0] += 1
+                    total[1] += number
+                    total[2] += number * number
 
 
 def _numeric(value: object) -> bool:
@@ -240,25 +256,25 @@ async def _write_tally(conn: asyncpg.Connection, tally: _Tally) -> None:
     if counts:
         await conn.execute(
             "INSERT INTO survey_result_counts AS c"
-            " (tenant_id, dialog_id, question_id, cell, value, responses)"
+            " (tenant_id, dialog_id, by_question, by_value, question_id, cell, value, responses)"
             " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],"
-            " $6::bigint[])"
-            " ON CONFLICT (tenant_id, dialog_id, question_id, cell, value) DO UPDATE"
-            " SET responses = c.responses + excluded.responses",
-            *_columns(counts, 5),
+            " $6::text[], $7::text[], $8::bigint[])"
+            " ON CONFLICT (tenant_id, dialog_id, by_question, by_value, question_id, cell, value)"
+            " DO UPDATE SET responses = c.responses + excluded.responses",
+            *_columns(counts, 7),
             [tally.counts[k] for k in counts],
         )
     sums = sorted(tally.sums)
     if sums:
         await conn.execute(
-            "INSERT INTO survey_result_sums AS s"
-            " (tenant_id, dialog_id, question_id, cell, responses, total, squares)"
-            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::bigint[],"
-            " $6::float8[], $7::float8[])"
-            " ON CONFLICT (tenant_id, dialog_id, question_id, cell) DO UPDATE"
-            " SET responses = s.responses + excluded.responses,"
+            "INSERT INTO survey_result_sums AS s (tenant_id, dialog_id, by_question, by_value,"
+            " question_id, cell, responses, total, squares)"
+            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[],"
+            " $6::text[], $7::bigint[], $8::float8[], $9::float8[])"
+            " ON CONFLICT (tenant_id, dialog_id, by_question, by_value, question_id, cell)"
+            " DO UPDATE SET responses = s.responses + excluded.responses,"
             " total = s.total + excluded.total, squares = s.squares + excluded.squares",
-            *_columns(sums, 4),
+            *_columns(sums, 6),
             [int(tally.sums[k][0]) for k in sums],
             [tally.sums[k][1] for k in sums],
             [tally.sums[k][2] for k in sums],
@@ -332,6 +348,15 @@ class DayCount(msgspec.Struct, kw_only=True):
     suppressed: bool
 
 
+class CrossGroup(msgspec.Struct, kw_only=True):
+    """The results within the responses that gave one option of the ``by`` question."""
+
+    value: str
+    responses: int | None
+    suppressed: bool
+    questions: list[QuestionResult]
+
+
 class SurveyResultsView(msgspec.Struct, kw_only=True):
     dialog_id: UUID
     minimum_group_size: int
@@ -339,6 +364,8 @@ class SurveyResultsView(msgspec.Struct, kw_only=True):
     suppressed: bool
     days: list[DayCount]
     questions: list[QuestionResult]
+    by: str | None = None  # the single choice question the results are crossed by
+    crosses: list[CrossGroup] = msgspec.field(default_factory=list)  # one per option of ``by``
 
 
 def _shown(count: int, minimum: int) -> bool:
@@ -416,9 +443,15 @@ class SurveyResultQueries:
         self.pool = pool
 
     async def results(
-        self, tenant_id: str, dialog_id: UUID, minimum: int = MIN_GROUP_SIZE
+        self,
+        tenant_id: str,
+        dialog_id: UUID,
+        by: str | None = None,
+        minimum: int = MIN_GROUP_SIZE,
     ) -> SurveyResultsView:
-        """The survey's results so far, counts below ``minimum`` suppressed."""
+        """The survey's results so far, counts below ``minimum`` suppressed; with ``by`` (a
+        single choice question) also the results within the responses of each of its
+        options."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             questions = await conn.fetch(
                 "SELECT question_id, kind, items, points FROM survey_result_questions"
@@ -426,17 +459,24 @@ class SurveyResultQueries:
                 tenant_id,
                 questionnaire_id(dialog_id),
             )
+            if by is not None and not any(
+                r["question_id"] == by and r["kind"] == CHOICE for r in questions
+            ):
+                raise InvalidInput("by", f"{by!r} is not a single choice question of the survey")
             counts = await conn.fetch(
-                "SELECT question_id, cell, value, responses FROM survey_result_counts"
-                " WHERE tenant_id = $1 AND dialog_id = $2",
+                "SELECT by_value, question_id, cell, value, responses FROM survey_result_counts"
+                " WHERE tenant_id = $1 AND dialog_id = $2 AND by_question IN ('', $3)",
                 tenant_id,
                 dialog_id,
+                by or "",
             )
             sums = await conn.fetch(
-                "SELECT question_id, cell, responses, total, squares FROM survey_result_sums"
-                " WHERE tenant_id = $1 AND dialog_id = $2",
+                "SELECT by_value, question_id, cell, responses, total, squares"
+                " FROM survey_result_sums"
+                " WHERE tenant_id = $1 AND dialog_id = $2 AND by_question IN ('', $3)",
                 tenant_id,
                 dialog_id,
+                by or "",
             )
             days = await conn.fetch(
                 "SELECT day, responses FROM survey_result_days"
@@ -444,12 +484,47 @@ class SurveyResultQueries:
                 tenant_id,
                 dialog_id,
             )
-        counted: dict[tuple[str, str], dict[str, int]] = {}
+        counted: dict[str, dict[tuple[str, str], dict[str, int]]] = {}
         for r in counts:
-            counted.setdefault((r["question_id"], r["cell"]), {})[r["value"]] = r["responses"]
-        summed = {(r["question_id"], r["cell"]): r for r in sums}
+            group = counted.setdefault(r["by_value"], {})
+            group.setdefault((r["question_id"], r["cell"]), {})[r["value"]] = r["responses"]
+        summed: dict[str, dict[tuple[str, str], asyncpg.Record]] = {}
+        for r in sums:
+            summed.setdefault(r["by_value"], {})[(r["question_id"], r["cell"])] = r
         total = sum(r["responses"] for r in days)
         quiet = hidden({str(r["day"]): r["responses"] for r in days}, minimum, whole=True)
+
+        def results_of(group: str, leave_out: str | None) -> list[QuestionResult]:
+            return [
+                _question(
+                    r["question_id"],
+                    r["kind"],
+                    msgspec.json.decode(r["items"]),
+                    msgspec.json.decode(r["points"]),
+                    counted.get(group, {}),
+                    summed.get(group, {}),
+                    minimum,
+                )
+                for r in questions
+                if r["question_id"] != leave_out
+            ]
+
+        crosses: list[CrossGroup] = []
+        if by is not None:
+            options = next(
+                msgspec.json.decode(r["items"]) for r in questions if r["question_id"] == by
+            )
+            sizes = counted.get("", {}).get((by, ""), {})
+            small = hidden({o: sizes.get(o, 0) for o in options}, minimum, whole=True)
+            crosses = [
+                CrossGroup(
+                    value=option,
+                    responses=None if option in small else sizes.get(option, 0),
+                    suppressed=option in small,
+                    questions=results_of(option, by),
+                )
+                for option in options
+            ]
         return SurveyResultsView(
             dialog_id=dialog_id,
             minimum_group_size=minimum,
@@ -463,18 +538,9 @@ class SurveyResultQueries:
                 )
                 for r in days
             ],
-            questions=[
-                _question(
-                    r["question_id"],
-                    r["kind"],
-                    msgspec.json.decode(r["items"]),
-                    msgspec.json.decode(r["points"]),
-                    counted,
-                    summed,
-                    minimum,
-                )
-                for r in questions
-            ],
+            questions=results_of("", None),
+            by=by,
+            crosses=crosses,
         )
 
 

@@ -270,3 +270,40 @@ async def test_a_named_survey_counts_its_sealed_answers_live_and_after_a_rebuild
         assert questions["uses"]["answered"] == 7
         assert _cells(questions["uses"])["shop"]["count"] == 7
         _check_stats(questions["visits"]["statistics"], [r["visits"] for r in given])
+
+
+async def test_results_crossed_by_a_single_choice_question_suppress_small_groups(
+    client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff, admin: str
+) -> None:
+    dialog, given = await _answered_survey(client, platform, town, staff)
+    url = f"/api/v1/dialogs/{dialog}/results/survey"
+    results = await ok(await client.get(url, params={"by": "visit"}, headers=town.headers(admin)))
+    assert results["by"] == "visit"
+    crosses = {c["value"]: c for c in results["crosses"]}
+    assert list(crosses) == ["yes", "no", "never"]
+    assert crosses["yes"]["responses"] == 8
+    assert crosses["no"]["responses"] is None  # 3
+    assert crosses["never"]["suppressed"] is True  # 2
+    for value, cross in crosses.items():
+        group = [r for r in given if r["visit"] == value]
+        questions = {q["id"]: q for q in cross["questions"]}
+        assert "visit" not in questions
+        uses: Counter[str] = Counter(c for r in group for c in r["uses"])
+        for option, cell in _cells(questions["uses"]).items():
+            _check_cell(cell, uses[option], len(group))
+        agree = Counter(str(r["agree"]) for r in group)
+        for point, cell in _cells(questions["agree"]).items():
+            # within 'yes' one agrees with 2, so the 7 who gave 4 are suppressed as well
+            _check_cell(cell, agree[point], len(group), hidden=frozenset({"4"}))
+        if len(group) >= 5:
+            _check_stats(questions["visits"]["statistics"], [r["visits"] for r in group])
+        else:
+            assert questions["visits"]["statistics"]["mean"] is None
+    yes = {q["id"]: q for q in crosses["yes"]["questions"]}
+    assert _cells(yes["uses"])["shop"]["count"] == 8
+    assert _cells(yes["uses"])["meet"]["count"] is None  # 4 of the 8
+
+    for by in ("stars", "uses", "nothing"):
+        refused = await client.get(url, params={"by": by}, headers=town.headers(admin))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "by"

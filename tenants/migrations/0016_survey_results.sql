@@ -17,28 +17,34 @@ CREATE TABLE survey_result_questions (
 
 -- How many responses gave each value: an option (cell ''), a point of a rating, Likert or
 -- number question (cell ''), a place of a ranked option (cell = option), a point of a
--- matrix row (cell = row).
+-- matrix row (cell = row). by_question and by_value are '' for all responses, else the single
+-- choice question and the option within whose responses these are counted (cross-tabulation).
 CREATE TABLE survey_result_counts (
     tenant_id   text   NOT NULL,
     dialog_id   uuid   NOT NULL,
+    by_question text   NOT NULL,
+    by_value    text   NOT NULL,
     question_id text   NOT NULL,
     cell        text   NOT NULL,
     value       text   NOT NULL,
     responses   bigint NOT NULL,
-    PRIMARY KEY (tenant_id, dialog_id, question_id, cell, value)
+    PRIMARY KEY (tenant_id, dialog_id, by_question, by_value, question_id, cell, value)
 );
 
 -- How many responses answered each question (cell '') or matrix row (cell = row), and for
--- numbers and points the sum and the sum of squares (mean and spread).
+-- numbers and points the sum and the sum of squares (mean and spread); by_question and
+-- by_value as in survey_result_counts.
 CREATE TABLE survey_result_sums (
     tenant_id   text             NOT NULL,
     dialog_id   uuid             NOT NULL,
+    by_question text             NOT NULL,
+    by_value    text             NOT NULL,
     question_id text             NOT NULL,
     cell        text             NOT NULL,
     responses   bigint           NOT NULL,
     total       double precision NOT NULL,
     squares     double precision NOT NULL,
-    PRIMARY KEY (tenant_id, dialog_id, question_id, cell)
+    PRIMARY KEY (tenant_id, dialog_id, by_question, by_value, question_id, cell)
 );
 
 -- Responses per day (UTC) of each survey.
