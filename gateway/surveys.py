@@ -16,6 +16,7 @@ from events.errors import Forbidden, NotFound
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.problems import problems
+from projections.survey_results import SurveyResultQueries, SurveyResultsView
 from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller, Permission
 from services.surveys.commands import (
@@ -141,6 +142,32 @@ class SurveyController(Controller):
             raise Forbidden(f"the role {caller.role.value!r} may not review questionnaires")
         await surveys.survey(caller.tenant_id, dialog_id)
         return staff_view(await surveys.questionnaire(caller.tenant_id, dialog_id))
+
+    @get(
+        "/results/survey",
+        operation_id="getSurveyResults",
+        summary="Read a survey's results so far",
+        responses=problems(409, 422),
+    )
+    async def results(
+        self,
+        surveys: Injected[SurveyService],
+        survey_results: Injected[SurveyResultQueries],
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
+        by: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    ) -> SurveyResultsView:
+        """The survey's live results (administrators and analysts): per question the count
+        and share of each option, point or place, mean, median and standard deviation of
+        points and numbers, and the responses of each day. A count below the minimum group
+        size (5) is null with `suppressed: true`. Free text answers are not shown. With
+        `by` (the id of a single choice question) the results are also given within the
+        responses of each of its options, suppressed the same way (422 naming `by` when it
+        is not such a question)."""
+        if not caller.may(Permission.ANALYSE):
+            raise Forbidden(f"the role {caller.role.value!r} may not read survey results")
+        await surveys.survey(caller.tenant_id, dialog_id)
+        return await survey_results.results(caller.tenant_id, dialog_id, by)
 
     @post(
         "/questionnaire/submit",

@@ -108,6 +108,7 @@ async def survey_dialog(
     staff: Staff,
     opens_in: float,
     closes_in: float = 3600,
+    form: dict[str, Any] | None = None,
     **changes: Any,
 ) -> tuple[str, str]:
     """A survey dialog drafted with its questionnaire submitted, approved by the other
@@ -120,7 +121,8 @@ async def survey_dialog(
     dialog = created["id"]
     base = f"/api/v1/dialogs/{dialog}/questionnaire"
     author, approver = town.headers(staff.author), town.headers(staff.approver)
-    await ok(await client.put(base, json={"form": questionnaire()}, headers=author))
+    form = questionnaire() if form is None else form
+    await ok(await client.put(base, json={"form": form}, headers=author))
     await ok(await client.post(f"{base}/submit", headers=author))
     revision = (await ok(await client.get(f"{base}/review", headers=approver)))["revision"]
     await ok(await client.post(f"{base}/approve", json={"revision": revision}, headers=approver))

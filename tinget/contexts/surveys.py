@@ -42,8 +42,9 @@ def _aggregates() -> Sequence[type[Aggregate]]:
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
     from projections.panels import PanelListing
+    from projections.survey_results import SurveyResults
 
-    return [PanelListing(app.codec)]
+    return [PanelListing(app.codec), SurveyResults(app.codec)]
 
 
 def _controllers() -> Sequence[type]:
@@ -55,13 +56,19 @@ def _controllers() -> Sequence[type]:
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
     from projections.panels import PanelQueries
+    from projections.survey_results import SurveyResultQueries
     from services.surveys.panel_service import PanelBackground, PanelService
 
     panel_queries = PanelQueries(app.app_pool)
     panels = PanelService(
         app.repository, app.identity, PanelBackground(app.app_pool), panel_queries.population
     )
-    return {"surveys": app.surveys, "panels": panels, "panel_queries": panel_queries}
+    return {
+        "surveys": app.surveys,
+        "panels": panels,
+        "panel_queries": panel_queries,
+        "survey_results": SurveyResultQueries(app.app_pool),
+    }
 
 
 SURVEYS = Context(
