@@ -36,52 +36,38 @@ class Keys:
         return self.token_key("\x00platform")
 
     @lru_cache(maxsize=4096)  # noqa: B019
-    def _ballot_key(self, tenant_id: str) -> bytes:
-        return self._derive(f"ballot:{tenant_id}")
+    def _per_tenant(self, purpose: str, tenant_id: str) -> bytes:
+        return self._derive(f"{purpose}:{tenant_id}")
+
+    def _of_person_in(self, purpose: str, tenant_id: str, dialog_id: UUID, person: UUID) -> bytes:
+        """A keyed hash of (dialog, person) under the tenant's key for ``purpose``: each
+        purpose's key is unrelated to the others', so one value gives nothing away of another."""
+        key = self._per_tenant(purpose, tenant_id)
+        return hmac.digest(key, dialog_id.bytes + person.bytes, "sha256")
 
     def ballot_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
         """The one stream a person's ballot in a poll may be written to, unlinkable without key."""
-        digest = hmac.digest(
-            self._ballot_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
-        )
+        digest = self._of_person_in("ballot", tenant_id, dialog_id, person_id)
         return UUID(bytes=digest[:16], version=4)
-
-    @lru_cache(maxsize=4096)  # noqa: B019
-    def _response_key(self, tenant_id: str) -> bytes:
-        return self._derive(f"survey-response:{tenant_id}")
 
     def response_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
         """The one stream a person's response to a survey may be written to: a keyed hash of
         (tenant, survey, person), as for ballots, so a second response is refused by the store
         and nobody without the key links the response to the person."""
-        digest = hmac.digest(
-            self._response_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
-        )
+        digest = self._of_person_in("survey-response", tenant_id, dialog_id, person_id)
         return UUID(bytes=digest[:16], version=4)
-
-    @lru_cache(maxsize=4096)  # noqa: B019
-    def _response_draft_key(self, tenant_id: str) -> bytes:
-        return self._derive(f"survey-draft:{tenant_id}")
 
     def response_draft_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
         """Where a person's unfinished answers to a survey are kept: found again from any
         device the person signs in on, unrelated to the response's stream."""
-        digest = hmac.digest(
-            self._response_draft_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
-        )
+        digest = self._of_person_in("survey-draft", tenant_id, dialog_id, person_id)
         return UUID(bytes=digest[:16], version=4)
-
-    @lru_cache(maxsize=4096)  # noqa: B019
-    def _respondent_key(self, tenant_id: str) -> bytes:
-        return self._derive(f"respondent:{tenant_id}")
 
     def respondent_key(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> bytes:
         """What a survey's shuffled options are ordered by for one respondent: the same key,
         so the same order, on every device the person opens the survey with; unrelated to the
         ballot key, so an order seen gives nothing away about a stream id."""
-        return hmac.digest(
-            self._respondent_key(tenant_id), dialog_id.bytes + person_id.bytes, "sha256"
-        )
+        return self._of_person_in("respondent", tenant_id, dialog_id, person_id)
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def unsubscribe_key(self, tenant_id: str) -> bytes:
