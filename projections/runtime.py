@@ -26,7 +26,6 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import asyncpg
@@ -467,7 +466,7 @@ class LiveConsumer:
             }
         )
         self._prefix = prefix
-        keep, start = await self._refresh(js, stream, prefix, catalogue, subjects, reader)
+        keep = await self._refresh(js, stream, prefix, catalogue, subjects, reader)
         if reader is not None:
             # The store holds everything the consumer has not yet delivered, and the catch-up
             # below reads it from there in batches. A consumer kept from an earlier run would
@@ -478,21 +477,15 @@ class LiveConsumer:
             # catch-up, one published after it is delivered.
             if keep:
                 await js.delete_consumer(stream, self.durable)
-            keep, start = False, None
+            keep = False
         if not keep:
-            if reader is not None:
-                policy = DeliverPolicy.NEW
-            elif start is None:
-                policy = DeliverPolicy.ALL
-            else:
-                policy = DeliverPolicy.BY_START_TIME
             await js.add_consumer(
                 stream,
                 config=ConsumerConfig(
                     durable_name=self.durable,
                     ack_policy=AckPolicy.ALL,
-                    deliver_policy=policy,
-                    opt_start_time=start,
+                    # without the store (tests feeding NATS alone), everything the stream holds
+                    deliver_policy=DeliverPolicy.ALL if reader is None else DeliverPolicy.NEW,
                     filter_subjects=subjects,
                     ack_wait=60,
                     max_ack_pending=20_000,
@@ -633,34 +626,31 @@ class LiveConsumer:
         catalogue: Catalogue,
         subjects: list[str],
         reader: LogReader | None,
-    ) -> tuple[bool, datetime | None]:
+    ) -> bool:
         """Keep the durable consumer's subjects in step with the projections' event types.
 
         A consumer made for fewer event types has skipped the new types' events while the
         positions moved on, so the read models that want a new type are rebuilt from the
-        store and a new consumer
-        starts shortly before the rebuilds did (what it delivers twice is skipped). Returns
-        whether to keep the consumer, and else where a new one starts (None: the beginning).
+        store and a new consumer is made (by ``run``). Returns whether to keep the consumer.
         """
         try:
             info = await js.consumer_info(stream, self.durable)
         except Exception:
-            return False, None
+            return False
         config = info.config
         given = sorted(
             config.filter_subjects or ([config.filter_subject] if config.filter_subject else [])
         )
         if not given or given == subjects:  # no filter (older servers) misses nothing
-            return True, None
+            return True
         log.warning(
             "the projections' event types changed; rebuilding them",
             consumer=self.durable,
             added=sorted(set(subjects) - set(given)),
         )
         await js.delete_consumer(stream, self.durable)
-        began = datetime.now(UTC) - timedelta(minutes=5)
         if reader is None:
-            return False, None
+            return False
         missed = set(subjects) - set(given)
         for runner in self.runners:
             wanted = {
@@ -669,7 +659,7 @@ class LiveConsumer:
             }
             if wanted & missed:
                 await runner.rebuild(reader)
-        return False, began
+        return False
 
 
 async def consumer_lag(js: JetStreamContext, stream: str, durable: str) -> int:
