@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from services.identity.access import Role, SignIn
-from tests.api import Town, device_token, dialog_body, staff_token
+from tests.api import Town, create_town, device_token, dialog_body, staff_token
 from tinget.bootstrap import Platform
 
 
@@ -669,3 +669,37 @@ async def test_an_anonymous_response_is_linked_to_its_author_by_nothing_stored_o
     [response] = [e for e in events if e["event_type"] == "AnonymousResponseSubmitted"]
     assert json.loads(response["data"])["answers"]["wish"] == SECRET_ANSWER
     assert json.loads(response["data"])["signed_in"] is True
+
+
+async def test_another_municipality_reaches_no_survey_of_this_one_by_its_id(
+    client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff
+) -> None:
+    """The id of a survey of one municipality, sent to another's host with that one's staff
+    and participant tokens: every questionnaire and response operation answers 404, and
+    nothing is written to the survey."""
+    dialog = await open_survey(client, town, staff)
+    other = await create_town(platform, "Malmö")
+    other_admin = await staff_token(platform, other, "admin@malmo.example", Role.ADMINISTRATOR)
+    _, other_person, _ = await person(platform, other, "someone@malmo.example")
+    base = f"/api/v1/dialogs/{dialog}"
+    admin, citizen = other.headers(other_admin), other.headers(other_person)
+    own = town.headers(staff.author)
+    before = await ok(await client.get(f"{base}/questionnaire/review", headers=own))
+
+    answers = [
+        await client.get(f"{base}/questionnaire/review", headers=admin),
+        await client.put(f"{base}/questionnaire", json={"form": questionnaire()}, headers=admin),
+        await client.post(f"{base}/questionnaire/submit", headers=admin),
+        await client.post(
+            f"{base}/questionnaire/corrections", json={"form": questionnaire()}, headers=admin
+        ),
+        await client.get(f"{base}/results/survey", headers=admin),
+        await client.get(f"{base}/questionnaire", headers=citizen),
+        await client.put(
+            f"{base}/responses/draft", json={"version": 1, "answers": {}}, headers=citizen
+        ),
+        await respond(client, other, dialog, other_person, GOOD),
+    ]
+
+    assert [a.status_code for a in answers] == [404] * len(answers), [a.text for a in answers]
+    assert await ok(await client.get(f"{base}/questionnaire/review", headers=own)) == before
