@@ -15,7 +15,7 @@ from services.notifications.kinds import Channel, Kind
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications/deliveries")
 
 FACT_EVENTS = frozenset(
-    {"DialogDrafted", "DialogDetailsChanged", "PostSubmitted", "PostEdited"}
+    {"DialogDrafted", "DialogDetailsChanged", "DialogTextsCorrected", "PostSubmitted", "PostEdited"}
     | {"SupportGiven", "PetitionSigned"}
     | {"PersonJoined", "RoleChanged", "PersonErased"}  # who administers each tenant
 )
@@ -88,6 +88,9 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
     match recorded.event_type:
         case "DialogDrafted" | "DialogDetailsChanged":
             batch.dialogs[(t, stream)] = event.details.title
+            batch.dialogs_changed.add((t, stream))
+        case "DialogTextsCorrected":
+            batch.dialogs[(t, stream)] = event.title
             batch.dialogs_changed.add((t, stream))
         case "PostSubmitted":
             title = event.title or excerpt(event.body)

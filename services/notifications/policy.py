@@ -54,6 +54,7 @@ TURN = 200  # events a rebuild's writer handles before it lets the batches being
 _FIELDS: dict[str, tuple[str, ...]] = {
     "DialogDrafted": ("details",),
     "DialogDetailsChanged": ("details",),
+    "DialogTextsCorrected": ("title",),
     "PostSubmitted": ("dialog_id", "author_id", "title", "body"),
     "PostEdited": ("title", "body"),
     "SupportGiven": ("post_id", "dialog_id", "person_id"),
