@@ -17,6 +17,7 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications
 FACT_EVENTS = frozenset(
     {"DialogDrafted", "DialogDetailsChanged", "DialogTextsCorrected", "PostSubmitted", "PostEdited"}
     | {"SupportGiven", "PetitionSigned"}
+    | {"SurveyAnswered", "TookPartInPoll"}  # took-part marks of respondents and voters
     | {"PersonJoined", "RoleChanged", "PersonErased"}  # who administers each tenant
 )
 ADMINISTRATOR = "administrator"
@@ -108,6 +109,8 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
         case "SupportGiven" | "PetitionSigned":
             batch.joined.append((t, event.dialog_id, event.person_id))
             batch.backed.append((t, event.post_id, event.person_id))
+        case "SurveyAnswered" | "TookPartInPoll":
+            batch.joined.append((t, event.dialog_id, event.person_id))
         case "PersonJoined" if event.role == ADMINISTRATOR:  # others: nothing to undo
             batch.staff.append((t, stream, True))
         case "RoleChanged":

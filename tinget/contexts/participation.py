@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.participation.decisions import Decision
-    from services.participation.domain import Ballot, Post, Signature, Support
+    from services.participation.domain import Ballot, Post, Signature, Support, Voter
 
-    return (Post, Support, Signature, Ballot, Decision)
+    return (Post, Support, Signature, Ballot, Voter, Decision)
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
