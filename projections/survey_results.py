@@ -442,6 +442,17 @@ class SurveyResultQueries:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
+    async def responses(self, tenant_id: str, dialog_id: UUID) -> int:
+        """How many responses the survey has had."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            total: int = await conn.fetchval(
+                "SELECT coalesce(sum(responses), 0)::int FROM survey_result_days"
+                " WHERE tenant_id = $1 AND dialog_id = $2",
+                tenant_id,
+                dialog_id,
+            )
+        return total
+
     async def results(
         self,
         tenant_id: str,
