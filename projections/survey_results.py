@@ -51,10 +51,11 @@ from services.surveys.questionnaire import (
     Rating,
     SingleChoice,
 )
+from tenants.values import DEFAULT_MIN_GROUP_SIZE
 
-MIN_GROUP_SIZE = 5
-"""The smallest group whose count results show. Tenants have no setting of their own for it
-yet: every tenant's results suppress counts below 5."""
+MIN_GROUP_SIZE = DEFAULT_MIN_GROUP_SIZE
+"""The smallest group whose count results show, unless the tenant set its own
+(``TenantEntry.min_group_size``, ``tinget tenants update --min-group-size``)."""
 
 FORM_EVENTS = frozenset({"QuestionnaireDrafted", "QuestionnaireRevised", "QuestionnaireCorrected"})
 RESPONSE_EVENTS = frozenset({"AnonymousResponseSubmitted", "NamedResponseSubmitted"})
