@@ -134,6 +134,11 @@ class EventStore:
         note_written(max(positions))
         return positions
 
+    @property
+    def backlog(self) -> int:
+        """Batches being committed and appends queued behind them: what waits on the database."""
+        return self._committing + len(self._pending)
+
     async def _commit_loop(self) -> None:
         try:
             while self._pending:

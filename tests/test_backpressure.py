@@ -218,9 +218,11 @@ async def test_a_vote_beyond_the_append_queue_gets_503_and_counts_nothing(
     async with events_locked(addresses.owner_url):
         # two commits in flight (the store's default) and one append waiting (the bound)
         accepted = []
-        for token in voters[:3]:
+        for n, token in enumerate(voters[:3], start=1):
             accepted.append(vote(token))
-            await asyncio.sleep(0.3)
+            async with asyncio.timeout(10):  # the vote reached the store (a busy machine: later)
+                while platform.store.backlog < n:
+                    await asyncio.sleep(0.02)
         refused = await asyncio.wait_for(vote(voters[3]), timeout=2)
         assert not any(a.done() for a in accepted)
 
