@@ -29,7 +29,7 @@ import msgspec
 from litestar import Controller, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from litestar.response import Stream
 from openpyxl import Workbook
@@ -51,7 +51,7 @@ CHUNK_BYTES = 64 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = {
     "text/csv": Schema(type=OpenAPIType.STRING),
-    XLSX: Schema(type=OpenAPIType.STRING, format="binary"),  # type: ignore[arg-type]
+    XLSX: Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
 }
 CODEBOOK_FORMAT = {"text/csv": Schema(type=OpenAPIType.STRING)}
 
