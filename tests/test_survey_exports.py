@@ -22,7 +22,7 @@ from services.identity.access import Role
 from tests.api import Town, create_town, device_token, staff_token
 from tests.read_models import snapshot
 from tests.test_survey_results import answers, form
-from tests.test_surveys_http import Staff, ok, open_survey, person, respond, staff
+from tests.test_surveys_http import Staff, ok, open_survey, options, person, respond, staff, sv
 from tinget.bootstrap import Platform
 
 __all__ = ["staff"]  # the fixture, used by name
@@ -322,3 +322,72 @@ async def test_an_erased_respondents_answers_read_as_erased_in_a_named_surveys_e
         (wish,) = results["texts"]
         assert wish["answered"] == 5
         assert sorted(wish["approved"]) == sorted(given(i)["wish"] for i in range(5))
+
+
+def corrected_form() -> dict[str, Any]:
+    """Version 2: the wish first, a new first option of 'visit', a new question, 'visits'
+    left out, the rest as before."""
+    questions = {q["id"]: q for q in form()["sections"][0]["questions"]}
+    visit = questions["visit"] | {"options": options("often", "yes", "no", "never")}
+    bench = {
+        "type": "single-choice",
+        "id": "bench",
+        "text": sv("Sitter du där?"),
+        "options": options("b1", "b2"),
+    }
+    order = ["wish", "visit", "uses", "stars", "agree", "order", "parts"]
+    kept = [visit if q == "visit" else questions[q] for q in order]
+    return form() | {"sections": [{"questions": [*kept[:2], bench, *kept[2:]]}]}
+
+
+async def test_answers_to_every_version_are_in_the_newest_versions_columns(
+    client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff, admin: str
+) -> None:
+    dialog = await open_survey(client, town, staff, form=form())
+    for i in range(2):
+        await ok(
+            await respond(client, town, dialog, await device_token(client, town), given(i)), 201
+        )
+    await ok(
+        await client.post(
+            f"/api/v1/dialogs/{dialog}/questionnaire/corrections",
+            json={"form": corrected_form()},
+            headers=town.headers(admin),
+        )
+    )
+    newer = {"visit": "often", "bench": "b2", "wish": "ny version", "stars": 5}
+    await ok(await respond(client, town, dialog, await device_token(client, town), newer, 2), 201)
+    await platform.catch_up_projections()
+
+    header, *rows = await csv_export(client, town, dialog, admin)
+
+    assert header[4:] == [
+        "Q1", "Q2", "Q3", "Q4_1", "Q4_2", "Q4_3", "Q5", "Q6", "Q7_1", "Q7_2", "Q8_1", "Q9",
+    ]  # fmt: skip
+    by_version = Counter(r[2] for r in rows)
+    assert by_version == {"1": 2, "2": 1}
+    (two,) = [r[4:] for r in rows if r[2] == "2"]
+    assert two == ["ny version", "1", "2", "", "", "", "5", "", "", "", "", ""]
+    ones = sorted(r[4:] for r in rows if r[2] == "1")
+    expected = sorted(
+        [
+            given(i)["wish"] if given(i)["wish"][0] not in "=+-@" else "'" + given(i)["wish"],
+            str({"often": 1, "yes": 2, "no": 3, "never": 4}[given(i)["visit"]]),
+            "",  # not asked in version 1
+            *(str(int(u in given(i)["uses"])) for u in USES),
+            str(given(i)["stars"]),
+            str(given(i)["agree"]),
+            *(str(given(i)["order"].index(o) + 1) for o in ORDER),
+            str(given(i)["parts"]["paths"]),
+            str(given(i)["visits"]),  # only version 1 asked it: after the newest's columns
+        ]
+        for i in range(2)
+    )
+    assert ones == expected
+    book = await client.get(export_url(dialog, "codebook"), headers=town.headers(admin))
+    codes = [r for r in csv.reader(io.StringIO(book.text)) if r[0] == "Q2"]
+    assert [(r[1], r[5], r[6]) for r in codes] == [
+        ("visit", "1", "often (sv)"), ("visit", "2", "yes (sv)"), ("visit", "3", "no (sv)"),
+        ("visit", "4", "never (sv)"),
+    ]  # fmt: skip
+    assert [r[1] for r in csv.reader(io.StringIO(book.text)) if r[0] == "Q9"] == ["visits"]
