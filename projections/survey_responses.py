@@ -36,7 +36,8 @@ from events.personal import ERASURE_EVENT
 from services.identity.keys import Keys
 from services.surveys.texts import TextStatus
 
-RESPONSE_EVENTS = frozenset({"AnonymousResponseSubmitted", "NamedResponseSubmitted"})
+NAMED = "NamedResponseSubmitted"
+RESPONSE_EVENTS = frozenset({"AnonymousResponseSubmitted", NAMED})
 DECISIONS = {"SurveyTextApproved": TextStatus.APPROVED, "SurveyTextHidden": TextStatus.HIDDEN}
 BATCH = 500  # rows an export reads from its cursor at a time
 
@@ -78,7 +79,7 @@ class SurveyResponses:
                         recorded.recorded_at.astimezone(UTC).date(),
                         event.version,
                         None if answers is None else _encoder.encode(answers).decode(),
-                        getattr(event, "person_id", None),
+                        event.person_id if recorded.event_type == NAMED else None,
                     )
                 )
             else:
