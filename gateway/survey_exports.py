@@ -172,7 +172,7 @@ class SurveyExportController(Controller):
         "/export",
         operation_id="exportSurveyResponses",
         summary="Export a survey's responses",
-        responses=problems(422, 429),
+        responses=problems(409, 422, 429),
         operation_class=alternative_answers_operation("200", EXPORT_FORMATS),
     )
     async def export(
@@ -224,6 +224,7 @@ class SurveyExportController(Controller):
         "/codebook",
         operation_id="getSurveyCodebook",
         summary="Read the codebook of a survey's exports",
+        responses=problems(409),
         operation_class=alternative_answers_operation("200", CODEBOOK_FORMAT),
     )
     async def codebook(
@@ -247,7 +248,7 @@ class SurveyExportController(Controller):
         "/texts",
         operation_id="listSurveyTexts",
         summary="List the free text answers to a survey question",
-        responses=problems(422),
+        responses=problems(409, 422),
     )
     async def texts(
         self,

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from events.personal import ERASED
 from services.identity.access import Role
-from tests.api import Town, create_town, device_token, staff_token
+from tests.api import Town, create_town, device_token, dialog_body, staff_token
 from tests.read_models import snapshot
 from tests.test_survey_results import answers, form
 from tests.test_surveys_http import Staff, ok, open_survey, options, person, respond, staff, sv
@@ -242,6 +242,13 @@ async def test_only_administrators_and_analysts_of_the_tenant_export(
             assert refused.status_code == 403, (url, refused.text)
         elsewhere = await client.get(url, params=params, headers=other.headers(other_admin))
         assert elsewhere.status_code == 404, (url, elsewhere.text)
+    proposals = await ok(
+        await client.post("/api/v1/dialogs", json=dialog_body(), headers=town.headers(admin)), 201
+    )
+    for url, params in urls:
+        not_survey = url.replace(dialog, proposals["id"])
+        refused = await client.get(not_survey, params=params, headers=town.headers(admin))
+        assert refused.status_code == 409, refused.text  # proposals take posts, not responses
     for params in ({}, {"format": "pdf"}):
         bad = await client.get(export_url(dialog), params=params, headers=town.headers(admin))
         assert bad.status_code == (422 if not params else 400), bad.text
