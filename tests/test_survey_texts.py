@@ -156,7 +156,16 @@ async def test_texts_are_for_administrators_and_analysts_of_the_tenant_and_bad_i
     not_text = await client.get(url, params={"question": "visit"}, headers=town.headers(admin))
     assert not_text.status_code == 422, not_text.text
     assert not_text.json()["field"] == "question"
+    for params in ({"question": "wish' OR 1=1 --"}, {"question": "wish", "cursor": "' OR 1=1"}):
+        hostile = await client.get(url, params=params, headers=town.headers(admin))
+        assert hostile.status_code == 400, hostile.text
+        assert hostile.json()["field"] in params
+    traversal = await client.put(
+        f"{url}/wish/..%2F..%2Fexport", json={"decision": "approve"}, headers=town.headers(admin)
+    )
+    assert traversal.status_code in (400, 404), traversal.text
     unknown = await decide(client, town, dialog, admin, "0123456789abcdef", "approve")
+
     assert unknown.status_code == 404, unknown.text
     bad = await decide(client, town, dialog, admin, text["response"], "publish")
     assert bad.status_code == 400, bad.text
