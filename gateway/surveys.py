@@ -16,7 +16,8 @@ from events.errors import Forbidden, NotFound
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.problems import problems
-from projections.survey_results import SurveyResultQueries, SurveyResultsView
+from projections.survey_responses import SurveyResponseQueries
+from projections.survey_results import SurveyResultQueries, SurveyResultsView, text_results
 from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller, Permission
 from services.surveys.commands import (
@@ -26,6 +27,7 @@ from services.surveys.commands import (
     WriteQuestionnaire,
 )
 from services.surveys.domain import Questionnaire
+from services.surveys.exports import free_text_questions
 from services.surveys.questionnaire import Form
 from services.surveys.service import SurveyService, for_respondent
 from tenants.directory import TenantEntry
@@ -153,6 +155,7 @@ class SurveyController(Controller):
         self,
         surveys: Injected[SurveyService],
         survey_results: Injected[SurveyResultQueries],
+        survey_responses: Injected[SurveyResponseQueries],
         tenant: NamedDependency[TenantEntry],
         caller: NamedDependency[Caller],
         dialog_id: FromPath[UUID],
@@ -161,16 +164,26 @@ class SurveyController(Controller):
         """The survey's live results (administrators and analysts): per question the count
         and share of each option, point or place, mean, median and standard deviation of
         points and numbers, and the responses of each day. A count below the municipality's
-        minimum group size (5 unless set otherwise) is null with `suppressed: true`. Free
-        text answers are not shown. With `by` (the id of a single choice question) the
-        results are also given within the responses of each of its options, suppressed the
-        same way (422 naming `by` when it is not such a question)."""
+        minimum group size (5 unless set otherwise) is null with `suppressed: true`. Of free
+        text questions (`texts`) only the number of answers and the texts staff approved are
+        shown. With `by` (the id of a single choice question) the results are also given
+        within the responses of each of its options, suppressed the same way (422 naming `by`
+        when it is not such a question)."""
         if not caller.may(Permission.ANALYSE):
             raise Forbidden(f"the role {caller.role.value!r} may not read survey results")
         await surveys.survey(caller.tenant_id, dialog_id)
-        return await survey_results.results(
-            caller.tenant_id, dialog_id, by, minimum=tenant.min_group_size
+        minimum = tenant.min_group_size
+        results = await survey_results.results(caller.tenant_id, dialog_id, by, minimum=minimum)
+        try:
+            questionnaire = await surveys.questionnaire(caller.tenant_id, dialog_id)
+        except NotFound:
+            return results
+        texts = free_text_questions(list(questionnaire.versions) or [questionnaire.form])
+        published = await survey_responses.published(caller.tenant_id, dialog_id, texts)
+        results.texts = text_results(
+            {q: published[q] for q in texts if q in published}, minimum=minimum
         )
+        return results
 
     @post(
         "/questionnaire/submit",

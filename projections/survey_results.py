@@ -8,8 +8,9 @@ squares (mean and standard deviation); per survey, the responses of each day (UT
 counts and sums are kept within the responses that gave each answer to each single choice
 question (``by_question``, ``by_value``; both '' for all responses), for cross-tabulation.
 
-Free text answers are not kept: they need moderation before anything of them is published.
-Dates are not counted either.
+Free text answers are not kept here: they need moderation before anything of them is
+published, and results show only the approved ones (``projections.survey_responses``, added
+by the gateway as ``texts``). Dates are not counted.
 
 To know a question's type the read model keeps the questions of each questionnaire as its
 newest form event (drafted, revised, corrected) has them. A question keeps its type across
@@ -358,6 +359,17 @@ class CrossGroup(msgspec.Struct, kw_only=True):
     questions: list[QuestionResult]
 
 
+class TextResult(msgspec.Struct, kw_only=True):
+    """A free text question: how many answered it (null when suppressed) and the texts staff
+    approved (``projections.survey_responses``); nothing pending or hidden is ever here."""
+
+    id: str
+    type: str  # text
+    answered: int | None
+    suppressed: bool
+    approved: list[str]
+
+
 class SurveyResultsView(msgspec.Struct, kw_only=True):
     dialog_id: UUID
     minimum_group_size: int
@@ -367,6 +379,24 @@ class SurveyResultsView(msgspec.Struct, kw_only=True):
     questions: list[QuestionResult]
     by: str | None = None  # the single choice question the results are crossed by
     crosses: list[CrossGroup] = msgspec.field(default_factory=list)  # one per option of ``by``
+    texts: list[TextResult] = msgspec.field(default_factory=list)  # free text questions
+
+
+def text_results(
+    published: Mapping[str, tuple[int, list[str]]], minimum: int = MIN_GROUP_SIZE
+) -> list[TextResult]:
+    """Each free text question's count of answers, suppressed below ``minimum``, and its
+    approved texts (``published``: question -> (answered, approved texts), in order)."""
+    return [
+        TextResult(
+            id=question,
+            type="text",
+            answered=answered if _shown(answered, minimum) else None,
+            suppressed=not _shown(answered, minimum),
+            approved=approved,
+        )
+        for question, (answered, approved) in published.items()
+    ]
 
 
 def _shown(count: int, minimum: int) -> bool:

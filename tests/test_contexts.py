@@ -19,6 +19,7 @@ import structlog
 from click.testing import CliRunner
 
 from events.codec import Codec
+from services.identity.keys import Keys
 from tinget.catalogue import build_catalogue
 from tinget.cli import add_context_commands, main
 from tinget.contexts import CONTEXTS, Context
@@ -28,6 +29,7 @@ def _read_models() -> list[Any]:
     codec = Codec(build_catalogue())
     app: Any = SimpleNamespace(
         codec=codec,
+        keys=Keys(b"k" * 32),
         participation=SimpleNamespace(record_threshold=None),
         gamification=SimpleNamespace(record_awards=None),
     )

@@ -69,6 +69,13 @@ class Keys:
         ballot key, so an order seen gives nothing away about a stream id."""
         return self._of_person_in("respondent", tenant_id, dialog_id, person_id)
 
+    def survey_row(self, tenant_id: str, response_stream: UUID) -> str:
+        """What a survey's exports and text moderation call a response: a keyed hash of its
+        stream, so neither the stream nor the person, nor when it came, can be read from it,
+        and the same response gets the same name live and after a rebuild."""
+        key = self._per_tenant("survey-row", tenant_id)
+        return hmac.digest(key, response_stream.bytes, "sha256")[:8].hex()
+
     @lru_cache(maxsize=4096)  # noqa: B019
     def unsubscribe_key(self, tenant_id: str) -> bytes:
         """Signs the one-click unsubscribe links in a tenant's e-mails (RFC 8058)."""

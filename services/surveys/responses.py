@@ -74,14 +74,19 @@ class AnonymousResponse(Aggregate):
 
 class NamedResponse(Aggregate):
     """A response to a survey that names its respondents: the answers are sealed under the
-    respondent's key. Its stream is the same keyed one as an anonymous response's."""
+    respondent's key. Its stream is the same keyed one as an anonymous response's. Once the
+    respondent is erased the answers read as None (the key that opened them is gone)."""
 
     personal_fields: ClassVar[dict[str, tuple[str, ...]]] = {"NamedResponseSubmitted": ("answers",)}
     data_subject: ClassVar[str] = "person_id"
 
     @staticmethod
     def create_id(
-        response_id: UUID, dialog_id: UUID, person_id: UUID, version: int, answers: StoredAnswers
+        response_id: UUID,
+        dialog_id: UUID,
+        person_id: UUID,
+        version: int,
+        answers: StoredAnswers | None,
     ) -> UUID:
         return response_id
 
@@ -92,7 +97,7 @@ class NamedResponse(Aggregate):
         dialog_id: UUID,
         person_id: UUID,
         version: int,
-        answers: StoredAnswers,
+        answers: StoredAnswers | None,  # None: erased (what a sealed field reads as, key gone)
     ) -> None:
         self.dialog_id = dialog_id
         self.person_id = person_id

@@ -1,6 +1,6 @@
 """Surveys: questionnaires of survey dialogs, their approval and their versions, and the
-respondents' drafts and responses; citizen panels, their members and the samples their rounds
-go to."""
+respondents' drafts and responses, their exports and the moderation of free text answers;
+citizen panels, their members and the samples their rounds go to."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         Respondent,
         ResponseDraft,
     )
+    from services.surveys.texts import SurveyTextReview
 
     return (
         Questionnaire,
@@ -37,29 +38,35 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         PanelNames,
         Membership,
         PanelSample,
+        SurveyTextReview,
     )
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
     from projections.panels import PanelListing
+    from projections.survey_responses import SurveyResponses
     from projections.survey_results import SurveyResults
 
-    return [PanelListing(app.codec), SurveyResults(app.codec)]
+    return [PanelListing(app.codec), SurveyResults(app.codec), SurveyResponses(app.codec, app.keys)]
 
 
 def _controllers() -> Sequence[type]:
     from gateway.panels import PanelController
+    from gateway.survey_exports import SurveyExportController
     from gateway.surveys import SurveyController
 
-    return [SurveyController, PanelController]
+    return [SurveyController, PanelController, SurveyExportController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
     from projections.panels import PanelQueries
+    from projections.survey_responses import SurveyResponseQueries
     from projections.survey_results import SurveyResultQueries
     from services.surveys.panel_service import PanelBackground, PanelService
+    from services.surveys.texts import SurveyTextService
 
     panel_queries = PanelQueries(app.app_pool)
+    responses = SurveyResponseQueries(app.app_pool)
     panels = PanelService(
         app.repository, app.identity, PanelBackground(app.app_pool), panel_queries.population
     )
@@ -68,6 +75,8 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
         "panels": panels,
         "panel_queries": panel_queries,
         "survey_results": SurveyResultQueries(app.app_pool),
+        "survey_responses": responses,
+        "survey_texts": SurveyTextService(app.repository, responses.has_text),
     }
 
 
