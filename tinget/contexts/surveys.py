@@ -1,6 +1,6 @@
 """Surveys: questionnaires of survey dialogs, their approval and their versions, and the
-respondents' drafts and responses; citizen panels, their members and the samples their rounds
-go to."""
+respondents' drafts and responses; citizen panels, their members, the samples their rounds
+go to and the rounds."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
     from projections.runtime import Projection
+    from services.surveys.round_service import PanelRoundService
     from tinget.bootstrap import AppPlatform
 
 
@@ -25,6 +26,7 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         Respondent,
         ResponseDraft,
     )
+    from services.surveys.rounds import PanelRound
 
     return (
         Questionnaire,
@@ -37,27 +39,47 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         PanelNames,
         Membership,
         PanelSample,
+        PanelRound,
     )
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.panel_rounds import PanelRounds
     from projections.panels import PanelListing
     from projections.survey_results import SurveyResults
 
-    return [PanelListing(app.codec), SurveyResults(app.codec)]
+    return [PanelListing(app.codec), SurveyResults(app.codec), PanelRounds(app.codec)]
 
 
 def _controllers() -> Sequence[type]:
+    from gateway.panel_rounds import PanelRoundController
     from gateway.panels import PanelController
     from gateway.surveys import SurveyController
 
-    return [SurveyController, PanelController]
+    return [SurveyController, PanelController, PanelRoundController]
+
+
+def panel_rounds(app: AppPlatform) -> PanelRoundService:
+    """The panel rounds' service as the round scheduler in the projection worker uses it."""
+    from projections.panels import PanelQueries
+    from services.surveys.panel_service import PanelBackground, PanelService
+    from services.surveys.round_service import PanelRoundService
+
+    panels = PanelService(
+        app.repository,
+        app.identity,
+        PanelBackground(app.app_pool),
+        PanelQueries(app.app_pool).population,
+    )
+    return PanelRoundService(app.repository, panels, app.dialogs, app.surveys)
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.panel_rounds import PanelRoundQueries
     from projections.panels import PanelQueries
     from projections.survey_results import SurveyResultQueries
     from services.surveys.panel_service import PanelBackground, PanelService
+    from services.surveys.round_service import PanelRoundService
 
     panel_queries = PanelQueries(app.app_pool)
     panels = PanelService(
@@ -68,6 +90,8 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
         "panels": panels,
         "panel_queries": panel_queries,
         "survey_results": SurveyResultQueries(app.app_pool),
+        "panel_rounds": PanelRoundService(app.repository, panels, app.dialogs, app.surveys),
+        "panel_round_queries": PanelRoundQueries(app.app_pool),
     }
 
 
