@@ -19,6 +19,7 @@ from services.surveys.round_scheduler import advance_rounds
 from tests.api import Town, create_town, dialog_body, open_dialog, staff_token
 from tests.notify import Person, mails, person_with_address, send_round, settle
 from tests.notify import text_of as text
+from tests.read_models import differences, snapshot
 from tests.smtp import SmtpServer
 from tests.test_panels_http import QUESTIONS, panel_body
 from tests.test_surveys_http import GOOD, Staff, questionnaire, respond, survey_dialog
@@ -230,6 +231,15 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     assert (only["round_id"], only["state"], only["sent"]) == (started["round_id"], "closed", 8)
     assert only["closed_at"] is not None
     assert only["next_reminder_at"] is None
+
+    # The read model rebuilt from the store alone is the live one.
+    live = await snapshot(platform)
+    assert live["panel_rounds"]
+    assert live["panel_survey_respondents"]
+    for runner in platform.projections:
+        if runner.projection.name == "panel_rounds":
+            await runner.rebuild(platform.reader)
+    assert differences(live, await snapshot(platform)) == {}
 
 
 async def test_a_round_for_an_open_survey_goes_out_at_once(
