@@ -123,7 +123,7 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
         201,
     )
     assert (started["state"], started["sent"]) == ("waiting", None)
-    assert started["reminders"] == [3 * 86_400, 7 * 86_400]
+    assert started["reminders"] == ["P3D", "P7D"]
     twice = await client.post(
         rounds_url,
         json={"sample_id": sample["sample_id"], "dialog_id": dialog},

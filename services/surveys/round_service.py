@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from msgspec import Meta
 
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
@@ -25,7 +27,13 @@ from services.surveys.domain import Stage
 from services.surveys.panel_service import PanelService
 from services.surveys.panels import PanelSample
 from services.surveys.responses import respondent_id
-from services.surveys.rounds import PanelRound, RoundState, reminder_offsets, round_id
+from services.surveys.rounds import (
+    PanelRound,
+    RoundState,
+    duration_text,
+    reminder_offsets,
+    round_id,
+)
 from services.surveys.service import SurveyService
 
 _CLOSED = (Status.CLOSED, Status.RESULTS_PUBLISHED)
@@ -39,7 +47,8 @@ class StartRound(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     sample_id: UUID
     dialog_id: UUID
-    reminders: list[int | str] = []
+    # (how many, and each one's range, checked by the service: 422 naming reminders[i])
+    reminders: Annotated[list[int | Annotated[str, Meta(max_length=40)]], Meta(max_length=20)] = []
 
 
 class RoundStarted(msgspec.Struct, kw_only=True):
@@ -47,8 +56,8 @@ class RoundStarted(msgspec.Struct, kw_only=True):
     panel_id: UUID
     sample_id: UUID
     dialog_id: UUID
-    state: str
-    reminders: list[int]  # seconds after the sending
+    state: str  # waiting (for the survey to open) or sent
+    reminders: list[str]  # the schedule as ISO 8601 durations after the sending
     sent: int | None  # how many it was sent to, once sent
 
 
@@ -77,7 +86,7 @@ class PanelRoundService:
         sample = await self._sample(caller.tenant_id, panel_id, command.sample_id)
         dialog = await self.dialogs.get(caller.tenant_id, command.dialog_id)
         now = self.clock()
-        await self._ready(caller.tenant_id, dialog, now)
+        out = await self._ready(caller.tenant_id, dialog, now)
         if await self._exists(caller.tenant_id, round_id(sample.id)):
             raise Conflict(f"the sample has a round already ({round_id(sample.id)})")
         rnd = PanelRound.start(
@@ -91,7 +100,7 @@ class PanelRoundService:
             by=caller,
             now=now,
         )
-        if dialog.status_at(now) is Status.OPEN:
+        if out and dialog.status_at(now) is Status.OPEN:
             rnd.send(now, await self._active(caller.tenant_id, rnd, sample), panel.details.name)
         try:
             await self.repository.save(caller.tenant_id, rnd, metadata=event_metadata(caller))
@@ -153,8 +162,9 @@ class PanelRoundService:
             raise NotFound(f"no sample {sample_id} of panel {panel_id}")
         return sample
 
-    async def _ready(self, tenant_id: str, dialog: Dialog, now: datetime) -> None:
-        """Refuse a dialog that is no survey (422), or a survey not ready to be sent (409)."""
+    async def _ready(self, tenant_id: str, dialog: Dialog, now: datetime) -> bool:
+        """Refuse a dialog that is no survey (422), or a survey not ready to be sent (409);
+        whether its questionnaire has gone out."""
         if not dialog.policy.responses:
             raise InvalidInput("dialog_id", f"is a {dialog.kind.value} dialog, not a survey")
         status = dialog.status_at(now)
@@ -172,6 +182,7 @@ class PanelRoundService:
                 f"the survey's questionnaire is {stage.value}: a round starts once it is"
                 " approved and scheduled"
             )
+        return stage is Stage.LOCKED
 
     async def _out(self, tenant_id: str, dialog_id: UUID, now: datetime) -> bool:
         """Whether the questionnaire has gone out (it may have been sent back meanwhile)."""
@@ -210,7 +221,7 @@ def _started(rnd: PanelRound) -> RoundStarted:
         sample_id=rnd.sample_id,
         dialog_id=rnd.dialog_id,
         state=rnd.state.value,
-        reminders=list(rnd.reminders),
+        reminders=[duration_text(s) for s in rnd.reminders],
         sent=len(rnd.recipients) if sent else None,
     )
 

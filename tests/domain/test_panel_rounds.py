@@ -45,8 +45,8 @@ def started(reminders: tuple[int, ...] = (3 * DAY, 5 * DAY), **changes: object) 
     return given(PanelRound.start(**fields))  # type: ignore[arg-type]
 
 
-def sent(members: list[UUID], **changes: object) -> PanelRound:
-    rnd = started(**changes)
+def sent(members: list[UUID]) -> PanelRound:
+    rnd = started()
     assert rnd.send(OPENS, members, "Tidaholmspanelen")
     return given(rnd)
 
