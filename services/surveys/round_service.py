@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
 
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
@@ -47,8 +45,9 @@ class StartRound(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     sample_id: UUID
     dialog_id: UUID
-    # (how many, and each one's range, checked by the service: 422 naming reminders[i])
-    reminders: Annotated[list[int | Annotated[str, Meta(max_length=40)]], Meta(max_length=20)] = []
+    # (how many, and each one's form and range, checked by the service: 422 naming
+    # reminders or reminders[i]; the API document keeps no bounds on a union's members)
+    reminders: list[int | str] = []
 
 
 class RoundStarted(msgspec.Struct, kw_only=True):
