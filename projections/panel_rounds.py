@@ -2,7 +2,8 @@
 to, its reminders, and who answered which survey; and the queries beside it (a panel's rounds,
 one round, its response rate overall and per stratum).
 
-Who answered comes from the ``SurveyAnswered`` marks (they name the person, never an answer).
+Who answered comes from the ``SurveyAnswered`` marks (they name the person, never an answer),
+kept without the time, which could be set beside an anonymous response's.
 The strata are the members' answers to the sample's background question, read from
 ``panel_background`` at query time (personal data outside the events, emptied by erasure), and
 only counts leave the database: a response count below ``MIN_GROUP_SIZE`` is shown as null
@@ -55,12 +56,11 @@ class PanelRounds:
             t, stream = r.tenant_id, r.stream_id
             if r.event_type == "SurveyAnswered":
                 await conn.execute(
-                    "INSERT INTO panel_survey_respondents (tenant_id, dialog_id, person_id,"
-                    " answered_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    "INSERT INTO panel_survey_respondents (tenant_id, dialog_id, person_id)"
+                    " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                     t,
                     e.dialog_id,
                     e.person_id,
-                    e.timestamp,
                 )
             elif r.event_type == "PanelRoundStarted":
                 await conn.execute(

@@ -16,6 +16,7 @@ import pytest
 
 from services.identity.access import Role
 from services.surveys.round_scheduler import advance_rounds
+from tenants.service import TenantChanges
 from tests.api import Town, create_town, dialog_body, open_dialog, staff_token
 from tests.notify import Person, mails, person_with_address, send_round, settle
 from tests.notify import text_of as text
@@ -27,6 +28,7 @@ from tinget.bootstrap import Addresses, Platform
 from tinget.contexts.surveys import panel_rounds
 
 DAY = timedelta(days=1)
+PUBLIC = "https://deltag.tidaholm.example"
 
 
 @pytest.fixture
@@ -97,6 +99,9 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     staff: Staff,
     smtp: SmtpServer,
 ) -> None:
+    # Links point at the municipality's public URL, not at the host the requests came to.
+    await platform.tenants.update(town.slug, TenantChanges(public_url=PUBLIC))
+    await platform.catch_up_projections()
     panel, people, district = await panel_with_members(
         client, platform, town, admin, ["centrum"] * 8 + ["fagersanna"] * 5
     )
@@ -155,7 +160,8 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     assert len(reached) == 8
     for message in mails(smtp.inbox, "panel-round"):
         assert message["Subject"] == "«Safer cycling to school»: en enkät till Tidaholmspanelen"
-        assert f"https://{town.host}/dialogs/{dialog}" in text(message)
+        assert f"{PUBLIC}/dialogs/{dialog}" in text(message)
+        assert town.host not in text(message)
     items = await ok(
         await client.get("/api/v1/me/notifications", headers=town.headers(people[reached[0]].token))
     )
@@ -175,7 +181,8 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     assert len(reminded) == 5
     for message in mails(smtp.inbox, "panel-round-reminder"):
         assert message["Subject"] == "Påminnelse: «Safer cycling to school»"
-        assert f"https://{town.host}/dialogs/{dialog}" in text(message)
+        assert f"{PUBLIC}/dialogs/{dialog}" in text(message)
+        assert town.host not in text(message)
 
     round_url = f"{rounds_url}/{started['round_id']}"
     await settle(platform)

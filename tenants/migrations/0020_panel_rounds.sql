@@ -1,6 +1,7 @@
 -- Panel rounds (the surveys context): each round of a panel with its state and schedule, the
 -- members it was sent to, each reminder recorded, and who answered which survey (from the
--- SurveyAnswered marks, which name a person but no answer). Written by projection workers, read
+-- SurveyAnswered marks, which name a person but no answer; kept without a time, which could
+-- be set beside an anonymous response's). Written by projection workers, read
 -- by the gateway (per tenant) and by the round scheduler (every tenant, as the worker role).
 CREATE TABLE panel_rounds (
     tenant_id        text        NOT NULL,
@@ -42,7 +43,6 @@ CREATE TABLE panel_survey_respondents (
     tenant_id   text        NOT NULL,
     dialog_id   uuid        NOT NULL,
     person_id   uuid        NOT NULL,
-    answered_at timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, dialog_id, person_id)
 );
 
