@@ -237,6 +237,23 @@ def response_rate(
     )
 
 
+async def _reminders(
+    conn: asyncpg.Connection, tenant_id: str, rounds: list[UUID]
+) -> dict[UUID, list[ReminderRow]]:
+    rows = await conn.fetch(
+        "SELECT round_id, reminder, due_at, recipients FROM panel_round_reminders"
+        " WHERE tenant_id = $1 AND round_id = ANY($2::uuid[]) ORDER BY round_id, reminder",
+        tenant_id,
+        rounds,
+    )
+    found: dict[UUID, list[ReminderRow]] = {}
+    for r in rows:
+        found.setdefault(r["round_id"], []).append(
+            ReminderRow(reminder=r["reminder"], due_at=r["due_at"], recipients=r["recipients"])
+        )
+    return found
+
+
 class PanelRoundQueries:
     """Reads of the rounds' read model, on the request role's pool: one tenant's rows each."""
 
@@ -244,7 +261,7 @@ class PanelRoundQueries:
         self.pool = pool
 
     async def rounds(self, tenant_id: str, panel_id: UUID) -> list[RoundRow]:
-        """The panel's rounds, the latest started first."""
+        """The panel's rounds, the latest started first, each with its reminders so far."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows = await conn.fetch(
                 "SELECT * FROM panel_rounds WHERE tenant_id = $1 AND panel_id = $2"
@@ -252,7 +269,11 @@ class PanelRoundQueries:
                 tenant_id,
                 panel_id,
             )
-        return [_round(r) for r in rows]
+            reminders = await _reminders(conn, tenant_id, [r["round_id"] for r in rows])
+        found = [_round(r) for r in rows]
+        for row in found:
+            row.reminded = reminders.get(row.round_id, [])
+        return found
 
     async def round(self, tenant_id: str, panel_id: UUID, round_id: UUID) -> RoundRow | None:
         async with tenant_transaction(self.pool, tenant_id) as conn:
@@ -265,17 +286,9 @@ class PanelRoundQueries:
             )
             if row is None:
                 return None
-            reminders = await conn.fetch(
-                "SELECT reminder, due_at, recipients FROM panel_round_reminders"
-                " WHERE tenant_id = $1 AND round_id = $2 ORDER BY reminder",
-                tenant_id,
-                round_id,
-            )
+            reminders = await _reminders(conn, tenant_id, [round_id])
         found = _round(row)
-        found.reminded = [
-            ReminderRow(reminder=r["reminder"], due_at=r["due_at"], recipients=r["recipients"])
-            for r in reminders
-        ]
+        found.reminded = reminders.get(round_id, [])
         return found
 
     async def rate(

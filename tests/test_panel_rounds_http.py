@@ -238,6 +238,7 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     assert (only["round_id"], only["state"], only["sent"]) == (started["round_id"], "closed", 8)
     assert only["closed_at"] is not None
     assert only["next_reminder_at"] is None
+    assert [(r["reminder"], r["recipients"]) for r in only["reminded"]] == [(1, 5)]
 
     # The read model rebuilt from the store alone is the live one.
     live = await snapshot(platform)
