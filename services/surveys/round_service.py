@@ -15,7 +15,7 @@ from uuid import UUID
 
 import msgspec
 
-from events.errors import Conflict, Forbidden, InvalidInput, NotFound
+from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import Dialog, Status
@@ -106,18 +106,6 @@ class PanelRoundService:
         except ConcurrencyConflict:
             raise Conflict(f"the sample has a round already ({rnd.id})") from None
         return _started(rnd)
-
-    async def get(self, caller: Caller, panel_id: UUID, rid: UUID) -> PanelRound:
-        """The round of the panel (staff), or 404."""
-        if not caller.staff:
-            raise Forbidden(f"the role {caller.role.value!r} may not see a panel's rounds")
-        try:
-            rnd = await self.repository.get(caller.tenant_id, PanelRound, rid)
-        except AggregateNotFound:
-            rnd = None
-        if rnd is None or rnd.panel_id != panel_id:
-            raise NotFound(f"no round {rid} of panel {panel_id}")
-        return rnd
 
     async def advance(self, tenant_id: str, rid: UUID, now: datetime | None = None) -> bool:
         """The scheduler's command: send the round once its survey is open, record the reminder
