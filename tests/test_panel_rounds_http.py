@@ -116,7 +116,7 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     )
     assert sample["allocation"] == {"centrum": 6, "fagersanna": 3}
     drawn = sorted(by_id[m] for m in sample["members"])
-    dialog, opens_at = await survey_open_in(client, town, staff, 3.0)
+    dialog, opens_at = await survey_open_in(client, town, staff, 5.0)
     rounds_url = f"/api/v1/panels/{panel}/rounds"
 
     started = await ok(
@@ -127,6 +127,7 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
         ),
         201,
     )
+    assert datetime.now(UTC) < opens_at, "the survey opened before the round: too slow a machine"
     assert (started["state"], started["sent"]) == ("waiting", None)
     assert started["reminders"] == ["P3D", "P7D"]
     twice = await client.post(
@@ -147,7 +148,8 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     )
     await settle(platform)
     rounds = panel_rounds(platform)
-    assert await advance_rounds(platform.worker_pool, rounds) == 0  # not open yet: nothing
+    before = opens_at - timedelta(seconds=1)
+    assert await advance_rounds(platform.worker_pool, rounds, before) == 0  # not open yet
     await send_round(platform)
     assert addressed(smtp, "panel-round") == []
 
