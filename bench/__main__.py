@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import all as all_benches
-from bench import append, gateway, projection, projections, relay, vote
+from bench import append, gateway, projection, projections, relay, survey, vote
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
 from tinget.logs import configure_logging
@@ -43,6 +43,11 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         "votes over HTTP through the gateway, against a minimal litestar + asyncpg route",
         vote.add_arguments,
         vote.run,
+    ),
+    "survey": (
+        "a survey's results read model at 100,000 responses, and reading its results",
+        survey.add_arguments,
+        survey.run,
     ),
     "gateway": (
         "the gateway's own CPU per vote, calling the app in process (no server, no wrk)",

@@ -132,7 +132,7 @@ class DialogController(Controller):
     @patch(
         "/{dialog_id:uuid}",
         operation_id="updateDialog",
-        summary="Change a dialog before it opens",
+        summary="Change a dialog, or correct the texts of an open one",
         responses=problems(409, 422),
     )
     async def update(
@@ -142,7 +142,10 @@ class DialogController(Controller):
         dialog_id: FromPath[UUID],
         data: JSONBody[UpdateDialog],
     ) -> DialogView:
-        """Change a dialog before it opens (administrators); fields left out stay."""
+        """Change a dialog before it opens (administrators); fields left out stay. Once it has
+        opened, only its title and instructions can still be corrected (a typo; recorded as
+        a correction, `DialogTextsCorrected`); any other change is refused (409 naming the
+        field), since people answer to it."""
         dialog = await dialogs.update(caller, dialog_id, data)
         return dialog_view(dialog, utc_now())
 

@@ -18,6 +18,7 @@ from projections.panel_rounds import PanelRoundQueries, ResponseRate, RoundRow
 from services.identity.access import Caller
 from services.surveys.panel_service import PanelService
 from services.surveys.round_service import PanelRoundService, RoundStarted, StartRound
+from tenants.directory import TenantEntry
 
 
 class RoundList(msgspec.Struct, kw_only=True):
@@ -78,13 +79,15 @@ class PanelRoundController(Controller):
         panels: Injected[PanelService],
         panel_round_queries: Injected[PanelRoundQueries],
         caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
         panel_id: FromPath[UUID],
         round_id: FromPath[UUID],
     ) -> RoundView:
         """A round with its reminders and its response rate (staff): how many it was sent to
         and how many answered, overall and per answer to the sample's background question.
-        A count of answers below the minimum group size is null with ``suppressed: true``,
-        as are as many more as it takes that none is the total less the others."""
+        A count of answers below the municipality's minimum group size (5 unless set
+        otherwise) is null with ``suppressed: true``, as are as many more as it takes that
+        none is the total less the others."""
         _staff(caller)
         panel = await panels.get(caller.tenant_id, panel_id)
         found = await panel_round_queries.round(caller.tenant_id, panel_id, round_id)
@@ -92,5 +95,7 @@ class PanelRoundController(Controller):
             raise NotFound(f"no round {round_id} of panel {panel_id}")
         question = None if found.question_id is None else panel.details.question(found.question_id)
         options = () if question is None else question.option_ids()
-        rate = await panel_round_queries.rate(caller.tenant_id, found, found.question_id, options)
+        rate = await panel_round_queries.rate(
+            caller.tenant_id, found, found.question_id, options, tenant.min_group_size
+        )
         return RoundView(round=found, response_rate=rate)

@@ -153,21 +153,24 @@ class SurveyController(Controller):
         self,
         surveys: Injected[SurveyService],
         survey_results: Injected[SurveyResultQueries],
+        tenant: NamedDependency[TenantEntry],
         caller: NamedDependency[Caller],
         dialog_id: FromPath[UUID],
         by: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> SurveyResultsView:
         """The survey's live results (administrators and analysts): per question the count
         and share of each option, point or place, mean, median and standard deviation of
-        points and numbers, and the responses of each day. A count below the minimum group
-        size (5) is null with `suppressed: true`. Free text answers are not shown. With
-        `by` (the id of a single choice question) the results are also given within the
-        responses of each of its options, suppressed the same way (422 naming `by` when it
-        is not such a question)."""
+        points and numbers, and the responses of each day. A count below the municipality's
+        minimum group size (5 unless set otherwise) is null with `suppressed: true`. Free
+        text answers are not shown. With `by` (the id of a single choice question) the
+        results are also given within the responses of each of its options, suppressed the
+        same way (422 naming `by` when it is not such a question)."""
         if not caller.may(Permission.ANALYSE):
             raise Forbidden(f"the role {caller.role.value!r} may not read survey results")
         await surveys.survey(caller.tenant_id, dialog_id)
-        return await survey_results.results(caller.tenant_id, dialog_id, by)
+        return await survey_results.results(
+            caller.tenant_id, dialog_id, by, minimum=tenant.min_group_size
+        )
 
     @post(
         "/questionnaire/submit",

@@ -62,6 +62,8 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
     row = {**row, "updated_at": event.timestamp}
     if event_type == "DialogDetailsChanged":
         row.update(_details(event.details))
+    elif event_type == "DialogTextsCorrected":
+        row.update(title=event.title, instructions=event.instructions)
     elif event_type in _STATUS:
         row["status"] = _STATUS[event_type]
         if event_type == "DialogClosed":
@@ -89,6 +91,7 @@ class DialogListing:
         {
             "DialogDrafted",
             "DialogDetailsChanged",
+            "DialogTextsCorrected",
             *_STATUS,
             "ReportBackDateSet",
             "ReportBackReminderDue",

@@ -6,8 +6,9 @@ Who answered comes from the ``SurveyAnswered`` marks (they name the person, neve
 kept without the time, which could be set beside an anonymous response's.
 The strata are the members' answers to the sample's background question, read from
 ``panel_background`` at query time (personal data outside the events, emptied by erasure), and
-only counts leave the database: a response count below ``MIN_GROUP_SIZE`` is shown as null
-with ``suppressed: true``, as survey results are, together with as many more strata as it takes
+only counts leave the database: a response count below the tenant's minimum group size
+(``MIN_GROUP_SIZE`` unless it set its own) is shown as null with ``suppressed: true``, as
+survey results are, together with as many more strata as it takes
 that no hidden count is the overall count less the shown ones.
 """
 

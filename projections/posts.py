@@ -277,6 +277,29 @@ class PostQueries:
             tenant_id, "p.root_id IS NULL AND p.dialog_id", dialog_id, after, limit, True, answer
         )
 
+    async def summary(
+        self, tenant_id: str, dialog_id: UUID, top: int
+    ) -> tuple[dict[str, int], list[asyncpg.Record]]:
+        """How many published posts the dialog has per state of their latest official answer
+        (``UNANSWERED``: none yet), and its ``top`` most backed (supports and signatures)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            counts = await conn.fetch(
+                f"SELECT coalesce(answer_state, '{UNANSWERED}') AS state, count(*)::int AS n"
+                " FROM posts WHERE tenant_id = $1 AND dialog_id = $2 AND root_id IS NULL"
+                " AND status = 'published' GROUP BY 1",
+                tenant_id,
+                dialog_id,
+            )
+            rows: list[asyncpg.Record] = await conn.fetch(
+                f"{_SELECT} WHERE p.tenant_id = $1 AND p.dialog_id = $2 AND p.root_id IS NULL"
+                " AND p.status = 'published'"
+                " ORDER BY p.supports + p.signatures DESC, p.created_at, p.post_id LIMIT $3",
+                tenant_id,
+                dialog_id,
+                top,
+            )
+        return {r["state"]: r["n"] for r in counts}, rows
+
     async def comments(
         self, tenant_id: str, root_id: UUID, after: tuple[datetime, UUID] | None, limit: int
     ) -> list[asyncpg.Record]:

@@ -51,10 +51,11 @@ from services.surveys.questionnaire import (
     Rating,
     SingleChoice,
 )
+from tenants.values import DEFAULT_MIN_GROUP_SIZE
 
-MIN_GROUP_SIZE = 5
-"""The smallest group whose count results show. Tenants have no setting of their own for it
-yet: every tenant's results suppress counts below 5."""
+MIN_GROUP_SIZE = DEFAULT_MIN_GROUP_SIZE
+"""The smallest group whose count results show, unless the tenant set its own
+(``TenantEntry.min_group_size``, ``tinget tenants update --min-group-size``)."""
 
 FORM_EVENTS = frozenset({"QuestionnaireDrafted", "QuestionnaireRevised", "QuestionnaireCorrected"})
 RESPONSE_EVENTS = frozenset({"AnonymousResponseSubmitted", "NamedResponseSubmitted"})
@@ -441,6 +442,17 @@ class SurveyResultQueries:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
+
+    async def responses(self, tenant_id: str, dialog_id: UUID) -> int:
+        """How many responses the survey has had."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            total: int = await conn.fetchval(
+                "SELECT coalesce(sum(responses), 0)::int FROM survey_result_days"
+                " WHERE tenant_id = $1 AND dialog_id = $2",
+                tenant_id,
+                dialog_id,
+            )
+        return total
 
     async def results(
         self,

@@ -10,4 +10,6 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-exec .venv/bin/pytest "$@"
+# Two processes (pytest-xdist); the second gets an embedded PostgreSQL of its own (tests/services.py).
+# TINGET_TEST_WORKERS=0 runs the suite in this one process.
+exec .venv/bin/pytest -n "${TINGET_TEST_WORKERS:-2}" "$@"

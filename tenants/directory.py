@@ -35,6 +35,7 @@ class TenantEntry(msgspec.Struct, kw_only=True):
     logo_content_type: str | None = None
     committees: list[str] = msgspec.field(default_factory=list)
     public_url: str | None = None
+    min_group_size: int = values.DEFAULT_MIN_GROUP_SIZE
     created_at: datetime
     updated_at: datetime
 
@@ -82,6 +83,8 @@ def evolve(
             changes["committees"] = list(event.committees)
         case "PublicUrlChanged":
             changes["public_url"] = event.public_url
+        case "MinimumGroupSizeChanged":
+            changes["min_group_size"] = event.min_group_size
         case "TenantSuspended":
             changes.update(status="suspended", suspension_reason=event.reason)
         case "TenantResumed":
@@ -100,6 +103,7 @@ class TenantDirectory:
             "LogoChanged",
             "CommitteesChanged",
             "PublicUrlChanged",
+            "MinimumGroupSizeChanged",
             "TenantSuspended",
             "TenantResumed",
         }

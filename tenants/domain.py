@@ -7,7 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import Conflict, Forbidden
-from tenants.values import default_public_url
+from tenants.values import DEFAULT_MIN_GROUP_SIZE, default_public_url
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids")
 
@@ -45,11 +45,17 @@ class Tenant(Aggregate):
         self.logo_content_type: str | None = None
         self.committees: list[str] = []
         self.public_url: str | None = None
+        self.min_group_size = DEFAULT_MIN_GROUP_SIZE
 
     @event("TenantDetailsChanged")
     def change_details(self, name: str, default_language: str) -> None:
         self.name = name
         self.default_language = default_language
+
+    @event("MinimumGroupSizeChanged")
+    def change_min_group_size(self, min_group_size: int) -> None:
+        """The smallest group whose count the tenant's results show (small cells are hidden)."""
+        self.min_group_size = min_group_size
 
     @event("PublicUrlChanged")
     def change_public_url(self, public_url: str) -> None:

@@ -29,6 +29,7 @@ class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     welcome_text: str | msgspec.UnsetType | None = UNSET
     committees: list[str] | msgspec.UnsetType = UNSET
     public_url: str | msgspec.UnsetType = UNSET
+    min_group_size: int | msgspec.UnsetType = UNSET
 
 
 _BRANDING = (
@@ -128,6 +129,10 @@ class TenantService:
             committees = values.committees(changes.committees)
             if committees != tenant.committees:
                 tenant.change_committees(committees)
+        if changes.min_group_size is not UNSET:
+            smallest = values.min_group_size(changes.min_group_size)
+            if smallest != tenant.min_group_size:
+                tenant.change_min_group_size(smallest)
         await self._save_with_claims(tenant, [], metadata)
         return tenant
 

@@ -7,6 +7,10 @@ from urllib.parse import urlsplit
 
 from events.errors import InvalidInput
 
+DEFAULT_MIN_GROUP_SIZE = 5
+"""The smallest group whose count results show, unless the tenant set another (3-100)."""
+MIN_GROUP_SIZES = range(3, 101)
+
 PLATFORM_TENANT = "_platform"  # holds platform-wide streams (host claims); no slug can be it
 RESERVED_SLUGS = frozenset({"admin", "api", "platform", "tinget", "www", "static", "assets"})
 
@@ -124,3 +128,12 @@ def committees(items: list[str], field: str = "committees") -> list[str]:
             raise InvalidInput(f"{field}[{i}]", f"{name!r} is listed twice")
         cleaned.append(name)
     return cleaned
+
+
+def min_group_size(value: int, field: str = "min_group_size") -> int:
+    """The smallest group a tenant's results show a count for: 3 to 100 (default 5)."""
+    if isinstance(value, bool) or value not in MIN_GROUP_SIZES:
+        raise InvalidInput(
+            field, f"must be a whole number from {MIN_GROUP_SIZES[0]} to {MIN_GROUP_SIZES[-1]}"
+        )
+    return value

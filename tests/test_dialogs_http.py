@@ -185,3 +185,43 @@ async def test_an_invited_citizen_takes_part_with_a_pin(
     )
     assert reused.status_code == 401
     assert "used already" in reused.json()["detail"]
+
+
+async def test_an_open_dialogs_typo_is_corrected_but_what_people_answer_to_is_not_changed(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    url = f"/api/v1/dialogs/{dialog['id']}"
+
+    fixed = await client.patch(
+        url,
+        json={"title": "A skatepark by the harbour", "instructions": "Say where, and why"},
+        headers=town.headers(admin),
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["title"] == "A skatepark by the harbour"
+    assert fixed.json()["status"] == "open"
+
+    moved = await client.patch(
+        url,
+        json={"title": "Another title", "purpose": "Something else", "invite_only": True},
+        headers=town.headers(admin),
+    )
+    assert moved.status_code == 409, moved.text
+    assert moved.json()["field"] == "purpose"
+    assert moved.json()["detail"].endswith("not purpose, invite_only")
+    assert "only its title and instructions" in moved.json()["detail"]
+
+    citizen = await device_token(client, town)
+    by_citizen = await client.patch(url, json={"title": "Mine"}, headers=town.headers(citizen))
+    assert by_citizen.status_code == 403, by_citizen.text
+
+    await platform.catch_up_projections()
+    listed = await client.get("/api/v1/dialogs", headers=town.headers())
+    (shown,) = [d for d in listed.json()["items"] if d["id"] == dialog["id"]]
+    assert shown["title"] == "A skatepark by the harbour"
+    assert shown["instructions"] == "Say where, and why"
+    trail = await client.get("/api/v1/audit", headers=town.headers(admin))
+    assert trail.status_code == 200, trail.text
+    corrections = [e for e in trail.json()["items"] if e["event_type"] == "DialogTextsCorrected"]
+    assert len(corrections) == 1

@@ -122,14 +122,18 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     started = await ok(
         await client.post(
             rounds_url,
-            json={"sample_id": sample["sample_id"], "dialog_id": dialog, "reminders": ["P3D", 7]},
+            json={
+                "sample_id": sample["sample_id"],
+                "dialog_id": dialog,
+                "reminders": ["P3D", 7, "P10D"],
+            },
             headers=town.headers(admin),
         ),
         201,
     )
     assert datetime.now(UTC) < opens_at, "the survey opened before the round: too slow a machine"
     assert (started["state"], started["sent"]) == ("waiting", None)
-    assert started["reminders"] == ["P3D", "P7D"]
+    assert started["reminders"] == ["P3D", "P7D", "P10D"]
     twice = await client.post(
         rounds_url,
         json={"sample_id": sample["sample_id"], "dialog_id": dialog},
@@ -169,11 +173,19 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     )
     assert [i for i in items["items"] if i["kind"] == "panel-round"]
 
-    # Three answer; the first reminder, three days on, reaches the other five only.
+    # Three of the sample answer, and two residents outside it: the survey notes their marks
+    # and records them as one batch of 5. The first reminder, three days on, reaches the other
+    # five of the sample only.
     answering = [a for a in reached if district[a] == "centrum"]
     assert len(answering) == 5
+    outsiders = [
+        await person_with_address(platform, town, f"resident{i}@example.se") for i in range(5)
+    ]
     for address in answering[:3]:
         await ok(await respond(client, town, dialog, people[address].token, GOOD), 201)
+    for outsider in outsiders[:2]:
+        await ok(await respond(client, town, dialog, outsider.token, GOOD), 201)
+    assert await platform.record_marks() == 5
     await settle(platform)
     assert await advance_rounds(platform.worker_pool, rounds, sent_at + 2 * DAY) == 0
     assert await advance_rounds(platform.worker_pool, rounds, sent_at + 3 * DAY) == 1
@@ -190,7 +202,7 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     await settle(platform)
     view = await ok(await client.get(round_url, headers=town.headers(admin)))
     assert view["round"]["state"] == "sent"
-    assert view["round"]["reminders"] == ["P3D", "P7D"]
+    assert view["round"]["reminders"] == ["P3D", "P7D", "P10D"]
     assert [(r["reminder"], r["recipients"]) for r in view["round"]["reminded"]] == [(1, 5)]
     rate = view["response_rate"]
     # 3 answers: below the minimum group size, so neither they nor any stratum's are shown
@@ -205,9 +217,34 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
         ("fagersanna", 3, None, True),
     ]
 
-    # Two more answer: 5 in all, every one of centrum; fagersanna's 0 stays hidden.
+    # A municipality that set its minimum group size to 3 sees the 3 answers (all centrum's).
+    await platform.tenants.update(town.slug, TenantChanges(min_group_size=3))
+    await platform.catch_up_projections()
+    await asyncio.sleep(2.1)  # the gateway's host-to-tenant cache keeps an entry for 2 s
+    rate = (await ok(await client.get(round_url, headers=town.headers(admin))))["response_rate"]
+    assert (rate["responded"], rate["minimum"]) == (3, 3)
+    assert [(s["stratum"], s["responded"]) for s in rate["strata"]] == [
+        ("centrum", 3),
+        ("fagersanna", None),
+    ]
+
+    # The other two of centrum answer; their marks wait for a batch (2 are too few to hide
+    # among), so the second reminder still reaches them: leaving them out would tell the log
+    # who answered since the last batch. Neither is counted yet.
     for address in answering[3:]:
         await ok(await respond(client, town, dialog, people[address].token, GOOD), 201)
+    assert await platform.record_marks() == 0
+    await settle(platform)
+    assert await advance_rounds(platform.worker_pool, rounds, sent_at + 7 * DAY) == 1
+    await send_round(platform)
+    second = sorted(str(m["To"]) for m in mails(smtp.inbox, "panel-round-reminder")[5:])
+    assert second == sorted(set(reached) - set(answering[:3]))
+
+    # Three more residents answer: the batch of 5 is recorded, and the rate counts them: 5 in
+    # all, every one of centrum; fagersanna's 0 stays hidden (below 3 as it is below 5).
+    for outsider in outsiders[2:]:
+        await ok(await respond(client, town, dialog, outsider.token, GOOD), 201)
+    assert await platform.record_marks() == 5
     await settle(platform)
     rate = (await ok(await client.get(round_url, headers=town.headers(admin))))["response_rate"]
     assert (rate["sent"], rate["responded"], rate["rate"], rate["suppressed"]) == (
@@ -221,7 +258,7 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
         for s in rate["strata"]
     ] == [("centrum", 5, 5, 1.0, False), ("fagersanna", 3, None, None, True)]
 
-    # The survey closes early: the round closes, and the second reminder never goes out.
+    # The survey closes early: the round closes, and the third reminder never goes out.
     await ok(
         await client.post(
             f"/api/v1/dialogs/{dialog}/close",
@@ -232,15 +269,15 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     await settle(platform)
     assert await advance_rounds(platform.worker_pool, rounds) == 1
     await settle(platform)
-    assert await advance_rounds(platform.worker_pool, rounds, sent_at + 8 * DAY) == 0
+    assert await advance_rounds(platform.worker_pool, rounds, sent_at + 11 * DAY) == 0
     await send_round(platform)
-    assert len(addressed(smtp, "panel-round-reminder")) == 5
+    assert len(addressed(smtp, "panel-round-reminder")) == 10
     listed = await ok(await client.get(rounds_url, headers=town.headers(admin)))
     [only] = listed["items"]
     assert (only["round_id"], only["state"], only["sent"]) == (started["round_id"], "closed", 8)
     assert only["closed_at"] is not None
     assert only["next_reminder_at"] is None
-    assert [(r["reminder"], r["recipients"]) for r in only["reminded"]] == [(1, 5)]
+    assert [(r["reminder"], r["recipients"]) for r in only["reminded"]] == [(1, 5), (2, 5)]
 
     # The read model rebuilt from the store alone is the live one.
     live = await snapshot(platform)

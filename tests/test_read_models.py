@@ -126,7 +126,7 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
     replayed = await snapshot(platform)
 
     assert sum(len(rows) for rows in live.values()) > 100
-    assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries"))
+    assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries", "decisions"))
     for table in live:
         assert rebuilt[table] == live[table], table
         assert replayed[table] == live[table], table

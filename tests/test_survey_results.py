@@ -307,3 +307,29 @@ async def test_results_crossed_by_a_single_choice_question_suppress_small_groups
         refused = await client.get(url, params={"by": by}, headers=town.headers(admin))
         assert refused.status_code == 422, refused.text
         assert refused.json()["field"] == "by"
+
+
+async def test_a_municipality_sets_its_own_minimum_group_size_within_bounds(
+    client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff
+) -> None:
+    from events.errors import InvalidInput
+    from tenants.service import TenantChanges
+
+    for bad in (2, 101, True):
+        with pytest.raises(InvalidInput) as refused:
+            await platform.tenants.update(town.slug, TenantChanges(min_group_size=bad))
+        assert refused.value.field == "min_group_size"
+    assert (await platform.tenants.get(town.slug)).min_group_size == 5
+    await platform.tenants.update(town.slug, TenantChanges(min_group_size=3))
+    await platform.catch_up_projections()  # the directory the gateway reads has it then
+    dialog, _ = await _answered_survey(client, platform, town, staff)
+    analyst = await staff_token(platform, town, "analyst@town.example", Role.ANALYST)
+
+    results = await ok(
+        await client.get(f"/api/v1/dialogs/{dialog}/results/survey", headers=town.headers(analyst))
+    )
+
+    assert results["minimum_group_size"] == 3
+    stars = _cells({q["id"]: q for q in results["questions"]}["stars"])
+    assert [stars[p]["count"] for p in "123"] == [3, 3, 3]  # shown now: 3 is big enough
+    assert stars["4"]["suppressed"] is stars["5"]["suppressed"] is True  # 2 each still is not

@@ -23,6 +23,7 @@ from events.store import MAX_QUEUED, EventStore, LogReader
 from gateway.forwarding import TrustedProxies
 from projections.positions import ReadModelPositions
 from projections.runtime import LiveConsumer, Projection, ProjectionRunner
+from services.dialogs.marks import MIN_BATCH, MarkFactory, Marks, erase_pending
 from services.dialogs.service import DialogService
 from services.gamification.service import GamificationService
 from services.identity.keys import Keys, load_secret
@@ -42,9 +43,10 @@ from services.notifications.push_policy import PushPolicy
 from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
+from services.participation.domain import VOTER_MARK, voter_mark
 from services.participation.service import ParticipationService
 from services.surveys.panel_service import erase_background
-from services.surveys.service import SurveyService
+from services.surveys.service import MARK_KIND, SurveyService, survey_mark
 from tenants.assets import AssetStore
 from tenants.migrate import migrate
 from tenants.service import TenantService
@@ -54,6 +56,8 @@ from tinget.contexts import CONTEXTS
 log = structlog.get_logger(__name__)
 
 HEALTH_TIMEOUT = 2.0  # seconds a readiness or health check waits for a service
+# The took-part marks the gateway notes, by kind: what records each (services/dialogs/marks.py).
+MARKS: dict[str, MarkFactory] = {MARK_KIND: survey_mark, VOTER_MARK: voter_mark}
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,12 @@ class Platform(AppPlatform):
             reader=self.reader if from_store else None,
         )
 
+    async def record_marks(self, min_batch: int = MIN_BATCH) -> int:
+        """Record the took-part marks that are due (services/dialogs/marks.py); the projection
+        worker does once a second."""
+        marks = Marks(self.worker_pool, self.repository, MARKS)
+        return await marks.record_due(min_batch=min_batch)
+
     async def health(self) -> dict[str, str]:
         """Whether PostgreSQL and NATS answer, each within 2 s: "ok", or why not."""
         checks = await super().health()
@@ -332,7 +342,7 @@ async def open_app_platform(
         sessions = Sessions(app_pool)
         identity = IdentityService(
             repository,
-            People(app_pool, erasers=[erase_background]),
+            People(app_pool, erasers=[erase_background, erase_pending]),
             SignInCodes(app_pool, keys),
             limiter,
             tokens,
@@ -341,7 +351,8 @@ async def open_app_platform(
             addresses.limits,
             custom_template=templates.custom,
         )
-        dialogs = DialogService(repository, identity)
+        marks = Marks(app_pool, repository, MARKS)
+        dialogs = DialogService(repository, identity, marks=marks)
         blocked_people = BlockedPeople(app_pool)
         participation = ParticipationService(
             repository,
@@ -351,6 +362,7 @@ async def open_app_platform(
             images.exists,
             addresses.limits,
             blocked=blocked_people.reason,
+            marks=marks,
         )
         yield AppPlatform(
             addresses=addresses,
@@ -372,7 +384,7 @@ async def open_app_platform(
             moderation=ModerationService(repository, blocked_people),
             gamification=GamificationService(repository),
             notifications=NotificationService(app_pool, keys, templates, addresses.push),
-            surveys=SurveyService(repository, dialogs, keys, participation.admit),
+            surveys=SurveyService(repository, dialogs, keys, participation.admit, marks),
         )
     finally:
         await stack.aclose()

@@ -15,6 +15,7 @@ import uvicorn
 from events.errors import Conflict
 from events.leadership import leadership
 from projections.runtime import PROJECTIONS_CONSUMER, LiveConsumer
+from services.dialogs.marks import run_marks
 from services.dialogs.scheduler import run_scheduler
 from services.identity.records import run_rate_limit_pruner
 from services.notifications.push_policy import PushPolicy
@@ -228,8 +229,8 @@ async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main")
 
 
 async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
-    """The projection worker: read models, the dialog and panel round schedulers, the
-    notification sender and the deletion of expired rate-limit counters.
+    """The projection worker: read models, the dialog and panel round schedulers, the took-part
+    marks' batches, the notification sender and the deletion of expired rate-limit counters.
 
     One worker is active at a time (an advisory lock); a second one stands by. Its read models
     share one durable consumer, which must have a single reader to deliver in log order.
@@ -251,6 +252,7 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
                 term,
                 lambda: run_round_scheduler(platform.worker_pool, rounds, term),
             ),
+            supervised("took-part marks", term, lambda: run_marks(platform.record_marks, term)),
             supervised("notification sender", term, lambda: platform.sender.run(term)),
             supervised(
                 "rate-limit pruner",

@@ -45,7 +45,8 @@ class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class UpdateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """A partial change before the dialog opens: fields left out stay as they are."""
+    """A partial change before the dialog opens (after it, a correction of its title and
+    instructions only): fields left out stay as they are."""
 
     title: Title | UnsetType = UNSET
     purpose: LongText | UnsetType = UNSET

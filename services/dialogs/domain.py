@@ -75,6 +75,10 @@ class DialogNotOpen(Conflict):
     problem_type = "dialog-not-open"
 
 
+CORRECTABLE = frozenset({"title", "instructions"})
+"""What of a dialog's details may still change after it opened: texts, not what is asked."""
+
+
 def invitation_id(dialog_id: UUID, person_id: UUID) -> UUID:
     return uuid5(_NAMESPACE, f"invitation:{dialog_id}:{person_id}")
 
@@ -199,18 +203,38 @@ class Dialog(Aggregate):
 
     def change_details(self, details: DialogDetails, now: datetime) -> bool:
         """Change the details before the dialog opens; False (nothing recorded) when they are
-        the details it has. Settings are checked against what the dialog's kind allows."""
+        the details it has. Settings are checked against what the dialog's kind allows.
+
+        Once it has opened, only its title and instructions may still change (a typo fixed),
+        recorded as a correction (``DialogTextsCorrected``); what people answer to (its
+        purpose, committee, audience, times and settings) does not change under them."""
         details = _settled(self.policy, details)
         if details == self.details:
             return False
-        if self.status_at(now) not in (Status.DRAFT, Status.SCHEDULED):
-            raise Conflict("a dialog can be changed only before it opens")
-        self._details_changed(details)
+        if self.status_at(now) in (Status.DRAFT, Status.SCHEDULED):
+            self._details_changed(details)
+            return True
+        fixed = [
+            f
+            for f in DialogDetails.__struct_fields__
+            if f not in CORRECTABLE and getattr(details, f) != getattr(self.details, f)
+        ]
+        if fixed:
+            raise Conflict(
+                "once a dialog has opened only its title and instructions can be corrected,"
+                f" not {', '.join(fixed)}",
+                field=fixed[0],
+            )
+        self._texts_corrected(details.title, details.instructions)
         return True
 
     @event("DialogDetailsChanged")
     def _details_changed(self, details: DialogDetails) -> None:
         self.details = details
+
+    @event("DialogTextsCorrected")
+    def _texts_corrected(self, title: str, instructions: str) -> None:
+        self.details = replace(self.details, title=title, instructions=instructions)
 
     def schedule(self, now: datetime) -> None:
         if self.status is not Status.DRAFT:

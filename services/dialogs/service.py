@@ -25,6 +25,7 @@ from services.dialogs.domain import (
     Invitation,
     invitation_id,
 )
+from services.dialogs.marks import Marks
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.service import IdentityService
 from tenants import values
@@ -88,11 +89,16 @@ def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
 
 class DialogService:
     def __init__(
-        self, repository: Repository, identity: IdentityService, clock: Clock = utc_now
+        self,
+        repository: Repository,
+        identity: IdentityService,
+        clock: Clock = utc_now,
+        marks: Marks | None = None,
     ) -> None:
         self.repository = repository
         self.identity = identity
         self.clock = clock
+        self.marks = marks
         self.changed: list[Callable[[str, UUID], None]] = []  # cache invalidation hooks
         # Invitations are never taken back, so one found is remembered for the process's life.
         self._invited: set[tuple[str, UUID, UUID]] = set()
@@ -184,6 +190,8 @@ class DialogService:
         caller.require(Permission.ADMINISTER)
         dialog = await self.get(caller.tenant_id, dialog_id)
         dialog.publish_results(values.text(summary, "summary", max_length=20_000), self.clock())
+        if self.marks is not None:  # those who took part last are told too
+            await self.marks.record(caller.tenant_id, dialog.id)
         await self._save(caller.tenant_id, caller, dialog)
         return dialog
 

@@ -15,8 +15,9 @@ from services.notifications.kinds import Channel, Kind
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications/deliveries")
 
 FACT_EVENTS = frozenset(
-    {"DialogDrafted", "DialogDetailsChanged", "PostSubmitted", "PostEdited"}
+    {"DialogDrafted", "DialogDetailsChanged", "DialogTextsCorrected", "PostSubmitted", "PostEdited"}
     | {"SupportGiven", "PetitionSigned"}
+    | {"SurveyAnswered", "TookPartInPoll"}  # took-part marks of respondents and voters
     | {"PersonJoined", "RoleChanged", "PersonErased"}  # who administers each tenant
 )
 ADMINISTRATOR = "administrator"
@@ -91,6 +92,9 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
         case "DialogDrafted" | "DialogDetailsChanged":
             batch.dialogs[(t, stream)] = event.details.title
             batch.dialogs_changed.add((t, stream))
+        case "DialogTextsCorrected":
+            batch.dialogs[(t, stream)] = event.title
+            batch.dialogs_changed.add((t, stream))
         case "PostSubmitted":
             title = event.title or excerpt(event.body)
             batch.posts[(t, stream)] = PostFact(event.dialog_id, event.author_id, title)
@@ -107,6 +111,8 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
         case "SupportGiven" | "PetitionSigned":
             batch.joined.append((t, event.dialog_id, event.person_id))
             batch.backed.append((t, event.post_id, event.person_id))
+        case "SurveyAnswered" | "TookPartInPoll":
+            batch.joined.append((t, event.dialog_id, event.person_id))
         case "PersonJoined" if event.role == ADMINISTRATOR:  # others: nothing to undo
             batch.staff.append((t, stream, True))
         case "RoleChanged":

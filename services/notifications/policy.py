@@ -54,13 +54,24 @@ TURN = 200  # events a rebuild's writer handles before it lets the batches being
 _FIELDS: dict[str, tuple[str, ...]] = {
     "DialogDrafted": ("details",),
     "DialogDetailsChanged": ("details",),
+    "DialogTextsCorrected": ("title",),
     "PostSubmitted": ("dialog_id", "author_id", "title", "body"),
     "PostEdited": ("title", "body"),
     "SupportGiven": ("post_id", "dialog_id", "person_id"),
     "PetitionSigned": ("post_id", "dialog_id", "person_id"),
+    "SurveyAnswered": ("dialog_id", "person_id"),
+    "TookPartInPoll": ("dialog_id", "person_id"),
     "PostAnswered": ("state", "text", "answered_by"),
     "ReportBackReminderDue": ("report_back_by",),
-    "DecisionRecorded": ("committee", "decided_on", "text", "reference", "post_ids", "recorded_by"),
+    "DecisionRecorded": (
+        "committee",
+        "decided_on",
+        "text",
+        "reference",
+        "dialog_ids",
+        "post_ids",
+        "recorded_by",
+    ),
     "PersonJoined": ("role",),
     "RoleChanged": ("role",),
     "ReportStatusChanged": ("status", "message"),
@@ -143,6 +154,11 @@ class Notifier:
                     if key not in backers:
                         backers[key] = await tables.post_people(conn, key)
                     people |= backers[key] | _backed(batch, key) | _author(batch, key)
+                for dialog_id in event.dialog_ids:
+                    key = (recorded.tenant_id, dialog_id)
+                    if key not in took_part:
+                        took_part[key] = await tables.participants(conn, key)
+                    people |= took_part[key] | _joined(batch, key)
                 key = (recorded.tenant_id, recorded.stream_id)
                 note = decision_recorded(key, event, people)
             elif recorded.event_type == "ReportBackReminderDue":
@@ -298,6 +314,8 @@ class NotifierRebuild:
                 for post_id in event.post_ids:
                     key = (recorded.tenant_id, post_id)
                     known |= _backed(batch, key) | _author(batch, key)
+                for dialog_id in event.dialog_ids:
+                    known |= _joined(batch, (recorded.tenant_id, dialog_id))
                 decisions.append(_DecisionTold(recorded, event, known))
             elif (note := decide(batch, recorded, event)) is not None and note.recipients:
                 notes.append((recorded, note))
@@ -395,6 +413,11 @@ class NotifierRebuild:
                 if key not in backers:
                     backers[key] = await tables.post_people(conn, key)
                 people |= backers[key]
+            for dialog_id in told_of.event.dialog_ids:
+                key = (recorded.tenant_id, dialog_id)
+                if key not in took_part:
+                    took_part[key] = await tables.participants(conn, key)
+                people |= took_part[key]
             key = (recorded.tenant_id, recorded.stream_id)
             note = decision_recorded(key, told_of.event, people)
             if note.recipients:

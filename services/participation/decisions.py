@@ -2,7 +2,8 @@
 and which dialogs and posts it answers.
 
 A decision is the municipality's own record, not personal data. The authors, supporters,
-signers and commenters of the posts it links are told of it (the notifier).
+signers and commenters of the posts it links, and everyone who took part in the dialogs it
+links, are told of it (the notifier).
 """
 
 from __future__ import annotations

@@ -258,3 +258,25 @@ class Ballot(Aggregate):
         self.dialog_id = dialog_id
         self.choices = choices
         self.signed_in = signed_in
+
+
+class Voter(Aggregate):
+    """That one signed-in person voted in one poll: no choice, no link to the ballot. Recorded
+    in a batch with others, apart from the ballot (services/dialogs/marks.py)."""
+
+    @staticmethod
+    def create_id(dialog_id: UUID, person_id: UUID) -> UUID:
+        return uuid5(_NAMESPACE, f"voter:{dialog_id}:{person_id}")
+
+    @event("TookPartInPoll")
+    def __init__(self, dialog_id: UUID, person_id: UUID) -> None:
+        self.dialog_id = dialog_id
+        self.person_id = person_id
+
+
+VOTER_MARK = "poll"
+
+
+def voter_mark(dialog_id: UUID, person_id: UUID) -> Voter:
+    """The mark of one signed-in voter, recorded with its batch."""
+    return Voter(dialog_id=dialog_id, person_id=person_id)

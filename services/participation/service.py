@@ -19,6 +19,7 @@ from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import Dialog, DialogKind
 from services.dialogs.kinds import Endorsement, post_rules
+from services.dialogs.marks import Marks
 from services.dialogs.service import Clock, DialogService, utc_now
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.keys import Keys
@@ -37,6 +38,7 @@ from services.participation.commands import (
 from services.participation.decisions import Decision
 from services.participation.domain import (
     COMMENT,
+    VOTER_MARK,
     AnswerState,
     Ballot,
     Place,
@@ -64,9 +66,11 @@ class ParticipationService:
         limits: Limits | None = None,
         clock: Clock = utc_now,
         blocked: BlockedReason | None = None,
+        marks: Marks | None = None,
     ) -> None:
         self.repository = repository
         self.blocked = blocked
+        self.marks = marks
         self.dialogs = dialogs
         self.keys = keys
         self.limiter = limiter
@@ -323,12 +327,25 @@ class ParticipationService:
             choices=choices,
             signed_in=not caller.anonymous,
         )
-        await self._save(
-            caller,
-            ballot,
-            hide_actor=True,
-            conflict="you have voted in this poll already; one vote per person",
-        )
+        try:
+            await self._save(
+                caller,
+                ballot,
+                hide_actor=True,
+                conflict="you have voted in this poll already; one vote per person",
+            )
+        except Conflict:
+            # A second ballot; the first one's mark may have been lost with a crash after it.
+            await self._mark_voter(caller, dialog.id)
+            raise
+        await self._mark_voter(caller, dialog.id)
+
+    async def _mark_voter(self, caller: Caller, dialog_id: UUID) -> None:
+        """Note that a signed-in voter took part (``TookPartInPoll``, recorded later with
+        others, services/dialogs/marks.py), so results and decisions reach them. A device
+        token's ballot leaves no mark: nobody could be told but that device's inbox."""
+        if self.marks is not None and not caller.anonymous:
+            await self.marks.note(caller.tenant_id, VOTER_MARK, dialog_id, caller.person_id)
 
     async def change_report_status(
         self, caller: Caller, post_id: UUID, command: ChangeReportStatus

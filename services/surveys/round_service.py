@@ -3,8 +3,10 @@ sends it when the survey opens, records each reminder when due and closes it wit
 
 Who a round goes to is decided when it is sent: the sampled members still active and not
 erased (the panel's population at that time). Who a reminder goes to is decided when it is
-recorded: those sent the round who are still active and have no ``SurveyAnswered`` mark then.
-The mark says that a person answered, never what: nothing here reads a response.
+recorded: those sent the round who are still active and have no ``SurveyAnswered`` mark
+recorded then. The mark says that a person answered, never what: nothing here reads a response.
+A mark still waiting for its batch (services/dialogs/marks.py) does not spare a reminder: the
+reminder's list would otherwise tell who answered since the last batch.
 """
 
 from __future__ import annotations

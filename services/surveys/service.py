@@ -25,6 +25,7 @@ from events.errors import Conflict, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import Dialog
+from services.dialogs.marks import Marks
 from services.dialogs.service import Clock, DialogService, utc_now
 from services.identity.access import Caller, Permission, event_metadata
 from services.identity.keys import Keys
@@ -65,12 +66,14 @@ class SurveyService:
         dialogs: DialogService,
         keys: Keys,
         admit: Admit,
+        marks: Marks,
         clock: Clock = utc_now,
     ) -> None:
         self.repository = repository
         self.dialogs = dialogs
         self.keys = keys
         self.admit = admit
+        self.marks = marks
         self.clock = clock
 
     # -- reading -----------------------------------------------------------------------------
@@ -287,19 +290,25 @@ class SurveyService:
         return command.version
 
     async def _mark(self, caller: Caller, dialog_id: UUID) -> None:
-        """Record, in a transaction of its own, that the caller has answered (once)."""
-        with suppress(ConcurrencyConflict):
-            await self.repository.save(
-                caller.tenant_id,
-                Respondent(dialog_id=dialog_id, person_id=caller.person_id),
-                metadata=event_metadata(caller),
-            )
+        """Note that the caller has answered; the mark (``SurveyAnswered``) is recorded later
+        with others (services/dialogs/marks.py), apart from the response in the log."""
+        await self.marks.note(caller.tenant_id, MARK_KIND, dialog_id, caller.person_id)
 
     async def has_responded(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> bool:
         """Whether the person has answered the survey: for reminders to those who have not and
         results to those who have. Says nothing of what they answered."""
         stream = respondent_id(dialog_id, person_id)
-        return bool(await self.repository.store.read_stream(tenant_id, stream))
+        if await self.repository.store.read_stream(tenant_id, stream):
+            return True
+        return await self.marks.noted(tenant_id, dialog_id, person_id)
+
+
+MARK_KIND = "survey"
+
+
+def survey_mark(dialog_id: UUID, person_id: UUID) -> Respondent:
+    """The mark of one respondent, recorded with its batch."""
+    return Respondent(dialog_id=dialog_id, person_id=person_id)
 
 
 def _draft_answers(form: Form, given: Mapping[str, object]) -> StoredAnswers:

@@ -191,12 +191,27 @@ def test_unchanged_details_record_nothing_even_when_open() -> None:
     assert then(dialog) == []
 
 
-def test_details_do_not_change_once_it_opened_by_the_clock() -> None:
+def test_what_people_answer_to_does_not_change_once_it_opened_by_the_clock() -> None:
     dialog = scheduled()
-    changed = msgspec.structs.replace(dialog.details, title="Too late")
-    with pytest.raises(Conflict, match="only before it opens"):
+    changed = msgspec.structs.replace(
+        dialog.details, title="Fixed", purpose="Something else", closes_at=OPENS
+    )
+    with pytest.raises(Conflict, match="not purpose, closes_at") as refused:
         dialog.change_details(changed, OPENS)
+    assert refused.value.field == "purpose"
     assert then(dialog) == []
+
+
+def test_an_open_dialogs_title_and_instructions_are_corrected_and_recorded_so() -> None:
+    dialog = scheduled()
+    fixed = msgspec.structs.replace(
+        dialog.details, title="A skatepark by the harbour", instructions="Say where and why"
+    )
+    assert dialog.change_details(fixed, OPENS)
+    assert then(dialog) == ["DialogTextsCorrected"]
+    again = given(dialog)
+    assert again.details == fixed
+    assert not again.change_details(fixed, OPENS)
 
 
 def test_changed_settings_are_checked_against_the_kind_first() -> None:

@@ -56,8 +56,9 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 102  # erasure and exports (3), panels (16), panel rounds (3), answers,
-# report-backs, decisions (5), surveys (13: the questionnaire, responses, results)
+ALL_OPERATIONS = 103  # erasure and exports (3), panels (16), panel rounds (3), answers,
+# report-backs, decisions (5), surveys (13: the questionnaire, responses, results), a dialog's
+# story
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).

@@ -71,6 +71,7 @@ def _tenant_json(tenant: Tenant) -> dict[str, Any]:
         "default_language": tenant.default_language,
         "hosts": tenant.hosts,
         "public_url": tenant.link_base,
+        "min_group_size": tenant.min_group_size,
         "status": "suspended" if tenant.suspended else "active",
         "suspension_reason": tenant.suspension_reason,
         "branding": {
@@ -171,11 +172,16 @@ def tenants_show(ctx: click.Context, slug: str) -> None:
 @click.option("--welcome-text", help="The welcome text, or '' to clear.")
 @click.option("--public-url", help="Where its pages live; every link it sends points there.")
 @click.option(
+    "--min-group-size",
+    type=int,
+    help="The smallest group whose count results show (3-100; 5 unless set).",
+)
+@click.option(
     "--logo", type=click.Path(dir_okay=False, path_type=Path), help="A PNG, JPEG or WebP file."
 )
 @click.pass_context
 def tenants_update(ctx: click.Context, /, slug: str, logo: Path | None, **options: Any) -> None:
-    """Change a tenant's name, language or branding."""
+    """Change a tenant's name, language, branding, public URL or minimum group size."""
     given = {k: v for k, v in options.items() if v is not None}
     if "language" in given:
         given["default_language"] = given.pop("language")

@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.participation.decisions import Decision
-    from services.participation.domain import Ballot, Post, Signature, Support
+    from services.participation.domain import Ballot, Post, Signature, Support, Voter
 
-    return (Post, Support, Signature, Ballot, Decision)
+    return (Post, Support, Signature, Ballot, Voter, Decision)
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.decisions import DecisionListing
     from projections.polls import PollTallies
     from projections.posts import PostListing
     from services.participation.policies import ThresholdPolicy
@@ -29,6 +30,7 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
     return [
         PostListing(app.codec),
         PollTallies(app.codec.catalogue),
+        DecisionListing(app.codec),
         ThresholdPolicy(app.codec, app.participation.record_threshold),
     ]
 
@@ -37,11 +39,13 @@ def _controllers() -> Sequence[type]:
     from gateway.images import ImageController
     from gateway.polls import PollController
     from gateway.posts import DecisionController, PostController
+    from gateway.story import StoryController
 
-    return [PostController, DecisionController, PollController, ImageController]
+    return [PostController, DecisionController, PollController, ImageController, StoryController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.decisions import DecisionQueries
     from projections.live import TallyHub
     from projections.polls import TallyCounts, TallyQueries
     from projections.posts import PostQueries
@@ -55,6 +59,7 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
         "images": app.images,
         "image_showings": ImageShowings(pool),
         "post_queries": PostQueries(pool),
+        "decision_queries": DecisionQueries(pool),
         "tally_queries": tally_queries,
         "tallies": TallyHub[TallyCounts](pool, tally_queries.counts),  # live, over LISTEN
     }

@@ -1,0 +1,245 @@
+"""``python -m bench survey``: a survey's results at the scale of a large panel.
+
+A survey of 20 questions (single and multiple choice, rating, Likert, number, ranking, matrix
+and free text) is made through Tinget's own services, approved by a second administrator and
+opened. ``--responses`` (100,000) anonymous responses are then appended through the store, in
+appends of ``--batch`` as the gateway's group commit makes them, and the results read model
+takes them the way the projection worker does (``catch_up_projections``): its rate is shown.
+Then the results are read ``--reads`` times with the query that answers
+``GET /api/v1/dialogs/{id}/results/survey``, across all questions and crossed by a single
+choice question (``?by=``): the median of each is the figure, at most 50 ms the target.
+
+The HTTP side of the issue's bench (10,000 panelists submitting over HTTP against a naive
+litestar + asyncpg route) is not in this bench yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from bench.common import (
+    Target,
+    figure,
+    fresh_database,
+    fresh_stream,
+    nats_url,
+    rate,
+    report_targets,
+    say,
+)
+from projections.survey_results import SurveyResultQueries
+from services.dialogs.commands import CreateDialog
+from services.dialogs.domain import DialogKind
+from services.identity.access import Caller, Role, SignIn
+from services.surveys.questionnaire import Form
+from services.surveys.responses import AnonymousResponse
+from tinget.bootstrap import Addresses, Platform, open_platform
+
+TENANT = "bench"
+TARGET_READ_MS = 50.0
+CHOICES = ("a", "b", "c", "d", "e")
+ROWS = ("r1", "r2", "r3", "r4")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--responses", type=int, default=100_000, help="responses to the survey (100,000)"
+    )
+    parser.add_argument("--batch", type=int, default=500, help="responses per append (500)")
+    parser.add_argument("--reads", type=int, default=30, help="reads of the results timed (30)")
+
+
+def _label(text: str) -> dict[str, str]:
+    return {"sv": text}
+
+
+def _options(ids: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{"id": i, "label": _label(f"Alternativ {i}")} for i in ids]
+
+
+def form() -> Form:
+    """A 20-question questionnaire: every type results count, and free text."""
+    questions: list[dict[str, Any]] = []
+    for n in range(1, 6):
+        questions.append(
+            {
+                "type": "single-choice",
+                "id": f"s{n}",
+                "text": _label(f"Fråga {n}"),
+                "options": _options(CHOICES),
+                "required": True,
+            }
+        )
+    for n in range(1, 4):
+        questions.append(
+            {
+                "type": "multiple-choice",
+                "id": f"m{n}",
+                "text": _label(f"Flerval {n}"),
+                "options": _options(CHOICES),
+                "max_choices": 3,
+            }
+        )
+    for n in range(1, 4):
+        questions.append({"type": "rating", "id": f"r{n}", "text": _label(f"Betyg {n}")})
+    for n in range(1, 4):
+        questions.append(
+            {
+                "type": "likert",
+                "id": f"l{n}",
+                "text": _label(f"Instämmer {n}"),
+                "scale": {"min_label": _label("Inte alls"), "max_label": _label("Helt")},
+            }
+        )
+    for n in range(1, 3):
+        questions.append(
+            {"type": "number", "id": f"n{n}", "text": _label(f"Antal {n}"), "min": 0, "max": 100}
+        )
+    questions.append(
+        {"type": "ranking", "id": "rank", "text": _label("Rangordna"), "options": _options(CHOICES)}
+    )
+    questions.append(
+        {
+            "type": "matrix",
+            "id": "grid",
+            "text": _label("Hur bra är"),
+            "rows": [{"id": r, "label": _label(r)} for r in ROWS],
+        }
+    )
+    questions.append({"type": "text", "id": "wish", "text": _label("Vad önskar du?")})
+    body = {
+        "default_language": "sv",
+        "title": _label("Panelen"),
+        "sections": [{"questions": questions}],
+    }
+    return msgspec.convert(body, Form)
+
+
+def answers(rng: random.Random) -> dict[str, Any]:
+    """One respondent's answers to every question of ``form``."""
+    given: dict[str, Any] = {f"s{n}": rng.choice(CHOICES) for n in range(1, 6)}
+    given |= {f"m{n}": rng.sample(CHOICES, rng.randint(1, 3)) for n in range(1, 4)}
+    given |= {f"r{n}": rng.randint(1, 5) for n in range(1, 4)}
+    given |= {f"l{n}": rng.randint(1, 5) for n in range(1, 4)}
+    given |= {f"n{n}": rng.randint(0, 100) for n in range(1, 3)}
+    given["rank"] = rng.sample(CHOICES, len(CHOICES))
+    given["grid"] = {r: rng.randint(1, 5) for r in ROWS}
+    given["wish"] = f"Fler bänkar, {rng.randint(0, 10_000)}"
+    return given
+
+
+async def open_survey(platform: Platform) -> uuid.UUID:
+    """A survey with the 20-question form, approved by a second administrator, open now."""
+    await platform.tenants.create(TENANT, "Bench", "sv", hosts=["bench.localhost"])
+    await platform.catch_up_projections()
+    author, approver = [
+        Caller(
+            tenant_id=TENANT,
+            person_id=await platform.identity.add_staff(TENANT, email, Role.ADMINISTRATOR),
+            role=Role.ADMINISTRATOR,
+            sign_in=SignIn.EMAIL,
+        )
+        for email in ("author@bench.example", "approver@bench.example")
+    ]
+    opens = datetime.now(UTC) + timedelta(seconds=2)
+    command = CreateDialog(
+        kind=DialogKind.SURVEY,
+        title="Panelenkät",
+        purpose="Vad tycker panelen?",
+        opens_at=opens,
+        closes_at=opens + timedelta(days=14),
+    )
+    dialog = await platform.dialogs.create(author, command)
+    surveys = platform.surveys
+    await surveys.put(author, dialog.id, form())
+    await surveys.submit(author, dialog.id)
+    review = await surveys.questionnaire(TENANT, dialog.id)
+    await surveys.approve(approver, dialog.id, review.revision)
+    await surveys.schedule(author, dialog.id)
+    await platform.dialogs.publish(author, dialog.id)
+    await asyncio.sleep(max(0.0, (opens - datetime.now(UTC)).total_seconds()))
+    await surveys.out(TENANT, dialog.id)  # locks version 1 as respondents would
+    return dialog.id
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    rng = random.Random(1)  # the same answers every run
+    with tempfile.TemporaryDirectory(prefix="tinget-bench-survey-") as folder:
+        async with fresh_database() as database, fresh_stream() as stream:
+            addresses = Addresses(
+                database_url=database.owner_url,
+                nats_url=nats_url(),
+                stream_name=stream.name,
+                subject_prefix=stream.prefix,
+                data_dir=Path(folder) / "data",
+                signing_secret=secrets.token_urlsafe(48),
+            )
+            async with open_platform(addresses, with_nats=False) as platform:
+                dialog_id = await open_survey(platform)
+                checked = (await platform.surveys.questionnaire(TENANT, dialog_id)).check_response(
+                    1, answers(random.Random(0))
+                )
+                assert checked, "the bench's answers are refused by the questionnaire"
+                began = time.perf_counter()
+                for start in range(0, args.responses, args.batch):
+                    batch = [
+                        AnonymousResponse(
+                            response_id=uuid.uuid4(),
+                            dialog_id=dialog_id,
+                            version=1,
+                            answers=answers(rng),
+                            signed_in=False,
+                        )
+                        for _ in range(min(args.batch, args.responses - start))
+                    ]
+                    await platform.repository.save(TENANT, *batch)
+                appended = time.perf_counter() - began
+                say(f"{args.responses:,} responses appended in {appended:.1f} s")
+                began = time.perf_counter()
+                await platform.catch_up_projections()
+                projected = time.perf_counter() - began
+                queries = SurveyResultQueries(platform.app_pool)
+                shown = await queries.results(TENANT, dialog_id)
+                if shown.responses != args.responses:
+                    raise RuntimeError(f"{shown.responses} responses counted, not {args.responses}")
+                whole, crossed = [], []
+                for _ in range(args.reads):
+                    t0 = time.perf_counter()
+                    await queries.results(TENANT, dialog_id)
+                    t1 = time.perf_counter()
+                    await queries.results(TENANT, dialog_id, by="s1")
+                    whole.append(t1 - t0)
+                    crossed.append(time.perf_counter() - t1)
+    whole_ms = 1000 * statistics.median(whole)
+    crossed_ms = 1000 * statistics.median(crossed)
+    figure("responses into the results read model", rate(args.responses, projected), "/s")
+    figure("results read, median", whole_ms, "ms")
+    figure("results crossed by a question, median", crossed_ms, "ms")
+    figure("results read, slowest", 1000 * max(whole), "ms")
+    return {
+        "responses": args.responses,
+        "append_s": round(appended, 2),
+        "projection_s": round(projected, 2),
+        "projection_responses_per_s": rate(args.responses, projected),
+        "read_median_ms": round(whole_ms, 2),
+        "read_crossed_median_ms": round(crossed_ms, 2),
+        "read_max_ms": round(1000 * max(whole), 2),
+        **report_targets(
+            [
+                Target("results read (median)", whole_ms, TARGET_READ_MS, False, " ms"),
+                Target("results crossed (median)", crossed_ms, TARGET_READ_MS, False, " ms"),
+            ]
+        ),
+    }
