@@ -19,6 +19,7 @@ from services.dialogs.marks import run_marks
 from services.dialogs.scheduler import run_scheduler
 from services.identity.records import run_rate_limit_pruner
 from services.notifications.push_policy import PushPolicy
+from services.surveys.round_scheduler import run_round_scheduler
 from tenants.service import TenantChanges
 from tinget import nats_access, telemetry
 from tinget.app import build_app
@@ -32,6 +33,7 @@ from tinget.bootstrap import (
     run_migrations,
 )
 from tinget.config import Settings, reveal
+from tinget.contexts.surveys import panel_rounds
 from tinget.embedded import EmbeddedNats, embedded_postgres
 from tinget.processes import run_siblings, shared_socket
 
@@ -227,13 +229,14 @@ async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main")
 
 
 async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
-    """The projection worker: read models, the dialog scheduler, the took-part marks' batches,
-    the notification sender and the deletion of expired rate-limit counters.
+    """The projection worker: read models, the dialog and panel round schedulers, the took-part
+    marks' batches, the notification sender and the deletion of expired rate-limit counters.
 
     One worker is active at a time (an advisory lock); a second one stands by. Its read models
     share one durable consumer, which must have a single reader to deliver in log order.
     """
     consumer = LiveConsumer(platform.projections, durable=PROJECTIONS_CONSUMER)
+    rounds = panel_rounds(platform)
 
     async def work(term: asyncio.Event) -> None:
         await platform.catch_up_projections()
@@ -243,6 +246,11 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
                 "scheduler",
                 term,
                 lambda: run_scheduler(platform.worker_pool, platform.dialogs, term),
+            ),
+            supervised(
+                "panel round scheduler",
+                term,
+                lambda: run_round_scheduler(platform.worker_pool, rounds, term),
             ),
             supervised("took-part marks", term, lambda: run_marks(platform.record_marks, term)),
             supervised("notification sender", term, lambda: platform.sender.run(term)),

@@ -84,6 +84,25 @@ _TEXTS: dict[Kind, dict[str, str]] = {
         "da": "{committee} har truffet en beslutning|{committee} besluttede den {date}"
         " ({reference}) om det, du deltog i:\n\n{message}\n\n{link}",
     },
+    Kind.PANEL_ROUND: {
+        "en": "«{dialog}»: a survey for {panel}|As a member of {panel}, you are asked to answer"
+        " the survey «{dialog}» from {tenant}. Your answers count.\n\n{link}",
+        "sv": "«{dialog}»: en enkät till {panel}|Som medlem i {panel} får du en enkät från"
+        " {tenant}: «{dialog}». Dina svar räknas.\n\n{link}",
+        "da": "«{dialog}»: en undersøgelse til {panel}|Som medlem af {panel} bliver du bedt om"
+        " at besvare undersøgelsen «{dialog}» fra {tenant}. Dine svar tæller.\n\n{link}",
+    },
+    Kind.PANEL_ROUND_REMINDER: {
+        "en": "Reminder: «{dialog}»|You have not answered the survey «{dialog}» that {tenant}"
+        " sent to {panel} yet. There is still time.\n\n{link}\n\nIf you answered in the"
+        " meantime: thank you, and never mind this message.",
+        "sv": "Påminnelse: «{dialog}»|Du har inte svarat på enkäten «{dialog}» som {tenant}"
+        " skickade till {panel} än. Det finns fortfarande tid.\n\n{link}\n\nHar du svarat"
+        " under tiden: tack, och bortse från det här meddelandet.",
+        "da": "Påmindelse: «{dialog}»|Du har endnu ikke besvaret undersøgelsen «{dialog}», som"
+        " {tenant} sendte til {panel}. Der er stadig tid.\n\n{link}\n\nHar du svaret i"
+        " mellemtiden: tak, og se bort fra denne besked.",
+    },
     Kind.DIGEST: {
         "en": "{tenant}: your daily summary|This is what happened since yesterday:"
         "\n\n{items}\n\n{link}",

@@ -34,6 +34,8 @@ NOTIFYING_EVENTS: dict[str, Kind] = {
     "AppealDecided": Kind.MODERATION_DECISION,
     "BadgeAwarded": Kind.BADGE_EARNED,
     "LevelReached": Kind.LEVEL_REACHED,
+    "PanelRoundSent": Kind.PANEL_ROUND,
+    "PanelRoundReminderDue": Kind.PANEL_ROUND_REMINDER,
 }
 ON_POST = frozenset(
     {"ReportStatusChanged", "ThresholdReached", "SignatureGoalReached", "PostAnswered"}
@@ -159,6 +161,14 @@ def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
     if name == "LevelReached":
         details = {"level": event.name, "message": event.welcome or "", "path": "/"}
         return Note(kind, (event.person_id,), details)
+    if name in ("PanelRoundSent", "PanelRoundReminderDue"):
+        # to the members the event lists: the sample (still active), or those not answered
+        details = {
+            "dialog": batch.dialogs.get((t, event.dialog_id), ""),
+            "panel": event.panel,
+            "path": f"/dialogs/{event.dialog_id}",
+        }
+        return Note(kind, tuple(event.recipients), details)
     return None
 
 

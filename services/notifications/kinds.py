@@ -19,6 +19,8 @@ class Kind(StrEnum):
     POST_ANSWERED = "post-answered"  # the official answer, to a post's author and backers
     REPORT_BACK_DUE = "report-back-due"  # a dialog's report-back date is near, to administrators
     DECISION_RECORDED = "decision-recorded"  # a committee decided, to those behind its posts
+    PANEL_ROUND = "panel-round"  # a survey sent to a panel's sample, to its members
+    PANEL_ROUND_REMINDER = "panel-round-reminder"  # to sampled members who have not answered
     DIGEST = "digest"  # the daily e-mail that bundles the rest
 
 
@@ -45,6 +47,8 @@ NOTIFYING: tuple[Kind, ...] = (
     Kind.POST_ANSWERED,
     Kind.REPORT_BACK_DUE,
     Kind.DECISION_RECORDED,
+    Kind.PANEL_ROUND,
+    Kind.PANEL_ROUND_REMINDER,
 )
 
 # The languages Tinget ships texts in; a tenant may add templates in any other language tag.
@@ -63,6 +67,8 @@ PLACEHOLDERS: dict[Kind, frozenset[str]] = {
     Kind.POST_ANSWERED: _COMMON | {"dialog", "title", "status", "message"},
     Kind.REPORT_BACK_DUE: _COMMON | {"dialog", "date"},
     Kind.DECISION_RECORDED: _COMMON | {"committee", "date", "reference", "message"},
+    Kind.PANEL_ROUND: _COMMON | {"dialog", "panel"},
+    Kind.PANEL_ROUND_REMINDER: _COMMON | {"dialog", "panel"},
     Kind.DIGEST: _COMMON | {"items"},
 }
 

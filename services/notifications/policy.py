@@ -83,6 +83,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "AppealDecided": ("post_id", "dialog_id", "author_id", "reason", "upheld"),
     "BadgeAwarded": ("person_id", "dialog_id", "title", "level"),
     "LevelReached": ("person_id", "name", "welcome"),
+    "PanelRoundSent": ("dialog_id", "panel", "recipients"),
+    "PanelRoundReminderDue": ("dialog_id", "panel", "recipients"),
 }
 
 

@@ -299,6 +299,10 @@ def test_no_panel_event_carries_personal_data() -> None:
             "PanelMemberResumed",
             "PanelMemberLeft",
             "PanelSampleDrawn",
+            "PanelRoundStarted",
+            "PanelRoundSent",
+            "PanelRoundReminderDue",
+            "PanelRoundClosed",
         ],
         frozenset(),
     )

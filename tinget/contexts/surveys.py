@@ -1,6 +1,6 @@
 """Surveys: questionnaires of survey dialogs, their approval and their versions, and the
 respondents' drafts and responses, their exports and the moderation of free text answers;
-citizen panels, their members and the samples their rounds go to."""
+citizen panels, their members, the samples their rounds go to and the rounds."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
     from projections.runtime import Projection
+    from services.surveys.round_service import PanelRoundService
     from tinget.bootstrap import AppPlatform
 
 
@@ -25,6 +26,7 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         Respondent,
         ResponseDraft,
     )
+    from services.surveys.rounds import PanelRound
     from services.surveys.texts import SurveyTextReview
 
     return (
@@ -39,30 +41,55 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         Membership,
         PanelSample,
         SurveyTextReview,
+        PanelRound,
     )
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.panel_rounds import PanelRounds
     from projections.panels import PanelListing
     from projections.survey_responses import SurveyResponses
     from projections.survey_results import SurveyResults
 
-    return [PanelListing(app.codec), SurveyResults(app.codec), SurveyResponses(app.codec, app.keys)]
+    return [
+        PanelListing(app.codec),
+        SurveyResults(app.codec),
+        SurveyResponses(app.codec, app.keys),
+        PanelRounds(app.codec),
+    ]
 
 
 def _controllers() -> Sequence[type]:
+    from gateway.panel_rounds import PanelRoundController
     from gateway.panels import PanelController
     from gateway.survey_exports import SurveyExportController
     from gateway.surveys import SurveyController
 
-    return [SurveyController, PanelController, SurveyExportController]
+    return [SurveyController, PanelController, SurveyExportController, PanelRoundController]
+
+
+def panel_rounds(app: AppPlatform) -> PanelRoundService:
+    """The panel rounds' service as the round scheduler in the projection worker uses it."""
+    from projections.panels import PanelQueries
+    from services.surveys.panel_service import PanelBackground, PanelService
+    from services.surveys.round_service import PanelRoundService
+
+    panels = PanelService(
+        app.repository,
+        app.identity,
+        PanelBackground(app.app_pool),
+        PanelQueries(app.app_pool).population,
+    )
+    return PanelRoundService(app.repository, panels, app.dialogs, app.surveys)
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.panel_rounds import PanelRoundQueries
     from projections.panels import PanelQueries
     from projections.survey_responses import SurveyResponseQueries
     from projections.survey_results import SurveyResultQueries
     from services.surveys.panel_service import PanelBackground, PanelService
+    from services.surveys.round_service import PanelRoundService
     from services.surveys.texts import SurveyTextService
 
     panel_queries = PanelQueries(app.app_pool)
@@ -77,6 +104,8 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
         "survey_results": SurveyResultQueries(app.app_pool),
         "survey_responses": responses,
         "survey_texts": SurveyTextService(app.repository, responses.has_text),
+        "panel_rounds": PanelRoundService(app.repository, panels, app.dialogs, app.surveys),
+        "panel_round_queries": PanelRoundQueries(app.app_pool),
     }
 
 
