@@ -263,10 +263,15 @@ class Dialog(Aggregate):
             return True
         return False
 
-    def close(self, reason: str) -> None:
+    def close(self, reason: str, now: datetime | None = None) -> None:
+        """Close the dialog before its time. Closed early (``now`` before its closing time),
+        it is to report back ``REPORT_BACK_AFTER`` after ``now`` rather than after the time it
+        was to close, unless an administrator set a date (``ReportBackDateSet``)."""
         if self.status not in (Status.SCHEDULED, Status.OPEN):
             raise Conflict(f"the dialog is {self.status.value}; only an open one can be closed")
         self._closed(reason)
+        if now is not None and self.report_back_date is None and now < self.details.closes_at:
+            self._report_back_date_set(now + REPORT_BACK_AFTER)
 
     @event("DialogClosed")
     def _closed(self, reason: str | None) -> None:

@@ -182,7 +182,7 @@ class DialogService:
     async def close(self, caller: Caller, dialog_id: UUID, reason: str) -> Dialog:
         caller.require(Permission.ADMINISTER)
         dialog = await self.get(caller.tenant_id, dialog_id)
-        dialog.close(values.text(reason, "reason", max_length=500))
+        dialog.close(values.text(reason, "reason", max_length=500), self.clock())
         await self._save(caller.tenant_id, caller, dialog)
         return dialog
 

@@ -177,6 +177,24 @@ def test_a_dialog_closed_early_gives_its_reason() -> None:
         given(dialog).ensure_accepting(OPENS + timedelta(hours=1))
 
 
+def test_a_dialog_closed_early_reports_back_two_weeks_after_it_closed() -> None:
+    dialog = open_dialog()
+    early = OPENS + timedelta(days=1)
+    dialog.close("enough answers", early)
+    assert then(dialog) == ["DialogClosed", "ReportBackDateSet"]
+    assert given(dialog).report_back_by == early + timedelta(days=14)
+
+
+def test_a_date_an_administrator_set_stays_when_the_dialog_closes_early() -> None:
+    dialog = open_dialog()
+    chosen = CLOSES + timedelta(days=30)
+    assert dialog.set_report_back_by(chosen)
+    then(dialog)
+    dialog.close("enough answers", OPENS + timedelta(days=1))
+    assert then(dialog) == ["DialogClosed"]
+    assert given(dialog).report_back_by == chosen
+
+
 def test_details_change_before_it_opens() -> None:
     dialog = scheduled()
     changed = msgspec.structs.replace(dialog.details, title="A skatepark by the harbour")
