@@ -16,6 +16,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from services.identity.access import Role, SignIn
 from tests.api import Town, create_town, device_token, dialog_body, staff_token
@@ -587,7 +589,7 @@ def _columns_as_text(columns: list[asyncpg.Record]) -> Iterator[str]:
             yield f"coalesce({name}::text, '')"
 
 
-async def test_an_anonymous_response_is_linked_to_its_author_by_nothing_stored_or_logged(
+async def test_an_anonymous_response_is_linked_to_its_author_by_nothing_stored_published_or_logged(
     client: httpx.AsyncClient,
     platform: Platform,
     town: Town,
@@ -655,6 +657,33 @@ async def test_an_anonymous_response_is_linked_to_its_author_by_nothing_stored_o
         )
     finally:
         await owner.close()
+
+    # And the stream the relay publishes the log to: each message of the response or the draft
+    # names nobody, in its subject, headers or body.
+    relay = platform.relay("anonymity")
+    head, position = await platform.reader.head(), 0
+    async with asyncio.timeout(30):
+        while position < head:
+            position = await relay.run_once(position)
+    assert platform.js is not None
+    stream, prefix = platform.addresses.stream_name, platform.addresses.subject_prefix
+    sub = await platform.js.pull_subscribe(
+        f"{prefix}.>",
+        stream=stream,
+        config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL),
+    )
+    published: list[Msg] = []
+    total = (await platform.js.stream_info(stream)).state.messages
+    while len(published) < total:
+        published += await sub.fetch(1000, timeout=5)
+    await sub.unsubscribe()
+    carrying = 0
+    for message in published:
+        text = f"{message.subject} {message.headers} {message.data.decode(errors='replace')}"
+        if any(link in text for link in links):
+            carrying += 1
+            assert not any(n in text for n in names), text
+    assert carrying >= 3  # the response, the draft's start and its discarding
 
     assert holding >= 3  # the response's and the draft's events at least, and their audit rows
     assert marks >= 1  # the mark that the person answered names them, and holds no answers
