@@ -130,8 +130,10 @@ async def run_wrk(
     connections: int,
     threads: int = 2,
     request_timeout: float = 10.0,
+    body: Path | None = None,
 ) -> WrkResult:
-    """Drive ``url`` with ``bench/vote.lua`` for ``seconds``; the script's own figures."""
+    """Drive ``url`` with ``bench/vote.lua`` for ``seconds`` (each request with the next
+    token, and the body in ``body`` if given); the script's own figures."""
     argv = [
         find_wrk(),
         f"-t{threads}",
@@ -145,6 +147,7 @@ async def run_wrk(
         str(tokens),
         str(threads),
         host,
+        *([str(body)] if body is not None else []),
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = await asyncio.create_subprocess_exec(

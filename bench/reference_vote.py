@@ -1,15 +1,16 @@
-"""The reference of ``python -m bench vote``: the least a vote over HTTP can cost in this stack.
+"""The reference of ``python -m bench vote`` and ``survey``: the least a vote or a survey
+response over HTTP can cost in this stack.
 
-A litestar app with one route, ``POST /votes``: the JSON body decoded with msgspec, the bearer
-token taken from the header (not verified), one row inserted with an asyncpg pool (10
-connections), 201. uvicorn serves it as it serves each of Tinget's gateway processes (uvloop
-and httptools where installed, no access log), in one process: the reference stays what one
-event loop can do, while ``bench vote`` runs Tinget's gateway as deployed on the machine
-(``--gateway-processes``)::
+A litestar app with one route per bench, ``POST /votes`` and ``POST /responses``: the JSON
+body decoded with msgspec, the bearer token taken from the header (not verified), one row
+inserted with an asyncpg pool (10 connections), 201. uvicorn serves it as it serves each of
+Tinget's gateway processes (uvloop and httptools where installed, no access log), in one
+process: the reference stays what one event loop can do, while the benches run Tinget's
+gateway as deployed on the machine (``--gateway-processes``)::
 
     python -m bench.reference_vote --port 8123 --database-url postgresql://... --dialog-id UUID
 
-The table (``TABLE_SQL``) is made by the bench before the server starts.
+The tables (``TABLE_SQL``) are made by the bench before the server starts.
 """
 
 from __future__ import annotations
@@ -34,9 +35,20 @@ CREATE TABLE reference_votes (
     voter     text        NOT NULL,
     choice    text        NOT NULL,
     at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE reference_responses (
+    dialog_id  uuid        NOT NULL,
+    respondent text        NOT NULL,
+    version    integer     NOT NULL,
+    answers    jsonb       NOT NULL,
+    at         timestamptz NOT NULL DEFAULT now()
 )
 """
 INSERT_SQL = "INSERT INTO reference_votes (dialog_id, voter, choice) VALUES ($1, $2, $3)"
+INSERT_RESPONSE_SQL = (
+    "INSERT INTO reference_responses (dialog_id, respondent, version, answers)"
+    " VALUES ($1, $2, $3, $4)"
+)
 POOL_SIZE = 10
 
 
@@ -46,9 +58,24 @@ class Ballot(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ]
 
 
+class Response(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    version: Annotated[int, Meta(ge=1)]
+    answers: Annotated[dict[str, Any], Meta(max_length=200)]
+
+
 class Recorded(msgspec.Struct, kw_only=True):
     dialog_id: UUID
     status: str = "recorded"
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def bearer(request: Request[Any, Any, Any]) -> str:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException("a bearer token is needed")
+    return token
 
 
 def create_app(database_url: str, dialog_id: UUID) -> Litestar:
@@ -60,15 +87,19 @@ def create_app(database_url: str, dialog_id: UUID) -> Litestar:
 
     @post("/votes", status_code=201)
     async def vote(request: Request[Any, Any, Any], state: State, data: Ballot) -> Recorded:
-        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise NotAuthorizedException("a bearer token is needed")
         pool: asyncpg.Pool = state.pool
-        await pool.execute(INSERT_SQL, dialog_id, token, data.choices[0])
+        await pool.execute(INSERT_SQL, dialog_id, bearer(request), data.choices[0])
+        return Recorded(dialog_id=dialog_id)
+
+    @post("/responses", status_code=201)
+    async def respond(request: Request[Any, Any, Any], state: State, data: Response) -> Recorded:
+        pool: asyncpg.Pool = state.pool
+        answers = _encode(data.answers).decode()
+        await pool.execute(INSERT_RESPONSE_SQL, dialog_id, bearer(request), data.version, answers)
         return Recorded(dialog_id=dialog_id)
 
     return Litestar(
-        route_handlers=[vote],
+        route_handlers=[vote, respond],
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         logging_config=None,

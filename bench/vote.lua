@@ -1,6 +1,6 @@
 -- wrk script of `python -m bench vote`: one vote per request, each with a token of its own.
 --
--- wrk -t T -c C -d D -s vote.lua URL -- TOKENS_FILE T HOST
+-- wrk -t T -c C -d D -s vote.lua URL -- TOKENS_FILE T HOST [BODY_FILE]
 --
 -- Thread i (0-based) sends the tokens on lines i+1, i+1+T, i+1+2T, ... of TOKENS_FILE; when
 -- its share runs out it starts again from its first (such requests are counted as "reused").
@@ -27,6 +27,11 @@ share = 0
 function init(args)
    local path, nthreads = args[1], tonumber(args[2])
    host = args[3]
+   if args[4] then  -- the body of every request, from a file (bench survey)
+      local file = assert(io.open(args[4], "r"))
+      body = file:read("*a")
+      file:close()
+   end
    local line_no = 0
    for line in io.lines(path) do
       if line_no % nthreads == id and #line > 0 then

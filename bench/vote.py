@@ -62,7 +62,7 @@ from bench.http_load import (
 from bench.reference_vote import TABLE_SQL
 from bench.vote_run import Run, load
 from bench.vote_setup import Poll, prepare, tokens_for
-from bench.vote_tally import Tally, ballots_stored, wait_for_tally
+from bench.vote_tally import VOTES, Counting, Tally, ballots_stored, wait_for_tally
 
 TARGET_VS_REFERENCE = 1.0
 TARGET_P99_MS = 50.0
@@ -111,7 +111,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-async def reference_phase(poll: Poll, work: Path, args: argparse.Namespace) -> Run:
+async def reference_phase(
+    poll: Poll,
+    work: Path,
+    args: argparse.Namespace,
+    *,
+    route: str = "votes",
+    body: Path | None = None,
+) -> Run:
+    """The reference under the load of ``POST /{route}`` (each request with ``body``)."""
     async with fresh_database(migrated=False, suffix="_ref") as database:
         conn = await asyncpg.connect(database.owner_url)
         try:
@@ -122,13 +130,13 @@ async def reference_phase(poll: Poll, work: Path, args: argparse.Namespace) -> R
             server = Service("reference", argv, dict(os.environ), work, cwd=ROOT)
             try:
                 await server.start()
-                await server.wait_ready(port, "/votes", status=405)  # POST only: it answers
-                url = f"http://127.0.0.1:{port}/votes"
+                await server.wait_ready(port, f"/{route}", status=405)  # POST only: it answers
+                url = f"http://127.0.0.1:{port}/{route}"
                 label = "reference: litestar + asyncpg, one INSERT"
-                run = await load(url, poll, args, label, {"server": server.pid})
+                run = await load(url, poll, args, label, {"server": server.pid}, body=body)
             finally:
                 await stop_all([server])
-            stored = await conn.fetchval("SELECT count(*) FROM reference_votes")
+            stored = await conn.fetchval(f"SELECT count(*) FROM reference_{route}")
         finally:
             await conn.close()
     run.show()
@@ -215,7 +223,12 @@ async def tinget_phase(
     args: argparse.Namespace,
     *,
     profile: bool,
+    route: str = "votes",
+    counting: Counting = VOTES,
+    body: Path | None = None,
 ) -> tuple[Run, Tally]:
+    """Tinget under the load of ``POST /api/v1/dialogs/{id}/{route}``, then the time its read
+    model (``counting``) takes to count every contribution stored."""
     port = free_port()
     env = tinget_env(database, stream, poll, port, work, args)
     parts = (("relay", "relay"), ("projections", "project"), ("gateway", "gateway"))
@@ -236,7 +249,7 @@ async def tinget_phase(
         await owner.execute("VACUUM (ANALYZE)")
         waited += time.perf_counter() - began
         say(f"Tinget's gateway, relay and projections started; ready in {waited:.1f} s")
-        url = f"http://127.0.0.1:{port}/api/v1/dialogs/{poll.dialog_id}/votes"
+        url = f"http://127.0.0.1:{port}/api/v1/dialogs/{poll.dialog_id}/{route}"
         label = (
             f"Tinget: gateway ({args.gateway_processes} process(es) on its port), relay,"
             " projections"
@@ -244,10 +257,15 @@ async def tinget_phase(
         pids = {"gateway": gateway.pid}  # the gateway first: its CPU is the server's
         pids.update({f"gateway {n}": pid for n, pid in enumerate(siblings, start=2)})
         pids.update({s.name: s.pid for s in services[:-1]})
-        before = await ballots_stored(owner)  # an earlier round's
-        run = await load(url, poll, args, label, pids, profile=profile)
+        before = await ballots_stored(owner, counting)  # an earlier round's
+        run = await load(url, poll, args, label, pids, profile=profile, body=body)
         tally = await wait_for_tally(
-            owner, poll.dialog_id, run.accepted, args.tally_patience, before=before
+            owner,
+            poll.dialog_id,
+            run.accepted,
+            args.tally_patience,
+            before=before,
+            counting=counting,
         )
         for service in services:
             if not service.alive():

@@ -89,12 +89,15 @@ async def load(
     label: str,
     pids: Mapping[str, int],
     profile: bool = False,
+    body: Path | None = None,
 ) -> Run:
-    """The warm-up, then the timed run, measuring the CPU of ``pids`` (the server first)."""
+    """The warm-up, then the timed run, measuring the CPU of ``pids`` (the server first);
+    every request carries ``body`` if given (else a vote)."""
     common: dict[str, Any] = {
         "host": HOST,
         "connections": args.connections,
         "threads": args.threads,
+        "body": body,
     }
     warmup = None
     if args.warmup > 0:

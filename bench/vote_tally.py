@@ -27,6 +27,18 @@ BALLOTS_SQL = "SELECT count(*) FROM events WHERE event_type = 'BallotCast'"
 
 
 @dataclass(frozen=True)
+class Counting:
+    """What a read model has counted of a dialog (and the log's head), and what the store
+    holds of the same: ``python -m bench survey`` counts responses with it."""
+
+    sample_sql: str
+    stored_sql: str
+
+
+VOTES = Counting(SAMPLE_SQL, BALLOTS_SQL)
+
+
+@dataclass(frozen=True)
 class Tally:
     answered: int  # 201s wrk saw, warm-up included
     ballots: int  # BallotCast events in the store: every vote the gateway accepted
@@ -48,12 +60,18 @@ class Tally:
         }
 
 
-async def ballots_stored(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval(BALLOTS_SQL))
+async def ballots_stored(conn: asyncpg.Connection, counting: Counting = VOTES) -> int:
+    return int(await conn.fetchval(counting.stored_sql))
 
 
 async def wait_for_tally(
-    conn: asyncpg.Connection, dialog_id: UUID, answered: int, patience: float, *, before: int
+    conn: asyncpg.Connection,
+    dialog_id: UUID,
+    answered: int,
+    patience: float,
+    *,
+    before: int,
+    counting: Counting = VOTES,
 ) -> Tally:
     """Sample the tally from now (the end of the load) until it counts every stored ballot;
     ``before`` ballots were stored and counted before this load (an earlier round)."""
@@ -62,13 +80,13 @@ async def wait_for_tally(
     head, head_since = -1, 0.0
     ballots, counted_at = -1, -1  # the ballots, and the head they were counted at
     while True:
-        tally, new_head = await conn.fetchrow(SAMPLE_SQL, dialog_id)
+        tally, new_head = await conn.fetchrow(counting.sample_sql, dialog_id)
         now = time.perf_counter() - start
         samples.append((now, int(tally)))
         if new_head != head:
             head, head_since = new_head, now
         if now - head_since >= QUIET and counted_at != head:
-            ballots, counted_at = await ballots_stored(conn), head
+            ballots, counted_at = await ballots_stored(conn, counting), head
         if (counted_at == head and tally >= ballots) or now > patience:
             break
         await asyncio.sleep(INTERVAL)

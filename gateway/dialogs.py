@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -41,11 +42,16 @@ class Invitations(msgspec.Struct, kw_only=True):
 
 
 async def visible_dialog(
-    dialogs: DialogService, tenant_id: str, dialog_id: UUID, viewer: Caller | None
+    dialogs: DialogService,
+    tenant_id: str,
+    dialog_id: UUID,
+    viewer: Caller | None,
+    load: Callable[[str, UUID], Awaitable[Dialog]] | None = None,
 ) -> Dialog:
-    """The dialog, unless it is a draft and the viewer is not an administrator, or invite-only
-    and the viewer neither invited nor staff: to them it does not exist (404)."""
-    dialog = await dialogs.get(tenant_id, dialog_id)
+    """The dialog (read by ``load`` if given, such as a hot path's cache), unless it is a
+    draft and the viewer is not an administrator, or invite-only and the viewer neither
+    invited nor staff: to them it does not exist (404)."""
+    dialog = await (load or dialogs.get)(tenant_id, dialog_id)
     if dialog.status is Status.DRAFT and not (viewer and viewer.may(Permission.ADMINISTER)):
         raise NotFound(f"no dialog {dialog_id}")
     if not await dialogs.may_view(viewer, dialog):

@@ -311,7 +311,7 @@ class SurveyController(Controller):
         """The newest version of the questionnaire, in ``language`` (else the first of
         Accept-Language, else the questionnaire's default), options shuffled in the caller's
         own order where the questionnaire says so (the same on every device of theirs)."""
-        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller)
+        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller, surveys.load_dialog)
         await surveys.survey(tenant.tenant_id, dialog_id)
         questionnaire = await surveys.out(tenant.tenant_id, dialog_id)
         version = questionnaire.newest_version
@@ -343,7 +343,7 @@ class SurveyController(Controller):
         dialog_id: FromPath[UUID],
     ) -> DraftView:
         """Your answers so far, as saved from any of your devices (404 when there are none)."""
-        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller)
+        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller, surveys.load_dialog)
         draft = await surveys.draft(caller, dialog_id)
         if draft is None:
             raise NotFound("you have no draft answers to this survey")
@@ -366,7 +366,7 @@ class SurveyController(Controller):
     ) -> DraftView:
         """Keep your answers so far, to resume later (signed in, from another device too).
         They are checked as a response is, except that required questions may wait."""
-        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller)
+        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller, surveys.load_dialog)
         draft = await surveys.save_draft(caller, dialog_id, data)
         return DraftView(dialog_id=dialog_id, version=draft.version, answers=draft.answers)
 
@@ -389,6 +389,6 @@ class SurveyController(Controller):
         """Submit your one response to the version of the questionnaire you answered; a second
         is refused with 409, bad answers with 422 naming every question and reason. In an
         anonymous survey the response names nobody."""
-        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller)
+        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller, surveys.load_dialog)
         version = await surveys.respond(caller, dialog_id, data)
         return ResponseRecorded(dialog_id=dialog_id, version=version)

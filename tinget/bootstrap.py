@@ -384,7 +384,14 @@ async def open_app_platform(
             moderation=ModerationService(repository, blocked_people),
             gamification=GamificationService(repository),
             notifications=NotificationService(app_pool, keys, templates, addresses.push),
-            surveys=SurveyService(repository, dialogs, keys, participation.admit, marks),
+            surveys=SurveyService(
+                repository,
+                dialogs,
+                keys,
+                participation.admit,
+                marks,
+                load_dialog=participation.dialog,
+            ),
         )
     finally:
         await stack.aclose()

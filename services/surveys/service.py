@@ -20,6 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+from async_lru import alru_cache
 
 from events.errors import Conflict, NotFound
 from events.model import ConcurrencyConflict
@@ -57,6 +58,8 @@ Admit = Callable[[Caller, Dialog], Awaitable[None]]
 blocked)? Raises with the reason if not: the participation service's admission checks."""
 
 ANSWERED = "you have answered this survey already"
+_OUT_TTL = 1.0  # seconds a questionnaire that has gone out is served from memory
+LoadDialog = Callable[[str, UUID], Awaitable[Dialog]]
 
 
 class SurveyService:
@@ -68,6 +71,7 @@ class SurveyService:
         admit: Admit,
         marks: Marks,
         clock: Clock = utc_now,
+        load_dialog: LoadDialog | None = None,
     ) -> None:
         self.repository = repository
         self.dialogs = dialogs
@@ -75,12 +79,17 @@ class SurveyService:
         self.admit = admit
         self.marks = marks
         self.clock = clock
+        self.load_dialog: LoadDialog = load_dialog or dialogs.get
+        # Respondents read a questionnaire that has gone out (locked) by the thousand: it is
+        # served from memory for up to a second, and forgotten at once when this process
+        # corrects it (another process's correction is seen within the second).
+        self._out = alru_cache(maxsize=10_000, ttl=_OUT_TTL)(self._going_out)
 
     # -- reading -----------------------------------------------------------------------------
 
     async def survey(self, tenant_id: str, dialog_id: UUID) -> Dialog:
         """The survey dialog, or a refusal naming what the dialog takes instead."""
-        dialog = await self.dialogs.get(tenant_id, dialog_id)
+        dialog = await self.load_dialog(tenant_id, dialog_id)
         dialog.policy.ensure_responses()
         return dialog
 
@@ -92,7 +101,11 @@ class SurveyService:
 
     async def out(self, tenant_id: str, dialog_id: UUID) -> Questionnaire:
         """The questionnaire as respondents have it: locked, with its lock recorded once the
-        opening time has come. Refused while it has not gone out."""
+        opening time has come. Refused while it has not gone out. Read-only: the same object
+        serves every respondent for up to a second."""
+        return await self._out(tenant_id, dialog_id)
+
+    async def _going_out(self, tenant_id: str, dialog_id: UUID) -> Questionnaire:
         questionnaire = await self.questionnaire(tenant_id, dialog_id)
         now = self.clock()
         if questionnaire.lock_if_due(now):
@@ -173,6 +186,7 @@ class SurveyService:
         questionnaire = await self.questionnaire(caller.tenant_id, dialog_id)
         questionnaire.correct(form, caller, self.clock())
         await self._save(caller, questionnaire)
+        self._out.cache_invalidate(caller.tenant_id, dialog_id)
         return questionnaire
 
     async def _save(self, caller: Caller, *aggregates: Any) -> None:
