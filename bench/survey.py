@@ -39,7 +39,6 @@ from bench.common import (
     figure,
     fresh_database,
     fresh_stream,
-    nats_url,
     number,
     rate,
     ratio,
@@ -48,7 +47,7 @@ from bench.common import (
 )
 from bench.http_load import find_wrk
 from bench.vote_run import Run
-from bench.vote_setup import HOST, Poll, tokens_for
+from bench.vote_setup import HOST, Poll, bench_addresses, tokens_for
 from bench.vote_tally import Counting, Tally
 from projections.survey_results import SurveyResultQueries
 from services.dialogs.commands import CreateDialog
@@ -56,7 +55,7 @@ from services.dialogs.domain import DialogKind
 from services.identity.access import Caller, Role, SignIn
 from services.surveys.questionnaire import Form
 from services.surveys.responses import AnonymousResponse
-from tinget.bootstrap import Addresses, Platform, open_platform
+from tinget.bootstrap import Platform, open_platform
 
 TENANT = "bench"  # as bench/vote_setup.py mints its tokens for
 TARGET_READ_MS = 50.0
@@ -204,14 +203,7 @@ async def results_at_scale(args: argparse.Namespace) -> tuple[dict[str, Any], li
     rng = random.Random(1)  # the same answers every run
     with tempfile.TemporaryDirectory(prefix="tinget-bench-survey-") as folder:
         async with fresh_database() as database, fresh_stream() as stream:
-            addresses = Addresses(
-                database_url=database.owner_url,
-                nats_url=nats_url(),
-                stream_name=stream.name,
-                subject_prefix=stream.prefix,
-                data_dir=Path(folder) / "data",
-                signing_secret=secrets.token_urlsafe(48),
-            )
+            addresses = bench_addresses(database, stream, Path(folder), secrets.token_urlsafe(48))
             async with open_platform(addresses, with_nats=False) as platform:
                 dialog_id = await open_survey(platform)
                 checked = (await platform.surveys.questionnaire(TENANT, dialog_id)).check_response(
@@ -278,14 +270,7 @@ async def over_http(args: argparse.Namespace) -> tuple[dict[str, Any], list[Targ
         work = Path(folder)
         async with fresh_database() as database, fresh_stream() as stream:
             secret = secrets.token_urlsafe(48)
-            addresses = Addresses(
-                database_url=database.owner_url,
-                nats_url=nats_url(),
-                stream_name=stream.name,
-                subject_prefix=stream.prefix,
-                data_dir=work / "data",
-                signing_secret=secret,
-            )
+            addresses = bench_addresses(database, stream, work, secret)
             async with open_platform(addresses, with_nats=False, pool_size=2) as platform:
                 dialog_id = await open_survey(platform)
                 await platform.catch_up_projections()

@@ -85,14 +85,7 @@ async def prepare(
 ) -> Poll:
     """Tenant, administrator and a published vox pop open for an hour; the token files."""
     secret = secrets.token_urlsafe(48)
-    addresses = Addresses(
-        database_url=database.owner_url,
-        nats_url=nats_url(),
-        stream_name=stream.name,
-        subject_prefix=stream.prefix,
-        data_dir=work / "data",
-        signing_secret=secret,
-    )
+    addresses = bench_addresses(database, stream, work, secret)
     async with open_platform(addresses, with_nats=False, pool_size=2) as platform:
         await platform.tenants.create(TENANT, "Bench", "sv", hosts=[HOST])
         await platform.catch_up_projections()
@@ -124,6 +117,20 @@ async def prepare(
         f" {warmup_tokens + run_tokens:,} tokens minted in {time.perf_counter() - began:.1f} s"
     )
     return poll
+
+
+def bench_addresses(
+    database: BenchDatabase, stream: BenchStream, work: Path, secret: str
+) -> Addresses:
+    """Where a bench's platform lives: its own database and stream, data under ``work``."""
+    return Addresses(
+        database_url=database.owner_url,
+        nats_url=nats_url(),
+        stream_name=stream.name,
+        subject_prefix=stream.prefix,
+        data_dir=work / "data",
+        signing_secret=secret,
+    )
 
 
 async def enrol(addresses: Addresses, people: list[uuid.UUID], chunk: int = 2_000) -> None:

@@ -14,7 +14,9 @@ there directly as a problem document, before litestar does any work for the requ
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 from litestar.types import Send
@@ -69,3 +71,17 @@ async def refuse(send: Send, path: str, detail: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+EXPORTS_AT_ONCE = 2  # each export holds a pooled connection for as long as its download takes
+
+
+def export_slots(state: Any, kind: str) -> asyncio.Semaphore:
+    """The slots of one kind of export in this process (the app's ``state``), made on first
+    use: a request that finds them all taken is refused rather than queued."""
+    key = f"{kind}_export_slots"
+    slots: asyncio.Semaphore | None = state.get(key)
+    if slots is None:
+        slots = asyncio.Semaphore(EXPORTS_AT_ONCE)
+        state[key] = slots
+    return slots

@@ -8,7 +8,6 @@ the export is oldest first, streamed as CSV or as a JSON array (see ``gateway.au
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -22,6 +21,7 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from events.errors import InvalidInput, TooManyRequests
+from gateway.admission import export_slots
 from gateway.audit_query import AuditEntryView, entry_view, export_chunks
 from gateway.content import alternative_answers_operation
 from gateway.edge import Injected
@@ -29,8 +29,6 @@ from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
 from projections.audit import AuditFilter, AuditQueries
 from services.identity.access import Caller, Permission
-
-EXPORTS_AT_ONCE = 2  # each holds a pooled connection for as long as its download takes
 
 DialogFilter = Annotated[UUID | None, QueryParameter(description="Entries of this dialog")]
 ActorFilter = Annotated[UUID | None, QueryParameter(description="Entries by this person")]
@@ -46,14 +44,6 @@ EXPORT_FORMATS = {
     "text/csv": Schema(type=OpenAPIType.STRING),
     "application/json": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT)),
 }
-
-
-def _export_slots(state: State) -> asyncio.Semaphore:
-    slots: asyncio.Semaphore | None = state.get("audit_export_slots")
-    if slots is None:
-        slots = asyncio.Semaphore(EXPORTS_AT_ONCE)
-        state["audit_export_slots"] = slots
-    return slots
 
 
 class AuditController(Controller):
@@ -116,7 +106,7 @@ class AuditController(Controller):
         if format is None:  # required, but named in the problem (litestar's own check is not)
             raise InvalidInput("format", "is required: csv or json")
         chosen = audit_queries.checked(AuditFilter(dialog_id, actor, kind, since, until))
-        slots = _export_slots(state)
+        slots = export_slots(state, "audit")
         if slots.locked():
             raise TooManyRequests("other exports are running here; try again shortly", 5)
         as_csv = format == "csv"

@@ -19,6 +19,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from events.spreadsheet import inert
+
 CHUNK_BYTES = 64 * 1024
 
 
@@ -74,7 +76,7 @@ def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return inert(text)
 
 
 def _csv_row(view: AuditEntryView) -> list[str]:

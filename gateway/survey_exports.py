@@ -35,6 +35,7 @@ from litestar.response import Stream
 from openpyxl import Workbook
 
 from events.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
+from gateway.admission import export_slots
 from gateway.content import alternative_answers_operation
 from gateway.edge import Injected
 from gateway.pagination import Page
@@ -46,7 +47,6 @@ from services.surveys.questionnaire import Form
 from services.surveys.service import SurveyService
 from services.surveys.texts import Decision, SurveyTextService, TextStatus
 
-EXPORTS_AT_ONCE = 2  # each holds a pooled connection for as long as its download takes
 CHUNK_BYTES = 64 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = {
@@ -72,14 +72,6 @@ class TextDecided(msgspec.Struct, kw_only=True):
     question_id: str
     status: TextStatus
     decided_by: UUID | None
-
-
-def _export_slots(state: State) -> asyncio.Semaphore:
-    slots: asyncio.Semaphore | None = state.get("survey_export_slots")
-    if slots is None:
-        slots = asyncio.Semaphore(EXPORTS_AT_ONCE)
-        state["survey_export_slots"] = slots
-    return slots
 
 
 def _header(coder: Coder) -> list[Cell]:
@@ -197,7 +189,7 @@ class SurveyExportController(Controller):
             raise InvalidInput("format", "is required: csv or xlsx")
         forms = await _forms(surveys, caller, dialog_id)
         coder = Coder(forms)
-        slots = _export_slots(state)
+        slots = export_slots(state, "survey")
         if slots.locked():
             raise TooManyRequests("other exports are running here; try again shortly", 5)
 

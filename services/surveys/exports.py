@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from events.personal import ERASED
+from events.spreadsheet import inert
 from services.surveys.questionnaire import (
     Form,
     FreeText,
@@ -38,13 +39,6 @@ from services.surveys.questionnaire import (
 )
 
 Cell = str | int | float | None
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert(text: str) -> str:
-    """A text a spreadsheet shows as it is, never runs as a formula."""
-    return "'" + text if text.startswith(_FORMULA) else text
 
 
 class Code(msgspec.Struct, frozen=True):

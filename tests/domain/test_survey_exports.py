@@ -9,7 +9,8 @@ from typing import Any
 import msgspec
 
 from events.personal import ERASED
-from services.surveys.exports import Coder, codebook, free_text_questions, inert
+from events.spreadsheet import inert
+from services.surveys.exports import Coder, codebook, free_text_questions
 from services.surveys.questionnaire import Form, check_form
 
 SCALE = {"min": 1, "max": 3, "min_label": {"sv": "Dåligt"}, "max_label": {"sv": "Bra"}}

@@ -12,7 +12,9 @@ from tinget.contexts.base import Context
 if TYPE_CHECKING:
     from eventsourcing.domain import Aggregate
 
+    from projections.panels import PanelQueries
     from projections.runtime import Projection
+    from services.surveys.panel_service import PanelService
     from services.surveys.round_service import PanelRoundService
     from tinget.bootstrap import AppPlatform
 
@@ -68,19 +70,25 @@ def _controllers() -> Sequence[type]:
     return [SurveyController, PanelController, SurveyExportController, PanelRoundController]
 
 
+def _panels(app: AppPlatform, panel_queries: PanelQueries) -> PanelService:
+    from services.surveys.panel_service import PanelBackground, PanelService
+
+    return PanelService(
+        app.repository, app.identity, PanelBackground(app.app_pool), panel_queries.population
+    )
+
+
+def _rounds(app: AppPlatform, panels: PanelService) -> PanelRoundService:
+    from services.surveys.round_service import PanelRoundService
+
+    return PanelRoundService(app.repository, panels, app.dialogs, app.surveys)
+
+
 def panel_rounds(app: AppPlatform) -> PanelRoundService:
     """The panel rounds' service as the round scheduler in the projection worker uses it."""
     from projections.panels import PanelQueries
-    from services.surveys.panel_service import PanelBackground, PanelService
-    from services.surveys.round_service import PanelRoundService
 
-    panels = PanelService(
-        app.repository,
-        app.identity,
-        PanelBackground(app.app_pool),
-        PanelQueries(app.app_pool).population,
-    )
-    return PanelRoundService(app.repository, panels, app.dialogs, app.surveys)
+    return _rounds(app, _panels(app, PanelQueries(app.app_pool)))
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
@@ -88,15 +96,11 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
     from projections.panels import PanelQueries
     from projections.survey_responses import SurveyResponseQueries
     from projections.survey_results import SurveyResultQueries
-    from services.surveys.panel_service import PanelBackground, PanelService
-    from services.surveys.round_service import PanelRoundService
     from services.surveys.texts import SurveyTextService
 
     panel_queries = PanelQueries(app.app_pool)
     responses = SurveyResponseQueries(app.app_pool)
-    panels = PanelService(
-        app.repository, app.identity, PanelBackground(app.app_pool), panel_queries.population
-    )
+    panels = _panels(app, panel_queries)
     return {
         "surveys": app.surveys,
         "panels": panels,
@@ -104,7 +108,7 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
         "survey_results": SurveyResultQueries(app.app_pool),
         "survey_responses": responses,
         "survey_texts": SurveyTextService(app.repository, responses.has_text),
-        "panel_rounds": PanelRoundService(app.repository, panels, app.dialogs, app.surveys),
+        "panel_rounds": _rounds(app, panels),
         "panel_round_queries": PanelRoundQueries(app.app_pool),
     }
 
