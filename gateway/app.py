@@ -28,6 +28,7 @@ from gateway.edge import Edge, edge_of
 from gateway.openapi import COMPONENTS, DocumentedOpenAPI, StrictStructSchemaPlugin
 from gateway.options import MethodsOfPaths
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
+from gateway.raw import route_raw_operations
 from gateway.strict import StrictRequest, strict_parameters
 from services.request_context import begin_request
 
@@ -227,6 +228,7 @@ def create_app(
     )
     app.plugins.get(OpenAPIPlugin).__class__ = DocumentedOpenAPI
     methods.learn(app)
+    route_raw_operations(app)
     return app
 
 

@@ -45,7 +45,7 @@ async def provide_caller(request: Request[Any, Any, Any]) -> Caller:
     """The verified caller; 401 without a valid token for the tenant of the host.
 
     It finds the tenant itself (from the resolver's cache) rather than through the ``tenant``
-    dependency, and reads the two headers from the scope: castVote calls it directly.
+    dependency, and reads the two headers from the scope in one pass.
     """
     host = authorization = None
     for name, value in request.scope["headers"]:

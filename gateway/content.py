@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from litestar.enums import RequestEncodingType, ScopeType
-from litestar.handlers import HTTPRouteHandler
+from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIFormat,
@@ -39,17 +39,15 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ACCEPTS = "tinget_accepts"  # where a handler's worked-out media types are kept, in its opt
 
 
-def _media_types(handler: HTTPRouteHandler) -> frozenset[str] | None:
+def _media_types(handler: BaseRouteHandler) -> frozenset[str] | None:
     """The media types ``handler``'s body may have, or None when it takes no body. Worked out
-    once per handler and kept in its own ``opt``, so it lives and dies with the handler."""
+    once per handler and kept in its own ``opt``, so it lives and dies with the handler. A raw
+    handler (gateway/raw.py) declares them; a route takes its ``data`` parameter's."""
     if _ACCEPTS in handler.opt:
         known: frozenset[str] | None = handler.opt[_ACCEPTS]
         return known
-    declared = handler.opt.get("accepts")
-    accepts: frozenset[str] | None
-    if declared:
-        accepts = frozenset(str(t).lower() for t in declared)
-    else:
+    accepts = _declared(handler.opt.get("accepts"))
+    if accepts is None and isinstance(handler, HTTPRouteHandler):
         data = handler.parsed_fn_signature.parameters.get("data")
         if data is None:
             accepts = None
@@ -61,6 +59,13 @@ def _media_types(handler: HTTPRouteHandler) -> frozenset[str] | None:
             accepts = frozenset({encoding.value if isinstance(encoding, Enum) else str(encoding)})
     handler.opt[_ACCEPTS] = accepts
     return accepts
+
+
+def _declared(accepts: object) -> frozenset[str] | None:
+    """The media types a route declares it takes (``opt={"accepts": (...)}``), if any."""
+    if not isinstance(accepts, tuple | list | frozenset) or not accepts:
+        return None
+    return frozenset(str(t).lower() for t in accepts)
 
 
 def _body_headers(scope: Scope) -> tuple[bool, bytes | None]:
@@ -99,7 +104,7 @@ def content_type_guard(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         handler = scope.get("route_handler")
-        accepts = _media_types(handler) if isinstance(handler, HTTPRouteHandler) else None
+        accepts = _media_types(handler) if handler is not None else None
         if accepts is None:
             await app(scope, receive, send)
             return
@@ -184,32 +189,3 @@ EVENT_STREAM = {
         required=["data"],
     )
 }
-
-
-class JsonAnswer:
-    """A JSON answer already encoded, which the handler returns and litestar sends as it is.
-
-    For castVote, the busiest write: litestar's response machinery (a response object per
-    request, its encoder, the route's headers and cookies looked up again) cost about a third
-    as much as the vote's own work, for an answer whose shape never changes. The route
-    documents the body with a response spec, as litestar cannot read it from this type.
-    """
-
-    __slots__ = ("body", "status")
-
-    def __init__(self, status: int, body: bytes) -> None:
-        self.status = status
-        self.body = body
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self.status,
-                "headers": [
-                    (b"content-type", JSON.encode()),
-                    (b"content-length", b"%d" % len(self.body)),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": self.body, "more_body": False})

@@ -5,15 +5,15 @@ and what its bodies may hold.
   operation that needs a caller requires it, one that serves a token's holder and anonymous
   readers alike lists it as optional (``[{"bearer": []}, {}]``), and one that reads no token
   lists none.
-- **Problems.** What an operation may answer is worked out from what it takes, by
+- **Problems.** What an operation may answer (a raw operation, gateway/raw.py, declares all
+  of it) is worked out from what it takes, by
   :func:`document_operations` when the document is built, plus the problems its own route lists
   (:func:`gateway.problems.problems`: a conflict, a broken rule, a rate limit):
 
   - the municipality of its host (``tenant``, ``caller`` or ``viewer``): 400 (a bad Host
     header), 403 (the municipality is suspended, or the caller's role may not), 404 (no
     municipality there, or no such thing);
-  - a caller (``caller``), or an optional one (``viewer``): 401 (no valid token). A route
-    that reads its caller itself declares ``security`` instead (castVote);
+  - a caller (``caller``), or an optional one (``viewer``): 401 (no valid token);
   - a body: 400, 413 (too large), 415 (not its content type);
   - a query, path or header parameter: 400;
   - a request slot (every operation but health and readiness): 503 with Retry-After (busy,
@@ -33,12 +33,15 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar
+from litestar._openapi.datastructures import OpenAPIContext
+from litestar._openapi.path_item import create_path_item_for_route, merge_path_item_operations
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     Components,
     OpenAPI,
+    PathItem,
     Schema,
     SecurityRequirement,
     SecurityScheme,
@@ -50,6 +53,7 @@ from litestar.typing import FieldDefinition
 from gateway.admission import ADMISSION, EXEMPT
 from gateway.consistency import document
 from gateway.problems import PROBLEMS
+from gateway.raw import document_raw
 
 BEARER = "bearer"
 COMPONENTS = Components(
@@ -91,12 +95,11 @@ def answers_of(handler: HTTPRouteHandler) -> tuple[set[int], list[SecurityRequir
     uses = set(handler.parsed_fn_signature.parameters) & dependencies
     statuses: set[int] = set()
     security: list[SecurityRequirement] = []
-    declared = list(handler.security or [])  # a handler that reads its caller itself says so
-    if "caller" in uses or declared == REQUIRED:
+    if "caller" in uses:
         uses.add("caller")
         statuses.add(401)
         security = REQUIRED
-    elif "viewer" in uses or declared == OPTIONAL:
+    elif "viewer" in uses:
         uses.add("viewer")
         statuses.add(401)
         security = OPTIONAL
@@ -121,8 +124,22 @@ class DocumentedOpenAPI(OpenAPIPlugin):
     __slots__ = ()
 
     def _build_openapi(self) -> OpenAPI:
+        # litestar's own, with the raw operations (gateway/raw.py) written by the same context
         document_operations(self.app)
-        return document(super()._build_openapi())
+        config = self.openapi_config
+        openapi = config.to_openapi_schema()
+        context = OpenAPIContext(openapi_config=config, plugins=self.app.plugins.openapi)
+        paths: dict[str, PathItem] = {}
+        for route in self.included_routes.values():
+            path = route.path_format or "/"
+            item = create_path_item_for_route(context, route)
+            if known := paths.get(path):
+                item = merge_path_item_operations(known, item, for_path=path)
+            paths[path] = item
+        document_raw(self.app, context, paths)
+        openapi.paths = paths
+        openapi.components.schemas = context.schema_registry.generate_components_schemas()
+        return document(openapi)
 
 
 def document_operations(app: Litestar) -> None:

@@ -17,6 +17,8 @@ from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from gateway.raw import raw_routes
+
 
 class MethodsOfPaths:
     """The methods of each path template (``/api/v1/dialogs/{dialog_id}``) of an app, as the
@@ -30,6 +32,8 @@ class MethodsOfPaths:
             if isinstance(route, HTTPRoute):
                 methods = ", ".join(sorted(set(route.methods) | {"OPTIONS"}))
                 self.allow[route.path_format] = methods.encode()
+        for route, operation in raw_routes(app):
+            self.allow[route.path_format] = f"OPTIONS, {operation.method}".encode()
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         """Set ``Allow`` on the answer to an ``OPTIONS`` request to every method of its path."""

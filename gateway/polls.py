@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import cast
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.types import Receive, Scope, Send
 
 from events.errors import Conflict
 from gateway.admission import ADMISSION, STREAM
-from gateway.auth import provide_caller
-from gateway.content import EVENT_STREAM, JsonAnswer, alternative_answers_operation
+from gateway.auth import authenticate
+from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
+from gateway.raw import RawOperation, answer, dependency, raw
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
 from projections.live import TallyHub
 from projections.polls import TallyCounts, TallyQueries
@@ -32,6 +33,20 @@ from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
 
 KEEPALIVE_SECONDS = 15.0
+CAST_VOTE = RawOperation(
+    method="POST",
+    operation_id="castVote",
+    summary="Vote in a poll or vox pop",
+    description="Cast your one ballot; a second is refused with 409. The ballot names no voter.",
+    tags=("polls",),
+    body=CastVote,
+    answer=(201, VoteRecorded, "The ballot is recorded"),
+    # the tenant of the host (400, 403, 404), the caller (401), the body (400, 413, 415), a
+    # request slot (503), and the vote's own: a closed poll or a second ballot (409), a choice
+    # that is not an option (422)
+    problems=frozenset({400, 401, 403, 404, 409, 413, 415, 422, 503}),
+    security=REQUIRED,
+)
 _encode = msgspec.json.Encoder().encode
 
 
@@ -56,34 +71,21 @@ class PollController(Controller):
     path = "/api/v1/dialogs/{dialog_id:uuid}"
     tags = ["polls"]
 
-    @post(
-        "/votes",
-        operation_id="castVote",
-        summary="Vote in a poll or vox pop",
-        responses={
-            201: ResponseSpec(
-                VoteRecorded, description="The ballot is recorded", generate_examples=False
-            ),
-            **problems(409, 422),
-        },
-        security=REQUIRED,  # the handler reads its caller itself, not through ``caller``
-        status_code=201,
-    )
-    async def vote(
-        self,
-        request: Request[Any, Any, Any],
-        participation: Injected[ParticipationService],
-        dialog_id: FromPath[UUID],
-        data: JSONBody[CastVote],
-    ) -> JsonAnswer:
+    @raw("/votes", CAST_VOTE)
+    async def vote(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Cast your one ballot; a second is refused with 409. The ballot names no voter."""
-        # The busiest write of all (a vox pop during a council webcast takes thousands a
-        # second), so its handler is lean: the caller comes from the request's headers rather
-        # than through the ``caller`` dependency, which litestar would resolve with a signature
-        # model of its own on every vote, and the answer is encoded here and sent as it is.
-        caller = await provide_caller(request)
-        await participation.vote(caller, dialog_id, data)
-        return JsonAnswer(201, _encode(VoteRecorded(dialog_id=dialog_id)))
+        command: CastVote = await CAST_VOTE.read(scope, receive)
+        host = authorization = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value.decode("latin-1")
+            elif name == b"authorization":
+                authorization = value.decode("latin-1")
+        caller = await authenticate(scope["litestar_app"].state, host, authorization)
+        dialog_id = cast(UUID, scope["path_params"]["dialog_id"])  # parsed by the router
+        participation: ParticipationService = dependency(scope, "participation")
+        await participation.vote(caller, dialog_id, command)
+        await answer(send, 201, _encode(VoteRecorded(dialog_id=dialog_id)))
 
     @get(
         "/tally",

@@ -46,20 +46,49 @@ _RESERVED = frozenset(
 )
 
 
-class _Body(msgspec.Struct, frozen=True):
-    decode: Callable[[bytes], Any]
-    target: Any
+class StrictBody:
+    """A JSON body decoded strictly into ``target``; a body that is not JSON, or does not
+    match, is a 400 naming the field (:class:`ValidationException`, as problems show it)."""
+
+    __slots__ = ("_decode", "target")
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self._decode: Callable[[bytes], Any] = msgspec.json.Decoder(target, strict=True).decode
+
+    def decode(self, raw: bytes) -> Any:
+        try:
+            return self._decode(raw)
+        except msgspec.ValidationError as exc:  # names the field: "... - at `$.opt_in`"
+            refused = exc
+        except msgspec.DecodeError as exc:
+            raise ValidationException(
+                "the body is not JSON",
+                extra=[{"key": "data", "message": f"not valid JSON: {exc}", "source": "body"}],
+            ) from None
+        if "got `float`" in str(refused):  # perhaps a whole number written as 5.0
+            try:
+                return msgspec.convert(
+                    _integral(msgspec.json.decode(raw)), self.target, strict=True
+                )
+            except msgspec.ValidationError as exc:
+                refused = exc
+        message = explained(str(refused), self.target)
+        raise ValidationException(
+            "the body does not match its schema",
+            extra=[{"key": "data", "message": message, "source": "body"}],
+        ) from None
 
 
-def _body(handler: HTTPRouteHandler) -> _Body | None:
+def _body(handler: HTTPRouteHandler) -> StrictBody | None:
     """A strict JSON decoder for ``handler``'s ``data`` parameter (None without one)."""
     if _DECODER in handler.opt:
-        known: _Body | None = handler.opt[_DECODER]
+        known: StrictBody | None = handler.opt[_DECODER]
         return known
     data = handler.parsed_fn_signature.parameters.get("data")
     body = None
     if data is not None:
-        body = _Body(msgspec.json.Decoder(data.annotation, strict=True).decode, data.annotation)
+        body = StrictBody(data.annotation)
     handler.opt[_DECODER] = body
     return body
 
@@ -74,7 +103,7 @@ class StrictRequest(Request[Any, Any, Any]):
             else:
                 typed = _body(self.route_handler)
                 self._json = self._connection_state.json = (
-                    await super().json() if typed is None else _decoded(typed, await self.body())
+                    await super().json() if typed is None else typed.decode(await self.body())
                 )
         return self._json
 
@@ -89,28 +118,6 @@ def _integral(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _integral(v) for k, v in value.items()}
     return value
-
-
-def _decoded(body: _Body, raw: bytes) -> Any:
-    try:
-        return body.decode(raw)
-    except msgspec.ValidationError as exc:  # names the field: "... - at `$.opt_in`"
-        refused = exc
-    except msgspec.DecodeError as exc:
-        raise ValidationException(
-            "the body is not JSON",
-            extra=[{"key": "data", "message": f"not valid JSON: {exc}", "source": "body"}],
-        ) from None
-    if "got `float`" in str(refused):  # perhaps a whole number written as 5.0
-        try:
-            return msgspec.convert(_integral(msgspec.json.decode(raw)), body.target, strict=True)
-        except msgspec.ValidationError as exc:
-            refused = exc
-    message = explained(str(refused), body.target)
-    raise ValidationException(
-        "the body does not match its schema",
-        extra=[{"key": "data", "message": message, "source": "body"}],
-    ) from None
 
 
 class _Parameter(msgspec.Struct, frozen=True):

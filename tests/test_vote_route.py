@@ -1,5 +1,7 @@
 """castVote has one door: every vote, accepted or refused, is answered by its route, which
-runs the command once; a body sent in chunks is read whole."""
+runs the command once; a body sent in chunks is read whole. The route is a raw operation
+(gateway/raw.py): what litestar does for an ordinary route (methods, body limits, the
+document) it does itself, and these tests hold it to the same answers."""
 
 from __future__ import annotations
 
@@ -99,3 +101,78 @@ async def test_a_body_sent_in_chunks_is_read_whole(
         )
 
     assert answer.status_code == 201, answer.text
+
+
+async def test_the_raw_route_answers_methods_bodies_and_paths_as_a_route_would(
+    client: httpx.AsyncClient, town: Town, poll: dict[str, Any]
+) -> None:
+    url = URL.format(poll["id"])
+    voter = town.headers(await device_token(client, town))
+    json_type = {**voter, "content-type": "application/json"}
+
+    read = await client.get(url, headers=voter)
+    options = await client.options(url, headers=town.headers())
+    empty = await client.post(url, content=b"", headers=json_type)
+    not_json = await client.post(url, content=b"{choices", headers=json_type)
+    huge = await client.post(
+        url, content=b'{"choices": ["' + b"y" * 20_000 + b'"]}', headers=json_type
+    )
+    form = await client.post(url, data={"choices": "yes"}, headers=voter)
+    not_a_dialog = await client.post(
+        URL.format("not-a-uuid"), json={"choices": ["yes"]}, headers=voter
+    )
+    counted = await client.post(url, json={"choices": ["yes"]}, headers=voter)
+
+    assert read.status_code == 405
+    assert read.headers["allow"] == "OPTIONS, POST"
+    assert read.headers["content-type"] == "application/problem+json"
+    assert options.status_code == 204
+    assert options.headers["allow"] == "OPTIONS, POST"
+    assert empty.status_code == 400
+    assert empty.json()["field"] == "body"
+    assert not_json.status_code == 400
+    assert "not valid JSON" in not_json.json()["detail"]
+    assert huge.status_code == 413
+    assert huge.json()["type"].endswith("/too-large")
+    assert form.status_code == 415
+    assert form.json()["field"] == "content-type"
+    assert not_a_dialog.status_code == 404
+    assert counted.status_code == 201, counted.text  # none of the refusals wrote a ballot
+
+
+async def test_the_document_describes_castvote_as_a_route_of_its_shape(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    operation = document["paths"]["/api/v1/dialogs/{dialog_id}/votes"]["post"]
+    schemas = document["components"]["schemas"]
+
+    assert operation["operationId"] == "castVote"
+    assert operation["parameters"] == [
+        {
+            "name": "dialog_id",
+            "in": "path",
+            "required": True,
+            "deprecated": False,
+            "schema": {"type": "string", "format": "uuid"},
+        }
+    ]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/CastVote"}
+    assert schemas["CastVote"]["additionalProperties"] is False
+    answer = operation["responses"]["201"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/VoteRecorded"}
+    assert "Tinget-Position" in operation["responses"]["201"]["headers"]
+    assert set(operation["responses"]) == {
+        "201",
+        "400",
+        "401",
+        "403",
+        "404",
+        "409",
+        "413",
+        "415",
+        "422",
+        "503",
+    }
+    assert operation["security"] == [{"bearer": []}]
