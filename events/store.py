@@ -235,14 +235,9 @@ class EventStore:
         self, tenant_id: str, stream_id: UUID, after_version: int = 0
     ) -> list[RecordedEvent]:
         """One aggregate's events in version order, read under the tenant's row-level security."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant_id)
+        async with self._pool.acquire() as conn:  # one statement, one round trip
             rows = await conn.fetch(
-                f"SELECT {_READ_COLUMNS} FROM events"
-                " WHERE tenant_id = $1 AND stream_id = $2 AND version > $3 ORDER BY version",
-                tenant_id,
-                stream_id,
-                after_version,
+                "SELECT * FROM tinget_read_stream($1, $2, $3)", tenant_id, stream_id, after_version
             )
         return [_record(row) for row in rows]
 

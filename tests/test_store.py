@@ -109,3 +109,26 @@ async def test_log_reads_every_tenant_in_position_order(platform: Platform) -> N
     assert [e.position for e in events] == sorted(e.position for e in events)
     assert await platform.reader.read(events[-1].position) == []
     assert await platform.reader.head() == events[-1].position
+
+
+async def test_a_one_statement_read_leaves_no_tenant_on_its_pooled_connection(
+    platform: Platform,
+) -> None:
+    """``read_stream`` and a took-part note set the tenant for their one statement only
+    (migration 0024): the next statement on the same pooled connection sees no tenant and so
+    no row of it."""
+    stream = uuid.uuid4()
+    await platform.store.append([new_event("oslo", stream, 1)])
+    async with platform.app_pool.acquire() as conn:
+        rows = await conn.fetch("SELECT * FROM tinget_read_stream('oslo', $1, 0)", stream)
+        await conn.execute(
+            "SELECT tinget_note_took_part('oslo', $1, $2, 'survey')", uuid.uuid4(), uuid.uuid4()
+        )
+        after = await conn.fetchval("SELECT current_setting('app.tenant_id', true)")
+        seen = await conn.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", stream)
+        pending = await conn.fetchval("SELECT count(*) FROM took_part_pending")
+
+    assert [r["version"] for r in rows] == [1]
+    assert not after  # '' or NULL: nothing left for the next user of the connection
+    assert seen == 0
+    assert pending == 0
