@@ -15,13 +15,12 @@ from litestar.types import Receive, Scope, Send
 
 from events.errors import Conflict
 from gateway.admission import ADMISSION, STREAM
-from gateway.auth import authenticate
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
-from gateway.raw import RawOperation, answer, dependency, raw
+from gateway.raw import RawOperation, answer, caller_of, dependency, raw
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
 from projections.live import TallyHub
 from projections.polls import TallyCounts, TallyQueries
@@ -75,13 +74,7 @@ class PollController(Controller):
     async def vote(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Cast your one ballot; a second is refused with 409. The ballot names no voter."""
         command: CastVote = await CAST_VOTE.read(scope, receive)
-        host = authorization = None
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = value.decode("latin-1")
-            elif name == b"authorization":
-                authorization = value.decode("latin-1")
-        caller = await authenticate(scope["litestar_app"].state, host, authorization)
+        caller = await caller_of(scope)
         dialog_id = cast(UUID, scope["path_params"]["dialog_id"])  # parsed by the router
         participation: ParticipationService = dependency(scope, "participation")
         await participation.vote(caller, dialog_id, command)

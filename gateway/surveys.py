@@ -4,18 +4,21 @@ respondents read it in their language, keep a draft of their answers and submit 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.types import Receive, Scope, Send
 
 from events.errors import Forbidden, NotFound
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
+from gateway.openapi import REQUIRED
 from gateway.problems import problems
+from gateway.raw import RawOperation, answer, caller_of, dependency, raw
 from projections.survey_responses import SurveyResponseQueries
 from projections.survey_results import SurveyResultQueries, SurveyResultsView, text_results
 from services.dialogs.service import DialogService, utc_now
@@ -75,6 +78,28 @@ class ResponseRecorded(msgspec.Struct, kw_only=True):
     dialog_id: UUID
     version: int
     status: str = "recorded"
+
+
+_encode = msgspec.json.Encoder().encode
+SUBMIT_RESPONSE = RawOperation(
+    method="POST",
+    operation_id="submitResponse",
+    summary="Answer a survey",
+    description=(
+        "Submit your one response to the version of the questionnaire you answered; a second"
+        " is refused with 409, bad answers with 422 naming every question and reason. In an"
+        " anonymous survey the response names nobody."
+    ),
+    tags=("surveys",),
+    body=SubmitResponse,
+    answer=(201, ResponseRecorded, "The response is recorded"),
+    # the tenant of the host (400, 403, 404), the caller (401), the body (400, 413, 415), a
+    # request slot (503), and the response's own: answered already or closed (409), an answer
+    # the questionnaire refuses (422)
+    problems=frozenset({400, 401, 403, 404, 409, 413, 415, 422, 503}),
+    security=REQUIRED,
+    max_body=2 * 1024 * 1024,  # as every route's: long free texts in many questions
+)
 
 
 def staff_view(questionnaire: Questionnaire) -> QuestionnaireView:
@@ -370,25 +395,15 @@ class SurveyController(Controller):
         draft = await surveys.save_draft(caller, dialog_id, data)
         return DraftView(dialog_id=dialog_id, version=draft.version, answers=draft.answers)
 
-    @post(
-        "/responses",
-        operation_id="submitResponse",
-        summary="Answer a survey",
-        responses=problems(409, 422),
-        status_code=201,
-    )
-    async def respond(
-        self,
-        surveys: Injected[SurveyService],
-        dialogs: Injected[DialogService],
-        tenant: NamedDependency[TenantEntry],
-        caller: NamedDependency[Caller],
-        dialog_id: FromPath[UUID],
-        data: JSONBody[SubmitResponse],
-    ) -> ResponseRecorded:
-        """Submit your one response to the version of the questionnaire you answered; a second
-        is refused with 409, bad answers with 422 naming every question and reason. In an
-        anonymous survey the response names nobody."""
-        await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller, surveys.load_dialog)
-        version = await surveys.respond(caller, dialog_id, data)
-        return ResponseRecorded(dialog_id=dialog_id, version=version)
+    @raw("/responses", SUBMIT_RESPONSE)
+    async def respond(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Submit your one response (see ``SUBMIT_RESPONSE``): a raw operation, as castVote
+        is, since a panel answers in bursts when a round's invitation goes out."""
+        command: SubmitResponse = await SUBMIT_RESPONSE.read(scope, receive)
+        caller = await caller_of(scope)
+        dialog_id = cast(UUID, scope["path_params"]["dialog_id"])  # parsed by the router
+        surveys: SurveyService = dependency(scope, "surveys")
+        dialogs: DialogService = dependency(scope, "dialogs")
+        await visible_dialog(dialogs, caller.tenant_id, dialog_id, caller, surveys.load_dialog)
+        version = await surveys.respond(caller, dialog_id, command)
+        await answer(send, 201, _encode(ResponseRecorded(dialog_id=dialog_id, version=version)))
