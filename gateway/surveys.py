@@ -12,6 +12,7 @@ from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import Receive, Scope, Send
+from msgspec import Meta
 
 from events.errors import Forbidden, NotFound
 from gateway.dialogs import visible_dialog
@@ -29,7 +30,7 @@ from services.surveys.commands import (
     SubmitResponse,
     WriteQuestionnaire,
 )
-from services.surveys.domain import Questionnaire
+from services.surveys.domain import Questionnaire, may_review
 from services.surveys.exports import free_text_questions
 from services.surveys.questionnaire import Form
 from services.surveys.service import SurveyService, for_respondent
@@ -127,6 +128,43 @@ def _language(asked: str | None, request: Request[Any, Any, Any]) -> str | None:
 Language = Annotated[str | None, QueryParameter(max_length=35, pattern=r"^[A-Za-z0-9-]+$")]
 
 
+class SteeringGroupMembers(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The steering group: the people who approve the municipality's questionnaires."""
+
+    members: Annotated[list[UUID], Meta(max_length=50)]
+
+
+class SteeringGroupController(Controller):
+    path = "/api/v1/steering-group"
+    tags = ["surveys"]
+
+    @get(operation_id="getSteeringGroup", summary="Read the steering group")
+    async def read(
+        self, surveys: Injected[SurveyService], caller: NamedDependency[Caller]
+    ) -> SteeringGroupMembers:
+        """Who approves the municipality's questionnaires (empty: any administrator who
+        wrote none of it), for those who write, review or approve them."""
+        group = await surveys.steering_group(caller.tenant_id)
+        may_review(caller, group)
+        return SteeringGroupMembers(members=sorted(group))
+
+    @put(
+        operation_id="setSteeringGroup",
+        summary="Name the steering group",
+        responses=problems(409, 422),
+    )
+    async def name(
+        self,
+        surveys: Injected[SurveyService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[SteeringGroupMembers],
+    ) -> SteeringGroupMembers:
+        """Name the people who approve questionnaires, and only they (administrators): each
+        an administrator or a committee member here; 422 naming each one who is not. An
+        empty list lets any administrator who wrote none of a questionnaire approve it."""
+        return SteeringGroupMembers(members=await surveys.set_steering_group(caller, data.members))
+
+
 class SurveyController(Controller):
     path = "/api/v1/dialogs/{dialog_id:uuid}"
     tags = ["surveys"]
@@ -164,11 +202,8 @@ class SurveyController(Controller):
         dialog_id: FromPath[UUID],
     ) -> QuestionnaireView:
         """The draft (or the newest version) whole, in every language, with its stage and
-        revision: for administrators and approvers."""
-        if not (caller.may(Permission.ADMINISTER) or caller.may(Permission.APPROVE_SURVEYS)):
-            raise Forbidden(f"the role {caller.role.value!r} may not review questionnaires")
-        await surveys.survey(caller.tenant_id, dialog_id)
-        return staff_view(await surveys.questionnaire(caller.tenant_id, dialog_id))
+        revision: for administrators, approvers and the steering group."""
+        return staff_view(await surveys.review(caller, dialog_id))
 
     @get(
         "/results/survey",

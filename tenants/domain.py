@@ -46,6 +46,7 @@ class Tenant(Aggregate):
         self.committees: list[str] = []
         self.public_url: str | None = None
         self.min_group_size = DEFAULT_MIN_GROUP_SIZE
+        self.steering_group: list[str] = []
 
     @event("TenantDetailsChanged")
     def change_details(self, name: str, default_language: str) -> None:
@@ -100,6 +101,12 @@ class Tenant(Aggregate):
     def change_committees(self, committees: list[str]) -> None:
         """The municipality's committees (Transport, Education, ...), which dialogs belong to."""
         self.committees = committees
+
+    @event("SteeringGroupChanged")
+    def change_steering_group(self, members: list[str]) -> None:
+        """The people (ids) who approve what the municipality asks its citizens in a survey;
+        none: any administrator who wrote none of it (services/surveys/domain.py)."""
+        self.steering_group = members
 
     def suspend(self, reason: str) -> None:
         if self.suspended:

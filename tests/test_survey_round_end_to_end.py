@@ -1,10 +1,10 @@
 """The whole loop of a citizen panel's survey over HTTP, on real PostgreSQL, NATS and an SMTP
 server: a panel recruited by invitation and by the sign-up form; a round with a 12-question
-anonymous questionnaire approved by a second administrator; 50 panelists, of whom 38 answer
-(some resuming a draft on another device); a reminder that reaches only the 12 who did not;
-results with small cells suppressed; CSV and XLSX exports that a spreadsheet reader opens; the
-report-back deadline; a committee decision linked to the survey, told to every respondent and
-only to them."""
+anonymous questionnaire approved by the steering group's member (a committee member); 50
+panelists, of whom 38 answer (some resuming a draft on another device); a reminder that
+reaches only the 12 who did not; results with small cells suppressed; CSV and XLSX exports
+that a spreadsheet reader opens; the report-back deadline; a committee decision linked to the
+survey, told to every respondent and only to them."""
 
 from __future__ import annotations
 
@@ -45,9 +45,16 @@ def platform_addresses(addresses: Addresses, smtp: SmtpServer) -> Addresses:
 
 
 @pytest.fixture
-async def staff(platform: Platform, town: Town, admin: str) -> Staff:
-    """The questionnaire's author, and a member of the steering group who approves it."""
-    steering = await staff_token(platform, town, "styrgrupp@town.example", Role.ADMINISTRATOR)
+async def staff(platform: Platform, town: Town, admin: str, client: httpx.AsyncClient) -> Staff:
+    """The questionnaire's author (an administrator), and the member of the steering group
+    who approves it: a committee member, whom an administrator names to the group."""
+    steering = await staff_token(platform, town, "styrgrupp@town.example", Role.COMMITTEE_MEMBER)
+    member = (await client.get("/api/v1/me", headers=town.headers(steering))).json()["person_id"]
+    named = await client.put(
+        "/api/v1/steering-group", json={"members": [member]}, headers=town.headers(admin)
+    )
+    assert named.status_code == 200, named.text
+    assert named.json() == {"members": [member]}
     return Staff(admin, steering)
 
 

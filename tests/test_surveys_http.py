@@ -224,6 +224,65 @@ async def test_a_questionnaire_goes_through_review_with_four_eyes_to_the_opening
     assert citizen_review.status_code == 403
 
 
+async def test_once_named_the_steering_group_alone_approves_and_may_be_a_committee_member(
+    client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff
+) -> None:
+    """Administrators name the steering group; from then on only its members approve or send
+    back a questionnaire (still never its author), a committee member among them reading and
+    approving it; everyone else is refused, naming the group."""
+    group = "/api/v1/steering-group"
+    author, other_admin = town.headers(staff.author), town.headers(staff.approver)
+    committee = await staff_token(platform, town, "politician@town.example", Role.COMMITTEE_MEMBER)
+    outsider = await staff_token(platform, town, "other@town.example", Role.COMMITTEE_MEMBER)
+    member = platform.identity.tokens.verify(committee, town.slug).person_id
+    citizen, _, _ = await person(platform, town, "citizen@town.example")
+    other = await create_town(platform, "Malmö")
+    foreign = await platform.identity.add_staff(other.slug, "a@malmo.example", Role.ADMINISTRATOR)
+
+    assert (await ok(await client.get(group, headers=author))) == {"members": []}
+    refused = [
+        await client.put(group, json={"members": [str(member)]}, headers=town.headers(committee)),
+        await client.put(
+            group, json={"members": [str(member), str(citizen), str(foreign)]}, headers=author
+        ),
+        await client.put(group, json={"members": ["not-an-id"]}, headers=author),
+        await client.put(
+            group, json={"members": [str(uuid.uuid4()) for _ in range(51)]}, headers=author
+        ),
+    ]
+    assert [r.status_code for r in refused] == [403, 422, 400, 400]
+    assert [e["field"] for e in refused[1].json()["errors"]] == ["members[1]", "members[2]"]
+    assert "participant" in refused[1].json()["errors"][0]["reason"]
+    assert (await ok(await client.get(group, headers=author))) == {"members": []}  # unchanged
+
+    named = await ok(await client.put(group, json={"members": [str(member)]}, headers=author))
+    assert named == {"members": [str(member)]}
+
+    body = dialog_body("survey", opens_at=at(3600), closes_at=at(7200))
+    dialog = (await ok(await client.post("/api/v1/dialogs", json=body, headers=author), 201))["id"]
+    base = f"/api/v1/dialogs/{dialog}/questionnaire"
+    await ok(await client.put(base, json={"form": questionnaire()}, headers=author))
+    await ok(await client.post(f"{base}/submit", headers=author))
+
+    not_in_group = [
+        await client.post(f"{base}/approve", json={"revision": 1}, headers=other_admin),
+        await client.post(f"{base}/send-back", headers=other_admin),
+        await client.post(f"{base}/approve", json={"revision": 1}, headers=town.headers(outsider)),
+        await client.get(f"{base}/review", headers=town.headers(outsider)),
+    ]
+    assert [r.status_code for r in not_in_group] == [403, 403, 403, 403]
+    assert "steering group" in not_in_group[0].json()["detail"]
+
+    read = await ok(await client.get(f"{base}/review", headers=town.headers(committee)))
+    approved = await ok(
+        await client.post(
+            f"{base}/approve", json={"revision": read["revision"]}, headers=town.headers(committee)
+        )
+    )
+    assert approved["stage"] == "approved"
+    assert approved["approved_by"] == str(member)
+
+
 async def test_the_questionnaire_locks_at_the_opening_and_a_correction_is_a_new_version(
     client: httpx.AsyncClient, platform: Platform, town: Town, staff: Staff
 ) -> None:

@@ -29,7 +29,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import Conflict, Forbidden, InvalidInput
-from services.identity.access import Caller, Permission
+from services.identity.access import Caller, Permission, Role
 from services.surveys.questionnaire import Answers, Form, Question, check_form, check_response
 from tenants import values
 
@@ -66,9 +66,36 @@ def _may_write(caller: Caller) -> None:
     caller.require(Permission.ADMINISTER)
 
 
-def _may_review(caller: Caller) -> None:
+SteeringGroup = frozenset[UUID]
+"""Who approves the municipality's questionnaires (the tenant's steering group); empty: any
+administrator, or other role that may approve surveys, who wrote none of it."""
+
+
+STEERING_ROLES = frozenset({Role.ADMINISTRATOR, Role.COMMITTEE_MEMBER})
+"""The roles a steering group's members hold: one who has lost it (demoted, a token of the
+new role) no longer approves."""
+
+
+def _in(steering_group: SteeringGroup, caller: Caller) -> bool:
+    return caller.person_id in steering_group and caller.role in STEERING_ROLES
+
+
+def may_review(caller: Caller, steering_group: SteeringGroup) -> None:
+    """Administrators, approvers and the steering group's members read and comment drafts."""
+    if _in(steering_group, caller):
+        return
     if not (caller.may(Permission.ADMINISTER) or caller.may(Permission.APPROVE_SURVEYS)):
         raise Forbidden(f"the role {caller.role.value!r} may not review questionnaires")
+
+
+def _may_approve(caller: Caller, steering_group: SteeringGroup) -> None:
+    if not steering_group:
+        caller.require(Permission.APPROVE_SURVEYS)
+    elif not _in(steering_group, caller):
+        raise Forbidden(
+            "questionnaires here are approved (or sent back) by the municipality's steering"
+            " group, and you are not in it"
+        )
 
 
 class Questionnaire(Aggregate):
@@ -145,9 +172,10 @@ class Questionnaire(Aggregate):
         self.stage = Stage.SUBMITTED
         self.submitted_by = by
 
-    def send_back(self, by: Caller) -> None:
-        """Return a submitted questionnaire to its writers, unapproved (the comments say why)."""
-        _may_review(by)
+    def send_back(self, by: Caller, steering_group: SteeringGroup) -> None:
+        """Return a submitted questionnaire to its writers, unapproved (the comments say why):
+        someone who could approve it."""
+        _may_approve(by, steering_group)
         if self.stage is not Stage.SUBMITTED:
             raise Conflict(f"the questionnaire is {self.stage.value}, not waiting for approval")
         self._sent_back(by.person_id)
@@ -156,10 +184,11 @@ class Questionnaire(Aggregate):
     def _sent_back(self, by: UUID) -> None:
         self._back_to_draft()
 
-    def approve(self, by: Caller, revision: int) -> None:
+    def approve(self, by: Caller, revision: int, steering_group: SteeringGroup) -> None:
         """Approve the submitted questionnaire, as of the ``revision`` the approver read: only
-        someone who may approve surveys and wrote none of it."""
-        by.require(Permission.APPROVE_SURVEYS)
+        a member of the steering group (or, without one, someone who may approve surveys) who
+        wrote none of it."""
+        _may_approve(by, steering_group)
         if self.stage is not Stage.SUBMITTED:
             raise Conflict(f"the questionnaire is {self.stage.value}, not waiting for approval")
         if revision != self.revision:
@@ -255,11 +284,16 @@ class Questionnaire(Aggregate):
     # -- comments ----------------------------------------------------------------------------
 
     def comment(
-        self, by: Caller, text: str, question_id: str | None, now: datetime
+        self,
+        by: Caller,
+        text: str,
+        question_id: str | None,
+        now: datetime,
+        steering_group: SteeringGroup,
     ) -> QuestionnaireComment:
         """A comment on the draft or on one of its questions, while it is written or
         reviewed (not after approval)."""
-        _may_review(by)
+        may_review(by, steering_group)
         stage = self.stage_at(now)
         if stage not in _UNDER_REVIEW:
             raise Conflict(f"the questionnaire is {stage.value}; comments are for drafts")

@@ -14,7 +14,7 @@ stream holds and names.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 from uuid import UUID
@@ -22,19 +22,23 @@ from uuid import UUID
 import msgspec
 from async_lru import alru_cache
 
-from events.errors import Conflict, NotFound
+from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import Dialog
 from services.dialogs.marks import Marks
 from services.dialogs.service import Clock, DialogService, utc_now
 from services.identity.access import Caller, Permission, event_metadata
+from services.identity.domain import Person
 from services.identity.keys import Keys
 from services.surveys.commands import SubmitResponse
 from services.surveys.domain import (
+    STEERING_ROLES,
     Questionnaire,
     QuestionnaireComment,
     Stage,
+    SteeringGroup,
+    may_review,
     questionnaire_id,
 )
 from services.surveys.questionnaire import (
@@ -52,6 +56,7 @@ from services.surveys.responses import (
     StoredAnswers,
     respondent_id,
 )
+from tenants.domain import Tenant, tenant_stream_id
 
 Admit = Callable[[Caller, Dialog], Awaitable[None]]
 """May the caller take part in the dialog now (open, invited, signed in where asked, not
@@ -146,15 +151,67 @@ class SurveyService:
 
     async def send_back(self, caller: Caller, dialog_id: UUID) -> Questionnaire:
         questionnaire = await self.questionnaire(caller.tenant_id, dialog_id)
-        questionnaire.send_back(caller)
+        questionnaire.send_back(caller, await self.steering_group(caller.tenant_id))
         await self._save(caller, questionnaire)
         return questionnaire
 
     async def approve(self, caller: Caller, dialog_id: UUID, revision: int) -> Questionnaire:
         questionnaire = await self.questionnaire(caller.tenant_id, dialog_id)
-        questionnaire.approve(caller, revision)
+        questionnaire.approve(caller, revision, await self.steering_group(caller.tenant_id))
         await self._save(caller, questionnaire)
         return questionnaire
+
+    async def review(self, caller: Caller, dialog_id: UUID) -> Questionnaire:
+        """The questionnaire whole, for those who write, review or approve it."""
+        may_review(caller, await self.steering_group(caller.tenant_id))
+        await self.survey(caller.tenant_id, dialog_id)
+        return await self.questionnaire(caller.tenant_id, dialog_id)
+
+    # -- the steering group ------------------------------------------------------------------
+
+    async def steering_group(self, tenant_id: str) -> SteeringGroup:
+        """Who approves the tenant's questionnaires, read from the tenant itself (so a change
+        holds for the very next approval)."""
+        tenant = await self.repository.get(tenant_id, Tenant, tenant_stream_id(tenant_id))
+        return frozenset(UUID(member) for member in tenant.steering_group)
+
+    async def set_steering_group(self, caller: Caller, members: Sequence[UUID]) -> list[UUID]:
+        """Name the steering group (administrators): its members approve questionnaires, and
+        only they. Each is an administrator or a committee member of this municipality; an
+        empty list lets any administrator who wrote none of it approve again."""
+        caller.require(Permission.ADMINISTER)
+        named = list(dict.fromkeys(members))  # in the order given, once each
+        errors: list[tuple[str, str]] = []
+        for place, person_id in enumerate(named):
+            try:
+                person = await self.repository.get(caller.tenant_id, Person, person_id)
+            except AggregateNotFound:
+                errors.append((f"members[{place}]", "is no person of this municipality"))
+                continue
+            if person.role not in {role.value for role in STEERING_ROLES}:
+                errors.append(
+                    (
+                        f"members[{place}]",
+                        f"is a {person.role}: the steering group is made of administrators"
+                        " and committee members",
+                    )
+                )
+        if errors:
+            (field, reason), *more = errors
+            raise InvalidInput(field, reason, more=more)
+        tenant = await self.repository.get(
+            caller.tenant_id, Tenant, tenant_stream_id(caller.tenant_id)
+        )
+        given = [str(member) for member in named]
+        if given != tenant.steering_group:
+            tenant.change_steering_group(given)
+            try:
+                await self.repository.save(
+                    caller.tenant_id, tenant, metadata=event_metadata(caller)
+                )
+            except ConcurrencyConflict:
+                raise Conflict("the municipality was changed meanwhile; try again") from None
+        return named
 
     async def schedule(self, caller: Caller, dialog_id: UUID) -> Questionnaire:
         """Set the approved questionnaire to go out when the dialog opens (again, after the
@@ -177,7 +234,8 @@ class SurveyService:
         self, caller: Caller, dialog_id: UUID, text: str, question_id: str | None
     ) -> QuestionnaireComment:
         questionnaire = await self.questionnaire(caller.tenant_id, dialog_id)
-        comment = questionnaire.comment(caller, text, question_id, self.clock())
+        group = await self.steering_group(caller.tenant_id)
+        comment = questionnaire.comment(caller, text, question_id, self.clock(), group)
         await self._save(caller, comment)
         return comment
 

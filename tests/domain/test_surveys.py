@@ -18,6 +18,7 @@ from services.surveys.domain import (
     Questionnaire,
     QuestionnaireComment,
     Stage,
+    SteeringGroup,
     questionnaire_id,
 )
 from services.surveys.questionnaire import (
@@ -660,6 +661,7 @@ def test_a_respondent_key_gives_nothing_of_the_ballot_stream_away() -> None:
 
 AUTHOR = caller()
 APPROVER = caller()
+ANYONE: SteeringGroup = frozenset()  # no steering group: any administrator approves
 FIRST = form(VISIT, STARS)
 SECOND_DRAFT = form(VISIT, STARS, WISH)
 OPENS = T0 + timedelta(days=2)
@@ -677,7 +679,7 @@ def submitted(author: Caller = AUTHOR) -> Questionnaire:
 
 def approved() -> Questionnaire:
     q = submitted()
-    q.approve(APPROVER, q.revision)
+    q.approve(APPROVER, q.revision, ANYONE)
     return given(q)
 
 
@@ -759,7 +761,7 @@ def test_a_draft_is_submitted_once() -> None:
 
 def test_another_person_approves_the_revision_they_read() -> None:
     q = submitted()
-    q.approve(APPROVER, 1)
+    q.approve(APPROVER, 1, ANYONE)
 
     assert then_payloads(q) == [
         ("QuestionnaireApproved", {"by": APPROVER.person_id, "revision": 1})
@@ -772,7 +774,7 @@ def test_the_author_cannot_approve_their_own_questionnaire() -> None:
     q = submitted(AUTHOR)
 
     with pytest.raises(Forbidden, match="someone who wrote none of it"):
-        q.approve(AUTHOR, 1)
+        q.approve(AUTHOR, 1, ANYONE)
     assert then(q) == []
     assert q.stage is Stage.SUBMITTED
 
@@ -784,9 +786,9 @@ def test_nobody_who_revised_it_approves_it_either() -> None:
     q = given(q)
 
     with pytest.raises(Forbidden, match="someone who wrote none of it"):
-        q.approve(APPROVER, 2)
+        q.approve(APPROVER, 2, ANYONE)
     third = caller()
-    q.approve(third, 2)
+    q.approve(third, 2, ANYONE)
     assert then(q) == ["QuestionnaireApproved"]
 
 
@@ -797,36 +799,66 @@ def test_only_those_who_may_approve_surveys_approve(role: Role) -> None:
     q = submitted()
 
     with pytest.raises(Forbidden, match="may not approve-surveys"):
-        q.approve(caller(role), 1)
+        q.approve(caller(role), 1, ANYONE)
     assert then(q) == []
+
+
+def test_with_a_steering_group_only_its_members_approve_or_send_back() -> None:
+    member = caller(Role.COMMITTEE_MEMBER)  # a politician on the steering group
+    group = frozenset({member.person_id})
+
+    for outsider in (APPROVER, caller(Role.COMMITTEE_MEMBER)):
+        q = submitted()
+        with pytest.raises(Forbidden, match="steering group, and you are not in it"):
+            q.approve(outsider, 1, group)
+        with pytest.raises(Forbidden, match="steering group, and you are not in it"):
+            q.send_back(outsider, group)
+        assert then(q) == []
+
+    q = submitted()
+    q.comment(member, "Ask about the winter too", None, T0, group)
+    q.approve(member, 1, group)
+    assert then(q) == ["QuestionnaireApproved"]
+
+
+def test_a_steering_group_member_who_lost_the_role_approves_no_more() -> None:
+    demoted = caller(Role.PARTICIPANT)
+    with pytest.raises(Forbidden, match="steering group, and you are not in it"):
+        submitted().approve(demoted, 1, frozenset({demoted.person_id}))
+
+
+def test_a_steering_group_member_who_wrote_it_does_not_approve_it() -> None:
+    q = submitted()
+    with pytest.raises(Forbidden, match="wrote none of it"):
+        q.approve(AUTHOR, 1, frozenset({AUTHOR.person_id}))
 
 
 def test_an_approval_of_another_revision_than_the_one_waiting_is_refused() -> None:
     q = submitted()
 
     with pytest.raises(Conflict, match="revision 1 is waiting for approval, not 2") as stale:
-        q.approve(APPROVER, 2)
+        q.approve(APPROVER, 2, ANYONE)
     assert stale.value.field == "revision"
 
 
 def test_only_a_submitted_questionnaire_is_approved() -> None:
     with pytest.raises(Conflict, match="draft, not waiting for approval"):
-        drafted().approve(APPROVER, 1)
+        drafted().approve(APPROVER, 1, ANYONE)
     with pytest.raises(Conflict, match="approved, not waiting for approval"):
-        approved().approve(caller(), 1)
+        approved().approve(caller(), 1, ANYONE)
 
 
 def test_a_submitted_questionnaire_is_sent_back_unapproved() -> None:
     q = submitted()
-    q.send_back(APPROVER)
+    q.send_back(APPROVER, ANYONE)
     assert then(q) == ["QuestionnaireSentBack"]
 
     q = given(q)
     assert q.stage is Stage.DRAFT
     with pytest.raises(Conflict, match="draft, not waiting for approval"):
-        q.approve(APPROVER, 1)
+        q.approve(APPROVER, 1, ANYONE)
     with pytest.raises(Conflict, match="draft, not waiting for approval"):
-        q.send_back(APPROVER)
+        q.send_back(APPROVER, ANYONE)
 
 
 def test_a_revision_after_approval_needs_a_new_approval() -> None:
@@ -942,7 +974,7 @@ def test_a_comment_on_a_draft_records_who_wrote_what_about_which_revision() -> N
     q = drafted()
     reviewer = caller()
 
-    comment = q.comment(reviewer, "  Ask about lighting too. ", "stars", T0)
+    comment = q.comment(reviewer, "  Ask about lighting too. ", "stars", T0, ANYONE)
 
     [(name, payload)] = then_payloads(comment)
     assert name == "QuestionnaireCommented"
@@ -959,23 +991,25 @@ def test_a_comment_on_a_draft_records_who_wrote_what_about_which_revision() -> N
 
 
 def test_comments_are_taken_while_the_draft_is_written_and_reviewed() -> None:
-    assert isinstance(submitted().comment(APPROVER, "Fine by me", None, T0), QuestionnaireComment)
+    assert isinstance(
+        submitted().comment(APPROVER, "Fine by me", None, T0, ANYONE), QuestionnaireComment
+    )
     for q in (approved(), scheduled(), locked()):
         with pytest.raises(Conflict, match="comments are for drafts"):
-            q.comment(APPROVER, "Too late?", None, OPENS)
+            q.comment(APPROVER, "Too late?", None, OPENS, ANYONE)
 
 
 def test_a_comment_is_about_a_question_the_draft_has_and_says_something() -> None:
     q = drafted()
 
     with pytest.raises(InvalidInput, match="question_id: 'swings' is not a question"):
-        q.comment(AUTHOR, "Where are the swings?", "swings", T0)
+        q.comment(AUTHOR, "Where are the swings?", "swings", T0, ANYONE)
     with pytest.raises(InvalidInput, match="text: must not be empty"):
-        q.comment(AUTHOR, "   ", None, T0)
+        q.comment(AUTHOR, "   ", None, T0, ANYONE)
     with pytest.raises(InvalidInput, match="text: must be at most 2000 characters"):
-        q.comment(AUTHOR, "x" * 2001, None, T0)
+        q.comment(AUTHOR, "x" * 2001, None, T0, ANYONE)
     with pytest.raises(Forbidden):
-        q.comment(caller(Role.PARTICIPANT), "Me too", None, T0)
+        q.comment(caller(Role.PARTICIPANT), "Me too", None, T0, ANYONE)
 
 
 def test_a_comment_s_text_and_a_named_response_s_answers_are_personal_and_nothing_else() -> None:

@@ -65,9 +65,15 @@ def _controllers() -> Sequence[type]:
     from gateway.panel_rounds import PanelRoundController
     from gateway.panels import PanelController
     from gateway.survey_exports import SurveyExportController
-    from gateway.surveys import SurveyController
+    from gateway.surveys import SteeringGroupController, SurveyController
 
-    return [SurveyController, PanelController, SurveyExportController, PanelRoundController]
+    return [
+        SurveyController,
+        SteeringGroupController,
+        PanelController,
+        SurveyExportController,
+        PanelRoundController,
+    ]
 
 
 def _panels(app: AppPlatform, panel_queries: PanelQueries) -> PanelService:
