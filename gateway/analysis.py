@@ -225,9 +225,7 @@ class AnalysisController(Controller):
         or nested under a top-level code (`parent_id`). Codes nest one level: a parent that
         is itself nested, or no code of this analysis, is refused (422 naming `parent_id`);
         a label taken at the same level is a conflict (409)."""
-        code_id = await analyses.add_code(caller, analysis_id, data)
-        analysis = await analyses.get(caller, analysis_id)
-        code = analysis.codes[code_id]
+        code_id, code = await analyses.add_code(caller, analysis_id, data)
         return CodeView(
             id=code_id, label=code.label, description=code.description, parent_id=code.parent_id
         )

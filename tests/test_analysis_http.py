@@ -7,6 +7,7 @@ nothing written. Real PostgreSQL and NATS behind the gateway app."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from typing import Any
@@ -412,3 +413,57 @@ async def test_an_erased_authors_words_leave_the_search_and_a_rebuild_agrees(
         "SELECT tenant_id, post_id, titled, search::text FROM analysis_texts ORDER BY 1, 2"
     )
     assert [tuple(r) for r in rebuilt] == [tuple(r) for r in live]
+
+
+async def test_a_post_waiting_for_approval_becomes_an_item_once_approved(
+    client: httpx.AsyncClient, platform: Platform, setting: Setting
+) -> None:
+    s = setting
+    moderated = await open_dialog(client, s.town, s.admin, settings={"premoderation": True})
+    started = await client.post(
+        "/api/v1/analyses",
+        json={"title": "Förhandsgranskat", "dialog_ids": [moderated["id"], s.dialog["id"]]},
+        headers=s.headers(s.admin),
+    )
+    assert started.status_code == 201, started.text
+    aid = started.json()["id"]
+    author = await device_token(client, s.town)
+    made = await client.post(
+        f"/api/v1/dialogs/{moderated['id']}/posts",
+        json={"title": "Busskur", "body": "En busskur vid torget."},
+        headers=s.headers(author),
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["status"] == "pending"
+
+    items = await _items(client, platform, s, aid, s.admin)
+    assert made.json()["id"] not in {i["id"] for i in items}
+    assert len(items) == 3  # the published posts of the other dialog
+
+    approved = await client.post(
+        f"/api/v1/posts/{made.json()['id']}/approve", headers=s.headers(s.admin)
+    )
+    assert approved.status_code == 200, approved.text
+    found = await _items(client, platform, s, aid, s.admin, q="busskurer")
+    assert [i["id"] for i in found] == [made.json()["id"]]
+
+
+async def test_members_rating_one_item_at_once_are_all_counted(
+    client: httpx.AsyncClient, platform: Platform, setting: Setting
+) -> None:
+    s = setting
+    aid = (await _start(client, s))["id"]
+    raters = [s.admin, *s.analysts]
+    answers = await asyncio.gather(
+        *(
+            client.put(
+                f"/api/v1/analyses/{aid}/items/{s.posts[0]}/rating",
+                json={"rating": rating},
+                headers=s.headers(token),
+            )
+            for token, rating in zip(raters, (2, 4, 9), strict=True)
+        )
+    )
+    assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    [item] = [i for i in await _items(client, platform, s, aid) if i["id"] == s.posts[0]]
+    assert (item["ratings"], item["rating_mean"]) == (3, 5.0)

@@ -10,6 +10,7 @@ exist for them (404): only its members and administrators see it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -27,6 +28,7 @@ from services.participation.domain import Post
 
 # Who may be a member of an analysis: the roles that analyse, held in the municipality.
 MEMBER_ROLES = frozenset({Role.ADMINISTRATOR, Role.ANALYST})
+_ATTEMPTS = 4  # tries of a change to one item that others change at the same moment
 
 
 class AnalysisService:
@@ -82,13 +84,15 @@ class AnalysisService:
             raise NotFound(f"no analysis {analysis_id}")
         return analysis
 
-    async def add_code(self, caller: Caller, analysis_id: UUID, command: AddCode) -> UUID:
-        """Add a code to the analysis's codebook; its id."""
+    async def add_code(
+        self, caller: Caller, analysis_id: UUID, command: AddCode
+    ) -> tuple[UUID, Code]:
+        """Add a code to the analysis's codebook; its id and the code."""
         analysis = await self.get(caller, analysis_id)
         code_id = uuid4()
-        analysis.add_code(code_id, command.label, command.description, command.parent_id)
+        code = analysis.add_code(code_id, command.label, command.description, command.parent_id)
         await self._save(caller, analysis)
-        return code_id
+        return code_id, code
 
     # -- items ---------------------------------------------------------------------------
 
@@ -97,18 +101,41 @@ class AnalysisService:
     ) -> AnalysisItem:
         """Replace the item's codes (each a code of this analysis)."""
         analysis = await self.get(caller, analysis_id)
-        item = await self._item(caller, analysis, item_id)
-        if item.tag(codes, analysis.codes):
-            await self._save(caller, item)
-        return item
+        return await self._change_item(
+            caller, analysis, item_id, lambda item: item.tag(codes, analysis.codes)
+        )
 
     async def rate(
         self, caller: Caller, analysis_id: UUID, item_id: UUID, rating: int
     ) -> AnalysisItem:
         """The caller's rating of the item's significance, 1-10 (replacing theirs)."""
         analysis = await self.get(caller, analysis_id)
+        return await self._change_item(
+            caller, analysis, item_id, lambda item: item.rate(caller.person_id, rating)
+        )
+
+    async def _change_item(
+        self,
+        caller: Caller,
+        analysis: Analysis,
+        item_id: UUID,
+        change: Callable[[AnalysisItem], bool],
+    ) -> AnalysisItem:
+        """Apply ``change`` to the item and save it. Members rating or tagging one item at the
+        same moment collide on its stream; each change stands on its own (a rating is the
+        rater's, codes are given whole), so it is applied again to the newer item, a few
+        times, before the caller is told to try again."""
+        for _ in range(_ATTEMPTS - 1):
+            item = await self._item(caller, analysis, item_id)
+            if not change(item):
+                return item
+            try:
+                await self.repository.save(caller.tenant_id, item, metadata=event_metadata(caller))
+            except ConcurrencyConflict:
+                continue
+            return item
         item = await self._item(caller, analysis, item_id)
-        if item.rate(caller.person_id, rating):
+        if change(item):
             await self._save(caller, item)
         return item
 
@@ -141,8 +168,3 @@ class AnalysisService:
 def may_see(caller: Caller, members: Any) -> bool:
     """Whether the caller sees an analysis with these members: a member or an administrator."""
     return caller.person_id in members or caller.may(Permission.ADMINISTER)
-
-
-def codebook_view(codes: dict[UUID, Code]) -> list[tuple[UUID, Code]]:
-    """The codebook in the order the codes were added."""
-    return list(codes.items())
