@@ -305,7 +305,7 @@ class AnalysisController(Controller):
             analysis_id,
             caller.person_id,
             language=tenant.default_language,
-            q=q.strip() or None if q is not None else None,
+            q=None if q is None else q.strip() or None,
             code=code,
             sort=sort,
             limit=limit + 1,

@@ -10,8 +10,7 @@ exist for them (404): only its members and administrators see it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Container
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -165,6 +164,6 @@ class AnalysisService:
             raise Conflict("the analysis was changed meanwhile; read it and try again") from None
 
 
-def may_see(caller: Caller, members: Any) -> bool:
+def may_see(caller: Caller, members: Container[UUID]) -> bool:
     """Whether the caller sees an analysis with these members: a member or an administrator."""
     return caller.person_id in members or caller.may(Permission.ADMINISTER)
