@@ -86,6 +86,33 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
             headers=town.headers(admin),
         )
         assert decided.status_code == 201, decided.text
+        analyst = await staff_token(platform, town, f"analyst@{town.slug}.se", Role.ANALYST)
+        analyst_id = (await client.get("/api/v1/me", headers=town.headers(analyst))).json()
+        analysis = await client.post(
+            "/api/v1/analyses",
+            json={
+                "title": "Crossings",
+                "dialog_ids": [proposals["id"], reports["id"]],
+                "members": [analyst_id["person_id"]],
+            },
+            headers=town.headers(admin),
+        )
+        assert analysis.status_code == 201, analysis.text
+        analysis_path = f"/api/v1/analyses/{analysis.json()['id']}"
+        code = await client.post(
+            f"{analysis_path}/codes", json={"label": "Safety"}, headers=town.headers(analyst)
+        )
+        assert code.status_code == 201, code.text
+        for path, body in (
+            ("codes", {"codes": [code.json()["id"]]}),
+            ("rating", {"rating": 8}),
+        ):
+            recorded = await client.put(
+                f"{analysis_path}/items/{post['id']}/{path}",
+                json=body,
+                headers=town.headers(analyst),
+            )
+            assert recorded.status_code == 200, recorded.text
         for state in ("received", "accepted"):
             answered = await client.post(
                 f"/api/v1/posts/{post['id']}/answers",
@@ -127,6 +154,7 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
 
     assert sum(len(rows) for rows in live.values()) > 100
     assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries", "decisions"))
+    assert all(live[t] for t in ("analyses", "analysis_item_codes", "analysis_texts"))
     for table in live:
         assert rebuilt[table] == live[table], table
         assert replayed[table] == live[table], table
@@ -142,6 +170,7 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
         "ReportBackDateSet",
         "ReportBackReminderDue",
         "DecisionRecorded",
+        "ItemRated",
         "BallotCast",
         "PostFlagged",
     } <= kinds

@@ -11,6 +11,7 @@ for adding one.
 
 from __future__ import annotations
 
+from tinget.contexts.analysis import ANALYSIS
 from tinget.contexts.audit import AUDIT
 from tinget.contexts.base import Context
 from tinget.contexts.dashboards import DASHBOARDS
@@ -32,6 +33,7 @@ CONTEXTS: tuple[Context, ...] = (
     DASHBOARDS,
     GAMIFICATION,
     MODERATION,
+    ANALYSIS,  # after the post listing (dialogs, participation) its items are read from
     AUDIT,  # every event of the catalogue, hash-chained per tenant
     NOTIFICATIONS,  # last: tells people of what the others recorded
 )

@@ -1,0 +1,317 @@
+"""Analyses over HTTP: administrators start an analysis over dialogs with its members; members
+build its codebook, tag items with codes, rate their significance, and list, search, filter
+and sort its items. An analysis the caller is no member of (nor an administrator) is 404."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from events.errors import InvalidInput
+from gateway.edge import Injected
+from gateway.pagination import DEFAULT_LIMIT
+from gateway.problems import problems
+from projections.analysis import AnalysisQueries, Sort
+from services.analysis.commands import AddCode, RateItem, StartAnalysis, TagItem
+from services.analysis.domain import Analysis, AnalysisItem
+from services.analysis.service import AnalysisService
+from services.identity.access import Caller, Permission
+from tenants.directory import TenantEntry
+
+MAX_OFFSET = 10_000
+QUERY_LENGTH = 200
+
+
+class CodeView(msgspec.Struct, kw_only=True):
+    id: UUID
+    label: str
+    description: str
+    parent_id: UUID | None  # the top-level code it is nested under, if any
+
+
+class AnalysisView(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    dialog_ids: list[UUID]
+    members: list[UUID]
+    created_by: UUID
+    created_at: datetime
+    codes: list[CodeView]  # the codebook, in the order its codes were added
+
+
+class AnalysisSummary(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    dialog_ids: list[UUID]
+    members: list[UUID]
+    created_at: datetime
+
+
+class AnalysisList(msgspec.Struct, kw_only=True):
+    items: list[AnalysisSummary]
+
+
+class ItemCodes(msgspec.Struct, kw_only=True):
+    analysis_id: UUID
+    item_id: UUID
+    codes: list[UUID]
+
+
+class ItemRating(msgspec.Struct, kw_only=True):
+    """The caller's rating as recorded, and the item's ratings with it."""
+
+    analysis_id: UUID
+    item_id: UUID
+    rating: int
+    mean: float
+    spread: float  # the population standard deviation of the ratings
+    ratings: int
+
+
+class ItemView(msgspec.Struct, kw_only=True):
+    """One item: a post of the analysis's dialogs, its author shown as the post listing shows
+    them (nobody for an anonymous post), with the analysis's codes and ratings of it."""
+
+    id: UUID
+    dialog_id: UUID
+    kind: str
+    title: str | None
+    text: str
+    author_id: UUID | None
+    author_name: str | None
+    supports: int
+    signatures: int
+    created_at: datetime
+    codes: list[UUID]
+    rating_mean: float | None  # null until rated
+    rating_spread: float | None  # population standard deviation
+    ratings: int
+    my_rating: int | None
+
+
+class ItemPage(msgspec.Struct, kw_only=True):
+    items: list[ItemView]
+    next_offset: int | None  # the offset of the next page, null on the last
+
+
+def _view(analysis: Analysis) -> AnalysisView:
+    return AnalysisView(
+        id=analysis.id,
+        title=analysis.title,
+        dialog_ids=list(analysis.dialog_ids),
+        members=list(analysis.members),
+        created_by=analysis.created_by,
+        created_at=analysis.created_on,
+        codes=[
+            CodeView(id=i, label=c.label, description=c.description, parent_id=c.parent_id)
+            for i, c in analysis.codes.items()
+        ],
+    )
+
+
+def _item(row: Any) -> ItemView:
+    anonymous = row["anonymous"]
+    return ItemView(
+        id=row["post_id"],
+        dialog_id=row["dialog_id"],
+        kind=row["kind"],
+        title=row["title"],
+        text=row["body"],
+        author_id=None if anonymous else row["author_id"],
+        author_name=None if anonymous else row["display_name"],
+        supports=row["supports"],
+        signatures=row["signatures"],
+        created_at=row["created_at"],
+        codes=list(row["codes"]),
+        rating_mean=row["mean"],
+        rating_spread=row["spread"],
+        ratings=row["ratings"],
+        my_rating=row["my_rating"],
+    )
+
+
+def _rating(analysis_id: UUID, item: AnalysisItem, caller: Caller) -> ItemRating:
+    given = list(item.ratings.values())
+    mean = sum(given) / len(given)
+    spread = (sum((r - mean) ** 2 for r in given) / len(given)) ** 0.5
+    return ItemRating(
+        analysis_id=analysis_id,
+        item_id=item.item_id,
+        rating=item.ratings[caller.person_id],
+        mean=mean,
+        spread=spread,
+        ratings=len(given),
+    )
+
+
+class AnalysisController(Controller):
+    path = "/api/v1/analyses"
+    tags = ["analysis"]
+
+    @post(
+        "/",
+        operation_id="startAnalysis",
+        summary="Start an analysis",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def start(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[StartAnalysis],
+    ) -> AnalysisView:
+        """Start an analysis (administrators) over the posts of one or more dialogs of the
+        municipality, with its members: administrators or analysts (the creator is one). An
+        unknown dialog, one that takes no posts, or a person who is no administrator or
+        analyst is refused (422) naming `dialog_ids[i]` or `members[i]`."""
+        return _view(await analyses.start(caller, data))
+
+    @get("/", operation_id="listAnalyses", summary="List analyses")
+    async def list_analyses(
+        self,
+        analysis_queries: Injected[AnalysisQueries],
+        caller: NamedDependency[Caller],
+    ) -> AnalysisList:
+        """The analyses the caller belongs to, newest first (administrators: every analysis
+        of the municipality). Others get an empty list."""
+        member = None if caller.may(Permission.ADMINISTER) else caller.person_id
+        rows = await analysis_queries.analyses(caller.tenant_id, member)
+        return AnalysisList(
+            items=[
+                AnalysisSummary(
+                    id=r["analysis_id"],
+                    title=r["title"],
+                    dialog_ids=list(r["dialog_ids"]),
+                    members=list(r["members"]),
+                    created_at=r["created_at"],
+                )
+                for r in rows
+            ]
+        )
+
+    @get("/{analysis_id:uuid}", operation_id="getAnalysis", summary="Read an analysis")
+    async def get_analysis(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+    ) -> AnalysisView:
+        """The analysis with its dialogs, members and codebook: for its members and
+        administrators (404 for anyone else)."""
+        return _view(await analyses.get(caller, analysis_id))
+
+    @post(
+        "/{analysis_id:uuid}/codes",
+        operation_id="addAnalysisCode",
+        summary="Add a code to an analysis's codebook",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def add_code(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        data: JSONBody[AddCode],
+    ) -> CodeView:
+        """Add a code with a label and a description (members), at the top of the codebook
+        or nested under a top-level code (`parent_id`). Codes nest one level: a parent that
+        is itself nested, or no code of this analysis, is refused (422 naming `parent_id`);
+        a label taken at the same level is a conflict (409)."""
+        code_id, code = await analyses.add_code(caller, analysis_id, data)
+        return CodeView(
+            id=code_id, label=code.label, description=code.description, parent_id=code.parent_id
+        )
+
+    @put(
+        "/{analysis_id:uuid}/items/{item_id:uuid}/codes",
+        operation_id="tagAnalysisItem",
+        summary="Set the codes of an item",
+        responses=problems(409, 422),
+    )
+    async def tag(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        item_id: FromPath[UUID],
+        data: JSONBody[TagItem],
+    ) -> ItemCodes:
+        """Replace the codes an item (a post of the analysis's dialogs) is tagged with
+        (members); an empty list clears them. A code of no codebook of this analysis is
+        refused (422 naming `codes[i]`)."""
+        item = await analyses.tag(caller, analysis_id, item_id, data.codes)
+        return ItemCodes(analysis_id=analysis_id, item_id=item_id, codes=list(item.codes))
+
+    @put(
+        "/{analysis_id:uuid}/items/{item_id:uuid}/rating",
+        operation_id="rateAnalysisItem",
+        summary="Rate an item's significance",
+        responses=problems(409, 422),
+    )
+    async def rate(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        item_id: FromPath[UUID],
+        data: JSONBody[RateItem],
+    ) -> ItemRating:
+        """Rate the significance of an item from 1 to 10 (members): one rating per member,
+        which a new one replaces. Answers the item's mean, spread (population standard
+        deviation) and number of ratings with it."""
+        item = await analyses.rate(caller, analysis_id, item_id, data.rating)
+        return _rating(analysis_id, item, caller)
+
+    @get(
+        "/{analysis_id:uuid}/items",
+        operation_id="listAnalysisItems",
+        summary="List, search and sort an analysis's items",
+        responses=problems(422),
+    )
+    async def items(
+        self,
+        analyses: Injected[AnalysisService],
+        analysis_queries: Injected[AnalysisQueries],
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        analysis_id: FromPath[UUID],
+        q: Annotated[str | None, QueryParameter(min_length=1, max_length=QUERY_LENGTH)] = None,
+        code: Annotated[UUID | None, QueryParameter()] = None,
+        sort: Annotated[Sort, QueryParameter()] = "date",
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> ItemPage:
+        """The analysis's items (members): the published posts of its dialogs (not hidden,
+        pending or withdrawn ones), each with its codes, the mean, spread and number of its
+        ratings and the caller's own. `q` searches their text in full (web search syntax:
+        words, "quoted phrases", or, -not) in the municipality's language, so an inflected
+        form finds the word; `code` keeps the items tagged with that code or one nested
+        under it (422 naming `code` when it is no code of this analysis); `sort` orders
+        them, highest first: by mean `rating` (unrated last), `supports` (with signatures)
+        or `date` (the newest first, the default). Pages by `limit` and `offset`."""
+        analysis = await analyses.get(caller, analysis_id)
+        if code is not None and code not in analysis.codes:
+            raise InvalidInput("code", f"{code} is not a code of this analysis")
+        rows = await analysis_queries.items(
+            caller.tenant_id,
+            analysis_id,
+            caller.person_id,
+            language=tenant.default_language,
+            q=None if q is None else q.strip() or None,
+            code=code,
+            sort=sort,
+            limit=limit + 1,
+            offset=offset,
+        )
+        return ItemPage(
+            items=[_item(r) for r in rows[:limit]],
+            next_offset=offset + limit if len(rows) > limit else None,
+        )

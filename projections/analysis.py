@@ -1,0 +1,316 @@
+"""The analysis read model: analyses with their members and codebooks, the codes and ratings
+of their items, and a full-text search vector of every post; the queries beside it.
+
+An analysis's items are the published posts (not comments) of its dialogs, as the post
+listing shows them (``posts``): hidden, pending and withdrawn posts are no items. Their text
+is searched through ``analysis_texts``, a ``tsvector`` per post kept here in the text search
+configuration of the tenant's default language (sv swedish, da danish, nb norwegian, fi
+finnish, en english, anything else simple), so an inflected form finds its stem. A vector is
+made when its post arrives (or is edited) in the language the tenant has then; an erased
+author's posts are searched as their events now decode (texts erased), so a rebuild gives the
+same rows.
+
+The ratings are kept one row per (item, member), and the mean, spread (population standard
+deviation) and count are computed when read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+
+from events import tables
+from events.codec import Codec
+from events.db import tenant_transaction
+from events.model import RecordedEvent
+from events.personal import ERASED, ERASURE_EVENT
+from events.tables import Row
+
+Sort = Literal["rating", "supports", "date"]
+
+# The text search configuration of each language PostgreSQL stems (by the language's primary
+# subtag); others are searched word for word ("simple").
+SEARCH_CONFIGS = {
+    "sv": "swedish",
+    "da": "danish",
+    "nb": "norwegian",
+    "no": "norwegian",
+    "nn": "norwegian",
+    "fi": "finnish",
+    "en": "english",
+}
+
+
+def search_config(language: str) -> str:
+    """The text search configuration for a tenant's default language."""
+    return SEARCH_CONFIGS.get(language.split("-")[0].lower(), "simple")
+
+
+def _document(title: str | None, body: str) -> str:
+    """What a post's search vector is made from: its title (if any) and its body."""
+    return body if title is None else f"{title}\n{body}"
+
+
+_ANALYSIS_EVENTS = frozenset({"AnalysisStarted", "CodeAdded", "ItemCoded", "ItemRated"})
+_POST_EVENTS = frozenset({"PostSubmitted", "PostEdited"})
+
+
+class AnalysisWorkspace:
+    name = "analysis_workspace"
+    event_types = frozenset({*_ANALYSIS_EVENTS, *_POST_EVENTS, ERASURE_EVENT})
+    tables: tuple[str, ...] = (
+        "analyses",
+        "analysis_codes",
+        "analysis_item_codes",
+        "analysis_ratings",
+        "analysis_texts",
+    )
+
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        analyses: list[Row] = []
+        codes: list[Row] = []
+        coded: dict[tuple[str, UUID, UUID], Row] = {}
+        rated: dict[tuple[str, UUID, UUID, UUID], Row] = {}
+        texts: dict[tuple[str, UUID], Row] = {}  # posts submitted in this batch
+        edits: dict[tuple[str, UUID], Row] = {}  # posts submitted before it
+        erased: list[tuple[str, UUID]] = []
+        for r in events:
+            if r.event_type == ERASURE_EVENT:
+                erased.append((r.tenant_id, r.stream_id))
+                continue
+            e = self.codec.decode(r.event_type, r.data, r.stream_id, r.version)
+            t = r.tenant_id
+            match r.event_type:
+                case "AnalysisStarted":
+                    analyses.append(_analysis(t, r.stream_id, e))
+                case "CodeAdded":
+                    codes.append(_code(t, r.stream_id, r.version, e))
+                case "ItemCoded":
+                    coded[(t, e.analysis_id, e.item_id)] = {
+                        "tenant_id": t,
+                        "analysis_id": e.analysis_id,
+                        "item_id": e.item_id,
+                        "codes": list(e.codes),
+                    }
+                case "ItemRated":
+                    rated[(t, e.analysis_id, e.item_id, e.person_id)] = {
+                        "tenant_id": t,
+                        "analysis_id": e.analysis_id,
+                        "item_id": e.item_id,
+                        "person_id": e.person_id,
+                        "rating": e.rating,
+                    }
+                case "PostSubmitted" if e.parent_id is None:
+                    texts[(t, r.stream_id)] = {
+                        "tenant_id": t,
+                        "post_id": r.stream_id,
+                        "dialog_id": e.dialog_id,
+                        "author_id": e.author_id,
+                        "titled": e.title is not None,
+                        "document": _document(e.title, e.body),
+                    }
+                case "PostEdited":
+                    key = (t, r.stream_id)
+                    target = texts.get(key)
+                    if target is None:
+                        edits[key] = {"titled": e.title is not None}
+                        target = edits[key]
+                    target.update(titled=e.title is not None, document=_document(e.title, e.body))
+        await tables.upsert(conn, "analyses", ("tenant_id", "analysis_id"), analyses)
+        await tables.upsert(conn, "analysis_codes", ("tenant_id", "analysis_id", "code_id"), codes)
+        await tables.upsert(
+            conn,
+            "analysis_item_codes",
+            ("tenant_id", "analysis_id", "item_id"),
+            list(coded.values()),
+        )
+        await tables.upsert(
+            conn,
+            "analysis_ratings",
+            ("tenant_id", "analysis_id", "item_id", "person_id"),
+            list(rated.values()),
+        )
+        await _keep_texts(conn, list(texts.values()), edits)
+        await _erase(conn, erased)
+
+
+def _analysis(tenant_id: str, analysis_id: UUID, e: Any) -> Row:
+    return {
+        "tenant_id": tenant_id,
+        "analysis_id": analysis_id,
+        "title": e.title,
+        "dialog_ids": list(e.dialog_ids),
+        "members": list(e.members),
+        "created_by": e.created_by,
+        "created_at": e.timestamp,
+    }
+
+
+def _code(tenant_id: str, analysis_id: UUID, version: int, e: Any) -> Row:
+    return {
+        "tenant_id": tenant_id,
+        "analysis_id": analysis_id,
+        "code_id": e.code_id,
+        "label": e.label,
+        "description": e.description,
+        "parent_id": e.parent_id,
+        "added": version,  # the codebook's order
+    }
+
+
+async def _configs(conn: asyncpg.Connection, tenants: set[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT tenant_id, default_language FROM tenant_directory"
+        " WHERE tenant_id = ANY($1::text[])",
+        sorted(tenants),
+    )
+    found = {r["tenant_id"]: search_config(r["default_language"]) for r in rows}
+    return {t: found.get(t, "simple") for t in tenants}
+
+
+async def _keep_texts(
+    conn: asyncpg.Connection, new: list[Row], edits: dict[tuple[str, UUID], Row]
+) -> None:
+    tenants = {r["tenant_id"] for r in new} | {t for t, _ in edits}
+    if not tenants:
+        return
+    configs = await _configs(conn, tenants)
+    if new:
+        await conn.execute(
+            "INSERT INTO analysis_texts (tenant_id, post_id, dialog_id, author_id, titled, search)"
+            " SELECT k.t, k.p, k.d, k.a, k.titled, to_tsvector(k.c::regconfig, k.doc)"
+            " FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bool[],"
+            " $6::text[], $7::text[]) AS k(t, p, d, a, titled, c, doc)"
+            " ON CONFLICT (tenant_id, post_id) DO UPDATE SET titled = excluded.titled,"
+            " search = excluded.search",
+            [r["tenant_id"] for r in new],
+            [r["post_id"] for r in new],
+            [r["dialog_id"] for r in new],
+            [r["author_id"] for r in new],
+            [r["titled"] for r in new],
+            [configs[r["tenant_id"]] for r in new],
+            [r["document"] for r in new],
+        )
+    if edits:
+        keys = sorted(edits)
+        await conn.execute(
+            "UPDATE analysis_texts x SET titled = k.titled,"
+            " search = to_tsvector(k.c::regconfig, k.doc)"
+            " FROM unnest($1::text[], $2::uuid[], $3::bool[], $4::text[], $5::text[])"
+            " AS k(t, p, titled, c, doc) WHERE x.tenant_id = k.t AND x.post_id = k.p",
+            [t for t, _ in keys],
+            [p for _, p in keys],
+            [edits[k]["titled"] for k in keys],
+            [configs[k[0]] for k in keys],
+            [edits[k]["document"] for k in keys],
+        )
+
+
+async def _erase(conn: asyncpg.Connection, people: list[tuple[str, UUID]]) -> None:
+    """An erased author's posts are searched as their events now decode: texts erased."""
+    if not people:
+        return
+    configs = await _configs(conn, {t for t, _ in people})
+    await conn.execute(
+        "UPDATE analysis_texts x SET search = to_tsvector(k.c::regconfig,"
+        " CASE WHEN x.titled THEN $4 || E'\\n' || $4 ELSE $4 END)"
+        " FROM unnest($1::text[], $2::uuid[], $3::text[]) AS k(t, person, c)"
+        " WHERE x.tenant_id = k.t AND x.author_id = k.person",
+        [t for t, _ in people],
+        [p for _, p in people],
+        [configs[t] for t, _ in people],
+        ERASED,
+    )
+
+
+# -- queries ------------------------------------------------------------------------------
+
+_ORDER: dict[str, str] = {
+    "rating": "r.mean DESC NULLS LAST, p.created_at DESC, p.post_id DESC",
+    "supports": "p.supports + p.signatures DESC, p.created_at DESC, p.post_id DESC",
+    "date": "p.created_at DESC, p.post_id DESC",
+}
+
+_ITEMS = (
+    "SELECT p.post_id, p.dialog_id, p.kind, p.title, p.body, p.author_id, p.anonymous,"
+    " pe.display_name, p.supports, p.signatures, p.created_at,"
+    " coalesce(c.codes, '{{}}'::uuid[]) AS codes, r.mean, r.spread, coalesce(r.n, 0) AS ratings,"
+    " mine.rating AS my_rating"
+    " FROM analyses a"
+    " JOIN posts p ON p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
+    " AND p.root_id IS NULL AND p.status = 'published'"
+    " LEFT JOIN people pe ON pe.tenant_id = p.tenant_id AND pe.person_id = p.author_id"
+    " AND pe.erased_at IS NULL"
+    " LEFT JOIN analysis_item_codes c ON c.tenant_id = a.tenant_id"
+    " AND c.analysis_id = a.analysis_id AND c.item_id = p.post_id"
+    " LEFT JOIN LATERAL (SELECT avg(x.rating)::float8 AS mean,"
+    " stddev_pop(x.rating)::float8 AS spread, count(*)::int AS n FROM analysis_ratings x"
+    " WHERE x.tenant_id = a.tenant_id AND x.analysis_id = a.analysis_id"
+    " AND x.item_id = p.post_id) r ON true"
+    " LEFT JOIN analysis_ratings mine ON mine.tenant_id = a.tenant_id"
+    " AND mine.analysis_id = a.analysis_id AND mine.item_id = p.post_id AND mine.person_id = $3"
+    " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
+    " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM analysis_texts t"
+    " WHERE t.tenant_id = p.tenant_id AND t.post_id = p.post_id"
+    " AND t.search @@ websearch_to_tsquery($5::regconfig, $4)))"
+    " AND ($6::uuid IS NULL OR c.codes && ARRAY(SELECT k.code_id FROM analysis_codes k"
+    " WHERE k.tenant_id = a.tenant_id AND k.analysis_id = a.analysis_id"
+    " AND (k.code_id = $6 OR k.parent_id = $6)))"
+    " ORDER BY {order} LIMIT $7 OFFSET $8"
+)
+
+
+class AnalysisQueries:
+    """Reads of the analysis read model, on the request role's pool: one tenant's rows each."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def analyses(self, tenant_id: str, member: UUID | None) -> list[asyncpg.Record]:
+        """The tenant's analyses, newest first; with ``member``, only those they belong to."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                "SELECT * FROM analyses WHERE tenant_id = $1"
+                " AND ($2::uuid IS NULL OR members @> ARRAY[$2::uuid])"
+                " ORDER BY created_at DESC, analysis_id",
+                tenant_id,
+                member,
+            )
+        return rows
+
+    async def items(
+        self,
+        tenant_id: str,
+        analysis_id: UUID,
+        viewer: UUID,
+        *,
+        language: str,
+        q: str | None,
+        code: UUID | None,
+        sort: Sort,
+        limit: int,
+        offset: int,
+    ) -> list[asyncpg.Record]:
+        """Up to ``limit`` items of the analysis after ``offset``, in ``sort`` order (highest
+        first): those matching the search ``q`` (web search syntax, in the configuration of
+        ``language``) and tagged with ``code`` or a code nested under it, with the viewer's
+        own rating."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                _ITEMS.format(order=_ORDER[sort]),
+                tenant_id,
+                analysis_id,
+                viewer,
+                q,
+                search_config(language),
+                code,
+                limit,
+                offset,
+            )
+        return rows

@@ -1,0 +1,205 @@
+"""Analysis: an analysis group's workspace over the posts of one or more dialogs.
+
+An ``Analysis`` names its dialogs and its members (the municipality's administrators and
+analysts) and holds its codebook: codes with a label and a description, nested at most one
+level (a code under a parent code, never under a child). Only members, and administrators,
+see an analysis at all.
+
+What analysts record about one item (a post of the analysis's dialogs) lives in an
+``AnalysisItem``, one stream per (analysis, item) whose id follows from both: the codes the
+item is tagged with and each member's rating of its significance, 1-10, once per member and
+changeable. Busy analysts working on different items never contend on one stream, and two
+analysts rating the same item at once conflict only on that item.
+
+Every action is an event, so the analysis itself can be audited and replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import msgspec
+from eventsourcing.domain import Aggregate, event
+
+from events.errors import Conflict, InvalidInput
+from tenants import values
+
+__all__ = [
+    "DESCRIPTION_LENGTH",
+    "HIGHEST",
+    "LABEL_LENGTH",
+    "LOWEST",
+    "MAX_CODES",
+    "MAX_DIALOGS",
+    "MAX_ITEM_CODES",
+    "MAX_MEMBERS",
+    "TITLE_LENGTH",
+    "Analysis",
+    "AnalysisItem",
+    "Code",
+    "item_id_of",
+]
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/analysis")
+TITLE_LENGTH = 200
+LABEL_LENGTH = 100
+DESCRIPTION_LENGTH = 2000
+MAX_DIALOGS = 50
+MAX_MEMBERS = 200
+MAX_CODES = 500  # codes in one analysis's codebook
+MAX_ITEM_CODES = 50  # codes on one item
+LOWEST = 1  # the lowest significance rating
+HIGHEST = 10  # the highest
+
+
+def item_id_of(analysis_id: UUID, item_id: UUID) -> UUID:
+    """The one stream of what an analysis records about one item."""
+    return uuid5(_NAMESPACE, f"item:{analysis_id}:{item_id}")
+
+
+class Code(msgspec.Struct, frozen=True, kw_only=True):
+    """A code of the codebook; ``parent_id`` is the code it is nested under, if any."""
+
+    label: str
+    description: str
+    parent_id: UUID | None
+
+
+def _distinct(ids: Sequence[UUID], field: str) -> None:
+    seen: set[UUID] = set()
+    for i, given in enumerate(ids):
+        if given in seen:
+            raise InvalidInput(f"{field}[{i}]", f"{given} is listed twice")
+        seen.add(given)
+
+
+class Analysis(Aggregate):
+    """One analysis: its title, dialogs, members and codebook."""
+
+    @classmethod
+    def start(
+        cls,
+        title: str,
+        dialog_ids: Sequence[UUID],
+        members: Sequence[UUID],
+        created_by: UUID,
+    ) -> Analysis:
+        """A new analysis; its creator is always a member. The caller has checked that each
+        dialog and member exists in this tenant (the aggregate cannot load them)."""
+        title = values.text(title, "title", max_length=TITLE_LENGTH)
+        if not dialog_ids:
+            raise InvalidInput("dialog_ids", "an analysis covers at least one dialog")
+        _distinct(dialog_ids, "dialog_ids")
+        _distinct(members, "members")
+        everyone = (*members, created_by) if created_by not in members else tuple(members)
+        if len(everyone) > MAX_MEMBERS:
+            raise InvalidInput("members", f"at most {MAX_MEMBERS} members")
+        return cls(
+            title=title,
+            dialog_ids=tuple(dialog_ids),
+            members=everyone,
+            created_by=created_by,
+        )
+
+    @event("AnalysisStarted")
+    def __init__(
+        self,
+        title: str,
+        dialog_ids: tuple[UUID, ...],
+        members: tuple[UUID, ...],
+        created_by: UUID,
+    ) -> None:
+        self.title = title
+        self.dialog_ids = tuple(dialog_ids)
+        self.members = tuple(members)
+        self.created_by = created_by
+        self.codes: dict[UUID, Code] = {}
+
+    def is_member(self, person_id: UUID) -> bool:
+        return person_id in self.members
+
+    def covers(self, dialog_id: UUID) -> bool:
+        return dialog_id in self.dialog_ids
+
+    def add_code(self, code_id: UUID, label: str, description: str, parent_id: UUID | None) -> Code:
+        """Add a code to the codebook, at the top or under a top-level code."""
+        label = values.text(label, "label", max_length=LABEL_LENGTH)
+        description = values.text(
+            description, "description", max_length=DESCRIPTION_LENGTH, required=False
+        )
+        if len(self.codes) >= MAX_CODES:
+            raise Conflict(f"the codebook holds {MAX_CODES} codes already")
+        if parent_id is not None:
+            parent = self.codes.get(parent_id)
+            if parent is None:
+                raise InvalidInput("parent_id", f"{parent_id} is not a code of this analysis")
+            if parent.parent_id is not None:
+                raise InvalidInput(
+                    "parent_id",
+                    f"{parent_id} is itself nested under {parent.parent_id}: codes nest one"
+                    " level deep",
+                )
+        folded = label.casefold()
+        for other in self.codes.values():
+            if other.parent_id == parent_id and other.label.casefold() == folded:
+                raise Conflict(f"the code {label!r} is there already at that level", "label")
+        self._code_added(code_id, label, description, parent_id)
+        return self.codes[code_id]
+
+    @event("CodeAdded")
+    def _code_added(
+        self, code_id: UUID, label: str, description: str, parent_id: UUID | None
+    ) -> None:
+        self.codes[code_id] = Code(label=label, description=description, parent_id=parent_id)
+
+
+class AnalysisItem(Aggregate):
+    """What one analysis records about one item: its codes and the members' ratings."""
+
+    @staticmethod
+    def create_id(analysis_id: UUID, item_id: UUID) -> UUID:
+        return item_id_of(analysis_id, item_id)
+
+    @event("AnalysisItemOpened")
+    def __init__(self, analysis_id: UUID, item_id: UUID) -> None:
+        self.analysis_id = analysis_id
+        self.item_id = item_id
+        self.codes: tuple[UUID, ...] = ()
+        self.ratings: dict[UUID, int] = {}
+
+    def tag(self, codes: Sequence[UUID], codebook: Mapping[UUID, Code]) -> bool:
+        """Replace the item's codes with ``codes``, each a code of the analysis's codebook.
+        False (nothing recorded) when the item has those codes already."""
+        if len(codes) > MAX_ITEM_CODES:
+            raise InvalidInput("codes", f"at most {MAX_ITEM_CODES} codes on one item")
+        for i, code_id in enumerate(codes):
+            if code_id not in codebook:
+                raise InvalidInput(f"codes[{i}]", f"{code_id} is not a code of this analysis")
+        _distinct(codes, "codes")
+        if set(codes) == set(self.codes):
+            return False
+        self._coded(self.analysis_id, self.item_id, tuple(codes))
+        return True
+
+    # The item events name the analysis and the item, so a read model needs no other event
+    # to place them.
+    @event("ItemCoded")
+    def _coded(self, analysis_id: UUID, item_id: UUID, codes: tuple[UUID, ...]) -> None:
+        self.codes = tuple(codes)
+
+    def rate(self, person_id: UUID, rating: int) -> bool:
+        """The person's rating of the item's significance, 1-10 (a new one replaces theirs).
+        False (nothing recorded) when it is theirs already."""
+        if isinstance(rating, bool) or not isinstance(rating, int):
+            raise InvalidInput("rating", f"must be a whole number from {LOWEST} to {HIGHEST}")
+        if not LOWEST <= rating <= HIGHEST:
+            raise InvalidInput("rating", f"must be from {LOWEST} to {HIGHEST}, not {rating}")
+        if self.ratings.get(person_id) == rating:
+            return False
+        self._rated(self.analysis_id, self.item_id, person_id, rating)
+        return True
+
+    @event("ItemRated")
+    def _rated(self, analysis_id: UUID, item_id: UUID, person_id: UUID, rating: int) -> None:
+        self.ratings[person_id] = rating

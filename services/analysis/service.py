@@ -1,0 +1,169 @@
+"""Analyses' commands: administrators start an analysis over dialogs with its members; members
+build its codebook, tag items with codes and rate their significance.
+
+What the rules need from the tenant's own state is read from the aggregates, never from a
+read model that may lag: each dialog and member is loaded when an analysis starts (an id of
+another tenant's dialog or person is unknown here, as the store reads one tenant's streams),
+and an item is a post loaded from its stream. An analysis that the caller may not see does not
+exist for them (404): only its members and administrators see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from events.errors import Conflict, InvalidInput, NotFound
+from events.model import ConcurrencyConflict
+from events.repository import AggregateNotFound, Repository
+from services.analysis.commands import AddCode, StartAnalysis
+from services.analysis.domain import Analysis, AnalysisItem, Code, item_id_of
+from services.dialogs.service import DialogService
+from services.identity.access import Caller, Permission, Role, event_metadata
+from services.identity.domain import Person
+from services.participation.domain import Post
+
+# Who may be a member of an analysis: the roles that analyse, held in the municipality.
+MEMBER_ROLES = frozenset({Role.ADMINISTRATOR, Role.ANALYST})
+_ATTEMPTS = 4  # tries of a change to one item that others change at the same moment
+
+
+class AnalysisService:
+    def __init__(self, repository: Repository, dialogs: DialogService) -> None:
+        self.repository = repository
+        self.dialogs = dialogs
+
+    # -- the workspace -------------------------------------------------------------------
+
+    async def start(self, caller: Caller, command: StartAnalysis) -> Analysis:
+        """Start an analysis (administrators) over dialogs that take posts, with members who
+        are administrators or analysts of this municipality; each is named when refused."""
+        caller.require(Permission.ADMINISTER)
+        tenant_id = caller.tenant_id
+        for i, dialog_id in enumerate(command.dialog_ids):
+            try:
+                dialog = await self.dialogs.get(tenant_id, dialog_id)
+            except NotFound:
+                raise InvalidInput(f"dialog_ids[{i}]", f"no dialog {dialog_id}") from None
+            if not dialog.policy.takes_posts:
+                raise InvalidInput(
+                    f"dialog_ids[{i}]", f"a {dialog.kind} dialog has no posts to analyse"
+                )
+        for i, person_id in enumerate(command.members):
+            await self._member(tenant_id, person_id, f"members[{i}]")
+        analysis = Analysis.start(
+            command.title, command.dialog_ids, command.members, caller.person_id
+        )
+        await self._save(caller, analysis)
+        return analysis
+
+    async def _member(self, tenant_id: str, person_id: UUID, field: str) -> None:
+        try:
+            person = await self.repository.get(tenant_id, Person, person_id)
+        except AggregateNotFound:
+            raise InvalidInput(field, f"no person {person_id}") from None
+        if person.erased:
+            raise InvalidInput(field, f"the person {person_id} was erased")
+        if person.role not in MEMBER_ROLES:
+            raise InvalidInput(
+                field,
+                f"the person {person_id} is a {person.role}: members are administrators or"
+                " analysts",
+            )
+
+    async def get(self, caller: Caller, analysis_id: UUID) -> Analysis:
+        """The analysis if the caller may see it (a member, or an administrator)."""
+        try:
+            analysis = await self.repository.get(caller.tenant_id, Analysis, analysis_id)
+        except AggregateNotFound:
+            analysis = None
+        if analysis is None or not may_see(caller, analysis.members):
+            raise NotFound(f"no analysis {analysis_id}")
+        return analysis
+
+    async def add_code(
+        self, caller: Caller, analysis_id: UUID, command: AddCode
+    ) -> tuple[UUID, Code]:
+        """Add a code to the analysis's codebook; its id and the code."""
+        analysis = await self.get(caller, analysis_id)
+        code_id = uuid4()
+        code = analysis.add_code(code_id, command.label, command.description, command.parent_id)
+        await self._save(caller, analysis)
+        return code_id, code
+
+    # -- items ---------------------------------------------------------------------------
+
+    async def tag(
+        self, caller: Caller, analysis_id: UUID, item_id: UUID, codes: list[UUID]
+    ) -> AnalysisItem:
+        """Replace the item's codes (each a code of this analysis)."""
+        analysis = await self.get(caller, analysis_id)
+        return await self._change_item(
+            caller, analysis, item_id, lambda item: item.tag(codes, analysis.codes)
+        )
+
+    async def rate(
+        self, caller: Caller, analysis_id: UUID, item_id: UUID, rating: int
+    ) -> AnalysisItem:
+        """The caller's rating of the item's significance, 1-10 (replacing theirs)."""
+        analysis = await self.get(caller, analysis_id)
+        return await self._change_item(
+            caller, analysis, item_id, lambda item: item.rate(caller.person_id, rating)
+        )
+
+    async def _change_item(
+        self,
+        caller: Caller,
+        analysis: Analysis,
+        item_id: UUID,
+        change: Callable[[AnalysisItem], bool],
+    ) -> AnalysisItem:
+        """Apply ``change`` to the item and save it. Members rating or tagging one item at the
+        same moment collide on its stream; each change stands on its own (a rating is the
+        rater's, codes are given whole), so it is applied again to the newer item, a few
+        times, before the caller is told to try again."""
+        for _ in range(_ATTEMPTS - 1):
+            item = await self._item(caller, analysis, item_id)
+            if not change(item):
+                return item
+            try:
+                await self.repository.save(caller.tenant_id, item, metadata=event_metadata(caller))
+            except ConcurrencyConflict:
+                continue
+            return item
+        item = await self._item(caller, analysis, item_id)
+        if change(item):
+            await self._save(caller, item)
+        return item
+
+    async def _item(self, caller: Caller, analysis: Analysis, item_id: UUID) -> AnalysisItem:
+        """What the analysis holds about one of its items: a post (not a comment) of one of
+        its dialogs. Anything else is no item of this analysis (404)."""
+        tenant_id = caller.tenant_id
+        try:
+            post = await self.repository.get(tenant_id, Post, item_id)
+        except AggregateNotFound:
+            post = None
+        if post is None or post.parent_id is not None or not analysis.covers(post.dialog_id):
+            raise NotFound(f"no item {item_id} in this analysis")
+        try:
+            return await self.repository.get(
+                tenant_id, AnalysisItem, item_id_of(analysis.id, item_id)
+            )
+        except AggregateNotFound:
+            return AnalysisItem(analysis_id=analysis.id, item_id=item_id)
+
+    async def _save(self, caller: Caller, *aggregates: Aggregate) -> None:
+        try:
+            await self.repository.save(
+                caller.tenant_id, *aggregates, metadata=event_metadata(caller)
+            )
+        except ConcurrencyConflict:
+            raise Conflict("the analysis was changed meanwhile; read it and try again") from None
+
+
+def may_see(caller: Caller, members: Container[UUID]) -> bool:
+    """Whether the caller sees an analysis with these members: a member or an administrator."""
+    return caller.person_id in members or caller.may(Permission.ADMINISTER)

@@ -1,0 +1,52 @@
+"""Analysis: the analysis group's workspaces over the posts of dialogs, their members and
+codebooks, and the codes and significance ratings analysts give items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from tinget.contexts.base import Context
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from projections.runtime import Projection
+    from tinget.bootstrap import AppPlatform
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.analysis.domain import Analysis, AnalysisItem
+
+    return (Analysis, AnalysisItem)
+
+
+def _read_models(app: AppPlatform) -> Sequence[Projection]:
+    from projections.analysis import AnalysisWorkspace
+
+    return [AnalysisWorkspace(app.codec)]
+
+
+def _controllers() -> Sequence[type]:
+    from gateway.analysis import AnalysisController
+
+    return [AnalysisController]
+
+
+def _provides(app: AppPlatform) -> Mapping[str, object]:
+    from projections.analysis import AnalysisQueries
+    from services.analysis.service import AnalysisService
+
+    return {
+        "analyses": AnalysisService(app.repository, app.dialogs),
+        "analysis_queries": AnalysisQueries(app.app_pool),
+    }
+
+
+ANALYSIS = Context(
+    "analysis",
+    aggregates=_aggregates,
+    read_models=_read_models,
+    controllers=_controllers,
+    provides=_provides,
+)
