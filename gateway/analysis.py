@@ -1,6 +1,8 @@
 """Analyses over HTTP: administrators start an analysis over dialogs with its members; members
-build its codebook, tag items with codes, rate their significance, and list, search, filter
-and sort its items. An analysis the caller is no member of (nor an administrator) is 404."""
+build its codebook, tag items with codes, rate their significance, group items into themes
+(merged and split as the analysis goes), and list, search, filter and rank its items; the
+analysis shows how far its raters agree (Krippendorff's alpha). An analysis the caller is no
+member of (nor an administrator) is 404, and so is each of its themes."""
 
 from __future__ import annotations
 
@@ -9,17 +11,28 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from events.errors import InvalidInput
+from events.errors import InvalidInput, NotFound
 from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT
 from gateway.problems import problems
 from projections.analysis import AnalysisQueries, Sort
-from services.analysis.commands import AddCode, RateItem, StartAnalysis, TagItem
-from services.analysis.domain import Analysis, AnalysisItem
+from services.analysis.agreement import agreement
+from services.analysis.commands import (
+    AddCode,
+    AddThemeItem,
+    CreateTheme,
+    MergeThemes,
+    RateItem,
+    RewriteTheme,
+    SplitTheme,
+    StartAnalysis,
+    TagItem,
+)
+from services.analysis.domain import Analysis, AnalysisItem, Theme
 from services.analysis.service import AnalysisService
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
@@ -43,6 +56,9 @@ class AnalysisView(msgspec.Struct, kw_only=True):
     created_by: UUID
     created_at: datetime
     codes: list[CodeView]  # the codebook, in the order its codes were added
+    # Krippendorff's alpha (interval) over the members' ratings: null with fewer than two
+    # raters or two rated items, or when undefined (no item rated twice, one value throughout)
+    agreement: float | None = None
 
 
 class AnalysisSummary(msgspec.Struct, kw_only=True):
@@ -93,6 +109,36 @@ class ItemView(msgspec.Struct, kw_only=True):
     rating_spread: float | None  # population standard deviation
     ratings: int
     my_rating: int | None
+    themes: list[UUID]  # the themes it sits in, oldest first
+
+
+class ThemeView(msgspec.Struct, kw_only=True):
+    """A theme as recorded: its heading, summary and items (in the order they went in)."""
+
+    id: UUID
+    analysis_id: UUID
+    heading: str
+    summary: str
+    items: list[UUID]
+    split_from: UUID | None  # the theme it was split from, if any
+
+
+class ThemeSummary(msgspec.Struct, kw_only=True):
+    """A theme as listed, with its items' count and mean significance."""
+
+    id: UUID
+    heading: str
+    summary: str
+    items: list[UUID]
+    items_count: int
+    # the mean over its rated items of each one's mean rating; null while none is rated
+    mean_significance: float | None
+    split_from: UUID | None
+    created_at: datetime
+
+
+class ThemeList(msgspec.Struct, kw_only=True):
+    items: list[ThemeSummary]
 
 
 class ItemPage(msgspec.Struct, kw_only=True):
@@ -100,7 +146,18 @@ class ItemPage(msgspec.Struct, kw_only=True):
     next_offset: int | None  # the offset of the next page, null on the last
 
 
-def _view(analysis: Analysis) -> AnalysisView:
+def _theme(theme: Theme) -> ThemeView:
+    return ThemeView(
+        id=theme.id,
+        analysis_id=theme.analysis_id,
+        heading=theme.heading,
+        summary=theme.summary,
+        items=list(theme.items),
+        split_from=theme.split_from,
+    )
+
+
+def _view(analysis: Analysis, alpha: float | None = None) -> AnalysisView:
     return AnalysisView(
         id=analysis.id,
         title=analysis.title,
@@ -112,6 +169,7 @@ def _view(analysis: Analysis) -> AnalysisView:
             CodeView(id=i, label=c.label, description=c.description, parent_id=c.parent_id)
             for i, c in analysis.codes.items()
         ],
+        agreement=alpha,
     )
 
 
@@ -133,6 +191,7 @@ def _item(row: Any) -> ItemView:
         rating_spread=row["spread"],
         ratings=row["ratings"],
         my_rating=row["my_rating"],
+        themes=list(row["themes"]),
     )
 
 
@@ -200,12 +259,18 @@ class AnalysisController(Controller):
     async def get_analysis(
         self,
         analyses: Injected[AnalysisService],
+        analysis_queries: Injected[AnalysisQueries],
         caller: NamedDependency[Caller],
         analysis_id: FromPath[UUID],
     ) -> AnalysisView:
-        """The analysis with its dialogs, members and codebook: for its members and
+        """The analysis with its dialogs, members and codebook, and how far its raters agree
+        (`agreement`: Krippendorff's alpha at the interval level over the members' ratings,
+        null with fewer than two raters or two rated items): for its members and
         administrators (404 for anyone else)."""
-        return _view(await analyses.get(caller, analysis_id))
+        analysis = await analyses.get(caller, analysis_id)
+        rows = await analysis_queries.ratings(caller.tenant_id, analysis_id)
+        alpha = agreement((r["item_id"], r["person_id"], r["rating"]) for r in rows)
+        return _view(analysis, alpha)
 
     @post(
         "/{analysis_id:uuid}/codes",
@@ -285,6 +350,7 @@ class AnalysisController(Controller):
         analysis_id: FromPath[UUID],
         q: Annotated[str | None, QueryParameter(min_length=1, max_length=QUERY_LENGTH)] = None,
         code: Annotated[UUID | None, QueryParameter()] = None,
+        theme: Annotated[UUID | None, QueryParameter()] = None,
         sort: Annotated[Sort, QueryParameter()] = "date",
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
@@ -294,12 +360,19 @@ class AnalysisController(Controller):
         ratings and the caller's own. `q` searches their text in full (web search syntax:
         words, "quoted phrases", or, -not) in the municipality's language, so an inflected
         form finds the word; `code` keeps the items tagged with that code or one nested
-        under it (422 naming `code` when it is no code of this analysis); `sort` orders
-        them, highest first: by mean `rating` (unrated last), `supports` (with signatures)
-        or `date` (the newest first, the default). Pages by `limit` and `offset`."""
+        under it (422 naming `code` when it is no code of this analysis); `theme` keeps the
+        items in that theme (422 naming `theme` when it is no theme of this analysis); `sort`
+        orders them, highest first: by mean `rating` (the ranking: unrated last, ties by the
+        number of ratings), `supports` (with signatures) or `date` (the newest first, the
+        default). Each item lists the themes it sits in. Pages by `limit` and `offset`."""
         analysis = await analyses.get(caller, analysis_id)
         if code is not None and code not in analysis.codes:
             raise InvalidInput("code", f"{code} is not a code of this analysis")
+        if theme is not None:
+            try:
+                await analyses.theme(caller, analysis_id, theme)
+            except NotFound:
+                raise InvalidInput("theme", f"{theme} is not a theme of this analysis") from None
         rows = await analysis_queries.items(
             caller.tenant_id,
             analysis_id,
@@ -310,8 +383,155 @@ class AnalysisController(Controller):
             sort=sort,
             limit=limit + 1,
             offset=offset,
+            theme=theme,
         )
         return ItemPage(
             items=[_item(r) for r in rows[:limit]],
             next_offset=offset + limit if len(rows) > limit else None,
         )
+
+    # -- themes --------------------------------------------------------------------------
+
+    @post(
+        "/{analysis_id:uuid}/themes",
+        operation_id="createAnalysisTheme",
+        summary="Create a theme",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def create_theme(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        data: JSONBody[CreateTheme],
+    ) -> ThemeView:
+        """Create a theme (members) with a heading, a summary and, if given, its first items:
+        items of this analysis (else 422 naming `items[i]`)."""
+        return _theme(await analyses.create_theme(caller, analysis_id, data))
+
+    @get("/{analysis_id:uuid}/themes", operation_id="listAnalysisThemes", summary="List themes")
+    async def list_themes(
+        self,
+        analyses: Injected[AnalysisService],
+        analysis_queries: Injected[AnalysisQueries],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+    ) -> ThemeList:
+        """The analysis's themes, oldest first (members), each with its items, their count
+        and their mean significance (the mean over its rated items of each one's mean
+        rating). A theme merged into another is not listed."""
+        await analyses.get(caller, analysis_id)
+        rows = await analysis_queries.themes(caller.tenant_id, analysis_id)
+        return ThemeList(
+            items=[
+                ThemeSummary(
+                    id=r["theme_id"],
+                    heading=r["heading"],
+                    summary=r["summary"],
+                    items=list(r["items"]),
+                    items_count=len(r["items"]),
+                    mean_significance=r["significance"],
+                    split_from=r["split_from"],
+                    created_at=r["created_at"],
+                )
+                for r in rows
+            ]
+        )
+
+    @put(
+        "/{analysis_id:uuid}/themes/{theme_id:uuid}",
+        operation_id="rewriteAnalysisTheme",
+        summary="Rewrite a theme's heading and summary",
+        responses=problems(409, 422),
+    )
+    async def rewrite_theme(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        theme_id: FromPath[UUID],
+        data: JSONBody[RewriteTheme],
+    ) -> ThemeView:
+        """Replace a theme's heading and summary (members); the same again records nothing.
+        A theme of another analysis, or one merged away, is 404."""
+        return _theme(await analyses.rewrite_theme(caller, analysis_id, theme_id, data))
+
+    @post(
+        "/{analysis_id:uuid}/themes/{theme_id:uuid}/items",
+        operation_id="addAnalysisThemeItem",
+        summary="Put an item into a theme",
+        responses=problems(409, 422),
+        status_code=200,
+    )
+    async def add_theme_item(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        theme_id: FromPath[UUID],
+        data: JSONBody[AddThemeItem],
+    ) -> ThemeView:
+        """Put an item into a theme (members; an item may sit in several themes, and one
+        already in this theme records nothing). An id that is no item of this analysis is
+        refused (422 naming `item_id`)."""
+        return _theme(await analyses.add_to_theme(caller, analysis_id, theme_id, data.item_id))
+
+    @delete(
+        "/{analysis_id:uuid}/themes/{theme_id:uuid}/items/{item_id:uuid}",
+        operation_id="removeAnalysisThemeItem",
+        summary="Take an item out of a theme",
+        responses=problems(409),
+        status_code=200,
+    )
+    async def remove_theme_item(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        theme_id: FromPath[UUID],
+        item_id: FromPath[UUID],
+    ) -> ThemeView:
+        """Take an item out of a theme (members); an item not in the theme is 404."""
+        return _theme(await analyses.remove_from_theme(caller, analysis_id, theme_id, item_id))
+
+    @post(
+        "/{analysis_id:uuid}/themes/{theme_id:uuid}/merge",
+        operation_id="mergeAnalysisThemes",
+        summary="Merge another theme into a theme",
+        responses=problems(409, 422),
+        status_code=200,
+    )
+    async def merge_themes(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        theme_id: FromPath[UUID],
+        data: JSONBody[MergeThemes],
+    ) -> ThemeView:
+        """Merge the theme `theme_id` of the body into this one (members): the merged theme
+        holds the items of both and keeps this theme's heading and summary unless new ones
+        are given; the other theme is gone. The theme itself, or no theme of this analysis,
+        is refused (422 naming `theme_id`); a theme changed meanwhile is a conflict (409)."""
+        return _theme(await analyses.merge_themes(caller, analysis_id, theme_id, data))
+
+    @post(
+        "/{analysis_id:uuid}/themes/{theme_id:uuid}/split",
+        operation_id="splitAnalysisTheme",
+        summary="Split a theme",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def split_theme(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        theme_id: FromPath[UUID],
+        data: JSONBody[SplitTheme],
+    ) -> ThemeView:
+        """Move some of a theme's items to a new theme with its own heading and summary
+        (members); answers the new theme. Moving no item, all of them, or one not in the
+        theme is refused naming `items` or `items[i]`."""
+        return _theme(await analyses.split_theme(caller, analysis_id, theme_id, data))

@@ -12,6 +12,11 @@ same rows.
 
 The ratings are kept one row per (item, member), and the mean, spread (population standard
 deviation) and count are computed when read.
+
+Themes are kept one row per theme (``analysis_themes``) with their items in the order they
+went in; a theme merged into another is deleted (its events keep it). A theme's items count
+and mean significance (the mean over its rated items of each item's mean rating) are
+computed when read, as an item's themes are.
 """
 
 from __future__ import annotations
@@ -55,18 +60,30 @@ def _document(title: str | None, body: str) -> str:
 
 
 _ANALYSIS_EVENTS = frozenset({"AnalysisStarted", "CodeAdded", "ItemCoded", "ItemRated"})
+_THEME_EVENTS = frozenset(
+    {
+        "ThemeCreated",
+        "ThemeRewritten",
+        "ThemeItemAdded",
+        "ThemeItemRemoved",
+        "ThemesMerged",
+        "ThemeMergedAway",
+        "ThemeSplit",
+    }
+)
 _POST_EVENTS = frozenset({"PostSubmitted", "PostEdited"})
 
 
 class AnalysisWorkspace:
     name = "analysis_workspace"
-    event_types = frozenset({*_ANALYSIS_EVENTS, *_POST_EVENTS, ERASURE_EVENT})
+    event_types = frozenset({*_ANALYSIS_EVENTS, *_THEME_EVENTS, *_POST_EVENTS, ERASURE_EVENT})
     tables: tuple[str, ...] = (
         "analyses",
         "analysis_codes",
         "analysis_item_codes",
         "analysis_ratings",
         "analysis_texts",
+        "analysis_themes",
     )
 
     def __init__(self, codec: Codec) -> None:
@@ -80,6 +97,7 @@ class AnalysisWorkspace:
         texts: dict[tuple[str, UUID], Row] = {}  # posts submitted in this batch
         edits: dict[tuple[str, UUID], Row] = {}  # posts submitted before it
         erased: list[tuple[str, UUID]] = []
+        themes: list[tuple[str, tuple[Any, ...]]] = []  # theme statements, in the log's order
         for r in events:
             if r.event_type == ERASURE_EVENT:
                 erased.append((r.tenant_id, r.stream_id))
@@ -106,6 +124,8 @@ class AnalysisWorkspace:
                         "person_id": e.person_id,
                         "rating": e.rating,
                     }
+                case name if name in _THEME_EVENTS:
+                    themes.append(_theme_change(t, r.stream_id, name, e))
                 case "PostSubmitted" if e.parent_id is None:
                     texts[(t, r.stream_id)] = {
                         "tenant_id": t,
@@ -138,6 +158,56 @@ class AnalysisWorkspace:
         )
         await _keep_texts(conn, list(texts.values()), edits)
         await _erase(conn, erased)
+        for statement, args in themes:
+            await conn.execute(statement, *args)
+
+
+_THEME_KEY = "tenant_id = $1 AND analysis_id = $2 AND theme_id = $3"
+
+
+def _theme_change(tenant_id: str, theme_id: UUID, name: str, e: Any) -> tuple[str, tuple[Any, ...]]:
+    """The statement (and its arguments) that one theme event makes of its row. Each is
+    applied once per event (the runtime skips events it has applied), in the log's order."""
+    key = (tenant_id, e.analysis_id, theme_id)
+    match name:
+        case "ThemeCreated":
+            return (
+                "INSERT INTO analysis_themes (tenant_id, analysis_id, theme_id, heading, summary,"
+                " items, split_from, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT DO NOTHING",
+                (*key, e.heading, e.summary, list(e.items), e.split_from, e.timestamp),
+            )
+        case "ThemeRewritten":
+            return (
+                f"UPDATE analysis_themes SET heading = $4, summary = $5 WHERE {_THEME_KEY}",
+                (*key, e.heading, e.summary),
+            )
+        case "ThemeItemAdded":
+            return (
+                "UPDATE analysis_themes SET items = array_append(items, $4)"
+                f" WHERE {_THEME_KEY} AND NOT $4 = ANY(items)",
+                (*key, e.item_id),
+            )
+        case "ThemeItemRemoved":
+            return (
+                f"UPDATE analysis_themes SET items = array_remove(items, $4) WHERE {_THEME_KEY}",
+                (*key, e.item_id),
+            )
+        case "ThemesMerged":
+            return (
+                "UPDATE analysis_themes SET items = $4, heading = $5, summary = $6"
+                f" WHERE {_THEME_KEY}",
+                (*key, list(e.items), e.heading, e.summary),
+            )
+        case "ThemeMergedAway":
+            return f"DELETE FROM analysis_themes WHERE {_THEME_KEY}", key
+        case _:  # ThemeSplit: the moved items leave, the others keep their order
+            return (
+                "UPDATE analysis_themes SET items = ARRAY(SELECT u.x FROM unnest(items)"
+                " WITH ORDINALITY AS u(x, n) WHERE NOT u.x = ANY($4::uuid[]) ORDER BY u.n)"
+                f" WHERE {_THEME_KEY}",
+                (*key, list(e.items)),
+            )
 
 
 def _analysis(tenant_id: str, analysis_id: UUID, e: Any) -> Row:
@@ -232,7 +302,8 @@ async def _erase(conn: asyncpg.Connection, people: list[tuple[str, UUID]]) -> No
 # -- queries ------------------------------------------------------------------------------
 
 _ORDER: dict[str, str] = {
-    "rating": "r.mean DESC NULLS LAST, p.created_at DESC, p.post_id DESC",
+    # the ranking: by mean rating, ties by the number of ratings (more first)
+    "rating": "r.mean DESC NULLS LAST, r.n DESC NULLS LAST, p.created_at DESC, p.post_id DESC",
     "supports": "p.supports + p.signatures DESC, p.created_at DESC, p.post_id DESC",
     "date": "p.created_at DESC, p.post_id DESC",
 }
@@ -241,7 +312,10 @@ _ITEMS = (
     "SELECT p.post_id, p.dialog_id, p.kind, p.title, p.body, p.author_id, p.anonymous,"
     " pe.display_name, p.supports, p.signatures, p.created_at,"
     " coalesce(c.codes, '{{}}'::uuid[]) AS codes, r.mean, r.spread, coalesce(r.n, 0) AS ratings,"
-    " mine.rating AS my_rating"
+    " mine.rating AS my_rating,"
+    " ARRAY(SELECT th.theme_id FROM analysis_themes th WHERE th.tenant_id = a.tenant_id"
+    " AND th.analysis_id = a.analysis_id AND th.items @> ARRAY[p.post_id]"
+    " ORDER BY th.created_at, th.theme_id) AS themes"
     " FROM analyses a"
     " JOIN posts p ON p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
     " AND p.root_id IS NULL AND p.status = 'published'"
@@ -262,6 +336,9 @@ _ITEMS = (
     " AND ($6::uuid IS NULL OR c.codes && ARRAY(SELECT k.code_id FROM analysis_codes k"
     " WHERE k.tenant_id = a.tenant_id AND k.analysis_id = a.analysis_id"
     " AND (k.code_id = $6 OR k.parent_id = $6)))"
+    " AND ($9::uuid IS NULL OR EXISTS (SELECT 1 FROM analysis_themes th"
+    " WHERE th.tenant_id = a.tenant_id AND th.analysis_id = a.analysis_id"
+    " AND th.theme_id = $9 AND th.items @> ARRAY[p.post_id]))"
     " ORDER BY {order} LIMIT $7 OFFSET $8"
 )
 
@@ -296,11 +373,12 @@ class AnalysisQueries:
         sort: Sort,
         limit: int,
         offset: int,
+        theme: UUID | None = None,
     ) -> list[asyncpg.Record]:
         """Up to ``limit`` items of the analysis after ``offset``, in ``sort`` order (highest
         first): those matching the search ``q`` (web search syntax, in the configuration of
-        ``language``) and tagged with ``code`` or a code nested under it, with the viewer's
-        own rating."""
+        ``language``), tagged with ``code`` or a code nested under it and sitting in
+        ``theme``, with the viewer's own rating and the themes each sits in."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows: list[asyncpg.Record] = await conn.fetch(
                 _ITEMS.format(order=_ORDER[sort]),
@@ -312,5 +390,35 @@ class AnalysisQueries:
                 code,
                 limit,
                 offset,
+                theme,
+            )
+        return rows
+
+    async def themes(self, tenant_id: str, analysis_id: UUID) -> list[asyncpg.Record]:
+        """The analysis's themes, oldest first, each with its items, their count and their
+        mean significance: the mean over its rated items of each one's mean rating (null
+        when none is rated)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                "SELECT t.theme_id, t.heading, t.summary, t.items, t.split_from, t.created_at,"
+                " (SELECT avg(m.mean)::float8 FROM (SELECT avg(r.rating) AS mean"
+                " FROM analysis_ratings r WHERE r.tenant_id = t.tenant_id"
+                " AND r.analysis_id = t.analysis_id AND r.item_id = ANY(t.items)"
+                " GROUP BY r.item_id) m) AS significance"
+                " FROM analysis_themes t WHERE t.tenant_id = $1 AND t.analysis_id = $2"
+                " ORDER BY t.created_at, t.theme_id",
+                tenant_id,
+                analysis_id,
+            )
+        return rows
+
+    async def ratings(self, tenant_id: str, analysis_id: UUID) -> list[asyncpg.Record]:
+        """Every rating of the analysis: (item_id, person_id, rating)."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                "SELECT item_id, person_id, rating FROM analysis_ratings"
+                " WHERE tenant_id = $1 AND analysis_id = $2",
+                tenant_id,
+                analysis_id,
             )
         return rows

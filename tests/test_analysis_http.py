@@ -60,6 +60,13 @@ async def _person_id(client: httpx.AsyncClient, town: Town, token: str) -> str:
 
 @pytest.fixture
 async def setting(client: httpx.AsyncClient, platform: Platform, town: Town, admin: str) -> Setting:
+    return await make_setting(client, platform, town, admin)
+
+
+async def make_setting(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> Setting:
+    """The setting (also for other modules' tests of the analysis context)."""
     s = Setting(town, admin)
     for n in (1, 2):
         token = await staff_token(platform, town, f"analytiker{n}@{town.slug}.se", Role.ANALYST)

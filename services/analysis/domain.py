@@ -11,6 +11,10 @@ item is tagged with and each member's rating of its significance, 1-10, once per
 changeable. Busy analysts working on different items never contend on one stream, and two
 analysts rating the same item at once conflict only on that item.
 
+Items are grouped into themes: a ``Theme`` per theme (a stream of its own, so analysts
+working on different themes never contend) with a heading and a summary, its items, and
+merges and splits recorded on the themes they touch.
+
 Every action is an event, so the analysis itself can be audited and replayed.
 """
 
@@ -27,6 +31,7 @@ from tenants import values
 
 __all__ = [
     "DESCRIPTION_LENGTH",
+    "HEADING_LENGTH",
     "HIGHEST",
     "LABEL_LENGTH",
     "LOWEST",
@@ -34,10 +39,13 @@ __all__ = [
     "MAX_DIALOGS",
     "MAX_ITEM_CODES",
     "MAX_MEMBERS",
+    "MAX_THEME_ITEMS",
+    "SUMMARY_LENGTH",
     "TITLE_LENGTH",
     "Analysis",
     "AnalysisItem",
     "Code",
+    "Theme",
     "item_id_of",
 ]
 
@@ -203,3 +211,156 @@ class AnalysisItem(Aggregate):
     @event("ItemRated")
     def _rated(self, analysis_id: UUID, item_id: UUID, person_id: UUID, rating: int) -> None:
         self.ratings[person_id] = rating
+
+
+HEADING_LENGTH = 200
+SUMMARY_LENGTH = 5000
+MAX_THEME_ITEMS = 5000  # items in one theme
+
+
+class Theme(Aggregate):
+    """A theme of an analysis: a heading and a summary its analysts write, and the items they
+    put into it (an item may sit in several themes). One stream per theme, so analysts
+    working on different themes never contend. A theme merged into another is gone: it takes
+    no more changes, and its merge is recorded on both."""
+
+    @classmethod
+    def create(
+        cls,
+        analysis_id: UUID,
+        heading: str,
+        summary: str,
+        items: Sequence[UUID] = (),
+        split_from: UUID | None = None,
+    ) -> Theme:
+        """A new theme with ``items`` (checked to be items of the analysis by the caller)."""
+        heading, summary = _written(heading, summary)
+        _distinct(items, "items")
+        if len(items) > MAX_THEME_ITEMS:
+            raise InvalidInput("items", f"at most {MAX_THEME_ITEMS} items in one theme")
+        return cls(
+            analysis_id=analysis_id,
+            heading=heading,
+            summary=summary,
+            items=tuple(items),
+            split_from=split_from,
+        )
+
+    @event("ThemeCreated")
+    def __init__(
+        self,
+        analysis_id: UUID,
+        heading: str,
+        summary: str,
+        items: tuple[UUID, ...],
+        split_from: UUID | None,
+    ) -> None:
+        self.analysis_id = analysis_id
+        self.heading = heading
+        self.summary = summary
+        self.items = tuple(items)
+        self.split_from = split_from
+        self.merged_into: UUID | None = None
+
+    @property
+    def gone(self) -> bool:
+        return self.merged_into is not None
+
+    def rewrite(self, heading: str, summary: str) -> bool:
+        """A new heading and summary; False (nothing recorded) when they are the same."""
+        heading, summary = _written(heading, summary)
+        if (heading, summary) == (self.heading, self.summary):
+            return False
+        self._rewritten(self.analysis_id, heading, summary)
+        return True
+
+    @event("ThemeRewritten")
+    def _rewritten(self, analysis_id: UUID, heading: str, summary: str) -> None:
+        self.heading = heading
+        self.summary = summary
+
+    def add(self, item_id: UUID) -> bool:
+        """Put an item (of the analysis, checked by the caller) into the theme; False when it
+        is there already."""
+        if item_id in self.items:
+            return False
+        if len(self.items) >= MAX_THEME_ITEMS:
+            raise Conflict(f"the theme holds {MAX_THEME_ITEMS} items already")
+        self._item_added(self.analysis_id, item_id)
+        return True
+
+    @event("ThemeItemAdded")
+    def _item_added(self, analysis_id: UUID, item_id: UUID) -> None:
+        self.items = (*self.items, item_id)
+
+    def remove(self, item_id: UUID) -> bool:
+        """Take an item out of the theme; False when it is not in it."""
+        if item_id not in self.items:
+            return False
+        self._item_removed(self.analysis_id, item_id)
+        return True
+
+    @event("ThemeItemRemoved")
+    def _item_removed(self, analysis_id: UUID, item_id: UUID) -> None:
+        self.items = tuple(i for i in self.items if i != item_id)
+
+    def merge(self, other: Theme, heading: str | None, summary: str | None) -> None:
+        """Take ``other`` (``theme_id``) into this theme: the items of both, this theme's
+        heading and summary unless new ones are given. ``other`` is gone after."""
+        if other.id == self.id:
+            raise InvalidInput("theme_id", "a theme cannot be merged with itself")
+        if other.analysis_id != self.analysis_id or other.gone:
+            raise InvalidInput("theme_id", f"{other.id} is not a theme of this analysis")
+        heading, summary = _written(
+            self.heading if heading is None else heading,
+            self.summary if summary is None else summary,
+        )
+        merged = (*self.items, *(i for i in other.items if i not in self.items))
+        self._merged(self.analysis_id, other.id, merged, heading, summary)
+        other._merged_away(other.analysis_id, self.id)
+
+    @event("ThemesMerged")
+    def _merged(
+        self,
+        analysis_id: UUID,
+        absorbed: UUID,
+        items: tuple[UUID, ...],
+        heading: str,
+        summary: str,
+    ) -> None:
+        self.items = tuple(items)
+        self.heading = heading
+        self.summary = summary
+
+    @event("ThemeMergedAway")
+    def _merged_away(self, analysis_id: UUID, into: UUID) -> None:
+        self.merged_into = into
+
+    def split(self, items: Sequence[UUID], heading: str, summary: str) -> Theme:
+        """Move ``items`` (some of this theme's, not all) to a new theme with its own heading
+        and summary; the new theme."""
+        if not items:
+            raise InvalidInput("items", "a split moves at least one item")
+        for i, item_id in enumerate(items):
+            if item_id not in self.items:
+                raise InvalidInput(f"items[{i}]", f"{item_id} is not in this theme")
+        _distinct(items, "items")
+        if len(items) == len(self.items):
+            raise InvalidInput(
+                "items", "a split leaves at least one item in the theme: this moves them all"
+            )
+        new = Theme.create(self.analysis_id, heading, summary, items, split_from=self.id)
+        self._split(self.analysis_id, new.id, tuple(items))
+        return new
+
+    @event("ThemeSplit")
+    def _split(self, analysis_id: UUID, new_theme_id: UUID, items: tuple[UUID, ...]) -> None:
+        moved = set(items)
+        self.items = tuple(i for i in self.items if i not in moved)
+
+
+def _written(heading: str, summary: str) -> tuple[str, str]:
+    return (
+        values.text(heading, "heading", max_length=HEADING_LENGTH),
+        values.text(summary, "summary", max_length=SUMMARY_LENGTH, required=False),
+    )

@@ -18,8 +18,15 @@ from eventsourcing.domain import Aggregate
 from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.analysis.commands import AddCode, StartAnalysis
-from services.analysis.domain import Analysis, AnalysisItem, Code, item_id_of
+from services.analysis.commands import (
+    AddCode,
+    CreateTheme,
+    MergeThemes,
+    RewriteTheme,
+    SplitTheme,
+    StartAnalysis,
+)
+from services.analysis.domain import Analysis, AnalysisItem, Code, Theme, item_id_of
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission, Role, event_metadata
 from services.identity.domain import Person
@@ -138,15 +145,20 @@ class AnalysisService:
             await self._save(caller, item)
         return item
 
+    async def _is_item(self, tenant_id: str, analysis: Analysis, item_id: UUID) -> bool:
+        """Whether ``item_id`` is an item of the analysis: a post (not a comment) of one of
+        its dialogs, read from its stream."""
+        try:
+            post = await self.repository.get(tenant_id, Post, item_id)
+        except AggregateNotFound:
+            return False
+        return post.parent_id is None and analysis.covers(post.dialog_id)
+
     async def _item(self, caller: Caller, analysis: Analysis, item_id: UUID) -> AnalysisItem:
         """What the analysis holds about one of its items: a post (not a comment) of one of
         its dialogs. Anything else is no item of this analysis (404)."""
         tenant_id = caller.tenant_id
-        try:
-            post = await self.repository.get(tenant_id, Post, item_id)
-        except AggregateNotFound:
-            post = None
-        if post is None or post.parent_id is not None or not analysis.covers(post.dialog_id):
+        if not await self._is_item(tenant_id, analysis, item_id):
             raise NotFound(f"no item {item_id} in this analysis")
         try:
             return await self.repository.get(
@@ -154,6 +166,127 @@ class AnalysisService:
             )
         except AggregateNotFound:
             return AnalysisItem(analysis_id=analysis.id, item_id=item_id)
+
+    # -- themes --------------------------------------------------------------------------
+
+    async def create_theme(self, caller: Caller, analysis_id: UUID, command: CreateTheme) -> Theme:
+        """A new theme of the analysis with its heading, summary and first items (each an
+        item of this analysis, else 422 naming ``items[i]``)."""
+        analysis = await self.get(caller, analysis_id)
+        for i, item_id in enumerate(command.items):
+            if not await self._is_item(caller.tenant_id, analysis, item_id):
+                raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
+        theme = Theme.create(analysis.id, command.heading, command.summary, command.items)
+        await self._save(caller, theme)
+        return theme
+
+    async def theme(self, caller: Caller, analysis_id: UUID, theme_id: UUID) -> Theme:
+        """A theme of the analysis, if the caller sees the analysis (404 otherwise, and for a
+        theme of another analysis or one merged away)."""
+        analysis = await self.get(caller, analysis_id)
+        return await self._theme(caller.tenant_id, analysis, theme_id)
+
+    async def _theme(self, tenant_id: str, analysis: Analysis, theme_id: UUID) -> Theme:
+        try:
+            theme = await self.repository.get(tenant_id, Theme, theme_id)
+        except AggregateNotFound:
+            theme = None
+        if theme is None or theme.analysis_id != analysis.id:
+            raise NotFound(f"no theme {theme_id} in this analysis")
+        if theme.gone:
+            raise NotFound(f"the theme {theme_id} was merged into {theme.merged_into}")
+        return theme
+
+    async def rewrite_theme(
+        self, caller: Caller, analysis_id: UUID, theme_id: UUID, command: RewriteTheme
+    ) -> Theme:
+        """Replace the theme's heading and summary."""
+        analysis = await self.get(caller, analysis_id)
+        return await self._change_theme(
+            caller,
+            analysis,
+            theme_id,
+            lambda theme: theme.rewrite(command.heading, command.summary),
+        )
+
+    async def add_to_theme(
+        self, caller: Caller, analysis_id: UUID, theme_id: UUID, item_id: UUID
+    ) -> Theme:
+        """Put an item of the analysis into the theme (422 naming ``item_id`` otherwise)."""
+        analysis = await self.get(caller, analysis_id)
+        await self._theme(caller.tenant_id, analysis, theme_id)
+        if not await self._is_item(caller.tenant_id, analysis, item_id):
+            raise InvalidInput("item_id", f"{item_id} is no item of this analysis")
+        return await self._change_theme(
+            caller, analysis, theme_id, lambda theme: theme.add(item_id)
+        )
+
+    async def remove_from_theme(
+        self, caller: Caller, analysis_id: UUID, theme_id: UUID, item_id: UUID
+    ) -> Theme:
+        """Take an item out of the theme (404 when it is not in it)."""
+        analysis = await self.get(caller, analysis_id)
+
+        def remove(theme: Theme) -> bool:
+            if item_id not in theme.items:
+                raise NotFound(f"no item {item_id} in the theme {theme_id}")
+            return theme.remove(item_id)
+
+        return await self._change_theme(caller, analysis, theme_id, remove)
+
+    async def merge_themes(
+        self, caller: Caller, analysis_id: UUID, theme_id: UUID, command: MergeThemes
+    ) -> Theme:
+        """Take the theme ``command.theme_id`` into ``theme_id``; the merged theme. Both are
+        changed in one append, so a theme changed meanwhile is a conflict (409)."""
+        analysis = await self.get(caller, analysis_id)
+        kept = await self._theme(caller.tenant_id, analysis, theme_id)
+        if command.theme_id == theme_id:
+            other = kept
+        else:
+            try:
+                other = await self.repository.get(caller.tenant_id, Theme, command.theme_id)
+            except AggregateNotFound:
+                raise InvalidInput(
+                    "theme_id", f"{command.theme_id} is not a theme of this analysis"
+                ) from None
+        kept.merge(other, command.heading, command.summary)
+        await self._save(caller, kept, other)
+        return kept
+
+    async def split_theme(
+        self, caller: Caller, analysis_id: UUID, theme_id: UUID, command: SplitTheme
+    ) -> Theme:
+        """Move some of the theme's items to a new theme; the new theme."""
+        analysis = await self.get(caller, analysis_id)
+        theme = await self._theme(caller.tenant_id, analysis, theme_id)
+        new = theme.split(command.items, command.heading, command.summary)
+        await self._save(caller, theme, new)
+        return new
+
+    async def _change_theme(
+        self,
+        caller: Caller,
+        analysis: Analysis,
+        theme_id: UUID,
+        change: Callable[[Theme], bool],
+    ) -> Theme:
+        """Apply ``change`` to the theme and save it; each change stands on its own (an item
+        in or out, a heading and summary whole), so it is applied again to a theme another
+        analyst changed meanwhile, a few times, before the caller is told to try again."""
+        for _ in range(_ATTEMPTS - 1):
+            theme = await self._theme(caller.tenant_id, analysis, theme_id)
+            if not change(theme):
+                return theme
+            try:
+                await self.repository.save(caller.tenant_id, theme, metadata=event_metadata(caller))
+            except ConcurrencyConflict:
+                continue
+            return theme
+        theme = await self._theme(caller.tenant_id, analysis, theme_id)
+        if change(theme):
+            await self._save(caller, theme)
+        return theme
 
     async def _save(self, caller: Caller, *aggregates: Aggregate) -> None:
         try:

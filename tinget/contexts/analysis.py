@@ -1,5 +1,6 @@
 """Analysis: the analysis group's workspaces over the posts of dialogs, their members and
-codebooks, and the codes and significance ratings analysts give items."""
+codebooks, the codes and significance ratings analysts give items, and the themes they group
+items into."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ if TYPE_CHECKING:
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
-    from services.analysis.domain import Analysis, AnalysisItem
+    from services.analysis.domain import Analysis, AnalysisItem, Theme
 
-    return (Analysis, AnalysisItem)
+    return (Analysis, AnalysisItem, Theme)
 
 
 def _read_models(app: AppPlatform) -> Sequence[Projection]:
