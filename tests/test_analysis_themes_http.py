@@ -8,6 +8,7 @@ mean rating with ties by the number of ratings. Real PostgreSQL and NATS behind 
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from typing import Any
@@ -320,3 +321,25 @@ async def test_the_analysis_shows_agreement_and_ranks_items_by_mean_then_count(
         (p0, 8.0, 2),
         (p1, 8.0, 1),
     ]
+
+
+async def test_members_putting_items_into_one_theme_at_once_are_all_kept(
+    client: httpx.AsyncClient, platform: Platform, themed: Setting
+) -> None:
+    s = themed
+    aid = (await _start(client, s))["id"]
+    tid = (await _theme(client, s, aid, "Allt", []))["id"]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                f"/api/v1/analyses/{aid}/themes/{tid}/items",
+                json={"item_id": item},
+                headers=s.headers(token),
+            )
+            for token, item in zip([s.admin, *s.analysts], s.posts[:3], strict=True)
+        )
+    )
+    assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    [listed] = await _themes(client, platform, s, aid)
+    assert sorted(listed["items"]) == sorted(s.posts[:3])
+    assert listed["items_count"] == 3
