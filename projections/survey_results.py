@@ -105,12 +105,23 @@ def _number_key(value: float) -> str:
 class _Tally:
     """The increments of one batch: each response's counts and sums once over all responses
     (by ('', '')) and once more within the responses that gave each answer to each single
-    choice question (by (question, option)), for cross-tabulation."""
+    choice question (by (question, option)), for cross-tabulation.
+
+    A response makes a few hundred increments (each answer once per group), so they are kept
+    per survey under keys of the response's own strings, whose hashes Python keeps, and
+    counted by ``Counter.update``; the survey's tenant and id join the keys once per batch
+    (:meth:`flat_counts`, :meth:`flat_sums`)."""
 
     def __init__(self) -> None:
-        self.counts: Counter[CountKey] = Counter()
-        self.sums: dict[SumKey, list[float]] = {}
+        self._counts: dict[tuple[str, UUID], Counter[tuple[str, str, str, str, str]]] = {}
+        self._sums: dict[tuple[str, UUID], dict[tuple[str, str, str, str], list[float]]] = {}
         self.days: Counter[tuple[str, UUID, date]] = Counter()
+
+    def flat_counts(self) -> dict[CountKey, int]:
+        return {(t, d, *k): n for (t, d), c in self._counts.items() for k, n in c.items()}
+
+    def flat_sums(self) -> dict[SumKey, list[float]]:
+        return {(t, d, *k): v for (t, d), c in self._sums.items() for k, v in c.items()}
 
     def response(self, tenant: str, dialog: UUID, kinds: Mapping[str, str], answers: Any) -> None:
         if not isinstance(answers, dict):
@@ -147,15 +158,20 @@ class _Tally:
             for question, answer in answers.items()
             if kinds.get(question) == CHOICE and isinstance(answer, str)
         ]
+        survey = (tenant, dialog)
+        counter = self._counts.get(survey)
+        if counter is None:
+            counter = self._counts[survey] = Counter()
+        totals = self._sums.get(survey)
+        if totals is None:
+            totals = self._sums[survey] = {}
         for by, given in groups:
-            for question, cell, value in counts:
-                if question != by:
-                    self.counts[(tenant, dialog, by, given, question, cell, value)] += 1
+            counter.update([(by, given, q, cell, value) for q, cell, value in counts if q != by])
             for question, cell, number in sums:
                 if question != by:
-                    total = self.sums.setdefault(
-                        (tenant, dialog, by, given, question, cell), [0, 0.0, 0.0]
-                    )
+                    total = totals.get((by, given, question, cell))
+                    if total is None:
+                        total = totals[(by, given, question, cell)] = [0, 0.0, 0.0]
                     total[0] += 1
                     total[1] += number
                     total[2] += number * number
@@ -254,7 +270,8 @@ async def _write_questions(
 
 
 async def _write_tally(conn: asyncpg.Connection, tally: _Tally) -> None:
-    counts = sorted(tally.counts)
+    counted = tally.flat_counts()
+    counts = sorted(counted)
     if counts:
         await conn.execute(
             "INSERT INTO survey_result_counts AS c"
@@ -264,9 +281,10 @@ async def _write_tally(conn: asyncpg.Connection, tally: _Tally) -> None:
             " ON CONFLICT (tenant_id, dialog_id, by_question, by_value, question_id, cell, value)"
             " DO UPDATE SET responses = c.responses + excluded.responses",
             *_columns(counts, 7),
-            [tally.counts[k] for k in counts],
+            [counted[k] for k in counts],
         )
-    sums = sorted(tally.sums)
+    summed = tally.flat_sums()
+    sums = sorted(summed)
     if sums:
         await conn.execute(
             "INSERT INTO survey_result_sums AS s (tenant_id, dialog_id, by_question, by_value,"
@@ -277,9 +295,9 @@ async def _write_tally(conn: asyncpg.Connection, tally: _Tally) -> None:
             " DO UPDATE SET responses = s.responses + excluded.responses,"
             " total = s.total + excluded.total, squares = s.squares + excluded.squares",
             *_columns(sums, 6),
-            [int(tally.sums[k][0]) for k in sums],
-            [tally.sums[k][1] for k in sums],
-            [tally.sums[k][2] for k in sums],
+            [int(summed[k][0]) for k in sums],
+            [summed[k][1] for k in sums],
+            [summed[k][2] for k in sums],
         )
     days = sorted(tally.days)
     if days:
