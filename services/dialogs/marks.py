@@ -34,6 +34,7 @@ from eventsourcing.domain import Aggregate
 from events.db import tenant_transaction
 from events.model import ConcurrencyConflict
 from events.repository import Repository
+from events.timing import every
 
 log = structlog.get_logger(__name__)
 
@@ -149,9 +150,10 @@ async def run_marks(
     record: Callable[[], Awaitable[int]], stop: asyncio.Event, interval: float = 1.0
 ) -> None:
     """Record the marks that are due, once every ``interval`` seconds until ``stop``."""
-    while not stop.is_set():
+
+    async def step() -> None:
         recorded = await record()
         if recorded:
             log.info("took-part marks recorded", count=recorded)
-        with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    await every(interval, step, stop)

@@ -9,12 +9,12 @@ Running it in several workers is harmless: the dialog's version check lets one w
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 
 import asyncpg
 import structlog
 
 from events.errors import DomainError
+from events.timing import every
 from services.dialogs.domain import REPORT_BACK_AFTER, REPORT_BACK_WARNING
 from services.dialogs.service import DialogService
 
@@ -71,12 +71,12 @@ async def remind_report_backs(pool: asyncpg.Pool, dialogs: DialogService, limit:
 async def run_scheduler(
     pool: asyncpg.Pool, dialogs: DialogService, stop: asyncio.Event, interval: float = 1.0
 ) -> None:
-    while not stop.is_set():
+    async def step() -> None:
         moved = await advance_due(pool, dialogs)
         if moved:
             log.info("dialogs advanced", count=moved)
         reminded = await remind_report_backs(pool, dialogs)
         if reminded:
             log.info("report-backs reminded", count=reminded)
-        with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    await every(interval, step, stop)

@@ -13,7 +13,6 @@ import asyncio
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from uuid import UUID
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from events.db import tenant_transaction
 from events.errors import TooManyRequests, Unauthenticated
 from events.personal import PersonKeys
+from events.timing import every
 from services.identity.keys import Keys
 
 # PINs use Crockford's base32 (no I, L, O, U): 10 characters, 50 bits, read aloud or typed
@@ -365,9 +365,10 @@ async def run_rate_limit_pruner(
     pool: asyncpg.Pool, stop: asyncio.Event, interval: float = 300.0
 ) -> None:
     """Prune expired counters every ``interval`` seconds until ``stop`` (projection worker)."""
-    while not stop.is_set():
+
+    async def prune() -> None:
         pruned = await prune_rate_limits(pool)
         if pruned:
             log.info("expired rate-limit counters deleted", count=pruned)
-        with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    await every(interval, prune, stop)

@@ -10,7 +10,6 @@ the round's version check lets one win.
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 from datetime import UTC, datetime
 
 import asyncpg
@@ -18,6 +17,7 @@ import structlog
 
 from events.errors import DomainError
 from events.repository import AggregateNotFound
+from events.timing import every
 from services.surveys.round_service import PanelRoundService
 
 log = structlog.get_logger(__name__)
@@ -55,9 +55,9 @@ async def advance_rounds(
 async def run_round_scheduler(
     pool: asyncpg.Pool, rounds: PanelRoundService, stop: asyncio.Event, interval: float = 1.0
 ) -> None:
-    while not stop.is_set():
+    async def step() -> None:
         moved = await advance_rounds(pool, rounds)
         if moved:
             log.info("panel rounds advanced", count=moved)
-        with suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    await every(interval, step, stop)
