@@ -139,7 +139,12 @@ def _grams(texts: Sequence[str]) -> sp.csr_matrix:
 def tfidf(texts: Sequence[str], language: str | None = None) -> sp.csr_matrix:
     """The texts as L2-normalised TF-IDF vectors over their words and character n-grams."""
     words, _ = _words(texts, language)
-    return normalize(sp.hstack([words, _grams(texts)]).tocsr())
+    return _joined(words, _grams(texts))
+
+
+def _joined(words: sp.csr_matrix, grams: sp.csr_matrix) -> sp.csr_matrix:
+    joined = sp.hstack([words, grams]).tocsr()
+    return normalize(joined) if joined.shape[1] else joined
 
 
 def near_duplicates(
@@ -177,16 +182,16 @@ def _reduce(vectors: sp.csr_matrix) -> NDArray[np.float32]:
 def choose_groups(
     points: NDArray[np.float32], *, max_groups: int = MAX_GROUPS
 ) -> tuple[NDArray[np.int32], NDArray[np.float32], float] | None:
-    """k-means over the rows for each k from 2 up to ``max_groups`` (and fewer than the
-    rows), keeping the grouping of the best silhouette: labels, centres and that silhouette.
-    None when the rows are too few or all alike."""
+    """k-means over the rows for each k from 2 up to ``max_groups`` and a third of the rows
+    (a group of one or two items is no theme), keeping the grouping of the best silhouette:
+    labels, centres and that silhouette. None when the rows are too few or all alike."""
     n = points.shape[0]
     if n < MIN_ITEMS or len(np.unique(points.round(6), axis=0)) < 3:
         return None
     sample = min(n, SILHOUETTE_SAMPLE)
     tries = 4 if n <= 2_000 else 1
     best: tuple[NDArray[np.int32], NDArray[np.float32], float] | None = None
-    for k in range(2, min(max_groups, n - 1) + 1):
+    for k in range(2, max(2, min(max_groups, n // 3)) + 1):
         model = KMeans(n_clusters=k, n_init=tries, random_state=SEED).fit(points)
         labels = model.labels_.astype(np.int32)
         if len(np.unique(labels)) < 2:
@@ -235,10 +240,11 @@ def suggest(
         return Suggestions(groups=(), duplicates=(), silhouette=None, method=method)
     cleaned = [re.sub(r"\s+", " ", t).strip() for t in texts]
     words, names = _words(cleaned, language)
-    vectors = normalize(sp.hstack([words, _grams(cleaned)]).tocsr())
+    vectors = _joined(words, _grams(cleaned))
     duplicates = near_duplicates(vectors, threshold=duplicate_threshold)
     if embedder is None:
-        points = _reduce(vectors) if vectors.shape[1] else np.zeros((len(texts), 1), np.float32)
+        distinct = vectors.shape[1] > 0 and len({t.lower() for t in cleaned}) >= 3
+        points = _reduce(vectors) if distinct else np.zeros((len(texts), 1), np.float32)
     else:
         points = normalize(np.asarray(embedder.embed(cleaned), dtype=np.float32))
     chosen = choose_groups(points, max_groups=max_groups)

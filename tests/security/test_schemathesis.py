@@ -56,10 +56,10 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 116  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 117  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
-# text moderation, the steering group), a dialog's story, analysis (7: analyses, codes, tagging,
-# ratings, items)
+# text moderation, the steering group), a dialog's story, analysis (8: analyses, codes, tagging,
+# ratings, items, suggestions)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).

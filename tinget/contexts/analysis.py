@@ -1,5 +1,6 @@
 """Analysis: the analysis group's workspaces over the posts of dialogs, their members and
-codebooks, and the codes and significance ratings analysts give items."""
+codebooks, the codes and significance ratings analysts give items, and machine suggestions
+(groups of similar items, near-duplicates) that analysts decide on."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
 
 def _controllers() -> Sequence[type]:
     from gateway.analysis import AnalysisController
+    from gateway.analysis_suggestions import AnalysisSuggestionsController
 
-    return [AnalysisController]
+    return [AnalysisController, AnalysisSuggestionsController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
