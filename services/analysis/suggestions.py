@@ -189,7 +189,7 @@ def choose_groups(
     if n < MIN_ITEMS or len(np.unique(points.round(6), axis=0)) < 3:
         return None
     sample = min(n, SILHOUETTE_SAMPLE)
-    tries = 4 if n <= 2_000 else 1
+    tries = 4 if n <= 500 else 1
     best: tuple[NDArray[np.int32], NDArray[np.float32], float] | None = None
     for k in range(2, max(2, min(max_groups, n // 3)) + 1):
         model = KMeans(n_clusters=k, n_init=tries, random_state=SEED).fit(points)
