@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import msgspec
 from litestar import Controller, get
@@ -60,7 +61,8 @@ class SuggestionsView(msgspec.Struct, kw_only=True):
 
 
 _cache: OrderedDict[tuple[str, UUID, str], Suggestions] = OrderedDict()
-_computing = asyncio.Lock()
+# one computation at a time per event loop (a process serves from one; tests may make more)
+_computing: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
 
 
 def _digest(ids: list[UUID], texts: list[str], language: str) -> str:
@@ -76,7 +78,11 @@ async def _suggestions(
     tenant_id: str, analysis_id: UUID, digest: str, texts: list[str], language: str
 ) -> Suggestions:
     key = (tenant_id, analysis_id, digest)
-    async with _computing:
+    loop = asyncio.get_running_loop()
+    lock = _computing.get(loop)
+    if lock is None:
+        lock = _computing[loop] = asyncio.Lock()
+    async with lock:
         found = _cache.get(key)
         if found is None:
             found = await asyncio.to_thread(suggest, texts, language=language)
