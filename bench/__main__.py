@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import all as all_benches
-from bench import append, gateway, projection, projections, relay, survey, vote
+from bench import analysis, append, gateway, projection, projections, relay, survey, vote
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
 from tinget.logs import configure_logging
@@ -53,6 +53,11 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         "the gateway's own CPU per vote, calling the app in process (no server, no wrk)",
         gateway.add_arguments,
         gateway.run,
+    ),
+    "analysis": (
+        "the analysis's machine suggestions (groups, headings, near-duplicates) for 10,000 items",
+        analysis.add_arguments,
+        analysis.run,
     ),
     "all": (
         "every bench, one after another, and a markdown table of the figures (bench/RESULTS.md)",

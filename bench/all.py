@@ -21,13 +21,15 @@ from typing import Any
 
 from bench.common import number, say, server_url, server_version
 
-ORDER = ("append", "relay", "projection", "gateway", "vote", "projections")  # the longest last
+# the longest last
+ORDER = ("append", "relay", "projection", "gateway", "analysis", "vote", "projections")
 
 QUICK: dict[str, list[str]] = {
     "append": ["--seconds", "3", "--ref-seconds", "3"],
     "relay": ["--events", "50000"],
     "projection": ["--events", "50000", "--tenants", "200"],
     "gateway": ["--votes", "1000", "--rounds", "2"],
+    "analysis": ["--items", "2000"],
     "vote": ["--seconds", "8", "--rounds", "1"],
     "projections": ["--events", "100000", "--tenants", "20"],
 }
@@ -55,6 +57,9 @@ HEADLINES: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
         ("reference p99", ("reference", "p99_ms"), " ms"),
         ("reference server CPU per vote", ("reference", "server_cpu_us_per_vote"), " µs"),
         ("Tinget gateway CPU per vote", ("tinget", "server_cpu_us_per_vote"), " µs"),
+    ],
+    "analysis": [
+        ("peak memory of the suggestions", ("peak_rss_mb",), " MB"),
     ],
     "projections": [
         ("all read models, one after another, events/s", ("total_events_per_s",), ""),

@@ -422,3 +422,19 @@ class AnalysisQueries:
                 analysis_id,
             )
         return rows
+
+    async def texts(self, tenant_id: str, analysis_id: UUID, limit: int) -> list[asyncpg.Record]:
+        """The analysis's items (its dialogs' published posts), newest first, at most
+        ``limit``: ``post_id``, ``title`` and ``body``, for the machine suggestions."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows: list[asyncpg.Record] = await conn.fetch(
+                "SELECT p.post_id, p.title, p.body FROM analyses a"
+                " JOIN posts p ON p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
+                " AND p.root_id IS NULL AND p.status = 'published'"
+                " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
+                " ORDER BY p.created_at DESC, p.post_id DESC LIMIT $3",
+                tenant_id,
+                analysis_id,
+                limit,
+            )
+        return rows

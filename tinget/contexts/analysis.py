@@ -1,6 +1,7 @@
 """Analysis: the analysis group's workspaces over the posts of dialogs, their members and
-codebooks, the codes and significance ratings analysts give items, and the themes they group
-items into."""
+codebooks, the codes and significance ratings analysts give items, the themes they group
+items into, and machine suggestions (groups of similar items, near-duplicates) that analysts
+decide on."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
 
 def _controllers() -> Sequence[type]:
     from gateway.analysis import AnalysisController
+    from gateway.analysis_suggestions import AnalysisSuggestionsController
 
-    return [AnalysisController]
+    return [AnalysisController, AnalysisSuggestionsController]
 
 
 def _provides(app: AppPlatform) -> Mapping[str, object]:
