@@ -146,7 +146,7 @@ class ItemPage(msgspec.Struct, kw_only=True):
     next_offset: int | None  # the offset of the next page, null on the last
 
 
-def _theme(theme: Theme) -> ThemeView:
+def theme_view(theme: Theme) -> ThemeView:
     return ThemeView(
         id=theme.id,
         analysis_id=theme.analysis_id,
@@ -408,7 +408,7 @@ class AnalysisController(Controller):
     ) -> ThemeView:
         """Create a theme (members) with a heading, a summary and, if given, its first items:
         items of this analysis (else 422 naming `items[i]`)."""
-        return _theme(await analyses.create_theme(caller, analysis_id, data))
+        return theme_view(await analyses.create_theme(caller, analysis_id, data))
 
     @get("/{analysis_id:uuid}/themes", operation_id="listAnalysisThemes", summary="List themes")
     async def list_themes(
@@ -455,7 +455,7 @@ class AnalysisController(Controller):
     ) -> ThemeView:
         """Replace a theme's heading and summary (members); the same again records nothing.
         A theme of another analysis, or one merged away, is 404."""
-        return _theme(await analyses.rewrite_theme(caller, analysis_id, theme_id, data))
+        return theme_view(await analyses.rewrite_theme(caller, analysis_id, theme_id, data))
 
     @post(
         "/{analysis_id:uuid}/themes/{theme_id:uuid}/items",
@@ -475,7 +475,7 @@ class AnalysisController(Controller):
         """Put an item into a theme (members; an item may sit in several themes, and one
         already in this theme records nothing). An id that is no item of this analysis is
         refused (422 naming `item_id`)."""
-        return _theme(await analyses.add_to_theme(caller, analysis_id, theme_id, data.item_id))
+        return theme_view(await analyses.add_to_theme(caller, analysis_id, theme_id, data.item_id))
 
     @delete(
         "/{analysis_id:uuid}/themes/{theme_id:uuid}/items/{item_id:uuid}",
@@ -493,7 +493,7 @@ class AnalysisController(Controller):
         item_id: FromPath[UUID],
     ) -> ThemeView:
         """Take an item out of a theme (members); an item not in the theme is 404."""
-        return _theme(await analyses.remove_from_theme(caller, analysis_id, theme_id, item_id))
+        return theme_view(await analyses.remove_from_theme(caller, analysis_id, theme_id, item_id))
 
     @post(
         "/{analysis_id:uuid}/themes/{theme_id:uuid}/merge",
@@ -514,7 +514,7 @@ class AnalysisController(Controller):
         holds the items of both and keeps this theme's heading and summary unless new ones
         are given; the other theme is gone. The theme itself, or no theme of this analysis,
         is refused (422 naming `theme_id`); a theme changed meanwhile is a conflict (409)."""
-        return _theme(await analyses.merge_themes(caller, analysis_id, theme_id, data))
+        return theme_view(await analyses.merge_themes(caller, analysis_id, theme_id, data))
 
     @post(
         "/{analysis_id:uuid}/themes/{theme_id:uuid}/split",
@@ -534,4 +534,4 @@ class AnalysisController(Controller):
         """Move some of a theme's items to a new theme with its own heading and summary
         (members); answers the new theme. Moving no item, all of them, or one not in the
         theme is refused naming `items` or `items[i]`."""
-        return _theme(await analyses.split_theme(caller, analysis_id, theme_id, data))
+        return theme_view(await analyses.split_theme(caller, analysis_id, theme_id, data))

@@ -6,10 +6,12 @@ worker thread, one computation at a time per process; the answer is kept (``CACH
 analyses, least recently asked first out) under a digest of the items' ids and texts, so it
 is made again only when the items change: a new, edited, hidden or withdrawn post.
 
-Suggestions record nothing. Accepting one as a theme belongs to the themes (issue 14, item
-2): the client sends a group's ``item_ids`` and ``heading`` to the operation that makes a
-theme, which records it as an event of the analysis; ``digest`` names the suggestions it
-came from, so that event can carry it as its evidence.
+Suggestions record nothing; an analyst decides. Accepting a group makes a theme of it
+(``POST .../suggestions/{digest}/groups/{n}/theme``): the group is taken from the suggestions
+made from the items as they are now (made again if this process has not kept them; the
+engine is deterministic), and only if their digest is the one the analyst saw (409 naming
+``digest`` once the items changed); the theme records the digest, the group's number and its
+terms as its evidence (``ThemeSuggestionAccepted``).
 """
 
 from __future__ import annotations
@@ -17,17 +19,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import OrderedDict
+from typing import Annotated, NamedTuple
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
+from msgspec import Meta
 
+from events.errors import Conflict, InvalidInput
+from gateway.analysis import ThemeView, theme_view
 from gateway.edge import Injected
+from gateway.problems import problems
 from projections.analysis import AnalysisQueries
-from services.analysis.service import AnalysisService
+from services.analysis.domain import HEADING_LENGTH, SUMMARY_LENGTH
+from services.analysis.service import AnalysisService, SuggestedTheme
 from services.analysis.suggestions import Suggestions, suggest
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
@@ -93,6 +101,30 @@ async def _suggestions(
     return found
 
 
+class AcceptSuggestion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The theme's heading (the suggested one if left out) and summary."""
+
+    heading: Annotated[str, Meta(min_length=1, max_length=HEADING_LENGTH)] | None = None
+    summary: Annotated[str, Meta(max_length=SUMMARY_LENGTH)] = ""
+
+
+class _Current(NamedTuple):
+    ids: list[UUID]
+    texts: list[str]
+    language: str
+    digest: str
+    truncated: bool
+
+
+async def _current(queries: AnalysisQueries, tenant: TenantEntry, analysis_id: UUID) -> _Current:
+    """The items the suggestions consider now (the newest ``MAX_ITEMS``), and their digest."""
+    rows = await queries.texts(tenant.tenant_id, analysis_id, MAX_ITEMS + 1)
+    ids: list[UUID] = [r["post_id"] for r in rows[:MAX_ITEMS]]
+    texts = [f"{r['title'] or ''}\n{r['body']}".strip() for r in rows[:MAX_ITEMS]]
+    language = tenant.default_language
+    return _Current(ids, texts, language, _digest(ids, texts, language), len(rows) > MAX_ITEMS)
+
+
 class AnalysisSuggestionsController(Controller):
     path = "/api/v1/analyses"
     tags = ["analysis"]
@@ -118,13 +150,9 @@ class AnalysisSuggestionsController(Controller):
         0.8). The newest 2,000 items are considered. Nothing is recorded: a group becomes a
         theme only when an analyst makes one of it."""
         await analyses.get(caller, analysis_id)
-        rows = await analysis_queries.texts(caller.tenant_id, analysis_id, MAX_ITEMS + 1)
-        truncated = len(rows) > MAX_ITEMS
-        rows = rows[:MAX_ITEMS]
-        ids: list[UUID] = [r["post_id"] for r in rows]
-        texts = [f"{r['title'] or ''}\n{r['body']}".strip() for r in rows]
-        language = tenant.default_language
-        digest = _digest(ids, texts, language)
+        ids, texts, language, digest, truncated = await _current(
+            analysis_queries, tenant, analysis_id
+        )
         found = await _suggestions(caller.tenant_id, analysis_id, digest, texts, language)
         return SuggestionsView(
             analysis_id=analysis_id,
@@ -147,3 +175,53 @@ class AnalysisSuggestionsController(Controller):
                 for d in found.duplicates
             ],
         )
+
+    @post(
+        "/{analysis_id:uuid}/suggestions/{digest:str}/groups/{group:int}/theme",
+        operation_id="acceptSuggestedTheme",
+        summary="Make a theme of a suggested group",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def accept(
+        self,
+        analyses: Injected[AnalysisService],
+        analysis_queries: Injected[AnalysisQueries],
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        analysis_id: FromPath[UUID],
+        digest: FromPath[str],
+        group: FromPath[int],
+        data: JSONBody[AcceptSuggestion],
+    ) -> ThemeView:
+        """Accept a suggested group as a theme (members): its items, the suggested heading
+        unless another is given, and the suggestion (``digest``, the group's number, its
+        terms) recorded as the theme's evidence. 409 naming ``digest`` when the items have
+        changed since those suggestions were made (ask for them again); 422 naming ``group``
+        for a number they do not have."""
+        await analyses.get(caller, analysis_id)
+        ids, texts, language, current, _ = await _current(analysis_queries, tenant, analysis_id)
+        if digest != current:
+            raise Conflict(
+                "the items have changed since these suggestions were made: ask for them again",
+                field="digest",
+            )
+        found = await _suggestions(caller.tenant_id, analysis_id, digest, texts, language)
+        if not 0 <= group < len(found.groups):
+            raise InvalidInput(
+                "group", f"these suggestions have {len(found.groups)} groups, numbered from 0"
+            )
+        chosen = found.groups[group]
+        theme = await analyses.accept_suggestion(
+            caller,
+            analysis_id,
+            SuggestedTheme(
+                digest=digest,
+                number=group,
+                items=tuple(ids[i] for i in chosen.members),
+                terms=tuple(chosen.terms),
+            ),
+            data.heading or chosen.heading,
+            data.summary,
+        )
+        return theme_view(theme)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import msgspec
 
 from services.identity.access import Role
 from tests.api import create_town, device_token, staff_token
@@ -129,3 +130,66 @@ async def test_only_members_see_the_suggestions(
     citizen = await device_token(client, s.town)
     answer = await client.get(f"/api/v1/analyses/{aid}/suggestions", headers=s.headers(citizen))
     assert answer.status_code in (403, 404), answer.text
+
+
+async def test_an_accepted_suggestion_becomes_a_theme_with_its_evidence_recorded(
+    client: httpx.AsyncClient, platform: Platform, setting: Setting
+) -> None:
+    """A member accepts a suggested group: a theme with its items and the suggested heading,
+    and ``ThemeSuggestionAccepted`` naming the digest, the group and its terms. Suggestions of
+    items that changed since (409 naming ``digest``), a group they do not have (422 naming
+    ``group``) and a caller who is no member (404) make no theme."""
+    s = setting
+    aid = (await _start(client, s))["id"]
+    tokens = [await device_token(client, s.town) for _ in range(3)]
+    for n, ((ct, cb), (lt, lb)) in enumerate(zip(CYCLING, LIGHTS, strict=True)):
+        await _post(client, s, tokens[n // 2], ct, cb)
+        await _post(client, s, tokens[n // 2], lt, lb)
+    found = await _suggestions(client, platform, s, aid, s.analysts[0])
+    digest, chosen = found["digest"], found["groups"][0]
+    base = f"/api/v1/analyses/{aid}/suggestions"
+    member = s.headers(s.analysts[0])
+
+    refused = [
+        await client.post(
+            f"{base}/{digest}/groups/{len(found['groups'])}/theme", json={}, headers=member
+        ),
+        await client.post(f"{base}/{digest}/groups/-1/theme", json={}, headers=member),
+        await client.post(f"{base}/{'0' * 32}/groups/0/theme", json={}, headers=member),
+        await client.post(
+            f"{base}/{digest}/groups/0/theme", json={}, headers=s.headers(s.outsider)
+        ),
+        await client.post(f"{base}/{digest}/groups/0/theme", json={"heading": ""}, headers=member),
+    ]
+    assert [r.status_code for r in refused] == [422, 422, 409, 404, 400], [r.text for r in refused]
+    assert refused[0].json()["field"] == "group"
+    assert refused[2].json()["field"] == "digest"
+    await caught_up(platform)
+    listed = await client.get(f"/api/v1/analyses/{aid}/themes", headers=member)
+    assert listed.json()["items"] == []  # nothing was made
+
+    made = await client.post(f"{base}/{digest}/groups/0/theme", json={}, headers=member)
+    assert made.status_code == 201, made.text
+    theme = made.json()
+    assert theme["heading"] == chosen["heading"]
+    assert theme["items"] == chosen["item_ids"]
+    recorded = await platform.store.read_stream(s.town.slug, theme["id"])
+    assert [r.event_type for r in recorded] == ["ThemeCreated", "ThemeSuggestionAccepted"]
+    evidence = msgspec.json.decode(recorded[1].data)
+    assert evidence["digest"] == digest
+    assert evidence["group"] == 0
+    assert evidence["terms"] == chosen["terms"]
+
+    named = await client.post(
+        f"{base}/{digest}/groups/1/theme",
+        json={"heading": "Ljus i parken", "summary": "Lampor och belysning"},
+        headers=member,
+    )
+    assert named.status_code == 201, named.text
+    assert named.json()["heading"] == "Ljus i parken"
+
+    await _post(client, s, await device_token(client, s.town), "Träd", "Plantera fler träd.")
+    await caught_up(platform)
+    stale = await client.post(f"{base}/{digest}/groups/0/theme", json={}, headers=member)
+    assert stale.status_code == 409
+    assert stale.json()["field"] == "digest"

@@ -261,10 +261,25 @@ class Theme(Aggregate):
         self.items = tuple(items)
         self.split_from = split_from
         self.merged_into: UUID | None = None
+        self.suggestion: str | None = None  # the digest of the suggestions it was made from
 
     @property
     def gone(self) -> bool:
         return self.merged_into is not None
+
+    def accept_suggestion(self, digest: str, group: int, terms: Sequence[str]) -> None:
+        """Record, as the new theme's evidence, the machine suggestion an analyst accepted:
+        the suggestions' digest (of the items' ids and texts they were made from), the
+        group's number among them and its distinctive terms."""
+        if self.suggestion is not None:
+            raise Conflict("the theme was made from a suggestion already")
+        self._suggestion_accepted(self.analysis_id, digest, group, tuple(terms))
+
+    @event("ThemeSuggestionAccepted")
+    def _suggestion_accepted(
+        self, analysis_id: UUID, digest: str, group: int, terms: tuple[str, ...]
+    ) -> None:
+        self.suggestion = digest
 
     def rewrite(self, heading: str, summary: str) -> bool:
         """A new heading and summary; False (nothing recorded) when they are the same."""

@@ -11,6 +11,7 @@ exist for them (404): only its members and administrators see it.
 from __future__ import annotations
 
 from collections.abc import Callable, Container
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -35,6 +36,16 @@ from services.participation.domain import Post
 # Who may be a member of an analysis: the roles that analyse, held in the municipality.
 MEMBER_ROLES = frozenset({Role.ADMINISTRATOR, Role.ANALYST})
 _ATTEMPTS = 4  # tries of a change to one item that others change at the same moment
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedTheme:
+    """A group of the machine suggestions, as an analyst accepts it as a theme."""
+
+    digest: str  # of the items' ids and texts the suggestions were made from
+    number: int  # the group's place among them
+    items: tuple[UUID, ...]
+    terms: tuple[str, ...]
 
 
 class AnalysisService:
@@ -177,6 +188,18 @@ class AnalysisService:
             if not await self._is_item(caller.tenant_id, analysis, item_id):
                 raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
         theme = Theme.create(analysis.id, command.heading, command.summary, command.items)
+        await self._save(caller, theme)
+        return theme
+
+    async def accept_suggestion(
+        self, caller: Caller, analysis_id: UUID, group: SuggestedTheme, heading: str, summary: str
+    ) -> Theme:
+        """A theme made of a machine-suggested group (members): its items, the heading the
+        analyst chose, and the suggestion as its recorded evidence. The caller made ``group``
+        from the analysis's own items, as they are now."""
+        analysis = await self.get(caller, analysis_id)
+        theme = Theme.create(analysis.id, heading, summary, group.items)
+        theme.accept_suggestion(group.digest, group.number, group.terms)
         await self._save(caller, theme)
         return theme
 

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from events.errors import InvalidInput
+from events.errors import Conflict, InvalidInput
 from services.analysis.agreement import agreement
 from services.analysis.domain import Theme
 from tests.domain.gwt import given, then, then_payloads
@@ -36,6 +36,27 @@ def test_creating_a_theme_records_its_heading_summary_and_items() -> None:
         "items": (A, B),
         "split_from": None,
     }
+
+
+def test_a_theme_from_a_suggestion_records_the_suggestion_once_as_its_evidence() -> None:
+    made = Theme.create(ANALYSIS, "cykelbana skolan", "", [A, B])
+    made.accept_suggestion("ab" * 16, 0, ["cykelbana", "skolan"])
+    recorded = then_payloads(made)
+    assert [name for name, _ in recorded] == ["ThemeCreated", "ThemeSuggestionAccepted"]
+    assert recorded[1][1] == {
+        "analysis_id": ANALYSIS,
+        "digest": "ab" * 16,
+        "group": 0,
+        "terms": ("cykelbana", "skolan"),
+    }
+
+    accepted = given(Theme.create(ANALYSIS, "cykelbana skolan", "", [A, B]))
+    accepted.accept_suggestion("ab" * 16, 0, ["cykelbana", "skolan"])
+    accepted = given(accepted)
+    assert accepted.suggestion == "ab" * 16
+    with pytest.raises(Conflict, match="from a suggestion already"):
+        accepted.accept_suggestion("cd" * 16, 1, [])
+    assert then(accepted) == []
 
 
 @pytest.mark.parametrize(
