@@ -178,7 +178,8 @@ def _json_scalar(text: str) -> Any:
 
 async def strict_parameters(request: Request[Any, Any, Any]) -> None:
     """Refuse (400, naming it) a query parameter or header that is not of its documented type
-    in its strict reading. Litestar reads the accepted ones as before."""
+    in its strict reading, or that holds a NUL character. Litestar reads the accepted ones as
+    before."""
     handler = request.route_handler
     parameters: tuple[_Parameter, ...] | None = handler.opt.get(_PARAMETERS)
     if parameters is None:
@@ -192,6 +193,15 @@ async def strict_parameters(request: Request[Any, Any, Any]) -> None:
         else:
             given = request.query_params.getall(parameter.wire, [])
         for text in given:
+            if "\x00" in text:  # no text PostgreSQL stores or compares may hold it
+                errors.append(
+                    {
+                        "key": parameter.name,
+                        "message": "must not contain the NUL character",
+                        "source": parameter.source,
+                    }
+                )
+                continue
             value = _integral(_json_scalar(text)) if parameter.scalar else text
             try:
                 msgspec.convert(value, parameter.target, strict=True)

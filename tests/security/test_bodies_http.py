@@ -317,3 +317,43 @@ async def test_image_bodies_are_judged_by_decoding_them_not_by_their_header(
     )
     assert mislabelled.status_code == 201, mislabelled.text
     assert mislabelled.json()["content_type"] == "image/png"
+
+
+def _with_nul(value: Any) -> Any:
+    """``value`` with a NUL character in every string it holds."""
+    if isinstance(value, str):
+        return f"a\x00{value}"
+    if isinstance(value, list):
+        return [_with_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _with_nul(v) for k, v in value.items()}
+    return value
+
+
+async def test_a_nul_character_anywhere_is_refused_with_a_4xx_and_nothing_written(
+    client: httpx.AsyncClient, platform: Platform, world: World
+) -> None:
+    """PostgreSQL stores no NUL character in text: every string of every write's body, and
+    text query parameters, carrying one get a 4xx problem (a query parameter named), never
+    a 500, and nothing is written."""
+    before = await _events(platform)
+    wrong: list[str] = []
+    for caller, method, path, body in _writes(world):
+        for name, value in body.items():
+            if _with_nul(value) == value:
+                continue  # no string in it (a number, an empty list)
+            response = await client.request(
+                method,
+                path,
+                json={**body, name: _with_nul(value)},
+                headers=world.town.headers(caller.token),
+            )
+            if not 400 <= response.status_code < 500:
+                wrong.append(f"{method} {path} {name} -> {response.status_code} {response.text}")
+    admin = world.town.headers(world.admin.token)
+    for path, parameter in (("/api/v1/dialogs", "committee"), ("/api/v1/audit", "cursor")):
+        response = await client.get(path, params={parameter: "a\x00b"}, headers=admin)
+        if response.status_code != 400 or response.json().get("field") != parameter:
+            wrong.append(f"GET {path}?{parameter} -> {response.status_code} {response.text}")
+    assert wrong == [], "\n".join(wrong[:20])
+    assert await _events(platform) == before
