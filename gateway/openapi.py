@@ -15,7 +15,7 @@ and what its bodies may hold.
     municipality there, or no such thing);
   - a caller (``caller``), or an optional one (``viewer``): 401 (no valid token);
   - a body: 400, 413 (too large), 415 (not its content type);
-  - a query, path or header parameter: 400;
+  - a query, path or header parameter: 400; one of free text, 422 too (a NUL character);
   - a request slot (every operation but health and readiness): 503 with Retry-After (busy,
     or the database away).
 
@@ -89,6 +89,21 @@ def _takes_parameters(handler: HTTPRouteHandler, dependencies: set[str]) -> bool
     return False
 
 
+def _takes_text(handler: HTTPRouteHandler, dependencies: set[str]) -> bool:
+    """Whether a query parameter or header of ``handler`` is free text, which may be of its
+    type and still hold what no stored text may (a NUL character: 422, gateway/strict.py)."""
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        if name in _RESERVED or name in dependencies or name == "data":
+            continue
+        kwarg = field.kwarg_definition
+        if not (kwarg is None or isinstance(kwarg, ParameterKwarg)):
+            continue
+        types = [t.annotation for t in field.inner_types] or [field.annotation]
+        if str in types:
+            return True
+    return False
+
+
 def answers_of(handler: HTTPRouteHandler) -> tuple[set[int], list[SecurityRequirement]]:
     """The problems ``handler`` may answer with for what it takes, and its security."""
     dependencies = set(handler.resolve_dependencies())
@@ -109,6 +124,8 @@ def answers_of(handler: HTTPRouteHandler) -> tuple[set[int], list[SecurityRequir
         statuses |= {400, 413, 415}
     if _takes_parameters(handler, dependencies):
         statuses.add(400)
+    if _takes_text(handler, dependencies):
+        statuses.add(422)
     if handler.opt.get(ADMISSION) is not EXEMPT:
         statuses.add(503)
     return statuses, security

@@ -304,18 +304,18 @@ def database_away(exc: BaseException) -> bool:
 
 
 # Text PostgreSQL cannot hold (a NUL character, or one the encoding lacks) that a check
-# before the database let through: the caller's input, so a 400, not a fault of ours.
+# before the database let through: the caller's input, so a 422, not a fault of ours.
 _UNSTORABLE = (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError)
 
 
 def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """503 while PostgreSQL is away (a restart, a failover); 400 for text PostgreSQL cannot
+    """503 while PostgreSQL is away (a restart, a failover); 422 for text PostgreSQL cannot
     store; anything else is a 500."""
     if isinstance(exc, _UNSTORABLE):
         log.warning("unstorable text refused", error=repr(exc), path=request.scope["path"])
         return problem(
             request,
-            400,
+            422,
             "Invalid input",
             "a value holds a character that cannot be stored (such as NUL)",
             kind="invalid-input",

@@ -31,6 +31,8 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg, DependencyKwarg, ParameterKwarg
 from litestar.types import Empty
 
+from events.errors import InvalidInput
+
 _DECODER = "tinget_body_decoder"
 _PARAMETERS = "tinget_strict_parameters"
 _SCALARS = (msgspec.inspect.IntType, msgspec.inspect.FloatType, msgspec.inspect.BoolType)
@@ -178,8 +180,8 @@ def _json_scalar(text: str) -> Any:
 
 async def strict_parameters(request: Request[Any, Any, Any]) -> None:
     """Refuse (400, naming it) a query parameter or header that is not of its documented type
-    in its strict reading, or that holds a NUL character. Litestar reads the accepted ones as
-    before."""
+    in its strict reading, and (422, naming it) one that holds a NUL character, which no text
+    stored or compared in PostgreSQL may. Litestar reads the accepted ones as before."""
     handler = request.route_handler
     parameters: tuple[_Parameter, ...] | None = handler.opt.get(_PARAMETERS)
     if parameters is None:
@@ -187,20 +189,15 @@ async def strict_parameters(request: Request[Any, Any, Any]) -> None:
     if not parameters:
         return
     errors: list[dict[str, str]] = []
+    unstorable: list[tuple[str, str]] = []
     for parameter in parameters:
         if parameter.source is ParamType.HEADER:
             given = request.headers.getall(parameter.wire, [])
         else:
             given = request.query_params.getall(parameter.wire, [])
         for text in given:
-            if "\x00" in text:  # no text PostgreSQL stores or compares may hold it
-                errors.append(
-                    {
-                        "key": parameter.name,
-                        "message": "must not contain the NUL character",
-                        "source": parameter.source,
-                    }
-                )
+            if "\x00" in text:  # of the type, but no text PostgreSQL stores may hold it: 422
+                unstorable.append((parameter.wire, "must not contain the NUL character"))
                 continue
             value = _integral(_json_scalar(text)) if parameter.scalar else text
             try:
@@ -212,6 +209,9 @@ async def strict_parameters(request: Request[Any, Any, Any]) -> None:
                 )
     if errors:
         raise ValidationException("a parameter is not of its type", extra=errors)
+    if unstorable:
+        (field, reason), *more = unstorable
+        raise InvalidInput(field, reason, more=more)
 
 
 _AT = re.compile(r"^(?P<reason>Invalid enum value .*?)(?P<at> - at `\$(?P<path>[^`]*)`)?$", re.S)

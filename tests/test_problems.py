@@ -44,7 +44,7 @@ def test_a_refusal_names_each_field_it_is_about() -> None:
     ]
 
 
-async def test_text_postgresql_cannot_store_is_the_callers_400_not_our_500(
+async def test_text_postgresql_cannot_store_is_the_callers_422_not_our_500(
     database_url: str,
 ) -> None:
     """The checks before the database refuse a NUL character in every parameter and body
@@ -65,7 +65,7 @@ async def test_text_postgresql_cannot_store_is_the_callers_400_not_our_500(
         refused = await client.get("/echo", params={"text": "a\x00b"})
         fine = await client.get("/echo", params={"text": "ab"})
 
-    assert refused.status_code == 400, refused.text
+    assert refused.status_code == 422, refused.text
     assert refused.json()["type"].endswith("/invalid-input")
     assert "cannot be stored" in refused.json()["detail"]
     assert fine.status_code == 200

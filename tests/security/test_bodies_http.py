@@ -334,8 +334,8 @@ async def test_a_nul_character_anywhere_is_refused_with_a_4xx_and_nothing_writte
     client: httpx.AsyncClient, platform: Platform, world: World
 ) -> None:
     """PostgreSQL stores no NUL character in text: every string of every write's body, and
-    text query parameters, carrying one get a 4xx problem (a query parameter named), never
-    a 500, and nothing is written."""
+    text query parameters, carrying one get a 4xx problem (a query parameter: 422 naming it),
+    never a 500, and nothing is written."""
     before = await _events(platform)
     wrong: list[str] = []
     for caller, method, path, body in _writes(world):
@@ -353,7 +353,7 @@ async def test_a_nul_character_anywhere_is_refused_with_a_4xx_and_nothing_writte
     admin = world.town.headers(world.admin.token)
     for path, parameter in (("/api/v1/dialogs", "committee"), ("/api/v1/audit", "cursor")):
         response = await client.get(path, params={parameter: "a\x00b"}, headers=admin)
-        if response.status_code != 400 or response.json().get("field") != parameter:
+        if response.status_code != 422 or response.json().get("field") != parameter:
             wrong.append(f"GET {path}?{parameter} -> {response.status_code} {response.text}")
     assert wrong == [], "\n".join(wrong[:20])
     assert await _events(platform) == before
