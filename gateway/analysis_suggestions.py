@@ -2,9 +2,9 @@
 their evidence, and near-duplicate pairs, for the analysis's members (404 for anyone else).
 
 Computed on request from the items' texts in the read model (the newest ``MAX_ITEMS``), in a
-worker thread, one computation at a time per process; the answer is kept (``CACHED``
-analyses, least recently asked first out) under a digest of the items' ids and texts, so it
-is made again only when the items change: a new, edited, hidden or withdrawn post.
+worker thread, one computation at a time per process, and kept under a digest of the items'
+ids and texts (``SuggestionCache``, services/analysis/suggestions.py), so it is made again
+only when the items change: a new, edited, hidden or withdrawn post.
 
 Suggestions record nothing; an analyst decides. Accepting a group makes a theme of it
 (``POST .../suggestions/{digest}/groups/{n}/theme``): the group is taken from the suggestions
@@ -16,12 +16,8 @@ terms as its evidence (``ThemeSuggestionAccepted``).
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-from collections import OrderedDict
 from typing import Annotated, NamedTuple
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
 import msgspec
 from litestar import Controller, get, post
@@ -36,12 +32,11 @@ from gateway.problems import problems
 from projections.analysis import AnalysisQueries
 from services.analysis.domain import HEADING_LENGTH, SUMMARY_LENGTH
 from services.analysis.service import AnalysisService, SuggestedTheme
-from services.analysis.suggestions import Suggestions, suggest
+from services.analysis.suggestions import SuggestionCache, items_digest
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
 
 MAX_ITEMS = 2_000  # the newest items the suggestions consider (about 3 s of one core)
-CACHED = 64
 
 
 class SuggestedGroup(msgspec.Struct, kw_only=True):
@@ -68,39 +63,6 @@ class SuggestionsView(msgspec.Struct, kw_only=True):
     duplicates: list[DuplicatePair]  # the most similar first
 
 
-_cache: OrderedDict[tuple[str, UUID, str], Suggestions] = OrderedDict()
-# one computation at a time per event loop (a process serves from one; tests may make more)
-_computing: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = WeakKeyDictionary()
-
-
-def _digest(ids: list[UUID], texts: list[str], language: str) -> str:
-    h = hashlib.sha256(language.encode())
-    for i, t in zip(ids, texts, strict=True):
-        h.update(i.bytes)
-        h.update(t.encode())
-        h.update(b"\0")
-    return h.hexdigest()[:32]
-
-
-async def _suggestions(
-    tenant_id: str, analysis_id: UUID, digest: str, texts: list[str], language: str
-) -> Suggestions:
-    key = (tenant_id, analysis_id, digest)
-    loop = asyncio.get_running_loop()
-    lock = _computing.get(loop)
-    if lock is None:
-        lock = _computing[loop] = asyncio.Lock()
-    async with lock:
-        found = _cache.get(key)
-        if found is None:
-            found = await asyncio.to_thread(suggest, texts, language=language)
-            _cache[key] = found
-            while len(_cache) > CACHED:
-                _cache.popitem(last=False)
-        _cache.move_to_end(key)
-    return found
-
-
 class AcceptSuggestion(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The theme's heading (the suggested one if left out) and summary."""
 
@@ -122,7 +84,8 @@ async def _current(queries: AnalysisQueries, tenant: TenantEntry, analysis_id: U
     ids: list[UUID] = [r["post_id"] for r in rows[:MAX_ITEMS]]
     texts = [f"{r['title'] or ''}\n{r['body']}".strip() for r in rows[:MAX_ITEMS]]
     language = tenant.default_language
-    return _Current(ids, texts, language, _digest(ids, texts, language), len(rows) > MAX_ITEMS)
+    digest = items_digest(ids, texts, language)
+    return _Current(ids, texts, language, digest, len(rows) > MAX_ITEMS)
 
 
 class AnalysisSuggestionsController(Controller):
@@ -138,6 +101,7 @@ class AnalysisSuggestionsController(Controller):
         self,
         analyses: Injected[AnalysisService],
         analysis_queries: Injected[AnalysisQueries],
+        suggestion_cache: Injected[SuggestionCache],
         caller: NamedDependency[Caller],
         tenant: NamedDependency[TenantEntry],
         analysis_id: FromPath[UUID],
@@ -153,7 +117,7 @@ class AnalysisSuggestionsController(Controller):
         ids, texts, language, digest, truncated = await _current(
             analysis_queries, tenant, analysis_id
         )
-        found = await _suggestions(caller.tenant_id, analysis_id, digest, texts, language)
+        found = await suggestion_cache.get(caller.tenant_id, analysis_id, digest, texts, language)
         return SuggestionsView(
             analysis_id=analysis_id,
             digest=digest,
@@ -187,6 +151,7 @@ class AnalysisSuggestionsController(Controller):
         self,
         analyses: Injected[AnalysisService],
         analysis_queries: Injected[AnalysisQueries],
+        suggestion_cache: Injected[SuggestionCache],
         caller: NamedDependency[Caller],
         tenant: NamedDependency[TenantEntry],
         analysis_id: FromPath[UUID],
@@ -206,7 +171,7 @@ class AnalysisSuggestionsController(Controller):
                 "the items have changed since these suggestions were made: ask for them again",
                 field="digest",
             )
-        found = await _suggestions(caller.tenant_id, analysis_id, digest, texts, language)
+        found = await suggestion_cache.get(caller.tenant_id, analysis_id, digest, texts, language)
         if not 0 <= group < len(found.groups):
             raise InvalidInput(
                 "group", f"these suggestions have {len(found.groups)} groups, numbered from 0"

@@ -19,11 +19,15 @@ Pure functions over texts, no database, no download at run time:
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
+from uuid import UUID
 
 import numpy as np
 import scipy.sparse as sp
@@ -296,3 +300,41 @@ class WordLlamaEmbedder:
             self._model.embed(list(texts), norm=True), dtype=np.float32
         )
         return vectors
+
+
+def items_digest(ids: Sequence[UUID], texts: Sequence[str], language: str) -> str:
+    """What the suggestions of these items are made from: their ids, texts and language."""
+    h = hashlib.sha256(language.encode())
+    for i, t in zip(ids, texts, strict=True):
+        h.update(i.bytes)
+        h.update(t.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+class SuggestionCache:
+    """An analysis's suggestions, kept under the digest of the items they were made from (the
+    ``size`` most recently asked for), and made one at a time in a worker thread, so that a
+    gateway process never spends more than a core on them nor blocks its event loop."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[str, UUID, str], Suggestions] = OrderedDict()
+        self._lock: asyncio.Lock | None = None  # made in the event loop that first asks
+
+    async def get(
+        self, tenant_id: str, analysis_id: UUID, digest: str, texts: list[str], language: str
+    ) -> Suggestions:
+        """The suggestions for ``texts`` (whose digest is ``digest``), kept or made now."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        key = (tenant_id, analysis_id, digest)
+        async with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                found = await asyncio.to_thread(suggest, texts, language=language)
+                self._kept[key] = found
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+            self._kept.move_to_end(key)
+        return found

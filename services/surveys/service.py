@@ -188,7 +188,7 @@ class SurveyService:
             except AggregateNotFound:
                 errors.append((f"members[{place}]", "is no person of this municipality"))
                 continue
-            if person.role not in {role.value for role in STEERING_ROLES}:
+            if person.role not in _STEERING_ROLE_NAMES:
                 errors.append(
                     (
                         f"members[{place}]",
@@ -376,6 +376,7 @@ class SurveyService:
 
 
 MARK_KIND = "survey"
+_STEERING_ROLE_NAMES = frozenset(role.value for role in STEERING_ROLES)
 
 
 def survey_mark(dialog_id: UUID, person_id: UUID) -> Respondent:

@@ -39,10 +39,12 @@ def _controllers() -> Sequence[type]:
 def _provides(app: AppPlatform) -> Mapping[str, object]:
     from projections.analysis import AnalysisQueries
     from services.analysis.service import AnalysisService
+    from services.analysis.suggestions import SuggestionCache
 
     return {
         "analyses": AnalysisService(app.repository, app.dialogs),
         "analysis_queries": AnalysisQueries(app.app_pool),
+        "suggestion_cache": SuggestionCache(),
     }
 
 
