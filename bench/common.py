@@ -33,6 +33,7 @@ from events.relay import ensure_stream
 from events.repository import EventMetadata
 from events.store import LogReader
 from tenants.migrate import migrate
+from tinget.contexts import migrations
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
@@ -123,7 +124,7 @@ async def fresh_database(
         if migrated:
             conn = await asyncpg.connect(database.owner_url)
             try:
-                applied = await migrate(conn)
+                applied = await migrate(conn, migrations())
             finally:
                 await conn.close()
             say(f"database {name} migrated: {', '.join(applied)}")

@@ -49,12 +49,12 @@ from bench.http_load import find_wrk
 from bench.vote_run import Run
 from bench.vote_setup import HOST, Poll, bench_addresses, tokens_for
 from bench.vote_tally import Counting, Tally
-from projections.survey_results import SurveyResultQueries
 from services.dialogs.commands import CreateDialog
 from services.dialogs.domain import DialogKind
 from services.identity.access import Caller, Role, SignIn
 from services.surveys.questionnaire import Form
 from services.surveys.responses import AnonymousResponse
+from services.surveys.results import SurveyResultQueries
 from tinget.bootstrap import Platform, open_platform
 
 TENANT = "bench"  # as bench/vote_setup.py mints its tokens for

@@ -19,7 +19,6 @@ from events.errors import InvalidInput, NotFound
 from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT
 from gateway.problems import problems
-from projections.analysis import AnalysisQueries, Sort
 from services.analysis.agreement import agreement
 from services.analysis.commands import (
     AddCode,
@@ -33,6 +32,7 @@ from services.analysis.commands import (
     TagItem,
 )
 from services.analysis.domain import Analysis, AnalysisItem, Theme
+from services.analysis.read_model import AnalysisQueries, Sort
 from services.analysis.service import AnalysisService
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry

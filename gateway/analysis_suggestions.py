@@ -29,8 +29,8 @@ from events.errors import Conflict, InvalidInput
 from gateway.analysis import ThemeView, theme_view
 from gateway.edge import Injected
 from gateway.problems import problems
-from projections.analysis import AnalysisQueries
 from services.analysis.domain import HEADING_LENGTH, SUMMARY_LENGTH
+from services.analysis.read_model import AnalysisQueries
 from services.analysis.service import AnalysisService, SuggestedTheme
 from services.analysis.suggestions import SuggestionCache, items_digest
 from services.identity.access import Caller

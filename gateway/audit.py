@@ -27,7 +27,7 @@ from gateway.content import alternative_answers_operation
 from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
-from projections.audit import AuditFilter, AuditQueries
+from services.audit.trail import AuditFilter, AuditQueries
 from services.identity.access import Caller, Permission
 
 DialogFilter = Annotated[UUID | None, QueryParameter(description="Entries of this dialog")]

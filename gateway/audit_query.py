@@ -1,10 +1,10 @@
 """The audit trail for the gateway: the entry view, and streamed exports.
 
-Exports read the entries through a server-side cursor (``projections.audit``) and send each
+Exports read the entries through a server-side cursor (``services.audit.trail``) and send each
 chunk (about 64 KiB) as soon as it is encoded, so a trail of any length costs the gateway
 one chunk of memory. CSV has a header row; JSON is one array with one entry per line. Both are
 in log order (oldest first) and carry every field of the hash chain (``position``, both
-hashes), so a reader can check the chain themselves (``projections.audit_chain``).
+hashes), so a reader can check the chain themselves (``services.audit.chain``).
 """
 
 from __future__ import annotations

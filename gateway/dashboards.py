@@ -17,10 +17,10 @@ from gateway.edge import Injected
 from gateway.polls import poll_results
 from gateway.problems import problems
 from gateway.views import PollResults
-from projections.dashboards import METRICS, DashboardQueries
-from projections.polls import TallyQueries
+from services.dashboards.read_model import METRICS, DashboardQueries
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission
+from services.participation.tallies import TallyQueries
 
 
 class Bucket(msgspec.Struct, kw_only=True):

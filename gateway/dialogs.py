@@ -17,7 +17,6 @@ from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
 from gateway.views import DialogView, dialog_row_view, dialog_view
-from projections.dialogs import DialogQueries
 from services.dialogs.commands import (
     CloseDialog,
     CreateDialog,
@@ -27,6 +26,7 @@ from services.dialogs.commands import (
     UpdateDialog,
 )
 from services.dialogs.domain import Dialog, DialogKind, Status
+from services.dialogs.listing import DialogQueries
 from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry

@@ -18,9 +18,9 @@ from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page
 from gateway.problems import problems
-from projections.gamification import GamificationQueries
 from services.dialogs.service import DialogService
 from services.gamification.commands import LeaderboardChoice, SetRules
+from services.gamification.progress import GamificationQueries
 from services.gamification.rules import Rules, Tally
 from services.gamification.service import GamificationService
 from services.identity.access import Caller

@@ -18,10 +18,10 @@ from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
 from gateway.views import Accepted
-from projections.moderation import ModerationQueries
 from services.identity.access import Caller, Permission
 from services.moderation.commands import DecideAppeal, Decision, FileAppeal, FlagPost
 from services.moderation.domain import Block, ModerationCase
+from services.moderation.queue import ModerationQueries
 from services.moderation.service import ModerationService
 
 

@@ -14,9 +14,9 @@ from litestar.params import FromPath, JSONBody
 from events.errors import Forbidden, NotFound
 from gateway.edge import Injected
 from gateway.problems import problems
-from projections.panel_rounds import PanelRoundQueries, ResponseRate, RoundRow
 from services.identity.access import Caller
 from services.surveys.panel_service import PanelService
+from services.surveys.round_listing import PanelRoundQueries, ResponseRate, RoundRow
 from services.surveys.round_service import PanelRoundService, RoundStarted, StartRound
 from tenants.directory import TenantEntry
 

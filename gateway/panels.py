@@ -17,7 +17,6 @@ from events.errors import Forbidden, InvalidInput, NotFound
 from gateway.auth import client_address
 from gateway.edge import Injected
 from gateway.problems import problems
-from projections.panels import MemberRow, PanelQueries, PanelRow
 from services.identity.access import Caller
 from services.surveys.panel_commands import (
     ChangeBackground,
@@ -28,6 +27,7 @@ from services.surveys.panel_commands import (
     JoinByInvitation,
     JoinPanel,
 )
+from services.surveys.panel_listing import MemberRow, PanelQueries, PanelRow
 from services.surveys.panel_service import MembershipView, PanelService, Sample
 from services.surveys.panels import BackgroundQuestion, Panel
 from tenants.directory import TenantEntry

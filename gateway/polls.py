@@ -14,6 +14,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from litestar.types import Receive, Scope, Send
 
 from events.errors import Conflict
+from events.live import TallyHub
 from gateway.admission import ADMISSION, STREAM
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
@@ -22,13 +23,12 @@ from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from gateway.raw import RawOperation, answer, caller_of, dependency, raw
 from gateway.views import ChoiceTally, PollResults, VoteRecorded
-from projections.live import TallyHub
-from projections.polls import TallyCounts, TallyQueries
 from services.dialogs.domain import Dialog
 from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller
 from services.participation.commands import CastVote
 from services.participation.service import ParticipationService
+from services.participation.tallies import TallyCounts, TallyQueries
 from tenants.directory import TenantEntry
 
 KEEPALIVE_SECONDS = 15.0

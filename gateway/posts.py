@@ -17,7 +17,6 @@ from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor
 from gateway.problems import problems
 from gateway.views import Accepted, PostView, post_row_view, post_view
-from projections.posts import UNANSWERED, PostQueries
 from services.dialogs.kinds import AnswerState
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission
@@ -31,6 +30,7 @@ from services.participation.commands import (
 )
 from services.participation.decisions import Decision
 from services.participation.domain import Post
+from services.participation.post_listing import UNANSWERED, PostQueries
 from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
 

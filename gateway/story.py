@@ -17,14 +17,14 @@ from gateway.polls import poll_results
 from gateway.posts import DecisionView
 from gateway.problems import problems
 from gateway.views import DialogView, PollResults, PostView, dialog_view, post_row_view
-from projections.decisions import DecisionQueries
-from projections.dialogs import DialogQueries
-from projections.polls import TallyQueries
-from projections.posts import PostQueries
-from projections.survey_results import SurveyResultQueries
 from services.dialogs.domain import DialogKind
+from services.dialogs.listing import DialogQueries
 from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller
+from services.participation.decision_listing import DecisionQueries
+from services.participation.post_listing import PostQueries
+from services.participation.tallies import TallyQueries
+from services.surveys.results import SurveyResultQueries
 from tenants.directory import TenantEntry
 
 MOST_BACKED = 5  # the posts a story shows: the most supported and signed

@@ -40,10 +40,10 @@ from gateway.content import alternative_answers_operation
 from gateway.edge import Injected
 from gateway.pagination import Page
 from gateway.problems import problems
-from projections.survey_responses import ResponseRow, SurveyResponseQueries, TextAnswerView
 from services.identity.access import Caller, Permission
 from services.surveys.exports import Cell, Coder, codebook, free_text_questions
 from services.surveys.questionnaire import Form
+from services.surveys.response_listing import ResponseRow, SurveyResponseQueries, TextAnswerView
 from services.surveys.service import SurveyService
 from services.surveys.texts import Decision, SurveyTextService, TextStatus
 

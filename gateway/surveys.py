@@ -20,8 +20,6 @@ from gateway.edge import Injected
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from gateway.raw import RawOperation, answer, caller_of, dependency, raw
-from projections.survey_responses import SurveyResponseQueries
-from projections.survey_results import SurveyResultQueries, SurveyResultsView, text_results
 from services.dialogs.service import DialogService, utc_now
 from services.identity.access import Caller, Permission
 from services.surveys.commands import (
@@ -33,6 +31,8 @@ from services.surveys.commands import (
 from services.surveys.domain import Questionnaire, may_review
 from services.surveys.exports import free_text_questions
 from services.surveys.questionnaire import Form
+from services.surveys.response_listing import SurveyResponseQueries
+from services.surveys.results import SurveyResultQueries, SurveyResultsView, text_results
 from services.surveys.service import SurveyService, for_respondent
 from tenants.directory import TenantEntry
 

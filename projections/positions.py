@@ -18,7 +18,8 @@ from collections.abc import Iterable
 import asyncpg
 
 from events.db import tenant_transaction
-from projections.runtime import STORE_CURSOR, Projection
+from events.projection import Projection
+from projections.runtime import STORE_CURSOR
 
 FIRST_PAUSE = 0.005  # seconds between looks while waiting, doubling up to LAST_PAUSE
 LAST_PAUSE = 0.05

@@ -23,10 +23,9 @@ import gc
 import math
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
 
 import asyncpg
 import structlog
@@ -39,6 +38,7 @@ from opentelemetry import trace
 from events import envelope, metrics, tracing
 from events.catalogue import Catalogue
 from events.model import RecordedEvent
+from events.projection import Apply, Projection, Rebuilding
 from events.puller import Puller
 from events.store import LogReader
 from events.subjects import event_subject
@@ -57,41 +57,6 @@ STORE_CURSOR = "*"  # the projection_positions row that holds the cursor over th
 class BatchNotApplied(RuntimeError):
     """A read model could not apply a fetched batch (the database is away): consuming stops,
     and starts again from the store."""
-
-
-class Projection(Protocol):
-    """A read model fed by events. ``apply`` runs inside the runtime's transaction."""
-
-    name: str
-    event_types: frozenset[str]
-    tables: tuple[str, ...]
-
-    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None: ...
-
-
-Apply = Callable[[asyncpg.Connection, Sequence[RecordedEvent]], Awaitable[None]]
-
-
-class BatchWriter(Protocol):
-    """How a rebuild writes its batches. ``prepare`` gets every batch of the rebuild in log
-    order, before it is applied and while the batches before it are written, and does the
-    work in Python (decoding, with any data keys that needs loaded first); ``apply`` then
-    writes the events of the batch that were not applied yet (in a rebuild, all of the
-    projection's) inside the runtime's transaction, in the same order."""
-
-    async def prepare(self, events: Sequence[RecordedEvent]) -> None: ...
-
-    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None: ...
-
-
-@runtime_checkable
-class Rebuilding(Protocol):
-    """A projection with a rebuild of its own: ``rebuilding()`` is called once a rebuild has
-    emptied the tables (and dropped their plain indexes), and what it returns writes each of
-    the rebuild's batches (it may keep what it learns between them, being the only writer)
-    exactly as ``apply`` would have."""
-
-    def rebuilding(self) -> BatchWriter: ...
 
 
 @dataclass

@@ -10,9 +10,9 @@ import asyncpg
 import httpx
 import pytest
 
-from projections.audit_chain import Entry, link
-from projections.audit_verify import verify_trails
 from projections.runtime import ProjectionRunner
+from services.audit.chain import Entry, link
+from services.audit.verify import verify_trails
 from tests.audit_flow import Flow, run_flow
 from tests.helpers import Run, cli
 from tinget.bootstrap import Addresses, Platform

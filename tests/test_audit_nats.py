@@ -15,8 +15,8 @@ from eventsourcing.domain import Aggregate
 
 from events.codec import Codec
 from events.model import NewEvent
-from projections.audit import AuditTrail
 from projections.runtime import ProjectionRunner
+from services.audit.trail import AuditTrail
 from tests.api import create_town
 from tests.test_projections import consume_until_caught_up
 from tinget.bootstrap import Addresses, Platform

@@ -1,5 +1,5 @@
 """The audit trail's rebuild writes by COPY from its own memory of the chain, batch after batch
-(``projections.audit.CopyingTrail``): what it writes equals, byte for byte, what the live path
+(``services.audit.trail.CopyingTrail``): what it writes equals, byte for byte, what the live path
 wrote, the chain verifies, and replaying the store afterwards changes nothing."""
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from events.model import RecordedEvent
-from projections.audit import AuditTrail, CopyingTrail
-from projections.audit_verify import verify_trails
-from projections.runtime import ProjectionRunner, Rebuilding
+from events.projection import Rebuilding
+from projections.runtime import ProjectionRunner
+from services.audit.trail import AuditTrail, CopyingTrail
+from services.audit.verify import verify_trails
 from tests.api import device_token
 from tests.audit_flow import run_flow, settle
 from tests.helpers import caught_up

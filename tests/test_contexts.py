@@ -1,8 +1,8 @@
-"""The contexts' declarations (tinget/contexts) hang together: each aggregate in one context,
-read model names unique, every event type a read model takes known to the catalogue, the
-policies before the read models that show what they record, and each context's commands part
-of ``tinget``, a name one context's. No PostgreSQL or NATS needed: the read models are made
-from a stand-in for the request side's services."""
+"""The contexts' declarations (``<context folder>/context.py``, listed in tinget/contexts.py) hang
+together: each aggregate in one context, read model names unique, every event type a read model
+takes known to the catalogue, the policies before the read models that show what they record,
+and each context's commands part of ``tinget``, a name one context's. No PostgreSQL or NATS
+needed: the read models are made from a stand-in for the request side's services."""
 
 from __future__ import annotations
 
@@ -19,20 +19,25 @@ import structlog
 from click.testing import CliRunner
 
 from events.codec import Codec
+from services.analysis.context import ANALYSIS
 from services.identity.keys import Keys
+from tenants.migrate import in_order
 from tinget.catalogue import build_catalogue
 from tinget.cli import add_context_commands, main
-from tinget.contexts import CONTEXTS, Context
+from tinget.contexts import CONTEXTS, Context, migrations
 
 
-def _read_models() -> list[Any]:
-    codec = Codec(build_catalogue())
-    app: Any = SimpleNamespace(
-        codec=codec,
+def _stand_in() -> Any:
+    return SimpleNamespace(
+        codec=Codec(build_catalogue()),
         keys=Keys(b"k" * 32),
         participation=SimpleNamespace(record_threshold=None),
         gamification=SimpleNamespace(record_awards=None),
     )
+
+
+def _read_models() -> list[Any]:
+    app = _stand_in()
     return [model for context in CONTEXTS for model in context.read_models(app)]
 
 
@@ -114,8 +119,15 @@ def test_every_context_s_commands_are_reachable_from_tinget() -> None:
                 assert helped.output.startswith(f"Usage: tinget {' '.join(args)} ")
 
 
-def _context(name: str, *commands: str) -> Context:
-    return Context(name, commands=lambda: [click.Command(c) for c in commands])
+# commands of the stand-in contexts below, named by import path as a declaration names its own
+tenants_command = click.Command("tenants")
+people_command = click.Command("people")
+migrate_command = click.Command("migrate")
+
+
+def _context(name: str, *commands: str) -> Context[Any]:
+    paths = tuple(f"{__name__}:{command}_command" for command in commands)
+    return Context[Any](name, package="services", command_paths=paths)
 
 
 def test_a_command_name_belongs_to_one_context() -> None:
@@ -147,3 +159,39 @@ def test_making_the_tinget_command_loads_neither_domain_nor_platform() -> None:
         str(sorted(PLATFORM_COMMANDS.union(*CONTEXT_COMMANDS.values()))),
     ]
     assert done.stderr == ""
+
+
+def test_a_context_s_read_models_and_migrations_live_in_its_own_folder() -> None:
+    """Adding a read model touches its context's folder only: the module, its migration and the
+    declaration all sit in ``context.package``."""
+    for context in CONTEXTS:
+        models = context.read_models(_stand_in())
+        for model in models:
+            module = type(model).__module__
+            assert module.startswith(f"{context.package}."), (context.name, module)
+        declaration = sys.modules[f"{context.package}.context"]
+        assert any(c is context for c in vars(declaration).values()), context.name
+    owned = [name for context in CONTEXTS for name, _ in context.migrations()]
+    assert sorted(owned) == [name for name, _ in migrations()]
+    assert "0025_analysis" in {name for name, _ in ANALYSIS.migrations()}
+
+
+def test_declarations_name_controllers_in_the_gateway_and_commands_in_tinget() -> None:
+    """A declaration names what sits above its folder by import path; each path resolves, to
+    the HTTP edge's controllers and the composition root's commands only."""
+    for context in CONTEXTS:
+        assert all(p.startswith("gateway.") for p in context.controller_paths), context.name
+        assert all(p.startswith("tinget.commands.") for p in context.command_paths), context.name
+        assert all(isinstance(c, type) for c in context.controllers()), context.name
+    with pytest.raises(ValueError, match=r"'gateway\.polls:Nothing' names nothing importable"):
+        Context[Any](
+            "x", package="services", controller_paths=("gateway.polls:Nothing",)
+        ).controllers()
+
+
+def test_two_migrations_of_one_name_are_refused() -> None:
+    twice = [("0030_a", "SELECT 1"), ("0029_b", "SELECT 1"), ("0030_a", "SELECT 2")]
+
+    with pytest.raises(ValueError, match="two migrations are named '0030_a'"):
+        in_order(twice)
+    assert in_order(twice[:2]) == [("0029_b", "SELECT 1"), ("0030_a", "SELECT 1")]

@@ -12,8 +12,8 @@ from uuid import uuid4
 import httpx
 
 from events.model import RecordedEvent
-from projections.polls import PollTallies
 from services.identity.access import Role
+from services.participation.tallies import PollTallies
 from tests.api import Town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
 

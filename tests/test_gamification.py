@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from events.model import RecordedEvent
-from projections.runtime import ProjectionRunner, Rebuilding
+from events.projection import Rebuilding
+from projections.runtime import ProjectionRunner
 from services.gamification.policy import ScoringRebuild
 from services.identity.access import Role, SignIn
 from services.identity.domain import Person

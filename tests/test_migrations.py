@@ -18,9 +18,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tenants.migrate import migration_files
 from tests.conftest import database_url_for
 from tinget.bootstrap import run_migrations
+from tinget.contexts import migrations
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "row_security.json"
 ROLES = ("tinget_app", "tinget_worker", "PUBLIC")
@@ -188,7 +188,7 @@ async def test_only_the_owner_may_call_the_helper(fresh_database: str) -> None:
 
 def test_no_migration_repeats_the_row_level_security_block() -> None:
     """Every tenant table but the event log (whose policies differ) goes through the helper."""
-    for name, sql in migration_files():
+    for name, sql in migrations():
         if name in {"0001_roles_and_events", "0001_tenant_isolation"}:
             continue
         assert not re.search(r"ROW LEVEL SECURITY|CREATE POLICY", sql, re.I), name

@@ -24,7 +24,8 @@ import pytest
 
 from events.catalogue import Catalogue
 from events.codec import Codec
-from projections.runtime import ProjectionRunner, Rebuilding
+from events.projection import Rebuilding
+from projections.runtime import ProjectionRunner
 from services.identity.access import Role
 from services.notifications import outbox
 from services.notifications.policy import Notifier

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from services.identity.access import Role
+from services.surveys.context import panel_rounds
 from services.surveys.round_scheduler import advance_rounds
 from tenants.service import TenantChanges
 from tests.api import Town, create_town, dialog_body, open_dialog, staff_token
@@ -25,7 +26,6 @@ from tests.smtp import SmtpServer
 from tests.test_panels_http import QUESTIONS, panel_body
 from tests.test_surveys_http import GOOD, Staff, questionnaire, respond, survey_dialog
 from tinget.bootstrap import Addresses, Platform
-from tinget.contexts.surveys import panel_rounds
 
 DAY = timedelta(days=1)
 PUBLIC = "https://deltag.tidaholm.example"

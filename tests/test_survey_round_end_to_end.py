@@ -21,6 +21,7 @@ import openpyxl
 import pytest
 
 from services.identity.access import Role, SignIn
+from services.surveys.context import panel_rounds
 from services.surveys.round_scheduler import advance_rounds
 from tenants.service import TenantChanges
 from tests.api import Town, staff_token
@@ -29,7 +30,6 @@ from tests.smtp import SmtpServer
 from tests.test_panels_http import panel_body
 from tests.test_surveys_http import Staff, survey_dialog
 from tinget.bootstrap import Addresses, Platform
-from tinget.contexts.surveys import panel_rounds
 
 PUBLIC = "https://deltag.tidaholm.example"
 DAY = timedelta(days=1)

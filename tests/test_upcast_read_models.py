@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from events.model import NewEvent
-from projections.audit_verify import verify_trails
+from services.audit.verify import verify_trails
 from services.identity.access import Role
 from services.participation.domain import Ballot
 from tests.api import Town, device_token, open_dialog, staff_token

@@ -10,7 +10,8 @@ import asyncpg
 
 from events.leadership import leadership, lock_key
 from events.model import RecordedEvent
-from projections.runtime import LiveConsumer, Projection, ProjectionRunner, consumer_lag
+from events.projection import Projection
+from projections.runtime import LiveConsumer, ProjectionRunner, consumer_lag
 from tests.test_projections import onboard, relay_all, snapshot
 from tinget.bootstrap import Platform
 from tinget.runner import supervised

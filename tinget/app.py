@@ -1,5 +1,5 @@
 """The HTTP app of a platform: the composition root hands the gateway each context's
-controllers (tinget/contexts), and its services and the queries beside its read models, once,
+controllers (tinget/contexts.py), and its services and the queries beside its read models, once,
 as dependencies named by the handlers' parameters."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 from litestar import Litestar
 from litestar.types import ControllerRouterHandler
 
+from events.live import TallyHub
 from gateway.app import create_app, provided
 from gateway.edge import Edge
 from gateway.tenancy import TenantResolver
-from projections.live import TallyHub
-from projections.polls import TallyCounts
+from services.participation.tallies import TallyCounts
 from tenants.directory import TenantHosts
 from tinget.bootstrap import AppPlatform
 from tinget.contexts import CONTEXTS
@@ -52,7 +52,7 @@ def build_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
 
 def handed_over(platform: AppPlatform) -> dict[str, Any]:
     """What the gateway's handlers name, made once from the platform: each context's services
-    and the queries beside its read models (tinget/contexts), on the request role's pool."""
+    and the queries beside its read models (tinget/contexts.py), on the request role's pool."""
     given: dict[str, Any] = {}
     for context in CONTEXTS:
         for name, value in context.provides(platform).items():

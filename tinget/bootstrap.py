@@ -17,12 +17,13 @@ from nats.js import JetStreamContext
 from events.codec import Codec
 from events.db import APP_ROLE, WORKER_ROLE, create_pool, url_for_role
 from events.personal import PersonKeys
+from events.projection import Projection
 from events.relay import Relay, ensure_stream
 from events.repository import Repository
 from events.store import MAX_QUEUED, EventStore, LogReader
 from gateway.forwarding import TrustedProxies
 from projections.positions import ReadModelPositions
-from projections.runtime import LiveConsumer, Projection, ProjectionRunner
+from projections.runtime import LiveConsumer, ProjectionRunner
 from services.dialogs.marks import MIN_BATCH, MarkFactory, Marks, erase_pending
 from services.dialogs.service import DialogService
 from services.gamification.service import GamificationService
@@ -51,7 +52,7 @@ from tenants.assets import AssetStore
 from tenants.migrate import migrate
 from tenants.service import TenantService
 from tinget.catalogue import build_catalogue
-from tinget.contexts import CONTEXTS
+from tinget.contexts import CONTEXTS, migrations
 
 log = structlog.get_logger(__name__)
 
@@ -137,7 +138,7 @@ class AppPlatform:
     gamification: GamificationService
     notifications: NotificationService
     surveys: SurveyService
-    # every read model and policy, made once (tinget/contexts): a worker feeds them, and
+    # every read model and policy, made once (tinget/contexts.py): a worker feeds them, and
     # read-your-writes asks how far they have applied each tenant's events
     read_models: list[Projection] = field(default_factory=list, kw_only=True)
     positions: ReadModelPositions = field(init=False)
@@ -277,7 +278,7 @@ class Platform(AppPlatform):
 async def run_migrations(database_url: str) -> list[str]:
     conn = await asyncpg.connect(database_url)
     try:
-        return await migrate(conn)
+        return await migrate(conn, migrations())
     finally:
         await conn.close()
 
@@ -400,7 +401,7 @@ async def open_app_platform(
 
 def read_models(app: AppPlatform) -> list[Projection]:
     """Every read model and policy a projection worker feeds, in the order they apply: the
-    contexts' in their order (tinget/contexts)."""
+    contexts' in their order (tinget/contexts.py)."""
     return [model for context in CONTEXTS for model in context.read_models(app)]
 
 

@@ -169,7 +169,7 @@ def status(ctx: click.Context) -> None:
     echo_json(run(go()))
 
 
-def add_context_commands(group: click.Group, contexts: Iterable[Context]) -> None:
+def add_context_commands(group: click.Group, contexts: Iterable[Context[Any]]) -> None:
     """Add each context's commands to ``group`` (tinget/contexts): a command name belongs to
     one context, and none takes the name of a command of ``group`` itself (the platform's)."""
     owners: dict[str | None, str] = dict.fromkeys(group.commands, "the platform")

@@ -19,6 +19,7 @@ from services.dialogs.marks import run_marks
 from services.dialogs.scheduler import run_scheduler
 from services.identity.records import run_rate_limit_pruner
 from services.notifications.push_policy import PushPolicy
+from services.surveys.context import panel_rounds
 from services.surveys.round_scheduler import run_round_scheduler
 from tenants.service import TenantChanges
 from tinget import nats_access, telemetry
@@ -33,7 +34,6 @@ from tinget.bootstrap import (
     run_migrations,
 )
 from tinget.config import Settings, reveal
-from tinget.contexts.surveys import panel_rounds
 from tinget.embedded import EmbeddedNats, embedded_postgres
 from tinget.processes import run_siblings, shared_socket
 

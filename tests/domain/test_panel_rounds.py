@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from events.errors import Forbidden, InvalidInput
-from projections.panel_rounds import response_rate
 from services.identity.access import Caller, Role, SignIn
+from services.surveys.round_listing import response_rate
 from services.surveys.rounds import (
     PanelRound,
     RoundState,

@@ -11,7 +11,7 @@ from events.errors import NotFound
 from tinget.commands.common import EXIT_TAMPERED, echo_json, run, settings_of, with_platform
 
 if TYPE_CHECKING:
-    from projections.audit_verify import Report
+    from services.audit.verify import Report
     from tinget.bootstrap import Platform
 
 
@@ -25,7 +25,7 @@ def audit() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context, slug: str | None) -> None:
     """Walk the hash chains and name every entry altered, removed or reordered (exit 5)."""
-    from projections.audit_verify import to_json, verify_trails
+    from services.audit.verify import to_json, verify_trails
 
     async def go(p: Platform) -> Report:
         report = await verify_trails(p.worker_pool, slug)

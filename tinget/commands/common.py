@@ -83,10 +83,11 @@ async def owner_url_for(settings: Settings) -> AsyncIterator[str | None]:
 async def apply_migrations(owner_url: str) -> list[str]:
     """Apply the migrations not applied yet, as the owner role; their names."""
     from tenants.migrate import migrate
+    from tinget.contexts import migrations
 
     conn = await asyncpg.connect(owner_url)
     try:
-        return await migrate(conn)
+        return await migrate(conn, migrations())
     finally:
         await conn.close()
 

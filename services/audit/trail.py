@@ -6,7 +6,7 @@ anonymous ballot names no one), when, and the dialog it belongs to: the payload'
 ``dialog_id``, the stream itself for a Dialog's own events, or else the dialog of the stream's
 earlier entries (a post's edit, withdrawal or status change belongs to the post's dialog).
 
-Entries are numbered per tenant in log order and chained (``projections.audit_chain``). The
+Entries are numbered per tenant in log order and chained (``services.audit.chain``). The
 runtime applies a tenant's events in position order and skips what it has applied already, so
 the chain grows the same way live, on redelivery and on a rebuild.
 """
@@ -29,7 +29,7 @@ from events.codec import Codec, EventDecodeError
 from events.db import tenant_transaction
 from events.errors import InvalidInput
 from events.model import RecordedEvent
-from projections.audit_chain import GENESIS, Entry, link
+from services.audit.chain import GENESIS, Entry, link
 from services.dialogs.domain import Dialog
 
 StreamKey = tuple[str, UUID]

@@ -5,18 +5,36 @@ citizen panels, their members, the samples their rounds go to and the rounds."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from tinget.contexts.base import Context
+from events.contexts import Context
 
 if TYPE_CHECKING:
+    import asyncpg
     from eventsourcing.domain import Aggregate
 
-    from projections.panels import PanelQueries
-    from projections.runtime import Projection
+    from events.codec import Codec
+    from events.projection import Projection
+    from events.repository import Repository
+    from services.dialogs.service import DialogService
+    from services.identity.keys import Keys
+    from services.identity.service import IdentityService
+    from services.surveys.panel_listing import PanelQueries
     from services.surveys.panel_service import PanelService
     from services.surveys.round_service import PanelRoundService
-    from tinget.bootstrap import AppPlatform
+    from services.surveys.service import SurveyService
+
+
+class Needs(Protocol):
+    """What the context's read models and handlers are made from."""
+
+    app_pool: asyncpg.Pool
+    codec: Codec
+    dialogs: DialogService
+    identity: IdentityService
+    keys: Keys
+    repository: Repository
+    surveys: SurveyService
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
@@ -47,11 +65,11 @@ def _aggregates() -> Sequence[type[Aggregate]]:
     )
 
 
-def _read_models(app: AppPlatform) -> Sequence[Projection]:
-    from projections.panel_rounds import PanelRounds
-    from projections.panels import PanelListing
-    from projections.survey_responses import SurveyResponses
-    from projections.survey_results import SurveyResults
+def _read_models(app: Needs) -> Sequence[Projection]:
+    from services.surveys.panel_listing import PanelListing
+    from services.surveys.response_listing import SurveyResponses
+    from services.surveys.results import SurveyResults
+    from services.surveys.round_listing import PanelRounds
 
     return [
         PanelListing(app.codec),
@@ -61,22 +79,7 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
     ]
 
 
-def _controllers() -> Sequence[type]:
-    from gateway.panel_rounds import PanelRoundController
-    from gateway.panels import PanelController
-    from gateway.survey_exports import SurveyExportController
-    from gateway.surveys import SteeringGroupController, SurveyController
-
-    return [
-        SurveyController,
-        SteeringGroupController,
-        PanelController,
-        SurveyExportController,
-        PanelRoundController,
-    ]
-
-
-def _panels(app: AppPlatform, panel_queries: PanelQueries) -> PanelService:
+def _panels(app: Needs, panel_queries: PanelQueries) -> PanelService:
     from services.surveys.panel_service import PanelBackground, PanelService
 
     return PanelService(
@@ -84,24 +87,24 @@ def _panels(app: AppPlatform, panel_queries: PanelQueries) -> PanelService:
     )
 
 
-def _rounds(app: AppPlatform, panels: PanelService) -> PanelRoundService:
+def _rounds(app: Needs, panels: PanelService) -> PanelRoundService:
     from services.surveys.round_service import PanelRoundService
 
     return PanelRoundService(app.repository, panels, app.dialogs, app.surveys)
 
 
-def panel_rounds(app: AppPlatform) -> PanelRoundService:
+def panel_rounds(app: Needs) -> PanelRoundService:
     """The panel rounds' service as the round scheduler in the projection worker uses it."""
-    from projections.panels import PanelQueries
+    from services.surveys.panel_listing import PanelQueries
 
     return _rounds(app, _panels(app, PanelQueries(app.app_pool)))
 
 
-def _provides(app: AppPlatform) -> Mapping[str, object]:
-    from projections.panel_rounds import PanelRoundQueries
-    from projections.panels import PanelQueries
-    from projections.survey_responses import SurveyResponseQueries
-    from projections.survey_results import SurveyResultQueries
+def _provides(app: Needs) -> Mapping[str, object]:
+    from services.surveys.panel_listing import PanelQueries
+    from services.surveys.response_listing import SurveyResponseQueries
+    from services.surveys.results import SurveyResultQueries
+    from services.surveys.round_listing import PanelRoundQueries
     from services.surveys.texts import SurveyTextService
 
     panel_queries = PanelQueries(app.app_pool)
@@ -119,10 +122,17 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
     }
 
 
-SURVEYS = Context(
+SURVEYS = Context[Needs](
     "surveys",
+    package="services.surveys",
     aggregates=_aggregates,
     read_models=_read_models,
-    controllers=_controllers,
+    controller_paths=(
+        "gateway.surveys:SurveyController",
+        "gateway.surveys:SteeringGroupController",
+        "gateway.panels:PanelController",
+        "gateway.survey_exports:SurveyExportController",
+        "gateway.panel_rounds:PanelRoundController",
+    ),
     provides=_provides,
 )

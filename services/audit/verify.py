@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from projections.audit_chain import GENESIS, Entry, link
+from services.audit.chain import GENESIS, Entry, link
 
 _COLUMNS = (
     "tenant_id, seq, position, event_id, stream_id, version, context, event_type, dialog_id,"

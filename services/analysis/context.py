@@ -6,15 +6,27 @@ decide on."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from tinget.contexts.base import Context
+from events.contexts import Context
 
 if TYPE_CHECKING:
+    import asyncpg
     from eventsourcing.domain import Aggregate
 
-    from projections.runtime import Projection
-    from tinget.bootstrap import AppPlatform
+    from events.codec import Codec
+    from events.projection import Projection
+    from events.repository import Repository
+    from services.dialogs.service import DialogService
+
+
+class Needs(Protocol):
+    """What the context's read models and handlers are made from."""
+
+    app_pool: asyncpg.Pool
+    codec: Codec
+    dialogs: DialogService
+    repository: Repository
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
@@ -23,21 +35,14 @@ def _aggregates() -> Sequence[type[Aggregate]]:
     return (Analysis, AnalysisItem, Theme)
 
 
-def _read_models(app: AppPlatform) -> Sequence[Projection]:
-    from projections.analysis import AnalysisWorkspace
+def _read_models(app: Needs) -> Sequence[Projection]:
+    from services.analysis.read_model import AnalysisWorkspace
 
     return [AnalysisWorkspace(app.codec)]
 
 
-def _controllers() -> Sequence[type]:
-    from gateway.analysis import AnalysisController
-    from gateway.analysis_suggestions import AnalysisSuggestionsController
-
-    return [AnalysisController, AnalysisSuggestionsController]
-
-
-def _provides(app: AppPlatform) -> Mapping[str, object]:
-    from projections.analysis import AnalysisQueries
+def _provides(app: Needs) -> Mapping[str, object]:
+    from services.analysis.read_model import AnalysisQueries
     from services.analysis.service import AnalysisService
     from services.analysis.suggestions import SuggestionCache
 
@@ -48,10 +53,14 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
     }
 
 
-ANALYSIS = Context(
+ANALYSIS = Context[Needs](
     "analysis",
+    package="services.analysis",
     aggregates=_aggregates,
     read_models=_read_models,
-    controllers=_controllers,
+    controller_paths=(
+        "gateway.analysis:AnalysisController",
+        "gateway.analysis_suggestions:AnalysisSuggestionsController",
+    ),
     provides=_provides,
 )

@@ -24,7 +24,7 @@ import msgspec
 from events.codec import Codec
 from events.db import tenant_transaction
 from events.model import RecordedEvent
-from projections.survey_results import MIN_GROUP_SIZE, hidden
+from services.surveys.results import MIN_GROUP_SIZE, hidden
 from services.surveys.rounds import duration_text
 
 ROUND_EVENTS = frozenset(

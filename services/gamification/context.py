@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from tinget.contexts.base import Context
+from events.contexts import Context
 
 if TYPE_CHECKING:
+    import asyncpg
     from eventsourcing.domain import Aggregate
 
-    from projections.runtime import Projection
-    from tinget.bootstrap import AppPlatform
+    from events.codec import Codec
+    from events.projection import Projection
+    from services.gamification.service import GamificationService
+
+
+class Needs(Protocol):
+    """What the context's read models and handlers are made from."""
+
+    app_pool: asyncpg.Pool
+    codec: Codec
+    gamification: GamificationService
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
@@ -25,9 +35,9 @@ def _aggregates() -> Sequence[type[Aggregate]]:
     return (GamificationRules, LeaderboardPreference, BadgeAward, LevelAttainment)
 
 
-def _read_models(app: AppPlatform) -> Sequence[Projection]:
-    from projections.gamification import GamificationProgress
+def _read_models(app: Needs) -> Sequence[Projection]:
     from services.gamification.policy import GamificationPolicy
+    from services.gamification.progress import GamificationProgress
 
     return [
         GamificationPolicy(app.codec.catalogue, app.gamification.record_awards),
@@ -35,14 +45,8 @@ def _read_models(app: AppPlatform) -> Sequence[Projection]:
     ]
 
 
-def _controllers() -> Sequence[type]:
-    from gateway.gamification import GamificationController
-
-    return [GamificationController]
-
-
-def _provides(app: AppPlatform) -> Mapping[str, object]:
-    from projections.gamification import GamificationQueries
+def _provides(app: Needs) -> Mapping[str, object]:
+    from services.gamification.progress import GamificationQueries
 
     return {
         "gamification": app.gamification,
@@ -50,10 +54,11 @@ def _provides(app: AppPlatform) -> Mapping[str, object]:
     }
 
 
-GAMIFICATION = Context(
+GAMIFICATION = Context[Needs](
     "gamification",
+    package="services.gamification",
     aggregates=_aggregates,
     read_models=_read_models,
-    controllers=_controllers,
+    controller_paths=("gateway.gamification:GamificationController",),
     provides=_provides,
 )

@@ -1,10 +1,11 @@
-"""Live poll results: one LISTEN connection and one tally read per change, per gateway process.
+"""Live results: one LISTEN connection and one read per change, per gateway process.
 
-The tally projection notifies ``tinget_tally`` with '<tenant>:<dialog>' in the transaction that
-changes a tally. The hub keeps one topic per (tenant, dialog) watched in this process: on a
-notification it reads that dialog's tally once and hands the value to every watcher of it,
-however many there are (a vox pop on a council webcast may have thousands). A read in flight
-when more notifications come is followed by exactly one more read, not one per notification.
+A read model (the poll tallies, on ``tinget_tally``) notifies its channel with
+'<tenant>:<dialog>' in the transaction that changes a tally. The hub keeps one topic per
+(tenant, dialog) watched in this process: on a notification it reads that dialog's tally once
+and hands the value to every watcher of it, however many there are (a vox pop on a council
+webcast may have thousands). A read in flight when more notifications come is followed by
+exactly one more read, not one per notification.
 
 Handing over is setting a flag: a watcher takes the topic's latest value when it is ready to
 send, so a slow client skips values it had no time for, gets the newest, and never holds up
@@ -29,8 +30,6 @@ from uuid import UUID
 
 import asyncpg
 import structlog
-
-from projections.polls import TALLY_CHANNEL
 
 log = structlog.get_logger(__name__)
 
@@ -75,8 +74,11 @@ class Subscription(Generic[T]):
 class TallyHub(Generic[T]):
     """Per process: one subscriber set per (tenant, dialog), one read per change for all."""
 
-    def __init__(self, pool: asyncpg.Pool, read: Callable[[str, UUID], Awaitable[T]]) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, channel: str, read: Callable[[str, UUID], Awaitable[T]]
+    ) -> None:
         self.pool = pool
+        self.channel = channel  # NOTIFY channel, payload '<tenant>:<dialog id>'
         self._read = read
         self._topics: dict[str, _Topic[T]] = {}
         self._conn: Any = None
@@ -94,7 +96,7 @@ class TallyHub(Generic[T]):
                 return
             try:
                 self._conn = await self.pool.acquire()
-                await self._conn.add_listener(TALLY_CHANNEL, self._notified)
+                await self._conn.add_listener(self.channel, self._notified)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 if self._conn is not None:
                     with suppress(Exception):
@@ -169,6 +171,6 @@ class TallyHub(Generic[T]):
             if self._conn is not None:
                 conn, self._conn = self._conn, None
                 try:
-                    await conn.remove_listener(TALLY_CHANNEL, self._notified)
+                    await conn.remove_listener(self.channel, self._notified)
                 finally:
                     await self.pool.release(conn)

@@ -9,7 +9,7 @@ counts and sums are kept within the responses that gave each answer to each sing
 question (``by_question``, ``by_value``; both '' for all responses), for cross-tabulation.
 
 Free text answers are not kept here: they need moderation before anything of them is
-published, and results show only the approved ones (``projections.survey_responses``, added
+published, and results show only the approved ones (``services.surveys.response_listing``, added
 by the gateway as ``texts``). Dates are not counted.
 
 To know a question's type the read model keeps the questions of each questionnaire as its
@@ -379,7 +379,7 @@ class CrossGroup(msgspec.Struct, kw_only=True):
 
 class TextResult(msgspec.Struct, kw_only=True):
     """A free text question: how many answered it (null when suppressed) and the texts staff
-    approved (``projections.survey_responses``); nothing pending or hidden is ever here."""
+    approved (``services.surveys.response_listing``); nothing pending or hidden is ever here."""
 
     id: str
     type: str  # text

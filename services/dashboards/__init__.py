@@ -1,0 +1,1 @@
+"""Dashboards: activity counted per dialog and tenant, for administrators and analysts."""

@@ -1,0 +1,41 @@
+"""Identity: people, their sign-in and roles (read by the services' own records)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from events.contexts import Context
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from services.identity.service import IdentityService
+
+
+class Needs(Protocol):
+    """What the context's read models and handlers are made from."""
+
+    identity: IdentityService
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from services.identity.domain import Person
+
+    return (Person,)
+
+
+IDENTITY = Context[Needs](
+    "identity",
+    package="services.identity",
+    aggregates=_aggregates,
+    controller_paths=(
+        "gateway.identity:IdentityController",
+        "gateway.privacy:PrivacyController",
+    ),
+    provides=lambda app: {"identity": app.identity},
+    command_paths=(
+        "tinget.commands.identity:people",
+        "tinget.commands.identity:platform_token",
+    ),
+)

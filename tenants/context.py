@@ -1,0 +1,47 @@
+"""Tenants: municipalities, their hosts and branding; the directory that resolves hosts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from events.contexts import Context
+
+if TYPE_CHECKING:
+    from eventsourcing.domain import Aggregate
+
+    from events.codec import Codec
+    from events.projection import Projection
+    from tenants.assets import AssetStore
+    from tenants.service import TenantService
+
+
+class Needs(Protocol):
+    """What the context's read models and handlers are made from."""
+
+    assets: AssetStore
+    codec: Codec
+    tenants: TenantService
+
+
+def _aggregates() -> Sequence[type[Aggregate]]:
+    from tenants.domain import HostClaim, Tenant
+
+    return (Tenant, HostClaim)
+
+
+def _read_models(app: Needs) -> Sequence[Projection]:
+    from tenants.directory import TenantDirectory
+
+    return [TenantDirectory(app.codec)]
+
+
+TENANTS = Context[Needs](
+    "tenants",
+    package="tenants",
+    aggregates=_aggregates,
+    read_models=_read_models,
+    controller_paths=("gateway.branding:BrandingController",),
+    provides=lambda app: {"tenants": app.tenants, "assets": app.assets},
+    command_paths=("tinget.commands.tenants:tenants",),
+)
