@@ -157,7 +157,7 @@ def theme_view(theme: Theme) -> ThemeView:
     )
 
 
-def _view(analysis: Analysis, alpha: float | None = None) -> AnalysisView:
+def analysis_view(analysis: Analysis, alpha: float | None = None) -> AnalysisView:
     return AnalysisView(
         id=analysis.id,
         title=analysis.title,
@@ -230,7 +230,7 @@ class AnalysisController(Controller):
         municipality, with its members: administrators or analysts (the creator is one). An
         unknown dialog, one that takes no posts, or a person who is no administrator or
         analyst is refused (422) naming `dialog_ids[i]` or `members[i]`."""
-        return _view(await analyses.start(caller, data))
+        return analysis_view(await analyses.start(caller, data))
 
     @get("/", operation_id="listAnalyses", summary="List analyses")
     async def list_analyses(
@@ -270,7 +270,7 @@ class AnalysisController(Controller):
         analysis = await analyses.get(caller, analysis_id)
         rows = await analysis_queries.ratings(caller.tenant_id, analysis_id)
         alpha = agreement((r["item_id"], r["person_id"], r["rating"]) for r in rows)
-        return _view(analysis, alpha)
+        return analysis_view(analysis, alpha)
 
     @post(
         "/{analysis_id:uuid}/codes",

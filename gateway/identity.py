@@ -55,7 +55,14 @@ class Me(msgspec.Struct, kw_only=True):
 
 
 # The roles a person of a municipality may be given (TENANT_ROLES), as the document lists them.
-TenantRole = Literal["participant", "moderator", "analyst", "administrator", "committee-member"]
+TenantRole = Literal[
+    "participant",
+    "moderator",
+    "analyst",
+    "administrator",
+    "committee-member",
+    "external-analyst",
+]
 
 
 class RoleChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

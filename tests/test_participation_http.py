@@ -444,7 +444,7 @@ async def test_an_administrator_changes_a_role(
     assert unknown.status_code == 400  # the document lists the roles: the schema refuses it
     assert unknown.json()["field"] == "role"
     assert (
-        "administrator, analyst, committee-member, moderator, participant"
+        "administrator, analyst, committee-member, external-analyst, moderator, participant"
         in (unknown.json()["detail"])
     )
     assert by_moderator.status_code == 403

@@ -33,6 +33,21 @@ class StartAnalysis(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     members: Annotated[list[UUID], Meta(max_length=MAX_MEMBERS)] = []
 
 
+class AddMember(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A person of the municipality who joins the analysis: an administrator, an analyst or an
+    external analyst."""
+
+    person_id: UUID
+
+
+class InviteAnalyst(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An analyst from outside the municipality, invited to this analysis with a PIN (e-mailed
+    when ``email`` is given, answered once to the administrator either way)."""
+
+    email: Annotated[str, Meta(max_length=254)] | None = None
+    name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+
+
 class AddCode(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A code of the analysis's codebook, at the top or under a top-level ``parent_id``."""
 

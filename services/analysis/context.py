@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from events.projection import Projection
     from events.repository import Repository
     from services.dialogs.service import DialogService
+    from services.identity.service import IdentityService
 
 
 class Needs(Protocol):
@@ -26,6 +27,7 @@ class Needs(Protocol):
     app_pool: asyncpg.Pool
     codec: Codec
     dialogs: DialogService
+    identity: IdentityService
     repository: Repository
 
 
@@ -47,7 +49,7 @@ def _provides(app: Needs) -> Mapping[str, object]:
     from services.analysis.suggestions import SuggestionCache
 
     return {
-        "analyses": AnalysisService(app.repository, app.dialogs),
+        "analyses": AnalysisService(app.repository, app.dialogs, app.identity),
         "analysis_queries": AnalysisQueries(app.app_pool),
         "suggestion_cache": SuggestionCache(),
     }
@@ -61,6 +63,7 @@ ANALYSIS = Context[Needs](
     controller_paths=(
         "gateway.analysis:AnalysisController",
         "gateway.analysis_suggestions:AnalysisSuggestionsController",
+        "gateway.analysis_members:AnalysisMemberController",
     ),
     provides=_provides,
 )

@@ -26,7 +26,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from events.errors import Conflict, InvalidInput
+from events.errors import Conflict, InvalidInput, NotFound
 from tenants import values
 
 __all__ = [
@@ -126,6 +126,35 @@ class Analysis(Aggregate):
 
     def is_member(self, person_id: UUID) -> bool:
         return person_id in self.members
+
+    def add_member(self, person_id: UUID, external: bool) -> bool:
+        """Make the person a member (the caller has checked they may be one); a member
+        already records nothing. ``external``: an analyst from outside the municipality,
+        invited to this analysis alone."""
+        if person_id in self.members:
+            return False
+        if len(self.members) >= MAX_MEMBERS:
+            raise InvalidInput("person_id", f"the analysis has {MAX_MEMBERS} members, the most")
+        self._member_added(person_id, external)
+        return True
+
+    @event("AnalysisMemberAdded")
+    def _member_added(self, person_id: UUID, external: bool) -> None:
+        self.members = (*self.members, person_id)
+
+    def remove_member(self, person_id: UUID) -> None:
+        """End the person's membership; they no longer see the analysis. What they recorded
+        stays (their codes, ratings and themes are the analysis's record). The last member
+        cannot leave: an analysis always has someone to work on it."""
+        if person_id not in self.members:
+            raise NotFound(f"no member {person_id}")
+        if len(self.members) == 1:
+            raise Conflict("the analysis's last member cannot be removed")
+        self._member_removed(person_id)
+
+    @event("AnalysisMemberRemoved")
+    def _member_removed(self, person_id: UUID) -> None:
+        self.members = tuple(m for m in self.members if m != person_id)
 
     def covers(self, dialog_id: UUID) -> bool:
         return dialog_id in self.dialog_ids

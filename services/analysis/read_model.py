@@ -59,7 +59,16 @@ def _document(title: str | None, body: str) -> str:
     return body if title is None else f"{title}\n{body}"
 
 
-_ANALYSIS_EVENTS = frozenset({"AnalysisStarted", "CodeAdded", "ItemCoded", "ItemRated"})
+_ANALYSIS_EVENTS = frozenset(
+    {
+        "AnalysisStarted",
+        "AnalysisMemberAdded",
+        "AnalysisMemberRemoved",
+        "CodeAdded",
+        "ItemCoded",
+        "ItemRated",
+    }
+)
 _THEME_EVENTS = frozenset(
     {
         "ThemeCreated",
@@ -98,6 +107,7 @@ class AnalysisWorkspace:
         edits: dict[tuple[str, UUID], Row] = {}  # posts submitted before it
         erased: list[tuple[str, UUID]] = []
         themes: list[tuple[str, tuple[Any, ...]]] = []  # theme statements, in the log's order
+        joins: list[tuple[str, tuple[Any, ...]]] = []  # membership changes, in the log's order
         for r in events:
             if r.event_type == ERASURE_EVENT:
                 erased.append((r.tenant_id, r.stream_id))
@@ -107,6 +117,10 @@ class AnalysisWorkspace:
             match r.event_type:
                 case "AnalysisStarted":
                     analyses.append(_analysis(t, r.stream_id, e))
+                case "AnalysisMemberAdded":
+                    joins.append((_JOINED, (t, r.stream_id, e.person_id)))
+                case "AnalysisMemberRemoved":
+                    joins.append((_LEFT, (t, r.stream_id, e.person_id)))
                 case "CodeAdded":
                     codes.append(_code(t, r.stream_id, r.version, e))
                 case "ItemCoded":
@@ -143,6 +157,8 @@ class AnalysisWorkspace:
                         target = edits[key]
                     target.update(titled=e.title is not None, document=_document(e.title, e.body))
         await tables.upsert(conn, "analyses", ("tenant_id", "analysis_id"), analyses)
+        for statement, args in joins:  # after the analyses they change, started in this batch
+            await conn.execute(statement, *args)
         await tables.upsert(conn, "analysis_codes", ("tenant_id", "analysis_id", "code_id"), codes)
         await tables.upsert(
             conn,
@@ -163,6 +179,14 @@ class AnalysisWorkspace:
 
 
 _THEME_KEY = "tenant_id = $1 AND analysis_id = $2 AND theme_id = $3"
+_JOINED = (
+    "UPDATE analyses SET members = array_append(members, $3)"
+    " WHERE tenant_id = $1 AND analysis_id = $2 AND NOT $3 = ANY(members)"
+)
+_LEFT = (
+    "UPDATE analyses SET members = array_remove(members, $3)"
+    " WHERE tenant_id = $1 AND analysis_id = $2"
+)
 
 
 def _theme_change(tenant_id: str, theme_id: UUID, name: str, e: Any) -> tuple[str, tuple[Any, ...]]:

@@ -21,7 +21,9 @@ from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.analysis.commands import (
     AddCode,
+    AddMember,
     CreateTheme,
+    InviteAnalyst,
     MergeThemes,
     RewriteTheme,
     SplitTheme,
@@ -31,10 +33,12 @@ from services.analysis.domain import Analysis, AnalysisItem, Code, Theme, item_i
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission, Role, event_metadata
 from services.identity.domain import Person
+from services.identity.service import IdentityService
 from services.participation.domain import Post
+from tenants.directory import TenantEntry
 
 # Who may be a member of an analysis: the roles that analyse, held in the municipality.
-MEMBER_ROLES = frozenset({Role.ADMINISTRATOR, Role.ANALYST})
+MEMBER_ROLES = frozenset({Role.ADMINISTRATOR, Role.ANALYST, Role.EXTERNAL_ANALYST})
 _ATTEMPTS = 4  # tries of a change to one item that others change at the same moment
 
 
@@ -49,9 +53,12 @@ class SuggestedTheme:
 
 
 class AnalysisService:
-    def __init__(self, repository: Repository, dialogs: DialogService) -> None:
+    def __init__(
+        self, repository: Repository, dialogs: DialogService, identity: IdentityService
+    ) -> None:
         self.repository = repository
         self.dialogs = dialogs
+        self.identity = identity
 
     # -- the workspace -------------------------------------------------------------------
 
@@ -77,6 +84,52 @@ class AnalysisService:
         await self._save(caller, analysis)
         return analysis
 
+    async def add_member(self, caller: Caller, analysis_id: UUID, command: AddMember) -> Analysis:
+        """Make a person of the municipality a member (administrators): an administrator, an
+        analyst or an external analyst; a member already is answered as is."""
+        caller.require(Permission.ADMINISTER)
+        await self._member(caller.tenant_id, command.person_id, "person_id")
+        return await self._join(caller, analysis_id, command.person_id, external=False)
+
+    async def invite_analyst(
+        self, caller: Caller, tenant: TenantEntry, analysis_id: UUID, command: InviteAnalyst
+    ) -> tuple[UUID, str]:
+        """Invite an analyst from outside the municipality to the analysis (administrators):
+        the person (new, or the participant holding the address) becomes an external analyst
+        and a member, and gets a PIN to sign in with. Their id and the PIN."""
+        caller.require(Permission.ADMINISTER)
+        analysis = await self.get(caller, analysis_id)  # 404 before anybody is recorded
+        person_id, pin = await self.identity.invite_analyst(
+            tenant, analysis.title, command.email, command.name
+        )
+        await self._join(caller, analysis_id, person_id, external=True)
+        return person_id, pin
+
+    async def _join(
+        self, caller: Caller, analysis_id: UUID, person_id: UUID, external: bool
+    ) -> Analysis:
+        for _ in range(_ATTEMPTS):  # other administrators may add members at the same moment
+            analysis = await self.get(caller, analysis_id)
+            if not analysis.add_member(person_id, external):
+                return analysis
+            try:
+                await self.repository.save(
+                    caller.tenant_id, analysis, metadata=event_metadata(caller)
+                )
+            except ConcurrencyConflict:
+                continue
+            return analysis
+        raise Conflict("the analysis was changed meanwhile; try again")
+
+    async def remove_member(self, caller: Caller, analysis_id: UUID, person_id: UUID) -> Analysis:
+        """End a member's membership (administrators): they no longer see the analysis; what
+        they recorded stays."""
+        caller.require(Permission.ADMINISTER)
+        analysis = await self.get(caller, analysis_id)
+        analysis.remove_member(person_id)
+        await self._save(caller, analysis)
+        return analysis
+
     async def _member(self, tenant_id: str, person_id: UUID, field: str) -> None:
         try:
             person = await self.repository.get(tenant_id, Person, person_id)
@@ -87,8 +140,8 @@ class AnalysisService:
         if person.role not in MEMBER_ROLES:
             raise InvalidInput(
                 field,
-                f"the person {person_id} is a {person.role}: members are administrators or"
-                " analysts",
+                f"the person {person_id} is a {person.role}: members are administrators,"
+                " analysts or external analysts",
             )
 
     async def get(self, caller: Caller, analysis_id: UUID) -> Analysis:

@@ -23,12 +23,22 @@ class Role(StrEnum):
     ANALYST = "analyst"
     ADMINISTRATOR = "administrator"
     COMMITTEE_MEMBER = "committee-member"  # answers citizens' posts on the committee's behalf
+    # an analyst from outside the municipality (a researcher, a consultancy), invited to one or
+    # more analyses with a PIN: sees those analyses and nothing else of the staff's
+    EXTERNAL_ANALYST = "external-analyst"
     CONSULTANT = "consultant"  # platform: onboards municipalities, acts as their administrator
     OPERATIONS = "operations"  # platform: keeps the service up, reads health and dashboards
 
 
 TENANT_ROLES = frozenset(
-    {Role.PARTICIPANT, Role.MODERATOR, Role.ANALYST, Role.ADMINISTRATOR, Role.COMMITTEE_MEMBER}
+    {
+        Role.PARTICIPANT,
+        Role.MODERATOR,
+        Role.ANALYST,
+        Role.ADMINISTRATOR,
+        Role.COMMITTEE_MEMBER,
+        Role.EXTERNAL_ANALYST,
+    }
 )
 PLATFORM_ROLES = frozenset({Role.CONSULTANT, Role.OPERATIONS})
 
@@ -47,6 +57,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTICIPANT: frozenset({Permission.TAKE_PART}),
     Role.MODERATOR: frozenset({Permission.TAKE_PART, Permission.MODERATE}),
     Role.ANALYST: frozenset({Permission.TAKE_PART, Permission.ANALYSE}),
+    # An external analyst works in the analyses they are a member of (membership, not a
+    # permission, lets them in) and takes part like anybody; no dashboards, no drafts.
+    Role.EXTERNAL_ANALYST: frozenset({Permission.TAKE_PART}),
     # The municipality's administrators approve what it asks its citizens; a consultant
     # drafts a questionnaire with them but leaves the approval to the municipality.
     Role.ADMINISTRATOR: frozenset(

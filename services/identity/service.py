@@ -218,6 +218,60 @@ class IdentityService:
             await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, pin
 
+    async def invite_analyst(
+        self,
+        tenant: TenantEntry,
+        analysis_title: str,
+        email: str | None,
+        display_name: str | None,
+    ) -> tuple[UUID, str]:
+        """An analyst from outside the municipality (``Role.EXTERNAL_ANALYST``) and their PIN,
+        e-mailed when an address is given. An address that a participant holds makes that
+        person an external analyst; one that staff hold is refused (add them as a member)."""
+        address = None if email is None else email_address(email)
+        if address is not None:
+            held = await self.people.find_email(tenant.tenant_id, address)
+            if held is not None:
+                role = await self._role_of(tenant.tenant_id, held)
+                if role not in (None, Role.PARTICIPANT, Role.EXTERNAL_ANALYST):
+                    raise InvalidInput(
+                        "email",
+                        f"the address belongs to a {role} of the municipality: add them as a"
+                        " member by person_id",
+                    )
+        person_id = await self.people.add(tenant.tenant_id, address, display_name)
+        person = await self._ensure_person(
+            tenant.tenant_id, person_id, SignIn.PIN, Role.EXTERNAL_ANALYST
+        )
+        if person.role == Role.PARTICIPANT.value:
+            person.change_role(Role.EXTERNAL_ANALYST.value)
+            await self.sessions.revoke(tenant.tenant_id, person_id)
+            try:
+                await self.repository.save(tenant.tenant_id, person, metadata=event_metadata(None))
+            except ConcurrencyConflict:
+                raise Conflict("the person was changed meanwhile; try again") from None
+        elif person.role != Role.EXTERNAL_ANALYST.value:  # became staff meanwhile
+            raise InvalidInput("email", f"the address belongs to a {person.role}")
+        pin = await self.codes.create(tenant.tenant_id, "pin", person_id, PIN_LIFETIME)
+        if address is not None:
+            subject, body = render(
+                "analysis-invitation",
+                tenant.default_language,
+                tenant=tenant.name,
+                analysis=analysis_title,
+                pin=pin,
+                link=f"{_links(tenant)}/sign-in",
+            )
+            await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
+        return person_id, pin
+
+    async def _role_of(self, tenant_id: str, person_id: UUID) -> Role | None:
+        try:
+            person = await self.repository.get(tenant_id, Person, person_id)
+        except AggregateNotFound:
+            return None
+        return Role(person.role)
+
     async def change_role(self, caller: Caller, person_id: UUID, role: str) -> Role:
         caller.require(Permission.ADMINISTER)
         roles = ", ".join(sorted(r.value for r in TENANT_ROLES))

@@ -1,4 +1,5 @@
-"""Built-in texts of the sign-in and invitation e-mails, per language (sv, da, en).
+"""Built-in texts of the sign-in and invitation e-mails, per language (sv, da, en; the
+analysts' invitation also nb and fi).
 
 Administrators edit their own versions (services/notifications); these are the defaults.
 """
@@ -23,6 +24,23 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Din PIN-kod: {pin}\n\nLogga in på {link} med koden. Den fungerar en gång.",
         "da": "Du er inviteret: {dialog}|{tenant} inviterer dig til at deltage i «{dialog}».\n\n"
         "Din PIN-kode: {pin}\n\nLog ind på {link} med koden. Den virker én gang.",
+    },
+    "analysis-invitation": {
+        "en": "Analysis: {analysis}|{tenant} invites you to the analysis «{analysis}» as an"
+        " analyst.\n\nYour PIN code: {pin}\n\nSign in at {link} with the code. It works once,"
+        " within 60 days.",
+        "sv": "Analys: {analysis}|{tenant} bjuder in dig som analytiker i analysen"
+        " «{analysis}».\n\nDin PIN-kod: {pin}\n\nLogga in på {link} med koden. Den fungerar"
+        " en gång, inom 60 dagar.",
+        "da": "Analyse: {analysis}|{tenant} inviterer dig som analytiker i analysen"
+        " «{analysis}».\n\nDin PIN-kode: {pin}\n\nLog ind på {link} med koden. Den virker én"
+        " gang, inden for 60 dage.",
+        "nb": "Analyse: {analysis}|{tenant} inviterer deg som analytiker i analysen"
+        " «{analysis}».\n\nPIN-koden din: {pin}\n\nLogg inn på {link} med koden. Den virker én"
+        " gang, innen 60 dager.",
+        "fi": "Analyysi: {analysis}|{tenant} kutsuu sinut analyytikoksi analyysiin"
+        " «{analysis}».\n\nPIN-koodisi: {pin}\n\nKirjaudu osoitteessa {link} koodilla. Se"
+        " toimii kerran, 60 päivän ajan.",
     },
 }
 

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from events.errors import Conflict, InvalidInput
+from events.errors import Conflict, InvalidInput, NotFound
 from services.analysis.domain import Analysis, AnalysisItem, item_id_of
 from tests.domain.gwt import given, then, then_payloads
 
@@ -198,3 +198,27 @@ def test_a_rating_outside_one_to_ten_is_refused_naming_it(rating: object) -> Non
         item.rate(CREATOR, rating)  # type: ignore[arg-type]
     assert refused.value.field == "rating"
     assert then(item) == []
+
+
+def test_a_member_joins_once_and_leaves_and_the_last_member_stays() -> None:
+    analysis = started()  # the creator alone
+    external = uuid4()
+
+    assert analysis.add_member(external, external=True)
+    assert not analysis.add_member(external, external=True)  # a member already: nothing
+    [(name, payload)] = then_payloads(analysis)
+    assert (name, payload["person_id"], payload["external"]) == (
+        "AnalysisMemberAdded",
+        external,
+        True,
+    )
+    assert analysis.members == (CREATOR, external)
+
+    analysis = given(analysis)
+    analysis.remove_member(external)
+    assert then(analysis) == ["AnalysisMemberRemoved"]
+    assert not analysis.is_member(external)
+    with pytest.raises(NotFound):
+        analysis.remove_member(external)
+    with pytest.raises(Conflict, match="last member"):
+        analysis.remove_member(CREATOR)
