@@ -91,8 +91,7 @@ class ReportQueries:
         missing from the participation series (none happened) are filled with zeros."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             analysis = await conn.fetchrow(
-                "SELECT title, dialog_ids FROM analyses WHERE tenant_id = $1"
-                " AND analysis_id = $2",
+                "SELECT title, dialog_ids FROM analyses WHERE tenant_id = $1 AND analysis_id = $2",
                 tenant_id,
                 analysis_id,
             )

@@ -44,9 +44,7 @@ class Report:
         self.url = f"/api/v1/analyses/{analysis_id}/report"
 
 
-async def _post(
-    client: httpx.AsyncClient, town: Town, token: str, dialog: str, **body: Any
-) -> str:
+async def _post(client: httpx.AsyncClient, town: Town, token: str, dialog: str, **body: Any) -> str:
     made = await client.post(
         f"/api/v1/dialogs/{dialog}/posts", json=body, headers=town.headers(token)
     )
@@ -62,15 +60,18 @@ async def _made(client: httpx.AsyncClient, platform: Platform, town: Town, admin
     await platform.catch_up_projections()
     s = await make_setting(client, platform, town, admin)
     anna = await person(platform, town, "Anna Berg")
-    named = await _post(
-        client, town, anna, s.dialog["id"], title="Korsningar", body=SCRIPT_POST
-    )
-    hidden_name = await _post(
-        client, town, anna, s.dialog["id"], title="Övergångar", body=ANONYMOUS_TEXT,
+    await _post(client, town, anna, s.dialog["id"], title="Korsningar", body=SCRIPT_POST)
+    await _post(
+        client,
+        town,
+        anna,
+        s.dialog["id"],
+        title="Övergångar",
+        body=ANONYMOUS_TEXT,
         anonymous=True,
     )
     moderated = await open_dialog(client, town, admin, settings={"premoderation": True})
-    pending = await _post(client, town, anna, moderated["id"], title="Väntar", body=PENDING_TEXT)
+    await _post(client, town, anna, moderated["id"], title="Väntar", body=PENDING_TEXT)
     started = await client.post(
         "/api/v1/analyses",
         json={
@@ -148,11 +149,13 @@ async def test_the_committee_report_as_html_and_pdf(
     ):
         assert text in html, text
     # hostile texts are escaped, nothing of them runs
-    assert "<script" not in html and "<img src=x" not in html
+    assert "<script" not in html
+    assert "<img src=x" not in html
     assert "&lt;script&gt;alert(&#39;inlägg&#39;)&lt;/script&gt; Säkra korsningar" in html
     assert "2. &#34;&gt;&lt;img src=x onerror=alert(1)&gt; Trygghet" in html
     # published posts only are quoted; the name only where the post was not anonymous
-    assert HIDDEN_TEXT not in html and PENDING_TEXT not in html
+    assert HIDDEN_TEXT not in html
+    assert PENDING_TEXT not in html
     quotes = re.findall(r"<blockquote>(.*?)</blockquote>", html, re.S)
     by_text = {q: re.search(r"<footer>— (.*?)</footer>", q).group(1) for q in quotes}  # type: ignore[union-attr]
     assert [a for q, a in by_text.items() if "Säkra korsningar" in q] == ["Anna Berg"]
@@ -178,7 +181,8 @@ async def test_the_committee_report_as_html_and_pdf(
     assert baseline >= 2
     assert filled_rectangles(pdf, PRIMARY) - baseline >= 2
     assert len({i.name for p in pdf.pages for i in p.images}) == 1  # the logo
-    assert PENDING_TEXT not in text and HIDDEN_TEXT not in text
+    assert PENDING_TEXT not in text
+    assert HIDDEN_TEXT not in text
 
     # ?format= wins over Accept; Accept chooses by quality; bad ones are refused naming them
     html_anyway = await client.get(
@@ -214,7 +218,11 @@ async def test_only_members_see_the_report(
 
 
 async def test_the_command_writes_the_report(
-    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, addresses: Addresses,
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    addresses: Addresses,
     tmp_path: Path,
 ) -> None:
     r = await _made(client, platform, town, admin)
@@ -229,14 +237,28 @@ async def test_the_command_writes_the_report(
     assert "Frågan som ställdes" in page_texts(pdf)
     page = tmp_path / "report.html"
     made = await asyncio.to_thread(
-        tinget, "analysis", "report", r.id, "--tenant", town.slug, "--format", "html",
-        "--output", str(page),
+        tinget,
+        "analysis",
+        "report",
+        r.id,
+        "--tenant",
+        town.slug,
+        "--format",
+        "html",
+        "--output",
+        str(page),
     )
     assert made.returncode == 0, made.stderr
     assert "<h2>Teman</h2>" in page.read_text()
     unknown = await asyncio.to_thread(
-        tinget, "analysis", "report", "00000000-0000-0000-0000-000000000000", "--tenant",
-        town.slug, "--output", str(tmp_path / "none.pdf"),
+        tinget,
+        "analysis",
+        "report",
+        "00000000-0000-0000-0000-000000000000",
+        "--tenant",
+        town.slug,
+        "--output",
+        str(tmp_path / "none.pdf"),
     )
     assert unknown.returncode == 3, unknown.stderr
     assert not (tmp_path / "none.pdf").exists()

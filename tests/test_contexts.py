@@ -77,6 +77,7 @@ CONTEXT_COMMANDS = {
     "identity": {"people", "platform-token"},
     "audit": {"audit"},
     "notifications": {"notifications"},
+    "analysis": {"analysis"},
 }
 
 

@@ -192,7 +192,7 @@ class Report:
 
 
 def _colour(value: str | None, default: str) -> str:
-    return value if value is not None and _COLOUR.fullmatch(value) else default
+    return value.lower() if value is not None and _COLOUR.fullmatch(value) else default.lower()
 
 
 def _logo_uri(logo: Logo | None) -> str | None:

@@ -96,7 +96,9 @@ def participation_chart(
                 f'<text x="{x:.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
                 f"{d.day.strftime('%m-%d')}</text>"
             )
-    for i, (name, colour) in enumerate(zip(legend, (colours.primary, colours.secondary), strict=True)):
+    for i, (name, colour) in enumerate(
+        zip(legend, (colours.primary, colours.secondary), strict=True)
+    ):
         x = left + i * 160
         body.append(
             f'<rect x="{x}" y="8" width="10" height="10" fill="{colour}"/>'
@@ -149,9 +151,7 @@ def themes_chart(
             f"{t.size}</text>"
         )
         if t.significance is None:
-            body.append(
-                f'<text x="{sig_x}" y="{y + 13}" fill="#555555">{escape(not_rated)}</text>'
-            )
+            body.append(f'<text x="{sig_x}" y="{y + 13}" fill="#555555">{escape(not_rated)}</text>')
         else:
             w = (bar_w - 40) * t.significance / 10
             body.append(
