@@ -25,6 +25,7 @@ from tests.images import png
 from tests.pdf import filled_rectangles, page_texts
 from tests.test_analysis_http import POSTS, Setting, make_setting, problem_fields
 from tests.test_gamification import person
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, Platform
 
 PRIMARY = "#0A7B83"
@@ -215,6 +216,23 @@ async def test_only_members_see_the_report(
             assert seen.status_code == 404, seen.text
     admin_sees = await client.get(r.url, headers=s.headers(admin))
     assert admin_sees.status_code == 200, admin_sees.text
+
+    # PDFs are made a few at a time: with every slot of the process taken, one more is
+    # refused at once with Retry-After (the HTML, cheap, is still answered)
+    app = build_app(platform)
+    app.state["report_export_slots"] = asyncio.Semaphore(0)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as busy:
+        refused = await busy.get(r.url, params={"format": "pdf"}, headers=s.headers(admin))
+        assert refused.status_code == 429, refused.text
+        assert refused.headers["retry-after"] == "5"
+        page = await busy.get(r.url, headers=s.headers(admin))
+        assert page.status_code == 200, page.text
+    # two at once are both made (the slots are two)
+    both = await asyncio.gather(
+        *(client.get(r.url, params={"format": "pdf"}, headers=s.headers(admin)) for _ in "ab")
+    )
+    assert [b.status_code for b in both] == [200, 200]
 
 
 async def test_the_command_writes_the_report(
