@@ -3,8 +3,10 @@ dialog (one post hidden) and a pre-moderated dialog (one post waiting), with the
 and hostile texts, in a Swedish municipality with its own colour and logo. The HTML holds the
 Swedish headings, the themes, quotes of published posts only (the author named only when the
 post was not anonymous), SVG charts and every hostile text escaped; the PDF read back holds
-the pages, the headings and the charts as vector drawings. Non-members get 404, a bad format
-is refused naming its field. Real PostgreSQL and NATS behind the app."""
+the pages, the headings and the charts as vector drawings. A committee decision replaces the
+default next step; an erased author is neither named nor quoted. Non-members get 404, a bad
+format or Accept is refused naming its field, a PDF with every slot taken is 429. The command
+writes the same report. Real PostgreSQL and NATS behind the app."""
 
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class Report:
         self.s = s
         self.id = analysis_id
         self.url = f"/api/v1/analyses/{analysis_id}/report"
+        self.anna = ""  # the token of the participant with a display name
 
 
 async def _post(client: httpx.AsyncClient, town: Town, token: str, dialog: str, **body: Any) -> str:
@@ -83,7 +86,9 @@ async def _made(client: httpx.AsyncClient, platform: Platform, town: Town, admin
         headers=s.headers(admin),
     )
     assert started.status_code == 201, started.text
-    return Report(s, started.json()["id"])
+    made = Report(s, started.json()["id"])
+    made.anna = anna
+    return made
 
 
 async def _themes(client: httpx.AsyncClient, r: Report, named: list[str], other: list[str]) -> None:
@@ -167,6 +172,26 @@ async def test_the_committee_report_as_html_and_pdf(
     assert f'fill="{PRIMARY.lower()}"' in html
     assert '<img src="data:image/png;base64,' in html
 
+    # a committee's decision on one of the posts is what happens next, instead of the default
+    decided = await client.post(
+        "/api/v1/decisions",
+        json={
+            "committee": "Transport",
+            "decided_on": "2026-05-12",
+            "text": "<b>Träd</b> planteras i vår",
+            "reference": "§ 42",
+            "dialog_ids": [],
+            "post_ids": [s.posts[2]],
+        },
+        headers=s.headers(admin),
+    )
+    assert decided.status_code == 201, decided.text
+    await caught_up(platform)
+    after = (await client.get(r.url, headers=headers)).text
+    assert "<strong>Beslut, Transport, 2026-05-12 (§ 42):</strong>" in after
+    assert "&lt;b&gt;Träd&lt;/b&gt; planteras i vår" in after
+    assert "Analysgruppen lämnar" not in after
+
     by_accept = await client.get(r.url, headers={**headers, "accept": "application/pdf"})
     assert by_accept.status_code == 200, by_accept.text
     assert by_accept.headers["content-type"] == "application/pdf"
@@ -200,6 +225,20 @@ async def test_the_committee_report_as_html_and_pdf(
     unacceptable = await client.get(r.url, headers={**headers, "accept": "application/json"})
     assert unacceptable.status_code == 406, unacceptable.text
     assert problem_fields(unacceptable) >= {"accept"}
+
+    # an erased author is neither named nor quoted any more
+    me = await client.get("/api/v1/me", headers=town.headers(r.anna))
+    assert me.status_code == 200, me.text
+    erased = await client.post(
+        f"/api/v1/people/{me.json()['person_id']}/erasure", headers=s.headers(admin)
+    )
+    assert erased.status_code in (200, 202), erased.text
+    await caught_up(platform)
+    forgotten = (await client.get(r.url, headers=headers)).text
+    assert "Anna Berg" not in forgotten
+    assert "Säkra korsningar" not in forgotten
+    assert ANONYMOUS_TEXT not in forgotten
+    assert "1. Trafik" in forgotten
 
 
 async def test_only_members_see_the_report(
