@@ -62,6 +62,7 @@ PROBLEMS: dict[int, ResponseSpec] = {
     401: _spec("No valid access token for this municipality"),
     403: _spec("Not allowed for this role or in this dialog"),
     404: _spec("No such thing here, or the host is not a municipality's"),
+    406: _spec("None of the media types the Accept header takes is one this answer comes in"),
     409: _spec("Conflicts with the current state (taken, closed, voted already)"),
     413: _spec("The body is too large"),
     415: _spec("The body's content type is not one this operation takes"),

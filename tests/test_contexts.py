@@ -82,6 +82,7 @@ CONTEXT_COMMANDS = {
     "identity": {"people", "platform-token"},
     "audit": {"audit"},
     "notifications": {"notifications"},
+    "analysis": {"analysis"},
 }
 
 

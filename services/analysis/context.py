@@ -1,7 +1,7 @@
 """Analysis: the analysis group's workspaces over the posts of dialogs, their members and
 codebooks, the codes and significance ratings analysts give items, the themes they group
 items into, and machine suggestions (groups of similar items, near-duplicates) that analysts
-decide on."""
+decide on, and the committee's report of an analysis (HTML or PDF)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def _read_models(app: Needs) -> Sequence[Projection]:
 
 def _provides(app: Needs) -> Mapping[str, object]:
     from services.analysis.read_model import AnalysisQueries
+    from services.analysis.report_queries import ReportQueries
     from services.analysis.service import AnalysisService
     from services.analysis.suggestions import SuggestionCache
 
@@ -52,6 +53,7 @@ def _provides(app: Needs) -> Mapping[str, object]:
         "analyses": AnalysisService(app.repository, app.dialogs, app.identity),
         "analysis_queries": AnalysisQueries(app.app_pool),
         "suggestion_cache": SuggestionCache(),
+        "report_queries": ReportQueries(app.app_pool),
     }
 
 
@@ -64,6 +66,8 @@ ANALYSIS = Context[Needs](
         "gateway.analysis:AnalysisController",
         "gateway.analysis_suggestions:AnalysisSuggestionsController",
         "gateway.analysis_members:AnalysisMemberController",
+        "gateway.analysis_report:AnalysisReportController",
     ),
     provides=_provides,
+    command_paths=("tinget.commands.analysis:analysis",),
 )

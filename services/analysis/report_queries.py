@@ -1,0 +1,273 @@
+"""The committee report's figures and texts, read from the read models in one transaction:
+the analysis (``analyses``, ``analysis_themes``, ``analysis_ratings``), its dialogs
+(``dialogs``), their posts (``posts``, with the authors' names from ``people``), the
+participation per day (the dashboards' ``activity_counts`` and ``activity_people``) and the
+decisions that answer them (``decisions``).
+
+What a report quotes is what participants see: published posts only (never pending, hidden
+or withdrawn ones), none whose text an erasure removed. An author is named only where the
+post listing names them: the post was not sent anonymously (Tinget's one record of whether an
+author lets their name be shown), the person has a display name and is not erased.
+Everything else (sign-in devices, anonymous posts) is quoted without a name.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from events.db import tenant_transaction
+from events.personal import ERASED
+from services.analysis.report import (
+    QUOTES_PER_THEME,
+    TOP_ITEMS,
+    Branding,
+    Day,
+    Decision,
+    NextStep,
+    OpinionMap,
+    Participation,
+    Question,
+    Quote,
+    Report,
+    ThemeSection,
+    TopItem,
+    opinion_groups,
+)
+from services.dialogs.listing import REPORT_BACK_BY
+
+_PUBLISHED = "p.root_id IS NULL AND p.status = 'published'"
+_AUTHOR = (
+    "CASE WHEN p.anonymous THEN NULL ELSE pe.display_name END AS author"
+    " FROM posts p LEFT JOIN people pe ON pe.tenant_id = p.tenant_id"
+    " AND pe.person_id = p.author_id AND pe.erased_at IS NULL"
+)
+_MEAN = (
+    "LEFT JOIN LATERAL (SELECT avg(x.rating)::float8 AS mean, count(*)::int AS n"
+    " FROM analysis_ratings x WHERE x.tenant_id = p.tenant_id AND x.analysis_id = $2"
+    " AND x.item_id = p.post_id) r ON true"
+)
+
+_DAYS = (
+    "WITH posted AS (SELECT (p.created_at AT TIME ZONE 'UTC')::date AS day, count(*)::int AS n"
+    f" FROM posts p WHERE p.tenant_id = $1 AND p.dialog_id = ANY($2::uuid[]) AND {_PUBLISHED}"
+    " GROUP BY 1),"
+    " supported AS (SELECT (c.bucket_start AT TIME ZONE 'UTC')::date AS day,"
+    " sum(c.count)::int AS n FROM activity_counts c WHERE c.tenant_id = $1"
+    " AND c.granularity = 'day' AND c.dialog_id = ANY($2::uuid[])"
+    " AND c.metric IN ('supports', 'signatures') GROUP BY 1),"
+    " active AS (SELECT (a.bucket_start AT TIME ZONE 'UTC')::date AS day,"
+    " count(DISTINCT a.person_id)::int AS n FROM activity_people a WHERE a.tenant_id = $1"
+    " AND a.granularity = 'day' AND a.dialog_id = ANY($2::uuid[]) GROUP BY 1)"
+    " SELECT d.day, coalesce(posted.n, 0) AS posts, coalesce(supported.n, 0) AS supports,"
+    " coalesce(active.n, 0) AS participants"
+    " FROM (SELECT day FROM posted UNION SELECT day FROM supported UNION SELECT day FROM active)"
+    " d LEFT JOIN posted USING (day) LEFT JOIN supported USING (day)"
+    " LEFT JOIN active USING (day) ORDER BY d.day"
+)
+
+
+def _quote(row: Any) -> Quote:
+    return Quote(title=row["title"], text=row["body"], author=row["author"])
+
+
+class ReportQueries:
+    """Reads the committee report of an analysis, on the request role's pool (one tenant)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def report(
+        self,
+        tenant_id: str,
+        analysis_id: UUID,
+        branding: Branding,
+        opinion_map: OpinionMap | None = None,
+    ) -> Report | None:
+        """The analysis's report, or None when the tenant has no such analysis. The days
+        missing from the participation series (none happened) are filled with zeros."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            analysis = await conn.fetchrow(
+                "SELECT title, dialog_ids FROM analyses WHERE tenant_id = $1 AND analysis_id = $2",
+                tenant_id,
+                analysis_id,
+            )
+            if analysis is None:
+                return None
+            dialogs = list(analysis["dialog_ids"])
+            questions, steps = await _dialogs(conn, tenant_id, dialogs)
+            participation = await _participation(conn, tenant_id, dialogs)
+            themes = await _themes(conn, tenant_id, analysis_id)
+            top = await _top(conn, tenant_id, analysis_id, dialogs)
+        return Report(
+            analysis_id=analysis_id,
+            title=analysis["title"],
+            made_at=datetime.now(UTC),
+            branding=branding,
+            questions=questions,
+            participation=participation,
+            themes=themes,
+            top_items=top,
+            next_steps=steps,
+            # OPINION GROUPS: None until opinion maps exist; the section is left out then
+            opinions=opinion_groups(opinion_map),
+        )
+
+
+async def _dialogs(
+    conn: asyncpg.Connection, tenant_id: str, dialog_ids: list[UUID]
+) -> tuple[tuple[Question, ...], tuple[NextStep, ...]]:
+    rows = await conn.fetch(
+        "SELECT d.dialog_id, d.title, d.purpose, d.committee, d.results_summary,"
+        f" ({REPORT_BACK_BY})::date AS report_back_by FROM dialogs d"
+        " WHERE d.tenant_id = $1 AND d.dialog_id = ANY($2::uuid[])",
+        tenant_id,
+        dialog_ids,
+    )
+    decided = await conn.fetch(
+        "SELECT d.committee, d.decided_on, d.text, d.reference, d.dialog_ids, d.post_ids,"
+        " ARRAY(SELECT p.dialog_id FROM posts p WHERE p.tenant_id = d.tenant_id"
+        " AND p.post_id = ANY(d.post_ids)) AS post_dialogs"
+        " FROM decisions d WHERE d.tenant_id = $1 AND (d.dialog_ids && $2::uuid[]"
+        " OR d.post_ids && ARRAY(SELECT p.post_id FROM posts p WHERE p.tenant_id = $1"
+        " AND p.dialog_id = ANY($2::uuid[]) AND p.root_id IS NULL))"
+        " ORDER BY d.decided_on DESC, d.recorded_at DESC, d.decision_id",
+        tenant_id,
+        dialog_ids,
+    )
+    by_id = {r["dialog_id"]: r for r in rows}
+    ordered = [by_id[d] for d in dialog_ids if d in by_id]  # in the analysis's order
+    questions = tuple(
+        Question(r["dialog_id"], r["title"], r["purpose"], r["committee"]) for r in ordered
+    )
+    steps = tuple(
+        NextStep(
+            dialog_title=r["title"],
+            committee=r["committee"],
+            results_summary=r["results_summary"],
+            report_back_by=r["report_back_by"],
+            decisions=tuple(
+                Decision(d["committee"], d["decided_on"], d["text"], d["reference"])
+                for d in decided
+                if r["dialog_id"] in d["dialog_ids"] or r["dialog_id"] in d["post_dialogs"]
+            ),
+        )
+        for r in ordered
+    )
+    return questions, steps
+
+
+async def _participation(
+    conn: asyncpg.Connection, tenant_id: str, dialog_ids: list[UUID]
+) -> Participation:
+    totals = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE p.root_id IS NULL)::int AS posts,"
+        " count(*) FILTER (WHERE p.root_id IS NOT NULL)::int AS comments"
+        " FROM posts p WHERE p.tenant_id = $1 AND p.dialog_id = ANY($2::uuid[])"
+        " AND p.status = 'published'",
+        tenant_id,
+        dialog_ids,
+    )
+    people = await conn.fetchval(
+        "SELECT count(DISTINCT person_id)::int FROM activity_people WHERE tenant_id = $1"
+        " AND granularity = 'day' AND dialog_id = ANY($2::uuid[])",
+        tenant_id,
+        dialog_ids,
+    )
+    supports = await conn.fetchval(
+        "SELECT coalesce(sum(count), 0)::int FROM activity_counts WHERE tenant_id = $1"
+        " AND granularity = 'day' AND dialog_id = ANY($2::uuid[])"
+        " AND metric IN ('supports', 'signatures')",
+        tenant_id,
+        dialog_ids,
+    )
+    rows = await conn.fetch(_DAYS, tenant_id, dialog_ids)
+    assert totals is not None
+    return Participation(
+        participants=int(people or 0),
+        posts=totals["posts"],
+        comments=totals["comments"],
+        supports=int(supports or 0),
+        days=_filled([Day(r["day"], r["posts"], r["supports"], r["participants"]) for r in rows]),
+    )
+
+
+def _filled(days: list[Day]) -> tuple[Day, ...]:
+    """Every day from the first to the last, those without activity as zeros."""
+    if not days:
+        return ()
+    known = {d.day: d for d in days}
+    first, last = days[0].day.toordinal(), days[-1].day.toordinal()
+    return tuple(
+        known.get(date.fromordinal(n), Day(date.fromordinal(n), 0, 0, 0))
+        for n in range(first, last + 1)
+    )
+
+
+async def _themes(
+    conn: asyncpg.Connection, tenant_id: str, analysis_id: UUID
+) -> tuple[ThemeSection, ...]:
+    themes = await conn.fetch(
+        "SELECT t.theme_id, t.heading, t.summary, cardinality(t.items) AS size,"
+        " (SELECT avg(m.mean)::float8 FROM (SELECT avg(r.rating) AS mean"
+        " FROM analysis_ratings r WHERE r.tenant_id = t.tenant_id"
+        " AND r.analysis_id = t.analysis_id AND r.item_id = ANY(t.items)"
+        " GROUP BY r.item_id) m) AS significance"
+        " FROM analysis_themes t WHERE t.tenant_id = $1 AND t.analysis_id = $2"
+        " ORDER BY t.created_at, t.theme_id",
+        tenant_id,
+        analysis_id,
+    )
+    # the quotes: each theme's published items, the highest rated, then most supported first
+    quoted = await conn.fetch(
+        "SELECT * FROM (SELECT t.theme_id, p.title, p.body,"
+        " row_number() OVER (PARTITION BY t.theme_id ORDER BY r.mean DESC NULLS LAST,"
+        " p.supports + p.signatures DESC, p.created_at, p.post_id) AS n, "
+        + _AUTHOR
+        + " JOIN analysis_themes t ON t.tenant_id = p.tenant_id AND p.post_id = ANY(t.items) "
+        + _MEAN
+        + f" WHERE p.tenant_id = $1 AND t.analysis_id = $2 AND {_PUBLISHED} AND p.body <> $3)"
+        " q WHERE q.n <= $4 ORDER BY q.theme_id, q.n",
+        tenant_id,
+        analysis_id,
+        ERASED,
+        QUOTES_PER_THEME,
+    )
+    quotes: dict[UUID, list[Quote]] = {}
+    for row in quoted:
+        quotes.setdefault(row["theme_id"], []).append(_quote(row))
+    return tuple(
+        ThemeSection(
+            heading=t["heading"],
+            summary=t["summary"],
+            size=t["size"],
+            significance=t["significance"],
+            quotes=tuple(quotes.get(t["theme_id"], ())),
+        )
+        for t in themes
+    )
+
+
+async def _top(
+    conn: asyncpg.Connection, tenant_id: str, analysis_id: UUID, dialog_ids: list[UUID]
+) -> tuple[TopItem, ...]:
+    """The ranking's head: rated published items by mean rating, ties by the number of
+    ratings, then the newest (as ``sort=rating`` lists them)."""
+    rows = await conn.fetch(
+        "SELECT p.title, p.body, p.supports + p.signatures AS supports, r.mean, r.n, "
+        + _AUTHOR
+        + " "
+        + _MEAN
+        + f" WHERE p.tenant_id = $1 AND p.dialog_id = ANY($3::uuid[]) AND {_PUBLISHED}"
+        " AND r.n > 0 AND p.body <> $4"
+        " ORDER BY r.mean DESC, r.n DESC, p.created_at DESC, p.post_id DESC LIMIT $5",
+        tenant_id,
+        analysis_id,
+        dialog_ids,
+        ERASED,
+        TOP_ITEMS,
+    )
+    return tuple(TopItem(_quote(r), r["mean"], r["n"], r["supports"]) for r in rows)
