@@ -164,9 +164,9 @@ def test_stages_run_in_order_one_at_a_time() -> None:
     assert i.stage is Stage.READY_FOR_DECISION
     with pytest.raises(Conflict, match="decision"):
         i.advance(Stage.DECIDED, QUESTIONS)
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(InvalidInput) as unknown:
         parse_stage("finished")
-    assert refused.value.field == "stage"
+    assert unknown.value.field == "stage"
 
 
 def test_only_an_idea_ready_for_decision_is_decided_and_then_takes_no_changes() -> None:
