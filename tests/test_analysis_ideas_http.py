@@ -389,7 +389,7 @@ async def test_bad_idea_input_is_refused_naming_the_field_and_nothing_is_written
         ("POST", _url(b, idea, "/notes"), {"text": "  "}, 422, "text"),
         ("PUT", _url(b, idea, "/answers"), {"answers": {"cost": "dyrt"}}, 422, "answers.cost"),
         ("PUT", _url(b, idea, "/answers"), {"answers": {"need": " "}}, 422, "answers.need"),
-        ("PUT", _url(b, idea, "/answers"), {"answers": {}}, 400, "answers"),
+        ("PUT", _url(b, idea, "/answers"), {"answers": {}}, 422, "answers"),
         ("POST", _url(b, idea, "/stage"), {"stage": "finished"}, 422, "stage"),
         ("POST", _url(b, idea, "/stage"), {"stage": "developed"}, 409, "stage"),
         ("POST", _url(b, idea, "/stage"), {"stage": "assessed"}, 409, "answers"),

@@ -24,10 +24,8 @@ from services.analysis.domain import (
     TITLE_LENGTH,
 )
 from services.analysis.ideas import (
-    ANSWER_LENGTH,
     IDEA_TITLE_LENGTH,
     MAX_IDEA_ITEMS,
-    MAX_QUESTIONS,
     NOTE_LENGTH,
     QUESTION_KEY,
     QUESTION_LENGTH,
@@ -130,13 +128,10 @@ class AddIdeaNote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class AnswerIdeaQuestions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Answers to questions of the stage the idea is in, by the question's key."""
 
-    answers: Annotated[
-        dict[
-            Annotated[str, Meta(max_length=40)],
-            Annotated[str, Meta(min_length=1, max_length=ANSWER_LENGTH)],
-        ],
-        Meta(min_length=1, max_length=MAX_QUESTIONS),
-    ]
+    # The keys, their number and the texts are checked by the idea (422 naming ``answers`` or
+    # ``answers.<key>``): bounds on an object's keys and values are not in the OpenAPI
+    # document, so a 400 would refuse what it allows.
+    answers: dict[str, str]
 
 
 class AdvanceIdea(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -168,10 +163,5 @@ class SetIdeaQuestions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     """The municipality's questions for each stage before the decision (raw, assessed,
     developed, ready-for-decision); a stage left out has none."""
 
-    stages: Annotated[
-        dict[
-            Annotated[str, Meta(max_length=40)],
-            Annotated[list[QuestionBody], Meta(max_length=MAX_QUESTIONS)],
-        ],
-        Meta(max_length=len(STAGES)),
-    ]
+    # The stages are checked by the service (422 naming ``stages.<stage>``), as for answers.
+    stages: dict[str, list[QuestionBody]]
