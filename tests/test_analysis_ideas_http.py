@@ -315,6 +315,8 @@ async def test_changed_questions_apply_to_the_stages_ideas_enter_after(
     client: httpx.AsyncClient, platform: Platform, bench: Bench
 ) -> None:
     b = bench
+    participant = await client.get("/api/v1/idea-questions", headers=b.headers(b.anna.token))
+    assert participant.status_code == 403, participant.text
     defaults = await _ok(await client.get("/api/v1/idea-questions", headers=b.headers(b.analyst)))
     assert [q["key"] for q in defaults["stages"]["assessed"]] == ["cost", "responsible"]
     assert defaults["stages"]["ready-for-decision"] == []
