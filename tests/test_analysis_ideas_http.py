@@ -9,6 +9,7 @@ PostgreSQL, NATS and an SMTP server behind the gateway app."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -481,3 +482,26 @@ async def test_an_analyst_who_is_no_member_gets_404_for_every_idea_operation(
         )
     )
     assert retitled["title"] == "Nytt"
+
+
+async def test_members_adding_notes_at_the_same_moment_each_keep_theirs(
+    client: httpx.AsyncClient, platform: Platform, bench: Bench
+) -> None:
+    b = bench
+    idea = await _idea(client, b, [b.posts[0]])
+    texts = [f"Anteckning {n}" for n in range(4)]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                _url(b, idea, "/notes"),
+                json={"text": text},
+                headers=b.headers(b.analyst if n % 2 else b.admin),
+            )
+            for n, text in enumerate(texts)
+        )
+    )
+    assert [a.status_code for a in answers] == [201] * 4, [a.text for a in answers]
+    read = await _ok(await client.get(_url(b, idea), headers=b.headers(b.analyst)))
+    assert sorted(n["text"] for n in read["notes"]) == texts
+    [listed] = await _ideas(client, platform, b)
+    assert listed == read
