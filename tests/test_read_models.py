@@ -113,6 +113,24 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
                 headers=town.headers(analyst),
             )
             assert recorded.status_code == 200, recorded.text
+        idea = await client.post(
+            f"{analysis_path}/ideas",
+            json={"title": "A crossing by the school", "items": [post["id"]]},
+            headers=town.headers(analyst),
+        )
+        assert idea.status_code == 201, idea.text
+        idea_path = f"{analysis_path}/ideas/{idea.json()['id']}"
+        for method, path, sent in (
+            ("PUT", "owner", {"owner_id": analyst_id["person_id"]}),
+            ("POST", "notes", {"text": "Ask the roads unit"}),
+            ("PUT", "answers", {"answers": {"need": "Unsafe", "feasibility": "Yes"}}),
+            ("POST", "stage", {"stage": "assessed"}),
+            ("PUT", "answers", {"answers": {"cost": "Some"}}),
+        ):
+            changed = await client.request(
+                method, f"{idea_path}/{path}", json=sent, headers=town.headers(analyst)
+            )
+            assert changed.status_code in (200, 201), changed.text
         for state in ("received", "accepted"):
             answered = await client.post(
                 f"/api/v1/posts/{post['id']}/answers",
@@ -154,7 +172,9 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
 
     assert sum(len(rows) for rows in live.values()) > 100
     assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries", "decisions"))
-    assert all(live[t] for t in ("analyses", "analysis_item_codes", "analysis_texts"))
+    assert all(
+        live[t] for t in ("analyses", "analysis_item_codes", "analysis_texts", "analysis_ideas")
+    )
     for table in live:
         assert rebuilt[table] == live[table], table
         assert replayed[table] == live[table], table

@@ -3,6 +3,7 @@ None carries a tenant, a creator or a rater: the server takes those from the cal
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -21,6 +22,15 @@ from services.analysis.domain import (
     MAX_THEME_ITEMS,
     SUMMARY_LENGTH,
     TITLE_LENGTH,
+)
+from services.analysis.ideas import (
+    IDEA_TITLE_LENGTH,
+    MAX_IDEA_ITEMS,
+    NOTE_LENGTH,
+    QUESTION_KEY,
+    QUESTION_LENGTH,
+    STAGES,
+    Outcome,
 )
 
 
@@ -104,3 +114,69 @@ class SplitTheme(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     items: Annotated[list[UUID], Meta(min_length=1, max_length=MAX_THEME_ITEMS)]
     heading: Annotated[str, Meta(min_length=1, max_length=HEADING_LENGTH)]
     summary: Annotated[str, Meta(max_length=SUMMARY_LENGTH)] = ""
+
+
+# -- idea development ------------------------------------------------------------------------
+
+
+class CreateIdea(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new idea from one or more items of the analysis, with a title."""
+
+    title: Annotated[str, Meta(min_length=1, max_length=IDEA_TITLE_LENGTH)]
+    items: Annotated[list[UUID], Meta(min_length=1, max_length=MAX_IDEA_ITEMS)]
+
+
+class RetitleIdea(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    title: Annotated[str, Meta(min_length=1, max_length=IDEA_TITLE_LENGTH)]
+
+
+class SetIdeaOwner(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The idea's owner: a member of the analysis."""
+
+    owner_id: UUID
+
+
+class AddIdeaNote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    text: Annotated[str, Meta(min_length=1, max_length=NOTE_LENGTH)]
+
+
+class AnswerIdeaQuestions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Answers to questions of the stage the idea is in, by the question's key."""
+
+    # The keys, their number and the texts are checked by the idea (422 naming ``answers`` or
+    # ``answers.<key>``): bounds on an object's keys and values are not in the OpenAPI
+    # document, so a 400 would refuse what it allows.
+    answers: dict[str, str]
+
+
+class AdvanceIdea(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The stage the idea moves on to: the one after the stage it is in."""
+
+    # Checked by the service, so an unknown stage is a 422 naming ``stage`` and the stages.
+    stage: Annotated[
+        str, Meta(max_length=40, extra_json_schema={"enum": [s.value for s in STAGES]})
+    ]
+
+
+class DecideIdea(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The committee's decision on an idea ready for decision: recorded as a decision linked
+    to the idea's items (whose authors and supporters are told), with its outcome."""
+
+    outcome: Outcome
+    committee: Annotated[str, Meta(min_length=1, max_length=100)]
+    decided_on: date
+    text: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    reference: Annotated[str, Meta(max_length=100)] | None = None  # e.g. a minute number
+
+
+class QuestionBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    key: Annotated[str, Meta(min_length=1, max_length=40, pattern=QUESTION_KEY)]
+    text: Annotated[str, Meta(min_length=1, max_length=QUESTION_LENGTH)]
+
+
+class SetIdeaQuestions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The municipality's questions for each stage before the decision (raw, assessed,
+    developed, ready-for-decision); a stage left out has none."""
+
+    # The stages are checked by the service (422 naming ``stages.<stage>``), as for answers.
+    stages: dict[str, list[QuestionBody]]

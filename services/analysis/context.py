@@ -1,7 +1,8 @@
 """Analysis: the analysis group's workspaces over the posts of dialogs, their members and
 codebooks, the codes and significance ratings analysts give items, the themes they group
-items into, and machine suggestions (groups of similar items, near-duplicates) that analysts
-decide on, and the committee's report of an analysis (HTML or PDF)."""
+items into, machine suggestions (groups of similar items, near-duplicates) that analysts
+decide on, ideas taken through stages to a committee's decision, and the committee's report of
+an analysis (HTML or PDF)."""
 
 from __future__ import annotations
 
@@ -33,24 +34,31 @@ class Needs(Protocol):
 
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.analysis.domain import Analysis, AnalysisItem, Theme
+    from services.analysis.ideas import Idea, IdeaQuestions
 
-    return (Analysis, AnalysisItem, Theme)
+    return (Analysis, AnalysisItem, Theme, Idea, IdeaQuestions)
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:
+    from services.analysis.idea_listing import AnalysisIdeas
     from services.analysis.read_model import AnalysisWorkspace
 
-    return [AnalysisWorkspace(app.codec)]
+    return [AnalysisWorkspace(app.codec), AnalysisIdeas(app.codec)]
 
 
 def _provides(app: Needs) -> Mapping[str, object]:
+    from services.analysis.idea_listing import IdeaQueries
+    from services.analysis.idea_service import IdeaService
     from services.analysis.read_model import AnalysisQueries
     from services.analysis.report_queries import ReportQueries
     from services.analysis.service import AnalysisService
     from services.analysis.suggestions import SuggestionCache
 
+    analyses = AnalysisService(app.repository, app.dialogs, app.identity)
     return {
-        "analyses": AnalysisService(app.repository, app.dialogs, app.identity),
+        "analyses": analyses,
+        "ideas": IdeaService(app.repository, analyses),
+        "idea_queries": IdeaQueries(app.app_pool),
         "analysis_queries": AnalysisQueries(app.app_pool),
         "suggestion_cache": SuggestionCache(),
         "report_queries": ReportQueries(app.app_pool),
@@ -67,6 +75,8 @@ ANALYSIS = Context[Needs](
         "gateway.analysis_suggestions:AnalysisSuggestionsController",
         "gateway.analysis_members:AnalysisMemberController",
         "gateway.analysis_report:AnalysisReportController",
+        "gateway.analysis_ideas:AnalysisIdeasController",
+        "gateway.analysis_ideas:IdeaQuestionsController",
     ),
     provides=_provides,
     command_paths=("tinget.commands.analysis:analysis",),

@@ -209,7 +209,7 @@ class AnalysisService:
             await self._save(caller, item)
         return item
 
-    async def _is_item(self, tenant_id: str, analysis: Analysis, item_id: UUID) -> bool:
+    async def is_item(self, tenant_id: str, analysis: Analysis, item_id: UUID) -> bool:
         """Whether ``item_id`` is an item of the analysis: a post (not a comment) of one of
         its dialogs, read from its stream."""
         try:
@@ -222,7 +222,7 @@ class AnalysisService:
         """What the analysis holds about one of its items: a post (not a comment) of one of
         its dialogs. Anything else is no item of this analysis (404)."""
         tenant_id = caller.tenant_id
-        if not await self._is_item(tenant_id, analysis, item_id):
+        if not await self.is_item(tenant_id, analysis, item_id):
             raise NotFound(f"no item {item_id} in this analysis")
         try:
             return await self.repository.get(
@@ -238,7 +238,7 @@ class AnalysisService:
         item of this analysis, else 422 naming ``items[i]``)."""
         analysis = await self.get(caller, analysis_id)
         for i, item_id in enumerate(command.items):
-            if not await self._is_item(caller.tenant_id, analysis, item_id):
+            if not await self.is_item(caller.tenant_id, analysis, item_id):
                 raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
         theme = Theme.create(analysis.id, command.heading, command.summary, command.items)
         await self._save(caller, theme)
@@ -291,7 +291,7 @@ class AnalysisService:
         """Put an item of the analysis into the theme (422 naming ``item_id`` otherwise)."""
         analysis = await self.get(caller, analysis_id)
         await self._theme(caller.tenant_id, analysis, theme_id)
-        if not await self._is_item(caller.tenant_id, analysis, item_id):
+        if not await self.is_item(caller.tenant_id, analysis, item_id):
             raise InvalidInput("item_id", f"{item_id} is no item of this analysis")
         return await self._change_theme(
             caller, analysis, theme_id, lambda theme: theme.add(item_id)

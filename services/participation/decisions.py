@@ -14,6 +14,21 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import InvalidInput
+from tenants import values
+from tenants.domain import Tenant
+
+
+def known_committee(tenant: Tenant, committee: str) -> str:
+    """``committee`` (trimmed), if it is one of the municipality's committees: 422 naming
+    ``committee`` otherwise."""
+    committee = values.text(committee, "committee", max_length=100)
+    if committee not in tenant.committees:
+        known = ", ".join(tenant.committees) or "none yet"
+        raise InvalidInput(
+            "committee",
+            f"{committee!r} is not a committee of {tenant.name} (committees: {known})",
+        )
+    return committee
 
 
 class Decision(Aggregate):

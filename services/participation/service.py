@@ -35,7 +35,7 @@ from services.participation.commands import (
     RecordDecision,
     SubmitPost,
 )
-from services.participation.decisions import Decision
+from services.participation.decisions import Decision, known_committee
 from services.participation.domain import (
     COMMENT,
     VOTER_MARK,
@@ -387,16 +387,10 @@ class ParticipationService:
         The committee is checked against the tenant's own list; each linked dialog must exist
         and each post be a proposal, idea, petition or suggestion."""
         caller.require(Permission.ANSWER)
-        committee = values.text(command.committee, "committee", max_length=100)
         tenant = await self.repository.get(
             caller.tenant_id, Tenant, tenant_stream_id(caller.tenant_id)
         )
-        if committee not in tenant.committees:
-            known = ", ".join(tenant.committees) or "none yet"
-            raise InvalidInput(
-                "committee",
-                f"{committee!r} is not a committee of {tenant.name} (committees: {known})",
-            )
+        committee = known_committee(tenant, command.committee)
         for i, dialog_id in enumerate(command.dialog_ids):
             try:
                 await self.dialogs.get(caller.tenant_id, dialog_id)
