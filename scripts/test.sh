@@ -4,6 +4,7 @@
 # Docker engine answers; otherwise the embedded PostgreSQL and NATS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/system.sh
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
