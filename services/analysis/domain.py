@@ -46,6 +46,7 @@ __all__ = [
     "AnalysisItem",
     "Code",
     "Theme",
+    "distinct_ids",
     "item_id_of",
 ]
 
@@ -74,7 +75,8 @@ class Code(msgspec.Struct, frozen=True, kw_only=True):
     parent_id: UUID | None
 
 
-def _distinct(ids: Sequence[UUID], field: str) -> None:
+def distinct_ids(ids: Sequence[UUID], field: str) -> None:
+    """Refuse an id listed twice, naming its place (``field[i]``)."""
     seen: set[UUID] = set()
     for i, given in enumerate(ids):
         if given in seen:
@@ -98,8 +100,8 @@ class Analysis(Aggregate):
         title = values.text(title, "title", max_length=TITLE_LENGTH)
         if not dialog_ids:
             raise InvalidInput("dialog_ids", "an analysis covers at least one dialog")
-        _distinct(dialog_ids, "dialog_ids")
-        _distinct(members, "members")
+        distinct_ids(dialog_ids, "dialog_ids")
+        distinct_ids(members, "members")
         everyone = (*members, created_by) if created_by not in members else tuple(members)
         if len(everyone) > MAX_MEMBERS:
             raise InvalidInput("members", f"at most {MAX_MEMBERS} members")
@@ -213,7 +215,7 @@ class AnalysisItem(Aggregate):
         for i, code_id in enumerate(codes):
             if code_id not in codebook:
                 raise InvalidInput(f"codes[{i}]", f"{code_id} is not a code of this analysis")
-        _distinct(codes, "codes")
+        distinct_ids(codes, "codes")
         if set(codes) == set(self.codes):
             return False
         self._coded(self.analysis_id, self.item_id, tuple(codes))
@@ -264,7 +266,7 @@ class Theme(Aggregate):
     ) -> Theme:
         """A new theme with ``items`` (checked to be items of the analysis by the caller)."""
         heading, summary = _written(heading, summary)
-        _distinct(items, "items")
+        distinct_ids(items, "items")
         if len(items) > MAX_THEME_ITEMS:
             raise InvalidInput("items", f"at most {MAX_THEME_ITEMS} items in one theme")
         return cls(
@@ -388,7 +390,7 @@ class Theme(Aggregate):
         for i, item_id in enumerate(items):
             if item_id not in self.items:
                 raise InvalidInput(f"items[{i}]", f"{item_id} is not in this theme")
-        _distinct(items, "items")
+        distinct_ids(items, "items")
         if len(items) == len(self.items):
             raise InvalidInput(
                 "items", "a split leaves at least one item in the theme: this moves them all"

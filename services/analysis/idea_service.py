@@ -40,7 +40,6 @@ from services.analysis.ideas import (
 from services.analysis.service import AnalysisService
 from services.identity.access import Caller, Permission, event_metadata
 from services.participation.decisions import Decision, known_committee
-from tenants import values
 from tenants.domain import Tenant, tenant_stream_id
 
 _ATTEMPTS = 4  # tries of a change that stands on its own when others change the idea at once
@@ -178,16 +177,11 @@ class IdeaService:
         idea = await self._idea(caller.tenant_id, analysis, idea_id)
         caller.require(Permission.ANSWER)
         committee = known_committee(await self._tenant(caller.tenant_id), command.committee)
-        reference = (
-            None
-            if command.reference is None
-            else values.text(command.reference, "reference", max_length=100)
-        )
         decision = Decision.record(
             committee=committee,
             decided_on=command.decided_on,
-            text=values.text(command.text, "text", max_length=20_000),
-            reference=reference,
+            text=command.text,
+            reference=command.reference,
             dialog_ids=(),
             post_ids=idea.items,
             recorded_by=caller.person_id,

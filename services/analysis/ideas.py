@@ -28,6 +28,7 @@ import msgspec
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import Conflict, InvalidInput
+from services.analysis.domain import distinct_ids
 from tenants import values
 
 __all__ = [
@@ -246,14 +247,6 @@ class IdeaQuestions(Aggregate):
 # -- the idea --------------------------------------------------------------------------------
 
 
-def _distinct(ids: Sequence[UUID], field: str) -> None:
-    seen: set[UUID] = set()
-    for i, given in enumerate(ids):
-        if given in seen:
-            raise InvalidInput(f"{field}[{i}]", f"{given} is listed twice")
-        seen.add(given)
-
-
 class Idea(Aggregate):
     """An idea of an analysis, taken through the stages to a decision."""
 
@@ -273,7 +266,7 @@ class Idea(Aggregate):
             raise InvalidInput("items", "an idea comes from at least one item")
         if len(items) > MAX_IDEA_ITEMS:
             raise InvalidInput("items", f"at most {MAX_IDEA_ITEMS} items")
-        _distinct(items, "items")
+        distinct_ids(items, "items")
         return cls(
             analysis_id=analysis_id,
             title=title,

@@ -178,6 +178,14 @@ class AnalysisWorkspace:
             await conn.execute(statement, *args)
 
 
+# A theme's mean significance (the mean over its rated items of each item's mean rating), as a
+# column of a query over ``analysis_themes t``.
+THEME_SIGNIFICANCE = (
+    " (SELECT avg(m.mean)::float8 FROM (SELECT avg(r.rating) AS mean"
+    " FROM analysis_ratings r WHERE r.tenant_id = t.tenant_id"
+    " AND r.analysis_id = t.analysis_id AND r.item_id = ANY(t.items)"
+    " GROUP BY r.item_id) m) AS significance"
+)
 _THEME_KEY = "tenant_id = $1 AND analysis_id = $2 AND theme_id = $3"
 _JOINED = (
     "UPDATE analyses SET members = array_append(members, $3)"
@@ -425,11 +433,8 @@ class AnalysisQueries:
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows: list[asyncpg.Record] = await conn.fetch(
                 "SELECT t.theme_id, t.heading, t.summary, t.items, t.split_from, t.created_at,"
-                " (SELECT avg(m.mean)::float8 FROM (SELECT avg(r.rating) AS mean"
-                " FROM analysis_ratings r WHERE r.tenant_id = t.tenant_id"
-                " AND r.analysis_id = t.analysis_id AND r.item_id = ANY(t.items)"
-                " GROUP BY r.item_id) m) AS significance"
-                " FROM analysis_themes t WHERE t.tenant_id = $1 AND t.analysis_id = $2"
+                f"{THEME_SIGNIFICANCE} FROM analysis_themes t"
+                " WHERE t.tenant_id = $1 AND t.analysis_id = $2"
                 " ORDER BY t.created_at, t.theme_id",
                 tenant_id,
                 analysis_id,

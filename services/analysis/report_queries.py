@@ -21,6 +21,7 @@ import asyncpg
 
 from events.db import tenant_transaction
 from events.personal import ERASED
+from services.analysis.read_model import THEME_SIGNIFICANCE
 from services.analysis.report import (
     QUOTES_PER_THEME,
     TOP_ITEMS,
@@ -212,11 +213,8 @@ async def _themes(
 ) -> tuple[ThemeSection, ...]:
     themes = await conn.fetch(
         "SELECT t.theme_id, t.heading, t.summary, cardinality(t.items) AS size,"
-        " (SELECT avg(m.mean)::float8 FROM (SELECT avg(r.rating) AS mean"
-        " FROM analysis_ratings r WHERE r.tenant_id = t.tenant_id"
-        " AND r.analysis_id = t.analysis_id AND r.item_id = ANY(t.items)"
-        " GROUP BY r.item_id) m) AS significance"
-        " FROM analysis_themes t WHERE t.tenant_id = $1 AND t.analysis_id = $2"
+        f"{THEME_SIGNIFICANCE} FROM analysis_themes t"
+        " WHERE t.tenant_id = $1 AND t.analysis_id = $2"
         " ORDER BY t.created_at, t.theme_id",
         tenant_id,
         analysis_id,

@@ -31,6 +31,10 @@ def known_committee(tenant: Tenant, committee: str) -> str:
     return committee
 
 
+TEXT_LENGTH = 20_000
+REFERENCE_LENGTH = 100
+
+
 class Decision(Aggregate):
     """One committee decision, linked to the dialogs and posts it answers."""
 
@@ -45,6 +49,11 @@ class Decision(Aggregate):
         post_ids: tuple[UUID, ...],
         recorded_by: UUID,
     ) -> Decision:
+        """A committee's decision answering dialogs and posts; its text and reference are
+        checked here (named ``text`` and ``reference`` when refused)."""
+        text = values.text(text, "text", max_length=TEXT_LENGTH)
+        if reference is not None:
+            reference = values.text(reference, "reference", max_length=REFERENCE_LENGTH)
         if not dialog_ids and not post_ids:
             raise InvalidInput("post_ids", "a decision answers at least one dialog or post")
         for field, ids in (("dialog_ids", dialog_ids), ("post_ids", post_ids)):

@@ -404,16 +404,11 @@ class ParticipationService:
                 raise InvalidInput(f"post_ids[{i}]", f"no post {post_id}") from None
             except Conflict as refused:
                 raise InvalidInput(f"post_ids[{i}]", refused.reason) from None
-        reference = (
-            None
-            if command.reference is None
-            else values.text(command.reference, "reference", max_length=100)
-        )
         decision = Decision.record(
             committee=committee,
             decided_on=command.decided_on,
-            text=values.text(command.text, "text", max_length=20_000),
-            reference=reference,
+            text=command.text,
+            reference=command.reference,
             dialog_ids=tuple(command.dialog_ids),
             post_ids=tuple(command.post_ids),
             recorded_by=caller.person_id,
