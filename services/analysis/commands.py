@@ -89,3 +89,10 @@ class SplitTheme(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     items: Annotated[list[UUID], Meta(min_length=1, max_length=MAX_THEME_ITEMS)]
     heading: Annotated[str, Meta(min_length=1, max_length=HEADING_LENGTH)]
     summary: Annotated[str, Meta(max_length=SUMMARY_LENGTH)] = ""
+
+
+class MergeItems(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Merge a near-duplicate item into another: both posts of the analysis's dialogs."""
+
+    duplicate_id: UUID  # the near-duplicate, which leaves the listings
+    into_id: UUID  # the post it is merged into, which its supports count for

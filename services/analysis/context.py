@@ -30,9 +30,9 @@ class Needs(Protocol):
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
-    from services.analysis.domain import Analysis, AnalysisItem, Theme
+    from services.analysis.domain import Analysis, AnalysisItem, Codebook, Theme
 
-    return (Analysis, AnalysisItem, Theme)
+    return (Analysis, AnalysisItem, Codebook, Theme)
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:
@@ -60,6 +60,7 @@ ANALYSIS = Context[Needs](
     read_models=_read_models,
     controller_paths=(
         "gateway.analysis:AnalysisController",
+        "gateway.analysis:TenantCodeController",
         "gateway.analysis_suggestions:AnalysisSuggestionsController",
     ),
     provides=_provides,
