@@ -7,7 +7,7 @@ refusal; no database."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -91,7 +91,8 @@ def test_a_post_is_merged_once_and_never_into_a_merged_post() -> None:
         third.merge_into(duplicate, ANALYSIS, ANALYST)
     assert chained.value.field == "into_id"
     assert "merged into" in chained.value.reason
-    assert then(third) == [] and then(duplicate) == []
+    assert then(third) == []
+    assert then(duplicate) == []
 
 
 def test_withdrawn_posts_and_comments_are_not_merged() -> None:
@@ -129,7 +130,8 @@ def test_a_carried_support_takes_the_stream_of_the_persons_support() -> None:
     [(name, payload)] = then_payloads(carried)
     assert name == "SupportCarriedOver"
     assert payload["from_post_id"] == duplicate
-    assert payload["post_id"] == original and payload["person_id"] == person
+    assert payload["post_id"] == original
+    assert payload["person_id"] == person
 
 
 def test_someone_who_supported_both_counts_once() -> None:
@@ -197,5 +199,3 @@ def test_an_item_takes_tenant_codes_next_to_the_analysis_codes() -> None:
     with pytest.raises(InvalidInput) as refused:
         item.tag([shared, other_analysis], {**book.codes, **analysis.codes})
     assert refused.value.field == "codes[1]"
-
-
