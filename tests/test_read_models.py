@@ -113,6 +113,29 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
                 headers=town.headers(analyst),
             )
             assert recorded.status_code == 200, recorded.text
+        # a near-duplicate, supported by one of the post's supporters and another, merged
+        # into the post (its supports carried over, each person once), with a tenant's code
+        duplicate = (
+            await client.post(
+                f"/api/v1/dialogs/{proposals['id']}/posts",
+                json={"body": "A crossing, please"},
+                headers=town.headers(people[3]),
+            )
+        ).json()
+        for token in (people[1], people[0]):
+            await client.post(
+                f"/api/v1/posts/{duplicate['id']}/supports", headers=town.headers(token)
+            )
+        merged = await client.post(
+            f"{analysis_path}/merges",
+            json={"duplicate_id": duplicate["id"], "into_id": post["id"]},
+            headers=town.headers(analyst),
+        )
+        assert merged.status_code == 201, merged.text
+        shared = await client.post(
+            "/api/v1/codes", json={"label": "Roads"}, headers=town.headers(admin)
+        )
+        assert shared.status_code == 201, shared.text
         for state in ("received", "accepted"):
             answered = await client.post(
                 f"/api/v1/posts/{post['id']}/answers",
@@ -155,6 +178,7 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
     assert sum(len(rows) for rows in live.values()) > 100
     assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries", "decisions"))
     assert all(live[t] for t in ("analyses", "analysis_item_codes", "analysis_texts"))
+    assert all(live[t] for t in ("post_supporters", "post_merges"))
     for table in live:
         assert rebuilt[table] == live[table], table
         assert replayed[table] == live[table], table
@@ -171,6 +195,9 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
         "ReportBackReminderDue",
         "DecisionRecorded",
         "ItemRated",
+        "PostMergedInto",
+        "SupportCarriedOver",
+        "TenantCodeAdded",
         "BallotCast",
         "PostFlagged",
     } <= kinds
