@@ -15,6 +15,8 @@ from eventsourcing.persistence import IntegrityError
 from events.errors import Conflict, InvalidInput
 from services.analysis.domain import Analysis, AnalysisItem, Codebook, codebook_id
 from services.dialogs.kinds import Endorsement, PostKind
+from services.notifications.defaults import default_template
+from services.notifications.kinds import NOTIFYING, Kind
 from services.participation.domain import Post, Support, endorsement_id
 from tests.domain.gwt import given, memory_store, replay, then, then_payloads
 
@@ -199,3 +201,17 @@ def test_an_item_takes_tenant_codes_next_to_the_analysis_codes() -> None:
     with pytest.raises(InvalidInput) as refused:
         item.tag([shared, other_analysis], {**book.codes, **analysis.codes})
     assert refused.value.field == "codes[1]"
+
+
+@pytest.mark.parametrize("language", ["sv", "da", "nb", "fi", "en"])
+def test_the_merge_notice_has_its_own_text_in_five_languages(language: str) -> None:
+    subject, body = default_template(Kind.POST_MERGED, language)
+    english = default_template(Kind.POST_MERGED, "en")
+    assert (subject, body) != english or language == "en"
+    assert "{title}" in subject
+    assert "{into}" in subject
+    assert {"{dialog}", "{link}", "{into}"} <= {p for p in PLACEHOLDER_MARKS if p in body}
+    assert Kind.POST_MERGED in NOTIFYING  # a person may turn it off
+
+
+PLACEHOLDER_MARKS = ("{dialog}", "{link}", "{into}", "{title}", "{tenant}")
