@@ -307,7 +307,15 @@ async def test_bad_merges_are_refused_naming_the_field_and_nothing_is_written(
             headers=other_town.headers(await device_token(client, other_town)),
         )
     )
+    hidden = await submit(client, s.town, s.anna, s.dialog["id"], title="Dold")
+    await _ok(
+        await client.post(
+            f"/api/v1/posts/{hidden['id']}/hide", json={"reason": "spam"}, headers=s.headers(admin)
+        )
+    )
     cases = [
+        ((s.b, hidden["id"]), 422, "into_id"),  # hidden by a moderator
+        ((hidden["id"], s.a), 422, "duplicate_id"),
         ((s.b, s.b), 422, "into_id"),
         ((s.b, elsewhere["id"]), 422, "into_id"),  # not in the analysis's dialogs
         ((elsewhere["id"], s.a), 422, "duplicate_id"),

@@ -40,6 +40,7 @@ from services.analysis.domain import (
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission, Role, event_metadata
 from services.identity.domain import Person
+from services.moderation.domain import ModerationCase, Visibility, case_id
 from services.participation.domain import Post
 
 # Who may be a member of an analysis: the roles that analyse, held in the municipality.
@@ -198,6 +199,14 @@ class AnalysisService:
             raise InvalidInput(field, f"{post_id} is no item of this analysis") from None
         if post.parent_id is not None or not analysis.covers(post.dialog_id):
             raise InvalidInput(field, f"{post_id} is no item of this analysis")
+        try:
+            case = await self.repository.get(tenant_id, ModerationCase, case_id(post.id))
+        except AggregateNotFound:
+            return post
+        if case.visibility is Visibility.HIDDEN:
+            raise InvalidInput(field, f"{post_id} has been hidden by a moderator")
+        if case.visibility is Visibility.PENDING:
+            raise InvalidInput(field, f"{post_id} is waiting for a moderator's approval")
         return post
 
     async def rate(
