@@ -131,12 +131,12 @@ class Post(Aggregate):
         if self.merged_into is not None:
             raise Conflict(f"the post was merged into {self.merged_into}; take part there")
 
-    def merge_into(self, original: Post, analysis_id: UUID, merged_by: UUID) -> int:
+    def merge_into(self, original: Post, analysis_id: UUID, merged_by: UUID) -> None:
         """Merge this post, a near-duplicate, into ``original`` (``into_id``): recorded on
         both in one append (``PostMergedInto`` here, ``PostAbsorbed`` there), so two merges
         touching either post cannot both be saved. Supports are carried over by the merge
         policy; signatures are not (see ``MERGEABLE``). The caller has checked that both are
-        items of one analysis. The ``into_id`` post's new version."""
+        items of one analysis."""
         if original.id == self.id:
             raise InvalidInput("into_id", "a post cannot be merged into itself")
         if self.parent_id is not None:
@@ -162,7 +162,6 @@ class Post(Aggregate):
                 raise InvalidInput(field, f"{post.id} has been withdrawn")
         self._merged_into(original.id, original.dialog_id, analysis_id, merged_by)
         original._absorbed(self.id, analysis_id)
-        return original.version
 
     @event("PostMergedInto")
     def _merged_into(
@@ -205,6 +204,8 @@ class Post(Aggregate):
         """Record, once, that supports reached the threshold (or signatures the goal)."""
         if self.threshold_reached or self.threshold is None or count < self.threshold:
             return False
+        if self.merged_into is not None:
+            return False  # a support that raced its merge counts where it was merged into
         if self.rules.endorsement is Endorsement.SIGNATURE:
             self._goal_reached(count)
         else:

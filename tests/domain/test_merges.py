@@ -123,6 +123,14 @@ def test_a_merged_post_takes_no_support_comment_edit_or_answer() -> None:
     assert then(duplicate) == []
 
 
+def test_a_merged_post_records_no_threshold_of_its_own() -> None:
+    duplicate = post(threshold=2)
+    duplicate.merge_into(post(), ANALYSIS, ANALYST)
+    duplicate = given(duplicate)
+    assert duplicate.reach_threshold(2) is False
+    assert then(duplicate) == []
+
+
 def test_a_carried_support_takes_the_stream_of_the_persons_support() -> None:
     person, original, duplicate = uuid4(), uuid4(), uuid4()
     carried = Support.carry_over(
