@@ -24,6 +24,7 @@ from services.analysis.commands import (
     AddCode,
     AddThemeItem,
     CreateTheme,
+    MergeItems,
     MergeThemes,
     RateItem,
     RewriteTheme,
@@ -31,7 +32,7 @@ from services.analysis.commands import (
     StartAnalysis,
     TagItem,
 )
-from services.analysis.domain import Analysis, AnalysisItem, Theme
+from services.analysis.domain import Analysis, AnalysisItem, Code, Theme
 from services.analysis.read_model import AnalysisQueries, Sort
 from services.analysis.service import AnalysisService
 from services.identity.access import Caller, Permission
@@ -130,8 +131,11 @@ class ThemeSummary(msgspec.Struct, kw_only=True):
     heading: str
     summary: str
     items: list[UUID]
-    items_count: int
-    # the mean over its rated items of each one's mean rating; null while none is rated
+    # its items merged into another post as near-duplicates (they stay listed in items)
+    merged_items: list[UUID]
+    items_count: int  # its items but the merged ones
+    # the mean over its rated items (merged ones left out) of each one's mean rating; null
+    # while none is rated
     mean_significance: float | None
     split_from: UUID | None
     created_at: datetime
@@ -144,6 +148,24 @@ class ThemeList(msgspec.Struct, kw_only=True):
 class ItemPage(msgspec.Struct, kw_only=True):
     items: list[ItemView]
     next_offset: int | None  # the offset of the next page, null on the last
+
+
+class ItemsMerged(msgspec.Struct, kw_only=True):
+    """A near-duplicate merged into another item; its supports follow within moments."""
+
+    analysis_id: UUID
+    duplicate_id: UUID
+    into_id: UUID
+
+
+class TenantCodeList(msgspec.Struct, kw_only=True):
+    items: list[CodeView]  # in the order they were added
+
+
+def _code_view(code_id: UUID, code: Code) -> CodeView:
+    return CodeView(
+        id=code_id, label=code.label, description=code.description, parent_id=code.parent_id
+    )
 
 
 def theme_view(theme: Theme) -> ThemeView:
@@ -310,8 +332,10 @@ class AnalysisController(Controller):
         data: JSONBody[TagItem],
     ) -> ItemCodes:
         """Replace the codes an item (a post of the analysis's dialogs) is tagged with
-        (members); an empty list clears them. A code of no codebook of this analysis is
-        refused (422 naming `codes[i]`)."""
+        (members); an empty list clears them. Each is a code of this analysis or of the
+        municipality's own codebook: any other (another analysis's, another municipality's)
+        is refused (422 naming `codes[i]`). An item merged into another post is a conflict
+        (409)."""
         item = await analyses.tag(caller, analysis_id, item_id, data.codes)
         return ItemCodes(analysis_id=analysis_id, item_id=item_id, codes=list(item.codes))
 
@@ -366,8 +390,10 @@ class AnalysisController(Controller):
         number of ratings), `supports` (with signatures) or `date` (the newest first, the
         default). Each item lists the themes it sits in. Pages by `limit` and `offset`."""
         analysis = await analyses.get(caller, analysis_id)
-        if code is not None and code not in analysis.codes:
-            raise InvalidInput("code", f"{code} is not a code of this analysis")
+        if code is not None and code not in await analyses.codes_for(caller, analysis):
+            raise InvalidInput(
+                "code", f"{code} is no code of this analysis nor of the municipality's codebook"
+            )
         if theme is not None:
             try:
                 await analyses.theme(caller, analysis_id, theme)
@@ -420,7 +446,9 @@ class AnalysisController(Controller):
     ) -> ThemeList:
         """The analysis's themes, oldest first (members), each with its items, their count
         and their mean significance (the mean over its rated items of each one's mean
-        rating). A theme merged into another is not listed."""
+        rating). An item merged into another post as a near-duplicate stays in `items` and
+        is listed in `merged_items`, but is left out of the count and the significance. A
+        theme merged into another is not listed."""
         await analyses.get(caller, analysis_id)
         rows = await analysis_queries.themes(caller.tenant_id, analysis_id)
         return ThemeList(
@@ -430,7 +458,8 @@ class AnalysisController(Controller):
                     heading=r["heading"],
                     summary=r["summary"],
                     items=list(r["items"]),
-                    items_count=len(r["items"]),
+                    merged_items=list(r["merged"]),
+                    items_count=len(r["items"]) - len(r["merged"]),
                     mean_significance=r["significance"],
                     split_from=r["split_from"],
                     created_at=r["created_at"],
@@ -535,3 +564,72 @@ class AnalysisController(Controller):
         (members); answers the new theme. Moving no item, all of them, or one not in the
         theme is refused naming `items` or `items[i]`."""
         return theme_view(await analyses.split_theme(caller, analysis_id, theme_id, data))
+
+    # -- near-duplicates -----------------------------------------------------------------
+
+    @post(
+        "/{analysis_id:uuid}/merges",
+        operation_id="mergeAnalysisItems",
+        summary="Merge a near-duplicate item into another",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def merge_items(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        data: JSONBody[MergeItems],
+    ) -> ItemsMerged:
+        """Mark the item `duplicate_id` as a near-duplicate of `into_id` and merge it there
+        (members): both proposals, ideas or suggestions of this analysis's dialogs, neither
+        withdrawn. The duplicate leaves the listings (fetched directly it shows as `merged`
+        with `merged_into`); its supporters' supports are carried to the other post, each
+        person once, moments later (the post's threshold counts them); the authors of both
+        and the duplicate's supporters and commenters are told. Petitions are not merged (a
+        signature is its signer's own, for its petition's text). No item of this analysis,
+        the same post twice, a post merged already or merged into another is refused naming
+        `duplicate_id` or `into_id` (422; a duplicate merged already, or a merge racing
+        another on either post, 409)."""
+        into = await analyses.merge_items(caller, analysis_id, data)
+        return ItemsMerged(analysis_id=analysis_id, duplicate_id=data.duplicate_id, into_id=into.id)
+
+
+class TenantCodeController(Controller):
+    """The municipality's own codebook, shared by all its analyses."""
+
+    path = "/api/v1/codes"
+    tags = ["analysis"]
+
+    @post(
+        "/",
+        operation_id="addTenantCode",
+        summary="Add a code to the municipality's codebook",
+        responses=problems(409, 422),
+        status_code=201,
+    )
+    async def add_code(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        data: JSONBody[AddCode],
+    ) -> CodeView:
+        """Add a code with a label and a description to the municipality's own codebook
+        (administrators), at the top or nested under one of its top-level codes
+        (`parent_id`). Members of any of its analyses tag items with it, next to the
+        analysis's own codes. Codes nest one level: a parent that is itself nested, or no
+        code of this codebook (an analysis's code included), is refused (422 naming
+        `parent_id`); a label taken at the same level is a conflict (409 naming `label`)."""
+        code_id, code = await analyses.add_tenant_code(caller, data)
+        return _code_view(code_id, code)
+
+    @get("/", operation_id="listTenantCodes", summary="List the municipality's codebook")
+    async def list_codes(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+    ) -> TenantCodeList:
+        """The municipality's own codes (administrators and analysts), in the order they
+        were added, each with its parent if nested."""
+        codes = await analyses.tenant_codes(caller)
+        return TenantCodeList(items=[_code_view(i, c) for i, c in codes.items()])

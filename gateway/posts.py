@@ -46,7 +46,7 @@ async def _may_see(dialogs: DialogService, row: Any, viewer: Caller | None) -> b
         await visible_dialog(dialogs, row["tenant_id"], row["dialog_id"], viewer)
     except NotFound:
         return False
-    if row["status"] in ("published", "withdrawn"):
+    if row["status"] in ("published", "withdrawn", "merged"):
         return True
     return _moderator(viewer) or (viewer is not None and viewer.person_id == row["author_id"])
 

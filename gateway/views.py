@@ -121,6 +121,8 @@ class PostView(msgspec.Struct, kw_only=True):
     moderation_reason: str | None = None
     # the municipality's latest official answer (proposals, ideas, petitions, suggestions)
     answer: AnswerView | None = None
+    # status 'merged': the post this near-duplicate was merged into (its supports count there)
+    merged_into: UUID | None = None
 
 
 def _row_answer(row: Any) -> AnswerView | None:
@@ -166,6 +168,7 @@ def post_row_view(row: Any, viewer: UUID | None, *, moderator: bool = False) -> 
         edited_at=row["edited_at"],
         moderation_reason=row["moderation_reason"] if mine or moderator else None,
         answer=_row_answer(row),
+        merged_into=row["merged_into"],
     )
 
 

@@ -31,7 +31,7 @@ def _stand_in() -> Any:
     return SimpleNamespace(
         codec=Codec(build_catalogue()),
         keys=Keys(b"k" * 32),
-        participation=SimpleNamespace(record_threshold=None),
+        participation=SimpleNamespace(record_threshold=None, carry_supports=None),
         gamification=SimpleNamespace(record_awards=None),
     )
 

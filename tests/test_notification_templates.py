@@ -82,7 +82,7 @@ async def test_only_administrators_see_and_change_templates(
 
     assert listed.status_code == 200
     entries = {(t["kind"], t["language"]): t for t in listed.json()}
-    assert len(entries) == 14 * 3  # every kind in Swedish, Danish and English
+    assert len(entries) == 15 * 3  # every kind in Swedish, Danish and English
     assert not any(t["custom"] for t in entries.values())
     assert entries[("report-status", "da")]["subject"] == "Din indberetning: {status}"
     assert "message" in entries[("report-status", "sv")]["placeholders"]

@@ -131,6 +131,29 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
                 method, f"{idea_path}/{path}", json=sent, headers=town.headers(analyst)
             )
             assert changed.status_code in (200, 201), changed.text
+        # a near-duplicate, supported by one of the post's supporters and another, merged
+        # into the post (its supports carried over, each person once), with a tenant's code
+        duplicate = (
+            await client.post(
+                f"/api/v1/dialogs/{proposals['id']}/posts",
+                json={"body": "A crossing, please"},
+                headers=town.headers(people[3]),
+            )
+        ).json()
+        for token in (people[1], people[0]):
+            await client.post(
+                f"/api/v1/posts/{duplicate['id']}/supports", headers=town.headers(token)
+            )
+        merged = await client.post(
+            f"{analysis_path}/merges",
+            json={"duplicate_id": duplicate["id"], "into_id": post["id"]},
+            headers=town.headers(analyst),
+        )
+        assert merged.status_code == 201, merged.text
+        shared = await client.post(
+            "/api/v1/codes", json={"label": "Roads"}, headers=town.headers(admin)
+        )
+        assert shared.status_code == 201, shared.text
         for state in ("received", "accepted"):
             answered = await client.post(
                 f"/api/v1/posts/{post['id']}/answers",
@@ -175,6 +198,7 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
     assert all(
         live[t] for t in ("analyses", "analysis_item_codes", "analysis_texts", "analysis_ideas")
     )
+    assert all(live[t] for t in ("post_supporters", "post_merges"))
     for table in live:
         assert rebuilt[table] == live[table], table
         assert replayed[table] == live[table], table
@@ -191,6 +215,9 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
         "ReportBackReminderDue",
         "DecisionRecorded",
         "ItemRated",
+        "PostMergedInto",
+        "SupportCarriedOver",
+        "TenantCodeAdded",
         "BallotCast",
         "PostFlagged",
     } <= kinds

@@ -180,3 +180,10 @@ class SetIdeaQuestions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 
     # The stages are checked by the service (422 naming ``stages.<stage>``), as for answers.
     stages: dict[str, list[QuestionBody]]
+
+
+class MergeItems(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Merge a near-duplicate item into another: both posts of the analysis's dialogs."""
+
+    duplicate_id: UUID  # the near-duplicate, which leaves the listings
+    into_id: UUID  # the post it is merged into, which its supports count for

@@ -33,10 +33,10 @@ class Needs(Protocol):
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
-    from services.analysis.domain import Analysis, AnalysisItem, Theme
+    from services.analysis.domain import Analysis, AnalysisItem, Codebook, Theme
     from services.analysis.ideas import Idea, IdeaQuestions
 
-    return (Analysis, AnalysisItem, Theme, Idea, IdeaQuestions)
+    return (Analysis, AnalysisItem, Codebook, Theme, Idea, IdeaQuestions)
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:
@@ -72,6 +72,7 @@ ANALYSIS = Context[Needs](
     read_models=_read_models,
     controller_paths=(
         "gateway.analysis:AnalysisController",
+        "gateway.analysis:TenantCodeController",
         "gateway.analysis_suggestions:AnalysisSuggestionsController",
         "gateway.analysis_members:AnalysisMemberController",
         "gateway.analysis_report:AnalysisReportController",

@@ -45,7 +45,9 @@ __all__ = [
     "Analysis",
     "AnalysisItem",
     "Code",
+    "Codebook",
     "Theme",
+    "codebook_id",
     "distinct_ids",
     "item_id_of",
 ]
@@ -163,30 +165,76 @@ class Analysis(Aggregate):
 
     def add_code(self, code_id: UUID, label: str, description: str, parent_id: UUID | None) -> Code:
         """Add a code to the codebook, at the top or under a top-level code."""
-        label = values.text(label, "label", max_length=LABEL_LENGTH)
-        description = values.text(
-            description, "description", max_length=DESCRIPTION_LENGTH, required=False
+        label, description = _checked_code(
+            self.codes, label, description, parent_id, "this analysis"
         )
-        if len(self.codes) >= MAX_CODES:
-            raise Conflict(f"the codebook holds {MAX_CODES} codes already")
-        if parent_id is not None:
-            parent = self.codes.get(parent_id)
-            if parent is None:
-                raise InvalidInput("parent_id", f"{parent_id} is not a code of this analysis")
-            if parent.parent_id is not None:
-                raise InvalidInput(
-                    "parent_id",
-                    f"{parent_id} is itself nested under {parent.parent_id}: codes nest one"
-                    " level deep",
-                )
-        folded = label.casefold()
-        for other in self.codes.values():
-            if other.parent_id == parent_id and other.label.casefold() == folded:
-                raise Conflict(f"the code {label!r} is there already at that level", "label")
         self._code_added(code_id, label, description, parent_id)
         return self.codes[code_id]
 
     @event("CodeAdded")
+    def _code_added(
+        self, code_id: UUID, label: str, description: str, parent_id: UUID | None
+    ) -> None:
+        self.codes[code_id] = Code(label=label, description=description, parent_id=parent_id)
+
+
+def _checked_code(
+    codes: Mapping[UUID, Code],
+    label: str,
+    description: str,
+    parent_id: UUID | None,
+    owner: str,
+) -> tuple[str, str]:
+    """A new code's label and description, checked against the codebook ``codes`` it joins:
+    nested one level at most, under a code of the same codebook, its label free at its level."""
+    label = values.text(label, "label", max_length=LABEL_LENGTH)
+    description = values.text(
+        description, "description", max_length=DESCRIPTION_LENGTH, required=False
+    )
+    if len(codes) >= MAX_CODES:
+        raise Conflict(f"the codebook holds {MAX_CODES} codes already")
+    if parent_id is not None:
+        parent = codes.get(parent_id)
+        if parent is None:
+            raise InvalidInput("parent_id", f"{parent_id} is not a code of {owner}")
+        if parent.parent_id is not None:
+            raise InvalidInput(
+                "parent_id",
+                f"{parent_id} is itself nested under {parent.parent_id}: codes nest one level deep",
+            )
+    folded = label.casefold()
+    for other in codes.values():
+        if other.parent_id == parent_id and other.label.casefold() == folded:
+            raise Conflict(f"the code {label!r} is there already at that level", "label")
+    return label, description
+
+
+def codebook_id(tenant_id: str) -> UUID:
+    """The one stream of a municipality's own codebook."""
+    return uuid5(_NAMESPACE, f"codebook:{tenant_id}")
+
+
+class Codebook(Aggregate):
+    """A municipality's own codebook: codes its administrators keep for every analysis, which
+    members of any of its analyses tag items with, next to the analysis's own codes. The
+    same rules as an analysis's codebook: nested one level, a label once per level."""
+
+    @staticmethod
+    def create_id(tenant_id: str) -> UUID:
+        return codebook_id(tenant_id)
+
+    @event("CodebookOpened")
+    def __init__(self, tenant_id: str) -> None:
+        self.codes: dict[UUID, Code] = {}
+
+    def add_code(self, code_id: UUID, label: str, description: str, parent_id: UUID | None) -> Code:
+        label, description = _checked_code(
+            self.codes, label, description, parent_id, "the municipality's codebook"
+        )
+        self._code_added(code_id, label, description, parent_id)
+        return self.codes[code_id]
+
+    @event("TenantCodeAdded")
     def _code_added(
         self, code_id: UUID, label: str, description: str, parent_id: UUID | None
     ) -> None:
@@ -208,13 +256,17 @@ class AnalysisItem(Aggregate):
         self.ratings: dict[UUID, int] = {}
 
     def tag(self, codes: Sequence[UUID], codebook: Mapping[UUID, Code]) -> bool:
-        """Replace the item's codes with ``codes``, each a code of the analysis's codebook.
-        False (nothing recorded) when the item has those codes already."""
+        """Replace the item's codes with ``codes``, each a code of ``codebook``: the
+        analysis's codes and the municipality's. False (nothing recorded) when the item has
+        those codes already."""
         if len(codes) > MAX_ITEM_CODES:
             raise InvalidInput("codes", f"at most {MAX_ITEM_CODES} codes on one item")
         for i, code_id in enumerate(codes):
             if code_id not in codebook:
-                raise InvalidInput(f"codes[{i}]", f"{code_id} is not a code of this analysis")
+                raise InvalidInput(
+                    f"codes[{i}]",
+                    f"{code_id} is no code of this analysis nor of the municipality's codebook",
+                )
         distinct_ids(codes, "codes")
         if set(codes) == set(self.codes):
             return False

@@ -93,7 +93,7 @@ class IdeaService:
         """A raw idea from items of the analysis (else 422 naming ``items[i]``)."""
         analysis = await self.analyses.get(caller, analysis_id)
         for i, item_id in enumerate(command.items):
-            if not await self.analyses.is_item(caller.tenant_id, analysis, item_id):
+            if not await self.analyses.is_item(caller.tenant_id, analysis, item_id, f"items[{i}]"):
                 raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
         idea = Idea.create(
             analysis.id,

@@ -33,6 +33,7 @@ from events.db import tenant_transaction
 from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
 from events.tables import Row
+from services.analysis.domain import codebook_id
 
 Sort = Literal["rating", "supports", "date"]
 
@@ -59,12 +60,15 @@ def _document(title: str | None, body: str) -> str:
     return body if title is None else f"{title}\n{body}"
 
 
+# a municipality's own codes (``TenantCodeAdded``, on its codebook's stream) are kept in
+# ``analysis_codes`` too, under the codebook's id in place of an analysis's
 _ANALYSIS_EVENTS = frozenset(
     {
         "AnalysisStarted",
         "AnalysisMemberAdded",
         "AnalysisMemberRemoved",
         "CodeAdded",
+        "TenantCodeAdded",
         "ItemCoded",
         "ItemRated",
     }
@@ -121,7 +125,7 @@ class AnalysisWorkspace:
                     joins.append((_JOINED, (t, r.stream_id, e.person_id)))
                 case "AnalysisMemberRemoved":
                     joins.append((_LEFT, (t, r.stream_id, e.person_id)))
-                case "CodeAdded":
+                case "CodeAdded" | "TenantCodeAdded":
                     codes.append(_code(t, r.stream_id, r.version, e))
                 case "ItemCoded":
                     coded[(t, e.analysis_id, e.item_id)] = {
@@ -178,13 +182,20 @@ class AnalysisWorkspace:
             await conn.execute(statement, *args)
 
 
-# A theme's mean significance (the mean over its rated items of each item's mean rating), as a
-# column of a query over ``analysis_themes t``.
+# The merged near-duplicates among a theme's items (``m.merged``), joined to a query over
+# ``analysis_themes t``, and the theme's mean significance as a column of it: the mean over its
+# rated items, merged ones left out, of each item's mean rating.
+THEME_MERGED = (
+    " CROSS JOIN LATERAL (SELECT ARRAY(SELECT p.post_id"
+    " FROM posts p WHERE p.tenant_id = t.tenant_id AND p.post_id = ANY(t.items)"
+    " AND p.merged_into IS NOT NULL) AS merged) m"
+)
 THEME_SIGNIFICANCE = (
-    " (SELECT avg(m.mean)::float8 FROM (SELECT avg(r.rating) AS mean"
+    " (SELECT avg(x.mean)::float8 FROM (SELECT avg(r.rating) AS mean"
     " FROM analysis_ratings r WHERE r.tenant_id = t.tenant_id"
     " AND r.analysis_id = t.analysis_id AND r.item_id = ANY(t.items)"
-    " GROUP BY r.item_id) m) AS significance"
+    " AND NOT r.item_id = ANY(m.merged)"
+    " GROUP BY r.item_id) x) AS significance"
 )
 _THEME_KEY = "tenant_id = $1 AND analysis_id = $2 AND theme_id = $3"
 _JOINED = (
@@ -366,7 +377,7 @@ _ITEMS = (
     " WHERE t.tenant_id = p.tenant_id AND t.post_id = p.post_id"
     " AND t.search @@ websearch_to_tsquery($5::regconfig, $4)))"
     " AND ($6::uuid IS NULL OR c.codes && ARRAY(SELECT k.code_id FROM analysis_codes k"
-    " WHERE k.tenant_id = a.tenant_id AND k.analysis_id = a.analysis_id"
+    " WHERE k.tenant_id = a.tenant_id AND k.analysis_id IN (a.analysis_id, $10)"
     " AND (k.code_id = $6 OR k.parent_id = $6)))"
     " AND ($9::uuid IS NULL OR EXISTS (SELECT 1 FROM analysis_themes th"
     " WHERE th.tenant_id = a.tenant_id AND th.analysis_id = a.analysis_id"
@@ -423,17 +434,18 @@ class AnalysisQueries:
                 limit,
                 offset,
                 theme,
+                codebook_id(tenant_id),
             )
         return rows
 
     async def themes(self, tenant_id: str, analysis_id: UUID) -> list[asyncpg.Record]:
-        """The analysis's themes, oldest first, each with its items, their count and their
-        mean significance: the mean over its rated items of each one's mean rating (null
-        when none is rated)."""
+        """The analysis's themes, oldest first, each with its items, those of them merged
+        into another post (``merged``), and their mean significance: the mean over its rated
+        items, merged ones left out, of each one's mean rating (null when none is rated)."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows: list[asyncpg.Record] = await conn.fetch(
                 "SELECT t.theme_id, t.heading, t.summary, t.items, t.split_from, t.created_at,"
-                f"{THEME_SIGNIFICANCE} FROM analysis_themes t"
+                f" m.merged,{THEME_SIGNIFICANCE} FROM analysis_themes t{THEME_MERGED}"
                 " WHERE t.tenant_id = $1 AND t.analysis_id = $2"
                 " ORDER BY t.created_at, t.theme_id",
                 tenant_id,
@@ -442,11 +454,14 @@ class AnalysisQueries:
         return rows
 
     async def ratings(self, tenant_id: str, analysis_id: UUID) -> list[asyncpg.Record]:
-        """Every rating of the analysis: (item_id, person_id, rating)."""
+        """Every rating of the analysis: (item_id, person_id, rating), but those of items
+        merged into another post (a duplicate's ratings are kept, not counted)."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows: list[asyncpg.Record] = await conn.fetch(
-                "SELECT item_id, person_id, rating FROM analysis_ratings"
-                " WHERE tenant_id = $1 AND analysis_id = $2",
+                "SELECT r.item_id, r.person_id, r.rating FROM analysis_ratings r"
+                " WHERE r.tenant_id = $1 AND r.analysis_id = $2 AND NOT EXISTS (SELECT 1"
+                " FROM posts p WHERE p.tenant_id = r.tenant_id AND p.post_id = r.item_id"
+                " AND p.merged_into IS NOT NULL)",
                 tenant_id,
                 analysis_id,
             )

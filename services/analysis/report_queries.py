@@ -21,7 +21,7 @@ import asyncpg
 
 from events.db import tenant_transaction
 from events.personal import ERASED
-from services.analysis.read_model import THEME_SIGNIFICANCE
+from services.analysis.read_model import THEME_MERGED, THEME_SIGNIFICANCE
 from services.analysis.report import (
     QUOTES_PER_THEME,
     TOP_ITEMS,
@@ -212,8 +212,9 @@ async def _themes(
     conn: asyncpg.Connection, tenant_id: str, analysis_id: UUID
 ) -> tuple[ThemeSection, ...]:
     themes = await conn.fetch(
-        "SELECT t.theme_id, t.heading, t.summary, cardinality(t.items) AS size,"
-        f"{THEME_SIGNIFICANCE} FROM analysis_themes t"
+        "SELECT t.theme_id, t.heading, t.summary,"
+        " cardinality(t.items) - cardinality(m.merged) AS size,"
+        f"{THEME_SIGNIFICANCE} FROM analysis_themes t{THEME_MERGED}"
         " WHERE t.tenant_id = $1 AND t.analysis_id = $2"
         " ORDER BY t.created_at, t.theme_id",
         tenant_id,

@@ -24,16 +24,26 @@ from services.analysis.commands import (
     AddMember,
     CreateTheme,
     InviteAnalyst,
+    MergeItems,
     MergeThemes,
     RewriteTheme,
     SplitTheme,
     StartAnalysis,
 )
-from services.analysis.domain import Analysis, AnalysisItem, Code, Theme, item_id_of
+from services.analysis.domain import (
+    Analysis,
+    AnalysisItem,
+    Code,
+    Codebook,
+    Theme,
+    codebook_id,
+    item_id_of,
+)
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission, Role, event_metadata
 from services.identity.domain import Person
 from services.identity.service import IdentityService
+from services.moderation.domain import ModerationCase, Visibility, case_id
 from services.participation.domain import Post
 from tenants.directory import TenantEntry
 
@@ -164,16 +174,93 @@ class AnalysisService:
         await self._save(caller, analysis)
         return code_id, code
 
+    # -- the municipality's codebook ---------------------------------------------------
+
+    async def codebook(self, tenant_id: str) -> Codebook | None:
+        """The municipality's own codebook, None before its first code."""
+        try:
+            return await self.repository.get(tenant_id, Codebook, codebook_id(tenant_id))
+        except AggregateNotFound:
+            return None
+
+    async def tenant_codes(self, caller: Caller) -> dict[UUID, Code]:
+        """The municipality's codes (administrators and analysts), in the order added."""
+        caller.require(Permission.ANALYSE)
+        codebook = await self.codebook(caller.tenant_id)
+        return {} if codebook is None else dict(codebook.codes)
+
+    async def add_tenant_code(self, caller: Caller, command: AddCode) -> tuple[UUID, Code]:
+        """Add a code to the municipality's codebook (administrators): every analysis of the
+        municipality may tag items with it. Its id and the code."""
+        caller.require(Permission.ADMINISTER)
+        codebook = await self.codebook(caller.tenant_id) or Codebook(tenant_id=caller.tenant_id)
+        code_id = uuid4()
+        code = codebook.add_code(code_id, command.label, command.description, command.parent_id)
+        await self._save(caller, codebook)
+        return code_id, code
+
+    async def codes_for(self, caller: Caller, analysis: Analysis) -> dict[UUID, Code]:
+        """Every code an item of ``analysis`` may have: its own and the municipality's."""
+        codebook = await self.codebook(caller.tenant_id)
+        return {**({} if codebook is None else codebook.codes), **analysis.codes}
+
     # -- items ---------------------------------------------------------------------------
 
     async def tag(
         self, caller: Caller, analysis_id: UUID, item_id: UUID, codes: list[UUID]
     ) -> AnalysisItem:
-        """Replace the item's codes (each a code of this analysis)."""
+        """Replace the item's codes (each a code of this analysis or of the municipality's
+        codebook; any other, another analysis's or municipality's included, is 422 naming
+        ``codes[i]``)."""
         analysis = await self.get(caller, analysis_id)
+        known = await self.codes_for(caller, analysis)
         return await self._change_item(
-            caller, analysis, item_id, lambda item: item.tag(codes, analysis.codes)
+            caller, analysis, item_id, lambda item: item.tag(codes, known)
         )
+
+    async def merge_items(self, caller: Caller, analysis_id: UUID, command: MergeItems) -> Post:
+        """Mark the item ``duplicate_id`` as a near-duplicate of ``into_id`` and merge it
+        there (members): both must be items of this analysis (422 naming the field). The
+        posts record the merge (``PostMergedInto`` on the duplicate, ``PostAbsorbed`` on the
+        other) in one append, so of two merges that touch either post at once one is saved
+        and the other is a conflict (409); the merge policy then carries the duplicate's
+        supports over and the notifier tells the people behind both. The merged-into post."""
+        analysis = await self.get(caller, analysis_id)
+        tenant_id = caller.tenant_id
+        duplicate = await self._merged_item(
+            tenant_id, analysis, command.duplicate_id, "duplicate_id"
+        )
+        into = await self._merged_item(tenant_id, analysis, command.into_id, "into_id")
+        if duplicate.id == into.id:
+            raise InvalidInput("into_id", "a post cannot be merged into itself")
+        duplicate.merge_into(into, analysis.id, caller.person_id)
+        try:
+            await self.repository.save(tenant_id, duplicate, into, metadata=event_metadata(caller))
+        except ConcurrencyConflict:
+            raise Conflict(
+                "one of the posts was changed or merged meanwhile; read them and try again",
+                field="duplicate_id",
+            ) from None
+        return into
+
+    async def _merged_item(
+        self, tenant_id: str, analysis: Analysis, post_id: UUID, field: str
+    ) -> Post:
+        try:
+            post = await self.repository.get(tenant_id, Post, post_id)
+        except AggregateNotFound:
+            raise InvalidInput(field, f"{post_id} is no item of this analysis") from None
+        if post.parent_id is not None or not analysis.covers(post.dialog_id):
+            raise InvalidInput(field, f"{post_id} is no item of this analysis")
+        try:
+            case = await self.repository.get(tenant_id, ModerationCase, case_id(post.id))
+        except AggregateNotFound:
+            return post
+        if case.visibility is Visibility.HIDDEN:
+            raise InvalidInput(field, f"{post_id} has been hidden by a moderator")
+        if case.visibility is Visibility.PENDING:
+            raise InvalidInput(field, f"{post_id} is waiting for a moderator's approval")
+        return post
 
     async def rate(
         self, caller: Caller, analysis_id: UUID, item_id: UUID, rating: int
@@ -209,18 +296,28 @@ class AnalysisService:
             await self._save(caller, item)
         return item
 
-    async def is_item(self, tenant_id: str, analysis: Analysis, item_id: UUID) -> bool:
+    async def is_item(
+        self, tenant_id: str, analysis: Analysis, item_id: UUID, field: str | None = None
+    ) -> bool:
         """Whether ``item_id`` is an item of the analysis: a post (not a comment) of one of
-        its dialogs, read from its stream."""
+        its dialogs, read from its stream. A near-duplicate merged into another post is one
+        no more: with ``field``, that is refused naming it."""
         try:
             post = await self.repository.get(tenant_id, Post, item_id)
         except AggregateNotFound:
             return False
-        return post.parent_id is None and analysis.covers(post.dialog_id)
+        if post.parent_id is not None or not analysis.covers(post.dialog_id):
+            return False
+        if post.merged_into is not None:
+            if field is None:
+                raise Conflict(f"the item {item_id} was merged into {post.merged_into}")
+            raise InvalidInput(field, f"{item_id} was merged into {post.merged_into}")
+        return True
 
     async def _item(self, caller: Caller, analysis: Analysis, item_id: UUID) -> AnalysisItem:
         """What the analysis holds about one of its items: a post (not a comment) of one of
-        its dialogs. Anything else is no item of this analysis (404)."""
+        its dialogs. Anything else is no item of this analysis (404); a merged one takes no
+        more codes or ratings (409)."""
         tenant_id = caller.tenant_id
         if not await self.is_item(tenant_id, analysis, item_id):
             raise NotFound(f"no item {item_id} in this analysis")
@@ -238,7 +335,7 @@ class AnalysisService:
         item of this analysis, else 422 naming ``items[i]``)."""
         analysis = await self.get(caller, analysis_id)
         for i, item_id in enumerate(command.items):
-            if not await self.is_item(caller.tenant_id, analysis, item_id):
+            if not await self.is_item(caller.tenant_id, analysis, item_id, f"items[{i}]"):
                 raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
         theme = Theme.create(analysis.id, command.heading, command.summary, command.items)
         await self._save(caller, theme)
@@ -291,7 +388,7 @@ class AnalysisService:
         """Put an item of the analysis into the theme (422 naming ``item_id`` otherwise)."""
         analysis = await self.get(caller, analysis_id)
         await self._theme(caller.tenant_id, analysis, theme_id)
-        if not await self.is_item(caller.tenant_id, analysis, item_id):
+        if not await self.is_item(caller.tenant_id, analysis, item_id, "item_id"):
             raise InvalidInput("item_id", f"{item_id} is no item of this analysis")
         return await self._change_theme(
             caller, analysis, theme_id, lambda theme: theme.add(item_id)

@@ -103,6 +103,26 @@ _TEXTS: dict[Kind, dict[str, str]] = {
         " {tenant} sendte til {panel}. Der er stadig tid.\n\n{link}\n\nHar du svaret i"
         " mellemtiden: tak, og se bort fra denne besked.",
     },
+    # a near-duplicate merged into another post: to the authors of both and to those who
+    # backed or commented on the duplicate (Norwegian and Finnish too: issue 14)
+    Kind.POST_MERGED: {
+        "en": "«{title}» was merged into «{into}»|«{title}» in «{dialog}» says much the same"
+        " as «{into}», so {tenant}'s analysts merged the two. Its supports now count for"
+        " «{into}» (once per person), and the discussion goes on there.\n\n{link}",
+        "sv": "«{title}» har slagits ihop med «{into}»|«{title}» i «{dialog}» säger i stort"
+        " sett samma sak som «{into}», så {tenant}s analytiker har slagit ihop dem. Stödet"
+        " räknas nu för «{into}» (en gång per person), och samtalet fortsätter där.\n\n{link}",
+        "da": "«{title}» er lagt sammen med «{into}»|«{title}» i «{dialog}» siger stort set det"
+        " samme som «{into}», så {tenant}s analytikere har lagt dem sammen. Støtten tæller nu"
+        " for «{into}» (én gang pr. person), og samtalen fortsætter dér.\n\n{link}",
+        "nb": "«{title}» er slått sammen med «{into}»|«{title}» i «{dialog}» sier stort sett det"
+        " samme som «{into}», så analytikerne i {tenant} har slått dem sammen. Støtten teller"
+        " nå for «{into}» (én gang per person), og samtalen fortsetter der.\n\n{link}",
+        "fi": "«{title}» on yhdistetty aloitteeseen «{into}»|«{title}» ({dialog}) sanoo lähes"
+        " saman kuin «{into}», joten {tenant} -palvelun analyytikot yhdistivät ne. Kannatukset"
+        " lasketaan nyt aloitteelle «{into}» (kerran henkilöä kohden), ja keskustelu jatkuu"
+        " siellä.\n\n{link}",
+    },
     Kind.DIGEST: {
         "en": "{tenant}: your daily summary|This is what happened since yesterday:"
         "\n\n{items}\n\n{link}",

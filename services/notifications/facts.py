@@ -16,7 +16,7 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications
 
 FACT_EVENTS = frozenset(
     {"DialogDrafted", "DialogDetailsChanged", "DialogTextsCorrected", "PostSubmitted", "PostEdited"}
-    | {"SupportGiven", "PetitionSigned"}
+    | {"SupportGiven", "PetitionSigned", "SupportCarriedOver"}
     | {"SurveyAnswered", "TookPartInPoll"}  # took-part marks of respondents and voters
     | {"PersonJoined", "RoleChanged", "PersonErased"}  # who administers each tenant
 )
@@ -36,6 +36,7 @@ NOTIFYING_EVENTS: dict[str, Kind] = {
     "LevelReached": Kind.LEVEL_REACHED,
     "PanelRoundSent": Kind.PANEL_ROUND,
     "PanelRoundReminderDue": Kind.PANEL_ROUND_REMINDER,
+    "PostMergedInto": Kind.POST_MERGED,
 }
 ON_POST = frozenset(
     {"ReportStatusChanged", "ThresholdReached", "SignatureGoalReached", "PostAnswered"}
@@ -110,6 +111,8 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
                 batch.posts_changed.add((t, stream))
         case "SupportGiven" | "PetitionSigned":
             batch.joined.append((t, event.dialog_id, event.person_id))
+            batch.backed.append((t, event.post_id, event.person_id))
+        case "SupportCarriedOver":  # they back the post a duplicate was merged into now
             batch.backed.append((t, event.post_id, event.person_id))
         case "SurveyAnswered" | "TookPartInPoll":
             batch.joined.append((t, event.dialog_id, event.person_id))
@@ -197,6 +200,25 @@ def answered(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | No
     }
     recipients = (people | {post.author_id}) - {event.answered_by}
     return Note(Kind.POST_ANSWERED, tuple(sorted(recipients)), details)
+
+
+def merged(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | None:
+    """A near-duplicate (``key``) merged into another post: to the authors of both and to
+    everyone who supported or commented on the duplicate (``people``), not to whoever merged
+    it. The link leads to the post it went into."""
+    post = batch.posts.get(key)
+    if post is None:
+        return None
+    into = batch.posts.get((key[0], event.into_post_id))
+    details = {
+        "dialog": batch.dialogs.get((key[0], post.dialog_id), ""),
+        "title": post.title,
+        "into": "" if into is None else into.title,
+        "path": f"/posts/{event.into_post_id}",
+    }
+    authors = {post.author_id} | (set() if into is None else {into.author_id})
+    recipients = (people | authors) - {event.merged_by}
+    return Note(Kind.POST_MERGED, tuple(sorted(recipients)), details)
 
 
 def administrators(

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     POST_ANSWERED = "post-answered"  # the official answer, to a post's author and backers
     REPORT_BACK_DUE = "report-back-due"  # a dialog's report-back date is near, to administrators
     DECISION_RECORDED = "decision-recorded"  # a committee decided, to those behind its posts
+    POST_MERGED = "post-merged"  # a near-duplicate merged into another, to those behind both
     PANEL_ROUND = "panel-round"  # a survey sent to a panel's sample, to its members
     PANEL_ROUND_REMINDER = "panel-round-reminder"  # to sampled members who have not answered
     DIGEST = "digest"  # the daily e-mail that bundles the rest
@@ -49,6 +50,7 @@ NOTIFYING: tuple[Kind, ...] = (
     Kind.DECISION_RECORDED,
     Kind.PANEL_ROUND,
     Kind.PANEL_ROUND_REMINDER,
+    Kind.POST_MERGED,
 )
 
 # The languages Tinget ships texts in; a tenant may add templates in any other language tag.
@@ -69,6 +71,7 @@ PLACEHOLDERS: dict[Kind, frozenset[str]] = {
     Kind.DECISION_RECORDED: _COMMON | {"committee", "date", "reference", "message"},
     Kind.PANEL_ROUND: _COMMON | {"dialog", "panel"},
     Kind.PANEL_ROUND_REMINDER: _COMMON | {"dialog", "panel"},
+    Kind.POST_MERGED: _COMMON | {"dialog", "title", "into"},
     Kind.DIGEST: _COMMON | {"items"},
 }
 

@@ -27,6 +27,12 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
         if r.event_type == "DecisionRecorded"
         for p in e.post_ids
     }
+    post_keys |= {
+        (r.tenant_id, p)
+        for r, e in decoded
+        if r.event_type == "PostMergedInto"
+        for p in (r.stream_id, e.into_post_id)
+    }
     rows = await conn.fetch(
         "SELECT n.* FROM notification_posts n JOIN unnest($1::text[], $2::uuid[]) AS k(t, id)"
         " ON n.tenant_id = k.t AND n.post_id = k.id",

@@ -41,6 +41,7 @@ from services.notifications.facts import (
     decide,
     decision_recorded,
     learn,
+    merged,
     report_back_due,
     results,
 )
@@ -58,6 +59,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "PostSubmitted": ("dialog_id", "author_id", "title", "body"),
     "PostEdited": ("title", "body"),
     "SupportGiven": ("post_id", "dialog_id", "person_id"),
+    "SupportCarriedOver": ("post_id", "person_id"),
+    "PostMergedInto": ("into_post_id", "merged_by"),
     "PetitionSigned": ("post_id", "dialog_id", "person_id"),
     "SurveyAnswered": ("dialog_id", "person_id"),
     "TookPartInPoll": ("dialog_id", "person_id"),
@@ -147,6 +150,11 @@ class Notifier:
                 if key not in backers:
                     backers[key] = await tables.post_people(conn, key)
                 note = answered(batch, key, event, backers[key] | _backed(batch, key))
+            elif recorded.event_type == "PostMergedInto":
+                key = (recorded.tenant_id, recorded.stream_id)
+                if key not in backers:
+                    backers[key] = await tables.post_people(conn, key)
+                note = merged(batch, key, event, backers[key] | _backed(batch, key))
             elif recorded.event_type == "DecisionRecorded":
                 people: set[UUID] = set()
                 for post_id in event.post_ids:
@@ -220,6 +228,18 @@ class _Answered:
 
 
 @dataclass(frozen=True)
+class _Merged:
+    """A duplicate merged in a batch of the rebuild: to the authors of both posts and to
+    everyone who backed or commented on the duplicate before the batch (read when it is
+    written) and in it before the merge."""
+
+    recorded: RecordedEvent
+    event: Any
+    known: Batch  # the two posts and the duplicate's dialog, as known at the merge
+    backed: set[UUID]
+
+
+@dataclass(frozen=True)
 class _Reminded:
     """A report-back warning in a batch of the rebuild: to the tenant's administrators before
     the batch (read when it is written), with the batch's changes up to it."""
@@ -250,6 +270,7 @@ class _Decided:
     records: tables.Records
     results: list[_Results]
     answers: list[_Answered]
+    merges: list[_Merged]
     reminders: list[_Reminded]
     decisions: list[_DecisionTold]
     fresh_after: datetime
@@ -289,6 +310,7 @@ class NotifierRebuild:
         notes: list[tuple[RecordedEvent, Note]] = []
         published: list[_Results] = []
         answers: list[_Answered] = []
+        merges: list[_Merged] = []
         reminders: list[_Reminded] = []
         decisions: list[_DecisionTold] = []
         for done, (recorded, event) in enumerate(decoded, start=1):  # as ``Notifier.apply``
@@ -305,6 +327,17 @@ class NotifierRebuild:
                 post = batch.posts.get(key)
                 dialog = "" if post is None else batch.dialogs.get((key[0], post.dialog_id), "")
                 answers.append(_Answered(recorded, event, post, dialog, _backed(batch, key)))
+            elif recorded.event_type == "PostMergedInto":
+                key = (recorded.tenant_id, recorded.stream_id)
+                into = (recorded.tenant_id, event.into_post_id)
+                posts = {k: p for k in (key, into) if (p := batch.posts.get(k)) is not None}
+                dialogs = {
+                    d: batch.dialogs.get(d, "")
+                    for p in posts.values()
+                    for d in [(recorded.tenant_id, p.dialog_id)]
+                }
+                known_now = Batch(dialogs=dialogs, posts=posts)
+                merges.append(_Merged(recorded, event, known_now, _backed(batch, key)))
             elif recorded.event_type == "ReportBackReminderDue":
                 key = (recorded.tenant_id, recorded.stream_id)
                 title = batch.dialogs.get(key, "")
@@ -335,6 +368,7 @@ class NotifierRebuild:
                 records=records,
                 results=published,
                 answers=answers,
+                merges=merges,
                 reminders=reminders,
                 decisions=decisions,
                 fresh_after=fresh_after,
@@ -389,6 +423,14 @@ class NotifierRebuild:
                 else Batch(dialogs={(key[0], post.dialog_id): answer.dialog}, posts={key: post})
             )
             told = answered(known, key, answer.event, backers[key] | answer.backed)
+            if told is not None and told.recipients:
+                notes.append((recorded, told))
+        for merge in decided.merges:  # likewise
+            recorded = merge.recorded
+            key = (recorded.tenant_id, recorded.stream_id)
+            if key not in backers:
+                backers[key] = await tables.post_people(conn, key)
+            told = merged(merge.known, key, merge.event, backers[key] | merge.backed)
             if told is not None and told.recipients:
                 notes.append((recorded, told))
         admins: dict[str, set[UUID]] = {}

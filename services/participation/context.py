@@ -37,6 +37,7 @@ def _aggregates() -> Sequence[type[Aggregate]]:
 
 def _read_models(app: Needs) -> Sequence[Projection]:
     from services.participation.decision_listing import DecisionListing
+    from services.participation.merges import MergePolicy
     from services.participation.policies import ThresholdPolicy
     from services.participation.post_listing import PostListing
     from services.participation.tallies import PollTallies
@@ -45,6 +46,7 @@ def _read_models(app: Needs) -> Sequence[Projection]:
         PostListing(app.codec),
         PollTallies(app.codec.catalogue),
         DecisionListing(app.codec),
+        MergePolicy(app.codec, app.participation.carry_supports),
         ThresholdPolicy(app.codec, app.participation.record_threshold),
     ]
 

@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from events.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden, InvalidInput
 from services.dialogs.kinds import (
     AnswerState,
     Endorsement,
@@ -28,6 +28,7 @@ from services.dialogs.kinds import (
 __all__ = [
     "COMMENT",
     "EDIT_WINDOW",
+    "MERGEABLE",
     "AnswerState",
     "Ballot",
     "Place",
@@ -48,6 +49,10 @@ class Place(msgspec.Struct, frozen=True, kw_only=True):
     longitude: float
     address: str | None = None
 
+
+# The kinds a near-duplicate is merged among: those that gather supports. A petition's
+# signatures are each signer's own declaration for its text, so they never move to another.
+MERGEABLE = frozenset({PostKind.PROPOSAL.value, PostKind.IDEA.value, PostKind.SUGGESTION.value})
 
 _IDEMPOTENT_POSTS = uuid5(_NAMESPACE, "posts by idempotency key")
 
@@ -97,6 +102,8 @@ class Post(Aggregate):
         self.report_status = post_rules(kind).initial_status
         self.answer_state: AnswerState | None = None  # the municipality's latest answer
         self.answer_text: str | None = None
+        self.merged_into: UUID | None = None  # the post it was merged into as a duplicate
+        self.absorbed: tuple[UUID, ...] = ()  # the duplicates merged into it
 
     @property
     def rules(self) -> PostRules:
@@ -117,6 +124,54 @@ class Post(Aggregate):
             raise Forbidden("only the author may change or withdraw a post")
         if self.withdrawn:
             raise Conflict("the post has been withdrawn")
+        self.ensure_not_merged()
+
+    def ensure_not_merged(self) -> None:
+        """A duplicate merged into another post takes nothing more: the other one does."""
+        if self.merged_into is not None:
+            raise Conflict(f"the post was merged into {self.merged_into}; take part there")
+
+    def merge_into(self, original: Post, analysis_id: UUID, merged_by: UUID) -> None:
+        """Merge this post, a near-duplicate, into ``original`` (``into_id``): recorded on
+        both in one append (``PostMergedInto`` here, ``PostAbsorbed`` there), so two merges
+        touching either post cannot both be saved. Supports are carried over by the merge
+        policy; signatures are not (see ``MERGEABLE``). The caller has checked that both are
+        items of one analysis."""
+        if original.id == self.id:
+            raise InvalidInput("into_id", "a post cannot be merged into itself")
+        if self.parent_id is not None:
+            raise InvalidInput("duplicate_id", "a comment is not merged")
+        if original.parent_id is not None:
+            raise InvalidInput("into_id", "a comment is not merged")
+        if self.merged_into is not None:
+            raise Conflict(
+                f"the post was merged into {self.merged_into} already", field="duplicate_id"
+            )
+        if original.merged_into is not None:
+            raise InvalidInput(
+                "into_id", f"{original.id} was itself merged into {original.merged_into}"
+            )
+        for field, post in (("duplicate_id", self), ("into_id", original)):
+            if post.kind not in MERGEABLE:
+                raise InvalidInput(
+                    field,
+                    f"a {post.kind} is not merged: only proposals, ideas and suggestions"
+                    " (a petition's signatures are its signers' own, for its text)",
+                )
+            if post.withdrawn:
+                raise InvalidInput(field, f"{post.id} has been withdrawn")
+        self._merged_into(original.id, original.dialog_id, analysis_id, merged_by)
+        original._absorbed(self.id, analysis_id)
+
+    @event("PostMergedInto")
+    def _merged_into(
+        self, into_post_id: UUID, into_dialog_id: UUID, analysis_id: UUID, merged_by: UUID
+    ) -> None:
+        self.merged_into = into_post_id
+
+    @event("PostAbsorbed")
+    def _absorbed(self, post_id: UUID, analysis_id: UUID) -> None:
+        self.absorbed = (*self.absorbed, post_id)
 
     def edit(self, person_id: UUID, title: str | None, body: str, now: datetime) -> None:
         self._ensure_author(person_id)
@@ -143,11 +198,14 @@ class Post(Aggregate):
         self.rules.ensure_endorsable(endorsement)
         if self.withdrawn:
             raise Conflict("the post has been withdrawn")
+        self.ensure_not_merged()
 
     def reach_threshold(self, count: int) -> bool:
         """Record, once, that supports reached the threshold (or signatures the goal)."""
         if self.threshold_reached or self.threshold is None or count < self.threshold:
             return False
+        if self.merged_into is not None:
+            return False  # a support that raced its merge counts where it was merged into
         if self.rules.endorsement is Endorsement.SIGNATURE:
             self._goal_reached(count)
         else:
@@ -180,6 +238,7 @@ class Post(Aggregate):
         self.rules.ensure_answerable()
         if self.withdrawn:
             raise Conflict("the post has been withdrawn")
+        self.ensure_not_merged()
         latest = self.answer_state
         if state is AnswerState.RECEIVED and latest is not None and latest is not state:
             raise Conflict(
@@ -201,7 +260,16 @@ def endorsement_id(kind: str, post_id: UUID, person_id: UUID) -> UUID:
 
 
 class Support(Aggregate):
-    """One person's support of one post."""
+    """One person's support of one post: given by them (``SupportGiven``), or carried over
+    from a near-duplicate they supported when it was merged into this post
+    (``SupportCarriedOver``, naming the duplicate). Either way one stream per (post, person),
+    so a person who supported both counts once."""
+
+    class SupportCarriedOver(Aggregate.Created):
+        post_id: UUID
+        dialog_id: UUID
+        person_id: UUID
+        from_post_id: UUID
 
     @staticmethod
     def create_id(post_id: UUID, dialog_id: UUID, person_id: UUID) -> UUID:
@@ -210,6 +278,20 @@ class Support(Aggregate):
     @event("SupportGiven")
     def __init__(self, post_id: UUID, dialog_id: UUID, person_id: UUID) -> None:
         self.post_id = post_id
+
+    @classmethod
+    def carry_over(
+        cls, post_id: UUID, dialog_id: UUID, person_id: UUID, from_post_id: UUID
+    ) -> Support:
+        """The support of a duplicate's supporter, carried to the post it was merged into."""
+        return cls._create(
+            cls.SupportCarriedOver,
+            id=endorsement_id("support", post_id, person_id),
+            post_id=post_id,
+            dialog_id=dialog_id,
+            person_id=person_id,
+            from_post_id=from_post_id,
+        )
 
 
 class Signature(Aggregate):

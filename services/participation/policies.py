@@ -26,7 +26,11 @@ RecordThreshold = Callable[[str, UUID, int], Awaitable[None]]
 
 class ThresholdPolicy:
     name = "threshold_policy"
-    event_types = frozenset({"PostSubmitted", "SupportGiven", "PetitionSigned"})
+    # a support carried over from a merged duplicate counts like one given (services/
+    # participation/merges.py), so a post can cross its threshold through a merge
+    event_types = frozenset(
+        {"PostSubmitted", "SupportGiven", "SupportCarriedOver", "PetitionSigned"}
+    )
     tables: tuple[str, ...] = ("endorsement_counts",)
 
     def __init__(self, codec: Codec, record: RecordThreshold) -> None:

@@ -5,8 +5,9 @@ The municipality's latest official answer to a proposal, idea, petition or sugge
 dialog's listing can be filtered by it.
 
 Moderation shows here too: ``status`` is 'pending' (waiting for approval in a pre-moderated
-dialog), 'published', 'hidden' or 'withdrawn', and ``moderation_reason`` is the last reason a
-moderator gave (shown to the author). The listings show 'published' posts only.
+dialog), 'published', 'hidden', 'withdrawn' or 'merged' (a near-duplicate merged into the post
+``merged_into``; its supports are carried there), and ``moderation_reason`` is the last reason
+a moderator gave (shown to the author). The listings show 'published' posts only.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def _submitted(key: Key, event: Any) -> Row:
         "threshold_reached": False,
         "created_at": event.timestamp,
         "edited_at": None,
+        "merged_into": None,
     }
 
 
@@ -82,8 +84,13 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             row.update(
                 answer_state=event.state, answer_text=event.text, answered_at=event.timestamp
             )
-        case "SupportGiven":
+        case "SupportGiven" | "SupportCarriedOver":
             row["supports"] += 1
+        case "PostMergedInto":
+            # left out of the listings; hidden or withdrawn, it stays so
+            row["merged_into"] = event.into_post_id
+            if row["status"] in ("published", "pending"):
+                row["status"] = "merged"
         case "PetitionSigned":
             row["signatures"] += 1
         case _:
@@ -92,27 +99,26 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
 
 
 def _moderated(row: Row, event_type: str, event: Any) -> None:
-    """A moderation decision: never revives a withdrawn post."""
+    """A moderation decision: never revives a withdrawn post, nor lists a merged one."""
     status = row["status"]
+    shown = "published" if row.get("merged_into") is None else "merged"
     match event_type:
-        case "PostHeldForReview" if status == "published":
+        case "PostHeldForReview" if status in ("published", "merged"):
             row["status"] = "pending"
         case "PostApproved" if status == "pending":
-            row.update(status="published", moderation_reason=None)
+            row.update(status=shown, moderation_reason=None)
         case "PostHidden" if status != "withdrawn":
             row.update(status="hidden", moderation_reason=event.reason)
         case "PostRestored" if status == "hidden":
-            row.update(status="published", moderation_reason=event.reason)
+            row.update(status=shown, moderation_reason=event.reason)
         case "AppealDecided" if status == "hidden":
-            row.update(
-                status="hidden" if event.upheld else "published", moderation_reason=event.reason
-            )
+            row.update(status="hidden" if event.upheld else shown, moderation_reason=event.reason)
 
 
 _MODERATION = frozenset(
     {"PostHeldForReview", "PostApproved", "PostHidden", "PostRestored", "AppealDecided"}
 )
-_BY_POST_ID = frozenset({"SupportGiven", "PetitionSigned", *_MODERATION})
+_BY_POST_ID = frozenset({"SupportGiven", "SupportCarriedOver", "PetitionSigned", *_MODERATION})
 
 
 def _keys(recorded: RecordedEvent, event: Any) -> list[Key]:
@@ -137,7 +143,9 @@ class PostListing:
             "ReportStatusChanged",
             "PostAnswered",
             "SupportGiven",
+            "SupportCarriedOver",
             "PetitionSigned",
+            "PostMergedInto",
             *_MODERATION,
             ERASURE_EVENT,
         }

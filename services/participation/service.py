@@ -8,7 +8,7 @@ and signatures go only to posts that moderation has not hidden or still holds.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from uuid import UUID
 
 from async_lru import alru_cache
@@ -46,12 +46,14 @@ from services.participation.domain import (
     ReportStatus,
     Signature,
     Support,
+    endorsement_id,
 )
 from tenants import values
 from tenants.domain import Tenant, tenant_stream_id
 
 ImageExists = Callable[[str, str], Awaitable[bool]]
 BlockedReason = Callable[[str, UUID], Awaitable[str | None]]  # why a person is blocked, or None
+_CARRY_CHUNK = 500  # supports carried over in one append
 _DIALOG_TTL = 1.0  # seconds a dialog's state may be served from memory on the hot paths
 
 
@@ -250,6 +252,7 @@ class ParticipationService:
         dialog.ensure_commenting(signed_in=not caller.anonymous)
         if parent.withdrawn:
             raise Conflict("the post has been withdrawn")
+        parent.ensure_not_merged()
         await self._ensure_published(caller.tenant_id, parent)
         await self.limiter.hit(
             caller.tenant_id, f"post:{caller.person_id}", *self.limits.posts_per_person
@@ -421,6 +424,43 @@ class ParticipationService:
             return await self.repository.get(tenant_id, Decision, decision_id)
         except AggregateNotFound:
             raise NotFound(f"no decision {decision_id}") from None
+
+    async def carry_supports(
+        self, tenant_id: str, from_post_id: UUID, into_post_id: UUID, people: Sequence[UUID]
+    ) -> int:
+        """The merge policy's command: the supports of ``people``, who supported the
+        duplicate ``from_post_id``, carried to the post it was merged into, each once: one who
+        supports that post already (themselves, or carried from another duplicate) has their
+        stream there, and is left as they are. How many were carried. Idempotent, so a
+        redelivered batch or a rebuild carries nothing twice."""
+        into = await self._post(tenant_id, into_post_id)
+        carried = 0
+        for start in range(0, len(people), _CARRY_CHUNK):
+            chunk = sorted(set(people[start : start + _CARRY_CHUNK]))
+            for _ in range(5):
+                ids = {endorsement_id("support", into.id, p): p for p in chunk}
+                present = await self.repository.store.present(tenant_id, list(ids))
+                new = [
+                    Support.carry_over(
+                        post_id=into.id,
+                        dialog_id=into.dialog_id,
+                        person_id=person,
+                        from_post_id=from_post_id,
+                    )
+                    for stream, person in ids.items()
+                    if stream not in present
+                ]
+                if not new:
+                    break
+                try:
+                    await self.repository.save(tenant_id, *new, metadata=event_metadata(None))
+                except ConcurrencyConflict:
+                    continue  # one of them supported it themselves meanwhile: look again
+                carried += len(new)
+                break
+            else:
+                raise Conflict("supports kept changing; they will be carried on redelivery")
+        return carried
 
     async def record_threshold(self, tenant_id: str, post_id: UUID, count: int) -> None:
         """The policy's command: the post's supports or signatures reached its threshold."""
