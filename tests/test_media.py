@@ -318,6 +318,17 @@ def test_bytes_that_only_look_like_an_image_are_refused(content: bytes, says: st
     assert not isinstance(refused.value, UnsupportedType)  # a 422: it claims to be an image
 
 
+def test_a_cut_off_upload_is_refused_after_a_report_was_made_in_the_process() -> None:
+    """Importing WeasyPrint (the committee report's PDF) sets Pillow's process-wide
+    ``LOAD_TRUNCATED_IMAGES``, under which a cut-off image decodes as grey pixels; the report
+    undoes it, so uploads are still checked whole after any report."""
+    from services.analysis.report import render_pdf
+
+    assert render_pdf("<p>Rapport</p>").startswith(b"%PDF")
+    with pytest.raises(InvalidInput, match="does not decode as JPEG"):
+        clean_image_now(_half(encode(seeded("cut", (64, 64)), "JPEG")), "photo")
+
+
 def test_another_type_is_refused_as_unsupported() -> None:
     gif = encode(Image.new("RGB", (4, 4)), "GIF")
     with pytest.raises(UnsupportedType) as refused:

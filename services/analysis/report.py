@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -278,9 +279,27 @@ def render_html(report: Report) -> str:
     return _environment().get_template("report.html").render(context)
 
 
+def _weasyprint() -> None:
+    """Import WeasyPrint, undoing what its import does to the whole process: it sets Pillow's
+    ``ImageFile.LOAD_TRUNCATED_IMAGES``, under which a cut-off upload would decode (as grey
+    pixels) where the image cleaning must refuse it. A report embeds only the tenant's logo,
+    cleaned when it was stored, so it needs no such leniency."""
+    from PIL import ImageFile
+
+    with _IMPORT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        import weasyprint  # noqa: F401  (its import sets the flag)
+
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+_IMPORT = threading.Lock()
+
+
 def _fetcher() -> URLFetcher:
     """WeasyPrint's URL fetcher for reports: ``data:`` URLs only (the embedded logo); any
     other (http, https, ftp, file, ...) is refused, so nothing is fetched or read."""
+    _weasyprint()
     from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols=frozenset({"data"}), allow_redirects=False, timeout=1)
@@ -289,6 +308,7 @@ def _fetcher() -> URLFetcher:
 def render_pdf(html: str) -> bytes:
     """The PDF of a report's HTML (CPU-bound, about a tenth of a second a page: call it in a
     worker thread). Fetches nothing but ``data:`` URLs."""
+    _weasyprint()
     from weasyprint import HTML
 
     pdf: bytes = HTML(string=html, base_url=None, url_fetcher=_fetcher()).write_pdf()
