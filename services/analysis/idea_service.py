@@ -93,8 +93,12 @@ class IdeaService:
         """A raw idea from items of the analysis (else 422 naming ``items[i]``)."""
         analysis = await self.analyses.get(caller, analysis_id)
         for i, item_id in enumerate(command.items):
-            if not await self.analyses.is_item(caller.tenant_id, analysis, item_id):
-                raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
+            if not await self.analyses.is_post(caller.tenant_id, analysis, item_id):
+                raise InvalidInput(
+                    f"items[{i}]",
+                    f"{item_id} is no post of this analysis: an idea is made of posts"
+                    " (not comments or survey answers), as its decision answers posts",
+                )
         idea = Idea.create(
             analysis.id,
             command.title,

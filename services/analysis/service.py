@@ -10,7 +10,7 @@ exist for them (404): only its members and administrators see it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -52,19 +52,30 @@ class SuggestedTheme:
     terms: tuple[str, ...]
 
 
+# The survey of a free text answer's item (not hidden), or None: a read of the analysis's
+# survey answers (services/analysis/answers.py, ``AnswerQueries.dialog_of``).
+AnswerDialog = Callable[[str, UUID], Awaitable[UUID | None]]
+
+
 class AnalysisService:
     def __init__(
-        self, repository: Repository, dialogs: DialogService, identity: IdentityService
+        self,
+        repository: Repository,
+        dialogs: DialogService,
+        identity: IdentityService,
+        answer_dialog: AnswerDialog,
     ) -> None:
         self.repository = repository
         self.dialogs = dialogs
         self.identity = identity
+        self.answer_dialog = answer_dialog
 
     # -- the workspace -------------------------------------------------------------------
 
     async def start(self, caller: Caller, command: StartAnalysis) -> Analysis:
-        """Start an analysis (administrators) over dialogs that take posts, with members who
-        are administrators or analysts of this municipality; each is named when refused."""
+        """Start an analysis (administrators) over dialogs that take posts and surveys, with
+        members who are administrators or analysts of this municipality; each is named when
+        refused."""
         caller.require(Permission.ADMINISTER)
         tenant_id = caller.tenant_id
         for i, dialog_id in enumerate(command.dialog_ids):
@@ -72,9 +83,10 @@ class AnalysisService:
                 dialog = await self.dialogs.get(tenant_id, dialog_id)
             except NotFound:
                 raise InvalidInput(f"dialog_ids[{i}]", f"no dialog {dialog_id}") from None
-            if not dialog.policy.takes_posts:
+            if not (dialog.policy.takes_posts or dialog.policy.responses):
                 raise InvalidInput(
-                    f"dialog_ids[{i}]", f"a {dialog.kind} dialog has no posts to analyse"
+                    f"dialog_ids[{i}]",
+                    f"a {dialog.kind} dialog has no posts or survey answers to analyse",
                 )
         for i, person_id in enumerate(command.members):
             await self._member(tenant_id, person_id, f"members[{i}]")
@@ -209,9 +221,27 @@ class AnalysisService:
             await self._save(caller, item)
         return item
 
-    async def is_item(self, tenant_id: str, analysis: Analysis, item_id: UUID) -> bool:
-        """Whether ``item_id`` is an item of the analysis: a post (not a comment) of one of
-        its dialogs, read from its stream."""
+    async def is_item(self, caller: Caller, analysis: Analysis, item_id: UUID) -> bool:
+        """Whether ``item_id`` is an item of the analysis: a post or comment of one of its
+        dialogs, read from its stream, or a free text answer to one of its surveys whose text
+        is not hidden, for a caller who may read survey answers (``Permission.ANALYSE``:
+        administrators and analysts, who read them in the surveys' exports anyway; an
+        external analyst may not). A response's stream is a keyed hash of its respondent, not
+        to be found from the item's id, so an answer is looked up in the read model."""
+        try:
+            post = await self.repository.get(caller.tenant_id, Post, item_id)
+        except AggregateNotFound:
+            post = None
+        if post is not None:
+            return analysis.covers(post.dialog_id)
+        if not caller.may(Permission.ANALYSE):
+            return False
+        dialog_id = await self.answer_dialog(caller.tenant_id, item_id)
+        return dialog_id is not None and analysis.covers(dialog_id)
+
+    async def is_post(self, tenant_id: str, analysis: Analysis, item_id: UUID) -> bool:
+        """Whether ``item_id`` is a post (not a comment, nor a survey answer) of one of the
+        analysis's dialogs, read from its stream: what an idea is made of."""
         try:
             post = await self.repository.get(tenant_id, Post, item_id)
         except AggregateNotFound:
@@ -219,14 +249,13 @@ class AnalysisService:
         return post.parent_id is None and analysis.covers(post.dialog_id)
 
     async def _item(self, caller: Caller, analysis: Analysis, item_id: UUID) -> AnalysisItem:
-        """What the analysis holds about one of its items: a post (not a comment) of one of
-        its dialogs. Anything else is no item of this analysis (404)."""
-        tenant_id = caller.tenant_id
-        if not await self.is_item(tenant_id, analysis, item_id):
+        """What the analysis holds about one of its items. Anything else is no item of this
+        analysis (404)."""
+        if not await self.is_item(caller, analysis, item_id):
             raise NotFound(f"no item {item_id} in this analysis")
         try:
             return await self.repository.get(
-                tenant_id, AnalysisItem, item_id_of(analysis.id, item_id)
+                caller.tenant_id, AnalysisItem, item_id_of(analysis.id, item_id)
             )
         except AggregateNotFound:
             return AnalysisItem(analysis_id=analysis.id, item_id=item_id)
@@ -238,7 +267,7 @@ class AnalysisService:
         item of this analysis, else 422 naming ``items[i]``)."""
         analysis = await self.get(caller, analysis_id)
         for i, item_id in enumerate(command.items):
-            if not await self.is_item(caller.tenant_id, analysis, item_id):
+            if not await self.is_item(caller, analysis, item_id):
                 raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
         theme = Theme.create(analysis.id, command.heading, command.summary, command.items)
         await self._save(caller, theme)
@@ -291,7 +320,7 @@ class AnalysisService:
         """Put an item of the analysis into the theme (422 naming ``item_id`` otherwise)."""
         analysis = await self.get(caller, analysis_id)
         await self._theme(caller.tenant_id, analysis, theme_id)
-        if not await self.is_item(caller.tenant_id, analysis, item_id):
+        if not await self.is_item(caller, analysis, item_id):
             raise InvalidInput("item_id", f"{item_id} is no item of this analysis")
         return await self._change_theme(
             caller, analysis, theme_id, lambda theme: theme.add(item_id)
