@@ -334,12 +334,18 @@ async def _erase(conn: asyncpg.Connection, people: list[tuple[str, UUID]]) -> No
 
 # -- queries ------------------------------------------------------------------------------
 
+# The orders, over the item ``{i}`` and its ratings ``{r}`` (``mean``, ``n``).
 _ORDER: dict[str, str] = {
     # the ranking: by mean rating, ties by the number of ratings (more first)
-    "rating": "r.mean DESC NULLS LAST, r.n DESC NULLS LAST, i.created_at DESC, i.item_id DESC",
-    "supports": "i.supports + i.signatures DESC, i.created_at DESC, i.item_id DESC",
-    "date": "i.created_at DESC, i.item_id DESC",
+    "rating": "{r}mean DESC NULLS LAST, {r}n DESC NULLS LAST, {i}created_at DESC, {i}item_id DESC",
+    "supports": "{i}supports + {i}signatures DESC, {i}created_at DESC, {i}item_id DESC",
+    "date": "{i}created_at DESC, {i}item_id DESC",
 }
+
+
+def _order(sort: Sort, item: str, ratings: str) -> str:
+    return _ORDER[sort].format(i=item, r=ratings)
+
 
 # The kinds of items: the posts' (comments among them) and the free text survey answers'.
 ANSWER_KIND = "survey-answer"
@@ -356,20 +362,20 @@ ANSWER_NOT_HIDDEN = (
 # The items of the analysis ``a``, one statement: its dialogs' published posts and comments
 # (``$10`` a kind or null, ``$4`` a search in the configuration ``$5`` or null) and, when
 # ``$11``, the free text answers of its surveys that are not hidden. An answer names nobody
-# and is dated by its day.
+# and is dated by its day. The page is chosen over narrow rows (the item and its ratings, one
+# aggregate of the analysis's ratings joined by hash), and only its rows get the author's
+# name, codes, the viewer's rating and themes.
 _ITEMS = (
     "SELECT i.item_id, i.dialog_id, i.kind, i.parent_id, i.root_id, i.title, i.body,"
-    " i.author_id, i.anonymous, i.display_name, i.supports, i.signatures, i.created_at,"
-    " coalesce(c.codes, '{{}}'::uuid[]) AS codes, r.mean, r.spread, coalesce(r.n, 0) AS ratings,"
+    " i.author_id, i.anonymous, pe.display_name, i.supports, i.signatures, i.created_at,"
+    " coalesce(c.codes, '{{}}'::uuid[]) AS codes, i.mean, i.spread, coalesce(i.n, 0) AS ratings,"
     " mine.rating AS my_rating,"
-    " ARRAY(SELECT th.theme_id FROM analysis_themes th WHERE th.tenant_id = a.tenant_id"
-    " AND th.analysis_id = a.analysis_id AND th.items @> ARRAY[i.item_id]"
+    " ARRAY(SELECT th.theme_id FROM analysis_themes th WHERE th.tenant_id = $1"
+    " AND th.analysis_id = $2 AND th.items @> ARRAY[i.item_id]"
     " ORDER BY th.created_at, th.theme_id) AS themes"
-    " FROM analyses a CROSS JOIN LATERAL ("
+    " FROM (SELECT i.*, r.mean, r.spread, r.n FROM analyses a CROSS JOIN LATERAL ("
     "SELECT p.post_id AS item_id, p.dialog_id, p.kind, p.parent_id, p.root_id, p.title, p.body,"
-    " p.author_id, p.anonymous, pe.display_name, p.supports, p.signatures, p.created_at"
-    " FROM posts p LEFT JOIN people pe ON pe.tenant_id = p.tenant_id"
-    " AND pe.person_id = p.author_id AND pe.erased_at IS NULL"
+    " p.author_id, p.anonymous, p.supports, p.signatures, p.created_at FROM posts p"
     " WHERE p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
     " AND p.status = 'published' AND ($10::text IS NULL OR p.kind = $10)"
     " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM analysis_texts t"
@@ -377,7 +383,7 @@ _ITEMS = (
     " AND t.search @@ websearch_to_tsquery($5::regconfig, $4)))"
     " UNION ALL"
     f" SELECT s.item_id, s.dialog_id, '{ANSWER_KIND}', NULL::uuid, NULL::uuid, q.text, s.body,"
-    " NULL::uuid, true, NULL::text, 0, 0, s.day::timestamp AT TIME ZONE 'UTC'"
+    " NULL::uuid, true, 0, 0, s.day::timestamp AT TIME ZONE 'UTC'"
     " FROM analysis_answers s LEFT JOIN analysis_survey_questions q"
     " ON q.tenant_id = s.tenant_id AND q.questionnaire_id = s.questionnaire_id"
     " AND q.question_id = s.question_id"
@@ -385,22 +391,27 @@ _ITEMS = (
     " AND s.tenant_id = a.tenant_id AND s.dialog_id = ANY(a.dialog_ids)"
     f" AND {ANSWER_NOT_HIDDEN}"
     " AND ($4::text IS NULL OR s.search @@ websearch_to_tsquery($5::regconfig, $4))) i"
-    " LEFT JOIN analysis_item_codes c ON c.tenant_id = a.tenant_id"
-    " AND c.analysis_id = a.analysis_id AND c.item_id = i.item_id"
-    " LEFT JOIN LATERAL (SELECT avg(x.rating)::float8 AS mean,"
+    " LEFT JOIN (SELECT x.item_id, avg(x.rating)::float8 AS mean,"
     " stddev_pop(x.rating)::float8 AS spread, count(*)::int AS n FROM analysis_ratings x"
-    " WHERE x.tenant_id = a.tenant_id AND x.analysis_id = a.analysis_id"
-    " AND x.item_id = i.item_id) r ON true"
-    " LEFT JOIN analysis_ratings mine ON mine.tenant_id = a.tenant_id"
-    " AND mine.analysis_id = a.analysis_id AND mine.item_id = i.item_id AND mine.person_id = $3"
+    " WHERE x.tenant_id = $1 AND x.analysis_id = $2 GROUP BY x.item_id) r"
+    " ON r.item_id = i.item_id"
     " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
-    " AND ($6::uuid IS NULL OR c.codes && ARRAY(SELECT k.code_id FROM analysis_codes k"
+    " AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM analysis_item_codes c"
+    " WHERE c.tenant_id = a.tenant_id AND c.analysis_id = a.analysis_id"
+    " AND c.item_id = i.item_id AND c.codes && ARRAY(SELECT k.code_id FROM analysis_codes k"
     " WHERE k.tenant_id = a.tenant_id AND k.analysis_id = a.analysis_id"
-    " AND (k.code_id = $6 OR k.parent_id = $6)))"
+    " AND (k.code_id = $6 OR k.parent_id = $6))))"
     " AND ($9::uuid IS NULL OR EXISTS (SELECT 1 FROM analysis_themes th"
     " WHERE th.tenant_id = a.tenant_id AND th.analysis_id = a.analysis_id"
     " AND th.theme_id = $9 AND th.items @> ARRAY[i.item_id]))"
-    " ORDER BY {order} LIMIT $7 OFFSET $8"
+    " ORDER BY {inner} LIMIT $7 OFFSET $8) i"
+    " LEFT JOIN people pe ON pe.tenant_id = $1 AND pe.person_id = i.author_id"
+    " AND pe.erased_at IS NULL"
+    " LEFT JOIN analysis_item_codes c ON c.tenant_id = $1"
+    " AND c.analysis_id = $2 AND c.item_id = i.item_id"
+    " LEFT JOIN analysis_ratings mine ON mine.tenant_id = $1"
+    " AND mine.analysis_id = $2 AND mine.item_id = i.item_id AND mine.person_id = $3"
+    " ORDER BY {outer}"
 )
 
 # The texts of the analysis's items for the machine suggestions, newest first: its dialogs'
@@ -460,7 +471,7 @@ class AnalysisQueries:
         answers are among them only with ``answers`` (a viewer who may read them)."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows: list[asyncpg.Record] = await conn.fetch(
-                _ITEMS.format(order=_ORDER[sort]),
+                _ITEMS.format(inner=_order(sort, "i.", "r."), outer=_order(sort, "i.", "i.")),
                 tenant_id,
                 analysis_id,
                 viewer,
