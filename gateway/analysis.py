@@ -232,10 +232,11 @@ class AnalysisController(Controller):
         caller: NamedDependency[Caller],
         data: JSONBody[StartAnalysis],
     ) -> AnalysisView:
-        """Start an analysis (administrators) over the posts of one or more dialogs of the
-        municipality, with its members: administrators or analysts (the creator is one). An
-        unknown dialog, one that takes no posts, or a person who is no administrator or
-        analyst is refused (422) naming `dialog_ids[i]` or `members[i]`."""
+        """Start an analysis (administrators) over the posts, comments and free text survey
+        answers of one or more dialogs of the municipality, with its members: administrators
+        or analysts (the creator is one). An unknown dialog, one that takes neither posts nor
+        survey responses, or a person who is no administrator or analyst is refused (422)
+        naming `dialog_ids[i]` or `members[i]`."""
         return analysis_view(await analyses.start(caller, data))
 
     @get("/", operation_id="listAnalyses", summary="List analyses")
@@ -315,7 +316,8 @@ class AnalysisController(Controller):
         item_id: FromPath[UUID],
         data: JSONBody[TagItem],
     ) -> ItemCodes:
-        """Replace the codes an item (a post of the analysis's dialogs) is tagged with
+        """Replace the codes an item (a post or comment of the analysis's dialogs, or a free
+        text answer to one of its surveys, as the item list shows them) is tagged with
         (members); an empty list clears them. A code of no codebook of this analysis is
         refused (422 naming `codes[i]`)."""
         item = await analyses.tag(caller, analysis_id, item_id, data.codes)

@@ -5,9 +5,9 @@ its items, in the same append as the idea's own ``IdeaDecided``, so the feedback
 notifier's ``DecisionRecorded``) tells the items' authors and supporters.
 
 Everything is checked against the aggregates, never a read model: the analysis (404 for
-anyone who does not see it), each item (a post of the analysis's dialogs, read from its
-stream), the owner (a member of the analysis), the committee (the tenant's own list) and the
-municipality's questions.
+anyone who does not see it), each item (a post of the analysis's dialogs, not a comment nor
+a survey answer, read from its stream), the owner (a member of the analysis), the committee
+(the tenant's own list) and the municipality's questions.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """The analysis read model: analyses with their members and codebooks, the codes and ratings
-of their items, and a full-text search vector of every post; the queries beside it.
+of their items, and a full-text search vector of every post and comment; the queries beside
+it.
 
-An analysis's items are the published posts (not comments) of its dialogs, as the post
-listing shows them (``posts``): hidden, pending and withdrawn posts are no items. Their text
-is searched through ``analysis_texts``, a ``tsvector`` per post kept here in the text search
+An analysis's items are the published posts and comments of its dialogs, as the post listing
+shows them (``posts``): hidden, pending and withdrawn ones are no items; and the free text
+answers to its surveys (``analysis_answers``, services/analysis/answers.py) that moderation
+has not hidden, for viewers who may read survey answers. A post's or comment's text is
+searched through ``analysis_texts``, a ``tsvector`` per post kept here in the text search
 configuration of the tenant's default language (sv swedish, da danish, nb norwegian, fi
 finnish, en english, anything else simple), so an inflected form finds its stem. A vector is
 made when its post arrives (or is edited) in the language the tenant has then; an erased

@@ -4,8 +4,10 @@ build its codebook, tag items with codes and rate their significance.
 What the rules need from the tenant's own state is read from the aggregates, never from a
 read model that may lag: each dialog and member is loaded when an analysis starts (an id of
 another tenant's dialog or person is unknown here, as the store reads one tenant's streams),
-and an item is a post loaded from its stream. An analysis that the caller may not see does not
-exist for them (404): only its members and administrators see it.
+and an item is a post or comment loaded from its stream. A free text survey answer is the one
+item looked up in a read model (``analysis_answers``): its response's stream is a keyed hash
+of the respondent, which its item id does not lead to. An analysis that the caller may not see
+does not exist for them (404): only its members and administrators see it.
 """
 
 from __future__ import annotations
