@@ -33,7 +33,7 @@ from services.analysis.commands import (
     TagItem,
 )
 from services.analysis.domain import Analysis, AnalysisItem, Code, Theme
-from services.analysis.read_model import AnalysisQueries, Sort
+from services.analysis.read_model import ITEM_KINDS, AnalysisQueries, Sort
 from services.analysis.service import AnalysisService
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
@@ -92,13 +92,17 @@ class ItemRating(msgspec.Struct, kw_only=True):
 
 
 class ItemView(msgspec.Struct, kw_only=True):
-    """One item: a post of the analysis's dialogs, its author shown as the post listing shows
-    them (nobody for an anonymous post), with the analysis's codes and ratings of it."""
+    """One item: a post or comment of the analysis's dialogs, its author shown as the post
+    listing shows them (nobody for an anonymous post), or a free text answer to one of its
+    surveys (titled by its question, naming nobody, dated by its day), with the analysis's
+    codes and ratings of it."""
 
     id: UUID
     dialog_id: UUID
-    kind: str
-    title: str | None
+    kind: str  # the post's kind, "comment", or "survey-answer"
+    parent_id: UUID | None  # a comment's: the post or comment it answers
+    root_id: UUID | None  # a comment's: the post its thread is under
+    title: str | None  # a survey answer's: its question
     text: str
     author_id: UUID | None
     author_name: str | None
@@ -198,9 +202,11 @@ def analysis_view(analysis: Analysis, alpha: float | None = None) -> AnalysisVie
 def _item(row: Any) -> ItemView:
     anonymous = row["anonymous"]
     return ItemView(
-        id=row["post_id"],
+        id=row["item_id"],
         dialog_id=row["dialog_id"],
         kind=row["kind"],
+        parent_id=row["parent_id"],
+        root_id=row["root_id"],
         title=row["title"],
         text=row["body"],
         author_id=None if anonymous else row["author_id"],
@@ -248,10 +254,11 @@ class AnalysisController(Controller):
         caller: NamedDependency[Caller],
         data: JSONBody[StartAnalysis],
     ) -> AnalysisView:
-        """Start an analysis (administrators) over the posts of one or more dialogs of the
-        municipality, with its members: administrators or analysts (the creator is one). An
-        unknown dialog, one that takes no posts, or a person who is no administrator or
-        analyst is refused (422) naming `dialog_ids[i]` or `members[i]`."""
+        """Start an analysis (administrators) over the posts, comments and free text survey
+        answers of one or more dialogs of the municipality, with its members: administrators
+        or analysts (the creator is one). An unknown dialog, one that takes neither posts nor
+        survey responses, or a person who is no administrator or analyst is refused (422)
+        naming `dialog_ids[i]` or `members[i]`."""
         return analysis_view(await analyses.start(caller, data))
 
     @get("/", operation_id="listAnalyses", summary="List analyses")
@@ -331,7 +338,8 @@ class AnalysisController(Controller):
         item_id: FromPath[UUID],
         data: JSONBody[TagItem],
     ) -> ItemCodes:
-        """Replace the codes an item (a post of the analysis's dialogs) is tagged with
+        """Replace the codes an item (a post or comment of the analysis's dialogs, or a free
+        text answer to one of its surveys, as the item list shows them) is tagged with
         (members); an empty list clears them. Each is a code of this analysis or of the
         municipality's own codebook: any other (another analysis's, another municipality's)
         is refused (422 naming `codes[i]`). An item merged into another post is a conflict
@@ -376,12 +384,17 @@ class AnalysisController(Controller):
         code: Annotated[UUID | None, QueryParameter()] = None,
         theme: Annotated[UUID | None, QueryParameter()] = None,
         sort: Annotated[Sort, QueryParameter()] = "date",
+        kind: Annotated[str | None, QueryParameter(max_length=QUERY_LENGTH)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> ItemPage:
-        """The analysis's items (members): the published posts of its dialogs (not hidden,
-        pending or withdrawn ones), each with its codes, the mean, spread and number of its
-        ratings and the caller's own. `q` searches their text in full (web search syntax:
+        """The analysis's items (members): the published posts and comments of its dialogs
+        (not hidden, pending or withdrawn ones) and, for administrators and analysts (who read
+        survey answers anyway; not external analysts), the free text answers to its surveys
+        that moderation has not hidden, each with its codes, the mean, spread and number of
+        its ratings and the caller's own. `kind` keeps one kind of item: a post kind,
+        `comment` or `survey-answer` (422 naming `kind` for another). `q` searches their text
+        in full (web search syntax:
         words, "quoted phrases", or, -not) in the municipality's language, so an inflected
         form finds the word; `code` keeps the items tagged with that code or one nested
         under it (422 naming `code` when it is no code of this analysis); `theme` keeps the
@@ -390,6 +403,8 @@ class AnalysisController(Controller):
         number of ratings), `supports` (with signatures) or `date` (the newest first, the
         default). Each item lists the themes it sits in. Pages by `limit` and `offset`."""
         analysis = await analyses.get(caller, analysis_id)
+        if kind is not None and kind not in ITEM_KINDS:
+            raise InvalidInput("kind", f"is no kind of item: one of {', '.join(ITEM_KINDS)}")
         if code is not None and code not in await analyses.codes_for(caller, analysis):
             raise InvalidInput(
                 "code", f"{code} is no code of this analysis nor of the municipality's codebook"
@@ -410,6 +425,8 @@ class AnalysisController(Controller):
             limit=limit + 1,
             offset=offset,
             theme=theme,
+            kind=kind,
+            answers=caller.may(Permission.ANALYSE),
         )
         return ItemPage(
             items=[_item(r) for r in rows[:limit]],

@@ -33,7 +33,7 @@ from services.analysis.domain import HEADING_LENGTH, SUMMARY_LENGTH
 from services.analysis.read_model import AnalysisQueries
 from services.analysis.service import AnalysisService, SuggestedTheme
 from services.analysis.suggestions import SuggestionCache, items_digest
-from services.identity.access import Caller
+from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
 
 MAX_ITEMS = 2_000  # the newest items the suggestions consider (about 3 s of one core)
@@ -78,10 +78,15 @@ class _Current(NamedTuple):
     truncated: bool
 
 
-async def _current(queries: AnalysisQueries, tenant: TenantEntry, analysis_id: UUID) -> _Current:
-    """The items the suggestions consider now (the newest ``MAX_ITEMS``), and their digest."""
-    rows = await queries.texts(tenant.tenant_id, analysis_id, MAX_ITEMS + 1)
-    ids: list[UUID] = [r["post_id"] for r in rows[:MAX_ITEMS]]
+async def _current(
+    queries: AnalysisQueries, tenant: TenantEntry, analysis_id: UUID, caller: Caller
+) -> _Current:
+    """The items the suggestions consider now (the newest ``MAX_ITEMS`` the caller sees), and
+    their digest."""
+    rows = await queries.texts(
+        tenant.tenant_id, analysis_id, MAX_ITEMS + 1, answers=caller.may(Permission.ANALYSE)
+    )
+    ids: list[UUID] = [r["item_id"] for r in rows[:MAX_ITEMS]]
     texts = [f"{r['title'] or ''}\n{r['body']}".strip() for r in rows[:MAX_ITEMS]]
     language = tenant.default_language
     digest = items_digest(ids, texts, language)
@@ -115,7 +120,7 @@ class AnalysisSuggestionsController(Controller):
         theme only when an analyst makes one of it."""
         await analyses.get(caller, analysis_id)
         ids, texts, language, digest, truncated = await _current(
-            analysis_queries, tenant, analysis_id
+            analysis_queries, tenant, analysis_id, caller
         )
         found = await suggestion_cache.get(caller.tenant_id, analysis_id, digest, texts, language)
         return SuggestionsView(
@@ -165,7 +170,9 @@ class AnalysisSuggestionsController(Controller):
         changed since those suggestions were made (ask for them again); 422 naming ``group``
         for a number they do not have."""
         await analyses.get(caller, analysis_id)
-        ids, texts, language, current, _ = await _current(analysis_queries, tenant, analysis_id)
+        ids, texts, language, current, _ = await _current(
+            analysis_queries, tenant, analysis_id, caller
+        )
         if digest != current:
             raise Conflict(
                 "the items have changed since these suggestions were made: ask for them again",

@@ -11,13 +11,17 @@ from services.dialogs.scheduler import remind_report_backs
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
 from tests.read_models import snapshot
+from tests.test_survey_exports import given
+from tests.test_survey_results import form
+from tests.test_surveys_http import Staff, open_survey, respond
 from tinget.bootstrap import Platform
 
 
 async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
     """Two municipalities; dialogs of several kinds; posts, comments, supports, signatures,
     votes, a report status, official answers, report-back dates and warnings, a decision, a
-    threshold, flags, a hide, a block and a badge or two."""
+    threshold, flags, a hide, a block and a badge or two; a survey with free text answers
+    and an analysis over it all."""
     for name in ("Lund", "Malmö"):
         town = await create_town(platform, name)
         admin = await staff_token(platform, town, f"admin@{town.slug}.se", Role.ADMINISTRATOR)
@@ -86,13 +90,18 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
             headers=town.headers(admin),
         )
         assert decided.status_code == 201, decided.text
+        approver = await staff_token(platform, town, f"ok@{town.slug}.se", Role.ADMINISTRATOR)
+        survey = await open_survey(client, town, Staff(admin, approver), form=form())
+        for i, token in enumerate(people[:2]):
+            answered = await respond(client, town, survey, token, given(i) | {"wish": "A bench"})
+            assert answered.status_code == 201, answered.text
         analyst = await staff_token(platform, town, f"analyst@{town.slug}.se", Role.ANALYST)
         analyst_id = (await client.get("/api/v1/me", headers=town.headers(analyst))).json()
         analysis = await client.post(
             "/api/v1/analyses",
             json={
                 "title": "Crossings",
-                "dialog_ids": [proposals["id"], reports["id"]],
+                "dialog_ids": [proposals["id"], reports["id"], survey],
                 "members": [analyst_id["person_id"]],
             },
             headers=town.headers(admin),
@@ -103,16 +112,24 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
             f"{analysis_path}/codes", json={"label": "Safety"}, headers=town.headers(analyst)
         )
         assert code.status_code == 201, code.text
-        for path, body in (
-            ("codes", {"codes": [code.json()["id"]]}),
-            ("rating", {"rating": 8}),
-        ):
-            recorded = await client.put(
-                f"{analysis_path}/items/{post['id']}/{path}",
-                json=body,
-                headers=town.headers(analyst),
-            )
-            assert recorded.status_code == 200, recorded.text
+        await platform.catch_up_projections()
+        listed = await client.get(
+            f"{analysis_path}/items",
+            params={"kind": "survey-answer"},
+            headers=town.headers(analyst),
+        )
+        assert len(listed.json()["items"]) == 2, listed.text
+        for item in (post["id"], listed.json()["items"][0]["id"]):
+            for path, body in (
+                ("codes", {"codes": [code.json()["id"]]}),
+                ("rating", {"rating": 8}),
+            ):
+                recorded = await client.put(
+                    f"{analysis_path}/items/{item}/{path}",
+                    json=body,
+                    headers=town.headers(analyst),
+                )
+                assert recorded.status_code == 200, recorded.text
         idea = await client.post(
             f"{analysis_path}/ideas",
             json={"title": "A crossing by the school", "items": [post["id"]]},
@@ -196,7 +213,15 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
     assert sum(len(rows) for rows in live.values()) > 100
     assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries", "decisions"))
     assert all(
-        live[t] for t in ("analyses", "analysis_item_codes", "analysis_texts", "analysis_ideas")
+        live[t]
+        for t in (
+            "analyses",
+            "analysis_item_codes",
+            "analysis_texts",
+            "analysis_ideas",
+            "analysis_answers",
+            "analysis_survey_questions",
+        )
     )
     assert all(live[t] for t in ("post_supporters", "post_merges"))
     for table in live:

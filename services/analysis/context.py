@@ -1,8 +1,8 @@
-"""Analysis: the analysis group's workspaces over the posts of dialogs, their members and
-codebooks, the codes and significance ratings analysts give items, the themes they group
-items into, machine suggestions (groups of similar items, near-duplicates) that analysts
-decide on, ideas taken through stages to a committee's decision, and the committee's report of
-an analysis (HTML or PDF)."""
+"""Analysis: the analysis group's workspaces over the posts, comments and free text survey
+answers of dialogs, their members and codebooks, the codes and significance ratings analysts
+give items, the themes they group items into, machine suggestions (groups of similar items,
+near-duplicates) that analysts decide on, ideas taken through stages to a committee's
+decision, and the committee's report of an analysis (HTML or PDF)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from events.projection import Projection
     from events.repository import Repository
     from services.dialogs.service import DialogService
+    from services.identity.keys import Keys
     from services.identity.service import IdentityService
 
 
@@ -29,6 +30,7 @@ class Needs(Protocol):
     codec: Codec
     dialogs: DialogService
     identity: IdentityService
+    keys: Keys
     repository: Repository
 
 
@@ -40,13 +42,19 @@ def _aggregates() -> Sequence[type[Aggregate]]:
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:
+    from services.analysis.answers import AnalysisAnswers
     from services.analysis.idea_listing import AnalysisIdeas
     from services.analysis.read_model import AnalysisWorkspace
 
-    return [AnalysisWorkspace(app.codec), AnalysisIdeas(app.codec)]
+    return [
+        AnalysisWorkspace(app.codec),
+        AnalysisAnswers(app.codec, app.keys),
+        AnalysisIdeas(app.codec),
+    ]
 
 
 def _provides(app: Needs) -> Mapping[str, object]:
+    from services.analysis.answers import AnswerQueries
     from services.analysis.idea_listing import IdeaQueries
     from services.analysis.idea_service import IdeaService
     from services.analysis.read_model import AnalysisQueries
@@ -54,7 +62,8 @@ def _provides(app: Needs) -> Mapping[str, object]:
     from services.analysis.service import AnalysisService
     from services.analysis.suggestions import SuggestionCache
 
-    analyses = AnalysisService(app.repository, app.dialogs, app.identity)
+    answers = AnswerQueries(app.app_pool)
+    analyses = AnalysisService(app.repository, app.dialogs, app.identity, answers.dialog_of)
     return {
         "analyses": analyses,
         "ideas": IdeaService(app.repository, analyses),

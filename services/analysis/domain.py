@@ -1,11 +1,12 @@
-"""Analysis: an analysis group's workspace over the posts of one or more dialogs.
+"""Analysis: an analysis group's workspace over the posts, comments and free text survey
+answers of one or more dialogs.
 
 An ``Analysis`` names its dialogs and its members (the municipality's administrators and
 analysts) and holds its codebook: codes with a label and a description, nested at most one
 level (a code under a parent code, never under a child). Only members, and administrators,
 see an analysis at all.
 
-What analysts record about one item (a post of the analysis's dialogs) lives in an
+What analysts record about one item (a post, comment or survey answer) lives in an
 ``AnalysisItem``, one stream per (analysis, item) whose id follows from both: the codes the
 item is tagged with and each member's rating of its significance, 1-10, once per member and
 changeable. Busy analysts working on different items never contend on one stream, and two

@@ -5,9 +5,9 @@ its items, in the same append as the idea's own ``IdeaDecided``, so the feedback
 notifier's ``DecisionRecorded``) tells the items' authors and supporters.
 
 Everything is checked against the aggregates, never a read model: the analysis (404 for
-anyone who does not see it), each item (a post of the analysis's dialogs, read from its
-stream), the owner (a member of the analysis), the committee (the tenant's own list) and the
-municipality's questions.
+anyone who does not see it), each item (a post of the analysis's dialogs, not a comment nor
+a survey answer, read from its stream), the owner (a member of the analysis), the committee
+(the tenant's own list) and the municipality's questions.
 """
 
 from __future__ import annotations
@@ -93,8 +93,12 @@ class IdeaService:
         """A raw idea from items of the analysis (else 422 naming ``items[i]``)."""
         analysis = await self.analyses.get(caller, analysis_id)
         for i, item_id in enumerate(command.items):
-            if not await self.analyses.is_item(caller.tenant_id, analysis, item_id, f"items[{i}]"):
-                raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
+            if not await self.analyses.is_post(caller.tenant_id, analysis, item_id, f"items[{i}]"):
+                raise InvalidInput(
+                    f"items[{i}]",
+                    f"{item_id} is no post of this analysis: an idea is made of posts"
+                    " (not comments or survey answers), as its decision answers posts",
+                )
         idea = Idea.create(
             analysis.id,
             command.title,

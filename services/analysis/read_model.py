@@ -1,9 +1,12 @@
 """The analysis read model: analyses with their members and codebooks, the codes and ratings
-of their items, and a full-text search vector of every post; the queries beside it.
+of their items, and a full-text search vector of every post and comment; the queries beside
+it.
 
-An analysis's items are the published posts (not comments) of its dialogs, as the post
-listing shows them (``posts``): hidden, pending and withdrawn posts are no items. Their text
-is searched through ``analysis_texts``, a ``tsvector`` per post kept here in the text search
+An analysis's items are the published posts and comments of its dialogs, as the post listing
+shows them (``posts``): hidden, pending and withdrawn ones are no items; and the free text
+answers to its surveys (``analysis_answers``, services/analysis/answers.py) that moderation
+has not hidden, for viewers who may read survey answers. A post's or comment's text is
+searched through ``analysis_texts``, a ``tsvector`` per post kept here in the text search
 configuration of the tenant's default language (sv swedish, da danish, nb norwegian, fi
 finnish, en english, anything else simple), so an inflected form finds its stem. A vector is
 made when its post arrives (or is edited) in the language the tenant has then; an erased
@@ -34,6 +37,7 @@ from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
 from events.tables import Row
 from services.analysis.domain import codebook_id
+from services.dialogs.kinds import PostKind
 
 Sort = Literal["rating", "supports", "date"]
 
@@ -144,7 +148,7 @@ class AnalysisWorkspace:
                     }
                 case name if name in _THEME_EVENTS:
                     themes.append(_theme_change(t, r.stream_id, name, e))
-                case "PostSubmitted" if e.parent_id is None:
+                case "PostSubmitted":
                     texts[(t, r.stream_id)] = {
                         "tenant_id": t,
                         "post_id": r.stream_id,
@@ -277,7 +281,7 @@ def _code(tenant_id: str, analysis_id: UUID, version: int, e: Any) -> Row:
     }
 
 
-async def _configs(conn: asyncpg.Connection, tenants: set[str]) -> dict[str, str]:
+async def search_configs(conn: asyncpg.Connection, tenants: set[str]) -> dict[str, str]:
     rows = await conn.fetch(
         "SELECT tenant_id, default_language FROM tenant_directory"
         " WHERE tenant_id = ANY($1::text[])",
@@ -293,7 +297,7 @@ async def _keep_texts(
     tenants = {r["tenant_id"] for r in new} | {t for t, _ in edits}
     if not tenants:
         return
-    configs = await _configs(conn, tenants)
+    configs = await search_configs(conn, tenants)
     if new:
         await conn.execute(
             "INSERT INTO analysis_texts (tenant_id, post_id, dialog_id, author_id, titled, search)"
@@ -329,7 +333,7 @@ async def _erase(conn: asyncpg.Connection, people: list[tuple[str, UUID]]) -> No
     """An erased author's posts are searched as their events now decode: texts erased."""
     if not people:
         return
-    configs = await _configs(conn, {t for t, _ in people})
+    configs = await search_configs(conn, {t for t, _ in people})
     await conn.execute(
         "UPDATE analysis_texts x SET search = to_tsvector(k.c::regconfig,"
         " CASE WHEN x.titled THEN $4 || E'\\n' || $4 ELSE $4 END)"
@@ -344,45 +348,99 @@ async def _erase(conn: asyncpg.Connection, people: list[tuple[str, UUID]]) -> No
 
 # -- queries ------------------------------------------------------------------------------
 
+# The orders, over the item ``{i}`` and its ratings ``{r}`` (``mean``, ``n``).
 _ORDER: dict[str, str] = {
     # the ranking: by mean rating, ties by the number of ratings (more first)
-    "rating": "r.mean DESC NULLS LAST, r.n DESC NULLS LAST, p.created_at DESC, p.post_id DESC",
-    "supports": "p.supports + p.signatures DESC, p.created_at DESC, p.post_id DESC",
-    "date": "p.created_at DESC, p.post_id DESC",
+    "rating": "{r}mean DESC NULLS LAST, {r}n DESC NULLS LAST, {i}created_at DESC, {i}item_id DESC",
+    "supports": "{i}supports + {i}signatures DESC, {i}created_at DESC, {i}item_id DESC",
+    "date": "{i}created_at DESC, {i}item_id DESC",
 }
 
+
+def _order(sort: Sort, item: str, ratings: str) -> str:
+    return _ORDER[sort].format(i=item, r=ratings)
+
+
+# The kinds of items: the posts' (comments among them) and the free text survey answers'.
+ANSWER_KIND = "survey-answer"
+ITEM_KINDS = (*(k.value for k in PostKind), ANSWER_KIND)
+
+# A survey answer's text is not hidden by the surveys' moderation: a condition on ``s``, a row
+# of ``analysis_answers`` (services/analysis/answers.py).
+ANSWER_NOT_HIDDEN = (
+    "NOT EXISTS (SELECT 1 FROM survey_text_decisions d WHERE d.tenant_id = s.tenant_id"
+    " AND d.dialog_id = s.dialog_id AND d.response = s.response"
+    " AND d.question_id = s.question_id AND d.status = 'hidden')"
+)
+
+# The items of the analysis ``a``, one statement: its dialogs' published posts and comments
+# (``$10`` a kind or null, ``$4`` a search in the configuration ``$5`` or null) and, when
+# ``$11``, the free text answers of its surveys that are not hidden. An answer names nobody
+# and is dated by its day. The page is chosen over narrow rows (the item and its ratings, one
+# aggregate of the analysis's ratings joined by hash), and only its rows get the author's
+# name, codes, the viewer's rating and themes.
 _ITEMS = (
-    "SELECT p.post_id, p.dialog_id, p.kind, p.title, p.body, p.author_id, p.anonymous,"
-    " pe.display_name, p.supports, p.signatures, p.created_at,"
-    " coalesce(c.codes, '{{}}'::uuid[]) AS codes, r.mean, r.spread, coalesce(r.n, 0) AS ratings,"
+    "SELECT i.item_id, i.dialog_id, i.kind, i.parent_id, i.root_id, i.title, i.body,"
+    " i.author_id, i.anonymous, pe.display_name, i.supports, i.signatures, i.created_at,"
+    " coalesce(c.codes, '{{}}'::uuid[]) AS codes, i.mean, i.spread, coalesce(i.n, 0) AS ratings,"
     " mine.rating AS my_rating,"
-    " ARRAY(SELECT th.theme_id FROM analysis_themes th WHERE th.tenant_id = a.tenant_id"
-    " AND th.analysis_id = a.analysis_id AND th.items @> ARRAY[p.post_id]"
+    " ARRAY(SELECT th.theme_id FROM analysis_themes th WHERE th.tenant_id = $1"
+    " AND th.analysis_id = $2 AND th.items @> ARRAY[i.item_id]"
     " ORDER BY th.created_at, th.theme_id) AS themes"
-    " FROM analyses a"
-    " JOIN posts p ON p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
-    " AND p.root_id IS NULL AND p.status = 'published'"
-    " LEFT JOIN people pe ON pe.tenant_id = p.tenant_id AND pe.person_id = p.author_id"
-    " AND pe.erased_at IS NULL"
-    " LEFT JOIN analysis_item_codes c ON c.tenant_id = a.tenant_id"
-    " AND c.analysis_id = a.analysis_id AND c.item_id = p.post_id"
-    " LEFT JOIN LATERAL (SELECT avg(x.rating)::float8 AS mean,"
-    " stddev_pop(x.rating)::float8 AS spread, count(*)::int AS n FROM analysis_ratings x"
-    " WHERE x.tenant_id = a.tenant_id AND x.analysis_id = a.analysis_id"
-    " AND x.item_id = p.post_id) r ON true"
-    " LEFT JOIN analysis_ratings mine ON mine.tenant_id = a.tenant_id"
-    " AND mine.analysis_id = a.analysis_id AND mine.item_id = p.post_id AND mine.person_id = $3"
-    " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
+    " FROM (SELECT i.*, r.mean, r.spread, r.n FROM analyses a CROSS JOIN LATERAL ("
+    "SELECT p.post_id AS item_id, p.dialog_id, p.kind, p.parent_id, p.root_id, p.title, p.body,"
+    " p.author_id, p.anonymous, p.supports, p.signatures, p.created_at FROM posts p"
+    " WHERE p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
+    " AND p.status = 'published' AND ($10::text IS NULL OR p.kind = $10)"
     " AND ($4::text IS NULL OR EXISTS (SELECT 1 FROM analysis_texts t"
     " WHERE t.tenant_id = p.tenant_id AND t.post_id = p.post_id"
     " AND t.search @@ websearch_to_tsquery($5::regconfig, $4)))"
-    " AND ($6::uuid IS NULL OR c.codes && ARRAY(SELECT k.code_id FROM analysis_codes k"
-    " WHERE k.tenant_id = a.tenant_id AND k.analysis_id IN (a.analysis_id, $10)"
-    " AND (k.code_id = $6 OR k.parent_id = $6)))"
+    " UNION ALL"
+    f" SELECT s.item_id, s.dialog_id, '{ANSWER_KIND}', NULL::uuid, NULL::uuid, q.text, s.body,"
+    " NULL::uuid, true, 0, 0, s.day::timestamp AT TIME ZONE 'UTC'"
+    " FROM analysis_answers s LEFT JOIN analysis_survey_questions q"
+    " ON q.tenant_id = s.tenant_id AND q.questionnaire_id = s.questionnaire_id"
+    " AND q.question_id = s.question_id"
+    f" WHERE $11::bool AND ($10::text IS NULL OR $10 = '{ANSWER_KIND}')"
+    " AND s.tenant_id = a.tenant_id AND s.dialog_id = ANY(a.dialog_ids)"
+    f" AND {ANSWER_NOT_HIDDEN}"
+    " AND ($4::text IS NULL OR s.search @@ websearch_to_tsquery($5::regconfig, $4))) i"
+    " LEFT JOIN (SELECT x.item_id, avg(x.rating)::float8 AS mean,"
+    " stddev_pop(x.rating)::float8 AS spread, count(*)::int AS n FROM analysis_ratings x"
+    " WHERE x.tenant_id = $1 AND x.analysis_id = $2 GROUP BY x.item_id) r"
+    " ON r.item_id = i.item_id"
+    " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
+    " AND ($6::uuid IS NULL OR EXISTS (SELECT 1 FROM analysis_item_codes c"
+    " WHERE c.tenant_id = a.tenant_id AND c.analysis_id = a.analysis_id"
+    " AND c.item_id = i.item_id AND c.codes && ARRAY(SELECT k.code_id FROM analysis_codes k"
+    " WHERE k.tenant_id = a.tenant_id AND k.analysis_id IN (a.analysis_id, $12)"
+    " AND (k.code_id = $6 OR k.parent_id = $6))))"
     " AND ($9::uuid IS NULL OR EXISTS (SELECT 1 FROM analysis_themes th"
     " WHERE th.tenant_id = a.tenant_id AND th.analysis_id = a.analysis_id"
-    " AND th.theme_id = $9 AND th.items @> ARRAY[p.post_id]))"
-    " ORDER BY {order} LIMIT $7 OFFSET $8"
+    " AND th.theme_id = $9 AND th.items @> ARRAY[i.item_id]))"
+    " ORDER BY {inner} LIMIT $7 OFFSET $8) i"
+    " LEFT JOIN people pe ON pe.tenant_id = $1 AND pe.person_id = i.author_id"
+    " AND pe.erased_at IS NULL"
+    " LEFT JOIN analysis_item_codes c ON c.tenant_id = $1"
+    " AND c.analysis_id = $2 AND c.item_id = i.item_id"
+    " LEFT JOIN analysis_ratings mine ON mine.tenant_id = $1"
+    " AND mine.analysis_id = $2 AND mine.item_id = i.item_id AND mine.person_id = $3"
+    " ORDER BY {outer}"
+)
+
+# The texts of the analysis's items for the machine suggestions, newest first: its dialogs'
+# published posts and comments and, when ``$4``, the survey answers not hidden (their text
+# alone: the question each answers would make its answers alike).
+_TEXTS = (
+    "SELECT i.item_id, i.title, i.body FROM analyses a CROSS JOIN LATERAL ("
+    "SELECT p.post_id AS item_id, p.title, p.body, p.created_at FROM posts p"
+    " WHERE p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
+    " AND p.status = 'published'"
+    " UNION ALL SELECT s.item_id, NULL::text, s.body, s.day::timestamp AT TIME ZONE 'UTC'"
+    " FROM analysis_answers s WHERE $4::bool AND s.tenant_id = a.tenant_id"
+    f" AND s.dialog_id = ANY(a.dialog_ids) AND {ANSWER_NOT_HIDDEN}) i"
+    " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
+    " ORDER BY i.created_at DESC, i.item_id DESC LIMIT $3"
 )
 
 
@@ -417,14 +475,17 @@ class AnalysisQueries:
         limit: int,
         offset: int,
         theme: UUID | None = None,
+        kind: str | None = None,
+        answers: bool = True,
     ) -> list[asyncpg.Record]:
         """Up to ``limit`` items of the analysis after ``offset``, in ``sort`` order (highest
         first): those matching the search ``q`` (web search syntax, in the configuration of
-        ``language``), tagged with ``code`` or a code nested under it and sitting in
-        ``theme``, with the viewer's own rating and the themes each sits in."""
+        ``language``), tagged with ``code`` or a code nested under it, sitting in ``theme``
+        and of ``kind``, with the viewer's own rating and the themes each sits in. Survey
+        answers are among them only with ``answers`` (a viewer who may read them)."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows: list[asyncpg.Record] = await conn.fetch(
-                _ITEMS.format(order=_ORDER[sort]),
+                _ITEMS.format(inner=_order(sort, "i.", "r."), outer=_order(sort, "i.", "i.")),
                 tenant_id,
                 analysis_id,
                 viewer,
@@ -434,6 +495,8 @@ class AnalysisQueries:
                 limit,
                 offset,
                 theme,
+                kind,
+                answers,
                 codebook_id(tenant_id),
             )
         return rows
@@ -467,18 +530,14 @@ class AnalysisQueries:
             )
         return rows
 
-    async def texts(self, tenant_id: str, analysis_id: UUID, limit: int) -> list[asyncpg.Record]:
-        """The analysis's items (its dialogs' published posts), newest first, at most
-        ``limit``: ``post_id``, ``title`` and ``body``, for the machine suggestions."""
+    async def texts(
+        self, tenant_id: str, analysis_id: UUID, limit: int, *, answers: bool = True
+    ) -> list[asyncpg.Record]:
+        """The analysis's items (its dialogs' published posts and comments and, with
+        ``answers``, its surveys' free text answers not hidden), newest first, at most
+        ``limit``: ``item_id``, ``title`` and ``body``, for the machine suggestions."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows: list[asyncpg.Record] = await conn.fetch(
-                "SELECT p.post_id, p.title, p.body FROM analyses a"
-                " JOIN posts p ON p.tenant_id = a.tenant_id AND p.dialog_id = ANY(a.dialog_ids)"
-                " AND p.root_id IS NULL AND p.status = 'published'"
-                " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
-                " ORDER BY p.created_at DESC, p.post_id DESC LIMIT $3",
-                tenant_id,
-                analysis_id,
-                limit,
+                _TEXTS, tenant_id, analysis_id, limit, answers
             )
         return rows

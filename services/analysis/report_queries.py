@@ -4,10 +4,13 @@ the analysis (``analyses``, ``analysis_themes``, ``analysis_ratings``), its dial
 participation per day (the dashboards' ``activity_counts`` and ``activity_people``) and the
 decisions that answer them (``decisions``).
 
-What a report quotes is what participants see: published posts only (never pending, hidden
-or withdrawn ones), none whose text an erasure removed. An author is named only where the
-post listing names them: the post was not sent anonymously (Tinget's one record of whether an
-author lets their name be shown), the person has a display name and is not erased.
+What a report quotes is what participants see: published posts and comments only (never
+pending, hidden or withdrawn ones), none whose text an erasure removed. Free text survey
+answers are items too, but a report quotes none of them: their moderation publishes a text
+only once staff approve it, and the survey's results are where approved texts are shown. An
+author is named only where the post listing names them: the post was not sent anonymously
+(Tinget's one record of whether an author lets their name be shown), the person has a display
+name and is not erased.
 Everything else (sign-in devices, anonymous posts) is quoted without a name.
 """
 
@@ -41,6 +44,7 @@ from services.analysis.report import (
 from services.dialogs.listing import REPORT_BACK_BY
 
 _PUBLISHED = "p.root_id IS NULL AND p.status = 'published'"
+_QUOTABLE = "p.status = 'published'"  # a post or a comment
 _AUTHOR = (
     "CASE WHEN p.anonymous THEN NULL ELSE pe.display_name END AS author"
     " FROM posts p LEFT JOIN people pe ON pe.tenant_id = p.tenant_id"
@@ -228,7 +232,7 @@ async def _themes(
         + _AUTHOR
         + " JOIN analysis_themes t ON t.tenant_id = p.tenant_id AND p.post_id = ANY(t.items) "
         + _MEAN
-        + f" WHERE p.tenant_id = $1 AND t.analysis_id = $2 AND {_PUBLISHED} AND p.body <> $3)"
+        + f" WHERE p.tenant_id = $1 AND t.analysis_id = $2 AND {_QUOTABLE} AND p.body <> $3)"
         " q WHERE q.n <= $4 ORDER BY q.theme_id, q.n",
         tenant_id,
         analysis_id,
@@ -253,14 +257,15 @@ async def _themes(
 async def _top(
     conn: asyncpg.Connection, tenant_id: str, analysis_id: UUID, dialog_ids: list[UUID]
 ) -> tuple[TopItem, ...]:
-    """The ranking's head: rated published items by mean rating, ties by the number of
-    ratings, then the newest (as ``sort=rating`` lists them)."""
+    """The ranking's head: rated published posts and comments by mean rating, ties by the
+    number of ratings, then the newest (as ``sort=rating`` lists them, survey answers left
+    out)."""
     rows = await conn.fetch(
         "SELECT p.title, p.body, p.supports + p.signatures AS supports, r.mean, r.n, "
         + _AUTHOR
         + " "
         + _MEAN
-        + f" WHERE p.tenant_id = $1 AND p.dialog_id = ANY($3::uuid[]) AND {_PUBLISHED}"
+        + f" WHERE p.tenant_id = $1 AND p.dialog_id = ANY($3::uuid[]) AND {_QUOTABLE}"
         " AND r.n > 0 AND p.body <> $4"
         " ORDER BY r.mean DESC, r.n DESC, p.created_at DESC, p.post_id DESC LIMIT $5",
         tenant_id,

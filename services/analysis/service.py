@@ -4,13 +4,15 @@ build its codebook, tag items with codes and rate their significance.
 What the rules need from the tenant's own state is read from the aggregates, never from a
 read model that may lag: each dialog and member is loaded when an analysis starts (an id of
 another tenant's dialog or person is unknown here, as the store reads one tenant's streams),
-and an item is a post loaded from its stream. An analysis that the caller may not see does not
-exist for them (404): only its members and administrators see it.
+and an item is a post or comment loaded from its stream. A free text survey answer is the one
+item looked up in a read model (``analysis_answers``): its response's stream is a keyed hash
+of the respondent, which its item id does not lead to. An analysis that the caller may not see
+does not exist for them (404): only its members and administrators see it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
@@ -62,19 +64,30 @@ class SuggestedTheme:
     terms: tuple[str, ...]
 
 
+# The survey of a free text answer's item (not hidden), or None: a read of the analysis's
+# survey answers (services/analysis/answers.py, ``AnswerQueries.dialog_of``).
+AnswerDialog = Callable[[str, UUID], Awaitable[UUID | None]]
+
+
 class AnalysisService:
     def __init__(
-        self, repository: Repository, dialogs: DialogService, identity: IdentityService
+        self,
+        repository: Repository,
+        dialogs: DialogService,
+        identity: IdentityService,
+        answer_dialog: AnswerDialog,
     ) -> None:
         self.repository = repository
         self.dialogs = dialogs
         self.identity = identity
+        self.answer_dialog = answer_dialog
 
     # -- the workspace -------------------------------------------------------------------
 
     async def start(self, caller: Caller, command: StartAnalysis) -> Analysis:
-        """Start an analysis (administrators) over dialogs that take posts, with members who
-        are administrators or analysts of this municipality; each is named when refused."""
+        """Start an analysis (administrators) over dialogs that take posts and surveys, with
+        members who are administrators or analysts of this municipality; each is named when
+        refused."""
         caller.require(Permission.ADMINISTER)
         tenant_id = caller.tenant_id
         for i, dialog_id in enumerate(command.dialog_ids):
@@ -82,9 +95,10 @@ class AnalysisService:
                 dialog = await self.dialogs.get(tenant_id, dialog_id)
             except NotFound:
                 raise InvalidInput(f"dialog_ids[{i}]", f"no dialog {dialog_id}") from None
-            if not dialog.policy.takes_posts:
+            if not (dialog.policy.takes_posts or dialog.policy.responses):
                 raise InvalidInput(
-                    f"dialog_ids[{i}]", f"a {dialog.kind} dialog has no posts to analyse"
+                    f"dialog_ids[{i}]",
+                    f"a {dialog.kind} dialog has no posts or survey answers to analyse",
                 )
         for i, person_id in enumerate(command.members):
             await self._member(tenant_id, person_id, f"members[{i}]")
@@ -297,33 +311,54 @@ class AnalysisService:
         return item
 
     async def is_item(
+        self, caller: Caller, analysis: Analysis, item_id: UUID, field: str | None = None
+    ) -> bool:
+        """Whether ``item_id`` is an item of the analysis: a post or comment of one of its
+        dialogs, read from its stream, or a free text answer to one of its surveys whose text
+        is not hidden, for a caller who may read survey answers (``Permission.ANALYSE``:
+        administrators and analysts, who read them in the surveys' exports anyway; an
+        external analyst may not). A response's stream is a keyed hash of its respondent, not
+        to be found from the item's id, so an answer is looked up in the read model. A
+        near-duplicate merged into another post is an item no more: refused naming ``field``
+        when given (422), else a conflict (409)."""
+        try:
+            post = await self.repository.get(caller.tenant_id, Post, item_id)
+        except AggregateNotFound:
+            post = None
+        if post is not None:
+            if not analysis.covers(post.dialog_id):
+                return False
+            _refuse_merged(post, field)
+            return True
+        if not caller.may(Permission.ANALYSE):
+            return False
+        dialog_id = await self.answer_dialog(caller.tenant_id, item_id)
+        return dialog_id is not None and analysis.covers(dialog_id)
+
+    async def is_post(
         self, tenant_id: str, analysis: Analysis, item_id: UUID, field: str | None = None
     ) -> bool:
-        """Whether ``item_id`` is an item of the analysis: a post (not a comment) of one of
-        its dialogs, read from its stream. A near-duplicate merged into another post is one
-        no more: with ``field``, that is refused naming it."""
+        """Whether ``item_id`` is a post (not a comment, nor a survey answer) of one of the
+        analysis's dialogs, read from its stream: what an idea is made of. A merged one is
+        refused as by ``is_item``."""
         try:
             post = await self.repository.get(tenant_id, Post, item_id)
         except AggregateNotFound:
             return False
         if post.parent_id is not None or not analysis.covers(post.dialog_id):
             return False
-        if post.merged_into is not None:
-            if field is None:
-                raise Conflict(f"the item {item_id} was merged into {post.merged_into}")
-            raise InvalidInput(field, f"{item_id} was merged into {post.merged_into}")
+        _refuse_merged(post, field)
         return True
 
     async def _item(self, caller: Caller, analysis: Analysis, item_id: UUID) -> AnalysisItem:
-        """What the analysis holds about one of its items: a post (not a comment) of one of
-        its dialogs. Anything else is no item of this analysis (404); a merged one takes no
-        more codes or ratings (409)."""
-        tenant_id = caller.tenant_id
-        if not await self.is_item(tenant_id, analysis, item_id):
+        """What the analysis holds about one of its items: a post or comment of its dialogs
+        or a free text answer to one of its surveys. Anything else is no item of this
+        analysis (404); a merged post takes no more codes or ratings (409)."""
+        if not await self.is_item(caller, analysis, item_id):
             raise NotFound(f"no item {item_id} in this analysis")
         try:
             return await self.repository.get(
-                tenant_id, AnalysisItem, item_id_of(analysis.id, item_id)
+                caller.tenant_id, AnalysisItem, item_id_of(analysis.id, item_id)
             )
         except AggregateNotFound:
             return AnalysisItem(analysis_id=analysis.id, item_id=item_id)
@@ -335,7 +370,7 @@ class AnalysisService:
         item of this analysis, else 422 naming ``items[i]``)."""
         analysis = await self.get(caller, analysis_id)
         for i, item_id in enumerate(command.items):
-            if not await self.is_item(caller.tenant_id, analysis, item_id, f"items[{i}]"):
+            if not await self.is_item(caller, analysis, item_id, f"items[{i}]"):
                 raise InvalidInput(f"items[{i}]", f"{item_id} is no item of this analysis")
         theme = Theme.create(analysis.id, command.heading, command.summary, command.items)
         await self._save(caller, theme)
@@ -388,7 +423,7 @@ class AnalysisService:
         """Put an item of the analysis into the theme (422 naming ``item_id`` otherwise)."""
         analysis = await self.get(caller, analysis_id)
         await self._theme(caller.tenant_id, analysis, theme_id)
-        if not await self.is_item(caller.tenant_id, analysis, item_id, "item_id"):
+        if not await self.is_item(caller, analysis, item_id, "item_id"):
             raise InvalidInput("item_id", f"{item_id} is no item of this analysis")
         return await self._change_theme(
             caller, analysis, theme_id, lambda theme: theme.add(item_id)
@@ -473,3 +508,11 @@ class AnalysisService:
 def may_see(caller: Caller, members: Container[UUID]) -> bool:
     """Whether the caller sees an analysis with these members: a member or an administrator."""
     return caller.person_id in members or caller.may(Permission.ADMINISTER)
+
+
+def _refuse_merged(post: Post, field: str | None) -> None:
+    """A near-duplicate merged into another post takes nothing more as an item."""
+    if post.merged_into is not None:
+        if field is None:
+            raise Conflict(f"the item {post.id} was merged into {post.merged_into}")
+        raise InvalidInput(field, f"{post.id} was merged into {post.merged_into}")
