@@ -41,6 +41,8 @@ class Points(msgspec.Struct, frozen=True, kw_only=True):
     support: int
     signature: int
     threshold_reached: int  # to the author, when the post reaches its threshold or goal
+    # added with statements dialogs; rules recorded before them read as the default
+    statement: int = 2
 
     def for_post(self, kind: str) -> int:
         """The points for submitting a post of ``kind`` (0 for a kind without points)."""
