@@ -1,4 +1,5 @@
-"""Live poll results: one LISTEN connection and one tally read per change, per gateway process.
+"""Live poll results (and opinion maps): one LISTEN connection and one read per change, per
+gateway process.
 
 The tally projection notifies ``tinget_tally`` with '<tenant>:<dialog>' in the transaction that
 changes a tally. The hub keeps one topic per (tenant, dialog) watched in this process: on a
@@ -13,6 +14,9 @@ the others. A watcher that goes away leaves its topic; the last one removes it.
 A watcher that heard nothing for a while asks for a read (``poll``); the hub reads at most once
 per interval per topic, so a lost notification (a reconnect, the listening connection down)
 delays an update, never loses it, and costs one read per topic, not one per watcher.
+
+The same hub serves statements dialogs' opinion maps, on the opinion mapper's channel
+(``projections.opinion.OPINION_CHANNEL``), with a read of the map instead of the tally.
 
 Access is not the hub's business: the route checks each watcher's right to see the dialog
 (drafts, invite-only dialogs) before it subscribes, as for any other read.
@@ -75,8 +79,14 @@ class Subscription(Generic[T]):
 class TallyHub(Generic[T]):
     """Per process: one subscriber set per (tenant, dialog), one read per change for all."""
 
-    def __init__(self, pool: asyncpg.Pool, read: Callable[[str, UUID], Awaitable[T]]) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        read: Callable[[str, UUID], Awaitable[T]],
+        channel: str = TALLY_CHANNEL,
+    ) -> None:
         self.pool = pool
+        self.channel = channel  # where the read model notifies '<tenant>:<dialog>' of a change
         self._read = read
         self._topics: dict[str, _Topic[T]] = {}
         self._conn: Any = None
@@ -94,7 +104,7 @@ class TallyHub(Generic[T]):
                 return
             try:
                 self._conn = await self.pool.acquire()
-                await self._conn.add_listener(TALLY_CHANNEL, self._notified)
+                await self._conn.add_listener(self.channel, self._notified)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 if self._conn is not None:
                     with suppress(Exception):
@@ -169,6 +179,6 @@ class TallyHub(Generic[T]):
             if self._conn is not None:
                 conn, self._conn = self._conn, None
                 try:
-                    await conn.remove_listener(TALLY_CHANNEL, self._notified)
+                    await conn.remove_listener(self.channel, self._notified)
                 finally:
                     await self.pool.release(conn)

@@ -281,9 +281,7 @@ def _group(points: Floats) -> tuple[Ints, float]:
         labels = KMeans(n_clusters=k, n_init=4, random_state=SEED).fit_predict(points)
         if len(np.unique(labels)) < 2:
             continue
-        score = float(
-            silhouette_score(points, labels, sample_size=sample, random_state=SEED)
-        )
+        score = float(silhouette_score(points, labels, sample_size=sample, random_state=SEED))
         if best is None or score > best[0]:
             best = (score, labels.astype(np.int64))
     if best is None:  # every point in one place: one group
@@ -358,7 +356,7 @@ def _representative(
             & (_prop_test(succ_in, votes) > Z_90)
             & (_two_prop_test(succ_in, votes, succ_out, out_votes) > Z_90)
         )
-        for i in np.flatnonzero(significant):
+        for i in map(int, np.flatnonzero(significant)):
             found.append(
                 RepresentativeStatement(
                     statement_id=statements[i],
@@ -393,7 +391,7 @@ def _consensus(
         shares[label] = share
         agreed &= (votes >= MIN_GROUP_VOTES) & (share >= CONSENSUS_SHARE)
         score *= _smoothed(agrees, votes)
-    ranked = sorted(np.flatnonzero(agreed), key=lambda i: (-score[i], str(statements[i])))
+    ranked = sorted(map(int, np.flatnonzero(agreed)), key=lambda i: (-score[i], str(statements[i])))
     return [
         ConsensusStatement(
             statement_id=statements[i],

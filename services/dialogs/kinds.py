@@ -58,7 +58,7 @@ class Opinion(StrEnum):
 
     AGREE = "agree"
     DISAGREE = "disagree"
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 (a vote, not a password)
 
     @property
     def number(self) -> int:

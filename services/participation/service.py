@@ -391,9 +391,7 @@ class ParticipationService:
                 if not vote.change(opinion):
                     return vote, False
             try:
-                await self.repository.save(
-                    caller.tenant_id, vote, metadata=event_metadata(caller)
-                )
+                await self.repository.save(caller.tenant_id, vote, metadata=event_metadata(caller))
             except ConcurrencyConflict:
                 continue
             return vote, True

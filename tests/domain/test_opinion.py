@@ -51,7 +51,7 @@ def planted(
             elif roll < noise:
                 meant = 0
             votes.append((statement, person, meant))
-    return {s: None for s in ids}, votes, group, consensus
+    return dict.fromkeys(ids), votes, group, consensus
 
 
 def test_planted_two_groups_are_recovered_and_the_consensus_statement_found() -> None:
@@ -60,9 +60,7 @@ def test_planted_two_groups_are_recovered_and_the_consensus_statement_found() ->
     found = computed.members
     people = sorted(found)
     assert len(people) == len(truth)
-    ari = adjusted_rand_score(
-        [truth[UUID(p)] for p in people], [found[p] for p in people]
-    )
+    ari = adjusted_rand_score([truth[UUID(p)] for p in people], [found[p] for p in people])
     assert ari >= 0.9, ari
     assert len(computed.map.groups) == 2
     assert [c.statement_id for c in computed.map.consensus] == [consensus]
@@ -138,8 +136,10 @@ def test_a_statements_author_agrees_with_it_and_passers_by_are_not_placed() -> N
     assert len(matrix.participants) == 2
     assert len(matrix.values) == 4  # three authored agreements and one vote; the stray is out
     computed = compute(matrix)
-    assert computed.map.groups == [] and computed.members == {}
-    assert computed.map.voters == 2 and computed.map.votes == 4
+    assert computed.map.groups == []
+    assert computed.members == {}
+    assert computed.map.voters == 2
+    assert computed.map.votes == 4
 
 
 @pytest.mark.parametrize("people", [0, 1, 3])
