@@ -172,9 +172,11 @@ class OpinionMapper:
         return len(due)
 
     async def recompute(self, tenant_id: str, dialog_id: UUID) -> Computed:
-        async with tenant_transaction(self.pool, tenant_id) as conn:
-            # one snapshot: the counter, statements and votes as of the same moment
-            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # one snapshot: the counter, statements and votes as of the same moment
+        async with (
+            self.pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
             changes = await conn.fetchval(
                 "SELECT changes FROM opinion_changes WHERE tenant_id = $1 AND dialog_id = $2",
                 tenant_id,

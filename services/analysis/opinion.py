@@ -12,7 +12,11 @@ Pure functions over a vote matrix (no database), as Polis computes its maps:
   point is scaled by sqrt(statements / their votes), so that someone who voted on few
   statements is not drawn to the centre by the imputed means (Polis does the same).
 - **Groups**: k-means (deterministic seed) for every k from 2 to 5 (fewer when fewer are
-  placed); the k with the best silhouette wins (scored on a sample of at most 2,000 points).
+  placed); the k with the best silhouette wins (scored on a sample of at most 2,000 points),
+  among the groupings whose every group has at least ``MIN_GROUP_SIZE`` members and
+  ``MIN_GROUP_SHARE`` of those placed: on a small or very regular conversation the
+  silhouette otherwise favours splitting off one or two people who voted exactly alike, and
+  one or two people are no opinion group. When no grouping qualifies, all are one group.
 - **Identity**: each new group takes the id of the previous map's group it shares the most
   members with (a Hungarian assignment on the overlap, ``linear_sum_assignment``); a group that
   shares nobody gets a new id. The axes' signs follow the previous map's, so the picture does
@@ -47,6 +51,8 @@ MIN_VOTES = 7  # votes a participant needs to be placed (all statements' when th
 GROUP_COUNTS = range(2, 6)  # k-means tries k = 2..5
 SILHOUETTE_SAMPLE = 2000
 MIN_PLACED = 4  # fewer placed participants make no groups
+MIN_GROUP_SIZE = 3  # a grouping with a smaller group is not chosen ...
+MIN_GROUP_SHARE = 0.05  # ... nor one with a group of less than this share of those placed
 MIN_GROUP_VOTES = 3  # votes in a group on a statement before its shares there count
 REPRESENTATIVE_LIMIT = 5
 CONSENSUS_LIMIT = 10
@@ -275,11 +281,13 @@ def _group(points: Floats) -> tuple[Ints, float]:
     best: tuple[float, Ints] | None = None
     distinct = len(np.unique(points.round(9), axis=0))
     sample = min(SILHOUETTE_SAMPLE, len(points))
+    smallest = max(MIN_GROUP_SIZE, MIN_GROUP_SHARE * len(points))
     for k in GROUP_COUNTS:
         if k >= distinct:
             break
         labels = KMeans(n_clusters=k, n_init=4, random_state=SEED).fit_predict(points)
-        if len(np.unique(labels)) < 2:
+        sizes = np.bincount(labels)
+        if len(sizes) < 2 or sizes.min() < smallest:
             continue
         score = float(silhouette_score(points, labels, sample_size=sample, random_state=SEED))
         if best is None or score > best[0]:
