@@ -56,11 +56,12 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 125  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 128  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (16: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, and 7 of themes: create, list, rewrite, an
-# item in and out, merge, split)
+# item in and out, merge, split), statements dialogs (3: a vote on a statement, the opinion
+# map, the map live)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
