@@ -69,7 +69,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         result |= found
         targets.append(target)
     if "opinion" in parts:
-        found_map, opinion_targets = opinion.run(args)
+        found_map, opinion_targets = await opinion.run(args)
         result["opinion"] = found_map
         targets += opinion_targets
     return {**result, **report_targets(targets)}
