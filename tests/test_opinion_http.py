@@ -14,9 +14,11 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import msgspec
 from sklearn.metrics import adjusted_rand_score
 
 from projections.opinion import OpinionMapper
+from services.analysis.opinion import VoteMatrix, compute
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.helpers import caught_up
@@ -77,6 +79,7 @@ class Conversation:
         self.town = town
         self.dialog = dialog
         self.author = ""
+        self.author_id: UUID | None = None
         self.statements: dict[str, str] = {}  # text -> id
         self.voters: list[tuple[str, int]] = []  # (token, planted group)
 
@@ -105,6 +108,8 @@ async def conversation(
     dialog = await open_dialog(client, town, admin, kind="statements")
     talk = Conversation(platform, town, dialog)
     talk.author = await device_token(client, town)
+    me = await client.get("/api/v1/me", headers=town.headers(talk.author))
+    talk.author_id = UUID(me.json()["person_id"])
     for text in [*DIVISIVE, CONSENSUS]:
         written = await write(client, town, talk.author, dialog, text)
         assert written.status_code == 201, written.text
@@ -137,6 +142,8 @@ async def test_the_planted_groups_and_the_consensus_statement_are_found(
     mapper = OpinionMapper(platform.worker_pool)
     assert await mapper.step() == 1
     assert await mapper.step() == 0  # nothing changed since: nothing recomputed
+    # the mapper's matrix (numbered in SQL) gives what the votes give in memory
+    assert await _in_memory(platform, town, talk) == await _stored(platform, town, talk)
 
     found = await read_map(client, town, talk.voters[0][0], talk.dialog)
     assert found["computed_at"] is not None
@@ -170,6 +177,35 @@ async def test_the_planted_groups_and_the_consensus_statement_are_found(
     assert sorted(g["size"] for g in after["groups"]) == [12, 13]
     for (token, _), group in zip(talk.voters[:16], groups, strict=True):
         assert (await read_map(client, town, token, talk.dialog))["my_group"] == group
+
+
+async def _in_memory(platform: Platform, town: Town, talk: Conversation) -> tuple[Any, ...]:
+    async with platform.worker_pool.acquire() as conn:
+        votes = await conn.fetch(
+            "SELECT statement_id, person_id, vote FROM opinion_votes"
+            " WHERE tenant_id = $1 AND dialog_id = $2",
+            town.slug,
+            UUID(talk.dialog["id"]),
+        )
+    statements: dict[UUID, UUID | None] = {
+        UUID(s): talk.author_id for s in talk.statements.values()
+    }
+    computed = compute(
+        VoteMatrix.of(statements, [(r["statement_id"], r["person_id"], r["vote"]) for r in votes])
+    )
+    return json.loads(msgspec.json.encode(computed.map)), computed.members
+
+
+async def _stored(platform: Platform, town: Town, talk: Conversation) -> tuple[Any, ...]:
+    async with platform.worker_pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT map::text AS map, members::text AS members FROM opinion_maps"
+            " WHERE tenant_id = $1 AND dialog_id = $2",
+            town.slug,
+            UUID(talk.dialog["id"]),
+        )
+    assert row is not None
+    return json.loads(row["map"]), json.loads(row["members"])
 
 
 async def test_votes_are_changed_not_repeated_and_bad_input_is_refused_by_field(
