@@ -305,6 +305,14 @@ async def test_votes_are_changed_not_repeated_and_bad_input_is_refused_by_field(
         )
     assert [(str(r["statement_id"]), r["vote"]) for r in rows] == [(statement["id"], -1)]
     assert [e["event_type"] for e in events] == ["StatementVoteCast", "StatementVoteChanged"]
+    # the voter's data export lists each vote and change; the author's lists none
+    mine = (await client.get("/api/v1/me/data", headers=town.headers(voter))).json()
+    assert [(v["statement_id"], v["vote"]) for v in mine["statement_votes"]] == [
+        (statement["id"], "agree"),
+        (statement["id"], "disagree"),
+    ]
+    theirs = (await client.get("/api/v1/me/data", headers=town.headers(author))).json()
+    assert theirs["statement_votes"] == []
     assert await _statements(client, town, admin, [dialog]) == 1
 
 
