@@ -259,9 +259,13 @@ class OpinionMapper:
 
 
 async def run_opinion_mapper(
-    pool: asyncpg.Pool, stop: asyncio.Event, interval: float = OPINION_INTERVAL
+    pool: asyncpg.Pool,
+    stop: asyncio.Event,
+    interval: float = OPINION_INTERVAL,
+    mapper: OpinionMapper | None = None,
 ) -> None:
-    mapper = OpinionMapper(pool)
+    """Recompute the changed maps now and every ``interval`` seconds until ``stop``."""
+    mapper = mapper or OpinionMapper(pool)
 
     async def step() -> None:
         count = await mapper.step()

@@ -17,7 +17,7 @@ import httpx
 import msgspec
 from sklearn.metrics import adjusted_rand_score
 
-from projections.opinion import OpinionMapper
+from projections.opinion import OpinionMapper, run_opinion_mapper
 from services.analysis.opinion import VoteMatrix, compute
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
@@ -453,3 +453,33 @@ async def _tables(platform: Platform, tables: tuple[str, ...]) -> dict[str, list
             rows = await conn.fetch(f'SELECT * FROM "{table}"')
             found[table] = sorted([repr(v) for v in row.values()] for row in rows)
     return found
+
+
+async def test_the_worker_loop_recomputes_as_votes_arrive_at_most_once_per_interval(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    talk = await conversation(client, platform, town, admin, voters=8)
+    await caught_up(platform)
+    mapper = OpinionMapper(platform.worker_pool)
+    stop = asyncio.Event()
+    interval = 0.5
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    worker = asyncio.create_task(
+        run_opinion_mapper(platform.worker_pool, stop, interval=interval, mapper=mapper)
+    )
+    try:
+        async with asyncio.timeout(10):
+            while (await read_map(client, town, admin, talk.dialog))["computed_at"] is None:
+                await asyncio.sleep(0.05)
+        # votes keep coming: the map follows them, one computation per interval at most
+        await talk.vote_all(client, range(8, 12))
+        await caught_up(platform)
+        async with asyncio.timeout(10):
+            while (await read_map(client, town, admin, talk.dialog))["placed"] != 13:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await worker
+    elapsed = loop.time() - began
+    assert 2 <= mapper.computed <= elapsed / interval + 1
