@@ -184,7 +184,8 @@ class OpinionMapper:
 
     async def step(self) -> int:
         """Recompute every map that is behind its dialog's changes (at most ``limit``, the
-        longest waiting first); answer how many were recomputed."""
+        longest waiting first); answer how many were recomputed. A dialog whose map fails is
+        logged and skipped, so it does not hold up the others."""
         async with self.pool.acquire() as conn:
             due = await conn.fetch(
                 "SELECT c.tenant_id, c.dialog_id FROM opinion_changes c"
@@ -193,9 +194,21 @@ class OpinionMapper:
                 " ORDER BY m.computed_at NULLS FIRST LIMIT $1",
                 self.limit,
             )
+        done = 0
         for row in due:
-            await self.recompute(row["tenant_id"], row["dialog_id"])
-        return len(due)
+            try:
+                await self.recompute(row["tenant_id"], row["dialog_id"])
+                done += 1
+            except (asyncpg.PostgresError, ValueError, ArithmeticError) as error:
+                # one dialog's failure must not hold up the others' maps in this step; it is
+                # tried again at the next
+                log.warning(
+                    "opinion map not recomputed",
+                    tenant=row["tenant_id"],
+                    dialog_id=str(row["dialog_id"]),
+                    error=repr(error),
+                )
+        return done
 
     async def recompute(self, tenant_id: str, dialog_id: UUID) -> Computed:
         # one snapshot: the counter, statements and votes as of the same moment
