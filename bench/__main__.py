@@ -55,7 +55,8 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         gateway.run,
     ),
     "analysis": (
-        "the analysis's machine suggestions (groups, headings, near-duplicates) for 10,000 items",
+        "the analysis's machine suggestions (groups, headings, near-duplicates) for 10,000 items,"
+        " and the opinion map of 5,000 participants x 500 statements",
         analysis.add_arguments,
         analysis.run,
     ),

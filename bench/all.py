@@ -29,7 +29,7 @@ QUICK: dict[str, list[str]] = {
     "relay": ["--events", "50000"],
     "projection": ["--events", "50000", "--tenants", "200"],
     "gateway": ["--votes", "1000", "--rounds", "2"],
-    "analysis": ["--items", "2000"],
+    "analysis": ["--items", "2000", "--rounds", "2"],
     "vote": ["--seconds", "8", "--rounds", "1"],
     "projections": ["--events", "100000", "--tenants", "20"],
 }
@@ -60,6 +60,12 @@ HEADLINES: dict[str, list[tuple[str, tuple[str, ...], str]]] = {
     ],
     "analysis": [
         ("peak memory of the suggestions", ("peak_rss_mb",), " MB"),
+        (
+            "opinion map: peak memory traced in a recomputation",
+            ("opinion", "traced_peak_mb"),
+            " MB",
+        ),
+        ("opinion map: adjusted Rand index vs planted groups", ("opinion", "ari"), ""),
     ],
     "projections": [
         ("all read models, one after another, events/s", ("total_events_per_s",), ""),

@@ -1,4 +1,5 @@
-"""Live results: one LISTEN connection and one read per change, per gateway process.
+"""Live results (poll tallies, opinion maps): one LISTEN connection and one read per change,
+per gateway process.
 
 A read model (the poll tallies, on ``tinget_tally``) notifies its channel with
 '<tenant>:<dialog>' in the transaction that changes a tally. The hub keeps one topic per
@@ -14,6 +15,9 @@ the others. A watcher that goes away leaves its topic; the last one removes it.
 A watcher that heard nothing for a while asks for a read (``poll``); the hub reads at most once
 per interval per topic, so a lost notification (a reconnect, the listening connection down)
 delays an update, never loses it, and costs one read per topic, not one per watcher.
+
+The same hub serves statements dialogs' opinion maps, on the opinion mapper's channel
+(``services.analysis.opinion_maps.OPINION_CHANNEL``), with a read of the map instead of the tally.
 
 Access is not the hub's business: the route checks each watcher's right to see the dialog
 (drafts, invite-only dialogs) before it subscribes, as for any other read.

@@ -13,7 +13,6 @@ from events.live import TallyHub
 from gateway.app import create_app, provided
 from gateway.edge import Edge
 from gateway.tenancy import TenantResolver
-from services.participation.tallies import TallyCounts
 from tenants.directory import TenantHosts
 from tinget.bootstrap import AppPlatform
 from tinget.contexts import CONTEXTS
@@ -38,14 +37,15 @@ def build_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         health=platform.health,
     )
     given = handed_over(platform)
-    tallies: TallyHub[TallyCounts] = given["tallies"]
+    # the live hubs (poll tallies, opinion maps) each hold a listening connection
+    hubs: list[TallyHub[Any]] = [v for v in given.values() if isinstance(v, TallyHub)]
     return create_app(
         edge,
         controllers(),
         {name: provided(value) for name, value in given.items()},
         max_requests=addresses.backpressure.max_concurrent_requests,
         max_streams=addresses.backpressure.max_sse_connections,
-        on_shutdown=[tallies.close],
+        on_shutdown=[hub.close for hub in hubs],
         debug=debug,
     )
 

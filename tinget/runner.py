@@ -230,11 +230,16 @@ async def run_relay(platform: Platform, stop: asyncio.Event, name: str = "main")
 
 async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
     """The projection worker: read models, the dialog and panel round schedulers, the took-part
-    marks' batches, the notification sender and the deletion of expired rate-limit counters.
+    marks' batches, the opinion mapper, the notification sender and the deletion of expired
+    rate-limit counters.
 
     One worker is active at a time (an advisory lock); a second one stands by. Its read models
     share one durable consumer, which must have a single reader to deliver in log order.
     """
+    from services.analysis.opinion_maps import (
+        run_opinion_mapper,  # numpy and scikit-learn: when run
+    )
+
     consumer = LiveConsumer(platform.projections, durable=PROJECTIONS_CONSUMER)
     rounds = panel_rounds(platform)
 
@@ -253,6 +258,9 @@ async def run_projections(platform: Platform, stop: asyncio.Event) -> None:
                 lambda: run_round_scheduler(platform.worker_pool, rounds, term),
             ),
             supervised("took-part marks", term, lambda: run_marks(platform.record_marks, term)),
+            supervised(
+                "opinion mapper", term, lambda: run_opinion_mapper(platform.worker_pool, term)
+            ),
             supervised("notification sender", term, lambda: platform.sender.run(term)),
             supervised(
                 "rate-limit pruner",

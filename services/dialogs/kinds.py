@@ -30,6 +30,7 @@ class DialogKind(StrEnum):
     DISCUSSION = "discussion"  # threaded discussion or chat
     SUGGESTION_BOX = "suggestion-box"  # the widget on the municipality's own site
     SURVEY = "survey"  # a questionnaire (services.surveys), one response per person
+    STATEMENTS = "statements"  # short statements voted agree, disagree or pass; opinion maps
 
 
 class PostKind(StrEnum):
@@ -42,6 +43,7 @@ class PostKind(StrEnum):
     TOPIC = "topic"
     PROBLEM_REPORT = "problem-report"
     COMMENT = "comment"  # an answer to another post, in any dialog with comments on
+    STATEMENT = "statement"  # a short statement others vote agree, disagree or pass on
 
 
 class Endorsement(StrEnum):
@@ -49,6 +51,28 @@ class Endorsement(StrEnum):
 
     SUPPORT = "support"
     SIGNATURE = "signature"
+
+
+class Opinion(StrEnum):
+    """A participant's vote on a statement, stored as its number in ``StatementVoteCast``."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    PASS = "pass"  # noqa: S105 (a vote, not a password)
+
+    @property
+    def number(self) -> int:
+        """+1 agree, -1 disagree, 0 pass: the cell of the vote matrix."""
+        return _OPINION_NUMBERS[self]
+
+    @staticmethod
+    def of_number(number: int) -> Opinion:
+        return _OPINIONS_BY_NUMBER[number]
+
+
+_OPINION_NUMBERS = {Opinion.AGREE: 1, Opinion.DISAGREE: -1, Opinion.PASS: 0}
+_OPINIONS_BY_NUMBER = {n: o for o, n in _OPINION_NUMBERS.items()}
+STATEMENT_MAX_LENGTH = 280  # characters of a statement, as on Polis
 
 
 class ReportStatus(StrEnum):
@@ -99,6 +123,10 @@ class PostRules:
     needs_place: bool = False
     statuses: tuple[ReportStatus, ...] = ()  # the statuses it moves through; the first is new
     answerable: bool = False  # the municipality answers it officially (``AnswerState``)
+    max_length: int | None = None  # characters its body may have, where shorter than any post's
+    titled: bool = True  # may have a title
+    editable: bool = True  # its author may edit it for a while after sending
+    votable: bool = False  # participants vote agree, disagree or pass on it (a statement)
 
     @property
     def initial_status(self) -> ReportStatus | None:
@@ -126,6 +154,23 @@ class PostRules:
         if self.endorsement is Endorsement.SUPPORT:
             return settings.support_threshold
         return None
+
+    def ensure_text(self, title: str | None, body: str) -> None:
+        """Refuse a title on a kind without one, and a body longer than the kind allows."""
+        name = self.kind.value.replace("-", " ")
+        if title is not None and not self.titled:
+            raise InvalidInput("title", f"a {name} has no title")
+        if self.max_length is not None and len(body) > self.max_length:
+            raise InvalidInput("body", f"a {name} is at most {self.max_length} characters")
+
+    def ensure_editable(self) -> None:
+        if not self.editable:
+            name = self.kind.value.replace("-", " ")
+            raise Conflict(f"a {name} cannot be edited: votes on it were given to its words")
+
+    def ensure_votable(self) -> None:
+        if not self.votable:
+            raise Conflict(f"this {self.kind.value.replace('-', ' ')} is no statement to vote on")
 
     def ensure_has_status(self) -> None:
         if not self.statuses:
@@ -164,6 +209,14 @@ POST_RULES: Mapping[PostKind, PostRules] = MappingProxyType(
             statuses=tuple(ReportStatus),
         ),
         PostKind.COMMENT: PostRules(kind=PostKind.COMMENT, endorsement=None),
+        PostKind.STATEMENT: PostRules(
+            kind=PostKind.STATEMENT,
+            endorsement=None,  # voted on (agree, disagree, pass), not supported
+            max_length=STATEMENT_MAX_LENGTH,
+            titled=False,
+            editable=False,
+            votable=True,
+        ),
     }
 )
 
@@ -185,6 +238,7 @@ class KindPolicy:
     single_choice: bool = False  # max_choices is always 1, whatever the administrator gives
     support_threshold: bool = False  # may set a support threshold for its posts
     signature_goal: bool = False  # may set a signature goal for its petitions
+    opinions: bool = False  # its statements are voted on and mapped into opinion groups
 
     @property
     def takes_posts(self) -> bool:
@@ -217,6 +271,11 @@ class KindPolicy:
     def ensure_ballots(self) -> None:
         if not self.ballots:
             raise Conflict(f"a {self.kind.value} dialog takes {self.takes}, not votes")
+
+    def ensure_opinions(self) -> None:
+        """Refuse an opinion map of a dialog whose posts are not statements."""
+        if not self.opinions:
+            raise Conflict(f"a {self.kind.value} dialog has no statements to map opinions of")
 
     def ensure_responses(self) -> None:
         """Refuse a questionnaire or a response in a dialog that is no survey."""
@@ -304,6 +363,11 @@ KIND_POLICIES: Mapping[DialogKind, KindPolicy] = MappingProxyType(
         # A survey's ``anonymous`` setting (the default) means its responses name nobody, and
         # device tokens may answer; without it, respondents sign in and responses name them.
         DialogKind.SURVEY: KindPolicy(kind=DialogKind.SURVEY, responses=True),
+        # Polis-style: short statements, each voted agree, disagree or pass by the others;
+        # the votes are mapped into opinion groups (services.analysis.opinion).
+        DialogKind.STATEMENTS: KindPolicy(
+            kind=DialogKind.STATEMENTS, posts=(PostKind.STATEMENT,), opinions=True
+        ),
     }
 )
 

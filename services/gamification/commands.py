@@ -14,7 +14,15 @@ import msgspec
 from msgspec import Meta
 
 from events.errors import InvalidInput
-from services.gamification.rules import Badge, BadgeLevel, Level, Points, Rules, Tally
+from services.gamification.rules import (
+    STATEMENT_POINTS,
+    Badge,
+    BadgeLevel,
+    Level,
+    Points,
+    Rules,
+    Tally,
+)
 from tenants import values
 
 PointsValue = Annotated[int, Meta(ge=0, le=10_000)]
@@ -32,6 +40,7 @@ class PointsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     support: PointsValue
     signature: PointsValue
     threshold_reached: PointsValue
+    statement: PointsValue = STATEMENT_POINTS  # optional: rules written before statements
 
 
 class BadgeLevelInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -28,6 +28,9 @@ class Tally(StrEnum):
 _POST_POINTS: dict[str, str] = {kind: kind.value.replace("-", "_") for kind in PostKind}
 
 
+STATEMENT_POINTS = 2  # for a statement, where the rules do not say (they did not before them)
+
+
 class Points(msgspec.Struct, frozen=True, kw_only=True):
     """Points per action. A ballot earns nothing: it names no voter, by design."""
 
@@ -41,6 +44,8 @@ class Points(msgspec.Struct, frozen=True, kw_only=True):
     support: int
     signature: int
     threshold_reached: int  # to the author, when the post reaches its threshold or goal
+    # added with statements dialogs; rules recorded before them read as the default
+    statement: int = STATEMENT_POINTS
 
     def for_post(self, kind: str) -> int:
         """The points for submitting a post of ``kind`` (0 for a kind without points)."""

@@ -2,9 +2,10 @@
 
 It gathers the person's record, role, what they wrote (posts and comments with their texts,
 from the post listing, where their sealed fields were opened; erased texts read as erased),
-their supports, signatures and flags, their in-app notifications, preferences, push
-subscriptions (counted, as their endpoints are the browser's), progress, and their citizen panel
-memberships with their answers to the panels' background questions. Only rows of that
+their supports, signatures, votes on statements (each vote and each change) and flags, their
+in-app notifications, preferences, push subscriptions (counted, as their endpoints are the
+browser's), progress, and their citizen panel memberships with their answers to the panels'
+background questions. Only rows of that
 person are read. Ballots are secret: their events name no voter and nothing links them to one,
 so the export says that rather than listing them.
 """
@@ -26,6 +27,7 @@ BALLOTS = (
     "Ballots are secret: a ballot's event names no voter and its stream id is a keyed hash, so"
     " nothing held links a ballot to this person and none can be listed here."
 )
+_OPINIONS = {1: "agree", -1: "disagree", 0: "pass"}  # a vote on a statement, as stored
 _POSTS = (
     "SELECT post_id, dialog_id, kind, anonymous, title, body, parent_id, root_id, latitude,"
     " longitude, address, image, status, report_status, created_at, edited_at FROM posts"
@@ -62,6 +64,15 @@ class PersonalDataExport:
                 "SELECT event_type, (data->>'post_id')::uuid AS post_id,"
                 " (data->>'dialog_id')::uuid AS dialog_id, recorded_at FROM events"
                 " WHERE tenant_id = $1 AND event_type IN ('SupportGiven', 'PetitionSigned')"
+                " AND data->>'person_id' = $2 ORDER BY position",
+                tenant_id,
+                str(person_id),
+            )
+            opinions = await conn.fetch(
+                "SELECT event_type, (data->>'statement_id')::uuid AS statement_id,"
+                " (data->>'dialog_id')::uuid AS dialog_id, (data->>'vote')::int AS vote,"
+                " recorded_at FROM events WHERE tenant_id = $1"
+                " AND event_type IN ('StatementVoteCast', 'StatementVoteChanged')"
                 " AND data->>'person_id' = $2 ORDER BY position",
                 tenant_id,
                 str(person_id),
@@ -118,6 +129,7 @@ class PersonalDataExport:
             "comments": [p for p in written if p["root_id"] is not None],
             "supports": [dict(e) for e in endorsements if e["event_type"] == "SupportGiven"],
             "signatures": [dict(e) for e in endorsements if e["event_type"] == "PetitionSigned"],
+            "statement_votes": [{**dict(v), "vote": _OPINIONS[v["vote"]]} for v in opinions],
             "flags": _rows(flags),
             "notifications": [
                 {**dict(n), "details": msgspec.json.decode(n["details"])} for n in notifications

@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from services.dialogs.kinds import Opinion
 from services.participation.domain import AnswerState, ReportStatus
 
 Body = Annotated[str, Meta(min_length=1, max_length=10_000)]
@@ -44,6 +45,16 @@ class Comment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class CastVote(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     choices: Annotated[
         list[Annotated[str, Meta(max_length=200)]], Meta(min_length=1, max_length=20)
+    ]
+
+
+class VoteOnStatement(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A vote on a statement of a statements dialog; the voter comes from the caller."""
+
+    statement_id: UUID
+    # Checked by the service, so another value is a 422 naming ``vote`` and the values.
+    vote: Annotated[
+        str, Meta(max_length=20, extra_json_schema={"enum": [o.value for o in Opinion]})
     ]
 
 

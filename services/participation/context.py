@@ -30,9 +30,16 @@ class Needs(Protocol):
 
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.participation.decisions import Decision
-    from services.participation.domain import Ballot, Post, Signature, Support, Voter
+    from services.participation.domain import (
+        Ballot,
+        Post,
+        Signature,
+        StatementVote,
+        Support,
+        Voter,
+    )
 
-    return (Post, Support, Signature, Ballot, Voter, Decision)
+    return (Post, Support, Signature, Ballot, Voter, Decision, StatementVote)
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:

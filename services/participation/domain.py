@@ -19,6 +19,7 @@ from events.errors import Conflict, Forbidden, InvalidInput
 from services.dialogs.kinds import (
     AnswerState,
     Endorsement,
+    Opinion,
     PostKind,
     PostRules,
     ReportStatus,
@@ -35,6 +36,7 @@ __all__ = [
     "Post",
     "ReportStatus",
     "Signature",
+    "StatementVote",
     "Support",
     "endorsement_id",
 ]
@@ -175,6 +177,7 @@ class Post(Aggregate):
 
     def edit(self, person_id: UUID, title: str | None, body: str, now: datetime) -> None:
         self._ensure_author(person_id)
+        self.rules.ensure_editable()
         if now - self.created_on > EDIT_WINDOW:
             minutes = int(EDIT_WINDOW.total_seconds() // 60)
             raise Conflict(f"a post can be edited for {minutes} minutes after it was sent")
@@ -199,6 +202,16 @@ class Post(Aggregate):
         if self.withdrawn:
             raise Conflict("the post has been withdrawn")
         self.ensure_not_merged()
+
+    def ensure_votable(self, person_id: UUID) -> None:
+        """Refuse a vote on anything but a statement, on a withdrawn one, and by its author:
+        a statement says what its author thinks, so the opinion map counts it as the author's
+        agreement (as Polis does) and the author does not vote on it."""
+        self.rules.ensure_votable()
+        if self.withdrawn:
+            raise Conflict("the statement has been withdrawn")
+        if person_id == self.author_id:
+            raise Conflict("you wrote this statement; it counts as your agreement")
 
     def reach_threshold(self, count: int) -> bool:
         """Record, once, that supports reached the threshold (or signatures the goal)."""
@@ -304,6 +317,43 @@ class Signature(Aggregate):
     @event("PetitionSigned")
     def __init__(self, post_id: UUID, dialog_id: UUID, person_id: UUID) -> None:
         self.post_id = post_id
+
+
+class StatementVote(Aggregate):
+    """One person's vote on one statement: agree (+1), disagree (-1) or pass (0). One stream
+    per (statement, person), so a person has one vote per statement, which they may change;
+    each change is an event. Votes name their voter, as supports do: the opinion map needs to
+    know which votes are one person's."""
+
+    @staticmethod
+    def create_id(statement_id: UUID, dialog_id: UUID, person_id: UUID, vote: int) -> UUID:
+        return endorsement_id("statement-vote", statement_id, person_id)
+
+    @staticmethod
+    def stream_id(statement_id: UUID, person_id: UUID) -> UUID:
+        return endorsement_id("statement-vote", statement_id, person_id)
+
+    @event("StatementVoteCast")
+    def __init__(self, statement_id: UUID, dialog_id: UUID, person_id: UUID, vote: int) -> None:
+        self.statement_id = statement_id
+        self.dialog_id = dialog_id
+        self.person_id = person_id
+        self.vote = vote
+
+    @property
+    def opinion(self) -> Opinion:
+        return Opinion.of_number(self.vote)
+
+    def change(self, opinion: Opinion) -> bool:
+        """Change the vote; the same vote again records nothing (False)."""
+        if opinion is self.opinion:
+            return False
+        self._changed(self.statement_id, self.dialog_id, self.person_id, opinion.number)
+        return True
+
+    @event("StatementVoteChanged")
+    def _changed(self, statement_id: UUID, dialog_id: UUID, person_id: UUID, vote: int) -> None:
+        self.vote = vote
 
 
 class Ballot(Aggregate):

@@ -18,7 +18,7 @@ from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import Dialog, DialogKind
-from services.dialogs.kinds import Endorsement, post_rules
+from services.dialogs.kinds import Endorsement, Opinion, post_rules
 from services.dialogs.marks import Marks
 from services.dialogs.service import Clock, DialogService, utc_now
 from services.identity.access import Caller, Permission, event_metadata
@@ -34,6 +34,7 @@ from services.participation.commands import (
     EditPost,
     RecordDecision,
     SubmitPost,
+    VoteOnStatement,
 )
 from services.participation.decisions import Decision, known_committee
 from services.participation.domain import (
@@ -45,6 +46,7 @@ from services.participation.domain import (
     Post,
     ReportStatus,
     Signature,
+    StatementVote,
     Support,
     endorsement_id,
 )
@@ -210,6 +212,7 @@ class ParticipationService:
             )
             place = Place(latitude=p.latitude, longitude=p.longitude, address=address)
         post_rules(kind).ensure_place(place is not None)
+        post_rules(kind).ensure_text(command.title, body)
         await self._check_image(caller, dialog, command.image)
         await self.limiter.hit(
             caller.tenant_id, f"post:{caller.person_id}", *self.limits.posts_per_person
@@ -354,6 +357,48 @@ class ParticipationService:
         token's ballot leaves no mark: nobody could be told but that device's inbox."""
         if self.marks is not None and not caller.anonymous:
             await self.marks.note(caller.tenant_id, VOTER_MARK, dialog_id, caller.person_id)
+
+    async def vote_on_statement(
+        self, caller: Caller, dialog_id: UUID, command: VoteOnStatement
+    ) -> tuple[StatementVote, bool]:
+        """Record the caller's vote on a statement of a statements dialog, or change it; the
+        same vote again records nothing. Answers the vote and whether anything was recorded."""
+        try:
+            opinion = Opinion(command.vote)
+        except ValueError:
+            values_ = ", ".join(o.value for o in Opinion)
+            raise InvalidInput("vote", f"must be one of {values_}") from None
+        dialog = await self._dialog(caller.tenant_id, dialog_id)
+        dialog.policy.ensure_opinions()
+        await self._admit(caller, dialog)
+        try:
+            post = await self._post(caller.tenant_id, command.statement_id)
+        except NotFound:
+            post = None
+        if post is None or post.dialog_id != dialog.id:
+            raise InvalidInput("statement_id", "no statement of this dialog has this id")
+        post.ensure_votable(caller.person_id)
+        await self._ensure_published(caller.tenant_id, post)
+        stream = StatementVote.stream_id(post.id, caller.person_id)
+        for _ in range(4):  # the voter's own votes racing each other: the newest wins
+            try:
+                vote = await self.repository.get(caller.tenant_id, StatementVote, stream)
+            except AggregateNotFound:
+                vote = StatementVote(
+                    statement_id=post.id,
+                    dialog_id=dialog.id,
+                    person_id=caller.person_id,
+                    vote=opinion.number,
+                )
+            else:
+                if not vote.change(opinion):
+                    return vote, False
+            try:
+                await self.repository.save(caller.tenant_id, vote, metadata=event_metadata(caller))
+            except ConcurrencyConflict:
+                continue
+            return vote, True
+        raise Conflict("your vote on this statement kept changing meanwhile; try again")
 
     async def change_report_status(
         self, caller: Caller, post_id: UUID, command: ChangeReportStatus

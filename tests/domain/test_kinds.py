@@ -34,6 +34,7 @@ POSTS: dict[DialogKind, tuple[str, ...]] = {
     DialogKind.DISCUSSION: ("topic",),
     DialogKind.SUGGESTION_BOX: ("suggestion",),
     DialogKind.SURVEY: (),
+    DialogKind.STATEMENTS: ("statement",),
 }
 BALLOTS = {DialogKind.POLL, DialogKind.VOX_POP}
 RESPONSES = {DialogKind.SURVEY}
@@ -262,6 +263,7 @@ ENDORSED = {
     PostKind.PROBLEM_REPORT: Endorsement.SUPPORT,
     PostKind.PETITION: Endorsement.SIGNATURE,
     PostKind.COMMENT: None,
+    PostKind.STATEMENT: None,  # voted agree, disagree or pass on instead
 }
 
 
