@@ -483,3 +483,34 @@ async def test_the_worker_loop_recomputes_as_votes_arrive_at_most_once_per_inter
         await worker
     elapsed = loop.time() - began
     assert 2 <= mapper.computed <= elapsed / interval + 1
+
+
+async def test_the_committee_report_shows_the_opinion_groups_and_the_consensus(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    talk = await conversation(client, platform, town, admin)
+    started = await client.post(
+        "/api/v1/analyses",
+        json={"title": "Åsikter", "dialog_ids": [talk.dialog["id"]]},
+        headers=town.headers(admin),
+    )
+    assert started.status_code == 201, started.text
+    report = f"/api/v1/analyses/{started.json()['id']}/report"
+    await caught_up(platform)
+
+    before = await client.get(report, headers=town.headers(admin))
+    assert before.status_code == 200, before.text
+    assert "Åsiktsgrupper" not in before.text  # no map computed yet: no section
+
+    assert await OpinionMapper(platform.worker_pool).step() == 1
+    found = await read_map(client, town, talk.voters[0][0], talk.dialog)
+    after = await client.get(report, headers=town.headers(admin))
+
+    assert after.status_code == 200, after.text
+    html = after.text
+    assert "<h2>Åsiktsgrupper</h2>" in html  # the town speaks Swedish
+    assert html.count("<h3>Grupp ") == len(found["groups"]) == 2
+    for group in found["groups"]:
+        assert f"Personer i gruppen: {group['size']}" in html
+    assert "Påståenden som de flesta grupper håller med om" in html
+    assert CONSENSUS in html.split("Påståenden som de flesta grupper håller med om")[1]

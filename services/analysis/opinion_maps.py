@@ -169,7 +169,7 @@ SELECT (SELECT array_agg(statement_id ORDER BY col) FROM numbered) AS statements
 FROM cells c JOIN people p USING (person_id)
 """
 
-_decode_map = msgspec.json.Decoder(OpinionMap).decode
+decode_map = msgspec.json.Decoder(OpinionMap).decode
 _encode = msgspec.json.Encoder().encode
 
 
@@ -333,7 +333,7 @@ class OpinionQueries:
                     consensus=[],
                     texts={},
                 )
-            stored = _decode_map(row["map"])
+            stored = decode_map(row["map"])
             named = {r.statement_id for g in stored.groups for r in g.representative}
             named |= {c.statement_id for c in stored.consensus}
             texts = await conn.fetch(

@@ -16,11 +16,10 @@ from __future__ import annotations
 import base64
 import re
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -139,40 +138,15 @@ class NextStep:
     decisions: tuple[Decision, ...]
 
 
-# -- OPINION GROUPS: the place for the opinion maps (built in parallel, not here yet) ------
-#
-# ``OpinionMap`` names what this report needs of an opinion map: its groups, each with a
-# label, how many people are in it and the statements it agrees on. The report builder passes
-# None until opinion maps exist, and the section is then left out. Nothing here is invented:
-# when the opinion map lands, adapt its value to this shape (or widen the shape) and pass it.
-
-
-class OpinionGroup(Protocol):
-    @property
-    def label(self) -> str: ...
-
-    @property
-    def size(self) -> int: ...
-
-    @property
-    def agreed(self) -> Sequence[str]: ...
-
-
-class OpinionMap(Protocol):
-    @property
-    def groups(self) -> Sequence[OpinionGroup]: ...
+# -- opinion groups ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class OpinionSection:
+    """The opinion maps of the analysis's statements dialogs, as the report shows them."""
+
     groups: tuple[tuple[str, int, tuple[str, ...]], ...]  # label, size, statements agreed on
-
-
-def opinion_groups(value: OpinionMap | None) -> OpinionSection | None:
-    """The report's opinion-groups section of an opinion map; None (no section) without one."""
-    if value is None or not value.groups:
-        return None
-    return OpinionSection(tuple((g.label, g.size, tuple(g.agreed)) for g in value.groups))
+    consensus: tuple[str, ...] = ()  # statements most groups agree on
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import asyncpg
 
 from events.db import tenant_transaction
 from events.personal import ERASED
+from services.analysis.opinion_maps import decode_map
 from services.analysis.read_model import THEME_MERGED, THEME_SIGNIFICANCE
 from services.analysis.report import (
     QUOTES_PER_THEME,
@@ -32,14 +33,13 @@ from services.analysis.report import (
     Day,
     Decision,
     NextStep,
-    OpinionMap,
+    OpinionSection,
     Participation,
     Question,
     Quote,
     Report,
     ThemeSection,
     TopItem,
-    opinion_groups,
 )
 from services.dialogs.listing import REPORT_BACK_BY
 
@@ -90,7 +90,6 @@ class ReportQueries:
         tenant_id: str,
         analysis_id: UUID,
         branding: Branding,
-        opinion_map: OpinionMap | None = None,
     ) -> Report | None:
         """The analysis's report, or None when the tenant has no such analysis. The days
         missing from the participation series (none happened) are filled with zeros."""
@@ -107,6 +106,7 @@ class ReportQueries:
             participation = await _participation(conn, tenant_id, dialogs)
             themes = await _themes(conn, tenant_id, analysis_id)
             top = await _top(conn, tenant_id, analysis_id, dialogs)
+            opinions = await _opinions(conn, tenant_id, dialogs)
         return Report(
             analysis_id=analysis_id,
             title=analysis["title"],
@@ -117,9 +117,62 @@ class ReportQueries:
             themes=themes,
             top_items=top,
             next_steps=steps,
-            # OPINION GROUPS: None until opinion maps exist; the section is left out then
-            opinions=opinion_groups(opinion_map),
+            opinions=opinions,
         )
+
+
+async def _opinions(
+    conn: asyncpg.Connection, tenant_id: str, dialog_ids: list[UUID]
+) -> OpinionSection | None:
+    """The latest opinion maps of the statements dialogs among ``dialog_ids``: each group
+    (lettered A, B, ... in the order of the dialogs and the groups' ids) with its size and the
+    statements it agrees with more than the others, and the consensus statements. Statements
+    that are not published (hidden, withdrawn since) are left out. None without any group."""
+    rows = await conn.fetch(
+        "SELECT m.map::text AS map FROM opinion_maps m"
+        " JOIN dialogs d ON d.tenant_id = m.tenant_id AND d.dialog_id = m.dialog_id"
+        " WHERE m.tenant_id = $1 AND m.dialog_id = ANY($2::uuid[])"
+        " ORDER BY d.created_at, d.dialog_id",
+        tenant_id,
+        dialog_ids,
+    )
+    maps = [decode_map(r["map"]) for r in rows]
+    named = {s.statement_id for m in maps for g in m.groups for s in g.representative}
+    named |= {c.statement_id for m in maps for c in m.consensus}
+    texts = {
+        r["post_id"]: r["body"]
+        for r in await conn.fetch(
+            "SELECT post_id, body FROM posts WHERE tenant_id = $1 AND post_id = ANY($2::uuid[])"
+            " AND status = 'published'",
+            tenant_id,
+            sorted(named),
+        )
+    }
+    groups = [
+        (
+            size,
+            tuple(
+                texts[s.statement_id]
+                for s in group.representative
+                if s.direction == "agree" and s.statement_id in texts
+            ),
+        )
+        for m in maps
+        for group, size in ((g, g.size) for g in sorted(m.groups, key=lambda g: g.id))
+    ]
+    if not groups:
+        return None
+    return OpinionSection(
+        groups=tuple((_letter(n), size, agreed) for n, (size, agreed) in enumerate(groups)),
+        consensus=tuple(
+            texts[c.statement_id] for m in maps for c in m.consensus if c.statement_id in texts
+        ),
+    )
+
+
+def _letter(n: int) -> str:
+    """A, B, ... Z, AA, AB, ...: a group's label in the report."""
+    return _letter(n // 26 - 1) + chr(65 + n % 26) if n >= 26 else chr(65 + n)
 
 
 async def _dialogs(

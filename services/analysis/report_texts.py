@@ -165,6 +165,20 @@ _TEXTS: dict[str, dict[str, str]] = {
         "nb": "Meningsgrupper",
         "fi": "Mielipideryhmät",
     },
+    "group": {
+        "en": "Group",
+        "sv": "Grupp",
+        "da": "Gruppe",
+        "nb": "Gruppe",
+        "fi": "Ryhmä",
+    },
+    "consensus": {
+        "en": "Statements most groups agree on",
+        "sv": "Påståenden som de flesta grupper håller med om",
+        "da": "Udsagn som de fleste grupper er enige i",
+        "nb": "Påstander de fleste grupper er enige i",
+        "fi": "Väitteet, joista useimmat ryhmät ovat samaa mieltä",
+    },
     "group_size": {
         "en": "People in the group",
         "sv": "Personer i gruppen",

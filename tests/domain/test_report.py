@@ -10,7 +10,7 @@ import io
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
@@ -24,6 +24,7 @@ from services.analysis.report import (
     Decision,
     Logo,
     NextStep,
+    OpinionSection,
     Participation,
     Question,
     Quote,
@@ -31,7 +32,6 @@ from services.analysis.report import (
     ThemeSection,
     TopItem,
     excerpt,
-    opinion_groups,
     render_html,
     render_pdf,
 )
@@ -180,25 +180,17 @@ def test_long_quotes_are_cut_at_a_word() -> None:
     assert cut.endswith("word…")
 
 
-@dataclass
-class _Group:
-    label: str
-    size: int
-    agreed: tuple[str, ...]
-
-
-@dataclass
-class _Map:
-    groups: list[_Group]
-
-
-def test_opinion_groups_show_only_with_an_opinion_map() -> None:
-    assert opinion_groups(None) is None
-    assert opinion_groups(_Map([])) is None
-    section = opinion_groups(_Map([_Group("Group A " + SCRIPT, 12, ("More paths",))]))
+def test_opinion_groups_and_consensus_show_escaped_when_the_report_has_them() -> None:
+    section = OpinionSection(
+        groups=(("A", 12, ("More paths " + SCRIPT,)), ("B", 7, ())),
+        consensus=("Safer crossings",),
+    )
     html = render_html(_report(opinions=section))
     assert "<h2>Opinion groups</h2>" in html
-    assert "Group A &lt;script&gt;" in html
+    assert "<h3>Group A</h3>" in html
+    assert "More paths &lt;script&gt;" in html
+    assert "<h3>Statements most groups agree on</h3>" in html
+    assert "Safer crossings" in html
     assert html.count('class="chart" role="img"') == 3
 
 
