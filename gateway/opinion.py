@@ -5,7 +5,6 @@ Statements themselves are posts (``POST /api/v1/dialogs/{id}/posts``), moderated
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from uuid import UUID
 
@@ -13,13 +12,14 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import ServerSentEvent
 
 from events.live import TallyHub
 from gateway.admission import ADMISSION, STREAM
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
+from gateway.live import live_events
 from gateway.problems import problems
 from services.analysis.opinion import ConsensusStatement, OpinionGroup
 from services.analysis.opinion_maps import OpinionMapView, OpinionQueries
@@ -29,8 +29,6 @@ from services.identity.access import Caller
 from services.participation.commands import VoteOnStatement
 from services.participation.service import ParticipationService
 from tenants.directory import TenantEntry
-
-KEEPALIVE_SECONDS = 15.0
 
 
 class StatementVoteRecorded(msgspec.Struct, kw_only=True):
@@ -149,19 +147,13 @@ class OpinionController(Controller):
         yours)."""
         await self._statements_dialog(dialogs, tenant, dialog_id, viewer)
 
-        async def events() -> AsyncIterator[ServerSentEventMessage]:
-            last: bytes | None = None
-            async with opinion_maps.watch(tenant.tenant_id, dialog_id) as subscription:
-                while True:
-                    view = await subscription.next(KEEPALIVE_SECONDS)
-                    body = None if view is None else msgspec.json.encode(_answer(view, None))
-                    if body is not None and body != last:
-                        last = body
-                        yield ServerSentEventMessage(data=body.decode(), event="opinion-map")
-                    else:
-                        yield ServerSentEventMessage(comment="keep-alive")
-
-        return ServerSentEvent(events())
+        return live_events(
+            opinion_maps,
+            tenant.tenant_id,
+            dialog_id,
+            "opinion-map",
+            lambda view: _answer(view, None),
+        )
 
     @staticmethod
     async def _statements_dialog(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import cast
 from uuid import UUID
 
@@ -10,7 +9,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import ServerSentEvent
 from litestar.types import Receive, Scope, Send
 
 from events.errors import Conflict
@@ -19,6 +18,7 @@ from gateway.admission import ADMISSION, STREAM
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
+from gateway.live import live_events
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from gateway.raw import RawOperation, answer, caller_of, dependency, raw
@@ -31,7 +31,6 @@ from services.participation.service import ParticipationService
 from services.participation.tallies import TallyCounts, TallyQueries
 from tenants.directory import TenantEntry
 
-KEEPALIVE_SECONDS = 15.0
 CAST_VOTE = RawOperation(
     method="POST",
     operation_id="castVote",
@@ -118,21 +117,9 @@ class PollController(Controller):
         """The results as server-sent events: one ``tally`` event now and one on every change."""
         dialog = await self._poll(dialogs, tenant, dialog_id, viewer)  # the viewer may see it
 
-        async def events() -> AsyncIterator[ServerSentEventMessage]:
-            last: bytes | None = None
-            async with tallies.watch(tenant.tenant_id, dialog_id) as subscription:
-                while True:
-                    counts = await subscription.next(KEEPALIVE_SECONDS)
-                    body = (
-                        None if counts is None else msgspec.json.encode(results_of(dialog, counts))
-                    )
-                    if body is not None and body != last:
-                        last = body
-                        yield ServerSentEventMessage(data=body.decode(), event="tally")
-                    else:
-                        yield ServerSentEventMessage(comment="keep-alive")
-
-        return ServerSentEvent(events())
+        return live_events(
+            tallies, tenant.tenant_id, dialog_id, "tally", lambda counts: results_of(dialog, counts)
+        )
 
     @staticmethod
     async def _poll(
