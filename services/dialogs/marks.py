@@ -41,15 +41,6 @@ log = structlog.get_logger(__name__)
 MIN_BATCH = 5
 """The fewest marks of a dialog recorded together while it is open."""
 
-_Note = tuple[str, UUID, UUID, str]  # (tenant, dialog, person, kind)
-
-
-def _heard(written: asyncio.Future[None]) -> None:
-    """Take a failed note's error off its future, which nobody may await any more."""
-    if not written.cancelled():
-        written.exception()
-
-
 MarkFactory = Callable[[UUID, UUID], Aggregate]
 """Makes the mark aggregate of one kind for (dialog, person)."""
 
@@ -64,49 +55,19 @@ class Marks:
         self.pool = pool
         self.repository = repository
         self.factories = factories
-        self._waiting: list[tuple[_Note, asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
 
     async def note(self, tenant_id: str, kind: str, dialog_id: UUID, person_id: UUID) -> None:
-        """Note that the person took part, durably: it returns once the note is committed.
-        The mark is recorded later with its batch.
-
-        Notes made while others are being written wait and go together, in one statement and
-        one commit per tenant (group commit): a busy survey notes dozens at a time where each
-        would take a commit of its own. A failed write fails every note it held."""
+        """Note that the person took part; the mark is recorded with its batch."""
         if kind not in self.factories:
             raise ValueError(f"no mark of kind {kind!r}")
-        written = asyncio.get_running_loop().create_future()
-        written.add_done_callback(_heard)  # also when the request went away meanwhile
-        self._waiting.append(((tenant_id, dialog_id, person_id, kind), written))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_waiting())
-        await asyncio.shield(written)  # a request that goes away does not undo its note
-
-    async def _write_waiting(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            tenants: dict[str, list[_Note]] = {}
-            for note, _ in batch:
-                tenants.setdefault(note[0], []).append(note)
-            try:
-                async with self.pool.acquire() as conn:
-                    for tenant_id, notes in tenants.items():
-                        await conn.execute(  # one statement, one round trip, one commit
-                            "SELECT tinget_note_took_part_many($1, $2, $3, $4)",
-                            tenant_id,
-                            [n[1] for n in notes],
-                            [n[2] for n in notes],
-                            [n[3] for n in notes],
-                        )
-            except Exception as error:  # each waiting request hears it
-                for _, written in batch:
-                    if not written.done():
-                        written.set_exception(error)
-            else:
-                for _, written in batch:
-                    if not written.done():
-                        written.set_result(None)
+        async with self.pool.acquire() as conn:  # one statement, one round trip
+            await conn.execute(
+                "SELECT tinget_note_took_part($1, $2, $3, $4)",
+                tenant_id,
+                dialog_id,
+                person_id,
+                kind,
+            )
 
     async def noted(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> bool:
         """Whether the person's mark waits for its batch."""
