@@ -6,6 +6,7 @@ member of (nor an administrator) is 404, and so is each of its themes."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -298,7 +299,9 @@ class AnalysisController(Controller):
         administrators (404 for anyone else)."""
         analysis = await analyses.get(caller, analysis_id)
         rows = await analysis_queries.ratings(caller.tenant_id, analysis_id)
-        alpha = agreement((r["item_id"], r["person_id"], r["rating"]) for r in rows)
+        ratings = [(r["item_id"], r["person_id"], r["rating"]) for r in rows]
+        # CPU-bound (about 80 ms for 50,000 ratings): off the event loop
+        alpha = await asyncio.to_thread(agreement, ratings)
         return analysis_view(analysis, alpha)
 
     @post(
