@@ -236,3 +236,47 @@ async def test_a_participant_invited_by_address_becomes_the_external_analyst(
     )
     assert signed_in.status_code == 200, signed_in.text
     assert signed_in.json()["role"] == "external-analyst"
+
+
+async def test_no_external_analyst_joins_an_analysis_over_an_invite_only_dialog(
+    client: httpx.AsyncClient, platform: Platform, setting: Setting
+) -> None:
+    """What an invite-only dialog holds is shown to its invitees and the staff alone: an
+    external analyst (no staff) is refused as a member of an analysis over one, however they
+    would join, and nobody is recorded."""
+    s = setting
+    closed = await open_dialog(
+        client, s.town, s.admin, kind="discussion", invite_only=True, title="Ungdomsråd"
+    )
+    started = await client.post(
+        "/api/v1/analyses",
+        json={"title": "Ungdomsrådet", "dialog_ids": [closed["id"]]},
+        headers=s.headers(s.admin),
+    )
+    assert started.status_code == 201, started.text
+    analysis = started.json()
+    open_analysis = await _start(client, s)
+    external = await _invite(client, s, open_analysis["id"], {"name": "Forskare"})
+    assert external.status_code == 201, external.text
+    external_id = external.json()["person_id"]
+
+    invited = await _invite(client, s, analysis["id"], {"email": "ny@universitet.se"})
+    added = await client.post(
+        f"/api/v1/analyses/{analysis['id']}/members",
+        json={"person_id": external_id},
+        headers=s.headers(s.admin),
+    )
+    with_external = await client.post(
+        "/api/v1/analyses",
+        json={"title": "Igen", "dialog_ids": [closed["id"]], "members": [external_id]},
+        headers=s.headers(s.admin),
+    )
+
+    assert invited.status_code == 409, invited.text
+    assert "invite-only" in invited.json()["detail"]
+    assert added.status_code == 409, added.text
+    assert with_external.status_code == 422, with_external.text
+    assert with_external.json()["field"] == "members[0]"
+    assert await _members(client, s, analysis["id"]) == analysis["members"]
+    nobody = await platform.identity.people.find_email(s.town.slug, "ny@universitet.se")
+    assert nobody is None  # refused before anybody was recorded

@@ -90,6 +90,7 @@ class AnalysisService:
         refused."""
         caller.require(Permission.ADMINISTER)
         tenant_id = caller.tenant_id
+        invite_only = False
         for i, dialog_id in enumerate(command.dialog_ids):
             try:
                 dialog = await self.dialogs.get(tenant_id, dialog_id)
@@ -100,8 +101,15 @@ class AnalysisService:
                     f"dialog_ids[{i}]",
                     f"a {dialog.kind} dialog has no posts or survey answers to analyse",
                 )
+            invite_only = invite_only or dialog.details.invite_only
         for i, person_id in enumerate(command.members):
-            await self._member(tenant_id, person_id, f"members[{i}]")
+            role = await self._member(tenant_id, person_id, f"members[{i}]")
+            if role is Role.EXTERNAL_ANALYST and invite_only:
+                raise InvalidInput(
+                    f"members[{i}]",
+                    "an external analyst may not join an analysis over an invite-only dialog,"
+                    " which only its invitees and the municipality's staff see",
+                )
         analysis = Analysis.start(
             command.title, command.dialog_ids, command.members, caller.person_id
         )
@@ -112,7 +120,9 @@ class AnalysisService:
         """Make a person of the municipality a member (administrators): an administrator, an
         analyst or an external analyst; a member already is answered as is."""
         caller.require(Permission.ADMINISTER)
-        await self._member(caller.tenant_id, command.person_id, "person_id")
+        role = await self._member(caller.tenant_id, command.person_id, "person_id")
+        if role is Role.EXTERNAL_ANALYST:
+            await self._open_to_externals(caller, analysis_id)
         return await self._join(caller, analysis_id, command.person_id, external=False)
 
     async def invite_analyst(
@@ -122,12 +132,22 @@ class AnalysisService:
         the person (new, or the participant holding the address) becomes an external analyst
         and a member, and gets a PIN to sign in with. Their id and the PIN."""
         caller.require(Permission.ADMINISTER)
-        analysis = await self.get(caller, analysis_id)  # 404 before anybody is recorded
+        await self._open_to_externals(caller, analysis_id)  # before anybody is recorded
+        analysis = await self.get(caller, analysis_id)
         person_id, pin = await self.identity.invite_analyst(
             tenant, analysis.title, command.email, command.name
         )
         await self._join(caller, analysis_id, person_id, external=True)
         return person_id, pin
+
+    async def _open_to_externals(self, caller: Caller, analysis_id: UUID) -> None:
+        """Refuse an external analyst an analysis over an invite-only dialog (409)."""
+        analysis = await self.get(caller, analysis_id)
+        if await self.covers_invite_only(caller.tenant_id, analysis):
+            raise Conflict(
+                "the analysis covers an invite-only dialog, which only its invitees and the"
+                " municipality's staff see: an external analyst may not join it"
+            )
 
     async def _join(
         self, caller: Caller, analysis_id: UUID, person_id: UUID, external: bool
@@ -154,7 +174,8 @@ class AnalysisService:
         await self._save(caller, analysis)
         return analysis
 
-    async def _member(self, tenant_id: str, person_id: UUID, field: str) -> None:
+    async def _member(self, tenant_id: str, person_id: UUID, field: str) -> Role:
+        """The role of a person who may be a member (422 naming ``field`` otherwise)."""
         try:
             person = await self.repository.get(tenant_id, Person, person_id)
         except AggregateNotFound:
@@ -167,6 +188,7 @@ class AnalysisService:
                 f"the person {person_id} is a {person.role}: members are administrators,"
                 " analysts or external analysts",
             )
+        return Role(person.role)
 
     async def get(self, caller: Caller, analysis_id: UUID) -> Analysis:
         """The analysis if the caller may see it (a member, or an administrator)."""
@@ -176,7 +198,18 @@ class AnalysisService:
             analysis = None
         if analysis is None or not may_see(caller, analysis.members):
             raise NotFound(f"no analysis {analysis_id}")
+        if not caller.staff and await self.covers_invite_only(caller.tenant_id, analysis):
+            raise NotFound(f"no analysis {analysis_id}")  # its items are the invitees' and staff's
         return analysis
+
+    async def covers_invite_only(self, tenant_id: str, analysis: Analysis) -> bool:
+        """Whether one of the analysis's dialogs is invite-only: what such a dialog holds is
+        shown to its invitees and the municipality's staff alone, so an external analyst
+        (no staff) is never a member of an analysis over one, nor sees it."""
+        for dialog_id in analysis.dialog_ids:
+            if (await self.dialogs.get(tenant_id, dialog_id)).details.invite_only:
+                return True
+        return False
 
     async def add_code(
         self, caller: Caller, analysis_id: UUID, command: AddCode
