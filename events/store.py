@@ -87,6 +87,16 @@ def _record(row: asyncpg.Record) -> RecordedEvent:
     )
 
 
+async def events_at(conn: asyncpg.Connection, positions: Sequence[int]) -> list[RecordedEvent]:
+    """The stored events at ``positions`` (those that exist), in position order: one query on
+    the log index, on a connection that may read them (the worker role reads every tenant's)."""
+    rows = await conn.fetch(
+        f"SELECT {_READ_COLUMNS} FROM events WHERE position = ANY($1::bigint[]) ORDER BY position",
+        list(positions),
+    )
+    return [_record(row) for row in rows]
+
+
 class EventStore:
     """Appends and reads events in PostgreSQL, the source of truth."""
 

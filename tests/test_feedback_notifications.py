@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
+from events.personal import ERASED
 from services.dialogs.scheduler import remind_report_backs
 from services.identity.access import Role
 from tests.api import Town, create_town, open_dialog, staff_token
@@ -339,3 +340,43 @@ async def test_a_decision_reaches_the_people_behind_the_posts_it_answers(
         assert f"https://{town.host}/decisions/{recorded.json()['id']}" in text(message)
     items = await client.get("/api/v1/me/notifications", headers=town.headers(c.eva.token))
     assert [i for i in items.json()["items"] if i["kind"] == "decision-recorded"]
+
+
+async def test_the_notifier_keeps_no_title_and_an_erased_authors_title_reads_as_erased(
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    database_url: str,
+    smtp: SmtpServer,
+) -> None:
+    c = await crowd(client, platform, town, admin)
+    await answer(client, town, admin, c.proposal["id"], "received", "Thank you")
+    await settle(platform)
+    runner = next(r for r in platform.projections if r.projection.name == "notifier")
+    owner = await asyncpg.connect(database_url)
+    try:
+        rows = [await owner.fetch(f'SELECT t::text FROM "{t}" t') for t in runner.projection.tables]
+        kept = " ".join(str(row) for some in rows for row in some)
+    finally:
+        await owner.close()
+    told = await client.get("/api/v1/me/notifications", headers=town.headers(c.eva.token))
+    [first] = [i for i in told.json()["items"] if i["kind"] == "post-answered"]
+
+    assert "Benches by the pond" in first["body"]  # opened for the note
+    assert str(c.proposal["id"]) in kept  # the facts are there, the title is not
+    assert "Benches by the pond" not in kept
+
+    erased = await client.post(
+        f"/api/v1/people/{c.anna.person_id}/erasure", headers=town.headers(admin)
+    )
+    assert erased.status_code == 202, erased.text
+    await answer(client, town, admin, c.proposal["id"], "rejected", "Not this year")
+    await settle(platform)
+    await runner.rebuild(platform.reader, batch=3)
+
+    told = await client.get("/api/v1/me/notifications", headers=town.headers(c.eva.token))
+    later = [i for i in told.json()["items"] if "Not this year" in i["body"]]
+    assert len(later) == 1
+    assert ERASED in later[0]["body"]
+    assert "Benches by the pond" not in later[0]["body"]

@@ -1,9 +1,15 @@
 """What the notifier knows and decides, as pure functions: the facts a batch teaches it
 (dialog titles, post authors, who took part) and, for each notifying event, who hears of it
-with which values."""
+with which values.
+
+A post's title is personal (sealed under its author's key), so the facts name where it is, the
+position of the event that last set it, never the text: a note that shows it holds a
+``TitleAt`` that the notifier opens when it records the note (``with_titles``). Nothing the
+notifier keeps can then outlive its author's erasure, and learning a post opens nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +19,7 @@ from events.model import RecordedEvent
 from services.notifications.kinds import Channel, Kind
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications/deliveries")
+_NAMESPACE_SHA1 = hashlib.sha1(_NAMESPACE.bytes, usedforsecurity=False)
 
 FACT_EVENTS = frozenset(
     {"DialogDrafted", "DialogDetailsChanged", "DialogTextsCorrected", "PostSubmitted", "PostEdited"}
@@ -45,10 +52,16 @@ ON_POST = frozenset(
 Key = tuple[str, UUID]
 
 
-def delivery_id(event_id: UUID | str, person_id: UUID | str, channel: Channel) -> UUID:
-    """The one id a message about an event to a person by a channel can have (the ids may
-    be given as their text, worked out once for several channels)."""
-    return uuid.uuid5(_NAMESPACE, f"{event_id}:{person_id}:{channel.value}")
+def delivery_id(event_id: str, person_id: str, channel: Channel) -> str:
+    """The one id a message about an event to a person by a channel can have: the name-based
+    UUID (version 5) of ``event:person:channel`` in Tinget's namespace, as 32 hex digits.
+    Worked out without ``uuid.uuid5``, whose UUID object a rebuild made a million times over."""
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update(f"{event_id}:{person_id}:{channel.value}".encode())
+    raw = bytearray(digest.digest()[:16])
+    raw[6] = raw[6] & 0x0F | 0x50  # version 5
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return raw.hex()
 
 
 def excerpt(text: str, length: int = 60) -> str:
@@ -60,16 +73,44 @@ def excerpt(text: str, length: int = 60) -> str:
 class PostFact:
     dialog_id: UUID
     author_id: UUID
-    title: str
+    title_at: int  # the position of the event whose title (or body's excerpt) names the post
+
+
+@dataclass(frozen=True, slots=True)
+class TitleAt:
+    """A post's title in a note's details, to be opened from the event at ``position``."""
+
+    position: int
 
 
 @dataclass(frozen=True)
 class Note:
-    """One notification: its kind, who gets it, and the values that fill its texts."""
+    """One notification: its kind, who gets it, and the values that fill its texts (a post's
+    title as a ``TitleAt`` until it is opened)."""
 
     kind: Kind
     recipients: tuple[UUID, ...]
-    details: dict[str, str]
+    details: dict[str, str | TitleAt]
+
+
+def title_of(event: Any) -> str:
+    """The title a post submitted or edited by ``event`` (opened) is named by."""
+    return str(event.title or excerpt(event.body))
+
+
+def title_positions(notes: list[tuple[RecordedEvent, Note]]) -> set[int]:
+    return {v.position for _, n in notes for v in n.details.values() if isinstance(v, TitleAt)}
+
+
+def with_titles(note: Note, titles: dict[int, str]) -> Note:
+    """``note`` with each title opened (one no longer stored reads as empty)."""
+    if not any(isinstance(v, TitleAt) for v in note.details.values()):
+        return note
+    details: dict[str, str | TitleAt] = {
+        k: titles.get(v.position, "") if isinstance(v, TitleAt) else v
+        for k, v in note.details.items()
+    }
+    return Note(note.kind, note.recipients, details)
 
 
 @dataclass
@@ -97,8 +138,8 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
             batch.dialogs[(t, stream)] = event.title
             batch.dialogs_changed.add((t, stream))
         case "PostSubmitted":
-            title = event.title or excerpt(event.body)
-            batch.posts[(t, stream)] = PostFact(event.dialog_id, event.author_id, title)
+            post = PostFact(event.dialog_id, event.author_id, recorded.position)
+            batch.posts[(t, stream)] = post
             batch.posts_changed.add((t, stream))
             batch.joined.append((t, event.dialog_id, event.author_id))
             if event.root_id is not None:  # a comment in the thread of its root post
@@ -106,8 +147,8 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
         case "PostEdited":
             known = batch.posts.get((t, stream))
             if known is not None:
-                title = event.title or excerpt(event.body)
-                batch.posts[(t, stream)] = PostFact(known.dialog_id, known.author_id, title)
+                post = PostFact(known.dialog_id, known.author_id, recorded.position)
+                batch.posts[(t, stream)] = post
                 batch.posts_changed.add((t, stream))
         case "SupportGiven" | "PetitionSigned":
             batch.joined.append((t, event.dialog_id, event.person_id))
@@ -134,9 +175,9 @@ def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
         post = batch.posts.get((t, recorded.stream_id))
         if post is None:
             return None
-        details = {
+        details: dict[str, str | TitleAt] = {
             "dialog": batch.dialogs.get((t, post.dialog_id), ""),
-            "title": post.title,
+            "title": TitleAt(post.title_at),
             "path": f"/posts/{recorded.stream_id}",
         }
         if name == "ReportStatusChanged":
@@ -151,7 +192,7 @@ def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
         )
         details = {
             "dialog": batch.dialogs.get((t, event.dialog_id), ""),
-            "title": "" if post is None else post.title,
+            "title": "" if post is None else TitleAt(post.title_at),
             "status": status,
             "message": event.reason or "",
             "path": f"/posts/{event.post_id}",
@@ -177,7 +218,7 @@ def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
 
 def results(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note:
     """A dialog's results (or feedback, published again) to everyone who took part."""
-    details = {
+    details: dict[str, str | TitleAt] = {
         "dialog": batch.dialogs.get(key, ""),
         "message": event.summary,
         "path": f"/dialogs/{key[1]}",
@@ -191,9 +232,9 @@ def answered(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | No
     post = batch.posts.get(key)
     if post is None:
         return None
-    details = {
+    details: dict[str, str | TitleAt] = {
         "dialog": batch.dialogs.get((key[0], post.dialog_id), ""),
-        "title": post.title,
+        "title": TitleAt(post.title_at),
         "status": event.state,
         "message": event.text,
         "path": f"/posts/{key[1]}",
@@ -210,10 +251,10 @@ def merged(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | None
     if post is None:
         return None
     into = batch.posts.get((key[0], event.into_post_id))
-    details = {
+    details: dict[str, str | TitleAt] = {
         "dialog": batch.dialogs.get((key[0], post.dialog_id), ""),
-        "title": post.title,
-        "into": "" if into is None else into.title,
+        "title": TitleAt(post.title_at),
+        "into": "" if into is None else TitleAt(into.title_at),
         "path": f"/posts/{event.into_post_id}",
     }
     authors = {post.author_id} | (set() if into is None else {into.author_id})
@@ -236,7 +277,7 @@ def administrators(
 def report_back_due(batch: Batch, key: Key, event: Any, admins: set[UUID]) -> Note:
     """A dialog's report-back date is near (or past) and its results are not published: its
     tenant's administrators are warned."""
-    details = {
+    details: dict[str, str | TitleAt] = {
         "dialog": batch.dialogs.get(key, ""),
         "date": event.report_back_by.date().isoformat(),
         "path": f"/dialogs/{key[1]}",
@@ -247,7 +288,7 @@ def report_back_due(batch: Batch, key: Key, event: Any, admins: set[UUID]) -> No
 def decision_recorded(key: Key, event: Any, people: set[UUID]) -> Note:
     """A committee's decision to the authors, supporters, signers and commenters of the posts it
     answers (``people``), not to whoever recorded it."""
-    details = {
+    details: dict[str, str | TitleAt] = {
         "committee": event.committee,
         "date": event.decided_on.isoformat(),
         "reference": event.reference or "",

@@ -40,7 +40,7 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
         [k[1] for k in post_keys],
     )
     posts = {
-        (r["tenant_id"], r["post_id"]): PostFact(r["dialog_id"], r["author_id"], r["title"])
+        (r["tenant_id"], r["post_id"]): PostFact(r["dialog_id"], r["author_id"], r["title_at"])
         for r in rows
     }
     dialog_keys = {(t, p.dialog_id) for (t, _), p in posts.items()}
@@ -90,7 +90,7 @@ class Facts:
     it), and who took part where."""
 
     dialogs: list[tuple[str, UUID, str]]
-    posts: list[tuple[str, UUID, UUID, UUID, str]]
+    posts: list[tuple[str, UUID, UUID, UUID, int]]
     joined: list[tuple[str, UUID, UUID]]
     backed: list[tuple[str, UUID, UUID]] = field(default_factory=list)
     staff: dict[tuple[str, UUID], bool] = field(default_factory=dict)  # the last change wins
@@ -100,7 +100,7 @@ def facts(batch: Batch) -> Facts:
     return Facts(
         dialogs=[(*k, batch.dialogs[k]) for k in sorted(batch.dialogs_changed)],
         posts=[
-            (*k, p.dialog_id, p.author_id, p.title)
+            (*k, p.dialog_id, p.author_id, p.title_at)
             for k in sorted(batch.posts_changed)
             for p in [batch.posts[k]]
         ],
@@ -118,9 +118,9 @@ async def save_facts(conn: asyncpg.Connection, facts: Facts) -> None:
         *_columns(facts.dialogs, 3),
     )
     await conn.execute(
-        "INSERT INTO notification_posts (tenant_id, post_id, dialog_id, author_id, title)"
-        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[])"
-        " ON CONFLICT (tenant_id, post_id) DO UPDATE SET title = excluded.title",
+        "INSERT INTO notification_posts (tenant_id, post_id, dialog_id, author_id, title_at)"
+        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[])"
+        " ON CONFLICT (tenant_id, post_id) DO UPDATE SET title_at = excluded.title_at",
         *_columns(facts.posts, 5),
     )
     await conn.execute(
@@ -153,59 +153,80 @@ async def save_facts(conn: asyncpg.Connection, facts: Facts) -> None:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Records:
-    """The rows of a batch's notes: in-app items, and e-mail and push deliveries."""
+    """The rows of a batch's notes, as the columns ``record`` sends: each note once (tenant,
+    kind, event, details, time), and per recipient its in-app item (id, person, note) and, for
+    a fresh event, its e-mail and push deliveries (their two ids, person, note). Each note's
+    values are sent once, not once per recipient and channel."""
 
-    items: list[tuple[Any, ...]]
-    deliveries: list[tuple[Any, ...]]
+    notes: list[list[Any]] = field(default_factory=lambda: [[], [], [], [], []])
+    items: list[list[Any]] = field(default_factory=lambda: [[], [], []])
+    deliveries: list[list[Any]] = field(default_factory=lambda: [[], [], [], []])
+
+    def add(self, notes: Sequence[tuple[RecordedEvent, Note]], fresh_after: datetime) -> None:
+        """In-app items for every recipient; e-mail and push deliveries for fresh events.
+        Whether a person wants them is decided when sending, so a rebuild finds the same rows
+        to conflict."""
+        tenants, kinds, events, details, times = self.notes
+        item_ids, item_people, item_notes = self.items
+        email_ids, push_ids, delivery_people, delivery_notes = self.deliveries
+        encode = msgspec.json.encode
+        for recorded, note in notes:
+            tenants.append(recorded.tenant_id)
+            kinds.append(note.kind.value)
+            events.append(recorded.event_id)
+            details.append(encode(note.details).decode())
+            times.append(recorded.recorded_at)
+            number = len(tenants)  # the note's ordinal among the notes sent
+            event_id = str(recorded.event_id)
+            fresh = recorded.recorded_at >= fresh_after
+            for person in note.recipients:
+                whom = str(person)
+                item_ids.append(delivery_id(event_id, whom, Channel.IN_APP))
+                item_people.append(whom)
+                item_notes.append(number)
+                if fresh:
+                    email_ids.append(delivery_id(event_id, whom, Channel.EMAIL))
+                    push_ids.append(delivery_id(event_id, whom, Channel.PUSH))
+                    delivery_people.append(whom)
+                    delivery_notes.append(number)
 
 
-def records(notes: list[tuple[RecordedEvent, Note]], fresh_after: datetime) -> Records:
-    """In-app items for every recipient; e-mail and push deliveries for fresh events. Whether a
-    person wants them is decided when sending, so a rebuild finds the same rows to conflict."""
-    items: list[tuple[Any, ...]] = []
-    deliveries: list[tuple[Any, ...]] = []
-    for recorded, note in notes:
-        details = msgspec.json.encode(note.details).decode()
-        event_id = str(recorded.event_id)
-        fresh = recorded.recorded_at >= fresh_after
-        for person in note.recipients:
-            common = (
-                recorded.tenant_id,
-                person,
-                note.kind.value,
-                recorded.event_id,
-                details,
-                recorded.recorded_at,
-            )
-            whom = str(person)
-            items.append((delivery_id(event_id, whom, Channel.IN_APP), *common))
-            if fresh:
-                for channel in (Channel.EMAIL, Channel.PUSH):
-                    deliveries.append(
-                        (delivery_id(event_id, whom, channel), *common, channel.value)
-                    )
-    return Records(items, deliveries)
+def records(notes: Sequence[tuple[RecordedEvent, Note]], fresh_after: datetime) -> Records:
+    made = Records()
+    made.add(notes, fresh_after)
+    return made
+
+
+_RECORD = f"""
+WITH note AS MATERIALIZED (
+    SELECT n.o, n.t, n.k, n.e, n.d::jsonb AS d, n.at
+    FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[])
+        WITH ORDINALITY AS n(t, k, e, d, at, o)
+), items AS (
+    INSERT INTO notifications
+        (notification_id, tenant_id, person_id, kind, event_id, details, created_at)
+    SELECT i.id, note.t, i.p, note.k, note.e, note.d, note.at
+    FROM unnest($6::uuid[], $7::uuid[], $8::bigint[]) AS i(id, p, o) JOIN note USING (o)
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO notification_deliveries (delivery_id, tenant_id, person_id, kind, event_id,
+    details, next_attempt_at, created_at, channel)
+SELECT CASE c.channel WHEN '{Channel.EMAIL.value}' THEN r.email ELSE r.push END,
+    note.t, r.p, note.k, note.e, note.d, note.at, note.at, c.channel
+FROM unnest($9::uuid[], $10::uuid[], $11::uuid[], $12::bigint[]) AS r(email, push, p, o)
+    JOIN note USING (o)
+    CROSS JOIN (VALUES ('{Channel.EMAIL.value}'), ('{Channel.PUSH.value}')) AS c(channel)
+ON CONFLICT DO NOTHING
+"""
 
 
 async def record(conn: asyncpg.Connection, rows: Records) -> None:
-    """Insert the rows none of which was inserted before (a repeat is a no-op)."""
-    columns = "$1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[]"
-    await conn.execute(
-        "INSERT INTO notifications"
-        " (notification_id, tenant_id, person_id, kind, event_id, details, created_at)"
-        f" SELECT u.i, u.t, u.p, u.k, u.e, u.d::jsonb, u.at FROM unnest({columns},"
-        " $7::timestamptz[]) AS u(i, t, p, k, e, d, at) ON CONFLICT DO NOTHING",
-        *_columns(rows.items, 7),
-    )
-    await conn.execute(
-        "INSERT INTO notification_deliveries (delivery_id, tenant_id, person_id, kind, event_id,"
-        " details, next_attempt_at, created_at, channel)"
-        f" SELECT u.i, u.t, u.p, u.k, u.e, u.d::jsonb, u.at, u.at, u.c FROM unnest({columns},"
-        " $7::timestamptz[], $8::text[]) AS u(i, t, p, k, e, d, at, c) ON CONFLICT DO NOTHING",
-        *_columns(rows.deliveries, 8),
-    )
+    """Insert the rows none of which was inserted before (a repeat is a no-op), in one
+    statement."""
+    if rows.notes[0]:
+        await conn.execute(_RECORD, *rows.notes, *rows.items, *rows.deliveries)
 
 
 def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:

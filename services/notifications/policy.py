@@ -28,6 +28,7 @@ import asyncpg
 from events.catalogue import Catalogue, PayloadView, UnknownEventType
 from events.codec import Codec
 from events.model import RecordedEvent
+from events.store import events_at
 from services.notifications import notifier_tables as tables
 from services.notifications.facts import (
     FACT_EVENTS,
@@ -44,20 +45,24 @@ from services.notifications.facts import (
     merged,
     report_back_due,
     results,
+    title_of,
+    title_positions,
+    with_titles,
 )
 
 FRESH_FOR = timedelta(days=2)
 TURN = 200  # events a rebuild's writer handles before it lets the batches being written go on
 
 # What the notifier reads of each event it takes. Those without a personal field among them
-# are read through the catalogue's views of the fields; the others (a post's title and body,
-# sealed under its author's key) are decoded whole by the codec, which opens them.
+# are read through the catalogue's views of the fields; the others are decoded whole by the
+# codec, which opens them. A post's title and body (sealed under its author's key) are not
+# read here: the facts name the event that holds them, opened when a note shows the title.
 _FIELDS: dict[str, tuple[str, ...]] = {
     "DialogDrafted": ("details",),
     "DialogDetailsChanged": ("details",),
     "DialogTextsCorrected": ("title",),
-    "PostSubmitted": ("dialog_id", "author_id", "title", "body"),
-    "PostEdited": ("title", "body"),
+    "PostSubmitted": ("dialog_id", "author_id", "root_id"),
+    "PostEdited": (),
     "SupportGiven": ("post_id", "dialog_id", "person_id"),
     "SupportCarriedOver": ("post_id", "person_id"),
     "PostMergedInto": ("into_post_id", "merged_by"),
@@ -180,8 +185,31 @@ class Notifier:
                 note = decide(batch, recorded, event)
             if note is not None and note.recipients:
                 notes.append((recorded, note))
+        notes = await self.titled(conn, notes, events)
         await tables.save_facts(conn, tables.facts(batch))
         await tables.record(conn, tables.records(notes, fresh_after=self.clock() - FRESH_FOR))
+
+    async def titled(
+        self,
+        conn: asyncpg.Connection,
+        notes: list[tuple[RecordedEvent, Note]],
+        batch: Sequence[RecordedEvent],
+    ) -> list[tuple[RecordedEvent, Note]]:
+        """The notes with the post titles they show opened: from the events of the ``batch``
+        that hold them, or else read from the store; each under its author's key (an erased
+        author's title reads as erased)."""
+        positions = title_positions(notes)
+        if not positions:
+            return notes
+        found = {r.position: r for r in batch if r.position in positions}
+        found.update((r.position, r) for r in await events_at(conn, sorted(positions - set(found))))
+        await self.codec.prepare(list(found.values()))
+        decode = self.codec.decode
+        titles = {
+            p: title_of(decode(r.event_type, r.data, r.stream_id, r.version))
+            for p, r in found.items()
+        }
+        return [(r, with_titles(note, titles)) for r, note in notes]
 
     def rebuilding(self) -> NotifierRebuild:
         """How a rebuild writes its batches: the same rows, decided from memory."""
@@ -268,6 +296,7 @@ class _Decided:
     last: int
     facts: tables.Facts
     records: tables.Records
+    titled: list[tuple[RecordedEvent, Note]]  # notes showing a post's title, opened when written
     results: list[_Results]
     answers: list[_Answered]
     merges: list[_Merged]
@@ -301,7 +330,7 @@ class NotifierRebuild:
         taken = [r for r in events if r.event_type in notifier.event_types]
         if not taken:
             return
-        await notifier.codec.prepare(taken)
+        await notifier.codec.prepare([r for r in taken if r.event_type not in notifier._views])
         decoded: list[tuple[RecordedEvent, Any]] = []
         for start in range(0, len(taken), TURN):
             decoded += notifier.decoded(taken[start : start + TURN])
@@ -354,18 +383,21 @@ class NotifierRebuild:
                 notes.append((recorded, note))
         self._share_ids(batch)
         fresh_after = notifier.clock() - FRESH_FOR
-        records = tables.Records([], [])
-        for start in range(0, len(notes), TURN):
+        titled: list[tuple[RecordedEvent, Note]] = []
+        plain: list[tuple[RecordedEvent, Note]] = []
+        for told in notes:
+            (titled if title_positions([told]) else plain).append(told)
+        records = tables.Records()
+        for start in range(0, len(plain), TURN):
             await asyncio.sleep(0)
-            some = tables.records(notes[start : start + TURN], fresh_after)
-            records.items.extend(some.items)
-            records.deliveries.extend(some.deliveries)
+            records.add(plain[start : start + TURN], fresh_after)
         self._decided.append(
             _Decided(
                 first=taken[0].position,
                 last=taken[-1].position,
                 facts=tables.facts(batch),
                 records=records,
+                titled=titled,
                 results=published,
                 answers=answers,
                 merges=merges,
@@ -385,7 +417,7 @@ class NotifierRebuild:
             posts[(ids.setdefault(tenant_id, tenant_id), post_id)] = PostFact(
                 ids.setdefault(post.dialog_id, post.dialog_id),
                 ids.setdefault(post.author_id, post.author_id),
-                post.title,
+                post.title_at,
             )
 
     async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
@@ -395,7 +427,7 @@ class NotifierRebuild:
             events[-1].position,
         ):
             raise RuntimeError("the rebuild writes a batch it has not decided")
-        notes: list[tuple[RecordedEvent, Note]] = []
+        notes = list(decided.titled)
         took_part: dict[Key, set[UUID]] = {}
         for published in decided.results:  # before this batch's facts are written
             recorded = published.recorded
@@ -464,6 +496,7 @@ class NotifierRebuild:
             note = decision_recorded(key, told_of.event, people)
             if note.recipients:
                 notes.append((recorded, note))
+        notes = await self.notifier.titled(conn, notes, events)
         await tables.save_facts(conn, decided.facts)
         await tables.record(conn, decided.records)
         if notes:

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
-from uuid import uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from services.notifications.facts import (
     Batch,
     PostFact,
+    TitleAt,
     administrators,
     answered,
     decision_recorded,
+    delivery_id,
     report_back_due,
+    with_titles,
 )
-from services.notifications.kinds import Kind
+from services.notifications.kinds import Channel, Kind
 
 TENANT = "town"
 
@@ -24,7 +27,7 @@ def test_an_answer_goes_to_the_author_and_backers_but_not_to_who_answered() -> N
     post, dialog, author, backer, official = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
     batch = Batch(
         dialogs={(TENANT, dialog): "Benches"},
-        posts={(TENANT, post): PostFact(dialog, author, "By the pond")},
+        posts={(TENANT, post): PostFact(dialog, author, 41)},
     )
     event = SimpleNamespace(state="accepted", text="Yes", answered_by=official)
 
@@ -35,11 +38,14 @@ def test_an_answer_goes_to_the_author_and_backers_but_not_to_who_answered() -> N
     assert set(note.recipients) == {author, backer}
     assert note.details == {
         "dialog": "Benches",
-        "title": "By the pond",
+        "title": TitleAt(41),  # opened from the event at 41 when the note is recorded
         "status": "accepted",
         "message": "Yes",
         "path": f"/posts/{post}",
     }
+    opened = with_titles(note, {41: "By the pond", 7: "Another"})
+    assert opened.details == {**note.details, "title": "By the pond"}
+    assert with_titles(note, {}).details["title"] == ""  # an event no longer stored
 
 
 def test_an_answer_to_a_post_the_notifier_does_not_know_tells_nobody() -> None:
@@ -87,3 +93,12 @@ def test_a_decision_goes_to_the_people_behind_its_posts_but_not_to_who_recorded_
     assert note.recipients == (author,)
     assert note.details["reference"] == ""
     assert note.details["date"] == "2026-05-12"
+
+
+def test_a_delivery_id_is_the_version_5_uuid_of_event_person_and_channel() -> None:
+    namespace = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/notifications/deliveries")
+    for channel in Channel:
+        event, person = str(uuid4()), str(uuid4())
+        made = delivery_id(event, person, channel)
+        assert UUID(made) == uuid5(namespace, f"{event}:{person}:{channel.value}")
+        assert made == UUID(made).hex
