@@ -53,13 +53,14 @@ def _install_wrk() -> str | None:
     if apt is None or os.geteuid() != 0:
         return None
     say("wrk is not installed: installing it with apt-get (Debian's wrk package)")
+    wait = ["-o", "DPkg::Lock::Timeout=300"]  # another install running holds the lock
     for argv in (
-        [apt, "install", "-y", "-q", "wrk"],
-        [apt, "update", "-q"],
-        [apt, "install", "-y", "-q", "wrk"],
+        [apt, *wait, "install", "-y", "-q", "wrk"],
+        [apt, *wait, "update", "-q"],
+        [apt, *wait, "install", "-y", "-q", "wrk"],
     ):
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if argv[1] == "install" and done.returncode == 0:
+        if "install" in argv and done.returncode == 0:
             return shutil.which("wrk")
     return None
 
