@@ -159,8 +159,8 @@ def test_every_alert_waits_has_a_severity_and_tells_what_to_do() -> None:
 
 
 def test_the_alerts_cover_what_operators_must_hear_of() -> None:
-    exprs = {name: rule["expr"] for name, rule in _alerts().items()}
-    recorded = {rule["record"]: rule["expr"] for rule in _rules() if "record" in rule}
+    exprs = {name: str(rule["expr"]) for name, rule in _alerts().items()}
+    recorded = {str(rule["record"]): str(rule["expr"]) for rule in _rules() if "record" in rule}
 
     def reads(name: str) -> str:
         """An alert's expression with the recording rules it reads spelt out."""
