@@ -1,8 +1,13 @@
 """Tinget's own Prometheus metrics, in one place (the HTTP ones come from the gateway).
 
-Names are what the Grafana dashboard (``infra/grafana/tinget.json``) queries. No label carries a
-tenant or a person: a label per tenant would multiply every series by the number of
-municipalities; tenants are in the traces and the log lines instead.
+Names are what the Grafana dashboard (``infra/grafana/tinget.json``) and the alert rules
+(``infra/prometheus/alerts.yml``) query. No label carries a person, a dialog or a request. Two
+counters carry the tenant, as one series per municipality is cheap for them and tells an
+operator which municipality is busy or whose mail does not go out: the events appended, and the
+notification deliveries by outcome. The others do not: the request metrics already have a series
+per route and status (times every tenant would be too many), and the lag, pool and health gauges
+measure one log, one pool or one server that every tenant shares. Tenants are in the traces and
+the log lines for the rest.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ APPEND_SECONDS = Histogram(
     "Time to commit one group of appends (one tinget_append statement)",
     buckets=_SECONDS,
 )
-APPENDED_EVENTS = Counter("tinget_appended_events", "Events committed to the store")
+APPENDED_EVENTS = Counter(
+    "tinget_appended_events", "Events committed to the store, by tenant", ["tenant"]
+)
 APPEND_CONFLICTS = Counter(
     "tinget_append_conflicts", "Appends refused for a version conflict (one per person and poll)"
 )
@@ -50,6 +57,14 @@ RELAY_FAILURES = Counter("tinget_relay_failures", "Relay batches that failed and
 RELAY_LAG_EVENTS = Gauge("tinget_relay_lag_events", "Events committed but not yet published")
 RELAY_LAG_SECONDS = Gauge(
     "tinget_relay_lag_seconds", "Age of the oldest committed event not yet published"
+)
+LOG_HORIZON_HELD_EVENTS = Gauge(
+    "tinget_log_horizon_held_events",
+    "Committed events no reader of the log may read yet, as an older transaction still runs",
+)
+LOG_HORIZON_HELD_SECONDS = Gauge(
+    "tinget_log_horizon_held_seconds",
+    "Age of the oldest committed event held back by a transaction still running",
 )
 
 PROJECTION_APPLIED = Counter(
@@ -78,11 +93,23 @@ CONSUMER_PENDING = Gauge(
     "Messages the projection worker's JetStream consumer has not had acknowledged",
 )
 
+NOTIFICATION_DELIVERIES = Counter(
+    "tinget_notification_deliveries",
+    "Attempts of the notification sender by outcome: sent, retrying (failed, tried again"
+    " later), failed (given up), skipped (nothing to send to), deferred (held for the digest)",
+    ["tenant", "channel", "outcome"],
+)
+
 SERVICE_UP = Gauge(
     "tinget_service_up", "1 when a service Tinget depends on answers, else 0", ["service"]
 )
 POOL_CONNECTIONS = Gauge(
     "tinget_db_pool_connections", "Connections of a PostgreSQL pool", ["pool", "state"]
+)
+POOL_MAX_CONNECTIONS = Gauge(
+    "tinget_db_pool_max_connections",
+    "Connections a PostgreSQL pool may open; with all of them busy, the next acquire waits",
+    ["pool"],
 )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -183,9 +183,10 @@ class EventStore:
             ((e, number) for number, pending in enumerate(batch) for e in pending.events),
             key=lambda r: (r[0].tenant_id, r[0].stream_id.bytes, r[0].version, r[1]),
         )
+        tenants = [e.tenant_id for e, _ in rows]
         args = (
             [number for _, number in rows],
-            [e.tenant_id for e, _ in rows],
+            tenants,
             [e.stream_id for e, _ in rows],
             [e.version for e, _ in rows],
             [e.event_id for e, _ in rows],
@@ -224,7 +225,12 @@ class EventStore:
         failed = frozenset(result["failed"] or ())
         metrics.APPEND_SECONDS.observe(time.perf_counter() - began)
         metrics.APPEND_BATCH_EVENTS.observe(len(rows))
-        metrics.APPENDED_EVENTS.inc(len(rows) - sum(len(batch[n].events) for n in failed))
+        appended = Counter(tenants)  # by tenant: counted in C, about 30 ns an event
+        for n in failed:
+            appended.subtract(e.tenant_id for e in batch[n].events)
+        for tenant, count in appended.items():
+            if count:
+                metrics.APPENDED_EVENTS.labels(tenant).inc(count)
         if failed:
             metrics.APPEND_CONFLICTS.inc(len(failed))
         positions: list[list[int]] = [[] for _ in batch]
@@ -304,6 +310,21 @@ class LogReader:
                 positions,
             )
         return {r["position"]: tuple(r.values())[1:] for r in rows}
+
+    async def held_behind_horizon(self) -> tuple[int, float]:
+        """Committed events no reader may read yet, because a transaction that began before
+        they were written still runs (``tinget_log_horizon``), and the age in seconds of the
+        oldest of them: (0, 0.0) when nothing is held. A few milliseconds' worth is normal
+        under load; minutes mean a long transaction anywhere on the server holds every reader
+        of the log (the relay, the projections) back."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT count(*) AS n, coalesce(extract(epoch FROM clock_timestamp()"
+                " - min(recorded_at)), 0)::float8 AS seconds"
+                " FROM events WHERE position >= tinget_log_horizon()"
+            )
+        assert row is not None
+        return int(row["n"]), max(float(row["seconds"]), 0.0)
 
     async def head(self) -> int:
         """The highest position committed so far (0 for an empty log)."""

@@ -1,7 +1,8 @@
 # Sourced by scripts/serve.sh and scripts/test.sh: the system libraries Tinget needs beyond
 # Python, installed with apt when they are missing and this user may (root on Debian/Ubuntu).
 # WeasyPrint, which makes the committee report's PDF, needs Pango (and HarfBuzz's subsetter
-# for small fonts in the PDF).
+# for small fonts in the PDF). The tests also need promtool, which checks and unit-tests the
+# alert rules in infra/prometheus.
 need_system_libraries() {
   local missing=()
   ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
@@ -15,3 +16,27 @@ need_system_libraries() {
   fi
 }
 need_system_libraries
+
+# promtool comes with Debian's Prometheus server package. Installing it may start that server
+# (a service on port 9090): nothing of Tinget's uses it, so it is stopped and kept from
+# starting at boot; promtool is all the tests want. Without it tests/test_alert_rules.py fails.
+need_promtool() {
+  command -v promtool >/dev/null && return 0
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    local install=(apt-get install -y -qq --no-install-recommends prometheus)
+    "${install[@]}" >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null 2>&1 && "${install[@]}" >/dev/null; } \
+      || echo "Tinget: could not install Debian's prometheus package (for promtool)" >&2
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+    elif [ -x /etc/init.d/prometheus ]; then
+      /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+      update-rc.d prometheus disable >/dev/null 2>&1 || true
+    fi
+  else
+    echo "Tinget: the alert rules' tests need promtool (Debian's prometheus package)" >&2
+  fi
+}
+case "$(basename "$0")" in
+  test.sh) need_promtool ;;
+esac

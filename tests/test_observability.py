@@ -19,8 +19,9 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 
-from events import tracing
+from events import metrics, tracing
 from projections.runtime import LiveConsumer, consumer_lag
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
@@ -167,7 +168,7 @@ async def test_metrics_cover_requests_appends_relay_and_projection_lag(
     assert after["tinget_requests_total"][("POST", route, "201")] >= 3
     assert after["tinget_requests_total"][("POST", route, "400")] >= 1
     assert after["tinget_request_duration_seconds_count"][("POST", route, "201")] >= 3
-    assert after["tinget_appended_events_total"][()] >= 3
+    assert after["tinget_appended_events_total"][(town.slug,)] >= 3
     assert after["tinget_append_batch_events_count"][()] >= 1
     assert after["tinget_relay_lag_events"][()] == 0
     assert after["tinget_relay_published_events_total"][()] > 0
@@ -202,6 +203,55 @@ async def test_the_grafana_dashboard_queries_only_metrics_tinget_exports(
     assert not missing, f"the dashboard queries metrics nobody exports: {sorted(missing)}"
     for topic in ("request", "append", "relay_lag", "projection_lag", "service_up"):
         assert any(topic in e for e in exprs), topic
+
+
+def _families_with_a_tenant() -> set[str]:
+    """The metrics of events/metrics.py that carry a tenant label."""
+    return {
+        m._name
+        for m in vars(metrics).values()
+        if isinstance(m, MetricWrapperBase) and "tenant" in m._labelnames
+    }
+
+
+def test_the_dashboard_filters_by_tenant_every_query_of_a_metric_that_has_one() -> None:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    panels = dashboard["panels"]
+    assert len({p["id"] for p in panels}) == len(panels)
+    cells = [
+        (p["gridPos"]["x"] + dx, p["gridPos"]["y"] + dy)
+        for p in panels
+        for dx in range(p["gridPos"]["w"])
+        for dy in range(p["gridPos"]["h"])
+    ]
+    assert len(cells) == len(set(cells)), "panels overlap"
+    assert all(x < 24 for x, _ in cells)
+
+    tenanted = _families_with_a_tenant()
+    # the choice docs/deploy.md explains: cheap counters by tenant, nothing per request
+    assert tenanted == {"tinget_appended_events", "tinget_notification_deliveries"}
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    tenant = variables["tenant"]
+    query = re.fullmatch(r"label_values\((tinget_[a-z_]+)_total, tenant\)", tenant["query"])
+    assert query is not None, tenant["query"]
+    assert query.group(1) in tenanted, tenant["query"]
+    assert (tenant["type"], tenant["includeAll"], tenant["allValue"]) == ("query", True, ".*")
+
+    filtered: set[str] = set()
+    for panel in panels:
+        for target in panel.get("targets", []):
+            expr = target["expr"]
+            names = re.findall(r"\btinget_[a-z_]+\b", expr)
+            selectors = re.findall(r"\b(tinget_[a-z_]+)\{([^}]*)\}", expr)
+            assert len(selectors) == len(names), f"a metric without a selector: {expr}"
+            for name, labels in selectors:
+                family = re.sub(r"_(total|bucket|count|sum)$", "", name)
+                if family in tenanted:
+                    assert 'tenant=~"$tenant"' in labels, f"{panel['title']}: {expr}"
+                    filtered.add(family)
+                else:  # the label does not exist there: filtering would show nothing
+                    assert "$tenant" not in labels, f"{panel['title']}: {expr}"
+    assert filtered == tenanted
 
 
 async def test_log_lines_are_json_with_tenant_request_and_trace_ids_and_no_personal_data(

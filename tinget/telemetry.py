@@ -121,13 +121,15 @@ async def refresh(
     platform: AppPlatform, *, relay: bool = False, projections: bool = False
 ) -> dict[str, str]:
     """Measure once: PostgreSQL (and NATS, where this process uses it) up, the pools' use,
-    and (where asked, in a worker process) relay and read-model lag. A measurement that fails
+    and (where asked, in a worker process) relay lag with the events a running transaction
+    holds behind the log's horizon, and read-model lag. A measurement that fails
     leaves its gauge as it was and marks the service down. A gateway process has only the app
     role's pool and no NATS: it reports neither the worker pool nor NATS."""
     for name, pool in platform.pools().items():
         size, idle = pool.get_size(), pool.get_idle_size()
         metrics.POOL_CONNECTIONS.labels(name, "busy").set(size - idle)
         metrics.POOL_CONNECTIONS.labels(name, "idle").set(idle)
+        metrics.POOL_MAX_CONNECTIONS.labels(name).set(pool.get_max_size())
     checks = await platform.health()
     postgres_up, nats_up = checks["postgresql"] == "ok", checks.get("nats") == "ok"
     metrics.SERVICE_UP.labels("postgresql").set(1 if postgres_up else 0)
@@ -140,6 +142,10 @@ async def refresh(
             lag = await platform.relay().lag()
             metrics.RELAY_LAG_EVENTS.set(lag.events)
             metrics.RELAY_LAG_SECONDS.set(lag.seconds)
+        with suppress(Exception):
+            held, seconds = await platform.reader.held_behind_horizon()
+            metrics.LOG_HORIZON_HELD_EVENTS.set(held)
+            metrics.LOG_HORIZON_HELD_SECONDS.set(seconds)
     if postgres_up and projections:
         with suppress(Exception):
             for name, (_, behind) in (await platform.read_model_lag()).items():

@@ -21,6 +21,7 @@ import asyncpg
 import msgspec
 import structlog
 
+from events import metrics
 from services.identity.keys import Keys
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
 from services.notifications import outbox, unsubscribe
@@ -65,8 +66,15 @@ class Report:
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, outcome: Outcome) -> None:
-        key = "deferred" if outcome.status == "pending" and outcome.digest else outcome.status
-        self.counts["retrying" if key == "pending" else key] += 1
+        self.counts[outcome_name(outcome)] += 1
+
+
+def outcome_name(outcome: Outcome) -> str:
+    """What an attempt came to, in a word: sent, retrying (failed; tried again later), failed
+    (given up), skipped (nothing to send to) or deferred (held for the daily digest)."""
+    if outcome.status == "pending":
+        return "deferred" if outcome.digest else "retrying"
+    return outcome.status
 
 
 class NotificationSender:
@@ -142,6 +150,9 @@ class NotificationSender:
         await outbox.finish(self.pool, outcomes, now)
         for o in outcomes:
             report.add(o)
+            metrics.NOTIFICATION_DELIVERIES.labels(
+                o.delivery.tenant_id, o.delivery.channel, outcome_name(o)
+            ).inc()
             if o.status in ("failed", "pending") and o.error is not None:
                 log.warning(
                     "notification not delivered",
