@@ -7,6 +7,7 @@ trades the code at its token endpoint and verifies the ID token against its publ
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -19,7 +20,15 @@ from services.identity.access import Role
 from services.identity.oidc import ALLOW_HTTP_LOOPBACK_VARIABLE
 from tests.api import Town, staff_token
 from tests.helpers import cli
-from tests.oidc_provider import CLIENT_SECRET, Provider, configure, oidc_provider, sign_in
+from tests.oidc_provider import (
+    CLIENT_SECRET,
+    Provider,
+    begin,
+    configure,
+    finish,
+    oidc_provider,
+    sign_in,
+)
 from tinget.bootstrap import Platform
 
 NUMBER = "199001011234"
@@ -240,3 +249,26 @@ async def test_an_administrator_token_is_needed_to_configure(
 
     assert refused.status_code == 403, refused.text
     assert listed.status_code == 403, listed.text
+
+
+async def test_two_first_sign_ins_of_one_number_at_once_are_one_person(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, provider: Provider
+) -> None:
+    provider.add_user("anna", personal_number=NUMBER)
+    await configure(
+        client, town, admin, provider, signs_in="citizens", identity_claim="personal_number"
+    )
+    provider.signed_in = "anna"
+    begun = [await begin(client, town) for _ in range(4)]
+
+    answers = await asyncio.gather(*(finish(client, town, code, state) for code, state in begun))
+
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+    assert len({answer.json()["person_id"] for answer in answers}) == 1
+    async with platform.app_pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT set_config('app.tenant_id', $1, true)", town.slug)
+        linked = await conn.fetchval(
+            "SELECT count(*) FROM citizen_identities WHERE tenant_id = $1", town.slug
+        )
+    assert linked == 1

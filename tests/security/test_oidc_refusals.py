@@ -289,3 +289,19 @@ async def test_the_provider_sends_the_browser_back_to_the_configured_public_url_
     assert location.params["state"]
     assert location.params["nonce"]
     assert "attacker" not in str(location)
+
+
+async def test_a_removed_provider_signs_nobody_in(
+    client: httpx.AsyncClient, town: Town, admin: str, provider: Provider
+) -> None:
+    provider.signed_in = "eva"
+    code, state = await begin(client, town)
+
+    removed = await client.delete("/api/v1/sign-in-providers/idp", headers=town.headers(admin))
+    again = await client.delete("/api/v1/sign-in-providers/idp", headers=town.headers(admin))
+    started = await client.get("/api/v1/sign-in/oidc/idp", headers=town.headers())
+
+    assert removed.status_code == 204, removed.text
+    assert again.status_code == 404, again.text
+    assert started.status_code == 404, started.text
+    _refused(await finish(client, town, code, state), 401, "removed")
