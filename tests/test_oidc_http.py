@@ -165,6 +165,11 @@ async def test_a_citizen_is_one_person_per_national_identity_number(
             platform.keys.citizen_hash(town.slug, NUMBER),
         )
     assert linked == person
+    mine = await client.get("/api/v1/me/data", headers=town.headers(first.json()["token"]))
+    assert mine.status_code == 200, mine.text
+    assert len(mine.json()["identity_provider_links"]) == 1
+    assert mine.json()["sign_in"] == "oidc"
+    assert NUMBER not in mine.text
     assert await _rows_holding(platform, _needles(NUMBER) + _needles(NUMBER[2:])) == []
     logged = capfd.readouterr()
     assert NUMBER not in logged.out + logged.err
