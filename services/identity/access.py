@@ -93,6 +93,7 @@ class SignIn(StrEnum):
     DEVICE = "device"  # an anonymous device token, no personal data at all
     EMAIL = "email"  # a one-time e-mail link
     PIN = "pin"  # a one-time PIN from an invitation
+    OIDC = "oidc"  # the municipality's identity provider (OpenID Connect)
     PLATFORM = "platform"  # a token issued to Tinget's own staff
 
 

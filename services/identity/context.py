@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING, Protocol
 from events.contexts import Context
 
 if TYPE_CHECKING:
+    import asyncpg
     from eventsourcing.domain import Aggregate
 
+    from events.repository import Repository
+    from services.identity.keys import Keys
+    from services.identity.oidc import OidcSignIn
     from services.identity.service import IdentityService
 
 
@@ -17,12 +21,28 @@ class Needs(Protocol):
     """What the context's read models and handlers are made from."""
 
     identity: IdentityService
+    app_pool: asyncpg.Pool
+    repository: Repository
+    keys: Keys
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
-    from services.identity.domain import Person
+    from services.identity.domain import Person, SignInProviders
 
-    return (Person,)
+    return (Person, SignInProviders)
+
+
+def _oidc(app: Needs) -> OidcSignIn:
+    """Sign-in with the tenants' identity providers, made once: it caches their metadata."""
+    from services.identity.oidc import OidcSignIn, loopback_allowed_by_environment
+
+    return OidcSignIn(
+        app.app_pool,
+        app.repository,
+        app.keys,
+        app.identity,
+        allow_http_loopback=loopback_allowed_by_environment(),
+    )
 
 
 IDENTITY = Context[Needs](
@@ -32,8 +52,9 @@ IDENTITY = Context[Needs](
     controller_paths=(
         "gateway.identity:IdentityController",
         "gateway.privacy:PrivacyController",
+        "gateway.oidc:OidcController",
     ),
-    provides=lambda app: {"identity": app.identity},
+    provides=lambda app: {"identity": app.identity, "oidc": _oidc(app)},
     command_paths=(
         "tinget.commands.identity:people",
         "tinget.commands.identity:platform_token",

@@ -1,12 +1,14 @@
-"""A person taking part in a municipality's dialogs, known to the events by an opaque id only."""
+"""A person taking part in a municipality's dialogs, known to the events by an opaque id only;
+and the identity providers a municipality signs people in with."""
 
 from __future__ import annotations
 
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
+import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from events.errors import Conflict
+from events.errors import Conflict, NotFound
 
 
 class Person(Aggregate):
@@ -42,3 +44,85 @@ class Person(Aggregate):
     @event("RoleChanged")
     def _role_changed(self, role: str) -> None:
         self.role = role
+
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/identity")
+
+
+def sign_in_providers_id(tenant_id: str) -> UUID:
+    """The stream of a tenant's identity providers: one per tenant."""
+    return uuid5(_NAMESPACE, f"sign-in-providers:{tenant_id}")
+
+
+class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """One identity provider a tenant signs people in with (OpenID Connect).
+
+    ``client_secret_sealed`` is the client secret encrypted under a key derived from the
+    deployment's secret (``Keys.provider_secret_key``): the event log never holds it in clear.
+    """
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret_sealed: str
+    signs_in: str  # "staff" or "citizens"
+    scopes: tuple[str, ...]
+    identity_claim: str | None  # citizens: the claim carrying the national identity number
+
+
+class SignInProviders(Aggregate):
+    """A tenant's identity providers, as its administrators configured them.
+
+    Created by ``SignInProvidersCreated`` (a bare marker), then each provider is set whole by
+    ``SignInProviderConfigured`` (a new one, or every setting of one again) and taken away by
+    ``SignInProviderRemoved``.
+    """
+
+    @staticmethod
+    def create_id(tenant_id: str) -> UUID:
+        return sign_in_providers_id(tenant_id)
+
+    @event("Created")
+    def __init__(self, tenant_id: str) -> None:
+        self.providers: dict[str, ProviderSettings] = {}
+
+    def configure(self, settings: ProviderSettings) -> None:
+        self._configured(
+            settings.name,
+            settings.issuer,
+            settings.client_id,
+            settings.client_secret_sealed,
+            settings.signs_in,
+            settings.scopes,
+            settings.identity_claim,
+        )
+
+    @event("SignInProviderConfigured")
+    def _configured(
+        self,
+        name: str,
+        issuer: str,
+        client_id: str,
+        client_secret_sealed: str,
+        signs_in: str,
+        scopes: tuple[str, ...],
+        identity_claim: str | None,
+    ) -> None:
+        self.providers[name] = ProviderSettings(
+            name=name,
+            issuer=issuer,
+            client_id=client_id,
+            client_secret_sealed=client_secret_sealed,
+            signs_in=signs_in,
+            scopes=tuple(scopes),
+            identity_claim=identity_claim,
+        )
+
+    def remove(self, name: str) -> None:
+        if name not in self.providers:
+            raise NotFound(f"no sign-in provider {name!r} here")
+        self._removed(name)
+
+    @event("SignInProviderRemoved")
+    def _removed(self, name: str) -> None:
+        self.providers.pop(name, None)

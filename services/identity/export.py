@@ -5,7 +5,8 @@ from the post listing, where their sealed fields were opened; erased texts read 
 their supports, signatures, votes on statements (each vote and each change) and flags, their
 in-app notifications, preferences, push subscriptions (counted, as their endpoints are the
 browser's), progress, and their citizen panel memberships with their answers to the panels'
-background questions. Only rows of that
+background questions, and when they were linked to a national identity number at an identity
+provider's sign-in (the number itself is kept nowhere). Only rows of that
 person are read. Ballots are secret: their events name no voter and nothing links them to one,
 so the export says that rather than listing them.
 """
@@ -26,6 +27,10 @@ from services.identity.domain import Person
 BALLOTS = (
     "Ballots are secret: a ballot's event names no voter and its stream id is a keyed hash, so"
     " nothing held links a ballot to this person and none can be listed here."
+)
+IDENTITY_LINK = (
+    "the person signs in with the municipality's identity provider: what is kept is a keyed"
+    " hash of their national identity number (HMAC-SHA256), never the number itself"
 )
 _OPINIONS = {1: "agree", -1: "disagree", 0: "pass"}  # a vote on a statement, as stored
 _POSTS = (
@@ -111,6 +116,12 @@ class PersonalDataExport:
                 tenant_id,
                 person_id,
             )
+            identities = await conn.fetch(
+                "SELECT linked_at FROM citizen_identities WHERE tenant_id = $1"
+                " AND person_id = $2 ORDER BY linked_at",
+                tenant_id,
+                person_id,
+            )
             progress = await conn.fetchrow(
                 "SELECT points, posts, comments, endorsements, thresholds, dialogs"
                 " FROM gamification_people WHERE tenant_id = $1 AND person_id = $2",
@@ -141,4 +152,7 @@ class PersonalDataExport:
                 {**dict(p), "background": msgspec.json.decode(p["background"])} for p in panels
             ],
             "ballots": BALLOTS,
+            "identity_provider_links": [
+                {"linked_at": i["linked_at"], "kept": IDENTITY_LINK} for i in identities
+            ],
         }

@@ -106,6 +106,31 @@ class Keys:
         which only the e-mail carries, so the table alone never reveals the address."""
         return hmac.digest(self._derive(f"code-seal:{tenant_id}"), code.encode(), "sha256")
 
+    @property
+    def provider_secret_key(self) -> bytes:
+        """The AES-256 key that seals identity providers' client secrets in the event log (the
+        associated data binds each to its tenant and provider): a copy of the log alone gives
+        no client secret away."""
+        return self._derive("oidc-client-secret")
+
+    def oidc_state_hash(self, tenant_id: str, state: str) -> bytes:
+        """What the database keeps of an OpenID Connect sign-in's ``state``: a keyed hash."""
+        return hmac.digest(self._per_tenant("oidc-state", tenant_id), state.encode(), "sha256")
+
+    def oidc_state_seal_key(self, tenant_id: str, state: str) -> bytes:
+        """The AES-256 key that seals a sign-in's PKCE verifier and nonce in its row: derived
+        from the state, which only the browser carries, so the table alone opens neither."""
+        key = self._per_tenant("oidc-state-seal", tenant_id)
+        return hmac.digest(key, state.encode(), "sha256")
+
+    def citizen_hash(self, tenant_id: str, national_id: str) -> bytes:
+        """What a citizen is found by: HMAC-SHA256 of their national identity number under a
+        key of the tenant's derived from the deployment's secret. The number itself is kept
+        nowhere; without the secret a list of every possible number maps to nothing, and the
+        same number in two municipalities gives two unrelated values."""
+        key = self._per_tenant("citizen-identity", tenant_id)
+        return hmac.digest(key, national_id.encode(), "sha256")
+
 
 def load_secret(value: str | None, fallback_file: Path) -> bytes:
     """The secret from configuration, or one generated once and kept in the data folder.

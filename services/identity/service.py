@@ -363,6 +363,19 @@ class IdentityService:
         """Take back every token the caller holds, on every device."""
         await self.sessions.revoke(caller.tenant_id, caller.person_id)
 
+    async def token_for(self, tenant_id: str, person_id: UUID, sign_in: SignIn) -> IssuedToken:
+        """The token pair of a person who proved who they are some other way (an identity
+        provider): their aggregate is made on their first sign-in, in the participant role."""
+        return await self._token_for(tenant_id, person_id, sign_in)
+
+    async def role_of(self, tenant_id: str, person_id: UUID) -> Role | None:
+        """The role a person holds in the tenant (None: they never joined)."""
+        return await self._role_of(tenant_id, person_id)
+
+    async def count_sign_in(self, tenant_id: str, client: str) -> None:
+        """Count a sign-in attempt of ``client`` under the usual limits (429 beyond)."""
+        await self._limit(tenant_id, client)
+
     async def _token_for(self, tenant_id: str, person_id: UUID, sign_in: SignIn) -> IssuedToken:
         person = await self._ensure_person(tenant_id, person_id, sign_in)
         self.sessions.known(tenant_id, person_id)

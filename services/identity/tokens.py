@@ -32,6 +32,7 @@ TOKEN_LIFETIME: dict[SignIn, int] = {
     SignIn.DEVICE: 30 * 24 * 3600,
     SignIn.EMAIL: 7 * 24 * 3600,
     SignIn.PIN: 30 * 24 * 3600,
+    SignIn.OIDC: 7 * 24 * 3600,
     SignIn.PLATFORM: 8 * 3600,
 }
 STAFF_LIFETIME = 15 * 60

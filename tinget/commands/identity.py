@@ -76,6 +76,23 @@ def people_add_staff(ctx: click.Context, slug: str, email: str, role: str) -> No
     echo_json(run(with_platform(settings_of(ctx), go)))
 
 
+@people.command("sign-in-providers")
+@click.argument("slug")
+@click.pass_context
+def people_sign_in_providers(ctx: click.Context, slug: str) -> None:
+    """List a tenant's identity providers (OpenID Connect): issuer, client id, whom each signs
+    in and the redirect URI to register at it; never a client secret."""
+
+    async def go(p: Platform) -> list[Any]:
+        from services.identity.oidc import OidcSignIn
+
+        tenant = await p.tenants.get(slug)
+        oidc = OidcSignIn(p.app_pool, p.repository, p.keys, p.identity)
+        return [msgspec.to_builtins(v) for v in await oidc.listed(slug, tenant.link_base)]
+
+    echo_json(run(with_platform(settings_of(ctx), go)))
+
+
 def _person(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
