@@ -1,5 +1,5 @@
 """Built-in texts of the sign-in and invitation e-mails, per language (sv, da, en; the
-analysts' invitation also nb and fi).
+analysts' and the staff's invitations also nb and fi).
 
 Administrators edit their own versions (services/notifications); these are the defaults.
 """
@@ -24,6 +24,27 @@ _TEXTS: dict[str, dict[str, str]] = {
         "Din PIN-kod: {pin}\n\nLogga in på {link} med koden. Den fungerar en gång.",
         "da": "Du er inviteret: {dialog}|{tenant} inviterer dig til at deltage i «{dialog}».\n\n"
         "Din PIN-kode: {pin}\n\nLog ind på {link} med koden. Den virker én gang.",
+    },
+    "staff-invitation": {
+        "en": "Join {tenant} as {role}|{tenant} has added you to its staff as {role} in its"
+        " citizen dialogue.\n\nOpen this link to sign in:\n\n{link}\n\nThe link works once,"
+        " within 7 days; after that, ask for a new sign-in link with this address.",
+        "sv": "Välkommen till {tenant} som {role}|{tenant} har lagt till dig i sin personal som"
+        " {role} i medborgardialogen.\n\nÖppna länken för att logga in:\n\n{link}\n\n"
+        "Länken fungerar en gång, inom 7 dagar; be sedan om en ny inloggningslänk med den här"
+        " adressen.",
+        "da": "Velkommen til {tenant} som {role}|{tenant} har tilføjet dig til sit personale som"
+        " {role} i borgerdialogen.\n\nÅbn linket for at logge ind:\n\n{link}\n\nLinket"
+        " virker én gang, inden for 7 dage; bed derefter om et nyt login-link med denne"
+        " adresse.",
+        "nb": "Velkommen til {tenant} som {role}|{tenant} har lagt deg til i sine ansatte som"
+        " {role} i innbyggerdialogen.\n\nÅpne lenken for å logge inn:\n\n{link}\n\nLenken"
+        " virker én gang, innen 7 dager; be deretter om en ny innloggingslenke med denne"
+        " adressen.",
+        "fi": "Tervetuloa: {tenant}, rooli {role}|{tenant} on lisännyt sinut"
+        " asukasvuoropuhelunsa henkilöstöön (rooli: {role}).\n\nKirjaudu sisään avaamalla"
+        " linkki:\n\n{link}\n\nLinkki toimii kerran, 7 päivän ajan; sen jälkeen pyydä uusi"
+        " kirjautumislinkki tällä osoitteella.",
     },
     "analysis-invitation": {
         "en": "Analysis: {analysis}|{tenant} invites you to the analysis «{analysis}» as an"
