@@ -254,7 +254,7 @@ def origin(value: str, field: str) -> str:
     if scheme == "http" and shown not in _LOCAL_HOSTS:
         raise InvalidInput(field, "must use https (http only for localhost)")
     if ":" not in hostname:
-        host(hostname, field)
+        shown = host(hostname, field)
     if port == {"https": 443, "http": 80}[scheme]:
         port = None
     return f"{scheme}://{shown}" if port is None else f"{scheme}://{shown}:{port}"

@@ -83,6 +83,7 @@ async def test_an_administrator_brands_staffs_and_sets_up_the_municipality(
 ) -> None:
     town = await create_town(platform, "Lund")
     await platform.tenants.update(town.slug, TenantChanges(public_url=PUBLIC_URL))
+    await caught_up(platform, app)
     admin = await staff_token(platform, town, "first@lund.example", Role.ADMINISTRATOR)
     h = town.headers(admin)
 
@@ -487,3 +488,51 @@ async def test_cors_answers_only_the_tenants_own_origins(
     )
     assert "access-control-allow-origin" not in foreign.headers
     assert foreign.headers.get("access-control-allow-origin") != "*"
+
+
+async def staff_rows(platform: Platform, town: Town) -> list[dict[str, Any]]:
+    async with platform.worker_pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT person_id, role, since FROM staff_members WHERE tenant_id = $1"
+            " ORDER BY person_id",
+            town.slug,
+        )
+    return [dict(r) for r in rows]
+
+
+async def test_the_staff_list_follows_roles_and_erasure_and_rebuilds_the_same(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    citizen = await device_token(client, town)
+    citizen_id = (await ok(await client.get("/api/v1/me", headers=town.headers(citizen))))[
+        "person_id"
+    ]
+    moderator = await staff_token(platform, town, "mo@town.example", Role.MODERATOR)
+    moderator_id = (await ok(await client.get("/api/v1/me", headers=town.headers(moderator))))[
+        "person_id"
+    ]
+    analyst = await staff_token(platform, town, "an@town.example", Role.ANALYST)
+    analyst_id = (await ok(await client.get("/api/v1/me", headers=town.headers(analyst))))[
+        "person_id"
+    ]
+    await platform.catch_up_projections()
+    [first] = [r for r in await staff_rows(platform, town) if str(r["person_id"]) == moderator_id]
+    for person_id, role in ((moderator_id, "committee-member"), (citizen_id, "analyst")):
+        changed = await client.put(
+            f"/api/v1/people/{person_id}/role", json={"role": role}, headers=town.headers(admin)
+        )
+        assert changed.status_code == 200, changed.text
+    erased = await client.post(f"/api/v1/people/{analyst_id}/erasure", headers=town.headers(admin))
+    assert erased.status_code in (200, 202), erased.text
+    await platform.catch_up_projections()
+
+    live = await staff_rows(platform, town)
+    [moved] = [r for r in live if str(r["person_id"]) == moderator_id]
+    assert (moved["role"], moved["since"]) == ("committee-member", first["since"])
+    assert {str(r["person_id"]): r["role"] for r in live if r["role"] != "administrator"} == {
+        moderator_id: "committee-member",
+        citizen_id: "analyst",
+    }
+    [staff_list] = [r for r in platform.projections if r.projection.name == "staff_list"]
+    await staff_list.rebuild(platform.reader)
+    assert await staff_rows(platform, town) == live
