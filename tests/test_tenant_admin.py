@@ -536,3 +536,31 @@ async def test_the_staff_list_follows_roles_and_erasure_and_rebuilds_the_same(
     [staff_list] = [r for r in platform.projections if r.projection.name == "staff_list"]
     await staff_list.rebuild(platform.reader)
     assert await staff_rows(platform, town) == live
+
+
+async def test_a_participant_invited_to_the_staff_signs_in_again_in_the_new_role(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, smtp: SmtpServer
+) -> None:
+    asked = await client.post(
+        "/api/v1/sign-in/email", json={"email": "eva@town.example"}, headers=town.headers()
+    )
+    assert asked.status_code == 202, asked.text
+    citizen = await redeem(client, town, mailed_link(smtp, "eva@town.example"))
+    assert (await ok(await client.get("/api/v1/me", headers=town.headers(citizen))))["role"] == (
+        "participant"
+    )
+
+    for _ in range(2):  # a second invitation in the same role is a new link (a lost mail)
+        invited = await client.post(
+            "/api/v1/staff/invitations",
+            json={"email": "EVA@town.example", "role": "analyst"},
+            headers=town.headers(admin),
+        )
+        assert (await ok(invited, 201))["role"] == "analyst"
+
+    assert (await client.get("/api/v1/me", headers=town.headers(citizen))).status_code == 401
+    links = [m for m in smtp.inbox.messages() if m["To"] == "eva@town.example"]
+    assert len(links) == 3  # the participant's own link, then two invitations
+    analyst = await redeem(client, town, mailed_link(smtp, "eva@town.example"))
+    me = await ok(await client.get("/api/v1/me", headers=town.headers(analyst)))
+    assert (me["role"], me["person_id"]) == ("analyst", invited.json()["person_id"])
