@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -564,3 +565,28 @@ async def test_a_participant_invited_to_the_staff_signs_in_again_in_the_new_role
     analyst = await redeem(client, town, mailed_link(smtp, "eva@town.example"))
     me = await ok(await client.get("/api/v1/me", headers=town.headers(analyst)))
     assert (me["role"], me["person_id"]) == ("analyst", invited.json()["person_id"])
+
+
+async def test_a_consultant_acts_as_administrator_on_any_municipalitys_host(
+    client: httpx.AsyncClient, app: Litestar, platform: Platform, town: Town, admin: str
+) -> None:
+    consultant = platform.tokens.issue_platform(uuid.uuid4(), Role.CONSULTANT).token
+    h = town.headers(consultant)
+
+    origins = await client.put(
+        "/api/v1/allowed-origins", json={"origins": ["https://lund.example"]}, headers=h
+    )
+    settings = await client.put("/api/v1/settings", json={"min_group_size": 10}, headers=h)
+    await caught_up(platform, app)
+    staff = await client.get("/api/v1/staff", headers=h)
+
+    assert (await ok(origins))["origins"] == ["https://lund.example"]
+    assert (await ok(settings))["min_group_size"] == 10
+    assert [m["email"] for m in (await ok(staff))["items"]] == ["admin@town.example"]
+    async with platform.worker_pool.acquire() as conn:
+        who = await conn.fetchval(
+            "SELECT metadata FROM events WHERE tenant_id = $1"
+            " AND event_type = 'AllowedOriginsChanged'",
+            town.slug,
+        )
+    assert '"consultant"' in str(who)  # each change names who made it, in which role
