@@ -126,6 +126,8 @@ async def test_an_administrator_brands_staffs_and_sets_up_the_municipality(
         )
         assert invited["role"] == role
     anna_link = mailed_link(smtp, "anna@lund.example")
+    [anna_mail] = [m for m in smtp.inbox.messages() if m["To"] == "anna@lund.example"]
+    assert anna_mail["Subject"] == "Välkommen till Lund som administratör"  # the town's language
     assert anna_link.startswith(f"{PUBLIC_URL}/sign-in?code=")  # never the request's host
     anna = await redeem(client, town, anna_link)
     mo = await redeem(client, town, mailed_link(smtp, "mo@lund.example"))

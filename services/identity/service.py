@@ -30,7 +30,7 @@ from services.identity.domain import Person
 from services.identity.export import PersonalDataExport
 from services.identity.records import People, RateLimiter, Rule, SignInCodes, normalise_pin
 from services.identity.sessions import Sessions
-from services.identity.texts import render
+from services.identity.texts import render, role_name
 from services.identity.tokens import REFRESH, IssuedToken, Tokens
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
 from tenants.directory import TenantEntry, link_base
@@ -392,7 +392,7 @@ class IdentityService:
             "staff-invitation",
             tenant.default_language,
             tenant=tenant.name,
-            role=new_role.value,
+            role=role_name(new_role.value, tenant.default_language),
             link=f"{_links(tenant)}/sign-in?code={code}",
         )
         await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))

@@ -66,6 +66,45 @@ _TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+ROLE_NAMES: dict[str, dict[str, str]] = {
+    "administrator": {
+        "en": "administrator",
+        "sv": "administratör",
+        "da": "administrator",
+        "nb": "administrator",
+        "fi": "ylläpitäjä",
+    },
+    "moderator": {
+        "en": "moderator",
+        "sv": "moderator",
+        "da": "moderator",
+        "nb": "moderator",
+        "fi": "moderaattori",
+    },
+    "analyst": {
+        "en": "analyst",
+        "sv": "analytiker",
+        "da": "analytiker",
+        "nb": "analytiker",
+        "fi": "analyytikko",
+    },
+    "committee-member": {
+        "en": "committee member",
+        "sv": "nämndledamot",
+        "da": "udvalgsmedlem",
+        "nb": "utvalgsmedlem",
+        "fi": "lautakunnan jäsen",
+    },
+}
+"""The staff roles as the invitation e-mail names them, per language."""
+
+
+def role_name(role: str, language: str) -> str:
+    """A staff role's name in ``language`` (English when unknown; the role's id otherwise)."""
+    names = ROLE_NAMES.get(role, {})
+    return names.get(language.split("-")[0], names.get("en", role))
+
+
 def builtin(name: str, language: str) -> tuple[str, str]:
     """The built-in subject and body templates of ``name`` in ``language`` (else English)."""
     variants = _TEXTS[name]

@@ -1,5 +1,5 @@
 """The values a municipality's administrators set: origins, video links, languages, the front
-page, and the staff list's read model folding role events. In memory, no database."""
+page, the events of the Tenant, and the staff invitation's texts. In memory, no database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import pytest
 
 from events.errors import InvalidInput
 from services.dialogs.kinds import Commenting
+from services.identity.texts import ROLE_NAMES, builtin
 from tenants import values
 from tenants.domain import Tenant
+from tenants.staff import STAFF_ROLES
 
 
 @pytest.mark.parametrize(
@@ -131,3 +133,15 @@ def test_a_tenant_records_each_administrative_change_as_an_event() -> None:
     )
     assert (tenant.default_comments, tenant.default_premoderation) == ("signed-in", True)
     assert tenant.allowed_origins == ["https://www.lund.se"]
+
+
+def test_the_staff_invitation_and_its_role_names_exist_in_every_built_in_language() -> None:
+    assert set(ROLE_NAMES) == STAFF_ROLES
+    for language in values.BUILT_IN_LANGUAGES:
+        subject, body = builtin("staff-invitation", language)
+        english = builtin("staff-invitation", "en")
+        assert (subject, body) != english or language == "en", language
+        assert "{link}" in body
+        assert "{role}" in subject
+        for role in STAFF_ROLES:
+            assert ROLE_NAMES[role][language], (role, language)
