@@ -592,3 +592,61 @@ async def test_a_consultant_acts_as_administrator_on_any_municipalitys_host(
             town.slug,
         )
     assert '"consultant"' in str(who)  # each change names who made it, in which role
+
+
+async def test_bodies_of_the_wrong_shape_and_other_roles_change_nothing(
+    client: httpx.AsyncClient, app: Litestar, platform: Platform, town: Town, admin: str
+) -> None:
+    h = town.headers(admin)
+    for path, body, field in (
+        (
+            "/api/v1/settings",
+            {"dialog_defaults": {"comments": "nobody"}},
+            "dialog_defaults.comments",
+        ),
+        ("/api/v1/settings", {"gamification": "off"}, "gamification"),
+        (
+            "/api/v1/branding",
+            {"front_page": {"featured_dialogs": ["not-a-uuid"]}},
+            "front_page.featured_dialogs[0]",
+        ),
+        ("/api/v1/branding", {"colour": "#000000"}, "colour"),
+        ("/api/v1/allowed-origins", {"origins": "https://www.lund.example"}, "origins"),
+    ):
+        answer = await client.put(path, json=body, headers=h)
+        assert answer.status_code in (400, 422), answer.text
+        assert field in answer.text, (field, answer.text)
+
+    moderator = await staff_token(platform, town, "mo@town.example", Role.MODERATOR)
+    m = town.headers(moderator)
+    for answer in (
+        await client.put("/api/v1/branding", json={"welcome_text": "Hej"}, headers=m),
+        await client.put("/api/v1/branding/logo", content=png("logo"), headers=m),
+        await client.put("/api/v1/settings", json={"gamification": False}, headers=m),
+        await client.put("/api/v1/allowed-origins", json={"origins": []}, headers=m),
+    ):
+        assert answer.status_code == 403, answer.text
+    await caught_up(platform, app)
+    shown = await ok(await client.get("/api/v1/branding", headers=town.headers()))
+    assert (shown["welcome_text"], shown["logo_url"]) == (None, None)
+    assert (await ok(await client.get("/api/v1/settings", headers=h)))["gamification"] is True
+
+
+async def test_a_picture_of_another_municipality_is_not_found_here(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    other = await create_town(platform, "Malmö")
+    other_admin = await staff_token(platform, other, "a@malmo.example", Role.ADMINISTRATOR)
+    theirs = await ok(
+        await client.put(
+            "/api/v1/branding/background-image",
+            content=png("malmö"),
+            headers=other.headers(other_admin),
+        )
+    )
+    path = theirs["background_image_url"]
+    assert (await client.get(path, headers=other.headers())).status_code == 200
+    assert (await client.get(path, headers=town.headers())).status_code == 404
+    assert (
+        await client.get("/api/v1/branding/assets/not-a-hash", headers=town.headers())
+    ).status_code == 404
