@@ -24,6 +24,7 @@ from gateway.admission import ADMISSION, EXEMPT, STREAM, Admission, refuse
 from gateway.auth import provide_caller, provide_viewer, resolve_tenant
 from gateway.consistency import POSITION, read_your_writes
 from gateway.content import content_type_guard
+from gateway.cors import cors
 from gateway.edge import Edge, edge_of
 from gateway.openapi import COMPONENTS, DocumentedOpenAPI, StrictStructSchemaPlugin
 from gateway.options import MethodsOfPaths
@@ -209,7 +210,12 @@ def create_app(
         on_shutdown=list(on_shutdown),
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
-        middleware=[request_context(admission), methods.middleware, content_type_guard],
+        middleware=[
+            request_context(admission),
+            cors(edge.resolver, methods.allow),  # per tenant: gateway/cors.py
+            methods.middleware,
+            content_type_guard,
+        ],
         plugins=plugins,
         state=state,
         openapi_config=OpenAPIConfig(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from events.contexts import Context
 
 if TYPE_CHECKING:
+    import asyncpg
     from eventsourcing.domain import Aggregate
 
     from events.codec import Codec
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 class Needs(Protocol):
     """What the context's read models and handlers are made from."""
 
+    app_pool: asyncpg.Pool
     assets: AssetStore
     codec: Codec
     tenants: TenantService
@@ -32,8 +34,15 @@ def _aggregates() -> Sequence[type[Aggregate]]:
 
 def _read_models(app: Needs) -> Sequence[Projection]:
     from tenants.directory import TenantDirectory
+    from tenants.staff import StaffList
 
-    return [TenantDirectory(app.codec)]
+    return [TenantDirectory(app.codec), StaffList(app.codec)]
+
+
+def _provides(app: Needs) -> Mapping[str, object]:
+    from tenants.staff import StaffQueries
+
+    return {"tenants": app.tenants, "assets": app.assets, "staff_list": StaffQueries(app.app_pool)}
 
 
 TENANTS = Context[Needs](
@@ -41,7 +50,10 @@ TENANTS = Context[Needs](
     package="tenants",
     aggregates=_aggregates,
     read_models=_read_models,
-    controller_paths=("gateway.branding:BrandingController",),
-    provides=lambda app: {"tenants": app.tenants, "assets": app.assets},
+    controller_paths=(
+        "gateway.branding:BrandingController",
+        "gateway.administration:AdministrationController",
+    ),
+    provides=_provides,
     command_paths=("tinget.commands.tenants:tenants",),
 )

@@ -36,6 +36,19 @@ class TenantEntry(msgspec.Struct, kw_only=True):
     committees: list[str] = msgspec.field(default_factory=list)
     public_url: str | None = None
     min_group_size: int = values.DEFAULT_MIN_GROUP_SIZE
+    languages: list[str] = msgspec.field(default_factory=lambda: list(values.BUILT_IN_LANGUAGES))
+    front_page: list[str] = msgspec.field(default_factory=lambda: list(values.DEFAULT_FRONT_PAGE))
+    featured_dialogs: list[str] = msgspec.field(default_factory=list)
+    hero_image_sha256: str | None = None
+    hero_image_content_type: str | None = None
+    hero_video_url: str | None = None
+    background_image_sha256: str | None = None
+    background_image_content_type: str | None = None
+    default_comments: str = "everyone"
+    default_images: bool = False
+    default_anonymous: bool = True
+    default_premoderation: bool = False
+    allowed_origins: list[str] = msgspec.field(default_factory=list)
     created_at: datetime
     updated_at: datetime
 
@@ -85,6 +98,32 @@ def evolve(
             changes["public_url"] = event.public_url
         case "MinimumGroupSizeChanged":
             changes["min_group_size"] = event.min_group_size
+        case "LanguagesChanged":
+            changes["languages"] = list(event.languages)
+        case "FrontPageChanged":
+            changes.update(
+                front_page=list(event.sections), featured_dialogs=list(event.featured_dialogs)
+            )
+        case "HeroChanged":
+            changes.update(
+                hero_image_sha256=event.image_sha256,
+                hero_image_content_type=event.image_content_type,
+                hero_video_url=event.video_url,
+            )
+        case "BackgroundImageChanged":
+            changes.update(
+                background_image_sha256=event.sha256,
+                background_image_content_type=event.content_type,
+            )
+        case "DialogDefaultsChanged":
+            changes.update(
+                default_comments=event.comments,
+                default_images=event.images,
+                default_anonymous=event.anonymous,
+                default_premoderation=event.premoderation,
+            )
+        case "AllowedOriginsChanged":
+            changes["allowed_origins"] = list(event.origins)
         case "TenantSuspended":
             changes.update(status="suspended", suspension_reason=event.reason)
         case "TenantResumed":
@@ -104,6 +143,12 @@ class TenantDirectory:
             "CommitteesChanged",
             "PublicUrlChanged",
             "MinimumGroupSizeChanged",
+            "LanguagesChanged",
+            "FrontPageChanged",
+            "HeroChanged",
+            "BackgroundImageChanged",
+            "DialogDefaultsChanged",
+            "AllowedOriginsChanged",
             "TenantSuspended",
             "TenantResumed",
         }

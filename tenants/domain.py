@@ -7,7 +7,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import Conflict, Forbidden
-from tenants.values import DEFAULT_MIN_GROUP_SIZE, default_public_url
+from tenants.values import (
+    BUILT_IN_LANGUAGES,
+    DEFAULT_FRONT_PAGE,
+    DEFAULT_MIN_GROUP_SIZE,
+    default_public_url,
+)
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids")
 
@@ -47,6 +52,19 @@ class Tenant(Aggregate):
         self.public_url: str | None = None
         self.min_group_size = DEFAULT_MIN_GROUP_SIZE
         self.steering_group: list[str] = []
+        self.languages: list[str] = list(BUILT_IN_LANGUAGES)
+        self.front_page: list[str] = list(DEFAULT_FRONT_PAGE)
+        self.featured_dialogs: list[str] = []
+        self.hero_image_sha256: str | None = None
+        self.hero_image_content_type: str | None = None
+        self.hero_video_url: str | None = None
+        self.background_image_sha256: str | None = None
+        self.background_image_content_type: str | None = None
+        self.default_comments = "everyone"
+        self.default_images = False
+        self.default_anonymous = True
+        self.default_premoderation = False
+        self.allowed_origins: list[str] = []
 
     @event("TenantDetailsChanged")
     def change_details(self, name: str, default_language: str) -> None:
@@ -107,6 +125,47 @@ class Tenant(Aggregate):
         """The people (ids) who approve what the municipality asks its citizens in a survey;
         none: any administrator who wrote none of it (services/surveys/domain.py)."""
         self.steering_group = members
+
+    @event("LanguagesChanged")
+    def change_languages(self, languages: list[str]) -> None:
+        """The languages the municipality offers (built-in ones); its default is among them."""
+        self.languages = languages
+
+    @event("FrontPageChanged")
+    def change_front_page(self, sections: list[str], featured_dialogs: list[str]) -> None:
+        """The front page's sections in order, and the dialogs (ids) it features."""
+        self.front_page = sections
+        self.featured_dialogs = featured_dialogs
+
+    @event("HeroChanged")
+    def change_hero(
+        self, image_sha256: str | None, image_content_type: str | None, video_url: str | None
+    ) -> None:
+        """The front page's hero: an uploaded photo (an asset) or a video link, or neither."""
+        self.hero_image_sha256 = image_sha256
+        self.hero_image_content_type = image_content_type
+        self.hero_video_url = video_url
+
+    @event("BackgroundImageChanged")
+    def change_background_image(self, sha256: str, content_type: str, size: int) -> None:
+        """An uploaded background image (an asset), re-encoded without metadata."""
+        self.background_image_sha256 = sha256
+        self.background_image_content_type = content_type
+
+    @event("DialogDefaultsChanged")
+    def change_dialog_defaults(
+        self, comments: str, images: bool, anonymous: bool, premoderation: bool
+    ) -> None:
+        """The settings a new dialog takes where its administrator leaves them out."""
+        self.default_comments = comments
+        self.default_images = images
+        self.default_anonymous = anonymous
+        self.default_premoderation = premoderation
+
+    @event("AllowedOriginsChanged")
+    def change_allowed_origins(self, origins: list[str]) -> None:
+        """The web origins (scheme://host[:port]) whose pages may call Tinget from a browser."""
+        self.allowed_origins = origins
 
     def suspend(self, reason: str) -> None:
         if self.suspended:

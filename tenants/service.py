@@ -10,7 +10,7 @@ from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
 from tenants import values
-from tenants.assets import AssetStore, LogoCleaner
+from tenants.assets import AssetStore, CleanLogo, LogoCleaner
 from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
 from tenants.values import PLATFORM_TENANT
 
@@ -30,6 +30,19 @@ class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     committees: list[str] | msgspec.UnsetType = UNSET
     public_url: str | msgspec.UnsetType = UNSET
     min_group_size: int | msgspec.UnsetType = UNSET
+    languages: list[str] | msgspec.UnsetType = UNSET
+    front_page: list[str] | msgspec.UnsetType = UNSET
+    featured_dialogs: list[str] | msgspec.UnsetType = UNSET  # ids the caller checked exist
+    hero_video_url: str | msgspec.UnsetType | None = UNSET
+    default_comments: str | msgspec.UnsetType = UNSET
+    default_images: bool | msgspec.UnsetType = UNSET
+    default_anonymous: bool | msgspec.UnsetType = UNSET
+    default_premoderation: bool | msgspec.UnsetType = UNSET
+    allowed_origins: list[str] | msgspec.UnsetType = UNSET
+
+
+_DEFAULTS = ("comments", "images", "anonymous", "premoderation")
+PICTURE_SLOTS = ("hero_image", "background_image")
 
 
 _BRANDING = (
@@ -117,22 +130,76 @@ class TenantService:
             value = getattr(changes, field)
             if value is not UNSET:
                 branding[field] = _clean_branding(field, value)
-        if (name, language) != (tenant.name, tenant.default_language):
-            tenant.change_details(name=name, default_language=language)
-        if any(branding[f] != getattr(tenant, f) for f in _BRANDING):
-            tenant.change_branding(**branding)
-        if changes.public_url is not UNSET:
-            url = values.public_url(changes.public_url)
-            if url != tenant.public_url:
-                tenant.change_public_url(url)
+        offered = tenant.languages
+        if changes.languages is not UNSET:
+            offered = values.languages(changes.languages)
+        if language not in offered and (
+            changes.languages is not UNSET or changes.default_language is not UNSET
+        ):
+            field = "default_language" if changes.default_language is not UNSET else "languages"
+            raise InvalidInput(
+                field, f"the default language {language!r} must be among the languages offered"
+            )
+        sections, featured = tenant.front_page, tenant.featured_dialogs
+        if changes.front_page is not UNSET:
+            sections = values.front_page(changes.front_page)
+        if changes.featured_dialogs is not UNSET:
+            featured = list(changes.featured_dialogs)
+            if len(featured) > values.MAX_FEATURED_DIALOGS:
+                raise InvalidInput(
+                    "front_page.featured_dialogs",
+                    f"at most {values.MAX_FEATURED_DIALOGS} featured dialogs",
+                )
+        video = tenant.hero_video_url
+        if changes.hero_video_url is not UNSET:
+            video = None if not changes.hero_video_url else values.video_url(changes.hero_video_url)
+        defaults = {f: getattr(tenant, f"default_{f}") for f in _DEFAULTS}
+        for field in _DEFAULTS:
+            value = getattr(changes, f"default_{field}")
+            if value is not UNSET:
+                defaults[field] = value
+        if defaults["comments"] not in values.COMMENTING:
+            raise InvalidInput(
+                "dialog_defaults.comments", f"must be one of {', '.join(values.COMMENTING)}"
+            )
+        origins = tenant.allowed_origins
+        if changes.allowed_origins is not UNSET:
+            origins = values.origins(changes.allowed_origins)
+        committees = tenant.committees
         if changes.committees is not UNSET:
             committees = values.committees(changes.committees)
-            if committees != tenant.committees:
-                tenant.change_committees(committees)
+        smallest = tenant.min_group_size
         if changes.min_group_size is not UNSET:
             smallest = values.min_group_size(changes.min_group_size)
-            if smallest != tenant.min_group_size:
-                tenant.change_min_group_size(smallest)
+        url = tenant.public_url
+        if changes.public_url is not UNSET:
+            url = values.public_url(changes.public_url)
+        # Everything is checked: from here on the changes are recorded, all or none.
+        if committees != tenant.committees:
+            tenant.change_committees(committees)
+        if smallest != tenant.min_group_size:
+            tenant.change_min_group_size(smallest)
+        if url is not None and url != tenant.public_url:
+            tenant.change_public_url(url)
+        if (name, language) != (tenant.name, tenant.default_language):
+            tenant.change_details(name=name, default_language=language)
+        if offered != tenant.languages:
+            tenant.change_languages(offered)
+        if (sections, featured) != (tenant.front_page, tenant.featured_dialogs):
+            tenant.change_front_page(sections=sections, featured_dialogs=featured)
+        if video != tenant.hero_video_url:
+            keep = video is None  # clearing the video leaves the photo; a video replaces it
+            tenant.change_hero(
+                image_sha256=tenant.hero_image_sha256 if keep else None,
+                image_content_type=tenant.hero_image_content_type if keep else None,
+                video_url=video,
+            )
+        if any(defaults[f] != getattr(tenant, f"default_{f}") for f in _DEFAULTS):
+            tenant.change_dialog_defaults(**defaults)
+        if origins != tenant.allowed_origins:
+            tenant.change_allowed_origins(origins)
+        if any(branding[f] != getattr(tenant, f) for f in _BRANDING):
+            tenant.change_branding(**branding)
         await self._save_with_claims(tenant, [], metadata)
         return tenant
 
@@ -148,6 +215,28 @@ class TenantService:
                 sha256=digest, content_type=logo.content_type, size=len(logo.content)
             )
             await self._save_with_claims(tenant, [], metadata)
+        return tenant
+
+    async def set_picture(
+        self, slug: str, slot: str, picture: CleanLogo, metadata: EventMetadata | None = None
+    ) -> Tenant:
+        """Set the front page's hero photo (``hero_image``, which replaces a hero video) or
+        its background image (``background_image``), cleaned already by the image pipeline
+        (decoded, re-encoded, metadata stripped)."""
+        if slot not in PICTURE_SLOTS:
+            raise InvalidInput("slot", f"must be one of {', '.join(PICTURE_SLOTS)}")
+        tenant = await self.get(slug)
+        digest = await self.assets.put(slug, picture.content, picture.content_type)
+        if slot == "hero_image":
+            if (digest, None) != (tenant.hero_image_sha256, tenant.hero_video_url):
+                tenant.change_hero(
+                    image_sha256=digest, image_content_type=picture.content_type, video_url=None
+                )
+        elif digest != tenant.background_image_sha256:
+            tenant.change_background_image(
+                sha256=digest, content_type=picture.content_type, size=len(picture.content)
+            )
+        await self._save_with_claims(tenant, [], metadata)
         return tenant
 
     async def suspend(

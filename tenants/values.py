@@ -137,3 +137,137 @@ def min_group_size(value: int, field: str = "min_group_size") -> int:
             field, f"must be a whole number from {MIN_GROUP_SIZES[0]} to {MIN_GROUP_SIZES[-1]}"
         )
     return value
+
+
+BUILT_IN_LANGUAGES = ("sv", "da", "nb", "fi", "en")
+"""The languages every built-in text of Tinget exists in; a tenant offers a subset of them."""
+
+
+def languages(items: list[str], field: str = "languages") -> list[str]:
+    """The languages a tenant offers: 1-5 distinct built-in languages, in the tenant's order."""
+    if not items:
+        raise InvalidInput(field, "must offer at least one language")
+    cleaned: list[str] = []
+    for i, item in enumerate(items):
+        if item not in BUILT_IN_LANGUAGES:
+            raise InvalidInput(
+                f"{field}[{i}]",
+                f"{item!r} is not a built-in language ({', '.join(BUILT_IN_LANGUAGES)})",
+            )
+        if item in cleaned:
+            raise InvalidInput(f"{field}[{i}]", f"{item!r} is listed twice")
+        cleaned.append(item)
+    return cleaned
+
+
+FRONT_PAGE_SECTIONS = (
+    "welcome",
+    "featured-dialogs",
+    "open-dialogs-by-committee",
+    "results-and-decisions",
+)
+"""The sections a tenant's front page is made of, in the order the tenant chooses."""
+DEFAULT_FRONT_PAGE = ("welcome", "open-dialogs-by-committee", "results-and-decisions")
+MAX_FEATURED_DIALOGS = 12
+
+
+def front_page(items: list[str], field: str = "front_page.sections") -> list[str]:
+    """The front page's sections: each of ``FRONT_PAGE_SECTIONS`` at most once."""
+    cleaned: list[str] = []
+    for i, item in enumerate(items):
+        if item not in FRONT_PAGE_SECTIONS:
+            raise InvalidInput(
+                f"{field}[{i}]", f"{item!r} is not a section ({', '.join(FRONT_PAGE_SECTIONS)})"
+            )
+        if item in cleaned:
+            raise InvalidInput(f"{field}[{i}]", f"{item!r} is listed twice")
+        cleaned.append(item)
+    return cleaned
+
+
+VIDEO_HOSTS = frozenset(
+    {
+        "www.youtube.com",
+        "youtube.com",
+        "youtu.be",
+        "www.youtube-nocookie.com",
+        "vimeo.com",
+        "player.vimeo.com",
+        "video.dreambroker.com",
+        "www.dreambroker.com",
+    }
+)
+"""The video players a front page's hero may embed. The page shows the video in a frame under
+the municipality's name and colours, so only known players are embedded (an arbitrary page in
+that frame could pass for the municipality's own): YouTube (and its no-cookie host), Vimeo and
+Dream Broker, which Nordic municipalities use."""
+
+
+def video_url(value: str, field: str = "hero_video_url") -> str:
+    """A hero video: an https URL of a known video player (``VIDEO_HOSTS``), no user name."""
+    cleaned = value.strip()
+    try:
+        parts = urlsplit(cleaned)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError:
+        raise InvalidInput(field, f"{value!r} is not a URL") from None
+    if parts.scheme != "https" or len(cleaned) > 500 or _CONTROL.search(cleaned) or " " in cleaned:
+        raise InvalidInput(field, "must be an https URL of at most 500 characters")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise InvalidInput(field, "must not carry a user name or password")
+    if (parts.hostname or "") not in VIDEO_HOSTS or parts.port not in (None, 443):
+        hosts = ", ".join(sorted(VIDEO_HOSTS))
+        raise InvalidInput(field, f"must be a video on a known player ({hosts})")
+    return cleaned
+
+
+COMMENTING = ("everyone", "signed-in", "off")
+"""Who may comment in a dialog (services.dialogs.kinds.Commenting's values)."""
+
+MAX_ALLOWED_ORIGINS = 20
+
+
+def origin(value: str, field: str) -> str:
+    """A web origin allowed to call Tinget from a browser: ``scheme://host[:port]``, exactly.
+
+    https only (http for a developer's localhost: an http page can be rewritten on its way by
+    anyone on the network, who would then act as that origin); no path, query, fragment, user
+    name or wildcard. Written as browsers send it in ``Origin``: lowercase, without a default
+    port."""
+    cleaned = value.strip()
+    if "*" in cleaned:
+        raise InvalidInput(field, "must name one origin exactly: no wildcard")
+    try:
+        parts = urlsplit(cleaned)
+        port = parts.port
+    except ValueError:
+        raise InvalidInput(field, f"{value!r} is not an origin (scheme://host[:port])") from None
+    scheme = parts.scheme.lower()
+    if scheme not in {"https", "http"} or not parts.hostname or len(cleaned) > 300:
+        raise InvalidInput(field, "must be an https origin, scheme://host[:port]")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise InvalidInput(field, "must not carry a user name or password")
+    if parts.path or parts.query or parts.fragment or cleaned.endswith(("?", "#")):
+        raise InvalidInput(field, "must be an origin only: no path, query or fragment")
+    hostname = parts.hostname
+    shown = f"[{hostname}]" if ":" in hostname else hostname
+    if scheme == "http" and shown not in _LOCAL_HOSTS:
+        raise InvalidInput(field, "must use https (http only for localhost)")
+    if ":" not in hostname:
+        shown = host(hostname, field)
+    if port == {"https": 443, "http": 80}[scheme]:
+        port = None
+    return f"{scheme}://{shown}" if port is None else f"{scheme}://{shown}:{port}"
+
+
+def origins(items: list[str], field: str = "allowed_origins") -> list[str]:
+    """A tenant's allowed origins: at most ``MAX_ALLOWED_ORIGINS`` distinct origins."""
+    if len(items) > MAX_ALLOWED_ORIGINS:
+        raise InvalidInput(field, f"at most {MAX_ALLOWED_ORIGINS} origins")
+    cleaned: list[str] = []
+    for i, item in enumerate(items):
+        checked = origin(item, f"{field}[{i}]")
+        if checked in cleaned:
+            raise InvalidInput(f"{field}[{i}]", f"{checked!r} is listed twice")
+        cleaned.append(checked)
+    return cleaned

@@ -21,15 +21,17 @@ Option = Annotated[str, Meta(min_length=1, max_length=200)]
 
 
 class SettingsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    comments: Commenting = Commenting.EVERYONE
-    images: bool = False
-    anonymous: bool = True
+    # Left out: the municipality's default for new dialogs (its settings, ``dialog_defaults``)
+    comments: Commenting | UnsetType = UNSET
+    images: bool | UnsetType = UNSET
+    anonymous: bool | UnsetType = UNSET
     support_threshold: Count | None = None
     signature_goal: Count | None = None
     question: Annotated[str, Meta(max_length=500)] | None = None
     options: Annotated[list[Option], Meta(max_length=20)] = msgspec.field(default_factory=list)
     max_choices: Annotated[int, Meta(ge=1, le=20)] = 1
-    premoderation: bool = False  # posts and comments wait for a moderator's approval
+    # posts and comments wait for a moderator's approval (left out: the municipality's default)
+    premoderation: bool | UnsetType = UNSET
 
 
 class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import msgspec
+from msgspec import UnsetType
 
 from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
@@ -19,6 +20,7 @@ from services.dialogs.commands import (
     UpdateDialog,
 )
 from services.dialogs.domain import (
+    Commenting,
     Dialog,
     DialogDetails,
     DialogSettings,
@@ -39,8 +41,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _settings(given: SettingsInput) -> DialogSettings:
-    """The settings as given, their texts cleaned; the dialog checks them against its kind."""
+def _settings(given: SettingsInput, tenant: Tenant) -> DialogSettings:
+    """The settings as given, their texts cleaned; the dialog checks them against its kind.
+    Who may comment, images, taking part without sign-in and pre-moderation, where left out,
+    are the municipality's defaults for new dialogs."""
     options = tuple(
         values.text(o, f"settings.options[{i}]", max_length=200)
         for i, o in enumerate(given.options)
@@ -51,15 +55,21 @@ def _settings(given: SettingsInput) -> DialogSettings:
         else values.text(given.question, "settings.question", max_length=500)
     )
     return DialogSettings(
-        comments=given.comments,
-        images=given.images,
-        anonymous=given.anonymous,
+        comments=Commenting(tenant.default_comments)
+        if isinstance(given.comments, UnsetType)
+        else given.comments,
+        images=tenant.default_images if isinstance(given.images, UnsetType) else given.images,
+        anonymous=tenant.default_anonymous
+        if isinstance(given.anonymous, UnsetType)
+        else given.anonymous,
         support_threshold=given.support_threshold,
         signature_goal=given.signature_goal,
         question=question,
         options=options,
         max_choices=given.max_choices,
-        premoderation=given.premoderation,
+        premoderation=tenant.default_premoderation
+        if isinstance(given.premoderation, UnsetType)
+        else given.premoderation,
     )
 
 
@@ -83,7 +93,7 @@ def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
         invite_only=c.invite_only,
         opens_at=c.opens_at.astimezone(UTC),
         closes_at=c.closes_at.astimezone(UTC),
-        settings=_settings(c.settings),
+        settings=_settings(c.settings, tenant),
     )
 
 

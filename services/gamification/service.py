@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 from uuid import UUID
 
+import msgspec
 from eventsourcing.domain import Aggregate
 
 from events.errors import Conflict
@@ -64,6 +65,26 @@ class GamificationService:
                 continue
             return rules
         raise Conflict("the rules were changed meanwhile; read them again and retry")
+
+    async def switch(self, caller: Caller, enabled: bool) -> Rules:
+        """Switch gamification on or off for the tenant (administrators), keeping its rules:
+        while it is off the policy counts and awards nothing (services/gamification/policy.py)."""
+        caller.require(Permission.ADMINISTER)
+        tenant_id = caller.tenant_id
+        for _ in range(_ATTEMPTS):
+            aggregate = await self._find(tenant_id, GamificationRules, rules_id(tenant_id))
+            if aggregate is None:
+                aggregate = GamificationRules(tenant_id=tenant_id)
+            current = DEFAULT_RULES if aggregate.rules is None else aggregate.rules
+            rules = msgspec.structs.replace(current, enabled=enabled)
+            if not aggregate.change(rules):
+                return rules
+            try:
+                await self.repository.save(tenant_id, aggregate, metadata=event_metadata(caller))
+            except ConcurrencyConflict:
+                continue
+            return rules
+        raise Conflict("the rules were changed meanwhile; try again")
 
     async def opted_in(self, tenant_id: str, person_id: UUID) -> bool:
         found = await self._find(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import uuid
@@ -29,14 +30,16 @@ from services.identity.domain import Person
 from services.identity.export import PersonalDataExport
 from services.identity.records import People, RateLimiter, Rule, SignInCodes, normalise_pin
 from services.identity.sessions import Sessions
-from services.identity.texts import render
+from services.identity.texts import render, role_name
 from services.identity.tokens import REFRESH, IssuedToken, Tokens
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
 from tenants.directory import TenantEntry, link_base
+from tenants.staff import STAFF_ROLES, StaffQueries
 
 _EMAIL = re.compile(r"[^@\s\x00-\x1f]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
 LINK_LIFETIME = timedelta(minutes=15)
 PIN_LIFETIME = timedelta(days=60)
+INVITATION_LIFETIME = timedelta(days=7)  # a staff member's first sign-in link
 
 CustomTemplate = Callable[[str, str, str], Awaitable[tuple[str, str] | None]]
 """(tenant, kind, language) to the tenant's own (subject, body) template, if it wrote one."""
@@ -123,6 +126,10 @@ class IdentityService:
         self.sessions = sessions
         self.limits = limits or Limits()
         self.custom_template = custom_template
+        self.staff = StaffQueries(people.pool)
+        # One change of administrators at a time per tenant in this process (the last one
+        # must stay): see ``_keep_an_administrator``.
+        self._administering: dict[str, asyncio.Lock] = {}
 
     async def device_session(
         self, tenant_id: str, client: str, dialog_id: UUID | None = None
@@ -273,6 +280,9 @@ class IdentityService:
         return Role(person.role)
 
     async def change_role(self, caller: Caller, person_id: UUID, role: str) -> Role:
+        """Give a person of the municipality another role (administrators). Their tokens are
+        taken back at once, so the next request with one is refused and they sign in again in
+        the new role. The last administrator cannot be given another role (409)."""
         caller.require(Permission.ADMINISTER)
         roles = ", ".join(sorted(r.value for r in TENANT_ROLES))
         try:
@@ -281,17 +291,112 @@ class IdentityService:
             raise InvalidInput("role", f"must be one of {roles}") from None
         if new_role not in TENANT_ROLES:
             raise InvalidInput("role", f"must be one of {roles}")
-        try:
-            person = await self.repository.get(caller.tenant_id, Person, person_id)
-        except AggregateNotFound:
-            raise NotFound(f"no person {person_id}") from None
-        person.change_role(new_role.value)
-        await self.sessions.revoke(caller.tenant_id, person_id)  # the old role's tokens
-        try:
-            await self.repository.save(caller.tenant_id, person, metadata=event_metadata(caller))
-        except ConcurrencyConflict:
-            raise Conflict("the person was changed meanwhile; try again") from None
+        return await self._set_role(caller, person_id, new_role)
+
+    async def remove_staff(self, caller: Caller, person_id: UUID) -> Role:
+        """Take a person off the staff (administrators): they are a participant from now on and
+        every token they hold is taken back at once. 404 for one who is not staff, 409 for the
+        last administrator."""
+        caller.require(Permission.ADMINISTER)
+        current = await self._role_of(caller.tenant_id, person_id)
+        if current is None or current.value not in STAFF_ROLES:
+            raise NotFound(f"no staff member {person_id}")
+        return await self._set_role(caller, person_id, Role.PARTICIPANT)
+
+    async def _set_role(self, caller: Caller, person_id: UUID, new_role: Role) -> Role:
+        lock = self._administering.setdefault(caller.tenant_id, asyncio.Lock())
+        async with lock:
+            try:
+                person = await self.repository.get(caller.tenant_id, Person, person_id)
+            except AggregateNotFound:
+                raise NotFound(f"no person {person_id}") from None
+            if person.role == Role.ADMINISTRATOR.value and new_role is not Role.ADMINISTRATOR:
+                await self._keep_an_administrator(caller.tenant_id, person_id)
+            person.change_role(new_role.value)
+            await self.sessions.revoke(caller.tenant_id, person_id)  # the old role's tokens
+            try:
+                await self.repository.save(
+                    caller.tenant_id, person, metadata=event_metadata(caller)
+                )
+            except ConcurrencyConflict:
+                raise Conflict("the person was changed meanwhile; try again") from None
         return new_role
+
+    async def _keep_an_administrator(self, tenant_id: str, leaving: UUID) -> None:
+        """Refuse (409) to take the role of the tenant's last administrator. The staff list
+        names the candidates and each one's own record confirms it, so an administrator
+        demoted a moment ago does not count; one made a moment ago may not count yet, which
+        errs on the safe side. Changes of administrators are taken one at a time in a process;
+        a consultant (platform staff) can still act as administrator if two processes ever
+        raced each other's last administrators away."""
+        for other in await self.staff.administrators(tenant_id):
+            if other != leaving and await self._role_of(tenant_id, other) is Role.ADMINISTRATOR:
+                return
+        raise Conflict(
+            "this is the municipality's last administrator: make someone else administrator first",
+            field="role",
+        )
+
+    async def invite_staff(
+        self,
+        caller: Caller,
+        tenant: TenantEntry,
+        email: str,
+        role: str,
+        display_name: str | None = None,
+    ) -> tuple[UUID, Role]:
+        """Add a staff member by e-mail (administrators) and mail them a sign-in link.
+
+        The person is recorded with the role at once (so the staff list shows them, and their
+        role can be changed or taken back before they ever sign in); the link, on the tenant's
+        configured public URL, signs them in once within 7 days. An address a participant holds
+        makes that participant staff (their old tokens are taken back). Inviting a staff member
+        again in the same role sends a new link; in another role it is a 409 (change the role)."""
+        caller.require(Permission.ADMINISTER)
+        staff = ", ".join(sorted(STAFF_ROLES))
+        if role not in STAFF_ROLES:
+            raise InvalidInput("role", f"must be one of {staff}")
+        new_role = Role(role)
+        address = email_address(email)
+        name = None
+        if display_name is not None:
+            name = display_name.strip() or None
+            if name is not None and (len(name) > 200 or not name.isprintable()):
+                raise InvalidInput("name", "must be at most 200 printable characters")
+        held = await self.people.find_email(tenant.tenant_id, address)
+        if held is not None:
+            current = await self._role_of(tenant.tenant_id, held)
+            if current is not None and current.value in STAFF_ROLES and current is not new_role:
+                raise Conflict(
+                    f"the address belongs to a {current.value} already: change their role",
+                    field="email",
+                )
+        _links(tenant)  # no public address, no invitation: refused before anything is recorded
+        person_id = await self.people.add(tenant.tenant_id, address, name)
+        person = await self._ensure_person(tenant.tenant_id, person_id, SignIn.EMAIL, new_role)
+        if person.role != new_role.value:
+            if person.role in STAFF_ROLES:  # made staff by a parallel request meanwhile
+                raise Conflict(f"the address belongs to a {person.role} already", field="email")
+            person.change_role(new_role.value)
+            await self.sessions.revoke(tenant.tenant_id, person_id)
+            try:
+                await self.repository.save(
+                    tenant.tenant_id, person, metadata=event_metadata(caller)
+                )
+            except ConcurrencyConflict:
+                raise Conflict("the person was changed meanwhile; try again") from None
+        code = await self.codes.create(
+            tenant.tenant_id, "email-link", person_id, INVITATION_LIFETIME
+        )
+        subject, body = render(
+            "staff-invitation",
+            tenant.default_language,
+            tenant=tenant.name,
+            role=role_name(new_role.value, tenant.default_language),
+            link=f"{_links(tenant)}/sign-in?code={code}",
+        )
+        await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
+        return person_id, new_role
 
     async def add_staff(self, tenant_id: str, email: str, role: Role) -> UUID:
         """Record a staff member (the first administrator, from the CLI) with a role."""

@@ -56,7 +56,7 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 151  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 163  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
@@ -65,12 +65,16 @@ ALL_OPERATIONS = 151  # erasure and exports (3), panels (16), panel rounds (3), 
 # and the municipality's questions (read, set), merging a near-duplicate, and the
 # municipality's codebook: add and list), statements dialogs (3: a vote on a statement, the
 # opinion map, the map live), sign-in with an identity provider (5: list, configure and remove
-# the providers, start and finish a sign-in)
+# the providers, start and finish a sign-in), the municipality's administration (12: the
+# branding changed, the logo, hero photo and background image uploaded, a branding picture
+# read, the staff listed, invited and removed, the settings read and changed, the allowed
+# origins read and set)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 UPLOAD_ACCEPTED = [*ACCEPTED, "415"]
+UPLOADS = ("uploadImage", "uploadLogo", "uploadHeroImage", "uploadBackgroundImage")
 
 
 def _config(world: World, counts: Path, disposable: list[str]) -> dict[str, object]:
@@ -138,9 +142,12 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         f"max-examples = {STATEFUL_SCENARIOS}\n"
         "[checks.positive_data_acceptance]\n"
         f"expected-statuses = {json.dumps(ACCEPTED)}\n"
-        "[[operations]]\n"
-        'include-operation-id = "uploadImage"\n'
-        f"checks.positive_data_acceptance.expected-statuses = {json.dumps(UPLOAD_ACCEPTED)}\n"
+        + "".join(
+            "[[operations]]\n"
+            f'include-operation-id = "{upload}"\n'
+            f"checks.positive_data_acceptance.expected-statuses = {json.dumps(UPLOAD_ACCEPTED)}\n"
+            for upload in UPLOADS
+        )
     )
     command = [
         sys.executable,
