@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, put
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -14,7 +15,13 @@ from gateway.auth import client_address
 from gateway.edge import Injected
 from gateway.problems import MEDIA_TYPE, _validation, problems
 from services.identity.access import Caller
-from services.identity.oidc import OidcSignIn, ProviderInput, ProviderView
+from services.identity.oidc import (
+    BROWSER_COOKIE_PATH,
+    STATE_LIFETIME_SECONDS,
+    OidcSignIn,
+    ProviderInput,
+    ProviderView,
+)
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry
 
@@ -121,7 +128,9 @@ class OidcController(Controller):
         audience, times, nonce). Staff are found by their verified e-mail address (403 when
         no staff member has it); citizens by their national identity number, one person per
         number. The tokens are answered as JSON, never in a URL."""
-        return await oidc.finish(tenant, code, sign_in_state, client_address(request))
+        return await oidc.finish(
+            tenant, code, sign_in_state, client_address(request), request.cookies
+        )
 
     @get(
         "/sign-in/oidc/{provider:str}",
@@ -142,4 +151,13 @@ class OidcController(Controller):
         the municipality's page ``/sign-in/oidc/callback``. Another municipality's provider
         is not known on this host (404)."""
         started = await oidc.start(tenant, provider, client_address(request))
-        return Redirect(started.authorization_url, status_code=303)
+        binding = Cookie(
+            key=started.cookie_name,
+            value=started.cookie_value,
+            path=BROWSER_COOKIE_PATH,
+            max_age=STATE_LIFETIME_SECONDS,
+            httponly=True,
+            secure=request.url.scheme == "https",
+            samesite="lax",  # sent with the page's own call back, not with other sites'
+        )
+        return Redirect(started.authorization_url, status_code=303, cookies=[binding])

@@ -46,6 +46,7 @@ import secrets
 import socket
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -336,9 +337,23 @@ class _Pending(msgspec.Struct, frozen=True):
 
 @dataclass(frozen=True)
 class Started:
-    """A sign-in begun: where to send the browser."""
+    """A sign-in begun: where to send the browser, and the cookie it is to carry back (only the
+    browser that began a sign-in finishes it, so nobody can sign a victim in as themselves by
+    handing them a code and state of their own: login CSRF)."""
 
     authorization_url: str
+    cookie_name: str
+    cookie_value: str
+
+
+BROWSER_COOKIE_PREFIX = "tinget_oidc_"
+BROWSER_COOKIE_PATH = "/api/v1/sign-in/oidc/callback"
+
+
+def browser_cookie(state_hash: bytes) -> str:
+    """The name of the cookie that binds one sign-in to its browser (one per sign-in, so two
+    sign-ins begun in two tabs both finish)."""
+    return BROWSER_COOKIE_PREFIX + state_hash[:8].hex()
 
 
 class OidcSignIn:
@@ -459,6 +474,8 @@ class OidcSignIn:
         callback = redirect_uri(tenant)
         discovery = await self.directory.discovery(provider.issuer)
         state = secrets.token_urlsafe(32)
+        state_hash = self.keys.oidc_state_hash(tenant.tenant_id, state)
+        browser = secrets.token_urlsafe(32)
         pending = _Pending(verifier=secrets.token_urlsafe(64), nonce=secrets.token_urlsafe(32))
         async with tenant_transaction(self.pool, tenant.tenant_id) as conn:
             await conn.execute(
@@ -466,10 +483,12 @@ class OidcSignIn:
                 tenant.tenant_id,
             )
             await conn.execute(
-                "INSERT INTO oidc_sign_ins (tenant_id, state_hash, provider, sealed, expires_at)"
-                " VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
+                "INSERT INTO oidc_sign_ins"
+                " (tenant_id, state_hash, browser_hash, provider, sealed, expires_at)"
+                " VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))",
                 tenant.tenant_id,
-                self.keys.oidc_state_hash(tenant.tenant_id, state),
+                state_hash,
+                self._browser_hash(tenant.tenant_id, browser),
                 name,
                 self._seal_pending(tenant.tenant_id, state, pending),
                 STATE_LIFETIME_SECONDS,
@@ -485,14 +504,27 @@ class OidcSignIn:
             code_challenge=create_s256_code_challenge(pending.verifier),
             code_challenge_method="S256",
         )
-        return Started(authorization_url=url)
+        return Started(
+            authorization_url=url, cookie_name=browser_cookie(state_hash), cookie_value=browser
+        )
 
-    async def finish(self, tenant: TenantEntry, code: str, state: str, client: str) -> IssuedToken:
-        """Finish a sign-in: use the state once, trade the code, verify the ID token, and
-        answer the token pair of the person it names."""
+    def _browser_hash(self, tenant_id: str, browser: str) -> bytes:
+        return self.keys.oidc_state_hash(tenant_id, "browser:" + browser)
+
+    async def finish(
+        self,
+        tenant: TenantEntry,
+        code: str,
+        state: str,
+        client: str,
+        cookies: Mapping[str, str],
+    ) -> IssuedToken:
+        """Finish a sign-in: use the state once (in the browser that began it: its cookie),
+        trade the code, verify the ID token, and answer the token pair of the person it
+        names."""
         tenant_id = tenant.tenant_id
         await self.identity.count_sign_in(tenant_id, client)
-        name, pending = await self._use_state(tenant_id, state)
+        name, pending = await self._use_state(tenant_id, state, cookies)
         provider = (await self._providers(tenant_id)).get(name)
         if provider is None:
             raise Unauthenticated("the sign-in provider was removed meanwhile; sign in again")
@@ -506,29 +538,39 @@ class OidcSignIn:
         log.info("signed in with an identity provider", provider=name, signs_in=provider.signs_in)
         return await self.identity.token_for(tenant_id, person_id, SignIn.OIDC)
 
-    async def _use_state(self, tenant_id: str, state: str) -> tuple[str, _Pending]:
+    async def _use_state(
+        self, tenant_id: str, state: str, cookies: Mapping[str, str]
+    ) -> tuple[str, _Pending]:
         state_hash = self.keys.oidc_state_hash(tenant_id, state)
+        browser = self._browser_hash(tenant_id, cookies.get(browser_cookie(state_hash), ""))
         async with tenant_transaction(self.pool, tenant_id) as conn:
             row = await conn.fetchrow(
                 "UPDATE oidc_sign_ins SET used_at = now() WHERE tenant_id = $1"
-                " AND state_hash = $2 AND used_at IS NULL AND expires_at > now()"
-                " RETURNING provider, sealed",
+                " AND state_hash = $2 AND browser_hash = $3 AND used_at IS NULL"
+                " AND expires_at > now() RETURNING provider, sealed",
                 tenant_id,
                 state_hash,
+                browser,
             )
             if row is None:
                 known = await conn.fetchrow(
-                    "SELECT used_at IS NOT NULL AS used FROM oidc_sign_ins"
+                    "SELECT used_at IS NOT NULL AS used, expires_at <= now() AS expired,"
+                    " browser_hash = $3 AS same_browser FROM oidc_sign_ins"
                     " WHERE tenant_id = $1 AND state_hash = $2",
                     tenant_id,
                     state_hash,
+                    browser,
                 )
         if row is None:
             if known is None:
                 raise Unauthenticated("state: this sign-in is not known here; sign in again")
             if known["used"]:
                 raise Unauthenticated("state: this sign-in was finished already; each works once")
-            raise Unauthenticated("state: this sign-in has expired; sign in again")
+            if known["expired"]:
+                raise Unauthenticated("state: this sign-in has expired; sign in again")
+            raise Unauthenticated(
+                "state: this sign-in was begun in another browser; sign in again here"
+            )
         return str(row["provider"]), self._open_pending(tenant_id, state, bytes(row["sealed"]))
 
     async def _exchange(

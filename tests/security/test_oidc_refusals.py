@@ -28,6 +28,7 @@ from services.identity.oidc import (
 from tenants.service import TenantChanges
 from tests.api import Town, create_town, staff_token
 from tests.oidc_provider import Provider, begin, configure, finish, oidc_provider, sign_in
+from tinget.app import build_app
 from tinget.bootstrap import Platform
 
 
@@ -81,6 +82,29 @@ async def test_a_state_works_once(
 
     _refused(await finish(client, town, code, state), 401, "finished already")
     _refused(await finish(client, town, code, "not-a-state-we-made"), 401, "not known")
+
+
+async def test_a_sign_in_finishes_only_in_the_browser_that_began_it(
+    client: httpx.AsyncClient, platform: Platform, town: Town, provider: Provider
+) -> None:
+    """Login CSRF: an attacker begins a sign-in as themselves and lures a victim's browser to
+    the callback with the attacker's code and state; without the cookie the attacker's browser
+    was given, the victim is not signed in as the attacker."""
+    provider.signed_in = "eva"
+    code, state = await begin(client, town)  # the attacker's browser: the client's cookies
+    [binding] = [c for c in client.cookies.jar if c.name.startswith("tinget_oidc_")]
+    assert binding.path == "/api/v1/sign-in/oidc/callback"
+    assert binding.has_nonstandard_attr("HttpOnly")
+
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as victim:
+        lured = await finish(victim, town, code, state)
+        victim.cookies.set(binding.name, "a-value-of-its-own", path=binding.path)
+        guessed = await finish(victim, town, code, state)
+
+    _refused(lured, 401, "begun in another browser")
+    _refused(guessed, 401, "begun in another browser")
+    assert (await finish(client, town, code, state)).status_code == 200  # where it began
 
 
 async def test_an_expired_state_is_refused(

@@ -1,15 +1,18 @@
 -- Sign-in with a municipality's identity provider (OpenID Connect).
 --
--- A sign-in under way: the keyed hash of its `state` (never the state), the provider's name,
--- the PKCE verifier and nonce sealed under a key derived from the state (so the table alone
--- opens neither), ten minutes to live and used once. Expired rows go whenever a sign-in starts.
+-- A sign-in under way: the keyed hash of its `state` (never the state), the keyed hash of the
+-- value the browser that began it was given in a cookie (so only that browser finishes it), the
+-- provider's name, the PKCE verifier and nonce sealed under a key derived from the state (so
+-- the table alone opens neither), ten minutes to live and used once. Expired rows go whenever
+-- a sign-in starts.
 CREATE TABLE oidc_sign_ins (
-    tenant_id  text        NOT NULL,
-    state_hash bytea       NOT NULL,
-    provider   text        NOT NULL,
-    sealed     bytea       NOT NULL,
-    expires_at timestamptz NOT NULL,
-    used_at    timestamptz,
+    tenant_id    text        NOT NULL,
+    state_hash   bytea       NOT NULL,
+    browser_hash bytea       NOT NULL,
+    provider     text        NOT NULL,
+    sealed       bytea       NOT NULL,
+    expires_at   timestamptz NOT NULL,
+    used_at      timestamptz,
     PRIMARY KEY (tenant_id, state_hash)
 );
 CREATE INDEX oidc_sign_ins_expiry ON oidc_sign_ins (tenant_id, expires_at);
