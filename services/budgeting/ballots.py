@@ -134,7 +134,9 @@ def check_ballot(
     if rule.max_projects is not None and count > rule.max_projects:
         errors.append(("projects", f"too many: at most {rule.max_projects}, not {count}"))
     if (rule.kind is BallotKind.KNAPSACK or rule.within_budget) and cost > budget:
-        errors.append(("projects", f"over budget: they cost {cost} together, the budget is {budget}"))
+        errors.append(
+            ("projects", f"over budget: they cost {cost} together, the budget is {budget}")
+        )
     if rule.kind is BallotKind.POINTS:
         errors.extend(_points_errors(rule, ballot))
     elif ballot.points is not None:

@@ -22,9 +22,10 @@ then remains is filled greedily by votes (``completion_by_rule_combination``).
 
 Every project gets a ``Reason``: ``funded``; ``not-feasible`` (the review found it not
 feasible; it was not on the ballot); ``no-votes`` (nobody chose it: never funded, and left out
-of the count); ``did-not-fit`` (greedy: its cost was more than the budget left when its turn came; equal
-shares: it costs more than the whole budget); ``shares-ran-out`` (equal shares: its supporters'
-shares could not pay its cost, even raised, and what the completion left did not cover it).
+of the count); ``did-not-fit`` (greedy: its cost was more than the budget left when its turn
+came; equal shares: it costs more than the whole budget); ``shares-ran-out`` (equal shares: its
+supporters' shares could not pay its cost, even raised, and what the completion left did not
+cover it).
 
 Costs and budgets are whole amounts of the round's currency; pabutools counts with exact
 fractions, so no rounding decides a result.
@@ -32,12 +33,9 @@ fractions, so no rounding decides a result.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from enum import StrEnum
 from typing import Any
 
-import msgspec
 from pabutools.election import (
     AbstractBallot,
     AbstractProfile,
@@ -59,6 +57,16 @@ from pabutools.rules import (
 )
 from pabutools.tiebreaking import TieBreakingRule
 
+from services.budgeting.results import (
+    Candidate,
+    Counting,
+    DistrictResult,
+    Outcome,
+    Reason,
+    Scores,
+    votes,
+)
+
 __all__ = [
     "TIE_BREAKING",
     "Candidate",
@@ -76,62 +84,8 @@ __all__ = [
 ]
 
 
-class Counting(StrEnum):
-    GREEDY = "greedy"
-    EQUAL_SHARES = "equal-shares"
-
-
-class Reason(StrEnum):
-    FUNDED = "funded"
-    NOT_FEASIBLE = "not-feasible"
-    NO_VOTES = "no-votes"
-    DID_NOT_FIT = "did-not-fit"
-    SHARES_RAN_OUT = "shares-ran-out"
-
-
-class Candidate(msgspec.Struct, frozen=True, kw_only=True):
-    """A project of the district as counted: its id, its (final) cost, and whether it was
-    found feasible."""
-
-    id: str
-    cost: int
-    feasible: bool = True
-
-
-class Outcome(msgspec.Struct, frozen=True, kw_only=True):
-    project: str
-    cost: int
-    votes: int
-    funded: bool
-    reason: Reason
-    explanation: str  # the reason in plain words, with the amounts that decided it
-
-
-class DistrictResult(msgspec.Struct, frozen=True, kw_only=True):
-    counting: Counting
-    budget: int
-    funded: tuple[str, ...]  # in the order they were funded
-    spent: int
-    outcomes: tuple[Outcome, ...]  # every project: funded first, in that order, then the rest
-
-    def outcome(self, project: str) -> Outcome:
-        return next(o for o in self.outcomes if o.project == project)
-
-
-Scores = Mapping[str, int]
-"""One ballot as counted: the score it gives each project it names (ballots.scores)."""
-
-
 TIE_BREAKING = TieBreakingRule(lambda instance, profile, project: (project.cost, project.name))
 """Ties go to the cheaper project, then to the smaller project id (both rules)."""
-
-
-def votes(candidates: Iterable[Candidate], ballots: Iterable[Scores]) -> Counter[str]:
-    """Each project's votes: the sum of the scores ballots give it (every project present)."""
-    total: Counter[str] = Counter({c.id: 0 for c in candidates})
-    for ballot in ballots:
-        total.update(ballot)
-    return total
 
 
 def count(
@@ -147,7 +101,9 @@ def _order(candidates: Iterable[Candidate], tally: Mapping[str, int]) -> list[Ca
     return sorted(candidates, key=lambda c: (-tally[c.id], c.cost, c.id))
 
 
-def greedy(budget: int, candidates: Sequence[Candidate], ballots: Sequence[Scores]) -> DistrictResult:
+def greedy(
+    budget: int, candidates: Sequence[Candidate], ballots: Sequence[Scores]
+) -> DistrictResult:
     """Funded by votes, most first, skipping what does not fit (see the module)."""
     tally = votes(candidates, ballots)
     left = budget
@@ -158,9 +114,7 @@ def greedy(budget: int, candidates: Sequence[Candidate], ballots: Sequence[Score
             left -= c.cost
             funded.append(_outcome(c, tally, Reason.FUNDED, f"funded; {left} left after it"))
         else:
-            rest.append(
-                _outcome(c, tally, Reason.DID_NOT_FIT, f"costs {c.cost}, {left} was left")
-            )
+            rest.append(_outcome(c, tally, Reason.DID_NOT_FIT, f"costs {c.cost}, {left} was left"))
     return _result(Counting.GREEDY, budget, candidates, tally, funded, rest)
 
 
@@ -216,7 +170,7 @@ def _score_times_cost(
     project: Project,
     precomputed_values: dict[str, Any],
 ) -> Any:
-    return ballot.get(project, 0) * project.cost  # type: ignore[attr-defined]
+    return ballot.get(project, 0) * project.cost
 
 
 class ScoreTimesCost(AdditiveSatisfaction):  # type: ignore[misc]

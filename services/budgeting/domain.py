@@ -40,7 +40,7 @@ from eventsourcing.domain import Aggregate, event
 
 from events.errors import Conflict, InvalidInput
 from services.budgeting.ballots import Ballot, BallotRule, Offer, check_ballot, check_rule
-from services.budgeting.counting import Counting, DistrictResult
+from services.budgeting.results import Counting, DistrictResult
 from services.identity.access import Caller, Permission
 from tenants import values
 
@@ -314,7 +314,11 @@ class BudgetRound(Aggregate):
         for i, (old, new) in enumerate(zip(self.phases, checked, strict=True)):
             if old.opens_at <= now and new.opens_at != old.opens_at:
                 errors.append((f"phases[{i}].opens_at", f"the {old.phase} phase has begun"))
-            if old.closes_at is not None and old.closes_at <= now and new.closes_at != old.closes_at:
+            if (
+                old.closes_at is not None
+                and old.closes_at <= now
+                and new.closes_at != old.closes_at
+            ):
                 errors.append((f"phases[{i}].closes_at", f"the {old.phase} phase is over"))
             elif new.closes_at is not None and old.opens_at <= now and new.closes_at <= now:
                 errors.append((f"phases[{i}].closes_at", "must not be in the past"))
@@ -340,13 +344,9 @@ class BudgetRound(Aggregate):
     def ballot_key(self, secret: bytes, person_id: UUID, district: str) -> UUID:
         """The stream of this person's ballot in ``district`` (in the round, when the round's
         voters vote in one district only)."""
-        return ballot_key(
-            secret, self.id, person_id, None if self.rules.one_district else district
-        )
+        return ballot_key(secret, self.id, person_id, None if self.rules.one_district else district)
 
-    def record_results(
-        self, results: Sequence[DistrictResult], by: Caller, now: datetime
-    ) -> None:
+    def record_results(self, results: Sequence[DistrictResult], by: Caller, now: datetime) -> None:
         """Record the count, once, in the results phase: one result per district, each by the
         round's counting rule and of the district's amount."""
         _administer(by)
@@ -354,7 +354,9 @@ class BudgetRound(Aggregate):
         if self.results:
             raise Conflict("the results are recorded already", "results")
         if len(results) != len(self.districts):
-            raise InvalidInput("results", f"give one result for each of the {len(self.districts)} districts")
+            raise InvalidInput(
+                "results", f"give one result for each of the {len(self.districts)} districts"
+            )
         for i, (d, r) in enumerate(zip(self.districts, results, strict=True)):
             if r.budget != d.amount or r.counting != self.rules.counting:
                 raise InvalidInput(
@@ -478,7 +480,9 @@ class BudgetProject(Aggregate):
         cleaned = values.text(reason, "reason", max_length=REASON_LENGTH, required=not feasible)
         if feasible:
             if final_cost is None or not 1 <= final_cost <= MAX_AMOUNT:
-                raise InvalidInput("final_cost", f"a feasible project's cost, from 1 to {MAX_AMOUNT}")
+                raise InvalidInput(
+                    "final_cost", f"a feasible project's cost, from 1 to {MAX_AMOUNT}"
+                )
         elif final_cost is not None:
             raise InvalidInput("final_cost", "a project found not feasible has no final cost")
         if (feasible, cleaned, final_cost) == (self.feasible, self.review_reason, self.final_cost):

@@ -30,7 +30,7 @@ import msgspec
 
 from events.errors import InvalidInput
 from services.budgeting.ballots import Ballot, BallotKind, BallotRule
-from services.budgeting.counting import Candidate, Counting, DistrictResult, votes
+from services.budgeting.results import Candidate, Counting, DistrictResult, votes
 
 __all__ = [
     "MAX_ERRORS",
