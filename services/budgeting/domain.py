@@ -314,13 +314,10 @@ class BudgetRound(Aggregate):
         for i, (old, new) in enumerate(zip(self.phases, checked, strict=True)):
             if old.opens_at <= now and new.opens_at != old.opens_at:
                 errors.append((f"phases[{i}].opens_at", f"the {old.phase} phase has begun"))
-            if (
-                old.closes_at is not None
-                and old.closes_at <= now
-                and new.closes_at != old.closes_at
-            ):
+            over = old.closes_at is not None and old.closes_at <= now
+            if over and new.closes_at != old.closes_at:
                 errors.append((f"phases[{i}].closes_at", f"the {old.phase} phase is over"))
-            elif new.closes_at is not None and old.opens_at <= now and new.closes_at <= now:
+            elif not over and new.closes_at is not None and new.closes_at <= now:
                 errors.append((f"phases[{i}].closes_at", "must not be in the past"))
         if errors:
             raise InvalidInput.of(errors)

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from events.codec import Codec
 from events.errors import Conflict, Forbidden, InvalidInput
 from services.budgeting.ballots import Ballot, BallotKind, BallotRule
+from services.budgeting.context import BUDGETING
 from services.budgeting.counting import Candidate, Counting, greedy
 from services.budgeting.domain import (
     BudgetBallot,
@@ -37,8 +38,8 @@ A = TypeVar("A", bound=Aggregate)
 
 # The catalogue as it will be once the context is registered: budgeting's events beside all
 CATALOGUE = build_catalogue()
-for aggregate in (BudgetRound, BudgetProject, BudgetBallot):
-    CATALOGUE.register(aggregate, "budgeting")
+for aggregate in BUDGETING.aggregates():
+    CATALOGUE.register(aggregate, BUDGETING.name)
 CODEC = Codec(CATALOGUE)
 _HISTORY: dict[UUID, list[Any]] = {}
 
