@@ -113,7 +113,7 @@ def random_instance(seed: int, kind: BallotKind) -> tuple[int, list[Candidate], 
     }[kind]
     ballots: list[Scores] = []
     # a few popular projects, as in real rounds
-    weights = [r.random() ** 2 for _ in feasible]
+    weights = [0.05 + r.random() ** 2 for _ in feasible]
     for _ in range(r.randint(5, 120)):
         size = min(len(feasible), r.randint(1, 3 if kind is BallotKind.RANKED else 5))
         chosen: list[str] = []
