@@ -70,7 +70,7 @@ def given(aggregate: A) -> A:
     events: Iterable[Any] = _HISTORY[aggregate.id]
     rebuilt: Any = reduce(lambda agg, e: stored(e).mutate(agg), events, None)
     assert type(rebuilt) is type(aggregate)
-    return rebuilt  # type: ignore[no-any-return]
+    return rebuilt
 
 
 def caller(role: Role = Role.ADMINISTRATOR) -> Caller:
@@ -458,9 +458,9 @@ def test_results_are_recorded_once_in_the_results_phase_and_funded_projects_are_
     pool.update_implementation(r, Implementation.IN_PROGRESS, "Digging", ADMIN, IMPLEMENTATION)
     assert then(pool) == ["BudgetProjectImplementationUpdated"]
     assert given(pool).implementation is Implementation.IN_PROGRESS
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Conflict) as not_funded:
         park.update_implementation(r, Implementation.PLANNED, "", ADMIN, IMPLEMENTATION)
-    assert refused.value.field == "project"
+    assert not_funded.value.field == "project"
     pool.update_implementation(r, Implementation.CANCELLED, "Ground water", ADMIN, IMPLEMENTATION)
     with pytest.raises(Conflict):
         pool.update_implementation(r, Implementation.COMPLETED, "", ADMIN, IMPLEMENTATION)
