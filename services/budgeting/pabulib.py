@@ -12,11 +12,11 @@ A `.pb` file is one election (here: one district of a round) in three sections o
 - ``VOTES``: ``voter_id;vote;...``, ``vote`` the project ids the voter chose, comma-separated
   (in order of preference on an ordinal ballot), with ``points`` beside them on a cumulative one.
 
-``export_district`` writes a district of a round: its projects with their final costs, its
-ballots under voter ids 1, 2, ... (never a person's id) and, once counted, which were funded.
-pabutools' own parser (``parse_pabulib_from_string``) reads it back. ``import_pb`` reads a file
-into projects and ballots: a malformed file is refused with every problem named by its line and
-field (``line 12: cost``), never half read.
+``export_round`` writes each district of a round as a file (``export_district``, one): its
+projects with their final costs, its ballots under voter ids 1, 2, ... (never a person's id)
+and, once counted, which were funded. pabutools' own parser (``parse_pabulib_from_string``)
+reads it back. ``import_pb`` reads a file into projects and ballots: a malformed file is
+refused with every problem named by its line and field (``line 12: cost``), never half read.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import msgspec
 
 from events.errors import InvalidInput
 from services.budgeting.ballots import Ballot, BallotKind, BallotRule
+from services.budgeting.domain import BudgetProject, BudgetRound
 from services.budgeting.results import Candidate, Counting, DistrictResult, votes
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "PbElection",
     "PbProject",
     "export_district",
+    "export_round",
     "import_pb",
 ]
 
@@ -364,3 +366,33 @@ def _ballots(
                 points = tuple(p for p in whole if p is not None)
         ballots.append(Ballot(district=district, projects=chosen, points=points))
     return ballots
+
+
+def export_round(
+    budget_round: BudgetRound,
+    projects: Sequence[BudgetProject],
+    ballots: Sequence[Ballot],
+    meta: dict[str, str],
+) -> dict[str, str]:
+    """Every district of a round as a `.pb` file, by district key: the projects that were on
+    the ballot (found feasible, at their final cost, under their ids), the district's ballots
+    and, once recorded, the round's results."""
+    results = dict(zip((d.key for d in budget_round.districts), budget_round.results, strict=False))
+    files: dict[str, str] = {}
+    for d in budget_round.districts:
+        on_ballot = [
+            PbProject(id=str(p.id), name=p.title, cost=p.offer.cost)
+            for p in projects
+            if p.round_id == budget_round.id and p.district == d.key and p.offer.feasible
+        ]
+        files[d.key] = export_district(
+            meta={**meta, "subunit": d.name},
+            district=d.key,
+            budget=d.amount,
+            rule=budget_round.rules.ballot,
+            counting=budget_round.rules.counting,
+            projects=on_ballot,
+            ballots=[b for b in ballots if b.district == d.key],
+            result=results.get(d.key),
+        )
+    return files

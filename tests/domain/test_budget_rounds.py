@@ -11,12 +11,20 @@ from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.domain import Aggregate
+from pabutools.election import Cost_Sat
+from pabutools.election.pabulib import parse_pabulib_from_string
 
 from events.codec import Codec
 from events.errors import Conflict, Forbidden, InvalidInput
 from services.budgeting.ballots import Ballot, BallotKind, BallotRule
 from services.budgeting.context import BUDGETING
-from services.budgeting.counting import Candidate, Counting, greedy
+from services.budgeting.counting import (
+    Candidate,
+    Counting,
+    count,
+    greedy,
+    pabutools_equal_shares,
+)
 from services.budgeting.domain import (
     BudgetBallot,
     BudgetProject,
@@ -30,6 +38,7 @@ from services.budgeting.domain import (
     budget_round_id,
     offers,
 )
+from services.budgeting.pabulib import export_round
 from services.identity.access import Caller, Role, SignIn
 from tests.domain.gwt import T0
 from tinget.catalogue import build_catalogue
@@ -479,3 +488,48 @@ def test_the_proposers_words_are_sealed_personal_data() -> None:
     assert definition.personal == {"title", "description"}
     assert definition.subject == "proposer_id"
     assert not CATALOGUE.by_name("BudgetBallotCast").personal
+
+
+def test_a_counted_round_exported_as_pabulib_counts_the_same_in_pabutools() -> None:
+    r = budget_round(
+        Rules(ballot=BallotRule(kind=BallotKind.APPROVAL), counting=Counting.EQUAL_SHARES)
+    )
+    north = [reviewed(r, cost) for cost in (500, 300, 300, 200)]
+    dropped = reviewed(r, 100, feasible=False)
+    south = [reviewed(r, cost, "south") for cost in (400, 350)]
+    ids = [str(p.id) for p in north]
+    ballots = (
+        [Ballot(district="north", projects=(ids[0], ids[1]))] * 6
+        + [Ballot(district="north", projects=(ids[2], ids[3]))] * 4
+        + [Ballot(district="south", projects=(str(south[0].id),))] * 2
+        + [Ballot(district="south", projects=(str(south[1].id),))] * 3
+    )
+    projects = [*north, dropped, *south]
+    results = [
+        count(
+            Counting.EQUAL_SHARES,
+            d.amount,
+            [
+                Candidate(id=str(p.id), cost=p.offer.cost, feasible=p.offer.feasible)
+                for p in projects
+                if p.district == d.key
+            ],
+            [dict.fromkeys(b.projects, 1) for b in ballots if b.district == d.key],
+        )
+        for d in r.districts
+    ]
+    r.record_results(results, ADMIN, RESULTS)
+    r = given(r)
+    files = export_round(r, projects, ballots, {"country": "Sweden", "unit": "Umeå"})
+    assert set(files) == {"north", "south"}
+    for d, result in zip(r.districts, r.results, strict=True):
+        instance, profile = parse_pabulib_from_string(files[d.key])
+        assert instance.meta["subunit"] == d.name
+        assert instance.budget_limit == d.amount
+        assert str(dropped.id) not in {p.name for p in instance}  # not on the ballot
+        selected = {p.name for p in instance if instance.project_meta[p]["selected"] == "1"}
+        assert selected == set(result.funded)
+        recount = pabutools_equal_shares(instance, profile, Cost_Sat)
+        assert {p.name for p in recount} == set(result.funded)
+    assert results[0].funded
+    assert results[1].funded
