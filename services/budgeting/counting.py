@@ -57,6 +57,8 @@ from pabutools.rules import (
 )
 from pabutools.tiebreaking import TieBreakingRule
 
+from services.budgeting.ballots import Ballot, scores
+from services.budgeting.domain import BudgetProject, BudgetRound
 from services.budgeting.results import (
     Candidate,
     Counting,
@@ -76,6 +78,7 @@ __all__ = [
     "Reason",
     "ScoreTimesCost",
     "count",
+    "count_round",
     "equal_shares",
     "greedy",
     "pabutools_election",
@@ -255,3 +258,22 @@ def _result(
         spent=sum(o.cost for o in funded),
         outcomes=(*funded, *rest),
     )
+
+
+def count_round(
+    budget_round: BudgetRound, projects: Sequence[BudgetProject], ballots: Sequence[Ballot]
+) -> tuple[DistrictResult, ...]:
+    """Every district of the round counted by its counting rule: the district's projects as
+    they stand after review, and its ballots scored by the round's ballot rule. The results
+    come in the round's order of districts, as ``BudgetRound.record_results`` takes them."""
+    rule = budget_round.rules.ballot
+    results: list[DistrictResult] = []
+    for d in budget_round.districts:
+        candidates = [
+            Candidate(id=str(p.id), cost=p.offer.cost, feasible=p.offer.feasible)
+            for p in projects
+            if p.round_id == budget_round.id and p.district == d.key
+        ]
+        scored = [scores(rule, b) for b in ballots if b.district == d.key]
+        results.append(count(budget_round.rules.counting, d.amount, candidates, scored))
+    return tuple(results)

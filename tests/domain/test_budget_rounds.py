@@ -21,7 +21,8 @@ from services.budgeting.context import BUDGETING
 from services.budgeting.counting import (
     Candidate,
     Counting,
-    count,
+    Reason,
+    count_round,
     greedy,
     pabutools_equal_shares,
 )
@@ -505,19 +506,8 @@ def test_a_counted_round_exported_as_pabulib_counts_the_same_in_pabutools() -> N
         + [Ballot(district="south", projects=(str(south[1].id),))] * 3
     )
     projects = [*north, dropped, *south]
-    results = [
-        count(
-            Counting.EQUAL_SHARES,
-            d.amount,
-            [
-                Candidate(id=str(p.id), cost=p.offer.cost, feasible=p.offer.feasible)
-                for p in projects
-                if p.district == d.key
-            ],
-            [dict.fromkeys(b.projects, 1) for b in ballots if b.district == d.key],
-        )
-        for d in r.districts
-    ]
+    results = count_round(r, projects, ballots)
+    assert results[0].outcome(str(dropped.id)).reason is Reason.NOT_FEASIBLE
     r.record_results(results, ADMIN, RESULTS)
     r = given(r)
     files = export_round(r, projects, ballots, {"country": "Sweden", "unit": "Umeå"})
