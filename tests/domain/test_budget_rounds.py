@@ -22,6 +22,7 @@ from services.budgeting.counting import (
     Candidate,
     Counting,
     Reason,
+    count,
     count_round,
     greedy,
     pabutools_equal_shares,
@@ -523,3 +524,45 @@ def test_a_counted_round_exported_as_pabulib_counts_the_same_in_pabutools() -> N
         assert {p.name for p in recount} == set(result.funded)
     assert results[0].funded
     assert results[1].funded
+
+
+def test_a_points_round_counts_the_points_given() -> None:
+    rules = Rules(ballot=BallotRule(kind=BallotKind.POINTS, points=10), counting=Counting.GREEDY)
+    r = budget_round(rules)
+    park, pool, bench = reviewed(r, 600), reviewed(r, 500), reviewed(r, 400)
+    on_offer = offers([park, pool, bench])
+    ids = str(park.id), str(pool.id), str(bench.id)
+    cast = [
+        BudgetBallot.cast(
+            r.ballot_key(SECRET, uuid4(), "north"),
+            r,
+            Ballot(district="north", projects=ids, points=points),
+            on_offer,
+            VOTING,
+        ).ballot
+        for points in [(1, 8, 1), (1, 8, 1), (6, 1, 3)]
+    ]
+    north, south = count_round(r, [park, pool, bench], cast)
+    # pool has 17 points, park 8, bench 5: pool (500) and then bench (400) fit 1000, park not
+    assert [north.outcome(i).votes for i in ids] == [8, 17, 5]
+    assert north.funded == (ids[1], ids[2])
+    assert north.outcome(ids[0]).reason is Reason.DID_NOT_FIT
+    assert south.funded == ()
+    r.record_results([north, south], ADMIN, RESULTS)
+    assert then(r) == ["BudgetResultsRecorded"]
+    assert given(r).funded == {ids[1], ids[2]}
+    with pytest.raises(Conflict) as again:
+        r.record_results([north, south], ADMIN, RESULTS)
+    assert again.value.field == "results"
+
+
+def test_results_counted_by_another_rule_are_refused() -> None:
+    r = budget_round()  # counted greedily
+    results = [
+        count(Counting.EQUAL_SHARES, d.amount, [Candidate(id="a", cost=1)], [{"a": 1}])
+        for d in r.districts
+    ]
+    with pytest.raises(InvalidInput) as refused:
+        r.record_results(results, ADMIN, RESULTS)
+    assert refused.value.field == "results[0]"
+    assert "by greedy" in refused.value.reason
