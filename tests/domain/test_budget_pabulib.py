@@ -100,7 +100,16 @@ def test_an_exported_district_read_by_pabutools_counts_the_same(
     assert {p.name for p in theirs} == set(result.funded)
 
 
-@pytest.mark.parametrize("rule", [APPROVAL, POINTS])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        APPROVAL,
+        POINTS,
+        BallotRule(kind=BallotKind.KNAPSACK),
+        BallotRule(kind=BallotKind.APPROVAL, within_budget=True, max_projects=2),
+        BallotRule(kind=BallotKind.RANKED, max_projects=3),
+    ],
+)
 def test_an_exported_district_imports_back(rule: BallotRule) -> None:
     projects, ballots = district(3, rule)
     text = export_district(
