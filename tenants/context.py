@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from events.contexts import Context
 
 if TYPE_CHECKING:
+    import asyncpg
     from eventsourcing.domain import Aggregate
 
     from events.codec import Codec
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 class Needs(Protocol):
     """What the context's read models and handlers are made from."""
 
+    app_pool: asyncpg.Pool
     assets: AssetStore
     codec: Codec
     tenants: TenantService
@@ -36,12 +38,18 @@ def _read_models(app: Needs) -> Sequence[Projection]:
     return [TenantDirectory(app.codec)]
 
 
+def _provides(app: Needs) -> Mapping[str, object]:
+    from tenants.directory import TenantHosts
+
+    return {"tenants": app.tenants, "assets": app.assets, "tenant_hosts": TenantHosts(app.app_pool)}
+
+
 TENANTS = Context[Needs](
     "tenants",
     package="tenants",
     aggregates=_aggregates,
     read_models=_read_models,
-    controller_paths=("gateway.branding:BrandingController",),
-    provides=lambda app: {"tenants": app.tenants, "assets": app.assets},
+    controller_paths=("gateway.branding:BrandingController", "gateway.platform:PlatformController"),
+    provides=_provides,
     command_paths=("tinget.commands.tenants:tenants",),
 )

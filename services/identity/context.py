@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from events.contexts import Context
@@ -13,10 +13,27 @@ if TYPE_CHECKING:
     from services.identity.service import IdentityService
 
 
+class _Console(Protocol):
+    @property
+    def platform_url(self) -> str | None: ...
+
+
 class Needs(Protocol):
     """What the context's read models and handlers are made from."""
 
     identity: IdentityService
+
+    @property
+    def addresses(self) -> _Console: ...
+
+
+def _provides(app: Needs) -> Mapping[str, object]:
+    from services.identity.platform_staff import PlatformStaff
+
+    return {
+        "identity": app.identity,
+        "platform_staff": PlatformStaff(app.identity, app.addresses.platform_url),
+    }
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
@@ -33,9 +50,10 @@ IDENTITY = Context[Needs](
         "gateway.identity:IdentityController",
         "gateway.privacy:PrivacyController",
     ),
-    provides=lambda app: {"identity": app.identity},
+    provides=_provides,
     command_paths=(
         "tinget.commands.identity:people",
         "tinget.commands.identity:platform_token",
+        "tinget.commands.platform:platform_staff",
     ),
 )

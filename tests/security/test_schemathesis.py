@@ -56,7 +56,7 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 146  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 157  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
@@ -64,7 +64,8 @@ ALL_OPERATIONS = 146  # erasure and exports (3), panels (16), panel rounds (3), 
 # report, 11 of ideas: create, list, read, retitle, owner, note, answers, next stage, decision,
 # and the municipality's questions (read, set), merging a near-duplicate, and the
 # municipality's codebook: add and list), statements dialogs (3: a vote on a statement, the
-# opinion map, the map live)
+# opinion map, the map live), the platform (11: staff sign-in by link, redeem, refresh,
+# sign-out; tenants: create, list, read, add and remove a host, suspend, resume)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).

@@ -214,6 +214,19 @@ def tenants_add_host(ctx: click.Context, slug: str, host: str) -> None:
     echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
 
+@tenants.command("remove-host")
+@click.argument("slug")
+@click.argument("host")
+@click.pass_context
+def tenants_remove_host(ctx: click.Context, slug: str, host: str) -> None:
+    """Stop serving a tenant at a host name, which any tenant may then claim."""
+
+    async def go(p: Platform) -> Tenant:
+        return await p.tenants.remove_host(slug, host)
+
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
+
+
 @tenants.command("suspend")
 @click.argument("slug")
 @click.option("--reason", required=True, help="Shown to everyone who visits meanwhile.")
