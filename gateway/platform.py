@@ -259,7 +259,9 @@ class PlatformController(Controller):
         "/tenants",
         operation_id="listTenants",
         summary="List the municipalities with their health",
-        responses=problems(401, 403),
+        # 400 and 404: a Tinget-Min-Position that is no position, or asked of a host that
+        # serves no municipality (the wait is for the read models of the host's tenant)
+        responses=problems(400, 401, 403, 404),
         security=BEARER,
     )
     async def list_tenants(
