@@ -475,3 +475,41 @@ async def test_tampering_with_a_platform_audit_entry_is_found(
     assert [(p["tenant_id"], p["problem"], p["seq"]) for p in problems] == [
         (PLATFORM_TENANT, "altered", claim["seq"])
     ]
+
+
+async def test_the_tenant_directory_rebuilt_equals_the_live_one_after_hosts_move(
+    client: httpx.AsyncClient, platform: Platform, smtp: SmtpServer, tinget: Run
+) -> None:
+    await add_staff(tinget, "konsult@tinget.example", "consultant")
+    consultant = (await sign_in(client, smtp, "konsult@tinget.example"))["token"]
+    slug, other = unique_slug(), unique_slug()
+    first, second = f"{slug}.example", f"www.{slug}.example"
+    steps = [
+        ("POST", "/api/v1/platform/tenants", new_tenant(slug, first, second), 201),
+        ("DELETE", f"/api/v1/platform/tenants/{slug}/hosts/{first}", None, 200),
+        ("POST", "/api/v1/platform/tenants", new_tenant(other, first), 201),
+        # the other tenant's only host stays with it
+        ("DELETE", f"/api/v1/platform/tenants/{other}/hosts/{first}", None, 409),
+    ]
+    for method, path, body, status in steps:
+        answer = await client.request(method, path, json=body, headers=bearer(consultant))
+        assert answer.status_code == status, answer.text
+    await caught_up(platform)
+
+    async def directory() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        async with platform.worker_pool.acquire() as conn:
+            tenants = await conn.fetch(
+                "SELECT tenant_id, hosts, status FROM tenant_directory ORDER BY tenant_id"
+            )
+            hosts = await conn.fetch("SELECT host, tenant_id FROM tenant_hosts ORDER BY host")
+        return [dict(r) for r in tenants], [dict(r) for r in hosts]
+
+    live = await directory()
+    [runner] = [r for r in platform.projections if r.projection.name == "tenant_directory"]
+    await runner.rebuild(platform.reader)
+
+    assert await directory() == live
+    assert live[1] == [
+        {"host": first, "tenant_id": other},
+        {"host": second, "tenant_id": slug},
+    ]
