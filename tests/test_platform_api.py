@@ -200,6 +200,10 @@ async def test_a_consultant_onboards_a_municipality_and_operations_read_its_figu
     # some activity on the municipality's host, then the list with its health
     town = Town(slug, second)
     participant = await device_token(client, town)
+    lagging = await client.get("/api/v1/platform/tenants", headers=bearer(consultant))
+    assert lagging.status_code == 200, lagging.text
+    [behind] = [t["health"] for t in lagging.json()["tenants"] if t["slug"] == slug]
+    assert "dashboards" in behind["read_models_behind"], behind  # the join is not applied yet
     await caught_up(platform)
     listed = await client.get("/api/v1/platform/tenants", headers=bearer(consultant))
     assert listed.status_code == 200, listed.text
@@ -513,3 +517,22 @@ async def test_the_tenant_directory_rebuilt_equals_the_live_one_after_hosts_move
         {"host": first, "tenant_id": other},
         {"host": second, "tenant_id": slug},
     ]
+
+
+async def test_the_shell_removes_a_host_through_the_same_service(tinget: Run) -> None:
+    slug = unique_slug()
+    first, second = f"{slug}.example", f"www.{slug}.example"
+    made = await asyncio.to_thread(
+        tinget, "tenants", "create", slug, "--name", "Ystad", "--host", first, "--host", second
+    )
+    assert made.returncode == 0, made.stderr
+
+    removed = await asyncio.to_thread(tinget, "tenants", "remove-host", slug, first)
+    again = await asyncio.to_thread(tinget, "tenants", "remove-host", slug, first)
+    last = await asyncio.to_thread(tinget, "tenants", "remove-host", slug, second)
+
+    assert removed.returncode == 0, removed.stderr
+    assert json.loads(removed.stdout)["hosts"] == [second]
+    assert again.returncode == 3, again.stderr  # not one of its hosts any more
+    assert last.returncode == 4, last.stderr  # a tenant keeps one host
+    assert "at least one host" in last.stderr
