@@ -519,7 +519,9 @@ async def test_the_tenant_directory_rebuilt_equals_the_live_one_after_hosts_move
     ]
 
 
-async def test_the_shell_removes_a_host_through_the_same_service(tinget: Run) -> None:
+async def test_the_shell_removes_a_host_through_the_same_service(
+    tinget: Run, platform_addresses: Addresses
+) -> None:
     slug = unique_slug()
     first, second = f"{slug}.example", f"www.{slug}.example"
     made = await asyncio.to_thread(
@@ -536,3 +538,13 @@ async def test_the_shell_removes_a_host_through_the_same_service(tinget: Run) ->
     assert again.returncode == 3, again.stderr  # not one of its hosts any more
     assert last.returncode == 4, last.stderr  # a tenant keeps one host
     assert "at least one host" in last.stderr
+    recorded = await owner_fetch(
+        platform_addresses,
+        "SELECT event_type, metadata->>'role' AS role FROM events WHERE event_type IN"
+        " ('TenantCreated', 'HostRemoved', 'HostReleased') ORDER BY position",
+    )
+    assert sorted((r["event_type"], r["role"]) for r in recorded) == [
+        ("HostReleased", "operator"),
+        ("HostRemoved", "operator"),
+        ("TenantCreated", "operator"),
+    ]
