@@ -548,3 +548,33 @@ async def test_the_shell_removes_a_host_through_the_same_service(
         ("HostRemoved", "operator"),
         ("TenantCreated", "operator"),
     ]
+
+
+async def test_two_tenants_racing_for_one_host_leave_one_owner_and_no_half_tenant(
+    client: httpx.AsyncClient, platform: Platform, smtp: SmtpServer, tinget: Run
+) -> None:
+    await add_staff(tinget, "konsult@tinget.example", "consultant")
+    consultant = (await sign_in(client, smtp, "konsult@tinget.example"))["token"]
+    host = f"{unique_slug()}.example"
+    slugs = [unique_slug() for _ in range(4)]
+
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/api/v1/platform/tenants",
+                json=new_tenant(slug, host),
+                headers=bearer(consultant),
+            )
+            for slug in slugs
+        )
+    )
+
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201, 409, 409, 409], [a.text for a in answers]
+    [winner] = [s for s, a in zip(slugs, answers, strict=True) if a.status_code == 201]
+    for slug, answer in zip(slugs, answers, strict=True):
+        if slug != winner:
+            assert answer.json()["field"] in {"hosts", "hosts[0]"}, answer.text
+            assert not await platform.store.read_stream(slug, tenant_stream_id(slug))
+    claim = await platform.store.read_stream(PLATFORM_TENANT, host_claim_id(host))
+    assert len(claim) == 1
