@@ -74,9 +74,15 @@ class DashboardController(Controller):
         until: Annotated[datetime | None, QueryParameter()] = None,
         dialog_id: Annotated[UUID | None, QueryParameter()] = None,
     ) -> Dashboard:
-        """Activity of the municipality (or of one dialog) between ``since`` and ``until``."""
-        if not (caller.may(Permission.ADMINISTER) or caller.may(Permission.ANALYSE)):
-            raise Forbidden("dashboards are for administrators and analysts")
+        """Activity of the municipality (or of one dialog) between ``since`` and ``until``:
+        administrators and analysts, and the platform's operations staff, who read any
+        municipality's figures (never anyone's personal data) and change nothing."""
+        if not (
+            caller.may(Permission.ADMINISTER)
+            or caller.may(Permission.ANALYSE)
+            or caller.may(Permission.OPERATE)
+        ):
+            raise Forbidden("dashboards are for administrators, analysts and operations")
         end = (until or datetime.now(UTC)).astimezone(UTC)
         start = (since or end - timedelta(days=30)).astimezone(UTC)
         if start >= end:

@@ -40,9 +40,15 @@ def _read_models(app: Needs) -> Sequence[Projection]:
 
 
 def _provides(app: Needs) -> Mapping[str, object]:
+    from tenants.directory import TenantHosts
     from tenants.staff import StaffQueries
 
-    return {"tenants": app.tenants, "assets": app.assets, "staff_list": StaffQueries(app.app_pool)}
+    return {
+        "tenants": app.tenants,
+        "assets": app.assets,
+        "staff_list": StaffQueries(app.app_pool),
+        "tenant_hosts": TenantHosts(app.app_pool),
+    }
 
 
 TENANTS = Context[Needs](
@@ -53,6 +59,7 @@ TENANTS = Context[Needs](
     controller_paths=(
         "gateway.branding:BrandingController",
         "gateway.administration:AdministrationController",
+        "gateway.platform:PlatformController",
     ),
     provides=_provides,
     command_paths=("tinget.commands.tenants:tenants",),

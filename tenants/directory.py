@@ -82,6 +82,8 @@ def evolve(
             changes.update(name=event.name, default_language=event.default_language)
         case "HostAdded":
             changes["hosts"] = [*entry.hosts, event.host]
+        case "HostRemoved":
+            changes["hosts"] = [h for h in entry.hosts if h != event.host]
         case "BrandingChanged":
             changes.update(
                 primary_colour=event.primary_colour,
@@ -138,6 +140,7 @@ class TenantDirectory:
             "TenantCreated",
             "TenantDetailsChanged",
             "HostAdded",
+            "HostRemoved",
             "BrandingChanged",
             "LogoChanged",
             "CommitteesChanged",
@@ -185,6 +188,16 @@ class TenantDirectory:
             f" ON CONFLICT (tenant_id) DO UPDATE SET {updates}",
             [tuple(getattr(e, c) for c in _COLUMNS) for e in changed],
         )
+        # A host removed from a tenant serves it no more; one moved to another tenant in this
+        # batch is then written for that tenant below.
+        await conn.execute(
+            "DELETE FROM tenant_hosts h WHERE h.tenant_id = ANY($1::text[]) AND NOT EXISTS ("
+            " SELECT 1 FROM unnest($2::text[], $3::text[]) AS k(host, tenant_id)"
+            " WHERE k.host = h.host AND k.tenant_id = h.tenant_id)",
+            [e.tenant_id for e in changed],
+            [h for e in changed for h in e.hosts],
+            [e.tenant_id for e in changed for _ in e.hosts],
+        )
         await conn.execute(
             "INSERT INTO tenant_hosts (host, tenant_id)"
             " SELECT unnest($1::text[]), unnest($2::text[])"
@@ -210,3 +223,9 @@ class TenantHosts:
                 host,
             )
         return None if row is None else msgspec.convert(dict(row), TenantEntry)
+
+    async def entries(self) -> list[TenantEntry]:
+        """Every tenant's directory entry, by slug (the platform's list of tenants)."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch("SELECT * FROM tenant_directory ORDER BY tenant_id")
+        return [msgspec.convert(dict(r), TenantEntry) for r in rows]

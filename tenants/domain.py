@@ -6,7 +6,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from events.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden, NotFound
 from tenants.values import (
     BUILT_IN_LANGUAGES,
     DEFAULT_FRONT_PAGE,
@@ -94,6 +94,16 @@ class Tenant(Aggregate):
     @event("HostAdded")
     def _host_added(self, host: str) -> None:
         self.hosts.append(host)
+
+    def remove_host(self, host: str) -> None:
+        """Stop serving the tenant at ``host`` (its claim is released beside this event)."""
+        if host not in self.hosts:
+            raise NotFound(f"the host {host!r} is not one of this tenant's")
+        self._host_removed(host)
+
+    @event("HostRemoved")
+    def _host_removed(self, host: str) -> None:
+        self.hosts.remove(host)
 
     @event("BrandingChanged")
     def change_branding(
@@ -203,3 +213,30 @@ class HostClaim(Aggregate):
     def __init__(self, host: str, tenant_id: str) -> None:
         self.host = host
         self.tenant_id = tenant_id
+        self.released = False
+
+    @property
+    def held(self) -> bool:
+        """Whether a tenant holds the host now (a released claim leaves it free)."""
+        return not getattr(self, "released", False)
+
+    def release(self) -> None:
+        """The tenant gave the host up: any tenant may claim it from now on."""
+        if not self.held:
+            raise Conflict(f"the host {self.host!r} is free already", field="host")
+        self._released()
+
+    @event("HostReleased")
+    def _released(self) -> None:
+        self.released = True
+
+    def claim(self, tenant_id: str) -> None:
+        """A released host claimed again, by ``tenant_id`` (perhaps another tenant)."""
+        if self.held:
+            raise Conflict(f"the host {self.host!r} belongs to a tenant already", field="host")
+        self._reclaimed(tenant_id)
+
+    @event("HostReclaimed")
+    def _reclaimed(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+        self.released = False

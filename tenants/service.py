@@ -91,10 +91,12 @@ class TenantService:
         tenant = Tenant(
             slug=slug,
             name=values.text(name, "name", max_length=200),
-            default_language=values.language(default_language),
+            default_language=values.offered_language(default_language),
         )
         checked_url = None if public_url is None else values.public_url(public_url)
-        claims = await self._claims(tenant, hosts)
+        if await self._exists(slug):
+            raise Conflict(f"the slug {slug!r} is taken", field="slug")
+        claims = await self._claims(tenant, hosts, listed=True)
         if (url := checked_url or tenant.link_base) is not None:
             tenant.change_public_url(url)
         try:
@@ -115,6 +117,26 @@ class TenantService:
         await self._save_with_claims(tenant, claims, metadata)
         return tenant
 
+    async def remove_host(
+        self, slug: str, host: str, metadata: EventMetadata | None = None
+    ) -> Tenant:
+        """Stop serving the tenant at ``host`` and release the host's claim in the same
+        transaction, so another tenant may claim it. A tenant keeps at least one host."""
+        tenant = await self.get(slug)
+        name = values.host(host, "host")
+        if name not in tenant.hosts:
+            raise NotFound(f"the host {name!r} is not one of tenant {slug!r}'s")
+        if len(tenant.hosts) == 1:
+            raise Conflict("a tenant keeps at least one host: add another first", field="host")
+        claim = await self._claim_of(name)
+        tenant.remove_host(name)
+        released: list[HostClaim] = []
+        if claim is not None and claim.held and claim.tenant_id == slug:
+            claim.release()
+            released.append(claim)
+        await self._save_with_claims(tenant, released, metadata)
+        return tenant
+
     async def update(
         self, slug: str, changes: TenantChanges, metadata: EventMetadata | None = None
     ) -> Tenant:
@@ -124,7 +146,7 @@ class TenantService:
             name = values.text(changes.name, "name", max_length=200)
         language = tenant.default_language
         if changes.default_language is not UNSET:
-            language = values.language(changes.default_language)
+            language = values.offered_language(changes.default_language)
         branding = {f: getattr(tenant, f) for f in _BRANDING}
         for field in _BRANDING:
             value = getattr(changes, field)
@@ -256,21 +278,36 @@ class TenantService:
     async def _exists(self, slug: str) -> bool:
         return bool(await self.repository.store.read_stream(slug, tenant_stream_id(slug)))
 
-    async def _claims(self, tenant: Tenant, hosts: Sequence[str]) -> list[HostClaim]:
+    async def _claims(
+        self, tenant: Tenant, hosts: Sequence[str], *, listed: bool = False
+    ) -> list[HostClaim]:
+        """The claims of ``hosts`` for ``tenant`` (new, or a released one claimed again),
+        each host added to the tenant; saved together with the tenant, so a host taken
+        meanwhile fails the whole save and nothing is half-written."""
         claims: list[HostClaim] = []
         seen: set[str] = set()
         for i, raw in enumerate(hosts):
-            field = "host" if len(hosts) == 1 else f"hosts[{i}]"
+            field = f"hosts[{i}]" if listed or len(hosts) != 1 else "host"
             host = values.host(raw, field)
             if host in seen:
                 raise InvalidInput(field, f"{host!r} is listed twice")
             seen.add(host)
-            owner = await self.repository.store.read_stream(PLATFORM_TENANT, host_claim_id(host))
-            if owner:
+            claim = await self._claim_of(host)
+            if claim is not None and claim.held:
                 raise Conflict(f"the host {host!r} belongs to a tenant already", field=field)
             tenant.add_host(host)
-            claims.append(HostClaim(host=host, tenant_id=tenant.slug))
+            if claim is None:
+                claim = HostClaim(host=host, tenant_id=tenant.slug)
+            else:
+                claim.claim(tenant.slug)
+            claims.append(claim)
         return claims
+
+    async def _claim_of(self, host: str) -> HostClaim | None:
+        try:
+            return await self.repository.get(PLATFORM_TENANT, HostClaim, host_claim_id(host))
+        except AggregateNotFound:
+            return None
 
     async def _save_with_claims(
         self, tenant: Tenant, claims: list[HostClaim], metadata: EventMetadata | None

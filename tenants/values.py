@@ -12,6 +12,9 @@ DEFAULT_MIN_GROUP_SIZE = 5
 MIN_GROUP_SIZES = range(3, 101)
 
 PLATFORM_TENANT = "_platform"  # holds platform-wide streams (host claims); no slug can be it
+# The languages every built-in text of Tinget exists in: Swedish, Danish, Norwegian Bokmål,
+# Finnish and English. A tenant's default language is one of them.
+OFFERED_LANGUAGES = ("sv", "da", "nb", "fi", "en")
 RESERVED_SLUGS = frozenset({"admin", "api", "platform", "tinget", "www", "static", "assets"})
 
 _SLUG = re.compile(r"[a-z][a-z0-9-]{1,38}[a-z0-9]")
@@ -103,6 +106,17 @@ def url(value: str, field: str) -> str:
 def language(value: str, field: str = "default_language") -> str:
     if not _LANGUAGE.fullmatch(value):
         raise InvalidInput(field, f"{value!r} is not a language tag such as 'sv', 'da' or 'en-GB'")
+    return value
+
+
+def offered_language(value: str, field: str = "default_language") -> str:
+    """A tenant's default language: a tag of one of the languages Tinget's built-in texts are
+    written in (``OFFERED_LANGUAGES``), with an optional region (``en-GB``)."""
+    language(value, field)
+    if value.split("-")[0] not in OFFERED_LANGUAGES:
+        raise InvalidInput(
+            field, f"{value!r} is not offered: one of {', '.join(OFFERED_LANGUAGES)}"
+        )
     return value
 
 

@@ -222,8 +222,10 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
     # 3 of statements dialogs (a vote on a statement, the opinion map, the map live), 5 of
     # sign-in with an identity provider (3 of its settings, the start and the finish), 12 of
     # the municipality's administration (branding: change, 3 uploads, a picture; staff: list,
-    # invite, remove; settings: read, change; allowed origins: read, set)
-    assert len(operations) == 163
+    # invite, remove; settings: read, change; allowed origins: read, set), 11 of the platform
+    # (staff sign-in: link, redeem, refresh, sign-out; tenants: create, list, read, add and
+    # remove a host, suspend, resume)
+    assert len(operations) == 174
     for name, operation in operations.items():
         problems = {s for s in operation["responses"] if s >= "400"}
         assert len(operation["summary"].split()) >= 2, name
@@ -236,6 +238,8 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
                 "redeemSignInLink",
                 "signInWithPin",
                 "refreshSession",
+                "redeemPlatformSignInLink",
+                "refreshPlatformSession",
                 "joinPanelByInvitation",  # an invitation's sign-in link
                 "finishOidcSignIn",  # a state or code unknown, used, expired; an ID token
             }, name

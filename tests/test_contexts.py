@@ -79,7 +79,7 @@ PLATFORM_COMMANDS = {
 }
 CONTEXT_COMMANDS = {
     "tenants": {"tenants"},
-    "identity": {"people", "platform-token"},
+    "identity": {"people", "platform-token", "platform-staff"},
     "audit": {"audit"},
     "notifications": {"notifications"},
     "analysis": {"analysis"},

@@ -93,6 +93,7 @@ class Addresses:
     # smtp://...; else .eml files in the data folder
     mail_url: str | None = field(default=None, repr=False)
     mail_from: str = "no-reply@tinget.localhost"
+    platform_url: str | None = None  # the platform console: where staff's sign-in links point
     images_url: str | None = None  # s3://bucket?endpoint=...; else a folder in the data folder
     # web push (VAPID); without one push is off
     vapid_private_key: str | None = field(default=None, repr=False)

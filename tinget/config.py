@@ -122,6 +122,8 @@ class Settings:
     signing_secret: Secret | None = None
     mail_url: SecretUrl | None = None
     mail_from: str = "no-reply@tinget.localhost"
+    # the platform console, where platform staff's sign-in links point (none: they get none)
+    platform_url: str | None = None
     images_url: str | None = None  # a folder or s3://bucket (S3 credentials: AWS_* variables)
     vapid_private_key: Secret | None = None
     vapid_subject: str | None = None
@@ -176,6 +178,7 @@ class Settings:
             signing_secret=read("SIGNING_SECRET", Secret, None),
             mail_url=read("SMTP_URL", _url(("smtp", "smtps", "file")), None),
             mail_from=read("MAIL_FROM", _mail_address, "no-reply@tinget.localhost"),
+            platform_url=read("PLATFORM_URL", _platform_url, None),
             images_url=read("IMAGES_URL", _images_url, None),
             vapid_private_key=vapid_private_key,
             vapid_subject=vapid_subject,
@@ -304,6 +307,18 @@ def _url(schemes: tuple[str, ...], *, bare: str | None = None) -> Callable[[str]
         return SecretUrl(value)
 
     return parse
+
+
+def _platform_url(value: str) -> str:
+    """The platform console's address, as the links in platform staff's e-mails name it: an
+    absolute https URL (http only on localhost), without user, query or fragment."""
+    from events.errors import InvalidInput
+    from tenants.values import public_url
+
+    try:
+        return public_url(value, "platform_url")
+    except InvalidInput as error:
+        raise _Bad(error.reason) from None
 
 
 def _images_url(value: str) -> str:

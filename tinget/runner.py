@@ -93,6 +93,7 @@ async def addresses_for(settings: Settings, *, need_nats: bool = True) -> AsyncI
                 signing_secret=reveal(settings.signing_secret),
                 mail_url=reveal(settings.mail_url),
                 mail_from=settings.mail_from,
+                platform_url=settings.platform_url,
                 images_url=settings.images_url,
                 vapid_private_key=reveal(settings.vapid_private_key),
                 vapid_subject=settings.vapid_subject,

@@ -14,11 +14,20 @@ if TYPE_CHECKING:
     from events.projection import Projection
 
 
+class _Positions(Protocol):
+    """How far the read models are (``projections.positions.ReadModelPositions``)."""
+
+    async def behind(self, tenant_id: str, position: int) -> list[str]: ...
+
+
 class Needs(Protocol):
     """What the context's read models and handlers are made from."""
 
     app_pool: asyncpg.Pool
     codec: Codec
+
+    @property
+    def positions(self) -> _Positions: ...
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:
@@ -28,9 +37,13 @@ def _read_models(app: Needs) -> Sequence[Projection]:
 
 
 def _provides(app: Needs) -> Mapping[str, object]:
+    from services.dashboards.health import HealthQueries
     from services.dashboards.read_model import DashboardQueries
 
-    return {"dashboard_queries": DashboardQueries(app.app_pool)}
+    return {
+        "dashboard_queries": DashboardQueries(app.app_pool),
+        "tenant_health": HealthQueries(app.app_pool, app.positions.behind),
+    }
 
 
 DASHBOARDS = Context[Needs](

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from events.contexts import Context
@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from services.identity.service import IdentityService
 
 
+class _Console(Protocol):
+    @property
+    def platform_url(self) -> str | None: ...
+
+
 class Needs(Protocol):
     """What the context's read models and handlers are made from."""
 
@@ -24,6 +29,19 @@ class Needs(Protocol):
     app_pool: asyncpg.Pool
     repository: Repository
     keys: Keys
+
+    @property
+    def addresses(self) -> _Console: ...
+
+
+def _provides(app: Needs) -> Mapping[str, object]:
+    from services.identity.platform_staff import PlatformStaff
+
+    return {
+        "identity": app.identity,
+        "oidc": _oidc(app),
+        "platform_staff": PlatformStaff(app.identity, app.addresses.platform_url),
+    }
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
@@ -54,9 +72,10 @@ IDENTITY = Context[Needs](
         "gateway.privacy:PrivacyController",
         "gateway.oidc:OidcController",
     ),
-    provides=lambda app: {"identity": app.identity, "oidc": _oidc(app)},
+    provides=_provides,
     command_paths=(
         "tinget.commands.identity:people",
         "tinget.commands.identity:platform_token",
+        "tinget.commands.platform:platform_staff",
     ),
 )

@@ -35,6 +35,7 @@ from services.identity.tokens import REFRESH, IssuedToken, Tokens
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
 from tenants.directory import TenantEntry, link_base
 from tenants.staff import STAFF_ROLES, StaffQueries
+from tenants.values import PLATFORM_TENANT
 
 _EMAIL = re.compile(r"[^@\s\x00-\x1f]{1,64}@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)+")
 LINK_LIFETIME = timedelta(minutes=15)
@@ -450,7 +451,8 @@ class IdentityService:
 
     async def personal_data(self, caller: Caller, person_id: UUID) -> dict[str, Any]:
         """Everything held about a person: their own, or anyone's for an administrator."""
-        if person_id != caller.person_id:
+        if person_id != caller.person_id or caller.sign_in is SignIn.PLATFORM:
+            # operations staff read a municipality's figures, never anyone's personal data
             caller.require(Permission.ADMINISTER)
         return await self.export_person(caller.tenant_id, person_id)
 
@@ -465,8 +467,10 @@ class IdentityService:
         return await self._token_for(tenant_id, caller.person_id, caller.sign_in)
 
     async def sign_out(self, caller: Caller) -> None:
-        """Take back every token the caller holds, on every device."""
-        await self.sessions.revoke(caller.tenant_id, caller.person_id)
+        """Take back every token the caller holds, on every device (platform staff: every
+        platform token of theirs, on every host)."""
+        tenant_id = PLATFORM_TENANT if caller.sign_in is SignIn.PLATFORM else caller.tenant_id
+        await self.sessions.revoke(tenant_id, caller.person_id)
 
     async def token_for(self, tenant_id: str, person_id: UUID, sign_in: SignIn) -> IssuedToken:
         """The token pair of a person who proved who they are some other way (an identity

@@ -29,6 +29,7 @@ from async_lru import alru_cache
 from events.db import tenant_transaction
 from events.errors import Unauthenticated
 from services.identity.access import Caller, SignIn
+from tenants.values import PLATFORM_TENANT
 
 TTL = 1.0  # seconds a tenant's copy of raised generations is used before it is loaded again
 
@@ -50,7 +51,11 @@ class Sessions:
     async def check(self, caller: Caller, generation: int) -> None:
         """Refuse a token (``Unauthenticated``) that was taken back or names nobody here."""
         if caller.sign_in is SignIn.PLATFORM:
-            return  # Tinget's own staff: short-lived tokens, not people of a municipality
+            # Tinget's own staff are people of the platform, not of the municipality whose
+            # host they call: their tokens are taken back there (sign-out, removal).
+            if generation < await self.generation(PLATFORM_TENANT, caller.person_id):
+                raise Unauthenticated("the platform token was revoked; sign in again")
+            return
         if generation < await self.generation(caller.tenant_id, caller.person_id):
             raise Unauthenticated("the access token was revoked; sign in again")
         if not await self.exists(caller.tenant_id, caller.person_id):

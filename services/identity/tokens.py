@@ -88,6 +88,8 @@ class Tokens:
         return msgspec.structs.replace(access, refresh_token=refresh.token)
 
     def issue_platform(self, person_id: UUID, role: Role) -> IssuedToken:
+        """A token for an operator's shell (``tinget platform-token``): eight hours, no
+        refresh, signed with the platform key."""
         if role not in PLATFORM_ROLES:
             raise ValueError(f"{role} is not a platform role")
         return self._issue(
@@ -100,6 +102,37 @@ class Tokens:
             "platform",
             0,
         )
+
+    def issue_platform_pair(self, person_id: UUID, role: Role, generation: int) -> IssuedToken:
+        """A signed-in platform staff member's tokens: a short access token and a refresh
+        token beside it, of the person's current token ``generation`` (sign-out and removal
+        raise it, which takes both back at once)."""
+        if role not in PLATFORM_ROLES:
+            raise ValueError(f"{role} is not a platform role")
+        key = self.keys.platform_token_key
+        made = [
+            self._issue(
+                PLATFORM_AUDIENCE,
+                key,
+                person_id,
+                role,
+                SignIn.PLATFORM,
+                lifetime,
+                "platform",
+                generation,
+                use,
+            )
+            for lifetime, use in ((STAFF_LIFETIME, ACCESS), (REFRESH_LIFETIME, REFRESH))
+        ]
+        return msgspec.structs.replace(made[0], refresh_token=made[1].token)
+
+    def verify_platform(self, token: str, use: str = ACCESS) -> Caller:
+        """The platform staff member a token names: only a token signed with the platform key
+        passes (a tenant's token, even its administrator's, is ``Unauthenticated``)."""
+        caller = self.verify(token, PLATFORM_AUDIENCE, use)
+        if caller.sign_in is not SignIn.PLATFORM:
+            raise Unauthenticated("this needs a platform token: sign in at the platform console")
+        return caller
 
     @staticmethod
     def _issue(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from events.errors import Conflict, Forbidden
+from events.errors import Conflict, Forbidden, NotFound
 from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
 from tests.domain.gwt import given, memory_store, then, then_payloads
 
@@ -91,3 +91,36 @@ def test_committees_and_details_change() -> None:
     tenant = given(tenant)
     assert tenant.committees == ["Transport", "Education"]
     assert (tenant.name, tenant.default_language) == ("Town municipality", "en")
+
+
+def test_a_host_is_removed_only_if_the_tenant_has_it() -> None:
+    tenant = town()
+    tenant.add_host("town.example")
+    tenant.add_host("www.town.example")
+    tenant = given(tenant)
+    tenant.remove_host("town.example")
+    assert then_payloads(tenant) == [("HostRemoved", {"host": "town.example"})]
+    tenant = given(tenant)
+    assert tenant.hosts == ["www.town.example"]
+    assert given(tenant).link_base == "https://www.town.example"
+    with pytest.raises(NotFound):
+        tenant.remove_host("town.example")
+    assert then(tenant) == []
+
+
+def test_a_released_host_is_free_for_another_tenant_and_held_again_once_claimed() -> None:
+    claim = given(HostClaim(host="town.example", tenant_id="town"))
+    assert claim.held
+    claim.release()
+    assert then(claim) == ["HostReleased"]
+    claim = given(claim)
+    assert not claim.held
+    with pytest.raises(Conflict):
+        claim.release()
+    claim.claim("city")
+    assert then_payloads(claim) == [("HostReclaimed", {"tenant_id": "city"})]
+    claim = given(claim)
+    assert (claim.held, claim.tenant_id) == (True, "city")
+    with pytest.raises(Conflict) as refused:
+        claim.claim("village")
+    assert refused.value.field == "host"

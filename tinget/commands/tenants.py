@@ -22,6 +22,7 @@ from tinget.commands.common import (
 from tinget.config import Settings, reveal
 
 if TYPE_CHECKING:
+    from events.repository import EventMetadata
     from tenants.domain import Tenant
     from tinget.bootstrap import Platform
 
@@ -86,6 +87,13 @@ def _tenant_json(tenant: Tenant) -> dict[str, Any]:
     }
 
 
+def _operator() -> EventMetadata:
+    """What the audit trail says of who acted: an operator, at a shell (no person)."""
+    from services.identity.platform_staff import OPERATOR
+
+    return OPERATOR
+
+
 @click.group()
 def tenants() -> None:
     """Onboard and look after municipalities."""
@@ -112,7 +120,9 @@ def tenants_create(
     """Create a tenant."""
 
     async def go(p: Platform) -> Tenant:
-        return await p.tenants.create(slug, name, language, hosts, public_url=public_url)
+        return await p.tenants.create(
+            slug, name, language, hosts, metadata=_operator(), public_url=public_url
+        )
 
     echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
@@ -193,9 +203,9 @@ def tenants_update(ctx: click.Context, /, slug: str, logo: Path | None, **option
     content = logo.read_bytes() if logo is not None else None
 
     async def go(p: Platform) -> Tenant:
-        tenant = await p.tenants.update(slug, changes)
+        tenant = await p.tenants.update(slug, changes, metadata=_operator())
         if content is not None:
-            tenant = await p.tenants.set_logo(slug, content)
+            tenant = await p.tenants.set_logo(slug, content, metadata=_operator())
         return tenant
 
     echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
@@ -209,7 +219,20 @@ def tenants_add_host(ctx: click.Context, slug: str, host: str) -> None:
     """Serve a tenant at one more host name."""
 
     async def go(p: Platform) -> Tenant:
-        return await p.tenants.add_host(slug, host)
+        return await p.tenants.add_host(slug, host, metadata=_operator())
+
+    echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
+
+
+@tenants.command("remove-host")
+@click.argument("slug")
+@click.argument("host")
+@click.pass_context
+def tenants_remove_host(ctx: click.Context, slug: str, host: str) -> None:
+    """Stop serving a tenant at a host name, which any tenant may then claim."""
+
+    async def go(p: Platform) -> Tenant:
+        return await p.tenants.remove_host(slug, host, metadata=_operator())
 
     echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
@@ -222,7 +245,7 @@ def tenants_suspend(ctx: click.Context, slug: str, reason: str) -> None:
     """Suspend a tenant: its pages answer 403 with the reason."""
 
     async def go(p: Platform) -> Tenant:
-        return await p.tenants.suspend(slug, reason)
+        return await p.tenants.suspend(slug, reason, metadata=_operator())
 
     echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
 
@@ -234,6 +257,6 @@ def tenants_resume(ctx: click.Context, slug: str) -> None:
     """Lift a tenant's suspension."""
 
     async def go(p: Platform) -> Tenant:
-        return await p.tenants.resume(slug)
+        return await p.tenants.resume(slug, metadata=_operator())
 
     echo_json(_tenant_json(run(with_platform(settings_of(ctx), go))))
