@@ -212,7 +212,7 @@ def create_app(
         request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
         middleware=[
             request_context(admission),
-            cors(edge.resolver, methods.allow),  # per tenant: gateway/cors.py
+            cors(lambda: edge.resolver, methods.allow),  # per tenant: gateway/cors.py
             methods.middleware,
             content_type_guard,
         ],

@@ -53,9 +53,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def cors(resolver: TenantResolver, methods: Mapping[str, bytes]) -> Callable[[ASGIApp], ASGIApp]:
-    """The CORS middleware on the tenant ``resolver`` and the methods of each path template
-    (``methods``: gateway/options.py, filled in once the app is built)."""
+def cors(
+    resolver: Callable[[], TenantResolver], methods: Mapping[str, bytes]
+) -> Callable[[ASGIApp], ASGIApp]:
+    """The CORS middleware on the tenant resolver (``resolver()``, asked per request: the edge
+    that holds it is made after the app) and the methods of each path template (``methods``:
+    gateway/options.py, filled in once the app is built)."""
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,7 +69,7 @@ def cors(resolver: TenantResolver, methods: Mapping[str, bytes]) -> Callable[[AS
             if origin is None:
                 await app(scope, receive, send)
                 return
-            allowed = await _allowed(resolver, _header(scope, b"host"), origin)
+            allowed = await _allowed(resolver(), _header(scope, b"host"), origin)
             wanted = _header(scope, b"access-control-request-method")
             if allowed and scope["method"] == "OPTIONS" and wanted is not None:
                 await _preflight(scope, send, origin, methods)

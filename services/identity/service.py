@@ -312,7 +312,7 @@ class IdentityService:
             except AggregateNotFound:
                 raise NotFound(f"no person {person_id}") from None
             if person.role == Role.ADMINISTRATOR.value and new_role is not Role.ADMINISTRATOR:
-                await self._keep_an_administrator(caller.tenant_id, person_id)
+                await self._keep_an_administrator(caller, person_id)
             person.change_role(new_role.value)
             await self.sessions.revoke(caller.tenant_id, person_id)  # the old role's tokens
             try:
@@ -323,13 +323,21 @@ class IdentityService:
                 raise Conflict("the person was changed meanwhile; try again") from None
         return new_role
 
-    async def _keep_an_administrator(self, tenant_id: str, leaving: UUID) -> None:
-        """Refuse (409) to take the role of the tenant's last administrator. The staff list
-        names the candidates and each one's own record confirms it, so an administrator
-        demoted a moment ago does not count; one made a moment ago may not count yet, which
-        errs on the safe side. Changes of administrators are taken one at a time in a process;
-        a consultant (platform staff) can still act as administrator if two processes ever
-        raced each other's last administrators away."""
+    async def _keep_an_administrator(self, caller: Caller, leaving: UUID) -> None:
+        """Refuse (409) to take the role of the tenant's last administrator. An administrator
+        who takes another's role is one who stays (their own record says so). Otherwise the
+        staff list names the candidates and each one's own record confirms it, so an
+        administrator demoted a moment ago does not count; one made a moment ago may not count
+        yet, which errs on the safe side. Changes of administrators are taken one at a time in
+        a process; a consultant (platform staff) can still act as administrator if two
+        processes ever raced each other's last administrators away."""
+        tenant_id = caller.tenant_id
+        if (
+            caller.person_id != leaving
+            and caller.role is Role.ADMINISTRATOR
+            and await self._role_of(tenant_id, caller.person_id) is Role.ADMINISTRATOR
+        ):
+            return
         for other in await self.staff.administrators(tenant_id):
             if other != leaving and await self._role_of(tenant_id, other) is Role.ADMINISTRATOR:
                 return
