@@ -126,17 +126,18 @@ async def test_points_badges_and_levels_follow_the_tenants_rules(
         "thresholds": 0,
         "dialogs": 1,
     }
-    assert mine["level"]["name"] == "Participant"
-    assert mine["next_level"]["name"] == "Contributor"
+    # a Swedish town: the default names in Swedish
+    assert mine["level"]["name"] == "Deltagare"
+    assert mine["next_level"]["name"] == "Bidragsgivare"
     assert [(b["badge"], b["level"], b["title"]) for b in mine["badges"]] == [
-        ("first-proposal", 1, "First proposal"),
-        ("commenter", 1, "First comment"),
-        ("supporter", 1, "Supporter"),
+        ("first-proposal", 1, "Första förslaget"),
+        ("commenter", 1, "Första kommentaren"),
+        ("supporter", 1, "Stödjare"),
     ]
     assert all(b["dialog_id"] == dialog["id"] for b in mine["badges"])
     theirs = await progress(client, town, neighbour)
     assert theirs["points"] == 33
-    assert theirs["level"]["name"] == "Newcomer"
+    assert theirs["level"]["name"] == "Nykomling"
     assert sorted(await awards(platform, town)) == sorted(
         [
             ("BadgeAwarded", "first-proposal:1"),
@@ -166,7 +167,7 @@ async def test_ten_comments_earn_the_second_commenter_level_once(
     assert mine["tallies"]["comments"] == 11
     assert mine["points"] == 11 * 2
     commenter = [(b["level"], b["title"]) for b in mine["badges"] if b["badge"] == "commenter"]
-    assert commenter == [(1, "First comment"), (2, "Commenter")]
+    assert commenter == [(1, "Första kommentaren"), (2, "Kommentator")]
     earned = await awards(platform, town)
     assert earned.count(("BadgeAwarded", "commenter:1")) == 1
     assert earned.count(("BadgeAwarded", "commenter:2")) == 1
@@ -186,7 +187,7 @@ async def test_a_post_reaching_its_threshold_earns_its_author_the_badge(
     await platform.catch_up_projections()  # the threshold is recorded by a policy, then scored
 
     mine = await progress(client, town, author)
-    assert ("threshold-reached", "Heard by the council") in [
+    assert ("threshold-reached", "Hörd av fullmäktige") in [
         (b["badge"], b["title"]) for b in mine["badges"]
     ]
     assert mine["tallies"]["thresholds"] == 1
@@ -421,7 +422,7 @@ async def test_the_leaderboard_shows_only_those_who_opted_in(
         ),
         (lambda r: r["levels"][2].update(min_points=10), 422, "levels[2].min_points"),
         (lambda r: r["levels"][0].update(min_points=5), 422, "levels[0].min_points"),
-        (lambda r: r["levels"][1].update(name=" newcomer "), 422, "levels[1].name"),
+        (lambda r: r["levels"][1].update(name=" nykomling "), 422, "levels[1].name"),
         (lambda r: r["levels"][1].update(name="  "), 422, "levels[1].name"),
         (lambda r: r.update(levels=[]), 400, "levels"),
     ],

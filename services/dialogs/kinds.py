@@ -11,13 +11,14 @@ compared wherever a rule is needed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
 import msgspec
 
+from events import texts
 from events.errors import Conflict, InvalidInput
 
 
@@ -268,6 +269,14 @@ class KindPolicy:
             )
         return PostKind(chosen)
 
+    def option_label(self, option: str, language: str) -> str:
+        """How ``option`` is shown in ``language``: a fixed option (a vox pop's ``yes`` and
+        ``no``, stored so whatever the language) by its word there (Ja, Nej, Kyllä, Ei); an
+        option an administrator wrote as written."""
+        if option not in self.fixed_options:
+            return option
+        return _FIXED_OPTION_LABELS.get(option, lambda _: option)(language)
+
     def ensure_ballots(self) -> None:
         if not self.ballots:
             raise Conflict(f"a {self.kind.value} dialog takes {self.takes}, not votes")
@@ -337,6 +346,15 @@ class KindPolicy:
         if len(choices) > settings.max_choices:
             raise InvalidInput("choices", f"at most {settings.max_choices} choice(s)")
         return tuple(choices)
+
+
+# The words of the fixed options, each a literal call so Babel's extractor finds the message.
+_FIXED_OPTION_LABELS: Mapping[str, Callable[[str], str]] = MappingProxyType(
+    {
+        "yes": lambda language: texts.pgettext(language, "vox pop answer", "yes"),
+        "no": lambda language: texts.pgettext(language, "vox pop answer", "no"),
+    }
+)
 
 
 KIND_POLICIES: Mapping[DialogKind, KindPolicy] = MappingProxyType(

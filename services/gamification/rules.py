@@ -3,6 +3,11 @@
 The rules are values carried whole by ``GamificationRulesChanged``, so the policy that reacts
 to the stream applies the rules that were in force at each event's place in the log, live and
 in a rebuild alike. Until an administrator changes them, ``DEFAULT_RULES`` apply.
+
+The default rules' level names, welcomes and badge titles are English message ids of the
+built-in catalogues (events/texts.py): an award is recorded with them in the tenant's
+language (``default_text``), so a Swedish municipality's participants earn "Nykomling", not
+"Newcomer". An administrator's own texts are kept as written.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from enum import StrEnum
 
 import msgspec
 
+from events import texts
+from events.texts import N_
 from services.dialogs.kinds import PostKind
 
 
@@ -104,53 +111,99 @@ DEFAULT_RULES = Rules(
         threshold_reached=25,
     ),
     badges=(
-        _badge("first-proposal", Tally.POSTS, (1, "First proposal")),
+        _badge("first-proposal", Tally.POSTS, (1, N_("First proposal"))),
         _badge(
             "commenter",
             Tally.COMMENTS,
-            (1, "First comment"),
-            (10, "Commenter"),
-            (50, "Voice of the debate"),
+            (1, N_("First comment")),
+            (10, N_("Commenter")),
+            (50, N_("Voice of the debate")),
         ),
-        _badge("threshold-reached", Tally.THRESHOLDS, (1, "Heard by the council")),
+        _badge("threshold-reached", Tally.THRESHOLDS, (1, N_("Heard by the council"))),
         _badge(
             "supporter",
             Tally.ENDORSEMENTS,
-            (1, "Supporter"),
-            (10, "Backer"),
-            (50, "Champion of good ideas"),
+            (1, N_("Supporter")),
+            (10, N_("Backer")),
+            (50, N_("Champion of good ideas")),
         ),
         _badge(
             "regular-participant",
             Tally.DIALOGS,
-            (3, "Regular participant"),
-            (10, "Pillar of the community"),
+            (3, N_("Regular participant")),
+            (10, N_("Pillar of the community")),
         ),
     ),
     levels=(
-        Level(name="Newcomer", min_points=0, welcome="Welcome! Every idea starts somewhere."),
         Level(
-            name="Participant",
+            name=N_("Newcomer"), min_points=0, welcome=N_("Welcome! Every idea starts somewhere.")
+        ),
+        Level(
+            name=N_("Participant"),
             min_points=50,
-            welcome="You are a participant now: thank you for taking part.",
+            welcome=N_("You are a participant now: thank you for taking part."),
         ),
         Level(
-            name="Contributor",
+            name=N_("Contributor"),
             min_points=200,
-            welcome="You are a contributor: your voice shapes the municipality.",
+            welcome=N_("You are a contributor: your voice shapes the municipality."),
         ),
         Level(
-            name="Community builder",
+            name=N_("Community builder"),
             min_points=500,
-            welcome="You are a community builder: others follow where you lead.",
+            welcome=N_("You are a community builder: others follow where you lead."),
         ),
         Level(
-            name="Civic champion",
+            name=N_("Civic champion"),
             min_points=1000,
-            welcome="You are a civic champion: thank you for all you do.",
+            welcome=N_("You are a civic champion: thank you for all you do."),
         ),
     ),
 )
+
+
+def _texts(rules: Rules) -> frozenset[str]:
+    return frozenset(
+        [level.name for level in rules.levels]
+        + [level.welcome for level in rules.levels]
+        + [level.title for badge in rules.badges for level in badge.levels]
+    )
+
+
+DEFAULT_TEXTS = _texts(DEFAULT_RULES)
+"""The default rules' texts: the ones translated into a tenant's language when awarded."""
+
+
+def default_text(text: str, language: str) -> str:
+    """``text`` in ``language`` when it is one of the default rules' texts (an administrator
+    who kept a default name gets it translated too); any other text as it was written."""
+    return texts.gettext(language, text) if text in DEFAULT_TEXTS else text
+
+
+def in_language(rules: Rules, language: str) -> Rules:
+    """``rules`` with the default texts among them in ``language`` (as participants read
+    them); an administrator's own texts as written."""
+    return msgspec.structs.replace(
+        rules,
+        levels=tuple(
+            msgspec.structs.replace(
+                level,
+                name=default_text(level.name, language),
+                welcome=default_text(level.welcome, language),
+            )
+            for level in rules.levels
+        ),
+        badges=tuple(
+            msgspec.structs.replace(
+                badge,
+                levels=tuple(
+                    msgspec.structs.replace(at, title=default_text(at.title, language))
+                    for at in badge.levels
+                ),
+            )
+            for badge in rules.badges
+        ),
+    )
 
 
 def badges_crossed(rules: Rules, tally: Tally, before: int, after: int) -> list[tuple[Badge, int]]:

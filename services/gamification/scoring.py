@@ -20,13 +20,21 @@ from services.gamification.domain import (
     badge_award_id,
     level_award_id,
 )
-from services.gamification.rules import Badge, Rules, Tally, badges_crossed, levels_crossed
+from services.gamification.rules import (
+    Badge,
+    Rules,
+    Tally,
+    badges_crossed,
+    default_text,
+    levels_crossed,
+)
 
 Row = dict[str, Any]
 PersonKey = tuple[str, UUID]  # (tenant, person)
 DialogKey = tuple[str, UUID, UUID]  # (tenant, dialog, person)
 
 TALLIES = tuple(t.value for t in Tally)
+_TEXTS = frozenset({"name", "welcome", "title"})  # an award's fields a participant reads
 
 
 def person_row(tenant_id: str, person_id: UUID) -> Row:
@@ -47,8 +55,14 @@ class Award:
     kind: type[Aggregate]
     fields: dict[str, Any]
 
-    def aggregate(self) -> Aggregate:
-        return self.kind(**self.fields)
+    def aggregate(self, language: str = "en") -> Aggregate:
+        """The award's aggregate, its level name, welcome or badge title in ``language`` when
+        they are the default rules' texts (the tenant's language: what its e-mails speak)."""
+        fields = {
+            name: default_text(value, language) if name in _TEXTS else value
+            for name, value in self.fields.items()
+        }
+        return self.kind(**fields)
 
 
 @dataclass

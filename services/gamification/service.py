@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 from events.errors import Conflict
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
+from events.texts import FALLBACK
 from services.gamification.commands import SetRules, validated_rules
 from services.gamification.domain import (
     GamificationRules,
@@ -21,9 +22,10 @@ from services.gamification.domain import (
     leaderboard_preference_id,
     rules_id,
 )
-from services.gamification.rules import DEFAULT_RULES, Rules
+from services.gamification.rules import DEFAULT_RULES, Rules, in_language
 from services.gamification.scoring import Award
 from services.identity.access import Caller, Permission, event_metadata
+from tenants.domain import Tenant, tenant_stream_id
 
 A = TypeVar("A", bound=Aggregate)
 _ATTEMPTS = 3  # reads and tries again when another request changed the stream meanwhile
@@ -40,9 +42,12 @@ class GamificationService:
             return None
 
     async def rules(self, tenant_id: str) -> Rules:
-        """The rules in force: the administrator's, or the built-in defaults until then."""
+        """The rules in force: the administrator's, or the built-in defaults until then; the
+        defaults' level names, welcomes and badge titles in the tenant's language (what its
+        participants read, and what its administrators see to change)."""
         found = await self._find(tenant_id, GamificationRules, rules_id(tenant_id))
-        return DEFAULT_RULES if found is None or found.rules is None else found.rules
+        rules = DEFAULT_RULES if found is None or found.rules is None else found.rules
+        return in_language(rules, await self.language(tenant_id))
 
     async def get_rules(self, caller: Caller) -> Rules:
         caller.require(Permission.ADMINISTER)
@@ -110,9 +115,16 @@ class GamificationService:
             return opt_in
         raise Conflict("your choice was changed meanwhile; try again")
 
+    async def language(self, tenant_id: str) -> str:
+        """The tenant's default language, the one its awards are written in (English for a
+        tenant not found, which records nothing else either)."""
+        tenant = await self._find(tenant_id, Tenant, tenant_stream_id(tenant_id))
+        return FALLBACK if tenant is None else str(tenant.default_language)
+
     async def record_awards(self, tenant_id: str, awards: Sequence[Award]) -> int:
         """The policy's command: record each award, unless it was recorded before; return how
-        many are new. Each is its own append, so one already taken does not hold back others."""
+        many are new. Each is its own append, so one already taken does not hold back others.
+        The default rules' names and titles are recorded in the tenant's default language."""
 
         async def record(award: Aggregate) -> int:
             try:
@@ -124,5 +136,9 @@ class GamificationService:
         # A replay or a rebuild meets every award again: one query finds those recorded
         # before, so only new ones are appended.
         recorded = await self.repository.store.present(tenant_id, [a.stream_id for a in awards])
-        fresh = [a.aggregate() for a in awards if a.stream_id not in recorded]
+        new = [a for a in awards if a.stream_id not in recorded]
+        if not new:
+            return 0
+        language = await self.language(tenant_id)
+        fresh = [a.aggregate(language) for a in new]
         return sum(await asyncio.gather(*(record(a) for a in fresh)))
