@@ -273,9 +273,8 @@ class KindPolicy:
         """How ``option`` is shown in ``language``: a fixed option (a vox pop's ``yes`` and
         ``no``, stored so whatever the language) by its word there (Ja, Nej, Kyllä, Ei); an
         option an administrator wrote as written."""
-        if option not in self.fixed_options:
-            return option
-        return _FIXED_OPTION_LABELS.get(option, lambda _: option)(language)
+        label = _FIXED_OPTION_LABELS.get(option) if option in self.fixed_options else None
+        return option if label is None else label(language)
 
     def ensure_ballots(self) -> None:
         if not self.ballots:

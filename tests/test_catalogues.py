@@ -1,0 +1,212 @@
+"""Every built-in text exists in every language Tinget ships: the messages the code asks for
+(found by Babel's extractor) are in the English catalogue, and each has a non-empty
+translation in Swedish, Danish, Norwegian Bokmål and Finnish with the same ``{name}`` fields
+and the plural forms the language has. A check that can fail is shown failing on catalogues
+built here with a message missing, a field lost and a plural form short. Runs without
+PostgreSQL or NATS."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
+
+from events import texts
+from services.dialogs.kinds import KIND_POLICIES, DialogKind
+from services.gamification.rules import DEFAULT_RULES, DEFAULT_TEXTS, default_text, in_language
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("events", "tenants", "services", "projections", "gateway", "tinget")
+# events/texts.py's functions take the language first: the message is their second argument.
+KEYWORDS = {"N_": None, "gettext": (2,), "ngettext": (2, 3), "pgettext": ((2, "c"), 3)}
+
+Key = tuple[str | None, str]  # (context, message id)
+
+
+def extracted() -> set[Key]:
+    """Every message the code marks or asks for with a literal text."""
+    found: set[Key] = set()
+    for layer in LAYERS:
+        for _file, _line, message, _comments, context in extract_from_dir(
+            ROOT / layer, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            msgid = message[0] if isinstance(message, tuple) else message
+            found.add((context, msgid))
+    return found
+
+
+def shipped() -> dict[str, Catalog]:
+    catalogues = {}
+    for language in texts.LANGUAGES:
+        with texts.catalogue_path(language).open("rb") as po:
+            catalogues[language] = read_po(po, locale=language, domain=texts.DOMAIN)
+    return catalogues
+
+
+def fields(text: str) -> set[str]:
+    """The ``{name}`` fields of a text (``{{`` is no field)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _key(message: Message) -> Key:
+    msgid = message.id
+    return message.context, str(msgid[0] if isinstance(msgid, tuple | list) else msgid)
+
+
+def _texts(value: object) -> list[str]:
+    """A message's id or translation as its forms (one, or one per plural form)."""
+    if isinstance(value, tuple | list):
+        return [str(v or "") for v in value]
+    return [str(value or "")]
+
+
+def problems(catalogues: Mapping[str, Catalog], used: Iterable[Key]) -> list[str]:
+    """What keeps the catalogues from being complete, one line each (none when complete)."""
+    found: list[str] = []
+    english = catalogues["en"]
+    known = {_key(m) for m in english if m.id}
+    found += [
+        f"en: {k!r} is used in the code but missing" for k in sorted(set(used) - known, key=str)
+    ]
+    for language, catalogue in sorted(catalogues.items()):
+        expected = get_plural(language).num_plurals
+        if catalogue.num_plurals != expected:
+            found.append(f"{language}: {catalogue.num_plurals} plural forms, not {expected}")
+        own = {_key(m): m for m in catalogue if m.id}
+        for key in sorted(known, key=str):
+            message = own.get(key)
+            if message is None:
+                found.append(f"{language}: {key!r} is missing")
+                continue
+            ids = _texts(message.id)
+            forms = _texts(message.string)
+            if message.pluralizable and len(forms) != expected:
+                found.append(f"{language}: {key!r} has {len(forms)} forms, not {expected}")
+            if message.fuzzy or not all(f.strip() for f in forms):
+                found.append(f"{language}: {key!r} is not translated")
+            wanted = set().union(*(fields(i) for i in ids))
+            for form in forms:
+                if form.strip() and fields(form) != wanted:
+                    found.append(
+                        f"{language}: {key!r} has fields {sorted(fields(form))},"
+                        f" not {sorted(wanted)}"
+                    )
+    return found
+
+
+def test_every_built_in_text_is_translated_into_every_language() -> None:
+    catalogues = shipped()
+    assert set(catalogues) == {"sv", "da", "nb", "fi", "en"}
+    used = extracted()
+    assert ("vox pop answer", "yes") in used  # the extractor finds the calls it is meant to
+    assert (None, "Newcomer") in used
+    assert problems(catalogues, used) == []
+
+
+def test_the_catalogues_hold_no_message_the_code_no_longer_uses() -> None:
+    used = extracted()
+    stale = {
+        language: sorted({_key(m) for m in catalogue if m.id} - used, key=str)
+        for language, catalogue in shipped().items()
+    }
+    assert stale == {language: [] for language in texts.LANGUAGES}
+
+
+def _catalogue(language: str, messages: Iterable[tuple[object, object]]) -> Catalog:
+    catalogue = Catalog(locale=language, domain=texts.DOMAIN)
+    for msgid, msgstr in messages:
+        catalogue.add(msgid, msgstr)  # type: ignore[arg-type]
+    return catalogue
+
+
+def test_a_catalogue_lacking_a_message_a_field_or_a_plural_form_is_caught() -> None:
+    plural = ("{count} vote", "{count} votes")
+    english = [("Welcome to {tenant}", "Welcome to {tenant}"), (plural, plural)]
+    complete = {
+        "en": _catalogue("en", english),
+        "sv": _catalogue(
+            "sv",
+            [("Welcome to {tenant}", "Välkommen till {tenant}"), (plural, ("{count} röst",) * 2)],
+        ),
+    }
+    assert problems(complete, [(None, "Welcome to {tenant}")]) == []
+
+    broken = {
+        "en": _catalogue("en", english),
+        "sv": _catalogue("sv", [(plural, ("{count} röst",))]),  # a form short, a message gone
+        "da": _catalogue(
+            "da", [("Welcome to {tenant}", "Velkommen til {kommune}"), (plural, ("", ""))]
+        ),
+    }
+    found = problems(broken, [(None, "Welcome to {tenant}"), (None, "Goodbye")])
+
+    assert found == [
+        "en: (None, 'Goodbye') is used in the code but missing",
+        "da: (None, 'Welcome to {tenant}') has fields ['kommune'], not ['tenant']",
+        "da: (None, '{count} vote') is not translated",
+        "sv: (None, 'Welcome to {tenant}') is missing",
+        "sv: (None, '{count} vote') has 1 forms, not 2",
+    ]
+
+
+def test_a_language_falls_back_to_its_base_then_english_then_the_message() -> None:
+    assert texts.gettext("sv", "Newcomer") == "Nykomling"
+    assert texts.gettext("sv-FI", "Newcomer") == "Nykomling"
+    assert texts.gettext("fi", "Newcomer") == "Tulokas"
+    assert texts.gettext("de", "Newcomer") == "Newcomer"  # no German: English
+    assert texts.gettext("sv", "Not a built-in text") == "Not a built-in text"
+    assert texts.ngettext("en", "{count} point", "{count} points", 2) == "{count} points"
+
+
+def test_dates_and_numbers_are_written_per_locale() -> None:
+    day = date(2026, 12, 1)
+    assert texts.format_date(day, "sv") == "1 december 2026"
+    assert texts.format_date(day, "da") == "1. december 2026"
+    assert texts.format_date(day, "nb") == "1. desember 2026"
+    assert texts.format_date(day, "fi") == "1. joulukuuta 2026"
+    assert texts.format_date(day, "en") == "December 1, 2026"
+    assert texts.format_number(1234.5, "sv") == "1\xa0234,5"
+    assert texts.format_number(1234.5, "en") == "1,234.5"
+    assert texts.format_number(1234.5, "de-AT") != ""  # any tag Babel knows, none refused
+    moment = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
+    assert "2026" in texts.format_datetime(moment, "nb")
+
+
+def test_the_default_gamification_texts_read_in_the_tenants_language() -> None:
+    swedish = in_language(DEFAULT_RULES, "sv")
+    assert [level.name for level in swedish.levels] == [
+        "Nykomling",
+        "Deltagare",
+        "Bidragsgivare",
+        "Samhällsbyggare",
+        "Medborgarförebild",
+    ]
+    assert swedish.badges[0].levels[0].title == "Första förslaget"
+    assert in_language(DEFAULT_RULES, "en") == DEFAULT_RULES
+    for language in ("da", "nb", "fi"):
+        shown = {default_text(text, language) for text in DEFAULT_TEXTS}
+        assert not shown & DEFAULT_TEXTS, language  # not one left in English
+    assert default_text("Our own level", "sv") == "Our own level"  # an administrator's text
+
+
+def test_a_vox_pops_answers_are_shown_in_the_language_and_stored_as_yes_and_no() -> None:
+    vox_pop = KIND_POLICIES[DialogKind.VOX_POP]
+    assert vox_pop.fixed_options == ("yes", "no")
+    shown = {
+        language: [vox_pop.option_label(o, language) for o in vox_pop.fixed_options]
+        for language in texts.LANGUAGES
+    }
+    assert shown == {
+        "sv": ["Ja", "Nej"],
+        "da": ["Ja", "Nej"],
+        "nb": ["Ja", "Nei"],
+        "fi": ["Kyllä", "Ei"],
+        "en": ["Yes", "No"],
+    }
+    assert KIND_POLICIES[DialogKind.POLL].option_label("yes", "sv") == "yes"  # as written
