@@ -21,7 +21,7 @@ import gettext as _gettext
 import io
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -67,10 +67,11 @@ def _candidates(language: str) -> list[str]:
     return list(dict.fromkeys(t for t in (tag, base, FALLBACK) if t))
 
 
-@cache
+@lru_cache(maxsize=64)
 def translator(language: str) -> _gettext.NullTranslations:
     """The texts of ``language`` (a tag such as ``sv`` or ``sv-FI``), falling back to its base
-    language, then English, then the message id. Loaded once per tag."""
+    language, then English, then the message id. Loaded once per tag (the tags in use are the
+    tenants' few languages; the cache is bounded all the same)."""
     chain: _gettext.NullTranslations = _gettext.NullTranslations()
     found = [t for t in (_load(c) for c in _candidates(language)) if t is not None]
     if found:
