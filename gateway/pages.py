@@ -9,9 +9,11 @@ not speak it). With JavaScript, the signed-in page keeps the token for the API i
 ``sessionStorage`` under ``tinget.token`` (gone when the tab closes; never a cookie).
 
 Everything shown is escaped (Jinja2 with autoescape); colours are used only when they are
-``#RRGGBB``. The answers forbid caching, framing and sending the address (with its code) as a
-Referer, and a strict Content-Security-Policy allows only the page's own inline style and
-script, by a nonce made for each answer. These routes are not part of the API document.
+``#RRGGBB``, with black or white text, whichever reads at 4.5:1 or more. The answers forbid
+caching, framing and sending the address (with its code) as a Referer to another site, and a
+strict Content-Security-Policy allows only the page's own inline style and script, by a nonce
+made for each answer. A form sent from another site is refused. These routes are not part of
+the API document.
 """
 
 from __future__ import annotations
@@ -217,7 +219,7 @@ def _page(
                 " img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
             ),
             "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
+            "Referrer-Policy": "same-origin",
             "X-Content-Type-Options": "nosniff",
             "Content-Language": language,
         },
@@ -225,11 +227,15 @@ def _page(
 
 
 def _from_another_site(request: Request[Any, Any, Any]) -> bool:
-    """Whether the browser says the form was sent from another site: an ``Origin`` that is
-    not this host (``null`` included), or ``Sec-Fetch-Site: cross-site``. Without either
-    header (a client that is no browser) the form is taken."""
-    if request.headers.get("sec-fetch-site", "").lower() == "cross-site":
-        return True
+    """Whether the browser says the form was sent from another site (one that would sign a
+    citizen in as someone else). ``Sec-Fetch-Site`` decides when the browser sends it: only
+    ``same-origin`` and ``none`` (typed, bookmarked) are taken, so not even another
+    municipality's host under the same domain. An older browser's ``Origin`` must be this host
+    (``null``, as from a sandboxed frame, is refused). Without either header (a client that is
+    no browser) the form is taken."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site.lower() not in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return False
