@@ -3,15 +3,25 @@ that it escapes what it shows (a municipality's name, a code from the address)."
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import timedelta
 
 import httpx
+import pytest
 
 from gateway.pages import contrast, page_language, text_on
+from services.identity.service import Limits
 from tenants.service import TenantChanges
 from tests.api import Town, create_town
 from tests.test_erasure import mailed_code
-from tinget.bootstrap import Platform
+from tinget.bootstrap import Addresses, Platform
+
+
+@pytest.fixture
+def platform_addresses(addresses: Addresses) -> Addresses:
+    """Few sign-in attempts per address, to reach the limit from the page."""
+    return dataclasses.replace(addresses, limits=Limits(sign_in_per_address=(8, 60)))
 
 
 async def ask_for_link(client: httpx.AsyncClient, town: Town, address: str) -> None:
@@ -161,3 +171,29 @@ def test_the_colours_chosen_for_text_always_read_at_aa() -> None:
     greys = [f"#{level:02x}{level:02x}{level:02x}" for level in range(256)]
     for background in [*greys, "#ffd700", "#1f4e79", "#ff0000", "#00ff00", "#0000ff"]:
         assert contrast(text_on(background), background) >= 4.5, background
+
+
+async def test_an_expired_link_says_so_in_the_page(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    person_id = await platform.identity.people.by_email(town.slug, "eva@example.se")
+    code = await platform.identity.codes.create(
+        town.slug, "email-link", person_id, timedelta(seconds=-1)
+    )
+    expired = await client.post("/sign-in", data={"code": code}, headers=town.headers())
+    assert expired.status_code == 401
+    assert "har gått ut" in expired.text
+
+
+async def test_too_many_attempts_get_a_page_with_retry_after(
+    client: httpx.AsyncClient, town: Town
+) -> None:
+    answers = [
+        await client.post("/sign-in", data={"code": f"gissning-{i}"}, headers=town.headers())
+        for i in range(12)
+    ]
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[:8] == [401] * 8
+    assert statuses[8:] == [429] * 4
+    assert int(answers[-1].headers["retry-after"]) >= 1
+    assert "För många försök" in answers[-1].text
