@@ -1,5 +1,6 @@
 """The pages the gateway serves to citizens as HTML: the sign-in page that an e-mailed link
-(``{public URL}/sign-in?code=...``) leads to.
+(``{public URL}/sign-in?code=...``) leads to, and an invitation's (``/sign-in``, where the
+person types the PIN code from the invitation).
 
 Pages are rendered on the server and work without JavaScript: the link's page shows a form
 holding the code, and only pressing its button (a POST to the same address) uses the code, so
@@ -32,6 +33,7 @@ from litestar.params import QueryParameter
 from events.errors import TooManyRequests, Unauthenticated
 from gateway.auth import client_address
 from gateway.edge import Injected
+from services.identity.records import normalise_pin
 from services.identity.service import IdentityService
 from tenants.directory import TenantEntry
 
@@ -40,6 +42,9 @@ MAX_CODE_LENGTH: Final = 200  # as the API's redeemSignInLink takes
 
 _TEXTS: Final[dict[str, dict[str, str]]] = {
     "sv": {
+        "intro_pin": "Skriv in PIN-koden från din inbjudan och tryck på knappen.",
+        "failed_pin": "PIN-koden fungerar inte: den har redan använts, har gått ut eller är okänd."
+        " Kontrollera koden i din inbjudan.",
         "title": "Logga in hos {tenant}",
         "intro": "Tryck på knappen för att logga in med länken från ditt mejl.",
         "code_label": "Inloggningskod",
@@ -54,6 +59,9 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Formuläret skickades från en annan webbplats och togs inte emot.",
     },
     "da": {
+        "intro_pin": "Skriv PIN-koden fra din invitation, og tryk på knappen.",
+        "failed_pin": "PIN-koden virker ikke: den er allerede brugt, er udløbet eller er ukendt."
+        " Kontrollér koden i din invitation.",
         "title": "Log ind hos {tenant}",
         "intro": "Tryk på knappen for at logge ind med linket fra din e-mail.",
         "code_label": "Loginkode",
@@ -68,6 +76,9 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Formularen blev sendt fra et andet websted og blev ikke modtaget.",
     },
     "nb": {
+        "intro_pin": "Skriv inn PIN-koden fra invitasjonen din og trykk på knappen.",
+        "failed_pin": "PIN-koden virker ikke: den er allerede brukt, har utløpt eller er ukjent."
+        " Kontroller koden i invitasjonen din.",
         "title": "Logg inn hos {tenant}",
         "intro": "Trykk på knappen for å logge inn med lenken fra e-posten din.",
         "code_label": "Innloggingskode",
@@ -82,6 +93,9 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Skjemaet ble sendt fra et annet nettsted og ble ikke tatt imot.",
     },
     "fi": {
+        "intro_pin": "Kirjoita kutsusi PIN-koodi ja paina painiketta.",
+        "failed_pin": "PIN-koodi ei toimi: se on jo käytetty, vanhentunut tai tuntematon."
+        " Tarkista kutsusi koodi.",
         "title": "Kirjaudu sisään: {tenant}",
         "intro": "Kirjaudu sisään sähköpostisi linkillä painamalla painiketta.",
         "code_label": "Kirjautumiskoodi",
@@ -96,6 +110,9 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Lomake lähetettiin toiselta sivustolta, eikä sitä otettu vastaan.",
     },
     "en": {
+        "intro_pin": "Enter the PIN code from your invitation and press the button.",
+        "failed_pin": "The PIN code does not work: it has been used already, has expired or"
+        " is not known. Check the code in your invitation.",
         "title": "Sign in to {tenant}",
         "intro": "Press the button to sign in with the link from your e-mail.",
         "code_label": "Sign-in code",
@@ -255,7 +272,8 @@ class PagesController(Controller):
         tenant: NamedDependency[TenantEntry],
         code: Annotated[str | None, QueryParameter(description="the e-mailed link's code")] = None,
     ) -> Response[str]:
-        """The page an e-mailed sign-in link opens: a form holding the link's code."""
+        """The page an e-mailed sign-in link opens: a form holding the link's code. Without a
+        code (an invitation's link) the form asks for the invitation's PIN code."""
         return _page(tenant, 200, code=(code or "")[:MAX_CODE_LENGTH])
 
     @post("/sign-in", status_code=200)
@@ -265,9 +283,10 @@ class PagesController(Controller):
         identity: Injected[IdentityService],
         request: Request[Any, Any, Any],
     ) -> Response[str]:
-        """The form's button: use the code and show that the person is signed in (200), or
-        the form again with why not: no code (400), a code used, expired or unknown (401), a
-        form from another site (403), too many attempts (429, with Retry-After)."""
+        """The form's button: use the code (an e-mailed link's, or an invitation's PIN) and
+        show that the person is signed in (200), or the form again with why not: no code
+        (400), a code used, expired or unknown (401), a form from another site (403), too
+        many attempts (429, with Retry-After)."""
         texts = page_texts(tenant.default_language, tenant.name)
         if _from_another_site(request):
             return _page(tenant, 403, message=texts["forbidden"])
@@ -276,10 +295,15 @@ class PagesController(Controller):
         code = given.strip() if isinstance(given, str) else ""
         if not code or len(code) > MAX_CODE_LENGTH:
             return _page(tenant, 400, message=texts["missing"])
+        pin = normalise_pin(code) != ""  # an invitation's PIN, else an e-mailed link's code
+        client = client_address(request)
         try:
-            issued = await identity.redeem_link(tenant.tenant_id, code, client_address(request))
+            if pin:
+                issued = await identity.redeem_pin(tenant.tenant_id, code, client)
+            else:
+                issued = await identity.redeem_link(tenant.tenant_id, code, client)
         except Unauthenticated:
-            return _page(tenant, 401, code=code, message=texts["failed"])
+            return _page(tenant, 401, code=code, message=texts["failed_pin" if pin else "failed"])
         except TooManyRequests as refused:
             answer = _page(tenant, 429, code=code, message=texts["too_many"])
             answer.headers["Retry-After"] = str(max(1, int(refused.retry_after)))

@@ -197,3 +197,26 @@ async def test_too_many_attempts_get_a_page_with_retry_after(
     assert statuses[8:] == [429] * 4
     assert int(answers[-1].headers["retry-after"]) >= 1
     assert "För många försök" in answers[-1].text
+
+
+async def test_an_invitations_pin_signs_in_on_the_page_once(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    bare = await client.get("/sign-in", headers=town.headers())
+    assert "PIN-koden från din inbjudan" in bare.text
+    person_id = await platform.identity.people.by_email(town.slug, "inbjuden@example.se")
+    pin = await platform.identity.codes.create(town.slug, "pin", person_id, timedelta(days=1))
+
+    typed = pin.lower().replace("-", " ")  # as a person may type it
+    signed_in = await client.post("/sign-in", data={"code": typed}, headers=town.headers())
+    assert signed_in.status_code == 200, signed_in.text
+    assert "Du är inloggad" in signed_in.text
+    token = re.search(r'"token": ?"([^"]+)"', signed_in.text)
+    assert token is not None
+    me = await client.get("/api/v1/me", headers=town.headers(token.group(1)))
+    assert me.status_code == 200, me.text
+    assert me.json()["sign_in"] == "pin"
+
+    again = await client.post("/sign-in", data={"code": pin}, headers=town.headers())
+    assert again.status_code == 401
+    assert "PIN-koden fungerar inte" in again.text
