@@ -60,6 +60,7 @@ async def chromium() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(
             executable_path=executable,
             headless=True,
+            # every name to this machine; no sandbox, as the tests may run as root (CI does)
             args=["--host-resolver-rules=MAP * 127.0.0.1", "--no-sandbox"],
         )
         try:
