@@ -1,6 +1,6 @@
 """The pages the gateway serves to citizens as HTML: the sign-in page that an e-mailed link
 (``{public URL}/sign-in?code=...``) leads to, and an invitation's (``/sign-in``, where the
-person types the PIN code from the invitation).
+person types the PIN code from the invitation, or asks for a link by e-mail).
 
 Pages are rendered on the server and work without JavaScript: the link's page shows a form
 holding the code, and only pressing its button (a POST to the same address) uses the code, so
@@ -30,7 +30,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from events.errors import TooManyRequests, Unauthenticated
+from events.errors import InvalidInput, TooManyRequests, Unauthenticated
 from gateway.auth import client_address
 from gateway.edge import Injected
 from services.identity.records import normalise_pin
@@ -39,9 +39,16 @@ from tenants.directory import TenantEntry
 
 DEFAULT_LANGUAGE: Final = "sv"
 MAX_CODE_LENGTH: Final = 200  # as the API's redeemSignInLink takes
+MAX_EMAIL_LENGTH: Final = 254  # as the API's requestSignInLink takes
 
 _TEXTS: Final[dict[str, dict[str, str]]] = {
     "sv": {
+        "email_heading": "Ingen länk? Få en inloggningslänk via e-post",
+        "email_label": "E-postadress",
+        "email_submit": "Skicka länken",
+        "sent": "Om adressen kan ta emot e-post är en inloggningslänk på väg."
+        " Öppna den inom 15 minuter.",
+        "bad_email": "Ange en giltig e-postadress.",
         "intro_pin": "Skriv in PIN-koden från din inbjudan och tryck på knappen.",
         "failed_pin": "PIN-koden fungerar inte: den har redan använts, har gått ut eller är okänd."
         " Kontrollera koden i din inbjudan.",
@@ -59,6 +66,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Formuläret skickades från en annan webbplats och togs inte emot.",
     },
     "da": {
+        "email_heading": "Intet link? Få et login-link på e-mail",
+        "email_label": "E-mailadresse",
+        "email_submit": "Send linket",
+        "sent": "Hvis adressen kan modtage e-mail, er et login-link på vej."
+        " Åbn det inden for 15 minutter.",
+        "bad_email": "Angiv en gyldig e-mailadresse.",
         "intro_pin": "Skriv PIN-koden fra din invitation, og tryk på knappen.",
         "failed_pin": "PIN-koden virker ikke: den er allerede brugt, er udløbet eller er ukendt."
         " Kontrollér koden i din invitation.",
@@ -76,6 +89,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Formularen blev sendt fra et andet websted og blev ikke modtaget.",
     },
     "nb": {
+        "email_heading": "Ingen lenke? Få en innloggingslenke på e-post",
+        "email_label": "E-postadresse",
+        "email_submit": "Send lenken",
+        "sent": "Hvis adressen kan motta e-post, er en innloggingslenke på vei."
+        " Åpne den innen 15 minutter.",
+        "bad_email": "Skriv inn en gyldig e-postadresse.",
         "intro_pin": "Skriv inn PIN-koden fra invitasjonen din og trykk på knappen.",
         "failed_pin": "PIN-koden virker ikke: den er allerede brukt, har utløpt eller er ukjent."
         " Kontroller koden i invitasjonen din.",
@@ -93,6 +112,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Skjemaet ble sendt fra et annet nettsted og ble ikke tatt imot.",
     },
     "fi": {
+        "email_heading": "Ei linkkiä? Tilaa kirjautumislinkki sähköpostiin",
+        "email_label": "Sähköpostiosoite",
+        "email_submit": "Lähetä linkki",
+        "sent": "Jos osoite voi vastaanottaa sähköpostia, kirjautumislinkki on matkalla."
+        " Avaa se 15 minuutin kuluessa.",
+        "bad_email": "Anna kelvollinen sähköpostiosoite.",
         "intro_pin": "Kirjoita kutsusi PIN-koodi ja paina painiketta.",
         "failed_pin": "PIN-koodi ei toimi: se on jo käytetty, vanhentunut tai tuntematon."
         " Tarkista kutsusi koodi.",
@@ -110,6 +135,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "forbidden": "Lomake lähetettiin toiselta sivustolta, eikä sitä otettu vastaan.",
     },
     "en": {
+        "email_heading": "No link? Get a sign-in link by e-mail",
+        "email_label": "E-mail address",
+        "email_submit": "Send the link",
+        "sent": "If the address can receive e-mail, a sign-in link is on its way."
+        " Open it within 15 minutes.",
+        "bad_email": "Enter a valid e-mail address.",
         "intro_pin": "Enter the PIN code from your invitation and press the button.",
         "failed_pin": "The PIN code does not work: it has been used already, has expired or"
         " is not known. Check the code in your invitation.",
@@ -206,10 +237,13 @@ def _page(
     *,
     code: str = "",
     message: str | None = None,
+    notice: str | None = None,
+    email: str = "",
     token: str | None = None,
 ) -> Response[str]:
-    """The sign-in page: the form (with ``code`` and an optional ``message``), or, with a
-    ``token``, the signed-in page that keeps it for the API."""
+    """The sign-in page: the forms (with ``code``, ``email``, an optional ``message`` of what
+    went wrong and ``notice`` of what went well), or, with a ``token``, the signed-in page that
+    keeps it for the API."""
     nonce = secrets.token_urlsafe(18)
     language = page_language(tenant.default_language)
     html = (
@@ -222,6 +256,8 @@ def _page(
             colours=page_colours(tenant),
             code=code,
             message=message,
+            notice=notice,
+            email=email,
             token=token,
             nonce=nonce,
         )
@@ -241,6 +277,17 @@ def _page(
             "Content-Language": language,
         },
     )
+
+
+def _retry_after(answer: Response[str], refused: TooManyRequests) -> Response[str]:
+    answer.headers["Retry-After"] = str(max(1, int(refused.retry_after)))
+    return answer
+
+
+async def _field(request: Request[Any, Any, Any], name: str) -> str:
+    """A text field of the posted form, trimmed (empty when missing, a file or not a form)."""
+    given = (await request.form()).get(name)
+    return given.strip() if isinstance(given, str) else ""
 
 
 def _from_another_site(request: Request[Any, Any, Any]) -> bool:
@@ -290,9 +337,7 @@ class PagesController(Controller):
         texts = page_texts(tenant.default_language, tenant.name)
         if _from_another_site(request):
             return _page(tenant, 403, message=texts["forbidden"])
-        form = await request.form()
-        given = form.get("code")
-        code = given.strip() if isinstance(given, str) else ""
+        code = await _field(request, "code")
         if not code or len(code) > MAX_CODE_LENGTH:
             return _page(tenant, 400, message=texts["missing"])
         pin = normalise_pin(code) != ""  # an invitation's PIN, else an e-mailed link's code
@@ -305,7 +350,29 @@ class PagesController(Controller):
         except Unauthenticated:
             return _page(tenant, 401, code=code, message=texts["failed_pin" if pin else "failed"])
         except TooManyRequests as refused:
-            answer = _page(tenant, 429, code=code, message=texts["too_many"])
-            answer.headers["Retry-After"] = str(max(1, int(refused.retry_after)))
-            return answer
+            return _retry_after(_page(tenant, 429, code=code, message=texts["too_many"]), refused)
         return _page(tenant, 200, token=issued.token)
+
+    @post("/sign-in/email", status_code=200)
+    async def request_link(
+        self,
+        tenant: NamedDependency[TenantEntry],
+        identity: Injected[IdentityService],
+        request: Request[Any, Any, Any],
+    ) -> Response[str]:
+        """The e-mail form of the page without a code: e-mail a sign-in link (200, saying a
+        link is on its way whether or not the address is known), or the form again with why
+        not: not an address (400), a form from another site (403), too many (429)."""
+        texts = page_texts(tenant.default_language, tenant.name)
+        if _from_another_site(request):
+            return _page(tenant, 403, message=texts["forbidden"])
+        email = await _field(request, "email")
+        if len(email) > MAX_EMAIL_LENGTH:
+            return _page(tenant, 400, message=texts["bad_email"])
+        try:
+            await identity.send_sign_in_link(tenant, email, client_address(request))
+        except InvalidInput:
+            return _page(tenant, 400, email=email, message=texts["bad_email"])
+        except TooManyRequests as refused:
+            return _retry_after(_page(tenant, 429, email=email, message=texts["too_many"]), refused)
+        return _page(tenant, 200, notice=texts["sent"])

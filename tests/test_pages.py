@@ -220,3 +220,41 @@ async def test_an_invitations_pin_signs_in_on_the_page_once(
     again = await client.post("/sign-in", data={"code": pin}, headers=town.headers())
     assert again.status_code == 401
     assert "PIN-koden fungerar inte" in again.text
+
+
+async def test_the_page_without_a_code_e_mails_a_link_that_signs_in(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    bare = await client.get("/sign-in", headers=town.headers())
+    assert 'action="/sign-in/email"' in bare.text
+    with_code = await client.get("/sign-in?code=abc", headers=town.headers())
+    assert 'action="/sign-in/email"' not in with_code.text  # the link's page has one form
+
+    sent = await client.post(
+        "/sign-in/email", data={"email": "ny@example.se"}, headers=town.headers()
+    )
+    assert sent.status_code == 200, sent.text
+    assert "en inloggningslänk på väg" in sent.text
+    code = mailed_code(platform)
+    signed_in = await client.post("/sign-in", data={"code": code}, headers=town.headers())
+    assert signed_in.status_code == 200, signed_in.text
+
+
+async def test_the_e_mail_form_refuses_what_is_no_address(
+    client: httpx.AsyncClient, town: Town
+) -> None:
+    for given in ("", "inte-en-adress", "a@" + "b" * 260 + ".se"):
+        refused = await client.post("/sign-in/email", data={"email": given}, headers=town.headers())
+        assert refused.status_code == 400, given
+        assert "giltig e-postadress" in refused.text
+    hostile = await client.post(
+        "/sign-in/email", data={"email": "<script>x</script>"}, headers=town.headers()
+    )
+    assert hostile.status_code == 400
+    assert "<script>x" not in hostile.text
+    cross = await client.post(
+        "/sign-in/email",
+        data={"email": "ny@example.se"},
+        headers={**town.headers(), "sec-fetch-site": "cross-site"},
+    )
+    assert cross.status_code == 403

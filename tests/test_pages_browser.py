@@ -138,3 +138,23 @@ async def test_the_accessibility_check_finds_what_it_is_for(browser: Browser) ->
     )
     found = {violation["id"] for violation in await serious_violations(page)}
     assert {"color-contrast", "image-alt"} <= found
+
+
+async def test_a_citizen_without_a_link_asks_for_one_on_the_page(
+    browser: Browser, platform: Platform, town: Town, served: int
+) -> None:
+    page = await page_for(browser)
+    landed = await page.goto(f"http://{town.host}:{served}/sign-in")
+    assert landed is not None
+    assert landed.status == 200
+    assert await serious_violations(page) == []
+    assert (await screenshot(page, "sign-in-without-code")).stat().st_size > 0
+
+    await page.fill("#email", "utan-lank@example.se")
+    async with page.expect_navigation():
+        await page.click("form[action='/sign-in/email'] button")
+    notice = await page.text_content("[role=status]")
+    assert notice is not None
+    assert "på väg" in notice
+    assert await serious_violations(page) == []
+    assert "/sign-in?code=" in mailed_link(platform)
