@@ -71,6 +71,7 @@ IDENTITY = Context[Needs](
         "gateway.identity:IdentityController",
         "gateway.privacy:PrivacyController",
         "gateway.oidc:OidcController",
+        "gateway.pages:PagesController",
     ),
     provides=_provides,
     command_paths=(
