@@ -21,6 +21,7 @@ from services.dashboards.read_model import METRICS, DashboardQueries
 from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission
 from services.participation.tallies import TallyQueries
+from tenants.directory import TenantEntry
 
 
 class Bucket(msgspec.Struct, kw_only=True):
@@ -69,6 +70,7 @@ class DashboardController(Controller):
         dashboard_queries: Injected[DashboardQueries],
         tally_queries: Injected[TallyQueries],
         caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
         granularity: Annotated[Literal["hour", "day"], QueryParameter()] = "day",
         since: Annotated[datetime | None, QueryParameter()] = None,
         until: Annotated[datetime | None, QueryParameter()] = None,
@@ -89,15 +91,15 @@ class DashboardController(Controller):
             raise InvalidInput("since", "must be before until")
         if end - start > timedelta(days=3660):
             raise InvalidInput("since", "the range may span at most ten years")
-        tenant = caller.tenant_id
-        activity = await dashboard_queries.activity(tenant, granularity, start, end, dialog_id)
+        tenant_id = caller.tenant_id
+        activity = await dashboard_queries.activity(tenant_id, granularity, start, end, dialog_id)
         totals = dict.fromkeys(METRICS, 0)
         for counts in activity.series.values():
             for metric, n in counts.items():
                 totals[metric] += n
         tally = None
         if dialog_id is not None:
-            dialog = await dialogs.get(tenant, dialog_id)
+            dialog = await dialogs.get(tenant_id, dialog_id)
             if dialog.policy.ballots:
                 tally = await poll_results(tally_queries, tenant, dialog)
         return Dashboard(

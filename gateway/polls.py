@@ -48,8 +48,10 @@ CAST_VOTE = RawOperation(
 _encode = msgspec.json.Encoder().encode
 
 
-def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
+def results_of(dialog: Dialog, counts: TallyCounts, language: str) -> PollResults:
+    """A poll's results, each option with its label in ``language``."""
     settings = dialog.details.settings
+    label = dialog.policy.option_label
     return PollResults(
         dialog_id=dialog.id,
         question=settings.question,
@@ -57,12 +59,17 @@ def results_of(dialog: Dialog, counts: TallyCounts) -> PollResults:
         ballots=counts.ballots,
         anonymous_ballots=counts.ballots - counts.signed_in,
         signed_in_ballots=counts.signed_in,
-        results=[ChoiceTally(choice=o, votes=counts.votes.get(o, 0)) for o in settings.options],
+        results=[
+            ChoiceTally(choice=o, label=label(o, language), votes=counts.votes.get(o, 0))
+            for o in settings.options
+        ],
     )
 
 
-async def poll_results(tallies: TallyQueries, tenant_id: str, dialog: Dialog) -> PollResults:
-    return results_of(dialog, await tallies.counts(tenant_id, dialog.id))
+async def poll_results(tallies: TallyQueries, tenant: TenantEntry, dialog: Dialog) -> PollResults:
+    """A poll's results in the municipality's language."""
+    counts = await tallies.counts(tenant.tenant_id, dialog.id)
+    return results_of(dialog, counts, tenant.default_language)
 
 
 class PollController(Controller):
@@ -96,7 +103,7 @@ class PollController(Controller):
         """Votes per option so far, and how many ballots came from anonymous device tokens
         and how many from signed-in people (a ballot never says who cast it)."""
         dialog = await self._poll(dialogs, tenant, dialog_id, viewer)
-        return await poll_results(tally_queries, tenant.tenant_id, dialog)
+        return await poll_results(tally_queries, tenant, dialog)
 
     @get(
         "/tally/live",
@@ -117,8 +124,13 @@ class PollController(Controller):
         """The results as server-sent events: one ``tally`` event now and one on every change."""
         dialog = await self._poll(dialogs, tenant, dialog_id, viewer)  # the viewer may see it
 
+        language = tenant.default_language
         return live_events(
-            tallies, tenant.tenant_id, dialog_id, "tally", lambda counts: results_of(dialog, counts)
+            tallies,
+            tenant.tenant_id,
+            dialog_id,
+            "tally",
+            lambda counts: results_of(dialog, counts, language),
         )
 
     @staticmethod

@@ -102,7 +102,7 @@ class StoryController(Controller):
             most_backed=[post_row_view(r, reader) for r in rows],
         )
         if dialog.policy.ballots:
-            said.poll = await poll_results(tally_queries, tenant_id, dialog)
+            said.poll = await poll_results(tally_queries, tenant, dialog)
         if dialog.kind is DialogKind.SURVEY:
             said.responses = await survey_results.responses(tenant_id, dialog_id)
         decisions = await decision_queries.answering(tenant_id, dialog_id)

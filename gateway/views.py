@@ -184,7 +184,8 @@ def post_accepted(post: Post) -> Accepted:
 
 
 class ChoiceTally(msgspec.Struct, kw_only=True):
-    choice: str
+    choice: str  # the option as stored and voted for
+    label: str  # as shown, in the municipality's language: a vox pop's yes and no in its words
     votes: int
 
 

@@ -80,7 +80,7 @@ async def test_activity_by_time_committee_and_kind(
     assert sum(b["counts"]["votes"] for b in hourly.json()["series"]) == 2
     assert one.json()["totals"]["votes"] == 2
     assert one.json()["totals"]["posts"] == 0
-    assert one.json()["tally"]["results"][0] == {"choice": "yes", "votes": 2}
+    assert one.json()["tally"]["results"][0] == {"choice": "yes", "label": "Ja", "votes": 2}
     assert proposals != poll
 
 

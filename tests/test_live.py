@@ -53,9 +53,9 @@ async def test_watchers_see_each_vote_as_it_is_counted(
 
             second = await asyncio.wait_for(_next_tally(lines), timeout=5)
             assert second["ballots"] == 1
-            assert second["results"] == [
-                {"choice": "yes", "votes": 1},
-                {"choice": "no", "votes": 0},
+            assert second["results"] == [  # a Swedish town's vox pop, in its words
+                {"choice": "yes", "label": "Ja", "votes": 1},
+                {"choice": "no", "label": "Nej", "votes": 0},
             ]
 
 
@@ -117,7 +117,8 @@ async def test_one_tally_change_is_read_once_for_all_watchers_of_the_dialog(
                 *(asyncio.wait_for(_next_tally(s), timeout=5) for s in lines)
             )
             assert [s["ballots"] for s in seconds] == [1] * watchers
-            yes = {"choice": "yes", "votes": 1}
-            assert all(s["results"] == [yes, {"choice": "no", "votes": 0}] for s in seconds)
+            yes = {"choice": "yes", "label": "Ja", "votes": 1}
+            no = {"choice": "no", "label": "Nej", "votes": 0}
+            assert all(s["results"] == [yes, no] for s in seconds)
             await asyncio.sleep(0.3)  # a read per watcher, if there were, would be done by now
             assert queries.count - before == 1

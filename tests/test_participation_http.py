@@ -15,6 +15,7 @@ import pytest
 
 from services.dialogs.scheduler import advance_due
 from services.identity.access import Role, SignIn
+from tenants.service import TenantChanges
 from tests.api import Town, create_town, device_token, dialog_body, open_dialog, staff_token
 from tests.images import png
 from tinget.bootstrap import Platform
@@ -552,3 +553,30 @@ async def test_another_tenants_ids_read_and_change_nothing(
     shown = await client.get(f"/api/v1/posts/{post_id}", headers=town.headers())
     assert shown.json()["supports"] == 0
     assert shown.json()["comments"] == 0
+
+
+async def test_a_vox_pops_answers_are_shown_in_the_municipalitys_language(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    vox_pop = await open_dialog(client, town, admin, kind="vox-pop", settings={"question": "Bro?"})
+    poll = await open_dialog(
+        client,
+        town,
+        admin,
+        kind="poll",
+        settings={"question": "Var?", "options": ["yes", "Torget"]},
+    )
+    swedish = await client.get(f"/api/v1/dialogs/{vox_pop['id']}/tally", headers=town.headers())
+    written = await client.get(f"/api/v1/dialogs/{poll['id']}/tally", headers=town.headers())
+    await platform.tenants.update(town.slug, TenantChanges(default_language="fi"))
+    await platform.catch_up_projections()
+    await asyncio.sleep(2.1)  # each gateway keeps a host's tenant for two seconds
+    finnish = await client.get(f"/api/v1/dialogs/{vox_pop['id']}/tally", headers=town.headers())
+
+    def labels(answer: httpx.Response) -> dict[str, str]:
+        assert answer.status_code == 200, answer.text
+        return {r["choice"]: r["label"] for r in answer.json()["results"]}
+
+    assert labels(swedish) == {"yes": "Ja", "no": "Nej"}
+    assert labels(finnish) == {"yes": "Kyllä", "no": "Ei"}  # the stored answers stay yes and no
+    assert labels(written) == {"yes": "yes", "Torget": "Torget"}  # a poll's options as written
