@@ -20,7 +20,7 @@ from gateway.content import (
     raw_body_operation,
 )
 from gateway.edge import Injected
-from gateway.images import UPLOAD_TYPES
+from gateway.images import UPLOAD_TYPES, content_addressed
 from gateway.problems import ProblemError, problems
 from services.dialogs.domain import Status
 from services.dialogs.service import DialogService
@@ -292,18 +292,16 @@ class BrandingController(Controller):
     ) -> Response[bytes]:
         """A hero photo or background image of this municipality, by its content hash: it
         never changes, so it caches for a year."""
-        headers = {
-            "ETag": f'"{sha256}"',
-            "Cache-Control": "public, max-age=31536000, immutable",
-            "X-Content-Type-Options": "nosniff",
-        }
-        found = await assets.get(tenant.tenant_id, sha256) if is_sha256(sha256) else None
-        if found is None:
-            raise ProblemError(404, "No picture", "no picture has this id", kind="not-found")
-        if f'"{sha256}"' in request.headers.get("if-none-match", ""):
-            return Response(b"", status_code=304, headers=headers)
-        content_type, content = found
-        return Response(content, media_type=content_type, headers=headers)
+        missing = ProblemError(404, "No picture", "no picture has this id", kind="not-found")
+        if not is_sha256(sha256):
+            raise missing
+        return await content_addressed(
+            request,
+            sha256,
+            lambda: assets.get(tenant.tenant_id, sha256),
+            shared=True,
+            missing=missing,
+        )
 
 
 async def _picture(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -116,21 +117,40 @@ class ImageController(Controller):
         No token is needed, but one that is sent must be valid here (401 otherwise). An image
         shown only in invite-only dialogs is served only to those who see one of them, and
         kept out of shared caches."""
+        missing = ProblemError(404, "No image", "no image has this id", kind="not-found")
         if not is_sha256(image_id):
-            raise ProblemError(404, "No image", "no image has this id", kind="not-found")
+            raise missing
         shared = await _publicly_shown(image_showings, dialogs, tenant.tenant_id, image_id, viewer)
-        headers = {
-            "ETag": f'"{image_id}"',
-            "Cache-Control": f"{'public' if shared else 'private'}, max-age=31536000, immutable",
-            "X-Content-Type-Options": "nosniff",
-        }
-        if f'"{image_id}"' in request.headers.get("if-none-match", ""):
-            return Response(b"", status_code=304, headers=headers)
-        try:
-            found = await images.get(tenant.tenant_id, image_id)
-        except ImageStoreUnavailable:
-            raise Unavailable("the image store does not answer; try again") from None
-        if found is None:
-            raise ProblemError(404, "No image", "no image has this id", kind="not-found")
-        content_type, content = found
-        return Response(content, media_type=content_type, headers=headers)
+
+        async def fetch() -> tuple[str, bytes] | None:
+            try:
+                return await images.get(tenant.tenant_id, image_id)
+            except ImageStoreUnavailable:
+                raise Unavailable("the image store does not answer; try again") from None
+
+        return await content_addressed(request, image_id, fetch, shared=shared, missing=missing)
+
+
+async def content_addressed(
+    request: Request[Any, Any, Any],
+    sha256: str,
+    fetch: Callable[[], Awaitable[tuple[str, bytes] | None]],
+    *,
+    shared: bool,
+    missing: ProblemError,
+) -> Response[bytes]:
+    """A picture whose id is its content hash: it never changes, so it caches for a year
+    (``shared``: in shared caches too), and a client that has it gets 304 before its bytes are
+    read; ``fetch`` gives (content type, bytes), or None for ``missing``."""
+    headers = {
+        "ETag": f'"{sha256}"',
+        "Cache-Control": f"{'public' if shared else 'private'}, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if f'"{sha256}"' in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=304, headers=headers)
+    found = await fetch()
+    if found is None:
+        raise missing
+    content_type, content = found
+    return Response(content, media_type=content_type, headers=headers)

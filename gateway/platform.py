@@ -29,6 +29,7 @@ from msgspec import Meta
 from events.errors import Forbidden, NotFound, Unauthenticated
 from gateway.auth import _bearer, client_address
 from gateway.edge import Injected, edge_of
+from gateway.identity import EmailSignIn, RedeemLink, RefreshSession
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from services.dashboards.health import HealthQueries, TenantHealth
@@ -71,18 +72,6 @@ def _changes(caller: Caller) -> None:
     """Only consultants change tenants; operations read."""
     if not caller.may(Permission.ADMINISTER):
         raise Forbidden(f"the role {caller.role.value!r} may only read the platform's tenants")
-
-
-class PlatformEmail(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    email: Annotated[str, Meta(min_length=3, max_length=254)]
-
-
-class PlatformCode(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    code: Annotated[str, Meta(min_length=1, max_length=200)]
-
-
-class PlatformRefresh(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    refresh_token: Annotated[str, Meta(min_length=1, max_length=4000)]
 
 
 class NewTenant(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -165,7 +154,7 @@ class PlatformController(Controller):
         self,
         platform_staff: Injected[PlatformStaff],
         request: Request[Any, Any, Any],
-        data: JSONBody[PlatformEmail],
+        data: JSONBody[EmailSignIn],
     ) -> PlatformAccepted:
         """E-mail a one-time link to the platform console (its configured address, never this
         request's host) to a consultant or operations staff member. The answer does not say
@@ -188,7 +177,7 @@ class PlatformController(Controller):
         self,
         platform_staff: Injected[PlatformStaff],
         request: Request[Any, Any, Any],
-        data: JSONBody[PlatformCode],
+        data: JSONBody[RedeemLink],
     ) -> IssuedToken:
         """Trade the code of a platform sign-in link for a platform token pair: an access token
         for 15 minutes and a refresh token. Each link works once."""
@@ -202,7 +191,7 @@ class PlatformController(Controller):
         status_code=200,
     )
     async def refresh(
-        self, platform_staff: Injected[PlatformStaff], data: JSONBody[PlatformRefresh]
+        self, platform_staff: Injected[PlatformStaff], data: JSONBody[RefreshSession]
     ) -> IssuedToken:
         """A new platform token pair in the role the person holds now; a refresh token taken
         back by a sign-out or a removal is refused."""
