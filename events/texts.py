@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -118,3 +119,50 @@ def format_datetime(value: datetime, language: str, style: str = "medium") -> st
 def format_number(value: int | float | Decimal, language: str) -> str:
     """A number as ``language`` writes it (``1 234,5`` in Swedish, ``1,234.5`` in English)."""
     return format_decimal(value, locale=_locale(language))
+
+
+def _accepted(header: str) -> list[str]:
+    """The language ranges of an ``Accept-Language`` header, most wanted first (by q, then by
+    their order in the header); ``*``, ranges with q=0 and malformed parts left out. At most
+    the first 20 ranges are read (a hostile header may be long)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip()
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = -1.0
+        if not tag or tag == "*" or len(tag) > 35 or not 0 < quality <= 1:
+            continue
+        if not all(piece.isalnum() for piece in tag.split("-")):
+            continue
+        ranked.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def choose_language(
+    preferred: str | None,
+    accept_language: str | None,
+    offered: Sequence[str],
+    default: str,
+) -> str:
+    """The language to speak to someone in: their own ``preferred`` language when the
+    municipality offers it, else the first of the browser's ``Accept-Language`` ranges the
+    municipality offers (``sv-SE`` and ``sv`` both choose ``sv``), else the municipality's
+    ``default``. ``offered`` is the municipality's languages (built-in ones); the answer is
+    one of them or ``default``."""
+    offered_bases = {language.split("-")[0].lower(): language for language in offered}
+    if preferred:
+        chosen = offered_bases.get(preferred.split("-")[0].lower())
+        if chosen is not None:
+            return chosen
+    for tag in _accepted(accept_language or ""):
+        chosen = offered_bases.get(tag.split("-")[0].lower())
+        if chosen is not None:
+            return chosen
+    return default

@@ -210,3 +210,21 @@ def test_a_vox_pops_answers_are_shown_in_the_language_and_stored_as_yes_and_no()
         "en": ["Yes", "No"],
     }
     assert KIND_POLICIES[DialogKind.POLL].option_label("yes", "sv") == "yes"  # as written
+
+
+def test_the_language_is_the_persons_then_the_browsers_then_the_municipalitys() -> None:
+    offered = ["sv", "fi", "en"]
+    choose = texts.choose_language
+    # the person's own preference first, when the municipality offers it
+    assert choose("fi", "en-GB,en;q=0.9", offered, "sv") == "fi"
+    # one it does not offer: the browser's, in the order of its q values
+    assert choose("da", "da;q=1, en;q=0.5, fi-FI;q=0.8", offered, "sv") == "fi"
+    assert choose(None, "en-US,en;q=0.9", offered, "sv") == "en"
+    # nothing offered asked for, q=0, a wildcard, junk: the municipality's default
+    assert choose(None, "de-DE, fi;q=0, *", offered, "sv") == "sv"
+    assert choose(None, "<script>, ;;;, fi;q=abc, en;q=2", offered, "sv") == "sv"
+    assert choose(None, None, offered, "sv") == "sv"
+    # a hostile header's ranges past the twentieth are not read
+    assert choose(None, "de," * 25 + "fi", offered, "sv") == "sv"
+    # the answer keeps the municipality's own tag
+    assert choose(None, "sv", ["sv-FI", "fi"], "fi") == "sv-FI"
