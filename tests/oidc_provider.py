@@ -9,8 +9,9 @@ keys from joserfc), behind a small litestar app served by uvicorn on a free port
 
 A test steers it as a misbehaving or rotating provider would behave: ``claims`` overrides the
 ID token's claims (a wrong nonce, an expired token), ``tamper`` changes the token's payload
-after signing, ``rotate()`` signs with a new key (published, the old one gone) and
-``sign_with_unpublished()`` signs with a key the key set does not hold.
+after signing, ``token_padding`` swells the token endpoint's answer, ``rotate()`` signs with
+a new key (published, the old one gone) and ``sign_with_unpublished()`` signs with a key the
+key set does not hold.
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ class Provider:
         self.published: list[RSAKey] = [self.key]
         self.claims: dict[str, Any] = {}  # overrides of the next ID tokens' claims
         self.tamper = False
+        self.token_padding = 0  # characters of filler the token endpoint adds to its answer
         self.jwks_fetches = 0
         self.token_requests = 0
         self.server = self._server()
@@ -301,6 +303,8 @@ class Provider:
             values = dict(parse_qsl(body.decode()))
             oauth = _Request("POST", str(request.url), request.headers, values)
             status, answer, headers = provider.server.create_token_response(oauth)
+            if provider.token_padding and isinstance(answer, dict):
+                answer = {**answer, "padding": "x" * provider.token_padding}
             return Response(answer, status_code=status, headers=dict(headers))
 
         return Litestar([discovery, jwks, authorize, token], debug=False)

@@ -188,26 +188,32 @@ def _is_loopback_name(host: str) -> bool:
         return False
 
 
-async def ensure_public(host: str, port: int, *, allow_loopback: bool) -> None:
+async def ensure_public(host: str, port: int, *, allow_loopback: bool) -> str:
     """Resolve ``host`` and refuse (``LookupError``) unless every address it has is public
-    (or loopback, when ``allow_loopback``): a public-looking name of a private address too."""
+    (or loopback, when ``allow_loopback``): a public-looking name of a private address too.
+    Returns the first address, which the caller connects to (not the name, which could
+    resolve to another address by then)."""
     loop = asyncio.get_running_loop()
     try:
         found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:
         raise LookupError(f"{host} does not resolve: {error}") from None
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+    addresses = [ipaddress.ip_address(str(sockaddr[0]).split("%")[0]) for *_, sockaddr in found]
+    if not addresses:
+        raise LookupError(f"{host} does not resolve")
+    for address in addresses:
         if not (_public(address) or (allow_loopback and address.is_loopback)):
             raise LookupError(f"refused: {host} has a non-public address")
+    return str(addresses[0])
 
 
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """An HTTP transport that refuses to connect to anything but public addresses (plain
-    http and loopback only when allowed): the host is resolved here, before connecting.
-
-    A name that resolves to a public address here and to a private one a moment later (DNS
-    rebinding) is not caught; the window is the time between two lookups."""
+    http and loopback only when allowed). The host is resolved once, here, and the
+    connection goes to the address that was checked: the request keeps the name in its Host
+    header and as the TLS server name (SNI and the certificate's check), so a name that
+    resolves to a public address for the check and to a private one for the connection (DNS
+    rebinding) still reaches only the address checked."""
 
     def __init__(self, *, allow_http_loopback: bool) -> None:
         super().__init__(retries=0)
@@ -219,15 +225,32 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             check_url(url, "url", allow_http_loopback=self.allow_http_loopback)
         except InvalidInput as error:
             raise httpx.ConnectError(f"refused: {error.reason}", request=request) from None
+        host = request.url.host
         try:
-            await ensure_public(
-                request.url.host,
-                request.url.port or 443,
+            address = await ensure_public(
+                host,
+                request.url.port or (443 if request.url.scheme == "https" else 80),
                 allow_loopback=self.allow_http_loopback,
             )
         except LookupError as error:
             raise httpx.ConnectError(str(error), request=request) from None
+        if address != host:
+            request.url = request.url.copy_with(host=address)
+            request.extensions = {**request.extensions, "sni_hostname": host}
         return await super().handle_async_request(request)
+
+
+async def read_capped(response: httpx.Response, what: str) -> bytes:
+    """A streamed answer's body, refused (``Unavailable``) past ``MAX_DOCUMENT_BYTES`` without
+    reading the rest: a provider cannot fill the server's memory."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_DOCUMENT_BYTES:
+            raise Unavailable(
+                f"the identity provider's {what} is larger than {MAX_DOCUMENT_BYTES} bytes"
+            )
+    return bytes(body)
 
 
 # -- the provider's metadata ------------------------------------------------------------------
@@ -310,16 +333,21 @@ class ProviderDirectory:
 
     async def _fetch(self, url: str, what: str) -> dict[str, Any]:
         try:
-            async with self.client() as client:
-                response = await client.get(url, headers={"accept": "application/json"})
+            async with (
+                self.client() as client,
+                client.stream("GET", url, headers={"accept": "application/json"}) as response,
+            ):
+                if response.status_code != 200:
+                    raise Unavailable(
+                        f"the identity provider's {what} answered {response.status_code}"
+                    )
+                content = await read_capped(response, what)
         except httpx.HTTPError as error:
             raise Unavailable(
                 f"the identity provider's {what} could not be fetched: {error}"
             ) from None
-        if response.status_code != 200 or len(response.content) > MAX_DOCUMENT_BYTES:
-            raise Unavailable(f"the identity provider's {what} answered {response.status_code}")
         try:
-            document = msgspec.json.decode(response.content)
+            document = msgspec.json.decode(content)
         except msgspec.DecodeError:
             raise Unavailable(f"the identity provider's {what} is not JSON") from None
         if not isinstance(document, dict):
@@ -594,12 +622,15 @@ class OidcSignIn:
         auth = ClientAuth(provider.client_id, self._open(tenant.tenant_id, provider))
         url, headers, body = auth.prepare("POST", discovery.token_endpoint, headers, body)
         try:
-            async with self.directory.client() as client:
-                response = await client.post(url, content=body, headers=headers)
+            async with (
+                self.directory.client() as client,
+                client.stream("POST", url, content=body, headers=headers) as response,
+            ):
+                content = await read_capped(response, "token endpoint's answer")
         except httpx.HTTPError as error:
             raise Unavailable(f"the identity provider's token endpoint: {error}") from None
         try:
-            token = msgspec.json.decode(response.content)
+            token = msgspec.json.decode(content)
         except msgspec.DecodeError:
             token = None
         if not isinstance(token, dict):

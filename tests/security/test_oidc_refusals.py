@@ -9,6 +9,7 @@ test steers it into misbehaving the way a compromised or broken provider would.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -329,3 +330,43 @@ async def test_a_removed_provider_signs_nobody_in(
     assert again.status_code == 404, again.text
     assert started.status_code == 404, started.text
     _refused(await finish(client, town, code, state), 401, "removed")
+
+
+async def test_a_token_answer_too_large_is_refused_before_it_is_read_whole(
+    client: httpx.AsyncClient, town: Town, provider: Provider
+) -> None:
+    """A provider (broken or hostile) that answers a code with more than half a megabyte gets
+    a 503 naming the limit; nobody is signed in."""
+    provider.token_padding = 600 * 1024
+    refused = await sign_in(client, town, provider, "eva")
+    _refused(refused, 503, "larger than")
+    provider.token_padding = 0
+    assert (await sign_in(client, town, provider, "eva")).status_code == 200
+
+
+async def test_the_server_connects_to_the_address_it_checked_not_to_a_rebound_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name is looked up once, for the check, and the connection goes to
+    the address checked. Here the resolver answers the provider's address once and an address
+    where nothing listens after that (as a rebinding name answers a private one): a second
+    lookup would fail the request."""
+    async with oidc_provider() as served:
+        port = httpx.URL(served.issuer).port
+        assert port is not None
+        loop = asyncio.get_running_loop()
+        answered: list[str] = []
+
+        async def rebinding(host: Any, wanted: Any, *args: Any, **kwargs: Any) -> Any:
+            address = "127.0.0.1" if not answered else "127.0.0.2"
+            answered.append(address)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, wanted))]
+
+        monkeypatch.setattr(loop, "getaddrinfo", rebinding)
+        guarded = httpx.AsyncClient(transport=GuardedTransport(allow_http_loopback=True))
+        async with guarded:
+            fetched = await guarded.get(f"http://localhost:{port}/jwks")
+        assert fetched.status_code == 200
+        assert fetched.json()["keys"]
+        assert answered == ["127.0.0.1"]
+        assert served.jwks_fetches == 1
