@@ -4,6 +4,8 @@ refusal a 4xx naming the field, with nothing half-written."""
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import dataclasses
 import re
 import uuid
@@ -14,7 +16,8 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from services.identity.access import Role
+from events.errors import Conflict
+from services.identity.access import Caller, Role, SignIn
 from tenants.service import TenantChanges
 from tests.api import Town, create_town, device_token, dialog_body, open_dialog, staff_token
 from tests.images import photo_with_gps, png
@@ -650,3 +653,50 @@ async def test_a_picture_of_another_municipality_is_not_found_here(
     assert (
         await client.get("/api/v1/branding/assets/not-a-hash", headers=town.headers())
     ).status_code == 404
+
+
+async def test_two_administrators_demoting_each_other_from_two_processes_leave_one(
+    platform: Platform, town: Town, admin: str
+) -> None:
+    """The last-administrator rule holds across gateway processes: each process has its own
+    identity service (its own in-process queue), and two administrators who demote each other
+    at the same moment, one through each, leave exactly one administrator."""
+    first = platform.identity.tokens.verify(admin, town.slug).person_id
+    second = await platform.identity.add_staff(town.slug, "second@town.example", Role.ADMINISTRATOR)
+    await platform.catch_up_projections()
+    one, other = platform.identity, copy.copy(platform.identity)
+    other._administering = {}  # the second process's own queue
+
+    def as_admin(person: uuid.UUID) -> Caller:
+        return Caller(
+            tenant_id=town.slug, person_id=person, role=Role.ADMINISTRATOR, sign_in=SignIn.EMAIL
+        )
+
+    results = await asyncio.gather(
+        one.change_role(as_admin(first), second, "moderator"),
+        other.change_role(as_admin(second), first, "moderator"),
+        return_exceptions=True,
+    )
+
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(refused) == 1, results
+    assert refused[0].field == "role"
+    roles = [await one._role_of(town.slug, p) for p in (first, second)]
+    assert sorted(r.value for r in roles if r is not None) == ["administrator", "moderator"]
+
+
+async def test_another_municipalitys_staff_member_cannot_be_removed_from_here(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    other = await create_town(platform, "Malmö")
+    theirs = await platform.identity.add_staff(other.slug, "mo@malmo.example", Role.MODERATOR)
+    await platform.catch_up_projections()
+
+    removed = await client.delete(f"/api/v1/staff/{theirs}", headers=town.headers(admin))
+    demoted = await client.put(
+        f"/api/v1/people/{theirs}/role", json={"role": "participant"}, headers=town.headers(admin)
+    )
+
+    assert removed.status_code == 404, removed.text
+    assert demoted.status_code == 404, demoted.text
+    assert await platform.identity._role_of(other.slug, theirs) is Role.MODERATOR

@@ -6,7 +6,8 @@ import asyncio
 import ipaddress
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from uuid import UUID
 import msgspec
 
 from events.errors import Conflict, InvalidInput, NotFound, Unavailable
+from events.leadership import lock_key
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
 from services.identity.access import (
@@ -128,8 +130,8 @@ class IdentityService:
         self.limits = limits or Limits()
         self.custom_template = custom_template
         self.staff = StaffQueries(people.pool)
-        # One change of administrators at a time per tenant in this process (the last one
-        # must stay): see ``_keep_an_administrator``.
+        # One change of roles at a time per tenant (the last administrator must stay): see
+        # ``_one_change_of_administrators``.
         self._administering: dict[str, asyncio.Lock] = {}
 
     async def device_session(
@@ -304,9 +306,22 @@ class IdentityService:
             raise NotFound(f"no staff member {person_id}")
         return await self._set_role(caller, person_id, Role.PARTICIPANT)
 
+    @asynccontextmanager
+    async def _one_change_of_administrators(self, tenant_id: str) -> AsyncIterator[None]:
+        """Changes of a tenant's roles one at a time across every gateway process: a
+        transaction-level advisory lock of the tenant held on a connection of its own while
+        the check and the change run (on others), released when that transaction ends, a
+        lost connection included. Within a process, callers queue on a lock first, so a
+        burst of changes does not hold a connection each while they wait."""
+        lock = self._administering.setdefault(tenant_id, asyncio.Lock())
+        async with lock, self.people.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1)", lock_key(f"administrators:{tenant_id}")
+            )
+            yield
+
     async def _set_role(self, caller: Caller, person_id: UUID, new_role: Role) -> Role:
-        lock = self._administering.setdefault(caller.tenant_id, asyncio.Lock())
-        async with lock:
+        async with self._one_change_of_administrators(caller.tenant_id):
             try:
                 person = await self.repository.get(caller.tenant_id, Person, person_id)
             except AggregateNotFound:
@@ -328,9 +343,9 @@ class IdentityService:
         who takes another's role is one who stays (their own record says so). Otherwise the
         staff list names the candidates and each one's own record confirms it, so an
         administrator demoted a moment ago does not count; one made a moment ago may not count
-        yet, which errs on the safe side. Changes of administrators are taken one at a time in
-        a process; a consultant (platform staff) can still act as administrator if two
-        processes ever raced each other's last administrators away."""
+        yet, which errs on the safe side. Changes of roles are taken one at a time per tenant,
+        across processes (``_one_change_of_administrators``), and each reads the records as
+        the store holds them, so two administrators demoting each other at once leave one."""
         tenant_id = caller.tenant_id
         if (
             caller.person_id != leaving
