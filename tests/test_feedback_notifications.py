@@ -380,3 +380,15 @@ async def test_the_notifier_keeps_no_title_and_an_erased_authors_title_reads_as_
     assert len(later) == 1
     assert ERASED in later[0]["body"]
     assert "Benches by the pond" not in later[0]["body"]
+    # and the note made before the erasure, and its sent e-mail's record, no longer show it
+    [before] = [i for i in told.json()["items"] if i["id"] == first["id"]]
+    assert ERASED in before["body"]
+    assert "Benches by the pond" not in before["body"]
+    owner = await asyncpg.connect(database_url)
+    try:
+        for table in ("notifications", "notification_deliveries"):
+            rows = await owner.fetch(f"SELECT details::text AS d FROM {table}")
+            assert rows
+            assert not [r["d"] for r in rows if "Benches by the pond" in r["d"]], table
+    finally:
+        await owner.close()

@@ -124,6 +124,8 @@ class Batch:
     backed: list[tuple[str, UUID, UUID]] = field(default_factory=list)
     # (tenant, person, administrator or not) for each joining, role change and erasure
     staff: list[tuple[str, UUID, bool]] = field(default_factory=list)
+    # (tenant, person) for each erasure: the titles of their posts leave the notes already made
+    erased: list[tuple[str, UUID]] = field(default_factory=list)
     dialogs_changed: set[Key] = field(default_factory=set)
     posts_changed: set[Key] = field(default_factory=set)
 
@@ -163,6 +165,7 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
             batch.staff.append((t, stream, event.role == ADMINISTRATOR))
         case "PersonErased":
             batch.staff.append((t, stream, False))
+            batch.erased.append((t, stream))
 
 
 def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
@@ -254,6 +257,7 @@ def merged(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | None
     details: dict[str, str | TitleAt] = {
         "dialog": batch.dialogs.get((key[0], post.dialog_id), ""),
         "title": TitleAt(post.title_at),
+        "post": str(key[1]),  # whose title "title" is (the path leads to the other)
         "into": "" if into is None else TitleAt(into.title_at),
         "path": f"/posts/{event.into_post_id}",
     }

@@ -222,6 +222,45 @@ ON CONFLICT DO NOTHING
 """
 
 
+# The notes already made that show a title of an erased author's post: a note on the post
+# (its path) shows it as "title", a merge shows the duplicate's as "title" (named by "post")
+# and the post it went into (its path) as "into".
+_FORGET_TITLES = """
+WITH gone AS (
+    SELECT p.tenant_id, p.post_id::text AS post, '/posts/' || p.post_id::text AS path
+    FROM notification_posts p
+    JOIN unnest($1::text[], $2::uuid[]) AS e(tenant_id, person_id)
+      ON p.tenant_id = e.tenant_id AND p.author_id = e.person_id
+)
+UPDATE {table} n SET details = n.details || jsonb_build_object({field}, $3::text)
+FROM gone g
+WHERE n.tenant_id = g.tenant_id AND n.details ? {field} AND ({matches})
+"""
+_TITLE_OF = (
+    "n.details->>'post' = g.post OR (n.kind <> 'post-merged' AND n.details->>'path' = g.path)"
+)
+_INTO_OF = "n.kind = 'post-merged' AND n.details->>'path' = g.path"
+
+
+async def forget_titles(
+    conn: asyncpg.Connection, erased: list[tuple[str, UUID]], text: str
+) -> None:
+    """Erased authors' post titles out of the in-app notes and the deliveries made before the
+    erasure (sent ones included), each replaced by ``text``: from now on they read as erased
+    there too, as in every note made after."""
+    if not erased:
+        return
+    tenants, people = [e[0] for e in erased], [e[1] for e in erased]
+    for table in ("notifications", "notification_deliveries"):
+        for name, matches in (("'title'", _TITLE_OF), ("'into'", _INTO_OF)):
+            await conn.execute(
+                _FORGET_TITLES.format(table=table, field=name, matches=matches),
+                tenants,
+                people,
+                text,
+            )
+
+
 async def record(conn: asyncpg.Connection, rows: Records) -> None:
     """Insert the rows none of which was inserted before (a repeat is a no-op), in one
     statement."""

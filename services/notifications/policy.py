@@ -28,6 +28,7 @@ import asyncpg
 from events.catalogue import Catalogue, PayloadView, UnknownEventType
 from events.codec import Codec
 from events.model import RecordedEvent
+from events.personal import ERASED
 from events.store import events_at
 from services.notifications import notifier_tables as tables
 from services.notifications.facts import (
@@ -188,6 +189,7 @@ class Notifier:
         notes = await self.titled(conn, notes, events)
         await tables.save_facts(conn, tables.facts(batch))
         await tables.record(conn, tables.records(notes, fresh_after=self.clock() - FRESH_FOR))
+        await tables.forget_titles(conn, batch.erased, ERASED)
 
     async def titled(
         self,
