@@ -19,7 +19,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TINGET_DATA_DIR=/var/lib/tinget
 RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 \
     libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY --from=build /wheels /wheels
+# pabutools requires gurobipy (a proprietary solver) for analyses Tinget never runs; the
+# counting it uses does not import it (tests/domain/test_budget_dependencies.py), so the
+# image leaves it out.
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
+    && pip uninstall --yes gurobipy \
     && useradd --uid 10001 --user-group --no-create-home --home-dir /var/lib/tinget tinget \
     && mkdir -p /var/lib/tinget && chown tinget:tinget /var/lib/tinget
 USER 10001:10001
