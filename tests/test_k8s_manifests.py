@@ -567,6 +567,14 @@ def test_overlays_differ_where_they_should() -> None:
         for server in range(3):
             assert f"nats://nats-{server}.nats-headless:6222" in config
     assert "Ingress" in {o["kind"] for o in production}
+    consoles = {
+        name: _objects(objs, "ConfigMap")["tinget-config"]["data"]["TINGET_PLATFORM_URL"]
+        for name, objs in (("staging", staging), ("production", production))
+    }  # platform staff sign in at their own environment's console
+    assert consoles == {
+        "staging": "https://console-staging.tinget.example",
+        "production": "https://console.tinget.example",
+    }
 
 
 # --------------------------------------------------------------------------------------------
