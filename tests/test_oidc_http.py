@@ -277,3 +277,48 @@ async def test_two_first_sign_ins_of_one_number_at_once_are_one_person(
             "SELECT count(*) FROM citizen_identities WHERE tenant_id = $1", town.slug
         )
     assert linked == 1
+
+
+async def test_a_citizen_signed_in_by_the_provider_joins_a_panel_when_an_address_is_on_record(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, provider: Provider
+) -> None:
+    """A panel round goes by e-mail: a citizen who signed in with the identity provider may be
+    a panel member when the provider verified an address of theirs, not without one."""
+    await platform.identity.people.by_email(town.slug, "kim@lund.example")
+    provider.add_user(
+        "kim", personal_number="197002023333", email="kim@lund.example", email_verified=True
+    )
+    provider.add_user("nils", personal_number="198001015555")
+    await configure(
+        client, town, admin, provider, signs_in="citizens", identity_claim="personal_number"
+    )
+    created = await client.post(
+        "/api/v1/panels",
+        json={
+            "name": "Lundapanelen",
+            "description": "Enkäter om livet i kommunen",
+            "consent": "Jag samtycker till att få enkäter.",
+            "questions": [
+                {
+                    "id": "age",
+                    "label": "Ålder",
+                    "options": [{"id": "16-64", "label": "16-64"}, {"id": "65", "label": "65+"}],
+                }
+            ],
+            "open_sign_up": True,
+        },
+        headers=town.headers(admin),
+    )
+    assert created.status_code == 201, created.text
+    membership = f"/api/v1/panels/{created.json()['id']}/membership"
+    joining = {"consent": True, "background": {"age": "65"}}
+
+    kim = (await sign_in(client, town, provider, "kim")).json()["token"]
+    nils = (await sign_in(client, town, provider, "nils")).json()["token"]
+    joined = await client.put(membership, json=joining, headers=town.headers(kim))
+    refused = await client.put(membership, json=joining, headers=town.headers(nils))
+
+    assert joined.status_code == 200, joined.text
+    assert joined.json()["via"] == "sign-up"
+    assert refused.status_code == 403, refused.text
+    assert "e-mail address" in refused.json()["detail"]

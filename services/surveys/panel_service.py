@@ -163,13 +163,6 @@ class Sample(msgspec.Struct, kw_only=True):
     members: list[UUID]
 
 
-def _member(caller: Caller) -> None:
-    """Only a person who signed in by e-mail or PIN is a panel member: an anonymous device
-    has nobody to send a round to."""
-    if caller.sign_in not in (SignIn.EMAIL, SignIn.PIN):
-        raise Forbidden("sign in with your e-mail address to be a panel member")
-
-
 class PanelService:
     def __init__(
         self,
@@ -303,9 +296,21 @@ class PanelService:
         view = await self._join(caller, panel, consent, answers)
         return issued, view
 
+    async def _may_be_member(self, caller: Caller) -> None:
+        """A panel member is someone a round can be sent to: a person who signed in by e-mail
+        or PIN, or with the municipality's identity provider when an address of theirs is on
+        record (one the provider verified). An anonymous device has nobody to send to (403)."""
+        if caller.sign_in in (SignIn.EMAIL, SignIn.PIN):
+            return
+        if caller.sign_in is SignIn.OIDC:
+            record = await self.identity.people.get(caller.tenant_id, caller.person_id)
+            if record is not None and record.email:
+                return
+        raise Forbidden("sign in with your e-mail address to be a panel member")
+
     async def join(self, caller: Caller, panel_id: UUID, command: JoinPanel) -> MembershipView:
         """Join as the signed-in caller: by an invitation they hold, or by the open sign-up."""
-        _member(caller)
+        await self._may_be_member(caller)
         panel = await self.get(caller.tenant_id, panel_id)
         consent, answers = self._joining(panel, command)
         return await self._join(caller, panel, consent, answers)
