@@ -1,0 +1,311 @@
+"""The embeddable widgets in a real browser (Debian's Chromium through Playwright), on a
+municipality's web site served from another origin than Tinget's:
+
+- on a site the municipality allowed, an anonymous visitor votes in a vox pop and sees the
+  live result move (and move again when someone else votes), and sends a suggestion that is
+  stored; bad input gets the API's reason beside the field, in the visitor's language, and
+  nothing is stored;
+- on a site it did not allow, the browser refuses the widgets' API calls: the widgets say
+  so, and nothing is recorded;
+- the other widgets (quick poll, proposal list, petition, problem report with its position
+  and photo) do what they are for;
+- axe-core finds no serious or critical violation on the host page with each widget, and a
+  screenshot of each widget is kept under test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from litestar import Litestar, Response, get
+from litestar.params import FromPath
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from tenants.service import TenantChanges
+from tests.api import Town, device_token, open_dialog
+from tests.browser import ARTIFACTS, chromium, serious_violations  # noqa: F401 (the fixture)
+from tests.helpers import serving
+from tests.widgets import record
+from tinget.bootstrap import Platform
+
+
+@dataclass
+class Site:
+    """A municipality's own web site: pages served on a port of its own, reached by any
+    host name (Chromium maps every name to this machine)."""
+
+    port: int
+    pages: dict[str, str] = field(default_factory=dict)
+
+    def url(self, host: str, page: str) -> str:
+        return f"http://{host}:{self.port}/{page}"
+
+    def origin(self, host: str) -> str:
+        return f"http://{host}:{self.port}"
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    pages: dict[str, str] = {}
+
+    @get("/{name:str}", sync_to_thread=False)
+    def page(name: FromPath[str]) -> Response[str]:
+        if name not in pages:
+            return Response("no such page", status_code=404, media_type="text/plain")
+        return Response(pages[name], media_type="text/html")
+
+    async with serving(Litestar([page])) as url:
+        port = urlsplit(url).port
+        assert port is not None
+        yield Site(port, pages)
+
+
+@pytest.fixture
+def served(live_server: str) -> int:
+    port = urlsplit(live_server).port
+    assert port is not None
+    return port
+
+
+@pytest.fixture
+async def api(live_server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def projections_running(platform: Platform) -> AsyncIterator[None]:
+    """The read models kept up with the log meanwhile, as the projection workers would."""
+
+    async def run() -> None:
+        while True:
+            await platform.catch_up_projections()
+            await asyncio.sleep(0.1)
+
+    task = asyncio.create_task(run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def host_page(tenant: str, widgets: list[tuple[str, str]], lang: str = "sv") -> str:
+    """A municipality's page embedding ``widgets`` (name, attributes) as its docs say."""
+    scripts = "".join(
+        f'<script type="module" src="{tenant}/widgets/v1/{name}.js"></script>'
+        for name in dict.fromkeys(name for name, _ in widgets)
+    )
+    elements = "".join(f"<tinget-{name} {attrs}></tinget-{name}>" for name, attrs in widgets)
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>Lunds kommun</title>{scripts}</head>"
+        f"<body><main><h1>Lunds kommun</h1>{elements}</main></body></html>"
+    )
+
+
+class Pages:
+    """Browser tabs, all closed when the test ends, before the servers stop: a widget's live
+    results hold a connection open to the gateway as long as its tab is open."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+
+    async def new(self, locale: str = "sv-SE") -> Page:
+        # axe-core is added as a script a page's Content-Security-Policy might refuse
+        context = await self.browser.new_context(bypass_csp=True, locale=locale)
+        self.contexts.append(context)
+        return await context.new_page()
+
+
+@pytest.fixture
+async def tabs(browser: Browser, live_server: str, site: Site) -> AsyncIterator[Pages]:
+    pages = Pages(browser)
+    try:
+        yield pages
+    finally:
+        for context in pages.contexts:
+            await context.close()
+
+
+async def check_widget(page: Page, name: str) -> None:
+    """axe-core on the page with the widget (it looks into shadow roots), and the widget's
+    screenshot kept; both noted in test-artifacts/widgets.json."""
+    violations = await serious_violations(page)
+    record("axe", name, {"serious_or_critical": len(violations), "violations": violations})
+    assert violations == [], violations
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"widget-{name}.png"
+    await page.locator(f"tinget-{name}").first.screenshot(path=str(path))
+    assert path.stat().st_size > 0
+
+
+async def tally(api: httpx.AsyncClient, town: Town, dialog: str) -> dict[str, Any]:
+    answer = await api.get(f"/api/v1/dialogs/{dialog}/tally", headers=town.headers())
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def posts(api: httpx.AsyncClient, town: Town, dialog: str) -> list[dict[str, Any]]:
+    answer = await api.get(f"/api/v1/dialogs/{dialog}/posts", headers=town.headers())
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+async def test_an_allowed_site_embeds_the_vox_pop_and_the_suggestion_box(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    www = "localhost"  # an http origin may be allowed only there (https elsewhere)
+    await platform.tenants.update(
+        town.slug,
+        TenantChanges(allowed_origins=[site.origin(www)], primary_colour="#7a1f3d"),
+    )
+    await platform.catch_up_projections()
+    vox = await open_dialog(api, town, admin, kind="vox-pop", settings={"question": "Bilfritt?"})
+    box = await open_dialog(api, town, admin, kind="suggestion-box", title="Tyck till")
+    tenant = f"http://{town.host}:{served}"
+    site.pages["start"] = host_page(
+        tenant,
+        [("vox-pop", f'dialog="{vox["id"]}"'), ("suggestion-box", f'dialog="{box["id"]}"')],
+    )
+
+    async with projections_running(platform):
+        page = await tabs.new()
+        await page.goto(site.url(www, "start"))
+        voxpop = page.locator("tinget-vox-pop")
+        await expect(voxpop.locator("h2")).to_have_text("Bilfritt?")
+        yes = voxpop.locator(".result[data-choice=yes]")
+        await expect(yes).to_have_attribute("data-votes", "0")
+        # the municipality's colour through the branding, text on it readable
+        colour = await voxpop.locator("button", has_text="Ja").evaluate(
+            "b => getComputedStyle(b).backgroundColor"
+        )
+        assert colour == "rgb(122, 31, 61)"
+
+        await voxpop.locator("button", has_text="Ja").click()
+        await expect(voxpop.locator(".status")).to_have_text("Tack, din röst är räknad.")
+        await expect(yes).to_have_attribute("data-votes", "1")  # moved, live
+        await expect(yes).to_contain_text("Röster: 1")
+
+        # someone else votes elsewhere: the open page's result moves again
+        other = await device_token(api, town)
+        cast = await api.post(
+            f"/api/v1/dialogs/{vox['id']}/votes",
+            json={"choices": ["no"]},
+            headers=town.headers(other),
+        )
+        assert cast.status_code == 201, cast.text
+        await expect(voxpop.locator(".result[data-choice=no]")).to_have_attribute("data-votes", "1")
+        await expect(voxpop.locator(".meta")).to_have_text("Röster hittills: 2")
+
+        # the same visitor again (the tab keeps its session): one ballot per person
+        await page.reload()
+        await expect(voxpop.locator(".meta")).to_have_text("Röster hittills: 2")
+        await voxpop.locator("button", has_text="Nej").click()
+        await expect(voxpop.locator(".status")).to_have_text("Du har redan röstat här.")
+        assert (await tally(api, town, vox["id"]))["ballots"] == 2
+
+        # the token is in the tab's storage under the tenant's origin, never a cookie
+        token = await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')")
+        assert isinstance(token, str)
+        me = await api.get("/api/v1/me", headers=town.headers(token))
+        assert me.status_code == 200, me.text
+        assert me.json()["sign_in"] == "device"
+        assert await page.context.cookies() == []
+        await check_widget(page, "vox-pop")
+
+        # the suggestion box: bad input gets the API's reason beside the field, in Swedish
+        suggestions = page.locator("tinget-suggestion-box")
+        text = suggestions.locator("textarea")
+        send = suggestions.locator("button[type=submit]")
+        error = suggestions.locator(".error[data-field=body]")
+        await send.click()
+        await expect(error).to_have_text("Ditt förslag: fyll i det här.")
+        await expect(text).to_have_attribute("aria-invalid", "true")
+        await expect(text).to_be_focused()
+        await text.fill("x" * 10_001)
+        await send.click()
+        await expect(error).to_have_text("Ditt förslag: högst 10\xa0000 tecken.")
+        assert await posts(api, town, box["id"]) == []
+        await check_widget(page, "suggestion-box")
+
+        await text.fill("Fler bänkar längs ån")
+        await send.click()
+        await expect(suggestions.locator(".status")).to_have_text(
+            "Tack! Ditt förslag har tagits emot."
+        )
+        await expect(error).to_have_text("")
+        async with asyncio.timeout(10):
+            while not (stored := await posts(api, town, box["id"])):
+                await asyncio.sleep(0.1)
+        assert [(p["kind"], p["body"]) for p in stored] == [("suggestion", "Fler bänkar längs ån")]
+
+
+async def test_a_site_the_municipality_did_not_allow_is_refused_by_the_browser(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    await platform.tenants.update(
+        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
+    )
+    await platform.catch_up_projections()
+    vox = await open_dialog(api, town, admin, kind="vox-pop", settings={"question": "Bilfritt?"})
+    box = await open_dialog(api, town, admin, kind="suggestion-box", title="Tyck till")
+    tenant = f"http://{town.host}:{served}"
+    site.pages["start"] = host_page(
+        tenant,
+        [("vox-pop", f'dialog="{vox["id"]}"'), ("suggestion-box", f'dialog="{box["id"]}"')],
+    )
+    elsewhere = f"elsewhere-{town.slug}.example"
+    page = await tabs.new()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "CORS" in m.text else None)
+    await page.goto(site.url(elsewhere, "start"))
+    message = (
+        "Kommunens tjänst gick inte att nå från den här sidan."
+        " Webbplatsen får kanske inte bädda in den."
+    )
+    # the scripts load (they hold no data), the API's answers are kept from the page
+    await expect(page.locator("tinget-vox-pop .status")).to_have_text(message)
+    await expect(page.locator("tinget-suggestion-box .status")).to_have_text(message)
+    assert refused, "Chromium said nothing of CORS"
+    # a vote sent from this page with a valid token does not get through either
+    token = await device_token(api, town)
+    sent = await page.evaluate(
+        """async ([url, token]) => {
+            try {
+                await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json',
+                    Authorization: `Bearer ${token}`}, body: JSON.stringify({choices: ['yes']})});
+                return 'answered';
+            } catch (e) { return 'refused'; }
+        }""",
+        [f"{tenant}/api/v1/dialogs/{vox['id']}/votes", token],
+    )
+    assert sent == "refused"
+    await platform.catch_up_projections()
+    assert (await tally(api, town, vox["id"]))["ballots"] == 0
+    assert await posts(api, town, box["id"]) == []
+    assert await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')") is None
+    assert await page.context.cookies() == []
