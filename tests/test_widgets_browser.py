@@ -32,6 +32,7 @@ from tenants.service import TenantChanges
 from tests.api import Town, device_token, open_dialog
 from tests.browser import ARTIFACTS, chromium, serious_violations  # noqa: F401 (the fixture)
 from tests.helpers import serving
+from tests.images import png
 from tests.widgets import record
 from tinget.bootstrap import Platform
 
@@ -120,9 +121,9 @@ class Pages:
         self.browser = browser
         self.contexts: list[BrowserContext] = []
 
-    async def new(self, locale: str = "sv-SE") -> Page:
+    async def new(self, locale: str = "sv-SE", **options: Any) -> Page:
         # axe-core is added as a script a page's Content-Security-Policy might refuse
-        context = await self.browser.new_context(bypass_csp=True, locale=locale)
+        context = await self.browser.new_context(bypass_csp=True, locale=locale, **options)
         self.contexts.append(context)
         return await context.new_page()
 
@@ -309,3 +310,130 @@ async def test_a_site_the_municipality_did_not_allow_is_refused_by_the_browser(
     assert await posts(api, town, box["id"]) == []
     assert await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')") is None
     assert await page.context.cookies() == []
+
+
+async def test_the_poll_proposals_petition_and_problem_report_widgets(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    await platform.tenants.update(
+        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
+    )
+    await platform.catch_up_projections()
+    poll = await open_dialog(
+        api,
+        town,
+        admin,
+        kind="poll",
+        settings={"question": "Vilken dag passar?", "options": ["Måndag", "Tisdag", "Onsdag"]},
+    )
+    proposals = await open_dialog(api, town, admin, kind="proposals", title="E-förslag")
+    petitions = await open_dialog(
+        api, town, admin, kind="petition", title="Namninsamlingar", settings={"signature_goal": 50}
+    )
+    reports = await open_dialog(
+        api, town, admin, kind="problem-reports", title="Felanmälan", settings={"images": True}
+    )
+    author = await device_token(api, town)
+    proposal = await api.post(
+        f"/api/v1/dialogs/{proposals['id']}/posts",
+        json={"title": "Cykelbana till skolan", "body": "En säker väg längs Norra vägen."},
+        headers=town.headers(author),
+    )
+    assert proposal.status_code == 201, proposal.text
+    petition = await api.post(
+        f"/api/v1/dialogs/{petitions['id']}/posts",
+        json={"title": "Rädda badhuset", "body": "Badhuset ska vara öppet året runt."},
+        headers=town.headers(author),
+    )
+    assert petition.status_code == 201, petition.text
+    await platform.catch_up_projections()
+    tenant = f"http://{town.host}:{served}"
+    site.pages["more"] = host_page(
+        tenant,
+        [
+            ("quick-poll", f'dialog="{poll["id"]}"'),
+            ("proposal-list", f'dialog="{proposals["id"]}"'),
+            ("petition", f'post="{petition.json()["id"]}"'),
+            ("problem-report", f'dialog="{reports["id"]}"'),
+        ],
+    )
+
+    async with projections_running(platform):
+        page = await tabs.new(
+            geolocation={"latitude": 55.7047, "longitude": 13.191}, permissions=["geolocation"]
+        )
+        await page.goto(site.url("localhost", "more"))
+
+        # the quick poll: choose, vote, the result moves
+        quick = page.locator("tinget-quick-poll")
+        await expect(quick.locator("legend")).to_have_text("Vilken dag passar?")
+        await quick.get_by_label("Tisdag").check()
+        await quick.locator("button[type=submit]").click()
+        await expect(quick.locator(".status")).to_have_text("Tack, din röst är räknad.")
+        await expect(quick.locator(".result[data-choice=Tisdag]")).to_have_attribute(
+            "data-votes", "1"
+        )
+
+        # the proposal list: support a proposal
+        listed = page.locator("tinget-proposal-list li.item")
+        await expect(listed).to_have_count(1)
+        await expect(listed.locator("h3")).to_have_text("Cykelbana till skolan")
+        await listed.locator("button").click()
+        await expect(listed.locator(".supports")).to_have_text("Stöd: 1")
+        await expect(page.locator("tinget-proposal-list .status")).to_have_text("Du stöder detta.")
+
+        # the petition: sign it, toward its goal
+        signing = page.locator("tinget-petition")
+        await expect(signing.locator(".count")).to_have_text("Underskrifter: 0 av 50")
+        await signing.locator("button").click()
+        await expect(signing.locator(".count")).to_have_text("Underskrifter: 1 av 50")
+        await expect(signing.locator(".status")).to_have_text("Tack för din underskrift.")
+
+        for name in ("quick-poll", "proposal-list", "petition", "problem-report"):
+            await check_widget(page, name)
+
+        # the problem report: without a place it is refused beside the place, nothing stored
+        report = page.locator("tinget-problem-report")
+        await report.get_by_label("Beskriv problemet").fill("Trasig gatlykta vid busshållplatsen")
+        await report.locator("button[type=submit]").click()
+        await expect(report.locator(".error[data-field=place]")).to_have_text(
+            "Plats: fyll i det här."
+        )
+        await expect(report.get_by_label("Latitud")).to_be_focused()
+        # the browser's position fills the fields in; a photo goes along
+        await report.get_by_role("button", name="Använd min position").click()
+        await expect(report.get_by_label("Latitud")).to_have_value("55.704700")
+        await expect(report.get_by_label("Longitud")).to_have_value("13.191000")
+        await report.get_by_label("Foto").set_input_files(
+            files=[{"name": "lykta.png", "mimeType": "image/png", "buffer": png("lykta")}]
+        )
+        await report.locator("button[type=submit]").click()
+        await expect(report.locator(".status")).to_have_text("Tack! Din anmälan har tagits emot.")
+        await expect(report.locator(".error[data-field=place]")).to_have_text("")
+
+        async with asyncio.timeout(10):
+            while not (stored := await posts(api, town, reports["id"])):
+                await asyncio.sleep(0.1)
+            while True:
+                counts = {
+                    "ballots": (await tally(api, town, poll["id"]))["ballots"],
+                    "supports": (await posts(api, town, proposals["id"]))[0]["supports"],
+                    "signatures": (await posts(api, town, petitions["id"]))[0]["signatures"],
+                }
+                if counts == {"ballots": 1, "supports": 1, "signatures": 1}:
+                    break
+                await asyncio.sleep(0.1)
+    [problem] = stored
+    assert problem["kind"] == "problem-report"
+    assert problem["place"]["latitude"] == pytest.approx(55.7047)
+    assert problem["place"]["longitude"] == pytest.approx(13.191)
+    assert problem["image_url"] is not None
+    picture = await api.get(problem["image_url"], headers=town.headers())
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/png"

@@ -309,7 +309,7 @@ export class Widget extends HTMLElement {
       return found[1] === "1" ? this.t("required", { field: label }) : this.t("atLeast", { field: label, n: found[1] });
     if ((found = /length <= (\d+)/.exec(reason)))
       return this.t("atMost", { field: label, n: Number(found[1]).toLocaleString(this.language) });
-    if (/missing required field/i.test(reason) || /is required/.test(reason))
+    if (/missing required field|is required|needs its/i.test(reason))
       return this.t("required", { field: label });
     if (leaf === "latitude") return this.t("between", { field: label, min: -90, max: 90 });
     if (leaf === "longitude") return this.t("between", { field: label, min: -180, max: 180 });
@@ -328,7 +328,7 @@ export class Widget extends HTMLElement {
       slot.textContent = this.problemText(error, context, label);
       if (input) {
         input.setAttribute("aria-invalid", "true");
-        input.focus();
+        (input.matches("fieldset") ? input.querySelector("input") : input)?.focus();
       }
       this.say("");
     } else {

@@ -26,7 +26,7 @@ export class Poll extends Widget {
       <h2 id="${this.id("q")}" part="heading">${escape(question)}</h2>
       ${this.dialog.purpose ? `<p class="help">${escape(this.dialog.purpose)}</p>` : ""}
       <form novalidate aria-labelledby="${this.id("q")}">
-        <fieldset><legend class="${this.vox ? "visually-hidden" : ""}">${escape(question)}</legend>
+        <fieldset><legend class="visually-hidden">${escape(question)}</legend>
         ${choices}
         <p class="error" id="${this.id("choices")}-error" data-field="choices" aria-live="assertive"></p>
         </fieldset>
