@@ -28,8 +28,9 @@ from litestar import Litestar, Response, get
 from litestar.params import FromPath
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from services.identity.access import Role
 from tenants.service import TenantChanges
-from tests.api import Town, device_token, open_dialog
+from tests.api import Town, device_token, open_dialog, staff_token
 from tests.browser import ARTIFACTS, chromium, serious_violations  # noqa: F401 (the fixture)
 from tests.helpers import serving
 from tests.images import png
@@ -437,3 +438,60 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
     picture = await api.get(problem["image_url"], headers=town.headers())
     assert picture.status_code == 200
     assert picture.headers["content-type"] == "image/png"
+
+
+async def test_a_dialog_that_asks_for_sign_in_offers_it_in_a_popup(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    """The widget's side of signing in: the popup opens the municipality's sign-in page, and
+    only a message from the municipality's origin hands the widget a token. (The sign-in page
+    that posts it back is tested with that page; here the popup posts it as that page does.)"""
+    await platform.tenants.update(
+        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
+    )
+    await platform.catch_up_projections()
+    vox = await open_dialog(
+        api, town, admin, kind="vox-pop", settings={"question": "Ny skola?", "anonymous": False}
+    )
+    tenant = f"http://{town.host}:{served}"
+    site.pages["signed"] = host_page(tenant, [("vox-pop", f'dialog="{vox["id"]}"')])
+    person = await staff_token(platform, town, "eva@example.se", Role.PARTICIPANT)
+
+    async with projections_running(platform):
+        page = await tabs.new()
+        await page.goto(site.url("localhost", "signed"))
+        voxpop = page.locator("tinget-vox-pop")
+        await voxpop.locator("button", has_text="Ja").click()
+        await expect(voxpop.locator(".status")).to_have_text("Logga in för att delta här.")
+        async with page.expect_popup() as opening:
+            await voxpop.get_by_role("button", name="Logga in").click()
+        popup = await opening.value
+        origin = site.origin("localhost").replace(":", "%3A").replace("/", "%2F")
+        assert popup.url == f"{tenant}/sign-in?widget_origin={origin}"
+
+        key = f"tinget:{tenant}:token"
+        # the host page (or anything else on it) cannot hand the widget a token
+        await page.evaluate("window.postMessage({type: 'tinget:signed-in', token: 'forged'}, '*')")
+        await page.wait_for_timeout(200)
+        assert await page.evaluate(f"sessionStorage.getItem('{key}')") is None
+        # the municipality's page in the popup can
+        await popup.evaluate(
+            "token => window.opener.postMessage({type: 'tinget:signed-in', token}, '*')", person
+        )
+        await expect(voxpop.locator(".status")).to_have_text("Du är inloggad.")
+        assert await page.evaluate(f"sessionStorage.getItem('{key}')") == person
+
+        await voxpop.locator("button", has_text="Ja").click()
+        await expect(voxpop.locator(".status")).to_have_text("Tack, din röst är räknad.")
+        await expect(voxpop.locator(".result[data-choice=yes]")).to_have_attribute(
+            "data-votes", "1"
+        )
+    counted = await tally(api, town, vox["id"])
+    assert counted["signed_in_ballots"] == 1
+    assert await page.context.cookies() == []
