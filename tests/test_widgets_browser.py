@@ -26,7 +26,7 @@ import httpx
 import pytest
 from litestar import Litestar, Response, get
 from litestar.params import FromPath
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
 
 from services.identity.access import Role
 from tenants.service import TenantChanges
@@ -412,7 +412,7 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
         await expect(report.get_by_label("Latitud")).to_have_value("55.704700")
         await expect(report.get_by_label("Longitud")).to_have_value("13.191000")
         await report.get_by_label("Foto").set_input_files(
-            files=[{"name": "lykta.png", "mimeType": "image/png", "buffer": png("lykta")}]
+            files=[FilePayload(name="lykta.png", mimeType="image/png", buffer=png("lykta"))]
         )
         await report.locator("button[type=submit]").click()
         await expect(report.locator(".status")).to_have_text("Tack! Din anmälan har tagits emot.")
