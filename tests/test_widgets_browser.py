@@ -8,7 +8,7 @@ municipality's web site served from another origin than Tinget's:
 - on a site it did not allow, the browser refuses the widgets' API calls: the widgets say
   so, and nothing is recorded;
 - the other widgets (quick poll, proposal list, petition, problem report with its position
-  and photo) do what they are for;
+  and photo, survey) do what they are for;
 - axe-core finds no serious or critical violation on the host page with each widget, and a
   screenshot of each widget is kept under test-artifacts/.
 """
@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +35,7 @@ from tests.api import Town, device_token, open_dialog, staff_token
 from tests.browser import ARTIFACTS, chromium, serious_violations  # noqa: F401 (the fixture)
 from tests.helpers import serving
 from tests.images import png
+from tests.test_surveys_http import Staff, survey_dialog
 from tests.widgets import record
 from tinget.bootstrap import Platform
 
@@ -495,3 +497,129 @@ async def test_a_dialog_that_asks_for_sign_in_offers_it_in_a_popup(
     counted = await tally(api, town, vox["id"])
     assert counted["signed_in_ballots"] == 1
     assert await page.context.cookies() == []
+
+
+def _sv(text: str) -> dict[str, str]:
+    return {"sv": text, "en": f"{text} (en)"}
+
+
+SURVEY_FORM: dict[str, Any] = {
+    "default_language": "sv",
+    "title": _sv("Parken"),
+    "sections": [
+        {
+            "title": _sv("Om dig"),
+            "questions": [
+                {
+                    "type": "single-choice",
+                    "id": "visit",
+                    "text": _sv("Besöker du parken?"),
+                    "options": [
+                        {"id": "yes", "label": _sv("Ja")},
+                        {"id": "no", "label": _sv("Nej")},
+                    ],
+                    "required": True,
+                },
+                {
+                    "type": "multiple-choice",
+                    "id": "uses",
+                    "text": _sv("Vad gör du där?"),
+                    "options": [
+                        {"id": "walk", "label": _sv("Promenerar")},
+                        {"id": "play", "label": _sv("Leker")},
+                    ],
+                    "shown_if": {"kind": "one-of", "question": "visit", "options": ["yes"]},
+                },
+                {"type": "number", "id": "age", "text": _sv("Hur gammal är du?"), "min": 0},
+            ],
+        },
+        {
+            "questions": [
+                {"type": "rating", "id": "stars", "text": _sv("Hur nöjd är du?")},
+                {
+                    "type": "matrix",
+                    "id": "grid",
+                    "text": _sv("Hur viktigt är"),
+                    "rows": [{"id": "light", "label": _sv("Belysning")}],
+                    "scale": {"min": 1, "max": 3},
+                },
+                {
+                    "type": "ranking",
+                    "id": "order",
+                    "text": _sv("Vad ska göras först?"),
+                    "options": [
+                        {"id": "trees", "label": _sv("Träd")},
+                        {"id": "seats", "label": _sv("Bänkar")},
+                    ],
+                },
+                {"type": "date", "id": "when", "text": _sv("När var du där senast?")},
+                {"type": "text", "id": "wish", "text": _sv("Vad önskar du?"), "size": "long"},
+            ],
+        },
+    ],
+}
+
+
+async def test_the_survey_widget_takes_one_response_and_names_each_refused_answer(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    await platform.tenants.update(
+        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
+    )
+    await platform.catch_up_projections()
+    approver = await staff_token(platform, town, "approver@town.example", Role.ADMINISTRATOR)
+    survey, opens_at = await survey_dialog(api, town, Staff(admin, approver), 2.0, form=SURVEY_FORM)
+    tenant = f"http://{town.host}:{served}"
+    site.pages["survey"] = host_page(tenant, [("survey", f'dialog="{survey}"')])
+    await asyncio.sleep(
+        max(0.0, (datetime.fromisoformat(opens_at) - datetime.now(UTC)).total_seconds() + 0.1)
+    )
+
+    page = await tabs.new()
+    await page.goto(site.url("localhost", "survey"))
+    widget = page.locator("tinget-survey")
+    await expect(widget.locator("h2")).to_have_text("Parken")
+    uses = widget.locator("[data-question=uses]")
+    await expect(uses).to_be_hidden()  # shown only to those who visit the park
+
+    # the required question left out and an age that is no number: both named at once
+    await widget.get_by_label("Hur gammal är du?").fill("fyrtio")
+    await widget.locator("button[type=submit]").click()
+    await expect(widget.locator(".error[data-field='answers.visit']")).to_have_text(
+        "Besöker du parken?: fyll i det här."
+    )
+    await expect(widget.locator(".error[data-field='answers.age']")).to_have_text(
+        "Hur gammal är du?: ett tal."
+    )
+    await expect(widget.get_by_label("Ja", exact=True)).to_be_focused()
+    await check_widget(page, "survey")
+
+    await widget.get_by_label("Ja", exact=True).check()
+    await expect(uses).to_be_visible()
+    await uses.get_by_label("Promenerar").check()
+    await widget.get_by_label("Hur gammal är du?").fill("40")
+    await widget.locator("[data-question=stars]").get_by_label("4").check()
+    await widget.locator("[data-question=grid]").get_by_label("3").check()
+    await widget.get_by_label("Bänkar").select_option("1")
+    await widget.get_by_label("Träd").select_option("2")
+    await widget.get_by_label("När var du där senast?").fill("2026-11-28")
+    await widget.get_by_label("Vad önskar du?").fill("Fler bänkar")
+    await widget.locator("button[type=submit]").click()
+    await expect(widget.locator(".status")).to_have_text("Tack! Dina svar har tagits emot.")
+
+    token = await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')")
+    read = await api.get(f"/api/v1/dialogs/{survey}/questionnaire", headers=town.headers(token))
+    assert read.status_code == 200, read.text
+    assert read.json()["answered"] is True
+    again = await api.post(
+        f"/api/v1/dialogs/{survey}/responses",
+        json={"version": 1, "answers": {"visit": "no"}},
+        headers=town.headers(token),
+    )
+    assert again.status_code == 409  # the widget's response was the one

@@ -18,6 +18,7 @@ const WIDGETS = [
   "proposal-list",
   "petition",
   "problem-report",
+  "survey",
 ];
 const at = process.argv.indexOf("--out");
 const out = at > 0 ? process.argv[at + 1] : join(here, "..", "gateway", "static", "widgets");

@@ -98,7 +98,7 @@ let starting = null;
 async function token(language, dialog) {
   const have = stored();
   if (have) return have;
-  starting ??= call("POST", `/api/v1/sessions/device${dialog ? `?dialog_id=${dialog}` : ""}`, {
+  starting ??= call("POST", `/api/v1/sessions/device${dialog ? `?dialog_id=${encodeURIComponent(dialog)}` : ""}`, {
     language,
   }).then(
     (issued) => {
@@ -214,6 +214,8 @@ li.item{border-top:1px solid #ccc;padding:.75rem 0}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .row{display:flex;gap:.75rem;flex-wrap:wrap}
 .row>*{flex:1 1 8rem}
+.row.scale>*{flex:0 0 auto}
+.question{margin:0 0 1rem}
 `;
 
 let nextId = 0;
@@ -256,6 +258,15 @@ export class Widget extends HTMLElement {
     this.stop?.();
   }
 
+  /** The id the element names in ``name`` (``dialog``, ``post``): a UUID, else not found. */
+  idOf(name) {
+    const given = (this.getAttribute(name) || "").trim().toLowerCase();
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(given)) {
+      throw new ApiError(404, { detail: `${name}: not an id` });
+    }
+    return given;
+  }
+
   t(key, values) {
     return text(this.language, key, values);
   }
@@ -280,7 +291,7 @@ export class Widget extends HTMLElement {
   call(method, path, options = {}) {
     return call(method, path, {
       language: this.language,
-      dialog: this.dialogId || this.getAttribute("dialog") || undefined,
+      dialog: this.dialogId || this.dialog?.id,
       ...options,
     });
   }
@@ -311,32 +322,69 @@ export class Widget extends HTMLElement {
       return this.t("atMost", { field: label, n: Number(found[1]).toLocaleString(this.language) });
     if (/missing required field|is required|needs its/i.test(reason))
       return this.t("required", { field: label });
+    const rules = [
+      [/^must be at least (\S+)$/, "minValue"],
+      [/^must be at most (\S+)$/, "maxValue"],
+      [/^choose at least (\d+)/, "chooseAtLeast"],
+      [/^choose at most (\d+)/, "chooseAtMost"],
+      [/^must be a whole number/, "wholeNumber"],
+      [/^must be a number$/, "aNumber"],
+    ];
+    for (const [pattern, key] of rules) {
+      if ((found = pattern.exec(reason))) return this.t(key, { field: label, n: found[1] });
+    }
+    if ((found = /^must be from (\S+) to (\S+)$/.exec(reason)))
+      return this.t("between", { field: label, min: found[1], max: found[2] });
     if (leaf === "latitude") return this.t("between", { field: label, min: -90, max: 90 });
     if (leaf === "longitude") return this.t("between", { field: label, min: -180, max: 180 });
     return this.t("invalid", { field: label, reason });
   }
 
-  /** Shows a failed call: beside the field it names when the form has it (the field is
-   * marked invalid and focused), else in the status line. */
+  /** Shows a failed call: each problem beside the field it names when the form has it (the
+   * field is marked invalid, the first focused), else in the status line. */
   fail(error, context) {
-    const field = error instanceof ApiError ? error.problem.field : null;
-    const slot = field && this.form?.querySelector(`[data-field="${CSS.escape(fieldKey(field))}"]`);
-    if (slot) {
-      // the field by the words its label shows, without a trailing "(optional)"
+    const problem = error instanceof ApiError ? error.problem : {};
+    const named = problem.errors?.length ? problem.errors : problem.field ? [problem] : [];
+    let first = null;
+    let shown = 0;
+    for (const item of named) {
+      const slot = this.slotFor(item.field);
+      if (!slot) continue;
+      shown++;
+      // the field by the words its label or legend shows, without a trailing "(optional)"
       const input = this.form.querySelector(`[aria-describedby~="${slot.id}"]`);
-      const label = input?.labels?.[0]?.textContent.replace(/\s*\(.*\)$/, "");
-      slot.textContent = this.problemText(error, context, label);
+      const words = (input?.labels?.[0] || input?.querySelector?.("legend"))?.textContent;
+      const single = new ApiError(error.status, { ...problem, field: item.field, errors: [item] });
+      const message = this.problemText(single, context, words?.replace(/\s*\(.*\)$/, "").trim());
+      slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
       if (input) {
         input.setAttribute("aria-invalid", "true");
-        (input.matches("fieldset") ? input.querySelector("input") : input)?.focus();
+        first ??= input.matches("fieldset") ? input.querySelector("input,select,textarea") : input;
       }
+    }
+    if (shown) {
+      first?.focus();
       this.say("");
     } else {
       this.say(this.problemText(error, context), { error: true });
     }
-    if (error instanceof ApiError && error.status === 403 && /sign in/.test(error.problem.detail || "")) {
+    if (error instanceof ApiError && error.status === 403 && /sign in/.test(problem.detail || "")) {
       this.offerSignIn();
     }
+  }
+
+  /** The error slot of the API's ``field`` or of the nearest field around it
+   * (``answers.grid.row1`` → ``answers.grid``; ``choices[0]`` → ``choices``). */
+  slotFor(field) {
+    if (!field || !this.form) return null;
+    let path = field;
+    while (path) {
+      const slot = this.form.querySelector(`[data-field="${CSS.escape(path)}"]`);
+      if (slot) return slot;
+      const cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
+      path = cut > 0 ? path.slice(0, cut) : "";
+    }
+    return null;
   }
 
   clearErrors() {
@@ -382,10 +430,6 @@ export class Widget extends HTMLElement {
       button.textContent = button.dataset.label;
     }
   }
-}
-
-function fieldKey(field) {
-  return field.replace(/\[\d+\]$/, "");
 }
 
 function reasonOf(problem) {

@@ -3,7 +3,7 @@ import { Widget, define, escape } from "./common.js";
 
 class Petition extends Widget {
   async start() {
-    const id = encodeURIComponent(this.getAttribute("post") || "");
+    const id = this.idOf("post");
     this.post = await this.call("GET", `/api/v1/posts/${id}`);
     this.dialogId = this.post.dialog_id;
     const dialog = await this.call("GET", `/api/v1/dialogs/${this.post.dialog_id}`);

@@ -8,8 +8,7 @@ export class Poll extends Widget {
   vox = false;
 
   async start() {
-    const id = this.getAttribute("dialog");
-    this.dialog = await this.call("GET", `/api/v1/dialogs/${encodeURIComponent(id || "")}`);
+    this.dialog = await this.call("GET", `/api/v1/dialogs/${this.idOf("dialog")}`);
     const settings = this.dialog.settings;
     const question = settings.question || this.dialog.title;
     const multiple = !this.vox && settings.max_choices > 1;

@@ -5,7 +5,7 @@ import { Widget, define, escape } from "./common.js";
 
 class ProblemReport extends Widget {
   async start() {
-    const id = encodeURIComponent(this.getAttribute("dialog") || "");
+    const id = this.idOf("dialog");
     this.dialog = await this.call("GET", `/api/v1/dialogs/${id}`);
     const number = 'inputmode="decimal" autocomplete="off"';
     const photo = this.dialog.settings.images

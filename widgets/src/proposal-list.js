@@ -4,7 +4,7 @@ import { Widget, define, escape } from "./common.js";
 
 class ProposalList extends Widget {
   async start() {
-    const id = encodeURIComponent(this.getAttribute("dialog") || "");
+    const id = this.idOf("dialog");
     const limit = Math.min(Math.max(Number(this.getAttribute("limit")) || 10, 1), 100);
     this.dialog = await this.call("GET", `/api/v1/dialogs/${id}`);
     const page = await this.call("GET", `/api/v1/dialogs/${id}/posts?limit=${limit}`);

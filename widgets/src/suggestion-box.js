@@ -4,8 +4,7 @@ import { Widget, define, escape } from "./common.js";
 
 class SuggestionBox extends Widget {
   async start() {
-    const id = this.getAttribute("dialog");
-    this.dialog = await this.call("GET", `/api/v1/dialogs/${encodeURIComponent(id || "")}`);
+    this.dialog = await this.call("GET", `/api/v1/dialogs/${this.idOf("dialog")}`);
     this.render();
   }
 
