@@ -31,7 +31,7 @@ from playwright.async_api import Browser, BrowserContext, FilePayload, Page, exp
 
 from services.identity.access import Role
 from tenants.service import TenantChanges
-from tests.api import Town, device_token, open_dialog, staff_token
+from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.browser import ARTIFACTS, chromium, serious_violations  # noqa: F401 (the fixture)
 from tests.helpers import serving
 from tests.images import png
@@ -280,7 +280,11 @@ async def test_a_site_the_municipality_did_not_allow_is_refused_by_the_browser(
     tenant = f"http://{town.host}:{served}"
     site.pages["start"] = host_page(
         tenant,
-        [("vox-pop", f'dialog="{vox["id"]}"'), ("suggestion-box", f'dialog="{box["id"]}"')],
+        [
+            ("vox-pop", f'dialog="{vox["id"]}"'),
+            ("suggestion-box", f'dialog="{box["id"]}"'),
+            ("suggestion-box", f'dialog="{box["id"]}" lang="fi" id="suomeksi"'),
+        ],
     )
     elsewhere = f"elsewhere-{town.slug}.example"
     page = await tabs.new()
@@ -293,7 +297,11 @@ async def test_a_site_the_municipality_did_not_allow_is_refused_by_the_browser(
     )
     # the scripts load (they hold no data), the API's answers are kept from the page
     await expect(page.locator("tinget-vox-pop .status")).to_have_text(message)
-    await expect(page.locator("tinget-suggestion-box .status")).to_have_text(message)
+    await expect(page.locator("tinget-suggestion-box:not([lang]) .status")).to_have_text(message)
+    await expect(page.locator("#suomeksi .status")).to_have_text(  # its own language
+        "Kunnan palveluun ei saatu yhteyttä tältä sivulta."
+        " Sivustolla ei ehkä ole lupaa upottaa sitä."
+    )
     assert refused, "Chromium said nothing of CORS"
     # a vote sent from this page with a valid token does not get through either
     token = await device_token(api, town)
@@ -345,7 +353,7 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
     author = await device_token(api, town)
     proposal = await api.post(
         f"/api/v1/dialogs/{proposals['id']}/posts",
-        json={"title": "Cykelbana till skolan", "body": "En säker väg längs Norra vägen."},
+        json={"title": "Cykelbana <b>till</b> skolan", "body": "En säker väg längs Norra vägen."},
         headers=town.headers(author),
     )
     assert proposal.status_code == 201, proposal.text
@@ -386,7 +394,8 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
         # the proposal list: support a proposal
         listed = page.locator("tinget-proposal-list li.item")
         await expect(listed).to_have_count(1)
-        await expect(listed.locator("h3")).to_have_text("Cykelbana till skolan")
+        await expect(listed.locator("h3")).to_have_text("Cykelbana <b>till</b> skolan")
+        await expect(listed.locator("h3 b")).to_have_count(0)  # text, never markup
         await listed.locator("button").click()
         await expect(listed.locator(".supports")).to_have_text("Stöd: 1")
         await expect(page.locator("tinget-proposal-list .status")).to_have_text("Du stöder detta.")
@@ -623,3 +632,39 @@ async def test_the_survey_widget_takes_one_response_and_names_each_refused_answe
         headers=town.headers(token),
     )
     assert again.status_code == 409  # the widget's response was the one
+
+
+async def test_a_widget_shows_only_its_own_municipalitys_dialogs(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    """Another municipality's dialog id, or an id that is none, in a widget loaded from this
+    municipality's host: not found, in the visitor's language, and nothing sent."""
+    await platform.tenants.update(
+        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
+    )
+    other = await create_town(platform, "Malmö")
+    other_admin = await staff_token(platform, other, "admin@malmo.example", Role.ADMINISTRATOR)
+    theirs = await open_dialog(
+        api, other, other_admin, kind="vox-pop", settings={"question": "Malmös fråga?"}
+    )
+    await platform.catch_up_projections()
+    tenant = f"http://{town.host}:{served}"
+    site.pages["theirs"] = host_page(
+        tenant,
+        [
+            ("vox-pop", f'dialog="{theirs["id"]}" id="theirs"'),
+            ("vox-pop", 'dialog="../../api/v1/branding" id="none"'),
+        ],
+    )
+    page = await tabs.new()
+    await page.goto(site.url("localhost", "theirs"))
+    for element in ("#theirs", "#none"):
+        await expect(page.locator(f"{element} .status")).to_have_text("Det gick inte att hitta.")
+        await expect(page.locator(f"{element} h2")).to_have_count(0)
+    assert await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')") is None
