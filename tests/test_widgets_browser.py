@@ -381,6 +381,10 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
         )
         await page.goto(site.url("localhost", "more"))
 
+        # a token the API no longer takes (expired, revoked) is replaced by a new session
+        key = f"tinget:{tenant}:token"
+        await page.evaluate(f"sessionStorage.setItem('{key}', 'no-longer-valid')")
+
         # the quick poll: choose, vote, the result moves
         quick = page.locator("tinget-quick-poll")
         await expect(quick.locator("legend")).to_have_text("Vilken dag passar?")
@@ -390,6 +394,7 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
         await expect(quick.locator(".result[data-choice=Tisdag]")).to_have_attribute(
             "data-votes", "1"
         )
+        assert await page.evaluate(f"sessionStorage.getItem('{key}')") != "no-longer-valid"
 
         # the proposal list: support a proposal
         listed = page.locator("tinget-proposal-list li.item")

@@ -86,9 +86,10 @@ export async function call(method, path, { body, raw, type, auth = false, langua
     }
     const data = answer.status === 204 ? null : await answer.json().catch(() => null);
     if (answer.ok) return data;
-    if (answer.status === 401 && auth && attempt === 0 && !signedIn()) {
-      store(null); // an expired device token: a new one, once
-      continue;
+    if (answer.status === 401 && auth) {
+      const wasSignedIn = signedIn();
+      forget(); // an expired token: a new device session once, or a new sign-in
+      if (attempt === 0 && !wasSignedIn) continue;
     }
     throw new ApiError(answer.status, data);
   }
@@ -112,6 +113,15 @@ async function token(language, dialog) {
     },
   );
   return starting;
+}
+
+function forget() {
+  store(null);
+  try {
+    sessionStorage.removeItem(SIGNED_IN);
+  } catch {
+    /* memory only */
+  }
 }
 
 function signedIn() {
@@ -307,7 +317,8 @@ export class Widget extends HTMLElement {
     if (status === 503) return this.t("busy");
     if (problem.type?.endsWith("/dialog-not-open")) return this.t("closed");
     if (status === 409 && context.conflict) return this.t(context.conflict);
-    if (status === 403 && /sign in/.test(problem.detail || "")) return this.t("signInNeeded");
+    if (status === 401 || (status === 403 && /sign in/.test(problem.detail || "")))
+      return this.t("signInNeeded");
     if (problem.field) return this.fieldText(problem.field, reasonOf(problem), label);
     return this.t("failed", { detail: problem.detail || status });
   }
@@ -368,7 +379,7 @@ export class Widget extends HTMLElement {
     } else {
       this.say(this.problemText(error, context), { error: true });
     }
-    if (error instanceof ApiError && error.status === 403 && /sign in/.test(problem.detail || "")) {
+    if (this.problemText(error) === this.t("signInNeeded")) {
       this.offerSignIn();
     }
   }
