@@ -102,8 +102,11 @@ async def projections_running(platform: Platform) -> AsyncIterator[None]:
             await task
 
 
-def host_page(tenant: str, widgets: list[tuple[str, str]], lang: str = "sv") -> str:
-    """A municipality's page embedding ``widgets`` (name, attributes) as its docs say."""
+def host_page(
+    tenant: str, widgets: list[tuple[str, str]], lang: str = "sv", style: str = ""
+) -> str:
+    """A municipality's page embedding ``widgets`` (name, attributes) as its docs say, with
+    its own ``style`` sheet."""
     scripts = "".join(
         f'<script type="module" src="{tenant}/widgets/v1/{name}.js"></script>'
         for name in dict.fromkeys(name for name, _ in widgets)
@@ -111,7 +114,7 @@ def host_page(tenant: str, widgets: list[tuple[str, str]], lang: str = "sv") -> 
     elements = "".join(f"<tinget-{name} {attrs}></tinget-{name}>" for name, attrs in widgets)
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>Lunds kommun</title>{scripts}</head>"
+        f"<title>Lunds kommun</title><style>{style}</style>{scripts}</head>"
         f"<body><main><h1>Lunds kommun</h1>{elements}</main></body></html>"
     )
 
@@ -373,6 +376,9 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
             ("petition", f'post="{petition.json()["id"]}"'),
             ("problem-report", f'dialog="{reports["id"]}"'),
         ],
+        # the host page's own colour for one widget, and a part of it restyled
+        style="tinget-petition { --tinget-primary: #005b99 }"
+        " tinget-petition::part(button) { border-radius: 0 }",
     )
 
     async with projections_running(platform):
@@ -407,6 +413,10 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
 
         # the petition: sign it, toward its goal
         signing = page.locator("tinget-petition")
+        look = await signing.locator("button").evaluate(
+            "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).borderRadius]"
+        )
+        assert look == ["rgb(0, 91, 153)", "0px"]
         await expect(signing.locator(".count")).to_have_text("Underskrifter: 0 av 50")
         await signing.locator("button").click()
         await expect(signing.locator(".count")).to_have_text("Underskrifter: 1 av 50")
