@@ -211,6 +211,10 @@ async def test_an_allowed_site_embeds_the_vox_pop_and_the_suggestion_box(
         await expect(yes).to_have_attribute("data-votes", "1")  # moved, live
         await expect(yes).to_contain_text("Röster: 1")
 
+        # moved on the page (disconnected and connected again), it follows the results still
+        await page.evaluate(
+            "document.querySelector('main').append(document.querySelector('tinget-vox-pop'))"
+        )
         # someone else votes elsewhere: the open page's result moves again
         other = await device_token(api, town)
         cast = await api.post(

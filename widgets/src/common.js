@@ -153,7 +153,6 @@ export function signInPopup() {
       } catch {
         /* memory only */
       }
-      window.dispatchEvent(new CustomEvent("tinget-signed-in"));
       resolve(data.token);
     }
     window.addEventListener("message", received);
@@ -241,7 +240,10 @@ export class Widget extends HTMLElement {
   }
 
   async connectedCallback() {
-    if (this.started) return;
+    if (this.started) {
+      this.resume?.(); // moved on the page: what disconnecting stopped starts again
+      return;
+    }
     this.started = true;
     this.language = languageOf(this);
     // Constructed style sheets: no inline <style>, so a host page's Content-Security-Policy
@@ -261,7 +263,6 @@ export class Widget extends HTMLElement {
       this.show(`<p class="status" role="status" aria-live="polite"></p>`);
       this.say(this.problemText(error));
     }
-    window.addEventListener("tinget-signed-in", () => this.signedIn?.());
   }
 
   disconnectedCallback() {

@@ -73,6 +73,10 @@ export class Poll extends Widget {
     this.source.addEventListener("tally", (event) => this.render(JSON.parse(event.data)));
   }
 
+  resume() {
+    if (this.results) this.watch();
+  }
+
   stop() {
     this.source?.close();
     this.source = null;
