@@ -602,7 +602,7 @@ async def test_the_survey_widget_takes_one_response_and_names_each_refused_answe
     )
     await platform.catch_up_projections()
     approver = await staff_token(platform, town, "approver@town.example", Role.ADMINISTRATOR)
-    survey, opens_at = await survey_dialog(api, town, Staff(admin, approver), 2.0, form=SURVEY_FORM)
+    survey, opens_at = await survey_dialog(api, town, Staff(admin, approver), 3.0, form=SURVEY_FORM)
     tenant = f"http://{town.host}:{served}"
     site.pages["survey"] = host_page(tenant, [("survey", f'dialog="{survey}"')])
     await asyncio.sleep(
