@@ -398,6 +398,11 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
         # the quick poll: choose, vote, the result moves
         quick = page.locator("tinget-quick-poll")
         await expect(quick.locator("legend")).to_have_text("Vilken dag passar?")
+        await quick.locator("button[type=submit]").click()  # nothing chosen
+        await expect(quick.locator(".error[data-field=choices]")).to_have_text(
+            "Vilken dag passar?: fyll i det här."
+        )
+        await expect(quick.get_by_label("Måndag")).to_be_focused()
         await quick.get_by_label("Tisdag").check()
         await quick.locator("button[type=submit]").click()
         await expect(quick.locator(".status")).to_have_text("Tack, din röst är räknad.")

@@ -18,14 +18,14 @@ export class Poll extends Widget {
           return `<button type="submit" name="choice" value="${escape(option)}" part="button choice">${escape(this.label(option))}</button>`;
         }
         const input = this.id(`o${i}`);
-        return `<div class="choice"><input type="${multiple ? "checkbox" : "radio"}" id="${input}" name="choice" value="${escape(option)}" aria-describedby="${this.id("choices")}-error"><label for="${input}">${escape(option)}</label></div>`;
+        return `<div class="choice"><input type="${multiple ? "checkbox" : "radio"}" id="${input}" name="choice" value="${escape(option)}"><label for="${input}">${escape(option)}</label></div>`;
       })
       .join("");
     this.show(`
       <h2 id="${this.id("q")}" part="heading">${escape(question)}</h2>
       ${this.dialog.purpose ? `<p class="help">${escape(this.dialog.purpose)}</p>` : ""}
       <form novalidate aria-labelledby="${this.id("q")}">
-        <fieldset><legend class="visually-hidden">${escape(question)}</legend>
+        <fieldset aria-describedby="${this.id("choices")}-error"><legend class="visually-hidden">${escape(question)}</legend>
         ${choices}
         <p class="error" id="${this.id("choices")}-error" data-field="choices" aria-live="assertive"></p>
         </fieldset>
