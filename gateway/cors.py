@@ -10,7 +10,8 @@ is (gateway/tenancy.py, the same cached directory). When the origin is one of th
 - any other request goes on, and its answer carries ``Access-Control-Allow-Origin: <origin>``
   and the headers a page may read (positions, request id, Retry-After, ETag).
 
-Never ``*``, and never an origin the tenant did not list (another tenant's included): those
+Never ``*`` for the API (only the widgets' scripts, which hold no data, say ``*`` themselves:
+gateway/widgets.py), and never an origin the tenant did not list (another tenant's included): those
 requests go on unchanged and the browser keeps their answers from the page. No
 ``Access-Control-Allow-Credentials``: Tinget sends no cookies; its tokens travel in the
 ``Authorization`` header, which a page sends itself, so credentialed requests are not needed
@@ -78,7 +79,10 @@ def cors(
             async def send_with_cors(message: Any) -> None:
                 if message["type"] == "http.response.start":
                     headers = [*message.get("headers", []), (b"vary", b"Origin")]
-                    if allowed:
+                    # an answer that says itself who may read it (a widget's script, to any
+                    # site) keeps that: a second Access-Control-Allow-Origin breaks CORS
+                    said = any(k.lower() == b"access-control-allow-origin" for k, _ in headers)
+                    if allowed and not said:
                         headers += [
                             (b"access-control-allow-origin", origin.encode("latin-1")),
                             (b"access-control-expose-headers", EXPOSED_HEADERS),

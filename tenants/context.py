@@ -60,6 +60,7 @@ TENANTS = Context[Needs](
         "gateway.branding:BrandingController",
         "gateway.administration:AdministrationController",
         "gateway.platform:PlatformController",
+        "gateway.widgets:WidgetController",
     ),
     provides=_provides,
     command_paths=("tinget.commands.tenants:tenants",),
