@@ -1,0 +1,460 @@
+"""The citizens' pages over plain HTTP (no JavaScript): the front page, a dialog's page and
+supporting a proposal with a form, the page session's cookie, the person's own page, the
+unsubscribe link's page, the language each page speaks, what they refuse and what they
+escape."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import urlencode
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from gateway.pages import SESSION_COOKIE, local_path
+from services.identity.access import SignIn
+from services.notifications import unsubscribe
+from tenants.service import TenantChanges
+from tests.api import Town, create_town, dialog_body, open_dialog
+from tests.test_erasure import mailed_code
+from tinget.bootstrap import Platform
+
+MAX_PAGE = 100 * 1024
+HOST_CACHE = 2.1  # seconds a host's tenant entry is kept (gateway/tenancy.py)
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+async def projecting(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[None]:
+    """The read models follow the log in the background, as the projection workers do when
+    deployed (the tests otherwise catch them up by hand): a page that waits for its own write
+    sees it. The test's own catching up takes turns with it."""
+    turns = asyncio.Lock()
+    catch_up = platform.catch_up_projections
+
+    async def in_turn(patience: float = 10.0) -> None:
+        async with turns:
+            await catch_up(patience)
+
+    async def follow() -> None:
+        while True:
+            async with turns:
+                await catch_up(1.0)
+            await asyncio.sleep(0.05)
+
+    monkeypatch.setattr(platform, "catch_up_projections", in_turn)
+    following = asyncio.create_task(follow())
+    yield
+    following.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await following
+
+
+async def sign_in(
+    client: httpx.AsyncClient, platform: Platform, town: Town, address: str, next_path: str = ""
+) -> httpx.Response:
+    """Sign in on the page with an e-mailed link's code; the client keeps the cookie."""
+    asked = await client.post(
+        "/api/v1/sign-in/email", json={"email": address}, headers=town.headers()
+    )
+    assert asked.status_code == 202, asked.text
+    form = {"code": mailed_code(platform)}
+    if next_path:
+        form["next"] = next_path
+    return await client.post("/sign-in", data=form, headers=town.headers())
+
+
+async def proposal(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, title: str = "Cykelbana"
+) -> tuple[str, str]:
+    """An open proposals dialog with one proposal by another citizen: (dialog id, post id)."""
+    dialog = await open_dialog(client, town, admin)
+    person = await platform.identity.people.by_email(town.slug, "forslag@example.se")
+    token = (await platform.identity.token_for(town.slug, person, SignIn.EMAIL)).token
+    posted = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/posts",
+        json={"kind": "proposal", "title": title, "body": "Längs Storgatan"},
+        headers=town.headers(token),
+    )
+    assert posted.status_code == 201, posted.text
+    await platform.catch_up_projections()
+    return dialog["id"], posted.json()["id"]
+
+
+def supports(page: httpx.Response, post_id: str) -> str:
+    found = re.search(rf'id="supports-{post_id}">([^<]*)<', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def test_only_a_local_path_is_somewhere_to_go_after_signing_in() -> None:
+    assert local_path("/dialogs/1?x=2#y") == "/dialogs/1?x=2#y"
+    for hostile in (
+        "//evil.example/",
+        "/\\evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "evil.example",
+        "/\x00x",
+        "/ x",
+        "",
+        None,
+        "/" + "a" * 600,
+    ):
+        assert local_path(hostile) is None, hostile
+
+
+async def test_the_front_page_shows_the_sections_in_the_municipalitys_order(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin, title='<script>alert("t")</script> Trafik')
+    await platform.tenants.update(
+        town.slug,
+        TenantChanges(
+            welcome_text="Välkommen <b>hit</b>!",
+            front_page=[
+                "results-and-decisions",
+                "featured-dialogs",
+                "welcome",
+                "open-dialogs-by-committee",
+            ],
+            featured_dialogs=[dialog["id"]],
+        ),
+    )
+    await platform.catch_up_projections()
+    await asyncio.sleep(HOST_CACHE)  # the host's entry, read by the API calls above, renews
+    page = await client.get("/", headers=town.headers())
+    assert page.status_code == 200, page.text
+    assert page.headers["content-language"] == "sv"
+    assert '<html lang="sv">' in page.text
+    assert len(page.content) < MAX_PAGE
+    order = [
+        page.text.index(f'id="{section}"') for section in ("results", "featured", "welcome", "open")
+    ]
+    assert order == sorted(order)
+    assert "<script>alert" not in page.text
+    assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt; Trafik" in page.text
+    assert "Välkommen &lt;b&gt;hit&lt;/b&gt;!" in page.text
+    assert "<script" not in page.text  # the page needs no JavaScript
+    assert f'href="/dialogs/{dialog["id"]}"' in page.text
+    assert "Transport" in page.text  # the committee's group
+
+
+async def test_the_language_is_asked_then_the_browsers_then_the_municipalitys(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    finnish = await client.get(
+        "/", headers={**town.headers(), "accept-language": "fi-FI,fi;q=0.9,en;q=0.5"}
+    )
+    assert finnish.headers["content-language"] == "fi"
+    assert '<html lang="fi">' in finnish.text
+    assert "Asukasvuoropuhelu" in finnish.text or "Etusivu" in finnish.text
+    asked = await client.get("/?lang=en", headers={**town.headers(), "accept-language": "fi"})
+    assert asked.headers["content-language"] == "en"
+    assert 'href="/sign-in?next=%2F&amp;lang=en"' in asked.text  # links keep the language
+    ignored = await client.get("/?lang=de", headers={**town.headers(), "accept-language": "da"})
+    assert ignored.headers["content-language"] == "da"
+    hostile = await client.get('/?lang="><script>', headers=town.headers())
+    assert hostile.status_code == 200
+    assert hostile.headers["content-language"] == "sv"
+    assert "<script>" not in hostile.text
+
+    await platform.tenants.update(town.slug, TenantChanges(languages=["sv", "en"]))
+    await platform.catch_up_projections()
+    other = await create_town(platform)
+    await platform.tenants.update(other.slug, TenantChanges(languages=["sv", "en"]))
+    await platform.catch_up_projections()
+    limited = await client.get(
+        "/?lang=fi", headers={**other.headers(), "accept-language": "fi, en;q=0.5"}
+    )
+    assert limited.headers["content-language"] == "en"  # Finnish is not offered there
+    switcher = re.findall(r'hreflang="(\w+)"', limited.text)
+    assert switcher == ["sv", "en"]
+
+
+async def test_a_dialogs_page_shows_it_and_other_municipalities_ids_are_not_found(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, post_id = await proposal(client, platform, town, admin, title="<script>x</script>")
+    page = await client.get(f"/dialogs/{dialog_id}", headers=town.headers())
+    assert page.status_code == 200, page.text
+    assert len(page.content) < MAX_PAGE
+    for shown in ("Safer cycling to school", "Find out where children need safer routes", "Öppen"):
+        assert shown in page.text
+    assert "&lt;script&gt;x&lt;/script&gt;" in page.text
+    assert "<script>x" not in page.text
+    assert supports(page, post_id) == "Stöd: 0"
+    assert f'href="/sign-in?next=%2Fdialogs%2F{dialog_id}"' in page.text  # not signed in
+
+    other = await create_town(platform, "Malmö")
+    elsewhere = await client.get(f"/dialogs/{dialog_id}", headers=other.headers())
+    assert elsewhere.status_code == 404
+    assert "Safer cycling" not in elsewhere.text
+    assert "Sidan finns inte" in elsewhere.text
+    for missing in (str(uuid4()), "not-a-uuid", "%3Cscript%3E"):
+        answer = await client.get(f"/dialogs/{missing}", headers=town.headers())
+        assert answer.status_code == 404, missing
+        assert "<script>" not in answer.text
+    draft = await client.post(
+        "/api/v1/dialogs", json=dialog_body(title="Utkast"), headers=town.headers(admin)
+    )
+    assert draft.status_code == 201
+    hidden = await client.get(f"/dialogs/{draft.json()['id']}", headers=town.headers())
+    assert hidden.status_code == 404
+
+
+async def test_a_citizen_supports_a_proposal_with_the_form_and_sees_it_counted(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, projecting: None
+) -> None:
+    dialog_id, post_id = await proposal(client, platform, town, admin)
+    back = f"/dialogs/{dialog_id}"
+    signed_in = await sign_in(client, platform, town, "stodjare@example.se", back)
+    assert signed_in.status_code == 303, signed_in.text
+    assert signed_in.headers["location"] == back
+    cookie = signed_in.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower()
+    assert "Path=/" in cookie
+    assert "Secure" not in cookie  # plain http here; https gets Secure
+
+    page = await client.get(back, headers=town.headers())
+    assert 'action="/sign-out"' in page.text  # signed in by the cookie
+    action = f"/dialogs/{dialog_id}/posts/{post_id}/support"
+    assert f'action="{action}"' in page.text
+
+    cross = await client.post(action, headers={**town.headers(), "sec-fetch-site": "cross-site"})
+    assert cross.status_code == 403
+    supported = await client.post(
+        action, headers={**town.headers(), "sec-fetch-site": "same-origin"}
+    )
+    assert supported.status_code == 303, supported.text
+    assert supported.headers["location"] == f"{back}#post-{post_id}"
+    counted = await client.get(back, headers=town.headers())
+    assert supports(counted, post_id) == "Stöd: 1"  # at once: the redirect waited for it
+
+    again = await client.post(action, headers=town.headers())
+    assert again.status_code == 409
+    assert "you support this post already" in again.text
+    assert supports(again, post_id) == "Stöd: 1"
+
+    wrong_dialog = await client.post(
+        f"/dialogs/{uuid4()}/posts/{post_id}/support", headers=town.headers()
+    )
+    assert wrong_dialog.status_code == 404
+
+
+async def test_the_cookie_signs_in_the_pages_only_and_signing_out_ends_it(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    signed_in = await sign_in(client, platform, town, "kaka@example.se")
+    assert signed_in.status_code == 200
+    token = client.cookies.get(SESSION_COOKIE)
+    assert token
+    api = await client.get("/api/v1/me", headers=town.headers())
+    assert api.status_code == 401  # the API takes the Authorization header, never the cookie
+    assert (await client.get("/api/v1/me", headers=town.headers(token))).status_code == 200
+
+    other = await create_town(platform, "Malmö")
+    there = await client.get("/me", headers=other.headers())
+    assert there.status_code == 303  # the cookie is no session in another municipality
+    client.cookies.set(SESSION_COOKIE, token)  # (a browser keeps one jar per host; this one)
+
+    cross = await client.post(
+        "/sign-out", headers={**town.headers(), "origin": "https://evil.example"}
+    )
+    assert cross.status_code == 403
+    out = await client.post("/sign-out", headers=town.headers())
+    assert out.status_code == 303
+    assert out.headers["location"] == "/"
+    assert (
+        f'{SESSION_COOKIE}=""' in out.headers["set-cookie"]
+        or "Max-Age=0" in out.headers["set-cookie"]
+    )
+    revoked = await client.get("/api/v1/me", headers=town.headers(token))
+    assert revoked.status_code == 401  # every token of the person is taken back
+    client.cookies.set(SESSION_COOKIE, token)
+    stale = await client.get("/me", headers=town.headers())
+    assert stale.status_code == 303
+    assert "Max-Age=0" in stale.headers.get("set-cookie", "")
+
+
+async def test_after_signing_in_only_a_local_path_is_followed(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    for hostile in ("//evil.example/", "https://evil.example/x", "/\\evil.example"):
+        page = await client.get("/sign-in", params={"next": hostile}, headers=town.headers())
+        assert 'name="next"' not in page.text  # not carried into the form
+        answer = await sign_in(client, platform, town, "omdirigering@example.se", hostile)
+        assert answer.status_code == 200, hostile  # signed in, and stays here
+        assert "location" not in answer.headers
+    local = await client.get("/sign-in", params={"next": "/me"}, headers=town.headers())
+    assert '<input type="hidden" name="next" value="/me">' in local.text
+
+
+async def test_a_link_asked_for_on_a_page_leads_back_to_it(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin)
+    back = f"/dialogs/{dialog['id']}"
+    sent = await client.post(
+        "/sign-in/email",
+        data={"email": "tillbaka@example.se", "next": back},
+        headers=town.headers(),
+    )
+    assert sent.status_code == 200
+    assert "samesite=lax" in sent.headers["set-cookie"].lower()
+    landed = await client.post(
+        "/sign-in", data={"code": mailed_code(platform)}, headers=town.headers()
+    )
+    assert landed.status_code == 303
+    assert landed.headers["location"] == back
+
+
+async def test_a_widgets_popup_hands_the_token_only_to_an_allowed_origin(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    await platform.tenants.update(
+        town.slug, TenantChanges(allowed_origins=["https://widget.example"])
+    )
+    await platform.catch_up_projections()
+    allowed = await client.get(
+        "/sign-in", params={"widget_origin": "https://widget.example"}, headers=town.headers()
+    )
+    assert 'name="widget_origin" value="https://widget.example"' in allowed.text
+    person = await platform.identity.people.by_email(town.slug, "popup@example.se")
+    pin = await platform.identity.codes.create(town.slug, "pin", person, timedelta(days=1))
+    done = await client.post(
+        "/sign-in",
+        data={"code": pin, "widget_origin": "https://widget.example"},
+        headers=town.headers(),
+    )
+    assert done.status_code == 200
+    assert '"origin": "https://widget.example"' in done.text
+    assert "postMessage" in done.text
+
+    pin = await platform.identity.codes.create(town.slug, "pin", person, timedelta(days=1))
+    refused = await client.post(
+        "/sign-in",
+        data={"code": pin, "widget_origin": "https://evil.example"},
+        headers=town.headers(),
+    )
+    assert refused.status_code == 200
+    assert "evil.example" not in refused.text
+    assert "postMessage" not in refused.text
+    assert '"*"' not in refused.text
+
+
+async def test_the_persons_own_page_and_its_preferences_form(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    away = await client.get("/me", headers=town.headers())
+    assert away.status_code == 303
+    assert away.headers["location"] == "/sign-in?next=%2Fme"
+    await sign_in(client, platform, town, "min@example.se")
+    page = await client.get("/me", headers=town.headers())
+    assert page.status_code == 200, page.text
+    assert len(page.content) < MAX_PAGE
+    assert "Mina inlägg" in page.text
+    assert 'name="email:post-answered"' in page.text
+
+    kinds = re.findall(r'name="kind" value="([^"]+)"', page.text)
+    form: list[tuple[str, str]] = [("kind", k) for k in kinds]
+    form += [(f"in_app:{k}", "on") for k in kinds] + [("email:badge-earned", "on")]
+    saved = await client.post(
+        "/me/preferences", content=urlencode(form), headers=FORM | town.headers()
+    )
+    assert saved.status_code == 303, saved.text
+    token = client.cookies.get(SESSION_COOKIE)
+    prefs = (
+        await client.get("/api/v1/me/notification-preferences", headers=town.headers(token))
+    ).json()
+    by_kind = {p["kind"]: p for p in prefs}
+    assert by_kind["badge-earned"]["email"] is True
+    assert by_kind["post-answered"]["email"] is False
+
+    bad = await client.post(
+        "/me/preferences",
+        content=urlencode([("kind", "post-answered"), ("kind", "sign-in")]),
+        headers=FORM | town.headers(),
+    )
+    assert bad.status_code == 422
+    assert "preferences[1].kind" in bad.text
+    after = {
+        p["kind"]: p
+        for p in (
+            await client.get("/api/v1/me/notification-preferences", headers=town.headers(token))
+        ).json()
+    }
+    assert after == by_kind  # nothing half-written
+
+    data = await client.get("/me/data", headers=town.headers())
+    assert data.status_code == 200
+    assert data.headers["content-disposition"].startswith("attachment")
+    assert data.json()["record"]["email"] == "min@example.se"
+
+
+async def test_erasure_on_ones_own_page_needs_the_confirm_step(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    await sign_in(client, platform, town, "radera@example.se")
+    token = client.cookies.get(SESSION_COOKIE)
+    step = await client.get("/me/erasure", headers=town.headers())
+    assert step.status_code == 200
+    assert 'name="confirm"' in step.text
+    unconfirmed = await client.post("/me/erasure", data={}, headers=town.headers())
+    assert unconfirmed.status_code == 422
+    assert "confirm:" in unconfirmed.text
+    assert (await client.get("/api/v1/me", headers=town.headers(token))).status_code == 200
+    cross = await client.post(
+        "/me/erasure",
+        data={"confirm": "yes"},
+        headers={**town.headers(), "sec-fetch-site": "same-site"},
+    )
+    assert cross.status_code == 403
+    erased = await client.post("/me/erasure", data={"confirm": "yes"}, headers=town.headers())
+    assert erased.status_code == 200, erased.text
+    assert (await client.get("/api/v1/me", headers=town.headers(token))).status_code == 401
+
+
+async def test_the_unsubscribe_link_opens_a_page_that_asks_before_it_stops_anything(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    await sign_in(client, platform, town, "avsluta@example.se")
+    session = client.cookies.get(SESSION_COOKIE)
+    client.cookies.clear()  # the link works without sign-in
+    person = await platform.identity.people.by_email(town.slug, "avsluta@example.se")
+    token = unsubscribe.issue(platform.keys, town.slug, person, "post-answered")
+
+    link = await client.get(f"/api/v1/unsubscribe?token={token}", headers=town.headers())
+    assert link.status_code == 303
+    assert link.headers["location"].startswith("/unsubscribe?token=")
+    page = await client.get(link.headers["location"], headers=town.headers())
+    assert page.status_code == 200
+    assert "Avsluta" in page.text or 'action="/unsubscribe"' in page.text
+
+    async def email_on() -> bool:
+        prefs = await client.get(
+            "/api/v1/me/notification-preferences", headers=town.headers(session)
+        )
+        return bool({p["kind"]: p for p in prefs.json()}["post-answered"]["email"])
+
+    assert await email_on()  # opening the page stopped nothing
+    bad = await client.post("/unsubscribe", data={"token": token + "x"}, headers=town.headers())
+    assert bad.status_code == 400
+    assert "token:" in bad.text
+    assert await email_on()
+    done = await client.post("/unsubscribe", data={"token": token}, headers=town.headers())
+    assert done.status_code == 200
+    assert not await email_on()
+    one_click = await client.post(
+        f"/api/v1/unsubscribe?token={token}",
+        content="List-Unsubscribe=One-Click",
+        headers={**town.headers(), "content-type": "application/x-www-form-urlencoded"},
+    )
+    assert one_click.status_code == 200, one_click.text  # RFC 8058's POST works as before
