@@ -164,6 +164,7 @@ async def _dialog_page(
     dialog_id: UUID,
     status: int = 200,
     message: str | None = None,
+    notice: str | None = None,
 ) -> Response[str]:
     tenant_id = page.tenant.tenant_id
     try:
@@ -204,6 +205,7 @@ async def _dialog_page(
         poll=poll,
         decisions=decisions,
         message=message,
+        notice=notice,
     )
 
 
@@ -302,8 +304,20 @@ class CitizenPagesController(Controller):
         parsed = _uuid(dialog_id)
         if parsed is None:
             return not_found(page)
+        done = request.query_params.get("done")
+        notice = {
+            "support": page.say("Thank you: your support is counted."),
+            "signature": page.say("Thank you: your signature is counted."),
+        }.get(done or "")
         return await _dialog_page(
-            page, dialogs, dialog_queries, post_queries, tally_queries, decision_queries, parsed
+            page,
+            dialogs,
+            dialog_queries,
+            post_queries,
+            tally_queries,
+            decision_queries,
+            parsed,
+            notice=notice,
         )
 
     @post("/dialogs/{dialog_id:str}/posts/{post_id:str}/{endorsement:str}", status_code=303)
@@ -370,7 +384,7 @@ class CitizenPagesController(Controller):
             return await again(422, invalid_message(page, refused))
         if not await _seen(request, tenant):
             return _not_yet(page)
-        return redirect(page, page.url(back) + f"#post-{parsed_post}")
+        return redirect(page, page.url(back, done=endorsement) + f"#post-{parsed_post}")
 
     @get("/me")
     async def me(

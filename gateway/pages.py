@@ -468,7 +468,9 @@ def _sign_in_page(
     )
 
 
-def _signed_in_page(page: PageContext, issued: IssuedToken, origin: str | None) -> Response[str]:
+def _signed_in_page(
+    page: PageContext, issued: IssuedToken, origin: str | None, *, invited: bool = False
+) -> Response[str]:
     """The page saying the person is signed in: with JavaScript it keeps the token for the
     API in the tab (``sessionStorage``), and in a widget's popup hands it to the widget's page
     (``postMessage`` to that exact origin) and closes."""
@@ -482,6 +484,7 @@ def _signed_in_page(page: PageContext, issued: IssuedToken, origin: str | None) 
         page.say("You are signed in"),
         session=session,
         widget=origin is not None,
+        invited=invited,
     )
 
 
@@ -587,7 +590,7 @@ class PagesController(Controller):
             page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
         if origin is None and next_path is not None:
             return redirect(page, next_path)
-        return _signed_in_page(page, issued, origin)
+        return _signed_in_page(page, issued, origin, invited=pin)
 
     @post("/sign-in/email", status_code=200)
     async def request_link(

@@ -234,9 +234,10 @@ async def test_a_citizen_supports_a_proposal_with_the_form_and_sees_it_counted(
         action, headers={**town.headers(), "sec-fetch-site": "same-origin"}
     )
     assert supported.status_code == 303, supported.text
-    assert supported.headers["location"] == f"{back}#post-{post_id}"
-    counted = await client.get(back, headers=town.headers())
+    assert supported.headers["location"] == f"{back}?done=support#post-{post_id}"
+    counted = await client.get(supported.headers["location"], headers=town.headers())
     assert supports(counted, post_id) == "Stöd: 1"  # at once: the redirect waited for it
+    assert "Tack! Ditt stöd är räknat." in counted.text
 
     again = await client.post(action, headers=town.headers())
     assert again.status_code == 409
