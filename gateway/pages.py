@@ -34,7 +34,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode, urlsplit
@@ -54,7 +54,7 @@ from services.identity.access import Caller
 from services.identity.oidc import OidcSignIn
 from services.identity.records import normalise_pin
 from services.identity.service import IdentityService
-from services.identity.tokens import REFRESH_LIFETIME, IssuedToken
+from services.identity.tokens import REFRESH, REFRESH_LIFETIME, TOKEN_LIFETIME, IssuedToken
 from tenants.directory import TenantEntry
 
 DEFAULT_LANGUAGE: Final = "sv"
@@ -292,7 +292,8 @@ def _headers(nonce: str, language: str) -> dict[str, str]:
     return {
         "Content-Security-Policy": (
             f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}';"
-            " img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            " img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none';"
+            " base-uri 'none'"
         ),
         "Cache-Control": "no-store",
         "Referrer-Policy": "same-origin",
@@ -642,6 +643,71 @@ class PagesController(Controller):
                 " Open it within 15 minutes."
             ),
         )
+
+    @get("/sign-in/oidc/callback")
+    async def identity_provider_callback(
+        self,
+        tenant: NamedDependency[TenantEntry],
+        identity: Injected[IdentityService],
+        request: Request[Any, Any, Any],
+        code: Annotated[str | None, QueryParameter(max_length=2000)] = None,
+        sign_in_state: Annotated[str | None, QueryParameter(name="state", max_length=200)] = None,
+    ) -> Response[str]:
+        """Where the municipality's identity provider sends the browser back (the redirect
+        URI registered there). The page's script passes the code and state to the API's
+        ``finishOidcSignIn`` (only this browser holds the sign-in's cookie, which is kept on
+        that address), then hands the tokens to ``/sign-in/session`` for the page session.
+        Without JavaScript the page says it needs it."""
+        page = await page_context(request, tenant, identity)
+        return render(
+            page,
+            "oidc_callback.html",
+            200,
+            page.say("Signing in"),
+            sign_in={"code": code or "", "state": sign_in_state or ""},
+        )
+
+    @post("/sign-in/session", status_code=303)
+    async def page_session(
+        self,
+        tenant: NamedDependency[TenantEntry],
+        identity: Injected[IdentityService],
+        request: Request[Any, Any, Any],
+    ) -> Response[str]:
+        """A token the API gave this browser (the identity provider's sign-in) made the page
+        session: checked as the API checks it (this municipality's, not taken back), then on
+        to the page the person came from, or the front page (303). A token that is no good:
+        401, no session; a form from another site: 403."""
+        page = await page_context(request, tenant, identity)
+        if from_another_site(request):
+            return forbidden_form(page)
+        token = await form_field(request, "token")
+        refresh = await form_field(request, "refresh_token")
+        edge = edge_of(request.app.state)
+        try:
+            caller = await verified(edge, token, tenant.tenant_id)
+            if caller.anonymous:
+                raise Unauthenticated("a device's token is no person's session")
+            if refresh:
+                edge.tokens.verify(refresh, tenant.tenant_id, use=REFRESH)
+        except (Unauthenticated, Forbidden):
+            return problem_page(
+                page,
+                401,
+                page.say("Signing in did not work. Start again from the sign-in page."),
+            )
+        issued = IssuedToken(
+            token=token,
+            person_id=caller.person_id,
+            role=caller.role,
+            expires_at=datetime.now(UTC) + timedelta(seconds=TOKEN_LIFETIME[caller.sign_in]),
+            refresh_token=refresh or None,
+        )
+        page.cookies = session_cookies(request, issued)
+        next_path = local_path(request.cookies.get(NEXT_COOKIE))
+        if next_path is not None:
+            page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
+        return redirect(page, next_path or page.url("/"))
 
     @post("/sign-out", status_code=303)
     async def sign_out(
