@@ -47,7 +47,7 @@ from litestar.params import QueryParameter
 
 from events import texts
 from events.errors import Forbidden, InvalidInput, TooManyRequests, Unauthenticated
-from events.texts import choose_language, pgettext
+from events.texts import N_, choose_language, pgettext
 from gateway.auth import client_address, verified
 from gateway.edge import Injected, edge_of
 from services.identity.access import Caller
@@ -75,6 +75,19 @@ LANGUAGE_NAMES: Final = {
     "en": "English",
 }
 """Each language in its own words, for the language switcher."""
+
+
+API_REASONS: Final = (
+    N_("is not an e-mail address"),
+    N_("must be ticked to go ahead"),
+    N_("is not an unsubscribe link this municipality sent"),
+    N_("you support this post already"),
+    N_("you have signed this petition already"),
+    N_("the dialog is closed"),
+)
+"""Reasons the services give (as the API's problems say them) that the pages' forms meet
+most, translated in the catalogues: a page shows the field and the reason, in the page's
+language where the reason is one of these, else as the API says it."""
 
 
 def page_language(language: str) -> str:
@@ -618,8 +631,9 @@ class PagesController(Controller):
             return _sign_in_page(page, 400, message=bad, next_path=next_path)
         try:
             await identity.send_sign_in_link(tenant, email, client_address(request))
-        except InvalidInput:
-            return _sign_in_page(page, 400, email=email, message=bad, next_path=next_path)
+        except InvalidInput as refused:
+            message = f"{bad} {invalid_message(page, refused)}"
+            return _sign_in_page(page, 400, email=email, message=message, next_path=next_path)
         except TooManyRequests as refused:
             return retry_after(
                 _sign_in_page(

@@ -241,7 +241,7 @@ async def test_a_citizen_supports_a_proposal_with_the_form_and_sees_it_counted(
 
     again = await client.post(action, headers=town.headers())
     assert again.status_code == 409
-    assert "you support this post already" in again.text
+    assert "du stöder redan det här inlägget" in again.text  # the API's reason, in Swedish
     assert supports(again, post_id) == "Stöd: 1"
 
     wrong_dialog = await client.post(
@@ -410,7 +410,7 @@ async def test_erasure_on_ones_own_page_needs_the_confirm_step(
     assert 'name="confirm"' in step.text
     unconfirmed = await client.post("/me/erasure", data={}, headers=town.headers())
     assert unconfirmed.status_code == 422
-    assert "confirm:" in unconfirmed.text
+    assert "confirm: måste kryssas i för att gå vidare" in unconfirmed.text
     assert (await client.get("/api/v1/me", headers=town.headers(token))).status_code == 200
     cross = await client.post(
         "/me/erasure",
@@ -448,7 +448,7 @@ async def test_the_unsubscribe_link_opens_a_page_that_asks_before_it_stops_anyth
     assert await email_on()  # opening the page stopped nothing
     bad = await client.post("/unsubscribe", data={"token": token + "x"}, headers=town.headers())
     assert bad.status_code == 400
-    assert "token:" in bad.text
+    assert "token: är inte en avregistreringslänk som kommunen har skickat" in bad.text
     assert await email_on()
     done = await client.post("/unsubscribe", data={"token": token}, headers=town.headers())
     assert done.status_code == 200
