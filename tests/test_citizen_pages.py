@@ -16,11 +16,11 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from gateway.pages import SESSION_COOKIE, local_path
-from services.identity.access import SignIn
+from gateway.pages import REFRESH_COOKIE, SESSION_COOKIE, local_path
+from services.identity.access import Role, SignIn
 from services.notifications import unsubscribe
 from tenants.service import TenantChanges
-from tests.api import Town, create_town, dialog_body, open_dialog
+from tests.api import Town, create_town, device_token, dialog_body, open_dialog
 from tests.test_erasure import mailed_code
 from tinget.bootstrap import Platform
 
@@ -459,3 +459,110 @@ async def test_the_unsubscribe_link_opens_a_page_that_asks_before_it_stops_anyth
         headers={**town.headers(), "content-type": "application/x-www-form-urlencoded"},
     )
     assert one_click.status_code == 200, one_click.text  # RFC 8058's POST works as before
+
+
+async def test_a_dialogs_page_shows_answers_decisions_and_a_polls_results_in_its_language(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, post_id = await proposal(client, platform, town, admin)
+    answered = await client.post(
+        f"/api/v1/posts/{post_id}/answers",
+        json={"state": "accepted", "text": "Cykelbanan byggs 2027."},
+        headers=town.headers(admin),
+    )
+    assert answered.status_code == 201, answered.text
+    decided = await client.post(
+        "/api/v1/decisions",
+        json={
+            "committee": "Transport",
+            "decided_on": "2026-11-30",
+            "text": "Nämnden beslutar att bygga cykelbanan.",
+            "reference": "§ 42",
+            "post_ids": [post_id],
+        },
+        headers=town.headers(admin),
+    )
+    assert decided.status_code == 201, decided.text
+    vox_pop = await open_dialog(
+        client, town, admin, kind="vox-pop", settings={"question": "En ny bro?"}
+    )
+    ballot = await client.post(
+        f"/api/v1/dialogs/{vox_pop['id']}/votes",
+        json={"choices": ["yes"]},
+        headers=town.headers(await device_token(client, town)),
+    )
+    assert ballot.status_code == 201, ballot.text
+    await platform.catch_up_projections()
+
+    page = await client.get(f"/dialogs/{dialog_id}", headers=town.headers())
+    assert "Kommunens svar: Bifallet" in page.text
+    assert "Cykelbanan byggs 2027." in page.text
+    assert "Nämnden beslutar att bygga cykelbanan." in page.text
+    assert "§ 42" in page.text
+    poll = await client.get(f"/dialogs/{vox_pop['id']}", headers=town.headers())
+    assert "En ny bro?" in poll.text
+    assert re.search(r"<th scope=\"row\">Ja</th><td>1</td>", poll.text), poll.text
+    finnish = await client.get(f"/dialogs/{vox_pop['id']}?lang=fi", headers=town.headers())
+    assert re.search(r"<th scope=\"row\">Kyllä</th><td>1</td>", finnish.text)
+    assert "Ääniä: 1" in finnish.text
+
+
+async def test_a_petition_is_signed_with_the_form(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, projecting: None
+) -> None:
+    petition = await open_dialog(client, town, admin, kind="petition")
+    author = await platform.identity.people.by_email(town.slug, "namn@example.se")
+    token = (await platform.identity.token_for(town.slug, author, SignIn.EMAIL)).token
+    posted = await client.post(
+        f"/api/v1/dialogs/{petition['id']}/posts",
+        json={"title": "Rädda parken", "body": "Parken ska vara kvar"},
+        headers=town.headers(token),
+    )
+    assert posted.status_code == 201, posted.text
+    post_id = posted.json()["id"]
+    await platform.catch_up_projections()
+    await sign_in(client, platform, town, "skriver@example.se")
+    page = await client.get(f"/dialogs/{petition['id']}", headers=town.headers())
+    action = f"/dialogs/{petition['id']}/posts/{post_id}/signature"
+    assert f'action="{action}"' in page.text
+    assert f"/posts/{post_id}/support" not in page.text  # a petition is signed, not supported
+    signed = await client.post(action, headers=town.headers())
+    assert signed.status_code == 303, signed.text
+    shown = await client.get(signed.headers["location"], headers=town.headers())
+    assert f'id="signatures-{post_id}">Underskrifter: 1<' in shown.text
+    wrong = await client.post(
+        f"/dialogs/{petition['id']}/posts/{post_id}/support", headers=town.headers()
+    )
+    assert wrong.status_code == 409  # as the API refuses it, with its reason
+    assert "is signed, not supported" in wrong.text
+
+
+async def test_a_staff_members_page_session_is_refreshed_and_https_makes_it_secure(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    await platform.identity.add_staff(town.slug, "handlaggare@example.se", Role.MODERATOR)
+    signed_in = await sign_in(client, platform, town, "handlaggare@example.se")
+    assert signed_in.status_code == 200
+    refresh = client.cookies.get(REFRESH_COOKIE)
+    assert refresh
+    client.cookies.clear()
+    client.cookies.set(REFRESH_COOKIE, refresh)
+    client.cookies.set(SESSION_COOKIE, "expired-or-gone")
+    page = await client.get("/me", headers=town.headers())
+    assert page.status_code == 200  # signed in again by the refresh token
+    found = re.search(rf"{SESSION_COOKIE}=([^;]+);", page.headers["set-cookie"])
+    assert found is not None
+    renewed = found.group(1)
+    me = await client.get("/api/v1/me", headers=town.headers(renewed))
+    assert me.json()["role"] == "moderator"
+
+    secure = httpx.AsyncClient(transport=client._transport, base_url="https://testserver")
+    async with secure:
+        await secure.post(
+            "/api/v1/sign-in/email", json={"email": "s@example.se"}, headers=town.headers()
+        )
+        answer = await secure.post(
+            "/sign-in", data={"code": mailed_code(platform)}, headers=town.headers()
+        )
+    assert answer.status_code == 200
+    assert "Secure" in answer.headers["set-cookie"]
