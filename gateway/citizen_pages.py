@@ -494,7 +494,8 @@ class CitizenPagesController(Controller):
     ) -> Response[str]:
         """Erase the person, when the confirm box is ticked (else 422 and nothing done): as an
         administrator's erasure does, their address and name go, their tokens are taken back
-        and what they wrote reads as erased. The page session ends."""
+        and what they wrote reads as erased. The page session ends. Not for staff (403): an
+        administrator erases them, and keeps the municipality's last administrator."""
         page = await page_context(request, tenant, identity)
         if from_another_site(request):
             return forbidden_form(page)
@@ -506,6 +507,14 @@ class CitizenPagesController(Controller):
                 page, "erasure.html", 422, page.say("Erase my data"), done=False, message=message
             )
         caller = page.caller
+        if caller.staff:  # the municipality's staff are erased by an administrator (the API)
+            return problem_page(
+                page,
+                403,
+                page.say(
+                    "The municipality's staff are erased by an administrator, not on this page."
+                ),
+            )
         await identity.erase_person(tenant.tenant_id, caller.person_id, event_metadata(caller))
         page.cookies = cleared_cookies(request)
         page.caller = None

@@ -555,6 +555,9 @@ async def test_a_staff_members_page_session_is_refreshed_and_https_makes_it_secu
     renewed = found.group(1)
     me = await client.get("/api/v1/me", headers=town.headers(renewed))
     assert me.json()["role"] == "moderator"
+    kept = await client.post("/me/erasure", data={"confirm": "yes"}, headers=town.headers())
+    assert kept.status_code == 403  # staff are erased by an administrator
+    assert (await client.get("/api/v1/me", headers=town.headers(renewed))).status_code == 200
 
     secure = httpx.AsyncClient(transport=client._transport, base_url="https://testserver")
     async with secure:
