@@ -1,23 +1,33 @@
 """Signing in on the pages with the municipality's identity provider: the sign-in page links
 to it, and the page the provider sends the browser back to passes the code and state to the
-API (as its script does) and makes the answered token the page session. A token that is no
-good, a device's token or a form from another site makes none."""
+API (as its script does) and makes the answered token the page session, over HTTP and in
+Chromium. A token that is no good, a device's token or a form from another site makes none."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.async_api import Browser, Route
 
 from gateway.pages import SESSION_COOKIE
 from services.identity.oidc import ALLOW_HTTP_LOOPBACK_VARIABLE
 from tests.api import Town, device_token
-from tests.oidc_provider import Provider, begin, configure, oidc_provider
+from tests.browser import chromium  # noqa: F401 (the fixture)
+from tests.oidc_provider import Provider, begin, callback_uri, configure, oidc_provider
 
 NUMBER = "199001011234"
+
+
+@pytest.fixture
+def served(live_server: str) -> int:
+    port = urlsplit(live_server).port
+    assert port is not None
+    return port
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +105,56 @@ async def test_no_session_from_a_token_that_is_no_good_or_from_another_site(
     )
     assert cross.status_code == 403
     assert client.cookies.get(SESSION_COOKIE) is None
+
+
+async def test_in_a_browser_the_identity_provider_signs_a_citizen_in_to_the_pages(
+    browser: Browser,
+    client: httpx.AsyncClient,
+    town: Town,
+    admin: str,
+    provider: Provider,
+    served: int,
+) -> None:
+    provider.add_user("bo", personal_number=NUMBER)
+    provider.signed_in = "bo"
+    await configure(
+        client, town, admin, provider, signs_in="citizens", identity_claim="personal_number"
+    )
+    context = await browser.new_context(locale="sv-SE")  # the pages' own CSP applies
+    base = f"http://{town.host}:{served}"
+
+    async def through_the_provider(route: Route) -> None:
+        # The browser's start of the sign-in goes to the provider, which sends it back to the
+        # town's https address; the test serves plain http on a port, so the hop through the
+        # provider is made here and the browser is sent to the served callback page, with the
+        # sign-in's cookie the start set.
+        async with httpx.AsyncClient() as outside:  # (Playwright's own fetch has no resolver map)
+            started = await outside.get(
+                f"http://127.0.0.1:{served}/api/v1/sign-in/oidc/idp", headers=town.headers()
+            )
+            assert started.status_code == 303, started.text
+            authorized = await outside.get(started.headers["location"])
+        assert authorized.status_code == 302, authorized.text
+        back = urlsplit(authorized.headers["location"])
+        assert f"https://{town.host}{back.path}" == callback_uri(town)
+        await route.fulfill(
+            status=302,
+            headers={
+                "location": f"{base}{back.path}?{back.query}",
+                "set-cookie": started.headers["set-cookie"],
+            },
+        )
+
+    await context.route(f"{base}/api/v1/sign-in/oidc/idp", through_the_provider)
+    page = await context.new_page()
+    await page.goto(f"{base}/sign-in")
+    async with page.expect_navigation(url=f"{base}/"):
+        await page.click("text=Logga in med kommunens inloggningstjänst")
+    assert await page.is_visible("form[action^='/sign-out'] button")  # signed in
+    cookies = {c["name"]: c for c in await context.cookies()}
+    assert cookies[SESSION_COOKIE]["httpOnly"]
+    token = await page.evaluate("sessionStorage.getItem('tinget.token')")
+    me = await client.get("/api/v1/me", headers=town.headers(token))
+    assert me.status_code == 200, me.text
+    assert me.json()["sign_in"] == "oidc"
+    await context.close()
