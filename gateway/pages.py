@@ -125,6 +125,15 @@ def language_for(
     return page_language(chosen), False
 
 
+def onward(value: str | None) -> str | None:
+    """Where to go on to after signing in: a local path (``local_path``), but not the
+    sign-in pages themselves."""
+    path = local_path(value)
+    if path is None or path == "/sign-in" or path.startswith(("/sign-in?", "/sign-in/")):
+        return None
+    return path
+
+
 def local_path(value: str | None) -> str | None:
     """``value`` when it is a path of this site (``/dialogs/...``), else None: never ``//host``,
     ``/\\host`` (a browser reads both as another host), a scheme, or control characters. Where
@@ -528,7 +537,7 @@ class PagesController(Controller):
             page,
             200,
             code=(code or "")[:MAX_CODE_LENGTH],
-            next_path=local_path(next_path),
+            next_path=onward(next_path),
             origin=widget_origin(tenant, widget),
             providers=[provider.name for provider in providers],
         )
@@ -553,7 +562,7 @@ class PagesController(Controller):
                 message=page.say("The form was sent from another site and was not accepted."),
             )
         code = await form_field(request, "code")
-        next_path = local_path(await form_field(request, "next")) or local_path(
+        next_path = onward(await form_field(request, "next")) or onward(
             request.cookies.get(NEXT_COOKIE)
         )
         origin = widget_origin(tenant, await form_field(request, "widget_origin"))
@@ -625,7 +634,7 @@ class PagesController(Controller):
                 message=page.say("The form was sent from another site and was not accepted."),
             )
         email = await form_field(request, "email")
-        next_path = local_path(await form_field(request, "next"))
+        next_path = onward(await form_field(request, "next"))
         bad = page.say("Enter a valid e-mail address.")
         if len(email) > MAX_EMAIL_LENGTH:
             return _sign_in_page(page, 400, message=bad, next_path=next_path)
@@ -718,7 +727,7 @@ class PagesController(Controller):
             refresh_token=refresh or None,
         )
         page.cookies = session_cookies(request, issued)
-        next_path = local_path(request.cookies.get(NEXT_COOKIE))
+        next_path = onward(request.cookies.get(NEXT_COOKIE))
         if next_path is not None:
             page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
         return redirect(page, next_path or page.url("/"))

@@ -16,7 +16,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from gateway.pages import REFRESH_COOKIE, SESSION_COOKIE, local_path
+from gateway.pages import REFRESH_COOKIE, SESSION_COOKIE, local_path, onward
 from services.identity.access import Role, SignIn
 from services.notifications import unsubscribe
 from tenants.service import TenantChanges
@@ -107,6 +107,10 @@ def test_only_a_local_path_is_somewhere_to_go_after_signing_in() -> None:
         "/" + "a" * 600,
     ):
         assert local_path(hostile) is None, hostile
+        assert onward(hostile) is None, hostile
+    assert onward("/me") == "/me"
+    for sign_in_page in ("/sign-in", "/sign-in?next=/me", "/sign-in/email"):
+        assert onward(sign_in_page) is None  # not back to the form just used
 
 
 async def test_the_front_page_shows_the_sections_in_the_municipalitys_order(

@@ -199,6 +199,10 @@ async def test_a_citizen_signs_in_by_the_mailed_link_and_supports_a_proposal(
                 await page.click("main button[type=submit]")
             assert await page.is_visible("[role=status]")
             await record.check(page, "unsubscribed")
+            # the identity provider's callback page, with a code and state that do not work
+            await page.goto(f"http://{town.host}:{served}/sign-in/oidc/callback?code=x&state=y")
+            await page.wait_for_selector("#failed", state="visible")
+            await record.check(page, "oidc-callback-failed")
         await context.close()
 
     # The same proof with JavaScript off: the pages are forms and links.
