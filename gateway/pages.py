@@ -38,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode, urlsplit
+from uuid import UUID
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -46,10 +47,12 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from events import texts
-from events.errors import Forbidden, InvalidInput, TooManyRequests, Unauthenticated
+from events.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
 from events.texts import N_, choose_language, pgettext
 from gateway.auth import client_address, verified
+from gateway.dialogs import visible_dialog
 from gateway.edge import Injected, edge_of
+from services.dialogs.service import DialogService
 from services.identity.access import Caller
 from services.identity.oidc import OidcSignIn
 from services.identity.records import normalise_pin
@@ -492,7 +495,12 @@ def _sign_in_page(
 
 
 def _signed_in_page(
-    page: PageContext, issued: IssuedToken, origin: str | None, *, invited: bool = False
+    page: PageContext,
+    issued: IssuedToken,
+    origin: str | None,
+    *,
+    invited: bool = False,
+    invitation: dict[str, str] | None = None,
 ) -> Response[str]:
     """The page saying the person is signed in: with JavaScript it keeps the token for the
     API in the tab (``sessionStorage``), and in a widget's popup hands it to the widget's page
@@ -508,6 +516,7 @@ def _signed_in_page(
         session=session,
         widget=origin is not None,
         invited=invited,
+        invitation=invitation,
     )
 
 
@@ -547,6 +556,7 @@ class PagesController(Controller):
         self,
         tenant: NamedDependency[TenantEntry],
         identity: Injected[IdentityService],
+        dialogs: Injected[DialogService],
         request: Request[Any, Any, Any],
     ) -> Response[str]:
         """The form's button: use the code (an e-mailed link's, or an invitation's PIN), give
@@ -576,9 +586,12 @@ class PagesController(Controller):
             )
         pin = normalise_pin(code) != ""  # an invitation's PIN, else an e-mailed link's code
         client = client_address(request)
+        invited_to: UUID | None = None
         try:
             if pin:
-                issued = await identity.redeem_pin(tenant.tenant_id, code, client)
+                issued, invited_to = await identity.redeem_invitation(
+                    tenant.tenant_id, code, client
+                )
             else:
                 issued = await identity.redeem_link(tenant.tenant_id, code, client)
         except Unauthenticated:
@@ -613,7 +626,16 @@ class PagesController(Controller):
             page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
         if origin is None and next_path is not None:
             return redirect(page, next_path)
-        return _signed_in_page(page, issued, origin, invited=pin)
+        invitation = None
+        if invited_to is not None:
+            page.caller = await verified(edge_of(request.app.state), issued.token, tenant.tenant_id)
+            try:
+                dialog = await visible_dialog(dialogs, tenant.tenant_id, invited_to, page.caller)
+            except NotFound:
+                pass  # withdrawn meanwhile, or a draft still
+            else:
+                invitation = {"id": str(dialog.id), "title": dialog.details.title}
+        return _signed_in_page(page, issued, origin, invited=pin, invitation=invitation)
 
     @post("/sign-in/email", status_code=200)
     async def request_link(

@@ -573,3 +573,45 @@ async def test_a_staff_members_page_session_is_refreshed_and_https_makes_it_secu
         )
     assert answer.status_code == 200
     assert "Secure" in answer.headers["set-cookie"]
+
+
+async def test_an_invitations_pin_leads_to_the_invite_only_dialog_it_is_for(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin, invite_only=True, title="Skolvägar i Norr")
+    invited = await client.post(
+        f"/api/v1/dialogs/{dialog['id']}/invitations",
+        json={"invitees": [{"name": "Eva"}]},
+        headers=town.headers(admin),
+    )
+    assert invited.status_code == 201, invited.text
+    pin = invited.json()["invited"][0]["pin"]
+    hidden = await client.get(f"/dialogs/{dialog['id']}", headers=town.headers())
+    assert hidden.status_code == 404  # not invited (not signed in): not there
+    assert "Skolvägar" not in hidden.text
+
+    landing = await client.get("/sign-in", headers=town.headers())  # the invitation's link
+    assert 'id="invitation"' in landing.text
+    assert "Skolvägar" not in landing.text  # nothing of it before the PIN
+    signed_in = await client.post("/sign-in", data={"code": pin}, headers=town.headers())
+    assert signed_in.status_code == 200, signed_in.text
+    assert "Du är inbjuden att delta i «Skolvägar i Norr»." in signed_in.text
+    assert f'href="/dialogs/{dialog["id"]}"' in signed_in.text
+    shown = await client.get(f"/dialogs/{dialog['id']}", headers=town.headers())
+    assert shown.status_code == 200  # the invitee sees it
+    assert "Skolvägar i Norr" in shown.text
+    await platform.catch_up_projections()
+    front = await client.get("/", headers=town.headers())
+    assert "Skolvägar i Norr" in front.text  # listed for the invitee
+    client.cookies.clear()
+    assert "Skolvägar i Norr" not in (await client.get("/", headers=town.headers())).text
+
+
+async def test_ones_own_page_lists_ones_posts(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, _post_id = await proposal(client, platform, town, admin, title="Min <cykelbana>")
+    await sign_in(client, platform, town, "forslag@example.se")  # the proposal's author
+    page = await client.get("/me", headers=town.headers())
+    assert "Min &lt;cykelbana&gt;" in page.text
+    assert f'href="/dialogs/{dialog_id}"' in page.text
