@@ -50,6 +50,7 @@ from services.identity.service import IdentityService
 from services.notifications import unsubscribe
 from services.notifications.kinds import NOTIFYING, Digest, notifying_kind
 from services.notifications.service import NotificationService, Preference, Preferences
+from services.participation.commands import CastVote
 from services.participation.decision_listing import DecisionQueries
 from services.participation.post_listing import PostQueries
 from services.participation.service import ParticipationService
@@ -189,6 +190,7 @@ async def _dialog_page(
     poll = None
     if dialog.policy.ballots:
         poll = results_of(dialog, await tally_queries.counts(tenant_id, dialog_id), page.language)
+    many = dialog.details.settings.max_choices > 1 and not dialog.policy.single_choice
     decisions = await decision_queries.answering(tenant_id, dialog_id)
     return render(
         page,
@@ -203,6 +205,7 @@ async def _dialog_page(
         support=Endorsement.SUPPORT.value,
         signature=Endorsement.SIGNATURE.value,
         poll=poll,
+        many_choices=many,
         decisions=decisions,
         message=message,
         notice=notice,
@@ -308,6 +311,7 @@ class CitizenPagesController(Controller):
         notice = {
             "support": page.say("Thank you: your support is counted."),
             "signature": page.say("Thank you: your signature is counted."),
+            "vote": page.say("Thank you: your vote is counted."),
         }.get(done or "")
         return await _dialog_page(
             page,
@@ -385,6 +389,67 @@ class CitizenPagesController(Controller):
         if not await _seen(request, tenant):
             return _not_yet(page)
         return redirect(page, page.url(back, done=endorsement) + f"#post-{parsed_post}")
+
+    @post("/dialogs/{dialog_id:str}/votes", status_code=303)
+    async def vote(
+        self,
+        tenant: NamedDependency[TenantEntry],
+        identity: Injected[IdentityService],
+        dialogs: Injected[DialogService],
+        dialog_queries: Injected[DialogQueries],
+        post_queries: Injected[PostQueries],
+        tally_queries: Injected[TallyQueries],
+        decision_queries: Injected[DecisionQueries],
+        participation: Injected[ParticipationService],
+        request: Request[Any, Any, Any],
+        dialog_id: FromPath[str],
+    ) -> Response[str]:
+        """A poll's or vox pop's ballot form (``choice``, once per option chosen): cast, as
+        the API casts it (one ballot per person, naming no voter), then back to the page once
+        its results count it (303). Refused as the API refuses it: no or an unknown choice
+        (422), a second ballot or a closed poll (409), with the page."""
+        page = await page_context(request, tenant, identity)
+        if from_another_site(request):
+            return forbidden_form(page)
+        parsed = _uuid(dialog_id)
+        if parsed is None:
+            return not_found(page)
+        back = f"/dialogs/{parsed}"
+        if page.caller is None:
+            return _sign_in_first(page, back)
+        form = await request.form()
+        choices = (
+            [c for c in form.getall("choice") if isinstance(c, str)] if "choice" in form else []
+        )
+
+        async def again(status: int, message: str) -> Response[str]:
+            return await _dialog_page(
+                page,
+                dialogs,
+                dialog_queries,
+                post_queries,
+                tally_queries,
+                decision_queries,
+                parsed,
+                status,
+                message,
+            )
+
+        try:
+            if not choices:
+                raise InvalidInput("choices", "must hold at least one choice")
+            await participation.vote(page.caller, parsed, CastVote(choices=choices[:20]))
+        except NotFound:
+            return not_found(page)
+        except InvalidInput as refused:
+            return await again(422, invalid_message(page, refused))
+        except Conflict as refused:
+            return await again(409, page.api_reason(str(refused)))
+        except Forbidden as refused:
+            return await again(403, page.api_reason(str(refused)))
+        if not await _seen(request, tenant):
+            return _not_yet(page)
+        return redirect(page, page.url(back, done="vote") + "#results")
 
     @get("/me")
     async def me(

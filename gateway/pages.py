@@ -87,6 +87,7 @@ API_REASONS: Final = (
     N_("you support this post already"),
     N_("you have signed this petition already"),
     N_("the dialog is closed"),
+    N_("must hold at least one choice"),
 )
 """Reasons the services give (as the API's problems say them) that the pages' forms meet
 most, translated in the catalogues: a page shows the field and the reason, in the page's

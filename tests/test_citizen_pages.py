@@ -615,3 +615,35 @@ async def test_ones_own_page_lists_ones_posts(
     page = await client.get("/me", headers=town.headers())
     assert "Min &lt;cykelbana&gt;" in page.text
     assert f'href="/dialogs/{dialog_id}"' in page.text
+
+
+async def test_a_citizen_votes_in_a_vox_pop_with_the_form(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, projecting: None
+) -> None:
+    vox_pop = await open_dialog(
+        client, town, admin, kind="vox-pop", settings={"question": "En ny bro?"}
+    )
+    back = f"/dialogs/{vox_pop['id']}"
+    outside = await client.get(back, headers=town.headers())
+    assert "Logga in för att rösta" in outside.text
+    await sign_in(client, platform, town, "rostare@example.se")
+    page = await client.get(back, headers=town.headers())
+    assert 'type="radio"' in page.text
+    assert 'value="yes"' in page.text
+    assert "<legend>En ny bro?</legend>" in page.text
+    action = f"{back}/votes"
+
+    empty = await client.post(action, data={}, headers=town.headers())
+    assert empty.status_code == 422
+    assert "choices: måste innehålla minst ett val" in empty.text
+    unknown = await client.post(action, data={"choice": "kanske"}, headers=town.headers())
+    assert unknown.status_code == 422
+    assert "choices" in unknown.text
+    voted = await client.post(action, data={"choice": "yes"}, headers=town.headers())
+    assert voted.status_code == 303, voted.text
+    shown = await client.get(voted.headers["location"], headers=town.headers())
+    assert re.search(r"<th scope=\"row\">Ja</th><td>1</td>", shown.text)
+    assert "Tack! Din röst är räknad." in shown.text
+    twice = await client.post(action, data={"choice": "no"}, headers=town.headers())
+    assert twice.status_code == 409
+    assert re.search(r"<th scope=\"row\">Nej</th><td>0</td>", twice.text)  # nothing more

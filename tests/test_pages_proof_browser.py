@@ -21,7 +21,7 @@ from gateway.pages import SESSION_COOKIE
 from services.identity.access import Role
 from services.notifications import unsubscribe
 from tenants.service import TenantChanges
-from tests.api import Town, staff_token
+from tests.api import Town, open_dialog, staff_token
 from tests.browser import ARTIFACTS, chromium, screenshot, serious_violations  # noqa: F401
 from tests.test_citizen_pages import projecting, proposal  # noqa: F401 (the fixture)
 from tests.test_pages_browser import mailed_link
@@ -182,6 +182,16 @@ async def test_a_citizen_signs_in_by_the_mailed_link_and_supports_a_proposal(
                 assert answer.status == 200, path
                 assert await page.get_attribute("html", "lang") == "sv"
                 await record.check(page, page_name)
+            vox_pop = await open_dialog(
+                client, town, admin, kind="vox-pop", settings={"question": "En ny bro?"}
+            )
+            await page.goto(f"http://{town.host}:{served}/dialogs/{vox_pop['id']}")
+            await record.check(page, "vox-pop")
+            await page.check("#choice-1")
+            async with page.expect_navigation():
+                await page.click("form[action$='/votes'] button")
+            assert await page.text_content("#results + p + table tbody td") == "1"
+            await record.check(page, "vox-pop-voted")
             missing = await page.goto(f"http://{town.host}:{served}/dialogs/{post_id}")
             assert missing is not None
             assert missing.status == 404
