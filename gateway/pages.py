@@ -434,12 +434,15 @@ def from_another_site(request: Request[Any, Any, Any]) -> bool:
 
 
 def problem_page(page: PageContext, status: int, message: str) -> Response[str]:
-    """A page saying what went wrong (``status``: 4xx), with a way back to the front page."""
+    """A page saying what went wrong (``status``: 4xx, or 503 for a moment), with a way back
+    to the front page."""
     titles: Mapping[int, Callable[[], str]] = {
+        401: lambda: page.say("Not signed in"),
         403: lambda: page.say("Not accepted"),
         404: lambda: page.say("Page not found"),
         409: lambda: page.say("Already done"),
         429: lambda: page.say("Too many attempts"),
+        503: lambda: page.say("Not there yet"),
     }
     title = titles.get(status, lambda: page.say("Something is missing or wrong"))()
     return render(page, "problem.html", status, title, message=message)
