@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -647,3 +648,23 @@ async def test_a_citizen_votes_in_a_vox_pop_with_the_form(
     twice = await client.post(action, data={"choice": "no"}, headers=town.headers())
     assert twice.status_code == 409
     assert re.search(r"<th scope=\"row\">Nej</th><td>0</td>", twice.text)  # nothing more
+
+
+async def test_a_support_the_read_models_have_not_shown_in_time_is_a_503_page_not_old_counts(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, post_id = await proposal(client, platform, town, admin)
+    await sign_in(client, platform, town, "tidig@example.se")
+    platform.addresses = dataclasses.replace(
+        platform.addresses,
+        backpressure=dataclasses.replace(platform.addresses.backpressure, read_wait=0.2),
+    )
+    answer = await client.post(  # no worker feeds the read models here
+        f"/dialogs/{dialog_id}/posts/{post_id}/support", headers=town.headers()
+    )
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "1"
+    assert "Ladda om sidan om en stund" in answer.text
+    await platform.catch_up_projections()
+    later = await client.get(f"/dialogs/{dialog_id}", headers=town.headers())
+    assert supports(later, post_id) == "Stöd: 1"  # it was done, once
