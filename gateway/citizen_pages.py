@@ -29,6 +29,7 @@ from gateway.edge import Injected, edge_of
 from gateway.pages import (
     PageContext,
     cleared_cookies,
+    excerpt,
     forbidden_form,
     form_field,
     from_another_site,
@@ -57,8 +58,19 @@ from services.participation.service import ParticipationService
 from services.participation.tallies import TallyQueries
 from tenants.directory import TenantEntry
 
-MAX_POSTS: Final = 50  # the newest posts a dialog's page shows
+# What keeps each page under 100 KB whatever the texts' lengths: the newest few of a list, and
+# long texts cut (a post's body may be 10 000 characters, a results summary 20 000).
+MAX_POSTS: Final = 20  # the newest posts a dialog's page shows
+MAX_DECISIONS: Final = 5
 MAX_DIALOGS: Final = 100  # the newest dialogs the front page looks through
+MAX_LISTED: Final = 30  # open dialogs on the front page
+MAX_FINISHED: Final = 10  # dialogs with results on the front page
+MAX_MY_POSTS: Final = 20
+POST_TEXT: Final = 800  # characters of a post's body shown
+ANSWER_TEXT: Final = 600
+DECISION_TEXT: Final = 1000
+SUMMARY_TEXT: Final = 4000
+CARD_TEXT: Final = 300  # a dialog's purpose or summary in a list
 MAX_TOKEN_LENGTH: Final = 500  # as unsubscribe.verify takes
 
 
@@ -179,6 +191,9 @@ async def _dialog_page(
     posts = []
     for row in rows:
         post = post_row_view(row, reader)
+        post.body = excerpt(post.body, POST_TEXT) or ""
+        if post.answer is not None:
+            post.answer.text = excerpt(post.answer.text, ANSWER_TEXT) or ""
         endorsement = post_rules(post.kind).endorsement
         posts.append(
             PostItem(
@@ -191,7 +206,11 @@ async def _dialog_page(
     if dialog.policy.ballots:
         poll = results_of(dialog, await tally_queries.counts(tenant_id, dialog_id), page.language)
     many = dialog.details.settings.max_choices > 1 and not dialog.policy.single_choice
-    decisions = await decision_queries.answering(tenant_id, dialog_id)
+    decisions = [
+        {**dict(row), "text": excerpt(row["text"], DECISION_TEXT)}
+        for row in (await decision_queries.answering(tenant_id, dialog_id))[:MAX_DECISIONS]
+    ]
+    view.results_summary = excerpt(view.results_summary, SUMMARY_TEXT)
     return render(
         page,
         "dialog.html",
@@ -202,6 +221,7 @@ async def _dialog_page(
         taking_part=how_to_take_part(page, view.kind),
         is_open=view.status == "open",
         posts=posts,
+        more_posts=view.posts > len(posts),
         support=Endorsement.SUPPORT.value,
         signature=Endorsement.SIGNATURE.value,
         poll=poll,
@@ -210,6 +230,13 @@ async def _dialog_page(
         message=message,
         notice=notice,
     )
+
+
+def _card(view: DialogView) -> DialogView:
+    """A dialog as a list shows it: its purpose and results summary cut short."""
+    view.purpose = excerpt(view.purpose, CARD_TEXT) or ""
+    view.results_summary = excerpt(view.results_summary, CARD_TEXT)
+    return view
 
 
 async def _front_page(
@@ -231,14 +258,15 @@ async def _front_page(
     for row in rows:
         if row["access"] == "invited" and not await dialogs.admitted(caller, row["dialog_id"]):
             continue
-        view = dialog_row_view(row, now)
+        view = _card(dialog_row_view(row, now))
         listed.append(DialogItem(view=view, status=status_label(page, view.status)))
     by_committee: dict[str, list[DialogItem]] = {}
-    for item in listed:
-        if item.view.status in ("open", "scheduled"):
-            by_committee.setdefault(item.view.committee or "", []).append(item)
+    current = [i for i in listed if i.view.status in ("open", "scheduled")][:MAX_LISTED]
+    for item in current:
+        by_committee.setdefault(item.view.committee or "", []).append(item)
     finished = [i for i in listed if i.view.status in ("results-published", "closed")]
     finished.sort(key=lambda i: i.view.status != "results-published")
+    finished = finished[:MAX_FINISHED]
     featured: list[DialogItem] = []
     for given in tenant.featured_dialogs:
         dialog_id = _uuid(given)
@@ -248,7 +276,7 @@ async def _front_page(
             dialog: Dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller)
         except NotFound:
             continue
-        view = dialog_view(dialog, now)
+        view = _card(dialog_view(dialog, now))
         featured.append(DialogItem(view=view, status=status_label(page, view.status)))
     welcome = [part.strip() for part in (tenant.welcome_text or "").split("\n\n") if part.strip()]
     return render(
@@ -668,12 +696,20 @@ async def _my_page(
     caller = page.caller
     assert caller is not None
     data = await identity.personal_data(caller, caller.person_id)
-    listed, _ = await notifications.page(caller, page.tenant, False, 20, None)
+    listed, _ = await notifications.page(caller, page.tenant, False, MAX_MY_POSTS, None)
+    for item in listed.items:
+        item.title = excerpt(item.title, 200) or ""
+        item.body = excerpt(item.body, CARD_TEXT) or ""
     preferences = [
         {"kind": p.kind, "label": notification_kind_label(page, p.kind), "preference": p}
         for p in await notifications.preferences(caller)
     ]
-    posts = sorted(data.get("posts", []), key=lambda p: str(p.get("created_at", "")), reverse=True)
+    posts = [
+        {**post, "body": excerpt(post.get("body"), CARD_TEXT)}
+        for post in sorted(
+            data.get("posts", []), key=lambda p: str(p.get("created_at", "")), reverse=True
+        )[:MAX_MY_POSTS]
+    ]
     return render(
         page,
         "me.html",

@@ -129,6 +129,18 @@ def language_for(
     return page_language(chosen), False
 
 
+def excerpt(text: str | None, limit: int) -> str | None:
+    """``text`` cut to at most ``limit`` characters, at a space where one is near, with an
+    ellipsis: what keeps a page small (under 100 KB) whatever its texts' lengths."""
+    if text is None or len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 def onward(value: str | None) -> str | None:
     """Where to go on to after signing in: a local path (``local_path``), but not the
     sign-in pages themselves."""

@@ -668,3 +668,42 @@ async def test_a_support_the_read_models_have_not_shown_in_time_is_a_503_page_no
     await platform.catch_up_projections()
     later = await client.get(f"/dialogs/{dialog_id}", headers=town.headers())
     assert supports(later, post_id) == "Stöd: 1"  # it was done, once
+
+
+LONG = "Förslag om en säkrare cykelväg längs ån, över torget & förbi skolan. " * 300
+
+
+async def test_the_pages_stay_under_100_kb_whatever_their_texts_lengths(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin, purpose=LONG[:5000], instructions=LONG[:5000])
+    for n in range(25):
+        author = await platform.identity.people.by_email(town.slug, f"lang-{n % 2}@example.se")
+        token = (await platform.identity.token_for(town.slug, author, SignIn.EMAIL)).token
+        posted = await client.post(
+            f"/api/v1/dialogs/{dialog['id']}/posts",
+            json={"kind": "proposal", "title": LONG[:200], "body": LONG[:10_000]},
+            headers=town.headers(token),
+        )
+        assert posted.status_code == 201, posted.text
+        answered = await client.post(
+            f"/api/v1/posts/{posted.json()['id']}/answers",
+            json={"state": "received", "text": LONG[:5000]},
+            headers=town.headers(admin),
+        )
+        assert answered.status_code == 201, answered.text
+    for _ in range(35):
+        await open_dialog(client, town, admin, purpose=LONG[:5000])
+    await platform.catch_up_projections()
+
+    page = await client.get(f"/dialogs/{dialog['id']}", headers=town.headers())
+    assert page.status_code == 200
+    assert len(page.content) < MAX_PAGE, len(page.content)
+    assert "De 20 senaste av 25 inlägg." in page.text
+    assert "…" in page.text  # the long texts are cut
+    front = await client.get("/", headers=town.headers())
+    assert len(front.content) < MAX_PAGE, len(front.content)
+    await sign_in(client, platform, town, "lang-0@example.se")
+    mine = await client.get("/me", headers=town.headers())
+    assert len(mine.content) < MAX_PAGE, len(mine.content)
+    print("bytes: dialog", len(page.content), "front", len(front.content), "me", len(mine.content))
