@@ -663,7 +663,8 @@ class PagesController(Controller):
         """The e-mail form of the page without a code: e-mail a sign-in link (200, saying a
         link is on its way whether or not the address is known), or the form again with why
         not: not an address (400), a form from another site (403), too many (429). The page to
-        go on to after signing in with the link is kept in this browser."""
+        go on to after signing in with the link is kept in this browser; in a widget's popup,
+        the popup stays to hand the widget the token once the link signs in in this browser."""
         page = await page_context(request, tenant, identity)
         if from_another_site(request):
             return _sign_in_page(
@@ -673,14 +674,17 @@ class PagesController(Controller):
             )
         email = await form_field(request, "email")
         next_path = onward(await form_field(request, "next"))
+        origin = widget_origin(tenant, await form_field(request, "widget_origin"))
         bad = page.say("Enter a valid e-mail address.")
         if len(email) > MAX_EMAIL_LENGTH:
-            return _sign_in_page(page, 400, message=bad, next_path=next_path)
+            return _sign_in_page(page, 400, message=bad, next_path=next_path, origin=origin)
         try:
             await identity.send_sign_in_link(tenant, email, client_address(request))
         except InvalidInput as refused:
             message = f"{bad} {invalid_message(page, refused)}"
-            return _sign_in_page(page, 400, email=email, message=message, next_path=next_path)
+            return _sign_in_page(
+                page, 400, email=email, message=message, next_path=next_path, origin=origin
+            )
         except TooManyRequests as refused:
             return retry_after(
                 _sign_in_page(
@@ -689,6 +693,7 @@ class PagesController(Controller):
                     email=email,
                     message=page.say("Too many attempts. Wait a moment and try again."),
                     next_path=next_path,
+                    origin=origin,
                 ),
                 refused,
             )
@@ -699,6 +704,7 @@ class PagesController(Controller):
         return _sign_in_page(
             page,
             200,
+            origin=origin,
             notice=page.say(
                 "If the address can receive e-mail, a sign-in link is on its way."
                 " Open it within 15 minutes."

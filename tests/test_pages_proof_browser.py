@@ -4,7 +4,8 @@ and sees it counted; the same in Finnish and in English, and in Swedish with Jav
 axe-core checks every page (no serious or critical WCAG 2.1 A/AA violation), a screenshot of
 each is kept under test-artifacts/, and each page's size and axe result are written to
 test-artifacts/pages.json. A widget's sign-in popup hands its token to the widget's page on
-an allowed origin, and to no other."""
+an allowed origin (signed in there with a PIN, or with an e-mailed link opened in another tab
+of the browser), and to no other."""
 
 from __future__ import annotations
 
@@ -285,6 +286,31 @@ async def test_a_widgets_popup_signs_in_and_tells_only_an_allowed_origin(
         await allowed.wait_for_timeout(100)
     assert popup.is_closed()
 
+    # Asked for a link by e-mail in the popup, opened in another tab of this browser: that
+    # tab tells the popup, which hands the token to the widget's page and closes.
+    by_mail = await context.new_page()
+    await by_mail.goto(f"{WIDGET}/")
+    async with by_mail.expect_popup() as opened:
+        await by_mail.evaluate(
+            "url => { window.open(url, 'tinget-sign-in', 'popup,width=480,height=640'); }",
+            popup_url.format(WIDGET),
+        )
+    popup = await opened.value
+    await popup.wait_for_load_state()
+    await popup.fill("#email", "widget-post@example.se")
+    async with popup.expect_navigation():
+        await popup.click("form[action^='/sign-in/email'] button")
+    assert await popup.is_visible("[role=status]")
+    link = urlsplit(mailed_link(platform))
+    mail_tab = await context.new_page()
+    await mail_tab.goto(f"http://{town.host}:{served}{link.path}?{link.query}")
+    await mail_tab.click("main button[type=submit]")
+    await by_mail.wait_for_function("window.got.length > 0", timeout=10_000)
+    got = await by_mail.evaluate("window.got")
+    assert got[0]["data"]["type"] == "tinget:signed-in"
+    assert got[0]["origin"] == f"http://{town.host}:{served}"
+    await mail_tab.wait_for_selector("#signed-in")
+
     # A page on an origin the municipality did not allow gets nothing, asking for itself or
     # for the allowed one (the browser delivers a message only to the origin it names).
     for asked in (ELSEWHERE, WIDGET):
@@ -293,7 +319,7 @@ async def test_a_widgets_popup_signs_in_and_tells_only_an_allowed_origin(
         popup = await sign_in_in_popup(other, asked)
         if asked == ELSEWHERE:  # not allowed: ignored, the popup only says it is signed in
             await popup.wait_for_selector("#signed-in")
-            assert "postMessage" not in await popup.content()
+            assert "window.opener.postMessage" not in await popup.content()
         await other.wait_for_timeout(500)
         assert await other.evaluate("window.got") == []
     await context.close()
