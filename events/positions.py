@@ -36,3 +36,10 @@ def note_written(position: int) -> None:
     written = _written.get()
     if written is not None and position > written.position:
         written.position = position
+
+
+def written_position() -> int:
+    """The furthest log position the current request's appends reached so far (0: none, or
+    no request followed): what a page waits for before showing its own write."""
+    written = _written.get()
+    return 0 if written is None else written.position

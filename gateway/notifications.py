@@ -4,11 +4,13 @@ subscriptions; the one-click unsubscribe link (RFC 8058) that needs no sign-in."
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Redirect
 
 from gateway.edge import Injected
 from gateway.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
@@ -185,3 +187,13 @@ class UnsubscribeController(Controller):
         """One-click unsubscribe (RFC 8058): the mail client posts the link from the e-mail's
         List-Unsubscribe header, and that kind of e-mail stops. No sign-in: the link is signed."""
         return await notifications.unsubscribe(tenant.tenant_id, token)
+
+    @get("/", include_in_schema=False, status_code=303)
+    async def unsubscribe_link(
+        self,
+        token: Annotated[str | None, QueryParameter(max_length=500)] = None,
+    ) -> Redirect:
+        """The List-Unsubscribe address opened in a browser: on to the page that asks before
+        it stops anything (gateway/citizen_pages.py), as a mail scanner may open links too.
+        The one-click POST above stays as RFC 8058 has it."""
+        return Redirect("/unsubscribe?" + urlencode({"token": token or ""}), status_code=303)

@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("events", "tenants", "services", "projections", "gateway", "tinget")
 # events/texts.py's functions take the language first: the message is their second argument.
 KEYWORDS = {"N_": None, "gettext": (2,), "ngettext": (2, 3), "pgettext": ((2, "c"), 3)}
+# The pages' texts (context "page"): ``page.say("...")`` in the gateway, ``_("...")`` in its
+# templates (gateway/templates, Jinja2).
+PAGE_CONTEXT = "page"
+TEMPLATES = ROOT / "gateway" / "templates"
 
 Key = tuple[str | None, str]  # (context, message id)
 
@@ -38,6 +42,16 @@ def extracted() -> set[Key]:
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             found.add((context, msgid))
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "gateway", method_map=[("**.py", "python")], keywords={"say": None}
+    ):
+        found.add((PAGE_CONTEXT, message if isinstance(message, str) else message[0]))
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        TEMPLATES,
+        method_map=[("**.html", "jinja2.ext:babel_extract")],
+        keywords={"_": None},
+    ):
+        found.add((PAGE_CONTEXT, message if isinstance(message, str) else message[0]))
     return found
 
 
@@ -106,6 +120,8 @@ def test_every_built_in_text_is_translated_into_every_language() -> None:
     used = extracted()
     assert ("vox pop answer", "yes") in used  # the extractor finds the calls it is meant to
     assert (None, "Newcomer") in used
+    assert (PAGE_CONTEXT, "Sign in to {tenant}") in used  # the pages' code
+    assert (PAGE_CONTEXT, "Skip to the content") in used  # the pages' templates
     assert problems(catalogues, used) == []
 
 

@@ -202,8 +202,9 @@ async def test_too_many_attempts_get_a_page_with_retry_after(
 async def test_an_invitations_pin_signs_in_on_the_page_once(
     client: httpx.AsyncClient, platform: Platform, town: Town
 ) -> None:
-    bare = await client.get("/sign-in", headers=town.headers())
+    bare = await client.get("/sign-in", headers=town.headers())  # the invitation's link
     assert "PIN-koden från din inbjudan" in bare.text
+    assert "Inbjuden att delta i en dialog hos Lund?" in bare.text
     person_id = await platform.identity.people.by_email(town.slug, "inbjuden@example.se")
     pin = await platform.identity.codes.create(town.slug, "pin", person_id, timedelta(days=1))
 
@@ -216,6 +217,7 @@ async def test_an_invitations_pin_signs_in_on_the_page_once(
     me = await client.get("/api/v1/me", headers=town.headers(token.group(1)))
     assert me.status_code == 200, me.text
     assert me.json()["sign_in"] == "pin"
+    assert "Gå till dialogerna du är inbjuden till" in signed_in.text
 
     again = await client.post("/sign-in", data={"code": pin}, headers=town.headers())
     assert again.status_code == 401
@@ -247,6 +249,8 @@ async def test_the_e_mail_form_refuses_what_is_no_address(
         refused = await client.post("/sign-in/email", data={"email": given}, headers=town.headers())
         assert refused.status_code == 400, given
         assert "giltig e-postadress" in refused.text
+    wrong = await client.post("/sign-in/email", data={"email": "nej"}, headers=town.headers())
+    assert "email: är inte en e-postadress" in wrong.text  # the API's field and reason
     hostile = await client.post(
         "/sign-in/email", data={"email": "<script>x</script>"}, headers=town.headers()
     )

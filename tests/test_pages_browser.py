@@ -1,7 +1,8 @@
 """The sign-in page in a real browser (Debian's Chromium through Playwright): a citizen
 follows the e-mailed link, lands on the page in Swedish in the municipality's colours, signs
-in, and the tab keeps the token for the API; the link used again says so. axe-core checks both
-pages (no serious or critical WCAG 2.1 A/AA violation), and a screenshot of each is kept."""
+in, and the tab keeps the token for the API (the pages keep their HttpOnly cookie); the link
+used again says so. axe-core checks both pages (no serious or critical WCAG 2.1 A/AA
+violation), and a screenshot of each is kept."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page
 
+from gateway.pages import SESSION_COOKIE
 from tenants.service import TenantChanges
 from tests.api import Town
 from tests.browser import chromium, screenshot, serious_violations  # noqa: F401 (the fixture)
@@ -86,7 +88,9 @@ async def test_a_citizen_follows_the_mailed_link_and_is_signed_in(
         assert me.status_code == 200, me.text
         assert me.json()["sign_in"] == "email"
         cookies = await page.context.cookies()
-        assert cookies == []  # the token is kept in the tab, never in a cookie
+        assert [(c["name"], c["httpOnly"], c["sameSite"]) for c in cookies] == [
+            (SESSION_COOKIE, True, "Strict")  # the pages' session: no script reads it
+        ]
         assert await serious_violations(page) == []
         assert (await screenshot(page, "signed-in")).stat().st_size > 0
 
@@ -115,7 +119,7 @@ async def test_the_form_works_without_javascript(
         )
         assert asked.status_code == 202, asked.text
     link = urlsplit(mailed_link(platform))
-    context = await browser.new_context(java_script_enabled=False)
+    context = await browser.new_context(java_script_enabled=False, locale="sv-SE")
     page = await context.new_page()
     await page.goto(f"http://{town.host}:{served}{link.path}?{link.query}")
     async with page.expect_navigation() as navigation:

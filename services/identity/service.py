@@ -191,6 +191,14 @@ class IdentityService:
         return await self._token_for(tenant_id, redeemed.person_id, SignIn.EMAIL)
 
     async def redeem_pin(self, tenant_id: str, pin: str, client: str) -> IssuedToken:
+        issued, _dialog_id = await self.redeem_invitation(tenant_id, pin, client)
+        return issued
+
+    async def redeem_invitation(
+        self, tenant_id: str, pin: str, client: str
+    ) -> tuple[IssuedToken, UUID | None]:
+        """An invitation's PIN used (as ``redeem_pin``), and the dialog it invites to (None:
+        a PIN for no one dialog, such as an analyst's)."""
         normalised = normalise_pin(pin)
         await self._limit(
             tenant_id, client, Rule("pin", normalised or pin, *self.limits.attempts_per_pin)
@@ -198,7 +206,8 @@ class IdentityService:
         if not normalised:
             raise InvalidInput("pin", "must be 10 letters and digits, as printed (XXXX-XXXX-XX)")
         redeemed = await self.codes.redeem(tenant_id, "pin", normalised)
-        return await self._token_for(tenant_id, redeemed.person_id, SignIn.PIN)
+        issued = await self._token_for(tenant_id, redeemed.person_id, SignIn.PIN)
+        return issued, redeemed.dialog_id
 
     async def invite(
         self,

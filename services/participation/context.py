@@ -90,6 +90,7 @@ PARTICIPATION = Context[Needs](
         "gateway.polls:PollController",
         "gateway.images:ImageController",
         "gateway.story:StoryController",
+        "gateway.citizen_pages:CitizenPagesController",
     ),
     provides=_provides,
 )
