@@ -21,6 +21,7 @@ from services.identity.access import Role
 from tests.api import Town, create_town, device_token, staff_token
 from tests.helpers import caught_up
 from tests.read_models import differences, snapshot
+from tests.test_panels_http import owner_fetch
 from tinget.bootstrap import Platform
 
 API = "/api/v1/focus-groups"
@@ -578,6 +579,25 @@ async def test_an_erased_participants_answers_are_unreadable(
             ),
             201,
         )
+    await _json(
+        await client.post(
+            f"{g.url}/notes", json={"text": "Anteckning om svaret"}, headers=h(g.observer)
+        ),
+        201,
+    )
+    await caught_up(platform)
+    # Stored sealed: the log never holds the texts in clear.
+    stored = await owner_fetch(
+        platform, "SELECT data::text AS data FROM events WHERE tenant_id = $1", town.slug
+    )
+    assert all("Hemligt svar" not in r["data"] for r in stored)
+    assert all("Anteckning om svaret" not in r["data"] for r in stored)
+    # The participant's own data holds their answers; the observer's their notes.
+    mine = await _json(await client.get("/api/v1/me/data", headers=h(g.participants[0])))
+    assert [a["text"] for a in mine["focus_group_answers"]] == ["Hemligt svar"]
+    notes = await _json(await client.get("/api/v1/me/data", headers=h(g.observer)))
+    assert [n["text"] for n in notes["focus_group_notes"]] == ["Anteckning om svaret"]
+
     erased = await client.post(f"/api/v1/people/{g.participant_ids[0]}/erasure", headers=h(admin))
     assert erased.status_code == 202, erased.text
     await caught_up(platform)
