@@ -39,7 +39,7 @@ from services.focus_groups.commands import (
     WriteNote,
 )
 from services.focus_groups.domain import Access, FocusGroup, Mark
-from services.focus_groups.read_model import FocusGroupQueries
+from services.focus_groups.read_model import FocusGroupQueries, GroupRow
 from services.focus_groups.service import FocusGroupService
 from services.focus_groups.views import (
     AnswerView,
@@ -57,7 +57,7 @@ from services.focus_groups.views import (
     transcript_csv,
     transcript_html,
 )
-from services.identity.access import Caller
+from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
 
 TRANSCRIPT_FORMATS = {
@@ -76,6 +76,10 @@ class InvitedParticipant(msgspec.Struct, kw_only=True):
 
 class Invited(msgspec.Struct, kw_only=True):
     invited: list[InvitedParticipant]
+
+
+class FocusGroupList(msgspec.Struct, kw_only=True):
+    items: list[GroupRow]
 
 
 class StaffAnswers(msgspec.Struct, kw_only=True):
@@ -125,6 +129,20 @@ class FocusGroupController(Controller):
         only once they answered). The creator is its first moderator."""
         group = await focus_groups.create(caller, data)
         return staff_view(group, Access.MODERATOR, _now())
+
+    @get("/", operation_id="listFocusGroups", summary="List one's focus groups")
+    async def list_groups(
+        self,
+        focus_group_queries: Injected[FocusGroupQueries],
+        caller: NamedDependency[Caller],
+    ) -> FocusGroupList:
+        """The focus groups the caller is a participant, moderator or observer of, newest
+        first, with their role in each (administrators: every group of the municipality).
+        Everyone sees only their own role: a participant learns nothing of the staff."""
+        items = await focus_group_queries.groups(
+            caller.tenant_id, caller.person_id, every=caller.may(Permission.ADMINISTER)
+        )
+        return FocusGroupList(items=items)
 
     @get("/{group_id:uuid}", operation_id="getFocusGroup", summary="Read a focus group (staff)")
     async def get_group(

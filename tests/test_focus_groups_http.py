@@ -282,6 +282,12 @@ async def test_a_focus_group_end_to_end(
         assert "observer" not in seen.lower()
         staff_view = await client.get(g.url, headers=h(token))
         assert staff_view.status_code == 403, staff_view.text
+    # Each lists the group with their own role, and nobody else's.
+    for token, role in ((p2, "participant"), (g.observer, "observer"), (g.moderator, "moderator")):
+        listed = await _json(await client.get(f"{API}/", headers=h(token)))
+        assert [(x["id"], x["role"], x["participants"]) for x in listed["items"]] == [
+            (g.id, role, 3)
+        ]
     watched = await _json(await client.get(g.url, headers=h(g.observer)))
     assert watched["access"] == "observer"
     assert {m["role"] for m in watched["members"]} == {"moderator", "observer", "participant"}
@@ -322,7 +328,7 @@ async def test_a_focus_group_end_to_end(
     assert len(live["focus_group_answers"]) == 5
     assert len(live["focus_group_notes"]) == 1
     for runner in platform.projections:
-        if runner.projection.name == "focus_group_answers":
+        if runner.projection.name in ("focus_group_answers", "focus_group_listing"):
             await runner.rebuild(platform.reader)
     assert differences(live, await snapshot(platform)) == {}
 
@@ -431,6 +437,15 @@ async def test_refusals_by_role_group_and_municipality(
     )
     assert foreign.status_code == 404, foreign.text  # p2 is no participant of the other group
 
+    # Those of no part in the group do not find it listed; administrators list every group.
+    await caught_up(platform)
+    for token in (stranger, other_staff):
+        listed = await _json(await client.get(f"{API}/", headers=h(token)))
+        assert listed["items"] == []
+    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+    listed = await _json(await client.get(f"{API}/", headers=h(admin)))
+    assert {(x["id"], x["role"]) for x in listed["items"]} == {(g.id, None), (other["id"], None)}
+
     # Another municipality's staff do not reach the group at all.
     elsewhere = await create_town(platform, "Falköping")
     their_admin = await staff_token(
@@ -441,6 +456,8 @@ async def test_refusals_by_role_group_and_municipality(
             method, url, json=anything, headers=elsewhere.headers(their_admin)
         )
         assert refused.status_code == 404, (method, url, refused.text)
+    listed = await _json(await client.get(f"{API}/", headers=elsewhere.headers(their_admin)))
+    assert listed["items"] == []
     crossed = await client.get(g.url, headers=elsewhere.headers(g.moderator))
     assert crossed.status_code == 401, crossed.text  # a token of another municipality
 

@@ -37,9 +37,9 @@ def _aggregates() -> Sequence[type[Aggregate]]:
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:
-    from services.focus_groups.read_model import FocusGroupAnswers
+    from services.focus_groups.read_model import FocusGroupAnswers, FocusGroupListing
 
-    return [FocusGroupAnswers(app.codec)]
+    return [FocusGroupListing(app.codec), FocusGroupAnswers(app.codec)]
 
 
 def _provides(app: Needs) -> Mapping[str, object]:

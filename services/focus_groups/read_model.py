@@ -1,5 +1,6 @@
-"""The answers of focus groups with the moderator's marks, and the notes staff leave on them:
-a read model and the queries beside it.
+"""The answers of focus groups with the moderator's marks, and the notes staff leave on them;
+the groups and their members, to list a person's groups: read models and the queries beside
+them.
 
 Texts are personal data, sealed in the events under their writers' keys: ``PersonErased``
 turns a person's texts here into ``[erased]``, which is what a rebuild makes of their events
@@ -134,6 +135,71 @@ async def erase_texts(conn: asyncpg.Connection, people: Sequence[Key]) -> None:
         )
 
 
+class FocusGroupListing:
+    """Rows of ``focus_groups`` and ``focus_group_members``: ids, roles and titles only."""
+
+    name = "focus_group_listing"
+    event_types = frozenset({"FocusGroupCreated", "FocusGroupChanged", "FocusGroupMemberAdded"})
+    tables: tuple[str, ...] = ("focus_groups", "focus_group_members")
+
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+
+    async def apply(self, conn: asyncpg.Connection, events: Sequence[RecordedEvent]) -> None:
+        groups: dict[Key, Row | None] = dict(
+            await tables.load(
+                conn, "focus_groups", "group_id", ((r.tenant_id, r.stream_id) for r in events)
+            )
+        )
+        members: list[tuple[str, UUID, UUID, str, datetime]] = []
+        touched: set[Key] = set()
+        for r in events:
+            key = (r.tenant_id, r.stream_id)
+            event: Any = self.codec.decode(r.event_type, r.data, r.stream_id, r.version)
+            row = groups.get(key)
+            if r.event_type == "FocusGroupCreated":
+                if row is None:
+                    groups[key] = {
+                        "tenant_id": r.tenant_id,
+                        "group_id": r.stream_id,
+                        "title": event.title,
+                        "participants": 0,
+                        "created_at": event.timestamp,
+                    }
+                    touched.add(key)
+                members.append(
+                    (r.tenant_id, r.stream_id, event.moderator_id, "moderator", event.timestamp)
+                )
+            elif row is None:
+                continue
+            elif r.event_type == "FocusGroupChanged":
+                groups[key] = {**row, "title": event.title}
+                touched.add(key)
+            elif r.event_type == "FocusGroupMemberAdded":
+                members.append(
+                    (r.tenant_id, r.stream_id, event.person_id, event.role, event.timestamp)
+                )
+                if event.role == "participant":
+                    groups[key] = {**row, "participants": row["participants"] + 1}
+                    touched.add(key)
+        changed = [row for k in sorted(touched) if (row := groups.get(k)) is not None]
+        await tables.upsert(conn, "focus_groups", ("tenant_id", "group_id"), changed)
+        if members:
+            await conn.executemany(
+                "INSERT INTO focus_group_members (tenant_id, group_id, person_id, role, added_at)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                members,
+            )
+
+
+class GroupRow(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    participants: int
+    created_at: datetime
+    role: str | None  # the viewer's in the group; null: an administrator who is no member
+
+
 _ANSWER_COLUMNS = (
     "answer_id, group_id, item_id, person_id, text, pinned, hidden, highlighted, answered_at"
 )
@@ -168,6 +234,22 @@ class FocusGroupQueries:
             )
         return None if row is None else AnswerRow(**dict(row))
 
+    async def groups(self, tenant_id: str, viewer: UUID, *, every: bool) -> list[GroupRow]:
+        """The groups the viewer is a member of (``every``: all of the municipality's),
+        newest first, each with the viewer's role in it."""
+        async with tenant_transaction(self.pool, tenant_id) as conn:
+            rows = await conn.fetch(
+                "SELECT g.group_id AS id, g.title, g.participants, g.created_at, m.role"
+                " FROM focus_groups g LEFT JOIN focus_group_members m"
+                " ON m.tenant_id = g.tenant_id AND m.group_id = g.group_id AND m.person_id = $2"
+                " WHERE g.tenant_id = $1 AND ($3 OR m.person_id IS NOT NULL)"
+                " ORDER BY g.created_at DESC, g.group_id",
+                tenant_id,
+                viewer,
+                every,
+            )
+        return [GroupRow(**dict(r)) for r in rows]
+
     async def notes(self, tenant_id: str, group_id: UUID) -> list[NoteRow]:
         """Every note on the group, oldest first."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
@@ -180,4 +262,12 @@ class FocusGroupQueries:
         return [NoteRow(**dict(r)) for r in rows]
 
 
-__all__ = ["AnswerRow", "FocusGroupAnswers", "FocusGroupQueries", "NoteRow", "erase_texts"]
+__all__ = [
+    "AnswerRow",
+    "FocusGroupAnswers",
+    "FocusGroupListing",
+    "FocusGroupQueries",
+    "GroupRow",
+    "NoteRow",
+    "erase_texts",
+]

@@ -39,3 +39,32 @@ SELECT tinget_isolate_tenant_tables(
     app_grants => 'SELECT',
     worker_grants => 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'
 );
+
+-- The groups and who is in them, for the listing of a person's groups (the group's own stream
+-- decides every rule; this only lists). No personal data: ids, roles and the staff's titles.
+CREATE TABLE focus_groups (
+    tenant_id    text        NOT NULL,
+    group_id     uuid        NOT NULL,
+    title        text        NOT NULL,
+    participants integer     NOT NULL,
+    created_at   timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, group_id)
+);
+CREATE INDEX focus_groups_by_time ON focus_groups (tenant_id, created_at, group_id);
+
+CREATE TABLE focus_group_members (
+    tenant_id text        NOT NULL,
+    group_id  uuid        NOT NULL,
+    person_id uuid        NOT NULL,
+    role      text        NOT NULL,
+    added_at  timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, group_id, person_id)
+);
+CREATE INDEX focus_group_members_by_person ON focus_group_members (tenant_id, person_id);
+
+SELECT tinget_isolate_tenant_tables(
+    ARRAY['focus_groups', 'focus_group_members'],
+    'SELECT',
+    app_grants => 'SELECT',
+    worker_grants => 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'
+);
