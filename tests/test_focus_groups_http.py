@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import httpx
 
 from services.identity.access import Role
-from tests.api import Town, create_town, device_token, staff_token
+from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.helpers import caught_up
 from tests.read_models import differences, snapshot
 from tests.test_panels_http import owner_fetch
@@ -627,3 +628,99 @@ async def test_an_erased_participants_answers_are_unreadable(
         if runner.projection.name == "focus_group_answers":
             await runner.rebuild(platform.reader)
     assert differences(live, await snapshot(platform)) == {}
+
+
+async def test_answers_flow_into_an_analysis_that_covers_the_group(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    h = town.headers
+    g = await focus_group(client, platform, town, participants=2)
+    first = g.items[0]
+    await _json(
+        await client.post(f"{g.url}/items/{first}/release", json={}, headers=h(g.moderator))
+    )
+    kept = await _json(
+        await client.post(
+            f"{g.url}/items/{first}/answers",
+            json={"text": "Cykelbanan vid skolan är för smal"},
+            headers=h(g.participants[0]),
+        ),
+        201,
+    )
+    hidden = await _json(
+        await client.post(
+            f"{g.url}/items/{first}/answers",
+            json={"text": "Olämpligt"},
+            headers=h(g.participants[1]),
+        ),
+        201,
+    )
+    await _json(
+        await client.put(
+            f"{g.url}/answers/{hidden['id']}/marks", json={"hidden": True}, headers=h(g.moderator)
+        )
+    )
+    dialog = await open_dialog(client, town, admin)
+    analysis = await _json(
+        await client.post(
+            "/api/v1/analyses",
+            json={"title": "Skolvägar", "dialog_ids": [dialog["id"]]},
+            headers=h(admin),
+        ),
+        201,
+    )
+    url = f"/api/v1/analyses/{analysis['id']}"
+    head = await platform.reader.head()
+    for body, field in (
+        ({"focus_group_id": str(uuid.uuid4())}, "focus_group_id"),
+        ({"focus_group_id": dialog["id"]}, "focus_group_id"),
+    ):
+        refused = await client.post(f"{url}/focus-groups", json=body, headers=h(admin))
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == field
+    refused = await client.post(
+        f"{url}/focus-groups", json={"focus_group_id": g.id}, headers=h(g.moderator)
+    )
+    assert refused.status_code == 403, refused.text
+    assert await platform.reader.head() == head
+    covered = await _json(
+        await client.post(f"{url}/focus-groups", json={"focus_group_id": g.id}, headers=h(admin))
+    )
+    assert covered["focus_group_ids"] == [g.id]
+    await caught_up(platform)
+
+    items = await _json(await client.get(f"{url}/items?kind=focus-group-answer", headers=h(admin)))
+    assert [(i["id"], i["text"], i["author_id"], i["dialog_id"]) for i in items["items"]] == [
+        (kept["id"], "Cykelbanan vid skolan är för smal", None, None)
+    ]
+    found = await _json(await client.get(f"{url}/items?q=cykelbanan", headers=h(admin)))
+    assert [i["id"] for i in found["items"]] == [kept["id"]]
+    rated = await client.put(
+        f"{url}/items/{kept['id']}/rating", json={"rating": 8}, headers=h(admin)
+    )
+    assert rated.status_code == 200, rated.text
+    not_an_item = await client.put(
+        f"{url}/items/{hidden['id']}/rating", json={"rating": 8}, headers=h(admin)
+    )
+    assert not_an_item.status_code == 404, not_an_item.text
+
+    # Another municipality's administrator cannot take this group into their analysis.
+    elsewhere = await create_town(platform, "Falköping")
+    their_admin = await staff_token(
+        platform, elsewhere, "admin@falkoping.example", Role.ADMINISTRATOR
+    )
+    their_dialog = await open_dialog(client, elsewhere, their_admin)
+    theirs = await _json(
+        await client.post(
+            "/api/v1/analyses",
+            json={"title": "Annat", "dialog_ids": [their_dialog["id"]]},
+            headers=elsewhere.headers(their_admin),
+        ),
+        201,
+    )
+    crossed = await client.post(
+        f"/api/v1/analyses/{theirs['id']}/focus-groups",
+        json={"focus_group_id": g.id},
+        headers=elsewhere.headers(their_admin),
+    )
+    assert crossed.status_code == 422, crossed.text

@@ -56,7 +56,7 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 190  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 191  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
@@ -71,7 +71,8 @@ ALL_OPERATIONS = 190  # erasure and exports (3), panels (16), panel rounds (3), 
 # origins read and set), the platform (11: staff sign-in by link, redeem, refresh, sign-out;
 # tenants: create, list, read, add and remove a host, suspend, resume), focus groups (16: create,
 # list, read, change, invite participants, add staff, add an item, release it, a follow-up, the
-# participant's view, an answer, the answers, a mark, write and list notes, the transcript)
+# participant's view, an answer, the answers, a mark, write and list notes, the transcript), a
+# focus group taken into an analysis
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
