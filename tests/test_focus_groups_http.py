@@ -704,6 +704,12 @@ async def test_answers_flow_into_an_analysis_that_covers_the_group(
     )
     assert not_an_item.status_code == 404, not_an_item.text
 
+    # A focus group is invite-only: no external analyst joins an analysis over one.
+    external = await client.post(
+        f"{url}/external-analysts", json={"email": "forskare@uni.example"}, headers=h(admin)
+    )
+    assert external.status_code == 409, external.text
+
     # Another municipality's administrator cannot take this group into their analysis.
     elsewhere = await create_town(platform, "Falköping")
     their_admin = await staff_token(
@@ -724,3 +730,24 @@ async def test_answers_flow_into_an_analysis_that_covers_the_group(
         headers=elsewhere.headers(their_admin),
     )
     assert crossed.status_code == 422, crossed.text
+
+
+async def test_invitations_at_once_each_get_their_own_stable_pseudonym(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    h = town.headers
+    g = await focus_group(client, platform, town, participants=1)
+
+    async def invite(names: list[str]) -> list[dict[str, str]]:
+        body = {"invitees": [{"name": n} for n in names]}
+        answer = await client.post(f"{g.url}/participants", json=body, headers=h(g.moderator))
+        assert answer.status_code == 200, answer.text
+        invited: list[dict[str, str]] = answer.json()["invited"]
+        return invited
+
+    first, second = await asyncio.gather(invite(["A", "B"]), invite(["C", "D"]))
+    view = await _json(await client.get(g.url, headers=h(g.moderator)))
+    names = {m["person_id"]: m["pseudonym"] for m in view["members"] if m["pseudonym"]}
+    assert sorted(names.values()) == [f"Participant {n}" for n in range(1, 6)]
+    for i in (*first, *second):
+        assert names[i["person_id"]] == i["pseudonym"]

@@ -40,6 +40,7 @@ from tenants import values
 from tenants.directory import TenantEntry
 
 ImageExists = Callable[[str, str], Awaitable[bool]]
+_ATTEMPTS = 4  # saves of a group that another moderator changes at the same moment
 _STAFF_PERMISSIONS = frozenset(
     {Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER, Permission.ANSWER}
 )
@@ -147,10 +148,20 @@ class FocusGroupService:
             person_id, pin = await self.identity.invite(
                 tenant, group_id, group.title, invitee.email, names[i]
             )
-            group.add_member(caller, person_id, MemberRole.PARTICIPANT, f"invitees[{i}]")
             issued.append((person_id, pin))
-        await self._save(caller, group)
-        return [(p, pin, group.pseudonym(p) or "") for p, pin in issued]
+        # The people and their PINs exist now: their membership is recorded even when another
+        # moderator changed the group meanwhile (the group is read again and they are added).
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                group = await self.get(caller.tenant_id, group_id)
+            for i, (person_id, _) in enumerate(issued):
+                group.add_member(caller, person_id, MemberRole.PARTICIPANT, f"invitees[{i}]")
+            try:
+                await self.repository.save(caller.tenant_id, group, metadata=event_metadata(caller))
+            except ConcurrencyConflict:
+                continue
+            return [(p, pin, group.pseudonym(p) or "") for p, pin in issued]
+        raise Conflict("the focus group was changed meanwhile; try again")
 
     async def add_staff(
         self, caller: Caller, group_id: UUID, command: AddStaffMember
