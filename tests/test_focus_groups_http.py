@@ -751,3 +751,20 @@ async def test_invitations_at_once_each_get_their_own_stable_pseudonym(
     assert sorted(names.values()) == [f"Participant {n}" for n in range(1, 6)]
     for i in (*first, *second):
         assert names[i["person_id"]] == i["pseudonym"]
+
+    # Items added and released by two moderators at the same moment are all kept.
+    async def item(text: str) -> str:
+        added = await client.post(
+            f"{g.url}/items", json={"kind": "question", "text": text}, headers=h(g.moderator)
+        )
+        assert added.status_code == 201, added.text
+        item_id: str = added.json()["id"]
+        released = await client.post(
+            f"{g.url}/items/{item_id}/release", json={}, headers=h(g.moderator)
+        )
+        assert released.status_code == 200, released.text
+        return item_id
+
+    added = await asyncio.gather(*(item(f"Fråga {n}") for n in range(4)))
+    view = await _json(await client.get(g.url, headers=h(g.moderator)))
+    assert {i["id"] for i in view["items"] if i["released"]} == set(added)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -27,12 +28,12 @@ from services.focus_groups.commands import (
 )
 from services.focus_groups.domain import (
     MAX_MEMBERS,
-    Access,
     FocusGroup,
     FocusGroupAnswer,
     Mark,
     MemberRole,
     ObserverNote,
+    check_item,
 )
 from services.identity.access import PERMISSIONS, Caller, Permission, Role, event_metadata
 from services.identity.service import IdentityService, email_address
@@ -40,6 +41,7 @@ from tenants import values
 from tenants.directory import TenantEntry
 
 ImageExists = Callable[[str, str], Awaitable[bool]]
+T = TypeVar("T")
 _ATTEMPTS = 4  # saves of a group that another moderator changes at the same moment
 _STAFF_PERMISSIONS = frozenset(
     {Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER, Permission.ANSWER}
@@ -71,12 +73,6 @@ class FocusGroupService:
         except AggregateNotFound:
             raise NotFound(f"no focus group {group_id}") from None
 
-    async def open(self, caller: Caller, group_id: UUID) -> tuple[FocusGroup, Access]:
-        """The group and what the caller is to it (404 to anyone never invited, 403 to staff
-        who are no moderator or observer of it)."""
-        group = await self.get(caller.tenant_id, group_id)
-        return group, group.access(caller)
-
     # -- the group -----------------------------------------------------------------------------
 
     async def create(self, caller: Caller, command: CreateFocusGroup) -> FocusGroup:
@@ -87,11 +83,16 @@ class FocusGroupService:
         return group
 
     async def change(self, caller: Caller, group_id: UUID, command: ChangeFocusGroup) -> FocusGroup:
-        group = await self.get(caller.tenant_id, group_id)
-        if group.change(
-            caller, command.title, command.description, command.answers_visible_before_answering
-        ):
-            await self._save(caller, group)
+        group, _ = await self._update(
+            caller,
+            group_id,
+            lambda g: g.change(
+                caller,
+                command.title,
+                command.description,
+                command.answers_visible_before_answering,
+            ),
+        )
         return group
 
     # -- members -------------------------------------------------------------------------------
@@ -176,37 +177,45 @@ class FocusGroupService:
             raise InvalidInput("person_id", "is no member of the municipality's staff")
         if wanted is MemberRole.MODERATOR and Permission.MODERATE not in PERMISSIONS[role]:
             raise InvalidInput("role", f"a {role.value} may not moderate: add them as an observer")
-        if group.add_member(caller, command.person_id, wanted, "person_id"):
-            await self._save(caller, group)
+        group, _ = await self._update(
+            caller,
+            group_id,
+            lambda g: g.add_member(caller, command.person_id, wanted, "person_id"),
+        )
         return group
 
     # -- the guide -----------------------------------------------------------------------------
 
     async def add_item(self, caller: Caller, group_id: UUID, command: AddItem) -> UUID:
         group = await self.get(caller.tenant_id, group_id)
-        item_id = group.add_item(
-            caller, command.kind, command.text, command.image_id, command.video_url
-        )
-        image_id = group.items[item_id].image_id
+        group.require_moderator(caller)
+        _, image_id, _ = check_item(command.kind, command.text, command.image_id, command.video_url)
         if image_id is not None and not await self.image_exists(caller.tenant_id, image_id):
             raise InvalidInput("image_id", "no uploaded image has this id; upload it first")
-        await self._save(caller, group)
+        _, item_id = await self._update(
+            caller,
+            group_id,
+            lambda g: g.add_item(
+                caller, command.kind, command.text, command.image_id, command.video_url
+            ),
+            group,
+        )
         return item_id
 
     async def release(
         self, caller: Caller, group_id: UUID, item_id: UUID, command: ReleaseItem
     ) -> datetime:
-        group = await self.get(caller.tenant_id, group_id)
-        at = group.release(caller, item_id, command.at, self.clock())
-        await self._save(caller, group)
+        _, at = await self._update(
+            caller, group_id, lambda g: g.release(caller, item_id, command.at, self.clock())
+        )
         return at
 
     async def follow_up(self, caller: Caller, group_id: UUID, command: SendFollowUp) -> UUID:
-        group = await self.get(caller.tenant_id, group_id)
-        follow_up_id = group.follow_up(
-            caller, command.text, command.to, command.item_id, self.clock()
+        _, follow_up_id = await self._update(
+            caller,
+            group_id,
+            lambda g: g.follow_up(caller, command.text, command.to, command.item_id, self.clock()),
         )
-        await self._save(caller, group)
         return follow_up_id
 
     # -- answers -------------------------------------------------------------------------------
@@ -274,6 +283,29 @@ class FocusGroupService:
             raise InvalidInput.of(problems)
         await self._save(caller, note)
         return note
+
+    async def _update(
+        self,
+        caller: Caller,
+        group_id: UUID,
+        step: Callable[[FocusGroup], T],
+        group: FocusGroup | None = None,
+    ) -> tuple[FocusGroup, T]:
+        """Apply ``step`` to the group and save what it recorded. When another moderator
+        changed the group meanwhile, the group is read again and ``step`` applied again (up
+        to four times): its rules decide on the group as it is then. A refusal is final."""
+        for attempt in range(_ATTEMPTS):
+            if group is None or attempt:
+                group = await self.get(caller.tenant_id, group_id)
+            result = step(group)
+            if not group.pending_events:
+                return group, result
+            try:
+                await self.repository.save(caller.tenant_id, group, metadata=event_metadata(caller))
+            except ConcurrencyConflict:
+                continue
+            return group, result
+        raise Conflict("the focus group was changed meanwhile; try again")
 
     async def _save(self, caller: Caller, *aggregates: Aggregate) -> None:
         try:

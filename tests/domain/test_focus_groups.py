@@ -241,3 +241,20 @@ def test_the_transcript_names_pseudonyms_and_csv_is_inert() -> None:
     assert "'=HYPERLINK(1)" in csv
     assert "Inte släppt" not in csv
     assert str(a.person_id) not in csv
+
+
+def test_a_follow_up_to_all_follows_the_visibility_rule_one_to_one_shows_only_ones_own() -> None:
+    g = given(group(visible=False))
+    a, b = with_participants(g, 2)
+    to_all = g.follow_up(MODERATOR, "Något mer?", None, None, T0)
+    to_a = g.follow_up(MODERATOR, "Och du?", a.person_id, None, T0)
+    rows = [_row(g, to_all, a, "A till alla"), _row(g, to_a, a, "A enskilt")]
+    seen_by_b = participant_view(g, b.person_id, rows, T0).follow_ups
+    assert [(f.text, [x.text for x in f.answers]) for f in seen_by_b] == [("Något mer?", [])]
+    rows.append(_row(g, to_all, b, "B till alla"))
+    seen_by_b = participant_view(g, b.person_id, rows, T0).follow_ups
+    assert {x.text for x in seen_by_b[0].answers} == {"A till alla", "B till alla"}
+    seen_by_a = participant_view(g, a.person_id, rows, T0).follow_ups
+    assert [f.to_me_only for f in seen_by_a] == [False, True]
+    assert [x.text for x in seen_by_a[1].answers] == ["A enskilt"]
+    assert seen_by_a[1].others_visible is False
