@@ -26,6 +26,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -81,6 +82,47 @@ UPLOAD_ACCEPTED = [*ACCEPTED, "415"]
 UPLOADS = ("uploadImage", "uploadLogo", "uploadHeroImage", "uploadBackgroundImage")
 
 
+async def _focus_group(client: httpx.AsyncClient, world: World) -> dict[str, list[str]]:
+    """A focus group of the administrator's with a released item, one in the guide and an
+    answer of an invited participant: ids for the focus groups' operations to reach."""
+    h = world.town.headers
+
+    async def ok(response: httpx.Response) -> Any:
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    admin = world.admin.token
+    group = await ok(
+        await client.post("/api/v1/focus-groups/", json={"title": "FG"}, headers=h(admin))
+    )
+    url = f"/api/v1/focus-groups/{group['id']}"
+    items = [
+        (
+            await ok(
+                await client.post(
+                    f"{url}/items", json={"kind": "question", "text": t}, headers=h(admin)
+                )
+            )
+        )["id"]
+        for t in ("Q1", "Q2")
+    ]
+    await ok(await client.post(f"{url}/items/{items[0]}/release", json={}, headers=h(admin)))
+    invited = await ok(
+        await client.post(f"{url}/participants", json={"invitees": [{}]}, headers=h(admin))
+    )
+    token = (
+        await ok(
+            await client.post(
+                "/api/v1/sign-in/pin", json={"pin": invited["invited"][0]["pin"]}, headers=h()
+            )
+        )
+    )["token"]
+    answer = await ok(
+        await client.post(f"{url}/items/{items[0]}/answers", json={"text": "Ja"}, headers=h(token))
+    )
+    return {"group_id": [group["id"]], "item_id": items, "answer_id": [answer["id"]]}
+
+
 def _config(world: World, counts: Path, disposable: list[str]) -> dict[str, object]:
     alice, bob, carl = world.participants
     dialogs = list(world.dialogs.values())
@@ -125,11 +167,16 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     client: httpx.AsyncClient, platform: Platform, live_server: str, tmp_path: Path
 ) -> None:
     world = await build_world(client, platform, "Lund")
+    focus_groups = await _focus_group(client, world)
     await platform.catch_up_projections()
     counts_path = tmp_path / "counts.json"
     config_path = tmp_path / "config.json"
     disposable = [await device_token(client, world.town) for _ in range(20)]
-    config_path.write_text(json.dumps(_config(world, counts_path, disposable)))
+    config = _config(world, counts_path, disposable)
+    ids = config["ids"]
+    assert isinstance(ids, dict)
+    ids.update(focus_groups)
+    config_path.write_text(json.dumps(config))
     report_path = tmp_path / "report.json"
     # The live tally is an event stream that stays open: its first event is all a generated
     # request needs to check, so reading stops there instead of at the request timeout.
