@@ -193,7 +193,11 @@ class FocusGroup(Aggregate):
         """What the caller is to the group: a member of staff who is no moderator or observer
         of it is refused (403); anyone else, who was never invited, does not see it (404)."""
         role = self.members.get(caller.person_id)
-        if role is MemberRole.MODERATOR or (caller.may(Permission.ADMINISTER)):
+        # a role held in the group counts while the person's role in the municipality allows
+        # it: a moderator no longer staff moderates nothing (nor does an observer observe)
+        if (role is MemberRole.MODERATOR and caller.may(Permission.MODERATE)) or caller.may(
+            Permission.ADMINISTER
+        ):
             return Access.MODERATOR
         if role is MemberRole.OBSERVER and caller.staff:
             return Access.OBSERVER

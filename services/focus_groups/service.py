@@ -42,7 +42,7 @@ from tenants.directory import TenantEntry
 
 ImageExists = Callable[[str, str], Awaitable[bool]]
 T = TypeVar("T")
-_ATTEMPTS = 4  # saves of a group that another moderator changes at the same moment
+_ATTEMPTS = 8  # saves of a group that other moderators change at the same moment
 _STAFF_PERMISSIONS = frozenset(
     {Permission.MODERATE, Permission.ANALYSE, Permission.ADMINISTER, Permission.ANSWER}
 )
@@ -293,7 +293,7 @@ class FocusGroupService:
     ) -> tuple[FocusGroup, T]:
         """Apply ``step`` to the group and save what it recorded. When another moderator
         changed the group meanwhile, the group is read again and ``step`` applied again (up
-        to four times): its rules decide on the group as it is then. A refusal is final."""
+        to eight times): its rules decide on the group as it is then. A refusal is final."""
         for attempt in range(_ATTEMPTS):
             if group is None or attempt:
                 group = await self.get(caller.tenant_id, group_id)

@@ -76,6 +76,14 @@ def test_access_participants_observers_other_staff_and_strangers() -> None:
         g.require_staff(p)
     with pytest.raises(Forbidden):
         g.require_participant(observer)
+    # Roles in the group count while the municipality's role allows them.
+    demoted = caller(Role.PARTICIPANT, MODERATOR.person_id)
+    with pytest.raises(NotFound):
+        g.access(demoted)
+    with pytest.raises(NotFound):
+        g.access(caller(Role.PARTICIPANT, observer.person_id))
+    with pytest.raises(Forbidden):
+        g.access(caller(Role.ANALYST, MODERATOR.person_id))  # staff who may not moderate
 
 
 def test_a_person_holds_one_role_and_pseudonyms_follow_the_order_participants_came() -> None:
