@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from events.errors import Conflict, InvalidInput, NotFound
+from events.errors import Conflict, InvalidInput, NotFound, Unavailable
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.focus_groups.commands import (
@@ -145,24 +145,27 @@ class FocusGroupService:
         if problems:
             raise InvalidInput.of(problems)
         issued: list[tuple[UUID, str]] = []
+
+        def add_all(g: FocusGroup) -> None:
+            for i, (person_id, _) in enumerate(issued):
+                g.add_member(caller, person_id, MemberRole.PARTICIPANT, f"invitees[{i}]")
+
         for i, invitee in enumerate(command.invitees):
-            person_id, pin = await self.identity.invite(
-                tenant, group_id, group.title, invitee.email, names[i]
-            )
+            try:
+                person_id, pin = await self.identity.invite(
+                    tenant, group_id, group.title, invitee.email, names[i]
+                )
+            except Unavailable as error:  # the e-mail could not be sent
+                if issued:  # those invited before it are members: inviting them again is harmless
+                    await self._update(caller, group_id, add_all, group)
+                raise Unavailable(
+                    f"invitees[{i}]: {error}; the {len(issued)} before it were invited"
+                ) from None
             issued.append((person_id, pin))
         # The people and their PINs exist now: their membership is recorded even when another
         # moderator changed the group meanwhile (the group is read again and they are added).
-        for attempt in range(_ATTEMPTS):
-            if attempt:
-                group = await self.get(caller.tenant_id, group_id)
-            for i, (person_id, _) in enumerate(issued):
-                group.add_member(caller, person_id, MemberRole.PARTICIPANT, f"invitees[{i}]")
-            try:
-                await self.repository.save(caller.tenant_id, group, metadata=event_metadata(caller))
-            except ConcurrencyConflict:
-                continue
-            return [(p, pin, group.pseudonym(p) or "") for p, pin in issued]
-        raise Conflict("the focus group was changed meanwhile; try again")
+        group, _ = await self._update(caller, group_id, add_all, group)
+        return [(p, pin, group.pseudonym(p) or "") for p, pin in issued]
 
     async def add_staff(
         self, caller: Caller, group_id: UUID, command: AddStaffMember
