@@ -58,6 +58,8 @@ class AnalysisView(msgspec.Struct, kw_only=True):
     created_by: UUID
     created_at: datetime
     codes: list[CodeView]  # the codebook, in the order its codes were added
+    # the focus groups whose answers (not hidden by their moderators) are items too
+    focus_group_ids: list[UUID] = []
     # Krippendorff's alpha (interval) over the members' ratings: null with fewer than two
     # raters or two rated items, or when undefined (no item rated twice, one value throughout)
     agreement: float | None = None
@@ -95,12 +97,12 @@ class ItemRating(msgspec.Struct, kw_only=True):
 class ItemView(msgspec.Struct, kw_only=True):
     """One item: a post or comment of the analysis's dialogs, its author shown as the post
     listing shows them (nobody for an anonymous post), or a free text answer to one of its
-    surveys (titled by its question, naming nobody, dated by its day), with the analysis's
-    codes and ratings of it."""
+    surveys (titled by its question, naming nobody, dated by its day), or an answer in one of
+    its focus groups (naming nobody, no dialog), with the analysis's codes and ratings of it."""
 
     id: UUID
-    dialog_id: UUID
-    kind: str  # the post's kind, "comment", or "survey-answer"
+    dialog_id: UUID | None  # null for a focus group's answer
+    kind: str  # the post's kind, "comment", "survey-answer" or "focus-group-answer"
     parent_id: UUID | None  # a comment's: the post or comment it answers
     root_id: UUID | None  # a comment's: the post its thread is under
     title: str | None  # a survey answer's: its question
@@ -192,6 +194,7 @@ def analysis_view(analysis: Analysis, alpha: float | None = None) -> AnalysisVie
         members=list(analysis.members),
         created_by=analysis.created_by,
         created_at=analysis.created_on,
+        focus_group_ids=list(analysis.focus_group_ids),
         codes=[
             CodeView(id=i, label=c.label, description=c.description, parent_id=c.parent_id)
             for i, c in analysis.codes.items()
@@ -395,8 +398,10 @@ class AnalysisController(Controller):
         (not hidden, pending or withdrawn ones) and, for administrators and analysts (who read
         survey answers anyway; not external analysts), the free text answers to its surveys
         that moderation has not hidden, each with its codes, the mean, spread and number of
-        its ratings and the caller's own. `kind` keeps one kind of item: a post kind,
-        `comment` or `survey-answer` (422 naming `kind` for another). `q` searches their text
+        its ratings and the caller's own; for the same callers, the answers in the focus groups
+        it covers that their moderators did not hide (`focus-group-answer`, naming nobody).
+        `kind` keeps one kind of item: a post kind, `comment`, `survey-answer` or
+        `focus-group-answer` (422 naming `kind` for another). `q` searches their text
         in full (web search syntax:
         words, "quoted phrases", or, -not) in the municipality's language, so an inflected
         form finds the word; `code` keeps the items tagged with that code or one nested

@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody
 from gateway.analysis import AnalysisView, analysis_view
 from gateway.edge import Injected
 from gateway.problems import problems
-from services.analysis.commands import AddMember, InviteAnalyst
+from services.analysis.commands import AddMember, CoverFocusGroup, InviteAnalyst
 from services.analysis.service import AnalysisService
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
@@ -50,6 +50,28 @@ class AnalysisMemberController(Controller):
         person of this municipality, is refused (422 naming `person_id`); a member already is
         answered with the analysis as it is."""
         return analysis_view(await analyses.add_member(caller, analysis_id, data))
+
+    @post(
+        "/focus-groups",
+        operation_id="coverFocusGroup",
+        summary="Take a focus group's answers into an analysis",
+        responses=problems(409, 422),
+        status_code=200,
+    )
+    async def cover_focus_group(
+        self,
+        analyses: Injected[AnalysisService],
+        caller: NamedDependency[Caller],
+        analysis_id: FromPath[UUID],
+        data: JSONBody[CoverFocusGroup],
+    ) -> AnalysisView:
+        """Make a focus group's answers items of the analysis (administrators): those its
+        moderators did not hide, naming nobody, for the members who may read answers
+        (administrators and analysts). A group of no focus group of this municipality is 422
+        naming `focus_group_id`; an analysis with an external analyst among its members takes
+        none (409: a focus group is invite-only), and once it covers one it takes no external
+        analyst. Covered already: answered as it is."""
+        return analysis_view(await analyses.cover_focus_group(caller, analysis_id, data))
 
     @post(
         "/external-analysts",

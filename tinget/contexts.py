@@ -18,6 +18,7 @@ from services.analysis.context import ANALYSIS
 from services.audit.context import AUDIT
 from services.dashboards.context import DASHBOARDS
 from services.dialogs.context import DIALOGS
+from services.focus_groups.context import FOCUS_GROUPS
 from services.gamification.context import GAMIFICATION
 from services.identity.context import IDENTITY
 from services.moderation.context import MODERATION
@@ -40,6 +41,7 @@ CONTEXTS: tuple[Context[AppPlatform], ...] = (
     DASHBOARDS,
     GAMIFICATION,
     MODERATION,
+    FOCUS_GROUPS,
     ANALYSIS,  # after the post listing (dialogs, participation) its items are read from
     AUDIT,  # every event of the catalogue, hash-chained per tenant
     NOTIFICATIONS,  # last: tells people of what the others recorded

@@ -43,6 +43,12 @@ class StartAnalysis(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     members: Annotated[list[UUID], Meta(max_length=MAX_MEMBERS)] = []
 
 
+class CoverFocusGroup(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A focus group of the municipality whose answers become items of the analysis."""
+
+    focus_group_id: UUID
+
+
 class AddMember(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A person of the municipality who joins the analysis: an administrator, an analyst or an
     external analyst."""

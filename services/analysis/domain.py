@@ -128,6 +128,7 @@ class Analysis(Aggregate):
         self.members = tuple(members)
         self.created_by = created_by
         self.codes: dict[UUID, Code] = {}
+        self.focus_group_ids: tuple[UUID, ...] = ()
 
     def is_member(self, person_id: UUID) -> bool:
         return person_id in self.members
@@ -163,6 +164,23 @@ class Analysis(Aggregate):
 
     def covers(self, dialog_id: UUID) -> bool:
         return dialog_id in self.dialog_ids
+
+    def cover_focus_group(self, group_id: UUID) -> bool:
+        """Take a focus group's answers in as items (the caller has checked that the group
+        exists in this tenant); False when the analysis covers it already."""
+        if group_id in self.focus_group_ids:
+            return False
+        if len(self.focus_group_ids) >= MAX_DIALOGS:
+            raise InvalidInput("focus_group_id", f"an analysis covers at most {MAX_DIALOGS}")
+        self._focus_group_covered(group_id)
+        return True
+
+    @event("AnalysisFocusGroupCovered")
+    def _focus_group_covered(self, group_id: UUID) -> None:
+        self.focus_group_ids = (*self.focus_group_ids, group_id)
+
+    def covers_focus_group(self, group_id: UUID) -> bool:
+        return group_id in self.focus_group_ids
 
     def add_code(self, code_id: UUID, label: str, description: str, parent_id: UUID | None) -> Code:
         """Add a code to the codebook, at the top or under a top-level code."""

@@ -5,7 +5,9 @@ it.
 An analysis's items are the published posts and comments of its dialogs, as the post listing
 shows them (``posts``): hidden, pending and withdrawn ones are no items; and the free text
 answers to its surveys (``analysis_answers``, services/analysis/answers.py) that moderation
-has not hidden, for viewers who may read survey answers. A post's or comment's text is
+has not hidden, for viewers who may read survey answers; and the answers in the focus groups
+it covers (``focus_group_answers``) that the group's moderator has not hidden, for the same
+viewers, named by nobody (searched by a vector made when read). A post's or comment's text is
 searched through ``analysis_texts``, a ``tsvector`` per post kept here in the text search
 configuration of the tenant's default language (sv swedish, da danish, nb norwegian, fi
 finnish, en english, anything else simple), so an inflected form finds its stem. A vector is
@@ -71,6 +73,7 @@ _ANALYSIS_EVENTS = frozenset(
         "AnalysisStarted",
         "AnalysisMemberAdded",
         "AnalysisMemberRemoved",
+        "AnalysisFocusGroupCovered",
         "CodeAdded",
         "TenantCodeAdded",
         "ItemCoded",
@@ -129,6 +132,8 @@ class AnalysisWorkspace:
                     joins.append((_JOINED, (t, r.stream_id, e.person_id)))
                 case "AnalysisMemberRemoved":
                     joins.append((_LEFT, (t, r.stream_id, e.person_id)))
+                case "AnalysisFocusGroupCovered":
+                    joins.append((_COVERED, (t, r.stream_id, e.group_id)))
                 case "CodeAdded" | "TenantCodeAdded":
                     codes.append(_code(t, r.stream_id, r.version, e))
                 case "ItemCoded":
@@ -206,6 +211,10 @@ _JOINED = (
     "UPDATE analyses SET members = array_append(members, $3)"
     " WHERE tenant_id = $1 AND analysis_id = $2 AND NOT $3 = ANY(members)"
 )
+_COVERED = (
+    "UPDATE analyses SET focus_group_ids = array_append(focus_group_ids, $3)"
+    " WHERE tenant_id = $1 AND analysis_id = $2 AND NOT $3 = ANY(focus_group_ids)"
+)
 _LEFT = (
     "UPDATE analyses SET members = array_remove(members, $3)"
     " WHERE tenant_id = $1 AND analysis_id = $2"
@@ -266,6 +275,7 @@ def _analysis(tenant_id: str, analysis_id: UUID, e: Any) -> Row:
         "members": list(e.members),
         "created_by": e.created_by,
         "created_at": e.timestamp,
+        "focus_group_ids": [],
     }
 
 
@@ -363,7 +373,8 @@ def _order(sort: Sort, item: str, ratings: str) -> str:
 
 # The kinds of items: the posts' (comments among them) and the free text survey answers'.
 ANSWER_KIND = "survey-answer"
-ITEM_KINDS = (*(k.value for k in PostKind), ANSWER_KIND)
+FOCUS_GROUP_ANSWER_KIND = "focus-group-answer"
+ITEM_KINDS = (*(k.value for k in PostKind), ANSWER_KIND, FOCUS_GROUP_ANSWER_KIND)
 
 # A survey answer's text is not hidden by the surveys' moderation: a condition on ``s``, a row
 # of ``analysis_answers`` (services/analysis/answers.py).
@@ -404,7 +415,14 @@ _ITEMS = (
     f" WHERE $11::bool AND ($10::text IS NULL OR $10 = '{ANSWER_KIND}')"
     " AND s.tenant_id = a.tenant_id AND s.dialog_id = ANY(a.dialog_ids)"
     f" AND {ANSWER_NOT_HIDDEN}"
-    " AND ($4::text IS NULL OR s.search @@ websearch_to_tsquery($5::regconfig, $4))) i"
+    " AND ($4::text IS NULL OR s.search @@ websearch_to_tsquery($5::regconfig, $4))"
+    " UNION ALL"
+    f" SELECT f.answer_id, NULL::uuid, '{FOCUS_GROUP_ANSWER_KIND}', NULL::uuid, NULL::uuid,"
+    " NULL::text, f.text, NULL::uuid, true, 0, 0, f.answered_at FROM focus_group_answers f"
+    f" WHERE $11::bool AND ($10::text IS NULL OR $10 = '{FOCUS_GROUP_ANSWER_KIND}')"
+    " AND f.tenant_id = a.tenant_id AND f.group_id = ANY(a.focus_group_ids) AND NOT f.hidden"
+    " AND ($4::text IS NULL OR to_tsvector($5::regconfig, f.text)"
+    " @@ websearch_to_tsquery($5::regconfig, $4))) i"
     " LEFT JOIN (SELECT x.item_id, avg(x.rating)::float8 AS mean,"
     " stddev_pop(x.rating)::float8 AS spread, count(*)::int AS n FROM analysis_ratings x"
     " WHERE x.tenant_id = $1 AND x.analysis_id = $2 GROUP BY x.item_id) r"
@@ -438,7 +456,10 @@ _TEXTS = (
     " AND p.status = 'published'"
     " UNION ALL SELECT s.item_id, NULL::text, s.body, s.day::timestamp AT TIME ZONE 'UTC'"
     " FROM analysis_answers s WHERE $4::bool AND s.tenant_id = a.tenant_id"
-    f" AND s.dialog_id = ANY(a.dialog_ids) AND {ANSWER_NOT_HIDDEN}) i"
+    f" AND s.dialog_id = ANY(a.dialog_ids) AND {ANSWER_NOT_HIDDEN}"
+    " UNION ALL SELECT f.answer_id, NULL::text, f.text, f.answered_at"
+    " FROM focus_group_answers f WHERE $4::bool AND f.tenant_id = a.tenant_id"
+    " AND f.group_id = ANY(a.focus_group_ids) AND NOT f.hidden) i"
     " WHERE a.tenant_id = $1 AND a.analysis_id = $2"
     " ORDER BY i.created_at DESC, i.item_id DESC LIMIT $3"
 )

@@ -24,6 +24,7 @@ from events.repository import AggregateNotFound, Repository
 from services.analysis.commands import (
     AddCode,
     AddMember,
+    CoverFocusGroup,
     CreateTheme,
     InviteAnalyst,
     MergeItems,
@@ -42,6 +43,7 @@ from services.analysis.domain import (
     item_id_of,
 )
 from services.dialogs.service import DialogService
+from services.focus_groups.domain import FocusGroup, FocusGroupAnswer, Mark
 from services.identity.access import Caller, Permission, Role, event_metadata
 from services.identity.domain import Person
 from services.identity.service import IdentityService
@@ -165,6 +167,38 @@ class AnalysisService:
             return analysis
         raise Conflict("the analysis was changed meanwhile; try again")
 
+    async def cover_focus_group(
+        self, caller: Caller, analysis_id: UUID, command: CoverFocusGroup
+    ) -> Analysis:
+        """Take a focus group's answers in as items (administrators). The group is loaded
+        from its stream (another municipality's is unknown here: 422 naming
+        ``focus_group_id``). A focus group is invite-only: an analysis with an external
+        analyst among its members takes none (409)."""
+        caller.require(Permission.ADMINISTER)
+        try:
+            await self.repository.get(caller.tenant_id, FocusGroup, command.focus_group_id)
+        except AggregateNotFound:
+            raise InvalidInput(
+                "focus_group_id", f"no focus group {command.focus_group_id}"
+            ) from None
+        analysis = await self.get(caller, analysis_id)
+        for member in analysis.members:
+            if await self._role_of(caller.tenant_id, member) is Role.EXTERNAL_ANALYST:
+                raise Conflict(
+                    "an external analyst is a member: a focus group, invite-only, is shown to"
+                    " its members and the municipality's staff alone"
+                )
+        if analysis.cover_focus_group(command.focus_group_id):
+            await self._save(caller, analysis)
+        return analysis
+
+    async def _role_of(self, tenant_id: str, person_id: UUID) -> Role | None:
+        try:
+            person = await self.repository.get(tenant_id, Person, person_id)
+        except AggregateNotFound:
+            return None
+        return Role(person.role)
+
     async def remove_member(self, caller: Caller, analysis_id: UUID, person_id: UUID) -> Analysis:
         """End a member's membership (administrators): they no longer see the analysis; what
         they recorded stays."""
@@ -206,6 +240,8 @@ class AnalysisService:
         """Whether one of the analysis's dialogs is invite-only: what such a dialog holds is
         shown to its invitees and the municipality's staff alone, so an external analyst
         (no staff) is never a member of an analysis over one, nor sees it."""
+        if analysis.focus_group_ids:  # a focus group is invite-only
+            return True
         for dialog_id in analysis.dialog_ids:
             if (await self.dialogs.get(tenant_id, dialog_id)).details.invite_only:
                 return True
@@ -348,7 +384,8 @@ class AnalysisService:
     ) -> bool:
         """Whether ``item_id`` is an item of the analysis: a post or comment of one of its
         dialogs, read from its stream, or a free text answer to one of its surveys whose text
-        is not hidden, for a caller who may read survey answers (``Permission.ANALYSE``:
+        is not hidden or an answer in one of its focus groups (read from its stream) that the
+        group's moderator did not hide, for a caller who may read answers (``Permission.ANALYSE``:
         administrators and analysts, who read them in the surveys' exports anyway; an
         external analyst may not). A response's stream is a keyed hash of its respondent, not
         to be found from the item's id, so an answer is looked up in the read model. A
@@ -365,6 +402,15 @@ class AnalysisService:
             return True
         if not caller.may(Permission.ANALYSE):
             return False
+        if analysis.focus_group_ids:
+            try:
+                answer = await self.repository.get(caller.tenant_id, FocusGroupAnswer, item_id)
+            except AggregateNotFound:
+                answer = None
+            if answer is not None:  # not hidden by the group's moderator
+                return analysis.covers_focus_group(answer.group_id) and (
+                    Mark.HIDDEN not in answer.marks
+                )
         dialog_id = await self.answer_dialog(caller.tenant_id, item_id)
         return dialog_id is not None and analysis.covers(dialog_id)
 

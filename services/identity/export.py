@@ -5,8 +5,9 @@ from the post listing, where their sealed fields were opened; erased texts read 
 their supports, signatures, votes on statements (each vote and each change) and flags, their
 in-app notifications, preferences, push subscriptions (counted, as their endpoints are the
 browser's), progress, and their citizen panel memberships with their answers to the panels'
-background questions, and when they were linked to a national identity number at an identity
-provider's sign-in (the number itself is kept nowhere). Only rows of that
+background questions, their focus group answers (with the moderator's marks) and the notes
+they wrote on focus groups as staff, and when they were linked to a national identity number
+at an identity provider's sign-in (the number itself is kept nowhere). Only rows of that
 person are read. Ballots are secret: their events name no voter and nothing links them to one,
 so the export says that rather than listing them.
 """
@@ -122,6 +123,20 @@ class PersonalDataExport:
                 tenant_id,
                 person_id,
             )
+            focus_answers = await conn.fetch(
+                "SELECT answer_id, group_id, item_id, text, pinned, hidden, highlighted,"
+                " answered_at FROM focus_group_answers WHERE tenant_id = $1 AND person_id = $2"
+                " ORDER BY answered_at, answer_id",
+                tenant_id,
+                person_id,
+            )
+            focus_notes = await conn.fetch(
+                "SELECT note_id, group_id, item_id, answer_id, text, written_at"
+                " FROM focus_group_notes WHERE tenant_id = $1 AND author_id = $2"
+                " ORDER BY written_at, note_id",
+                tenant_id,
+                person_id,
+            )
             progress = await conn.fetchrow(
                 "SELECT points, posts, comments, endorsements, thresholds, dialogs"
                 " FROM gamification_people WHERE tenant_id = $1 AND person_id = $2",
@@ -151,6 +166,8 @@ class PersonalDataExport:
             "panels": [
                 {**dict(p), "background": msgspec.json.decode(p["background"])} for p in panels
             ],
+            "focus_group_answers": _rows(focus_answers),
+            "focus_group_notes": _rows(focus_notes),
             "ballots": BALLOTS,
             "identity_provider_links": [
                 {"linked_at": i["linked_at"], "kept": IDENTITY_LINK} for i in identities

@@ -26,6 +26,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -56,7 +57,7 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 174  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 191  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
@@ -69,13 +70,57 @@ ALL_OPERATIONS = 174  # erasure and exports (3), panels (16), panel rounds (3), 
 # branding changed, the logo, hero photo and background image uploaded, a branding picture
 # read, the staff listed, invited and removed, the settings read and changed, the allowed
 # origins read and set), the platform (11: staff sign-in by link, redeem, refresh, sign-out;
-# tenants: create, list, read, add and remove a host, suspend, resume)
+# tenants: create, list, read, add and remove a host, suspend, resume), focus groups (16: create,
+# list, read, change, invite participants, add staff, add an item, release it, a follow-up, the
+# participant's view, an answer, the answers, a mark, write and list notes, the transcript), a
+# focus group taken into an analysis
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 UPLOAD_ACCEPTED = [*ACCEPTED, "415"]
 UPLOADS = ("uploadImage", "uploadLogo", "uploadHeroImage", "uploadBackgroundImage")
+
+
+async def _focus_group(client: httpx.AsyncClient, world: World) -> dict[str, list[str]]:
+    """A focus group of the administrator's with a released item, one in the guide and an
+    answer of an invited participant: ids for the focus groups' operations to reach."""
+    h = world.town.headers
+
+    async def ok(response: httpx.Response) -> Any:
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    admin = world.admin.token
+    group = await ok(
+        await client.post("/api/v1/focus-groups/", json={"title": "FG"}, headers=h(admin))
+    )
+    url = f"/api/v1/focus-groups/{group['id']}"
+    items = [
+        (
+            await ok(
+                await client.post(
+                    f"{url}/items", json={"kind": "question", "text": t}, headers=h(admin)
+                )
+            )
+        )["id"]
+        for t in ("Q1", "Q2")
+    ]
+    await ok(await client.post(f"{url}/items/{items[0]}/release", json={}, headers=h(admin)))
+    invited = await ok(
+        await client.post(f"{url}/participants", json={"invitees": [{}]}, headers=h(admin))
+    )
+    token = (
+        await ok(
+            await client.post(
+                "/api/v1/sign-in/pin", json={"pin": invited["invited"][0]["pin"]}, headers=h()
+            )
+        )
+    )["token"]
+    answer = await ok(
+        await client.post(f"{url}/items/{items[0]}/answers", json={"text": "Ja"}, headers=h(token))
+    )
+    return {"group_id": [group["id"]], "item_id": items, "answer_id": [answer["id"]]}
 
 
 def _config(world: World, counts: Path, disposable: list[str]) -> dict[str, object]:
@@ -122,11 +167,16 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     client: httpx.AsyncClient, platform: Platform, live_server: str, tmp_path: Path
 ) -> None:
     world = await build_world(client, platform, "Lund")
+    focus_groups = await _focus_group(client, world)
     await platform.catch_up_projections()
     counts_path = tmp_path / "counts.json"
     config_path = tmp_path / "config.json"
     disposable = [await device_token(client, world.town) for _ in range(20)]
-    config_path.write_text(json.dumps(_config(world, counts_path, disposable)))
+    config = _config(world, counts_path, disposable)
+    ids = config["ids"]
+    assert isinstance(ids, dict)
+    ids.update(focus_groups)
+    config_path.write_text(json.dumps(config))
     report_path = tmp_path / "report.json"
     # The live tally is an event stream that stays open: its first event is all a generated
     # request needs to check, so reading stops there instead of at the request timeout.
