@@ -1,0 +1,371 @@
+"""Participatory budgets over HTTP, on real PostgreSQL and NATS: a budget dialog made with its
+round, projects proposed and reviewed, ballots cast and changed, results counted, published,
+exported and recounted from the file; refusals name the field and the reason and leave
+nothing written. Phases move on as an administrator moves them (tests/budget_api.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.api import Town, device_token, dialog_body
+from tests.budget_api import budget_dialog, budget_setup, next_phase, voters, voting_round
+from tinget.bootstrap import Platform
+
+
+async def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def fields(response: httpx.Response) -> dict[str, str]:
+    body = response.json()
+    return {e["field"]: e["reason"] for e in body.get("errors", [])} or {
+        body.get("field", ""): body.get("detail", "")
+    }
+
+
+def refused(response: httpx.Response, status: int, field: str, words: str = "") -> None:
+    assert response.status_code == status, response.text
+    found = fields(response)
+    assert field in found, found
+    assert words in found[field], found
+
+
+async def state_of(client: httpx.AsyncClient, town: Town, dialog_id: str, **headers: str) -> Any:
+    return await ok(
+        await client.get(
+            f"/api/v1/dialogs/{dialog_id}/budget", headers={**town.headers(), **headers}
+        )
+    )
+
+
+async def test_a_budget_dialog_is_made_with_its_round_and_refused_without_one(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await budget_dialog(client, town, admin)
+    state = await state_of(client, town, dialog["id"])
+    assert state["phase"] == "proposals"
+    assert [d["key"] for d in state["districts"]] == ["north", "south"]
+    assert state["rules"]["ballot"]["kind"] == "approval"
+    assert (state["ballots"], state["counted"]) == ({}, False)
+    # the dialog opens with proposal collection and closes with voting
+    phases = {p["phase"]: p for p in state["phases"]}
+    assert dialog["opens_at"][:19] == phases["proposals"]["opens_at"][:19]
+    assert dialog["closes_at"][:19] == phases["voting"]["closes_at"][:19]
+
+    post = client.post
+    headers = town.headers(admin)
+    refused(
+        await post("/api/v1/dialogs", json=dialog_body("budget"), headers=headers), 422, "budget"
+    )
+    refused(
+        await post("/api/v1/dialogs", json=dialog_body(budget=budget_setup()), headers=headers),
+        422,
+        "budget",
+        "only a budget dialog",
+    )
+    setup = budget_setup()
+    setup["phases"][1], setup["phases"][2] = setup["phases"][2], setup["phases"][1]
+    refused(
+        await post("/api/v1/dialogs", json=dialog_body("budget", budget=setup), headers=headers),
+        422,
+        "phases",
+    )
+    setup = budget_setup(districts=[("north", "Norr", 0)])
+    refused(
+        await post("/api/v1/dialogs", json=dialog_body("budget", budget=setup), headers=headers),
+        400,  # what the schema says is refused before any rule: a 400 naming the field
+        "budget.districts[0].amount",
+    )
+    setup = budget_setup(ballot={"kind": "ranked"})
+    refused(
+        await post("/api/v1/dialogs", json=dialog_body("budget", budget=setup), headers=headers),
+        422,
+        "ballot.max_projects",
+    )
+    # another kind's dialog has no round
+    other = await ok(
+        await post("/api/v1/dialogs", json=dialog_body("proposals"), headers=headers), 201
+    )
+    answer = await client.get(f"/api/v1/dialogs/{other['id']}/budget", headers=headers)
+    assert answer.status_code == 409, answer.text
+
+
+async def test_projects_are_proposed_by_the_signed_in_and_reviewed_with_public_reasons(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await budget_dialog(client, town, admin)
+    url = f"/api/v1/dialogs/{dialog['id']}/budget"
+    [citizen] = await voters(platform, town, 1)
+    project = {
+        "district": "north",
+        "title": "A playground in the park",
+        "description": "Swings and a climbing frame by the pond",
+        "estimated_cost": 40_000,
+        "place": {"latitude": 59.33, "longitude": 18.06, "address": "Parkvägen 1"},
+    }
+    first = await ok(
+        await client.post(f"{url}/projects", json=project, headers=town.headers(citizen)), 201
+    )
+    second = await ok(
+        await client.post(
+            f"{url}/projects",
+            json={**project, "title": "A bridge to the island", "estimated_cost": 900_000},
+            headers=town.headers(citizen),
+        ),
+        201,
+    )
+    # refusals: a device token, an unknown district, a cost of nothing, an image never uploaded
+    device = await device_token(client, town)
+    answer = await client.post(f"{url}/projects", json=project, headers=town.headers(device))
+    assert answer.status_code == 403, answer.text
+    refused(
+        await client.post(
+            f"{url}/projects", json={**project, "district": "east"}, headers=town.headers(citizen)
+        ),
+        422,
+        "district",
+        "not a district",
+    )
+    refused(
+        await client.post(
+            f"{url}/projects", json={**project, "estimated_cost": 0}, headers=town.headers(citizen)
+        ),
+        400,
+        "estimated_cost",
+    )
+    refused(
+        await client.post(
+            f"{url}/projects", json={**project, "image": "a" * 64}, headers=town.headers(citizen)
+        ),
+        422,
+        "image",
+    )
+    # a review outside the review phase, or by a participant
+    finding = {"feasible": True, "final_cost": 42_000}
+    answer = await client.post(
+        f"{url}/projects/{first['id']}/review", json=finding, headers=town.headers(admin)
+    )
+    refused(answer, 409, "phase", "review")
+    await next_phase(client, town, admin, dialog["id"])
+    answer = await client.post(
+        f"{url}/projects/{first['id']}/review", json=finding, headers=town.headers(citizen)
+    )
+    assert answer.status_code == 403, answer.text
+    # proposals are over for participants
+    answer = await client.post(f"{url}/projects", json=project, headers=town.headers(citizen))
+    refused(answer, 409, "phase", "proposals")
+    refused(
+        await client.post(
+            f"{url}/projects/{first['id']}/review",
+            json={"feasible": True},
+            headers=town.headers(admin),
+        ),
+        422,
+        "final_cost",
+    )
+    refused(
+        await client.post(
+            f"{url}/projects/{second['id']}/review",
+            json={"feasible": False},
+            headers=town.headers(admin),
+        ),
+        422,
+        "reason",
+    )
+    reviewed = await ok(
+        await client.post(
+            f"{url}/projects/{first['id']}/review", json=finding, headers=town.headers(admin)
+        )
+    )
+    assert (reviewed["status"], reviewed["final_cost"]) == ("feasible", 42_000)
+    rejected = await client.post(
+        f"{url}/projects/{second['id']}/review",
+        json={"feasible": False, "reason": "The island is a nature reserve"},
+        headers=town.headers(admin),
+    )
+    assert rejected.status_code == 200, rejected.text
+    await platform.catch_up_projections()
+    listed = await ok(await client.get(f"{url}/projects?district=north", headers=town.headers()))
+    by_title = {p["title"]: p for p in listed["items"]}
+    playground = by_title["A playground in the park"]
+    assert (playground["status"], playground["final_cost"]) == ("feasible", 42_000)
+    assert playground["estimated_cost"] == 40_000
+    assert playground["place"]["address"] == "Parkvägen 1"
+    bridge = by_title["A bridge to the island"]
+    assert (bridge["status"], bridge["reason"]) == (
+        "not-feasible",
+        "The island is a nature reserve",
+    )
+    assert "proposer_id" not in playground  # the listing never says who proposed
+    south = await ok(await client.get(f"{url}/projects?district=south", headers=town.headers()))
+    assert south["items"] == []
+    # an unknown project
+    answer = await client.post(
+        f"{url}/projects/{dialog['id']}/review", json=finding, headers=town.headers(admin)
+    )
+    assert answer.status_code == 404, answer.text
+
+
+async def test_ballots_are_checked_named_and_one_per_voter_and_district(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, (a, b, c, d, gone) = await voting_round(
+        client,
+        town,
+        admin,
+        [
+            ("north", 30_000, True),
+            ("north", 50_000, True),
+            ("north", 40_000, True),
+            ("south", 20_000, True),
+            ("north", 10_000, False),
+        ],
+        ballot={"kind": "approval", "max_projects": 2},
+    )
+    url = f"/api/v1/dialogs/{dialog_id}/budget/ballot"
+    anna, bo = await voters(platform, town, 2)
+    cast = await client.put(
+        url, json={"district": "north", "projects": [a, b]}, headers=town.headers(anna)
+    )
+    assert cast.status_code == 201, cast.text
+    assert cast.json()["outcome"] == "cast"
+    again = await ok(
+        await client.put(
+            url, json={"district": "north", "projects": [a, b]}, headers=town.headers(anna)
+        )
+    )
+    assert again["outcome"] == "unchanged"
+    changed = await ok(
+        await client.put(
+            url, json={"district": "north", "projects": [c]}, headers=town.headers(anna)
+        )
+    )
+    assert changed["outcome"] == "changed"
+    # in the other district too: a ballot per district
+    await ok(
+        await client.put(
+            url, json={"district": "south", "projects": [d]}, headers=town.headers(anna)
+        ),
+        201,
+    )
+    await platform.catch_up_projections()
+    before = await state_of(client, town, dialog_id)
+
+    async def bad(body: dict[str, Any], field: str, words: str) -> None:
+        refused(await client.put(url, json=body, headers=town.headers(bo)), 422, field, words)
+
+    await bad({"district": "north", "projects": [a, b, c]}, "projects", "too many")
+    await bad(
+        {"district": "north", "projects": [a, str(dialog_id)]}, "projects[1]", "not a project"
+    )
+    await bad({"district": "north", "projects": [a, d]}, "projects[1]", "district 'south'")
+    await bad({"district": "north", "projects": [gone]}, "projects[0]", "not feasible")
+    await bad({"district": "north", "projects": [a, a]}, "projects[1]", "twice")
+    await bad({"district": "north", "projects": []}, "projects", "at least one")
+    await bad({"district": "east", "projects": [a]}, "district", "not a district")
+    await bad({"district": "north", "projects": [a], "points": [1]}, "points", "no points")
+    # a device token may not vote in a budget
+    device = await device_token(client, town)
+    answer = await client.put(
+        url, json={"district": "north", "projects": [a]}, headers=town.headers(device)
+    )
+    assert answer.status_code == 403, answer.text
+    # nothing half-written: bo has no ballot, anna's stand as they were
+    last = await ok(
+        await client.put(
+            url, json={"district": "north", "projects": [c]}, headers=town.headers(anna)
+        )
+    )
+    assert last["outcome"] == "unchanged"
+    await platform.catch_up_projections()
+    after = await state_of(client, town, dialog_id)
+    assert after["ballots"] == before["ballots"] == {"north": 1, "south": 1}
+    # proposing is over
+    answer = await client.post(
+        f"/api/v1/dialogs/{dialog_id}/budget/projects",
+        json={"district": "north", "title": "Late", "description": "Too late", "estimated_cost": 5},
+        headers=town.headers(admin),
+    )
+    refused(answer, 409, "phase", "proposals")
+
+
+async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    projects = [("north", 60_000, True), ("north", 50_000, True), ("south", 20_000, True)]
+    knapsack, (a, b, _) = await voting_round(
+        client, town, admin, projects, ballot={"kind": "knapsack"}, changeable=False
+    )
+    points, (p, q, _) = await voting_round(
+        client, town, admin, projects, ballot={"kind": "points", "points": 10}, one_district=True
+    )
+    ranked, (r, s, _) = await voting_round(
+        client, town, admin, projects, ballot={"kind": "ranked", "max_projects": 2}
+    )
+    [voter] = await voters(platform, town, 1)
+    h = town.headers(voter)
+
+    def url(dialog_id: str) -> str:
+        return f"/api/v1/dialogs/{dialog_id}/budget/ballot"
+
+    # knapsack: over the district's budget of 100,000
+    refused(
+        await client.put(url(knapsack), json={"district": "north", "projects": [a, b]}, headers=h),
+        422,
+        "projects",
+        "over budget: they cost 110000 together, the budget is 100000",
+    )
+    await ok(
+        await client.put(url(knapsack), json={"district": "north", "projects": [a]}, headers=h), 201
+    )
+    # not changeable: a second ballot is a conflict
+    answer = await client.put(url(knapsack), json={"district": "north", "projects": [b]}, headers=h)
+    assert answer.status_code == 409, answer.text
+    # points that do not add up, a point below 1
+    refused(
+        await client.put(
+            url(points), json={"district": "north", "projects": [p, q], "points": [3, 4]}, headers=h
+        ),
+        422,
+        "points",
+        "do not add up",
+    )
+    refused(
+        await client.put(
+            url(points),
+            json={"district": "north", "projects": [p, q], "points": [10, 0]},
+            headers=h,
+        ),
+        422,
+        "points[1]",
+        "at least 1",
+    )
+    await ok(
+        await client.put(
+            url(points), json={"district": "north", "projects": [p, q], "points": [6, 4]}, headers=h
+        ),
+        201,
+    )
+    # one district only: a vote in a second district
+    refused(
+        await client.put(
+            url(points), json={"district": "south", "projects": [p], "points": [10]}, headers=h
+        ),
+        422,
+        "district",
+        "votes in one district",
+    )
+    # ranked: a rank repeated
+    refused(
+        await client.put(url(ranked), json={"district": "north", "projects": [r, s, r]}, headers=h),
+        422,
+        "projects[2]",
+        "a rank repeated",
+    )
+    await ok(
+        await client.put(url(ranked), json={"district": "north", "projects": [s, r]}, headers=h),
+        201,
+    )
