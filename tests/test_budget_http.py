@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.api import Town, device_token, dialog_body
+from services.identity.access import Role
+from tests.api import Town, create_town, device_token, dialog_body, staff_token
 from tests.budget_api import budget_dialog, budget_setup, next_phase, voters, voting_round
 from tinget.bootstrap import Platform
 
@@ -368,4 +369,182 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
     await ok(
         await client.put(url(ranked), json={"district": "north", "projects": [s, r]}, headers=h),
         201,
+    )
+
+
+async def test_results_are_counted_once_published_exported_and_recounted_from_the_file(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, (a, b, c, d, gone) = await voting_round(
+        client,
+        town,
+        admin,
+        [
+            ("north", 60_000, True),
+            ("north", 50_000, True),
+            ("north", 30_000, True),
+            ("south", 20_000, True),
+            ("north", 10_000, False),
+        ],
+    )
+    url = f"/api/v1/dialogs/{dialog_id}/budget"
+    people = await voters(platform, town, 4)
+    ballots = [[a, b], [a, c], [a], [b, c]]
+    for token, chosen in zip(people, ballots, strict=True):
+        await ok(
+            await client.put(
+                f"{url}/ballot",
+                json={"district": "north", "projects": chosen},
+                headers=town.headers(token),
+            ),
+            201,
+        )
+    refused(await client.post(f"{url}/results", headers=town.headers(admin)), 409, "phase")
+    await next_phase(client, town, admin, dialog_id)
+    answer = await client.put(
+        f"{url}/ballot",
+        json={"district": "north", "projects": [c]},
+        headers=town.headers(people[0]),
+    )
+    refused(answer, 409, "phase", "voting")
+    answer = await client.post(f"{url}/results", headers=town.headers(people[0]))
+    assert answer.status_code == 403, answer.text
+    await platform.catch_up_projections()
+    counted = await ok(await client.post(f"{url}/results", headers=town.headers(admin)))
+    north, south = counted["districts"]
+    # greedy, 100,000: a (3 votes, 60,000), then b and c (2 votes each): c is cheaper and
+    # fits (30,000); b (50,000) no longer does
+    assert north["result"]["funded"] == [a, c]
+    outcomes = {o["project"]: o for o in north["result"]["outcomes"]}
+    assert (outcomes[b]["reason"], outcomes[b]["funded"]) == ("did-not-fit", False)
+    assert "10000 was left" in outcomes[b]["explanation"]
+    assert outcomes[gone]["reason"] == "not-feasible"
+    assert south["result"]["funded"] == []
+    assert {o["project"]: o["reason"] for o in south["result"]["outcomes"]} == {d: "no-votes"}
+    again = await client.post(f"{url}/results", headers=town.headers(admin))
+    refused(again, 409, "results", "recorded already")
+    read = await ok(await client.get(f"{url}/results", headers=town.headers()))
+    assert read["counted"] is True
+    assert read["districts"] == counted["districts"]
+    # published through the dialog to everyone who took part
+    dialog = await ok(await client.get(f"/api/v1/dialogs/{dialog_id}", headers=town.headers()))
+    assert dialog["status"] == "results-published"
+    assert (
+        "Project 0, Project 2 funded (90000 of 100000 spent, greedy)" in dialog["results_summary"]
+    )
+
+    # the district as a Pabulib file: staff only
+    answer = await client.get(f"{url}/districts/north/pabulib", headers=town.headers(people[0]))
+    assert answer.status_code == 403, answer.text
+    answer = await client.get(f"{url}/districts/east/pabulib", headers=town.headers(admin))
+    assert answer.status_code == 404, answer.text
+    exported = await client.get(f"{url}/districts/north/pabulib", headers=town.headers(admin))
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/plain")
+    text = exported.text
+    assert "num_votes;4" in text
+    assert gone not in text  # only what was on the ballot
+    for token in people:
+        assert token not in text
+    # counted back from the file: the same result, by either rule
+    recount = await ok(
+        await client.post(
+            f"{url}/pabulib",
+            content=text.encode(),
+            headers={**town.headers(admin), "content-type": "text/plain"},
+        )
+    )
+    assert recount["funded"] == [a, c]
+    by_shares = await ok(
+        await client.post(
+            f"{url}/pabulib?counting=equal-shares",
+            content=text.encode(),
+            headers={**town.headers(admin), "content-type": "text/plain"},
+        )
+    )
+    assert by_shares["counting"] == "equal-shares"
+    broken = text.replace("100000", "a lot", 1)
+    refused(
+        await client.post(
+            f"{url}/pabulib",
+            content=broken.encode(),
+            headers={**town.headers(admin), "content-type": "text/plain"},
+        ),
+        422,
+        "line 10: budget",
+    )
+    answer = await client.post(
+        f"{url}/pabulib",
+        content=text.encode(),
+        headers={**town.headers(people[0]), "content-type": "text/plain"},
+    )
+    assert answer.status_code == 403, answer.text
+
+    # implementation: funded projects only, in the implementation phase
+    update = {"status": "in-progress", "note": "Digging has begun"}
+    answer = await client.post(
+        f"{url}/projects/{a}/implementation", json=update, headers=town.headers(admin)
+    )
+    refused(answer, 409, "phase", "implementation")
+    await next_phase(client, town, admin, dialog_id)
+    answer = await client.post(
+        f"{url}/projects/{b}/implementation", json=update, headers=town.headers(admin)
+    )
+    refused(answer, 409, "project", "not funded")
+    answer = await client.post(
+        f"{url}/projects/{a}/implementation", json=update, headers=town.headers(people[1])
+    )
+    assert answer.status_code == 403, answer.text
+    done = await ok(
+        await client.post(
+            f"{url}/projects/{a}/implementation", json=update, headers=town.headers(admin)
+        )
+    )
+    assert (done["implementation"], done["implementation_note"]) == (
+        "in-progress",
+        "Digging has begun",
+    )
+    await platform.catch_up_projections()
+    listed = await ok(await client.get(f"{url}/projects?district=north", headers=town.headers()))
+    assert {p["id"]: p["implementation"] for p in listed["items"]}[a] == "in-progress"
+
+
+async def test_another_municipalitys_budget_is_not_found(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, (a,) = await voting_round(client, town, admin, [("north", 10_000, True)])
+    other = await create_town(platform, "Malmö")
+    other_admin = await staff_token(platform, other, "admin@malmo.example", Role.ADMINISTRATOR)
+    [other_voter] = await voters(platform, other, 1)
+    url = f"/api/v1/dialogs/{dialog_id}/budget"
+    for method, path, token, body in (
+        ("GET", "", other_admin, None),
+        ("GET", "/projects", other_admin, None),
+        ("GET", "/results", other_admin, None),
+        (
+            "PATCH",
+            "",
+            other_admin,
+            {"rules": {"ballot": {"kind": "approval"}, "counting": "greedy"}},
+        ),
+        ("PUT", "/ballot", other_voter, {"district": "north", "projects": [a]}),
+        ("POST", f"/projects/{a}/review", other_admin, {"feasible": True, "final_cost": 1}),
+        ("POST", "/results", other_admin, None),
+        ("GET", "/districts/north/pabulib", other_admin, None),
+    ):
+        answer = await client.request(
+            method, f"{url}{path}", json=body, headers=other.headers(token)
+        )
+        assert answer.status_code == 404, (method, path, answer.text)
+    # and the project of one municipality is no project in another's ballot
+    mine, _ = await voting_round(client, other, other_admin, [("north", 10_000, True)])
+    refused(
+        await client.put(
+            f"/api/v1/dialogs/{mine}/budget/ballot",
+            json={"district": "north", "projects": [a]},
+            headers=other.headers(other_voter),
+        ),
+        422,
+        "projects[0]",
+        "not a project",
     )
