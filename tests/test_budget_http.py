@@ -5,6 +5,7 @@ nothing written. Phases move on as an administrator moves them (tests/budget_api
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -300,7 +301,7 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
     knapsack, (a, b, _) = await voting_round(
         client, town, admin, projects, ballot={"kind": "knapsack"}, changeable=False
     )
-    points, (p, q, _) = await voting_round(
+    points, (p, q, p_south) = await voting_round(
         client, town, admin, projects, ballot={"kind": "points", "points": 10}, one_district=True
     )
     ranked, (r, s, _) = await voting_round(
@@ -322,6 +323,20 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
     await ok(
         await client.put(url(knapsack), json={"district": "north", "projects": [a]}, headers=h), 201
     )
+    # the same voter's ballots at once: one is cast, the others are second ballots (409 here,
+    # where ballots are final)
+    [racer] = await voters(platform, town, 1)
+    raced = await asyncio.gather(
+        *(
+            client.put(
+                url(knapsack),
+                json={"district": "north", "projects": [a]},
+                headers=town.headers(racer),
+            )
+            for _ in range(8)
+        )
+    )
+    assert sorted(r.status_code for r in raced) == [201] + [409] * 7, [r.text for r in raced]
     # not changeable: a second ballot is a conflict
     answer = await client.put(url(knapsack), json={"district": "north", "projects": [b]}, headers=h)
     assert answer.status_code == 409, answer.text
@@ -353,7 +368,9 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
     # one district only: a vote in a second district
     refused(
         await client.put(
-            url(points), json={"district": "south", "projects": [p], "points": [10]}, headers=h
+            url(points),
+            json={"district": "south", "projects": [p_south], "points": [10]},
+            headers=h,
         ),
         422,
         "district",

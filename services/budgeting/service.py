@@ -17,6 +17,7 @@ from uuid import UUID
 
 import anyio.to_thread
 import msgspec
+from async_lru import alru_cache
 
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from events.model import ConcurrencyConflict
@@ -59,6 +60,7 @@ class Positions(Protocol):
     async def wait(self, tenant_id: str, position: int, patience: float) -> bool: ...
 
 
+ROUND_TTL = 1.0  # seconds a round may be served from memory to ballots
 COUNT_WAIT = 10.0  # seconds a count waits for the ballots' listing to reach the log's head
 
 
@@ -95,6 +97,10 @@ class BudgetService:
         # A project as ballots see it never changes once voting opens (reviews end before it),
         # so each is read from its stream once per process: (tenant, id) -> (round, offer).
         self._offers: dict[tuple[str, str], tuple[UUID, Offer]] = {}
+        # Ballots arrive by the thousand: a round is served from memory for up to a second
+        # on their path (its rules and districts no longer change once voting has opened),
+        # and forgotten at once when this process changes it.
+        self._voting_round = alru_cache(maxsize=10_000, ttl=ROUND_TTL)(self.round)
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -198,6 +204,7 @@ class BudgetService:
                 if dialog.change_details(details, now):
                     changed.append(dialog)
         await self._save(caller, budget_round, *changed)
+        self._voting_round.cache_invalidate(caller.tenant_id, dialog_id)
         for hook in self.dialogs.changed:
             hook(caller.tenant_id, dialog_id)
         return budget_round
@@ -313,7 +320,7 @@ class BudgetService:
         votes in one district), so the store keeps one per voter; its events name nobody."""
         dialog = await self.dialog(caller.tenant_id, dialog_id)
         await self._take_part(caller, dialog)
-        budget_round = await self.round(caller.tenant_id, dialog_id)
+        budget_round = await self._voting_round(caller.tenant_id, dialog_id)
         now = self.clock()
         budget_round.require(Phase.VOTING, now, "ballots are cast")
         given = Ballot(
@@ -324,13 +331,16 @@ class BudgetService:
         projects = await self._ballot_offers(caller.tenant_id, budget_round, given.projects, now)
         secret = self.keys.budget_ballot_secret(caller.tenant_id)
         stream = budget_round.ballot_key(secret, caller.person_id, command.district)
-        for _ in range(4):  # the voter's own ballots racing each other: the newest wins
-            try:
-                ballot = await self.repository.get(caller.tenant_id, BudgetBallot, stream)
-            except AggregateNotFound:
+        cast = True  # first as a new ballot: one append, no read, for most voters
+        for _ in range(5):  # the voter's own ballots racing each other: the newest wins
+            if cast:
                 ballot = BudgetBallot.cast(stream, budget_round, given, projects, now)
-                outcome = "cast"
             else:
+                try:
+                    ballot = await self.repository.get(caller.tenant_id, BudgetBallot, stream)
+                except AggregateNotFound:
+                    cast = True
+                    continue
                 if budget_round.rules.one_district and ballot.ballot.district != given.district:
                     raise InvalidInput(
                         "district",
@@ -343,22 +353,19 @@ class BudgetService:
                     return BallotRecorded(
                         dialog_id=dialog_id, district=given.district, outcome="unchanged"
                     )
-                outcome = "changed"
             try:
                 await self.repository.save(
                     caller.tenant_id, ballot, metadata=event_metadata(caller, hide_actor=True)
                 )
             except ConcurrencyConflict:
-                if not budget_round.rules.changeable:
-                    raise Conflict(
-                        "you have voted already: a ballot here is final once cast"
-                    ) from None
+                cast = False  # there is a ballot in this stream: read it, then change it
                 continue
-            if outcome == "cast" and self.dialogs.marks is not None:
+            if cast and self.dialogs.marks is not None:
                 # told of the results with everyone who took part (no link to the ballot)
                 await self.dialogs.marks.note(
                     caller.tenant_id, VOTER_MARK, dialog_id, caller.person_id
                 )
+            outcome = "cast" if cast else "changed"
             return BallotRecorded(dialog_id=dialog_id, district=given.district, outcome=outcome)
         raise Conflict("your ballot kept changing meanwhile; try again")
 
@@ -391,6 +398,7 @@ class BudgetService:
         if self.dialogs.marks is not None:  # those who voted last are told too
             await self.dialogs.marks.record(caller.tenant_id, dialog_id)
         await self._save(caller, budget_round, dialog)
+        self._voting_round.cache_invalidate(caller.tenant_id, dialog_id)
         for hook in self.dialogs.changed:
             hook(caller.tenant_id, dialog_id)
         return results
