@@ -3,7 +3,7 @@
 1. Over HTTP, as ``bench vote`` does with votes: wrk sends ``PUT .../budget/ballot`` with an
    approval ballot of five of a district's 100 projects, each request with a signed-in
    participant's token of its own (at least ``--ballots``, 10,000, minted), to the reference
-   (``bench/reference_vote.py``, ``PUT /budget-ballots``: a litestar route inserting one row
+   (``bench/reference_vote.py``, ``PUT /budget_ballots``: a litestar route inserting one row
    per ballot with asyncpg) and then to Tinget (gateway, relay, projections), in ``--rounds``
    rounds; ``--seconds`` long each (5 s by default: some 10,000 ballots at either's pace).
    The figures: ballots/s as a ratio to the reference (median of the rounds, target at least
@@ -248,7 +248,7 @@ async def over_http(args: argparse.Namespace) -> tuple[dict[str, Any], list[Targ
                 if index > 1:
                     await voters.new_round(index, warmup, timed)
                 reference = await vote.reference_phase(
-                    voters, work, args, route="budget-ballots", body=body, method="PUT"
+                    voters, work, args, route="budget_ballots", body=body, method="PUT"
                 )
                 await voters.top_up(tokens_for(args.seconds, int(reference.votes_per_s * 1.5) + 1))
                 tinget, listed = await vote.tinget_phase(

@@ -2,7 +2,7 @@
 response over HTTP can cost in this stack.
 
 A litestar app with one route per bench, ``POST /votes``, ``POST /responses`` and
-``PUT /budget-ballots``: the JSON
+``PUT /budget_ballots``: the JSON
 body decoded with msgspec, the bearer token taken from the header (not verified), one row
 inserted with an asyncpg pool (10 connections), 201. uvicorn serves it as it serves each of
 Tinget's gateway processes (uvloop and httptools where installed, no access log), in one
@@ -115,7 +115,7 @@ def create_app(database_url: str, dialog_id: UUID) -> Litestar:
         await pool.execute(INSERT_RESPONSE_SQL, dialog_id, bearer(request), data.version, answers)
         return Recorded(dialog_id=dialog_id)
 
-    @put("/budget-ballots", status_code=201)
+    @put("/budget_ballots", status_code=201)
     async def budget_ballot(
         request: Request[Any, Any, Any], state: State, data: BudgetBallot
     ) -> Recorded:

@@ -8,20 +8,23 @@ its ``budget``); everything else of it is here, under ``/api/v1/dialogs/{id}/bud
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.types import Receive, Scope, Send
 
 from events.errors import InvalidInput, NotFound
 from gateway.content import alternative_answers_operation, raw_body_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
+from gateway.openapi import REQUIRED
 from gateway.problems import problems
+from gateway.raw import RawOperation, answer, caller_of, dependency, raw
 from services.budgeting.ballots import BallotRule
 from services.budgeting.commands import (
     CastBudgetBallot,
@@ -47,6 +50,29 @@ from tenants.directory import TenantEntry
 
 MAX_PB_BYTES = 20 * 1024 * 1024  # a district's file; the largest Pabulib files are near this
 PB_TYPES = ("text/plain",)
+
+
+CAST_BUDGET_BALLOT = RawOperation(
+    method="PUT",
+    operation_id="castBudgetBallot",
+    summary="Cast or change your ballot",
+    description=(
+        "Signed-in participants during voting: your ballot in a district (201 when cast; 200"
+        " when it replaces yours, where the round lets voters change theirs until voting"
+        " closes, or is the same; 409 where a ballot is final). Every wrong field is named at"
+        " once (422): a ballot over budget, an unknown project, points that do not add up, a"
+        " rank repeated, a vote in a second district. The ballot names no voter."
+    ),
+    tags=("budgets",),
+    body=CastBudgetBallot,
+    answer=(201, BallotRecorded, "The ballot is cast"),
+    also=((200, BallotRecorded, "The ballot replaces yours, or is the same as yours"),),
+    # the tenant of the host (400, 403, 404), the caller (401), the body (400, 413, 415), a
+    # request slot (503), and the ballot's own: outside voting or final (409), wrong (422)
+    problems=frozenset({400, 401, 403, 404, 409, 413, 415, 422, 503}),
+    security=REQUIRED,
+)
+_encode = msgspec.json.Encoder().encode
 
 
 class RulesView(msgspec.Struct, kw_only=True):
@@ -281,27 +307,17 @@ class BudgetController(Controller):
         in-progress, completed, cancelled), a note and optionally an uploaded photo's id."""
         return _project(await budgets.update_implementation(caller, dialog_id, project_id, data))
 
-    @put(
-        "/ballot",
-        operation_id="castBudgetBallot",
-        summary="Cast or change your ballot",
-        responses=problems(409, 422),
-        status_code=200,
-    )
-    async def ballot(
-        self,
-        budgets: Injected[BudgetService],
-        caller: NamedDependency[Caller],
-        dialog_id: FromPath[UUID],
-        data: JSONBody[CastBudgetBallot],
-    ) -> Response[BallotRecorded]:
-        """Signed-in participants during voting: your ballot in a district (201 when cast;
-        200 when it replaces yours, where the round lets voters change theirs until voting
-        closes; 409 where a ballot is final). Every wrong field is named at once (422): a
-        ballot over budget, an unknown project, points that do not add up, a rank repeated,
-        a vote in a second district. The ballot names no voter."""
-        recorded = await budgets.vote(caller, dialog_id, data)
-        return Response(recorded, status_code=201 if recorded.outcome == "cast" else 200)
+    @raw("/ballot", CAST_BUDGET_BALLOT)
+    async def ballot(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Cast or change your ballot (see ``CAST_BUDGET_BALLOT``): a raw operation, as a
+        poll's vote is, since ballots come by the thousand when voting opens."""
+        command: CastBudgetBallot = await CAST_BUDGET_BALLOT.read(scope, receive)
+        caller = await caller_of(scope)
+        dialog_id = cast(UUID, scope["path_params"]["dialog_id"])  # parsed by the router
+        budgets: BudgetService = dependency(scope, "budgets")
+        recorded = await budgets.vote(caller, dialog_id, command)
+        status = 201 if recorded.outcome == "cast" else 200
+        await answer(send, status, _encode(recorded))
 
     @post(
         "/results",
