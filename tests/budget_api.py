@@ -78,6 +78,11 @@ async def budget_dialog(
 
 async def voters(platform: Platform, town: Town, count: int) -> list[str]:
     """``count`` signed-in participants (recorded as people, one append), their tokens."""
+    return [token for _, token in await people(platform, town, count)]
+
+
+async def people(platform: Platform, town: Town, count: int) -> list[tuple[uuid.UUID, str]]:
+    """``count`` signed-in participants (recorded as people, one append): ids and tokens."""
     people = [uuid.uuid4() for _ in range(count)]
     await platform.repository.save_across(
         [
@@ -86,7 +91,7 @@ async def voters(platform: Platform, town: Town, count: int) -> list[str]:
         ]
     )
     issue = platform.identity.tokens.issue
-    return [issue(town.slug, p, Role.PARTICIPANT, SignIn.EMAIL).token for p in people]
+    return [(p, issue(town.slug, p, Role.PARTICIPANT, SignIn.EMAIL).token) for p in people]
 
 
 async def next_phase(client: httpx.AsyncClient, town: Town, admin: str, dialog_id: str) -> str:

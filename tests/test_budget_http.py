@@ -12,7 +12,15 @@ import httpx
 
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, dialog_body, staff_token
-from tests.budget_api import budget_dialog, budget_setup, next_phase, voters, voting_round
+from tests.budget_api import (
+    budget_dialog,
+    budget_setup,
+    next_phase,
+    people,
+    voters,
+    voting_round,
+)
+from tests.read_models import differences, rebuild_all, snapshot
 from tinget.bootstrap import Platform
 
 
@@ -100,7 +108,7 @@ async def test_projects_are_proposed_by_the_signed_in_and_reviewed_with_public_r
 ) -> None:
     dialog = await budget_dialog(client, town, admin)
     url = f"/api/v1/dialogs/{dialog['id']}/budget"
-    [citizen] = await voters(platform, town, 1)
+    [(citizen_id, citizen)] = await people(platform, town, 1)
     project = {
         "district": "north",
         "title": "A playground in the park",
@@ -202,6 +210,14 @@ async def test_projects_are_proposed_by_the_signed_in_and_reviewed_with_public_r
         "The island is a nature reserve",
     )
     assert "proposer_id" not in playground  # the listing never says who proposed
+    # the proposer erased: their words and place are gone from the listing, the review stays
+    erased = await client.post(f"/api/v1/people/{citizen_id}/erasure", headers=town.headers(admin))
+    assert erased.status_code == 202, erased.text
+    await platform.catch_up_projections()
+    listed = await ok(await client.get(f"{url}/projects?district=north", headers=town.headers()))
+    for item in listed["items"]:
+        assert (item["title"], item["description"], item["place"]) == ("[erased]", "[erased]", None)
+    assert {i["status"] for i in listed["items"]} == {"feasible", "not-feasible"}
     south = await ok(await client.get(f"{url}/projects?district=south", headers=town.headers()))
     assert south["items"] == []
     # an unknown project
@@ -524,6 +540,12 @@ async def test_results_are_counted_once_published_exported_and_recounted_from_th
     await platform.catch_up_projections()
     listed = await ok(await client.get(f"{url}/projects?district=north", headers=town.headers()))
     assert {p["id"]: p["implementation"] for p in listed["items"]}[a] == "in-progress"
+
+    # the budget's read model rebuilt from the store alone is the live one
+    live = await snapshot(platform)
+    assert live["budget_ballots"]
+    await rebuild_all(platform)
+    assert differences(live, await snapshot(platform)) == {}
 
 
 async def test_another_municipalitys_budget_is_not_found(
