@@ -37,6 +37,7 @@ from services.budgeting.domain import (
     BudgetProject,
     BudgetRound,
     District,
+    Eligibility,
     Phase,
     PhaseTime,
     budget_round_id,
@@ -80,6 +81,7 @@ class RulesView(msgspec.Struct, kw_only=True):
     counting: Counting
     changeable: bool
     one_district: bool
+    voters: Eligibility  # every signed-in participant, or those of the identity provider
 
 
 class RoundView(msgspec.Struct, kw_only=True):
@@ -131,7 +133,11 @@ class ResultsView(msgspec.Struct, kw_only=True):
 def _rules(budget_round: BudgetRound) -> RulesView:
     r = budget_round.rules
     return RulesView(
-        ballot=r.ballot, counting=r.counting, changeable=r.changeable, one_district=r.one_district
+        ballot=r.ballot,
+        counting=r.counting,
+        changeable=r.changeable,
+        one_district=r.one_district,
+        voters=r.voters,
     )
 
 

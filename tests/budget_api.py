@@ -40,6 +40,7 @@ def budget_setup(
     counting: str = "greedy",
     changeable: bool = True,
     one_district: bool = False,
+    voters: str = "signed-in",
     under_way: int = 0,
 ) -> dict[str, Any]:
     return {
@@ -52,6 +53,7 @@ def budget_setup(
             "counting": counting,
             "changeable": changeable,
             "one_district": one_district,
+            "voters": voters,
         },
         "phases": phases_from(datetime.now(UTC), under_way=under_way),
     }

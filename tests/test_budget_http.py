@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from services.identity.access import Role
+from services.identity.access import Role, SignIn
 from tests.api import Town, create_town, device_token, dialog_body, staff_token
 from tests.budget_api import (
     budget_dialog,
@@ -587,3 +587,21 @@ async def test_another_municipalitys_budget_is_not_found(
         "projects[0]",
         "not a project",
     )
+
+
+async def test_a_budget_may_be_for_those_who_sign_in_with_the_identity_provider(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, (a,) = await voting_round(
+        client, town, admin, [("north", 10_000, True)], voters="identity-provider"
+    )
+    state = await state_of(client, town, dialog_id)
+    assert state["rules"]["voters"] == "identity-provider"
+    [(_, mail_token), (by_id, _)] = await people(platform, town, 2)
+    e_id = platform.identity.tokens.issue(town.slug, by_id, Role.PARTICIPANT, SignIn.OIDC).token
+    url = f"/api/v1/dialogs/{dialog_id}/budget/ballot"
+    body = {"district": "north", "projects": [a]}
+    answer = await client.put(url, json=body, headers=town.headers(mail_token))
+    assert answer.status_code == 403, answer.text
+    assert "identity provider" in answer.json()["detail"]
+    await ok(await client.put(url, json=body, headers=town.headers(e_id)), 201)

@@ -19,6 +19,7 @@ from services.budgeting.domain import (
     MAX_DISTRICTS,
     REASON_LENGTH,
     TITLE_LENGTH,
+    Eligibility,
     Implementation,
     Phase,
 )
@@ -49,6 +50,7 @@ class RulesInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     counting: Counting
     changeable: bool = True
     one_district: bool = False
+    voters: Eligibility = Eligibility.SIGNED_IN
 
 
 class PhaseInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -54,6 +54,7 @@ __all__ = [
     "BudgetProject",
     "BudgetRound",
     "District",
+    "Eligibility",
     "Implementation",
     "Phase",
     "PhaseClosed",
@@ -109,6 +110,16 @@ class District(msgspec.Struct, frozen=True, kw_only=True):
     amount: int
 
 
+class Eligibility(StrEnum):
+    """Who may propose and vote: every signed-in participant, or only those who signed in
+    with the municipality's identity provider (its e-ID: residents, as the provider vouches),
+    nothing of the sign-in stored beyond how it was made. An invite-only budget dialog
+    admits its invitees (PIN invitations) on top of either."""
+
+    SIGNED_IN = "signed-in"
+    IDENTITY_PROVIDER = "identity-provider"
+
+
 class Rules(msgspec.Struct, frozen=True, kw_only=True):
     """What voters find when voting opens; fixed from then on."""
 
@@ -116,6 +127,7 @@ class Rules(msgspec.Struct, frozen=True, kw_only=True):
     counting: Counting
     changeable: bool = True  # a voter may change their ballot until voting closes
     one_district: bool = False  # a voter votes in one district only
+    voters: Eligibility = Eligibility.SIGNED_IN
 
 
 class Place(msgspec.Struct, frozen=True, kw_only=True):

@@ -34,6 +34,7 @@ from services.budgeting.domain import (
     BudgetBallot,
     BudgetProject,
     BudgetRound,
+    Eligibility,
     Phase,
     Place,
     budget_round_id,
@@ -44,7 +45,7 @@ from services.budgeting.results import Candidate, Counting, DistrictResult
 from services.budgeting.setup import districts_of, phases_of, rules_of, window
 from services.dialogs.domain import Dialog, DialogKind, Status
 from services.dialogs.service import DialogService, utc_now
-from services.identity.access import Caller, Permission, event_metadata
+from services.identity.access import Caller, Permission, SignIn, event_metadata
 from services.identity.keys import Keys
 from services.participation.domain import VOTER_MARK
 
@@ -140,13 +141,21 @@ class BudgetService:
                 found.append(project)
         return found
 
-    async def _take_part(self, caller: Caller, dialog: Dialog) -> None:
-        """A participant in a budget: signed in (no device tokens), not blocked, and invited
-        where the dialog is invite-only. When is the round's phases' to say, not the
-        dialog's own times."""
+    async def _take_part(self, caller: Caller, dialog: Dialog, budget_round: BudgetRound) -> None:
+        """A participant in a budget: signed in (no device tokens; with the municipality's
+        identity provider where the round asks it), not blocked, and invited where the
+        dialog is invite-only. When is the round's phases' to say, not the dialog's own
+        times."""
         if caller.anonymous:
             raise Forbidden("sign in to take part in a participatory budget")
         caller.require(Permission.TAKE_PART)
+        if (
+            budget_round.rules.voters is Eligibility.IDENTITY_PROVIDER
+            and caller.sign_in is not SignIn.OIDC
+        ):
+            raise Forbidden(
+                "this budget is for those who sign in with the municipality's identity provider"
+            )
         if self.blocked is not None:
             reason = await self.blocked(caller.tenant_id, caller.person_id)
             if reason is not None:
@@ -215,9 +224,9 @@ class BudgetService:
         """A project proposed in a district: by a participant during proposal collection, by
         an administrator until voting opens."""
         dialog = await self.dialog(caller.tenant_id, dialog_id)
-        if not caller.may(Permission.ADMINISTER):
-            await self._take_part(caller, dialog)
         budget_round = await self.round(caller.tenant_id, dialog_id)
+        if not caller.may(Permission.ADMINISTER):
+            await self._take_part(caller, dialog, budget_round)
         await self._check_image(caller, command.image, "image")
         place = (
             None
@@ -319,8 +328,8 @@ class BudgetService:
         stream is a keyed hash of round, person and district (the round only, when a voter
         votes in one district), so the store keeps one per voter; its events name nobody."""
         dialog = await self.dialog(caller.tenant_id, dialog_id)
-        await self._take_part(caller, dialog)
         budget_round = await self._voting_round(caller.tenant_id, dialog_id)
+        await self._take_part(caller, dialog, budget_round)
         now = self.clock()
         budget_round.require(Phase.VOTING, now, "ballots are cast")
         given = Ballot(

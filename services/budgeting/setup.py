@@ -36,6 +36,7 @@ def rules_of(given: RulesInput) -> Rules:
         counting=given.counting,
         changeable=given.changeable,
         one_district=given.one_district,
+        voters=given.voters,
     )
 
 
