@@ -20,6 +20,7 @@ from tests.budget_api import (
     voters,
     voting_round,
 )
+from tests.notify import send_round
 from tests.read_models import differences, rebuild_all, snapshot
 from tinget.bootstrap import Platform
 
@@ -465,6 +466,13 @@ async def test_results_are_counted_once_published_exported_and_recounted_from_th
     assert (
         "Project 0, Project 2 funded (90000 of 100000 spent, greedy)" in dialog["results_summary"]
     )
+    # every voter is told, in their notifications (the mark of who voted is not the ballot)
+    await send_round(platform)
+    for token in people:
+        listed = await ok(await client.get("/api/v1/me/notifications", headers=town.headers(token)))
+        told = [i for i in listed["items"] if i["kind"] == "dialog-results"]
+        assert len(told) == 1, listed
+        assert "Project 0, Project 2 funded" in told[0]["body"]
 
     # the district as a Pabulib file: staff only
     answer = await client.get(f"{url}/districts/north/pabulib", headers=town.headers(people[0]))
