@@ -25,7 +25,7 @@ from gateway.edge import Injected
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from gateway.raw import RawOperation, answer, caller_of, dependency, raw
-from services.budgeting.ballots import BallotRule
+from services.budgeting.ballots import Ballot, BallotRule
 from services.budgeting.commands import (
     CastBudgetBallot,
     ConfigureRound,
@@ -115,6 +115,11 @@ class ProjectView(msgspec.Struct, kw_only=True):
     implementation: str | None
     implementation_note: str | None
     implementation_image: str | None
+
+
+class MyBallot(msgspec.Struct, kw_only=True):
+    dialog_id: UUID
+    ballot: Ballot | None  # null before you vote
 
 
 class DistrictResults(msgspec.Struct, kw_only=True):
@@ -324,6 +329,27 @@ class BudgetController(Controller):
         recorded = await budgets.vote(caller, dialog_id, command)
         status = 201 if recorded.outcome == "cast" else 200
         await answer(send, status, _encode(recorded))
+
+    @get(
+        "/my-ballot",
+        operation_id="getMyBudgetBallot",
+        summary="Read your ballot",
+        responses=problems(409, 422),
+    )
+    async def my_ballot(
+        self,
+        budgets: Injected[BudgetService],
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        dialog_id: FromPath[UUID],
+        district: FromQuery[str],
+    ) -> MyBallot:
+        """Your own ballot in a district (where voters vote in one district, your one ballot,
+        whichever district it is in), to see or change it; ``ballot`` is null before you
+        vote. Nobody else's ballot can be read: it is found by your identity."""
+        await self._visible(budgets, tenant, dialog_id, caller)
+        found = await budgets.my_ballot(caller, dialog_id, district)
+        return MyBallot(dialog_id=dialog_id, ballot=found)
 
     @post(
         "/results",

@@ -613,3 +613,31 @@ async def test_a_budget_may_be_for_those_who_sign_in_with_the_identity_provider(
     assert answer.status_code == 403, answer.text
     assert "identity provider" in answer.json()["detail"]
     await ok(await client.put(url, json=body, headers=town.headers(e_id)), 201)
+
+
+async def test_a_voter_reads_back_their_own_ballot_and_nobody_elses(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog_id, (a, b) = await voting_round(
+        client, town, admin, [("north", 10_000, True), ("north", 20_000, True)]
+    )
+    url = f"/api/v1/dialogs/{dialog_id}/budget"
+    anna, bo = await voters(platform, town, 2)
+    mine = await ok(await client.get(f"{url}/my-ballot?district=north", headers=town.headers(anna)))
+    assert mine["ballot"] is None
+    body = {"district": "north", "projects": [b, a]}
+    await ok(await client.put(f"{url}/ballot", json=body, headers=town.headers(anna)), 201)
+    mine = await ok(await client.get(f"{url}/my-ballot?district=north", headers=town.headers(anna)))
+    assert mine["ballot"] == {"district": "north", "projects": [b, a], "points": None}
+    theirs = await ok(await client.get(f"{url}/my-ballot?district=north", headers=town.headers(bo)))
+    assert theirs["ballot"] is None
+    refused(
+        await client.get(f"{url}/my-ballot?district=east", headers=town.headers(anna)),
+        422,
+        "district",
+    )
+    device = await device_token(client, town)
+    answer = await client.get(f"{url}/my-ballot?district=north", headers=town.headers(device))
+    assert answer.status_code == 403, answer.text
+    answer = await client.get(f"{url}/my-ballot?district=north", headers=town.headers())
+    assert answer.status_code == 401, answer.text

@@ -378,6 +378,21 @@ class BudgetService:
             return BallotRecorded(dialog_id=dialog_id, district=given.district, outcome=outcome)
         raise Conflict("your ballot kept changing meanwhile; try again")
 
+    async def my_ballot(self, caller: Caller, dialog_id: UUID, district: str) -> Ballot | None:
+        """The caller's own ballot in ``district`` (in the round, where voters vote in one
+        district), or None: found by the keyed stream only the caller's identity gives."""
+        if caller.anonymous:
+            raise Forbidden("sign in to take part in a participatory budget")
+        budget_round = await self.round(caller.tenant_id, dialog_id)
+        budget_round.district(district)  # 422 for a district the round has not
+        secret = self.keys.budget_ballot_secret(caller.tenant_id)
+        stream = budget_round.ballot_key(secret, caller.person_id, district)
+        try:
+            ballot = await self.repository.get(caller.tenant_id, BudgetBallot, stream)
+        except AggregateNotFound:
+            return None
+        return ballot.ballot
+
     # -- results -----------------------------------------------------------------------------
 
     async def count(self, caller: Caller, dialog_id: UUID) -> tuple[DistrictResult, ...]:
