@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import all as all_benches
-from bench import analysis, append, gateway, projection, projections, relay, survey, vote
+from bench import analysis, append, budget, gateway, projection, projections, relay, survey, vote
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
 from tinget.logs import configure_logging
@@ -59,6 +59,12 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         " and the opinion map of 5,000 participants x 500 statements",
         analysis.add_arguments,
         analysis.run,
+    ),
+    "budget": (
+        "participatory budget ballots over HTTP against a minimal litestar + asyncpg route,"
+        " and equal shares for a city of 10,000 voters and 100 projects",
+        budget.add_arguments,
+        budget.run,
     ),
     "all": (
         "every bench, one after another, and a markdown table of the figures (bench/RESULTS.md)",

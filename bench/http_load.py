@@ -132,9 +132,11 @@ async def run_wrk(
     threads: int = 2,
     request_timeout: float = 10.0,
     body: Path | None = None,
+    method: str = "POST",
 ) -> WrkResult:
     """Drive ``url`` with ``bench/vote.lua`` for ``seconds`` (each request with the next
-    token, and the body in ``body`` if given); the script's own figures."""
+    token, and the body in ``body`` if given, sent with ``method``); the script's own
+    figures."""
     argv = [
         find_wrk(),
         f"-t{threads}",
@@ -149,6 +151,7 @@ async def run_wrk(
         str(threads),
         host,
         *([str(body)] if body is not None else []),
+        *([method] if body is not None and method != "POST" else []),
     ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = await asyncio.create_subprocess_exec(

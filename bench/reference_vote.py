@@ -1,7 +1,8 @@
 """The reference of ``python -m bench vote`` and ``survey``: the least a vote or a survey
 response over HTTP can cost in this stack.
 
-A litestar app with one route per bench, ``POST /votes`` and ``POST /responses``: the JSON
+A litestar app with one route per bench, ``POST /votes``, ``POST /responses`` and
+``PUT /budget_ballots``: the JSON
 body decoded with msgspec, the bearer token taken from the header (not verified), one row
 inserted with an asyncpg pool (10 connections), 201. uvicorn serves it as it serves each of
 Tinget's gateway processes (uvloop and httptools where installed, no access log), in one
@@ -22,7 +23,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 import uvicorn
-from litestar import Litestar, Request, post
+from litestar import Litestar, Request, post, put
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from msgspec import Meta
@@ -34,6 +35,13 @@ CREATE TABLE reference_votes (
     dialog_id uuid        NOT NULL,
     voter     text        NOT NULL,
     choice    text        NOT NULL,
+    at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE reference_budget_ballots (
+    dialog_id uuid        NOT NULL,
+    voter     text        NOT NULL,
+    district  text        NOT NULL,
+    projects  text[]      NOT NULL,
     at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE reference_responses (
@@ -49,6 +57,10 @@ INSERT_RESPONSE_SQL = (
     "INSERT INTO reference_responses (dialog_id, respondent, version, answers)"
     " VALUES ($1, $2, $3, $4)"
 )
+INSERT_BUDGET_BALLOT_SQL = (
+    "INSERT INTO reference_budget_ballots (dialog_id, voter, district, projects)"
+    " VALUES ($1, $2, $3, $4)"
+)
 POOL_SIZE = 10
 
 
@@ -61,6 +73,11 @@ class Ballot(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class Response(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     version: Annotated[int, Meta(ge=1)]
     answers: Annotated[dict[str, Any], Meta(max_length=200)]
+
+
+class BudgetBallot(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    district: Annotated[str, Meta(max_length=40)]
+    projects: Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=500)]
 
 
 class Recorded(msgspec.Struct, kw_only=True):
@@ -98,8 +115,18 @@ def create_app(database_url: str, dialog_id: UUID) -> Litestar:
         await pool.execute(INSERT_RESPONSE_SQL, dialog_id, bearer(request), data.version, answers)
         return Recorded(dialog_id=dialog_id)
 
+    @put("/budget_ballots", status_code=201)
+    async def budget_ballot(
+        request: Request[Any, Any, Any], state: State, data: BudgetBallot
+    ) -> Recorded:
+        pool: asyncpg.Pool = state.pool
+        await pool.execute(
+            INSERT_BUDGET_BALLOT_SQL, dialog_id, bearer(request), data.district, data.projects
+        )
+        return Recorded(dialog_id=dialog_id)
+
     return Litestar(
-        route_handlers=[vote, respond],
+        route_handlers=[vote, respond, budget_ballot],
         on_startup=[open_pool],
         on_shutdown=[close_pool],
         logging_config=None,

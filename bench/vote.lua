@@ -1,6 +1,6 @@
 -- wrk script of `python -m bench vote`: one vote per request, each with a token of its own.
 --
--- wrk -t T -c C -d D -s vote.lua URL -- TOKENS_FILE T HOST [BODY_FILE]
+-- wrk -t T -c C -d D -s vote.lua URL -- TOKENS_FILE T HOST [BODY_FILE [METHOD]]
 --
 -- Thread i (0-based) sends the tokens on lines i+1, i+1+T, i+1+2T, ... of TOKENS_FILE; when
 -- its share runs out it starts again from its first (such requests are counted as "reused").
@@ -18,6 +18,7 @@ end
 local body = '{"choices": ["yes"]}'
 local tokens = {}
 local host = nil
+local method = "POST"
 
 statuses = {}
 sent = 0
@@ -31,6 +32,9 @@ function init(args)
       local file = assert(io.open(args[4], "r"))
       body = file:read("*a")
       file:close()
+   end
+   if args[5] then  -- another method than POST (bench budget: PUT a ballot)
+      method = args[5]
    end
    local line_no = 0
    for line in io.lines(path) do
@@ -55,7 +59,7 @@ function request()
       ["Content-Type"] = "application/json",
       ["Authorization"] = "Bearer " .. tokens[(sent - 1) % share + 1],
    }
-   return wrk.format("POST", nil, headers, body)
+   return wrk.format(method, nil, headers, body)
 end
 
 function response(status, headers, body)

@@ -118,8 +118,10 @@ async def reference_phase(
     *,
     route: str = "votes",
     body: Path | None = None,
+    method: str = "POST",
 ) -> Run:
-    """The reference under the load of ``POST /{route}`` (each request with ``body``)."""
+    """The reference under the load of ``POST /{route}`` (each request with ``body``; another
+    ``method`` if given)."""
     async with fresh_database(migrated=False, suffix="_ref") as database:
         conn = await asyncpg.connect(database.owner_url)
         try:
@@ -133,7 +135,8 @@ async def reference_phase(
                 await server.wait_ready(port, f"/{route}", status=405)  # POST only: it answers
                 url = f"http://127.0.0.1:{port}/{route}"
                 label = "reference: litestar + asyncpg, one INSERT"
-                run = await load(url, poll, args, label, {"server": server.pid}, body=body)
+                pids = {"server": server.pid}
+                run = await load(url, poll, args, label, pids, body=body, method=method)
             finally:
                 await stop_all([server])
             stored = await conn.fetchval(f"SELECT count(*) FROM reference_{route}")
@@ -226,6 +229,7 @@ async def tinget_phase(
     route: str = "votes",
     counting: Counting = VOTES,
     body: Path | None = None,
+    method: str = "POST",
 ) -> tuple[Run, Tally]:
     """Tinget under the load of ``POST /api/v1/dialogs/{id}/{route}``, then the time its read
     model (``counting``) takes to count every contribution stored."""
@@ -258,7 +262,7 @@ async def tinget_phase(
         pids.update({f"gateway {n}": pid for n, pid in enumerate(siblings, start=2)})
         pids.update({s.name: s.pid for s in services[:-1]})
         before = await ballots_stored(owner, counting)  # an earlier round's
-        run = await load(url, poll, args, label, pids, profile=profile, body=body)
+        run = await load(url, poll, args, label, pids, profile=profile, body=body, method=method)
         tally = await wait_for_tally(
             owner,
             poll.dialog_id,

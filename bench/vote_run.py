@@ -90,6 +90,7 @@ async def load(
     pids: Mapping[str, int],
     profile: bool = False,
     body: Path | None = None,
+    method: str = "POST",
 ) -> Run:
     """The warm-up, then the timed run, measuring the CPU of ``pids`` (the server first);
     every request carries ``body`` if given (else a vote)."""
@@ -98,6 +99,7 @@ async def load(
         "connections": args.connections,
         "threads": args.threads,
         "body": body,
+        "method": method,
     }
     warmup = None
     if args.warmup > 0:

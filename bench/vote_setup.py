@@ -42,6 +42,7 @@ class Poll:
     run_tokens: Path
     addresses: Addresses
     minted: int = 0  # tokens in run_tokens
+    sign_in: SignIn = SignIn.DEVICE  # how the tokens' people signed in (a budget: e-mail)
 
     async def mint(self, path: Path, count: int) -> None:
         """Append ``count`` participant tokens (new people, device sign-in) to ``path``, and
@@ -55,7 +56,7 @@ class Poll:
     def _write_tokens(self, path: Path, people: list[uuid.UUID]) -> None:
         with path.open("a") as out:
             for person_id in people:
-                issued = self.tokens.issue(TENANT, person_id, Role.PARTICIPANT, SignIn.DEVICE)
+                issued = self.tokens.issue(TENANT, person_id, Role.PARTICIPANT, self.sign_in)
                 out.write(issued.token + "\n")
 
     async def new_round(self, index: int, warmup: int, run: int) -> None:

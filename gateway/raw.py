@@ -76,6 +76,7 @@ class RawOperation:
     problems: frozenset[int]
     security: list[SecurityRequirement] = field(default_factory=list)
     max_body: int = 16 * 1024
+    also: tuple[tuple[int, type[Any], str], ...] = ()  # other successes (a ballot replaced: 200)
     reader: StrictBody = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -221,9 +222,9 @@ def document_raw(app: Litestar, context: OpenAPIContext, paths: dict[str, PathIt
             )
             for name, definition in route.path_parameters.items()
         ]
-        status, answer, description = declared.answer
         responses: dict[str, OpenAPIResponse] = {
             str(status): OpenAPIResponse(description=description, content=content(JSON, answer))
+            for status, answer, description in (declared.answer, *declared.also)
         }
         for problem in sorted(declared.problems):
             spec = PROBLEMS[problem]

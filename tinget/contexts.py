@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from events.contexts import Context
 from services.analysis.context import ANALYSIS
 from services.audit.context import AUDIT
+from services.budgeting.context import BUDGETING
 from services.dashboards.context import DASHBOARDS
 from services.dialogs.context import DIALOGS
 from services.focus_groups.context import FOCUS_GROUPS
@@ -38,6 +39,7 @@ CONTEXTS: tuple[Context[AppPlatform], ...] = (
     DIALOGS,
     PARTICIPATION,  # its threshold policy records what gamification awards points for
     SURVEYS,
+    BUDGETING,
     DASHBOARDS,
     GAMIFICATION,
     MODERATION,

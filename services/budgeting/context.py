@@ -1,24 +1,38 @@
-"""Budgeting: participatory budgeting rounds (Medborgarbudget, Borgerbudget), their projects,
-ballots and counted results.
-
-Declared here, not yet listed in ``tinget/contexts.py``: the round's service, read models and
-HTTP operations come with its ``budget`` dialog kind. Until then the declaration names only
-its aggregates (the in-memory tests build the catalogue with them).
-"""
+"""Budgeting: participatory budgeting rounds (Medborgarbudget, Borgerbudget) of budget dialogs,
+their projects, ballots and counted results, served over HTTP (gateway/budgeting.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from events.contexts import Context
 
 if TYPE_CHECKING:
+    import asyncpg
     from eventsourcing.domain import Aggregate
+
+    from events.codec import Codec
+    from events.projection import Projection
+    from events.repository import Repository
+    from services.budgeting.service import Positions
+    from services.dialogs.service import DialogService
+    from services.identity.keys import Keys
+    from services.participation.service import ParticipationService
 
 
 class Needs(Protocol):
-    """Nothing of the platform yet: the context has no read model or handler so far."""
+    """What the context's read model and handlers are made from."""
+
+    app_pool: asyncpg.Pool
+    codec: Codec
+    repository: Repository
+    dialogs: DialogService
+    participation: ParticipationService
+    keys: Keys
+
+    @property
+    def positions(self) -> Positions: ...  # read-only: any object that waits as it does
 
 
 def _aggregates() -> Sequence[type[Aggregate]]:
@@ -27,4 +41,37 @@ def _aggregates() -> Sequence[type[Aggregate]]:
     return (BudgetRound, BudgetProject, BudgetBallot)
 
 
-BUDGETING = Context[Needs]("budgeting", package="services.budgeting", aggregates=_aggregates)
+def _read_models(app: Needs) -> Sequence[Projection]:
+    from services.budgeting.listing import BudgetListing
+
+    return [BudgetListing(app.codec)]
+
+
+def _provides(app: Needs) -> Mapping[str, object]:
+    from services.budgeting.listing import BudgetQueries
+    from services.budgeting.service import BudgetService
+
+    queries = BudgetQueries(app.app_pool)
+    return {
+        "budgets": BudgetService(
+            app.repository,
+            app.dialogs,
+            queries,
+            app.keys,
+            app.participation.blocked,
+            app.participation.dialog,
+            app.participation.image_exists,
+            app.positions,
+        ),
+        "budget_queries": queries,
+    }
+
+
+BUDGETING = Context[Needs](
+    "budgeting",
+    package="services.budgeting",
+    aggregates=_aggregates,
+    read_models=_read_models,
+    controller_paths=("gateway.budgeting:BudgetController",),
+    provides=_provides,
+)

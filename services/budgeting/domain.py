@@ -48,15 +48,18 @@ __all__ = [
     "DESCRIPTION_LENGTH",
     "MAX_AMOUNT",
     "MAX_DISTRICTS",
+    "REASON_LENGTH",
     "TITLE_LENGTH",
     "BudgetBallot",
     "BudgetProject",
     "BudgetRound",
     "District",
+    "Eligibility",
     "Implementation",
     "Phase",
     "PhaseClosed",
     "PhaseTime",
+    "Place",
     "Rules",
     "ballot_key",
     "budget_round_id",
@@ -107,6 +110,16 @@ class District(msgspec.Struct, frozen=True, kw_only=True):
     amount: int
 
 
+class Eligibility(StrEnum):
+    """Who may propose and vote: every signed-in participant, or only those who signed in
+    with the municipality's identity provider (its e-ID: residents, as the provider vouches),
+    nothing of the sign-in stored beyond how it was made. An invite-only budget dialog
+    admits its invitees (PIN invitations) on top of either."""
+
+    SIGNED_IN = "signed-in"
+    IDENTITY_PROVIDER = "identity-provider"
+
+
 class Rules(msgspec.Struct, frozen=True, kw_only=True):
     """What voters find when voting opens; fixed from then on."""
 
@@ -114,6 +127,15 @@ class Rules(msgspec.Struct, frozen=True, kw_only=True):
     counting: Counting
     changeable: bool = True  # a voter may change their ballot until voting closes
     one_district: bool = False  # a voter votes in one district only
+    voters: Eligibility = Eligibility.SIGNED_IN
+
+
+class Place(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a project would be: a point, and the address as the proposer gave it."""
+
+    latitude: float
+    longitude: float
+    address: str | None = None
 
 
 class PhaseClosed(Conflict):
@@ -381,7 +403,7 @@ class BudgetProject(Aggregate):
     """A project proposed in one district of a round, its review and its implementation."""
 
     personal_fields: ClassVar[dict[str, tuple[str, ...]]] = {
-        "BudgetProjectProposed": ("title", "description"),
+        "BudgetProjectProposed": ("title", "description", "place"),
     }
     data_subject: ClassVar[str] = "proposer_id"
 
@@ -397,6 +419,8 @@ class BudgetProject(Aggregate):
         now: datetime,
         *,
         id: UUID,
+        place: Place | None = None,
+        image: str | None = None,
     ) -> BudgetProject:
         """A participant's proposal during proposal collection; the municipality's
         administrators may add projects until voting opens."""
@@ -429,6 +453,8 @@ class BudgetProject(Aggregate):
             description=checked["description"],
             estimated_cost=estimated_cost,
             id=id,
+            place=place,
+            image=image,
         )
 
     @event("BudgetProjectProposed")
@@ -442,6 +468,8 @@ class BudgetProject(Aggregate):
         estimated_cost: int,
         *,
         id: UUID,  # eventsourcing takes the aggregate's id by this name
+        place: Place | None = None,  # where it would be (personal data, like its texts)
+        image: str | None = None,  # an uploaded image's id
     ) -> None:
         self.round_id = round_id
         self.district = district
@@ -449,11 +477,14 @@ class BudgetProject(Aggregate):
         self.title = title
         self.description = description
         self.estimated_cost = estimated_cost
+        self.place = place
+        self.image = image
         self.feasible: bool | None = None  # None until reviewed
         self.review_reason: str | None = None  # public: why (not) feasible
         self.final_cost: int | None = None
         self.implementation: Implementation | None = None
         self.implementation_note: str | None = None
+        self.implementation_image: str | None = None
 
     def _of(self, budget_round: BudgetRound) -> None:
         if budget_round.id != self.round_id:
@@ -509,6 +540,7 @@ class BudgetProject(Aggregate):
         note: str,
         by: Caller,
         now: datetime,
+        image: str | None = None,
     ) -> None:
         """A funded project's progress, during implementation."""
         _administer(by)
@@ -519,12 +551,15 @@ class BudgetProject(Aggregate):
         if self.implementation is Implementation.CANCELLED:
             raise Conflict("the project's implementation was cancelled", "status")
         cleaned = values.text(note, "note", max_length=REASON_LENGTH, required=False)
-        self._implementation_updated(status, cleaned)
+        self._implementation_updated(status, cleaned, image)
 
     @event("BudgetProjectImplementationUpdated")
-    def _implementation_updated(self, status: Implementation, note: str) -> None:
+    def _implementation_updated(
+        self, status: Implementation, note: str, image: str | None = None
+    ) -> None:
         self.implementation = status
         self.implementation_note = note
+        self.implementation_image = image
 
 
 def offers(projects: Sequence[BudgetProject]) -> dict[str, Offer]:

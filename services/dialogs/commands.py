@@ -11,6 +11,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from services.budgeting.commands import BudgetSetup
 from services.dialogs.domain import Commenting, DialogKind
 
 Title = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -44,6 +45,9 @@ class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     opens_at: Moment
     closes_at: Moment
     settings: SettingsInput = msgspec.field(default_factory=SettingsInput)
+    # a budget dialog's round (and only a budget dialog's): its opening and closing follow
+    # the round's, from proposal collection opening to voting closing
+    budget: BudgetSetup | None = None
 
 
 class UpdateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

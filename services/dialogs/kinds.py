@@ -32,6 +32,7 @@ class DialogKind(StrEnum):
     SUGGESTION_BOX = "suggestion-box"  # the widget on the municipality's own site
     SURVEY = "survey"  # a questionnaire (services.surveys), one response per person
     STATEMENTS = "statements"  # short statements voted agree, disagree or pass; opinion maps
+    BUDGET = "budget"  # participatory budgeting: projects and ballots of a budget round
 
 
 class PostKind(StrEnum):
@@ -240,6 +241,7 @@ class KindPolicy:
     support_threshold: bool = False  # may set a support threshold for its posts
     signature_goal: bool = False  # may set a signature goal for its petitions
     opinions: bool = False  # its statements are voted on and mapped into opinion groups
+    budget: bool = False  # a participatory budget: projects and ballots of its budget round
 
     @property
     def takes_posts(self) -> bool:
@@ -255,6 +257,8 @@ class KindPolicy:
         """What participants send in this kind of dialog, in words for a refusal."""
         if self.responses:
             return "questionnaire responses"
+        if self.budget:
+            return "budget projects and ballots"
         return "votes" if self.ballots else "posts"
 
     def post_kind(self, given: str | None) -> PostKind:
@@ -385,6 +389,9 @@ KIND_POLICIES: Mapping[DialogKind, KindPolicy] = MappingProxyType(
         DialogKind.STATEMENTS: KindPolicy(
             kind=DialogKind.STATEMENTS, posts=(PostKind.STATEMENT,), opinions=True
         ),
+        # Participatory budgeting: its budget round (services.budgeting) holds the districts,
+        # rules and phases; projects and ballots go to the round, not to posts or polls.
+        DialogKind.BUDGET: KindPolicy(kind=DialogKind.BUDGET, budget=True),
     }
 )
 

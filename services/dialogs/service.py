@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import msgspec
+from eventsourcing.domain import Aggregate
 from msgspec import UnsetType
 
 from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
+from services.budgeting.setup import new_round, phases_of, window
 from services.dialogs.commands import (
     CreateDialog,
     InvitePeople,
@@ -23,6 +25,7 @@ from services.dialogs.domain import (
     Commenting,
     Dialog,
     DialogDetails,
+    DialogKind,
     DialogSettings,
     Invitation,
     invitation_id,
@@ -148,10 +151,25 @@ class DialogService:
         return await self.repository.get(tenant_id, Tenant, tenant_stream_id(tenant_id))
 
     async def create(self, caller: Caller, command: CreateDialog) -> Dialog:
+        """A new draft; a budget dialog together with its budget round, in one append."""
         caller.require(Permission.ADMINISTER)
         tenant = await self._tenant(caller.tenant_id)
+        setup = command.budget
+        if command.kind is DialogKind.BUDGET:
+            if setup is None:
+                raise InvalidInput(
+                    "budget", "a budget dialog needs its round: districts, rules and phases"
+                )
+            opening, voting = window(phases_of(setup.phases))
+            assert voting.closes_at is not None  # checked: only implementation runs on
+            command = msgspec.structs.replace(
+                command, opens_at=opening.opens_at, closes_at=voting.closes_at
+            )
+        elif setup is not None:
+            raise InvalidInput("budget", "only a budget dialog has a budget round")
         dialog = Dialog.draft(command.kind, _details(tenant, command))
-        await self._save(caller.tenant_id, caller, dialog)
+        companions = [] if setup is None else [new_round(dialog.id, setup, caller)]
+        await self._save(caller.tenant_id, caller, dialog, *companions)
         return dialog
 
     async def update(self, caller: Caller, dialog_id: UUID, command: UpdateDialog) -> Dialog:
@@ -174,6 +192,13 @@ class DialogService:
             for f in command.__struct_fields__
             if getattr(command, f) is not msgspec.UNSET
         }
+        if dialog.kind is DialogKind.BUDGET:
+            for moment in ("opens_at", "closes_at"):
+                if moment in changes:
+                    raise InvalidInput(
+                        moment,
+                        "a budget dialog opens and closes with its round: reschedule its phases",
+                    )
         merged = msgspec.structs.replace(current, **changes)
         details = _details(await self._tenant(caller.tenant_id), merged)
         if dialog.change_details(details, self.clock()):
@@ -270,9 +295,11 @@ class DialogService:
                 return False
         return moved
 
-    async def _save(self, tenant_id: str, caller: Caller | None, dialog: Dialog) -> None:
+    async def _save(
+        self, tenant_id: str, caller: Caller | None, dialog: Dialog, *more: Aggregate
+    ) -> None:
         try:
-            await self.repository.save(tenant_id, dialog, metadata=event_metadata(caller))
+            await self.repository.save(tenant_id, dialog, *more, metadata=event_metadata(caller))
         except ConcurrencyConflict:
             raise Conflict("the dialog was changed meanwhile; try again") from None
         for hook in self.changed:

@@ -50,6 +50,12 @@ class Keys:
         digest = self._of_person_in("ballot", tenant_id, dialog_id, person_id)
         return UUID(bytes=digest[:16], version=4)
 
+    def budget_ballot_secret(self, tenant_id: str) -> bytes:
+        """The key of a tenant's participatory budget ballots' stream ids (keyed hashes of
+        round, person and district, ``services.budgeting.domain.ballot_key``): unrelated to
+        every other key, so a stream id names nobody to whoever lacks it."""
+        return self._per_tenant("budget-ballot", tenant_id)
+
     def response_stream(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> UUID:
         """The one stream a person's response to a survey may be written to: a keyed hash of
         (tenant, survey, person), as for ballots, so a second response is refused by the store

@@ -487,7 +487,7 @@ def test_a_project_of_another_round_is_refused() -> None:
 
 def test_the_proposers_words_are_sealed_personal_data() -> None:
     definition = CATALOGUE.by_name("BudgetProjectProposed")
-    assert definition.personal == {"title", "description"}
+    assert definition.personal == {"title", "description", "place"}
     assert definition.subject == "proposer_id"
     assert not CATALOGUE.by_name("BudgetBallotCast").personal
 

@@ -35,6 +35,7 @@ POSTS: dict[DialogKind, tuple[str, ...]] = {
     DialogKind.SUGGESTION_BOX: ("suggestion",),
     DialogKind.SURVEY: (),
     DialogKind.STATEMENTS: ("statement",),
+    DialogKind.BUDGET: (),
 }
 BALLOTS = {DialogKind.POLL, DialogKind.VOX_POP}
 RESPONSES = {DialogKind.SURVEY}
@@ -42,6 +43,7 @@ TAKES = {
     DialogKind.POLL: "votes",
     DialogKind.VOX_POP: "votes",
     DialogKind.SURVEY: "questionnaire responses",
+    DialogKind.BUDGET: "budget projects and ballots",
 }
 ALL_KINDS = list(DialogKind)
 
@@ -81,8 +83,10 @@ def test_what_each_kind_of_dialog_takes(kind: DialogKind) -> None:
     assert policy.takes_posts is bool(POSTS[kind])
     assert policy.ballots is (kind in BALLOTS)
     assert policy.responses is (kind in RESPONSES)
-    # posts, ballots or questionnaire responses: exactly one of them
-    assert [policy.takes_posts, policy.ballots, policy.responses].count(True) == 1
+    assert policy.budget is (kind is DialogKind.BUDGET)
+    # posts, ballots, questionnaire responses or a budget round: exactly one of them
+    taken = [policy.takes_posts, policy.ballots, policy.responses, policy.budget]
+    assert taken.count(True) == 1
 
 
 @pytest.mark.parametrize("kind", ALL_KINDS)
