@@ -41,6 +41,7 @@ def live_events(
                     last = body
                     yield ServerSentEventMessage(data=body.decode(), event=event)
                 else:
-                    yield ServerSentEventMessage(comment="keep-alive")
+                    # a comment alone: with a data line a browser would fire an empty event
+                    yield ServerSentEventMessage(comment="keep-alive", data=None)
 
     return ServerSentEvent(events())

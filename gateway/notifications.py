@@ -188,7 +188,12 @@ class UnsubscribeController(Controller):
         List-Unsubscribe header, and that kind of e-mail stops. No sign-in: the link is signed."""
         return await notifications.unsubscribe(tenant.tenant_id, token)
 
-    @get("/", include_in_schema=False, status_code=303)
+    @get(
+        "/",
+        operation_id="openUnsubscribeLink",
+        summary="Open the unsubscribe link in a browser",
+        status_code=303,
+    )
     async def unsubscribe_link(
         self,
         token: Annotated[str | None, QueryParameter(max_length=500)] = None,

@@ -9,7 +9,9 @@ from contextlib import AsyncExitStack
 
 import asyncpg
 import httpx
+import pytest
 
+import gateway.live
 from services.identity.access import Role
 from tests.api import create_town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
@@ -122,3 +124,29 @@ async def test_one_tally_change_is_read_once_for_all_watchers_of_the_dialog(
             assert all(s["results"] == [yes, no] for s in seconds)
             await asyncio.sleep(0.3)  # a read per watcher, if there were, would be done by now
             assert queries.count - before == 1
+
+
+async def test_a_keep_alive_is_a_comment_that_fires_no_event_in_a_browser(
+    platform: Platform, live_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between changes the stream sends a comment line only: a ``data:`` line with it would
+    make a browser's EventSource fire an empty ``message`` event each time."""
+    monkeypatch.setattr(gateway.live, "KEEPALIVE_SECONDS", 0.2)
+    town = await create_town(platform)
+    admin = await staff_token(platform, town, "admin@town.example", Role.ADMINISTRATOR)
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        poll = await open_dialog(
+            client, town, admin, kind="vox-pop", settings={"question": "Lower the speed limit?"}
+        )
+        url = f"/api/v1/dialogs/{poll['id']}/tally/live"
+        async with client.stream("GET", url, headers=town.headers()) as stream:
+            blocks: list[list[str]] = [[]]
+            async for line in stream.aiter_lines():
+                if line:
+                    blocks[-1].append(line)
+                elif blocks[-1]:
+                    if blocks[-1][0].startswith(": keep-alive"):
+                        break
+                    blocks.append([])
+    assert blocks[0][0] == "event: tally"  # the tally first, then the keep-alive alone
+    assert blocks[-1] == [": keep-alive"]
