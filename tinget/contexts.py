@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from events.contexts import Context
 from services.analysis.context import ANALYSIS
 from services.audit.context import AUDIT
+from services.chat.context import CHAT
 from services.dashboards.context import DASHBOARDS
 from services.dialogs.context import DIALOGS
 from services.gamification.context import GAMIFICATION
@@ -40,6 +41,7 @@ CONTEXTS: tuple[Context[AppPlatform], ...] = (
     DASHBOARDS,
     GAMIFICATION,
     MODERATION,
+    CHAT,  # a discussion's live chat: its messages and the feed its stream sends
     ANALYSIS,  # after the post listing (dialogs, participation) its items are read from
     AUDIT,  # every event of the catalogue, hash-chained per tenant
     NOTIFICATIONS,  # last: tells people of what the others recorded

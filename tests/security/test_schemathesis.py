@@ -56,7 +56,7 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 174  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 184  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
@@ -69,7 +69,9 @@ ALL_OPERATIONS = 174  # erasure and exports (3), panels (16), panel rounds (3), 
 # branding changed, the logo, hero photo and background image uploaded, a branding picture
 # read, the staff listed, invited and removed, the settings read and changed, the allowed
 # origins read and set), the platform (11: staff sign-in by link, redeem, refresh, sign-out;
-# tenants: create, list, read, add and remove a host, suspend, resume)
+# tenants: create, list, read, add and remove a host, suspend, resume), a discussion's live chat
+# (10: settings read and changed, a message posted, messages listed, approve, hide, pin, unpin,
+# the stream and the moderators' stream)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
