@@ -154,14 +154,14 @@ def chat_events(
                         yield sent
                 if len(page) < BACKLOG_PAGE:
                     break
-            yield ServerSentEventMessage(comment="live")
+            yield ServerSentEventMessage(comment="live", data=None)
             while True:
                 try:
                     entries = await subscription.next(KEEPALIVE_SECONDS)
                 except Overflow:
                     return  # too slow to follow: the client reconnects with its last id
                 if not entries:
-                    yield ServerSentEventMessage(comment="keep-alive")
+                    yield ServerSentEventMessage(comment="keep-alive", data=None)
                     continue
                 for entry in entries:
                     if entry.position <= last:

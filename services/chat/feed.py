@@ -198,7 +198,7 @@ class FeedEntry(msgspec.Struct, frozen=True):
 _encode = msgspec.json.Encoder().encode
 
 _FEED = (
-    "SELECT f.position, f.event, f.moderators_only, m.*, pe.display_name"
+    "SELECT m.*, f.position AS feed_position, f.event, f.moderators_only, pe.display_name"
     " FROM chat_feed f JOIN chat_messages m"
     " ON m.tenant_id = f.tenant_id AND m.message_id = f.message_id"
     " LEFT JOIN people pe ON pe.tenant_id = m.tenant_id AND pe.person_id = m.author_id"
@@ -218,7 +218,7 @@ def _entry(row: Any) -> FeedEntry:
     if not row["moderators_only"] and (row["event"] != "message" or row["status"] == "shown"):
         public = _encode(message_view(row, moderator=False)).decode()
     return FeedEntry(
-        position=int(row["position"]),
+        position=int(row["feed_position"]),
         event=row["event"],
         public=public,
         moderators=_encode(message_view(row, moderator=True)).decode(),
