@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import all as all_benches
-from bench import analysis, append, gateway, projection, projections, relay, survey, vote
+from bench import analysis, append, chat, gateway, projection, projections, relay, survey, vote
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
 from tinget.logs import configure_logging
@@ -59,6 +59,12 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         " and the opinion map of 5,000 participants x 500 statements",
         analysis.add_arguments,
         analysis.run,
+    ),
+    "chat": (
+        "500 watchers of a live chat over server-sent events on one gateway process: every"
+        " approved message reaches each, once, in order; delivery p99",
+        chat.add_arguments,
+        chat.run,
     ),
     "all": (
         "every bench, one after another, and a markdown table of the figures (bench/RESULTS.md)",

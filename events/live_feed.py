@@ -78,6 +78,10 @@ class Subscription(Generic[E]):
         self._hub = hub
         self._topic = topic
         self._queue = queue
+        # The topic's position when the watcher joined: every entry after it reaches the
+        # queue (one at or before it may too, and is dropped by position), so a watcher that
+        # wants only what comes from now on starts here, without reading the read model.
+        self.joined_at = topic.high
 
     async def next(self, patience: float) -> list[E]:
         """The entries queued since the last call (waiting for one up to ``patience``

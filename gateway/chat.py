@@ -9,10 +9,11 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
+import structlog
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
-from litestar.response import ServerSentEvent, ServerSentEventMessage
+from litestar.response import Stream
 
 from events.errors import Conflict, InvalidInput
 from events.live_feed import FeedHub, Overflow
@@ -31,7 +32,11 @@ from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
 
+log = structlog.get_logger(__name__)
+
 KEEPALIVE_SECONDS = 15.0
+RETRY_MS = 2000  # how long a client waits before it reconnects after the stream ended
+EVENT_STREAM_TYPE = "text/event-stream"
 BACKLOG_PAGE = 500  # feed entries read at a time for a reconnecting client's backlog
 _MAX_DIGITS = 18
 
@@ -121,6 +126,12 @@ def _after(header: str | None, query: str | None) -> int | None:
     return None
 
 
+_LIVE = b": live\r\n\r\n"  # the backlog is sent: what follows is live
+_KEEPALIVE = b": keep-alive\r\n\r\n"
+_BUSY = b": busy\r\nretry: %d\r\n\r\n" % RETRY_MS
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
 def chat_events(
     hub: FeedHub[FeedEntry],
     queries: ChatQueries,
@@ -129,49 +140,55 @@ def chat_events(
     after: int | None,
     *,
     moderator: bool,
-) -> ServerSentEvent:
+) -> Stream:
     """The dialog's chat as server-sent events: the backlog after ``after`` (none without
     one), then live ones, each once, in order, with the log position as its id. Participants'
-    streams leave out what only moderators see."""
+    streams leave out what only moderators see. Each event's frame was encoded once for all
+    watchers (``FeedEntry``); a watcher sends those bytes as they are."""
 
-    def message(entry: FeedEntry) -> ServerSentEventMessage | None:
-        data = entry.moderators if moderator else entry.public
-        if data is None:
-            return None
-        return ServerSentEventMessage(data=data, event=entry.event, id=str(entry.position))
+    def frame(entry: FeedEntry) -> bytes | None:
+        return entry.moderators if moderator else entry.public
 
-    async def events() -> AsyncIterator[ServerSentEventMessage]:
+    async def events() -> AsyncIterator[bytes]:
         async with hub.watch(tenant_id, dialog_id) as subscription:
             # joined first: what is committed from now on reaches the queue, what was before
             # is in the backlog read now; what is in both is dropped by its position
-            last = await queries.head(tenant_id, dialog_id) if after is None else after
-            while True:
-                page = await queries.feed(tenant_id, dialog_id, last, BACKLOG_PAGE)
+            last = subscription.joined_at if after is None else after
+            while after is not None:
+                try:
+                    page = await queries.feed(tenant_id, dialog_id, last, BACKLOG_PAGE)
+                except Exception as error:  # the answer has begun: no 503 can be sent now
+                    log.warning("chat backlog unavailable; ending the stream", error=repr(error))
+                    yield _BUSY  # the client reconnects with its last id, after a while
+                    return
                 for entry in page:
                     last = entry.position
-                    sent = message(entry)
+                    sent = frame(entry)
                     if sent is not None:
                         yield sent
                 if len(page) < BACKLOG_PAGE:
                     break
-            yield ServerSentEventMessage(comment="live", data=None)
+            yield _LIVE
             while True:
                 try:
                     entries = await subscription.next(KEEPALIVE_SECONDS)
                 except Overflow:
                     return  # too slow to follow: the client reconnects with its last id
                 if not entries:
-                    yield ServerSentEventMessage(comment="keep-alive", data=None)
+                    yield _KEEPALIVE
                     continue
+                frames = []
                 for entry in entries:
                     if entry.position <= last:
                         continue
                     last = entry.position
-                    sent = message(entry)
+                    sent = frame(entry)
                     if sent is not None:
-                        yield sent
+                        frames.append(sent)
+                if frames:
+                    yield b"".join(frames)
 
-    return ServerSentEvent(events())
+    return Stream(events(), media_type=EVENT_STREAM_TYPE, headers=STREAM_HEADERS)
 
 
 class ChatController(Controller):
@@ -180,9 +197,17 @@ class ChatController(Controller):
 
     @staticmethod
     async def _discussion(
-        dialogs: DialogService, tenant: TenantEntry, dialog_id: UUID, viewer: Caller | None
+        dialogs: DialogService,
+        tenant: TenantEntry,
+        dialog_id: UUID,
+        viewer: Caller | None,
+        chat: ChatService | None = None,
     ) -> Dialog:
-        dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, viewer)
+        """The discussion, if the viewer may see it; a stream's check reads it from memory
+        for up to a second (``chat.dialog``), as an audience arriving at once would read it
+        hundreds of times."""
+        load = None if chat is None else chat.dialog
+        dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, viewer, load)
         if dialog.kind is not DialogKind.DISCUSSION:
             raise Conflict(f"a {dialog.kind.value} dialog has no chat; only a discussion has")
         return dialog
@@ -389,14 +414,14 @@ class ChatController(Controller):
         dialog_id: FromPath[UUID],
         last_event_id_header: LastEventIdHeader = None,
         last_event_id: LastEventIdQuery = None,
-    ) -> ServerSentEvent:
+    ) -> Stream:
         """The chat as server-sent events: ``message`` (a message shown: posted, or
         approved), ``hidden``, ``pinned`` and ``unpinned``, each with the message as JSON and
         its id. With ``Last-Event-ID`` (or ``last_event_id``) it first sends what came after
         that id, then live events, none twice; without, live events from now."""
         after = _after(last_event_id_header, last_event_id)
-        dialog = await self._discussion(dialogs, tenant, dialog_id, viewer)
-        room = await chat.room(tenant.tenant_id, dialog.id)
+        dialog = await self._discussion(dialogs, tenant, dialog_id, viewer, chat)
+        room = await chat.cached_room(tenant.tenant_id, dialog.id)
         if room is None or not room.live:
             raise Conflict("the dialog's chat is not live")
         return chat_events(
@@ -413,6 +438,7 @@ class ChatController(Controller):
     )
     async def moderation_events(
         self,
+        chat: Injected[ChatService],
         chat_queries: Injected[ChatQueries],
         chat_hub: Injected[FeedHub[FeedEntry]],
         dialogs: Injected[DialogService],
@@ -421,13 +447,13 @@ class ChatController(Controller):
         dialog_id: FromPath[UUID],
         last_event_id_header: LastEventIdHeader = None,
         last_event_id: LastEventIdQuery = None,
-    ) -> ServerSentEvent:
+    ) -> Stream:
         """As the chat's stream, with what moderators see too: ``pending`` (a message waiting
         for approval) and the turning down of one (``hidden``), and each message's author
         and moderation reason."""
         caller.require(Permission.MODERATE)
         after = _after(last_event_id_header, last_event_id)
-        dialog = await self._discussion(dialogs, tenant, dialog_id, caller)
+        dialog = await self._discussion(dialogs, tenant, dialog_id, caller, chat)
         return chat_events(
             chat_hub, chat_queries, tenant.tenant_id, dialog.id, after, moderator=True
         )

@@ -185,14 +185,21 @@ def message_view(row: Any, *, moderator: bool) -> ChatMessageView:
 
 
 class FeedEntry(msgspec.Struct, frozen=True):
-    """One server-sent event of a dialog's chat, encoded once for all its watchers:
-    ``public`` is what participants get (None: nothing, such as a message waiting for
-    approval, or one hidden since), ``moderators`` what moderators get."""
+    """One server-sent event of a dialog's chat, encoded once for all its watchers, as the
+    bytes of its text/event-stream frame: ``public`` is what participants get (None:
+    nothing, such as a message waiting for approval, or one hidden since), ``moderators``
+    what moderators get. Its id is ``position``."""
 
     position: int
     event: str
-    public: str | None
-    moderators: str
+    public: bytes | None
+    moderators: bytes
+
+
+def sse_frame(position: int, event: str, data: bytes) -> bytes:
+    """One server-sent event: its id, name and one line of JSON (msgspec writes no line
+    breaks), ended by a blank line."""
+    return b"id: %d\r\nevent: %s\r\ndata: %s\r\n\r\n" % (position, event.encode(), data)
 
 
 _encode = msgspec.json.Encoder().encode
@@ -213,15 +220,16 @@ _MESSAGES = (
 
 
 def _entry(row: Any) -> FeedEntry:
-    public: str | None = None
+    position, event = int(row["feed_position"]), row["event"]
+    public: bytes | None = None
     # A message event of a message hidden since has nothing left to show participants.
-    if not row["moderators_only"] and (row["event"] != "message" or row["status"] == "shown"):
-        public = _encode(message_view(row, moderator=False)).decode()
+    if not row["moderators_only"] and (event != "message" or row["status"] == "shown"):
+        public = sse_frame(position, event, _encode(message_view(row, moderator=False)))
     return FeedEntry(
-        position=int(row["feed_position"]),
-        event=row["event"],
+        position=position,
+        event=event,
         public=public,
-        moderators=_encode(message_view(row, moderator=True)).decode(),
+        moderators=sse_frame(position, event, _encode(message_view(row, moderator=True))),
     )
 
 

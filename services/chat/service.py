@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
+from async_lru import alru_cache
 from eventsourcing.domain import Aggregate
 
 from events.errors import Conflict, NotFound
@@ -31,6 +32,7 @@ from services.participation.service import ParticipationService
 from tenants import values
 
 _RETRIES = 4  # a pace changed meanwhile by another of the person's messages: read it again
+_ROOM_TTL = 1.0  # seconds a room's settings may be served from memory to a stream's check
 
 
 class ChatService:
@@ -45,6 +47,17 @@ class ChatService:
         self.dialogs = dialogs
         self.participation = participation
         self.clock = clock
+        # An audience arriving at once (a webcast starts) opens hundreds of streams: each
+        # checks the room, read once a second for all of them; a change here forgets it.
+        self._room = alru_cache(maxsize=10_000, ttl=_ROOM_TTL)(self.room)
+
+    async def dialog(self, tenant_id: str, dialog_id: UUID) -> Dialog:
+        """The dialog from memory for up to a second (the participation service's cache)."""
+        return await self.participation.dialog(tenant_id, dialog_id)
+
+    async def cached_room(self, tenant_id: str, dialog_id: UUID) -> ChatRoom | None:
+        """The room as a stream's check sees it: from memory for up to a second."""
+        return await self._room(tenant_id, dialog_id)
 
     async def _save(self, caller: Caller, *aggregates: Aggregate) -> None:
         await self.repository.save(caller.tenant_id, *aggregates, metadata=event_metadata(caller))
@@ -77,6 +90,8 @@ class ChatService:
             await self._save(caller, room)
         except ConcurrencyConflict:
             raise Conflict("the chat's settings were changed meanwhile; try again") from None
+        finally:
+            self._room.cache_invalidate(caller.tenant_id, dialog.id)
         return room
 
     async def _live_room(self, tenant_id: str, dialog_id: UUID) -> ChatRoom:
