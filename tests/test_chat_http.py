@@ -11,9 +11,11 @@ import asyncpg
 import httpx
 import pytest
 
-from services.identity.access import Role
+from events.personal import ERASED
+from services.identity.access import Role, SignIn
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.chat import chat_events_recorded, live_discussion, said, say
+from tests.read_models import differences, rebuild_all, snapshot
 from tinget.bootstrap import Platform
 
 
@@ -330,3 +332,36 @@ async def test_a_last_event_id_that_is_no_id_is_refused_naming_it(
     by_query = await client.get(url, params={"last_event_id": "-3"}, headers=town.headers())
     assert by_query.status_code == 422
     assert by_query.json()["field"] == "last_event_id"
+
+
+async def test_an_erased_author_s_messages_read_as_erased_and_a_rebuild_agrees(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, moderator: str
+) -> None:
+    dialog_id = await live_discussion(client, town, admin, moderator)
+    eva_id = await platform.identity.add_staff(town.slug, "eva@example.se", Role.PARTICIPANT)
+    eva = platform.identity.tokens.issue(town.slug, eva_id, Role.PARTICIPANT, SignIn.EMAIL).token
+    hers = await said(client, town, eva, dialog_id, "Eva skriver om bussarna")
+    await said(client, town, moderator, dialog_id, "Tack Eva")
+    pinned = await act(client, town, moderator, dialog_id, hers["id"], "pin")
+    assert pinned.status_code == 200
+    await platform.catch_up_projections()
+    before = await messages(client, town, dialog_id)
+    assert before[1]["body"] == "Eva skriver om bussarna"
+    assert before[1]["author_id"] == str(eva_id)
+
+    erased = await client.post(f"/api/v1/people/{eva_id}/erasure", headers=town.headers(admin))
+    assert erased.status_code == 202, erased.text
+    await platform.catch_up_projections()
+
+    after = await messages(client, town, dialog_id)
+    assert [m["body"] for m in after] == ["Tack Eva", ERASED]
+    assert after[1]["author_name"] is None
+    room = (await client.get(f"/api/v1/dialogs/{dialog_id}/chat", headers=town.headers())).json()
+    assert [m["body"] for m in room["pinned"]] == [ERASED]
+
+    chat_tables = ("chat_messages", "chat_feed")
+    live = {t: rows for t, rows in (await snapshot(platform)).items() if t in chat_tables}
+    await rebuild_all(platform)
+    rebuilt = {t: rows for t, rows in (await snapshot(platform)).items() if t in chat_tables}
+    assert live["chat_feed"]
+    assert differences(live, rebuilt) == {}
