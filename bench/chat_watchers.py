@@ -73,7 +73,7 @@ async def watch(
                 for line in block.split(b"\r\n"):
                     name, _, value = line.partition(b": ")
                     fields[name] = value
-                if b"" in fields and fields[b""] == b"live":
+                if fields.get(b"event") == b"live":
                     live.set()
                 if fields.get(b"event") != b"message":
                     continue

@@ -126,7 +126,12 @@ def _after(header: str | None, query: str | None) -> int | None:
     return None
 
 
-_LIVE = b": live\r\n\r\n"  # the backlog is sent: what follows is live
+def _live(last: int) -> bytes:
+    """The backlog is sent, what follows is live: an event without an id (a client's last
+    event id stays as it was), with the id the stream has reached."""
+    return b'event: live\r\ndata: {"last_event_id":%d}\r\n\r\n' % last
+
+
 _KEEPALIVE = b": keep-alive\r\n\r\n"
 _BUSY = b": busy\r\nretry: %d\r\n\r\n" % RETRY_MS
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -168,7 +173,7 @@ def chat_events(
                         yield sent
                 if len(page) < BACKLOG_PAGE:
                     break
-            yield _LIVE
+            yield _live(last)
             while True:
                 try:
                     entries = await subscription.next(KEEPALIVE_SECONDS)

@@ -121,7 +121,8 @@ class Watcher:
         backlog: list[SseEvent] = []
         async with asyncio.timeout(patience):
             async for event in self.events:
-                if event.comment == "live":
+                if event.event == "live":
+                    assert event.id is None  # leaves the client's last event id as it was
                     return backlog
                 if event.comment is None:
                     backlog.append(event)
