@@ -187,6 +187,10 @@ async def test_moderators_pin_and_hide_and_participants_see_the_outcome(
         client, town, moderator, dialog_id, "00000000-0000-4000-8000-000000000000", "pin"
     )
     assert unknown.status_code == 404
+    # a message is moderated through its own dialog only
+    other_dialog = await live_discussion(client, town, admin, moderator)
+    elsewhere = await act(client, town, moderator, other_dialog, notice["id"], "pin")
+    assert elsewhere.status_code == 404
 
 
 async def test_slow_mode_refuses_a_second_message_with_429_and_records_nothing(
