@@ -11,7 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from bench import all as all_benches
-from bench import analysis, append, budget, gateway, projection, projections, relay, survey, vote
+from bench import (
+    analysis,
+    append,
+    budget,
+    chat,
+    gateway,
+    projection,
+    projections,
+    relay,
+    survey,
+    vote,
+)
 from bench.common import emit, nats_url, redact, say, server_url, server_version
 from tinget import loop
 from tinget.logs import configure_logging
@@ -65,6 +76,12 @@ BENCHES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Runner]
         " and equal shares for a city of 10,000 voters and 100 projects",
         budget.add_arguments,
         budget.run,
+    ),
+    "chat": (
+        "500 watchers of a live chat over server-sent events on one gateway process: every"
+        " approved message reaches each, once, in order; delivery p99",
+        chat.add_arguments,
+        chat.run,
     ),
     "all": (
         "every bench, one after another, and a markdown table of the figures (bench/RESULTS.md)",

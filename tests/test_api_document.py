@@ -234,8 +234,10 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
     # taken into an analysis, 12 of participatory budgets (the round read and configured,
     # projects listed, proposed, reviewed and reported on, a ballot cast or changed and read
     # back, results counted and read, a district's Pabulib file and one counted), the
-    # unsubscribe link opened in a browser (on to its confirmation page)
-    assert len(operations) == 204
+    # unsubscribe link opened in a browser (on to its confirmation page), 10 of a discussion's
+    # live chat (settings read and changed, post, list, approve, hide, pin, unpin, the stream,
+    # the moderators' stream)
+    assert len(operations) == 214
     for name, operation in operations.items():
         problems = {s for s in operation["responses"] if s >= "400"}
         assert len(operation["summary"].split()) >= 2, name
@@ -257,10 +259,11 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
             content = operation["responses"][status]["content"]
             assert "application/problem+json" in content, (name, status)
     # only a new post or comment can meet every problem: a body, a caller, its dialog's state,
-    # a text rule, a rate limit; and joining a panel by an invitation's link (a sign-in code,
-    # its rate limit, the panel's consent and questions, a membership already held)
+    # a text rule, a rate limit; joining a panel by an invitation's link (a sign-in code,
+    # its rate limit, the panel's consent and questions, a membership already held); and a
+    # message to a live chat (its dialog's and chat's state, a text rule, the slow mode)
     every = {n for n, op in operations.items() if every_problem <= set(op["responses"])}
-    assert every == {"submitPost", "commentOnPost", "joinPanelByInvitation"}
+    assert every == {"submitPost", "commentOnPost", "joinPanelByInvitation", "postChatMessage"}
     # required, optional or no token, as the operation reads it
     assert operations["createDialog"]["security"] == [{"bearer": []}]
     assert operations["listDialogs"]["security"] == [{"bearer": []}, {}]

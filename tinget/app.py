@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.types import ControllerRouterHandler
 
 from events.live import TallyHub
+from events.live_feed import FeedHub
 from gateway.app import create_app, provided
 from gateway.edge import Edge
 from gateway.tenancy import TenantResolver
@@ -37,8 +38,10 @@ def build_app(platform: AppPlatform, *, debug: bool = False) -> Litestar:
         health=platform.health,
     )
     given = handed_over(platform)
-    # the live hubs (poll tallies, opinion maps) each hold a listening connection
-    hubs: list[TallyHub[Any]] = [v for v in given.values() if isinstance(v, TallyHub)]
+    # the live hubs (poll tallies, opinion maps, chats) each hold a listening connection
+    hubs: list[TallyHub[Any] | FeedHub[Any]] = [
+        v for v in given.values() if isinstance(v, TallyHub | FeedHub)
+    ]
     return create_app(
         edge,
         controllers(),

@@ -17,6 +17,7 @@ from events.contexts import Context
 from services.analysis.context import ANALYSIS
 from services.audit.context import AUDIT
 from services.budgeting.context import BUDGETING
+from services.chat.context import CHAT
 from services.dashboards.context import DASHBOARDS
 from services.dialogs.context import DIALOGS
 from services.focus_groups.context import FOCUS_GROUPS
@@ -44,6 +45,7 @@ CONTEXTS: tuple[Context[AppPlatform], ...] = (
     GAMIFICATION,
     MODERATION,
     FOCUS_GROUPS,
+    CHAT,  # a discussion's live chat: its messages and the feed its stream sends
     ANALYSIS,  # after the post listing (dialogs, participation) its items are read from
     AUDIT,  # every event of the catalogue, hash-chained per tenant
     NOTIFICATIONS,  # last: tells people of what the others recorded
