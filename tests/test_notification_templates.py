@@ -82,9 +82,11 @@ async def test_only_administrators_see_and_change_templates(
 
     assert listed.status_code == 200
     entries = {(t["kind"], t["language"]): t for t in listed.json()}
-    assert len(entries) == 15 * 3  # every kind in Swedish, Danish and English
+    assert len(entries) == 15 * 5  # every kind in Swedish, Danish, Bokmål, Finnish, English
     assert not any(t["custom"] for t in entries.values())
     assert entries[("report-status", "da")]["subject"] == "Din indberetning: {status}"
+    assert entries[("report-status", "nb")]["subject"] == "Meldingen din: {status}"
+    assert entries[("digest", "fi")]["subject"] == "{tenant}: päivän kooste"
     assert "message" in entries[("report-status", "sv")]["placeholders"]
     assert (as_citizen.status_code, change.status_code) == (403, 403)
     assert await changes_recorded(platform, town) == 0

@@ -12,10 +12,12 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events import texts
 from events.errors import InvalidInput
 from services.notifications.defaults import base_language, default_template, status_word
 from services.notifications.kinds import PLACEHOLDERS, REQUIRED, Kind
@@ -125,6 +127,16 @@ def fill(subject: str, body: str, values: Mapping[str, str]) -> tuple[str, str]:
     return filled_subject, filled_body
 
 
+def local_date(value: str, language: str) -> str:
+    """A date the notifier recorded as ``2026-05-12``, as ``language`` writes it (``12 maj
+    2026``); anything else as given."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return texts.format_date(day, language)
+
+
 @dataclass(frozen=True)
 class Message:
     subject: str
@@ -145,6 +157,8 @@ def compose(
     given = {k: v for k, v in details.items() if k != "path"}
     if "status" in given:
         given["status"] = status_word(given["status"], language)
+    if "date" in given:
+        given["date"] = local_date(given["date"], language)
     link = "" if base is None else base + details.get("path", "/")
     subject, body = fill(
         *choose(kind, language, custom), {**given, "tenant": tenant_name, "link": link}

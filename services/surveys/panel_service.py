@@ -27,6 +27,7 @@ import asyncpg
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from events import texts
 from events.db import tenant_transaction
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from events.model import ConcurrencyConflict
@@ -67,36 +68,22 @@ Population = Callable[[str, UUID, str | None], Awaitable[dict[UUID, str]]]
 to the question (``UNANSWERED`` when they have none, or when no question is given): the read
 model's ``PanelQueries.population``, handed in by the composition root."""
 
-_TEXTS: dict[str, str] = {
-    "en": "Join {panel}|{tenant} invites you to join its citizen panel «{panel}»: a few times a"
-    " year, its members are asked what they think.\n\nOpen this link to read what joining means"
-    " and to join:\n\n{link}\n\nThe link works once, for 30 days. Later you sign in with your"
-    " e-mail address as usual.",
-    "sv": "Gå med i {panel}|{tenant} bjuder in dig till medborgarpanelen «{panel}»: några"
-    " gånger om året får medlemmarna säga vad de tycker.\n\nÖppna länken för att läsa vad det"
-    " innebär och gå med:\n\n{link}\n\nLänken fungerar en gång, i 30 dagar. Sedan loggar du in"
-    " med din e-postadress som vanligt.",
-    "da": "Bliv medlem af {panel}|{tenant} inviterer dig til borgerpanelet «{panel}»: nogle"
-    " gange om året bliver medlemmerne spurgt, hvad de mener.\n\nÅbn linket for at læse, hvad"
-    " det indebærer, og blive medlem:\n\n{link}\n\nLinket virker én gang, i 30 dage. Siden"
-    " logger du ind med din e-mailadresse som sædvanligt.",
-    "nb": "Bli med i {panel}|{tenant} inviterer deg til innbyggerpanelet «{panel}»: noen"
-    " ganger i året blir medlemmene spurt hva de mener.\n\nÅpne lenken for å lese hva det"
-    " innebærer, og bli med:\n\n{link}\n\nLenken virker én gang, i 30 dager. Senere logger du"
-    " inn med e-postadressen din som vanlig.",
-    "fi": "Liity paneeliin {panel}|{tenant} kutsuu sinut asukaspaneeliin «{panel}»: muutaman"
-    " kerran vuodessa sen jäseniltä kysytään heidän mielipidettään.\n\nAvaa linkki, lue mitä"
-    " liittyminen tarkoittaa ja liity:\n\n{link}\n\nLinkki toimii kerran, 30 päivän ajan."
-    " Myöhemmin kirjaudut sisään sähköpostiosoitteellasi tavalliseen tapaan.",
-}
 _LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
 
 
 def invitation_text(language: str, **values: str) -> tuple[str, str]:
     """Subject and body of a panel invitation in ``language`` (English when unknown)."""
     base = language.split("-")[0].lower()
-    template = _TEXTS.get(_LANGUAGE_ALIASES.get(base, base), _TEXTS["en"])
-    subject, body = template.split("|", 1)
+    language = _LANGUAGE_ALIASES.get(base, language)
+    subject = texts.pgettext(language, "panel-invitation e-mail subject", "Join {panel}")
+    body = texts.pgettext(
+        language,
+        "panel-invitation e-mail body",
+        "{tenant} invites you to join its citizen panel «{panel}»: a few times a year, its"
+        " members are asked what they think.\n\nOpen this link to read what joining means"
+        " and to join:\n\n{link}\n\nThe link works once, for 30 days. Later you sign in with"
+        " your e-mail address as usual.",
+    )
     return subject.format(**values), body.format(**values)
 
 
