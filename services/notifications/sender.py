@@ -195,7 +195,7 @@ class NotificationSender:
             Kind(d.kind),
             d.details,
             tenant.name,
-            tenant.language,
+            ctx.language(d, tenant),
             tenant.link_base,
             ctx.custom.get(d.tenant_id, {}),
         )
@@ -309,12 +309,13 @@ class NotificationSender:
             return outcomes
         custom = ctx.custom.get(first.tenant_id, {})
         base = tenant.link_base
+        language = ctx.language(first, tenant)
         items = []
         for d in wanted:
-            m = compose(Kind(d.kind), d.details, tenant.name, tenant.language, base, custom)
+            m = compose(Kind(d.kind), d.details, tenant.name, language, base, custom)
             items.append(f"■ {m.subject}\n\n{m.body}")
         subject, body = fill(
-            *choose(Kind.DIGEST, tenant.language, custom),
+            *choose(Kind.DIGEST, language, custom),
             {"tenant": tenant.name, "items": "\n\n\n".join(items), "link": base or ""},
         )
         mail = self._mail(address, tenant, subject, body, first, Kind.DIGEST)

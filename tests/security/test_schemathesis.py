@@ -56,20 +56,21 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 174  # erasure and exports (3), panels (16), panel rounds (3), answers,
+# The caller's own language (1).
+ALL_OPERATIONS = 175  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
-# ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
-# and out, merge, split, 3 of members: add, invite an external analyst, remove, the committee
-# report, 11 of ideas: create, list, read, retitle, owner, note, answers, next stage, decision,
-# and the municipality's questions (read, set), merging a near-duplicate, and the
-# municipality's codebook: add and list), statements dialogs (3: a vote on a statement, the
-# opinion map, the map live), sign-in with an identity provider (5: list, configure and remove
-# the providers, start and finish a sign-in), the municipality's administration (12: the
-# branding changed, the logo, hero photo and background image uploaded, a branding picture
-# read, the staff listed, invited and removed, the settings read and changed, the allowed
-# origins read and set), the platform (11: staff sign-in by link, redeem, refresh, sign-out;
-# tenants: create, list, read, add and remove a host, suspend, resume)
+# ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in and
+# out, merge, split, 3 of members: add, invite an external analyst, remove, the committee report, 11
+# of ideas: create, list, read, retitle, owner, note, answers, next stage, decision, and the
+# municipality's questions (read, set), merging a near-duplicate, and the municipality's codebook:
+# add and list), statements dialogs (3: a vote on a statement, the opinion map, the map live), sign-
+# in with an identity provider (5: list, configure and remove the providers, start and finish a
+# sign-in), the municipality's administration (12: the branding changed, the logo, hero photo and
+# background image uploaded, a branding picture read, the staff listed, invited and removed, the
+# settings read and changed, the allowed origins read and set), the platform (11: staff sign-in by
+# link, redeem, refresh, sign-out; tenants: create, list, read, add and remove a host, suspend,
+# resume)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
