@@ -34,6 +34,7 @@ from services.identity.sessions import Sessions
 from services.identity.texts import render, role_name
 from services.identity.tokens import REFRESH, IssuedToken, Tokens
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
+from tenants import links
 from tenants.directory import TenantEntry, link_base
 from tenants.staff import STAFF_ROLES, StaffQueries
 from tenants.values import PLATFORM_TENANT
@@ -85,13 +86,14 @@ class Limits:
     images_per_person: tuple[int, int] = (30, 600)  # uploads: each one is decoded, CPU-heavy
 
 
-def _links(tenant: TenantEntry) -> str:
-    """The base of the links this tenant's e-mails carry: its configured public URL, never
-    anything a request said (a poisoned Host header must not receive a sign-in code)."""
-    base = link_base(tenant)
-    if base is None:
+def _link(tenant: TenantEntry, kind: str, path: str, **values: str) -> str:
+    """A link of ``kind`` in this tenant's e-mails: its URL template of the kind filled with
+    ``values`` (tenants/links.py), else its configured public URL and ``path``; never anything
+    a request said (a poisoned Host header must not receive a sign-in code)."""
+    found = links.link(tenant.link_templates, link_base(tenant), kind, path, **values)
+    if found is None:
         raise Unavailable(f"{tenant.name} has no public address for the links in its e-mails")
-    return base
+    return found
 
 
 def _client(address: str) -> str:
@@ -185,7 +187,7 @@ class IdentityService:
             language,
             await self._custom(tenant, "sign-in", language),
             tenant=tenant.name,
-            link=f"{_links(tenant)}/sign-in?code={code}",
+            link=_link(tenant, "sign-in", f"/sign-in?code={code}", code=code),
         )
         await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
 
@@ -228,7 +230,7 @@ class IdentityService:
                 tenant=tenant.name,
                 dialog=dialog_title,
                 pin=pin,
-                link=f"{_links(tenant)}/sign-in",
+                link=_link(tenant, "pin-sign-in", "/sign-in"),
             )
             await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, pin
@@ -275,7 +277,7 @@ class IdentityService:
                 tenant=tenant.name,
                 analysis=analysis_title,
                 pin=pin,
-                link=f"{_links(tenant)}/sign-in",
+                link=_link(tenant, "pin-sign-in", "/sign-in"),
             )
             await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, pin
@@ -387,7 +389,7 @@ class IdentityService:
                     f"the address belongs to a {current.value} already: change their role",
                     field="email",
                 )
-        _links(tenant)  # no public address, no invitation: refused before anything is recorded
+        _link(tenant, "sign-in", "/sign-in", code="")  # no address: refused before recording
         person_id = await self.people.add(tenant.tenant_id, address, name)
         person = await self._ensure_person(tenant.tenant_id, person_id, SignIn.EMAIL, new_role)
         if person.role != new_role.value:
@@ -410,7 +412,7 @@ class IdentityService:
             language,
             tenant=tenant.name,
             role=role_name(new_role.value, language),
-            link=f"{_links(tenant)}/sign-in?code={code}",
+            link=_link(tenant, "sign-in", f"/sign-in?code={code}", code=code),
         )
         await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, new_role

@@ -46,6 +46,7 @@ _CLAIM_DIGESTS = (
 )
 
 _details = msgspec.json.Decoder(dict[str, str])
+_templates = msgspec.json.Decoder(dict[str, str])
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class TenantInfo:
     language: str  # the default language
     link_base: str | None  # the tenant's public URL: where every link in its messages points
     languages: tuple[str, ...] = ()  # the languages it offers (none known: only the default)
+    link_templates: dict[str, str] = field(default_factory=dict)  # kind -> URL template
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,8 @@ async def context(pool: asyncpg.Pool, deliveries: list[Delivery]) -> Context:
     )
     async with pool.acquire() as conn:
         tenant_rows = await conn.fetch(
-            "SELECT tenant_id, name, default_language, hosts, public_url, languages"
-            " FROM tenant_directory"
+            "SELECT tenant_id, name, default_language, hosts, public_url, languages,"
+            " link_templates::text FROM tenant_directory"
             " WHERE tenant_id = ANY($1::text[])",
             tenants,
         )
@@ -175,6 +177,7 @@ async def context(pool: asyncpg.Pool, deliveries: list[Delivery]) -> Context:
                 r["default_language"],
                 r["public_url"] or default_public_url(list(r["hosts"])),
                 tuple(r["languages"]),
+                _templates.decode(r["link_templates"]),
             )
             for r in tenant_rows
         },

@@ -136,6 +136,7 @@ class NotificationService:
                 language,
                 base,
                 custom,
+                tenant.link_templates,
             )
             items.append(
                 NotificationView(

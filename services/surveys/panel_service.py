@@ -58,6 +58,7 @@ from services.surveys.panels import (
     membership_id,
     panel_names_id,
 )
+from tenants import links
 from tenants.directory import TenantEntry, link_base
 
 INVITATION_LIFETIME = timedelta(days=30)
@@ -240,7 +241,7 @@ class PanelService:
         if problems:
             raise InvalidInput.of(problems)
         base = link_base(tenant)
-        if base is None:
+        if base is None and "panel-invitation" not in tenant.link_templates:
             raise Unavailable(f"{tenant.name} has no public address for the links in its e-mails")
         invited: list[UUID] = []
         for address in addresses:
@@ -253,10 +254,18 @@ class PanelService:
                 caller.tenant_id, "email-link", person_id, INVITATION_LIFETIME
             )
             subject, body = invitation_text(
-                tenant.default_language,
+                await self.identity.language_for(tenant, person_id),
                 tenant=tenant.name,
                 panel=panel.details.name,
-                link=f"{base}/panels/{panel_id}/join?code={code}",
+                link=links.link(
+                    tenant.link_templates,
+                    base,
+                    "panel-invitation",
+                    f"/panels/{panel_id}/join?code={code}",
+                    panel_id=str(panel_id),
+                    code=code,
+                )
+                or "",
             )
             try:
                 await self.identity.mailer.send(
