@@ -3,10 +3,10 @@ subscriptions; the one-click unsubscribe link (RFC 8058) that needs no sign-in."
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
@@ -81,20 +81,12 @@ class MyNotificationController(Controller):
         notifications: Injected[NotificationService],
         caller: NamedDependency[Caller],
         tenant: NamedDependency[TenantEntry],
-        request: Request[Any, Any, Any],
         unread: Annotated[bool, QueryParameter(description="only unread items")] = False,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> NotificationPage:
         """The caller's notifications, newest first, with the number still unread."""
-        page, last = await notifications.page(
-            caller,
-            tenant,
-            unread,
-            limit,
-            decode_cursor(cursor),
-            accept_language=request.headers.get("accept-language"),
-        )
+        page, last = await notifications.page(caller, tenant, unread, limit, decode_cursor(cursor))
         page.next_cursor = None if last is None else encode_cursor(*last)
         return page
 

@@ -90,11 +90,10 @@ class NotificationService:
         unread_only: bool,
         limit: int,
         after: tuple[datetime, UUID] | None,
-        accept_language: str | None = None,
     ) -> tuple[NotificationPage, tuple[datetime, UUID] | None]:
-        """The caller's items, newest first, in their language (their own, else the browser's
-        ``accept_language``, else the tenant's default); and the last one shown when there are
-        more. Kinds the person turned off in the app are left out."""
+        """The caller's items, newest first, in their language (their own, else the tenant's
+        default: as their e-mails are); and the last one shown when there are more. Kinds the
+        person turned off in the app are left out."""
         visible = (
             " FROM notifications n LEFT JOIN notification_preferences p"
             " ON p.tenant_id = n.tenant_id AND p.person_id = n.person_id AND p.kind = n.kind"
@@ -122,7 +121,7 @@ class NotificationService:
             own = await languages_of(conn, [(caller.tenant_id, caller.person_id)])
         language = choose_language(
             own.get((caller.tenant_id, caller.person_id)),
-            accept_language,
+            None,
             tenant.languages,
             tenant.default_language,
         )
