@@ -162,6 +162,52 @@ _REASONS: Sequence[tuple[str, str]] = (
         N_("{option} is not an option of this poll"),
     ),
     (r"'(?P<option>.{1,200})' is chosen twice", N_("{option} is chosen twice")),
+    # limits and things changing meanwhile
+    (
+        r"too many attempts; at most (?P<limit>\d+) in (?P<seconds>\d+) seconds",
+        N_("too many attempts; at most {limit} in {seconds} seconds"),
+    ),
+    (
+        r"other (?:reports are being made|exports are running) here; try again shortly",
+        N_("others are being made here just now; try again shortly"),
+    ),
+    (
+        r"the (?:person|dialog|post) was changed meanwhile; try again",
+        N_("it was changed meanwhile; try again"),
+    ),
+    (r"must be one of (?P<values>.{1,500})", N_("must be one of {values}")),
+    (r"is listed twice", N_("is listed twice")),
+    (
+        r"no uploaded image has this id; upload it first",
+        N_("no uploaded image has this id; upload it first"),
+    ),
+    (r"no statement of this dialog has this id", N_("no statement of this dialog has this id")),
+    # dialogs, as an administrator sets them up
+    (r"must be after opens_at", N_("must be after opens_at")),
+    (r"a poll needs its question", N_("a poll needs its question")),
+    (r"a poll needs at least two options", N_("a poll needs at least two options")),
+    (r"each option must be different", N_("each option must be different")),
+    (r"must not exceed the number of options", N_("must not exceed the number of options")),
+    (
+        r"'(?P<committee>[^']{1,100})' is not a committee of (?P<tenant>.{1,200}) "
+        r"\(committees: (?P<known>.*)\)",
+        N_("{committee} is not a committee of {tenant} (committees: {known})"),
+    ),
+    (
+        r"results are published after the dialog has closed",
+        N_("results are published after the dialog has closed"),
+    ),
+    # links of the e-mails (tenants/links.py) and other addresses
+    (r"must be an absolute https URL", N_("must be an absolute https URL")),
+    (
+        r"must be https \(plain http only for localhost\)",
+        N_("must be https (plain http only for localhost)"),
+    ),
+    (r"must not carry a user name or password", N_("must not carry a user name or password")),
+    (
+        r"placeholders may only follow the host: in the path, query or fragment",
+        N_("placeholders may only follow the host: in the path, query or fragment"),
+    ),
 )
 
 

@@ -109,3 +109,16 @@ def test_counts_take_their_plural_form_and_unknown_reasons_stay_in_english() -> 
             {"field": "body", "reason": "a reason nobody knows"},
         ],
     }
+
+
+def test_an_administrators_refusals_read_in_the_language_too() -> None:
+    reason = problem_texts.reason
+    assert reason("must be https (plain http only for localhost)", "sv") == (
+        "måste vara https (vanlig http bara för localhost)"
+    )
+    assert reason("too many attempts; at most 5 in 60 seconds", "nb") == (
+        "for mange forsøk; høyst 5 på 60 sekunder"
+    )
+    assert reason("'Kultur' is not a committee of Lund (committees: Transport)", "da") == (
+        "Kultur er ikke et udvalg i Lund (udvalg: Transport)"
+    )
