@@ -21,11 +21,9 @@ class Town:
     slug: str
     host: str
 
-    def headers(self, token: str | None = None, language: str | None = "en") -> dict[str, str]:
-        """The host, the token when given, and the language asked for. The client asks for
-        English by default, as a developer's tools do, so problem documents read as the tests
-        expect them whatever the town's language; ``language=None`` asks for none (the town's
-        default language then), and tests of languages ask for their own."""
+    def headers(self, token: str | None = None, language: str | None = None) -> dict[str, str]:
+        """The host, the token when given, and the language asked for (``Accept-Language``)
+        when given: without one, the town answers in its default language."""
         headers = {"host": self.host}
         if language is not None:
             headers["accept-language"] = language

@@ -60,7 +60,9 @@ async def test_a_bad_template_is_refused_naming_the_field_and_nothing_is_recorde
     field: str,
     reason: str,
 ) -> None:
-    response = await client.put(f"{TEMPLATES}/{path}", json=body, headers=town.headers(admin))
+    response = await client.put(
+        f"{TEMPLATES}/{path}", json=body, headers=town.headers(admin, language="en")
+    )
 
     assert response.status_code in (400, 422), response.text
     assert response.json()["field"] == field
