@@ -84,6 +84,8 @@ class TenantSettings(msgspec.Struct, kw_only=True):
     min_group_size: int
     dialog_defaults: DialogDefaults
     gamification: bool
+    # where the links of each kind in the e-mails point (its own front end); none: public URL
+    link_templates: dict[str, str]
 
 
 class TenantSettingsChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -97,6 +99,13 @@ class TenantSettingsChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=T
     min_group_size: int | UnsetType = UNSET
     dialog_defaults: DialogDefaultsChange | UnsetType = UNSET
     gamification: bool | UnsetType = UNSET
+    link_templates: (
+        Annotated[
+            dict[Annotated[str, Meta(max_length=40)], Annotated[str, Meta(max_length=500)]],
+            Meta(max_length=20),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class AllowedOrigins(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -116,6 +125,7 @@ def _settings(tenant: Tenant, gamification: bool) -> TenantSettings:
             premoderation=tenant.default_premoderation,
         ),
         gamification=gamification,
+        link_templates=dict(tenant.link_templates),
     )
 
 
@@ -229,13 +239,19 @@ class AdministrationController(Controller):
     ) -> TenantSettings:
         """Change the settings (administrators); fields left out stay as they are. The
         languages are built-in ones (sv, da, nb, fi, en) and the default is among them; the
-        minimum group size is 3 to 100. A 422 names the field and changes nothing."""
+        minimum group size is 3 to 100. ``link_templates`` (it replaces every template) points
+        the links of each kind in the e-mails at the municipality's own front end: an https
+        URL template per kind (``sign-in``, ``pin-sign-in``, ``panel-invitation``, ``dialog``,
+        ``post``, ``decision``, ``home``, ``unsubscribe``) with the kind's placeholders only
+        (``https://www.lund.se/delta/login?code={code}``). A 422 names the field
+        (``link_templates.sign-in``) and changes nothing."""
         caller.require(Permission.ADMINISTER)
         changes = TenantChanges(
             committees=data.committees,
             languages=data.languages,
             default_language=data.default_language,
             min_group_size=data.min_group_size,
+            link_templates=data.link_templates,
         )
         if not isinstance(data.dialog_defaults, UnsetType):
             given = data.dialog_defaults

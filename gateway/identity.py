@@ -18,7 +18,7 @@ from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
 from gateway.problems import problems
 from services.dialogs.service import DialogService
-from services.identity.access import Caller, Permission, event_metadata
+from services.identity.access import Caller, Permission, SignIn, event_metadata
 from services.identity.service import IdentityService
 from services.identity.tokens import IssuedToken
 from tenants.directory import TenantEntry
@@ -52,6 +52,19 @@ class Me(msgspec.Struct, kw_only=True):
     role: str
     sign_in: str
     permissions: list[str]
+    language: str | None = None  # the caller's own language; None: the municipality's
+
+
+class LanguageChoice(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The language to be spoken to in: one the municipality offers, or null for its default."""
+
+    language: Annotated[str, Meta(min_length=1, max_length=35)] | None
+
+
+class MyLanguage(msgspec.Struct, kw_only=True):
+    language: str | None  # None: the municipality's default language
+    default_language: str
+    offered: list[str]
 
 
 # The roles a person of a municipality may be given (TENANT_ROLES), as the document lists them.
@@ -126,7 +139,12 @@ class IdentityController(Controller):
         data: JSONBody[EmailSignIn],
     ) -> Accepted:
         """E-mail a one-time sign-in link. The answer does not say whether the address is known."""
-        await identity.send_sign_in_link(tenant, data.email, client_address(request))
+        await identity.send_sign_in_link(
+            tenant,
+            data.email,
+            client_address(request),
+            accept_language=request.headers.get("accept-language"),
+        )
         return Accepted(
             status="sent", detail="if the address can receive e-mail, a link is on its way"
         )
@@ -201,16 +219,42 @@ class IdentityController(Controller):
         operation_id="getMe",
         summary="Who the caller is",
         responses=problems(),
-        sync_to_thread=False,
     )
-    def me(self, caller: NamedDependency[Caller]) -> Me:
-        """Who the token says the caller is, and what they may do."""
+    async def me(self, identity: Injected[IdentityService], caller: NamedDependency[Caller]) -> Me:
+        """Who the token says the caller is, what they may do, and the language they chose to
+        be spoken to in (null: the municipality's default)."""
+        language = None
+        if caller.sign_in is not SignIn.PLATFORM:
+            language = await identity.preferred_language(caller.tenant_id, caller.person_id)
         return Me(
             tenant=caller.tenant_id,
             person_id=caller.person_id,
             role=caller.role.value,
             sign_in=caller.sign_in.value,
             permissions=sorted(p.value for p in Permission if caller.may(p)),
+            language=language,
+        )
+
+    @put(
+        "/me/language",
+        operation_id="setMyLanguage",
+        summary="Choose the language to be spoken to in",
+        responses=problems(422),
+    )
+    async def set_language(
+        self,
+        identity: Injected[IdentityService],
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        data: JSONBody[LanguageChoice],
+    ) -> MyLanguage:
+        """The signed-in person's own language, one of those the municipality offers (422
+        naming ``language`` otherwise); null clears it. E-mails and notifications to them are
+        written in it, and API problems answer in it; without one, the browser's
+        ``Accept-Language`` or the municipality's default language is used."""
+        language = await identity.set_language(caller, tenant, data.language)
+        return MyLanguage(
+            language=language, default_language=tenant.default_language, offered=tenant.languages
         )
 
     @put(

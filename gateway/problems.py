@@ -16,6 +16,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from events import texts
 from events.errors import (
     Conflict,
     DomainError,
@@ -28,6 +29,7 @@ from events.errors import (
     UnsupportedType,
 )
 from events.model import Busy
+from gateway import problem_texts
 
 log = structlog.get_logger(__name__)
 
@@ -113,7 +115,31 @@ def problem(
         "instance": request.scope["path"],  # not request.url: it parses the Host header
     }
     body.update(extra)
-    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    language = problem_language(request)
+    if language.split("-")[0] != texts.FALLBACK:
+        body = problem_texts.translate(body, language)
+    return Response(
+        body,
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers={**(headers or {}), "Content-Language": language},
+    )
+
+
+def problem_language(request: Request[Any, Any, Any]) -> str:
+    """The language of a problem document: the browser's ``Accept-Language`` among the
+    languages the municipality of the Host offers, else its default language; English when
+    the host is no municipality's known here (gateway/problem_texts.py)."""
+    accept = request.headers.get("accept-language")
+    resolver = getattr(getattr(request.app.state, "edge", None), "resolver", None)
+    recent = getattr(resolver, "recent", None)
+    host = (request.headers.get("host") or "").strip().lower()
+    if not host.endswith("]"):
+        host = host.rsplit(":", 1)[0]
+    tenant = recent.get(host) if isinstance(recent, dict) else None
+    if tenant is None:
+        return texts.choose_language(None, accept, texts.LANGUAGES, texts.FALLBACK)
+    return texts.choose_language(None, accept, tenant.languages, tenant.default_language)
 
 
 _AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)

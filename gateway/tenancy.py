@@ -41,6 +41,9 @@ class TenantResolver:
         self.ttl = ttl
         # When an entry expires, one read refreshes it for every request waiting on it.
         self.lookup = alru_cache(maxsize=10_000, ttl=ttl)(self._entry_at)
+        # The entry last resolved at each host, for what must be answered without waiting:
+        # the language of a problem document (gateway/problem_texts.py).
+        self.recent: dict[str, TenantEntry] = {}
 
     async def _entry_at(self, host: str) -> TenantEntry | None:
         return await self._read(host)
@@ -48,6 +51,10 @@ class TenantResolver:
     async def resolve(self, host_header: str | None) -> TenantEntry:
         host = host_of(host_header or "")
         entry = await self.lookup(host)
+        if entry is not None:
+            if len(self.recent) >= 10_000 and host not in self.recent:
+                self.recent.clear()
+            self.recent[host] = entry
         if entry is None:
             raise ProblemError(
                 404,

@@ -7,7 +7,7 @@ entry once, which keeps rebuilds fast.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,11 +49,27 @@ class TenantEntry(msgspec.Struct, kw_only=True):
     default_anonymous: bool = True
     default_premoderation: bool = False
     allowed_origins: list[str] = msgspec.field(default_factory=list)
+    link_templates: dict[str, str] = msgspec.field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
 
 
 _COLUMNS = tuple(TenantEntry.__struct_fields__)
+_JSON_COLUMNS = frozenset({"link_templates"})  # jsonb, written and read as JSON text
+
+
+def _column(entry: TenantEntry, column: str) -> Any:
+    value = getattr(entry, column)
+    return msgspec.json.encode(value).decode() if column in _JSON_COLUMNS else value
+
+
+def entry_of(row: Mapping[str, Any]) -> TenantEntry:
+    """A ``tenant_directory`` row as its entry."""
+    found = dict(row)
+    for column in _JSON_COLUMNS & found.keys():
+        if isinstance(found[column], str):
+            found[column] = msgspec.json.decode(found[column])
+    return msgspec.convert(found, TenantEntry)
 
 
 def link_base(entry: TenantEntry) -> str | None:
@@ -126,6 +142,8 @@ def evolve(
             )
         case "AllowedOriginsChanged":
             changes["allowed_origins"] = list(event.origins)
+        case "LinkTemplatesChanged":
+            changes["link_templates"] = dict(event.templates)
         case "TenantSuspended":
             changes.update(status="suspended", suspension_reason=event.reason)
         case "TenantResumed":
@@ -152,6 +170,7 @@ class TenantDirectory:
             "BackgroundImageChanged",
             "DialogDefaultsChanged",
             "AllowedOriginsChanged",
+            "LinkTemplatesChanged",
             "TenantSuspended",
             "TenantResumed",
         }
@@ -166,9 +185,7 @@ class TenantDirectory:
         rows = await conn.fetch(
             "SELECT * FROM tenant_directory WHERE tenant_id = ANY($1::text[])", tenants
         )
-        entries: dict[str, TenantEntry | None] = {
-            r["tenant_id"]: msgspec.convert(dict(r), TenantEntry) for r in rows
-        }
+        entries: dict[str, TenantEntry | None] = {r["tenant_id"]: entry_of(r) for r in rows}
         touched: set[str] = set()
         for recorded in events:
             event = self.codec.decode(
@@ -186,7 +203,7 @@ class TenantDirectory:
         await conn.executemany(
             f"INSERT INTO tenant_directory ({', '.join(_COLUMNS)}) VALUES ({placeholders})"
             f" ON CONFLICT (tenant_id) DO UPDATE SET {updates}",
-            [tuple(getattr(e, c) for c in _COLUMNS) for e in changed],
+            [tuple(_column(e, c) for c in _COLUMNS) for e in changed],
         )
         # A host removed from a tenant serves it no more; one moved to another tenant in this
         # batch is then written for that tenant below.
@@ -222,10 +239,10 @@ class TenantHosts:
                 " WHERE h.host = $1",
                 host,
             )
-        return None if row is None else msgspec.convert(dict(row), TenantEntry)
+        return None if row is None else entry_of(row)
 
     async def entries(self) -> list[TenantEntry]:
         """Every tenant's directory entry, by slug (the platform's list of tenants)."""
         async with self.pool.acquire() as conn:
             rows = await conn.fetch("SELECT * FROM tenant_directory ORDER BY tenant_id")
-        return [msgspec.convert(dict(r), TenantEntry) for r in rows]
+        return [entry_of(r) for r in rows]

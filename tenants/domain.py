@@ -65,6 +65,7 @@ class Tenant(Aggregate):
         self.default_anonymous = True
         self.default_premoderation = False
         self.allowed_origins: list[str] = []
+        self.link_templates: dict[str, str] = {}
 
     @event("TenantDetailsChanged")
     def change_details(self, name: str, default_language: str) -> None:
@@ -176,6 +177,12 @@ class Tenant(Aggregate):
     def change_allowed_origins(self, origins: list[str]) -> None:
         """The web origins (scheme://host[:port]) whose pages may call Tinget from a browser."""
         self.allowed_origins = origins
+
+    @event("LinkTemplatesChanged")
+    def change_link_templates(self, templates: dict[str, str]) -> None:
+        """Where the links of each kind in the tenant's e-mails point (tenants/links.py), when
+        it runs its own front end; a kind left out links to the tenant's public URL."""
+        self.link_templates = templates
 
     def suspend(self, reason: str) -> None:
         if self.suspended:

@@ -9,7 +9,7 @@ import msgspec
 from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
-from tenants import values
+from tenants import links, values
 from tenants.assets import AssetStore, CleanLogo, LogoCleaner
 from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
 from tenants.values import PLATFORM_TENANT
@@ -39,6 +39,8 @@ class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     default_anonymous: bool | msgspec.UnsetType = UNSET
     default_premoderation: bool | msgspec.UnsetType = UNSET
     allowed_origins: list[str] | msgspec.UnsetType = UNSET
+    # kind -> URL template, replacing every template the tenant had (tenants/links.py)
+    link_templates: dict[str, str] | msgspec.UnsetType = UNSET
 
 
 _DEFAULTS = ("comments", "images", "anonymous", "premoderation")
@@ -196,6 +198,9 @@ class TenantService:
         url = tenant.public_url
         if changes.public_url is not UNSET:
             url = values.public_url(changes.public_url)
+        templates = tenant.link_templates
+        if changes.link_templates is not UNSET:
+            templates = links.check_templates(changes.link_templates)
         # Everything is checked: from here on the changes are recorded, all or none.
         if committees != tenant.committees:
             tenant.change_committees(committees)
@@ -220,6 +225,8 @@ class TenantService:
             tenant.change_dialog_defaults(**defaults)
         if origins != tenant.allowed_origins:
             tenant.change_allowed_origins(origins)
+        if templates != tenant.link_templates:
+            tenant.change_link_templates(templates)
         if any(branding[f] != getattr(tenant, f) for f in _BRANDING):
             tenant.change_branding(**branding)
         await self._save_with_claims(tenant, [], metadata)

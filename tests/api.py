@@ -21,8 +21,12 @@ class Town:
     slug: str
     host: str
 
-    def headers(self, token: str | None = None) -> dict[str, str]:
+    def headers(self, token: str | None = None, language: str | None = None) -> dict[str, str]:
+        """The host, the token when given, and the language asked for (``Accept-Language``)
+        when given: without one, the town answers in its default language."""
         headers = {"host": self.host}
+        if language is not None:
+            headers["accept-language"] = language
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
         return headers

@@ -188,7 +188,7 @@ async def test_the_committee_report_as_html_and_pdf(
     assert decided.status_code == 201, decided.text
     await caught_up(platform)
     after = (await client.get(r.url, headers=headers)).text
-    assert "<strong>Beslut, Transport, 2026-05-12 (§ 42):</strong>" in after
+    assert "<strong>Beslut, Transport, 12 maj 2026 (§ 42):</strong>" in after
     assert "&lt;b&gt;Träd&lt;/b&gt; planteras i vår" in after
     assert "Analysgruppen lämnar" not in after
 

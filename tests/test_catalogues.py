@@ -18,8 +18,12 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 from events import texts
+from services.analysis.report_texts import mean_rating
 from services.dialogs.kinds import KIND_POLICIES, DialogKind
 from services.gamification.rules import DEFAULT_RULES, DEFAULT_TEXTS, default_text, in_language
+from services.notifications.defaults import STATUSES, default_template, status_word
+from services.notifications.kinds import Kind
+from services.notifications.templates import compose
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("events", "tenants", "services", "projections", "gateway", "tinget")
@@ -244,3 +248,33 @@ def test_the_language_is_the_persons_then_the_browsers_then_the_municipalitys() 
     assert choose(None, "de," * 25 + "fi", offered, "sv") == "sv"
     # the answer keeps the municipality's own tag
     assert choose(None, "sv", ["sv-FI", "fi"], "fi") == "sv-FI"
+
+
+def test_every_notification_and_status_word_reads_in_every_language() -> None:
+    for kind in Kind:
+        english = default_template(kind, "en")
+        for language in ("sv", "da", "nb", "fi"):
+            subject, body = default_template(kind, language)
+            assert subject != english[0], (kind, language)
+            assert body != english[1], (kind, language)
+    for status in STATUSES:
+        for language in ("sv", "da", "nb", "fi"):
+            assert status_word(status, language) != status_word(status, "en"), status
+    assert status_word("in-progress", "nb") == "under arbeid"
+    assert status_word("fixed", "fi") == "korjattu"
+    assert status_word("something-new", "fi") == "something-new"  # unknown: as given
+
+
+def test_a_notifications_date_and_count_are_written_as_the_language_writes_them() -> None:
+    message = compose(
+        Kind.DECISION_RECORDED,
+        {"committee": "Tekninen lautakunta", "date": "2026-05-12", "reference": "§ 42"},
+        "Lund",
+        "fi",
+        "https://lund.example",
+        {},
+    )
+    assert "teki 12. toukokuuta 2026 (§ 42) päätöksen" in message.body
+    assert mean_rating("sv", 8.5, 1) == "medelbetyg 8,5 av 1 bedömning"
+    assert mean_rating("sv", 8.5, 2) == "medelbetyg 8,5 av 2 bedömningar"
+    assert mean_rating("en", 8.25, 1234) == "mean rating 8.2 from 1,234 ratings"

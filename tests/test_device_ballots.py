@@ -32,7 +32,9 @@ async def vox_pop(client: httpx.AsyncClient, town: Town, admin: str, **settings:
 
 async def vote(client: httpx.AsyncClient, town: Town, dialog: str, token: str) -> httpx.Response:
     return await client.post(
-        f"/api/v1/dialogs/{dialog}/votes", json={"choices": ["yes"]}, headers=town.headers(token)
+        f"/api/v1/dialogs/{dialog}/votes",
+        json={"choices": ["yes"]},
+        headers=town.headers(token, language="en"),  # refusals as written
     )
 
 
@@ -91,7 +93,9 @@ async def test_a_device_token_is_refused_for_a_dialog_that_is_unknown_or_signed_
         "/api/v1/sessions/device", params={"dialog_id": str(uuid4())}, headers=town.headers()
     )
     refused = await client.post(
-        "/api/v1/sessions/device", params={"dialog_id": signed_in_only}, headers=town.headers()
+        "/api/v1/sessions/device",
+        params={"dialog_id": signed_in_only},
+        headers=town.headers(language="en"),
     )
     garbage = await client.post(
         "/api/v1/sessions/device", params={"dialog_id": "nope"}, headers=town.headers()

@@ -61,7 +61,9 @@ async def test_a_whole_proposal_dialog(
             f"/api/v1/posts/{post_id}/supports", headers=town.headers(token)
         )
         assert supported.status_code == 201, supported.text
-    again = await client.post(f"/api/v1/posts/{post_id}/supports", headers=town.headers(bo))
+    again = await client.post(
+        f"/api/v1/posts/{post_id}/supports", headers=town.headers(bo, language="en")
+    )
     assert again.status_code == 409
     assert "already" in again.json()["detail"]
 
@@ -156,7 +158,7 @@ async def test_an_invited_citizen_takes_part_with_a_pin(
     refused = await client.post(
         f"/api/v1/dialogs/{dialog['id']}/posts",
         json={"body": "Let me in"},
-        headers=town.headers(stranger),
+        headers=town.headers(stranger, language="en"),
     )
     assert refused.status_code == 403
     assert "invited" in refused.json()["detail"]

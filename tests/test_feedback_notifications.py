@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
+from events import texts
 from events.personal import ERASED
 from services.dialogs.scheduler import remind_report_backs
 from services.identity.access import Role
@@ -301,7 +302,9 @@ async def test_the_administrators_are_warned_once_before_the_report_back_date_la
     warnings = mails(smtp.inbox, "report-back-due")
     assert sorted(m["To"] for m in warnings) == ["admin@town.example", "chief@town.example"]
     for message in warnings:
-        assert message["Subject"] == f"Återkoppla om «Near» senast {tomorrow.date().isoformat()}"
+        # the date as Swedish writes it (``1 december 2026``), not as it was recorded
+        day = texts.format_date(tomorrow.date(), "sv")
+        assert message["Subject"] == f"Återkoppla om «Near» senast {day}"
         assert f"https://{town.host}/dialogs/{near['id']}" in text(message)
     items = await client.get("/api/v1/me/notifications", headers=town.headers(other_admin))
     assert [i for i in items.json()["items"] if i["kind"] == "report-back-due"]
@@ -335,7 +338,7 @@ async def test_a_decision_reaches_the_people_behind_the_posts_it_answers(
     ]  # not Dan, who backed another post; not the member who recorded it
     for message in told:
         assert message["Subject"] == "Transport har fattat beslut"
-        assert "2026-05-12 (§ 42)" in text(message)
+        assert "beslutade den 12 maj 2026 (§ 42)" in text(message)
         assert "Ten benches by the pond" in text(message)
         assert f"https://{town.host}/decisions/{recorded.json()['id']}" in text(message)
     items = await client.get("/api/v1/me/notifications", headers=town.headers(c.eva.token))

@@ -121,7 +121,7 @@ async def test_only_endpoints_on_known_push_services_are_taken(
     client: httpx.AsyncClient, platform: Platform, town: Town
 ) -> None:
     eva = await device_person(client, town)
-    headers = town.headers(eva.token)
+    headers = town.headers(eva.token, language="en")  # refusals as written
 
     refused = {
         endpoint: await client.post(

@@ -60,7 +60,9 @@ async def test_a_bad_template_is_refused_naming_the_field_and_nothing_is_recorde
     field: str,
     reason: str,
 ) -> None:
-    response = await client.put(f"{TEMPLATES}/{path}", json=body, headers=town.headers(admin))
+    response = await client.put(
+        f"{TEMPLATES}/{path}", json=body, headers=town.headers(admin, language="en")
+    )
 
     assert response.status_code in (400, 422), response.text
     assert response.json()["field"] == field
@@ -82,9 +84,11 @@ async def test_only_administrators_see_and_change_templates(
 
     assert listed.status_code == 200
     entries = {(t["kind"], t["language"]): t for t in listed.json()}
-    assert len(entries) == 15 * 3  # every kind in Swedish, Danish and English
+    assert len(entries) == 15 * 5  # every kind in Swedish, Danish, Bokmål, Finnish, English
     assert not any(t["custom"] for t in entries.values())
     assert entries[("report-status", "da")]["subject"] == "Din indberetning: {status}"
+    assert entries[("report-status", "nb")]["subject"] == "Meldingen din: {status}"
+    assert entries[("digest", "fi")]["subject"] == "{tenant}: päivän kooste"
     assert "message" in entries[("report-status", "sv")]["placeholders"]
     assert (as_citizen.status_code, change.status_code) == (403, 403)
     assert await changes_recorded(platform, town) == 0
@@ -99,8 +103,10 @@ async def test_the_sign_in_and_invitation_emails_use_the_edited_template_at_once
     saved = await client.put(f"{TEMPLATES}/sign-in/sv", json=sign_in, headers=town.headers(admin))
     same = await client.put(f"{TEMPLATES}/sign-in/sv", json=sign_in, headers=town.headers(admin))
     await client.put(f"{TEMPLATES}/invitation/sv", json=invitation, headers=town.headers(admin))
-    asked = await client.post(
-        "/api/v1/sign-in/email", json={"email": "anna@example.org"}, headers=town.headers()
+    asked = await client.post(  # asked for in a Swedish browser, or by one asking nothing
+        "/api/v1/sign-in/email",
+        json={"email": "anna@example.org"},
+        headers={**town.headers(), "accept-language": "sv-SE"},
     )
     dialog = await client.post(
         "/api/v1/dialogs", json=dialog_body(invite_only=True), headers=town.headers(admin)

@@ -60,7 +60,7 @@ async def vote(
     return await client.post(
         f"/api/v1/dialogs/{dialog['id']}/statement-votes",
         json={"statement_id": statement, "vote": value},
-        headers=town.headers(token),
+        headers=town.headers(token, language="en"),  # refusals as written
     )
 
 

@@ -109,7 +109,7 @@ async def test_writes_outside_the_open_time_are_refused_with_the_reason(
     early = await client.post(
         f"/api/v1/dialogs/{later['id']}/posts",
         json={"body": "Too early"},
-        headers=town.headers(citizen),
+        headers=town.headers(citizen, language="en"),  # the reason as written
     )
     assert early.status_code == 409
     assert "opens at" in early.json()["detail"]
@@ -118,7 +118,7 @@ async def test_writes_outside_the_open_time_are_refused_with_the_reason(
     late = await client.post(
         f"/api/v1/dialogs/{soon_closed['id']}/posts",
         json={"body": "Too late"},
-        headers=town.headers(citizen),
+        headers=town.headers(citizen, language="en"),
     )
     assert late.status_code == 409
     assert "closed since" in late.json()["detail"]
@@ -146,7 +146,7 @@ async def test_a_draft_is_hidden_and_closed_to_writes(
     post = await client.post(
         f"/api/v1/dialogs/{draft.json()['id']}/posts",
         json={"body": "Hello"},
-        headers=town.headers(citizen),
+        headers=town.headers(citizen, language="en"),
     )
 
     assert seen.status_code == 404
@@ -499,7 +499,7 @@ async def test_comments_only_by_the_signed_in_where_the_dialog_says_so(
     by_device = await client.post(
         f"/api/v1/posts/{topic.json()['id']}/comments",
         json={"body": "Yes"},
-        headers=town.headers(device),
+        headers=town.headers(device, language="en"),
     )
     by_staff = await client.post(
         f"/api/v1/posts/{topic.json()['id']}/comments",

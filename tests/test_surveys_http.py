@@ -148,7 +148,7 @@ async def respond(
     return await client.post(
         f"/api/v1/dialogs/{dialog}/responses",
         json={"version": version, "answers": answers},
-        headers=town.headers(token),
+        headers=town.headers(token, language="en"),  # refusals as written
     )
 
 

@@ -43,7 +43,7 @@ async def test_every_vote_accepted_or_refused_runs_the_command_once(
 
     monkeypatch.setattr(platform.participation, "vote", counted)
     url = URL.format(poll["id"])
-    voter = town.headers(await device_token(client, town))
+    voter = town.headers(await device_token(client, town), language="en")
 
     first = await client.post(url, json={"choices": ["yes"]}, headers=voter)
     second = await client.post(url, json={"choices": ["no"]}, headers=voter)

@@ -25,6 +25,7 @@ from uuid import UUID
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from events.texts import format_date
 from services.analysis.report_charts import (
     Colours,
     DayBars,
@@ -34,7 +35,7 @@ from services.analysis.report_charts import (
     participation_chart,
     themes_chart,
 )
-from services.analysis.report_texts import labels, language_of, number
+from services.analysis.report_texts import labels, language_of, mean_rating, number
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher
@@ -207,6 +208,9 @@ def render_html(report: Report) -> str:
     def fmt(value: float) -> str:
         return number(value, language)
 
+    def day(value: date) -> str:
+        return format_date(value, language)
+
     charts: dict[str, Markup | None] = {
         "participation": participation_chart(
             [DayBars(d.day, d.posts, d.supports) for d in report.participation.days],
@@ -245,6 +249,8 @@ def render_html(report: Report) -> str:
         "logo": _logo_uri(b.logo),
         "charts": charts,
         "fmt": fmt,
+        "day": day,
+        "rating": lambda mean, ratings: mean_rating(language, mean, ratings),
         "excerpt": excerpt,
         "default_next": default_next,
         # the default text when the municipality has said nothing yet of what follows

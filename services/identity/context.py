@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     import asyncpg
     from eventsourcing.domain import Aggregate
 
+    from events.codec import Codec
+    from events.projection import Projection
     from events.repository import Repository
     from services.identity.keys import Keys
     from services.identity.oidc import OidcSignIn
@@ -27,6 +29,7 @@ class Needs(Protocol):
 
     identity: IdentityService
     app_pool: asyncpg.Pool
+    codec: Codec
     repository: Repository
     keys: Keys
 
@@ -50,6 +53,12 @@ def _aggregates() -> Sequence[type[Aggregate]]:
     return (Person, SignInProviders)
 
 
+def _read_models(app: Needs) -> Sequence[Projection]:
+    from services.identity.languages import PersonLanguages
+
+    return [PersonLanguages(app.codec)]
+
+
 def _oidc(app: Needs) -> OidcSignIn:
     """Sign-in with the tenants' identity providers, made once: it caches their metadata."""
     from services.identity.oidc import OidcSignIn, loopback_allowed_by_environment
@@ -67,6 +76,7 @@ IDENTITY = Context[Needs](
     "identity",
     package="services.identity",
     aggregates=_aggregates,
+    read_models=_read_models,
     controller_paths=(
         "gateway.identity:IdentityController",
         "gateway.privacy:PrivacyController",

@@ -45,6 +45,23 @@ class Person(Aggregate):
     def _role_changed(self, role: str) -> None:
         self.role = role
 
+    @property
+    def language(self) -> str | None:
+        """The language the person asked to be spoken to in (None: the municipality's)."""
+        return getattr(self, "_language", None)
+
+    def choose_language(self, language: str | None) -> bool:
+        """Record the person's language (None: none of their own); the same again records
+        nothing and says so."""
+        if language == self.language:
+            return False
+        self._language_chosen(language)
+        return True
+
+    @event("PersonLanguageChosen")
+    def _language_chosen(self, language: str | None) -> None:
+        self._language = language
+
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/identity")
 

@@ -149,6 +149,7 @@ class PersonalDataExport:
             "record": None if record is None else dict(record),
             "role": None if person is None else person.role,
             "sign_in": None if person is None else person.sign_in,
+            "language": None if person is None else person.language,
             "erased": bool(getattr(person, "erased", False))
             or (record is not None and record["erased_at"] is not None),
             "posts": [p for p in written if p["root_id"] is None],

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import msgspec
 
+from events import texts
 from events.errors import Conflict, InvalidInput, NotFound, Unavailable
 from events.leadership import lock_key
 from events.model import ConcurrencyConflict
@@ -35,6 +36,7 @@ from services.identity.sessions import Sessions
 from services.identity.texts import render, role_name
 from services.identity.tokens import REFRESH, IssuedToken, Tokens
 from services.mail.mailer import Mail, MailDeliveryFailed, Mailer
+from tenants import links
 from tenants.directory import TenantEntry, link_base
 from tenants.staff import STAFF_ROLES, StaffQueries
 from tenants.values import PLATFORM_TENANT
@@ -86,13 +88,14 @@ class Limits:
     images_per_person: tuple[int, int] = (30, 600)  # uploads: each one is decoded, CPU-heavy
 
 
-def _links(tenant: TenantEntry) -> str:
-    """The base of the links this tenant's e-mails carry: its configured public URL, never
-    anything a request said (a poisoned Host header must not receive a sign-in code)."""
-    base = link_base(tenant)
-    if base is None:
+def _link(tenant: TenantEntry, kind: str, path: str, **values: str) -> str:
+    """A link of ``kind`` in this tenant's e-mails: its URL template of the kind filled with
+    ``values`` (tenants/links.py), else its configured public URL and ``path``; never anything
+    a request said (a poisoned Host header must not receive a sign-in code)."""
+    found = links.link(tenant.link_templates, link_base(tenant), kind, path, **values)
+    if found is None:
         raise Unavailable(f"{tenant.name} has no public address for the links in its e-mails")
-    return base
+    return found
 
 
 def _client(address: str) -> str:
@@ -161,8 +164,12 @@ class IdentityService:
         self.sessions.known(tenant_id, person_id)
         return self.tokens.issue(tenant_id, person_id, Role.PARTICIPANT, SignIn.DEVICE)
 
-    async def send_sign_in_link(self, tenant: TenantEntry, email: str, client: str) -> None:
-        """E-mail a one-time link; the answer is the same whether the address is known or not."""
+    async def send_sign_in_link(
+        self, tenant: TenantEntry, email: str, client: str, accept_language: str | None = None
+    ) -> None:
+        """E-mail a one-time link; the answer is the same whether the address is known or not.
+        In the person's own language, else the request's ``Accept-Language`` (the person asked
+        for the link in that browser), else the municipality's default."""
         address = email_address(email)
         await self._limit(
             tenant.tenant_id, client, Rule("link", address, *self.limits.links_per_email)
@@ -176,12 +183,13 @@ class IdentityService:
             LINK_LIFETIME,
             email=None if person_id is not None else address,
         )
+        language = await self.language_for(tenant, person_id, accept_language)
         subject, body = render(
             "sign-in",
-            tenant.default_language,
-            await self._custom(tenant, "sign-in"),
+            language,
+            await self._custom(tenant, "sign-in", language),
             tenant=tenant.name,
-            link=f"{_links(tenant)}/sign-in?code={code}",
+            link=_link(tenant, "sign-in", f"/sign-in?code={code}", code=code),
         )
         await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
 
@@ -225,14 +233,15 @@ class IdentityService:
             tenant.tenant_id, "pin", person_id, PIN_LIFETIME, dialog_id=dialog_id
         )
         if address is not None:
+            language = await self.language_for(tenant, person_id)
             subject, body = render(
                 "invitation",
-                tenant.default_language,
-                await self._custom(tenant, "invitation"),
+                language,
+                await self._custom(tenant, "invitation", language),
                 tenant=tenant.name,
                 dialog=dialog_title,
                 pin=pin,
-                link=f"{_links(tenant)}/sign-in",
+                link=_link(tenant, "pin-sign-in", "/sign-in"),
             )
             await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, pin
@@ -275,11 +284,11 @@ class IdentityService:
         if address is not None:
             subject, body = render(
                 "analysis-invitation",
-                tenant.default_language,
+                await self.language_for(tenant, person_id),
                 tenant=tenant.name,
                 analysis=analysis_title,
                 pin=pin,
-                link=f"{_links(tenant)}/sign-in",
+                link=_link(tenant, "pin-sign-in", "/sign-in"),
             )
             await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, pin
@@ -404,7 +413,7 @@ class IdentityService:
                     f"the address belongs to a {current.value} already: change their role",
                     field="email",
                 )
-        _links(tenant)  # no public address, no invitation: refused before anything is recorded
+        _link(tenant, "sign-in", "/sign-in", code="")  # no address: refused before recording
         person_id = await self.people.add(tenant.tenant_id, address, name)
         person = await self._ensure_person(tenant.tenant_id, person_id, SignIn.EMAIL, new_role)
         if person.role != new_role.value:
@@ -421,12 +430,13 @@ class IdentityService:
         code = await self.codes.create(
             tenant.tenant_id, "email-link", person_id, INVITATION_LIFETIME
         )
+        language = await self.language_for(tenant, person_id)
         subject, body = render(
             "staff-invitation",
-            tenant.default_language,
+            language,
             tenant=tenant.name,
-            role=role_name(new_role.value, tenant.default_language),
-            link=f"{_links(tenant)}/sign-in?code={code}",
+            role=role_name(new_role.value, language),
+            link=_link(tenant, "sign-in", f"/sign-in?code={code}", code=code),
         )
         await self._send(Mail(to=address, subject=subject, text=body, sender_name=tenant.name))
         return person_id, new_role
@@ -538,12 +548,65 @@ class IdentityService:
             return await self.repository.get(tenant_id, Person, person_id)
         return person
 
-    async def _custom(self, tenant: TenantEntry, kind: str) -> tuple[str, str] | None:
+    async def _custom(
+        self, tenant: TenantEntry, kind: str, language: str
+    ) -> tuple[str, str] | None:
         """The tenant's edited template: these e-mails carry secrets, so they are sent at once
         rather than through the notification outbox, but in the municipality's own words."""
         if self.custom_template is None:
             return None
-        return await self.custom_template(tenant.tenant_id, kind, tenant.default_language)
+        return await self.custom_template(tenant.tenant_id, kind, language)
+
+    async def preferred_language(self, tenant_id: str, person_id: UUID) -> str | None:
+        """The language the person asked to be spoken to in, or None (no choice of their own,
+        or no such person). Read from their aggregate: current at once after a change."""
+        try:
+            person: Person = await self.repository.get(tenant_id, Person, person_id)
+        except AggregateNotFound:
+            return None
+        return person.language
+
+    async def language_for(
+        self, tenant: TenantEntry, person_id: UUID | None, accept_language: str | None = None
+    ) -> str:
+        """The language to write to a person in: their own (when the municipality still
+        offers it), else ``accept_language`` (a request's header), else the default."""
+        preferred = None
+        if person_id is not None:
+            preferred = await self.preferred_language(tenant.tenant_id, person_id)
+        return texts.choose_language(
+            preferred, accept_language, tenant.languages, tenant.default_language
+        )
+
+    async def set_language(
+        self, caller: Caller, tenant: TenantEntry, language: str | None
+    ) -> str | None:
+        """Record the caller's own language, one the municipality offers (422 naming
+        ``language`` otherwise), or clear it with None. Returns the language now recorded."""
+        if language is not None and language not in tenant.languages:
+            offered = ", ".join(tenant.languages)
+            raise InvalidInput(
+                "language", f"{language!r} is not a language the municipality offers: {offered}"
+            )
+        if caller.sign_in is SignIn.PLATFORM:
+            raise InvalidInput("language", "platform staff have no person in the municipality")
+        for _ in range(3):
+            try:
+                person: Person = await self.repository.get(
+                    caller.tenant_id, Person, caller.person_id
+                )
+            except AggregateNotFound:
+                raise NotFound("the caller has no person record in this municipality") from None
+            if not person.choose_language(language):
+                return person.language
+            try:
+                await self.repository.save(
+                    caller.tenant_id, person, metadata=event_metadata(caller)
+                )
+                return person.language
+            except ConcurrencyConflict:  # changed meanwhile (a role change): again, on top
+                continue
+        raise Conflict("the person was changed meanwhile; try again")
 
     async def _limit(self, tenant_id: str, client: str, *targets: Rule) -> None:
         """Count a sign-in attempt: per client address first, then per target (``targets``),

@@ -54,7 +54,7 @@ NOTIFYING: tuple[Kind, ...] = (
 )
 
 # The languages Tinget ships texts in; a tenant may add templates in any other language tag.
-BUILT_IN_LANGUAGES = ("sv", "da", "en")
+BUILT_IN_LANGUAGES = ("sv", "da", "nb", "fi", "en")
 
 _COMMON = frozenset({"tenant", "link"})
 PLACEHOLDERS: dict[Kind, frozenset[str]] = {

@@ -17,6 +17,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from events.texts import choose_language
+from services.identity.languages import languages_of
 from services.notifications.template_service import custom_templates
 from tenants.values import default_public_url
 
@@ -44,6 +46,7 @@ _CLAIM_DIGESTS = (
 )
 
 _details = msgspec.json.Decoder(dict[str, str])
+_templates = msgspec.json.Decoder(dict[str, str])
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,10 @@ class Outcome:
 @dataclass(frozen=True)
 class TenantInfo:
     name: str
-    language: str
+    language: str  # the default language
     link_base: str | None  # the tenant's public URL: where every link in its messages points
+    languages: tuple[str, ...] = ()  # the languages it offers (none known: only the default)
+    link_templates: dict[str, str] = field(default_factory=dict)  # kind -> URL template
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,18 @@ class Context:
     preferences: dict[tuple[str, UUID, str], Preference]
     custom: dict[str, dict[tuple[str, str], tuple[str, str]]]
     subscriptions: dict[tuple[str, UUID], list[Subscription]] = field(default_factory=dict)
+    languages: dict[tuple[str, UUID], str] = field(default_factory=dict)
 
     def preference(self, d: Delivery) -> Preference:
         return self.preferences.get((d.tenant_id, d.person_id, d.kind), Preference())
+
+    def language(self, d: Delivery, tenant: TenantInfo) -> str:
+        """The language to write to the delivery's person in: their own, when the tenant
+        offers it, else the tenant's default (an e-mail has no Accept-Language)."""
+        offered = tenant.languages or (tenant.language,)
+        return choose_language(
+            self.languages.get((d.tenant_id, d.person_id)), None, offered, tenant.language
+        )
 
 
 def _delivery(row: Any) -> Delivery:
@@ -140,7 +154,8 @@ async def context(pool: asyncpg.Pool, deliveries: list[Delivery]) -> Context:
     )
     async with pool.acquire() as conn:
         tenant_rows = await conn.fetch(
-            "SELECT tenant_id, name, default_language, hosts, public_url FROM tenant_directory"
+            "SELECT tenant_id, name, default_language, hosts, public_url, languages,"
+            " link_templates::text FROM tenant_directory"
             " WHERE tenant_id = ANY($1::text[])",
             tenants,
         )
@@ -154,12 +169,15 @@ async def context(pool: asyncpg.Pool, deliveries: list[Delivery]) -> Context:
         )
         subscription_rows = await conn.fetch(f"SELECT x.* FROM push_subscriptions x {pairs}", *who)
         custom = await custom_templates(conn, tenants)
+        languages = await languages_of(conn, people)
     found = Context(
         tenants={
             r["tenant_id"]: TenantInfo(
                 r["name"],
                 r["default_language"],
                 r["public_url"] or default_public_url(list(r["hosts"])),
+                tuple(r["languages"]),
+                _templates.decode(r["link_templates"]),
             )
             for r in tenant_rows
         },
@@ -171,6 +189,7 @@ async def context(pool: asyncpg.Pool, deliveries: list[Delivery]) -> Context:
             for r in preference_rows
         },
         custom=custom,
+        languages=languages,
     )
     for r in subscription_rows:
         found.subscriptions.setdefault((r["tenant_id"], r["person_id"]), []).append(

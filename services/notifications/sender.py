@@ -35,6 +35,7 @@ from services.notifications.push import (
     PushSender,
 )
 from services.notifications.templates import Message, choose, compose, fill
+from tenants import links
 
 log = structlog.get_logger(__name__)
 
@@ -195,9 +196,10 @@ class NotificationSender:
             Kind(d.kind),
             d.details,
             tenant.name,
-            tenant.language,
+            ctx.language(d, tenant),
             tenant.link_base,
             ctx.custom.get(d.tenant_id, {}),
+            tenant.link_templates,
         )
         if d.channel == "push":
             return await self._push(d, ctx, message, now)
@@ -221,10 +223,17 @@ class NotificationSender:
         (a digest's link turns every kind off), and its kind for filters."""
         headers = {"X-Tinget-Notification": kind}
         base = tenant.link_base
-        if base is not None:
+        if base is not None or "unsubscribe" in tenant.link_templates:
             scope = unsubscribe.ALL_KINDS if kind == Kind.DIGEST else kind
             token = unsubscribe.issue(self.keys, d.tenant_id, d.person_id, scope)
-            headers["List-Unsubscribe"] = f"<{base}/api/v1/unsubscribe?token={token}>"
+            found = links.link(
+                tenant.link_templates,
+                base,
+                "unsubscribe",
+                f"/api/v1/unsubscribe?token={token}",
+                token=token,
+            )
+            headers["List-Unsubscribe"] = f"<{found}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return Mail(
             to=address, subject=subject, text=text, sender_name=tenant.name, headers=headers
@@ -309,13 +318,20 @@ class NotificationSender:
             return outcomes
         custom = ctx.custom.get(first.tenant_id, {})
         base = tenant.link_base
+        language = ctx.language(first, tenant)
         items = []
         for d in wanted:
-            m = compose(Kind(d.kind), d.details, tenant.name, tenant.language, base, custom)
+            m = compose(
+                Kind(d.kind), d.details, tenant.name, language, base, custom, tenant.link_templates
+            )
             items.append(f"■ {m.subject}\n\n{m.body}")
         subject, body = fill(
-            *choose(Kind.DIGEST, tenant.language, custom),
-            {"tenant": tenant.name, "items": "\n\n\n".join(items), "link": base or ""},
+            *choose(Kind.DIGEST, language, custom),
+            {
+                "tenant": tenant.name,
+                "items": "\n\n\n".join(items),
+                "link": links.link(tenant.link_templates, base, "home", "") or "",
+            },
         )
         mail = self._mail(address, tenant, subject, body, first, Kind.DIGEST)
         error, permanent = await self._send_mail(mail)

@@ -14,8 +14,10 @@ from msgspec import Meta
 
 from events.db import tenant_transaction
 from events.errors import Conflict, InvalidInput, NotFound
+from events.texts import choose_language
 from services.identity.access import Caller
 from services.identity.keys import Keys
+from services.identity.languages import languages_of
 from services.notifications import unsubscribe
 from services.notifications.kinds import NOTIFYING, Digest, Kind, notifying_kind
 from services.notifications.push import PushSubscriptionInput, check_subscription
@@ -89,8 +91,9 @@ class NotificationService:
         limit: int,
         after: tuple[datetime, UUID] | None,
     ) -> tuple[NotificationPage, tuple[datetime, UUID] | None]:
-        """The caller's items, newest first, in the tenant's language; and the last one shown
-        when there are more. Kinds the person turned off in the app are left out."""
+        """The caller's items, newest first, in their language (their own, else the tenant's
+        default: as their e-mails are); and the last one shown when there are more. Kinds the
+        person turned off in the app are left out."""
         visible = (
             " FROM notifications n LEFT JOIN notification_preferences p"
             " ON p.tenant_id = n.tenant_id AND p.person_id = n.person_id AND p.kind = n.kind"
@@ -115,6 +118,13 @@ class NotificationService:
                 caller.person_id,
             )
             custom = (await custom_templates(conn, [caller.tenant_id]))[caller.tenant_id]
+            own = await languages_of(conn, [(caller.tenant_id, caller.person_id)])
+        language = choose_language(
+            own.get((caller.tenant_id, caller.person_id)),
+            None,
+            tenant.languages,
+            tenant.default_language,
+        )
         base = link_base(tenant)
         items = []
         for r in rows[:limit]:
@@ -122,9 +132,10 @@ class NotificationService:
                 Kind(r["kind"]),
                 _details.decode(r["details"]),
                 tenant.name,
-                tenant.default_language,
+                language,
                 base,
                 custom,
+                tenant.link_templates,
             )
             items.append(
                 NotificationView(

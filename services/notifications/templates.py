@@ -12,13 +12,16 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from events import texts
 from events.errors import InvalidInput
 from services.notifications.defaults import base_language, default_template, status_word
 from services.notifications.kinds import PLACEHOLDERS, REQUIRED, Kind
+from tenants import links
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/notifications")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -125,6 +128,16 @@ def fill(subject: str, body: str, values: Mapping[str, str]) -> tuple[str, str]:
     return filled_subject, filled_body
 
 
+def local_date(value: str, language: str) -> str:
+    """A date the notifier recorded as ``2026-05-12``, as ``language`` writes it (``12 maj
+    2026``); anything else as given."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return texts.format_date(day, language)
+
+
 @dataclass(frozen=True)
 class Message:
     subject: str
@@ -139,13 +152,18 @@ def compose(
     language: str,
     base: str | None,
     custom: Custom,
+    link_templates: Mapping[str, str] | None = None,
 ) -> Message:
     """A notification's texts in ``language``: the tenant's template (or the built-in one)
-    filled with the values the notifier recorded, statuses in words and the link made whole."""
+    filled with the values the notifier recorded, statuses in words and the link made whole:
+    the tenant's URL template of the link's kind when it has one, else its public URL ``base``
+    and the path the notifier recorded."""
     given = {k: v for k, v in details.items() if k != "path"}
     if "status" in given:
         given["status"] = status_word(given["status"], language)
-    link = "" if base is None else base + details.get("path", "/")
+    if "date" in given:
+        given["date"] = local_date(given["date"], language)
+    link = links.link_to_path(link_templates or {}, base, details.get("path", "/")) or ""
     subject, body = fill(
         *choose(kind, language, custom), {**given, "tenant": tenant_name, "link": link}
     )

@@ -27,6 +27,7 @@ import asyncpg
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from events import texts
 from events.db import tenant_transaction
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from events.model import ConcurrencyConflict
@@ -57,6 +58,7 @@ from services.surveys.panels import (
     membership_id,
     panel_names_id,
 )
+from tenants import links
 from tenants.directory import TenantEntry, link_base
 
 INVITATION_LIFETIME = timedelta(days=30)
@@ -67,36 +69,22 @@ Population = Callable[[str, UUID, str | None], Awaitable[dict[UUID, str]]]
 to the question (``UNANSWERED`` when they have none, or when no question is given): the read
 model's ``PanelQueries.population``, handed in by the composition root."""
 
-_TEXTS: dict[str, str] = {
-    "en": "Join {panel}|{tenant} invites you to join its citizen panel «{panel}»: a few times a"
-    " year, its members are asked what they think.\n\nOpen this link to read what joining means"
-    " and to join:\n\n{link}\n\nThe link works once, for 30 days. Later you sign in with your"
-    " e-mail address as usual.",
-    "sv": "Gå med i {panel}|{tenant} bjuder in dig till medborgarpanelen «{panel}»: några"
-    " gånger om året får medlemmarna säga vad de tycker.\n\nÖppna länken för att läsa vad det"
-    " innebär och gå med:\n\n{link}\n\nLänken fungerar en gång, i 30 dagar. Sedan loggar du in"
-    " med din e-postadress som vanligt.",
-    "da": "Bliv medlem af {panel}|{tenant} inviterer dig til borgerpanelet «{panel}»: nogle"
-    " gange om året bliver medlemmerne spurgt, hvad de mener.\n\nÅbn linket for at læse, hvad"
-    " det indebærer, og blive medlem:\n\n{link}\n\nLinket virker én gang, i 30 dage. Siden"
-    " logger du ind med din e-mailadresse som sædvanligt.",
-    "nb": "Bli med i {panel}|{tenant} inviterer deg til innbyggerpanelet «{panel}»: noen"
-    " ganger i året blir medlemmene spurt hva de mener.\n\nÅpne lenken for å lese hva det"
-    " innebærer, og bli med:\n\n{link}\n\nLenken virker én gang, i 30 dager. Senere logger du"
-    " inn med e-postadressen din som vanlig.",
-    "fi": "Liity paneeliin {panel}|{tenant} kutsuu sinut asukaspaneeliin «{panel}»: muutaman"
-    " kerran vuodessa sen jäseniltä kysytään heidän mielipidettään.\n\nAvaa linkki, lue mitä"
-    " liittyminen tarkoittaa ja liity:\n\n{link}\n\nLinkki toimii kerran, 30 päivän ajan."
-    " Myöhemmin kirjaudut sisään sähköpostiosoitteellasi tavalliseen tapaan.",
-}
 _LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
 
 
 def invitation_text(language: str, **values: str) -> tuple[str, str]:
     """Subject and body of a panel invitation in ``language`` (English when unknown)."""
     base = language.split("-")[0].lower()
-    template = _TEXTS.get(_LANGUAGE_ALIASES.get(base, base), _TEXTS["en"])
-    subject, body = template.split("|", 1)
+    language = _LANGUAGE_ALIASES.get(base, language)
+    subject = texts.pgettext(language, "panel-invitation e-mail subject", "Join {panel}")
+    body = texts.pgettext(
+        language,
+        "panel-invitation e-mail body",
+        "{tenant} invites you to join its citizen panel «{panel}»: a few times a year, its"
+        " members are asked what they think.\n\nOpen this link to read what joining means"
+        " and to join:\n\n{link}\n\nThe link works once, for 30 days. Later you sign in with"
+        " your e-mail address as usual.",
+    )
     return subject.format(**values), body.format(**values)
 
 
@@ -246,7 +234,7 @@ class PanelService:
         if problems:
             raise InvalidInput.of(problems)
         base = link_base(tenant)
-        if base is None:
+        if base is None and "panel-invitation" not in tenant.link_templates:
             raise Unavailable(f"{tenant.name} has no public address for the links in its e-mails")
         invited: list[UUID] = []
         for address in addresses:
@@ -259,10 +247,18 @@ class PanelService:
                 caller.tenant_id, "email-link", person_id, INVITATION_LIFETIME
             )
             subject, body = invitation_text(
-                tenant.default_language,
+                await self.identity.language_for(tenant, person_id),
                 tenant=tenant.name,
                 panel=panel.details.name,
-                link=f"{base}/panels/{panel_id}/join?code={code}",
+                link=links.link(
+                    tenant.link_templates,
+                    base,
+                    "panel-invitation",
+                    f"/panels/{panel_id}/join?code={code}",
+                    panel_id=str(panel_id),
+                    code=code,
+                )
+                or "",
             )
             try:
                 await self.identity.mailer.send(

@@ -119,7 +119,7 @@ def test_the_report_holds_its_sections_and_svg_charts() -> None:
         "The highest-rated ideas",
         "mean rating 8.5 from 2 ratings",
         "What happens next",
-        "The municipality reports back by 2026-12-15.",
+        "The municipality reports back by December 15, 2026.",
         "The analysis group hands this report to Transport",
     ):
         assert text in html, text
@@ -137,7 +137,7 @@ def test_a_decision_replaces_the_default_next_step() -> None:
         (Decision("Transport", date(2026, 12, 10), "Build two paths " + SCRIPT, "KS 2026/12"),),
     )
     html = render_html(_report(next_steps=(step,)))
-    assert "Decision, Transport, 2026-12-10 (KS 2026/12):" in html
+    assert "Decision, Transport, December 10, 2026 (KS 2026/12):" in html
     assert "Build two paths &lt;script&gt;" in html
     assert "Most wanted paths" in html
     assert "hands this report" not in html
