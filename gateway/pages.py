@@ -6,10 +6,11 @@ gateway/citizen_pages.py.
 
 - **Language.** A page speaks the language asked for with ``?lang=xx`` (the language switcher's
   links; only a language the municipality offers, anything else is ignored), else the
-  signed-in person's own preferred language (``preferred_language``), else the browser's
-  ``Accept-Language``, else the municipality's default: always one of the municipality's
-  languages (``TenantEntry.languages``). ``<html lang>`` and ``Content-Language`` say which.
-  The texts are the ``page`` context of the gettext catalogues (events/locale).
+  signed-in person's own preferred language (``IdentityService.preferred_language``), else
+  the browser's ``Accept-Language``, else the municipality's default: always one of the
+  municipality's languages (``TenantEntry.languages``). ``<html lang>`` and
+  ``Content-Language`` say which. The texts are the ``page`` context of the gettext
+  catalogues (events/locale).
 - **Page session.** Pages work without JavaScript, so signing in on a page gives the browser a
   first-party cookie on the municipality's host: HttpOnly, SameSite=Strict, Secure when the
   request came over https, holding the same access token the API's sign-in answers (and a
@@ -101,14 +102,6 @@ def page_language(language: str) -> str:
     return primary if primary in texts.LANGUAGES else DEFAULT_LANGUAGE
 
 
-def preferred_language(caller: Caller | None) -> str | None:
-    """The signed-in person's own preferred language: the one place the pages read it. The
-    identity context does not hold one yet, so this is None (the browser's and the
-    municipality's choice apply); read it from the person here once it does."""
-    del caller
-    return None
-
-
 def offered_languages(tenant: TenantEntry) -> list[str]:
     """The languages the municipality offers that the pages speak (its default alone when it
     offers none of them)."""
@@ -117,15 +110,16 @@ def offered_languages(tenant: TenantEntry) -> list[str]:
 
 
 def language_for(
-    tenant: TenantEntry, caller: Caller | None, accept_language: str | None, asked: str | None
+    tenant: TenantEntry, preferred: str | None, accept_language: str | None, asked: str | None
 ) -> tuple[str, bool]:
     """The page's language and whether it was asked for with ``?lang=`` (which wins for that
-    view); anything not offered there is ignored."""
+    view), then the signed-in person's own ``preferred`` language, the browser's and the
+    municipality's; anything not offered there is ignored."""
     offered = offered_languages(tenant)
     if asked is not None and asked in offered:
         return asked, True
     default = page_language(tenant.default_language)
-    chosen = choose_language(preferred_language(caller), accept_language, offered, default)
+    chosen = choose_language(preferred, accept_language, offered, default)
     return page_language(chosen), False
 
 
@@ -320,8 +314,11 @@ async def page_context(
 ) -> PageContext:
     caller, cookies = await page_caller(request, tenant, identity)
     asked = request.query_params.get("lang")
+    preferred = None  # the person's own language, read from their record
+    if caller is not None and not caller.anonymous:
+        preferred = await identity.preferred_language(caller.tenant_id, caller.person_id)
     language, was_asked = language_for(
-        tenant, caller, request.headers.get("accept-language"), asked
+        tenant, preferred, request.headers.get("accept-language"), asked
     )
     return PageContext(request, tenant, caller, language, was_asked, cookies)
 

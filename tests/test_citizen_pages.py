@@ -182,6 +182,29 @@ async def test_the_language_is_asked_then_the_browsers_then_the_municipalitys(
     assert switcher == ["sv", "en"]
 
 
+async def test_a_signed_in_persons_own_language_comes_before_the_browsers(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    signed_in = await sign_in(client, platform, town, "kaisa@example.se")
+    assert signed_in.status_code in (200, 303), signed_in.text
+    person = await platform.identity.people.by_email(town.slug, "kaisa@example.se")
+    token = (await platform.identity.token_for(town.slug, person, SignIn.EMAIL)).token
+    chosen = await client.put(
+        "/api/v1/me/language", json={"language": "fi"}, headers=town.headers(token)
+    )
+    assert chosen.status_code == 200, chosen.text
+    swedish_browser = {**town.headers(), "accept-language": "sv-SE,sv;q=0.9"}
+
+    mine = await client.get("/", headers=swedish_browser)
+    asked = await client.get("/?lang=en", headers=swedish_browser)
+    client.cookies.clear()
+    anonymous = await client.get("/", headers=swedish_browser)
+
+    assert mine.headers["content-language"] == "fi"  # the person's own, not the browser's
+    assert asked.headers["content-language"] == "en"  # asked for this view, it wins
+    assert anonymous.headers["content-language"] == "sv"
+
+
 async def test_a_dialogs_page_shows_it_and_other_municipalities_ids_are_not_found(
     client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
 ) -> None:
