@@ -55,6 +55,14 @@ class Forbidden(DomainError):
     """Not allowed in the current state or role; the reason says why."""
 
 
+class SignInNeeded(Forbidden):
+    """A dialog that asks its participants to sign in, met with an anonymous device token: a
+    type of its own, so a client (a widget) offers sign-in whatever language the reason is
+    written in."""
+
+    problem_type = "sign-in-needed"
+
+
 class Unauthenticated(DomainError):
     """No valid credentials: missing, malformed, forged, expired or for another tenant."""
 

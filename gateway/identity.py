@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Response
 from msgspec import Meta
 
-from events.errors import Forbidden
+from events.errors import SignInNeeded
 from gateway.auth import client_address
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
@@ -121,7 +121,7 @@ class IdentityController(Controller):
         if dialog_id is not None:
             dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, None)
             if not dialog.details.settings.anonymous:
-                raise Forbidden("the dialog asks participants to sign in first")
+                raise SignInNeeded("the dialog asks participants to sign in first")
         return await identity.device_session(tenant.tenant_id, client_address(request), dialog_id)
 
     @post(

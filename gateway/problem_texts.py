@@ -52,16 +52,6 @@ TITLES = frozenset(
 # The first pattern that matches the whole reason wins.
 _REASONS: Sequence[tuple[str, str]] = (
     # msgspec's validation messages
-    (r"Expected `str` of length <= (?P<limit>\d+)", N_("must be at most {limit} characters")),
-    (r"Expected `str` of length >= (?P<limit>\d+)", N_("must be at least {limit} characters")),
-    (
-        r"Expected `(?:array|object)` of length <= (?P<limit>\d+)",
-        N_("must hold at most {limit} items"),
-    ),
-    (
-        r"Expected `(?:array|object)` of length >= (?P<limit>\d+)",
-        N_("must hold at least {limit} items"),
-    ),
     (r"Expected `(?:int|float)` <= (?P<limit>-?[\d.]+)", N_("must be at most {limit}")),
     (r"Expected `(?:int|float)` >= (?P<limit>-?[\d.]+)", N_("must be at least {limit}")),
     (r"Expected `(?:int|float)` < (?P<limit>-?[\d.]+)", N_("must be less than {limit}")),
@@ -215,8 +205,35 @@ def _choices(language: str, n: int) -> str:
     return texts.ngettext(language, "at most {n} choice", "at most {n} choices", n)
 
 
-# Reasons with a count ``n``, in the plural form the count takes.
+def _most_characters(language: str, n: int) -> str:
+    return texts.ngettext(
+        language, "must be at most {n} character", "must be at most {n} characters", n
+    )
+
+
+def _least_characters(language: str, n: int) -> str:
+    return texts.ngettext(
+        language, "must be at least {n} character", "must be at least {n} characters", n
+    )
+
+
+def _most_items(language: str, n: int) -> str:
+    return texts.ngettext(language, "must hold at most {n} item", "must hold at most {n} items", n)
+
+
+def _least_items(language: str, n: int) -> str:
+    return texts.ngettext(
+        language, "must hold at least {n} item", "must hold at least {n} items", n
+    )
+
+
+# Reasons with a count ``n``, in the plural form the count takes (msgspec's length limits
+# first: "at least 1 item" reads "minst 1 post", not "minst 1 poster").
 _COUNTED: Sequence[tuple[str, Callable[[str, int], str]]] = (
+    (r"Expected `str` of length <= (?P<n>\d+)", _most_characters),
+    (r"Expected `str` of length >= (?P<n>\d+)", _least_characters),
+    (r"Expected `(?:array|object)` of length <= (?P<n>\d+)", _most_items),
+    (r"Expected `(?:array|object)` of length >= (?P<n>\d+)", _least_items),
     (r"at most (?P<n>\d+) choice\(s\)", _choices),
 )
 

@@ -44,12 +44,17 @@ async def live_discussion(
 
 
 async def say(
-    client: httpx.AsyncClient, town: Town, token: str, dialog_id: str, body: str
+    client: httpx.AsyncClient,
+    town: Town,
+    token: str,
+    dialog_id: str,
+    body: str,
+    language: str | None = None,
 ) -> httpx.Response:
     return await client.post(
         f"/api/v1/dialogs/{dialog_id}/chat/messages",
         json={"body": body},
-        headers=town.headers(token),
+        headers=town.headers(token, language),
     )
 
 

@@ -301,7 +301,7 @@ async def test_an_empty_or_too_long_message_is_refused_naming_the_field(
         ("   ", "must not be empty"),
         ("x" * 2001, "at most 2000"),
     ):
-        refused = await say(client, town, anna, dialog_id, body)
+        refused = await say(client, town, anna, dialog_id, body, language="en")
         assert refused.status_code == 422, refused.text
         assert refused.json()["field"] == "body"
         assert reason in refused.json()["detail"]

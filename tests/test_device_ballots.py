@@ -104,6 +104,7 @@ async def test_a_device_token_is_refused_for_a_dialog_that_is_unknown_or_signed_
     assert unknown.status_code == 404
     assert refused.status_code == 403
     assert "sign in" in refused.json()["detail"]
+    assert refused.json()["type"].endswith("/sign-in-needed")  # a widget offers sign-in
     assert garbage.status_code == 400
 
 
@@ -120,6 +121,7 @@ async def test_a_signed_in_only_dialog_refuses_a_device_tokens_vote(
 
     assert refused.status_code == 403
     assert refused.json()["detail"] == "the dialog asks participants to sign in first"
+    assert refused.json()["type"].endswith("/sign-in-needed")
     assert counted.status_code == 201
     assert (results["ballots"], results["anonymous_ballots"], results["signed_in_ballots"]) == (
         1,

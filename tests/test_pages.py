@@ -250,7 +250,7 @@ async def test_the_e_mail_form_refuses_what_is_no_address(
         assert refused.status_code == 400, given
         assert "giltig e-postadress" in refused.text
     wrong = await client.post("/sign-in/email", data={"email": "nej"}, headers=town.headers())
-    assert "email: är inte en e-postadress" in wrong.text  # the API's field and reason
+    assert "email: är ingen e-postadress" in wrong.text  # the API's field and reason
     hostile = await client.post(
         "/sign-in/email", data={"email": "<script>x</script>"}, headers=town.headers()
     )

@@ -14,7 +14,7 @@ from uuid import UUID
 from async_lru import alru_cache
 from eventsourcing.domain import Aggregate
 
-from events.errors import Conflict, Forbidden, InvalidInput, NotFound
+from events.errors import Conflict, Forbidden, InvalidInput, NotFound, SignInNeeded
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
 from services.dialogs.domain import Dialog, DialogKind
@@ -108,7 +108,7 @@ class ParticipationService:
             if not await self.dialogs.invited(caller.tenant_id, dialog.id, caller.person_id):
                 raise Forbidden("the dialog is for invited participants only")
         elif caller.anonymous and not dialog.details.settings.anonymous:
-            raise Forbidden("the dialog asks participants to sign in first")
+            raise SignInNeeded("the dialog asks participants to sign in first")
 
     async def _ensure_not_blocked(self, caller: Caller) -> None:
         if self.blocked is not None:

@@ -68,7 +68,11 @@ export class ApiError extends Error {
 export async function call(method, path, { body, raw, type, auth = false, language, dialog } = {}) {
   for (let attempt = 0; attempt < 2; attempt++) {
     const headers = { Accept: "application/json" };
-    if (language) headers["Accept-Language"] = language;
+    // What is read comes in the visitor's language (a questionnaire's texts); a write's
+    // refusal is asked for in English, the reasons this widget words itself in all five
+    // languages (problemText), so a required field reads "fyll i det här", not msgspec's.
+    const reading = method === "GET";
+    if (language) headers["Accept-Language"] = reading ? language : "en";
     if (auth) headers.Authorization = `Bearer ${await token(language, dialog)}`;
     let payload;
     if (raw !== undefined) {
@@ -318,7 +322,7 @@ export class Widget extends HTMLElement {
     if (status === 503) return this.t("busy");
     if (problem.type?.endsWith("/dialog-not-open")) return this.t("closed");
     if (status === 409 && context.conflict) return this.t(context.conflict);
-    if (status === 401 || (status === 403 && /sign in/.test(problem.detail || "")))
+    if (status === 401 || problem.type?.endsWith("/sign-in-needed"))
       return this.t("signInNeeded");
     if (problem.field) return this.fieldText(problem.field, reasonOf(problem), label);
     return this.t("failed", { detail: problem.detail || status });
