@@ -8,10 +8,16 @@ from uuid import UUID
 
 import msgspec
 
-from services.dialogs.domain import REPORT_BACK_AFTER, Dialog, DialogSettings
+from services.dialogs.domain import REPORT_BACK_AFTER, Dialog, DialogSettings, DialogTexts
 from services.participation.domain import Post
 
 _settings_decoder = msgspec.json.Decoder(DialogSettings)
+_translations_decoder = msgspec.json.Decoder(dict[str, DialogTexts])
+
+
+def row_translations(row: Any) -> dict[str, DialogTexts]:
+    """A dialog listing row's translations (its jsonb column, as text)."""
+    return _translations_decoder.decode(row["translations"])
 
 
 class DialogView(msgspec.Struct, kw_only=True):
@@ -32,6 +38,8 @@ class DialogView(msgspec.Struct, kw_only=True):
     ballots: int = 0
     # when it is to report back (publish its results) at the latest
     report_back_by: datetime | None = None
+    # the texts in the municipality's other languages (a text left out: the main one)
+    translations: dict[str, DialogTexts] = msgspec.field(default_factory=dict)
 
 
 def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0)) -> DialogView:
@@ -53,6 +61,7 @@ def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0))
         posts=counts[0],
         ballots=counts[1],
         report_back_by=dialog.report_back_by,
+        translations=d.translations,
     )
 
 
@@ -79,6 +88,7 @@ def dialog_row_view(row: Any, now: datetime) -> DialogView:
         report_back_by=row["report_back_by"] or row["closes_at"] + REPORT_BACK_AFTER,
         posts=row["published_posts"],
         ballots=row["ballots"],
+        translations=row_translations(row),
     )
 
 

@@ -19,6 +19,7 @@ from services.dialogs.commands import (
     CreateDialog,
     InvitePeople,
     SettingsInput,
+    TextsInput,
     UpdateDialog,
 )
 from services.dialogs.domain import (
@@ -27,6 +28,7 @@ from services.dialogs.domain import (
     DialogDetails,
     DialogKind,
     DialogSettings,
+    DialogTexts,
     Invitation,
     invitation_id,
 )
@@ -76,6 +78,39 @@ def _settings(given: SettingsInput, tenant: Tenant) -> DialogSettings:
     )
 
 
+_LIMITS = {"title": 200, "purpose": 5000, "instructions": 5000}
+
+
+def _translations(tenant: Tenant, given: dict[str, TextsInput]) -> dict[str, DialogTexts]:
+    """The translations as given, each language one the municipality offers besides its
+    default (whose texts are the main ones), each text as long as its main text may be; an
+    empty text is none (the main one is shown), and a language with no text is left out."""
+    translations: dict[str, DialogTexts] = {}
+    for language in sorted(given):
+        field = f"translations.{language}"
+        if language == tenant.default_language:
+            raise InvalidInput(
+                field,
+                f"{language} is the municipality's default language: its texts are the main ones",
+            )
+        if language not in tenant.languages:
+            offered = ", ".join(
+                lang for lang in tenant.languages if lang != tenant.default_language
+            )
+            raise InvalidInput(
+                field,
+                f"is not a language {tenant.name} offers (others than its default: {offered})",
+            )
+        texts = {
+            name: values.text(value, f"{field}.{name}", max_length=limit, required=False) or None
+            for name, limit in _LIMITS.items()
+            if (value := getattr(given[language], name)) is not None
+        }
+        if any(texts.values()):
+            translations[language] = DialogTexts(**texts)
+    return translations
+
+
 def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
     committee = None
     if c.committee is not None:
@@ -97,6 +132,7 @@ def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
         opens_at=c.opens_at.astimezone(UTC),
         closes_at=c.closes_at.astimezone(UTC),
         settings=_settings(c.settings, tenant),
+        translations=_translations(tenant, c.translations),
     )
 
 
@@ -186,6 +222,12 @@ class DialogService:
             opens_at=d.opens_at,
             closes_at=d.closes_at,
             settings=msgspec.convert(msgspec.to_builtins(d.settings), SettingsInput),
+            translations={
+                language: TextsInput(
+                    title=texts.title, purpose=texts.purpose, instructions=texts.instructions
+                )
+                for language, texts in d.translations.items()
+            },
         )
         changes = {
             f: getattr(command, f)

@@ -1,0 +1,121 @@
+"""A dialog's texts in the municipality's other languages over HTTP (real PostgreSQL and
+NATS): set, read (one dialog and the list, live and rebuilt), corrected after opening, and
+refused with the field named when a language or a text is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.api import Town, dialog_body, open_dialog
+from tinget.bootstrap import Platform
+
+FINNISH = {
+    "title": "Turvallisempi pyöräily kouluun",
+    "purpose": "Selvitetään, missä lapset tarvitsevat turvallisempia reittejä",
+    "instructions": "Ehdota muutosta",
+}
+
+
+async def listed(client: httpx.AsyncClient, town: Town, dialog_id: str) -> dict[str, Any]:
+    answer = await client.get("/api/v1/dialogs", headers=town.headers())
+    assert answer.status_code == 200, answer.text
+    (shown,) = [d for d in answer.json()["items"] if d["id"] == dialog_id]
+    assert isinstance(shown, dict)
+    return shown
+
+
+async def test_translations_are_set_read_and_corrected_after_opening(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(
+        client, town, admin, translations={"fi": FINNISH, "en": {"title": "  Safer cycling  "}}
+    )
+    assert dialog["title"] == "Safer cycling to school"  # the main texts stay as they are
+    assert dialog["translations"] == {"fi": FINNISH, "en": {"title": "Safer cycling"}}
+    read = await client.get(f"/api/v1/dialogs/{dialog['id']}", headers=town.headers())
+    assert read.status_code == 200, read.text
+    assert read.json()["translations"] == dialog["translations"]
+    await platform.catch_up_projections()
+    assert (await listed(client, town, dialog["id"]))["translations"] == dialog["translations"]
+
+    # Open: the titles and instructions of the translations are corrected, English dropped.
+    url = f"/api/v1/dialogs/{dialog['id']}"
+    corrected_fi = {**FINNISH, "title": "Turvallisempi koulumatka", "instructions": "Ehdota"}
+    fixed = await client.patch(
+        url, json={"translations": {"fi": corrected_fi}}, headers=town.headers(admin)
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["translations"] == {"fi": corrected_fi}
+    # ... but not a translation's purpose, which people answer to, nor a new one's
+    for changed in (
+        {"fi": {**corrected_fi, "purpose": "Jotain muuta"}},
+        {"fi": corrected_fi, "da": {"purpose": "Noget andet"}},
+    ):
+        refused = await client.patch(
+            url, json={"translations": changed}, headers=town.headers(admin)
+        )
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["field"].startswith("translations.")
+        assert refused.json()["field"].endswith(".purpose")
+
+    await platform.catch_up_projections()
+    assert (await listed(client, town, dialog["id"]))["translations"] == {"fi": corrected_fi}
+    trail = await client.get("/api/v1/audit", headers=town.headers(admin))
+    kinds = [e["event_type"] for e in trail.json()["items"]]
+    assert kinds.count("DialogTextsCorrected") == 1
+
+    # A change before opening replaces them whole; {} removes them.
+    draft = await client.post(
+        "/api/v1/dialogs",
+        json=dialog_body(translations={"fi": FINNISH}),
+        headers=town.headers(admin),
+    )
+    assert draft.status_code == 201, draft.text
+    cleared = await client.patch(
+        f"/api/v1/dialogs/{draft.json()['id']}",
+        json={"translations": {}},
+        headers=town.headers(admin),
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["translations"] == {}
+
+
+async def test_a_wrong_language_or_text_is_refused_naming_the_field(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    refusals: list[tuple[dict[str, Any], str, str]] = [
+        ({"de": {"title": "Sicherer"}}, "translations.de", "offers"),
+        ({"sv": {"title": "Säkrare"}}, "translations.sv", "default language"),
+        ({"fi": {"title": "x" * 201}}, "translations.fi.title", "at most 200 characters"),
+        ({"fi": {"purpose": "x" * 5001}}, "translations.fi.purpose", "at most 5000"),
+        ({"fi": {"instructions": "a\x00b"}}, "translations.fi.instructions", "control"),
+    ]
+    for translations, field, reason in refusals:
+        answer = await client.post(
+            "/api/v1/dialogs",
+            json=dialog_body(translations=translations),
+            headers=town.headers(admin, language="en"),
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["field"] == field, answer.text
+        assert reason in answer.json()["detail"], answer.text
+    unknown = await client.post(
+        "/api/v1/dialogs",
+        json=dialog_body(translations={"fi": {"subtitle": "x"}}),
+        headers=town.headers(admin, language="en"),
+    )
+    assert unknown.status_code == 400, unknown.text  # an unknown field, as everywhere
+
+    dialog = await open_dialog(client, town, admin, translations={"fi": FINNISH})
+    too_long = await client.patch(
+        f"/api/v1/dialogs/{dialog['id']}",
+        json={"title": "Fixed", "translations": {"fi": {**FINNISH, "title": "x" * 201}}},
+        headers=town.headers(admin, language="en"),
+    )
+    assert too_long.status_code == 422, too_long.text
+    assert too_long.json()["field"] == "translations.fi.title"
+    read = await client.get(f"/api/v1/dialogs/{dialog['id']}", headers=town.headers())
+    assert read.json()["title"] == "Safer cycling to school"  # nothing half-written
+    assert read.json()["translations"] == {"fi": FINNISH}
