@@ -41,7 +41,14 @@ from gateway.pages import (
     render,
 )
 from gateway.polls import results_of
-from gateway.views import DialogView, PostView, dialog_row_view, dialog_view, post_row_view
+from gateway.views import (
+    DialogView,
+    PostView,
+    dialog_row_view,
+    dialog_view,
+    in_language,
+    post_row_view,
+)
 from services.dialogs.domain import Dialog
 from services.dialogs.kinds import Endorsement, post_rules
 from services.dialogs.listing import DialogQueries
@@ -185,7 +192,9 @@ async def _dialog_page(
     except NotFound:
         return not_found(page)
     now = utc_now()
-    view = dialog_view(dialog, now, await dialog_queries.counts(tenant_id, dialog_id))
+    view = in_language(
+        dialog_view(dialog, now, await dialog_queries.counts(tenant_id, dialog_id)), page.language
+    )
     rows = await post_queries.posts(tenant_id, dialog_id, None, MAX_POSTS)
     reader = None if page.caller is None else page.caller.person_id
     posts = []
@@ -215,7 +224,7 @@ async def _dialog_page(
         page,
         "dialog.html",
         status,
-        dialog.details.title,
+        view.title,
         dialog=view,
         status_label=status_label(page, view.status),
         taking_part=how_to_take_part(page, view.kind),
@@ -232,8 +241,10 @@ async def _dialog_page(
     )
 
 
-def _card(view: DialogView) -> DialogView:
-    """A dialog as a list shows it: its purpose and results summary cut short."""
+def _card(view: DialogView, language: str) -> DialogView:
+    """A dialog as a list shows it, in the page's language: its purpose and results summary
+    cut short."""
+    view = in_language(view, language)
     view.purpose = excerpt(view.purpose, CARD_TEXT) or ""
     view.results_summary = excerpt(view.results_summary, CARD_TEXT)
     return view
@@ -258,7 +269,7 @@ async def _front_page(
     for row in rows:
         if row["access"] == "invited" and not await dialogs.admitted(caller, row["dialog_id"]):
             continue
-        view = _card(dialog_row_view(row, now))
+        view = _card(dialog_row_view(row, now), page.language)
         listed.append(DialogItem(view=view, status=status_label(page, view.status)))
     by_committee: dict[str, list[DialogItem]] = {}
     current = [i for i in listed if i.view.status in ("open", "scheduled")][:MAX_LISTED]
@@ -276,7 +287,7 @@ async def _front_page(
             dialog: Dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller)
         except NotFound:
             continue
-        view = _card(dialog_view(dialog, now))
+        view = _card(dialog_view(dialog, now), page.language)
         featured.append(DialogItem(view=view, status=status_label(page, view.status)))
     welcome = [part.strip() for part in (tenant.welcome_text or "").split("\n\n") if part.strip()]
     return render(

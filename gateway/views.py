@@ -8,7 +8,13 @@ from uuid import UUID
 
 import msgspec
 
-from services.dialogs.domain import REPORT_BACK_AFTER, Dialog, DialogSettings, DialogTexts
+from services.dialogs.domain import (
+    REPORT_BACK_AFTER,
+    Dialog,
+    DialogSettings,
+    DialogTexts,
+    texts_in,
+)
 from services.participation.domain import Post
 
 _settings_decoder = msgspec.json.Decoder(DialogSettings)
@@ -63,6 +69,16 @@ def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0))
         report_back_by=dialog.report_back_by,
         translations=d.translations,
     )
+
+
+def in_language(view: DialogView, language: str) -> DialogView:
+    """The view with its title, purpose and instructions in ``language`` (a page's), each
+    its translation's where given, else the main text (in the municipality's default)."""
+    texts = texts_in(view.translations, language, view.title, view.purpose, view.instructions)
+    view.title = texts.title or view.title
+    view.purpose = texts.purpose or view.purpose
+    view.instructions = texts.instructions or view.instructions
+    return view
 
 
 def dialog_row_view(row: Any, now: datetime) -> DialogView:

@@ -119,3 +119,46 @@ async def test_a_wrong_language_or_text_is_refused_naming_the_field(
     read = await client.get(f"/api/v1/dialogs/{dialog['id']}", headers=town.headers())
     assert read.json()["title"] == "Safer cycling to school"  # nothing half-written
     assert read.json()["translations"] == {"fi": FINNISH}
+
+
+async def test_the_pages_show_a_dialog_in_the_page_s_language_else_the_main_texts(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    """Lund's default is Swedish: the main texts are Swedish, with a Finnish translation."""
+    dialog = await open_dialog(
+        client,
+        town,
+        admin,
+        title="Säkrare cykling till skolan",
+        purpose="Var behöver barnen säkrare vägar?",
+        instructions="Föreslå en ändring",
+        translations={"fi": {"title": FINNISH["title"], "purpose": FINNISH["purpose"]}},
+    )
+    await platform.catch_up_projections()
+    path = f"/dialogs/{dialog['id']}"
+
+    fi = await client.get(path, params={"lang": "fi"}, headers=town.headers())
+    assert fi.status_code == 200, fi.text
+    assert '<html lang="fi">' in fi.text
+    assert f"<h1>{FINNISH['title']}</h1>" in fi.text
+    assert FINNISH["purpose"] in fi.text
+    assert "Föreslå en ändring" in fi.text  # no Finnish instructions: the main ones
+    assert "Säkrare cykling" not in fi.text
+
+    sv = await client.get(path, params={"lang": "sv"}, headers=town.headers())
+    assert "<h1>Säkrare cykling till skolan</h1>" in sv.text
+    assert FINNISH["title"] not in sv.text
+
+    en = await client.get(path, params={"lang": "en"}, headers=town.headers())
+    assert '<html lang="en">' in en.text
+    assert "<h1>Säkrare cykling till skolan</h1>" in en.text  # no English: the main texts
+    assert "Var behöver barnen säkrare vägar?" in en.text
+
+    # The front page lists it in the page's language as well.
+    front_fi = await client.get("/", params={"lang": "fi"}, headers=town.headers())
+    assert front_fi.status_code == 200, front_fi.text
+    assert FINNISH["title"] in front_fi.text
+    assert "Säkrare cykling till skolan" not in front_fi.text
+    front_sv = await client.get("/", params={"lang": "sv"}, headers=town.headers())
+    assert "Säkrare cykling till skolan" in front_sv.text
+    assert FINNISH["title"] not in front_sv.text
