@@ -13,6 +13,9 @@ from events.catalogue import Catalogue
 from events.codec import Codec
 from events.errors import Conflict
 from services.dialogs.domain import Dialog, DialogKind, DialogTexts
+from services.notifications.facts import DialogTitle, expanded
+from services.notifications.kinds import Kind
+from services.notifications.templates import compose
 from tests.domain.gwt import OPENS, details, given, replay, scheduled, then
 
 FI = DialogTexts(title="Turvallisempi pyöräily", purpose="Selvitetään reitit")
@@ -100,3 +103,19 @@ def test_a_version_1_event_without_translations_still_decodes(
     assert translations == {}
     view = codec().catalogue.view(event_type, ("timestamp",))
     assert view.decode(stored).timestamp.year == 2026
+
+
+def test_a_notification_names_the_dialog_in_its_language_else_the_main_title() -> None:
+    title = DialogTitle("Gatubelysning", {"fi": "Katuvalaistus"})
+    details = expanded({"dialog": title, "path": "/"})
+    assert details == {"dialog": "Gatubelysning", "dialog:fi": "Katuvalaistus", "path": "/"}
+    assert type(details["dialog"]) is str
+    subject = {
+        language: compose(Kind.DIALOG_RESULTS, details, "Lund", language, None, {}).subject
+        for language in ("fi", "fi-FI", "sv", "en")
+    }
+    assert "Katuvalaistus" in subject["fi"]
+    assert "Katuvalaistus" in subject["fi-FI"]  # by its base language
+    assert "Gatubelysning" in subject["sv"]
+    assert "Gatubelysning" in subject["en"]
+    assert not any("dialog:" in s for s in subject.values())
