@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from tenants.service import TenantChanges
 from tests.api import Town, dialog_body, open_dialog
 from tinget.bootstrap import Platform
 
@@ -162,3 +163,22 @@ async def test_the_pages_show_a_dialog_in_the_page_s_language_else_the_main_text
     front_sv = await client.get("/", params={"lang": "sv"}, headers=town.headers())
     assert "Säkrare cykling till skolan" in front_sv.text
     assert FINNISH["title"] not in front_sv.text
+
+
+async def test_a_language_no_longer_offered_does_not_lock_a_dialogs_texts(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = await open_dialog(client, town, admin, translations={"fi": FINNISH})
+    await platform.tenants.update(town.slug, TenantChanges(languages=["sv", "en"]))
+    await platform.catch_up_projections()
+    url = f"/api/v1/dialogs/{dialog['id']}"
+    fixed = await client.patch(url, json={"title": "Fixed"}, headers=town.headers(admin))
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["translations"] == {"fi": FINNISH}
+    added = await client.patch(
+        url,
+        json={"translations": {"fi": FINNISH, "da": {"title": "Sikrere"}}},
+        headers=town.headers(admin, language="en"),
+    )
+    assert added.status_code == 422, added.text  # a new one must be offered
+    assert added.json()["field"] == "translations.da"

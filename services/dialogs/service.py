@@ -81,19 +81,25 @@ def _settings(given: SettingsInput, tenant: Tenant) -> DialogSettings:
 _LIMITS = {"title": 200, "purpose": 5000, "instructions": 5000}
 
 
-def _translations(tenant: Tenant, given: dict[str, TextsInput]) -> dict[str, DialogTexts]:
+def _translations(
+    tenant: Tenant, given: dict[str, TextsInput], held: frozenset[str] = frozenset()
+) -> dict[str, DialogTexts]:
     """The translations as given, each language one the municipality offers besides its
     default (whose texts are the main ones), each text as long as its main text may be; an
-    empty text is none (the main one is shown), and a language with no text is left out."""
+    empty text is none (the main one is shown), and a language with no text is left out.
+    A language the dialog ``held`` already stays allowed, so a municipality that stops
+    offering a language (or makes it its default) does not lock its dialogs' texts."""
     translations: dict[str, DialogTexts] = {}
     for language in sorted(given):
         field = f"translations.{language}"
-        if language == tenant.default_language:
+        if language in held:
+            pass
+        elif language == tenant.default_language:
             raise InvalidInput(
                 field,
                 f"{language} is the municipality's default language: its texts are the main ones",
             )
-        if language not in tenant.languages:
+        elif language not in tenant.languages:
             offered = ", ".join(
                 lang for lang in tenant.languages if lang != tenant.default_language
             )
@@ -111,7 +117,7 @@ def _translations(tenant: Tenant, given: dict[str, TextsInput]) -> dict[str, Dia
     return translations
 
 
-def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
+def _details(tenant: Tenant, c: CreateDialog, held: frozenset[str] = frozenset()) -> DialogDetails:
     committee = None
     if c.committee is not None:
         committee = values.text(c.committee, "committee", max_length=100)
@@ -132,7 +138,7 @@ def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
         opens_at=c.opens_at.astimezone(UTC),
         closes_at=c.closes_at.astimezone(UTC),
         settings=_settings(c.settings, tenant),
-        translations=_translations(tenant, c.translations),
+        translations=_translations(tenant, c.translations, held),
     )
 
 
@@ -242,7 +248,7 @@ class DialogService:
                         "a budget dialog opens and closes with its round: reschedule its phases",
                     )
         merged = msgspec.structs.replace(current, **changes)
-        details = _details(await self._tenant(caller.tenant_id), merged)
+        details = _details(await self._tenant(caller.tenant_id), merged, frozenset(d.translations))
         if dialog.change_details(details, self.clock()):
             await self._save(caller.tenant_id, caller, dialog)
         return dialog
