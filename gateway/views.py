@@ -81,6 +81,20 @@ def in_language(view: DialogView, language: str) -> DialogView:
     return view
 
 
+def main_text_languages(view: DialogView, language: str, default: str) -> dict[str, str]:
+    """Which of the view's texts ``in_language`` leaves as the main text, in the
+    municipality's ``default`` language rather than the page's ``language``: field -> the
+    default language, for a ``lang`` attribute on it (WCAG 3.1.2, language of parts)."""
+    if language.split("-")[0] == default.split("-")[0]:
+        return {}
+    given = texts_in(view.translations, language, "", "", "")
+    return {
+        name: default
+        for name in ("title", "purpose", "instructions")
+        if not getattr(given, name) and getattr(view, name)
+    }
+
+
 def dialog_row_view(row: Any, now: datetime) -> DialogView:
     status = row["status"]
     if status in ("scheduled", "open") and now >= row["closes_at"]:

@@ -88,6 +88,8 @@ async def test_a_wrong_language_or_text_is_refused_naming_the_field(
 ) -> None:
     refusals: list[tuple[dict[str, Any], str, str]] = [
         ({"de": {"title": "Sicherer"}}, "translations.de", "offers"),
+        ({"": {"title": "?"}}, "translations.", "offers"),
+        ({"x" * 100: {"title": "?"}}, "translations", "at most 35 characters"),
         ({"sv": {"title": "Säkrare"}}, "translations.sv", "default language"),
         ({"fi": {"title": "x" * 201}}, "translations.fi.title", "at most 200 characters"),
         ({"fi": {"purpose": "x" * 5001}}, "translations.fi.purpose", "at most 5000"),
@@ -143,22 +145,26 @@ async def test_the_pages_show_a_dialog_in_the_page_s_language_else_the_main_text
     assert '<html lang="fi">' in fi.text
     assert f"<h1>{FINNISH['title']}</h1>" in fi.text
     assert FINNISH["purpose"] in fi.text
-    assert "Föreslå en ändring" in fi.text  # no Finnish instructions: the main ones
+    # no Finnish instructions: the main ones, marked as Swedish for screen readers
+    assert '<p lang="sv">Föreslå en ändring</p>' in fi.text
     assert "Säkrare cykling" not in fi.text
 
     sv = await client.get(path, params={"lang": "sv"}, headers=town.headers())
-    assert "<h1>Säkrare cykling till skolan</h1>" in sv.text
+    assert "<h1>Säkrare cykling till skolan</h1>" in sv.text  # the page's own language
     assert FINNISH["title"] not in sv.text
 
     en = await client.get(path, params={"lang": "en"}, headers=town.headers())
     assert '<html lang="en">' in en.text
-    assert "<h1>Säkrare cykling till skolan</h1>" in en.text  # no English: the main texts
-    assert "Var behöver barnen säkrare vägar?" in en.text
+    assert '<h1 lang="sv">Säkrare cykling till skolan</h1>' in en.text  # no English: the main
+    assert '<p lang="sv">Var behöver barnen säkrare vägar?</p>' in en.text
 
     # The front page lists it in the page's language as well.
     front_fi = await client.get("/", params={"lang": "fi"}, headers=town.headers())
     assert front_fi.status_code == 200, front_fi.text
-    assert FINNISH["title"] in front_fi.text
+    assert f">{FINNISH['title']}</a>" in front_fi.text
+    assert f'lang="sv">{FINNISH["title"]}' not in front_fi.text
+    front_en = await client.get("/", params={"lang": "en"}, headers=town.headers())
+    assert 'lang="sv">Säkrare cykling till skolan</a>' in front_en.text
     assert "Säkrare cykling till skolan" not in front_fi.text
     front_sv = await client.get("/", params={"lang": "sv"}, headers=town.headers())
     assert "Säkrare cykling till skolan" in front_sv.text

@@ -44,10 +44,9 @@ class TextsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     instructions: Annotated[str, Meta(max_length=10_000)] | None = None
 
 
-# language tag -> texts; the languages are checked against the municipality's own
-Translations = Annotated[
-    dict[Annotated[str, Meta(min_length=1, max_length=35)], TextsInput], Meta(max_length=20)
-]
+# language tag -> texts; the languages (and how many) are checked against the municipality's
+# own by the service, which names the field (a key's constraint would not be in the schema)
+Translations = dict[str, TextsInput]
 
 
 class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -38,6 +38,7 @@ from services.identity.service import IdentityService
 from tenants import values
 from tenants.directory import TenantEntry
 from tenants.domain import Tenant, tenant_stream_id
+from tenants.values import BUILT_IN_LANGUAGES
 
 Clock = Callable[[], datetime]
 
@@ -79,6 +80,7 @@ def _settings(given: SettingsInput, tenant: Tenant) -> DialogSettings:
 
 
 _LIMITS = {"title": 200, "purpose": 5000, "instructions": 5000}
+_TAG = 35  # the longest language tag named in a refusal
 
 
 def _translations(
@@ -90,7 +92,11 @@ def _translations(
     A language the dialog ``held`` already stays allowed, so a municipality that stops
     offering a language (or makes it its default) does not lock its dialogs' texts."""
     translations: dict[str, DialogTexts] = {}
+    if len(given) > len(BUILT_IN_LANGUAGES):
+        raise InvalidInput("translations", f"at most {len(BUILT_IN_LANGUAGES)} languages")
     for language in sorted(given):
+        if len(language) > _TAG:
+            raise InvalidInput("translations", f"a language tag is at most {_TAG} characters")
         field = f"translations.{language}"
         if language in held:
             pass
