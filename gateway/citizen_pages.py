@@ -41,7 +41,15 @@ from gateway.pages import (
     render,
 )
 from gateway.polls import results_of
-from gateway.views import DialogView, PostView, dialog_row_view, dialog_view, post_row_view
+from gateway.views import (
+    DialogView,
+    PostView,
+    dialog_row_view,
+    dialog_view,
+    in_language,
+    main_text_languages,
+    post_row_view,
+)
 from services.dialogs.domain import Dialog
 from services.dialogs.kinds import Endorsement, post_rules
 from services.dialogs.listing import DialogQueries
@@ -157,6 +165,8 @@ class DialogItem(msgspec.Struct, kw_only=True):
 
     view: DialogView
     status: str
+    # the texts shown in the municipality's default language, not the page's: field -> language
+    langs: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class PostItem(msgspec.Struct, kw_only=True):
@@ -186,6 +196,8 @@ async def _dialog_page(
         return not_found(page)
     now = utc_now()
     view = dialog_view(dialog, now, await dialog_queries.counts(tenant_id, dialog_id))
+    langs = main_text_languages(view, page.language, page.tenant.default_language)
+    view = in_language(view, page.language)
     rows = await post_queries.posts(tenant_id, dialog_id, None, MAX_POSTS)
     reader = None if page.caller is None else page.caller.person_id
     posts = []
@@ -215,8 +227,9 @@ async def _dialog_page(
         page,
         "dialog.html",
         status,
-        dialog.details.title,
+        view.title,
         dialog=view,
+        langs=langs,
         status_label=status_label(page, view.status),
         taking_part=how_to_take_part(page, view.kind),
         is_open=view.status == "open",
@@ -232,11 +245,14 @@ async def _dialog_page(
     )
 
 
-def _card(view: DialogView) -> DialogView:
-    """A dialog as a list shows it: its purpose and results summary cut short."""
+def _card(page: PageContext, view: DialogView) -> DialogItem:
+    """A dialog as a list shows it, in the page's language: its purpose and results summary
+    cut short, its status in words."""
+    langs = main_text_languages(view, page.language, page.tenant.default_language)
+    view = in_language(view, page.language)
     view.purpose = excerpt(view.purpose, CARD_TEXT) or ""
     view.results_summary = excerpt(view.results_summary, CARD_TEXT)
-    return view
+    return DialogItem(view=view, status=status_label(page, view.status), langs=langs)
 
 
 async def _front_page(
@@ -258,8 +274,7 @@ async def _front_page(
     for row in rows:
         if row["access"] == "invited" and not await dialogs.admitted(caller, row["dialog_id"]):
             continue
-        view = _card(dialog_row_view(row, now))
-        listed.append(DialogItem(view=view, status=status_label(page, view.status)))
+        listed.append(_card(page, dialog_row_view(row, now)))
     by_committee: dict[str, list[DialogItem]] = {}
     current = [i for i in listed if i.view.status in ("open", "scheduled")][:MAX_LISTED]
     for item in current:
@@ -276,8 +291,7 @@ async def _front_page(
             dialog: Dialog = await visible_dialog(dialogs, tenant.tenant_id, dialog_id, caller)
         except NotFound:
             continue
-        view = _card(dialog_view(dialog, now))
-        featured.append(DialogItem(view=view, status=status_label(page, view.status)))
+        featured.append(_card(page, dialog_view(dialog, now)))
     welcome = [part.strip() for part in (tenant.welcome_text or "").split("\n\n") if part.strip()]
     return render(
         page,

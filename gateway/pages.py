@@ -647,7 +647,8 @@ class PagesController(Controller):
             except NotFound:
                 pass  # withdrawn meanwhile, or a draft still
             else:
-                invitation = {"id": str(dialog.id), "title": dialog.details.title}
+                title = dialog.details.texts_in(page.language).title or dialog.details.title
+                invitation = {"id": str(dialog.id), "title": title}
         return _signed_in_page(page, issued, origin, invited=pin, invitation=invitation)
 
     @post("/sign-in/email", status_code=200)

@@ -8,10 +8,22 @@ from uuid import UUID
 
 import msgspec
 
-from services.dialogs.domain import REPORT_BACK_AFTER, Dialog, DialogSettings
+from services.dialogs.domain import (
+    REPORT_BACK_AFTER,
+    Dialog,
+    DialogSettings,
+    DialogTexts,
+    texts_in,
+)
 from services.participation.domain import Post
 
 _settings_decoder = msgspec.json.Decoder(DialogSettings)
+_translations_decoder = msgspec.json.Decoder(dict[str, DialogTexts])
+
+
+def row_translations(row: Any) -> dict[str, DialogTexts]:
+    """A dialog listing row's translations (its jsonb column, as text)."""
+    return _translations_decoder.decode(row["translations"])
 
 
 class DialogView(msgspec.Struct, kw_only=True):
@@ -32,6 +44,8 @@ class DialogView(msgspec.Struct, kw_only=True):
     ballots: int = 0
     # when it is to report back (publish its results) at the latest
     report_back_by: datetime | None = None
+    # the texts in the municipality's other languages (a text left out: the main one)
+    translations: dict[str, DialogTexts] = msgspec.field(default_factory=dict)
 
 
 def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0)) -> DialogView:
@@ -53,7 +67,32 @@ def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0))
         posts=counts[0],
         ballots=counts[1],
         report_back_by=dialog.report_back_by,
+        translations=d.translations,
     )
+
+
+def in_language(view: DialogView, language: str) -> DialogView:
+    """The view with its title, purpose and instructions in ``language`` (a page's), each
+    its translation's where given, else the main text (in the municipality's default)."""
+    texts = texts_in(view.translations, language, view.title, view.purpose, view.instructions)
+    view.title = texts.title or view.title
+    view.purpose = texts.purpose or view.purpose
+    view.instructions = texts.instructions or view.instructions
+    return view
+
+
+def main_text_languages(view: DialogView, language: str, default: str) -> dict[str, str]:
+    """Which of the view's texts ``in_language`` leaves as the main text, in the
+    municipality's ``default`` language rather than the page's ``language``: field -> the
+    default language, for a ``lang`` attribute on it (WCAG 3.1.2, language of parts)."""
+    if language.split("-")[0] == default.split("-")[0]:
+        return {}
+    given = texts_in(view.translations, language, "", "", "")
+    return {
+        name: default
+        for name in ("title", "purpose", "instructions")
+        if not getattr(given, name) and getattr(view, name)
+    }
 
 
 def dialog_row_view(row: Any, now: datetime) -> DialogView:
@@ -79,6 +118,7 @@ def dialog_row_view(row: Any, now: datetime) -> DialogView:
         report_back_by=row["report_back_by"] or row["closes_at"] + REPORT_BACK_AFTER,
         posts=row["published_posts"],
         ballots=row["ballots"],
+        translations=row_translations(row),
     )
 
 

@@ -13,7 +13,15 @@ import pytest
 
 from tenants.service import TenantChanges
 from tests.api import Town, open_dialog
-from tests.notify import PLACE, device_person, mails, person_with_address, send_round, submit
+from tests.notify import (
+    PLACE,
+    device_person,
+    mails,
+    person_with_address,
+    send_round,
+    submit,
+    text_of,
+)
 from tests.smtp import SmtpServer
 from tinget.bootstrap import Addresses, Platform
 
@@ -131,3 +139,45 @@ async def test_a_sign_in_link_is_in_the_persons_language_else_the_browsers_else_
         "other@example.org": "Logga in hos Lund",
         "third@example.org": "Logga in hos Lund",
     }
+
+
+async def test_a_notification_names_the_dialog_in_the_persons_language_else_its_main_title(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, smtp: SmtpServer
+) -> None:
+    anna = await person_with_address(platform, town, "anna@example.org")
+    bo = await person_with_address(platform, town, "bo@example.org")
+    cai = await person_with_address(platform, town, "cai@example.org")
+    for who, language in ((anna, "fi"), (cai, "en")):
+        chose = await client.put(
+            LANGUAGE, json={"language": language}, headers=town.headers(who.token)
+        )
+        assert chose.status_code == 200, chose.text
+    reports = await open_dialog(
+        client,
+        town,
+        admin,
+        kind="problem-reports",
+        title="Gatubelysning",
+        translations={"fi": {"title": "Katuvalaistus"}},
+    )
+    for who, title in ((anna, "Broken lamp"), (bo, "Pothole"), (cai, "Dark corner")):
+        report = await submit(client, town, who, reports["id"], title=title, place=PLACE)
+        moved = await client.post(
+            f"/api/v1/posts/{report['id']}/status",
+            json={"status": "in-progress", "message": "A crew is on its way"},
+            headers=town.headers(admin),
+        )
+        assert moved.status_code in (200, 201), moved.text
+    await send_round(platform)
+
+    [to_anna] = mails(smtp.inbox, "report-status", "anna@example.org")
+    [to_bo] = mails(smtp.inbox, "report-status", "bo@example.org")
+    [to_cai] = mails(smtp.inbox, "report-status", "cai@example.org")
+    assert "Katuvalaistus" in text_of(to_anna)
+    assert "Gatubelysning" not in text_of(to_anna)
+    for other in (to_bo, to_cai):  # the town's language; no English title: the main one
+        assert "Gatubelysning" in text_of(other)
+        assert "Katuvalaistus" not in text_of(other)
+    listed = await client.get("/api/v1/me/notifications", headers=town.headers(anna.token))
+    [item] = [i for i in listed.json()["items"] if i["kind"] == "report-status"]
+    assert "Katuvalaistus" in item["body"]

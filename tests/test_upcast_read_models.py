@@ -34,21 +34,80 @@ def ballot_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
     }
 
 
+DETAILS_V1: dict[str, Any] = {
+    "title": "Old title",
+    "purpose": "Old purpose",
+    "instructions": "Old instructions",
+    "committee": None,
+    "invite_only": False,
+    "opens_at": "2026-03-01T00:00:00Z",
+    "closes_at": "2099-03-01T00:00:00Z",
+    "settings": {
+        "comments": "everyone",
+        "images": False,
+        "anonymous": True,
+        "support_threshold": None,
+        "signature_goal": None,
+        "question": None,
+        "options": [],
+        "max_choices": 1,
+        "premoderation": False,
+    },
+}
+
+
+def dialog_drafted_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
+    """A DialogDrafted as version 1 wrote it: details without ``translations``."""
+    return {
+        "timestamp": AT.isoformat(),
+        "originator_topic": "services.dialogs.domain:Dialog",
+        "kind": "proposals",
+        "details": DETAILS_V1,
+    }
+
+
+def dialog_changed_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
+    return {"timestamp": AT.isoformat(), "details": {**DETAILS_V1, "title": "Changed title"}}
+
+
+def dialog_corrected_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
+    """A DialogTextsCorrected as version 1 wrote it: no ``translations``."""
+    return {"timestamp": AT.isoformat(), "title": "Corrected title", "instructions": "Fixed"}
+
+
 # A version 1 payload of each event type that has an upcaster, by (stream, dialog).
-VERSION_1: dict[str, Callable[[UUID, UUID], dict[str, Any]]] = {"BallotCast": ballot_v1}
+VERSION_1: dict[str, Callable[[UUID, UUID], dict[str, Any]]] = {
+    "BallotCast": ballot_v1,
+    "DialogDrafted": dialog_drafted_v1,
+    "DialogDetailsChanged": dialog_changed_v1,
+    "DialogTextsCorrected": dialog_corrected_v1,
+}
 # The read models checked below for each of those types.
-CHECKED: dict[str, set[str]] = {"BallotCast": {"poll_tallies", "dashboards", "audit_trail"}}
+DIALOG_TAKERS = {"dialog_listing", "notifier", "audit_trail"}
+CHECKED: dict[str, set[str]] = {
+    "BallotCast": {"poll_tallies", "dashboards", "audit_trail"},
+    "DialogDrafted": DIALOG_TAKERS,
+    "DialogDetailsChanged": DIALOG_TAKERS,
+    "DialogTextsCorrected": DIALOG_TAKERS,
+}
 
 
-async def append_v1(platform: Platform, town: Town, event_type: str, dialog_id: UUID) -> UUID:
-    stream_id = uuid4()
+async def append_v1(
+    platform: Platform,
+    town: Town,
+    event_type: str,
+    dialog_id: UUID,
+    stream_id: UUID | None = None,
+    version: int = 1,
+) -> UUID:
+    stream_id = stream_id or uuid4()
     definition = platform.codec.catalogue.by_name(event_type)
     await platform.store.append(
         [
             NewEvent(
                 tenant_id=town.slug,
                 stream_id=stream_id,
-                version=1,
+                version=version,
                 context=definition.context,
                 event_type=event_type,
                 data=json.dumps(VERSION_1[event_type](stream_id, dialog_id)).encode(),
@@ -161,3 +220,57 @@ async def test_what_a_read_model_shows_of_an_old_event_is_what_its_upcaster_says
     await platform.catch_up_projections()
 
     assert await tally(client, town, dialog) == (1, 0, 1)
+
+
+async def test_version_1_dialog_events_read_as_without_translations_in_every_read_model(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    dialog = uuid4()
+    await append_v1(platform, town, "DialogDrafted", dialog, dialog, 1)
+    await platform.catch_up_projections()
+    async with platform.worker_pool.acquire() as conn:
+        drafted = await conn.fetchval(
+            "SELECT title FROM notification_dialogs WHERE tenant_id = $1 AND dialog_id = $2",
+            town.slug,
+            dialog,
+        )
+    await append_v1(platform, town, "DialogDetailsChanged", dialog, dialog, 2)
+    await platform.catch_up_projections()
+    read = await client.get(f"/api/v1/dialogs/{dialog}", headers=town.headers(admin))
+    changed = read.json()
+    await append_v1(platform, town, "DialogTextsCorrected", dialog, dialog, 3)
+    await platform.catch_up_projections()
+
+    listed = await client.get("/api/v1/dialogs", headers=town.headers(admin))
+    (row,) = [d for d in listed.json()["items"] if d["id"] == str(dialog)]
+    async with platform.worker_pool.acquire() as conn:
+        title = await conn.fetchval(
+            "SELECT title FROM notification_dialogs WHERE tenant_id = $1 AND dialog_id = $2",
+            town.slug,
+            dialog,
+        )
+        entries = await conn.fetch(
+            "SELECT event_type, version FROM audit_entries WHERE tenant_id = $1"
+            " AND stream_id = $2 ORDER BY version",
+            town.slug,
+            dialog,
+        )
+    report = await verify_trails(platform.worker_pool, town.slug)
+
+    # the aggregate and the dialog listing: no translations, the texts as corrected
+    assert drafted == "Old title"
+    assert (changed["title"], changed["translations"]) == ("Changed title", {})
+    assert (row["title"], row["instructions"], row["translations"]) == (
+        "Corrected title",
+        "Fixed",
+        {},
+    )
+    # the notifier: the dialog's title as each event set it
+    assert title == "Corrected title"
+    # the audit trail: the three as stored, the chain intact
+    assert [(e["event_type"], e["version"]) for e in entries] == [
+        ("DialogDrafted", 1),
+        ("DialogDetailsChanged", 2),
+        ("DialogTextsCorrected", 3),
+    ]
+    assert report.intact, report.problems

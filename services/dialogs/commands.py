@@ -35,6 +35,20 @@ class SettingsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     premoderation: bool | UnsetType = UNSET
 
 
+class TextsInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A dialog's texts in one more language; each left out (or empty) reads as the main one.
+    Their lengths are checked as the main texts' are (the service names the field)."""
+
+    title: Annotated[str, Meta(max_length=10_000)] | None = None
+    purpose: Annotated[str, Meta(max_length=10_000)] | None = None
+    instructions: Annotated[str, Meta(max_length=10_000)] | None = None
+
+
+# language tag -> texts; the languages (and how many) are checked against the municipality's
+# own by the service, which names the field (a key's constraint would not be in the schema)
+Translations = dict[str, TextsInput]
+
+
 class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     kind: DialogKind
     title: Title
@@ -45,6 +59,9 @@ class CreateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     opens_at: Moment
     closes_at: Moment
     settings: SettingsInput = msgspec.field(default_factory=SettingsInput)
+    # the texts in the municipality's other languages (not its default language: the main
+    # texts are in that one)
+    translations: Translations = msgspec.field(default_factory=dict)
     # a budget dialog's round (and only a budget dialog's): its opening and closing follow
     # the round's, from proposal collection opening to voting closing
     budget: BudgetSetup | None = None
@@ -62,6 +79,8 @@ class UpdateDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     opens_at: Moment | UnsetType = UNSET
     closes_at: Moment | UnsetType = UNSET
     settings: SettingsInput | UnsetType = UNSET
+    # replaces the translations held, whole ({} removes them all)
+    translations: Translations | UnsetType = UNSET
 
 
 class CloseDialog(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
@@ -38,6 +39,7 @@ __all__ = [
     "DialogKind",
     "DialogNotOpen",
     "DialogSettings",
+    "DialogTexts",
     "Invitation",
     "Status",
     "invitation_id",
@@ -58,6 +60,14 @@ class Status(StrEnum):
     RESULTS_PUBLISHED = "results-published"
 
 
+class DialogTexts(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A dialog's texts in one more language; a text left out reads as the main one."""
+
+    title: str | None = None
+    purpose: str | None = None
+    instructions: str | None = None
+
+
 class DialogDetails(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     purpose: str
@@ -67,6 +77,34 @@ class DialogDetails(msgspec.Struct, frozen=True, kw_only=True):
     opens_at: datetime
     closes_at: datetime
     settings: DialogSettings
+    # the texts in the municipality's other languages, by language tag (the main texts are in
+    # its default language); the municipality's own words, no personal data
+    translations: dict[str, DialogTexts] = msgspec.field(default_factory=dict)
+
+    def texts_in(self, language: str) -> DialogTexts:
+        """The title, purpose and instructions to show in ``language``: its translation's
+        where given, else the main text."""
+        return texts_in(self.translations, language, self.title, self.purpose, self.instructions)
+
+
+def texts_in(
+    translations: dict[str, DialogTexts], language: str, title: str, purpose: str, instructions: str
+) -> DialogTexts:
+    """The texts to show in ``language`` (as given, then its base language), each given text
+    of its translation, else the main one. For the details and for a read model's row."""
+    given = translations.get(language) or translations.get(language.split("-")[0], DialogTexts())
+    return DialogTexts(
+        title=given.title or title,
+        purpose=given.purpose or purpose,
+        instructions=given.instructions or instructions,
+    )
+
+
+def _translations_v1(state: dict[str, Any]) -> None:
+    """Version 1 details had no translations: they read as none."""
+    details = state.get("details")
+    if isinstance(details, dict):
+        details.setdefault("translations", {})
 
 
 class DialogNotOpen(Conflict):
@@ -75,8 +113,9 @@ class DialogNotOpen(Conflict):
     problem_type = "dialog-not-open"
 
 
-CORRECTABLE = frozenset({"title", "instructions"})
-"""What of a dialog's details may still change after it opened: texts, not what is asked."""
+CORRECTABLE = frozenset({"title", "instructions", "translations"})
+"""What of a dialog's details may still change after it opened: texts, not what is asked
+(of the translations, too, their titles and instructions only, not their purposes)."""
 
 
 def invitation_id(dialog_id: UUID, person_id: UUID) -> UUID:
@@ -86,12 +125,46 @@ def invitation_id(dialog_id: UUID, person_id: UUID) -> UUID:
 class Dialog(Aggregate):
     """A dialog of one kind; what it allows is its kind's policy (``services.dialogs.kinds``)."""
 
+    class DialogDrafted(Aggregate.Created):
+        """Version 2 added the details' ``translations``; version 1 details read as none."""
+
+        class_version = 2
+        kind: str
+        details: DialogDetails
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _translations_v1(state)
+
+    class DialogDetailsChanged(Aggregate.Event):
+        """Version 2 added the details' ``translations``; version 1 details read as none."""
+
+        class_version = 2
+        details: DialogDetails
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _translations_v1(state)
+
+    class DialogTextsCorrected(Aggregate.Event):
+        """Version 2 added ``translations``, the corrected translations whole. A version 1
+        correction was made when a dialog had none: it reads as none."""
+
+        class_version = 2
+        title: str
+        instructions: str
+        translations: dict[str, DialogTexts]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("translations", {})
+
     @classmethod
     def draft(cls, kind: DialogKind, details: DialogDetails) -> Dialog:
         """A new draft, its settings checked against what its kind allows."""
         return cls(kind=kind.value, details=_settled(kind_policy(kind), details))
 
-    @event("DialogDrafted")
+    @event(DialogDrafted)
     def __init__(self, kind: str, details: DialogDetails) -> None:
         self.kind = DialogKind(kind)
         self.details = details
@@ -219,22 +292,33 @@ class Dialog(Aggregate):
             for f in DialogDetails.__struct_fields__
             if f not in CORRECTABLE and getattr(details, f) != getattr(self.details, f)
         ]
+        old, new = self.details.translations, details.translations
+        fixed += [
+            f"translations.{language}.purpose"
+            for language in sorted(set(old) | set(new))
+            if (old[language].purpose if language in old else None)
+            != (new[language].purpose if language in new else None)
+        ]
         if fixed:
             raise Conflict(
                 "once a dialog has opened only its title and instructions can be corrected,"
                 f" not {', '.join(fixed)}",
                 field=fixed[0],
             )
-        self._texts_corrected(details.title, details.instructions)
+        self._texts_corrected(details.title, details.instructions, details.translations)
         return True
 
-    @event("DialogDetailsChanged")
+    @event(DialogDetailsChanged)
     def _details_changed(self, details: DialogDetails) -> None:
         self.details = details
 
-    @event("DialogTextsCorrected")
-    def _texts_corrected(self, title: str, instructions: str) -> None:
-        self.details = replace(self.details, title=title, instructions=instructions)
+    @event(DialogTextsCorrected)
+    def _texts_corrected(
+        self, title: str, instructions: str, translations: dict[str, DialogTexts]
+    ) -> None:
+        self.details = replace(
+            self.details, title=title, instructions=instructions, translations=translations
+        )
 
     def schedule(self, now: datetime) -> None:
         if self.status is not Status.DRAFT:

@@ -37,6 +37,7 @@ def _details(details: Any) -> Row:
         "opens_at": details.opens_at,
         "closes_at": details.closes_at,
         "settings": _encoder.encode(details.settings).decode(),
+        "translations": _encoder.encode(details.translations).decode(),
     }
 
 
@@ -63,7 +64,11 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
     if event_type == "DialogDetailsChanged":
         row.update(_details(event.details))
     elif event_type == "DialogTextsCorrected":
-        row.update(title=event.title, instructions=event.instructions)
+        row.update(
+            title=event.title,
+            instructions=event.instructions,
+            translations=_encoder.encode(event.translations).decode(),
+        )
     elif event_type in _STATUS:
         row["status"] = _STATUS[event_type]
         if event_type == "DialogClosed":

@@ -19,6 +19,7 @@ from services.dialogs.commands import (
     CreateDialog,
     InvitePeople,
     SettingsInput,
+    TextsInput,
     UpdateDialog,
 )
 from services.dialogs.domain import (
@@ -27,6 +28,7 @@ from services.dialogs.domain import (
     DialogDetails,
     DialogKind,
     DialogSettings,
+    DialogTexts,
     Invitation,
     invitation_id,
 )
@@ -36,6 +38,7 @@ from services.identity.service import IdentityService
 from tenants import values
 from tenants.directory import TenantEntry
 from tenants.domain import Tenant, tenant_stream_id
+from tenants.values import BUILT_IN_LANGUAGES
 
 Clock = Callable[[], datetime]
 
@@ -76,7 +79,51 @@ def _settings(given: SettingsInput, tenant: Tenant) -> DialogSettings:
     )
 
 
-def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
+_LIMITS = {"title": 200, "purpose": 5000, "instructions": 5000}
+_TAG = 35  # the longest language tag named in a refusal
+
+
+def _translations(
+    tenant: Tenant, given: dict[str, TextsInput], held: frozenset[str] = frozenset()
+) -> dict[str, DialogTexts]:
+    """The translations as given, each language one the municipality offers besides its
+    default (whose texts are the main ones), each text as long as its main text may be; an
+    empty text is none (the main one is shown), and a language with no text is left out.
+    A language the dialog ``held`` already stays allowed, so a municipality that stops
+    offering a language (or makes it its default) does not lock its dialogs' texts."""
+    translations: dict[str, DialogTexts] = {}
+    if len(given) > len(BUILT_IN_LANGUAGES):
+        raise InvalidInput("translations", f"at most {len(BUILT_IN_LANGUAGES)} languages")
+    for language in sorted(given):
+        if len(language) > _TAG:
+            raise InvalidInput("translations", f"a language tag is at most {_TAG} characters")
+        field = f"translations.{language}"
+        if language in held:
+            pass
+        elif language == tenant.default_language:
+            raise InvalidInput(
+                field,
+                f"{language} is the municipality's default language: its texts are the main ones",
+            )
+        elif language not in tenant.languages:
+            offered = ", ".join(
+                lang for lang in tenant.languages if lang != tenant.default_language
+            )
+            raise InvalidInput(
+                field,
+                f"is not a language {tenant.name} offers (others than its default: {offered})",
+            )
+        texts = {
+            name: values.text(value, f"{field}.{name}", max_length=limit, required=False) or None
+            for name, limit in _LIMITS.items()
+            if (value := getattr(given[language], name)) is not None
+        }
+        if any(texts.values()):
+            translations[language] = DialogTexts(**texts)
+    return translations
+
+
+def _details(tenant: Tenant, c: CreateDialog, held: frozenset[str] = frozenset()) -> DialogDetails:
     committee = None
     if c.committee is not None:
         committee = values.text(c.committee, "committee", max_length=100)
@@ -97,6 +144,7 @@ def _details(tenant: Tenant, c: CreateDialog) -> DialogDetails:
         opens_at=c.opens_at.astimezone(UTC),
         closes_at=c.closes_at.astimezone(UTC),
         settings=_settings(c.settings, tenant),
+        translations=_translations(tenant, c.translations, held),
     )
 
 
@@ -186,6 +234,12 @@ class DialogService:
             opens_at=d.opens_at,
             closes_at=d.closes_at,
             settings=msgspec.convert(msgspec.to_builtins(d.settings), SettingsInput),
+            translations={
+                language: TextsInput(
+                    title=texts.title, purpose=texts.purpose, instructions=texts.instructions
+                )
+                for language, texts in d.translations.items()
+            },
         )
         changes = {
             f: getattr(command, f)
@@ -200,7 +254,7 @@ class DialogService:
                         "a budget dialog opens and closes with its round: reschedule its phases",
                     )
         merged = msgspec.structs.replace(current, **changes)
-        details = _details(await self._tenant(caller.tenant_id), merged)
+        details = _details(await self._tenant(caller.tenant_id), merged, frozenset(d.translations))
         if dialog.change_details(details, self.clock()):
             await self._save(caller.tenant_id, caller, dialog)
         return dialog

@@ -18,6 +18,36 @@ from uuid import UUID
 from events.model import RecordedEvent
 from services.notifications.kinds import Channel, Kind
 
+
+class DialogTitle(str):
+    """A dialog's title as the notifier knows it: the main text, with its title in each other
+    language the municipality wrote one in (``translations``: language -> title). A note
+    records those beside it (``expanded``), and a message in a language shows that one."""
+
+    translations: dict[str, str]
+
+    def __new__(cls, title: str, translations: dict[str, str] | None = None) -> DialogTitle:
+        made = super().__new__(cls, title)
+        made.translations = dict(translations or {})
+        return made
+
+
+def translated_titles(translations: Any) -> dict[str, str]:
+    """Language -> title of a dialog's translations (those that give a title)."""
+    return {lang: t.title for lang, t in sorted(translations.items()) if t.title}
+
+
+def expanded(details: dict[str, Any]) -> dict[str, Any]:
+    """A note's values as recorded: a dialog's title also as ``dialog:<language>`` for each
+    language it has one in (``compose`` chooses)."""
+    out = dict(details)
+    for name, value in details.items():
+        if isinstance(value, DialogTitle):
+            out[name] = str(value)
+            out.update({f"{name}:{lang}": t for lang, t in value.translations.items()})
+    return out
+
+
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://tinget.eu/ids/notifications/deliveries")
 _NAMESPACE_SHA1 = hashlib.sha1(_NAMESPACE.bytes, usedforsecurity=False)
 
@@ -134,10 +164,14 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
     t, stream = recorded.tenant_id, recorded.stream_id
     match recorded.event_type:
         case "DialogDrafted" | "DialogDetailsChanged":
-            batch.dialogs[(t, stream)] = event.details.title
+            batch.dialogs[(t, stream)] = DialogTitle(
+                event.details.title, translated_titles(event.details.translations)
+            )
             batch.dialogs_changed.add((t, stream))
         case "DialogTextsCorrected":
-            batch.dialogs[(t, stream)] = event.title
+            batch.dialogs[(t, stream)] = DialogTitle(
+                event.title, translated_titles(event.translations)
+            )
             batch.dialogs_changed.add((t, stream))
         case "PostSubmitted":
             post = PostFact(event.dialog_id, event.author_id, recorded.position)

@@ -13,7 +13,16 @@ import asyncpg
 import msgspec
 
 from events.model import RecordedEvent
-from services.notifications.facts import ON_POST, Batch, Key, Note, PostFact, delivery_id
+from services.notifications.facts import (
+    ON_POST,
+    Batch,
+    DialogTitle,
+    Key,
+    Note,
+    PostFact,
+    delivery_id,
+    expanded,
+)
 from services.notifications.kinds import Channel
 
 
@@ -57,7 +66,15 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
         [k[0] for k in dialog_keys],
         [k[1] for k in dialog_keys],
     )
-    return Batch(dialogs={(r["tenant_id"], r["dialog_id"]): r["title"] for r in rows}, posts=posts)
+    return Batch(
+        dialogs={
+            (r["tenant_id"], r["dialog_id"]): DialogTitle(
+                r["title"], _titles.decode(r["translations"])
+            )
+            for r in rows
+        },
+        posts=posts,
+    )
 
 
 async def administrators(conn: asyncpg.Connection, tenant_id: str) -> set[UUID]:
@@ -84,12 +101,16 @@ async def participants(conn: asyncpg.Connection, key: Key) -> set[UUID]:
     return {r["person_id"] for r in rows}
 
 
+_titles = msgspec.json.Decoder(dict[str, str])
+_encoder = msgspec.json.Encoder()
+
+
 @dataclass(frozen=True)
 class Facts:
     """The fact rows a batch writes: dialog titles and posts it learnt (as they stood after
     it), and who took part where."""
 
-    dialogs: list[tuple[str, UUID, str]]
+    dialogs: list[tuple[str, UUID, str, str]]  # with the title's translations (JSON)
     posts: list[tuple[str, UUID, UUID, UUID, int]]
     joined: list[tuple[str, UUID, UUID]]
     backed: list[tuple[str, UUID, UUID]] = field(default_factory=list)
@@ -98,7 +119,11 @@ class Facts:
 
 def facts(batch: Batch) -> Facts:
     return Facts(
-        dialogs=[(*k, batch.dialogs[k]) for k in sorted(batch.dialogs_changed)],
+        dialogs=[
+            (*k, str(title), _encoder.encode(getattr(title, "translations", {})).decode())
+            for k in sorted(batch.dialogs_changed)
+            for title in [batch.dialogs[k]]
+        ],
         posts=[
             (*k, p.dialog_id, p.author_id, p.title_at)
             for k in sorted(batch.posts_changed)
@@ -112,10 +137,11 @@ def facts(batch: Batch) -> Facts:
 
 async def save_facts(conn: asyncpg.Connection, facts: Facts) -> None:
     await conn.execute(
-        "INSERT INTO notification_dialogs (tenant_id, dialog_id, title)"
-        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])"
-        " ON CONFLICT (tenant_id, dialog_id) DO UPDATE SET title = excluded.title",
-        *_columns(facts.dialogs, 3),
+        "INSERT INTO notification_dialogs (tenant_id, dialog_id, title, translations)"
+        " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::jsonb[])"
+        " ON CONFLICT (tenant_id, dialog_id) DO UPDATE"
+        " SET title = excluded.title, translations = excluded.translations",
+        *_columns(facts.dialogs, 4),
     )
     await conn.execute(
         "INSERT INTO notification_posts (tenant_id, post_id, dialog_id, author_id, title_at)"
@@ -176,7 +202,7 @@ class Records:
             tenants.append(recorded.tenant_id)
             kinds.append(note.kind.value)
             events.append(recorded.event_id)
-            details.append(encode(note.details).decode())
+            details.append(encode(expanded(note.details)).decode())
             times.append(recorded.recorded_at)
             number = len(tenants)  # the note's ordinal among the notes sent
             event_id = str(recorded.event_id)

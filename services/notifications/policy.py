@@ -61,7 +61,7 @@ TURN = 200  # events a rebuild's writer handles before it lets the batches being
 _FIELDS: dict[str, tuple[str, ...]] = {
     "DialogDrafted": ("details",),
     "DialogDetailsChanged": ("details",),
-    "DialogTextsCorrected": ("title",),
+    "DialogTextsCorrected": ("title", "translations"),
     "PostSubmitted": ("dialog_id", "author_id", "root_id"),
     "PostEdited": (),
     "SupportGiven": ("post_id", "dialog_id", "person_id"),

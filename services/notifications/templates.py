@@ -158,7 +158,11 @@ def compose(
     filled with the values the notifier recorded, statuses in words and the link made whole:
     the tenant's URL template of the link's kind when it has one, else its public URL ``base``
     and the path the notifier recorded."""
-    given = {k: v for k, v in details.items() if k != "path"}
+    given = {k: v for k, v in details.items() if k != "path" and ":" not in k}
+    # a dialog's title in the language (else its base language), else the main one
+    for tag in (base_language(language), language):
+        if details.get(f"dialog:{tag}"):
+            given["dialog"] = details[f"dialog:{tag}"]
     if "status" in given:
         given["status"] = status_word(given["status"], language)
     if "date" in given:
