@@ -75,6 +75,48 @@ class Subscription(Generic[T]):
         return self._topic.latest
 
 
+class ChannelListener:
+    """A hub's held connection LISTENing on a NOTIFY channel, handing each payload to
+    ``notified``. Started on first use and again after a lost connection; without one (the
+    database unreachable) nothing is handed on, and the hub's watchers poll."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, channel: str, notified: Callable[[str], None], what: str
+    ) -> None:
+        self.pool = pool
+        self.channel = channel
+        self._notified = notified
+        self._what = what  # what the notifications are of, for the log
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
+
+    def _callback(self, conn: Any, pid: int, channel: str, payload: str) -> None:
+        self._notified(payload)
+
+    async def start(self) -> None:
+        async with self._lock:
+            if self._conn is not None and not self._conn.is_closed():
+                return
+            try:
+                self._conn = await self.pool.acquire()
+                await self._conn.add_listener(self.channel, self._callback)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                if self._conn is not None:
+                    with suppress(Exception):
+                        await self.pool.release(self._conn)
+                self._conn = None
+                log.warning(f"{self._what} notifications unavailable; polling", error=repr(error))
+
+    async def stop(self) -> None:
+        async with self._lock:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                try:
+                    await conn.remove_listener(self.channel, self._callback)
+                finally:
+                    await self.pool.release(conn)
+
+
 class TallyHub(Generic[T]):
     """Per process: one subscriber set per (tenant, dialog), one read per change for all."""
 
@@ -85,28 +127,13 @@ class TallyHub(Generic[T]):
         self.channel = channel  # NOTIFY channel, payload '<tenant>:<dialog id>'
         self._read = read
         self._topics: dict[str, _Topic[T]] = {}
-        self._conn: Any = None
-        self._lock = asyncio.Lock()
+        self._listener = ChannelListener(pool, channel, self._notified, "tally")
         self.reads = 0  # tally reads done, for tests and the curious
 
-    def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:
+    def _notified(self, payload: str) -> None:
         topic = self._topics.get(payload)
         if topic is not None:
             self._refresh(topic)
-
-    async def _listen(self) -> None:
-        async with self._lock:
-            if self._conn is not None and not self._conn.is_closed():
-                return
-            try:
-                self._conn = await self.pool.acquire()
-                await self._conn.add_listener(self.channel, self._notified)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                if self._conn is not None:
-                    with suppress(Exception):
-                        await self.pool.release(self._conn)
-                self._conn = None
-                log.warning("tally notifications unavailable; polling", error=repr(error))
 
     def watchers(self, tenant_id: str, dialog_id: UUID) -> int:
         """How many watch this dialog in this process now."""
@@ -116,7 +143,7 @@ class TallyHub(Generic[T]):
     @asynccontextmanager
     async def watch(self, tenant_id: str, dialog_id: UUID) -> AsyncIterator[Subscription[T]]:
         """Subscribe to a dialog's tally: the first ``next`` gives the current value."""
-        await self._listen()
+        await self._listener.start()
         key = f"{tenant_id}:{dialog_id}"
         topic = self._topics.get(key)
         if topic is None:
@@ -171,10 +198,4 @@ class TallyHub(Generic[T]):
         for topic in list(self._topics.values()):
             if topic.reading is not None:
                 topic.reading.cancel()
-        async with self._lock:
-            if self._conn is not None:
-                conn, self._conn = self._conn, None
-                try:
-                    await conn.remove_listener(self.channel, self._notified)
-                finally:
-                    await self.pool.release(conn)
+        await self._listener.stop()

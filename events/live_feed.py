@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
 import structlog
+
+from events.live import ChannelListener
 
 log = structlog.get_logger(__name__)
 
@@ -118,28 +120,13 @@ class FeedHub(Generic[E]):
         self._head = head  # (tenant, dialog) -> the highest position written
         self.max_queued = max_queued
         self._topics: dict[str, _Topic[E]] = {}
-        self._conn: Any = None
-        self._lock = asyncio.Lock()
+        self._listener = ChannelListener(pool, channel, self._notified, "feed")
         self.reads = 0  # feed reads done, for tests and the curious
 
-    def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:
+    def _notified(self, payload: str) -> None:
         topic = self._topics.get(payload)
         if topic is not None:
             self._refresh(topic)
-
-    async def _listen(self) -> None:
-        async with self._lock:
-            if self._conn is not None and not self._conn.is_closed():
-                return
-            try:
-                self._conn = await self.pool.acquire()
-                await self._conn.add_listener(self.channel, self._notified)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                if self._conn is not None:
-                    with suppress(Exception):
-                        await self.pool.release(self._conn)
-                self._conn = None
-                log.warning("feed notifications unavailable; polling", error=repr(error))
 
     def watchers(self, tenant_id: str, dialog_id: UUID) -> int:
         topic = self._topics.get(f"{tenant_id}:{dialog_id}")
@@ -149,7 +136,7 @@ class FeedHub(Generic[E]):
     async def watch(self, tenant_id: str, dialog_id: UUID) -> AsyncIterator[Subscription[E]]:
         """Join the dialog's topic: every entry committed from now on reaches the queue.
         Read the backlog only inside this block."""
-        await self._listen()
+        await self._listener.start()
         key = f"{tenant_id}:{dialog_id}"
         topic = self._topics.get(key)
         if topic is None:
@@ -225,10 +212,4 @@ class FeedHub(Generic[E]):
         for topic in list(self._topics.values()):
             if topic.reading is not None:
                 topic.reading.cancel()
-        async with self._lock:
-            if self._conn is not None:
-                conn, self._conn = self._conn, None
-                try:
-                    await conn.remove_listener(self.channel, self._notified)
-                finally:
-                    await self.pool.release(conn)
+        await self._listener.stop()
