@@ -42,11 +42,6 @@ from uuid import UUID
 import msgspec
 import numpy as np
 import numpy.typing as npt
-from scipy.linalg import eigh
-from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_limits
 
 MIN_VOTES = 7  # votes a participant needs to be placed (all statements' when there are fewer)
 GROUP_COUNTS = range(2, 6)  # k-means tries k = 2..5
@@ -185,7 +180,9 @@ def compute(matrix: VoteMatrix, previous: PreviousMap | None = None) -> Computed
     Runs its linear algebra and k-means on one thread: the worker shares its cores with the
     rest of the projection worker, and on a busy machine more threads were slower (a
     500 x 500 eigendecomposition took 0.19 s with two threads, 0.03 s with one)."""
-    with threadpool_limits(limits=1):
+    from threadpoolctl import threadpool_limits  # scipy and scikit-learn load when first used:
+
+    with threadpool_limits(limits=1):  # a second and a half that a process start need not pay
         return _compute(matrix, previous or PreviousMap())
 
 
@@ -254,6 +251,8 @@ def _place(
     previous: PreviousMap,
 ) -> tuple[Floats, dict[str, tuple[float, float]]]:
     """Each placed participant's point in two dimensions, and the axes' loadings."""
+    from scipy.linalg import eigh
+
     column_votes = voted.sum(axis=0)
     means = np.divide(
         np.where(voted, votes, 0.0).sum(axis=0),
@@ -289,6 +288,9 @@ def _place(
 
 def _group(points: Floats) -> tuple[Ints, float]:
     """The k-means grouping (k from 2 to 5) with the best silhouette, and that silhouette."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     best: tuple[float, Ints] | None = None
     distinct = len(np.unique(points.round(9), axis=0))
     sample = min(SILHOUETTE_SAMPLE, len(points))
@@ -311,6 +313,8 @@ def _group(points: Floats) -> tuple[Ints, float]:
 def _identify(labels: Ints, placed: Sequence[str], previous: PreviousMap) -> dict[int, int]:
     """Each new label's group id: the previous group it shares the most members with (one
     previous group to one new group, a Hungarian assignment), or a new id."""
+    from scipy.optimize import linear_sum_assignment
+
     new_labels = sorted({int(la) for la in labels})
     old_ids = sorted(set(previous.members.values()))
     ids: dict[int, int] = {}

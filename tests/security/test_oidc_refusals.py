@@ -183,49 +183,45 @@ async def test_a_code_not_given_to_this_sign_in_is_refused(
     _refused(await finish(client, town, "a-code-nobody-gave", state), 401, "did not accept")
 
 
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        ({"issuer": "http://idp.lund.example"}, "issuer"),
-        ({"issuer": "ftp://idp.lund.example"}, "issuer"),
-        ({"issuer": "https://10.1.2.3/realms/lund"}, "issuer"),
-        ({"issuer": "https://169.254.169.254/latest"}, "issuer"),
-        ({"issuer": "https://[fd00::1]/"}, "issuer"),
-        ({"issuer": "https://[::ffff:192.168.1.1]/"}, "issuer"),
-        ({"issuer": "https://keycloak.internal/realms/lund"}, "issuer"),
-        ({"issuer": "https://intranet/"}, "issuer"),
-        ({"issuer": "https://user:pw@idp.lund.example/"}, "issuer"),
-        ({"issuer": "http://127.0.0.1.nip.io:8080"}, "issuer"),
-        ({"colour": "blue"}, "colour"),
-        ({"signs_in": "everyone"}, "signs_in"),
-        ({"signs_in": "citizens"}, "identity_claim"),
-        ({"identity_claim": "personal_number"}, "identity_claim"),
-        ({"scopes": ["email"]}, "scopes"),
-        ({"scopes": ["openid", "has space"]}, "scopes[1]"),
-        ({"client_id": ""}, "client_id"),
-    ],
-)
+BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
+    ({"issuer": "http://idp.lund.example"}, "issuer"),
+    ({"issuer": "ftp://idp.lund.example"}, "issuer"),
+    ({"issuer": "https://10.1.2.3/realms/lund"}, "issuer"),
+    ({"issuer": "https://169.254.169.254/latest"}, "issuer"),
+    ({"issuer": "https://[fd00::1]/"}, "issuer"),
+    ({"issuer": "https://[::ffff:192.168.1.1]/"}, "issuer"),
+    ({"issuer": "https://keycloak.internal/realms/lund"}, "issuer"),
+    ({"issuer": "https://intranet/"}, "issuer"),
+    ({"issuer": "https://user:pw@idp.lund.example/"}, "issuer"),
+    ({"issuer": "http://127.0.0.1.nip.io:8080"}, "issuer"),
+    ({"colour": "blue"}, "colour"),
+    ({"signs_in": "everyone"}, "signs_in"),
+    ({"signs_in": "citizens"}, "identity_claim"),
+    ({"identity_claim": "personal_number"}, "identity_claim"),
+    ({"scopes": ["email"]}, "scopes"),
+    ({"scopes": ["openid", "has space"]}, "scopes[1]"),
+    ({"client_id": ""}, "client_id"),
+]
+
+
 async def test_bad_settings_are_refused_naming_the_field(
-    client: httpx.AsyncClient,
-    town: Town,
-    admin: str,
-    change: dict[str, Any],
-    field: str,
+    client: httpx.AsyncClient, town: Town, admin: str
 ) -> None:
-    body: dict[str, Any] = {
-        "issuer": "https://idp.lund.example",
-        "client_id": "tinget",
-        "client_secret": "s3cret",
-        "signs_in": "staff",
-    }
-    body.update(change)
-    response = await client.put(
-        "/api/v1/sign-in-providers/idp", json=body, headers=town.headers(admin)
-    )
-    assert response.status_code == 422, response.text
-    assert response.json()["field"] == field, response.json()
-    listed = await client.get("/api/v1/sign-in-providers", headers=town.headers(admin))
-    assert listed.json() == []  # nothing half-written
+    for change, field in BAD_SETTINGS:
+        body: dict[str, Any] = {
+            "issuer": "https://idp.lund.example",
+            "client_id": "tinget",
+            "client_secret": "s3cret",
+            "signs_in": "staff",
+        }
+        body.update(change)
+        response = await client.put(
+            "/api/v1/sign-in-providers/idp", json=body, headers=town.headers(admin)
+        )
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["field"] == field, (change, response.json())
+        listed = await client.get("/api/v1/sign-in-providers", headers=town.headers(admin))
+        assert listed.json() == []  # nothing half-written
 
 
 async def test_a_bad_provider_name_and_a_new_provider_without_secret_are_refused(
