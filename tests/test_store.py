@@ -118,15 +118,19 @@ async def test_log_reads_every_tenant_in_position_order(platform: Platform) -> N
 async def test_a_one_statement_read_leaves_no_tenant_on_its_pooled_connection(
     platform: Platform,
 ) -> None:
-    """``read_stream`` and a took-part note set the tenant for their one statement only
-    (migration 0024): the next statement on the same pooled connection sees no tenant and so
-    no row of it."""
+    """``read_stream`` and took-part notes set the tenant for their one statement only
+    (migrations 0024 and 0051): the next statement on the same pooled connection sees no
+    tenant and so no row of it."""
     stream = uuid.uuid4()
     await platform.store.append([new_event("oslo", stream, 1)])
     async with platform.app_pool.acquire() as conn:
         rows = await conn.fetch("SELECT * FROM tinget_read_stream('oslo', $1, 0)", stream)
         await conn.execute(
-            "SELECT tinget_note_took_part('oslo', $1, $2, 'survey')", uuid.uuid4(), uuid.uuid4()
+            "SELECT tinget_note_took_part_together($1, $2, $3, $4)",
+            ["oslo", "bergen"],
+            [uuid.uuid4(), uuid.uuid4()],
+            [uuid.uuid4(), uuid.uuid4()],
+            ["survey", "survey"],
         )
         after = await conn.fetchval("SELECT current_setting('app.tenant_id', true)")
         seen = await conn.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", stream)

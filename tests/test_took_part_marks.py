@@ -5,14 +5,16 @@ answer the dialog. Real PostgreSQL and NATS."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from services.dialogs.marks import MIN_BATCH
 from services.identity.access import Role
-from tests.api import Town, device_token, open_dialog, staff_token
+from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.notify import settle
 from tests.test_surveys_http import GOOD, Staff, open_survey, person, respond, staff
 from tinget.bootstrap import Platform
@@ -197,3 +199,29 @@ async def test_erasing_a_person_forgets_their_waiting_mark(
     )
     assert erased.status_code == 202, erased.text
     assert await _waiting(platform, town) == 0
+
+
+async def test_notes_that_arrive_together_are_written_together_each_under_its_tenant(
+    platform: Platform, town: Town
+) -> None:
+    """Sixty notes at once (voting has opened): written in fewer statements than notes, each
+    note returning only once written, every one in its own municipality (row-level
+    security per tenant inside the one statement), a repeated note kept once."""
+    marks = platform.dialogs.marks
+    assert marks is not None
+    other = await create_town(platform, "Malmö")
+    dialog = uuid.uuid4()
+    people = [uuid.uuid4() for _ in range(30)]
+    statements_before = marks.statements
+    await asyncio.gather(
+        *(marks.note(town.slug, "survey", dialog, p) for p in people),
+        *(marks.note(other.slug, "survey", dialog, p) for p in people[:29]),
+        marks.note(other.slug, "survey", dialog, people[0]),  # the same person again
+    )
+    statements = marks.statements - statements_before
+    assert await _waiting(platform, town) == 30
+    assert await _waiting(platform, other) == 29
+    assert 1 <= statements < 60, statements
+
+    with pytest.raises(ValueError, match="no mark of kind"):
+        await marks.note(town.slug, "no-such-kind", dialog, people[0])

@@ -25,6 +25,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
@@ -45,6 +46,15 @@ MarkFactory = Callable[[UUID, UUID], Aggregate]
 """Makes the mark aggregate of one kind for (dialog, person)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Note:
+    tenant_id: str
+    dialog_id: UUID
+    person_id: UUID
+    kind: str
+    written: asyncio.Future[None]
+
+
 class Marks:
     """Notes marks as people take part and records them in batches. ``pool`` is the gateway's
     (a tenant's rows only) or the worker's; ``factories`` make the mark of each kind."""
@@ -55,19 +65,48 @@ class Marks:
         self.pool = pool
         self.repository = repository
         self.factories = factories
+        self._waiting: list[_Note] = []
+        self._writing = False
+        self.statements = 0  # notes written, in so many statements
 
     async def note(self, tenant_id: str, kind: str, dialog_id: UUID, person_id: UUID) -> None:
-        """Note that the person took part; the mark is recorded with its batch."""
+        """Note that the person took part; the mark is recorded with its batch. Returns once
+        the note is written. The notes that arrive while one is being written wait and go
+        together in one statement (as appends do, events/store.py): one round trip for many
+        ballots when voting opens, at once for a lone one."""
         if kind not in self.factories:
             raise ValueError(f"no mark of kind {kind!r}")
-        async with self.pool.acquire() as conn:  # one statement, one round trip
-            await conn.execute(
-                "SELECT tinget_note_took_part($1, $2, $3, $4)",
-                tenant_id,
-                dialog_id,
-                person_id,
-                kind,
-            )
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Note(tenant_id, dialog_id, person_id, kind, written))
+        if not self._writing:
+            self._writing = True
+            asyncio.get_running_loop().create_task(self._write_waiting())
+        await written
+
+    async def _write_waiting(self) -> None:
+        try:
+            while self._waiting:
+                notes, self._waiting = self._waiting, []
+                try:
+                    async with self.pool.acquire() as conn:
+                        await conn.execute(
+                            "SELECT tinget_note_took_part_together($1, $2, $3, $4)",
+                            [n.tenant_id for n in notes],
+                            [n.dialog_id for n in notes],
+                            [n.person_id for n in notes],
+                            [n.kind for n in notes],
+                        )
+                    self.statements += 1
+                except Exception as error:  # every note of the statement hears why
+                    for n in notes:
+                        if not n.written.done():
+                            n.written.set_exception(error)
+                    continue
+                for n in notes:
+                    if not n.written.done():
+                        n.written.set_result(None)
+        finally:
+            self._writing = False
 
     async def noted(self, tenant_id: str, dialog_id: UUID, person_id: UUID) -> bool:
         """Whether the person's mark waits for its batch."""
