@@ -128,15 +128,31 @@ async def test_e_mails_carry_the_municipalitys_own_links_and_hostile_ones_are_re
     await platform.catch_up_projections()
     app.state.edge.resolver.lookup.cache_clear()
 
-    # the sign-in link is the template filled with the code, not the municipality's host
-    sent = await client.post(
-        "/api/v1/sign-in/email", json={"email": "anna@example.org"}, headers=town.headers()
+    # the sign-in link is the template filled with the code, not the municipality's host,
+    # whatever host or forwarding headers the request carried
+    for hostile_headers in (
+        {"x-forwarded-host": "attacker.example", "x-forwarded-proto": "http"},
+        {"forwarded": "host=attacker.example;proto=http", "host": town.host.upper() + ":8443"},
+        {},
+    ):
+        sent = await client.post(
+            "/api/v1/sign-in/email",
+            json={"email": "anna@example.org"},
+            headers={**town.headers(), **hostile_headers},
+        )
+        assert sent.status_code == 202, sent.text
+    mailed = [m for m in smtp.inbox.messages() if m["To"] == "anna@example.org"]
+    assert len(mailed) == 3
+    for mail in mailed:
+        every_link = re.findall(r"https?://[^\s<>\"]+", text_of(mail))
+        assert every_link, text_of(mail)
+        assert all(u.startswith("https://www.lund.se/delta/login?code=") for u in every_link)
+        assert "attacker" not in text_of(mail)
+        assert town.host not in text_of(mail)
+    found = re.search(
+        r"https://www\.lund\.se/delta/login\?code=([A-Za-z0-9_%-]+)", text_of(mailed[-1])
     )
-    assert sent.status_code == 202, sent.text
-    [mail] = [m for m in smtp.inbox.messages() if m["To"] == "anna@example.org"]
-    found = re.search(r"https://www\.lund\.se/delta/login\?code=([A-Za-z0-9_%-]+)", text_of(mail))
-    assert found is not None, text_of(mail)
-    assert town.host not in text_of(mail)
+    assert found is not None, text_of(mailed[-1])
     redeemed = await client.post(
         "/api/v1/sign-in/email/redeem", json={"code": found.group(1)}, headers=town.headers()
     )
