@@ -14,6 +14,8 @@ waits for), so a citizen who supports a proposal sees it counted.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Final
 from uuid import UUID
 
@@ -396,41 +398,31 @@ class CitizenPagesController(Controller):
         ):
             return not_found(page)
         back = f"/dialogs/{parsed_dialog}"
-        if page.caller is None:
+        caller = page.caller
+        if caller is None:
             return _sign_in_first(page, back)
         row = await post_queries.row(tenant.tenant_id, parsed_post)
         if row is None or row["dialog_id"] != parsed_dialog:
             return not_found(page)
 
-        async def again(status: int, message: str) -> Response[str]:
-            return await _dialog_page(
-                page,
-                dialogs,
-                dialog_queries,
-                post_queries,
-                tally_queries,
-                decision_queries,
-                parsed_dialog,
-                status,
-                message,
-            )
-
-        try:
+        async def write() -> None:
             if endorsement == "support":
-                await participation.support(page.caller, parsed_post)
+                await participation.support(caller, parsed_post)
             else:
-                await participation.sign(page.caller, parsed_post)
-        except NotFound:
-            return not_found(page)
-        except Conflict as refused:
-            return await again(409, page.api_reason(str(refused)))
-        except Forbidden as refused:
-            return await again(403, page.api_reason(str(refused)))
-        except InvalidInput as refused:
-            return await again(422, invalid_message(page, refused))
-        if not await _seen(request, tenant):
-            return _not_yet(page)
-        return redirect(page, page.url(back, done=endorsement) + f"#post-{parsed_post}")
+                await participation.sign(caller, parsed_post)
+
+        again = functools.partial(
+            _dialog_page,
+            page,
+            dialogs,
+            dialog_queries,
+            post_queries,
+            tally_queries,
+            decision_queries,
+            parsed_dialog,
+        )
+        done = page.url(back, done=endorsement) + f"#post-{parsed_post}"
+        return await _written(page, request, write, again, done)
 
     @post("/dialogs/{dialog_id:str}/votes", status_code=303)
     async def vote(
@@ -457,41 +449,30 @@ class CitizenPagesController(Controller):
         if parsed is None:
             return not_found(page)
         back = f"/dialogs/{parsed}"
-        if page.caller is None:
+        caller = page.caller
+        if caller is None:
             return _sign_in_first(page, back)
         form = await request.form()
         choices = (
             [c for c in form.getall("choice") if isinstance(c, str)] if "choice" in form else []
         )
 
-        async def again(status: int, message: str) -> Response[str]:
-            return await _dialog_page(
-                page,
-                dialogs,
-                dialog_queries,
-                post_queries,
-                tally_queries,
-                decision_queries,
-                parsed,
-                status,
-                message,
-            )
-
-        try:
+        async def write() -> None:
             if not choices:
                 raise InvalidInput("choices", "must hold at least one choice")
-            await participation.vote(page.caller, parsed, CastVote(choices=choices[:20]))
-        except NotFound:
-            return not_found(page)
-        except InvalidInput as refused:
-            return await again(422, invalid_message(page, refused))
-        except Conflict as refused:
-            return await again(409, page.api_reason(str(refused)))
-        except Forbidden as refused:
-            return await again(403, page.api_reason(str(refused)))
-        if not await _seen(request, tenant):
-            return _not_yet(page)
-        return redirect(page, page.url(back, done="vote") + "#results")
+            await participation.vote(caller, parsed, CastVote(choices=choices[:20]))
+
+        again = functools.partial(
+            _dialog_page,
+            page,
+            dialogs,
+            dialog_queries,
+            post_queries,
+            tally_queries,
+            decision_queries,
+            parsed,
+        )
+        return await _written(page, request, write, again, page.url(back, done="vote") + "#results")
 
     @get("/me")
     async def me(
@@ -678,6 +659,31 @@ def unsubscribe_kinds(notifications: NotificationService, tenant_id: str, token:
     if claim.kind == unsubscribe.ALL_KINDS:
         return [kind.value for kind in NOTIFYING]
     return [notifying_kind(claim.kind, "token").value]
+
+
+async def _written(
+    page: PageContext,
+    request: Request[Any, Any, Any],
+    write: Callable[[], Awaitable[None]],
+    again: Callable[[int, str], Awaitable[Response[str]]],
+    done: str,
+) -> Response[str]:
+    """A form's write, done as the API does it, then on to ``done`` once the read models show
+    it (303); refused as the API refuses it (404, or ``again``: the page with the reason, 422,
+    409 or 403), in the page's language."""
+    try:
+        await write()
+    except NotFound:
+        return not_found(page)
+    except InvalidInput as refused:
+        return await again(422, invalid_message(page, refused))
+    except Conflict as refused:
+        return await again(409, page.api_reason(str(refused)))
+    except Forbidden as refused:
+        return await again(403, page.api_reason(str(refused)))
+    if not await _seen(request, page.tenant):
+        return _not_yet(page)
+    return redirect(page, done)
 
 
 async def _seen(request: Request[Any, Any, Any], tenant: TenantEntry) -> bool:
