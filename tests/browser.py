@@ -46,10 +46,11 @@ def system_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(name="browser")
+@pytest.fixture(name="browser", scope="session")
 async def chromium() -> AsyncIterator[Browser]:
     """Headless Chromium (the system's), mapping every host name to 127.0.0.1: the
-    ``browser`` fixture of a test module that imports it."""
+    ``browser`` fixture of a test module that imports it, launched once for the module's
+    tests (each test opens contexts of its own: no cookie or storage is shared)."""
     executable = system_chromium()
     if executable is None:
         pytest.skip(
