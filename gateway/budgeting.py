@@ -1,5 +1,5 @@
 """Participatory budgets over HTTP: a budget dialog's round (districts, rules, phases), its
-projects (proposed, reviewed, reported on), ballots, results, and Pabulib files.
+projects (proposed, reviewed, followed, reported on), ballots, results, and Pabulib files.
 
 A budget dialog is created as any dialog (``POST /api/v1/dialogs`` with ``kind: budget`` and
 its ``budget``); everything else of it is here, under ``/api/v1/dialogs/{id}/budget``.
@@ -12,7 +12,7 @@ from typing import Any, cast
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -115,6 +115,14 @@ class ProjectView(msgspec.Struct, kw_only=True):
     implementation: str | None
     implementation_note: str | None
     implementation_image: str | None
+
+
+class ProjectFollowing(msgspec.Struct, kw_only=True):
+    """Whether the caller follows a project now (told of its implementation updates)."""
+
+    project_id: UUID
+    dialog_id: UUID
+    following: bool
 
 
 class MyBallot(msgspec.Struct, kw_only=True):
@@ -255,9 +263,15 @@ class BudgetController(Controller):
     ) -> ProjectList:
         """Every project of the round (of one district, when given), oldest first, with its
         status after review (proposed, feasible, not-feasible), its estimated and final
-        costs, the review's public reason and its implementation. Never who proposed it."""
+        costs, the review's public reason, its implementation, how many follow it and whether
+        you do. Never who proposed it, nor who follows it."""
         await self._visible(budgets, tenant, dialog_id, viewer)
-        rows = await budget_queries.projects(tenant.tenant_id, budget_round_id(dialog_id), district)
+        rows = await budget_queries.projects(
+            tenant.tenant_id,
+            budget_round_id(dialog_id),
+            district,
+            None if viewer is None else viewer.person_id,
+        )
         return ProjectList(items=rows)
 
     @post(
@@ -317,6 +331,50 @@ class BudgetController(Controller):
         """Administrators, during implementation: a funded project's status (planned,
         in-progress, completed, cancelled), a note and optionally an uploaded photo's id."""
         return _project(await budgets.update_implementation(caller, dialog_id, project_id, data))
+
+    @put(
+        "/projects/{project_id:uuid}/follow",
+        operation_id="followBudgetProject",
+        summary="Follow a project",
+        responses=problems(409),
+    )
+    async def follow(
+        self,
+        budgets: Injected[BudgetService],
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        dialog_id: FromPath[UUID],
+        project_id: FromPath[UUID],
+    ) -> ProjectFollowing:
+        """Signed-in participants (not a device token: 403), in any phase: be told of the
+        project's implementation updates, by e-mail, in the app and by push as your
+        notification preferences say (kind `project-updated`). Following it again changes
+        nothing. Whoever proposed a project follows it from the start; voting for it does not
+        make you follow it."""
+        await self._visible(budgets, tenant, dialog_id, caller)
+        following = await budgets.follow(caller, dialog_id, project_id, True)
+        return ProjectFollowing(project_id=project_id, dialog_id=dialog_id, following=following)
+
+    @delete(
+        "/projects/{project_id:uuid}/follow",
+        operation_id="unfollowBudgetProject",
+        summary="Stop following a project",
+        responses=problems(409),
+        status_code=200,
+    )
+    async def unfollow(
+        self,
+        budgets: Injected[BudgetService],
+        caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        dialog_id: FromPath[UUID],
+        project_id: FromPath[UUID],
+    ) -> ProjectFollowing:
+        """Stop being told of the project's implementation updates (the proposer too). Not
+        following it already changes nothing."""
+        await self._visible(budgets, tenant, dialog_id, caller)
+        following = await budgets.follow(caller, dialog_id, project_id, False)
+        return ProjectFollowing(project_id=project_id, dialog_id=dialog_id, following=following)
 
     @raw("/ballot", CAST_BUDGET_BALLOT)
     async def ballot(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -158,6 +158,7 @@ def notification_kind_label(page: PageContext, kind: str) -> str:
         "post-merged": page.say("A post you are behind was merged with another"),
         "panel-round": page.say("A survey for your panel"),
         "panel-round-reminder": page.say("A reminder of your panel's survey"),
+        "project-updated": page.say("A budget project you follow has news"),
     }
     return labels.get(kind, kind)
 

@@ -96,14 +96,16 @@ async def people(platform: Platform, town: Town, count: int) -> list[tuple[uuid.
     return [(p, issue(town.slug, p, Role.PARTICIPANT, SignIn.EMAIL).token) for p in people]
 
 
-async def next_phase(client: httpx.AsyncClient, town: Town, admin: str, dialog_id: str) -> str:
-    """Close the phase under way a moment from now and open the next then (as an
-    administrator reschedules); answers once the next is under way."""
+async def next_phase(
+    client: httpx.AsyncClient, town: Town, admin: str, dialog_id: str, step: float = STEP
+) -> str:
+    """Close the phase under way a moment (``step`` seconds) from now and open the next then
+    (as an administrator reschedules); answers once the next is under way."""
     url = f"/api/v1/dialogs/{dialog_id}/budget"
     state = (await client.get(url, headers=town.headers(admin))).json()
     now = state["phase"]
     i = PHASES.index(now)
-    at = datetime.now(UTC) + timedelta(seconds=STEP)
+    at = datetime.now(UTC) + timedelta(seconds=step)
     phases = state["phases"]
     phases[i]["closes_at"] = at.isoformat()
     phases[i + 1]["opens_at"] = at.isoformat()

@@ -37,8 +37,9 @@ class Needs(Protocol):
 
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.budgeting.domain import BudgetBallot, BudgetProject, BudgetRound
+    from services.budgeting.follows import ProjectFollow
 
-    return (BudgetRound, BudgetProject, BudgetBallot)
+    return (BudgetRound, BudgetProject, BudgetBallot, ProjectFollow)
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:

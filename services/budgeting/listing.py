@@ -2,9 +2,12 @@
 and recorded results; its projects with their review (status, costs, the public reason) and
 implementation; its ballots by their keyed stream id, for a count of ballots per district and
 the count of the results. A ballot row names no voter: its id is the keyed hash its stream has.
+Who follows which project is kept for a count per project (and whether the reader follows it),
+never listed.
 
 A proposer's title, description and place are their personal data: ``PersonErased`` erases
-them here as their events now decode (a rebuild gives the same rows).
+them here as their events now decode (a rebuild gives the same rows), and ends the erased
+person's follows.
 """
 
 from __future__ import annotations
@@ -38,14 +41,22 @@ PROJECT_EVENTS = frozenset(
     {"BudgetProjectProposed", "BudgetProjectReviewed", "BudgetProjectImplementationUpdated"}
 )
 BALLOT_EVENTS = frozenset({"BudgetBallotCast", "BudgetBallotChanged"})
+FOLLOW_EVENTS = frozenset(
+    {"BudgetProjectFollowed", "BudgetProjectFollowedAgain", "BudgetProjectUnfollowed"}
+)
 
 _encode = msgspec.json.encode
 
 
 class BudgetListing:
     name = "budget_listing"
-    event_types = ROUND_EVENTS | PROJECT_EVENTS | BALLOT_EVENTS | {ERASURE_EVENT}
-    tables: tuple[str, ...] = ("budget_rounds", "budget_projects", "budget_ballots")
+    event_types = ROUND_EVENTS | PROJECT_EVENTS | BALLOT_EVENTS | FOLLOW_EVENTS | {ERASURE_EVENT}
+    tables: tuple[str, ...] = (
+        "budget_rounds",
+        "budget_projects",
+        "budget_ballots",
+        "budget_project_followers",
+    )
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
@@ -62,8 +73,16 @@ class BudgetListing:
                     stream,
                     ERASED,
                 )
+                await conn.execute(
+                    "DELETE FROM budget_project_followers WHERE tenant_id = $1 AND person_id = $2",
+                    t,
+                    stream,
+                )
                 continue
             e = self.codec.decode(r.event_type, r.data, stream, r.version)
+            if r.event_type in FOLLOW_EVENTS:  # few: in log order, one statement each
+                await self._follow(conn, t, e.project_id, e.person_id, r.event_type)
+                continue
             if r.event_type in BALLOT_EVENTS:  # many: written together, the latest of each
                 b: Ballot = e.ballot
                 round_id = e.round_id if r.event_type == "BudgetBallotCast" else None
@@ -91,6 +110,26 @@ class BudgetListing:
                 "UPDATE budget_ballots SET district = $4, projects = $5, points = $6"
                 " WHERE tenant_id = $1 AND ballot_id = $2 AND $3::uuid IS NULL",
                 changed,
+            )
+
+    async def _follow(
+        self, conn: asyncpg.Connection, t: str, project_id: UUID, person_id: UUID, name: str
+    ) -> None:
+        if name == "BudgetProjectUnfollowed":
+            await conn.execute(
+                "DELETE FROM budget_project_followers"
+                " WHERE tenant_id = $1 AND project_id = $2 AND person_id = $3",
+                t,
+                project_id,
+                person_id,
+            )
+        else:
+            await conn.execute(
+                "INSERT INTO budget_project_followers (tenant_id, project_id, person_id)"
+                " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                t,
+                project_id,
+                person_id,
             )
 
     async def _round(self, conn: asyncpg.Connection, r: RecordedEvent, e: Any) -> None:
@@ -192,6 +231,8 @@ class ProjectRow(msgspec.Struct, kw_only=True):
     implementation_image: str | None
     proposed_at: datetime
     updated_at: datetime
+    followers: int  # how many follow it: never who
+    following: bool  # whether the reader follows it
 
 
 class RoundRow(msgspec.Struct, kw_only=True):
@@ -234,6 +275,8 @@ def _project_row(r: asyncpg.Record) -> ProjectRow:
         implementation_image=r["implementation_image"],
         proposed_at=r["proposed_at"],
         updated_at=r["updated_at"],
+        followers=r["followers"],
+        following=r["following"],
     )
 
 
@@ -267,17 +310,28 @@ class BudgetQueries:
         )
 
     async def projects(
-        self, tenant_id: str, round_id: UUID, district: str | None = None
+        self,
+        tenant_id: str,
+        round_id: UUID,
+        district: str | None = None,
+        reader: UUID | None = None,
     ) -> list[ProjectRow]:
-        """The round's projects (of one district, when given), as proposed, oldest first."""
+        """The round's projects (of one district, when given), as proposed, oldest first,
+        each with how many follow it and whether ``reader`` (a person) does."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             rows = await conn.fetch(
-                "SELECT * FROM budget_projects WHERE tenant_id = $1 AND round_id = $2"
-                " AND ($3::text IS NULL OR district = $3)"
-                " ORDER BY district, proposed_at, project_id",
+                "SELECT p.*,"
+                " (SELECT count(*) FROM budget_project_followers f WHERE f.tenant_id = $1"
+                "  AND f.project_id = p.project_id)::int AS followers,"
+                " EXISTS (SELECT FROM budget_project_followers f WHERE f.tenant_id = $1"
+                "  AND f.project_id = p.project_id AND f.person_id = $4) AS following"
+                " FROM budget_projects p WHERE p.tenant_id = $1 AND p.round_id = $2"
+                " AND ($3::text IS NULL OR p.district = $3)"
+                " ORDER BY p.district, p.proposed_at, p.project_id",
                 tenant_id,
                 round_id,
                 district,
+                reader,
             )
         return [_project_row(r) for r in rows]
 

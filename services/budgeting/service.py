@@ -1,5 +1,5 @@
-"""Participatory budgeting's commands: a round's configuration, projects proposed, reviewed
-and reported on, ballots cast and changed, and the count recorded and published.
+"""Participatory budgeting's commands: a round's configuration, projects proposed, reviewed,
+followed and reported on, ballots cast and changed, and the count recorded and published.
 
 Every rule is the aggregates' (``services.budgeting.domain``); this service loads and saves
 them through the repository, admits participants as every dialog does (signed in: a budget
@@ -39,6 +39,7 @@ from services.budgeting.domain import (
     Place,
     budget_round_id,
 )
+from services.budgeting.follows import ProjectFollow, follow_id, may_follow, require_follower
 from services.budgeting.listing import BudgetQueries
 from services.budgeting.pabulib import PbElection, export_round, import_pb
 from services.budgeting.results import Candidate, Counting, DistrictResult
@@ -249,7 +250,9 @@ class BudgetService:
             place=place,
             image=command.image,
         )
-        await self._save(caller, project)
+        # whoever proposed it follows it from the start, recorded in the same append
+        followed = [ProjectFollow.by_proposer(project)] if may_follow(caller) else []
+        await self._save(caller, project, *followed)
         return project.id
 
     async def review(
@@ -282,6 +285,37 @@ class BudgetService:
         )
         await self._save(caller, project)
         return project
+
+    async def follow(
+        self, caller: Caller, dialog_id: UUID, project_id: UUID, following: bool
+    ) -> bool:
+        """Follow a project (``following``) or stop following it: signed-in participants, in
+        any phase. The same again records nothing; two requests of the same person racing
+        each other are both answered, the stream deciding the order. Whether the caller
+        follows it now."""
+        require_follower(caller)
+        budget_round = await self.round(caller.tenant_id, dialog_id)
+        project = await self.project(caller.tenant_id, budget_round, project_id)
+        stream = follow_id(project.id, caller.person_id)
+        for _ in range(3):
+            try:
+                follow = await self.repository.get(caller.tenant_id, ProjectFollow, stream)
+            except AggregateNotFound:
+                if not following:
+                    return False  # never followed: nothing to stop
+                follow = ProjectFollow.start(project, caller)
+            else:
+                changed = follow.follow(caller) if following else follow.unfollow(caller)
+                if not changed:
+                    return following
+            try:
+                await self.repository.save(
+                    caller.tenant_id, follow, metadata=event_metadata(caller)
+                )
+            except ConcurrencyConflict:
+                continue  # the same person's other request came first: read it again
+            return following
+        raise Conflict("changed meanwhile; try again")
 
     # -- ballots -----------------------------------------------------------------------------
 

@@ -152,6 +152,18 @@ def _texts(language: str) -> dict[Kind, tuple[str, str]]:
                 " the discussion goes on there.\n\n{link}",
             ),
         ),
+        # a funded budget project's implementation update: to those who follow the project
+        Kind.PROJECT_UPDATED: (
+            texts.pgettext(
+                language, "project-updated notification subject", "News of «{title}»: {status}"
+            ),
+            texts.pgettext(
+                language,
+                "project-updated notification body",
+                "{tenant} has news of «{title}» in «{dialog}», a project you follow: it is now"
+                " {status}.\n\n{message}\n\n{link}",
+            ),
+        ),
         Kind.DIGEST: (
             texts.pgettext(language, "digest notification subject", "{tenant}: your daily summary"),
             texts.pgettext(
@@ -183,8 +195,21 @@ def _words(language: str) -> dict[str, str]:
     }
 
 
+def _implementation_words(language: str) -> dict[str, str]:
+    """A budget project's implementation statuses, as words in ``language`` (``it is now
+    {status}``)."""
+    return {
+        "planned": texts.pgettext(language, "budget project implementation", "planned"),
+        "in-progress": texts.pgettext(language, "budget project implementation", "in progress"),
+        "completed": texts.pgettext(language, "budget project implementation", "completed"),
+        "cancelled": texts.pgettext(language, "budget project implementation", "cancelled"),
+    }
+
+
 STATUSES = frozenset(_words(texts.FALLBACK))
 """The statuses and decisions that have words."""
+IMPLEMENTATION_STATUSES = frozenset(_implementation_words(texts.FALLBACK))
+"""A budget project's implementation statuses (the words of ``project-updated``)."""
 
 
 def base_language(language: str) -> str:
@@ -198,6 +223,8 @@ def default_template(kind: Kind, language: str) -> tuple[str, str]:
     return _texts(language)[kind]
 
 
-def status_word(status: str, language: str) -> str:
-    """A status or decision (``in-progress``) as words in ``language``; unknown ones as given."""
-    return _words(language).get(status, status)
+def status_word(status: str, language: str, kind: Kind | None = None) -> str:
+    """A status or decision (``in-progress``) as words in ``language``, as ``kind`` says it (a
+    budget project's implementation has words of its own); unknown ones as given."""
+    words = _implementation_words if kind is Kind.PROJECT_UPDATED else _words
+    return words(language).get(status, status)

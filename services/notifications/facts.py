@@ -17,6 +17,15 @@ from uuid import UUID
 
 from events.model import RecordedEvent
 from services.notifications.kinds import Channel, Kind
+from services.notifications.projects import (
+    FOLLOWED,
+    PROJECT_FACT_EVENTS,
+    UNFOLLOWED,
+    UPDATED,
+    FollowChange,
+    ProjectFact,
+    follow_change,
+)
 
 
 class DialogTitle(str):
@@ -56,6 +65,7 @@ FACT_EVENTS = frozenset(
     | {"SupportGiven", "PetitionSigned", "SupportCarriedOver"}
     | {"SurveyAnswered", "TookPartInPoll"}  # took-part marks of respondents and voters
     | {"PersonJoined", "RoleChanged", "PersonErased"}  # who administers each tenant
+    | PROJECT_FACT_EVENTS  # budget projects: their dialogs, titles and followers
 )
 ADMINISTRATOR = "administrator"
 NOTIFYING_EVENTS: dict[str, Kind] = {
@@ -74,6 +84,7 @@ NOTIFYING_EVENTS: dict[str, Kind] = {
     "PanelRoundSent": Kind.PANEL_ROUND,
     "PanelRoundReminderDue": Kind.PANEL_ROUND_REMINDER,
     "PostMergedInto": Kind.POST_MERGED,
+    UPDATED: Kind.PROJECT_UPDATED,
 }
 ON_POST = frozenset(
     {"ReportStatusChanged", "ThresholdReached", "SignatureGoalReached", "PostAnswered"}
@@ -124,8 +135,9 @@ class Note:
 
 
 def title_of(event: Any) -> str:
-    """The title a post submitted or edited by ``event`` (opened) is named by."""
-    return str(event.title or excerpt(event.body))
+    """The title a post submitted or edited by ``event`` (opened) is named by; a budget
+    project's proposal always has one."""
+    return str(event.title or excerpt(getattr(event, "body", "")))
 
 
 def title_positions(notes: list[tuple[RecordedEvent, Note]]) -> set[int]:
@@ -158,6 +170,12 @@ class Batch:
     erased: list[tuple[str, UUID]] = field(default_factory=list)
     dialogs_changed: set[Key] = field(default_factory=set)
     posts_changed: set[Key] = field(default_factory=set)
+    rounds: dict[Key, UUID] = field(default_factory=dict)  # a budget round's dialog
+    projects: dict[Key, ProjectFact] = field(default_factory=dict)
+    # who follows which budget project, changed in log order (erasures end every follow)
+    follows: list[FollowChange] = field(default_factory=list)
+    rounds_changed: set[Key] = field(default_factory=set)
+    projects_changed: set[Key] = field(default_factory=set)
 
 
 def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
@@ -200,6 +218,19 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
         case "PersonErased":
             batch.staff.append((t, stream, False))
             batch.erased.append((t, stream))
+            batch.follows.append(FollowChange(t, None, stream, False))
+        case "BudgetRoundSetUp":
+            batch.rounds[(t, stream)] = event.dialog_id
+            batch.rounds_changed.add((t, stream))
+        case "BudgetProjectProposed":
+            dialog_id = batch.rounds.get((t, event.round_id))
+            if dialog_id is not None:
+                batch.projects[(t, stream)] = ProjectFact(
+                    dialog_id, event.proposer_id, recorded.position
+                )
+                batch.projects_changed.add((t, stream))
+        case name if name in FOLLOWED or name == UNFOLLOWED:
+            batch.follows.append(follow_change(t, name, event))
 
 
 def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
@@ -298,6 +329,27 @@ def merged(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | None
     authors = {post.author_id} | (set() if into is None else {into.author_id})
     recipients = (people | authors) - {event.merged_by}
     return Note(Kind.POST_MERGED, tuple(sorted(recipients)), details)
+
+
+def project_updated(
+    batch: Batch, key: Key, event: Any, people: set[UUID], by: UUID | None
+) -> Note | None:
+    """A funded budget project's implementation update (its status and note) to those who
+    follow it (``people``), not to whoever recorded it (``by``). The link leads to the
+    budget dialog's page; the project's title is its proposal's, opened when recorded."""
+    project = batch.projects.get(key)
+    if project is None:
+        return None
+    details: dict[str, str | TitleAt] = {
+        "dialog": batch.dialogs.get((key[0], project.dialog_id), ""),
+        "title": TitleAt(project.title_at),
+        "project": str(key[1]),  # whose title "title" is (forgotten when its proposer is erased)
+        "status": str(event.status),
+        "message": event.note or "",
+        "path": f"/dialogs/{project.dialog_id}",
+    }
+    recipients = people - {by} if by is not None else people
+    return Note(Kind.PROJECT_UPDATED, tuple(sorted(recipients)), details)
 
 
 def administrators(

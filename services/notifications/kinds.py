@@ -22,6 +22,7 @@ class Kind(StrEnum):
     POST_MERGED = "post-merged"  # a near-duplicate merged into another, to those behind both
     PANEL_ROUND = "panel-round"  # a survey sent to a panel's sample, to its members
     PANEL_ROUND_REMINDER = "panel-round-reminder"  # to sampled members who have not answered
+    PROJECT_UPDATED = "project-updated"  # a budget project's implementation, to its followers
     DIGEST = "digest"  # the daily e-mail that bundles the rest
 
 
@@ -51,6 +52,7 @@ NOTIFYING: tuple[Kind, ...] = (
     Kind.PANEL_ROUND,
     Kind.PANEL_ROUND_REMINDER,
     Kind.POST_MERGED,
+    Kind.PROJECT_UPDATED,
 )
 
 # The languages Tinget ships texts in; a tenant may add templates in any other language tag.
@@ -72,6 +74,7 @@ PLACEHOLDERS: dict[Kind, frozenset[str]] = {
     Kind.PANEL_ROUND: _COMMON | {"dialog", "panel"},
     Kind.PANEL_ROUND_REMINDER: _COMMON | {"dialog", "panel"},
     Kind.POST_MERGED: _COMMON | {"dialog", "title", "into"},
+    Kind.PROJECT_UPDATED: _COMMON | {"dialog", "title", "status", "message"},
     Kind.DIGEST: _COMMON | {"items"},
 }
 

@@ -1,5 +1,6 @@
-"""The notifier's tables: the facts it keeps (dialog titles, post authors, who took part) and
-the in-app items and deliveries it records, each with an id that makes a repeat a no-op."""
+"""The notifier's tables: the facts it keeps (dialog titles, post authors, who took part, budget
+projects and who follows them) and the in-app items and deliveries it records, each with an id
+that makes a repeat a no-op."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import asyncpg
 import msgspec
 
 from events.model import RecordedEvent
+from services.notifications import project_tables
 from services.notifications.facts import (
     ON_POST,
     Batch,
@@ -52,7 +54,10 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
         (r["tenant_id"], r["post_id"]): PostFact(r["dialog_id"], r["author_id"], r["title_at"])
         for r in rows
     }
+    rounds, projects = await project_tables.load(conn, decoded)
     dialog_keys = {(t, p.dialog_id) for (t, _), p in posts.items()}
+    dialog_keys |= {(t, p.dialog_id) for (t, _), p in projects.items()}
+    dialog_keys |= {(t, d) for (t, _), d in rounds.items()}
     dialog_keys |= {(r.tenant_id, e.dialog_id) for r, e in decoded if hasattr(e, "dialog_id")}
     dialog_keys |= {
         (r.tenant_id, r.stream_id)
@@ -74,6 +79,8 @@ async def load(conn: asyncpg.Connection, decoded: list[tuple[RecordedEvent, Any]
             for r in rows
         },
         posts=posts,
+        rounds=rounds,
+        projects=projects,
     )
 
 
@@ -115,6 +122,7 @@ class Facts:
     joined: list[tuple[str, UUID, UUID]]
     backed: list[tuple[str, UUID, UUID]] = field(default_factory=list)
     staff: dict[tuple[str, UUID], bool] = field(default_factory=dict)  # the last change wins
+    budgets: project_tables.ProjectFacts = field(default_factory=project_tables.ProjectFacts)
 
 
 def facts(batch: Batch) -> Facts:
@@ -132,6 +140,7 @@ def facts(batch: Batch) -> Facts:
         joined=sorted(set(batch.joined)),
         backed=sorted(set(batch.backed)),
         staff={(t, person): admin for t, person, admin in batch.staff},
+        budgets=project_tables.facts(batch),
     )
 
 
@@ -177,6 +186,7 @@ async def save_facts(conn: asyncpg.Connection, facts: Facts) -> None:
             " SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[]) ON CONFLICT DO NOTHING",
             *_columns(facts.backed, 3),
         )
+    await project_tables.save(conn, facts.budgets)
 
 
 @dataclass
@@ -271,9 +281,10 @@ _INTO_OF = "n.kind = 'post-merged' AND n.details->>'path' = g.path"
 async def forget_titles(
     conn: asyncpg.Connection, erased: list[tuple[str, UUID]], text: str
 ) -> None:
-    """Erased authors' post titles out of the in-app notes and the deliveries made before the
-    erasure (sent ones included), each replaced by ``text``: from now on they read as erased
-    there too, as in every note made after."""
+    """Erased authors' post titles (and erased proposers' budget project titles) out of the
+    in-app notes and the deliveries made before the erasure (sent ones included), each
+    replaced by ``text``: from now on they read as erased there too, as in every note made
+    after."""
     if not erased:
         return
     tenants, people = [e[0] for e in erased], [e[1] for e in erased]
@@ -285,6 +296,7 @@ async def forget_titles(
                 people,
                 text,
             )
+    await project_tables.forget_titles(conn, tenants, people, text)
 
 
 async def record(conn: asyncpg.Connection, rows: Records) -> None:

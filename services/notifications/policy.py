@@ -31,6 +31,7 @@ from events.model import RecordedEvent
 from events.personal import ERASED
 from events.store import events_at
 from services.notifications import notifier_tables as tables
+from services.notifications import project_tables
 from services.notifications.facts import (
     FACT_EVENTS,
     NOTIFYING_EVENTS,
@@ -44,12 +45,14 @@ from services.notifications.facts import (
     decision_recorded,
     learn,
     merged,
+    project_updated,
     report_back_due,
     results,
     title_of,
     title_positions,
     with_titles,
 )
+from services.notifications.projects import UPDATED, FollowChange, ProjectFact, actor, followers
 
 FRESH_FOR = timedelta(days=2)
 TURN = 200  # events a rebuild's writer handles before it lets the batches being written go on
@@ -94,6 +97,12 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "LevelReached": ("person_id", "name", "welcome"),
     "PanelRoundSent": ("dialog_id", "panel", "recipients"),
     "PanelRoundReminderDue": ("dialog_id", "panel", "recipients"),
+    "BudgetRoundSetUp": ("dialog_id",),
+    "BudgetProjectProposed": ("round_id", "proposer_id"),  # not its (sealed) title
+    "BudgetProjectFollowed": ("project_id", "person_id"),
+    "BudgetProjectFollowedAgain": ("project_id", "person_id"),
+    "BudgetProjectUnfollowed": ("project_id", "person_id"),
+    "BudgetProjectImplementationUpdated": ("status", "note"),
 }
 
 
@@ -105,6 +114,9 @@ class Notifier:
         "notification_participants",
         "notification_post_people",
         "notification_administrators",
+        "notification_budget_rounds",
+        "notification_projects",
+        "notification_project_followers",
     )
 
     def __init__(
@@ -140,6 +152,7 @@ class Notifier:
         took_part: dict[Key, set[UUID]] = {}
         backers: dict[Key, set[UUID]] = {}
         admins: dict[str, set[UUID]] = {}
+        following: dict[Key, set[UUID]] = {}
         notes: list[tuple[RecordedEvent, Note]] = []
         note: Note | None
         for recorded, event in decoded:  # in log order: facts first learnt count at once
@@ -182,6 +195,12 @@ class Notifier:
                 note = report_back_due(
                     batch, key, event, administrators(admins[key[0]], batch.staff, key[0])
                 )
+            elif recorded.event_type == UPDATED:
+                key = (recorded.tenant_id, recorded.stream_id)
+                if key not in following:
+                    following[key] = await project_tables.followers_of(conn, key)
+                people = followers(following[key], batch.follows, key)
+                note = project_updated(batch, key, event, people, actor(recorded.metadata))
             else:
                 note = decide(batch, recorded, event)
             if note is not None and note.recipients:
@@ -291,6 +310,17 @@ class _DecisionTold:
 
 
 @dataclass(frozen=True)
+class _ProjectUpdated:
+    """A budget project's update in a batch of the rebuild: to those who followed it before
+    the batch (read when it is written), with the batch's changes up to the update."""
+
+    recorded: RecordedEvent
+    event: Any
+    known: Batch  # the project and its dialog's title, as known at the update
+    changes: list[FollowChange]
+
+
+@dataclass(frozen=True)
 class _Decided:
     """What one batch of a rebuild (positions ``first`` to ``last``) writes."""
 
@@ -304,6 +334,7 @@ class _Decided:
     merges: list[_Merged]
     reminders: list[_Reminded]
     decisions: list[_DecisionTold]
+    updates: list[_ProjectUpdated]
     fresh_after: datetime
 
 
@@ -323,6 +354,8 @@ class NotifierRebuild:
         self.notifier = notifier
         self._dialogs: dict[Key, str] = {}
         self._posts: dict[Key, PostFact] = {}
+        self._rounds: dict[Key, UUID] = {}
+        self._projects: dict[Key, ProjectFact] = {}
         self._ids: dict[Any, Any] = {}
         self._decided: deque[_Decided] = deque()
 
@@ -337,13 +370,16 @@ class NotifierRebuild:
         for start in range(0, len(taken), TURN):
             decoded += notifier.decoded(taken[start : start + TURN])
             await asyncio.sleep(0)  # let the batches being read and written go on
-        batch = Batch(dialogs=self._dialogs, posts=self._posts)
+        batch = Batch(
+            dialogs=self._dialogs, posts=self._posts, rounds=self._rounds, projects=self._projects
+        )
         notes: list[tuple[RecordedEvent, Note]] = []
         published: list[_Results] = []
         answers: list[_Answered] = []
         merges: list[_Merged] = []
         reminders: list[_Reminded] = []
         decisions: list[_DecisionTold] = []
+        updates: list[_ProjectUpdated] = []
         for done, (recorded, event) in enumerate(decoded, start=1):  # as ``Notifier.apply``
             if done % TURN == 0:
                 await asyncio.sleep(0)
@@ -381,6 +417,20 @@ class NotifierRebuild:
                 for dialog_id in event.dialog_ids:
                     known |= _joined(batch, (recorded.tenant_id, dialog_id))
                 decisions.append(_DecisionTold(recorded, event, known))
+            elif recorded.event_type == UPDATED:
+                key = (recorded.tenant_id, recorded.stream_id)
+                project = batch.projects.get(key)
+                known_then = Batch(dialogs={}, posts={})
+                if project is not None:
+                    of_dialog = (key[0], project.dialog_id)
+                    known_then.projects[key] = project
+                    known_then.dialogs[of_dialog] = batch.dialogs.get(of_dialog, "")
+                changes = [  # this project's, and erasures
+                    c
+                    for c in batch.follows
+                    if c.tenant_id == key[0] and c.project_id in (key[1], None)
+                ]
+                updates.append(_ProjectUpdated(recorded, event, known_then, changes))
             elif (note := decide(batch, recorded, event)) is not None and note.recipients:
                 notes.append((recorded, note))
         self._share_ids(batch)
@@ -405,6 +455,7 @@ class NotifierRebuild:
                 merges=merges,
                 reminders=reminders,
                 decisions=decisions,
+                updates=updates,
                 fresh_after=fresh_after,
             )
         )
@@ -498,6 +549,17 @@ class NotifierRebuild:
             note = decision_recorded(key, told_of.event, people)
             if note.recipients:
                 notes.append((recorded, note))
+        following: dict[Key, set[UUID]] = {}
+        for update in decided.updates:  # likewise
+            recorded = update.recorded
+            key = (recorded.tenant_id, recorded.stream_id)
+            if key not in following:
+                following[key] = await project_tables.followers_of(conn, key)
+            people = followers(following[key], update.changes, key)
+            by = actor(recorded.metadata)
+            told = project_updated(update.known, key, update.event, people, by)
+            if told is not None and told.recipients:
+                notes.append((recorded, told))
         notes = await self.notifier.titled(conn, notes, events)
         await tables.save_facts(conn, decided.facts)
         await tables.record(conn, decided.records)

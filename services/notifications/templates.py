@@ -164,7 +164,7 @@ def compose(
         if details.get(f"dialog:{tag}"):
             given["dialog"] = details[f"dialog:{tag}"]
     if "status" in given:
-        given["status"] = status_word(given["status"], language)
+        given["status"] = status_word(given["status"], language, kind)
     if "date" in given:
         given["date"] = local_date(given["date"], language)
     link = links.link_to_path(link_templates or {}, base, details.get("path", "/")) or ""
