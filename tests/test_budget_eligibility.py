@@ -22,8 +22,8 @@ import pytest
 from services.identity.access import Role, SignIn
 from services.identity.eligibility import birthday
 from services.identity.oidc import ALLOW_HTTP_LOOPBACK_VARIABLE
-from tests.api import Town
-from tests.budget_api import people, voting_round
+from tests.api import Town, dialog_body
+from tests.budget_api import budget_setup, people, voting_round
 from tests.helpers import caught_up
 from tests.oidc_provider import Provider, configure, oidc_provider, sign_in
 from tinget.bootstrap import Platform
@@ -255,10 +255,12 @@ async def test_a_budget_for_residents_of_16_and_over_admits_by_what_the_provider
     assert pattern.search(logged.out + logged.err) is None
 
 
-async def test_a_provider_that_tells_age_and_residence_is_checked_naming_the_field(
-    client: httpx.AsyncClient, town: Town, admin: str, provider: Provider
+async def test_bad_settings_of_a_provider_and_of_a_round_are_refused_naming_the_field(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, provider: Provider
 ) -> None:
-    """Refused before the provider is asked anything, nothing written."""
+    """A provider's (refused before the provider is asked anything) and a round's (every wrong
+    one at once, in the municipality's language): nothing written."""
+    head = await platform.reader.head()
     base = {
         "issuer": provider.issuer,
         "client_id": "tinget",
@@ -285,14 +287,6 @@ async def test_a_provider_that_tells_age_and_residence_is_checked_naming_the_fie
     listed = await client.get("/api/v1/sign-in-providers", headers=town.headers(admin))
     assert listed.json() == []
 
-
-async def test_a_rounds_minimum_age_and_residence_list_are_checked_naming_the_field(
-    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
-) -> None:
-    from tests.api import dialog_body
-    from tests.budget_api import budget_setup
-
-    head = await platform.reader.head()
     for setup, fields in (
         (
             {"minimum_age": {"years": 121, "on": "someday"}},
