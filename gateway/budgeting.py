@@ -38,8 +38,10 @@ from services.budgeting.domain import (
     BudgetRound,
     District,
     Eligibility,
+    MinimumAge,
     Phase,
     PhaseTime,
+    Residence,
     budget_round_id,
 )
 from services.budgeting.listing import BudgetQueries, ProjectRow
@@ -62,7 +64,11 @@ CAST_BUDGET_BALLOT = RawOperation(
         " when it replaces yours, where the round lets voters change theirs until voting"
         " closes, or is the same; 409 where a ballot is final). Every wrong field is named at"
         " once (422): a ballot over budget, an unknown project, points that do not add up, a"
-        " rank repeated, a vote in a second district. The ballot names no voter."
+        " rank repeated, a vote in a second district. The ballot names no voter. Where the"
+        " round sets a minimum age or a residence list, the voter's age and residence are"
+        " those the identity provider told at sign-in (carried, sealed, by the token): too"
+        " young or living elsewhere is a 403 (budget-not-eligible) saying from which day or"
+        " for which area; without them a 403 (identity-provider-sign-in-needed)."
     ),
     tags=("budgets",),
     body=CastBudgetBallot,
@@ -82,6 +88,9 @@ class RulesView(msgspec.Struct, kw_only=True):
     changeable: bool
     one_district: bool
     voters: Eligibility  # every signed-in participant, or those of the identity provider
+    # by what the identity provider tells at sign-in: at least this old on a day, living here
+    minimum_age: MinimumAge | None
+    residence: Residence | None
 
 
 class RoundView(msgspec.Struct, kw_only=True):
@@ -151,6 +160,8 @@ def _rules(budget_round: BudgetRound) -> RulesView:
         changeable=r.changeable,
         one_district=r.one_district,
         voters=r.voters,
+        minimum_age=r.minimum_age,
+        residence=r.residence,
     )
 
 

@@ -75,9 +75,12 @@ class OidcController(Controller):
         (https, a public host), client id and client secret (write-only: kept sealed, never
         answered; left out of a change, the one set before is kept), whom it signs in
         (``staff``: by their verified e-mail address, or ``citizens``: by the claim named in
-        ``identity_claim`` that carries the national identity number) and its scopes. A
-        value that breaks a rule, or a field this operation does not take, is answered 422
-        naming the field."""
+        ``identity_claim`` that carries the national identity number) and its scopes; for
+        participatory budgets' minimum age and residence list, where a sign-in's date of
+        birth comes from (``birth_date_from``: ``birthdate``, the standard claim, and/or
+        ``personnummer``, read from ``identity_claim``, tried in the order given) and the
+        claim naming where the person lives (``residence_claim``). A value that breaks a
+        rule, or a field this operation does not take, is answered 422 naming the field."""
         return await oidc.configure(caller, tenant, name, data)
 
     @delete(
@@ -127,7 +130,9 @@ class OidcController(Controller):
         works once, for ten minutes; the provider's ID token must verify (signature, issuer,
         audience, times, nonce). Staff are found by their verified e-mail address (403 when
         no staff member has it); citizens by their national identity number, one person per
-        number. The tokens are answered as JSON, never in a URL."""
+        number. The tokens are answered as JSON, never in a URL. Where the provider's settings
+        ask for them, the date of birth and the residence claim's value ride in the tokens,
+        sealed (only Tinget reads them, for a budget's ballot), and are kept nowhere else."""
         return await oidc.finish(
             tenant, code, sign_in_state, client_address(request), request.cookies
         )

@@ -152,6 +152,39 @@ _REASONS: Sequence[tuple[str, str]] = (
         N_("{option} is not an option of this poll"),
     ),
     (r"'(?P<option>.{1,200})' is chosen twice", N_("{option} is chosen twice")),
+    # participatory budgets: who may vote (services/budgeting/domain.py)
+    (
+        r"this budget is for those who sign in with the municipality's identity provider",
+        N_("this budget is for those who sign in with the municipality's identity provider"),
+    ),
+    (
+        r"this budget checks voters' age or residence with the municipality's identity"
+        r" provider: sign in with it",
+        N_(
+            "this budget checks voters' age or residence with the municipality's identity"
+            " provider: sign in with it"
+        ),
+    ),
+    (
+        r"this budget is for residents of (?P<area>.{1,200})",
+        N_("this budget is for residents of {area}"),
+    ),
+    (
+        r"this budget is for those who are (?P<years>\d+) or older;"
+        r" you may vote from (?P<date>\d{4}-\d{2}-\d{2})",
+        N_("this budget is for those who are {years} or older; you may vote from {date}"),
+    ),
+    (
+        r"this budget is for those who are (?P<years>\d+) or older on (?P<day>\d{4}-\d{2}-\d{2});"
+        r" you turn (?P=years) on (?P<date>\d{4}-\d{2}-\d{2})",
+        N_(
+            "this budget is for those who are {years} or older on {day}; you turn {years} on {date}"
+        ),
+    ),
+    (
+        r"must be voting-closes, ballot or a date \(YYYY-MM-DD\)",
+        N_("must be voting-closes, ballot or a date (YYYY-MM-DD)"),
+    ),
     # limits and things changing meanwhile
     (
         r"too many attempts; at most (?P<limit>\d+) in (?P<seconds>\d+) seconds",
@@ -166,6 +199,10 @@ _REASONS: Sequence[tuple[str, str]] = (
         N_("it was changed meanwhile; try again"),
     ),
     (r"must be one of (?P<values>.{1,500})", N_("must be one of {values}")),
+    (
+        r"must be a whole number from (?P<low>-?\d+) to (?P<high>-?\d+)",
+        N_("must be a whole number from {low} to {high}"),
+    ),
     (r"is listed twice", N_("is listed twice")),
     (
         r"no uploaded image has this id; upload it first",
@@ -235,6 +272,8 @@ _COUNTED: Sequence[tuple[str, Callable[[str, int], str]]] = (
     (r"Expected `(?:array|object)` of length <= (?P<n>\d+)", _most_items),
     (r"Expected `(?:array|object)` of length >= (?P<n>\d+)", _least_items),
     (r"at most (?P<n>\d+) choice\(s\)", _choices),
+    (r"must hold at most (?P<n>\d+) items?", _most_items),
+    (r"must hold at least (?P<n>\d+) items?", _least_items),
 )
 
 _COMPILED = tuple((re.compile(pattern), message) for pattern, message in _REASONS)

@@ -42,19 +42,26 @@ def budget_setup(
     one_district: bool = False,
     voters: str = "signed-in",
     under_way: int = 0,
+    minimum_age: dict[str, Any] | None = None,
+    residence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    rules: dict[str, Any] = {
+        "ballot": ballot or {"kind": "approval"},
+        "counting": counting,
+        "changeable": changeable,
+        "one_district": one_district,
+        "voters": voters,
+    }
+    if minimum_age is not None:
+        rules["minimum_age"] = minimum_age
+    if residence is not None:
+        rules["residence"] = residence
     return {
         "districts": [
             {"key": k, "name": n, "amount": a}
             for k, n, a in (districts or [("north", "Norr", 100_000), ("south", "Söder", 80_000)])
         ],
-        "rules": {
-            "ballot": ballot or {"kind": "approval"},
-            "counting": counting,
-            "changeable": changeable,
-            "one_district": one_district,
-            "voters": voters,
-        },
+        "rules": rules,
         "phases": phases_from(datetime.now(UTC), under_way=under_way),
     }
 

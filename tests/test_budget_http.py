@@ -609,9 +609,10 @@ async def test_a_budget_may_be_for_those_who_sign_in_with_the_identity_provider(
     e_id = platform.identity.tokens.issue(town.slug, by_id, Role.PARTICIPANT, SignIn.OIDC).token
     url = f"/api/v1/dialogs/{dialog_id}/budget/ballot"
     body = {"district": "north", "projects": [a]}
-    answer = await client.put(url, json=body, headers=town.headers(mail_token))
+    answer = await client.put(url, json=body, headers=town.headers(mail_token, language="en"))
     assert answer.status_code == 403, answer.text
     assert "identity provider" in answer.json()["detail"]
+    assert answer.json()["type"].endswith("/identity-provider-sign-in-needed")
     await ok(await client.put(url, json=body, headers=town.headers(e_id)), 201)
 
 

@@ -19,6 +19,7 @@ from services.budgeting.domain import (
     MAX_DISTRICTS,
     REASON_LENGTH,
     TITLE_LENGTH,
+    VOTING_CLOSES,
     Eligibility,
     Implementation,
     Phase,
@@ -45,12 +46,33 @@ class BallotRuleInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     points: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
 
 
+class MinimumAgeInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Voters are at least ``years`` old (0 to 120) ``on`` a day: ``voting-closes`` (the
+    default), ``ballot`` (the day they vote) or a date (``YYYY-MM-DD``). Checked by the round
+    (422 naming ``rules.minimum_age.years`` or ``rules.minimum_age.on``)."""
+
+    years: int
+    on: str = VOTING_CLOSES
+
+
+class ResidenceInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Voters live in ``area`` (its name, as refusals say it): the identity provider's
+    residence claim is one of ``values`` (1 to 500 of at most 40 characters, such as
+    municipality codes). Checked by the round (422 naming ``rules.residence...``)."""
+
+    area: str
+    values: list[str]
+
+
 class RulesInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     ballot: BallotRuleInput
     counting: Counting
     changeable: bool = True
     one_district: bool = False
     voters: Eligibility = Eligibility.SIGNED_IN
+    # either makes the round one for the identity provider's sign-ins (voters)
+    minimum_age: MinimumAgeInput | None = None
+    residence: ResidenceInput | None = None
 
 
 class PhaseInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

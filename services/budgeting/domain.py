@@ -30,7 +30,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -38,10 +38,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from events.errors import Conflict, InvalidInput
+from events.errors import Conflict, Forbidden, InvalidInput
 from services.budgeting.ballots import Ballot, BallotRule, Offer, check_ballot, check_rule
 from services.budgeting.results import Counting, DistrictResult
 from services.identity.access import Caller, Permission
+from services.identity.eligibility import RESIDENCE_LENGTH, Facts, birthday
 from tenants import values
 
 __all__ = [
@@ -55,11 +56,15 @@ __all__ = [
     "BudgetRound",
     "District",
     "Eligibility",
+    "IdentityProviderNeeded",
     "Implementation",
+    "MinimumAge",
+    "NotEligible",
     "Phase",
     "PhaseClosed",
     "PhaseTime",
     "Place",
+    "Residence",
     "Rules",
     "ballot_key",
     "budget_round_id",
@@ -71,6 +76,10 @@ MAX_AMOUNT = 10**12  # whole units of the currency: more than any municipality's
 TITLE_LENGTH = 200
 DESCRIPTION_LENGTH = 5000
 REASON_LENGTH = 2000
+MAX_AGE = 120
+MAX_RESIDENCE_VALUES = 500  # Norway has 357 municipalities, Sweden 290, Denmark 98
+VOTING_CLOSES, BALLOT = "voting-closes", "ballot"  # when a minimum age is reached, besides a date
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def budget_round_id(dialog_id: UUID) -> UUID:
@@ -112,22 +121,45 @@ class District(msgspec.Struct, frozen=True, kw_only=True):
 
 class Eligibility(StrEnum):
     """Who may propose and vote: every signed-in participant, or only those who signed in
-    with the municipality's identity provider (its e-ID: residents, as the provider vouches),
-    nothing of the sign-in stored beyond how it was made. An invite-only budget dialog
-    admits its invitees (PIN invitations) on top of either."""
+    with the municipality's identity provider (its e-ID), nothing of the sign-in stored beyond
+    how it was made. An invite-only budget dialog admits its invitees (PIN invitations) on top
+    of either. A round's minimum age and residence list (``Rules``) ask more of voters, by
+    what the identity provider told at sign-in, and imply ``IDENTITY_PROVIDER``."""
 
     SIGNED_IN = "signed-in"
     IDENTITY_PROVIDER = "identity-provider"
 
 
+class MinimumAge(msgspec.Struct, frozen=True, kw_only=True):
+    """Voters are at least ``years`` old ``on`` a day: ``voting-closes`` (the day voting
+    closes, its UTC date), ``ballot`` (the day the ballot is cast, UTC) or a date the
+    municipality gives (``YYYY-MM-DD``)."""
+
+    years: int
+    on: str = VOTING_CLOSES
+
+
+class Residence(msgspec.Struct, frozen=True, kw_only=True):
+    """Voters live in ``area`` (its name, as refusals say it): their identity provider's
+    residence claim is one of ``values`` (such as municipality codes, "1281"), compared
+    without regard to case."""
+
+    area: str
+    values: tuple[str, ...]
+
+
 class Rules(msgspec.Struct, frozen=True, kw_only=True):
-    """What voters find when voting opens; fixed from then on."""
+    """What voters find when voting opens; fixed from then on. A minimum age or a residence
+    list (added after the first rounds: those read as neither) makes the round one for the
+    identity provider's sign-ins (``voters``), which alone tell a voter's age and residence."""
 
     ballot: BallotRule
     counting: Counting
     changeable: bool = True  # a voter may change their ballot until voting closes
     one_district: bool = False  # a voter votes in one district only
     voters: Eligibility = Eligibility.SIGNED_IN
+    minimum_age: MinimumAge | None = None
+    residence: Residence | None = None
 
 
 class Place(msgspec.Struct, frozen=True, kw_only=True):
@@ -142,6 +174,28 @@ class PhaseClosed(Conflict):
     """An action outside the phase that allows it."""
 
     problem_type = "budget-phase-closed"
+
+
+class IdentityProviderNeeded(Forbidden):
+    """A round that asks its voters' sign-in with the identity provider (or what it tells:
+    age, residence), met with another sign-in or one that told nothing of the kind: a type of
+    its own, so a client offers the identity provider's sign-in whatever the language."""
+
+    problem_type = "identity-provider-sign-in-needed"
+
+
+class NotEligible(Forbidden):
+    """A voter the identity provider says is too young or lives elsewhere."""
+
+    problem_type = "budget-not-eligible"
+
+
+# What a voter without the facts a round checks is told (e-mail sign-ins, providers that tell
+# neither, facts of a sign-in more than a week ago).
+CHECKED_BY_PROVIDER = (
+    "this budget checks voters' age or residence with the municipality's identity provider:"
+    " sign in with it"
+)
 
 
 class Implementation(StrEnum):
@@ -352,6 +406,58 @@ class BudgetRound(Aggregate):
     def _rescheduled(self, phases: tuple[PhaseTime, ...]) -> None:
         self.phases = phases
 
+    # -- who may vote -----------------------------------------------------------------------
+
+    def age_day(self, now: datetime) -> date:
+        """The day a voter must have reached the round's minimum age by, for a ballot at
+        ``now``."""
+        minimum = self.rules.minimum_age
+        if minimum is None or minimum.on == BALLOT:
+            return now.date()
+        if minimum.on == VOTING_CLOSES:
+            closes = self.times(Phase.VOTING).closes_at
+            assert closes is not None  # voting always has an end
+            return closes.date()
+        return date.fromisoformat(minimum.on)
+
+    def check_voter(self, facts: Facts | None, now: datetime) -> None:
+        """Refuse a ballot at ``now`` from a voter the round's minimum age or residence list
+        leaves out, by the ``facts`` of their identity provider's sign-in: none of them
+        (``IdentityProviderNeeded``), elsewhere or too young (``NotEligible``, saying from
+        which day they would be old enough)."""
+        minimum, residence = self.rules.minimum_age, self.rules.residence
+        if minimum is None and residence is None:
+            return
+        if (
+            facts is None
+            or (minimum is not None and facts.birth_date is None)
+            or (residence is not None and facts.residence is None)
+        ):
+            raise IdentityProviderNeeded(CHECKED_BY_PROVIDER)
+        if residence is not None:
+            assert facts.residence is not None
+            lives = facts.residence.casefold()
+            if all(lives != v.casefold() for v in residence.values):
+                raise NotEligible(f"this budget is for residents of {residence.area}")
+        if minimum is not None:
+            assert facts.birth_date is not None
+            years, turns = minimum.years, birthday(facts.birth_date, minimum.years)
+            day = self.age_day(now)
+            if turns <= day:
+                return
+            closes = self.times(Phase.VOTING).closes_at
+            if minimum.on == BALLOT and closes is not None and turns <= closes.date():
+                raise NotEligible(
+                    f"this budget is for those who are {years} or older;"
+                    f" you may vote from {turns.isoformat()}"
+                )
+            if minimum.on == BALLOT and closes is not None:
+                day = closes.date()  # the last day to vote on: too late for them
+            raise NotEligible(
+                f"this budget is for those who are {years} or older on {day.isoformat()};"
+                f" you turn {years} on {turns.isoformat()}"
+            )
+
     # -- districts, ballots and results ------------------------------------------------------
 
     def district(self, key: str, field: str = "district") -> District:
@@ -395,8 +501,72 @@ class BudgetRound(Aggregate):
 
 
 def _checked_rules(rules: Rules) -> Rules:
-    check_rule(rules.ballot)
-    return rules
+    """The rules, or every setting that is wrong named at once; a minimum age or a residence
+    list makes the round one for the identity provider's sign-ins."""
+    errors: list[tuple[str, str]] = []
+    try:
+        check_rule(rules.ballot)
+    except InvalidInput as error:
+        errors.extend(error.errors)
+    minimum = rules.minimum_age
+    if minimum is not None:
+        if isinstance(minimum.years, bool) or not 0 <= minimum.years <= MAX_AGE:
+            errors.append(
+                ("rules.minimum_age.years", f"must be a whole number from 0 to {MAX_AGE}")
+            )
+        if minimum.on not in (VOTING_CLOSES, BALLOT) and not _a_day(minimum.on):
+            errors.append(
+                ("rules.minimum_age.on", "must be voting-closes, ballot or a date (YYYY-MM-DD)")
+            )
+    residence = rules.residence
+    if residence is not None:
+        area = residence.area
+        try:
+            area = values.text(area, "rules.residence.area", max_length=TITLE_LENGTH)
+        except InvalidInput as error:
+            errors.extend(error.errors)
+        listed, residence_errors = _residence_values(residence.values)
+        errors.extend(residence_errors)
+        residence = Residence(area=area, values=listed)
+    if errors:
+        raise InvalidInput.of(errors)
+    if minimum is None and residence is None:
+        return rules
+    return msgspec.structs.replace(rules, residence=residence, voters=Eligibility.IDENTITY_PROVIDER)
+
+
+def _a_day(text: str) -> bool:
+    if not _DAY.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _residence_values(given: Sequence[str]) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """A residence list's values without their surrounding spaces, and what is wrong with
+    them: none, too many, one empty, too long, with control characters, or listed twice."""
+    field = "rules.residence.values"
+    if not given:
+        return (), [(field, "must hold at least 1 item")]
+    if len(given) > MAX_RESIDENCE_VALUES:
+        return (), [(field, f"must hold at most {MAX_RESIDENCE_VALUES} items")]
+    errors: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    cleaned: list[str] = []
+    for i, value in enumerate(given):
+        try:
+            text = values.text(value, f"{field}[{i}]", max_length=RESIDENCE_LENGTH)
+        except InvalidInput as error:
+            errors.extend(error.errors)
+            continue
+        if text.casefold() in seen:
+            errors.append((f"{field}[{i}]", "is listed twice"))
+        seen.add(text.casefold())
+        cleaned.append(text)
+    return tuple(cleaned), errors
 
 
 class BudgetProject(Aggregate):

@@ -3,8 +3,11 @@ followed and reported on, ballots cast and changed, and the count recorded and p
 
 Every rule is the aggregates' (``services.budgeting.domain``); this service loads and saves
 them through the repository, admits participants as every dialog does (signed in: a budget
-takes no device tokens; invited, where the dialog is invite-only), and runs the count off the
-event loop so the gateway keeps serving while equal shares computes.
+takes no device tokens; invited, where the dialog is invite-only), checks a ballot's voter
+against the round's minimum age and residence list by the facts their identity provider's
+sign-in sealed into their token (``services.identity.eligibility``, opened in memory only),
+and runs the count off the event loop so the gateway keeps serving while equal shares
+computes.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from services.budgeting.domain import (
     BudgetProject,
     BudgetRound,
     Eligibility,
+    IdentityProviderNeeded,
     Phase,
     Place,
     budget_round_id,
@@ -46,6 +50,7 @@ from services.budgeting.results import Candidate, Counting, DistrictResult
 from services.budgeting.setup import districts_of, phases_of, rules_of, window
 from services.dialogs.domain import Dialog, DialogKind, Status
 from services.dialogs.service import DialogService, utc_now
+from services.identity import eligibility
 from services.identity.access import Caller, Permission, SignIn, event_metadata
 from services.identity.keys import Keys
 from services.participation.domain import VOTER_MARK
@@ -154,7 +159,7 @@ class BudgetService:
             budget_round.rules.voters is Eligibility.IDENTITY_PROVIDER
             and caller.sign_in is not SignIn.OIDC
         ):
-            raise Forbidden(
+            raise IdentityProviderNeeded(
                 "this budget is for those who sign in with the municipality's identity provider"
             )
         if self.blocked is not None:
@@ -366,6 +371,13 @@ class BudgetService:
         await self._take_part(caller, dialog, budget_round)
         now = self.clock()
         budget_round.require(Phase.VOTING, now, "ballots are cast")
+        # the round's minimum age and residence list, by what the caller's identity provider
+        # told at sign-in (sealed in the token; read here, kept nowhere)
+        if budget_round.rules.minimum_age is not None or budget_round.rules.residence is not None:
+            facts = eligibility.open_sealed(
+                self.keys, caller.tenant_id, caller.person_id, caller.eligibility, now.timestamp()
+            )
+            budget_round.check_voter(facts, now)
         given = Ballot(
             district=command.district,
             projects=tuple(command.projects),

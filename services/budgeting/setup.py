@@ -12,8 +12,10 @@ from services.budgeting.commands import BudgetSetup, DistrictInput, PhaseInput, 
 from services.budgeting.domain import (
     BudgetRound,
     District,
+    MinimumAge,
     Phase,
     PhaseTime,
+    Residence,
     Rules,
     check_phases,
 )
@@ -37,6 +39,16 @@ def rules_of(given: RulesInput) -> Rules:
         changeable=given.changeable,
         one_district=given.one_district,
         voters=given.voters,
+        minimum_age=(
+            None
+            if given.minimum_age is None
+            else MinimumAge(years=given.minimum_age.years, on=given.minimum_age.on)
+        ),
+        residence=(
+            None
+            if given.residence is None
+            else Residence(area=given.residence.area, values=tuple(given.residence.values))
+        ),
     )
 
 

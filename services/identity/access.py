@@ -105,6 +105,10 @@ class Caller(msgspec.Struct, frozen=True, kw_only=True):
     role: Role
     sign_in: SignIn
     token_generation: int = 0  # the person's token generation when the token was issued
+    # What an identity provider's sign-in told about who may vote (a date of birth, a
+    # residence value), sealed: only ``services.identity.eligibility`` opens it. None when the
+    # token carries none (any other sign-in, a provider that tells neither).
+    eligibility: str | None = None
 
     @property
     def anonymous(self) -> bool:

@@ -3,6 +3,7 @@ and the identity providers a municipality signs people in with."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
@@ -76,6 +77,10 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     ``client_secret_sealed`` is the client secret encrypted under a key derived from the
     deployment's secret (``Keys.provider_secret_key``): the event log never holds it in clear.
+    ``birth_date_from`` and ``residence_claim`` say where a sign-in's facts for a budget's
+    eligibility come from (``services.identity.eligibility``): the ``birthdate`` claim and/or
+    the personnummer in ``identity_claim``, tried in that order, and the claim naming where
+    the person lives. Neither: the sign-in tells nothing of the kind.
     """
 
     name: str
@@ -85,6 +90,8 @@ class ProviderSettings(msgspec.Struct, frozen=True, kw_only=True):
     signs_in: str  # "staff" or "citizens"
     scopes: tuple[str, ...]
     identity_claim: str | None  # citizens: the claim carrying the national identity number
+    birth_date_from: tuple[str, ...] = ()  # "birthdate", "personnummer", in the order tried
+    residence_claim: str | None = None  # the claim whose value is where the person lives
 
 
 class SignInProviders(Aggregate):
@@ -99,6 +106,26 @@ class SignInProviders(Aggregate):
     def create_id(tenant_id: str) -> UUID:
         return sign_in_providers_id(tenant_id)
 
+    class SignInProviderConfigured(Aggregate.Event):
+        """Version 2 added ``birth_date_from`` and ``residence_claim``; a version 1 provider
+        told nothing for eligibility: none and None."""
+
+        class_version = 2
+        name: str
+        issuer: str
+        client_id: str
+        client_secret_sealed: str
+        signs_in: str
+        scopes: tuple[str, ...]
+        identity_claim: str | None
+        birth_date_from: tuple[str, ...]
+        residence_claim: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("birth_date_from", ())
+            state.setdefault("residence_claim", None)
+
     @event("Created")
     def __init__(self, tenant_id: str) -> None:
         self.providers: dict[str, ProviderSettings] = {}
@@ -112,9 +139,11 @@ class SignInProviders(Aggregate):
             settings.signs_in,
             settings.scopes,
             settings.identity_claim,
+            settings.birth_date_from,
+            settings.residence_claim,
         )
 
-    @event("SignInProviderConfigured")
+    @event(SignInProviderConfigured)
     def _configured(
         self,
         name: str,
@@ -124,6 +153,8 @@ class SignInProviders(Aggregate):
         signs_in: str,
         scopes: tuple[str, ...],
         identity_claim: str | None,
+        birth_date_from: tuple[str, ...],
+        residence_claim: str | None,
     ) -> None:
         self.providers[name] = ProviderSettings(
             name=name,
@@ -133,6 +164,8 @@ class SignInProviders(Aggregate):
             signs_in=signs_in,
             scopes=tuple(scopes),
             identity_claim=identity_claim,
+            birth_date_from=tuple(birth_date_from),
+            residence_claim=residence_claim,
         )
 
     def remove(self, name: str) -> None:

@@ -129,6 +129,12 @@ class Keys:
         key = self._per_tenant("oidc-state-seal", tenant_id)
         return hmac.digest(key, state.encode(), "sha256")
 
+    def eligibility_key(self, tenant_id: str) -> bytes:
+        """The AES-256 key that seals what an identity provider's sign-in tells about who may
+        vote (a date of birth, a residence value) inside the tokens Tinget signs
+        (``services.identity.eligibility``): only Tinget reads them, and only for this tenant."""
+        return self._per_tenant("eligibility-facts", tenant_id)
+
     def citizen_hash(self, tenant_id: str, national_id: str) -> bytes:
         """What a citizen is found by: HMAC-SHA256 of their national identity number under a
         key of the tenant's derived from the deployment's secret. The number itself is kept

@@ -27,6 +27,9 @@ token request and the client's authentication) over httpx, and joserfc (authlib'
    first sign-in whose verified e-mail address is a participant's links to that participant.
    The answer is the usual token pair, as JSON (the site's page asked with ``fetch``, so the
    tokens never appear in a URL, a browser's history or a Referer header).
+4. What a budget's eligibility needs, where the provider's settings ask for it: the date of
+   birth (the ``birthdate`` claim, or the one a personnummer carries) and the residence claim's
+   value, sealed inside the token pair and kept nowhere else (``services.identity.eligibility``).
 
 Every address the server fetches (discovery, JWKS, token endpoint) goes through
 ``GuardedTransport``, which resolves the host and refuses private, loopback, link-local and
@@ -46,8 +49,9 @@ import secrets
 import socket
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -70,8 +74,10 @@ from events.db import tenant_transaction
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated, Unavailable
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
+from services.identity import eligibility
 from services.identity.access import Caller, Permission, Role, SignIn, event_metadata
 from services.identity.domain import ProviderSettings, SignInProviders, sign_in_providers_id
+from services.identity.eligibility import BirthDateSource
 from services.identity.keys import Keys
 from services.identity.service import IdentityService, email_address
 from services.identity.tokens import IssuedToken
@@ -91,7 +97,8 @@ MAX_DOCUMENT_BYTES = 512 * 1024
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,100}")
-_CLAIM = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+# a claim's name: a short name (municipality_code) or a URI (https://id.oidc.se/claim/...)
+_CLAIM = re.compile(r"[A-Za-z0-9_.:/-]{1,100}")
 _PRINTABLE = re.compile(r"[\x21-\x7e]+")
 # Host names that always name the local machine or network, refused without resolving them.
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
@@ -116,6 +123,13 @@ class ProviderInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     scopes: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=20)] | None = None
     # citizens: the claim that carries the national identity number
     identity_claim: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    # for a budget's minimum age: where a date of birth comes from, tried in this order
+    # ("birthdate": the standard claim; "personnummer": the number in identity_claim)
+    birth_date_from: Annotated[list[BirthDateSource], Meta(max_length=2)] = msgspec.field(
+        default_factory=list
+    )
+    # for a budget's residence list: the claim whose value is where the person lives
+    residence_claim: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
 
 
 class ProviderView(msgspec.Struct, kw_only=True):
@@ -127,6 +141,8 @@ class ProviderView(msgspec.Struct, kw_only=True):
     signs_in: str
     scopes: list[str]
     identity_claim: str | None
+    birth_date_from: list[str]
+    residence_claim: str | None
     redirect_uri: str | None  # what to register at the provider
 
 
@@ -434,10 +450,17 @@ class OidcSignIn:
                 raise InvalidInput(
                     "identity_claim",
                     "citizens are signed in by the claim that carries their national identity"
-                    " number: name it (letters, digits, _ . : -, at most 100)",
+                    " number: name it (letters, digits, _ . : / -, at most 100)",
                 )
         elif claim is not None:
             raise InvalidInput("identity_claim", "is only for providers that sign in citizens")
+        birth_date_from = _birth_date_sources(data.birth_date_from, data.signs_in)
+        residence_claim = data.residence_claim
+        if residence_claim is not None and not _CLAIM.fullmatch(residence_claim):
+            raise InvalidInput(
+                "residence_claim",
+                "must be a claim's name (letters, digits, _ . : / -, at most 100)",
+            )
         secret = data.client_secret
         if secret is not None and (not 1 <= len(secret) <= 500 or not _PRINTABLE.fullmatch(secret)):
             raise InvalidInput("client_secret", "must be 1 to 500 printable characters")
@@ -470,6 +493,8 @@ class OidcSignIn:
                 signs_in=data.signs_in,
                 scopes=tuple(scopes),
                 identity_claim=claim,
+                birth_date_from=birth_date_from,
+                residence_claim=residence_claim,
             )
             aggregate.configure(settings)
             try:
@@ -563,8 +588,17 @@ class OidcSignIn:
             person_id = await self._staff(tenant_id, claims)
         else:
             person_id = await self._citizen(tenant_id, provider, claims)
+        # only what a budget's eligibility needs, and only into the tokens (never logged)
+        facts = eligibility.derive(
+            claims,
+            provider.birth_date_from,
+            provider.residence_claim,
+            provider.identity_claim,
+            datetime.now(UTC).date(),
+        )
+        sealed = None if facts is None else eligibility.seal(self.keys, tenant_id, person_id, facts)
         log.info("signed in with an identity provider", provider=name, signs_in=provider.signs_in)
-        return await self.identity.token_for(tenant_id, person_id, SignIn.OIDC)
+        return await self.identity.token_for(tenant_id, person_id, SignIn.OIDC, sealed)
 
     async def _use_state(
         self, tenant_id: str, state: str, cookies: Mapping[str, str]
@@ -840,6 +874,8 @@ def _view(base: str | None, settings: ProviderSettings) -> ProviderView:
         signs_in=settings.signs_in,
         scopes=list(settings.scopes),
         identity_claim=settings.identity_claim,
+        birth_date_from=list(settings.birth_date_from),
+        residence_claim=settings.residence_claim,
         redirect_uri=None if base is None else base + CALLBACK_PATH,
     )
 
@@ -879,6 +915,21 @@ def _scopes(scopes: list[str] | None, signs_in: str) -> list[str]:
     if signs_in == "staff" and "email" not in scopes:
         raise InvalidInput("scopes", "must include email: staff are found by their address")
     return list(dict.fromkeys(scopes))
+
+
+def _birth_date_sources(sources: Sequence[str], signs_in: str) -> tuple[str, ...]:
+    """Where a date of birth comes from, in the order tried: each once; the personnummer
+    only from a provider that signs in citizens by it."""
+    for index, source in enumerate(sources):
+        if source in sources[:index]:
+            raise InvalidInput(f"birth_date_from[{index}]", "is listed twice")
+        if source == "personnummer" and signs_in != "citizens":
+            raise InvalidInput(
+                f"birth_date_from[{index}]",
+                "personnummer is read from identity_claim: only for providers that sign in"
+                " citizens",
+            )
+    return tuple(sources)
 
 
 def national_id(value: object) -> str | None:

@@ -506,7 +506,11 @@ class IdentityService:
         taken back (sign-out, role change, block, erasure) or for nobody here is refused."""
         caller = self.tokens.verify(refresh_token, tenant_id, use=REFRESH)
         await self.sessions.check(caller, caller.token_generation)
-        return await self._token_for(tenant_id, caller.person_id, caller.sign_in)
+        # what an identity provider's sign-in told goes on, sealed as it was: it still stops
+        # counting when that sign-in's facts do (services.identity.eligibility)
+        return await self._token_for(
+            tenant_id, caller.person_id, caller.sign_in, caller.eligibility
+        )
 
     async def sign_out(self, caller: Caller) -> None:
         """Take back every token the caller holds, on every device (platform staff: every
@@ -514,10 +518,13 @@ class IdentityService:
         tenant_id = PLATFORM_TENANT if caller.sign_in is SignIn.PLATFORM else caller.tenant_id
         await self.sessions.revoke(tenant_id, caller.person_id)
 
-    async def token_for(self, tenant_id: str, person_id: UUID, sign_in: SignIn) -> IssuedToken:
+    async def token_for(
+        self, tenant_id: str, person_id: UUID, sign_in: SignIn, eligibility: str | None = None
+    ) -> IssuedToken:
         """The token pair of a person who proved who they are some other way (an identity
-        provider): their aggregate is made on their first sign-in, in the participant role."""
-        return await self._token_for(tenant_id, person_id, sign_in)
+        provider): their aggregate is made on their first sign-in, in the participant role.
+        ``eligibility``: what the sign-in told about who may vote, sealed, for the tokens."""
+        return await self._token_for(tenant_id, person_id, sign_in, eligibility)
 
     async def role_of(self, tenant_id: str, person_id: UUID) -> Role | None:
         """The role a person holds in the tenant (None: they never joined)."""
@@ -527,11 +534,15 @@ class IdentityService:
         """Count a sign-in attempt of ``client`` under the usual limits (429 beyond)."""
         await self._limit(tenant_id, client)
 
-    async def _token_for(self, tenant_id: str, person_id: UUID, sign_in: SignIn) -> IssuedToken:
+    async def _token_for(
+        self, tenant_id: str, person_id: UUID, sign_in: SignIn, eligibility: str | None = None
+    ) -> IssuedToken:
         person = await self._ensure_person(tenant_id, person_id, sign_in)
         self.sessions.known(tenant_id, person_id)
         generation = await self.sessions.generation(tenant_id, person_id)
-        return self.tokens.issue(tenant_id, person_id, Role(person.role), sign_in, generation)
+        return self.tokens.issue(
+            tenant_id, person_id, Role(person.role), sign_in, generation, eligibility
+        )
 
     async def _ensure_person(
         self, tenant_id: str, person_id: UUID, sign_in: SignIn, role: Role = Role.PARTICIPANT

@@ -1,5 +1,9 @@
 """Signed access tokens: tenant, subject, role and expiry, checked on every request.
 
+A token from an identity provider's sign-in may carry, sealed, what the sign-in told about who
+may vote (claim ``elg``, ``services.identity.eligibility``): the signature covers it, so no
+client can add it or change it, and a refresh carries it forward unchanged.
+
 HS256 JSON Web Tokens, issued with PyJWT and signed with a key derived per tenant; platform staff
 get tokens signed with the platform key, accepted on every tenant's host. Only HS256 is
 accepted, so ``alg=none`` and algorithm swaps are refused by construction.
@@ -60,19 +64,37 @@ class Tokens:
         role: Role,
         sign_in: SignIn,
         generation: int = 0,
+        eligibility: str | None = None,
     ) -> IssuedToken:
         """A token for a person of ``tenant_id``, of the person's current token ``generation``;
-        staff get a short one and a refresh token beside it."""
+        staff get a short one and a refresh token beside it. ``eligibility``: the sealed facts
+        of an identity provider's sign-in, carried by both."""
         if role not in TENANT_ROLES:
             raise ValueError(f"{role} is not a tenant role")
         key = self.keys.token_key(tenant_id)
         if role is Role.PARTICIPANT:
             lifetime = TOKEN_LIFETIME[sign_in]
             return self._issue(
-                tenant_id, key, person_id, role, sign_in, lifetime, "tenant", generation
+                tenant_id,
+                key,
+                person_id,
+                role,
+                sign_in,
+                lifetime,
+                "tenant",
+                generation,
+                eligibility=eligibility,
             )
         access = self._issue(
-            tenant_id, key, person_id, role, sign_in, STAFF_LIFETIME, "tenant", generation
+            tenant_id,
+            key,
+            person_id,
+            role,
+            sign_in,
+            STAFF_LIFETIME,
+            "tenant",
+            generation,
+            eligibility=eligibility,
         )
         refresh = self._issue(
             tenant_id,
@@ -84,6 +106,7 @@ class Tokens:
             "tenant",
             generation,
             REFRESH,
+            eligibility=eligibility,
         )
         return msgspec.structs.replace(access, refresh_token=refresh.token)
 
@@ -145,6 +168,8 @@ class Tokens:
         kid: str,
         generation: int,
         use: str = ACCESS,
+        *,
+        eligibility: str | None = None,
     ) -> IssuedToken:
         now = int(time.time())
         claims: dict[str, object] = {
@@ -160,6 +185,8 @@ class Tokens:
         }
         if use != ACCESS:
             claims["use"] = use
+        if eligibility is not None:
+            claims["elg"] = eligibility
         token = jwt.encode(claims, key, algorithm="HS256", headers={"kid": kid})
         expires = datetime.fromtimestamp(now + lifetime, UTC)
         return IssuedToken(token=token, person_id=person_id, role=role, expires_at=expires)
@@ -218,6 +245,7 @@ class Tokens:
             role=role,
             sign_in=sign_in,
             token_generation=claims.gen,
+            eligibility=claims.elg,
         )
 
 
@@ -240,6 +268,7 @@ class _Claims(msgspec.Struct):
     nbf: float | None = None
     gen: int = 0
     use: str = ACCESS
+    elg: str | None = None  # sealed eligibility facts (services.identity.eligibility)
 
 
 _header_decoder = msgspec.json.Decoder(_Header)
