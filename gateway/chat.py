@@ -38,7 +38,7 @@ KEEPALIVE_SECONDS = 15.0
 RETRY_MS = 2000  # how long a client waits before it reconnects after the stream ended
 EVENT_STREAM_TYPE = "text/event-stream"
 BACKLOG_PAGE = 500  # feed entries read at a time for a reconnecting client's backlog
-MAX_EVENT_ID = 10**18 - 1  # an event id is a log position: a bigint, at most 18 digits here
+_MAX_DIGITS = 18
 
 
 class ChatRoomView(msgspec.Struct, kw_only=True):
@@ -95,31 +95,35 @@ def _moderator(viewer: Caller | None) -> bool:
 
 
 LastEventIdHeader = Annotated[
-    int | None,
+    str | None,
     HeaderParameter(
         name="Last-Event-ID",
-        ge=0,
-        le=MAX_EVENT_ID,
+        max_length=40,
         description="The id of the last event the client received: the stream sends what came"
         " after it first (EventSource sends it when it reconnects)",
     ),
 ]
 LastEventIdQuery = Annotated[
-    int | None,
+    str | None,
     QueryParameter(
-        ge=0,
-        le=MAX_EVENT_ID,
+        max_length=40,
         description="As the Last-Event-ID header, for clients that cannot send headers; the"
         " header wins when both are given",
     ),
 ]
 
 
-def _after(header: int | None, query: int | None) -> int | None:
-    """The position a stream continues after: the header's, else the query's (each a whole
-    number, as the API document says: anything else is refused naming it, as any parameter
-    is)."""
-    return header if header is not None else query
+def _after(header: str | None, query: str | None) -> int | None:
+    """The position a stream continues after: the header's, else the query's; 422 naming
+    the one given when it is no event id of ours."""
+    for name, given in (("Last-Event-ID", header), ("last_event_id", query)):
+        if given is None:
+            continue
+        text = given.strip()
+        if not text.isdigit() or len(text) > _MAX_DIGITS:
+            raise InvalidInput(name, "must be an event id of this stream: a whole number")
+        return int(text)
+    return None
 
 
 def _live(last: int) -> bytes:
