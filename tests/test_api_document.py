@@ -16,76 +16,94 @@ from tinget.bootstrap import Platform
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def _problem(response: httpx.Response, status: int = 400) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
+def _problem(response: httpx.Response, status: int = 400, case: object = None) -> dict[str, Any]:
+    """The problem document of a refusal; ``case``, when given, is named by a failure."""
+    named = response.text if case is None else (case, response.text)
+    assert response.status_code == status, named
+    assert response.headers["content-type"].startswith("application/problem+json"), named
     body: dict[str, Any] = response.json()
     return body
 
 
-@pytest.mark.parametrize("until", ["2026", "0.5", "1700000000"])
+# Times in the query that are no RFC 3339 time: a year, a fraction, seconds since 1970
+NOT_RFC_3339 = ["2026", "0.5", "1700000000"]
+# Numbers in the query that are not spelled as one
+NOT_NUMBERS = ["true", "5.5", "1e400", " 5", "null", "0x10"]
+# Booleans in the query that are not spelled true or false
+NOT_QUERY_BOOLEANS = ["1", "0", "True", "yes"]
+# Booleans in a JSON body that are no JSON boolean
+NOT_JSON_BOOLEANS: list[object] = [0, 1, "true", "false", None]
+
+
 async def test_a_time_in_the_query_is_an_rfc_3339_time_not_seconds(
-    client: httpx.AsyncClient, town: Town, admin: str, until: str
+    client: httpx.AsyncClient, town: Town, admin: str
 ) -> None:
-    for path in ("/api/v1/audit", "/api/v1/dashboard"):
-        refused = await client.get(path, params={"until": until}, headers=town.headers(admin))
+    for case in NOT_RFC_3339:
+        for path in ("/api/v1/audit", "/api/v1/dashboard"):
+            refused = await client.get(path, params={"until": case}, headers=town.headers(admin))
 
-        problem = _problem(refused)
-        assert problem["field"] == "until", problem
-        assert "RFC 3339" in problem["detail"] or "RFC3339" in problem["detail"], problem
+            problem = _problem(refused, case=(case, path))
+            assert problem["field"] == "until", (case, path, problem)
+            assert "RFC 3339" in problem["detail"] or "RFC3339" in problem["detail"], (
+                case,
+                path,
+                problem,
+            )
 
-    taken = await client.get(
-        "/api/v1/audit", params={"until": "2026-01-01T00:00:00Z"}, headers=town.headers(admin)
-    )
-    assert taken.status_code == 200, taken.text
+        taken = await client.get(
+            "/api/v1/audit", params={"until": "2026-01-01T00:00:00Z"}, headers=town.headers(admin)
+        )
+        assert taken.status_code == 200, (case, taken.text)
 
 
-@pytest.mark.parametrize("limit", ["true", "5.5", "1e400", " 5", "null", "0x10"])
 async def test_a_number_in_the_query_is_spelled_as_a_number(
-    client: httpx.AsyncClient, town: Town, limit: str
+    client: httpx.AsyncClient, town: Town
 ) -> None:
-    refused = await client.get("/api/v1/dialogs", params={"limit": limit}, headers=town.headers())
+    for case in NOT_NUMBERS:
+        refused = await client.get(
+            "/api/v1/dialogs", params={"limit": case}, headers=town.headers()
+        )
 
-    assert _problem(refused)["field"] == "limit"
-    taken = await client.get("/api/v1/dialogs", params={"limit": "5"}, headers=town.headers())
-    assert taken.status_code == 200, taken.text
+        assert _problem(refused, case=case)["field"] == "limit", (case, refused.text)
+        taken = await client.get("/api/v1/dialogs", params={"limit": "5"}, headers=town.headers())
+        assert taken.status_code == 200, (case, taken.text)
 
 
-@pytest.mark.parametrize("unread", ["1", "0", "True", "yes"])
 async def test_a_boolean_in_the_query_is_spelled_true_or_false(
-    client: httpx.AsyncClient, town: Town, unread: str
+    client: httpx.AsyncClient, town: Town
 ) -> None:
     token = await device_token(client, town)
 
-    refused = await client.get(
-        "/api/v1/me/notifications", params={"unread": unread}, headers=town.headers(token)
-    )
+    for case in NOT_QUERY_BOOLEANS:
+        refused = await client.get(
+            "/api/v1/me/notifications", params={"unread": case}, headers=town.headers(token)
+        )
 
-    assert _problem(refused)["field"] == "unread"
-    taken = await client.get(
-        "/api/v1/me/notifications", params={"unread": "true"}, headers=town.headers(token)
-    )
-    assert taken.status_code == 200, taken.text
+        assert _problem(refused, case=case)["field"] == "unread", (case, refused.text)
+        taken = await client.get(
+            "/api/v1/me/notifications", params={"unread": "true"}, headers=town.headers(token)
+        )
+        assert taken.status_code == 200, (case, taken.text)
 
 
-@pytest.mark.parametrize("opt_in", [0, 1, "true", "false", None])
 async def test_a_boolean_in_the_body_is_a_json_boolean(
-    client: httpx.AsyncClient, town: Town, opt_in: object
+    client: httpx.AsyncClient, town: Town
 ) -> None:
     token = await device_token(client, town)
 
-    refused = await client.put(
-        "/api/v1/me/leaderboard", json={"opt_in": opt_in}, headers=town.headers(token)
-    )
+    for case in NOT_JSON_BOOLEANS:
+        refused = await client.put(
+            "/api/v1/me/leaderboard", json={"opt_in": case}, headers=town.headers(token)
+        )
 
-    problem = _problem(refused)
-    assert problem["field"] == "opt_in", problem
-    assert problem["errors"][0]["field"] == "opt_in"
-    taken = await client.put(
-        "/api/v1/me/leaderboard", json={"opt_in": True}, headers=town.headers(token)
-    )
-    assert taken.status_code == 200, taken.text
-    assert taken.json() == {"opt_in": True}
+        problem = _problem(refused, case=case)
+        assert problem["field"] == "opt_in", (case, problem)
+        assert problem["errors"][0]["field"] == "opt_in", (case, problem)
+        taken = await client.put(
+            "/api/v1/me/leaderboard", json={"opt_in": True}, headers=town.headers(token)
+        )
+        assert taken.status_code == 200, (case, taken.text)
+        assert taken.json() == {"opt_in": True}, case
 
 
 async def test_a_nested_body_field_is_named_by_its_path(

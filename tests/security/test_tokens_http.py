@@ -168,30 +168,31 @@ async def test_every_bad_token_gets_401_on_every_kind_of_endpoint(
     assert len(tokens) >= 30
 
 
-@pytest.mark.parametrize(
-    "authorization",
-    [
-        "Basic YWRtaW46YWRtaW4=",
-        "Bearer",
-        "Bearer ",
-        "Token {token}",
-        "{token}",
-        "Bearer {token} extra",
-        "Bearer\t",
-    ],
-)
+# Authorization headers that are no "Bearer <token>" ({token}: a valid administrator's token)
+MALFORMED_AUTHORIZATION = [
+    "Basic YWRtaW46YWRtaW4=",
+    "Bearer",
+    "Bearer ",
+    "Token {token}",
+    "{token}",
+    "Bearer {token} extra",
+    "Bearer\t",
+]
+
+
 async def test_malformed_authorization_headers_get_401(
-    client: httpx.AsyncClient, platform: Platform, worlds: tuple[World, World], authorization: str
+    client: httpx.AsyncClient, platform: Platform, worlds: tuple[World, World]
 ) -> None:
     world, _ = worlds
-    header = authorization.format(token=world.admin.token)
+    for case in MALFORMED_AUTHORIZATION:
+        header = case.format(token=world.admin.token)
 
-    response = await client.get(
-        "/api/v1/me", headers={"host": world.town.host, "authorization": header}
-    )
+        response = await client.get(
+            "/api/v1/me", headers={"host": world.town.host, "authorization": header}
+        )
 
-    assert response.status_code == 401, response.text
-    assert response.headers["content-type"] == "application/problem+json"
+        assert response.status_code == 401, (case, response.text)
+        assert response.headers["content-type"] == "application/problem+json", case
 
 
 async def test_tokens_checked_where_they_are_optional_too(
