@@ -3,17 +3,84 @@ field and print values, and OPTIONS answers that list every method of a path."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from services.identity.access import TENANT_ROLES, Role
+from services.identity.service import Limits
 from tests.api import Town, device_token, open_dialog, staff_token
-from tinget.bootstrap import Platform
+from tests.conftest import database_url_for
+from tinget.app import build_app
+from tinget.bootstrap import Addresses, Platform, open_platform
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+@contextlib.asynccontextmanager
+async def module_platform(
+    pg_server: str,
+    template_database: str,
+    nats_url: str,
+    folder: Path,
+    limits: Limits | None = None,
+) -> AsyncIterator[Platform]:
+    """A platform on a database of its own (copied from the migrated template, dropped after)
+    and a stream of its own, as ``tests/conftest.py`` opens one for each test: here for the
+    tests of one module to share, where they only read or are refused."""
+    name = f"tinget_test_{uuid.uuid4().hex[:10]}"
+    tag = uuid.uuid4().hex[:8]
+    addresses = Addresses(
+        database_url=database_url_for(pg_server, name),
+        nats_url=nats_url,
+        subject_prefix=f"t{tag}",
+        stream_name=f"T{tag}",
+        data_dir=folder / "data",
+        signing_secret="test-secret-" + "x" * 40,
+    )
+    if limits is not None:
+        addresses = dataclasses.replace(addresses, limits=limits)
+    admin = await asyncpg.connect(pg_server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        async with open_platform(addresses) as platform:
+            try:
+                yield platform
+            finally:
+                assert platform.js is not None
+                await platform.js.delete_stream(addresses.stream_name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    pg_server: str,
+    template_database: str,
+    nats_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Platform]:
+    """One platform for this module's tests, which read or send what is refused; each still
+    gets a municipality of its own (``town``), so none sees what another made."""
+    folder = tmp_path_factory.mktemp("api-document")
+    async with module_platform(pg_server, template_database, nats_url, folder) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """One gateway app on that platform for this module's tests."""
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
 
 
 def _problem(response: httpx.Response, status: int = 400, case: object = None) -> dict[str, Any]:

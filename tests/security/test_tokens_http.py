@@ -13,6 +13,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,7 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.identity.access import Role, SignIn
 from tests.api import dialog_body
+from tests.security.conftest import GENEROUS
 from tests.security.world import World, build_world
+from tests.test_api_document import module_platform
+from tinget.app import build_app
 from tinget.bootstrap import Platform
 
 
@@ -133,7 +137,34 @@ def _endpoints(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
     ]
 
 
-@pytest.fixture
+# The tests of this module only send what must be refused (or read), so they share one
+# platform, app and pair of worlds, built once: building the worlds is the slow part.
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    pg_server: str,
+    template_database: str,
+    nats_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Platform]:
+    """One platform for this module, with the security suite's generous rate limits."""
+    folder = tmp_path_factory.mktemp("tokens-http")
+    async with module_platform(
+        pg_server, template_database, nats_url, folder, limits=GENEROUS
+    ) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway app that built the worlds, for every test of this module."""
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
 async def worlds(client: httpx.AsyncClient, platform: Platform) -> tuple[World, World]:
     return (
         await build_world(client, platform, "Lund"),
