@@ -3,89 +3,174 @@ field and print values, and OPTIONS answers that list every method of a path."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from services.identity.access import TENANT_ROLES, Role
+from services.identity.service import Limits
 from tests.api import Town, device_token, open_dialog, staff_token
-from tinget.bootstrap import Platform
+from tests.conftest import database_url_for
+from tinget.app import build_app
+from tinget.bootstrap import Addresses, Platform, open_platform
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def _problem(response: httpx.Response, status: int = 400) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
+@contextlib.asynccontextmanager
+async def module_platform(
+    pg_server: str,
+    template_database: str,
+    nats_url: str,
+    folder: Path,
+    limits: Limits | None = None,
+) -> AsyncIterator[Platform]:
+    """A platform on a database of its own (copied from the migrated template, dropped after)
+    and a stream of its own, as ``tests/conftest.py`` opens one for each test: here for the
+    tests of one module to share, where they only read or are refused."""
+    name = f"tinget_test_{uuid.uuid4().hex[:10]}"
+    tag = uuid.uuid4().hex[:8]
+    addresses = Addresses(
+        database_url=database_url_for(pg_server, name),
+        nats_url=nats_url,
+        subject_prefix=f"t{tag}",
+        stream_name=f"T{tag}",
+        data_dir=folder / "data",
+        signing_secret="test-secret-" + "x" * 40,
+    )
+    if limits is not None:
+        addresses = dataclasses.replace(addresses, limits=limits)
+    admin = await asyncpg.connect(pg_server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        async with open_platform(addresses) as platform:
+            try:
+                yield platform
+            finally:
+                assert platform.js is not None
+                await platform.js.delete_stream(addresses.stream_name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    pg_server: str,
+    template_database: str,
+    nats_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Platform]:
+    """One platform for this module's tests, which read or send what is refused; each still
+    gets a municipality of its own (``town``), so none sees what another made."""
+    folder = tmp_path_factory.mktemp("api-document")
+    async with module_platform(pg_server, template_database, nats_url, folder) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """One gateway app on that platform for this module's tests."""
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def _problem(response: httpx.Response, status: int = 400, case: object = None) -> dict[str, Any]:
+    """The problem document of a refusal; ``case``, when given, is named by a failure."""
+    named = response.text if case is None else (case, response.text)
+    assert response.status_code == status, named
+    assert response.headers["content-type"].startswith("application/problem+json"), named
     body: dict[str, Any] = response.json()
     return body
 
 
-@pytest.mark.parametrize("until", ["2026", "0.5", "1700000000"])
+# Times in the query that are no RFC 3339 time: a year, a fraction, seconds since 1970
+NOT_RFC_3339 = ["2026", "0.5", "1700000000"]
+# Numbers in the query that are not spelled as one
+NOT_NUMBERS = ["true", "5.5", "1e400", " 5", "null", "0x10"]
+# Booleans in the query that are not spelled true or false
+NOT_QUERY_BOOLEANS = ["1", "0", "True", "yes"]
+# Booleans in a JSON body that are no JSON boolean
+NOT_JSON_BOOLEANS: list[object] = [0, 1, "true", "false", None]
+
+
 async def test_a_time_in_the_query_is_an_rfc_3339_time_not_seconds(
-    client: httpx.AsyncClient, town: Town, admin: str, until: str
+    client: httpx.AsyncClient, town: Town, admin: str
 ) -> None:
-    for path in ("/api/v1/audit", "/api/v1/dashboard"):
-        refused = await client.get(path, params={"until": until}, headers=town.headers(admin))
+    for case in NOT_RFC_3339:
+        for path in ("/api/v1/audit", "/api/v1/dashboard"):
+            refused = await client.get(path, params={"until": case}, headers=town.headers(admin))
 
-        problem = _problem(refused)
-        assert problem["field"] == "until", problem
-        assert "RFC 3339" in problem["detail"] or "RFC3339" in problem["detail"], problem
+            problem = _problem(refused, case=(case, path))
+            assert problem["field"] == "until", (case, path, problem)
+            assert "RFC 3339" in problem["detail"] or "RFC3339" in problem["detail"], (
+                case,
+                path,
+                problem,
+            )
 
-    taken = await client.get(
-        "/api/v1/audit", params={"until": "2026-01-01T00:00:00Z"}, headers=town.headers(admin)
-    )
-    assert taken.status_code == 200, taken.text
+        taken = await client.get(
+            "/api/v1/audit", params={"until": "2026-01-01T00:00:00Z"}, headers=town.headers(admin)
+        )
+        assert taken.status_code == 200, (case, taken.text)
 
 
-@pytest.mark.parametrize("limit", ["true", "5.5", "1e400", " 5", "null", "0x10"])
 async def test_a_number_in_the_query_is_spelled_as_a_number(
-    client: httpx.AsyncClient, town: Town, limit: str
+    client: httpx.AsyncClient, town: Town
 ) -> None:
-    refused = await client.get("/api/v1/dialogs", params={"limit": limit}, headers=town.headers())
+    for case in NOT_NUMBERS:
+        refused = await client.get(
+            "/api/v1/dialogs", params={"limit": case}, headers=town.headers()
+        )
 
-    assert _problem(refused)["field"] == "limit"
-    taken = await client.get("/api/v1/dialogs", params={"limit": "5"}, headers=town.headers())
-    assert taken.status_code == 200, taken.text
+        assert _problem(refused, case=case)["field"] == "limit", (case, refused.text)
+        taken = await client.get("/api/v1/dialogs", params={"limit": "5"}, headers=town.headers())
+        assert taken.status_code == 200, (case, taken.text)
 
 
-@pytest.mark.parametrize("unread", ["1", "0", "True", "yes"])
 async def test_a_boolean_in_the_query_is_spelled_true_or_false(
-    client: httpx.AsyncClient, town: Town, unread: str
+    client: httpx.AsyncClient, town: Town
 ) -> None:
     token = await device_token(client, town)
 
-    refused = await client.get(
-        "/api/v1/me/notifications", params={"unread": unread}, headers=town.headers(token)
-    )
+    for case in NOT_QUERY_BOOLEANS:
+        refused = await client.get(
+            "/api/v1/me/notifications", params={"unread": case}, headers=town.headers(token)
+        )
 
-    assert _problem(refused)["field"] == "unread"
-    taken = await client.get(
-        "/api/v1/me/notifications", params={"unread": "true"}, headers=town.headers(token)
-    )
-    assert taken.status_code == 200, taken.text
+        assert _problem(refused, case=case)["field"] == "unread", (case, refused.text)
+        taken = await client.get(
+            "/api/v1/me/notifications", params={"unread": "true"}, headers=town.headers(token)
+        )
+        assert taken.status_code == 200, (case, taken.text)
 
 
-@pytest.mark.parametrize("opt_in", [0, 1, "true", "false", None])
 async def test_a_boolean_in_the_body_is_a_json_boolean(
-    client: httpx.AsyncClient, town: Town, opt_in: object
+    client: httpx.AsyncClient, town: Town
 ) -> None:
     token = await device_token(client, town)
 
-    refused = await client.put(
-        "/api/v1/me/leaderboard", json={"opt_in": opt_in}, headers=town.headers(token)
-    )
+    for case in NOT_JSON_BOOLEANS:
+        refused = await client.put(
+            "/api/v1/me/leaderboard", json={"opt_in": case}, headers=town.headers(token)
+        )
 
-    problem = _problem(refused)
-    assert problem["field"] == "opt_in", problem
-    assert problem["errors"][0]["field"] == "opt_in"
-    taken = await client.put(
-        "/api/v1/me/leaderboard", json={"opt_in": True}, headers=town.headers(token)
-    )
-    assert taken.status_code == 200, taken.text
-    assert taken.json() == {"opt_in": True}
+        problem = _problem(refused, case=case)
+        assert problem["field"] == "opt_in", (case, problem)
+        assert problem["errors"][0]["field"] == "opt_in", (case, problem)
+        taken = await client.put(
+            "/api/v1/me/leaderboard", json={"opt_in": True}, headers=town.headers(token)
+        )
+        assert taken.status_code == 200, (case, taken.text)
+        assert taken.json() == {"opt_in": True}, case
 
 
 async def test_a_nested_body_field_is_named_by_its_path(

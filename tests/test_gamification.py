@@ -5,7 +5,7 @@ the rules themselves."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -407,53 +407,65 @@ async def test_the_leaderboard_shows_only_those_who_opted_in(
     assert unsigned.status_code == 401
 
 
-@pytest.mark.parametrize(
-    ("change", "status", "field"),
-    [
-        (lambda r: r["points"].update(comment=-1), 400, "points.comment"),
-        (lambda r: r["points"].pop("support"), 400, "points.support"),
-        (lambda r: r.update(tenant="elsewhere"), 400, "tenant"),
-        (lambda r: r["badges"][1].update(key=r["badges"][0]["key"]), 422, "badges[1].key"),
-        (lambda r: r["badges"][0].update(tally="votes"), 400, "badges[0].tally"),
-        (
-            lambda r: r["badges"][1]["levels"][2].update(at=5),
-            422,
-            "badges[1].levels[2].at",
-        ),
-        (lambda r: r["levels"][2].update(min_points=10), 422, "levels[2].min_points"),
-        (lambda r: r["levels"][0].update(min_points=5), 422, "levels[0].min_points"),
-        (lambda r: r["levels"][1].update(name=" nykomling "), 422, "levels[1].name"),
-        (lambda r: r["levels"][1].update(name="  "), 422, "levels[1].name"),
-        (lambda r: r.update(levels=[]), 400, "levels"),
-    ],
-)
+# (what is wrong, how the rules in force are changed into it, status, field)
+BAD_RULES: list[tuple[str, Callable[[dict[str, Any]], object], int, str]] = [
+    ("negative points", lambda r: r["points"].update(comment=-1), 400, "points.comment"),
+    ("points missing", lambda r: r["points"].pop("support"), 400, "points.support"),
+    ("a tenant field", lambda r: r.update(tenant="elsewhere"), 400, "tenant"),
+    (
+        "a badge key twice",
+        lambda r: r["badges"][1].update(key=r["badges"][0]["key"]),
+        422,
+        "badges[1].key",
+    ),
+    ("an unknown tally", lambda r: r["badges"][0].update(tally="votes"), 400, "badges[0].tally"),
+    (
+        "badge levels out of order",
+        lambda r: r["badges"][1]["levels"][2].update(at=5),
+        422,
+        "badges[1].levels[2].at",
+    ),
+    (
+        "levels out of order",
+        lambda r: r["levels"][2].update(min_points=10),
+        422,
+        "levels[2].min_points",
+    ),
+    (
+        "a first level above 0",
+        lambda r: r["levels"][0].update(min_points=5),
+        422,
+        "levels[0].min_points",
+    ),
+    ("a name twice", lambda r: r["levels"][1].update(name=" nykomling "), 422, "levels[1].name"),
+    ("an empty name", lambda r: r["levels"][1].update(name="  "), 422, "levels[1].name"),
+    ("no levels", lambda r: r.update(levels=[]), 400, "levels"),
+]
+
+
 async def test_bad_rules_are_refused_naming_the_field_and_change_nothing(
-    client: httpx.AsyncClient,
-    platform: Platform,
-    town: Town,
-    admin: str,
-    change: Any,
-    status: int,
-    field: str,
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
 ) -> None:
     current = await client.get("/api/v1/gamification/rules", headers=town.headers(admin))
-    rules = copy.deepcopy(current.json())
-    change(rules)
 
-    response = await client.put(
-        "/api/v1/gamification/rules", json=rules, headers=town.headers(admin)
-    )
+    for case, change, status, field in BAD_RULES:
+        rules = copy.deepcopy(current.json())
+        change(rules)
 
-    assert response.status_code == status, response.text
-    assert response.json()["field"] == field, response.text
-    after = await client.get("/api/v1/gamification/rules", headers=town.headers(admin))
-    assert after.json() == current.json()
-    async with platform.worker_pool.acquire() as conn:
-        written = await conn.fetchval(
-            "SELECT count(*) FROM events WHERE tenant_id = $1 AND context = 'gamification'",
-            town.slug,
+        response = await client.put(
+            "/api/v1/gamification/rules", json=rules, headers=town.headers(admin)
         )
-    assert written == 0
+
+        assert response.status_code == status, (case, response.text)
+        assert response.json()["field"] == field, (case, response.text)
+        after = await client.get("/api/v1/gamification/rules", headers=town.headers(admin))
+        assert after.json() == current.json(), case
+        async with platform.worker_pool.acquire() as conn:
+            written = await conn.fetchval(
+                "SELECT count(*) FROM events WHERE tenant_id = $1 AND context = 'gamification'",
+                town.slug,
+            )
+        assert written == 0, case
 
 
 async def test_only_administrators_read_or_change_the_rules(

@@ -508,56 +508,49 @@ async def test_rebuilt_posts_and_moderation_read_models_equal_the_live_ones(
     assert [r["event_type"] for r in order] == ["PostHeldForReview", "PostSubmitted"]
 
 
-@pytest.mark.parametrize(
-    ("path", "body", "status", "field"),
-    [
-        ("flags", {}, 400, "reason"),
-        ("flags", {"reason": ""}, 400, "reason"),
-        ("flags", {"reason": "   "}, 422, "reason"),
-        ("flags", {"reason": 5}, 400, "reason"),
-        ("flags", {"reason": "x" * 1001}, 400, "reason"),
-        ("flags", {"reason": "ok", "person_id": str(uuid.UUID(int=1))}, 400, "person_id"),
-        ("hide", {"reason": "\x00bad"}, 422, "reason"),
-        ("hide", {"reason": "ok", "moderator_id": str(uuid.UUID(int=1))}, 400, "moderator_id"),
-        ("restore", [], 400, "body"),
-        ("appeal", {"reason": None}, 400, "reason"),
-        ("appeal/decision", {"reason": "ok"}, 400, "upheld"),
-        ("appeal/decision", {"upheld": "yes", "reason": "ok"}, 400, "upheld"),
-        ("block", {"reason": ""}, 400, "reason"),
-    ],
-)
+# (path, body, status, field): what a participant (flags, appeal) or a moderator sends about
+# a post (or its author, for block) that is refused naming the field
+BAD_MODERATION_INPUT: list[tuple[str, Any, int, str]] = [
+    ("flags", {}, 400, "reason"),
+    ("flags", {"reason": ""}, 400, "reason"),
+    ("flags", {"reason": "   "}, 422, "reason"),
+    ("flags", {"reason": 5}, 400, "reason"),
+    ("flags", {"reason": "x" * 1001}, 400, "reason"),
+    ("flags", {"reason": "ok", "person_id": str(uuid.UUID(int=1))}, 400, "person_id"),
+    ("hide", {"reason": "\x00bad"}, 422, "reason"),
+    ("hide", {"reason": "ok", "moderator_id": str(uuid.UUID(int=1))}, 400, "moderator_id"),
+    ("restore", [], 400, "body"),
+    ("appeal", {"reason": None}, 400, "reason"),
+    ("appeal/decision", {"reason": "ok"}, 400, "upheld"),
+    ("appeal/decision", {"upheld": "yes", "reason": "ok"}, 400, "upheld"),
+    ("block", {"reason": ""}, 400, "reason"),
+]
+
+
 async def test_bad_moderation_input_gets_a_4xx_naming_the_field_and_writes_nothing(
-    client: httpx.AsyncClient,
-    platform: Platform,
-    town: Town,
-    admin: str,
-    moderator: str,
-    path: str,
-    body: Any,
-    status: int,
-    field: str,
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, moderator: str
 ) -> None:
     dialog = await open_dialog(client, town, admin)
     author = await device_token(client, town)
     post = await submit(client, town, author, dialog, "Hello")
-    target = (
-        f"/people/{await person_of(client, town, author)}/block"
-        if path == "block"
-        else f"/posts/{post['id']}/{path}"
-    )
-    token = author if path in ("flags", "appeal") else moderator
+    block = f"/people/{await person_of(client, town, author)}/block"
 
-    response = await send(client, town, token, target, body)
+    for case in BAD_MODERATION_INPUT:
+        path, body, status, field = case
+        target = block if path == "block" else f"/posts/{post['id']}/{path}"
+        token = author if path in ("flags", "appeal") else moderator
 
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["field"] == field
-    async with platform.worker_pool.acquire() as conn:
-        written = await conn.fetchval(
-            "SELECT count(*) FROM events WHERE tenant_id = $1 AND context = 'moderation'",
-            town.slug,
-        )
-    assert written == 0
+        response = await send(client, town, token, target, body)
+
+        assert response.status_code == status, (case, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), case
+        assert response.json()["field"] == field, (case, response.text)
+        async with platform.worker_pool.acquire() as conn:
+            written = await conn.fetchval(
+                "SELECT count(*) FROM events WHERE tenant_id = $1 AND context = 'moderation'",
+                town.slug,
+            )
+        assert written == 0, case
 
 
 async def test_bad_queue_parameters_and_settings_get_a_4xx_naming_the_field(

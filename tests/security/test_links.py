@@ -43,40 +43,41 @@ async def town(platform: Platform) -> Town:
     return Town(slug, host)
 
 
-@pytest.mark.parametrize(
-    "host",
-    [
-        "localhost:x@attacker.example",
-        "{host}:x@attacker.example",
-        "{host}@attacker.example",
-        "attacker.example/{host}",
-        "{host}/x",
-        "{host} attacker.example",
-        "{host}:",
-        "{host}:99999",
-        "{host}:80:80",
-        "{host}?x",
-        "{host}#x",
-        "{host},attacker.example",
-        "[::1",
-        "a..b",
-        "-{host}",
-        "",
-    ],
-)
-async def test_a_host_header_that_is_not_a_host_is_refused_naming_host(
-    client: httpx.AsyncClient, town: Town, smtp: SmtpServer, host: str
-) -> None:
-    response = await client.post(
-        "/api/v1/sign-in/email",
-        json={"email": "admin@lund.example"},
-        headers={"host": host.format(host=town.host)},
-    )
+# Host headers that are no host name with an optional port: each a 400 naming ``host``.
+BAD_HOSTS = [
+    "localhost:x@attacker.example",
+    "{host}:x@attacker.example",
+    "{host}@attacker.example",
+    "attacker.example/{host}",
+    "{host}/x",
+    "{host} attacker.example",
+    "{host}:",
+    "{host}:99999",
+    "{host}:80:80",
+    "{host}?x",
+    "{host}#x",
+    "{host},attacker.example",
+    "[::1",
+    "a..b",
+    "-{host}",
+    "",
+]
 
-    assert response.status_code == 400, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json().get("field") == "host", response.text
-    assert smtp.inbox.messages() == []
+
+async def test_a_host_header_that_is_not_a_host_is_refused_naming_host(
+    client: httpx.AsyncClient, town: Town, smtp: SmtpServer
+) -> None:
+    for case in BAD_HOSTS:
+        response = await client.post(
+            "/api/v1/sign-in/email",
+            json={"email": "admin@lund.example"},
+            headers={"host": case.format(host=town.host)},
+        )
+
+        assert response.status_code == 400, (case, response.text)
+        assert response.headers["content-type"] == "application/problem+json", case
+        assert response.json().get("field") == "host", (case, response.text)
+        assert smtp.inbox.messages() == [], case
 
 
 @pytest.mark.parametrize(

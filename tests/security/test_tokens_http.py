@@ -13,6 +13,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,7 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.identity.access import Role, SignIn
 from tests.api import dialog_body
+from tests.security.conftest import GENEROUS
 from tests.security.world import World, build_world
+from tests.test_api_document import module_platform
+from tinget.app import build_app
 from tinget.bootstrap import Platform
 
 
@@ -133,7 +137,34 @@ def _endpoints(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
     ]
 
 
-@pytest.fixture
+# The tests of this module only send what must be refused (or read), so they share one
+# platform, app and pair of worlds, built once: building the worlds is the slow part.
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    pg_server: str,
+    template_database: str,
+    nats_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Platform]:
+    """One platform for this module, with the security suite's generous rate limits."""
+    folder = tmp_path_factory.mktemp("tokens-http")
+    async with module_platform(
+        pg_server, template_database, nats_url, folder, limits=GENEROUS
+    ) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway app that built the worlds, for every test of this module."""
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
 async def worlds(client: httpx.AsyncClient, platform: Platform) -> tuple[World, World]:
     return (
         await build_world(client, platform, "Lund"),
@@ -168,30 +199,31 @@ async def test_every_bad_token_gets_401_on_every_kind_of_endpoint(
     assert len(tokens) >= 30
 
 
-@pytest.mark.parametrize(
-    "authorization",
-    [
-        "Basic YWRtaW46YWRtaW4=",
-        "Bearer",
-        "Bearer ",
-        "Token {token}",
-        "{token}",
-        "Bearer {token} extra",
-        "Bearer\t",
-    ],
-)
+# Authorization headers that are no "Bearer <token>" ({token}: a valid administrator's token)
+MALFORMED_AUTHORIZATION = [
+    "Basic YWRtaW46YWRtaW4=",
+    "Bearer",
+    "Bearer ",
+    "Token {token}",
+    "{token}",
+    "Bearer {token} extra",
+    "Bearer\t",
+]
+
+
 async def test_malformed_authorization_headers_get_401(
-    client: httpx.AsyncClient, platform: Platform, worlds: tuple[World, World], authorization: str
+    client: httpx.AsyncClient, platform: Platform, worlds: tuple[World, World]
 ) -> None:
     world, _ = worlds
-    header = authorization.format(token=world.admin.token)
+    for case in MALFORMED_AUTHORIZATION:
+        header = case.format(token=world.admin.token)
 
-    response = await client.get(
-        "/api/v1/me", headers={"host": world.town.host, "authorization": header}
-    )
+        response = await client.get(
+            "/api/v1/me", headers={"host": world.town.host, "authorization": header}
+        )
 
-    assert response.status_code == 401, response.text
-    assert response.headers["content-type"] == "application/problem+json"
+        assert response.status_code == 401, (case, response.text)
+        assert response.headers["content-type"] == "application/problem+json", case
 
 
 async def test_tokens_checked_where_they_are_optional_too(
