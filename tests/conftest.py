@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -15,17 +14,13 @@ from nats.aio.client import Client as NatsClient
 
 from services.identity.access import Role
 from tests.api import Town, create_town, staff_token
-from tests.helpers import serving
+from tests.helpers import SIGNING_SECRET, database_url_for, serving
 from tests.notify import PushService
 from tests.services import nats_server, postgres_server
 from tests.smtp import SmtpServer, smtp_server
 from tinget.app import build_app
 from tinget.bootstrap import Addresses, Platform, connect_nats, open_platform, run_migrations
 from tinget.embedded import EmbeddedNats
-
-
-def database_url_for(server_url: str, name: str) -> str:
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +47,6 @@ async def template_database(pg_server: str) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-
-
-SIGNING_SECRET = "test-secret-" + "x" * 40
 
 
 @pytest.fixture(scope="session")
@@ -117,10 +109,15 @@ async def database_url(
 
 
 @pytest.fixture
-async def town(platform: Platform, town_template: tuple[str, Town]) -> Town:
+async def town(
+    request: pytest.FixtureRequest, platform: Platform, town_template: tuple[str, Town]
+) -> Town:
     """A municipality with committees, on a host of its own: in the test's database from the
-    start (``town_template``), its read models caught up."""
-    return town_template[1]
+    start (``town_template``), its read models caught up; made here on a platform that a
+    module opens otherwise (not on the test's own ``database_url``)."""
+    if "database_url" in request.fixturenames:
+        return town_template[1]
+    return await create_town(platform)
 
 
 @pytest.fixture

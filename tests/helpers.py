@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import uvicorn
 from litestar import Litestar
 
 from events.model import NewEvent
+from services.identity.service import Limits
 from tests.smtp import free_port
-from tinget.bootstrap import Addresses, Platform
+from tinget.bootstrap import Addresses, Platform, open_platform
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -108,3 +113,47 @@ async def caught_up(platform: Platform, patience: float = 30.0) -> None:
             await platform.catch_up_projections()
             if await platform.reader.head() == head:
                 return
+
+
+SIGNING_SECRET = "test-secret-" + "x" * 40
+
+
+def database_url_for(server_url: str, name: str) -> str:
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+@asynccontextmanager
+async def module_platform(
+    pg_server: str,
+    template_database: str,
+    nats_url: str,
+    folder: Path,
+    limits: Limits | None = None,
+) -> AsyncIterator[Platform]:
+    """A platform on a database of its own (copied from the migrated template, dropped after)
+    and a stream of its own, as ``tests/conftest.py`` opens one for each test: here for the
+    tests of one module to share, where they only read or are refused."""
+    name = f"tinget_test_{uuid.uuid4().hex[:10]}"
+    tag = uuid.uuid4().hex[:8]
+    addresses = Addresses(
+        database_url=database_url_for(pg_server, name),
+        nats_url=nats_url,
+        subject_prefix=f"t{tag}",
+        stream_name=f"T{tag}",
+        data_dir=folder / "data",
+        signing_secret=SIGNING_SECRET,
+    )
+    if limits is not None:
+        addresses = dataclasses.replace(addresses, limits=limits)
+    admin = await asyncpg.connect(pg_server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        async with open_platform(addresses) as platform:
+            try:
+                yield platform
+            finally:
+                assert platform.js is not None
+                await platform.js.delete_stream(addresses.stream_name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

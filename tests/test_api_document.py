@@ -3,62 +3,20 @@ field and print values, and OPTIONS answers that list every method of a path."""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from services.identity.access import TENANT_ROLES, Role
-from services.identity.service import Limits
 from tests.api import Town, device_token, open_dialog, staff_token
-from tests.conftest import database_url_for
+from tests.helpers import module_platform
 from tinget.app import build_app
-from tinget.bootstrap import Addresses, Platform, open_platform
+from tinget.bootstrap import Platform
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-
-
-@contextlib.asynccontextmanager
-async def module_platform(
-    pg_server: str,
-    template_database: str,
-    nats_url: str,
-    folder: Path,
-    limits: Limits | None = None,
-) -> AsyncIterator[Platform]:
-    """A platform on a database of its own (copied from the migrated template, dropped after)
-    and a stream of its own, as ``tests/conftest.py`` opens one for each test: here for the
-    tests of one module to share, where they only read or are refused."""
-    name = f"tinget_test_{uuid.uuid4().hex[:10]}"
-    tag = uuid.uuid4().hex[:8]
-    addresses = Addresses(
-        database_url=database_url_for(pg_server, name),
-        nats_url=nats_url,
-        subject_prefix=f"t{tag}",
-        stream_name=f"T{tag}",
-        data_dir=folder / "data",
-        signing_secret="test-secret-" + "x" * 40,
-    )
-    if limits is not None:
-        addresses = dataclasses.replace(addresses, limits=limits)
-    admin = await asyncpg.connect(pg_server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        async with open_platform(addresses) as platform:
-            try:
-                yield platform
-            finally:
-                assert platform.js is not None
-                await platform.js.delete_stream(addresses.stream_name)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture(scope="module")

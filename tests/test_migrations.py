@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import database_url_for
+from tests.helpers import database_url_for
 from tinget.bootstrap import run_migrations
 from tinget.contexts import migrations
 

@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.identity.access import Role, SignIn
 from tests.api import dialog_body
+from tests.helpers import module_platform
 from tests.security.conftest import GENEROUS
 from tests.security.world import World, build_world
-from tests.test_api_document import module_platform
 from tinget.app import build_app
 from tinget.bootstrap import Platform
 
