@@ -9,6 +9,7 @@ import dataclasses
 import httpx
 import pytest
 
+from services.notifications.kinds import Kind
 from tests.api import Town, dialog_body
 from tests.notify import device_person, text_of
 from tests.smtp import SmtpServer
@@ -79,7 +80,8 @@ async def test_only_administrators_see_and_change_templates(
 
     assert listed.status_code == 200
     entries = {(t["kind"], t["language"]): t for t in listed.json()}
-    assert len(entries) == 15 * 5  # every kind in Swedish, Danish, Bokmål, Finnish, English
+    # every kind in Swedish, Danish, Bokmål, Finnish, English
+    assert len(entries) == len(Kind) * 5
     assert not any(t["custom"] for t in entries.values())
     assert entries[("report-status", "da")]["subject"] == "Din indberetning: {status}"
     assert entries[("report-status", "nb")]["subject"] == "Meldingen din: {status}"

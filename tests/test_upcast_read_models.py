@@ -16,6 +16,7 @@ import pytest
 from events.model import NewEvent
 from services.audit.verify import verify_trails
 from services.identity.access import Role
+from services.identity.domain import sign_in_providers_id
 from services.participation.domain import Ballot
 from tests.api import Town, device_token, open_dialog, staff_token
 from tinget.bootstrap import Platform
@@ -75,9 +76,24 @@ def dialog_corrected_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
     return {"timestamp": AT.isoformat(), "title": "Corrected title", "instructions": "Fixed"}
 
 
+def provider_configured_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
+    """A SignInProviderConfigured as version 1 wrote it: nothing for eligibility."""
+    return {
+        "timestamp": AT.isoformat(),
+        "name": "idp",
+        "issuer": "https://idp.lund.example",
+        "client_id": "tinget",
+        "client_secret_sealed": "sealed",
+        "signs_in": "staff",
+        "scopes": ["openid", "email"],
+        "identity_claim": None,
+    }
+
+
 # A version 1 payload of each event type that has an upcaster, by (stream, dialog).
 VERSION_1: dict[str, Callable[[UUID, UUID], dict[str, Any]]] = {
     "BallotCast": ballot_v1,
+    "SignInProviderConfigured": provider_configured_v1,
     "DialogDrafted": dialog_drafted_v1,
     "DialogDetailsChanged": dialog_changed_v1,
     "DialogTextsCorrected": dialog_corrected_v1,
@@ -89,6 +105,7 @@ CHECKED: dict[str, set[str]] = {
     "DialogDrafted": DIALOG_TAKERS,
     "DialogDetailsChanged": DIALOG_TAKERS,
     "DialogTextsCorrected": DIALOG_TAKERS,
+    "SignInProviderConfigured": {"audit_trail"},  # and the aggregate, read below
 }
 
 
@@ -274,3 +291,39 @@ async def test_version_1_dialog_events_read_as_without_translations_in_every_rea
         ("DialogTextsCorrected", 3),
     ]
     assert report.intact, report.problems
+
+
+async def test_a_version_1_provider_reads_as_telling_nothing_for_eligibility(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    stream = sign_in_providers_id(town.slug)
+    created = platform.codec.catalogue.by_name("SignInProvidersCreated")
+    await platform.store.append(
+        [
+            NewEvent(
+                tenant_id=town.slug,
+                stream_id=stream,
+                version=1,
+                context=created.context,
+                event_type=created.name,
+                data=json.dumps(
+                    {
+                        "timestamp": AT.isoformat(),
+                        "originator_topic": "services.identity.domain:SignInProviders",
+                        "tenant_id": town.slug,
+                    }
+                ).encode(),
+                metadata=b"{}",
+                event_id=uuid4(),
+            )
+        ]
+    )
+    await append_v1(platform, town, "SignInProviderConfigured", stream, stream, 2)
+
+    listed = await client.get("/api/v1/sign-in-providers", headers=town.headers(admin))
+
+    assert listed.status_code == 200, listed.text
+    [provider] = listed.json()
+    assert (provider["name"], provider["issuer"]) == ("idp", "https://idp.lund.example")
+    assert provider["birth_date_from"] == []
+    assert provider["residence_claim"] is None
