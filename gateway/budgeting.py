@@ -22,6 +22,7 @@ from events.errors import InvalidInput, NotFound
 from gateway.content import alternative_answers_operation, raw_body_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
+from gateway.languages import answer_language
 from gateway.openapi import REQUIRED
 from gateway.problems import problems
 from gateway.raw import RawOperation, answer, caller_of, dependency, raw
@@ -45,6 +46,7 @@ from services.budgeting.domain import (
     budget_round_id,
 )
 from services.budgeting.listing import BudgetQueries, ProjectRow
+from services.budgeting.result_texts import explanation
 from services.budgeting.results import Counting, DistrictResult
 from services.budgeting.service import BallotRecorded, BudgetService
 from services.dialogs.service import utc_now
@@ -150,6 +152,9 @@ class ResultsView(msgspec.Struct, kw_only=True):
     counted: bool
     counted_at: datetime | None
     districts: list[DistrictResults]
+    # the language of the outcomes' explanations: Accept-Language among the municipality's
+    # languages, else its default (each outcome's ``reason`` is the code for machines)
+    language: str
 
 
 def _rules(budget_round: BudgetRound) -> RulesView:
@@ -194,7 +199,16 @@ async def _round_view(
     )
 
 
-def _results(dialog_id: UUID, budget_round: BudgetRound) -> ResultsView:
+def _in_language(result: DistrictResult, language: str) -> DistrictResult:
+    """The result with each outcome's explanation in ``language`` (recorded in English)."""
+    outcomes = tuple(
+        msgspec.structs.replace(o, explanation=explanation(o.explanation, language))
+        for o in result.outcomes
+    )
+    return msgspec.structs.replace(result, outcomes=outcomes)
+
+
+def _results(dialog_id: UUID, budget_round: BudgetRound, language: str) -> ResultsView:
     names = {d.key: d.name for d in budget_round.districts}
     keys = [d.key for d in budget_round.districts]
     return ResultsView(
@@ -202,9 +216,10 @@ def _results(dialog_id: UUID, budget_round: BudgetRound) -> ResultsView:
         counted=bool(budget_round.results),
         counted_at=None,
         districts=[
-            DistrictResults(district=k, name=names[k], result=r)
+            DistrictResults(district=k, name=names[k], result=_in_language(r, language))
             for k, r in zip(keys, budget_round.results, strict=False)
         ],
+        language=language,
     )
 
 
@@ -431,14 +446,17 @@ class BudgetController(Controller):
         self,
         budgets: Injected[BudgetService],
         caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
         dialog_id: FromPath[UUID],
     ) -> ResultsView:
         """Administrators, in the results phase, once: every district counted by the round's
         rule (greedy or equal shares), each project with its outcome and the reason, recorded
-        and published to everyone who voted."""
+        and published to everyone who voted (the published text in the municipality's
+        default language and, beside it, in each of its other languages)."""
         await budgets.count(caller, dialog_id)
         budget_round = await budgets.round(caller.tenant_id, dialog_id)
-        return _results(dialog_id, budget_round)
+        return _results(dialog_id, budget_round, answer_language(request, tenant))
 
     @get(
         "/results",
@@ -451,13 +469,16 @@ class BudgetController(Controller):
         budgets: Injected[BudgetService],
         tenant: NamedDependency[TenantEntry],
         viewer: NamedDependency[Caller | None],
+        request: Request[Any, Any, Any],
         dialog_id: FromPath[UUID],
     ) -> ResultsView:
         """Per district: the projects funded, in order, what was spent, and every project's
-        outcome (funded, not-feasible, no-votes, did-not-fit, shares-ran-out) with the reason
-        in words. ``counted`` is false (and no district listed) until the count."""
+        outcome: its ``reason`` as a code (funded, not-feasible, no-votes, did-not-fit,
+        shares-ran-out) and its ``explanation`` in words, in the language asked for with
+        Accept-Language among the municipality's languages, else its default (``language``
+        says which). ``counted`` is false (and no district listed) until the count."""
         budget_round = await self._visible(budgets, tenant, dialog_id, viewer)
-        return _results(dialog_id, budget_round)
+        return _results(dialog_id, budget_round, answer_language(request, tenant))
 
     @get(
         "/districts/{district:str}/pabulib",
@@ -507,11 +528,14 @@ class BudgetController(Controller):
         caller: NamedDependency[Caller],
         dialog_id: FromPath[UUID],
         request: Request[Any, Any, Any],
+        tenant: NamedDependency[TenantEntry],
         counting: FromQuery[Counting | None] = None,
     ) -> DistrictResult:
         """Administrators: the result a `.pb` file counts to, by ``counting`` (the round's
-        rule when left out), to check or recount an export. Nothing is recorded. A malformed
-        file is refused naming each problem's line and field (``line 12: cost``)."""
+        rule when left out), to check or recount an export, each explanation in the language
+        asked for (Accept-Language among the municipality's, else its default). Nothing is
+        recorded. A malformed file is refused naming each problem's line and field (``line
+        12: cost``)."""
         content = await request.body()
         try:
             text = content.decode("utf-8")
@@ -519,7 +543,8 @@ class BudgetController(Controller):
             raise InvalidInput("file", f"not UTF-8 text (byte {error.start})") from None
         if not text.strip():
             raise InvalidInput("file", "the file is empty")
-        return await budgets.check_pb(caller, dialog_id, text, counting)
+        result = await budgets.check_pb(caller, dialog_id, text, counting)
+        return _in_language(result, answer_language(request, tenant))
 
 
 __all__ = ["BudgetController", "NotFound"]

@@ -12,11 +12,11 @@ item not released yet; 422 naming the field for bad input."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, get, patch, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
@@ -25,6 +25,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from events.errors import InvalidInput
 from gateway.content import alternative_answers_operation
 from gateway.edge import Injected
+from gateway.languages import answer_language
 from gateway.problems import problems
 from services.focus_groups.commands import (
     AddItem,
@@ -447,6 +448,7 @@ class FocusGroupController(Controller):
         focus_group_queries: Injected[FocusGroupQueries],
         caller: NamedDependency[Caller],
         tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
         group_id: FromPath[UUID],
         format: Annotated[
             Literal["csv", "html"] | None, QueryParameter(description="csv or html")
@@ -456,24 +458,33 @@ class FocusGroupController(Controller):
         and follow-up by "Moderator", each answer by its author's pseudonym ("Participant
         3") with its marks. Columns: `time`, `speaker`, `to`, `kind`, `about`, `text`,
         `marks`. No names, e-mail addresses or person ids; notes stay out. CSV texts are
-        made inert against spreadsheet formulas."""
+        made inert against spreadsheet formulas. The column names, pseudonyms, kinds, labels
+        and marks are in the language asked for with Accept-Language among the
+        municipality's languages, else in its default ("Moderator", "Deltagare 3"; said in
+        Content-Language); the CSV's times are ISO 8601, the page's as the language writes
+        them."""
         if format is None:
             raise InvalidInput("format", "is required: csv or html")
         group = await focus_groups.get(caller.tenant_id, group_id)
         group.require_staff(caller)
+        language = answer_language(request, tenant)
         lines = transcript(
-            group, await focus_group_queries.answers(caller.tenant_id, group_id), _now()
+            group, await focus_group_queries.answers(caller.tenant_id, group_id), _now(), language
         )
         headers = {"Cache-Control": "no-store"}
         if format == "csv":
             name = f"focus-group-{group_id}.csv"
             return Response(
-                transcript_csv(lines),
+                transcript_csv(lines, language),
                 media_type="text/csv; charset=utf-8",
-                headers={**headers, "Content-Disposition": f'attachment; filename="{name}"'},
+                headers={
+                    **headers,
+                    "Content-Disposition": f'attachment; filename="{name}"',
+                    "Content-Language": language,
+                },
             )
         return Response(
-            transcript_html(group, lines, tenant.default_language),
+            transcript_html(group, lines, language),
             media_type="text/html; charset=utf-8",
-            headers={**headers, "Content-Security-Policy": CSP},
+            headers={**headers, "Content-Security-Policy": CSP, "Content-Language": language},
         )

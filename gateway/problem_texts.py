@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from events import texts
 from events.texts import N_
+from gateway import refusal_texts
 
 TITLES = frozenset(
     {
@@ -287,7 +288,8 @@ def title(title: str, language: str) -> str:
 
 
 def reason(text: str, language: str) -> str | None:
-    """A known reason in ``language``, its values kept; None when no pattern knows it."""
+    """A known reason in ``language``, its values kept; None when no pattern knows it (here
+    or in ``gateway.refusal_texts``: a budget's refusals and the staff's)."""
     for pattern, message in _COMPILED:
         found = pattern.fullmatch(text)
         if found is not None:
@@ -296,7 +298,7 @@ def reason(text: str, language: str) -> str | None:
         found = pattern.fullmatch(text)
         if found is not None:
             return counted(language, int(found.group("n"))).format(**found.groupdict())
-    return None
+    return refusal_texts.reason(text, language)
 
 
 def translate(body: Mapping[str, object], language: str) -> dict[str, object]:

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get, put
+from litestar import Controller, Request, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
@@ -38,14 +38,16 @@ from events.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from gateway.admission import export_slots
 from gateway.content import alternative_answers_operation
 from gateway.edge import Injected
+from gateway.languages import answer_language
 from gateway.pagination import Page
 from gateway.problems import problems
 from services.identity.access import Caller, Permission
-from services.surveys.exports import Cell, Coder, codebook, free_text_questions
+from services.surveys.exports import Cell, Coder, codebook, free_text_questions, sheet_names
 from services.surveys.questionnaire import Form
 from services.surveys.response_listing import ResponseRow, SurveyResponseQueries, TextAnswerView
 from services.surveys.service import SurveyService
 from services.surveys.texts import Decision, SurveyTextService, TextStatus
+from tenants.directory import TenantEntry
 
 CHUNK_BYTES = 64 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,12 +116,15 @@ async def _each(
 
 
 async def xlsx_chunks(
-    rows: AsyncIterator[list[Cell]], header: list[Cell], book: Sequence[list[Cell]]
+    rows: AsyncIterator[list[Cell]],
+    header: list[Cell],
+    book: Sequence[list[Cell]],
+    sheets: tuple[str, str] = ("Responses", "Codebook"),
 ) -> AsyncIterator[bytes]:
-    """The responses and the codebook as a workbook of two sheets, written row by row
-    (openpyxl's write-only mode), then sent in chunks."""
+    """The responses and the codebook as a workbook of two sheets (named ``sheets``), written
+    row by row (openpyxl's write-only mode), then sent in chunks."""
     workbook = Workbook(write_only=True)
-    responses = workbook.create_sheet("Responses")
+    responses = workbook.create_sheet(sheets[0])
     responses.append(header)
     batch: list[list[Cell]] = []
     async for row in rows:
@@ -128,7 +133,7 @@ async def xlsx_chunks(
             await asyncio.to_thread(_append, responses, batch)
             batch = []
     await asyncio.to_thread(_append, responses, batch)
-    sheet = workbook.create_sheet("Codebook")
+    sheet = workbook.create_sheet(sheets[1])
     await asyncio.to_thread(_append, sheet, book)
     with tempfile.TemporaryFile() as file:
         await asyncio.to_thread(workbook.save, file)
@@ -173,6 +178,8 @@ class SurveyExportController(Controller):
         surveys: Injected[SurveyService],
         survey_responses: Injected[SurveyResponseQueries],
         caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
         dialog_id: FromPath[UUID],
         format: Annotated[
             Literal["csv", "xlsx"] | None,
@@ -184,11 +191,13 @@ class SurveyExportController(Controller):
         time), then the numbered answer columns (`Q1`, `Q3_2`, ...) with values as codes.
         Free text answers are in (escaped against spreadsheet formulas); an erased
         respondent's answers read `[erased]`. As CSV, the codebook is at `.../codebook`;
-        as XLSX, it is the second sheet."""
+        as XLSX, it is the second sheet, and the sheets' names and the codebook are in the
+        language asked for (as `.../codebook` is)."""
         if format is None:  # required, but named in the problem (litestar's own check is not)
             raise InvalidInput("format", "is required: csv or xlsx")
         forms = await _forms(surveys, caller, dialog_id)
-        coder = Coder(forms)
+        language = answer_language(request, tenant)
+        coder = Coder(forms, language)
         slots = export_slots(state, "survey")
         if slots.locked():
             raise TooManyRequests("other exports are running here; try again shortly", 5)
@@ -203,13 +212,16 @@ class SurveyExportController(Controller):
                     async for chunk in csv_chunks(_each([_header(coder)], rows())):
                         yield chunk
                 else:
-                    book = codebook(coder.columns)
-                    async for chunk in xlsx_chunks(rows(), _header(coder), book):
+                    book = codebook(coder.columns, language)
+                    sheets = sheet_names(language)
+                    async for chunk in xlsx_chunks(rows(), _header(coder), book, sheets):
                         yield chunk
 
         name = f"survey-{dialog_id}-{date.today().isoformat()}.{format}"
         return Stream(
-            chunks(), media_type="text/csv" if format == "csv" else XLSX, headers=_attachment(name)
+            chunks(),
+            media_type="text/csv" if format == "csv" else XLSX,
+            headers={**_attachment(name), "Content-Language": language},
         )
 
     @get(
@@ -223,17 +235,28 @@ class SurveyExportController(Controller):
         self,
         surveys: Injected[SurveyService],
         caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
+        request: Request[Any, Any, Any],
         dialog_id: FromPath[UUID],
     ) -> Stream:
         """The codebook of the survey's CSV export (administrators and analysts), as CSV: a
-        row per column and code, with the column's question id, option or row id, text (in
-        the questionnaire's default language), question type, and each code's label."""
+        row per column and code, with the column's question id, option or row id, text,
+        question type, and each code's label. Its headings, the leading columns'
+        descriptions and the labels chosen/not chosen are in the language asked for with
+        Accept-Language among the municipality's languages, else in its default (said in
+        Content-Language); the questions and options in that language where the
+        questionnaire has it, else in its default language. Column names, ids, types and
+        codes are the same in every language."""
         forms = await _forms(surveys, caller, dialog_id)
-        book = codebook(Coder(forms).columns)
+        language = answer_language(request, tenant)
+        book = codebook(Coder(forms, language).columns, language)
         return Stream(
             csv_chunks(_each(book)),
             media_type="text/csv",
-            headers=_attachment(f"survey-{dialog_id}-codebook.csv"),
+            headers={
+                **_attachment(f"survey-{dialog_id}-codebook.csv"),
+                "Content-Language": language,
+            },
         )
 
     @get(

@@ -46,6 +46,9 @@ class DialogView(msgspec.Struct, kw_only=True):
     report_back_by: datetime | None = None
     # the texts in the municipality's other languages (a text left out: the main one)
     translations: dict[str, DialogTexts] = msgspec.field(default_factory=dict)
+    # the results summary in the municipality's other languages, where it was published in
+    # them (a budget's count publishes its results so): language -> text
+    results_translations: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0)) -> DialogView:
@@ -68,6 +71,7 @@ def dialog_view(dialog: Dialog, now: datetime, counts: tuple[int, int] = (0, 0))
         ballots=counts[1],
         report_back_by=dialog.report_back_by,
         translations=d.translations,
+        results_translations=dialog.results_translations,
     )
 
 
@@ -78,6 +82,10 @@ def in_language(view: DialogView, language: str) -> DialogView:
     view.title = texts.title or view.title
     view.purpose = texts.purpose or view.purpose
     view.instructions = texts.instructions or view.instructions
+    for tag in (language, language.split("-")[0]):
+        if view.results_translations.get(tag):
+            view.results_summary = view.results_translations[tag]
+            break
     return view
 
 
@@ -88,11 +96,17 @@ def main_text_languages(view: DialogView, language: str, default: str) -> dict[s
     if language.split("-")[0] == default.split("-")[0]:
         return {}
     given = texts_in(view.translations, language, "", "", "")
-    return {
+    found = {
         name: default
         for name in ("title", "purpose", "instructions")
         if not getattr(given, name) and getattr(view, name)
     }
+    summaries = view.results_translations
+    if view.results_summary and not (
+        summaries.get(language) or summaries.get(language.split("-")[0])
+    ):
+        found["results_summary"] = default
+    return found
 
 
 def dialog_row_view(row: Any, now: datetime) -> DialogView:

@@ -271,7 +271,7 @@ async def test_no_external_analyst_joins_an_analysis_over_an_invite_only_dialog(
     )
 
     assert invited.status_code == 409, invited.text
-    assert "invite-only" in invited.json()["detail"]
+    assert "en dialog bara för inbjudna" in invited.json()["detail"]  # the town's Swedish
     assert added.status_code == 409, added.text
     assert with_external.status_code == 422, with_external.text
     assert with_external.json()["field"] == "members[0]"

@@ -237,7 +237,7 @@ async def test_a_budget_end_to_end_by_greedy_and_by_equal_shares(
     answer = await client.put(
         f"/api/v1/dialogs/{dialog_id}/budget/ballot",
         json={"district": "north", "projects": [a, b]},
-        headers=town.headers(voter),
+        headers=town.headers(voter, language="en"),
     )
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"] == [

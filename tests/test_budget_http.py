@@ -67,7 +67,7 @@ async def test_a_budget_dialog_is_made_with_its_round_and_refused_without_one(
     assert dialog["closes_at"][:19] == phases["voting"]["closes_at"][:19]
 
     post = client.post
-    headers = town.headers(admin)
+    headers = town.headers(admin, language="en")
     refused(
         await post("/api/v1/dialogs", json=dialog_body("budget"), headers=headers), 422, "budget"
     )
@@ -138,7 +138,7 @@ async def test_projects_are_proposed_by_the_signed_in_and_reviewed_with_public_r
         ),
         422,
         "district",
-        "not a district",
+        "east är inget område i den här omgången",  # the town's Swedish
     )
     refused(
         await client.post(
@@ -159,7 +159,7 @@ async def test_projects_are_proposed_by_the_signed_in_and_reviewed_with_public_r
     answer = await client.post(
         f"{url}/projects/{first['id']}/review", json=finding, headers=town.headers(admin)
     )
-    refused(answer, 409, "phase", "review")
+    refused(answer, 409, "phase", "projekt granskas bara under fasen granskning (från ")
     await next_phase(client, town, admin, dialog["id"])
     answer = await client.post(
         f"{url}/projects/{first['id']}/review", json=finding, headers=town.headers(citizen)
@@ -167,7 +167,7 @@ async def test_projects_are_proposed_by_the_signed_in_and_reviewed_with_public_r
     assert answer.status_code == 403, answer.text
     # proposals are over for participants
     answer = await client.post(f"{url}/projects", json=project, headers=town.headers(citizen))
-    refused(answer, 409, "phase", "proposals")
+    refused(answer, 409, "phase", "projekt föreslås bara under fasen förslag (från ")
     refused(
         await client.post(
             f"{url}/projects/{first['id']}/review",
@@ -274,18 +274,26 @@ async def test_ballots_are_checked_named_and_one_per_voter_and_district(
     before = await state_of(client, town, dialog_id)
 
     async def bad(body: dict[str, Any], field: str, words: str) -> None:
-        refused(await client.put(url, json=body, headers=town.headers(bo)), 422, field, words)
+        """Refused naming ``field`` (as it is), the reason in Finnish as the voter asked."""
+        finnish = town.headers(bo, language="fi")
+        refused(await client.put(url, json=body, headers=finnish), 422, field, words)
 
-    await bad({"district": "north", "projects": [a, b, c]}, "projects", "too many")
+    await bad({"district": "north", "projects": [a, b, c]}, "projects", "liian monta: enintään 2")
     await bad(
-        {"district": "north", "projects": [a, str(dialog_id)]}, "projects[1]", "not a project"
+        {"district": "north", "projects": [a, str(dialog_id)]},
+        "projects[1]",
+        "ei ole tämän kierroksen hanke",
     )
-    await bad({"district": "north", "projects": [a, d]}, "projects[1]", "district 'south'")
-    await bad({"district": "north", "projects": [gone]}, "projects[0]", "not feasible")
-    await bad({"district": "north", "projects": [a, a]}, "projects[1]", "twice")
-    await bad({"district": "north", "projects": []}, "projects", "at least one")
-    await bad({"district": "east", "projects": [a]}, "district", "not a district")
-    await bad({"district": "north", "projects": [a], "points": [1]}, "points", "no points")
+    await bad({"district": "north", "projects": [a, d]}, "projects[1]", "on alueen south hanke")
+    await bad({"district": "north", "projects": [gone]}, "projects[0]", "toteuttamiskelvottomaksi")
+    await bad({"district": "north", "projects": [a, a]}, "projects[1]", "on valittu kahdesti")
+    await bad({"district": "north", "projects": []}, "projects", "valitse vähintään yksi hanke")
+    await bad({"district": "east", "projects": [a]}, "district", "east ei ole tämän kierroksen")
+    await bad(
+        {"district": "north", "projects": [a], "points": [1]},
+        "points",
+        "tällä äänestyslipulla ei anneta pisteitä",
+    )
     # a device token may not vote in a budget
     device = await device_token(client, town)
     answer = await client.put(
@@ -308,7 +316,7 @@ async def test_ballots_are_checked_named_and_one_per_voter_and_district(
         json={"district": "north", "title": "Late", "description": "Too late", "estimated_cost": 5},
         headers=town.headers(admin),
     )
-    refused(answer, 409, "phase", "proposals")
+    refused(answer, 409, "phase", "projekt föreslås bara under fasen förslag (från ")
 
 
 async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
@@ -330,13 +338,17 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
     def url(dialog_id: str) -> str:
         return f"/api/v1/dialogs/{dialog_id}/budget/ballot"
 
-    # knapsack: over the district's budget of 100,000
-    refused(
-        await client.put(url(knapsack), json={"district": "north", "projects": [a, b]}, headers=h),
-        422,
-        "projects",
-        "over budget: they cost 110000 together, the budget is 100000",
-    )
+    # knapsack: over the district's budget of 100,000, in the town's Swedish, in Finnish or
+    # Danish when asked for, the amounts as each writes them; the field as it is
+    over = {"district": "north", "projects": [a, b]}
+    for language, words in (
+        (None, "över budget: de kostar 110\xa0000 tillsammans, budgeten är 100\xa0000"),
+        ("fi", "budjetti ylittyy: ne maksavat yhteensä 110\xa0000, budjetti on 100\xa0000"),
+        ("da", "over budget: de koster 110.000 tilsammen, budgettet er 100.000"),
+        ("en", "over budget: they cost 110000 together, the budget is 100000"),
+    ):
+        asked = town.headers(voter, language=language)
+        refused(await client.put(url(knapsack), json=over, headers=asked), 422, "projects", words)
     await ok(
         await client.put(url(knapsack), json={"district": "north", "projects": [a]}, headers=h), 201
     )
@@ -364,7 +376,7 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
         ),
         422,
         "points",
-        "do not add up",
+        "går inte jämnt ut: 7, inte de 10 som ska fördelas",
     )
     refused(
         await client.put(
@@ -374,7 +386,7 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
         ),
         422,
         "points[1]",
-        "at least 1",
+        "måste vara minst 1",
     )
     await ok(
         await client.put(
@@ -391,14 +403,14 @@ async def test_each_ballot_rule_refuses_what_breaks_it_naming_the_field(
         ),
         422,
         "district",
-        "votes in one district",
+        "du har röstat i north: en väljare röstar i ett område i den här budgeten",
     )
     # ranked: a rank repeated
     refused(
         await client.put(url(ranked), json={"district": "north", "projects": [r, s, r]}, headers=h),
         422,
         "projects[2]",
-        "a rank repeated",
+        "är rangordnat två gånger: en placering upprepas",
     )
     await ok(
         await client.put(url(ranked), json={"district": "north", "projects": [s, r]}, headers=h),
@@ -423,6 +435,10 @@ async def test_results_are_counted_once_published_exported_and_recounted_from_th
     )
     url = f"/api/v1/dialogs/{dialog_id}/budget"
     people = await voters(platform, town, 4)
+    finnish = await client.put(  # one voter reads Finnish; the others the town's Swedish
+        "/api/v1/me/language", json={"language": "fi"}, headers=town.headers(people[1])
+    )
+    assert finnish.status_code == 200, finnish.text
     ballots = [[a, b], [a, c], [a], [b, c]]
     for token, chosen in zip(people, ballots, strict=True):
         await ok(
@@ -435,12 +451,19 @@ async def test_results_are_counted_once_published_exported_and_recounted_from_th
         )
     refused(await client.post(f"{url}/results", headers=town.headers(admin)), 409, "phase")
     await next_phase(client, town, admin, dialog_id)
+    late = {"district": "north", "projects": [c]}
+    answer = await client.put(f"{url}/ballot", json=late, headers=town.headers(people[0]))
+    refused(answer, 409, "phase", "röster lämnas bara under fasen omröstning (från ")
+    assert answer.headers["content-language"] == "sv"
+    assert "nu pågår fasen resultat" in answer.json()["detail"]
     answer = await client.put(
-        f"{url}/ballot",
-        json={"district": "north", "projects": [c]},
-        headers=town.headers(people[0]),
+        f"{url}/ballot", json=late, headers=town.headers(people[0], language="fi")
     )
-    refused(answer, 409, "phase", "voting")
+    refused(answer, 409, "phase", "ääniä annetaan vain vaiheessa ”äänestys” (")
+    answer = await client.put(
+        f"{url}/ballot", json=late, headers=town.headers(people[0], language="en")
+    )
+    refused(answer, 409, "phase", "ballots are cast only in the voting phase (from 20")
     answer = await client.post(f"{url}/results", headers=town.headers(people[0]))
     assert answer.status_code == 403, answer.text
     await platform.catch_up_projections()
@@ -450,29 +473,59 @@ async def test_results_are_counted_once_published_exported_and_recounted_from_th
     # fits (30,000); b (50,000) no longer does
     assert north["result"]["funded"] == [a, c]
     outcomes = {o["project"]: o for o in north["result"]["outcomes"]}
+    # the reason as a code for machines, and in words in the reader's language (Swedish here,
+    # the town's), amounts as the language writes numbers
     assert (outcomes[b]["reason"], outcomes[b]["funded"]) == ("did-not-fit", False)
-    assert "10000 was left" in outcomes[b]["explanation"]
+    assert counted["language"] == "sv"
+    assert outcomes[b]["explanation"] == "kostar 50\xa0000, 10\xa0000 fanns kvar"
     assert outcomes[gone]["reason"] == "not-feasible"
     assert south["result"]["funded"] == []
     assert {o["project"]: o["reason"] for o in south["result"]["outcomes"]} == {d: "no-votes"}
     again = await client.post(f"{url}/results", headers=town.headers(admin))
-    refused(again, 409, "results", "recorded already")
+    refused(again, 409, "results", "resultatet är redan registrerat")
     read = await ok(await client.get(f"{url}/results", headers=town.headers()))
     assert read["counted"] is True
     assert read["districts"] == counted["districts"]
-    # published through the dialog to everyone who took part
+    for language, words in (
+        ("fi-FI,fi;q=0.9", "maksaa 50\xa0000, jäljellä oli 10\xa0000"),
+        ("en", "costs 50,000, 10,000 was left"),
+    ):
+        read = await ok(await client.get(f"{url}/results", headers=town.headers(language=language)))
+        explained = {o["project"]: o for o in read["districts"][0]["result"]["outcomes"]}
+        assert (explained[b]["reason"], explained[b]["explanation"]) == ("did-not-fit", words)
+        assert read["language"] == language[:2]
+    # published through the dialog to everyone who took part: in Swedish, and beside it in
+    # the town's other languages
     dialog = await ok(await client.get(f"/api/v1/dialogs/{dialog_id}", headers=town.headers()))
     assert dialog["status"] == "results-published"
+    assert dialog["results_summary"].splitlines() == [
+        "Medborgarbudgeten är räknad.",
+        "Norr \N{EN DASH} får pengar: Project 0, Project 2 (90\xa0000 av 100\xa0000"
+        " fördelat, räknat med flest röster först).",
+        "Söder \N{EN DASH} får pengar: inget projekt (0 av 80\xa0000 fördelat, räknat med"
+        " flest röster först).",
+    ]
+    assert set(dialog["results_translations"]) == {"da", "nb", "fi", "en"}
     assert (
-        "Project 0, Project 2 funded (90000 of 100000 spent, greedy)" in dialog["results_summary"]
+        "Norr: Project 0, Project 2 funded (90,000 of 100,000 spent, counted by the most votes"
+        " first)." in dialog["results_translations"]["en"]
     )
-    # every voter is told, in their notifications (the mark of who voted is not the ballot)
+    # every voter is told, in their notifications (the mark of who voted is not the ballot),
+    # each in their own language: the one who chose Finnish in Finnish
     await send_round(platform)
     for token in people:
         listed = await ok(await client.get("/api/v1/me/notifications", headers=town.headers(token)))
         told = [i for i in listed["items"] if i["kind"] == "dialog-results"]
         assert len(told) == 1, listed
-        assert "Project 0, Project 2 funded" in told[0]["body"]
+        if token == people[1]:
+            assert (
+                "Norr \N{EN DASH} rahoitetaan: Project 0, Project 2 (90\xa0000/100\xa0000"
+                in told[0]["body"]
+            )
+        else:
+            assert (
+                "Norr \N{EN DASH} får pengar: Project 0, Project 2 (90\xa0000 av" in told[0]["body"]
+            )
 
     # the district as a Pabulib file: staff only
     answer = await client.get(f"{url}/districts/north/pabulib", headers=town.headers(people[0]))
@@ -526,12 +579,12 @@ async def test_results_are_counted_once_published_exported_and_recounted_from_th
     answer = await client.post(
         f"{url}/projects/{a}/implementation", json=update, headers=town.headers(admin)
     )
-    refused(answer, 409, "phase", "implementation")
+    refused(answer, 409, "phase", "genomförandet rapporteras bara under fasen genomförande")
     await next_phase(client, town, admin, dialog_id)
     answer = await client.post(
         f"{url}/projects/{b}/implementation", json=update, headers=town.headers(admin)
     )
-    refused(answer, 409, "project", "not funded")
+    refused(answer, 409, "project", "projektet fick inga pengar")
     answer = await client.post(
         f"{url}/projects/{a}/implementation", json=update, headers=town.headers(people[1])
     )
@@ -593,7 +646,7 @@ async def test_another_municipalitys_budget_is_not_found(
         ),
         422,
         "projects[0]",
-        "not a project",
+        "är inget projekt i den här omgången",
     )
 
 
@@ -609,9 +662,9 @@ async def test_a_budget_may_be_for_those_who_sign_in_with_the_identity_provider(
     e_id = platform.identity.tokens.issue(town.slug, by_id, Role.PARTICIPANT, SignIn.OIDC).token
     url = f"/api/v1/dialogs/{dialog_id}/budget/ballot"
     body = {"district": "north", "projects": [a]}
-    answer = await client.put(url, json=body, headers=town.headers(mail_token, language="en"))
+    answer = await client.put(url, json=body, headers=town.headers(mail_token, language="da"))
     assert answer.status_code == 403, answer.text
-    assert "identity provider" in answer.json()["detail"]
+    assert "der logger ind med kommunens identitetsudbyder" in answer.json()["detail"]
     assert answer.json()["type"].endswith("/identity-provider-sign-in-needed")
     await ok(await client.put(url, json=body, headers=town.headers(e_id)), 201)
 

@@ -204,7 +204,7 @@ async def test_slow_mode_refuses_a_second_message_with_429_and_records_nothing(
     second = await say(client, town, anna, dialog_id, "Second")
     assert second.status_code == 429, second.text
     assert 0 < int(second.headers["retry-after"]) <= 60
-    assert "slow mode" in second.json()["detail"]
+    assert "långsamt läge: ett meddelande var 60:e sekund" in second.json()["detail"]
     assert await chat_events_recorded(platform, town) == before
 
     # another participant is not slowed by Anna, nor is a moderator

@@ -207,7 +207,7 @@ async def test_an_open_dialogs_typo_is_corrected_but_what_people_answer_to_is_no
     moved = await client.patch(
         url,
         json={"title": "Another title", "purpose": "Something else", "invite_only": True},
-        headers=town.headers(admin),
+        headers=town.headers(admin, language="en"),
     )
     assert moved.status_code == 409, moved.text
     assert moved.json()["field"] == "purpose"

@@ -334,7 +334,7 @@ async def test_bad_merges_are_refused_naming_the_field_and_nothing_is_written(
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["field"] == "duplicate_id"
-    assert "signature" in refused.json()["detail"]
+    assert "namninsamlings underskrifter" in refused.json()["detail"]  # the town's Swedish
     missing = await client.post(
         f"/api/v1/analyses/{s.analysis}/merges",
         json={"duplicate_id": s.b},

@@ -296,7 +296,9 @@ async def test_a_focus_group_end_to_end(
     assert {a["text"]: a["hidden"] for a in listed["items"]}["Något olämpligt"] is True
 
     # The transcript, CSV and HTML: pseudonyms, no names, addresses or ids.
-    exported = await client.get(f"{g.url}/transcript?format=csv", headers=h(g.observer))
+    exported = await client.get(
+        f"{g.url}/transcript?format=csv", headers=h(g.observer, language="en")
+    )
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
@@ -308,11 +310,29 @@ async def test_a_focus_group_end_to_end(
     assert ("Participant 1", "answer", "Där finns ingen bilväg") in said
     assert {r["text"]: r["marks"] for r in rows}["Något olämpligt"] == "hidden"
     assert "Vad skulle göra vägen tryggare?" not in exported.text  # never released
-    page = await client.get(f"{g.url}/transcript?format=html", headers=h(g.moderator))
+    # in the municipality's language (Swedish) unless another of its languages is asked for
+    swedish = await client.get(f"{g.url}/transcript?format=csv", headers=h(g.observer))
+    assert swedish.headers["content-language"] == "sv"
+    header, *lines = list(csv.reader(io.StringIO(swedish.text)))
+    assert header == ["tid", "talare", "till", "typ", "om", "text", "markeringar"]
+    assert lines[0][1:5] == ["Moderator", "", "fråga", "Punkt 1"]
+    assert ["Deltagare 2", "", "svar", "Punkt 1", "Mamma kör mig", "fäst, framhävd"] in [
+        line[1:] for line in lines
+    ]
+    assert ("Moderator", "följdfråga") in {(line[1], line[3]) for line in lines}
+    page = await client.get(
+        f"{g.url}/transcript?format=html", headers=h(g.moderator, language="fi-FI,fi;q=0.9")
+    )
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-language"] == "fi"
     assert "default-src 'none'" in page.headers["content-security-policy"]
-    assert "Participant 2" in page.text
+    assert "<html lang='fi'>" in page.text
+    assert "Trygg skolväg: litterointi" in page.text
+    assert "<th scope='col'>puhuja</th>" in page.text
+    assert "Osallistuja 2" in page.text
+    assert "Participant" not in page.text
+    assert "<tr class='pinned highlighted'>" in page.text  # the marks' codes: the classes
     assert "Mamma kör mig" in page.text
     for text in (exported.text, page.text):
         for secret in ("Anna", "anna@home.example", "Resident", *g.participant_ids, "P1 verkar"):

@@ -305,7 +305,9 @@ async def test_switched_off_nothing_is_counted_or_awarded(
     assert (mine["enabled"], mine["points"], mine["badges"]) == (False, 0, [])
     assert set(mine["tallies"].values()) == {0}
     assert await awards(platform, town) == []
-    board = await client.get(f"/api/v1/dialogs/{dialog['id']}/leaderboard", headers=town.headers())
+    board = await client.get(
+        f"/api/v1/dialogs/{dialog['id']}/leaderboard", headers=town.headers(language="en")
+    )
     assert board.status_code == 404
     assert "off" in board.json()["detail"]
 

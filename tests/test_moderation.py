@@ -424,7 +424,7 @@ async def test_participants_cannot_moderate(
         ),
         await send(client, town, other, f"/people/{person}/block", reason),
         await send(client, town, other, f"/people/{person}/unblock", reason),
-        await client.get("/api/v1/moderation/queue", headers=town.headers(other)),
+        await client.get("/api/v1/moderation/queue", headers=town.headers(other, language="en")),
     ]
 
     assert [a.status_code for a in attempts] == [403] * len(attempts)

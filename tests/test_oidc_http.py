@@ -316,7 +316,7 @@ async def test_a_citizen_signed_in_by_the_provider_joins_a_panel_when_an_address
     kim = (await sign_in(client, town, provider, "kim")).json()["token"]
     nils = (await sign_in(client, town, provider, "nils")).json()["token"]
     joined = await client.put(membership, json=joining, headers=town.headers(kim))
-    refused = await client.put(membership, json=joining, headers=town.headers(nils))
+    refused = await client.put(membership, json=joining, headers=town.headers(nils, language="en"))
 
     assert joined.status_code == 200, joined.text
     assert joined.json()["via"] == "sign-up"

@@ -137,7 +137,7 @@ async def test_a_round_reaches_the_sample_and_reminders_only_those_who_have_not_
     twice = await client.post(
         rounds_url,
         json={"sample_id": sample["sample_id"], "dialog_id": dialog},
-        headers=town.headers(admin),
+        headers=town.headers(admin, language="en"),
     )
     assert twice.status_code == 409, twice.text
     assert "has a round already" in twice.json()["detail"]
@@ -374,13 +374,13 @@ async def test_refusals_name_the_reason_or_the_field_and_write_nothing(
     )
     unpublished = await start(dialog_id=drafted["id"])
     assert unpublished.status_code == 409, unpublished.text
-    assert "publish" in unpublished.json()["detail"]
+    assert "publicera den innan" in unpublished.json()["detail"]  # the town's Swedish
     await ok(
         await client.post(f"/api/v1/dialogs/{drafted['id']}/publish", headers=town.headers(admin))
     )
     unapproved = await start(dialog_id=drafted["id"])
     assert unapproved.status_code == 409, unapproved.text
-    assert "questionnaire is draft" in unapproved.json()["detail"]
+    assert "frågeformulär har status draft" in unapproved.json()["detail"]  # Swedish
 
     # Not a survey; a bad schedule; a reminder after the survey closes.
     proposals = await open_dialog(client, town, admin)

@@ -129,24 +129,58 @@ async def test_a_csv_export_has_a_row_per_response_with_numbered_columns_and_cod
     assert {"'+46 70 123", "'-minus", "'@SUM(A1)", "fler bänkar 5"} <= wishes
     assert not any(w.startswith(("=", "+", "-", "@")) for w in wishes)
 
-    codebook = await client.get(export_url(dialog, "codebook"), headers=town.headers(analyst))
+    codebook = await client.get(
+        export_url(dialog, "codebook"), headers=town.headers(analyst, language="en")
+    )
     assert codebook.status_code == 200, codebook.text
+    assert codebook.headers["content-language"] == "en"
     book = list(csv.reader(io.StringIO(codebook.text)))
     assert book[0] == ["column", "question_id", "item_id", "text", "type", "code", "label"]
     assert [r[0] for r in book[1:5]] == ["number", "response", "version", "day"]
+    # the questionnaire's own texts in the language asked for where it has them (its options
+    # have English labels), else in its default language
     assert [r for r in book if r[0] == "Q1"] == [
-        ["Q1", "visit", "", "Besöker du torget?", "single-choice", str(n), f"{o} (sv)"]
+        ["Q1", "visit", "", "Besöker du torget?", "single-choice", str(n), f"{o} (en)"]
         for o, n in VISIT.items()
     ]
     assert [r[2:] for r in book if r[0] == "Q2_3"] == [
-        ["eat", "Vad gör du där?: eat (sv)", "multiple-choice", "0", "not chosen"],
-        ["eat", "Vad gör du där?: eat (sv)", "multiple-choice", "1", "chosen"],
+        ["eat", "Vad gör du där?: eat (en)", "multiple-choice", "0", "not chosen"],
+        ["eat", "Vad gör du där?: eat (en)", "multiple-choice", "1", "chosen"],
     ]
     assert [(r[5], r[6]) for r in book if r[0] == "Q4"] == [
         ("1", "Nej"), ("2", ""), ("3", ""), ("4", ""), ("5", "Ja"),
     ]  # fmt: skip
     assert [r[4] for r in book if r[0] == "Q8"] == ["text"]
     assert {r[0] for r in book[5:]} == set(HEADER[4:])  # every answer column is described
+
+    # in the town's language (Swedish) unless another of its languages is asked for; the
+    # column names, ids, types and codes stay; the questionnaire's texts are its own
+    for language, header, chosen, number in (
+        (
+            None,
+            ["kolumn", "fråge-id", "alternativ- eller rad-id", "text", "typ", "kod", "etikett"],
+            ["inte valt", "valt"],
+            "Svarets nummer i den här exporten (efter dag, sedan efter svar)",
+        ),
+        (
+            "fi",
+            ["sarake", "kysymyksen tunniste", "vaihtoehdon tai rivin tunniste", "teksti"],
+            ["ei valittu", "valittu"],
+            "Vastauksen numero tässä viennissä (päivän, sitten vastauksen mukaan)",
+        ),
+    ):
+        answer = await client.get(
+            export_url(dialog, "codebook"), headers=town.headers(analyst, language=language)
+        )
+        assert answer.headers["content-language"] == (language or "sv")
+        translated = list(csv.reader(io.StringIO(answer.text)))
+        assert translated[0][: len(header)] == header
+        assert translated[1][:4] == ["number", "", "", number]
+        assert [r[2:] for r in translated if r[0] == "Q2_3"] == [
+            ["eat", "Vad gör du där?: eat (sv)", "multiple-choice", "0", chosen[0]],
+            ["eat", "Vad gör du där?: eat (sv)", "multiple-choice", "1", chosen[1]],
+        ]
+        assert [r[:3] for r in translated] == [r[:3] for r in [translated[0], *book[1:]]]
 
 
 async def test_an_xlsx_export_holds_the_same_rows_and_the_codebook_as_a_second_sheet(
@@ -158,14 +192,14 @@ async def test_an_xlsx_export_holds_the_same_rows_and_the_codebook_as_a_second_s
 
     workbook = await xlsx_export(client, town, dialog, admin)
 
-    assert workbook.sheetnames == ["Responses", "Codebook"]
-    sheet = [list(r) for r in workbook["Responses"].iter_rows(values_only=True)]
+    assert workbook.sheetnames == ["Svar", "Kodbok"]  # in the town's language
+    sheet = [list(r) for r in workbook["Svar"].iter_rows(values_only=True)]
     assert len(sheet) == RESPONDENTS + 1
     assert [["" if v is None else str(v) for v in r] for r in sheet] == as_csv
     first = sheet[1]
     assert isinstance(first[0], int)
     assert isinstance(first[4], int)
-    cells = [c for row in workbook["Responses"].iter_rows() for c in row]
+    cells = [c for row in workbook["Svar"].iter_rows() for c in row]
     injected = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert [(c.value, c.data_type) for c in injected] == [
         ('\'=HYPERLINK("http://evil.example")', "s")
@@ -173,7 +207,7 @@ async def test_an_xlsx_export_holds_the_same_rows_and_the_codebook_as_a_second_s
     assert not any(c.data_type == "f" for c in cells)  # no formula anywhere
     book = [
         ["" if v is None else str(v) for v in r]
-        for r in workbook["Codebook"].iter_rows(values_only=True)
+        for r in workbook["Kodbok"].iter_rows(values_only=True)
     ]
     assert book == list(csv.reader(io.StringIO(codebook.text)))
 
@@ -317,7 +351,7 @@ async def test_an_erased_respondents_answers_read_as_erased_in_a_named_surveys_e
         assert gone[0][2:4] == rows[0][2:4]
         assert "fler bänkar 5" not in str(rows)
         workbook = await xlsx_export(client, town, dialog, admin)
-        assert "fler bänkar 5" not in str(list(workbook["Responses"].iter_rows(values_only=True)))
+        assert "fler bänkar 5" not in str(list(workbook["Svar"].iter_rows(values_only=True)))
         listed = await ok(
             await client.get(texts, params={"question": "wish"}, headers=town.headers(admin))
         )

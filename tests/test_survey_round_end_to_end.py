@@ -285,7 +285,9 @@ async def test_a_panel_survey_from_recruitment_to_the_decision(
     assert len(rows) == ANSWERING
     assert all(row[header.index("version")] == "1" for row in rows)
     assert all(not cell.startswith("=") for row in rows for cell in row)  # formulas made inert
-    as_xlsx = await client.get(export, params={"format": "xlsx"}, headers=town.headers(analyst))
+    as_xlsx = await client.get(
+        export, params={"format": "xlsx"}, headers=town.headers(analyst, language="en")
+    )
     assert as_xlsx.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(as_xlsx.content), read_only=True)
     assert workbook.sheetnames == ["Responses", "Codebook"]

@@ -206,7 +206,7 @@ async def test_a_questionnaire_goes_through_review_with_four_eyes_to_the_opening
     assert commented.json()["question_id"] == "order"
     assert submitted["stage"] == "submitted"
     assert own_approval.status_code == 403
-    assert "wrote none of it" in own_approval.json()["detail"]
+    assert "inte har skrivit något av det" in own_approval.json()["detail"]  # in Swedish
     assert stale_approval.status_code == 409
     assert stale_approval.json()["field"] == "revision"
     assert sent_back["stage"] == "draft"
@@ -218,7 +218,7 @@ async def test_a_questionnaire_goes_through_review_with_four_eyes_to_the_opening
     )
     assert before_publish.status_code == 404  # a draft dialog does not exist for citizens
     assert not_out.status_code == 409
-    assert "has not gone out" in not_out.json()["detail"]
+    assert "har inte gått ut" in not_out.json()["detail"]  # the town's Swedish
     assert early_correction.status_code == 409
     assert (review["stage"], review["approved_by"] is not None) == ("scheduled", True)
     assert citizen_review.status_code == 403
@@ -252,7 +252,7 @@ async def test_once_named_the_steering_group_alone_approves_and_may_be_a_committ
     ]
     assert [r.status_code for r in refused] == [403, 422, 400, 400]
     assert [e["field"] for e in refused[1].json()["errors"]] == ["members[1]", "members[2]"]
-    assert "participant" in refused[1].json()["errors"][0]["reason"]
+    assert "är deltagare" in refused[1].json()["errors"][0]["reason"]  # a participant
     assert (await ok(await client.get(group, headers=author))) == {"members": []}  # unchanged
 
     named = await ok(await client.put(group, json={"members": [str(member)]}, headers=author))
@@ -271,7 +271,7 @@ async def test_once_named_the_steering_group_alone_approves_and_may_be_a_committ
         await client.get(f"{base}/review", headers=town.headers(outsider)),
     ]
     assert [r.status_code for r in not_in_group] == [403, 403, 403, 403]
-    assert "steering group" in not_in_group[0].json()["detail"]
+    assert "kommunens styrgrupp" in not_in_group[0].json()["detail"]
 
     read = await ok(await client.get(f"{base}/review", headers=town.headers(committee)))
     approved = await ok(
@@ -307,7 +307,7 @@ async def test_the_questionnaire_locks_at_the_opening_and_a_correction_is_a_new_
 
     assert (first["version"], again["version"]) == (1, 1)
     assert revision.status_code == 409
-    assert "correct the questionnaire" in revision.json()["detail"]
+    assert "rätta frågeformuläret som en ny version" in revision.json()["detail"]
     assert (corrected["stage"], corrected["newest_version"]) == ("locked", 2)
     assert (newest["version"], newest["questionnaire"]["title"]) == (2, "Rättad")
     assert answered_v1.status_code == 201, answered_v1.text  # begun before the correction

@@ -90,6 +90,11 @@ def provider_configured_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
     }
 
 
+def results_published_v1(stream_id: UUID, dialog_id: UUID) -> dict[str, Any]:
+    """A DialogResultsPublished as version 1 wrote it: the summary alone, no ``translations``."""
+    return {"timestamp": AT.isoformat(), "summary": "What came of it"}
+
+
 # A version 1 payload of each event type that has an upcaster, by (stream, dialog).
 VERSION_1: dict[str, Callable[[UUID, UUID], dict[str, Any]]] = {
     "BallotCast": ballot_v1,
@@ -97,6 +102,7 @@ VERSION_1: dict[str, Callable[[UUID, UUID], dict[str, Any]]] = {
     "DialogDrafted": dialog_drafted_v1,
     "DialogDetailsChanged": dialog_changed_v1,
     "DialogTextsCorrected": dialog_corrected_v1,
+    "DialogResultsPublished": results_published_v1,
 }
 # The read models checked below for each of those types.
 DIALOG_TAKERS = {"dialog_listing", "notifier", "audit_trail"}
@@ -106,6 +112,7 @@ CHECKED: dict[str, set[str]] = {
     "DialogDetailsChanged": DIALOG_TAKERS,
     "DialogTextsCorrected": DIALOG_TAKERS,
     "SignInProviderConfigured": {"audit_trail"},  # and the aggregate, read below
+    "DialogResultsPublished": DIALOG_TAKERS,
 }
 
 
@@ -256,7 +263,9 @@ async def test_version_1_dialog_events_read_as_without_translations_in_every_rea
     read = await client.get(f"/api/v1/dialogs/{dialog}", headers=town.headers(admin))
     changed = read.json()
     await append_v1(platform, town, "DialogTextsCorrected", dialog, dialog, 3)
+    await append_v1(platform, town, "DialogResultsPublished", dialog, dialog, 4)
     await platform.catch_up_projections()
+    published = (await client.get(f"/api/v1/dialogs/{dialog}", headers=town.headers(admin))).json()
 
     listed = await client.get("/api/v1/dialogs", headers=town.headers(admin))
     (row,) = [d for d in listed.json()["items"] if d["id"] == str(dialog)]
@@ -274,12 +283,18 @@ async def test_version_1_dialog_events_read_as_without_translations_in_every_rea
         )
     report = await verify_trails(platform.worker_pool, town.slug)
 
-    # the aggregate and the dialog listing: no translations, the texts as corrected
+    # the aggregate and the dialog listing: no translations, the texts as corrected, the
+    # results published without translations of their summary
     assert drafted == "Old title"
     assert (changed["title"], changed["translations"]) == ("Changed title", {})
     assert (row["title"], row["instructions"], row["translations"]) == (
         "Corrected title",
         "Fixed",
+        {},
+    )
+    assert (row["status"], row["results_summary"]) == ("results-published", "What came of it")
+    assert (published["results_summary"], published["results_translations"]) == (
+        "What came of it",
         {},
     )
     # the notifier: the dialog's title as each event set it
@@ -289,6 +304,7 @@ async def test_version_1_dialog_events_read_as_without_translations_in_every_rea
         ("DialogDrafted", 1),
         ("DialogDetailsChanged", 2),
         ("DialogTextsCorrected", 3),
+        ("DialogResultsPublished", 4),
     ]
     assert report.intact, report.problems
 

@@ -62,6 +62,17 @@ from pabutools.tiebreaking import TieBreakingRule
 from services.budgeting.ballots import Ballot, scores
 from services.budgeting.domain import BudgetProject, BudgetRound
 from services.budgeting.equal_shares import approval_equal_shares
+from services.budgeting.result_texts import (
+    DID_NOT_FIT,
+    FUNDED,
+    FUNDED_BY_SHARES,
+    FUNDED_IN_COMPLETION,
+    NO_VOTES,
+    NOT_FEASIBLE,
+    OVER_THE_BUDGET,
+    SHARES_RAN_OUT,
+    english,
+)
 from services.budgeting.results import (
     Candidate,
     Counting,
@@ -118,9 +129,10 @@ def greedy(
     for c in _order(_counted(candidates, tally), tally):
         if c.cost <= left:
             left -= c.cost
-            funded.append(_outcome(c, tally, Reason.FUNDED, f"funded; {left} left after it"))
+            funded.append(_outcome(c, tally, Reason.FUNDED, english(FUNDED, left=left)))
         else:
-            rest.append(_outcome(c, tally, Reason.DID_NOT_FIT, f"costs {c.cost}, {left} was left"))
+            why = english(DID_NOT_FIT, cost=c.cost, left=left)
+            rest.append(_outcome(c, tally, Reason.DID_NOT_FIT, why))
     return _result(Counting.GREEDY, budget, candidates, tally, funded, rest)
 
 
@@ -167,20 +179,17 @@ def equal_shares(
     for project_id in completed_ids:
         c = by_id[project_id]
         left -= c.cost
-        how = "by equal shares" if project_id in shared else "by votes, in the completion"
-        funded.append(_outcome(c, tally, Reason.FUNDED, f"funded {how}; {left} left after it"))
+        how = FUNDED_BY_SHARES if project_id in shared else FUNDED_IN_COMPLETION
+        funded.append(_outcome(c, tally, Reason.FUNDED, english(how, left=left)))
     rest: list[Outcome] = []
     chosen = set(completed_ids)
     for c in _order((c for c in counted if c.id not in chosen), tally):
         if c.cost > budget:
-            explanation = f"costs {c.cost}, more than the whole budget of {budget}"
-            rest.append(_outcome(c, tally, Reason.DID_NOT_FIT, explanation))
+            why = english(OVER_THE_BUDGET, cost=c.cost, budget=budget)
+            rest.append(_outcome(c, tally, Reason.DID_NOT_FIT, why))
         else:
-            explanation = (
-                f"its supporters' shares could not pay its cost of {c.cost}, and the {left}"
-                " left after the completion did not cover it"
-            )
-            rest.append(_outcome(c, tally, Reason.SHARES_RAN_OUT, explanation))
+            why = english(SHARES_RAN_OUT, cost=c.cost, left=left)
+            rest.append(_outcome(c, tally, Reason.SHARES_RAN_OUT, why))
     return _result(Counting.EQUAL_SHARES, budget, candidates, tally, funded, rest)
 
 
@@ -266,9 +275,9 @@ def _result(
 ) -> DistrictResult:
     for c in candidates:
         if not c.feasible:
-            rest.append(_outcome(c, tally, Reason.NOT_FEASIBLE, "found not feasible on review"))
+            rest.append(_outcome(c, tally, Reason.NOT_FEASIBLE, NOT_FEASIBLE))
         elif tally[c.id] == 0:
-            rest.append(_outcome(c, tally, Reason.NO_VOTES, "nobody voted for it"))
+            rest.append(_outcome(c, tally, Reason.NO_VOTES, NO_VOTES))
     return DistrictResult(
         counting=counting,
         budget=budget,

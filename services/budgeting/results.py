@@ -44,7 +44,9 @@ class Outcome(msgspec.Struct, frozen=True, kw_only=True):
     votes: int
     funded: bool
     reason: Reason
-    explanation: str  # the reason in plain words, with the amounts that decided it
+    # the reason in plain words with the amounts that decided it, recorded in English
+    # (one of services.budgeting.result_texts' templates, which gives it in any language)
+    explanation: str
 
 
 class DistrictResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -46,6 +46,7 @@ from services.budgeting.domain import (
 from services.budgeting.follows import ProjectFollow, follow_id, may_follow, require_follower
 from services.budgeting.listing import BudgetQueries
 from services.budgeting.pabulib import PbElection, export_round, import_pb
+from services.budgeting.result_texts import DistrictLine, summary
 from services.budgeting.results import Candidate, Counting, DistrictResult
 from services.budgeting.setup import districts_of, phases_of, rules_of, window
 from services.dialogs.domain import Dialog, DialogKind, Status
@@ -464,7 +465,13 @@ class BudgetService:
         dialog = await self.dialogs.get(caller.tenant_id, dialog_id)
         if dialog.status_at(now) not in (Status.CLOSED, Status.RESULTS_PUBLISHED):
             dialog.close("the budget's voting is over", now)
-        dialog.publish_results(summary(budget_round, projects, results), now)
+        # in the municipality's default language, and beside it in each of its others, so
+        # every voter is told in their own
+        tenant = await self.dialogs.tenant(caller.tenant_id)
+        others = [lang for lang in tenant.languages if lang != tenant.default_language]
+        texts = summaries(budget_round, projects, results, [tenant.default_language, *others])
+        main = texts.pop(tenant.default_language)
+        dialog.publish_results(main, now, texts)
         if self.dialogs.marks is not None:  # those who voted last are told too
             await self.dialogs.marks.record(caller.tenant_id, dialog_id)
         await self._save(caller, budget_round, dialog)
@@ -516,15 +523,23 @@ def _count_file(text: str, counting: Counting) -> DistrictResult:
     return count(counting, election.budget, candidates, scored)
 
 
-def summary(
+def summaries(
     budget_round: BudgetRound,
     projects: Sequence[BudgetProject],
     results: Sequence[DistrictResult],
-) -> str:
-    """The results in words, as the dialog publishes them to those who took part."""
+    languages: Sequence[str],
+) -> dict[str, str]:
+    """The results in words, as the dialog publishes them to those who took part, in each
+    of ``languages``."""
     titles = {str(p.id): p.title for p in projects}
-    lines = ["The participatory budget is counted."]
-    for d, r in zip(budget_round.districts, results, strict=True):
-        funded = ", ".join(titles.get(p, p) for p in r.funded) or "no project"
-        lines.append(f"{d.name}: {funded} funded ({r.spent} of {r.budget} spent, {r.counting}).")
-    return "\n".join(lines)
+    lines = [
+        DistrictLine(
+            name=d.name,
+            funded=[titles.get(p, p) for p in r.funded],
+            spent=r.spent,
+            budget=r.budget,
+            counting=r.counting,
+        )
+        for d, r in zip(budget_round.districts, results, strict=True)
+    ]
+    return {language: summary(language, lines) for language in languages}

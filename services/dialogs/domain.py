@@ -8,7 +8,7 @@ opening or closing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -146,6 +146,18 @@ class Dialog(Aggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             _translations_v1(state)
 
+    class DialogResultsPublished(Aggregate.Event):
+        """Version 2 added ``translations``: the summary in the municipality's other
+        languages (language -> text; a budget's count writes them). Version 1 had none."""
+
+        class_version = 2
+        summary: str
+        translations: dict[str, str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("translations", {})
+
     class DialogTextsCorrected(Aggregate.Event):
         """Version 2 added ``translations``, the corrected translations whole. A version 1
         correction was made when a dialog had none: it reads as none."""
@@ -171,6 +183,7 @@ class Dialog(Aggregate):
         self.status = Status.DRAFT
         self.close_reason: str | None = None
         self.results_summary: str | None = None
+        self.results_translations: dict[str, str] = {}  # the summary in other languages
         self.report_back_date: datetime | None = None  # set by an administrator, if any
         self.reminded_for: datetime | None = None  # the report-back date warned of
 
@@ -362,17 +375,22 @@ class Dialog(Aggregate):
         self.status = Status.CLOSED
         self.close_reason = reason
 
-    def publish_results(self, summary: str, now: datetime) -> None:
+    def publish_results(
+        self, summary: str, now: datetime, translations: Mapping[str, str] | None = None
+    ) -> None:
+        """Publish what came of the dialog: ``summary`` in the municipality's default
+        language, and ``translations`` of it (language -> text) when there are any."""
         if self.status_at(now) not in (Status.CLOSED, Status.RESULTS_PUBLISHED):
             raise Conflict("results are published after the dialog has closed")
         if self.status is not Status.CLOSED and self.status is not Status.RESULTS_PUBLISHED:
             self._closed(None)
-        self._results_published(summary)
+        self._results_published(summary, dict(sorted((translations or {}).items())))
 
-    @event("DialogResultsPublished")
-    def _results_published(self, summary: str) -> None:
+    @event(DialogResultsPublished)
+    def _results_published(self, summary: str, translations: dict[str, str]) -> None:
         self.status = Status.RESULTS_PUBLISHED
         self.results_summary = summary
+        self.results_translations = translations
 
 
 def _settled(policy: KindPolicy, details: DialogDetails) -> DialogDetails:

@@ -198,6 +198,10 @@ class DialogService:
         known here at once (read-your-writes)."""
         return await self.repository.get(tenant_id, Tenant, tenant_stream_id(tenant_id))
 
+    async def tenant(self, tenant_id: str) -> Tenant:
+        """The tenant as it stands (its languages, committees): read from its aggregate."""
+        return await self._tenant(tenant_id)
+
     async def create(self, caller: Caller, command: CreateDialog) -> Dialog:
         """A new draft; a budget dialog together with its budget round, in one append."""
         caller.require(Permission.ADMINISTER)

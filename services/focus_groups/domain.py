@@ -223,8 +223,14 @@ class FocusGroup(Aggregate):
 
     def pseudonym(self, person_id: UUID) -> str | None:
         """ "Participant N": the participant's place in the order participants were added."""
+        number = self.participant_number(person_id)
+        return None if number is None else f"Participant {number}"
+
+    def participant_number(self, person_id: UUID) -> int | None:
+        """The N of the participant's pseudonym: their place in the order participants were
+        added (None for anyone who is no participant)."""
         try:
-            return f"Participant {self.participants.index(person_id) + 1}"
+            return self.participants.index(person_id) + 1
         except ValueError:
             return None
 

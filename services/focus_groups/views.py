@@ -12,6 +12,9 @@ follow-up, every answer with its marks, and the notes.
 The transcript (CSV or HTML, for staff) is what was said, in order of time: each released item
 and follow-up by the moderator, each answer by its author's pseudonym, with its marks. It
 names no one: no names, e-mail addresses or person ids, pseudonyms only. Notes stay out of it.
+Its headings, the pseudonyms ("Deltagare 3"), the kinds, labels and marks are written in the
+language asked for (the catalogues' context ``focus group transcript``); the HTML page writes
+times as that language does, the CSV keeps them in ISO 8601 so a spreadsheet sorts them.
 """
 
 from __future__ import annotations
@@ -25,11 +28,10 @@ from uuid import UUID
 
 import msgspec
 
+from events import texts
 from events.spreadsheet import inert
 from services.focus_groups.domain import Access, FocusGroup, FollowUp, GuideItem
 from services.focus_groups.read_model import AnswerRow, NoteRow
-
-MODERATOR = "Moderator"
 
 
 class AnswerView(msgspec.Struct, kw_only=True):
@@ -280,16 +282,53 @@ def note_views(rows: Sequence[NoteRow]) -> list[NoteView]:
 # -- the transcript ------------------------------------------------------------------------------
 
 HEADER = ("time", "speaker", "to", "kind", "about", "text", "marks")
+"""The columns, as their names read in English."""
+
+
+def header(language: str) -> tuple[str, ...]:
+    """The columns' names in ``language``."""
+    return (
+        texts.pgettext(language, "focus group transcript", "time"),
+        texts.pgettext(language, "focus group transcript", "speaker"),
+        texts.pgettext(language, "focus group transcript", "to"),
+        texts.pgettext(language, "focus group transcript", "kind"),
+        texts.pgettext(language, "focus group transcript", "about"),
+        texts.pgettext(language, "focus group transcript", "text"),
+        texts.pgettext(language, "focus group transcript", "marks"),
+    )
+
+
+def _word(code: str, language: str) -> str:
+    """A kind of line or a mark in ``language`` (an unknown code as it is)."""
+    words = {
+        "question": texts.pgettext(language, "focus group transcript", "question"),
+        "stimulus": texts.pgettext(language, "focus group transcript", "stimulus"),
+        "follow-up": texts.pgettext(language, "focus group transcript", "follow-up"),
+        "answer": texts.pgettext(language, "focus group transcript", "answer"),
+        "pinned": texts.pgettext(language, "focus group transcript", "pinned"),
+        "hidden": texts.pgettext(language, "focus group transcript", "hidden"),
+        "highlighted": texts.pgettext(language, "focus group transcript", "highlighted"),
+    }
+    return words.get(code, code)
+
+
+def _speaker(group: FocusGroup, person_id: UUID, language: str) -> str:
+    """A participant's pseudonym in ``language`` ("Deltagare 3")."""
+    number = group.participant_number(person_id)
+    if number is None:
+        return texts.pgettext(language, "focus group transcript", "Participant")
+    return texts.pgettext(language, "focus group transcript", "Participant {n}").format(n=number)
 
 
 class Line(msgspec.Struct, frozen=True, kw_only=True):
     time: datetime
     speaker: str
     to: str  # "" for everyone
-    kind: str  # question, stimulus, follow-up, answer
+    kind: str  # question, stimulus, follow-up, answer (in the transcript's language)
     about: str  # "Item 2", "Follow-up 1"
     text: str
     marks: str  # pinned, hidden, highlighted (comma separated)
+    classes: tuple[str, ...] = ()  # the marks' codes (pinned, hidden, highlighted)
 
     def cells(self) -> list[str]:
         return [
@@ -303,34 +342,43 @@ class Line(msgspec.Struct, frozen=True, kw_only=True):
         ]
 
 
-def transcript(group: FocusGroup, rows: Sequence[AnswerRow], now: datetime) -> list[Line]:
-    """What was said, in order of time, by pseudonym (see the module's text)."""
+def transcript(
+    group: FocusGroup, rows: Sequence[AnswerRow], now: datetime, language: str = "en"
+) -> list[Line]:
+    """What was said, in order of time, by pseudonym (see the module's text), its labels in
+    ``language``."""
     labels: dict[UUID, str] = {}
     order: dict[UUID, int] = {}
     lines: list[Line] = []
+    moderator = texts.pgettext(language, "focus group transcript", "Moderator")
     for n, i in enumerate(group.released_items(now), start=1):
-        labels[i.id] = f"Item {n}"
+        labels[i.id] = texts.pgettext(language, "focus group transcript", "Item {n}").format(n=n)
         order[i.id] = len(order)
-        media = " ".join(x for x in (i.image_id and f"[image {i.image_id}]", i.video_url) if x)
+        image = i.image_id and texts.pgettext(
+            language, "focus group transcript", "[image {id}]"
+        ).format(id=i.image_id)
+        media = " ".join(x for x in (image, i.video_url) if x)
         lines.append(
             Line(
                 time=i.release_at or now,
-                speaker=MODERATOR,
+                speaker=moderator,
                 to="",
-                kind=i.kind,
+                kind=_word(i.kind, language),
                 about=labels[i.id],
                 text=" ".join(x for x in (i.text, media) if x),
                 marks="",
             )
         )
     for n, f in enumerate(group.follow_ups.values(), start=1):
-        labels[f.id] = f"Follow-up {n}"
+        labels[f.id] = texts.pgettext(language, "focus group transcript", "Follow-up {n}").format(
+            n=n
+        )
         lines.append(
             Line(
                 time=f.sent_at,
-                speaker=MODERATOR,
-                to="" if f.to is None else _pseudonym(group, f.to),
-                kind="follow-up",
+                speaker=moderator,
+                to="" if f.to is None else _speaker(group, f.to, language),
+                kind=_word("follow-up", language),
                 about=labels[f.id] + ("" if f.item_id is None else f" ({labels.get(f.item_id)})"),
                 text=f.text,
                 marks="",
@@ -345,23 +393,25 @@ def transcript(group: FocusGroup, rows: Sequence[AnswerRow], now: datetime) -> l
         lines.append(
             Line(
                 time=r.answered_at,
-                speaker=_pseudonym(group, r.person_id),
+                speaker=_speaker(group, r.person_id, language),
                 to="",
-                kind="answer",
+                kind=_word("answer", language),
                 about=labels[r.item_id],
                 text=r.text,
-                marks=", ".join(marks),
+                marks=", ".join(_word(m, language) for m in marks),
+                classes=tuple(marks),
             )
         )
     lines.sort(key=lambda line: line.time)
     return lines
 
 
-def transcript_csv(lines: Sequence[Line]) -> bytes:
-    """CSV (UTF-8, CRLF), texts made inert against spreadsheet formulas."""
+def transcript_csv(lines: Sequence[Line], language: str = "en") -> bytes:
+    """CSV (UTF-8, CRLF), its header row in ``language``, texts made inert against
+    spreadsheet formulas."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow(header(language))
     for line in lines:
         writer.writerow([inert(cell) for cell in line.cells()])
     return buffer.getvalue().encode()
@@ -376,22 +426,29 @@ _STYLE = (
 
 
 def transcript_html(group: FocusGroup, lines: Sequence[Line], language: str) -> bytes:
-    """A standalone HTML page of the transcript (every text escaped)."""
+    """A standalone HTML page of the transcript in ``language`` (every text escaped), its
+    times as the language writes them."""
     esc = html.escape
-    head = "".join(f"<th scope='col'>{esc(h)}</th>" for h in HEADER)
+    head = "".join(f"<th scope='col'>{esc(h)}</th>" for h in header(language))
     body = []
     for line in lines:
-        classes = " ".join(m.strip() for m in line.marks.split(",") if m.strip())
+        shown = [texts.format_datetime(line.time, language), *line.cells()[1:]]
         cells = "".join(
             f"<td class='text'>{esc(c)}</td>" if h == "text" else f"<td>{esc(c)}</td>"
-            for h, c in zip(HEADER, line.cells(), strict=True)
+            for h, c in zip(HEADER, shown, strict=True)
         )
-        body.append(f"<tr class='{esc(classes)}'>{cells}</tr>")
+        body.append(f"<tr class='{esc(' '.join(line.classes))}'>{cells}</tr>")
+    title = texts.pgettext(language, "focus group transcript", "{title}: transcript").format(
+        title=group.title
+    )
+    caption = texts.pgettext(
+        language, "focus group transcript", "Transcript, participants by pseudonym"
+    )
     page = (
         f"<!DOCTYPE html><html lang='{esc(language)}'><head><meta charset='utf-8'>"
-        f"<title>{esc(group.title)}: transcript</title><style>{_STYLE}</style></head>"
+        f"<title>{esc(title)}</title><style>{_STYLE}</style></head>"
         f"<body><main><h1>{esc(group.title)}</h1><p>{esc(group.description)}</p>"
-        f"<table><caption>Transcript, participants by pseudonym</caption>"
+        f"<table><caption>{esc(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></main>"
         "</body></html>"
     )

@@ -285,12 +285,15 @@ def decide(batch: Batch, recorded: RecordedEvent, event: Any) -> Note | None:
 
 
 def results(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note:
-    """A dialog's results (or feedback, published again) to everyone who took part."""
+    """A dialog's results (or feedback, published again) to everyone who took part: the
+    summary also as ``message:<language>`` for each language it was published in besides the
+    main one (a budget's count writes them; ``compose`` chooses)."""
     details: dict[str, str | TitleAt] = {
         "dialog": batch.dialogs.get(key, ""),
         "message": event.summary,
         "path": f"/dialogs/{key[1]}",
     }
+    details.update({f"message:{lang}": text for lang, text in event.translations.items()})
     return Note(Kind.DIALOG_RESULTS, tuple(sorted(people)), details)
 
 

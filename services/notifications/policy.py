@@ -89,7 +89,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "ReportStatusChanged": ("status", "message"),
     "ThresholdReached": ("count",),
     "SignatureGoalReached": ("count",),
-    "DialogResultsPublished": ("summary",),
+    "DialogResultsPublished": ("summary", "translations"),
     "PostHidden": ("post_id", "dialog_id", "author_id", "reason"),
     "PostRestored": ("post_id", "dialog_id", "author_id", "reason"),
     "AppealDecided": ("post_id", "dialog_id", "author_id", "reason", "upheld"),

@@ -159,10 +159,12 @@ def compose(
     the tenant's URL template of the link's kind when it has one, else its public URL ``base``
     and the path the notifier recorded."""
     given = {k: v for k, v in details.items() if k != "path" and ":" not in k}
-    # a dialog's title in the language (else its base language), else the main one
-    for tag in (base_language(language), language):
-        if details.get(f"dialog:{tag}"):
-            given["dialog"] = details[f"dialog:{tag}"]
+    # a value recorded in other languages too (a dialog's title as ``dialog:fi``, a budget's
+    # results as ``message:fi``): the language's (else its base language's), else the main one
+    for name in list(given):
+        for tag in (base_language(language), language):
+            if details.get(f"{name}:{tag}"):
+                given[name] = details[f"{name}:{tag}"]
     if "status" in given:
         given["status"] = status_word(given["status"], language, kind)
     if "date" in given:

@@ -15,6 +15,12 @@ not answered. Every answer cell of a response whose respondent was erased reads 
 
 Texts that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
 return) get a leading apostrophe (``inert``): free text answers come from anyone.
+
+The codebook is written in a language (the staff's: ``language``): its headings, the leading
+columns' descriptions and the labels ``chosen``/``not chosen`` through the catalogues (context
+``survey codebook``), the questions and options in that language where the questionnaire has
+them, else in its default language. The columns' names (``Q3_2``, ``number``), the ids, the
+question types and the codes are the same in every language: they are what a script reads.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from events import texts
 from events.personal import ERASED
 from events.spreadsheet import inert
 from services.surveys.questionnaire import (
@@ -57,15 +64,47 @@ class Column(msgspec.Struct, frozen=True, kw_only=True):
     codes: tuple[Code, ...] = ()
 
 
-# The columns before the answers: what each is, for the codebook.
-LEADING = (
-    ("number", "The response's number in this export (by day, then by response)"),
-    ("response", "The response's id: the same in every export and in text moderation"),
-    ("version", "The questionnaire version answered"),
-    ("day", "The day (UTC) the response came in"),
-)
+def leading(language: str) -> tuple[tuple[str, str], ...]:
+    """The columns before the answers and what each is, for the codebook, in ``language``."""
+    return (
+        (
+            "number",
+            texts.pgettext(
+                language,
+                "survey codebook",
+                "The response's number in this export (by day, then by response)",
+            ),
+        ),
+        (
+            "response",
+            texts.pgettext(
+                language,
+                "survey codebook",
+                "The response's id: the same in every export and in text moderation",
+            ),
+        ),
+        (
+            "version",
+            texts.pgettext(language, "survey codebook", "The questionnaire version answered"),
+        ),
+        ("day", texts.pgettext(language, "survey codebook", "The day (UTC) the response came in")),
+    )
 
-CHOSEN = (Code(0, "not chosen"), Code(1, "chosen"))
+
+def chosen(language: str) -> tuple[Code, Code]:
+    """A multiple choice column's codes, labelled in ``language``."""
+    return (
+        Code(0, texts.pgettext(language, "survey codebook", "not chosen")),
+        Code(1, texts.pgettext(language, "survey codebook", "chosen")),
+    )
+
+
+def sheet_names(language: str) -> tuple[str, str]:
+    """The workbook's sheets, the responses and the codebook, as ``language`` names them."""
+    return (
+        texts.pgettext(language, "survey codebook", "Responses"),
+        texts.pgettext(language, "survey codebook", "Codebook"),
+    )
 
 
 def _tag(question: Question) -> str:
@@ -82,9 +121,12 @@ def _ordered(forms: Sequence[Form]) -> list[tuple[Form, Question]]:
     return list(found.values())
 
 
-def _items(forms: Sequence[Form], question_id: str) -> list[tuple[str, str]]:
+def _items(
+    forms: Sequence[Form], question_id: str, language: str | None = None
+) -> list[tuple[str, str]]:
     """Each option (choice, ranking) or row (matrix) of the question in any version, with its
-    label in the newest version that has it: the newest version's order first."""
+    label (in ``language``, else the default language) in the newest version that has it: the
+    newest version's order first."""
     found: dict[str, str] = {}
     for form in reversed(forms):
         question = form.question(question_id)
@@ -95,13 +137,15 @@ def _items(forms: Sequence[Form], question_id: str) -> list[tuple[str, str]]:
         else:
             continue
         for item, label in labelled:
-            found.setdefault(item, form.text(label, form.default_language))
+            found.setdefault(item, form.text(label, language or form.default_language))
     return list(found.items())
 
 
-def _points(form: Form, question: Rating | Likert | Matrix) -> tuple[Code, ...]:
+def _points(
+    form: Form, question: Rating | Likert | Matrix, language: str | None = None
+) -> tuple[Code, ...]:
     scale = question.scale
-    language = form.default_language
+    language = language or form.default_language
     ends = {
         scale.min: form.text(scale.min_label, language) if scale.min_label else "",
         scale.max: form.text(scale.max_label, language) if scale.max_label else "",
@@ -109,24 +153,26 @@ def _points(form: Form, question: Rating | Likert | Matrix) -> tuple[Code, ...]:
     return tuple(Code(p, ends.get(p, "")) for p in range(scale.min, scale.max + 1))
 
 
-def columns(forms: Sequence[Form]) -> list[Column]:
+def columns(forms: Sequence[Form], language: str | None = None) -> list[Column]:
     """The answer columns of a survey whose questionnaire versions are ``forms`` (oldest
-    first)."""
+    first), their texts in ``language`` (the questionnaire's own where it has them in it,
+    else in its default language; Tinget's words in English without a language)."""
     made: list[Column] = []
+    labels = chosen(language or "en")
     for n, (form, question) in enumerate(_ordered(forms), start=1):
-        text = form.text(question.text, form.default_language)
+        text = form.text(question.text, language or form.default_language)
         kind = _tag(question)
         name = f"Q{n}"
-        items = _items(forms, question.id)
+        items = _items(forms, question.id, language)
         if isinstance(question, SingleChoice):
             codes = tuple(Code(k, label) for k, (_, label) in enumerate(items, start=1))
             made.append(
                 Column(name=name, question_id=question.id, type=kind, text=text, codes=codes)
             )
         elif isinstance(question, MultipleChoice | Ranking | Matrix):
-            points = _points(form, question) if isinstance(question, Matrix) else ()
+            points = _points(form, question, language) if isinstance(question, Matrix) else ()
             for k, (item, label) in enumerate(items, start=1):
-                codes = CHOSEN if isinstance(question, MultipleChoice) else points
+                codes = labels if isinstance(question, MultipleChoice) else points
                 made.append(
                     Column(
                         name=f"{name}_{k}",
@@ -138,7 +184,9 @@ def columns(forms: Sequence[Form]) -> list[Column]:
                     )
                 )
         else:
-            codes = _points(form, question) if isinstance(question, Rating | Likert) else ()
+            codes = (
+                _points(form, question, language) if isinstance(question, Rating | Likert) else ()
+            )
             made.append(
                 Column(name=name, question_id=question.id, type=kind, text=text, codes=codes)
             )
@@ -154,8 +202,8 @@ class Coder:
     """Turns a response's stored answers into the cells of the answer columns of a survey
     whose questionnaire versions are ``forms`` (oldest first)."""
 
-    def __init__(self, forms: Sequence[Form]) -> None:
-        self.columns = columns(forms)
+    def __init__(self, forms: Sequence[Form], language: str | None = None) -> None:
+        self.columns = columns(forms, language)
         # a single choice answer's code: its option's place among the question's items
         self._codes = {
             c.question_id: {item: k for k, (item, _) in enumerate(_items(forms, c.question_id), 1)}
@@ -194,11 +242,21 @@ def _numeric(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def codebook(made: Iterable[Column]) -> list[list[Cell]]:
-    """The codebook as rows (with a header row): for each column its question id, option or
-    row id, text, type, and each code with its label (a row per code)."""
-    rows: list[list[Cell]] = [["column", "question_id", "item_id", "text", "type", "code", "label"]]
-    for name, meaning in LEADING:
+def codebook(made: Iterable[Column], language: str = "en") -> list[list[Cell]]:
+    """The codebook as rows (with a header row in ``language``): for each column its question
+    id, option or row id, text, type, and each code with its label (a row per code)."""
+    rows: list[list[Cell]] = [
+        [
+            texts.pgettext(language, "survey codebook", "column"),
+            texts.pgettext(language, "survey codebook", "question_id"),
+            texts.pgettext(language, "survey codebook", "item_id"),
+            texts.pgettext(language, "survey codebook", "text"),
+            texts.pgettext(language, "survey codebook", "type"),
+            texts.pgettext(language, "survey codebook", "code"),
+            texts.pgettext(language, "survey codebook", "label"),
+        ]
+    ]
+    for name, meaning in leading(language):
         rows.append([name, None, None, meaning, None, None, None])
     for column in made:
         first = [column.name, column.question_id, column.item_id, inert(column.text), column.type]

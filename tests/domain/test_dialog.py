@@ -248,9 +248,19 @@ def test_results_are_published_after_it_closed() -> None:
     dialog = given(dialog)
     dialog.publish_results("We build it by the school", CLOSES)
     assert then_payloads(dialog) == [
-        ("DialogResultsPublished", {"summary": "We build it by the school"})
+        ("DialogResultsPublished", {"summary": "We build it by the school", "translations": {}})
     ]
     assert dialog.status is Status.RESULTS_PUBLISHED
+    # published again, with the summary in the municipality's other languages beside it
+    dialog = given(dialog)
+    dialog.publish_results("Vi bygger vid skolan", CLOSES, {"fi": "Rakennamme koulun luo"})
+    assert then_payloads(dialog) == [
+        (
+            "DialogResultsPublished",
+            {"summary": "Vi bygger vid skolan", "translations": {"fi": "Rakennamme koulun luo"}},
+        )
+    ]
+    assert dialog.results_translations == {"fi": "Rakennamme koulun luo"}
 
 
 def test_results_close_a_dialog_the_scheduler_has_not_closed_yet() -> None:
