@@ -377,9 +377,7 @@ class BudgetController(Controller):
         notification preferences say (kind `project-updated`). Following it again changes
         nothing. Whoever proposed a project follows it from the start; voting for it does not
         make you follow it."""
-        await self._visible(budgets, tenant, dialog_id, caller)
-        following = await budgets.follow(caller, dialog_id, project_id, True)
-        return ProjectFollowing(project_id=project_id, dialog_id=dialog_id, following=following)
+        return await self._follow(budgets, tenant, caller, dialog_id, project_id, True)
 
     @delete(
         "/projects/{project_id:uuid}/follow",
@@ -398,8 +396,20 @@ class BudgetController(Controller):
     ) -> ProjectFollowing:
         """Stop being told of the project's implementation updates (the proposer too). Not
         following it already changes nothing."""
+        return await self._follow(budgets, tenant, caller, dialog_id, project_id, False)
+
+    async def _follow(
+        self,
+        budgets: BudgetService,
+        tenant: TenantEntry,
+        caller: Caller,
+        dialog_id: UUID,
+        project_id: UUID,
+        wanted: bool,
+    ) -> ProjectFollowing:
+        """Follow the project (``wanted``) or stop, in a dialog the caller may see."""
         await self._visible(budgets, tenant, dialog_id, caller)
-        following = await budgets.follow(caller, dialog_id, project_id, False)
+        following = await budgets.follow(caller, dialog_id, project_id, wanted)
         return ProjectFollowing(project_id=project_id, dialog_id=dialog_id, following=following)
 
     @raw("/ballot", CAST_BUDGET_BALLOT)

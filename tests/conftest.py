@@ -14,7 +14,7 @@ from nats.aio.client import Client as NatsClient
 
 from services.identity.access import Role
 from tests.api import Town, create_town, staff_token
-from tests.helpers import SIGNING_SECRET, database_url_for, serving
+from tests.helpers import addresses_for, app_client, database_url_for, serving
 from tests.notify import PushService
 from tests.services import nats_server, postgres_server
 from tests.smtp import SmtpServer, smtp_server
@@ -58,17 +58,11 @@ async def town_template(
     creating the municipality and catching every read model up to it (a third of a second a
     test)."""
     name = f"tinget_town_{uuid.uuid4().hex[:10]}"
-    tag = uuid.uuid4().hex[:8]
     admin = await asyncpg.connect(pg_server)
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-        made = Addresses(
-            database_url=database_url_for(pg_server, name),
-            nats_url=nats_url,
-            subject_prefix=f"t{tag}",
-            stream_name=f"T{tag}",
-            data_dir=tmp_path_factory.mktemp("town") / "data",
-            signing_secret=SIGNING_SECRET,
+        made = addresses_for(
+            database_url_for(pg_server, name), nats_url, tmp_path_factory.mktemp("town") / "data"
         )
         async with open_platform(made) as p:
             try:
@@ -149,15 +143,7 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def addresses(database_url: str, nats_url: str, tmp_path: Path) -> Addresses:
-    tag = uuid.uuid4().hex[:8]
-    return Addresses(
-        database_url=database_url,
-        nats_url=nats_url,
-        subject_prefix=f"t{tag}",
-        stream_name=f"T{tag}",
-        data_dir=tmp_path / "data",
-        signing_secret=SIGNING_SECRET,
-    )
+    return addresses_for(database_url, nats_url, tmp_path / "data")
 
 
 @pytest.fixture
@@ -188,8 +174,7 @@ async def nats_client(nats_url: str) -> AsyncIterator[NatsClient]:
 @pytest.fixture
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the gateway app, in the test's own event loop (where the pools live)."""
-    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with app_client(platform) as c:
         yield c
 
 

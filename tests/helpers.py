@@ -14,12 +14,14 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import uvicorn
 from litestar import Litestar
 
 from events.model import NewEvent
 from services.identity.service import Limits
 from tests.smtp import free_port
+from tinget.app import build_app
 from tinget.bootstrap import Addresses, Platform, open_platform
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -122,6 +124,29 @@ def database_url_for(server_url: str, name: str) -> str:
     return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
 
 
+def addresses_for(database_url: str, nats_url: str, data_dir: Path) -> Addresses:
+    """Where a test's platform lives: its database, a stream and subjects of its own, its data
+    under ``data_dir``, the tests' signing secret."""
+    tag = uuid.uuid4().hex[:8]
+    return Addresses(
+        database_url=database_url,
+        nats_url=nats_url,
+        subject_prefix=f"t{tag}",
+        stream_name=f"T{tag}",
+        data_dir=data_dir,
+        signing_secret=SIGNING_SECRET,
+    )
+
+
+@asynccontextmanager
+async def app_client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the platform's gateway app, in the running event loop (where the
+    pools live)."""
+    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
 @asynccontextmanager
 async def module_platform(
     pg_server: str,
@@ -134,15 +159,7 @@ async def module_platform(
     and a stream of its own, as ``tests/conftest.py`` opens one for each test: here for the
     tests of one module to share, where they only read or are refused."""
     name = f"tinget_test_{uuid.uuid4().hex[:10]}"
-    tag = uuid.uuid4().hex[:8]
-    addresses = Addresses(
-        database_url=database_url_for(pg_server, name),
-        nats_url=nats_url,
-        subject_prefix=f"t{tag}",
-        stream_name=f"T{tag}",
-        data_dir=folder / "data",
-        signing_secret=SIGNING_SECRET,
-    )
+    addresses = addresses_for(database_url_for(pg_server, name), nats_url, folder / "data")
     if limits is not None:
         addresses = dataclasses.replace(addresses, limits=limits)
     admin = await asyncpg.connect(pg_server)

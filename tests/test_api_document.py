@@ -12,8 +12,7 @@ import pytest
 
 from services.identity.access import TENANT_ROLES, Role
 from tests.api import Town, device_token, open_dialog, staff_token
-from tests.helpers import module_platform
-from tinget.app import build_app
+from tests.helpers import app_client, module_platform
 from tinget.bootstrap import Platform
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -36,8 +35,7 @@ async def platform(
 @pytest.fixture(scope="module")
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     """One gateway app on that platform for this module's tests."""
-    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with app_client(platform) as c:
         yield c
 
 

@@ -23,10 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.identity.access import Role, SignIn
 from tests.api import dialog_body
-from tests.helpers import module_platform
+from tests.helpers import app_client, module_platform
 from tests.security.conftest import GENEROUS
 from tests.security.world import World, build_world
-from tinget.app import build_app
 from tinget.bootstrap import Platform
 
 
@@ -159,8 +158,7 @@ async def platform(
 @pytest.fixture(scope="module")
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway app that built the worlds, for every test of this module."""
-    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+    async with app_client(platform) as c:
         yield c
 
 
