@@ -169,12 +169,32 @@ async def before_request(request: Request[Any, Any, Any]) -> None:
 
 def provided(value: object) -> Provide:
     """A dependency that is a ready object (a service, a query class): made once, handed to
-    every handler that names it, with no work per request."""
+    every handler that names it, with no work per request (the provider's cached ``value``,
+    which ``hand_over`` replaces)."""
 
     def provide() -> Any:
         return value
 
-    return Provide(provide, use_cache=True, sync_to_thread=False)
+    provider = Provide(provide, use_cache=True, sync_to_thread=False)
+    provider.value = value
+    return provider
+
+
+def hand_over(app: Litestar, edge: Edge, values: Mapping[str, object]) -> None:
+    """Point an app that ``create_app`` made at another ``edge`` and other ready objects,
+    under the names it was given (``provided``): what the app keeps between requests (the
+    admission counts, the export slots) starts afresh. The routes, the document and the bounds
+    of admission stay: building them is what takes the time."""
+    admission: Admission = app.state.admission
+    admission.requests = admission.streams = 0
+    for key in [key for key in app.state if key != "admission"]:
+        del app.state[key]
+    app.state.edge = edge
+    for name, value in values.items():
+        provider = app.dependencies.get(name)
+        if not isinstance(provider, Provide) or not provider.use_cache:
+            raise ValueError(f"the app was given no ready object named {name!r}")
+        provider.value = value
 
 
 def create_app(
@@ -197,7 +217,7 @@ def create_app(
     plugins: list[Any] = [StrictStructSchemaPlugin()]
     if tracing.enabled():
         plugins.append(OpenTelemetryPlugin(OpenTelemetryConfig(exclude_spans=["receive", "send"])))
-    state = State({"edge": edge})
+    state = State({"edge": edge, "admission": admission})
     methods = MethodsOfPaths()
     app = Litestar(
         route_handlers=[health, ready, *controllers],
@@ -212,7 +232,7 @@ def create_app(
         request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
         middleware=[
             request_context(admission),
-            cors(lambda: edge.resolver, methods.allow),  # per tenant: gateway/cors.py
+            cors(lambda: edge_of(state).resolver, methods.allow),  # per tenant: gateway/cors.py
             methods.middleware,
             content_type_guard,
         ],

@@ -58,8 +58,8 @@ def cors(
     resolver: Callable[[], TenantResolver], methods: Mapping[str, bytes]
 ) -> Callable[[ASGIApp], ASGIApp]:
     """The CORS middleware on the tenant resolver (``resolver()``, asked per request: the edge
-    that holds it is made after the app) and the methods of each path template (``methods``:
-    gateway/options.py, filled in once the app is built)."""
+    that holds it may be handed over, gateway/app.py ``hand_over``) and the methods of each
+    path template (``methods``: gateway/options.py, filled in once the app is built)."""
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:

@@ -33,6 +33,7 @@ from litestar import Litestar, asgi
 from litestar._asgi.routing_trie.types import RouteTrieNode
 from litestar._openapi.datastructures import OpenAPIContext
 from litestar._openapi.schema_generation import SchemaCreator
+from litestar.di import Provide
 from litestar.exceptions import ClientException, MethodNotAllowedException, ValidationException
 from litestar.handlers import ASGIRouteHandler
 from litestar.openapi.spec import (
@@ -165,13 +166,15 @@ async def caller_of(scope: Scope) -> Caller:
 
 
 def dependency(scope: Scope, name: str) -> Any:
-    """The object the composition root provides as ``name`` (a service), for a raw handler,
-    which litestar does not inject: resolved once and kept in the handler's opt."""
+    """The ready object the composition root provides as ``name`` (a service: gateway/app.py
+    ``provided``), for a raw handler, which litestar does not inject: its provider resolved
+    once and kept in the handler's opt, its value read per request (it may be handed over)."""
     handler = scope["route_handler"]
     key = f"tinget_dependency_{name}"
-    if key not in handler.opt:
-        handler.opt[key] = handler.resolve_dependencies()[name].dependency()
-    return handler.opt[key]
+    provider: Provide | None = handler.opt.get(key)
+    if provider is None:
+        provider = handler.opt[key] = handler.resolve_dependencies()[name]
+    return provider.value
 
 
 def raw_routes(app: Litestar) -> Iterator[tuple[ASGIRoute, RawOperation]]:

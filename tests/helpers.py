@@ -8,9 +8,10 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -18,11 +19,12 @@ import httpx
 import uvicorn
 from litestar import Litestar
 
+from events import tracing
 from events.model import NewEvent
 from services.identity.service import Limits
 from tests.smtp import free_port
-from tinget.app import build_app
-from tinget.bootstrap import Addresses, Platform, open_platform
+from tinget.app import build_app, repoint
+from tinget.bootstrap import Addresses, Backpressure, Platform, open_platform
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -138,13 +140,34 @@ def addresses_for(database_url: str, nats_url: str, data_dir: Path) -> Addresses
     )
 
 
+_APPS: dict[tuple[Backpressure, bool], Litestar] = {}
+
+
+def gateway_app(platform: Platform) -> Litestar:
+    """The gateway app on ``platform``: one per process (and bounds of admission), pointed at
+    each test's platform in turn (tinget/app.py ``repoint``), since building it takes half a
+    second."""
+    key = (platform.addresses.backpressure, tracing.enabled())
+    app = _APPS.get(key)
+    if app is None:
+        app = _APPS[key] = build_app(platform)
+    else:
+        repoint(app, platform)
+    return app
+
+
 @asynccontextmanager
 async def app_client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the platform's gateway app, in the running event loop (where the
-    pools live)."""
-    transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
+    pools live); its live hubs closed after, as the app's shutdown would."""
+    app = gateway_app(platform)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+    finally:
+        for hook in app.on_shutdown:  # build_app's: each an async function of nothing
+            await cast(Callable[[], Awaitable[None]], hook)()
 
 
 @asynccontextmanager
