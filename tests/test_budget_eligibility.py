@@ -255,6 +255,60 @@ async def test_a_budget_for_residents_of_16_and_over_admits_by_what_the_provider
     assert pattern.search(logged.out + logged.err) is None
 
 
+def henkilotunnus(day: date, individual: str = "123") -> str:
+    """A Finnish henkilötunnus for ``day`` (A: born in the 2000s, -: in the 1900s), its check
+    character as the number's rules make it."""
+    digits = f"{day:%d%m%y}"
+    check = "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(digits + individual) % 31]
+    return f"{digits}{'A' if day.year >= 2000 else '-'}{individual}{check}"
+
+
+async def test_a_finnish_providers_number_and_address_claim_admit_by_age_and_residence(
+    client: httpx.AsyncClient, town: Town, admin: str, provider: Provider
+) -> None:
+    """The date of birth from a henkilötunnus, the residence from the ``locality`` of the
+    standard ``address`` claim (what a Finnish eID broker gives): the same round as above."""
+    adult, young = born(30, 5), born(15, 3)
+    home = {"address": {"locality": "Lund", "country": "SE"}}
+    provider.add_user("aino", hetu=henkilotunnus(adult), **home)
+    provider.add_user("eino", hetu=henkilotunnus(young, "456"), **home)
+    provider.add_user("elsa", hetu=henkilotunnus(adult, "789"), address={"locality": "Malmö"})
+    configured = await configure(
+        client,
+        town,
+        admin,
+        provider,
+        signs_in="citizens",
+        identity_claim="hetu",
+        birth_date_from=["henkilotunnus"],
+        residence_claim="address.locality",
+    )
+    assert configured["birth_date_from"] == ["henkilotunnus"], configured
+    dialog_id, (project,) = await voting_round(
+        client,
+        town,
+        admin,
+        [("north", 10_000, True)],
+        minimum_age={"years": 16},
+        residence={"area": "Lund", "values": ["Lund"]},
+    )
+    url = f"/api/v1/dialogs/{dialog_id}/budget/ballot"
+    ballot = {"district": "north", "projects": [project]}
+    answers = {}
+    for user in ("aino", "eino", "elsa"):
+        signed_in = await sign_in(client, town, provider, user)
+        assert signed_in.status_code == 200, signed_in.text
+        token = signed_in.json()["token"]
+        answers[user] = await client.put(
+            url, json=ballot, headers=town.headers(token, language="en")
+        )
+    assert answers["aino"].status_code == 201, answers["aino"].text
+    assert answers["eino"].status_code == 403, answers["eino"].text
+    assert f"you turn 16 on {birthday(young, 16)}" in answers["eino"].json()["detail"]
+    assert answers["elsa"].status_code == 403, answers["elsa"].text
+    assert "for residents of Lund" in answers["elsa"].json()["detail"]
+
+
 async def test_bad_settings_of_a_provider_and_of_a_round_are_refused_naming_the_field(
     client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, provider: Provider
 ) -> None:
@@ -271,9 +325,14 @@ async def test_bad_settings_of_a_provider_and_of_a_round_are_refused_naming_the_
     for change, field in (
         ({"birth_date_from": ["age"]}, "birth_date_from[0]"),
         ({"birth_date_from": ["birthdate", "birthdate"]}, "birth_date_from[1]"),
-        ({"birth_date_from": ["birthdate", "personnummer", "birthdate"]}, "birth_date_from"),
+        ({"birth_date_from": ["birthdate", "personnummer", "cpr"] * 2}, "birth_date_from"),
+        ({"birth_date_from": ["birthdate", "hetu"]}, "birth_date_from[1]"),
         (
             {"signs_in": "staff", "identity_claim": None, "birth_date_from": ["personnummer"]},
+            "birth_date_from[0]",
+        ),
+        (
+            {"signs_in": "staff", "identity_claim": None, "birth_date_from": ["cpr"]},
             "birth_date_from[0]",
         ),
         ({"residence_claim": "has space"}, "residence_claim"),

@@ -34,11 +34,28 @@ from uuid import UUID
 import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from stdnum.dk import cpr
+from stdnum.exceptions import ValidationError
+from stdnum.fi import hetu
+from stdnum.no import fodselsnummer
 
 from services.identity.keys import Keys
 
-BirthDateSource = Literal["birthdate", "personnummer"]
-BIRTH_DATE_SOURCES: tuple[str, ...] = ("birthdate", "personnummer")
+BirthDateSource = Literal["birthdate", "personnummer", "cpr", "fodselsnummer", "henkilotunnus"]
+BIRTH_DATE_SOURCES: tuple[str, ...] = (
+    "birthdate",
+    "personnummer",  # Swedish, with the samordningsnummer
+    "cpr",  # Danish CPR-nummer
+    "fodselsnummer",  # Norwegian fødselsnummer, with the D-nummer
+    "henkilotunnus",  # Finnish henkilötunnus
+)
+NATIONAL_NUMBERS: frozenset[str] = frozenset(BIRTH_DATE_SOURCES[1:])
+"""The sources read from the national identity number in the provider's ``identity_claim``."""
+ADDRESS_MEMBERS = frozenset(
+    ("formatted", "street_address", "locality", "region", "postal_code", "country")
+)
+"""The members of the standard ``address`` claim (OpenID Connect Core 5.1.1) a residence may
+be read from, named ``address.locality`` and so on."""
 # seconds: as long as a citizen's token from an identity provider lives
 FACTS_LIFETIME = 7 * 24 * 3600
 RESIDENCE_LENGTH = 40  # characters of a residence value (a municipality code is 4)
@@ -81,11 +98,13 @@ def derive(
     for source in birth_date_from:
         if source == "birthdate":
             birth = birthdate_claim(claims.get("birthdate"), today)
-        elif source == "personnummer" and identity_claim is not None:
-            birth = personnummer_birth_date(claims.get(identity_claim), today)
+        elif source in NATIONAL_NUMBERS and identity_claim is not None:
+            birth = national_birth_date(source, claims.get(identity_claim), today)
         if birth is not None:
             break
-    residence = None if residence_claim is None else residence_value(claims.get(residence_claim))
+    residence = (
+        None if residence_claim is None else residence_value(claim_at(claims, residence_claim))
+    )
     if birth is None and residence is None:
         return None
     moment = time.time() if now is None else now
@@ -136,6 +155,53 @@ def personnummer_birth_date(value: object, today: date) -> date | None:
         # YYMMDD of this year but a day still ahead: born a century before
         born = _date(year - 100, month, day, today)
     return born
+
+
+def national_birth_date(source: str, value: object, today: date) -> date | None:
+    """The date of birth the national identity number ``value`` carries, read as ``source``
+    says (one of ``NATIONAL_NUMBERS``); None when it is no such number, or a day after
+    ``today``. The Danish, Norwegian and Finnish numbers are read by python-stdnum, which knows
+    each country's centuries (the CPR's seventh digit, the fødselsnummer's individual number,
+    the henkilötunnus's sign), the Norwegian D-nummer's day plus 40 and the checksums where
+    the number has one."""
+    if source == "personnummer":
+        return personnummer_birth_date(value, today)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value).zfill(10 if source == "cpr" else 11)
+    if not isinstance(value, str) or len(value) > 20:
+        return None
+    try:
+        if source == "cpr":
+            born = cpr.get_birth_date(value)
+        elif source == "fodselsnummer":
+            born = fodselsnummer.get_birth_date(fodselsnummer.validate(value))
+        elif source == "henkilotunnus":
+            born = _henkilotunnus_birth_date(hetu.validate(value, allow_temporary=True))
+        else:
+            return None
+    except (ValidationError, ValueError):
+        return None
+    return _date(born.year, born.month, born.day, today)
+
+
+_HETU_CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
+
+
+def _henkilotunnus_birth_date(number: str) -> date:
+    """A valid henkilötunnus's date of birth (DDMMYY, then the sign of the century)."""
+    return date(_HETU_CENTURY[number[6]] + int(number[4:6]), int(number[2:4]), int(number[0:2]))
+
+
+def claim_at(claims: Mapping[str, Any], name: str) -> object:
+    """The claim named ``name``; for ``address.<member>`` not given as a claim of its own, that
+    member of the standard ``address`` claim (``ADDRESS_MEMBERS``)."""
+    if name in claims:
+        return claims[name]
+    parent, _, member = name.partition(".")
+    address = claims.get("address")
+    if parent == "address" and member in ADDRESS_MEMBERS and isinstance(address, Mapping):
+        return address.get(member)
+    return None
 
 
 def _date(year: int, month: int, day: int, today: date) -> date | None:

@@ -77,7 +77,7 @@ from events.repository import AggregateNotFound, Repository
 from services.identity import eligibility
 from services.identity.access import Caller, Permission, Role, SignIn, event_metadata
 from services.identity.domain import ProviderSettings, SignInProviders, sign_in_providers_id
-from services.identity.eligibility import BirthDateSource
+from services.identity.eligibility import NATIONAL_NUMBERS, BirthDateSource
 from services.identity.keys import Keys
 from services.identity.service import IdentityService, email_address
 from services.identity.tokens import IssuedToken
@@ -124,11 +124,13 @@ class ProviderInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # citizens: the claim that carries the national identity number
     identity_claim: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
     # for a budget's minimum age: where a date of birth comes from, tried in this order
-    # ("birthdate": the standard claim; "personnummer": the number in identity_claim)
-    birth_date_from: Annotated[list[BirthDateSource], Meta(max_length=2)] = msgspec.field(
+    # ("birthdate": the standard claim; "personnummer", "cpr", "fodselsnummer",
+    # "henkilotunnus": the Swedish, Danish, Norwegian or Finnish number in identity_claim)
+    birth_date_from: Annotated[list[BirthDateSource], Meta(max_length=5)] = msgspec.field(
         default_factory=list
     )
-    # for a budget's residence list: the claim whose value is where the person lives
+    # for a budget's residence list: the claim whose value is where the person lives (or a
+    # member of the standard address claim: "address.locality", "address.postal_code", ...)
     residence_claim: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
 
 
@@ -918,16 +920,15 @@ def _scopes(scopes: list[str] | None, signs_in: str) -> list[str]:
 
 
 def _birth_date_sources(sources: Sequence[str], signs_in: str) -> tuple[str, ...]:
-    """Where a date of birth comes from, in the order tried: each once; the personnummer
-    only from a provider that signs in citizens by it."""
+    """Where a date of birth comes from, in the order tried: each once; a national identity
+    number only from a provider that signs in citizens by it."""
     for index, source in enumerate(sources):
         if source in sources[:index]:
             raise InvalidInput(f"birth_date_from[{index}]", "is listed twice")
-        if source == "personnummer" and signs_in != "citizens":
+        if source in NATIONAL_NUMBERS and signs_in != "citizens":
             raise InvalidInput(
                 f"birth_date_from[{index}]",
-                "personnummer is read from identity_claim: only for providers that sign in"
-                " citizens",
+                f"{source} is read from identity_claim: only for providers that sign in citizens",
             )
     return tuple(sources)
 

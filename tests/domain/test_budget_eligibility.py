@@ -1,5 +1,6 @@
 """Who may vote in a budget by what the identity provider told at sign-in, in memory: the date
-of birth read from the ``birthdate`` claim or a personnummer, the residence claim's value,
+of birth read from the ``birthdate`` claim or a Swedish, Danish, Norwegian or Finnish national
+identity number, the residence claim's value (or a member of the ``address`` claim),
 both sealed for the token and opened only by the tenant and person they were sealed for, and a
 round's minimum age and residence list checked, refused naming the field, and applied."""
 
@@ -28,7 +29,9 @@ from services.identity.eligibility import (
     Facts,
     birthdate_claim,
     birthday,
+    claim_at,
     derive,
+    national_birth_date,
     personnummer_birth_date,
     residence_value,
 )
@@ -86,6 +89,55 @@ def test_a_personnummer_or_samordningsnummer_gives_the_date_of_birth() -> None:
     ]
     for nothing in ("200902301234", "201313131234", "202701011234", "abc", "", None, True, 1.5):
         assert personnummer_birth_date(nothing, TODAY) is None, nothing
+
+
+def test_danish_norwegian_and_finnish_numbers_give_the_date_of_birth_by_their_centuries() -> None:
+    born = date(2009, 5, 14)
+    read = {
+        # CPR-nummer: the seventh digit and the year say the century
+        ("cpr", "140509-4123"): born,
+        ("cpr", "1405093123"): date(1909, 5, 14),
+        ("cpr", "1405699123"): date(1969, 5, 14),
+        ("cpr", 1405094123): born,  # a number, as some providers send it
+        # fødselsnummer (the individual number says the century) and D-nummer (day plus 40)
+        ("fodselsnummer", "14050950140"): born,
+        ("fodselsnummer", "140509 50140"): born,
+        ("fodselsnummer", "54050950053"): born,
+        ("fodselsnummer", "14050949924"): date(1909, 5, 14),
+        # henkilötunnus: the sign says the century (A-F: 2000s; - and U-Y: 1900s)
+        ("henkilotunnus", "140509A123B"): born,
+        ("henkilotunnus", "131052-308T"): date(1952, 10, 13),
+        ("henkilotunnus", "140509Y123B"): date(1909, 5, 14),
+        # and the Swedish one as before
+        ("personnummer", "20090514-1234"): born,
+    }
+    assert {key: national_birth_date(*key, TODAY) for key in read} == read
+    for source, nothing in (
+        ("cpr", "3205094123"),  # no 32 May
+        ("cpr", "abc"),
+        ("fodselsnummer", "14050950141"),  # a wrong check digit
+        ("fodselsnummer", "1405095014"),
+        ("henkilotunnus", "140509A123C"),  # a wrong check character
+        ("henkilotunnus", "010127A123C"),  # born after today
+        ("henkilotunnus", "140509+123B"),  # 1809: before 1850, as no date of birth counts
+        ("henkilotunnus", None),
+        ("cpr", "1" * 30),
+        ("unknown", "140509-4123"),
+    ):
+        assert national_birth_date(source, nothing, TODAY) is None, (source, nothing)
+
+
+def test_a_residence_is_read_from_a_claim_or_a_member_of_the_address_claim() -> None:
+    claims = {"kommun": "1281", "address": {"locality": "Lund", "postal_code": "22100"}}
+    assert claim_at(claims, "kommun") == "1281"
+    assert claim_at(claims, "address.locality") == "Lund"
+    assert claim_at({**claims, "address.locality": "Malmö"}, "address.locality") == "Malmö"
+    assert claim_at(claims, "address.street") is None  # not a member of the standard claim
+    assert claim_at({"address": "Lund"}, "address.locality") is None
+    assert claim_at(claims, "other.locality") is None
+    fin = {"sub": "x", "hetu": "140509A123B", "address": {"postal_code": "00100"}}
+    found = derive(fin, ("henkilotunnus",), "address.postal_code", "hetu", TODAY, now=0)
+    assert found == Facts(birth_date=date(2009, 5, 14), residence="00100", until=FACTS_LIFETIME)
 
 
 def test_the_birthdate_claim_counts_only_as_a_whole_date() -> None:
