@@ -14,7 +14,7 @@ from nats.aio.client import Client as NatsClient
 
 from services.identity.access import Role
 from tests.api import Town, create_town, staff_token
-from tests.helpers import addresses_for, app_client, database_url_for, serving
+from tests.helpers import Drops, addresses_for, app_client, database_url_for, serving
 from tests.notify import PushService
 from tests.services import nats_server, postgres_server
 from tests.smtp import SmtpServer, smtp_server
@@ -84,22 +84,35 @@ def shares_town(request: pytest.FixtureRequest) -> bool:
     return bool(definitions) and definitions[-1].func.__module__ == __name__
 
 
+@pytest.fixture(scope="session")
+async def drops(pg_server: str) -> AsyncIterator[Drops]:
+    """Where the tests' databases go to be dropped, behind the tests (tests/helpers.py)."""
+    dropping = Drops(pg_server)
+    try:
+        yield dropping
+    finally:
+        await dropping.drained()
+
+
 @pytest.fixture
 async def database_url(
     request: pytest.FixtureRequest,
     pg_server: str,
     template_database: str,
     town_template: tuple[str, Town],
+    drops: Drops,
 ) -> AsyncIterator[str]:
     name = f"tinget_test_{uuid.uuid4().hex[:10]}"
     template = town_template[0] if shares_town(request) else template_database
     admin = await asyncpg.connect(pg_server)
     try:
         await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+    try:
         yield database_url_for(pg_server, name)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drops.drop(name)
 
 
 @pytest.fixture
