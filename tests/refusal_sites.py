@@ -185,13 +185,6 @@ def _line(node: ast.AST) -> int:
     return int(getattr(node, "lineno", 0))
 
 
-def _text(node: ast.expr | None) -> str | None:
-    """A literal text, or None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
-
-
 def _number(node: ast.expr | None) -> int | None:
     """A literal whole number, or None."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int):
@@ -721,7 +714,9 @@ class _Walker:
             if reason is not None:
                 field = _keyword(call, "field")
                 status = call.args[0] if call.args and name == "ProblemError" else None
-                self._reason(module, call, reason, name, _text(field), _number(status))
+                named = self.static(module, field) if field is not None else None
+                field_name = named if isinstance(named, str) else None
+                self._reason(module, call, reason, name, field_name, _number(status))
             more = _keyword(call, "more")
             if more is not None:
                 self._errors(module, call, more, name)
