@@ -1944,8 +1944,9 @@ _KEPT: Sequence[tuple[str, str]] = (
         N_("must include email: staff are found by their address"),
     ),
     (
-        r"personnummer is read from identity_claim: only for providers that sign in citizens",
-        N_("personnummer is read from identity_claim: only for providers that sign in citizens"),
+        r"(?P<source>[\w-]+) is read from identity_claim: only for providers that sign in"
+        r" citizens",
+        N_("{source} is read from identity_claim: only for providers that sign in citizens"),
     ),
     (
         r"the providers were changed meanwhile, again and again; try again",
