@@ -180,6 +180,86 @@ def _day(message: str, *names: str) -> Worded:
     return worded
 
 
+def _nested(message: str, name: str) -> Worded:
+    """``message`` with the group ``name`` (a reason given inside this one: the identity
+    provider's answer) in the language too when a pattern knows it, else as written."""
+
+    def worded(language: str, found: Mapping[str, str]) -> str:
+        inner = reason(found[name], language) or found[name]
+        return texts.gettext(language, message).format(**{**found, name: inner})
+
+    return worded
+
+
+def _field_named(language: str, found: Mapping[str, str]) -> str | None:
+    """``state: this sign-in has expired; ...``: a reason naming the field it is about in
+    front (where the refusal carries no field of its own), the field as it is."""
+    inner = reason(found["reason"], language)
+    return None if inner is None else f"{found['field']}: {inner}"
+
+
+def _dialog_takes(language: str, found: Mapping[str, str]) -> str | None:
+    """``a poll dialog takes votes, not posts``: what a kind of dialog takes and what it was
+    sent, in the language's words."""
+    words = {
+        "posts": texts.pgettext(language, "what a dialog takes", "posts"),
+        "votes": texts.pgettext(language, "what a dialog takes", "votes"),
+        "questionnaire responses": texts.pgettext(
+            language, "what a dialog takes", "questionnaire responses"
+        ),
+        "budget projects and ballots": texts.pgettext(
+            language, "what a dialog takes", "budget projects and ballots"
+        ),
+    }
+    takes, sent = words.get(found["takes"]), words.get(found["sent"])
+    if takes is None or sent is None:
+        return None
+    return texts.gettext(language, "a {kind} dialog takes {takes}, not {sent}").format(
+        kind=found["kind"], takes=takes, sent=sent
+    )
+
+
+def _token_use(language: str, found: Mapping[str, str]) -> str | None:
+    """``this token is for refresh, not for access``: what a token is for, in words."""
+    words = {
+        "access": texts.pgettext(language, "what a token is for", "access"),
+        "refresh": texts.pgettext(language, "what a token is for", "refresh"),
+    }
+    use, wanted = words.get(found["use"]), words.get(found["wanted"])
+    if use is None or wanted is None:
+        return None
+    return texts.gettext(language, "this token is for {use}, not for {wanted}").format(
+        use=use, wanted=wanted
+    )
+
+
+def _survey_count(language: str, found: Mapping[str, str]) -> str | None:
+    """A questionnaire's ``needs at least 2 options`` or ``at most 20 sections``: the count in
+    the plural form it takes, for each thing a questionnaire counts."""
+    n = int(found["n"])
+    noun = found["noun"].removesuffix("s")
+    least = {
+        "option": texts.ngettext(
+            language, "needs at least {n} option", "needs at least {n} options", n
+        ),
+        "row": texts.ngettext(language, "needs at least {n} row", "needs at least {n} rows", n),
+        "section": texts.ngettext(
+            language, "needs at least {n} section", "needs at least {n} sections", n
+        ),
+        "question": texts.ngettext(
+            language, "needs at least {n} question", "needs at least {n} questions", n
+        ),
+    }
+    most = {
+        "option": texts.ngettext(language, "at most {n} option", "at most {n} options", n),
+        "row": texts.ngettext(language, "at most {n} row", "at most {n} rows", n),
+        "section": texts.ngettext(language, "at most {n} section", "at most {n} sections", n),
+        "question": texts.ngettext(language, "at most {n} question", "at most {n} questions", n),
+    }
+    written = (least if found["least"] else most).get(noun)
+    return None if written is None else written.format(n=found["n"])
+
+
 # -- reasons whose values need more than keeping ------------------------------------------------
 
 _WORDED: Sequence[tuple[str, Worded]] = (
@@ -612,6 +692,101 @@ _WORDED: Sequence[tuple[str, Worded]] = (
             "these suggestions have {n} groups, numbered from 0",
             int(found["n"]),
         ).format(n=found["n"]),
+    ),
+    # the platform's operators
+    (
+        r"the role '(?P<role>[\w-]+)' may not read the platform's tenants",
+        _role(N_("the role {role} may not read the platform's tenants")),
+    ),
+    (
+        r"the role '(?P<role>[\w-]+)' may only read the platform's tenants",
+        _role(N_("the role {role} may only read the platform's tenants")),
+    ),
+    # sign-in: tokens, codes, the identity provider
+    (r"(?P<field>state|code): (?P<reason>.+)", _field_named),
+    (r"this token is for (?P<use>[\w-]+), not for (?P<wanted>[\w-]+)", _token_use),
+    (
+        r"has no OpenID Connect discovery document Tinget can use: (?P<why>.+)",
+        _nested(N_("has no OpenID Connect discovery document Tinget can use: {why}"), "why"),
+    ),
+    (
+        r"the identity provider's discovery document could not be fetched: (?P<why>.+)",
+        _nested(
+            N_("the identity provider's discovery document could not be fetched: {why}"), "why"
+        ),
+    ),
+    (
+        r"the identity provider's (?P<field>authorization_endpoint|token_endpoint|jwks_uri):"
+        r" (?P<why>.+)",
+        _nested(N_("the identity provider's {field}: {why}"), "why"),
+    ),
+    (
+        r"the identity provider's discovery document is larger than (?P<n>\d+) bytes",
+        _numbers(N_("the identity provider's discovery document is larger than {n} bytes"), "n"),
+    ),
+    # web push subscriptions
+    (
+        r"must be (?P<n>\d+) bytes",
+        lambda language, found: texts.ngettext(
+            language, "must be {n} byte", "must be {n} bytes", int(found["n"])
+        ).format(n=_number(found["n"], language)),
+    ),
+    # requests themselves
+    (
+        r"the body is larger than (?P<n>\d+) bytes",
+        _numbers(N_("the body is larger than {n} bytes"), "n"),
+    ),
+    # a participatory budget's results and its Pabulib files
+    (
+        r"not a count of " + _quoted("district") + r" \((?P<amount>\d+)\) by (?P<counting>[\w-]+)",
+        _numbers(N_("not a count of {district} ({amount}) by {counting}"), "amount"),
+    ),
+    (
+        r"(?P<n>\d+) fields, the header has (?P<width>\d+)",
+        lambda language, found: texts.ngettext(
+            language,
+            "{n} field, the header has {width}",
+            "{n} fields, the header has {width}",
+            int(found["n"]),
+        ).format(**found),
+    ),
+    (
+        r"(?P<given>\d+) points for (?P<n>\d+) projects",
+        lambda language, found: texts.ngettext(
+            language,
+            "{given} points for {n} project",
+            "{given} points for {n} projects",
+            int(found["n"]),
+        ).format(**found),
+    ),
+    # dialogs' kinds
+    (
+        r"a (?P<kind>[\w-]+) dialog takes (?P<takes>questionnaire responses|budget projects and"
+        r" ballots|votes|posts), not (?P<sent>posts|votes|questionnaire responses)",
+        _dialog_takes,
+    ),
+    (
+        r"a (?P<kind>[\w ]+) is at most (?P<n>\d+) characters",
+        lambda language, found: texts.ngettext(
+            language,
+            "a {kind} is at most {n} character",
+            "a {kind} is at most {n} characters",
+            int(found["n"]),
+        ).format(kind=found["kind"], n=_number(found["n"], language)),
+    ),
+    # the questionnaire editor
+    (
+        r"(?:(?P<least>needs at least)|at most) (?P<n>\d+)"
+        r" (?P<noun>options?|rows?|sections?|questions?)",
+        _survey_count,
+    ),
+    (
+        r"at most (?P<n>\d+) questions in all, not (?P<total>\d+)",
+        _numbers(N_("at most {n} questions in all, not {total}"), "n", "total"),
+    ),
+    (
+        r"falls at (?P<when>\S+), after the survey closes \((?P<closes>\S+)\)",
+        _moments(N_("falls at {when}, after the survey closes ({closes})"), "when", "closes"),
     ),
 )
 
@@ -1568,6 +1743,476 @@ _KEPT: Sequence[tuple[str, str]] = (
         N_("is no item or follow-up of this focus group"),
     ),
     (r"is no answer in this focus group", N_("is no answer in this focus group")),
+    # the platform and its operators: tenants, hosts, slugs, suspension
+    (
+        r"host " + _quoted("host") + r" already belongs to this tenant",
+        N_("host {host} already belongs to this tenant"),
+    ),
+    (
+        r"the host " + _quoted("host") + r" is not one of this tenant's",
+        N_("the host {host} is not one of this tenant's"),
+    ),
+    (r"the tenant is suspended already", N_("the tenant is suspended already")),
+    (r"the tenant is not suspended", N_("the tenant is not suspended")),
+    (
+        r"tenant " + _quoted("tenant") + r" is suspended: (?P<reason>.*)",
+        N_("tenant {tenant} is suspended: {reason}"),
+    ),
+    (r"the host " + _quoted("host") + r" is free already", N_("the host {host} is free already")),
+    (
+        r"the host " + _quoted("host") + r" belongs to a tenant already",
+        N_("the host {host} belongs to a tenant already"),
+    ),
+    (r"the slug " + _quoted("slug") + r" is taken", N_("the slug {slug} is taken")),
+    (
+        r"the host " + _quoted("host") + r" is not one of tenant " + _quoted("tenant") + r"'s",
+        N_("the host {host} is not one of tenant {tenant}'s"),
+    ),
+    (
+        r"a tenant keeps at least one host: add another first",
+        N_("a tenant keeps at least one host: add another first"),
+    ),
+    (r"no tenant " + _quoted("tenant"), N_("no tenant {tenant}")),
+    (
+        r"a host was claimed by another tenant meanwhile",
+        N_("a host was claimed by another tenant meanwhile"),
+    ),
+    (
+        r"must be 3-40 characters: lowercase letters, digits and hyphens, starting with a letter"
+        r" and not ending with a hyphen",
+        N_(
+            "must be 3-40 characters: lowercase letters, digits and hyphens, starting with a"
+            " letter and not ending with a hyphen"
+        ),
+    ),
+    (r"must not contain two hyphens in a row", N_("must not contain two hyphens in a row")),
+    (_quoted("value") + r" is reserved", N_("{value} is reserved")),
+    (r"must be a host name of 1-253 characters", N_("must be a host name of 1-253 characters")),
+    (
+        _quoted("value") + r" is not a host name \(letters, digits, hyphens and dots; no port\)",
+        N_("{value} is not a host name (letters, digits, hyphens and dots; no port)"),
+    ),
+    (
+        r"this needs a platform token: sign in at the platform console",
+        N_("this needs a platform token: sign in at the platform console"),
+    ),
+    (r"this needs a platform token", N_("this needs a platform token")),
+    (
+        r"no platform console is configured on this deployment",
+        N_("no platform console is configured on this deployment"),
+    ),
+    (r"must be consultant or operations", N_("must be consultant or operations")),
+    (
+        r"no platform staff member has this address",
+        N_("no platform staff member has this address"),
+    ),
+    (
+        r"the person is not \(or no longer\) platform staff",
+        N_("the person is not (or no longer) platform staff"),
+    ),
+    (
+        r"platform staff have no person in the municipality",
+        N_("platform staff have no person in the municipality"),
+    ),
+    (
+        r"the caller has no person record in this municipality",
+        N_("the caller has no person record in this municipality"),
+    ),
+    # a municipality's host, its branding and widgets
+    (
+        r"no municipality is served at host " + _quoted("host"),
+        N_("no municipality is served at host {host}"),
+    ),
+    (
+        r"(?P<tenant>.{1,200}) is suspended: no reason given",
+        N_("{tenant} is suspended: no reason given"),
+    ),
+    (r"(?P<tenant>.{1,200}) is suspended: (?P<reason>.*)", N_("{tenant} is suspended: {reason}")),
+    (r"there is no widget " + _quoted("name"), N_("there is no widget {name}")),
+    (r"(?P<tenant>.{1,200}) has no logo", N_("{tenant} has no logo")),
+    (r"the logo's bytes are missing", N_("the logo's bytes are missing")),
+    (r"no picture has this id", N_("no picture has this id")),
+    (r"no image has this id", N_("no image has this id")),
+    # sign-in: codes and links, access tokens
+    (r"the sign-in link is not known", N_("the sign-in link is not known")),
+    (r"the PIN code is not known", N_("the PIN code is not known")),
+    (
+        r"the sign-in link has been used already; each works once",
+        N_("the sign-in link has been used already; each works once"),
+    ),
+    (
+        r"the PIN code has been used already; each works once",
+        N_("the PIN code has been used already; each works once"),
+    ),
+    (
+        r"the sign-in link has expired; ask for a new one",
+        N_("the sign-in link has expired; ask for a new one"),
+    ),
+    (
+        r"the PIN code has expired; ask for a new one",
+        N_("the PIN code has expired; ask for a new one"),
+    ),
+    (
+        r"the platform token was revoked; sign in again",
+        N_("the platform token was revoked; sign in again"),
+    ),
+    (
+        r"the access token was revoked; sign in again",
+        N_("the access token was revoked; sign in again"),
+    ),
+    (
+        r"the access token names no person of this municipality",
+        N_("the access token names no person of this municipality"),
+    ),
+    (
+        r"the access token must be signed with HS256",
+        N_("the access token must be signed with HS256"),
+    ),
+    (
+        r"the access token was not issued by this municipality's Tinget",
+        N_("the access token was not issued by this municipality's Tinget"),
+    ),
+    (r"the access token's claims are not valid", N_("the access token's claims are not valid")),
+    (r"the access token has another issuer", N_("the access token has another issuer")),
+    (r"the access token is not valid yet", N_("the access token is not valid yet")),
+    (
+        r"the access token's role does not fit its issuer",
+        N_("the access token's role does not fit its issuer"),
+    ),
+    (
+        r"the Authorization header must be 'Bearer <token>'",
+        N_("the Authorization header must be 'Bearer <token>'"),
+    ),
+    (
+        r"a device's token is no person's session",
+        N_("a device's token is no person's session"),
+    ),
+    # the identity provider: its settings, as an administrator gives them
+    (r"no sign-in provider " + _quoted("name") + r" here", N_("no sign-in provider {name} here")),
+    (
+        r"must be a URL of at most 2000 printable characters",
+        N_("must be a URL of at most 2000 printable characters"),
+    ),
+    (r"must name a host", N_("must name a host")),
+    (r"must not have a fragment", N_("must not have a fragment")),
+    (r"must be an https URL", N_("must be an https URL")),
+    (
+        r"must not be a loopback address \(this machine\)",
+        N_("must not be a loopback address (this machine)"),
+    ),
+    (
+        r"must be a public host name, not a local one",
+        N_("must be a public host name, not a local one"),
+    ),
+    (
+        r"must not be a private, loopback or reserved address",
+        N_("must not be a private, loopback or reserved address"),
+    ),
+    (
+        r"must be 1 to (?P<n>\d+) printable characters",
+        N_("must be 1 to {n} printable characters"),
+    ),
+    (
+        r"citizens are signed in by the claim that carries their national identity number: name"
+        r" it \(letters, digits, _ \. : / -, at most 100\)",
+        N_(
+            "citizens are signed in by the claim that carries their national identity number:"
+            " name it (letters, digits, _ . : / -, at most 100)"
+        ),
+    ),
+    (
+        r"is only for providers that sign in citizens",
+        N_("is only for providers that sign in citizens"),
+    ),
+    (
+        r"must be a claim's name \(letters, digits, _ \. : / -, at most 100\)",
+        N_("must be a claim's name (letters, digits, _ . : / -, at most 100)"),
+    ),
+    (r"is required for a new provider", N_("is required for a new provider")),
+    (
+        r"must be 1 to 40 lower-case letters, digits and hyphens, starting with a letter or"
+        r" digit, and not 'callback'",
+        N_(
+            "must be 1 to 40 lower-case letters, digits and hyphens, starting with a letter or"
+            " digit, and not 'callback'"
+        ),
+    ),
+    (r"must be 1 to 100 characters, no spaces", N_("must be 1 to 100 characters, no spaces")),
+    (r"must include openid", N_("must include openid")),
+    (
+        r"must include email: staff are found by their address",
+        N_("must include email: staff are found by their address"),
+    ),
+    (
+        r"(?P<source>[\w-]+) is read from identity_claim: only for providers that sign in"
+        r" citizens",
+        N_("{source} is read from identity_claim: only for providers that sign in citizens"),
+    ),
+    (
+        r"the providers were changed meanwhile, again and again; try again",
+        N_("the providers were changed meanwhile, again and again; try again"),
+    ),
+    (r"the providers were changed meanwhile; try again", N_("it was changed meanwhile; try again")),
+    # the identity provider's answers, as Tinget reads them at a sign-in
+    (
+        r"the identity provider's discovery document names another issuer",
+        N_("the identity provider's discovery document names another issuer"),
+    ),
+    (
+        r"the identity provider's discovery document answered (?P<status>\d{3})",
+        N_("the identity provider's discovery document answered {status}"),
+    ),
+    (
+        r"the identity provider's discovery document is not JSON",
+        N_("the identity provider's discovery document is not JSON"),
+    ),
+    (
+        r"the identity provider's discovery document is not a JSON object",
+        N_("the identity provider's discovery document is not a JSON object"),
+    ),
+    (
+        r"the identity provider's discovery document is not valid: (?P<why>.+)",
+        N_("the identity provider's discovery document is not valid: {why}"),
+    ),
+    (r"(?P<host>[^\s:]+) does not resolve(?:: .*)?", N_("{host} does not resolve")),
+    (
+        r"refused: (?P<host>[^\s:]+) has a non-public address",
+        N_("refused: {host} has a non-public address"),
+    ),
+    (
+        r"the sign-in provider was removed meanwhile; sign in again",
+        N_("the sign-in provider was removed meanwhile; sign in again"),
+    ),
+    (
+        r"this sign-in is not known here; sign in again",
+        N_("this sign-in is not known here; sign in again"),
+    ),
+    (
+        r"this sign-in was finished already; each works once",
+        N_("this sign-in was finished already; each works once"),
+    ),
+    (r"this sign-in has expired; sign in again", N_("this sign-in has expired; sign in again")),
+    (
+        r"this sign-in was begun in another browser; sign in again here",
+        N_("this sign-in was begun in another browser; sign in again here"),
+    ),
+    (
+        r"the identity provider did not accept the sign-in code",
+        N_("the identity provider did not accept the sign-in code"),
+    ),
+    (
+        r"the identity provider answered no ID token",
+        N_("the identity provider answered no ID token"),
+    ),
+    (r"the ID token is malformed", N_("the ID token is malformed")),
+    (
+        r"the ID token is signed with (?P<alg>.{1,100}); only (?P<allowed>.*) are taken",
+        N_("the ID token is signed with {alg}; only {allowed} are taken"),
+    ),
+    (
+        r"the ID token is signed by a key the identity provider does not publish",
+        N_("the ID token is signed by a key the identity provider does not publish"),
+    ),
+    (r"the ID token's signature does not verify", N_("the ID token's signature does not verify")),
+    (r"the ID token was issued by another issuer", N_("the ID token was issued by another issuer")),
+    (
+        r"the ID token was issued for another client",
+        N_("the ID token was issued for another client"),
+    ),
+    (
+        r"the ID token was issued for several clients, not for this one",
+        N_("the ID token was issued for several clients, not for this one"),
+    ),
+    (r"the ID token has no expiry or issue time", N_("the ID token has no expiry or issue time")),
+    (r"the ID token has expired", N_("the ID token has expired")),
+    (r"the ID token was issued in the future", N_("the ID token was issued in the future")),
+    (r"the ID token was issued too long ago", N_("the ID token was issued too long ago")),
+    (
+        r"the ID token's nonce is not this sign-in's",
+        N_("the ID token's nonce is not this sign-in's"),
+    ),
+    (r"the ID token names no subject", N_("the ID token names no subject")),
+    (
+        r"the identity provider vouched for no e-mail address",
+        N_("the identity provider vouched for no e-mail address"),
+    ),
+    (
+        r"no staff member of this municipality has that e-mail address",
+        N_("no staff member of this municipality has that e-mail address"),
+    ),
+    (
+        r"the identity provider's ID token carries no " + _quoted("claim"),
+        N_("the identity provider's ID token carries no {claim}"),
+    ),
+    # web push subscriptions
+    (
+        r"must be base64url, as the browser gives it",
+        N_("must be base64url, as the browser gives it"),
+    ),
+    (r"must be an uncompressed P-256 public key", N_("must be an uncompressed P-256 public key")),
+    (r"must be an https URL of a push service", N_("must be an https URL of a push service")),
+    (
+        r"must name its push service, not an IP address",
+        N_("must name its push service, not an IP address"),
+    ),
+    (r"must use the default https port", N_("must use the default https port")),
+    (
+        r"(?P<host>\S{1,253}) is not a known browser push service",
+        N_("{host} is not a known browser push service"),
+    ),
+    (
+        r"must be an http\(s\) URL of the test push service",
+        N_("must be an http(s) URL of the test push service"),
+    ),
+    # the audit trail's query
+    (
+        r"needs a time zone, e\.g\. 2025-03-01T00:00:00Z",
+        N_("needs a time zone, e.g. 2025-03-01T00:00:00Z"),
+    ),
+    (r"must be later than since", N_("must be later than since")),
+    (r"is neither an event type nor a context", N_("is neither an event type nor a context")),
+    # requests themselves: headers, bodies, media types
+    (
+        r"must be a host name or IP address with an optional port, nothing else",
+        N_("must be a host name or IP address with an optional port, nothing else"),
+    ),
+    (
+        r"a value holds a character that cannot be stored \(such as NUL\)",
+        N_("a value holds a character that cannot be stored (such as NUL)"),
+    ),
+    (r"must not contain the NUL character", N_("must not contain the NUL character")),
+    (r"the request ended before its body", N_("the request ended before its body")),
+    (r"not valid JSON: Input data was truncated", N_("is not valid JSON: it ends too soon")),
+    (
+        r"not valid JSON: JSON is malformed: .{1,200} \(byte (?P<byte>\d+)\)",
+        N_("is not valid JSON: it is malformed at byte {byte}"),
+    ),
+    (r"not valid JSON: .*", N_("is not valid JSON")),
+    (
+        r"(?P<given>'[^']{0,200}'|none) is not taken here; send (?P<wanted>.{1,500})",
+        N_("{given} is not taken here; send {wanted}"),
+    ),
+    (r"given more than once", N_("given more than once")),
+    (
+        r"must be a log position: a whole number from 1 up",
+        N_("must be a log position: a whole number from 1 up"),
+    ),
+    (
+        r"the report is text/html or application/pdf \(or ask with \?format=\)",
+        N_("the report is text/html or application/pdf (or ask with ?format=)"),
+    ),
+    (
+        r"this Idempotency-Key was used for another post",
+        N_("this Idempotency-Key was used for another post"),
+    ),
+    # taking part: flags, follows, answers, the pages' forms
+    (r"you have flagged this post already", N_("you have flagged this post already")),
+    (
+        r"the (?:post's moderation|person's block) changed meanwhile; try again",
+        N_("it was changed meanwhile; try again"),
+    ),
+    (r"the report was changed meanwhile; try again", N_("it was changed meanwhile; try again")),
+    (r"the appeal was decided meanwhile", N_("the appeal was decided meanwhile")),
+    (
+        r"supports kept changing; they will be carried on redelivery",
+        N_("supports kept changing; they will be carried on redelivery"),
+    ),
+    (
+        r"the post kept changing; the threshold will be recorded on redelivery",
+        N_("the post kept changing; the threshold will be recorded on redelivery"),
+    ),
+    (r"sign in to follow a project", N_("sign in to follow a project")),
+    (
+        r"one follows or unfollows a project for oneself only",
+        N_("one follows or unfollows a project for oneself only"),
+    ),
+    (r"you have answered this survey already", N_("you have answered this survey already")),
+    (r"must hold at least one choice", N_("must hold at least one choice")),
+    (r"must be ticked to go ahead", N_("must be ticked to go ahead")),
+    (r"must be answered", N_("must be answered")),
+    # dialogs' kinds
+    (r"a (?P<kind>[\w ]+) has no title", N_("a {kind} has no title")),
+    (
+        r"a (?P<kind>[\w ]+) cannot be edited: votes on it were given to its words",
+        N_("a {kind} cannot be edited: votes on it were given to its words"),
+    ),
+    (
+        r"this (?P<kind>[\w ]+) is no statement to vote on",
+        N_("this {kind} is no statement to vote on"),
+    ),
+    # an analysis's ideas
+    (
+        r"the (?P<stage>[\w-]+) stage has unanswered questions: (?P<questions>.+)",
+        N_("the {stage} stage has unanswered questions: {questions}"),
+    ),
+    # the questionnaire editor
+    (
+        _quoted("id") + r" is a (?P<type>[\w-]+) question in version (?P<version>\d+): a question"
+        r" keeps its type; a new one takes a new id",
+        N_(
+            "{id} is a {type} question in version {version}: a question keeps its type; a new"
+            " one takes a new id"
+        ),
+    ),
+    (
+        r"must be 1-40 letters \(a-z, A-Z\), digits, '_' or '-', starting with a letter or digit",
+        N_("must be 1-40 letters (a-z, A-Z), digits, '_' or '-', starting with a letter or digit"),
+    ),
+    (
+        r"must be from 1 to the number of options",
+        N_("must be from 1 to the number of options"),
+    ),
+    (
+        r"a scale has (?P<least>\d+) to (?P<most>\d+) points: max must be from (?P<low>-?\d+) to"
+        r" (?P<high>-?\d+)",
+        N_("a scale has {least} to {most} points: max must be from {low} to {high}"),
+    ),
+    (r"a Likert scale labels both its ends", N_("a Likert scale labels both its ends")),
+    (r"must not be before earliest", N_("must not be before earliest")),
+    (
+        r"no answer to " + _quoted("question") + r" can be from (?P<low>\S+) to (?P<high>\S+)",
+        N_("no answer to {question} can be from {low} to {high}"),
+    ),
+    # a Pabulib file, line by line
+    (r"a whole amount above 0", N_("a whole amount above 0")),
+    (
+        _quoted("type") + r": Tinget reads approval, choose-1, cumulative and ordinal votes",
+        N_("{type}: Tinget reads approval, choose-1, cumulative and ordinal votes"),
+    ),
+    (
+        r"comes before the META, PROJECTS or VOTES section",
+        N_("comes before the META, PROJECTS or VOTES section"),
+    ),
+    (
+        r"the section \(and its header line\) is missing",
+        N_("the section (and its header line) is missing"),
+    ),
+    (
+        r"says (?P<said>.{1,200}), the file has (?P<found>\d+)",
+        N_("says {said}, the file has {found}"),
+    ),
+    (r"a line of key;value", N_("a line of key;value")),
+    (r"the header has no " + _quoted("name") + r" column", N_("the header has no {name} column")),
+    (r"an id without commas", N_("an id without commas")),
+    (_quoted("value") + r" is no whole amount above 0", N_("{value} is no whole amount above 0")),
+    (_quoted("voter") + r" votes twice", N_("{voter} votes twice")),
+    (r"names a project twice", N_("names a project twice")),
+    (
+        r"not a `;`-separated line: field larger than field limit \((?P<n>\d+)\)",
+        N_("not a `;`-separated line: a field is longer than {n} characters"),
+    ),
+    (r"not a `;`-separated line: .*", N_("not a `;`-separated line")),
+    (r"the section appears twice", N_("the section appears twice")),
+    (r"the key is given twice", N_("the key is given twice")),
+    (
+        _quoted("project") + r" is not a project of the file",
+        N_("{project} is not a project of the file"),
+    ),
+    (r"whole numbers, none below 0", N_("whole numbers, none below 0")),
+    (
+        r"does not decode as (?P<format>\w+): the file is damaged or cut short",
+        N_("does not decode as {format}: the file is damaged or cut short"),
+    ),
 )
 
 _COMPILED_WORDED = tuple((re.compile(pattern), worded) for pattern, worded in _WORDED)

@@ -367,10 +367,11 @@ async def begin(client: httpx.AsyncClient, town: Town, name: str = "idp") -> tup
 
 
 async def finish(client: httpx.AsyncClient, town: Town, code: str, state: str) -> httpx.Response:
+    """The browser back at the callback, asking for English: a refusal's words are checked."""
     return await client.get(
         "/api/v1/sign-in/oidc/callback",
         params={"code": code, "state": state},
-        headers=town.headers(),
+        headers=town.headers(language="en"),
     )
 
 

@@ -183,7 +183,7 @@ async def test_an_invited_citizen_takes_part_with_a_pin(
     assert hidden.status_code == 404  # invite-only: not there for anyone but invitees and staff
 
     reused = await client.post(
-        "/api/v1/sign-in/pin", json={"pin": issued["pin"]}, headers=town.headers()
+        "/api/v1/sign-in/pin", json={"pin": issued["pin"]}, headers=town.headers(language="en")
     )
     assert reused.status_code == 401
     assert "used already" in reused.json()["detail"]

@@ -28,7 +28,7 @@ async def test_an_expired_sign_in_link_is_refused(
     )
 
     response = await client.post(
-        "/api/v1/sign-in/email/redeem", json={"code": code}, headers=town.headers()
+        "/api/v1/sign-in/email/redeem", json={"code": code}, headers=town.headers(language="en")
     )
 
     assert response.status_code == 401

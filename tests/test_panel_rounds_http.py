@@ -393,7 +393,7 @@ async def test_refusals_name_the_reason_or_the_field_and_write_nothing(
     late = await start(reminders=["P3D", 30])
     assert late.status_code == 422, late.text
     assert late.json()["field"] == "reminders[1]"
-    assert "after the survey closes" in late.json()["detail"]
+    assert "efter att enkäten stänger" in late.json()["detail"]  # the town's Swedish
     garbled = await start(reminders=["soon"])
     assert garbled.status_code == 422, garbled.text
     assert garbled.json()["field"] == "reminders[0]"

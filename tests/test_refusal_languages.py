@@ -153,3 +153,54 @@ def test_the_staffs_refusals_read_in_the_language_with_roles_counts_and_values()
     # a value no pattern knows stays in English (the problem keeps its field)
     assert reason("the role 'analyst' may not juggle", "sv") is None
     assert reason("a reason nobody wrote a pattern for", "fi") is None
+
+
+def test_the_platforms_the_sign_ins_and_the_editors_refusals_read_in_the_language() -> None:
+    reason = problem_texts.reason
+    # the identity provider's answer, given inside the refusal of its settings, in words too
+    assert reason(
+        "has no OpenID Connect discovery document Tinget can use: the identity provider's"
+        " discovery document answered 404",
+        "sv",
+    ) == (
+        "har inget OpenID Connect-discoverydokument som Tinget kan använda:"
+        " inloggningstjänstens discoverydokument svarade 404"
+    )
+    # ... and what only a library words (the network's error) is kept as it is, inside
+    assert reason(
+        "the identity provider's discovery document could not be fetched:"
+        " [Errno 111] Connection refused",
+        "fi",
+    ) == (
+        "tunnistuspalvelun discovery-dokumenttia ei saatu haettua: [Errno 111] Connection refused"
+    )
+    # a reason naming its field in front keeps the field
+    assert reason("state: this sign-in has expired; sign in again", "da") == (
+        "state: dette login er udløbet; log ind igen"
+    )
+    assert reason("this token is for refresh, not for access", "fi") == (
+        "tämän tunnuksen käyttötarkoitus on uusiminen, ei käyttö"
+    )
+    # a questionnaire's counts take their plural form, for each thing counted
+    assert reason("needs at least 1 section", "fi") == "tarvitsee vähintään 1 osio"
+    assert reason("needs at least 2 options", "fi") == "tarvitsee vähintään 2 vaihtoehtoa"
+    assert reason("at most 20 sections", "nb") == "høyst 20 deler"
+    assert reason("a poll dialog takes votes, not posts", "sv") == (
+        "en dialog av typen poll tar emot röster, inte inlägg"
+    )
+    assert reason("the body is larger than 16384 bytes", "sv") == (
+        f"innehållet är större än 16{NBSP}384 byte"
+    )
+    assert reason("not valid JSON: JSON is malformed: trailing comma in object (byte 7)", "nb") == (
+        "er ikke gyldig JSON: feil ved byte 7"
+    )
+    assert reason("tenant 'lund' is suspended: unpaid invoices", "fi") == (
+        "kunta lund on jäädytetty: unpaid invoices"
+    )
+    assert reason("does not decode as PNG: the file is damaged or cut short", "da") == (
+        "kan ikke afkodes som PNG: filen er beskadiget eller afkortet"
+    )
+    # a word no pattern knows leaves the reason in English rather than half translated
+    assert reason("a poll dialog takes letters, not posts", "sv") is None
+    assert reason("this token is for fun, not for access", "sv") is None
+    assert reason("state: a reason nobody wrote a pattern for", "sv") is None

@@ -554,16 +554,17 @@ async def test_a_survey_takes_neither_posts_nor_votes_and_other_dialogs_no_quest
         201,
     )
 
+    english = town.headers(citizen, language="en")  # the refusals' English words are checked
     post = await client.post(
-        f"/api/v1/dialogs/{dialog}/posts", json={"body": "Hi"}, headers=town.headers(citizen)
+        f"/api/v1/dialogs/{dialog}/posts", json={"body": "Hi"}, headers=english
     )
     vote = await client.post(
-        f"/api/v1/dialogs/{dialog}/votes", json={"choices": ["yes"]}, headers=town.headers(citizen)
+        f"/api/v1/dialogs/{dialog}/votes", json={"choices": ["yes"]}, headers=english
     )
     questionnaire_elsewhere = await client.put(
         f"/api/v1/dialogs/{proposals['id']}/questionnaire",
         json={"form": questionnaire()},
-        headers=town.headers(staff.author),
+        headers=town.headers(staff.author, language="en"),
     )
 
     assert post.status_code == 409

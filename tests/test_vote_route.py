@@ -107,7 +107,7 @@ async def test_the_raw_route_answers_methods_bodies_and_paths_as_a_route_would(
     client: httpx.AsyncClient, town: Town, poll: dict[str, Any]
 ) -> None:
     url = URL.format(poll["id"])
-    voter = town.headers(await device_token(client, town))
+    voter = town.headers(await device_token(client, town), language="en")  # English checked
     json_type = {**voter, "content-type": "application/json"}
 
     read = await client.get(url, headers=voter)

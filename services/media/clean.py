@@ -90,9 +90,12 @@ def clean_image_now(
         raise InvalidInput(field, f"is too large; {_LIMITS}") from None
     except UnidentifiedImageError:
         raise InvalidInput(field, f"does not decode as {format_name}: not an image") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        # Pillow reports a broken file as any of these, depending on the decoder and the damage
-        raise InvalidInput(field, f"does not decode as {format_name}: {error}") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        # Pillow reports a broken file as any of these, depending on the decoder and the damage,
+        # in words of its own: the reason is Tinget's, so it reads in the caller's language
+        raise InvalidInput(
+            field, f"does not decode as {format_name}: the file is damaged or cut short"
+        ) from None
     return CleanImage(encoded, content_type, pixels.width, pixels.height)
 
 

@@ -192,11 +192,14 @@ class _Problems:
                 " starting with a letter or digit",
             )
 
-    def count(self, items: tuple[Any, ...], field: str, noun: str, least: int, most: int) -> None:
+    def count(
+        self, items: tuple[Any, ...], field: str, nouns: tuple[str, str], least: int, most: int
+    ) -> None:
+        """Between ``least`` and ``most`` items, named by ``nouns`` (one, more)."""
         if len(items) < least:
-            self.add(field, f"needs at least {least} {noun}")
+            self.add(field, f"needs at least {least} {nouns[least != 1]}")
         elif len(items) > most:
-            self.add(field, f"at most {most} {noun}")
+            self.add(field, f"at most {most} {nouns[most != 1]}")
 
 
 def _finite(value: float | None, field: str, problems: _Problems) -> None:
@@ -258,7 +261,7 @@ class _Choosing(_Question, frozen=True, kw_only=True, forbid_unknown_fields=True
         return tuple(o if o.anchored else next(shuffled) for o in self.options)
 
     def _checked_options(self, path: str, problems: _Problems) -> dict[str, Any]:
-        problems.count(self.options, f"{path}.options", "options", 2, MAX_OPTIONS)
+        problems.count(self.options, f"{path}.options", ("option", "options"), 2, MAX_OPTIONS)
         problems.ids(self.options, f"{path}.options", "option")
         options = tuple(
             msgspec.structs.replace(
@@ -500,7 +503,7 @@ class Matrix(_Question, tag="matrix", frozen=True, kw_only=True, forbid_unknown_
     scale: Scale = msgspec.field(default_factory=Scale)
 
     def _checked_details(self, path: str, problems: _Problems) -> dict[str, Any]:
-        problems.count(self.rows, f"{path}.rows", "rows", 1, MAX_ROWS)
+        problems.count(self.rows, f"{path}.rows", ("row", "rows"), 1, MAX_ROWS)
         problems.ids(self.rows, f"{path}.rows", "row")
         rows = tuple(
             msgspec.structs.replace(
@@ -620,7 +623,7 @@ def check_form(form: Form) -> Form:
         problems.add(problem.field, problem.reason)
     title = problems.text(form.title, "title", TITLE_LENGTH)
     introduction = problems.optional_text(form.introduction, "introduction", DESCRIPTION_LENGTH)
-    problems.count(form.sections, "sections", "section", 1, MAX_SECTIONS)
+    problems.count(form.sections, "sections", ("section", "sections"), 1, MAX_SECTIONS)
     total = sum(len(s.questions) for s in form.sections)
     if total > MAX_QUESTIONS:
         problems.add("sections", f"at most {MAX_QUESTIONS} questions in all, not {total}")
@@ -628,7 +631,9 @@ def check_form(form: Form) -> Form:
     sections: list[Section] = []
     for s, section in enumerate(form.sections):
         path = f"sections[{s}]"
-        problems.count(section.questions, f"{path}.questions", "question", 1, MAX_QUESTIONS)
+        problems.count(
+            section.questions, f"{path}.questions", ("question", "questions"), 1, MAX_QUESTIONS
+        )
         questions: list[Question] = []
         for q, question in enumerate(section.questions):
             questions.append(

@@ -210,7 +210,7 @@ SECOND = "sections[0].questions[1]"
         (_q(AGE, min=float("nan")), f"{SECOND}.min", "must be a number"),
         (_q(TOP, top=0), f"{SECOND}.top", "from 1 to the number of options"),
         (_q(TOP, top=5), f"{SECOND}.top", "from 1 to the number of options"),
-        (_q(GRID, rows=()), f"{SECOND}.rows", "at least 1 rows"),
+        (_q(GRID, rows=()), f"{SECOND}.rows", "at least 1 row"),
         (
             _q(GRID, rows=tuple(Row(id=f"r{i}", label=sv("R")) for i in range(51))),
             f"{SECOND}.rows",

@@ -20,7 +20,7 @@ async def _committees(client: httpx.AsyncClient, town: Town, token: str) -> http
     return await client.put(
         "/api/v1/committees",
         json={"committees": ["Transport", "Education"]},
-        headers=town.headers(token),
+        headers=town.headers(token, language="en"),  # a refusal's English words are checked
     )
 
 
