@@ -371,6 +371,7 @@ ANY_METHOD: Final[list[HttpMethod | Method]] = [
     HttpMethod.PUT,
     HttpMethod.PATCH,
     HttpMethod.DELETE,
+    HttpMethod.OPTIONS,  # its own, or litestar would answer 204 for a path that is not there
 ]
 
 

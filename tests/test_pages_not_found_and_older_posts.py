@@ -74,6 +74,11 @@ async def test_a_browser_asking_for_an_unknown_path_gets_the_municipalitys_404_p
     assert hostile.status_code == 404
     assert "<script>alert" not in hostile.text
 
+    head = await client.head("/nowhere", headers=browser)
+    assert head.status_code == 404
+    assert head.headers["content-type"].startswith("text/html")
+    assert head.content == b""
+
     # A known page is still itself.
     assert (await client.get("/", headers=browser)).status_code == 200
     assert (await client.get("/sign-in", headers=browser)).status_code == 200
@@ -101,7 +106,7 @@ async def test_json_clients_the_api_and_unknown_hosts_keep_the_json_problem(
             assert answer.json()["type"] == problem["type"], (path, accept)
             assert answer.json()["title"] == problem["title"], (path, accept)
 
-    for method in ("POST", "PUT", "PATCH", "DELETE"):  # not a 405: nothing is there
+    for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS"):  # not a 405: nothing is there
         answer = await client.request(
             method, "/nowhere", headers={**town.headers(), "accept": BROWSER}
         )
