@@ -358,12 +358,20 @@ async def _front_page(
     )
 
 
-UNKNOWN_PATHS: Final = ["/{unknown:path}", "/dialogs", "/dialogs/{dialog_id:str}/{rest:path}"]
+UNKNOWN_PATHS: Final = [
+    "/{unknown:path}",
+    "/dialogs",
+    "/dialogs/{dialog_id:str}/{rest:path}",
+    "/dialogs/{dialog_id:str}/posts",
+    "/dialogs/{dialog_id:str}/posts/{post_id:str}",
+    "/dialogs/{dialog_id:str}/posts/{post_id:str}/{endorsement:str}/{rest:path}",
+]
 """Where a path no route has ends up, so a browser gets the 404 page rather than a JSON
 problem: everything beside the routes, under ``/`` and under a dialog's page. The router
-does not step back from a path it has begun to follow, so ``/dialogs`` and what is below a
-dialog's page are named beside ``/``; ``/api/...`` follows the API's own routes and never
-gets here."""
+does not step back from a path it has begun to follow, so ``/dialogs``, what is below a
+dialog's page and what is on the way to its forms' addresses are named beside ``/``;
+``/api/...`` follows the API's own routes and never gets here. A form's own address
+(``.../votes``, ``.../posts/{id}/support``) is no unknown path: a ``GET`` there stays a 405."""
 ANY_METHOD: Final[list[HttpMethod | Method]] = [
     HttpMethod.GET,
     HttpMethod.HEAD,

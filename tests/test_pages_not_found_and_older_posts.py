@@ -35,6 +35,9 @@ UNKNOWN = (
     "/dialogs",
     "/dialogs/not-an-id/comments",
     "/dialogs/00000000-0000-0000-0000-000000000000/x/y",
+    "/dialogs/00000000-0000-0000-0000-000000000000/posts",
+    "/dialogs/00000000-0000-0000-0000-000000000000/posts/1",
+    "/dialogs/00000000-0000-0000-0000-000000000000/posts/1/support/more",
     "/me/nowhere",
     "/sign-in/nowhere",
     "/apiary",
@@ -112,6 +115,11 @@ async def test_json_clients_the_api_and_unknown_hosts_keep_the_json_problem(
         )
         assert answer.status_code == 404, method
         assert answer.headers["content-type"].startswith("application/problem+json"), method
+
+    form = "/dialogs/00000000-0000-0000-0000-000000000000/votes"  # a form's own address
+    opened = await client.get(form, headers={**town.headers(), "accept": BROWSER})
+    assert opened.status_code == 405  # it is there, for its form's POST
+    assert "POST" in opened.headers["allow"]
 
     elsewhere = await client.get("/nowhere", headers={"host": "nowhere.example", "accept": BROWSER})
     assert elsewhere.status_code == 404  # an unknown host gets no municipality's page
