@@ -199,17 +199,14 @@ def posts_before(given: str | None) -> tuple[datetime, UUID] | None:
     if not given:
         return None
     try:
-        if len(given) > MAX_CURSOR_LENGTH:
-            raise InvalidInput("before", "too long")
-        at, post_id = decode_cursor(given)
+        found = None if len(given) > MAX_CURSOR_LENGTH else decode_cursor(given)
         # the pages give out a post's time in UTC: a time without a zone, or one beyond what
         # the database holds once in UTC, is none of theirs
-        if at.tzinfo is None:
-            raise InvalidInput("before", "no time zone")
-        at = at.astimezone(UTC)
+        if found is None or found[0].tzinfo is None:
+            raise InvalidInput("before", BAD_BEFORE)
+        return found[0].astimezone(UTC), found[1]
     except (InvalidInput, OverflowError):
         raise InvalidInput("before", BAD_BEFORE) from None
-    return at, post_id
 
 
 async def _dialog_page(
