@@ -16,16 +16,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
+from litestar.types import Method
 
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from events.positions import written_position
+from events.texts import N_
+from gateway.auth import tenant_of_host
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected, edge_of
 from gateway.pages import (
@@ -41,7 +47,9 @@ from gateway.pages import (
     problem_page,
     redirect,
     render,
+    wants_page,
 )
+from gateway.pagination import decode_cursor, encode_cursor
 from gateway.polls import results_of
 from gateway.views import (
     DialogView,
@@ -82,6 +90,10 @@ DECISION_TEXT: Final = 1000
 SUMMARY_TEXT: Final = 4000
 CARD_TEXT: Final = 300  # a dialog's purpose or summary in a list
 MAX_TOKEN_LENGTH: Final = 500  # as unsubscribe.verify takes
+MAX_CURSOR_LENGTH: Final = 200  # as the API's cursors are taken
+BAD_BEFORE: Final = N_("is not a link to older posts that this site gave out")
+"""Why a dialog's page refuses its ``before`` (catalogued without a context, as the reasons
+of the services are, so ``PageContext.api_reason`` says it in the page's language)."""
 
 
 def _uuid(text: str) -> UUID | None:
@@ -180,6 +192,23 @@ class PostItem(msgspec.Struct, kw_only=True):
     answer: str | None
 
 
+def posts_before(given: str | None) -> tuple[datetime, UUID] | None:
+    """The ``before`` of a dialog's page (the link to its older posts: the last post the page
+    before showed), or None for its newest posts; one the pages did not give out is
+    ``InvalidInput`` naming ``before``."""
+    if not given:
+        return None
+    try:
+        found = None if len(given) > MAX_CURSOR_LENGTH else decode_cursor(given)
+        # the pages give out a post's time in UTC: a time without a zone, or one beyond what
+        # the database holds once in UTC, is none of theirs
+        if found is None or found[0].tzinfo is None:
+            raise InvalidInput("before", BAD_BEFORE)
+        return found[0].astimezone(UTC), found[1]
+    except (InvalidInput, OverflowError):
+        raise InvalidInput("before", BAD_BEFORE) from None
+
+
 async def _dialog_page(
     page: PageContext,
     dialogs: DialogService,
@@ -191,7 +220,11 @@ async def _dialog_page(
     status: int = 200,
     message: str | None = None,
     notice: str | None = None,
+    before: str | None = None,
 ) -> Response[str]:
+    """A dialog's page; its posts the ``MAX_POSTS`` newest, or those older than ``before``
+    (a cursor ``posts_before`` took: the page of its older posts), with a link to the next
+    older ones while there are more."""
     tenant_id = page.tenant.tenant_id
     try:
         dialog = await visible_dialog(dialogs, tenant_id, dialog_id, page.caller)
@@ -201,7 +234,11 @@ async def _dialog_page(
     view = dialog_view(dialog, now, await dialog_queries.counts(tenant_id, dialog_id))
     langs = main_text_languages(view, page.language, page.tenant.default_language)
     view = in_language(view, page.language)
-    rows = await post_queries.posts(tenant_id, dialog_id, None, MAX_POSTS)
+    rows = await post_queries.posts(tenant_id, dialog_id, posts_before(before), MAX_POSTS + 1)
+    older = None
+    if len(rows) > MAX_POSTS:
+        rows = rows[:MAX_POSTS]
+        older = encode_cursor(rows[-1]["created_at"], rows[-1]["post_id"])
     reader = None if page.caller is None else page.caller.person_id
     posts = []
     for row in rows:
@@ -238,6 +275,10 @@ async def _dialog_page(
         is_open=view.status == "open",
         posts=posts,
         more_posts=view.posts > len(posts),
+        older_posts=None if older is None else page.url(f"/dialogs/{dialog.id}", before=older),
+        newest_posts=None if before is None else page.url(f"/dialogs/{dialog.id}"),
+        # the forms of a page of older posts lead back to it
+        form_query={} if before is None else {"before": before},
         support=Endorsement.SUPPORT.value,
         signature=Endorsement.SIGNATURE.value,
         poll=poll,
@@ -314,11 +355,55 @@ async def _front_page(
     )
 
 
+UNKNOWN_PATHS: Final = [
+    "/{unknown:path}",
+    "/dialogs",
+    "/dialogs/{dialog_id:str}/{rest:path}",
+    "/dialogs/{dialog_id:str}/posts",
+    "/dialogs/{dialog_id:str}/posts/{post_id:str}",
+    "/dialogs/{dialog_id:str}/posts/{post_id:str}/{endorsement:str}/{rest:path}",
+]
+"""Where a path no route has ends up, so a browser gets the 404 page rather than a JSON
+problem: everything beside the routes, under ``/`` and under a dialog's page. The router
+does not step back from a path it has begun to follow, so ``/dialogs``, what is below a
+dialog's page and what is on the way to its forms' addresses are named beside ``/``;
+``/api/...`` follows the API's own routes and never gets here. A form's own address
+(``.../votes``, ``.../posts/{id}/support``) is no unknown path: a ``GET`` there stays a 405."""
+ANY_METHOD: Final[list[HttpMethod | Method]] = [
+    HttpMethod.GET,
+    HttpMethod.HEAD,
+    HttpMethod.POST,
+    HttpMethod.PUT,
+    HttpMethod.PATCH,
+    HttpMethod.DELETE,
+    HttpMethod.OPTIONS,  # its own, or litestar would answer 204 for a path that is not there
+]
+
+
 class CitizenPagesController(Controller):
     """The municipality's pages for citizens (HTML; not part of the API document)."""
 
     path = "/"
     include_in_schema = False
+
+    @route(UNKNOWN_PATHS, http_method=ANY_METHOD)
+    async def unknown_path(
+        self, identity: Injected[IdentityService], request: Request[Any, Any, Any]
+    ) -> Response[str]:
+        """A path no page has: for a browser (``Accept`` asks for HTML first, ``GET``), the
+        404 page in the municipality's branding and language with a link to the front page;
+        for anyone else, and for any path of the API, the 404 problem the router gives. An
+        unknown host is refused as everywhere (its tenant is resolved for the page only)."""
+        path = request.url.path
+        if (
+            request.method not in ("GET", "HEAD")
+            or path == "/api"
+            or path.startswith("/api/")
+            or not wants_page(request)
+        ):
+            raise NotFoundException()
+        tenant = await tenant_of_host(request.app.state, request.headers.get("host"))
+        return not_found(await page_context(request, tenant, identity))
 
     @get("/")
     async def front(
@@ -347,11 +432,28 @@ class CitizenPagesController(Controller):
         dialog_id: FromPath[str],
     ) -> Response[str]:
         """A dialog's page: purpose, instructions, status, how to take part, a poll's
-        results, the posts with their supports and official answers, and the decisions."""
+        results, the posts with their supports and official answers, and the decisions.
+        Its posts are the 20 newest, with a link to the older ones (``?before=``, naming the
+        last post shown); a ``before`` the page did not give out is a 400 page naming it."""
         page = await page_context(request, tenant, identity)
         parsed = _uuid(dialog_id)
         if parsed is None:
             return not_found(page)
+        before = request.query_params.get("before") or None
+        try:
+            posts_before(before)
+        except InvalidInput as refused:
+            return await _dialog_page(
+                page,
+                dialogs,
+                dialog_queries,
+                post_queries,
+                tally_queries,
+                decision_queries,
+                parsed,
+                status=400,
+                message=invalid_message(page, refused),
+            )
         done = request.query_params.get("done")
         notice = {
             "support": page.say("Thank you: your support is counted."),
@@ -367,6 +469,7 @@ class CitizenPagesController(Controller):
             decision_queries,
             parsed,
             notice=notice,
+            before=before,
         )
 
     @post("/dialogs/{dialog_id:str}/posts/{post_id:str}/{endorsement:str}", status_code=303)
@@ -412,6 +515,12 @@ class CitizenPagesController(Controller):
             else:
                 await participation.sign(caller, parsed_post)
 
+        # the button of a page of older posts leads back to that page
+        before = request.query_params.get("before") or None
+        try:
+            posts_before(before)
+        except InvalidInput:
+            before = None
         again = functools.partial(
             _dialog_page,
             page,
@@ -421,8 +530,10 @@ class CitizenPagesController(Controller):
             tally_queries,
             decision_queries,
             parsed_dialog,
+            before=before,
         )
-        done = page.url(back, done=endorsement) + f"#post-{parsed_post}"
+        kept = {} if before is None else {"before": before}
+        done = page.url(back, done=endorsement, **kept) + f"#post-{parsed_post}"
         return await _written(page, request, write, again, done)
 
     @post("/dialogs/{dialog_id:str}/votes", status_code=303)

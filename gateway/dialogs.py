@@ -209,8 +209,13 @@ class DialogController(Controller):
         dialog_id: FromPath[UUID],
         data: JSONBody[PublishResults],
     ) -> DialogView:
-        """Tell the participants what came of the dialog: the committee's decision."""
-        dialog = await dialogs.publish_results(caller, dialog_id, data.summary)
+        """Tell the participants what came of the dialog: the committee's decision, in the
+        municipality's default language (`summary`) and, if given, in its other languages
+        (`translations`: language -> text, each one the municipality offers besides its
+        default, else 422 naming `translations.<language>`). Read back as `results_summary`
+        and `results_translations`; the citizens' pages show the reader's language. Publishing
+        again replaces both."""
+        dialog = await dialogs.publish_results(caller, dialog_id, data.summary, data.translations)
         counts = await dialog_queries.counts(caller.tenant_id, dialog_id)
         return dialog_view(dialog, utc_now(), counts)
 

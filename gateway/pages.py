@@ -463,6 +463,17 @@ def not_found(page: PageContext) -> Response[str]:
     )
 
 
+HTML: Final = "text/html"
+_ANSWERS: Final = ["application/problem+json", "application/json", HTML]
+
+
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """Whether the client asks for HTML before JSON (``Accept``): a browser's navigation
+    (``text/html,...,*/*;q=0.8``) does, a client that wants JSON, sends ``*/*`` or no
+    ``Accept`` at all does not (JSON comes first among equals)."""
+    return request.accept.best_match(_ANSWERS) == HTML
+
+
 def forbidden_form(page: PageContext) -> Response[str]:
     return problem_page(
         page, 403, page.say("The form was sent from another site and was not accepted.")

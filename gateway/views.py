@@ -15,15 +15,10 @@ from services.dialogs.domain import (
     DialogTexts,
     texts_in,
 )
+from services.dialogs.listing import listed_texts
 from services.participation.domain import Post
 
 _settings_decoder = msgspec.json.Decoder(DialogSettings)
-_translations_decoder = msgspec.json.Decoder(dict[str, DialogTexts])
-
-
-def row_translations(row: Any) -> dict[str, DialogTexts]:
-    """A dialog listing row's translations (its jsonb column, as text)."""
-    return _translations_decoder.decode(row["translations"])
 
 
 class DialogView(msgspec.Struct, kw_only=True):
@@ -110,6 +105,9 @@ def main_text_languages(view: DialogView, language: str, default: str) -> dict[s
 
 
 def dialog_row_view(row: Any, now: datetime) -> DialogView:
+    """A dialog as the listing's row has it, with its texts' and its results summary's
+    translations (one row each: a list reads them in the one query that reads the list)."""
+    translations, summaries = listed_texts(row)
     status = row["status"]
     if status in ("scheduled", "open") and now >= row["closes_at"]:
         status = "closed"
@@ -132,7 +130,8 @@ def dialog_row_view(row: Any, now: datetime) -> DialogView:
         report_back_by=row["report_back_by"] or row["closes_at"] + REPORT_BACK_AFTER,
         posts=row["published_posts"],
         ballots=row["ballots"],
-        translations=row_translations(row),
+        translations=translations,
+        results_translations=summaries,
     )
 
 

@@ -91,6 +91,12 @@ class PublishResults(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """What the committee decided, told back to the participants."""
 
     summary: Annotated[str, Meta(min_length=1, max_length=20_000)]
+    # the summary in the municipality's other languages (language tag -> text; not its
+    # default language, the summary's own): the languages and the texts' lengths are checked
+    # by the service, which names the field (``translations.fi``)
+    translations: dict[str, Annotated[str, Meta(max_length=40_000)]] = msgspec.field(
+        default_factory=dict
+    )
 
 
 class SetReportBack(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

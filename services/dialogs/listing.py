@@ -15,9 +15,49 @@ from events.codec import Codec
 from events.db import tenant_transaction
 from events.model import RecordedEvent
 from events.tables import Key, Row
-from services.dialogs.domain import REPORT_BACK_AFTER
+from services.dialogs.domain import REPORT_BACK_AFTER, DialogTexts
 
 _encoder = msgspec.json.Encoder()
+
+
+class ListedTexts(DialogTexts, frozen=True, kw_only=True, omit_defaults=True):
+    """A dialog's texts in one more language as the listing keeps them (its ``translations``
+    column, language -> texts): the dialog's own (``DialogTexts``) and its results summary
+    in that language, where it was published in it. One column for both, so a list reads
+    each dialog's texts in every language from its own row, in one query."""
+
+    results_summary: str | None = None
+
+
+_listed_decoder = msgspec.json.Decoder(dict[str, ListedTexts])
+
+
+def listed_texts(row: Any) -> tuple[dict[str, DialogTexts], dict[str, str]]:
+    """A listing row's translations: the dialog's texts (language -> texts, each language
+    with at least one) and its results summary's (language -> text)."""
+    listed = _listed_decoder.decode(row["translations"])
+    texts = {
+        language: DialogTexts(title=t.title, purpose=t.purpose, instructions=t.instructions)
+        for language, t in listed.items()
+        if t.title or t.purpose or t.instructions
+    }
+    summaries = {language: t.results_summary for language, t in listed.items() if t.results_summary}
+    return texts, summaries
+
+
+def _translations(texts: dict[str, DialogTexts], summaries: dict[str, str]) -> str:
+    """The ``translations`` column of a dialog's texts and its results summary's."""
+    merged = {
+        language: ListedTexts(
+            title=texts[language].title if language in texts else None,
+            purpose=texts[language].purpose if language in texts else None,
+            instructions=texts[language].instructions if language in texts else None,
+            results_summary=summaries.get(language),
+        )
+        for language in sorted(set(texts) | set(summaries))
+    }
+    return _encoder.encode(merged).decode()
+
 
 _STATUS = {
     "DialogScheduled": "scheduled",
@@ -37,7 +77,6 @@ def _details(details: Any) -> Row:
         "opens_at": details.opens_at,
         "closes_at": details.closes_at,
         "settings": _encoder.encode(details.settings).decode(),
-        "translations": _encoder.encode(details.translations).decode(),
     }
 
 
@@ -49,6 +88,7 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             "dialog_id": key[1],
             "kind": event.kind,
             **_details(event.details),
+            "translations": _translations(event.details.translations, {}),
             "status": "draft",
             "close_reason": None,
             "results_summary": None,
@@ -63,11 +103,12 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
     row = {**row, "updated_at": event.timestamp}
     if event_type == "DialogDetailsChanged":
         row.update(_details(event.details))
+        row["translations"] = _translations(event.details.translations, listed_texts(row)[1])
     elif event_type == "DialogTextsCorrected":
         row.update(
             title=event.title,
             instructions=event.instructions,
-            translations=_encoder.encode(event.translations).decode(),
+            translations=_translations(event.translations, listed_texts(row)[1]),
         )
     elif event_type in _STATUS:
         row["status"] = _STATUS[event_type]
@@ -75,6 +116,7 @@ def evolve(row: Row | None, key: Key, event_type: str, event: Any) -> Row | None
             row["close_reason"] = event.reason
         if event_type == "DialogResultsPublished":
             row["results_summary"] = event.summary
+            row["translations"] = _translations(listed_texts(row)[0], event.translations)
     elif event_type == "ReportBackDateSet":
         row["report_back_by"] = event.report_back_by
     elif event_type == "ReportBackReminderDue":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
 from uuid import UUID
@@ -92,6 +92,25 @@ def _translations(
     A language the dialog ``held`` already stays allowed, so a municipality that stops
     offering a language (or makes it its default) does not lock its dialogs' texts."""
     translations: dict[str, DialogTexts] = {}
+    for language in _translated_languages(tenant, given, held):
+        field = f"translations.{language}"
+        texts = {
+            name: values.text(value, f"{field}.{name}", max_length=limit, required=False) or None
+            for name, limit in _LIMITS.items()
+            if (value := getattr(given[language], name)) is not None
+        }
+        if any(texts.values()):
+            translations[language] = DialogTexts(**texts)
+    return translations
+
+
+def _translated_languages(
+    tenant: Tenant, given: Mapping[str, object], held: frozenset[str]
+) -> list[str]:
+    """The languages of ``given`` translations, sorted, once each is known to be one the
+    municipality offers besides its default (whose text is the main one), or one ``held``
+    already; else the refusal naming ``translations.<language>`` (``translations`` for too
+    many languages or too long a tag)."""
     if len(given) > len(BUILT_IN_LANGUAGES):
         raise InvalidInput("translations", f"at most {len(BUILT_IN_LANGUAGES)} languages")
     for language in sorted(given):
@@ -113,13 +132,26 @@ def _translations(
                 field,
                 f"is not a language {tenant.name} offers (others than its default: {offered})",
             )
-        texts = {
-            name: values.text(value, f"{field}.{name}", max_length=limit, required=False) or None
-            for name, limit in _LIMITS.items()
-            if (value := getattr(given[language], name)) is not None
-        }
-        if any(texts.values()):
-            translations[language] = DialogTexts(**texts)
+    return sorted(given)
+
+
+SUMMARY_LIMIT = 20_000
+
+
+def _summary_translations(
+    tenant: Tenant, given: Mapping[str, str], held: frozenset[str]
+) -> dict[str, str]:
+    """A results summary's translations as given (language -> text), checked as the dialog's
+    texts' are: each language one the municipality offers besides its default, or one the
+    summary was published in before (``held``); each text as long as the summary may be,
+    trimmed, no control characters (a refusal names ``translations.<language>``); an empty
+    text is none."""
+    translations: dict[str, str] = {}
+    for language in _translated_languages(tenant, given, held):
+        field = f"translations.{language}"
+        text = values.text(given[language], field, max_length=SUMMARY_LIMIT, required=False)
+        if text:
+            translations[language] = text
     return translations
 
 
@@ -279,10 +311,29 @@ class DialogService:
         await self._save(caller.tenant_id, caller, dialog)
         return dialog
 
-    async def publish_results(self, caller: Caller, dialog_id: UUID, summary: str) -> Dialog:
+    async def publish_results(
+        self,
+        caller: Caller,
+        dialog_id: UUID,
+        summary: str,
+        translations: Mapping[str, str] | None = None,
+    ) -> Dialog:
+        """Publish what came of the dialog: ``summary`` in the municipality's default language
+        and its ``translations`` (language -> text) in the others; publishing again replaces
+        both. Nothing is recorded when any of it is refused."""
         caller.require(Permission.ADMINISTER)
         dialog = await self.get(caller.tenant_id, dialog_id)
-        dialog.publish_results(values.text(summary, "summary", max_length=20_000), self.clock())
+        main = values.text(summary, "summary", max_length=SUMMARY_LIMIT)
+        others = (
+            _summary_translations(
+                await self._tenant(caller.tenant_id),
+                translations,
+                frozenset(dialog.results_translations),
+            )
+            if translations
+            else {}
+        )
+        dialog.publish_results(main, self.clock(), others)
         if self.marks is not None:  # those who took part last are told too
             await self.marks.record(caller.tenant_id, dialog.id)
         await self._save(caller.tenant_id, caller, dialog)
