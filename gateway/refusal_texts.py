@@ -1004,6 +1004,10 @@ _KEPT: Sequence[tuple[str, str]] = (
         r"is not an unsubscribe link this municipality sent",
         N_("is not an unsubscribe link this municipality sent"),
     ),
+    (
+        r"is not a link to older posts that this site gave out",
+        N_("is not a link to older posts that this site gave out"),
+    ),
     # anything changed meanwhile, looked for and not found, given twice
     (
         r"the (?:analysis|focus group|panel|municipality|chat's settings|template|rules)"

@@ -343,6 +343,10 @@ class _Walker:
                 return []
             if isinstance(node.func, ast.Attribute) and node.func.attr == "join":
                 return [(Hole(ast.unparse(node)),)]
+            if _call_name(node) == "N_" and len(node.args) == 1:
+                # events.texts.N_ marks a text for the catalogues and returns it as it is:
+                # its text is the argument here, not whatever every other mark hands it
+                return self.resolve(module, node.args[0], at)
             return self._returned(module, node, at)
         return None
 
