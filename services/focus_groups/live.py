@@ -165,8 +165,10 @@ def _shown_item(item: GuideItem, at: datetime) -> bytes:
     )
 
 
-def _entry(group: FocusGroup, row: Any, now: datetime) -> FeedEntry:
-    """What a feed row sends each audience, read against the group as it is now."""
+def _entry(group: FocusGroup, row: Any) -> FeedEntry:
+    """What a feed row sends each audience, read against the group as it is now: its guide,
+    follow-ups and pseudonyms, the answers' texts (an answer hidden since, an item withdrawn
+    since, show participants nothing)."""
     event: str = row["event"]
     subject: UUID = row["subject_id"]
     target: UUID | None = row["target_id"]
@@ -191,18 +193,20 @@ def _entry(group: FocusGroup, row: Any, now: datetime) -> FeedEntry:
             staff = body(event, member_view(group, row["person_id"], row["role"]))
             if event == "member-removed":
                 mine = body("removed", Removed(group_id=group.id))
+        # the guide as it was at the row's moment: the same bytes whenever it is read
         case "item-added" if item is not None:
-            staff = body("item", staff_item(item, now))
+            added = msgspec.structs.replace(item, release_at=None, withdrawn_at=None)
+            staff = body("item", staff_item(added, row["at"]))
         case "released" if item is not None:
             at: datetime = row["release_at"]
-            shown = msgspec.structs.replace(item, release_at=at)
-            staff = body("released", staff_item(shown, now))
+            scheduled = msgspec.structs.replace(item, release_at=at, withdrawn_at=None)
+            staff = body("released", staff_item(scheduled, row["at"]))
             if not withdrawn:
                 others = _shown_item(item, at)
         case "item-deleted":
             staff = body("item-deleted", Gone(id=subject))
         case "withdrawn" if item is not None:
-            staff = body("withdrawn", staff_item(item, now))
+            staff = body("withdrawn", staff_item(item, row["at"]))
             others = body("withdrawn", Gone(id=subject))
         case "follow-up" if (f := group.follow_ups.get(subject)) is not None:
             staff = body("follow-up", staff_follow_up(group, f))
@@ -328,15 +332,9 @@ class FocusGroupFeed:
     """Reads of the groups' feeds, on the request role's pool, and the group from its stream
     (its guide, follow-ups and pseudonyms) to write them out."""
 
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        load: LoadGroup,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool, load: LoadGroup) -> None:
         self.pool = pool
         self.load = load
-        self.clock = clock
 
     async def _entries(
         self, tenant_id: str, group_id: UUID, records: Sequence[asyncpg.Record]
@@ -344,8 +342,7 @@ class FocusGroupFeed:
         if not records:
             return []
         group = await self.load(tenant_id, group_id)
-        now = self.clock()
-        return [_entry(group, row, now) for row in _rows(records)]
+        return [_entry(group, row) for row in _rows(records)]
 
     async def read(self, tenant_id: str, group_id: UUID, after: int, limit: int) -> list[FeedEntry]:
         """Up to ``limit`` of the group's feed rows after position ``after``, in order."""
@@ -403,11 +400,10 @@ class FocusGroupFeed:
                 moment(mark[0]),
                 mark[1],
             )
-        now = self.clock()
         return Start(
             everyone=group.answers_visible_before_answering if visible is None else visible,
             answered={r["target_id"] for r in answered},
-            held=[_entry(group, row, now) for row in _rows(held)],
+            held=[_entry(group, row) for row in _rows(held)],
         )
 
 
@@ -491,18 +487,23 @@ class ParticipantFollower:
                 continue
             self.position = entry.position
             frames.append(_framed(self.last_event_id, self._sent(entry)))
+            if entry.event == "released" and entry.subject_id in self.held:
+                # its time has come already (a release now): sent here, in the feed's order,
+                # after the held ones due before it
+                frames.append(self._due(_key(entry)))
             if self.ended:
                 return b"".join(frames)
         frames.append(self._due())
         return b"".join(frames)
 
-    def _due(self) -> bytes:
-        """The held releases whose time has come, in order of (time, position)."""
+    def _due(self, until: tuple[int, int] | None = None) -> bytes:
+        """The held releases whose time has come (up to ``until``), in order of (time,
+        position)."""
         now = micros(self.clock())
         frames = []
         for entry in sorted(self.held.values(), key=_key):
             key = _key(entry)
-            if key[0] > now:
+            if key[0] > now or (until is not None and key > until):
                 break
             del self.held[entry.subject_id]
             self.mark = key
