@@ -320,9 +320,9 @@ def test_a_moderator_removes_a_member_who_then_reaches_the_group_no_more() -> No
     ]
     # A person holds one role in a group: a participant, removed, does not come back as staff.
     assert g.remove_member(MODERATOR, c.person_id)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Conflict) as conflict:
         g.add_member(MODERATOR, c.person_id, MemberRole.OBSERVER, "person_id")
-    assert refused.value.field == "person_id"
+    assert conflict.value.field == "person_id"
 
 
 def test_the_last_moderator_cannot_be_removed() -> None:
