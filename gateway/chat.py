@@ -33,6 +33,7 @@ from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
 
 _MAX_DIGITS = 18
+MAX_POSITION = 2**63 - 1  # a log position is a bigint: a larger one is no position of ours
 
 
 class ChatRoomView(msgspec.Struct, kw_only=True):
@@ -280,7 +281,11 @@ class ChatController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         before: Annotated[
             int | None,
-            QueryParameter(ge=1, description="Only messages before this one's page position"),
+            QueryParameter(
+                ge=1,
+                le=MAX_POSITION,
+                description="Only messages before this one's page position",
+            ),
         ] = None,
         status: Annotated[
             str,

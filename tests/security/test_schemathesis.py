@@ -93,10 +93,13 @@ UPLOADS = ("uploadImage", "uploadLogo", "uploadHeroImage", "uploadBackgroundImag
 # The chat's and a focus group's streams take an optional Last-Event-ID header. Schemathesis's
 # negative cases for a header send what any server must take: a "wrong type" whose text is a
 # valid id ("0"), or an extra header (x-schemathesis-unknown-property), and count the 200 as a
-# schema violation accepted (schemathesis#2726). These operations are still called with every
-# case and checked for server errors, schema-valid answers and valid data accepted; the refusal
-# of an id that is not one is tests/test_chat_http.py's and tests/test_focus_groups_live.py's.
+# schema violation accepted (schemathesis#2726). For these operations a 200 counts as a refusal
+# too (a check switched off per operation is switched on again by --checks, which wins); they
+# are still called with every case and checked for server errors, schema-valid answers and
+# valid data accepted; the refusal of an id that is not one is tests/test_chat_http.py's and
+# tests/test_focus_groups_http.py's.
 HEADER_FALSE_POSITIVES = ("watchChat", "watchChatModeration", "watchFocusGroup")
+STREAM_REFUSED = [*REFUSED, "200"]
 
 
 async def _focus_group(client: httpx.AsyncClient, world: World) -> dict[str, list[str]]:
@@ -221,7 +224,7 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         + "".join(
             "[[operations]]\n"
             f'include-operation-id = "{stream}"\n'
-            "checks.negative_data_rejection.enabled = false\n"
+            f"checks.negative_data_rejection.expected-statuses = {json.dumps(STREAM_REFUSED)}\n"
             for stream in HEADER_FALSE_POSITIVES
         )
     )
