@@ -437,9 +437,9 @@ async def test_a_release_at_a_later_time_comes_when_its_time_comes_and_a_reconne
             last = watcher.last_id
         assert last is not None
 
-        # Away: one released now, one scheduled soon, one scheduled later; a follow-up.
+        # Away: one released now, one scheduled for a little later; a follow-up.
         await release(first)
-        soon = await release(third, 1.0)
+        soon = await release(third, 3.0)
         follow_up = await post(client, town, g.moderator, f"{g.url}/follow-ups", {"text": "Mer?"})
         await platform.catch_up_projections()
         async with watching(client, town, g.id, p1, last_event_id=last) as back:
@@ -447,7 +447,7 @@ async def test_a_release_at_a_later_time_comes_when_its_time_comes_and_a_reconne
                 ("item", first),
                 ("follow-up", follow_up["id"]),
             ]
-            (came,) = await back.take(1, patience=5)  # still held: sent when its time comes
+            (came,) = await back.take(1, patience=8)  # still held: sent when its time comes
             assert (came.event, came.data["id"]) == ("item", third)
             assert datetime.now(UTC) >= soon
             last = back.last_id
