@@ -4,23 +4,23 @@ reconnecting with ``Last-Event-ID`` gets exactly what it missed)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Sequence
 from typing import Annotated
 from uuid import UUID
 
 import msgspec
-import structlog
 from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from events.errors import Conflict, InvalidInput
-from events.live_feed import FeedHub, Overflow
+from events.live_feed import FeedHub, Subscription
 from gateway.admission import ADMISSION, STREAM
 from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected
+from gateway.live import feed_events
 from gateway.pagination import DEFAULT_LIMIT
 from gateway.problems import problems
 from services.chat.commands import ConfigureChat, HideMessage, PostMessage
@@ -32,13 +32,8 @@ from services.dialogs.service import DialogService
 from services.identity.access import Caller, Permission
 from tenants.directory import TenantEntry
 
-log = structlog.get_logger(__name__)
-
-KEEPALIVE_SECONDS = 15.0
-RETRY_MS = 2000  # how long a client waits before it reconnects after the stream ended
-EVENT_STREAM_TYPE = "text/event-stream"
-BACKLOG_PAGE = 500  # feed entries read at a time for a reconnecting client's backlog
 _MAX_DIGITS = 18
+MAX_POSITION = 2**63 - 1  # a log position is a bigint: a larger one is no position of ours
 
 
 class ChatRoomView(msgspec.Struct, kw_only=True):
@@ -126,15 +121,33 @@ def _after(header: str | None, query: str | None) -> int | None:
     return None
 
 
-def _live(last: int) -> bytes:
-    """The backlog is sent, what follows is live: an event without an id (a client's last
-    event id stays as it was), with the id the stream has reached."""
-    return b'event: live\r\ndata: {"last_event_id":%d}\r\n\r\n' % last
+class _ChatFollower:
+    """A watcher of a chat: each entry's frame for participants, or for moderators; the id
+    of an event is its log position."""
 
+    ended = False
 
-_KEEPALIVE = b": keep-alive\r\n\r\n"
-_BUSY = b": busy\r\nretry: %d\r\n\r\n" % RETRY_MS
-STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    def __init__(self, position: int, *, moderator: bool) -> None:
+        self.position = position
+        self.moderator = moderator
+
+    @property
+    def last_event_id(self) -> int:
+        return self.position
+
+    def patience(self, most: float) -> float:
+        return most
+
+    def take(self, entries: Sequence[FeedEntry]) -> bytes:
+        frames = []
+        for entry in entries:
+            if entry.position <= self.position:
+                continue
+            self.position = entry.position
+            sent = entry.moderators if self.moderator else entry.public
+            if sent is not None:
+                frames.append(sent)
+        return b"".join(frames)
 
 
 def chat_events(
@@ -151,49 +164,16 @@ def chat_events(
     streams leave out what only moderators see. Each event's frame was encoded once for all
     watchers (``FeedEntry``); a watcher sends those bytes as they are."""
 
-    def frame(entry: FeedEntry) -> bytes | None:
-        return entry.moderators if moderator else entry.public
+    async def follow(subscription: Subscription[FeedEntry]) -> _ChatFollower:
+        # joined first: what is committed from now on reaches the queue, what was before
+        # is in the backlog read now; what is in both is dropped by its position
+        start = subscription.joined_at if after is None else after
+        return _ChatFollower(start, moderator=moderator)
 
-    async def events() -> AsyncIterator[bytes]:
-        async with hub.watch(tenant_id, dialog_id) as subscription:
-            # joined first: what is committed from now on reaches the queue, what was before
-            # is in the backlog read now; what is in both is dropped by its position
-            last = subscription.joined_at if after is None else after
-            while after is not None:
-                try:
-                    page = await queries.feed(tenant_id, dialog_id, last, BACKLOG_PAGE)
-                except Exception as error:  # the answer has begun: no 503 can be sent now
-                    log.warning("chat backlog unavailable; ending the stream", error=repr(error))
-                    yield _BUSY  # the client reconnects with its last id, after a while
-                    return
-                for entry in page:
-                    last = entry.position
-                    sent = frame(entry)
-                    if sent is not None:
-                        yield sent
-                if len(page) < BACKLOG_PAGE:
-                    break
-            yield _live(last)
-            while True:
-                try:
-                    entries = await subscription.next(KEEPALIVE_SECONDS)
-                except Overflow:
-                    return  # too slow to follow: the client reconnects with its last id
-                if not entries:
-                    yield _KEEPALIVE
-                    continue
-                frames = []
-                for entry in entries:
-                    if entry.position <= last:
-                        continue
-                    last = entry.position
-                    sent = frame(entry)
-                    if sent is not None:
-                        frames.append(sent)
-                if frames:
-                    yield b"".join(frames)
+    async def backlog(last: int, limit: int) -> list[FeedEntry]:
+        return await queries.feed(tenant_id, dialog_id, last, limit)
 
-    return Stream(events(), media_type=EVENT_STREAM_TYPE, headers=STREAM_HEADERS)
+    return feed_events(hub, backlog, tenant_id, dialog_id, follow, replay=after is not None)
 
 
 class ChatController(Controller):
@@ -301,7 +281,11 @@ class ChatController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
         before: Annotated[
             int | None,
-            QueryParameter(ge=1, description="Only messages before this one's page position"),
+            QueryParameter(
+                ge=1,
+                le=MAX_POSITION,
+                description="Only messages before this one's page position",
+            ),
         ] = None,
         status: Annotated[
             str,

@@ -1,31 +1,39 @@
 """Focus groups over HTTP, under ``/api/v1/focus-groups``: moderators create a group, invite
-its participants (PIN or e-mail), add staff as moderators or observers, prepare the guide and
-release it item by item, send follow-ups and mark answers; participants read what is released
-to them and answer; moderators and observers read everything and write notes; staff export
-the transcript (CSV or HTML) with pseudonyms.
+its participants (PIN or e-mail), add staff as moderators or observers and remove members,
+prepare the guide and release it item by item (deleting an item not released yet, withdrawing
+a released one), send follow-ups and mark answers; participants read what is released to them
+and answer; moderators and observers read everything and write notes; staff export the
+transcript (CSV or HTML) with pseudonyms; every member follows the group live (server-sent
+events through the chat's feed hub, ``events/live_feed.py``).
 
 Refusals: 404 for a group (or item, or answer) of another municipality or another group, and
 for a group to anyone never invited to it; 403 for staff who are no moderator or observer of
-it and for an operation the caller's part in the group does not allow; 409 for an answer to an
-item not released yet; 422 naming the field for bad input."""
+it, for a member removed from it, and for an operation the caller's part in the group does not
+allow; 409 for an answer to an item not released yet or withdrawn, and for removing the last
+moderator; 422 naming the field for bad input."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Schema
 from litestar.openapi.spec.enums import OpenAPIType
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.response import Stream
 
 from events.errors import InvalidInput
-from gateway.content import alternative_answers_operation
+from events.live_feed import FeedHub, Subscription
+from gateway.admission import ADMISSION, STREAM
+from gateway.content import EVENT_STREAM, alternative_answers_operation
 from gateway.edge import Injected
 from gateway.languages import answer_language
+from gateway.live import Follower, feed_events
 from gateway.problems import problems
 from services.focus_groups.commands import (
     AddItem,
@@ -39,7 +47,17 @@ from services.focus_groups.commands import (
     SendFollowUp,
     WriteNote,
 )
-from services.focus_groups.domain import Access, FocusGroup, Mark
+from services.focus_groups.domain import Access, Mark
+from services.focus_groups.live import (
+    MAX_ID_LENGTH,
+    FeedEntry,
+    FocusGroupFeed,
+    ParticipantFollower,
+    StaffFollower,
+    micros,
+    participant_cursor,
+    staff_cursor,
+)
 from services.focus_groups.read_model import FocusGroupQueries, GroupRow
 from services.focus_groups.service import FocusGroupService
 from services.focus_groups.views import (
@@ -53,6 +71,8 @@ from services.focus_groups.views import (
     note_views,
     participant_view,
     staff_answers,
+    staff_follow_up,
+    staff_item,
     staff_view,
     transcript,
     transcript_csv,
@@ -91,21 +111,27 @@ class Notes(msgspec.Struct, kw_only=True):
     items: list[NoteView]
 
 
+LastEventIdHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        max_length=MAX_ID_LENGTH,
+        description="The id of the last event the client received: the stream sends what came"
+        " after it first (EventSource sends it when it reconnects)",
+    ),
+]
+LastEventIdQuery = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=MAX_ID_LENGTH,
+        description="As the Last-Event-ID header, for clients that cannot send headers; the"
+        " header wins when both are given",
+    ),
+]
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _item(group: FocusGroup, item_id: UUID) -> StaffItemView:
-    i = group.item(item_id)
-    return StaffItemView(
-        id=i.id,
-        kind=i.kind,
-        text=i.text,
-        image_id=i.image_id,
-        video_url=i.video_url,
-        release_at=i.release_at,
-        released=i.released(_now()),
-    )
 
 
 class FocusGroupController(Controller):
@@ -222,6 +248,29 @@ class FocusGroupController(Controller):
         group = await focus_groups.add_staff(caller, group_id, data)
         return staff_view(group, Access.MODERATOR, _now())
 
+    @delete(
+        "/{group_id:uuid}/members/{person_id:uuid}",
+        operation_id="removeFocusGroupMember",
+        summary="Remove a member from a focus group",
+        responses=problems(409),
+        status_code=200,
+    )
+    async def remove_member(
+        self,
+        focus_groups: Injected[FocusGroupService],
+        caller: NamedDependency[Caller],
+        group_id: FromPath[UUID],
+        person_id: FromPath[UUID],
+    ) -> StaffView:
+        """Remove a participant, moderator or observer (moderators): from now on the group
+        refuses them (403, problem type `removed-from-focus-group`) and their live stream
+        ends. What a removed participant said stays, under their pseudonym, for the others
+        and in the transcript. The last moderator cannot be removed (409 naming
+        `person_id`); someone never a member is 404; removing someone removed already
+        records nothing. Answers the group as it is now, the removed under `removed`."""
+        group = await focus_groups.remove_member(caller, group_id, person_id)
+        return staff_view(group, Access.MODERATOR, _now())
+
     @post(
         "/{group_id:uuid}/items",
         operation_id="addFocusGroupItem",
@@ -240,7 +289,8 @@ class FocusGroupController(Controller):
         an uploaded image's id, an https link to a video on a known player). It is shown to
         participants once released."""
         item_id = await focus_groups.add_item(caller, group_id, data)
-        return _item(await focus_groups.get(caller.tenant_id, group_id), item_id)
+        group = await focus_groups.get(caller.tenant_id, group_id)
+        return staff_item(group.item(item_id), _now())
 
     @post(
         "/{group_id:uuid}/items/{item_id:uuid}/release",
@@ -261,7 +311,49 @@ class FocusGroupController(Controller):
         its time zone), from when participants see and answer it. A scheduled item may be
         scheduled again or released now until its time comes; a released one is 409."""
         await focus_groups.release(caller, group_id, item_id, data)
-        return _item(await focus_groups.get(caller.tenant_id, group_id), item_id)
+        group = await focus_groups.get(caller.tenant_id, group_id)
+        return staff_item(group.item(item_id), _now())
+
+    @post(
+        "/{group_id:uuid}/items/{item_id:uuid}/withdraw",
+        operation_id="withdrawFocusGroupItem",
+        summary="Withdraw a released guide item",
+        responses=problems(409),
+        status_code=200,
+    )
+    async def withdraw(
+        self,
+        focus_groups: Injected[FocusGroupService],
+        caller: NamedDependency[Caller],
+        group_id: FromPath[UUID],
+        item_id: FromPath[UUID],
+    ) -> StaffItemView:
+        """Withdraw a released item (moderators): from now on participants no longer see it,
+        nor its answers, and answer it no more; staff still do, and the transcript keeps it
+        with its answers, marked withdrawn. An item not released yet is 409 (delete it
+        instead); withdrawing it again records nothing."""
+        group = await focus_groups.withdraw(caller, group_id, item_id)
+        return staff_item(group.item(item_id), _now())
+
+    @delete(
+        "/{group_id:uuid}/items/{item_id:uuid}",
+        operation_id="deleteFocusGroupItem",
+        summary="Delete a guide item not released yet",
+        responses=problems(409),
+        status_code=200,
+    )
+    async def delete_item(
+        self,
+        focus_groups: Injected[FocusGroupService],
+        caller: NamedDependency[Caller],
+        group_id: FromPath[UUID],
+        item_id: FromPath[UUID],
+    ) -> StaffView:
+        """Delete an item nobody saw (moderators): one not released, or scheduled for a
+        later time that has not come. A released item is 409: withdraw it instead. Answers
+        the group as it is now."""
+        group = await focus_groups.delete_item(caller, group_id, item_id)
+        return staff_view(group, Access.MODERATOR, _now())
 
     @post(
         "/{group_id:uuid}/follow-ups",
@@ -282,15 +374,7 @@ class FocusGroupController(Controller):
         follow-up to one participant, and their answer is theirs and staff's alone."""
         follow_up_id = await focus_groups.follow_up(caller, group_id, data)
         group = await focus_groups.get(caller.tenant_id, group_id)
-        f = group.follow_ups[follow_up_id]
-        return StaffFollowUpView(
-            id=f.id,
-            text=f.text,
-            to=f.to,
-            to_pseudonym=None if f.to is None else group.pseudonym(f.to),
-            item_id=f.item_id,
-            sent_at=f.sent_at,
-        )
+        return staff_follow_up(group, group.follow_ups[follow_up_id])
 
     @get(
         "/{group_id:uuid}/discussion",
@@ -434,6 +518,72 @@ class FocusGroupController(Controller):
         group = await focus_groups.get(caller.tenant_id, group_id)
         group.require_staff(caller)
         return Notes(items=note_views(await focus_group_queries.notes(caller.tenant_id, group_id)))
+
+    @get(
+        "/{group_id:uuid}/events",
+        operation_id="watchFocusGroup",
+        summary="Follow a focus group live",
+        responses=problems(422),
+        operation_class=alternative_answers_operation("200", EVENT_STREAM),
+        opt={ADMISSION: STREAM},
+    )
+    async def events(
+        self,
+        focus_groups: Injected[FocusGroupService],
+        focus_group_feed: Injected[FocusGroupFeed],
+        focus_group_hub: Injected[FeedHub[FeedEntry]],
+        caller: NamedDependency[Caller],
+        group_id: FromPath[UUID],
+        last_event_id_header: LastEventIdHeader = None,
+        last_event_id: LastEventIdQuery = None,
+    ) -> Stream:
+        """The group as server-sent events, as each member sees it (docs/focus-groups.md).
+        Participants get `item` (an item when its release time comes), `withdrawn`,
+        `follow-up` (to them or to all), `answer` (their own; the others' by pseudonym once
+        they answered the item, or at once when the group shows answers before answering;
+        never a hidden one), `marked`, `hidden`, `changed`, and `removed` when a moderator
+        removes them, which ends the stream. Moderators and observers get the guide as it is
+        prepared (`item`, `released`, `item-deleted`, `withdrawn`), `follow-up`, every
+        `answer` and `marked` with the author's pseudonym, `note`, `member-added`,
+        `member-removed` and `changed`. With `Last-Event-ID` (or `last_event_id`) the
+        stream first sends what came after that id, then live events, none twice; without,
+        live events from now."""
+        group = await focus_groups.get(caller.tenant_id, group_id)
+        access = group.access(caller)
+        field, given = "Last-Event-ID", last_event_id_header
+        if given is None:
+            field, given = "last_event_id", last_event_id
+        tenant_id, viewer = caller.tenant_id, caller.person_id
+        follow: Callable[[Subscription[FeedEntry]], Awaitable[Follower[FeedEntry]]]
+        if access is Access.PARTICIPANT:
+            cursor = None if given is None else participant_cursor(given, field)
+
+            async def participant(subscription: Subscription[FeedEntry]) -> Follower[FeedEntry]:
+                if cursor is None:  # from now on: what was released by now is read already
+                    position = subscription.joined_at
+                    mark = (micros(_now()), position)
+                else:
+                    position, mark = cursor[0], (cursor[1], cursor[2])
+                start = await focus_group_feed.start(tenant_id, group, viewer, position, mark)
+                return ParticipantFollower(viewer, position, mark, start)
+
+            follow = participant
+        else:
+            after = None if given is None else staff_cursor(given, field)
+            until_removed = not caller.may(Permission.ADMINISTER)
+
+            async def staff(subscription: Subscription[FeedEntry]) -> Follower[FeedEntry]:
+                position = subscription.joined_at if after is None else after
+                return StaffFollower(viewer, position, until_removed=until_removed)
+
+            follow = staff
+
+        async def backlog(last: int, limit: int) -> list[FeedEntry]:
+            return await focus_group_feed.read(tenant_id, group_id, last, limit)
+
+        return feed_events(
+            focus_group_hub, backlog, tenant_id, group_id, follow, replay=given is not None
+        )
 
     @get(
         "/{group_id:uuid}/transcript",

@@ -2217,6 +2217,31 @@ _KEPT: Sequence[tuple[str, str]] = (
         r"does not decode as (?P<format>\w+): the file is damaged or cut short",
         N_("does not decode as {format}: the file is damaged or cut short"),
     ),
+    # focus groups: members removed, guide items deleted and withdrawn, the live stream
+    (
+        r"a moderator removed you from this focus group",
+        N_("a moderator removed you from this focus group"),
+    ),
+    (rf"no member (?P<id>{ID}) in this focus group", N_("no member {id} in this focus group")),
+    (
+        r"the focus group's last moderator cannot be removed: add another moderator first",
+        N_("the focus group's last moderator cannot be removed: add another moderator first"),
+    ),
+    (
+        r"the person was a participant of this focus group",
+        N_("the person was a participant of this focus group"),
+    ),
+    (r"the item was withdrawn", N_("the item was withdrawn")),
+    (r"the item is released: withdraw it instead", N_("the item is released: withdraw it instead")),
+    (
+        r"the item is not released: delete it instead",
+        N_("the item is not released: delete it instead"),
+    ),
+    (
+        r"the item was withdrawn: it takes no more answers",
+        N_("the item was withdrawn: it takes no more answers"),
+    ),
+    (r"must be an event id of this stream", N_("must be an event id of this stream")),
 )
 
 _COMPILED_WORDED = tuple((re.compile(pattern), worded) for pattern, worded in _WORDED)

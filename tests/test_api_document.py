@@ -269,16 +269,17 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
     # the municipality's administration (branding: change, 3 uploads, a picture; staff: list,
     # invite, remove; settings: read, change; allowed origins: read, set), 11 of the platform
     # (staff sign-in: link, redeem, refresh, sign-out; tenants: create, list, read, add and
-    # remove a host, suspend, resume), 16 of focus groups (create, list, read, change, invite
-    # participants, add staff, add an item, release it, a follow-up, the participant's view,
-    # an answer, the answers, a mark, write and list notes, the transcript), a focus group
+    # remove a host, suspend, resume), 20 of focus groups (create, list, read, change, invite
+    # participants, add staff, remove a member, add an item, release, withdraw and delete it, a
+    # follow-up, the participant's view, an answer, the answers, a mark, write and list notes,
+    # the transcript, the live stream), a focus group
     # taken into an analysis, 14 of participatory budgets (the round read and configured,
     # projects listed, proposed, reviewed, followed, unfollowed and reported on, a ballot cast
     # or changed and read back, results counted and read, a district's Pabulib file and one
     # counted), the unsubscribe link opened in a browser (on to its confirmation page), 10 of a
     # discussion's live chat (settings read and changed, post, list, approve, hide, pin, unpin,
     # the stream, the moderators' stream), 1 the caller's own language
-    assert len(operations) == 217
+    assert len(operations) == 221
     for name, operation in operations.items():
         problems = {s for s in operation["responses"] if s >= "400"}
         assert len(operation["summary"].split()) >= 2, name

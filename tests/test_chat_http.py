@@ -338,6 +338,19 @@ async def test_a_last_event_id_that_is_no_id_is_refused_naming_it(
     assert by_query.json()["field"] == "last_event_id"
 
 
+async def test_a_page_position_past_any_log_position_is_refused_naming_it(
+    client: httpx.AsyncClient, town: Town, admin: str, moderator: str
+) -> None:
+    """A position is a bigint: one past it is a 400 naming ``before``, never a 500."""
+    dialog_id = await live_discussion(client, town, admin, moderator)
+    url = f"/api/v1/dialogs/{dialog_id}/chat/messages"
+    refused = await client.get(url, params={"before": str(2**63)}, headers=town.headers())
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["field"] == "before"
+    largest = await client.get(url, params={"before": str(2**63 - 1)}, headers=town.headers())
+    assert largest.status_code == 200, largest.text
+
+
 async def test_an_erased_author_s_messages_read_as_erased_and_a_rebuild_agrees(
     client: httpx.AsyncClient, platform: Platform, town: Town, admin: str, moderator: str
 ) -> None:

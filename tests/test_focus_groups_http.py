@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from services.identity.access import Role
+from tenants.service import TenantChanges
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.helpers import caught_up
 from tests.read_models import differences, snapshot
@@ -789,3 +790,410 @@ async def test_invitations_at_once_each_get_their_own_stable_pseudonym(
     added = await asyncio.gather(*(item(f"Fråga {n}") for n in range(3)))
     view = await _json(await client.get(g.url, headers=h(g.moderator)))
     assert {i["id"] for i in view["items"] if i["released"]} == set(added)
+
+
+async def test_a_removed_member_reaches_the_group_no_more_and_their_answers_stay(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    h = town.headers
+    g = await focus_group(client, platform, town, participants=3)
+    p1, p2, p3 = g.participants
+    first = g.items[0]
+    await _json(
+        await client.post(f"{g.url}/items/{first}/release", json={}, headers=h(g.moderator))
+    )
+    for token, text in ((p1, "Jag cyklar"), (p2, "Jag går")):
+        await _json(
+            await client.post(
+                f"{g.url}/items/{first}/answers", json={"text": text}, headers=h(token)
+            ),
+            201,
+        )
+    second_moderator = await staff_token(platform, town, "mod2@town.example", Role.MODERATOR)
+    second_id = await _person(platform, town, second_moderator)
+    await _json(
+        await client.post(
+            f"{g.url}/staff",
+            json={"person_id": second_id, "role": "moderator"},
+            headers=h(g.moderator),
+        )
+    )
+    moderator_id = await _person(platform, town, g.moderator)
+
+    # Only moderators remove; the removed member is listed as removed, with their pseudonym.
+    head = await platform.reader.head()
+    for token in (p2, g.observer):
+        refused = await client.delete(
+            f"{g.url}/members/{g.participant_ids[0]}", headers=h(token, language="en")
+        )
+        assert refused.status_code == 403, refused.text
+    assert await platform.reader.head() == head
+    removed = await _json(
+        await client.delete(f"{g.url}/members/{g.participant_ids[0]}", headers=h(g.moderator))
+    )
+    assert g.participant_ids[0] not in {m["person_id"] for m in removed["members"]}
+    assert removed["removed"] == [
+        {"person_id": g.participant_ids[0], "role": "participant", "pseudonym": "Participant 1"}
+    ]
+    after_removal = await platform.reader.head()
+    assert after_removal > head
+
+    # The removed participant's token no longer reaches the group: 403 saying why.
+    for method, url, body in (
+        ("GET", f"{g.url}/discussion", None),
+        ("POST", f"{g.url}/items/{first}/answers", {"text": "Jag igen"}),
+        ("GET", f"{g.url}/events", None),
+    ):
+        refused = await client.request(method, url, json=body, headers=h(p1, language="en"))
+        assert refused.status_code == 403, (url, refused.text)
+        problem = refused.json()
+        assert problem["type"].endswith("/removed-from-focus-group"), problem
+        assert problem["detail"] == "a moderator removed you from this focus group"
+    swedish = await client.get(f"{g.url}/discussion", headers=h(p1))
+    assert swedish.json()["detail"] == "en moderator har tagit bort dig från den här fokusgruppen"
+    await caught_up(platform)
+    listed = await _json(await client.get(f"{API}/", headers=h(p1)))
+    assert listed["items"] == []
+    listed = await _json(await client.get(f"{API}/", headers=h(g.moderator)))
+    assert [x["participants"] for x in listed["items"]] == [2]
+
+    # What they said stays under their pseudonym: for the others, and in the transcript.
+    seen = await _json(await client.get(f"{g.url}/discussion", headers=h(p2)))
+    assert ("Participant 1", "Jag cyklar") in {
+        (a["author"], a["text"]) for a in seen["items"][0]["answers"]
+    }
+    exported = await client.get(
+        f"{g.url}/transcript?format=csv", headers=h(g.observer, language="en")
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert ("Participant 1", "Jag cyklar") in {(r["speaker"], r["text"]) for r in rows}
+    # ... and a follow-up goes to them no more
+    refused = await client.post(
+        f"{g.url}/follow-ups",
+        json={"text": "Och du?", "to": g.participant_ids[0]},
+        headers=h(g.moderator, language="en"),
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "to"
+
+    # Removing twice records nothing; someone never a member is 404.
+    again = await client.delete(f"{g.url}/members/{g.participant_ids[0]}", headers=h(g.moderator))
+    assert again.status_code == 200, again.text
+    missing = await client.delete(f"{g.url}/members/{uuid.uuid4()}", headers=h(g.moderator))
+    assert missing.status_code == 404, missing.text
+    assert await platform.reader.head() == after_removal
+
+    # An observer and a moderator removed are refused alike.
+    await _json(await client.delete(f"{g.url}/members/{g.observer_id}", headers=h(g.moderator)))
+    refused = await client.get(f"{g.url}/notes", headers=h(g.observer, language="en"))
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"] == "a moderator removed you from this focus group"
+    await _json(await client.delete(f"{g.url}/members/{moderator_id}", headers=h(second_moderator)))
+    refused = await client.post(
+        f"{g.url}/items", json={"kind": "question", "text": "Ny?"}, headers=h(g.moderator)
+    )
+    assert refused.status_code == 403, refused.text
+
+    # The last moderator cannot be removed: 409 naming the field and why, nothing recorded.
+    head = await platform.reader.head()
+    last = await client.delete(
+        f"{g.url}/members/{second_id}", headers=h(second_moderator, language="en")
+    )
+    assert last.status_code == 409, last.text
+    assert last.json()["field"] == "person_id"
+    assert "last moderator" in last.json()["detail"]
+    assert await platform.reader.head() == head
+
+    # Invited again (the same address), a participant is back under their old pseudonym.
+    back = await _json(
+        await client.post(
+            f"{g.url}/participants",
+            json={"invitees": [{"email": "anna@home.example"}]},
+            headers=h(second_moderator),
+        )
+    )
+    assert [(i["person_id"], i["pseudonym"]) for i in back["invited"]] == [
+        (g.participant_ids[0], "Participant 1")
+    ]
+    view = await _json(await client.get(g.url, headers=h(second_moderator)))
+    assert {m["person_id"]: m["pseudonym"] for m in view["members"] if m["pseudonym"]} == {
+        g.participant_ids[0]: "Participant 1",
+        g.participant_ids[1]: "Participant 2",
+        g.participant_ids[2]: "Participant 3",
+    }
+    back_in = await _json(await client.get(f"{g.url}/discussion", headers=h(p3)))
+    assert back_in["me"] == "Participant 3"
+
+    # The listing rebuilt from the store alone is the live one.
+    await caught_up(platform)
+    live = await snapshot(platform)
+    for runner in platform.projections:
+        if runner.projection.name in ("focus_group_answers", "focus_group_listing"):
+            await runner.rebuild(platform.reader)
+    assert differences(live, await snapshot(platform)) == {}
+
+
+async def test_a_guide_item_is_deleted_before_its_release_and_withdrawn_after_it(
+    client: httpx.AsyncClient, platform: Platform, town: Town
+) -> None:
+    h = town.headers
+    g = await focus_group(client, platform, town, participants=2)
+    p1, p2 = g.participants
+    first, film, third = g.items
+    m = h(g.moderator, language="en")
+    await _json(await client.post(f"{g.url}/items/{first}/release", json={}, headers=m))
+    later = datetime.now(UTC) + timedelta(hours=1)
+    await _json(
+        await client.post(
+            f"{g.url}/items/{film}/release", json={"at": later.isoformat()}, headers=m
+        )
+    )
+    await _json(
+        await client.post(
+            f"{g.url}/items/{first}/answers", json={"text": "Jag cyklar"}, headers=h(p1)
+        ),
+        201,
+    )
+
+    # Unreleased (or scheduled, its time not come): deleted, gone from the guide.
+    head = await platform.reader.head()
+    for token in (p1, g.observer):
+        refused = await client.delete(f"{g.url}/items/{third}", headers=h(token))
+        assert refused.status_code == 403, refused.text
+    released = await client.delete(f"{g.url}/items/{first}", headers=m)
+    assert released.status_code == 409, released.text
+    assert released.json()["detail"] == "the item is released: withdraw it instead"
+    not_yet = await client.post(f"{g.url}/items/{third}/withdraw", headers=m)
+    assert not_yet.status_code == 409, not_yet.text
+    assert not_yet.json()["detail"] == "the item is not released: delete it instead"
+    assert await platform.reader.head() == head
+    for item in (third, film):
+        view = await _json(await client.delete(f"{g.url}/items/{item}", headers=m))
+        assert item not in {i["id"] for i in view["items"]}
+    gone = await client.delete(f"{g.url}/items/{third}", headers=m)
+    assert gone.status_code == 404, gone.text
+    gone = await client.post(f"{g.url}/items/{film}/release", json={}, headers=m)
+    assert gone.status_code == 404, gone.text
+
+    # Released: withdrawn, gone for participants, kept for staff and in the transcript.
+    withdrawn = await _json(await client.post(f"{g.url}/items/{first}/withdraw", headers=m))
+    assert withdrawn["withdrawn_at"] is not None
+    assert withdrawn["released"] is True
+    head = await platform.reader.head()
+    again = await _json(await client.post(f"{g.url}/items/{first}/withdraw", headers=m))
+    assert again == withdrawn
+    assert await platform.reader.head() == head  # withdrawing twice records nothing
+    await caught_up(platform)
+    for token in (p1, p2):
+        seen = await _json(await client.get(f"{g.url}/discussion", headers=h(token)))
+        assert seen["items"] == []
+        assert "Jag cyklar" not in str(seen)
+    refused = await client.post(
+        f"{g.url}/items/{first}/answers", json={"text": "Sent"}, headers=h(p2, language="en")
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == "the item was withdrawn: it takes no more answers"
+    refused = await client.post(
+        f"{g.url}/follow-ups", json={"text": "Mer?", "item_id": first}, headers=m
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "item_id"
+    refused = await client.post(f"{g.url}/items/{first}/release", json={}, headers=m)
+    assert refused.status_code == 409, refused.text
+    staff = await _json(await client.get(g.url, headers=m))
+    assert [(i["id"], i["withdrawn_at"] is not None) for i in staff["items"]] == [(first, True)]
+    answers = await _json(await client.get(f"{g.url}/answers", headers=m))
+    assert [a["text"] for a in answers["items"]] == ["Jag cyklar"]
+    exported = await client.get(f"{g.url}/transcript?format=csv", headers=m)
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(r["speaker"], r["about"], r["marks"]) for r in rows] == [
+        ("Moderator", "Item 1", "withdrawn"),
+        ("Participant 1", "Item 1", ""),
+    ]
+    swedish = await client.get(f"{g.url}/transcript?format=csv", headers=h(g.moderator))
+    assert list(csv.reader(io.StringIO(swedish.text)))[1][-1] == "tillbakadragen"
+    page = await client.get(f"{g.url}/transcript?format=html", headers=m)
+    assert "<tr class='withdrawn'>" in page.text
+
+
+# A refusal of removing members and of the guide in each language: (what, status, field, the
+# reason in sv, da, nb, fi, en)
+REFUSALS: list[tuple[str, int, str | None, tuple[str, str, str, str, str]]] = [
+    (
+        "the last moderator",
+        409,
+        "person_id",
+        (
+            "fokusgruppens sista moderator kan inte tas bort: lägg till en annan moderator först",
+            "fokusgruppens sidste moderator kan ikke fjernes: tilføj en anden moderator først",
+            "fokusgruppens siste moderator kan ikke fjernes: legg til en annen moderator først",
+            "fokusryhmän viimeistä moderaattoria ei voi poistaa: lisää ensin toinen moderaattori",
+            "the focus group's last moderator cannot be removed: add another moderator first",
+        ),
+    ),
+    (
+        "a removed participant",
+        403,
+        None,
+        (
+            "en moderator har tagit bort dig från den här fokusgruppen",
+            "en moderator har fjernet dig fra denne fokusgruppe",
+            "en moderator har fjernet deg fra denne fokusgruppen",
+            "moderaattori on poistanut sinut tästä fokusryhmästä",
+            "a moderator removed you from this focus group",
+        ),
+    ),
+    (
+        "a released item deleted",
+        409,
+        None,
+        (
+            "punkten är släppt: dra tillbaka den i stället",
+            "punktet er frigivet: træk det tilbage i stedet",
+            "punktet er sluppet: trekk det tilbake i stedet",
+            "kohta on julkaistu: peru se sen sijaan",
+            "the item is released: withdraw it instead",
+        ),
+    ),
+    (
+        "an unreleased item withdrawn",
+        409,
+        None,
+        (
+            "punkten är inte släppt: ta bort den i stället",
+            "punktet er ikke frigivet: slet det i stedet",
+            "punktet er ikke sluppet: slett det i stedet",
+            "kohtaa ei ole julkaistu: poista se sen sijaan",
+            "the item is not released: delete it instead",
+        ),
+    ),
+    (
+        "a withdrawn item answered",
+        409,
+        None,
+        (
+            "punkten har dragits tillbaka: den tar inte emot fler svar",
+            "punktet er trukket tilbage: det modtager ikke flere svar",
+            "punktet er trukket tilbake: det tar ikke imot flere svar",
+            "kohta on peruttu: siihen ei voi enää vastata",
+            "the item was withdrawn: it takes no more answers",
+        ),
+    ),
+    (
+        "a withdrawn item released",
+        409,
+        None,
+        (
+            "punkten har dragits tillbaka",
+            "punktet er trukket tilbage",
+            "punktet er trukket tilbake",
+            "kohta on peruttu",
+            "the item was withdrawn",
+        ),
+    ),
+    (
+        "a removed participant added as staff",
+        409,
+        "person_id",
+        (
+            "personen har varit deltagare i den här fokusgruppen",
+            "personen har været deltager i denne fokusgruppe",
+            "personen har vært deltaker i denne fokusgruppen",
+            "henkilö on ollut tämän fokusryhmän osallistuja",
+            "the person was a participant of this focus group",
+        ),
+    ),
+    (
+        "a stream's id that is none of its own",
+        422,
+        "Last-Event-ID",
+        (
+            "måste vara ett händelse-id i den här strömmen",
+            "skal være et hændelses-id i denne strøm",
+            "må være en hendelses-id i denne strømmen",
+            "on oltava tämän virran tapahtuman tunniste",
+            "must be an event id of this stream",
+        ),
+    ),
+]
+
+
+async def test_the_refusals_of_removing_and_withdrawing_read_in_the_five_languages(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    await platform.tenants.update(
+        town.slug, TenantChanges(languages=["sv", "da", "nb", "fi", "en"])
+    )
+    await platform.catch_up_projections()
+    h = town.headers
+    g = await focus_group(client, platform, town, participants=3)
+    first, _, third = g.items
+    moderator_id = await _person(platform, town, g.moderator)
+    await _json(
+        await client.post(f"{g.url}/items/{first}/release", json={}, headers=h(g.moderator))
+    )
+    await _json(await client.post(f"{g.url}/items/{first}/withdraw", headers=h(g.moderator)))
+    for removed in (g.participant_ids[0], g.participant_ids[2]):
+        await _json(await client.delete(f"{g.url}/members/{removed}", headers=h(g.moderator)))
+    # the first has become staff since: they hold one role in the group, a participant's
+    await _json(
+        await client.put(
+            f"/api/v1/people/{g.participant_ids[0]}/role",
+            json={"role": "analyst"},
+            headers=h(admin),
+        )
+    )
+    calls: dict[str, tuple[str, str, str, dict[str, Any] | None, dict[str, str]]] = {
+        "the last moderator": ("DELETE", f"{g.url}/members/{moderator_id}", g.moderator, None, {}),
+        "a removed participant": ("GET", f"{g.url}/discussion", g.participants[2], None, {}),
+        "a released item deleted": ("DELETE", f"{g.url}/items/{first}", g.moderator, None, {}),
+        "an unreleased item withdrawn": (
+            "POST",
+            f"{g.url}/items/{third}/withdraw",
+            g.moderator,
+            None,
+            {},
+        ),
+        "a withdrawn item answered": (
+            "POST",
+            f"{g.url}/items/{first}/answers",
+            g.participants[1],
+            {"text": "Sent"},
+            {},
+        ),
+        "a withdrawn item released": (
+            "POST",
+            f"{g.url}/items/{first}/release",
+            g.moderator,
+            {},
+            {},
+        ),
+        "a removed participant added as staff": (
+            "POST",
+            f"{g.url}/staff",
+            g.moderator,
+            {"person_id": g.participant_ids[0], "role": "observer"},
+            {},
+        ),
+        "a stream's id that is none of its own": (
+            "GET",
+            f"{g.url}/events",
+            g.participants[1],
+            None,
+            {"last-event-id": "12"},
+        ),
+    }
+    head = await platform.reader.head()
+    for what, status, field, reasons in REFUSALS:
+        method, url, token, body, extra = calls[what]
+        for language, reason in zip(("sv", "da", "nb", "fi", "en"), reasons, strict=True):
+            refused = await client.request(
+                method, url, json=body, headers={**h(token, language=language), **extra}
+            )
+            assert refused.status_code == status, (what, language, refused.text)
+            assert refused.headers["content-language"] == language
+            problem = refused.json()
+            assert problem.get("field") == field, (what, problem)
+            detail = reason if field is None or status != 422 else f"{field}: {reason}"
+            assert problem["detail"] == detail, (what, language, problem)
+    assert await platform.reader.head() == head

@@ -1,6 +1,6 @@
 """Focus groups: invite-only groups a moderator leads through a guide of questions and stimuli
 released one at a time, the participants' answers and the moderator's marks on them,
-follow-ups, and the notes of observers (staff)."""
+follow-ups, the notes of observers (staff), and the live stream each member watches."""
 
 from __future__ import annotations
 
@@ -43,12 +43,20 @@ def _read_models(app: Needs) -> Sequence[Projection]:
 
 
 def _provides(app: Needs) -> Mapping[str, object]:
-    from services.focus_groups.read_model import FocusGroupQueries
+    from events.live_feed import FeedHub
+    from services.focus_groups.live import FeedEntry, FocusGroupFeed
+    from services.focus_groups.read_model import FOCUS_GROUP_CHANNEL, FocusGroupQueries
     from services.focus_groups.service import FocusGroupService
 
+    service = FocusGroupService(app.repository, app.identity, app.images.exists)
+    feed = FocusGroupFeed(app.app_pool, service.get)
     return {
-        "focus_groups": FocusGroupService(app.repository, app.identity, app.images.exists),
+        "focus_groups": service,
         "focus_group_queries": FocusGroupQueries(app.app_pool),
+        "focus_group_feed": feed,
+        "focus_group_hub": FeedHub[FeedEntry](
+            app.app_pool, FOCUS_GROUP_CHANNEL, feed.read, feed.head
+        ),
     }
 
 

@@ -7,8 +7,13 @@ and what was released when, the follow-ups and the setting ``answers_visible_bef
 - members: participants (invited by PIN or e-mail through identity's invitations), moderators
   (staff who may moderate) and observers (any of the municipality's staff: a read-only view,
   never shown to participants). A participant's pseudonym ("Participant 3") is their place in
-  the order participants were added: stable for the group, whatever happens later;
+  the order participants were added: stable for the group, whatever happens later (a removed
+  participant keeps theirs, in the transcript and if invited again). A moderator removes a
+  member; the removed person no longer reaches the group (403, saying so), and the last
+  moderator stays;
 - the guide: items, each a question or a stimulus (a text, an image by its id, a video link);
+  an item not released yet may be deleted, a released one withdrawn (participants no longer
+  see it; the transcript keeps it, marked withdrawn);
 - a release of an item: at once or at a time; an item counts as released from that time on (a
   check when it is read, so nothing has to run at that moment);
 - follow-ups: a question the moderator sends to one participant or to every participant, about
@@ -63,6 +68,13 @@ class Mark(StrEnum):
     HIGHLIGHTED = "highlighted"  # shown emphasised
 
 
+class RemovedFromFocusGroup(Forbidden):
+    """A moderator removed the caller from the group: a type of its own, so a client tells
+    them whatever language the reason is written in."""
+
+    problem_type = "removed-from-focus-group"
+
+
 class Access(StrEnum):
     """What a caller is to a group."""
 
@@ -78,9 +90,14 @@ class GuideItem(msgspec.Struct, frozen=True, kw_only=True):
     image_id: str | None
     video_url: str | None
     release_at: datetime | None  # None: not released nor scheduled
+    withdrawn_at: datetime | None = None  # withdrawn after its release: participants lost it
 
     def released(self, now: datetime) -> bool:
         return self.release_at is not None and self.release_at <= now
+
+    def shown(self, now: datetime) -> bool:
+        """Released and not withdrawn: what participants see."""
+        return self.released(now) and self.withdrawn_at is None
 
 
 class FollowUp(msgspec.Struct, frozen=True, kw_only=True):
@@ -183,6 +200,7 @@ class FocusGroup(Aggregate):
         self.description = description
         self.answers_visible_before_answering = answers_visible_before_answering
         self.members: dict[UUID, MemberRole] = {moderator_id: MemberRole.MODERATOR}
+        self.removed: dict[UUID, MemberRole] = {}  # removed members, by the role they held
         self.participants: list[UUID] = []  # in the order added: their pseudonyms' numbers
         self.items: dict[UUID, GuideItem] = {}  # in the guide's order
         self.follow_ups: dict[UUID, FollowUp] = {}
@@ -203,6 +221,8 @@ class FocusGroup(Aggregate):
             return Access.OBSERVER
         if role is MemberRole.PARTICIPANT:
             return Access.PARTICIPANT
+        if role is None and caller.person_id in self.removed:
+            raise RemovedFromFocusGroup("a moderator removed you from this focus group")
         if caller.staff:
             raise Forbidden("you are no moderator or observer of this focus group")
         raise NotFound(f"no focus group {self.id}")
@@ -292,6 +312,9 @@ class FocusGroup(Aggregate):
             return False
         if held is not None:
             raise Conflict(f"the person is a {held.value} of this focus group already", field)
+        if role is not MemberRole.PARTICIPANT and person_id in self.participants:
+            # removed since: what they said stays theirs, under their pseudonym
+            raise Conflict("the person was a participant of this focus group", field)
         if len(self.members) >= MAX_MEMBERS:
             raise Conflict(f"a focus group has at most {MAX_MEMBERS} members", field)
         self._member_added(person_id, role.value)
@@ -300,8 +323,34 @@ class FocusGroup(Aggregate):
     @event("FocusGroupMemberAdded")
     def _member_added(self, person_id: UUID, role: str) -> None:
         self.members[person_id] = MemberRole(role)
-        if role == MemberRole.PARTICIPANT.value:
+        self.removed.pop(person_id, None)
+        # a participant removed and invited again keeps their place, so their pseudonym
+        if role == MemberRole.PARTICIPANT.value and person_id not in self.participants:
             self.participants.append(person_id)
+
+    def remove_member(self, by: Caller, person_id: UUID) -> bool:
+        """Remove a participant, moderator or observer; False (nothing recorded) when they
+        were removed already. What a participant said stays, under their pseudonym. The last
+        moderator stays: a group always has someone to lead it."""
+        self.require_moderator(by)
+        role = self.members.get(person_id)
+        if role is None:
+            if person_id in self.removed:
+                return False
+            raise NotFound(f"no member {person_id} in this focus group")
+        moderators = [p for p, r in self.members.items() if r is MemberRole.MODERATOR]
+        if moderators == [person_id]:
+            raise Conflict(
+                "the focus group's last moderator cannot be removed: add another moderator first",
+                "person_id",
+            )
+        self._member_removed(person_id, role.value)
+        return True
+
+    @event("FocusGroupMemberRemoved")
+    def _member_removed(self, person_id: UUID, role: str) -> None:
+        del self.members[person_id]
+        self.removed[person_id] = MemberRole(role)
 
     # -- the guide -----------------------------------------------------------------------------
 
@@ -351,6 +400,8 @@ class FocusGroup(Aggregate):
         until its time comes; a released one is released for good."""
         self.require_moderator(by)
         item = self.item(item_id)
+        if item.withdrawn_at is not None:
+            raise Conflict("the item was withdrawn")
         if item.released(now):
             raise Conflict("the item is released already")
         if at is not None:
@@ -365,6 +416,35 @@ class FocusGroup(Aggregate):
     @event("FocusGroupItemReleased")
     def _released(self, item_id: UUID, at: datetime) -> None:
         self.items[item_id] = msgspec.structs.replace(self.items[item_id], release_at=at)
+
+    def delete_item(self, by: Caller, item_id: UUID, now: datetime) -> None:
+        """Take an item out of the guide before anyone saw it: one not released yet (a
+        scheduled one too, before its time). A released one is withdrawn instead."""
+        self.require_moderator(by)
+        if self.item(item_id).released(now):
+            raise Conflict("the item is released: withdraw it instead")
+        self._item_deleted(item_id)
+
+    @event("FocusGroupItemDeleted")
+    def _item_deleted(self, item_id: UUID) -> None:
+        del self.items[item_id]
+
+    def withdraw(self, by: Caller, item_id: UUID, now: datetime) -> bool:
+        """Withdraw a released item: participants no longer see it nor answer it; staff and
+        the transcript keep it (and its answers), marked withdrawn. False (nothing recorded)
+        when it was withdrawn already."""
+        self.require_moderator(by)
+        item = self.item(item_id)
+        if item.withdrawn_at is not None:
+            return False
+        if not item.released(now):
+            raise Conflict("the item is not released: delete it instead")
+        self._withdrawn(item_id, now)
+        return True
+
+    @event("FocusGroupItemWithdrawn")
+    def _withdrawn(self, item_id: UUID, at: datetime) -> None:
+        self.items[item_id] = msgspec.structs.replace(self.items[item_id], withdrawn_at=at)
 
     # -- follow-ups ----------------------------------------------------------------------------
 
@@ -386,6 +466,8 @@ class FocusGroup(Aggregate):
                 problems.append(("item_id", "is no item of this focus group's guide"))
             elif not item.released(now):
                 problems.append(("item_id", "the item is not released yet"))
+            elif item.withdrawn_at is not None:
+                problems.append(("item_id", "the item was withdrawn"))
         if problems:
             raise InvalidInput.of(problems)
         follow_up_id = uuid4()
@@ -402,8 +484,12 @@ class FocusGroup(Aggregate):
 
     # -- what a participant sees ---------------------------------------------------------------
 
-    def released_items(self, now: datetime) -> list[GuideItem]:
-        released = [i for i in self.items.values() if i.released(now)]
+    def released_items(self, now: datetime, *, withdrawn: bool = False) -> list[GuideItem]:
+        """The items released by ``now`` in order of release: those withdrawn since only
+        when ``withdrawn`` (staff's transcript), never for participants."""
+        released = [
+            i for i in self.items.values() if i.released(now) and (withdrawn or i.shown(now))
+        ]
         return sorted(released, key=lambda i: (i.release_at or now, str(i.id)))
 
     def follow_ups_for(self, person_id: UUID) -> list[FollowUp]:
@@ -422,6 +508,8 @@ class FocusGroup(Aggregate):
             raise NotFound(f"no item {target_id} in this focus group")
         if not item.released(now):
             raise Conflict("the item is not released yet: answers wait for its release")
+        if item.withdrawn_at is not None:
+            raise Conflict("the item was withdrawn: it takes no more answers")
 
     def private_to(self, target_id: UUID) -> UUID | None:
         """The one participant a follow-up went to (its answers are theirs and staff's
@@ -534,4 +622,5 @@ __all__ = [
     "Mark",
     "MemberRole",
     "ObserverNote",
+    "RemovedFromFocusGroup",
 ]

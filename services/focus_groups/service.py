@@ -187,6 +187,14 @@ class FocusGroupService:
         )
         return group
 
+    async def remove_member(self, caller: Caller, group_id: UUID, person_id: UUID) -> FocusGroup:
+        """Remove a participant, moderator or observer (moderators): from now on the group
+        refuses them (403). Removing someone removed already records nothing."""
+        group, _ = await self._update(
+            caller, group_id, lambda g: g.remove_member(caller, person_id)
+        )
+        return group
+
     # -- the guide -----------------------------------------------------------------------------
 
     async def add_item(self, caller: Caller, group_id: UUID, command: AddItem) -> UUID:
@@ -212,6 +220,21 @@ class FocusGroupService:
             caller, group_id, lambda g: g.release(caller, item_id, command.at, self.clock())
         )
         return at
+
+    async def delete_item(self, caller: Caller, group_id: UUID, item_id: UUID) -> FocusGroup:
+        """Delete an item nobody saw yet (not released, or scheduled for later)."""
+        group, _ = await self._update(
+            caller, group_id, lambda g: g.delete_item(caller, item_id, self.clock())
+        )
+        return group
+
+    async def withdraw(self, caller: Caller, group_id: UUID, item_id: UUID) -> FocusGroup:
+        """Withdraw a released item from the participants; withdrawing it again records
+        nothing."""
+        group, _ = await self._update(
+            caller, group_id, lambda g: g.withdraw(caller, item_id, self.clock())
+        )
+        return group
 
     async def follow_up(self, caller: Caller, group_id: UUID, command: SendFollowUp) -> UUID:
         _, follow_up_id = await self._update(

@@ -6,12 +6,14 @@ the item themselves, or at once when the group's ``answers_visible_before_answer
 Everybody is named by pseudonym ("Participant 3"); moderators are "Moderator"; observers are
 never shown, nor their notes.
 
-Staff (moderators and observers) see the whole: members, the guide with its schedule, every
-follow-up, every answer with its marks, and the notes.
+Staff (moderators and observers) see the whole: members (and those removed), the guide with
+its schedule and what was withdrawn, every follow-up, every answer with its marks, and the
+notes.
 
 The transcript (CSV or HTML, for staff) is what was said, in order of time: each released item
-and follow-up by the moderator, each answer by its author's pseudonym, with its marks. It
-names no one: no names, e-mail addresses or person ids, pseudonyms only. Notes stay out of it.
+(a withdrawn one too, marked withdrawn) and follow-up by the moderator, each answer by its
+author's pseudonym (a removed participant's as well), with its marks. It names no one: no
+names, e-mail addresses or person ids, pseudonyms only. Notes stay out of it.
 Its headings, the pseudonyms ("Deltagare 3"), the kinds, labels and marks are written in the
 language asked for (the catalogues' context ``focus group transcript``); the HTML page writes
 times as that language does, the CSV keeps them in ISO 8601 so a spreadsheet sorts them.
@@ -91,6 +93,7 @@ class StaffItemView(msgspec.Struct, kw_only=True):
     video_url: str | None
     release_at: datetime | None  # null: neither released nor scheduled
     released: bool
+    withdrawn_at: datetime | None  # withdrawn from the participants then (null: not)
 
 
 class StaffFollowUpView(msgspec.Struct, kw_only=True):
@@ -109,6 +112,7 @@ class StaffView(msgspec.Struct, kw_only=True):
     answers_visible_before_answering: bool
     access: str  # moderator or observer: what the viewer may do
     members: list[MemberView]
+    removed: list[MemberView]  # removed by a moderator, each with the role they held
     items: list[StaffItemView]
     follow_ups: list[StaffFollowUpView]
 
@@ -211,6 +215,34 @@ def participant_view(
     )
 
 
+def staff_item(item: GuideItem, now: datetime) -> StaffItemView:
+    return StaffItemView(
+        id=item.id,
+        kind=item.kind,
+        text=item.text,
+        image_id=item.image_id,
+        video_url=item.video_url,
+        release_at=item.release_at,
+        released=item.released(now),
+        withdrawn_at=item.withdrawn_at,
+    )
+
+
+def staff_follow_up(group: FocusGroup, f: FollowUp) -> StaffFollowUpView:
+    return StaffFollowUpView(
+        id=f.id,
+        text=f.text,
+        to=f.to,
+        to_pseudonym=None if f.to is None else group.pseudonym(f.to),
+        item_id=f.item_id,
+        sent_at=f.sent_at,
+    )
+
+
+def member_view(group: FocusGroup, person_id: UUID, role: str) -> MemberView:
+    return MemberView(person_id=person_id, role=role, pseudonym=group.pseudonym(person_id))
+
+
 def staff_view(group: FocusGroup, access: Access, now: datetime) -> StaffView:
     return StaffView(
         id=group.id,
@@ -218,33 +250,10 @@ def staff_view(group: FocusGroup, access: Access, now: datetime) -> StaffView:
         description=group.description,
         answers_visible_before_answering=group.answers_visible_before_answering,
         access=access.value,
-        members=[
-            MemberView(person_id=p, role=role.value, pseudonym=group.pseudonym(p))
-            for p, role in group.members.items()
-        ],
-        items=[
-            StaffItemView(
-                id=i.id,
-                kind=i.kind,
-                text=i.text,
-                image_id=i.image_id,
-                video_url=i.video_url,
-                release_at=i.release_at,
-                released=i.released(now),
-            )
-            for i in group.items.values()
-        ],
-        follow_ups=[
-            StaffFollowUpView(
-                id=f.id,
-                text=f.text,
-                to=f.to,
-                to_pseudonym=None if f.to is None else group.pseudonym(f.to),
-                item_id=f.item_id,
-                sent_at=f.sent_at,
-            )
-            for f in group.follow_ups.values()
-        ],
+        members=[member_view(group, p, role.value) for p, role in group.members.items()],
+        removed=[member_view(group, p, role.value) for p, role in group.removed.items()],
+        items=[staff_item(i, now) for i in group.items.values()],
+        follow_ups=[staff_follow_up(group, f) for f in group.follow_ups.values()],
     )
 
 
@@ -308,6 +317,7 @@ def _word(code: str, language: str) -> str:
         "pinned": texts.pgettext(language, "focus group transcript", "pinned"),
         "hidden": texts.pgettext(language, "focus group transcript", "hidden"),
         "highlighted": texts.pgettext(language, "focus group transcript", "highlighted"),
+        "withdrawn": texts.pgettext(language, "focus group transcript", "withdrawn"),
     }
     return words.get(code, code)
 
@@ -351,13 +361,14 @@ def transcript(
     order: dict[UUID, int] = {}
     lines: list[Line] = []
     moderator = texts.pgettext(language, "focus group transcript", "Moderator")
-    for n, i in enumerate(group.released_items(now), start=1):
+    for n, i in enumerate(group.released_items(now, withdrawn=True), start=1):
         labels[i.id] = texts.pgettext(language, "focus group transcript", "Item {n}").format(n=n)
         order[i.id] = len(order)
         image = i.image_id and texts.pgettext(
             language, "focus group transcript", "[image {id}]"
         ).format(id=i.image_id)
         media = " ".join(x for x in (image, i.video_url) if x)
+        withdrawn = () if i.withdrawn_at is None else ("withdrawn",)
         lines.append(
             Line(
                 time=i.release_at or now,
@@ -366,7 +377,8 @@ def transcript(
                 kind=_word(i.kind, language),
                 about=labels[i.id],
                 text=" ".join(x for x in (i.text, media) if x),
-                marks="",
+                marks=", ".join(_word(m, language) for m in withdrawn),
+                classes=withdrawn,
             )
         )
     for n, f in enumerate(group.follow_ups.values(), start=1):

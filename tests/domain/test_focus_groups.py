@@ -1,6 +1,7 @@
-"""Focus groups in memory: who is what to a group, the guide and its releases (at once and on
-a schedule), follow-ups, what a participant may answer, marks on answers, pseudonyms, and what
-a participant sees of the others' answers."""
+"""Focus groups in memory: who is what to a group, members removed (and the last moderator
+kept), the guide and its releases (at once and on a schedule), items deleted before their
+release and withdrawn after it, follow-ups, what a participant may answer, marks on answers,
+pseudonyms, and what a participant sees of the others' answers."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.focus_groups.domain import (
     ItemKind,
     Mark,
     MemberRole,
+    RemovedFromFocusGroup,
 )
 from services.focus_groups.read_model import AnswerRow
 from services.focus_groups.views import participant_view, transcript, transcript_csv
@@ -266,3 +268,159 @@ def test_a_follow_up_to_all_follows_the_visibility_rule_one_to_one_shows_only_on
     assert [f.to_me_only for f in seen_by_a] == [False, True]
     assert [x.text for x in seen_by_a[1].answers] == ["A enskilt"]
     assert seen_by_a[1].others_visible is False
+
+
+def test_a_moderator_removes_a_member_who_then_reaches_the_group_no_more() -> None:
+    g = given(group())
+    a, b = with_participants(g, 2)
+    observer = caller(Role.ANALYST)
+    g.add_member(MODERATOR, observer.person_id, MemberRole.OBSERVER, "person_id")
+    g = given(g)
+    with pytest.raises(Forbidden):
+        g.remove_member(a, b.person_id)  # a participant removes nobody
+    with pytest.raises(Forbidden):
+        g.remove_member(observer, a.person_id)  # nor does an observer
+    assert g.remove_member(MODERATOR, a.person_id)
+    assert g.remove_member(MODERATOR, observer.person_id)
+    assert then_payloads(g) == [
+        ("FocusGroupMemberRemoved", {"person_id": a.person_id, "role": "participant"}),
+        ("FocusGroupMemberRemoved", {"person_id": observer.person_id, "role": "observer"}),
+    ]
+    g = given(g)
+    for removed in (a, observer):
+        with pytest.raises(RemovedFromFocusGroup) as refused:
+            g.access(removed)
+        assert "removed you" in str(refused.value)
+    with pytest.raises(RemovedFromFocusGroup):
+        g.require_participant(a)
+    assert g.access(b) is Access.PARTICIPANT
+    # What the removed participant said stays theirs: the pseudonyms do not move.
+    assert (g.pseudonym(a.person_id), g.pseudonym(b.person_id)) == (
+        "Participant 1",
+        "Participant 2",
+    )
+    assert g.removed == {
+        a.person_id: MemberRole.PARTICIPANT,
+        observer.person_id: MemberRole.OBSERVER,
+    }
+    # Removing twice records nothing; someone never a member is 404.
+    assert not g.remove_member(MODERATOR, a.person_id)
+    with pytest.raises(NotFound):
+        g.remove_member(MODERATOR, uuid4())
+    assert then(g) == []
+    # Invited again, a participant is back under their old pseudonym, and the next one new.
+    assert g.add_member(MODERATOR, a.person_id, MemberRole.PARTICIPANT, "invitees[0]")
+    (c,) = with_participants(g, 1)
+    g = given(g)
+    assert g.access(a) is Access.PARTICIPANT
+    assert [g.pseudonym(x.person_id) for x in (a, b, c)] == [
+        "Participant 1",
+        "Participant 2",
+        "Participant 3",
+    ]
+    # A person holds one role in a group: a participant, removed, does not come back as staff.
+    assert g.remove_member(MODERATOR, c.person_id)
+    with pytest.raises(Conflict) as conflict:
+        g.add_member(MODERATOR, c.person_id, MemberRole.OBSERVER, "person_id")
+    assert conflict.value.field == "person_id"
+
+
+def test_the_last_moderator_cannot_be_removed() -> None:
+    g = given(group())
+    with pytest.raises(Conflict) as refused:
+        g.remove_member(MODERATOR, MODERATOR.person_id)
+    assert refused.value.field == "person_id"
+    assert "last moderator" in refused.value.reason
+    other = caller(Role.MODERATOR)
+    g.add_member(MODERATOR, other.person_id, MemberRole.MODERATOR, "person_id")
+    g = given(g)
+    assert g.remove_member(other, MODERATOR.person_id)  # two: one may go
+    g = given(g)
+    with pytest.raises(RemovedFromFocusGroup):
+        g.require_moderator(MODERATOR)
+    with pytest.raises(Conflict):
+        g.remove_member(other, other.person_id)  # now the last one
+    # An administrator moderates every group, removed or not, and is no moderator kept.
+    admin = caller(Role.ADMINISTRATOR)
+    assert g.access(admin) is Access.MODERATOR
+    with pytest.raises(Conflict):
+        g.remove_member(admin, other.person_id)
+
+
+def test_an_item_is_deleted_before_its_release_and_withdrawn_after_it() -> None:
+    g = given(group())
+    (p,) = with_participants(g, 1)
+    draft = g.add_item(MODERATOR, ItemKind.QUESTION, "Utkast", None, None)
+    scheduled = g.add_item(MODERATOR, ItemKind.QUESTION, "Senare", None, None)
+    shown = g.add_item(MODERATOR, ItemKind.QUESTION, "Nu", None, None)
+    later = T0 + timedelta(hours=1)
+    g.release(MODERATOR, scheduled, later, T0)
+    g.release(MODERATOR, shown, None, T0)
+    g = given(g)
+    with pytest.raises(Forbidden):
+        g.delete_item(p, draft, T0)
+    g.delete_item(MODERATOR, draft, T0)
+    g.delete_item(MODERATOR, scheduled, T0)  # its time has not come: nobody saw it
+    with pytest.raises(Conflict) as refused:
+        g.delete_item(MODERATOR, shown, T0)
+    assert "withdraw it instead" in str(refused.value)
+    with pytest.raises(NotFound):
+        g.withdraw(MODERATOR, draft, T0)  # deleted: there is no such item any more
+    assert then_payloads(g) == [
+        ("FocusGroupItemDeleted", {"item_id": draft}),
+        ("FocusGroupItemDeleted", {"item_id": scheduled}),
+    ]
+    g = given(g)
+    assert list(g.items) == [shown]
+    with pytest.raises(NotFound):
+        g.item(draft)
+    g.answerable(p.person_id, shown, T0)
+    follow_up = g.follow_up(MODERATOR, "Mer om det?", None, shown, T0)
+    g = given(g)
+
+    assert g.withdraw(MODERATOR, shown, later)
+    assert then_payloads(g) == [("FocusGroupItemWithdrawn", {"item_id": shown, "at": later})]
+    g = given(g)
+    assert not g.withdraw(MODERATOR, shown, later)  # withdrawn already: nothing recorded
+    assert then(g) == []
+    assert g.released_items(later) == []  # participants see it no more
+    assert [i.id for i in g.released_items(later, withdrawn=True)] == [shown]
+    with pytest.raises(Conflict) as refused:
+        g.answerable(p.person_id, shown, later)
+    assert "withdrawn" in str(refused.value)
+    g.answerable(p.person_id, follow_up, later)  # a follow-up about it is its own question
+    with pytest.raises(InvalidInput) as invalid:
+        g.follow_up(MODERATOR, "Och nu?", None, shown, later)
+    assert invalid.value.field == "item_id"
+    with pytest.raises(Conflict):
+        g.release(MODERATOR, shown, None, later)
+    with pytest.raises(Conflict):
+        g.delete_item(MODERATOR, shown, later)
+    unreleased = g.add_item(MODERATOR, ItemKind.QUESTION, "Ej släppt", None, None)
+    with pytest.raises(Conflict) as refused:
+        g.withdraw(MODERATOR, unreleased, later)
+    assert "delete it instead" in str(refused.value)
+
+
+def test_the_transcript_keeps_a_withdrawn_item_marked_and_a_removed_participants_answers() -> None:
+    g = given(group())
+    a, b = with_participants(g, 2)
+    first = g.add_item(MODERATOR, ItemKind.QUESTION, "Första", None, None)
+    second = g.add_item(MODERATOR, ItemKind.QUESTION, "Andra", None, None)
+    g.release(MODERATOR, first, None, T0)
+    g.release(MODERATOR, second, None, T0 + timedelta(seconds=1))
+    rows = [_row(g, first, a, "A om första"), _row(g, first, b, "B om första")]
+    g.withdraw(MODERATOR, first, T0 + timedelta(minutes=1))
+    g.remove_member(MODERATOR, a.person_id)
+    g = given(g)
+    lines = transcript(g, rows, T0 + timedelta(minutes=2))
+    assert [(x.speaker, x.about, x.text, x.marks) for x in lines] == [
+        ("Moderator", "Item 1", "Första", "withdrawn"),
+        ("Participant 1", "Item 1", "A om första", ""),
+        ("Participant 2", "Item 1", "B om första", ""),
+        ("Moderator", "Item 2", "Andra", ""),
+    ]
+    assert lines[0].classes == ("withdrawn",)
+    swedish = transcript(g, rows, T0 + timedelta(minutes=2), "sv")
+    assert swedish[0].marks == "tillbakadragen"
+    assert participant_view(g, b.person_id, rows, T0 + timedelta(minutes=2)).items[0].id == second

@@ -57,7 +57,7 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 217  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 221  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
@@ -70,9 +70,10 @@ ALL_OPERATIONS = 217  # erasure and exports (3), panels (16), panel rounds (3), 
 # branding changed, the logo, hero photo and background image uploaded, a branding picture
 # read, the staff listed, invited and removed, the settings read and changed, the allowed
 # origins read and set), the platform (11: staff sign-in by link, redeem, refresh, sign-out;
-# tenants: create, list, read, add and remove a host, suspend, resume), focus groups (16: create,
-# list, read, change, invite participants, add staff, add an item, release it, a follow-up, the
-# participant's view, an answer, the answers, a mark, write and list notes, the transcript), a
+# tenants: create, list, read, add and remove a host, suspend, resume), focus groups (20: create,
+# list, read, change, invite participants, add staff, remove a member, add an item, release,
+# withdraw and delete it, a follow-up, the participant's view, an answer, the answers, a mark,
+# write and list notes, the transcript, the live stream), a
 # focus group taken into an analysis, participatory budgets
 # (14: the round read and configured, projects listed, proposed, reviewed, followed, unfollowed
 # and reported on, a ballot cast or changed and read back, results counted and read, a
@@ -89,16 +90,15 @@ UPLOAD_ACCEPTED = [*ACCEPTED, "415"]
 # size before it is read); a 5xx fails the server-error check whatever this says.
 REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 UPLOADS = ("uploadImage", "uploadLogo", "uploadHeroImage", "uploadBackgroundImage")
-# The chat's streams take an optional Last-Event-ID header. Schemathesis's negative cases for a
-# header send what any server must take: a "wrong type" whose text is a valid id ("0"), or an
-# extra header (x-schemathesis-unknown-property), and count the 200 as a schema violation
-# accepted (schemathesis#2726). These two operations are still called with every case and
-# checked for server errors, schema-valid answers and valid data accepted, and their negative
-# cases may also be answered 200 (the stream); the refusal of an id that is not one is
-# tests/test_chat_http.py's. (An operation's ``checks.negative_data_rejection.enabled = false``
-# does not hold against the checks named with --checks in schemathesis 4.32: the check ran for
-# them all along, and passed only while no such case went out with a caller the stream takes.)
-HEADER_FALSE_POSITIVES = ("watchChat", "watchChatModeration")
+# The chat's and a focus group's streams take an optional Last-Event-ID header. Schemathesis's
+# negative cases for a header send what any server must take: a "wrong type" whose text is a
+# valid id ("0"), or an extra header (x-schemathesis-unknown-property), and count the 200 as a
+# schema violation accepted (schemathesis#2726). For these operations a 200 counts as a refusal
+# too (a check switched off per operation is switched on again by --checks, which wins); they
+# are still called with every case and checked for server errors, schema-valid answers and
+# valid data accepted; the refusal of an id that is not one is tests/test_chat_http.py's and
+# tests/test_focus_groups_http.py's.
+HEADER_FALSE_POSITIVES = ("watchChat", "watchChatModeration", "watchFocusGroup")
 STREAM_REFUSED = [*REFUSED, "200"]
 
 
@@ -224,8 +224,7 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         + "".join(
             "[[operations]]\n"
             f'include-operation-id = "{stream}"\n'
-            "checks.negative_data_rejection.expected-statuses ="
-            f" {json.dumps(STREAM_REFUSED)}\n"
+            f"checks.negative_data_rejection.expected-statuses = {json.dumps(STREAM_REFUSED)}\n"
             for stream in HEADER_FALSE_POSITIVES
         )
     )
