@@ -122,7 +122,9 @@ def city(
     weights = [0.02 + r.random() ** 2 for _ in candidates]
     cast: list[Scores] = []
     for _ in range(voters):
-        chosen = list(dict.fromkeys(c.id for c in r.choices(candidates, weights, k=r.randint(1, 10))))
+        chosen = list(
+            dict.fromkeys(c.id for c in r.choices(candidates, weights, k=r.randint(1, 10)))
+        )
         if ballots == "points":
             cuts = sorted(r.sample(range(1, CITY_POINTS), len(chosen) - 1))
             spread = [b - a for a, b in zip([0, *cuts], [*cuts, CITY_POINTS], strict=True)]

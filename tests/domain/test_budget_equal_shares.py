@@ -189,7 +189,9 @@ def scored_supporters(d: Scored) -> tuple[list[np.ndarray], list[np.ndarray]]:
         np.array([v for v, b in enumerate(ballots) if p in b], dtype=np.int64)
         for p in range(len(costs))
     ]
-    scores = [np.array([b[p] for b in ballots if p in b], dtype=np.int64) for p in range(len(costs))]
+    scores = [
+        np.array([b[p] for b in ballots if p in b], dtype=np.int64) for p in range(len(costs))
+    ]
     return supporters, scores
 
 
