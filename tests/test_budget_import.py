@@ -27,6 +27,8 @@ from pabutools.rules import greedy_utilitarian_welfare
 from services.budgeting.counting import TIE_BREAKING, ScoreTimesCost, pabutools_equal_shares
 from tests.api import Town
 from tests.budget_api import budget_dialog, next_phase, voters, voting_round
+from tests.notify import person_with_address, send_round
+from tests.read_models import differences, rebuild_all, snapshot
 from tinget.bootstrap import Platform
 
 DISTRICT = "Praga-Północ"  # as Pabulib names Warsaw's districts: the key is praga-polnoc
@@ -241,6 +243,10 @@ async def test_a_pabulib_file_imported_into_a_round_counts_as_the_file(
     assert {p["title"] for p in listed["items"]} == {
         f"Park nr {p.name}: ławki i zieleń" for p in instance
     }
+    if seed == 1:  # the read models rebuilt from the store alone are the live ones
+        live = await snapshot(platform)
+        await rebuild_all(platform)
+        assert differences(live, await snapshot(platform)) == {}
 
     # counted: what pabutools gives counting the file, in its order; as the file counts here
     results = await count_round(client, platform, town, admin, dialog["id"])
@@ -393,3 +399,48 @@ async def test_an_import_is_refused_whole_naming_the_line_and_field(
     detail = answer.json()["detail"]
     assert detail.startswith("en Pabulib-fil importeras bara innan omröstningen öppnar ("), detail
     assert detail.endswith("); nu pågår fasen omröstning"), detail
+
+
+async def test_those_who_follow_an_imported_project_hear_of_its_implementation(
+    client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
+) -> None:
+    text = "\n".join(
+        [
+            "META",
+            "key;value",
+            "budget;100000",
+            "vote_type;approval",
+            "PROJECTS",
+            "project_id;cost;name",
+            "1;60000;Bänkar vid dammen",
+            "2;30000;Lekplatsen",
+            "VOTES",
+            "voter_id;vote",
+            "a;1,2",
+            "b;1",
+        ]
+    )
+    dialog = await budget_dialog(client, town, admin, districts=[("all", "Hela staden", 1)])
+    url = f"/api/v1/dialogs/{dialog['id']}/budget"
+    imported = await ok(
+        await client.post(f"{url}/pabulib/import", content=text.encode(), headers=pb(town, admin)),
+        201,
+    )
+    benches = next(p["id"] for p in imported["projects"] if p["source_id"] == "1")
+    bo = await person_with_address(platform, town, "bo@example.org")
+    follow = f"{url}/projects/{benches}/follow"
+    assert (await ok(await client.put(follow, headers=town.headers(bo.token))))["following"]
+    results = await count_round(client, platform, town, admin, dialog["id"])
+    assert benches in results["all"]["funded"]
+    await next_phase(client, town, admin, dialog["id"])
+    update = {"status": "in-progress", "note": "Grävningen har börjat"}
+    await ok(
+        await client.post(
+            f"{url}/projects/{benches}/implementation", json=update, headers=town.headers(admin)
+        )
+    )
+    await send_round(platform)
+    listed = await ok(await client.get("/api/v1/me/notifications", headers=town.headers(bo.token)))
+    [item] = [i for i in listed["items"] if i["kind"] == "project-updated"]
+    assert item["title"] == "Nytt om «Bänkar vid dammen»: påbörjat"
+    assert item["link"] == f"https://{town.host}/dialogs/{dialog['id']}"
