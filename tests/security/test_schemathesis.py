@@ -76,9 +76,10 @@ ALL_OPERATIONS = 218  # erasure and exports (3), panels (16), panel rounds (3), 
 # focus group taken into an analysis, participatory budgets
 # (15: the round read and configured, projects listed, proposed, reviewed, followed, unfollowed
 # and reported on, a ballot cast or changed and read back, results counted and read, a
-# district's Pabulib file, one counted and one imported), the unsubscribe link opened in a browser, a discussion's
-# live chat (10: settings read and changed, a message posted, messages listed, approve, hide,
-# pin, unpin, the stream and the moderators' stream), the caller's own language (1)
+# district's Pabulib file, one counted and one imported), the unsubscribe link opened in a
+# browser, a discussion's live chat (10: settings read and changed, a message posted, messages
+# listed, approve, hide, pin, unpin, the stream and the moderators' stream), the caller's own
+# language (1)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
