@@ -1,9 +1,11 @@
 """Budget rounds' read model and the queries beside it: each round's districts, rules, phases
 and recorded results; its projects with their review (status, costs, the public reason) and
 implementation; its ballots by their keyed stream id, for a count of ballots per district and
-the count of the results. A ballot row names no voter: its id is the keyed hash its stream has.
-Who follows which project is kept for a count per project (and whether the reader follows it),
-never listed.
+the count of the results. A ballot row names no voter: its id is the keyed hash its stream has
+(an imported file's ballot: an id made of its batch's stream and its place in the batch, as
+``BudgetBallotsImported`` has them, so a rebuild files the same rows; an imported project: no
+proposer). Who follows which project is kept for a count per project (and whether the reader
+follows it), never listed.
 
 A proposer's title, description and place are their personal data: ``PersonErased`` erases
 them here as their events now decode (a rebuild gives the same rows), and ends the erased

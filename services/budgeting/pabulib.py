@@ -179,6 +179,8 @@ class _Errors:
 def _whole(text: str) -> int | None:
     """A whole number written as Pabulib writers do ("1000", "1000.0", "1000,0"); None if it
     is not one."""
+    if text.isascii() and text.isdigit():  # most are: read without a Decimal
+        return int(text)
     try:
         number = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
