@@ -9,11 +9,13 @@
    The figures: ballots/s as a ratio to the reference (median of the rounds, target at least
    1.0x), Tinget's p99, and how long after the load the ballot listing holds every stored
    ballot.
-2. The count of a city: ``--voters`` (10,000) approval ballots of 1 to 10 projects over
+2. The count of a city: ``--voters`` (10,000) ballots of 1 to 10 projects over
    ``--projects`` (100), a few popular, counted by equal shares as Tinget counts a district
    (the shares raised 1 % at a time, then greedy), ``--counts`` times: the slowest, target at
-   most 5 s. ``--compare`` counts it with pabutools too (some 100 s) and checks the two
-   fund the same projects in the same order.
+   most 5 s. ``--city`` says which ballots: ``approval`` (marks), ``points`` (10 points
+   spread over the projects chosen) and ``ranked`` (a top 10, Borda scores); approval and
+   points by default, each a city of its own. ``--compare`` counts each with pabutools too
+   (some 100 s and more each) and checks the two fund the same projects in the same order.
 """
 
 from __future__ import annotations
@@ -92,39 +94,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--compare", action="store_true", help="count the city with pabutools too (slow)"
     )
+    parser.add_argument(
+        "--city",
+        nargs="+",
+        choices=CITY_BALLOTS,
+        default=["approval", "points"],
+        help="the cities counted, by their ballots (approval and points)",
+    )
     parser.add_argument("--skip-http", action="store_true", help="only the city's count")
 
 
-def city(voters: int, projects: int, seed: int = 5) -> tuple[int, list[Candidate], list[Scores]]:
+CITY_BALLOTS = ("approval", "points", "ranked")
+CITY_POINTS = 10  # a points ballot spreads this many; a ranked one orders a top this long
+
+
+def city(
+    voters: int, projects: int, seed: int = 5, ballots: str = "approval"
+) -> tuple[int, list[Candidate], list[Scores]]:
     """A city's district: project costs from 20,000 to 600,000, a budget of a quarter of
-    what they cost together, and approval ballots of 1 to 10 projects, some far more popular."""
+    what they cost together, and ballots of 1 to 10 projects, some far more popular:
+    approval marks, 10 points spread over them (points) or their order (ranked: a top 10,
+    scored 10, 9, ... as a ranked ballot counts)."""
     r = random.Random(seed)
     candidates = [
         Candidate(id=f"p{i:03d}", cost=r.randrange(20_000, 600_000, 1_000)) for i in range(projects)
     ]
     weights = [0.02 + r.random() ** 2 for _ in candidates]
-    ballots: list[Scores] = []
+    cast: list[Scores] = []
     for _ in range(voters):
-        chosen = r.choices(candidates, weights, k=r.randint(1, 10))
-        ballots.append(dict.fromkeys((c.id for c in chosen), 1))
-    return sum(c.cost for c in candidates) // 4, candidates, ballots
+        chosen = list(
+            dict.fromkeys(c.id for c in r.choices(candidates, weights, k=r.randint(1, 10)))
+        )
+        if ballots == "points":
+            cuts = sorted(r.sample(range(1, CITY_POINTS), len(chosen) - 1))
+            spread = [b - a for a, b in zip([0, *cuts], [*cuts, CITY_POINTS], strict=True)]
+            cast.append(dict(zip(chosen, spread, strict=True)))
+        elif ballots == "ranked":
+            cast.append({p: CITY_POINTS - rank for rank, p in enumerate(chosen)})
+        else:
+            cast.append(dict.fromkeys(chosen, 1))
+    return sum(c.cost for c in candidates) // 4, candidates, cast
 
 
 def count_city(args: argparse.Namespace) -> tuple[dict[str, Any], list[Target]]:
-    """Part 2: equal shares for the city, timed."""
-    budget, candidates, ballots = city(args.voters, args.projects)
+    """Part 2: equal shares for each city, timed."""
+    figures: dict[str, Any] = {}
+    targets: list[Target] = []
+    for ballots in args.city:
+        figures[ballots], target = count_one_city(args, ballots)
+        targets.append(target)
+    return figures, targets
+
+
+def count_one_city(args: argparse.Namespace, ballots: str) -> tuple[dict[str, Any], Target]:
+    """Equal shares for the city of ``ballots``, timed, and by pabutools (``--compare``)."""
+    budget, candidates, cast = city(args.voters, args.projects, ballots=ballots)
     times = []
     result = None
     for _ in range(args.counts):
         began = time.perf_counter()
-        result = equal_shares(budget, candidates, ballots)
+        result = equal_shares(budget, candidates, cast)
         times.append(time.perf_counter() - began)
     assert result is not None
     slowest = max(times)
-    figure("equal shares, city count (slowest)", slowest, "s")
-    figure("equal shares, city count (median)", statistics.median(times), "s")
+    what = f"equal shares, city count of {ballots} ballots"
+    figure(f"{what} (slowest)", slowest, "s")
+    figure(f"{what} (median)", statistics.median(times), "s")
     figure("projects funded / spent", len(result.funded), note=f"{result.spent:,} of {budget:,}")
     figures: dict[str, Any] = {
+        "ballots": ballots,
         "voters": args.voters,
         "projects": args.projects,
         "count_s": [round(t, 3) for t in times],
@@ -134,16 +172,14 @@ def count_city(args: argparse.Namespace) -> tuple[dict[str, Any], list[Target]]:
     }
     if args.compare:
         began = time.perf_counter()
-        instance, profile, sat = pabutools_election(budget, candidates, ballots)
+        instance, profile, sat = pabutools_election(budget, candidates, cast)
         theirs = [p.name for p in pabutools_equal_shares(instance, profile, sat)]
         took = time.perf_counter() - began
-        figure("pabutools, the same count", took, "s")
+        figure(f"pabutools, the same count of {ballots} ballots", took, "s")
         figures["pabutools_s"] = round(took, 3)
         figures["same_as_pabutools"] = theirs == list(result.funded)
         say(f"  the same projects in the same order as pabutools: {figures['same_as_pabutools']}")
-    return figures, [
-        Target("equal shares, city count (slowest)", slowest, TARGET_COUNT_S, False, " s")
-    ]
+    return figures, Target(f"{what} (slowest)", slowest, TARGET_COUNT_S, False, " s")
 
 
 async def open_budget(addresses: Any, projects: int) -> tuple[uuid.UUID, list[str], Any]:

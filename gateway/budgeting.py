@@ -48,7 +48,7 @@ from services.budgeting.domain import (
 from services.budgeting.listing import BudgetQueries, ProjectRow
 from services.budgeting.result_texts import explanation
 from services.budgeting.results import Counting, DistrictResult
-from services.budgeting.service import BallotRecorded, BudgetService
+from services.budgeting.service import BallotRecorded, BudgetService, FileImported
 from services.dialogs.service import utc_now
 from services.identity.access import Caller
 from tenants.directory import TenantEntry
@@ -555,6 +555,44 @@ class BudgetController(Controller):
             raise InvalidInput("file", "the file is empty")
         result = await budgets.check_pb(caller, dialog_id, text, counting)
         return _in_language(result, answer_language(request, tenant))
+
+    @post(
+        "/pabulib/import",
+        operation_id="importBudgetPabulib",
+        summary="Import a Pabulib file into the round",
+        responses=problems(409, 422),
+        status_code=201,
+        request_max_body_size=MAX_PB_BYTES,  # a larger file is a 413
+        opt={"accepts": PB_TYPES},  # any other content type is a 415 (gateway.content)
+        operation_class=raw_body_operation(
+            *PB_TYPES, description="A Pabulib `.pb` file (UTF-8), at most 20 MiB"
+        ),
+    )
+    async def import_file(
+        self,
+        budgets: Injected[BudgetService],
+        caller: NamedDependency[Caller],
+        dialog_id: FromPath[UUID],
+        request: Request[Any, Any, Any],
+        district: FromQuery[str | None] = None,
+    ) -> FileImported:
+        """Administrators, before voting opens, once per round (409 naming ``phase`` or
+        ``file`` otherwise): a `.pb` file (ours, pabutools', Pabulib's) recorded into the
+        round, so that counting the round counts the file. The file's district goes into the
+        round (the one given by ``district``, else the file's own, made a key), its amount
+        the file's budget; the round's ballot rule becomes the file's; each project is on the
+        ballot at the file's cost, under its name; each vote is a ballot that names nobody
+        (the file's voter ids and other columns are dropped). A malformed file, or one a
+        round cannot take, is refused naming each problem's line and field (``line 12:
+        name``), and nothing is recorded."""
+        content = await request.body()
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInput("file", f"not UTF-8 text (byte {error.start})") from None
+        if not text.strip():
+            raise InvalidInput("file", "the file is empty")
+        return await budgets.import_file(caller, dialog_id, text, district)
 
 
 __all__ = ["BudgetController", "NotFound"]

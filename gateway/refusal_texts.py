@@ -788,6 +788,16 @@ _WORDED: Sequence[tuple[str, Worded]] = (
         r"falls at (?P<when>\S+), after the survey closes \((?P<closes>\S+)\)",
         _moments(N_("falls at {when}, after the survey closes ({closes})"), "when", "closes"),
     ),
+    # a participatory budget: importing a Pabulib file into its round
+    (
+        r"a Pabulib file is imported only before voting opens \((?P<opens>\S+)\);"
+        r" (?:the (?P<current>[a-z]+) phase is under way|no phase is under way)",
+        lambda language, found: _import_closed(language, found),
+    ),
+    (
+        r"at most (?P<n>\d+) points for a project",
+        _numbers(N_("at most {n} points for a project"), "n"),
+    ),
 )
 
 # -- reasons whose values are kept as written ---------------------------------------------------
@@ -2242,7 +2252,69 @@ _KEPT: Sequence[tuple[str, str]] = (
         N_("the item was withdrawn: it takes no more answers"),
     ),
     (r"must be an event id of this stream", N_("must be an event id of this stream")),
+    # a participatory budget: importing a Pabulib file into its round (and reading one)
+    (
+        r"a Pabulib file is imported into this round already: one import per round",
+        N_("a Pabulib file is imported into this round already: one import per round"),
+    ),
+    (r"at most (?P<n>\d+) projects", N_("at most {n} projects")),
+    (r"not a `;`-separated line: (?P<error>.+)", N_("not a `;`-separated line: {error}")),
+    (
+        r"comes before the META, PROJECTS or VOTES section",
+        N_("comes before the META, PROJECTS or VOTES section"),
+    ),
+    (r"the section appears twice", N_("the section appears twice")),
+    (
+        r"the section \(and its header line\) is missing",
+        N_("the section (and its header line) is missing"),
+    ),
+    (r"a whole amount above 0", N_("a whole amount above 0")),
+    (
+        _quoted("type") + r": Tinget reads approval, choose-1, cumulative and ordinal votes",
+        N_("{type}: Tinget reads approval, choose-1, cumulative and ordinal votes"),
+    ),
+    (
+        r"says (?P<said>.{1,40}), the file has (?P<found>\d+)",
+        N_("says {said}, the file has {found}"),
+    ),
+    (r"a line of key;value", N_("a line of key;value")),
+    (r"the key is given twice", N_("the key is given twice")),
+    (
+        r"the header has no " + _quoted("column") + " column",
+        N_("the header has no {column} column"),
+    ),
+    (r"(?P<n>\d+) fields, the header has (?P<width>\d+)", N_("{n} fields, the header has {width}")),
+    (r"an id without commas", N_("an id without commas")),
+    (_quoted("id") + r" is given twice", N_("{id} is given twice")),
+    (
+        r"'(?P<value>[^']{0,200})' is no whole amount above 0",
+        N_("{value} is no whole amount above 0"),
+    ),
+    (_quoted("voter") + r" votes twice", N_("{voter} votes twice")),
+    (
+        _quoted("project") + r" is not a project of the file",
+        N_("{project} is not a project of the file"),
+    ),
+    (r"names a project twice", N_("names a project twice")),
+    (r"(?P<given>\d+) points for (?P<n>\d+) projects", N_("{given} points for {n} projects")),
+    (r"whole numbers, none below 0", N_("whole numbers, none below 0")),
 )
+
+
+def _import_closed(language: str, found: Mapping[str, str]) -> str | None:
+    """``a Pabulib file is imported only before voting opens (...); the review phase is under
+    way``: the moment and the phase in ``language``."""
+    current = _phase_name(found["current"], language) if found["current"] else None
+    if found["current"] and current is None:
+        return None
+    if current is None:
+        now = texts.gettext(language, "no phase is under way")
+    else:
+        now = texts.gettext(language, "the {phase} phase is under way").format(phase=current)
+    return texts.gettext(
+        language, "a Pabulib file is imported only before voting opens ({opens}); {now}"
+    ).format(opens=_moment(found["opens"], language), now=now)
+
 
 _COMPILED_WORDED = tuple((re.compile(pattern), worded) for pattern, worded in _WORDED)
 _COMPILED_KEPT = tuple((re.compile(pattern), message) for pattern, message in _KEPT)

@@ -541,9 +541,28 @@ class _Walker:
             for n in self._own_nodes(scope)
         )
 
+    def _from_caught_errors(self, function: Function, name: str) -> bool:
+        """``for field, reason in error.errors`` over a refusal caught by ``except ... as
+        error``: each reason is that refusal's, handed on."""
+        handlers = {
+            n.name for n in self._own_nodes(function) if isinstance(n, ast.ExceptHandler) and n.name
+        }
+        return any(
+            isinstance(n, ast.For)
+            and isinstance(n.iter, ast.Attribute)
+            and n.iter.attr == "errors"
+            and isinstance(n.iter.value, ast.Name)
+            and n.iter.value.id in handlers
+            and any(isinstance(e, ast.Name) and e.id == name for e in ast.walk(n.target))
+            for n in self._own_nodes(function)
+        )
+
     def _name(self, module: _Module, node: ast.Name, at: ast.AST) -> list[Variant] | None:
         function = self._enclosing(module, at)
         if function is not None:
+            if self._from_caught_errors(function, node.id):
+                self.walk.handed_on += 1
+                return []
             for n in self._own_nodes(function):
                 unpacked = self._unpacked(n, node.id)
                 if unpacked is not None:

@@ -273,13 +273,13 @@ async def test_every_operation_has_a_summary_a_description_and_only_its_own_prob
     # participants, add staff, remove a member, add an item, release, withdraw and delete it, a
     # follow-up, the participant's view, an answer, the answers, a mark, write and list notes,
     # the transcript, the live stream), a focus group
-    # taken into an analysis, 14 of participatory budgets (the round read and configured,
+    # taken into an analysis, 15 of participatory budgets (the round read and configured,
     # projects listed, proposed, reviewed, followed, unfollowed and reported on, a ballot cast
-    # or changed and read back, results counted and read, a district's Pabulib file and one
-    # counted), the unsubscribe link opened in a browser (on to its confirmation page), 10 of a
-    # discussion's live chat (settings read and changed, post, list, approve, hide, pin, unpin,
-    # the stream, the moderators' stream), 1 the caller's own language
-    assert len(operations) == 221
+    # or changed and read back, results counted and read, a district's Pabulib file, one
+    # counted and one imported), the unsubscribe link opened in a browser (on to its
+    # confirmation page), 10 of a discussion's live chat (settings read and changed, post, list,
+    # approve, hide, pin, unpin, the stream, the moderators' stream), 1 the caller's own language
+    assert len(operations) == 222
     for name, operation in operations.items():
         problems = {s for s in operation["responses"] if s >= "400"}
         assert len(operation["summary"].split()) >= 2, name

@@ -38,8 +38,9 @@ class Needs(Protocol):
 def _aggregates() -> Sequence[type[Aggregate]]:
     from services.budgeting.domain import BudgetBallot, BudgetProject, BudgetRound
     from services.budgeting.follows import ProjectFollow
+    from services.budgeting.imports import ImportedBallots
 
-    return (BudgetRound, BudgetProject, BudgetBallot, ProjectFollow)
+    return (BudgetRound, BudgetProject, BudgetBallot, ProjectFollow, ImportedBallots)
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:

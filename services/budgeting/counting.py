@@ -11,9 +11,10 @@ not fit is skipped and counting goes on, so a later, cheaper project that still 
 ``greedy_utilitarian_welfare`` with cost satisfaction (a project's satisfaction per unit of
 cost is its votes) and the same tie-breaking.
 
-``equal-shares``: the Method of Equal Shares, as pabutools computes it (for approval and
-knapsack ballots by ``services.budgeting.equal_shares``, which gives pabutools' outcome
-exactly, many times faster; for points and ranked ballots by pabutools itself). Every voter of the
+``equal-shares``: the Method of Equal Shares, as pabutools computes it, counted by
+``services.budgeting.equal_shares``, which gives pabutools' outcome exactly, many times faster
+(for approval and knapsack ballots by classes of voters with the same amount left, for points
+and ranked ballots by each voter's amount beside its exact account). Every voter of the
 district holds an equal share of its budget; a project is funded when its supporters can pay
 its cost from their shares (each in proportion to the score they gave it, utilities being
 score times cost, cost satisfaction for approval ballots), the project whose supporters pay
@@ -61,7 +62,7 @@ from pabutools.tiebreaking import TieBreakingRule
 
 from services.budgeting.ballots import Ballot, scores
 from services.budgeting.domain import BudgetProject, BudgetRound
-from services.budgeting.equal_shares import approval_equal_shares
+from services.budgeting.equal_shares import approval_equal_shares, cardinal_equal_shares
 from services.budgeting.result_texts import (
     DID_NOT_FIT,
     FUNDED,
@@ -144,34 +145,24 @@ def equal_shares(
     counted = _counted(candidates, tally)
     if not counted:
         return _result(Counting.EQUAL_SHARES, budget, candidates, tally, [], [])
+    index = {c.id: i for i, c in enumerate(counted)}
+    costs = [c.cost for c in counted]
+    names = [c.id for c in counted]
     if all(score == 1 for ballot in ballots for score in ballot.values()):
-        # approval and knapsack ballots: the fast exact count (services.budgeting.equal_shares)
-        index = {c.id: i for i, c in enumerate(counted)}
+        # approval and knapsack ballots: the fast exact count of classes of voters
         shares, completion = approval_equal_shares(
-            budget,
-            [c.cost for c in counted],
-            [c.id for c in counted],
-            [[index[p] for p in b if p in index] for b in ballots],
+            budget, costs, names, [[index[p] for p in b if p in index] for b in ballots]
         )
-        by_shares_ids = [counted[i].id for i in shares]
-        completed_ids = by_shares_ids + [counted[i].id for i in completion]
     else:
-        instance, profile, sat = pabutools_election(budget, counted, ballots)
-        by_shares: BudgetAllocation = exhaustion_by_budget_increase(
-            instance,
-            profile,
-            method_of_equal_shares,
-            {"sat_class": sat, "tie_breaking": TIE_BREAKING},
+        # points and ranked ballots (their Borda scores): the fast exact count of scores
+        shares, completion = cardinal_equal_shares(
+            budget,
+            costs,
+            names,
+            [{index[p]: s for p, s in b.items() if p in index} for b in ballots],
         )
-        completed: BudgetAllocation = greedy_utilitarian_welfare(
-            instance,
-            profile,
-            sat_class=sat,
-            tie_breaking=TIE_BREAKING,
-            initial_budget_allocation=by_shares,
-        )
-        by_shares_ids = [p.name for p in by_shares]
-        completed_ids = [p.name for p in completed]
+    by_shares_ids = [counted[i].id for i in shares]
+    completed_ids = by_shares_ids + [counted[i].id for i in completion]
     by_id = {c.id: c for c in counted}
     shared = set(by_shares_ids)
     left = budget

@@ -68,6 +68,7 @@ __all__ = [
     "Rules",
     "ballot_key",
     "budget_round_id",
+    "check_district_key",
 ]
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://tinget.eu/ids/budgeting")
@@ -212,7 +213,9 @@ def _administer(by: Caller) -> None:
 _KEY = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 
 
-def _district_key(key: str, field: str) -> str:
+def check_district_key(key: str, field: str) -> str:
+    """The key, or a refusal naming ``field``: a district's key is 1-40 lowercase letters,
+    digits and hyphens."""
     if not _KEY.fullmatch(key):
         raise InvalidInput(
             field, "1-40 lowercase letters, digits and hyphens, not starting or ending with one"
@@ -231,7 +234,7 @@ def check_districts(districts: Sequence[District]) -> tuple[District, ...]:
     cleaned: list[District] = []
     for i, d in enumerate(districts):
         try:
-            key = _district_key(d.key, f"districts[{i}].key")
+            key = check_district_key(d.key, f"districts[{i}].key")
             name = values.text(d.name, f"districts[{i}].name", max_length=TITLE_LENGTH)
         except InvalidInput as error:
             errors.extend(error.errors)
@@ -311,6 +314,7 @@ class BudgetRound(Aggregate):
         self.rules = rules
         self.phases = phases
         self.results: tuple[DistrictResult, ...] = ()
+        self.imported = False  # a Pabulib file was imported into it (once per round)
 
     # -- the clock ---------------------------------------------------------------------------
 
@@ -405,6 +409,61 @@ class BudgetRound(Aggregate):
     @event("BudgetPhasesScheduled")
     def _rescheduled(self, phases: tuple[PhaseTime, ...]) -> None:
         self.phases = phases
+
+    # -- importing a Pabulib file -------------------------------------------------------------
+
+    def check_import(self, by: Caller, now: datetime) -> None:
+        """Refuse an import unless it is an administrator's, before voting opens, and the
+        round's first."""
+        _administer(by)
+        if self.voting_opened(now):
+            current = self.phase_at(now)
+            now_is = f"the {current} phase is under way" if current else "no phase is under way"
+            opens = self.times(Phase.VOTING).opens_at.isoformat()
+            raise PhaseClosed(
+                f"a Pabulib file is imported only before voting opens ({opens}); {now_is}",
+                "phase",
+            )
+        if self.imported:
+            raise Conflict(
+                "a Pabulib file is imported into this round already: one import per round", "file"
+            )
+
+    def import_file(
+        self,
+        district: District,
+        ballot: BallotRule,
+        digest: str,
+        projects: int,
+        ballots: int,
+        by: Caller,
+        now: datetime,
+    ) -> None:
+        """Record a Pabulib file's import, once, before voting opens: its district (added,
+        or its amount made the file's budget) and its ballot rule become the round's; its
+        projects (``BudgetProject.from_file``) and ballots (``ImportedBallots``) are recorded
+        beside this in the same append."""
+        self.check_import(by, now)
+        districts = [district if d.key == district.key else d for d in self.districts]
+        if all(d.key != district.key for d in self.districts):
+            districts.append(district)
+        checked = check_districts(districts)
+        rules = _checked_rules(msgspec.structs.replace(self.rules, ballot=ballot))
+        self._file_imported(checked, rules, district.key, digest, projects, ballots)
+
+    @event("BudgetFileImported")
+    def _file_imported(
+        self,
+        districts: tuple[District, ...],
+        rules: Rules,
+        district: str,
+        digest: str,  # the file's SHA-256, in hex: which file it was
+        projects: int,
+        ballots: int,
+    ) -> None:
+        self.districts = districts
+        self.rules = rules
+        self.imported = True
 
     # -- who may vote -----------------------------------------------------------------------
 
@@ -643,7 +702,7 @@ class BudgetProject(Aggregate):
     ) -> None:
         self.round_id = round_id
         self.district = district
-        self.proposer_id = proposer_id
+        self.proposer_id: UUID | None = proposer_id  # None: imported from a file
         self.title = title
         self.description = description
         self.estimated_cost = estimated_cost
@@ -655,6 +714,53 @@ class BudgetProject(Aggregate):
         self.implementation: Implementation | None = None
         self.implementation_note: str | None = None
         self.implementation_image: str | None = None
+        self.source_id: str | None = None  # an imported project's id in its Pabulib file
+
+    class BudgetProjectImported(Aggregate.Created):
+        """A project of an imported Pabulib file, on the ballot at the file's cost: proposed
+        by nobody (``proposer_id`` is None, so no description either), its title the file's
+        public name of it, ``source_id`` its id in the file."""
+
+        round_id: UUID
+        district: str
+        proposer_id: UUID | None
+        title: str
+        description: str
+        estimated_cost: int
+        final_cost: int
+        source_id: str
+
+        def apply(self, aggregate: BudgetProject) -> None:
+            aggregate.feasible = True
+            aggregate.final_cost = self.final_cost
+            aggregate.source_id = self.source_id
+
+    @classmethod
+    def from_file(
+        cls,
+        budget_round: BudgetRound,
+        district: str,
+        title: str,
+        cost: int,
+        source_id: str,
+        *,
+        id: UUID,
+    ) -> BudgetProject:
+        """A project of a Pabulib file imported into the round (``BudgetRound.import_file``
+        checks when), found feasible at its cost."""
+        budget_round.district(district)
+        return cls._create(
+            cls.BudgetProjectImported,
+            id=id,
+            round_id=budget_round.id,
+            district=district,
+            proposer_id=None,
+            title=title,
+            description="",
+            estimated_cost=cost,
+            final_cost=cost,
+            source_id=source_id,
+        )
 
     def _of(self, budget_round: BudgetRound) -> None:
         if budget_round.id != self.round_id:

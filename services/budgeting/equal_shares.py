@@ -23,13 +23,18 @@ districts.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["approval_equal_shares", "equal_shares_run"]
+__all__ = [
+    "approval_equal_shares",
+    "cardinal_equal_shares",
+    "cardinal_equal_shares_run",
+    "equal_shares_run",
+]
 
 _CLOSE = 1e-9  # relative: floating point values this close are compared exactly
 _Ids = npt.NDArray[np.int64]
@@ -196,13 +201,31 @@ def approval_equal_shares(
             lists[p].append(v)
     supporters = [np.array(s, dtype=np.int64) for s in lists]
     votes = [len(s) for s in lists]
+
+    def run(share: Fraction) -> list[int]:
+        return equal_shares_run(share, voters, costs, names, supporters)
+
+    return _completed(budget, costs, names, votes, voters, run)
+
+
+def _completed(
+    budget: int,
+    costs: Sequence[int],
+    names: Sequence[str],
+    votes: Sequence[int],
+    voters: int,
+    run: Callable[[Fraction], list[int]],
+) -> tuple[list[int], list[int]]:
+    """The runs of the method (``run``, given each voter's share) with the shares raised 1 %
+    of the budget at a time while the outcome fits the budget and is not exhaustive, then
+    greedy by votes (ties to the cheaper project, then the smaller id) for what is left."""
     limit = Fraction(budget)
     step = Fraction(budget, 100)
     ceiling = budget * (voters + 1)
     previous: list[int] = []
     by_shares = previous
     while limit <= ceiling:
-        outcome = equal_shares_run(limit / voters, voters, costs, names, supporters)
+        outcome = run(limit / voters)
         spent = sum(costs[p] for p in outcome)
         if spent > budget:
             by_shares = previous
@@ -224,3 +247,323 @@ def approval_equal_shares(
             completion.append(p)
             left -= costs[p]
     return by_shares, completion
+
+
+# -- cardinal utilities: points and ranked ballots ---------------------------------------------
+
+_U = 2.0**-53  # the unit roundoff of a float
+_WIDE = 1e-6  # relative: how far a float price may be from the exact one before we fall back
+
+
+class _Estimate:
+    """A project's price per unit of score in floating point (``t``) with a bound ``error``
+    on how far the exact one may be (infinite: only the exact count can tell), and the
+    affordability bounds that follow (``low``, ``high``: the price over the cost)."""
+
+    __slots__ = ("error", "high", "low", "t")
+
+    def __init__(self, t: float, error: float, cost: int, low: float) -> None:
+        self.t = t
+        self.error = error
+        self.low = max(low, (t - error) / cost) if math.isfinite(error) else low
+        self.high = (t + error) / cost if math.isfinite(error) else math.inf
+
+
+class _Price:
+    """A project's exact price per unit of score, and who pays what: the supporters that pay
+    all they have left (``spent``: the poor, and those whose amount is exactly the price) and
+    those that pay the price times their score (``paying``), as masks over its supporters."""
+
+    __slots__ = ("paying", "spent", "t")
+
+    def __init__(self, t: Fraction, paying: npt.NDArray[np.bool_], spent: npt.NDArray[np.bool_]):
+        self.t = t
+        self.paying = paying
+        self.spent = spent
+
+
+class _CardinalRun:
+    """One run of the method on cardinal utilities (a voter's satisfaction from a project is
+    their score times its cost, as pabutools' cost satisfaction of a scored ballot): each
+    voter's amount left in floating point beside an exact account of it. A voter's exact
+    amount is the share less what they paid for each funded project they supported, the
+    project's exact price per unit of score times their score (``scored``: voters by funded
+    project), or nothing once they paid all they had (``spent``). The share and the prices
+    are kept as whole numerators over one common denominator, so that an exact sum of many
+    voters' amounts is a sum of whole numbers. A voter's float amount is within ``slack`` of
+    the exact one: each payment adds at most a few roundings of the share."""
+
+    def __init__(
+        self,
+        share: Fraction,
+        voters: int,
+        costs: Sequence[int],
+        supporters: Sequence[_Ids],
+        scores: Sequence[_Ids],
+    ) -> None:
+        self.share = share
+        self.costs = costs
+        self.supporters = supporters
+        self.scores = scores
+        self.amounts = np.full(voters, float(share), dtype=np.float64)
+        self.spent = np.zeros(voters, dtype=np.bool_)
+        self.scored = np.zeros((voters, max(1, len(costs))), dtype=np.int64)
+        self.prices: list[Fraction] = []  # per funded project, in the order funded
+        # the share and the prices over a common denominator
+        self.denominator = share.denominator
+        self.share_numerator = share.numerator
+        self.numerators: list[int] = []
+
+    @property
+    def slack(self) -> float:
+        return 8 * _U * float(self.share) * (len(self.prices) + 2)
+
+    def estimate(self, p: int, low: float) -> _Estimate | None:
+        """The project's price in floating point and how far off it may be; None if its
+        supporters surely cannot pay its cost. ``low`` is what its affordability is known to
+        be at least."""
+        who, weights, cost = self.supporters[p], self.scores[p], self.costs[p]
+        held = self.amounts[who]
+        total = float(held.sum())
+        n = len(who)
+        off = n * self.slack + 4 * n * _U * (total + cost)  # how far the sums may be off
+        if total + off < cost:
+            return None
+        if total - off < cost:  # on the edge of affordable: the exact count decides
+            return _Estimate(0.0, math.inf, cost, low)
+        whole = int(weights.sum())
+        even = cost / whole
+        if bool(np.all(held - self.slack > even * (1 + _WIDE) * weights)):
+            # every supporter pays the price times their score, none all they have
+            return _Estimate(even, 4 * _U * even, cost, low)
+        ratios = held / weights
+        order = np.argsort(ratios, kind="stable")
+        held_sorted, weights_sorted = held[order], weights[order]
+        poor = np.cumsum(held_sorted) - held_sorted
+        rich = whole - (np.cumsum(weights_sorted) - weights_sorted)
+        prices = (cost - poor) / rich
+        enough = prices <= ratios[order]
+        if not enough.any():
+            return _Estimate(0.0, math.inf, cost, low)
+        t = float(prices[int(np.argmax(enough))])
+        # the exact price is where the exact sum of what each pays reaches the cost: the sum
+        # grows at least as fast as the scores of those surely paying in full near t
+        surely = float(weights[held - self.slack > t * (1 + _WIDE) * weights].sum())
+        error = 4 * off / surely if surely else math.inf
+        if error > _WIDE * t:
+            error = math.inf
+        return _Estimate(t, error + 4 * _U * t if math.isfinite(error) else error, cost, low)
+
+    def exact_amounts(self, voters: _Ids) -> list[Fraction]:
+        """What each of ``voters`` has left, exactly (voters alike computed once)."""
+        seen: dict[bytes, Fraction] = {}
+        out: list[Fraction] = []
+        funded = len(self.prices)
+        for v in voters.tolist():
+            if self.spent[v]:
+                out.append(Fraction(0))
+                continue
+            row = self.scored[v, :funded]
+            key = row.tobytes()
+            amount = seen.get(key)
+            if amount is None:
+                paid = sum(self.numerators[q] * int(row[q]) for q in np.flatnonzero(row).tolist())
+                amount = Fraction(self.share_numerator - paid, self.denominator)
+                seen[key] = amount
+            out.append(amount)
+        return out
+
+    def exact_total(self, voters: _Ids) -> Fraction:
+        """What ``voters`` have left together, exactly."""
+        active = voters[~self.spent[voters]]
+        funded = len(self.prices)
+        total = self.share_numerator * len(active)
+        if funded and len(active):
+            counts = self.scored[active, :funded].sum(axis=0).tolist()
+            total -= sum(t * c for t, c in zip(self.numerators, counts, strict=True) if c)
+        return Fraction(total, self.denominator)
+
+    def price(self, p: int, estimate: _Estimate) -> _Price | None:
+        """The project's exact price per unit of score and who pays what; None if its
+        supporters cannot pay its cost."""
+        if math.isfinite(estimate.error):
+            found = self._price_near(p, estimate)
+            if found is not None:
+                return found
+        return self._price_exactly(p)
+
+    def _price_near(self, p: int, estimate: _Estimate) -> _Price | None:
+        """The exact price, looking exactly only at the supporters whose amount over their
+        score is near the float price: those surely below it pay all they have, those surely
+        above pay the price times their score. None if the exact price is not where the float
+        one said (the whole exact count then decides)."""
+        who, weights, cost = self.supporters[p], self.scores[p], self.costs[p]
+        held = self.amounts[who]
+        below, above = estimate.t - estimate.error, estimate.t + estimate.error
+        poor = self.spent[who] | (held + self.slack < below * weights)
+        rich = ~poor & (held - self.slack > above * weights)
+        near = ~(poor | rich)
+        low, high = Fraction(below), Fraction(above)
+        t = self._sweep(who, weights, cost, poor, rich, near)
+        if t is None or not low <= t[0] <= high:
+            return None
+        return self._payers(t, poor, rich)
+
+    def _price_exactly(self, p: int) -> _Price | None:
+        """The exact price with every supporter's amount computed exactly."""
+        who, weights, cost = self.supporters[p], self.scores[p], self.costs[p]
+        if self.exact_total(who) < cost:
+            return None
+        nobody = np.zeros(len(who), dtype=np.bool_)
+        t = self._sweep(who, weights, cost, self.spent[who].copy(), nobody, ~self.spent[who])
+        return None if t is None else self._payers(t, self.spent[who].copy(), nobody)
+
+    def _sweep(
+        self,
+        who: _Ids,
+        weights: _Ids,
+        cost: int,
+        poor: npt.NDArray[np.bool_],
+        rich: npt.NDArray[np.bool_],
+        near: npt.NDArray[np.bool_],
+    ) -> tuple[Fraction, npt.NDArray[np.bool_], npt.NDArray[np.bool_]] | None:
+        """The price when ``poor`` pay all they have, ``rich`` pay the price times their
+        score, and those ``near`` are taken in order of their exact amount over score (the
+        poor/rich algorithm): the price, and which of those near pay all they have (``spent``)
+        and which pay the price (``paying``). None if nobody is left to pay the price."""
+        paid = self.exact_total(who[poor])
+        rest = int(weights[rich].sum()) + int(weights[near].sum())
+        places = np.flatnonzero(near)
+        amounts = self.exact_amounts(who[places])
+        order = sorted(
+            range(len(places)),
+            key=lambda i: amounts[i] / int(weights[places[i]]),
+        )
+        spent = np.zeros(len(who), dtype=np.bool_)
+        paying = np.zeros(len(who), dtype=np.bool_)
+        t: Fraction | None = None
+        for rank, i in enumerate(order):
+            score = int(weights[places[i]])
+            if rest <= 0:
+                return None
+            price = (cost - paid) / rest
+            ratio = amounts[i] / score
+            if price <= ratio:
+                t = price
+                for j in order[rank:]:  # those at exactly the price pay all they have too
+                    ratio_j = amounts[j] / int(weights[places[j]])
+                    (spent if ratio_j == price else paying)[places[j]] = True
+                break
+            paid += amounts[i]
+            rest -= score
+            spent[places[i]] = True
+        if t is None:
+            if rest <= 0:
+                return None
+            t = (cost - paid) / rest
+        return t, spent, paying
+
+    def _payers(
+        self,
+        found: tuple[Fraction, npt.NDArray[np.bool_], npt.NDArray[np.bool_]],
+        poor: npt.NDArray[np.bool_],
+        rich: npt.NDArray[np.bool_],
+    ) -> _Price:
+        t, spent, paying = found
+        return _Price(t, paying=rich | paying, spent=poor | spent)
+
+    def pay(self, p: int, price: _Price) -> None:
+        """The project funded at ``price``: the supporters pay."""
+        who, weights = self.supporters[p], self.scores[p]
+        column = len(self.prices)
+        self.prices.append(price.t)
+        grow = price.t.denominator // math.gcd(self.denominator, price.t.denominator)
+        if grow > 1:
+            self.denominator *= grow
+            self.share_numerator *= grow
+            self.numerators = [n * grow for n in self.numerators]
+        self.numerators.append(price.t.numerator * (self.denominator // price.t.denominator))
+        payers, scores = who[price.paying], weights[price.paying]
+        self.scored[payers, column] = scores
+        self.amounts[payers] = np.maximum(self.amounts[payers] - float(price.t) * scores, 0.0)
+        broke = who[price.spent]
+        self.amounts[broke] = 0.0
+        self.spent[broke] = True
+
+
+def cardinal_equal_shares_run(
+    share: Fraction,
+    voters: int,
+    costs: Sequence[int],
+    names: Sequence[str],
+    supporters: Sequence[_Ids],
+    scores: Sequence[_Ids],
+) -> list[int]:
+    """One run of the method, each voter starting with ``share``, on cardinal utilities: the
+    projects funded, by index, in the order funded (pabutools' ``method_of_equal_shares``,
+    resolute, with a scored ballot's cost satisfaction: score times cost). ``supporters[p]``
+    are the voters who gave project ``p`` a score above 0, ``scores[p]`` those scores."""
+    run = _CardinalRun(share, voters, costs, supporters, scores)
+    bound = {p: (1 - 4 * _U) / int(s.sum()) for p, s in enumerate(scores) if len(s)}
+    funded: list[int] = []
+    while bound:
+        best = math.inf
+        looked: dict[int, _Estimate] = {}
+        for p in sorted(bound, key=bound.__getitem__):
+            if bound[p] > best:
+                break
+            found = run.estimate(p, bound[p])
+            if found is None:
+                del bound[p]
+                continue
+            bound[p] = found.low
+            looked[p] = found
+            best = min(best, found.high)
+        near = [p for p, e in looked.items() if e.low <= best]
+        chosen: tuple[Fraction, int, str, int, _Price] | None = None
+        for p in near:
+            price = run.price(p, looked[p])
+            if price is None:
+                del bound[p]
+                continue
+            key = (price.t / costs[p], costs[p], names[p], p, price)
+            if chosen is None or key[:3] < chosen[:3]:
+                chosen = key
+        if chosen is None:
+            if not near:
+                break  # nothing left that its supporters can pay
+            continue
+        *_, project, price = chosen
+        run.pay(project, price)
+        funded.append(project)
+        del bound[project]
+    return funded
+
+
+def cardinal_equal_shares(
+    budget: int,
+    costs: Sequence[int],
+    names: Sequence[str],
+    ballots: Sequence[Mapping[int, int]],
+) -> tuple[list[int], list[int]]:
+    """``approval_equal_shares`` for scored ballots (points, ranked ballots' Borda scores):
+    each ballot maps a project's index to the score it gave it; a satisfaction is a score
+    times the project's cost."""
+    voters = len(ballots)
+    if voters == 0 or not costs:
+        return [], []
+    lists: list[list[int]] = [[] for _ in costs]
+    weights: list[list[int]] = [[] for _ in costs]
+    for v, ballot in enumerate(ballots):
+        for p, score in ballot.items():
+            if score > 0:
+                lists[p].append(v)
+                weights[p].append(score)
+    supporters = [np.array(s, dtype=np.int64) for s in lists]
+    scores = [np.array(w, dtype=np.int64) for w in weights]
+    votes = [sum(w) for w in weights]
+
+    def run(share: Fraction) -> list[int]:
+        return cardinal_equal_shares_run(share, voters, costs, names, supporters, scores)
+
+    return _completed(budget, costs, names, votes, voters, run)

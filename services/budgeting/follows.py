@@ -61,6 +61,7 @@ class ProjectFollow(Aggregate):
     @classmethod
     def by_proposer(cls, project: BudgetProject) -> ProjectFollow:
         """The project's proposer follows it from the start."""
+        assert project.proposer_id is not None  # proposed, not imported from a file
         return cls(project_id=project.id, person_id=project.proposer_id)
 
     @event("BudgetProjectFollowed")

@@ -1,9 +1,11 @@
 """Budget rounds' read model and the queries beside it: each round's districts, rules, phases
 and recorded results; its projects with their review (status, costs, the public reason) and
 implementation; its ballots by their keyed stream id, for a count of ballots per district and
-the count of the results. A ballot row names no voter: its id is the keyed hash its stream has.
-Who follows which project is kept for a count per project (and whether the reader follows it),
-never listed.
+the count of the results. A ballot row names no voter: its id is the keyed hash its stream has
+(an imported file's ballot: an id made of its batch's stream and its place in the batch, as
+``BudgetBallotsImported`` has them, so a rebuild files the same rows; an imported project: no
+proposer). Who follows which project is kept for a count per project (and whether the reader
+follows it), never listed.
 
 A proposer's title, description and place are their personal data: ``PersonErased`` erases
 them here as their events now decode (a rebuild gives the same rows), and ends the erased
@@ -26,6 +28,7 @@ from events.model import RecordedEvent
 from events.personal import ERASED, ERASURE_EVENT
 from services.budgeting.ballots import Ballot, BallotRule
 from services.budgeting.domain import District, Phase, PhaseTime, Place, Rules
+from services.budgeting.imports import ballots_of, imported_ballot_id
 from services.budgeting.results import DistrictResult
 
 ROUND_EVENTS = frozenset(
@@ -35,12 +38,19 @@ ROUND_EVENTS = frozenset(
         "BudgetDistrictsChanged",
         "BudgetPhasesScheduled",
         "BudgetResultsRecorded",
+        "BudgetFileImported",
     }
 )
 PROJECT_EVENTS = frozenset(
-    {"BudgetProjectProposed", "BudgetProjectReviewed", "BudgetProjectImplementationUpdated"}
+    {
+        "BudgetProjectProposed",
+        "BudgetProjectImported",
+        "BudgetProjectReviewed",
+        "BudgetProjectImplementationUpdated",
+    }
 )
 BALLOT_EVENTS = frozenset({"BudgetBallotCast", "BudgetBallotChanged"})
+IMPORTED_BALLOTS = "BudgetBallotsImported"
 FOLLOW_EVENTS = frozenset(
     {"BudgetProjectFollowed", "BudgetProjectFollowedAgain", "BudgetProjectUnfollowed"}
 )
@@ -50,7 +60,13 @@ _encode = msgspec.json.encode
 
 class BudgetListing:
     name = "budget_listing"
-    event_types = ROUND_EVENTS | PROJECT_EVENTS | BALLOT_EVENTS | FOLLOW_EVENTS | {ERASURE_EVENT}
+    event_types = (
+        ROUND_EVENTS
+        | PROJECT_EVENTS
+        | BALLOT_EVENTS
+        | FOLLOW_EVENTS
+        | {IMPORTED_BALLOTS, ERASURE_EVENT}
+    )
     tables: tuple[str, ...] = (
         "budget_rounds",
         "budget_projects",
@@ -82,6 +98,13 @@ class BudgetListing:
             e = self.codec.decode(r.event_type, r.data, stream, r.version)
             if r.event_type in FOLLOW_EVENTS:  # few: in log order, one statement each
                 await self._follow(conn, t, e.project_id, e.person_id, r.event_type)
+                continue
+            if r.event_type == IMPORTED_BALLOTS:  # a batch of a file's: filed as ballots
+                imported = ballots_of(e.district, e.projects, e.votes, e.points)
+                for place, one in enumerate(imported):
+                    key = (t, imported_ballot_id(stream, place))
+                    given = None if one.points is None else list(one.points)
+                    ballots[key] = (*key, e.round_id, one.district, list(one.projects), given)
                 continue
             if r.event_type in BALLOT_EVENTS:  # many: written together, the latest of each
                 b: Ballot = e.ballot
@@ -134,6 +157,16 @@ class BudgetListing:
 
     async def _round(self, conn: asyncpg.Connection, r: RecordedEvent, e: Any) -> None:
         t, stream = r.tenant_id, r.stream_id
+        if r.event_type == "BudgetFileImported":
+            await conn.execute(
+                "UPDATE budget_rounds SET districts = $3::jsonb, rules = $4::jsonb"
+                " WHERE tenant_id = $1 AND round_id = $2",
+                t,
+                stream,
+                _encode(e.districts).decode(),
+                _encode(e.rules).decode(),
+            )
+            return
         if r.event_type == "BudgetRoundSetUp":
             await conn.execute(
                 "INSERT INTO budget_rounds (tenant_id, round_id, dialog_id, districts, rules,"
@@ -168,7 +201,24 @@ class BudgetListing:
 
     async def _project(self, conn: asyncpg.Connection, r: RecordedEvent, e: Any) -> None:
         t, stream = r.tenant_id, r.stream_id
-        if r.event_type == "BudgetProjectProposed":
+        if r.event_type == "BudgetProjectImported":  # on the ballot as the file has it
+            await conn.execute(
+                "INSERT INTO budget_projects (tenant_id, project_id, round_id, district,"
+                " proposer_id, title, description, estimated_cost, feasible, final_cost,"
+                " proposed_at, updated_at)"
+                " VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, true, $8, $9, $9)"
+                " ON CONFLICT DO NOTHING",
+                t,
+                stream,
+                e.round_id,
+                e.district,
+                e.title,
+                e.description,
+                e.estimated_cost,
+                e.final_cost,
+                e.timestamp,
+            )
+        elif r.event_type == "BudgetProjectProposed":
             place: Place | None = e.place
             await conn.execute(
                 "INSERT INTO budget_projects (tenant_id, project_id, round_id, district,"

@@ -72,7 +72,9 @@ class ImportedProject(msgspec.Struct, frozen=True, kw_only=True):
 
 class PbElection(msgspec.Struct, frozen=True, kw_only=True):
     """What a `.pb` file holds: its META, its projects, its ballots (their district is the
-    file's ``district``) and the ballot rule its META describes."""
+    file's ``district``) and the ballot rule its META describes; and where each was in the
+    file (the line of each META key, of each project and of each ballot), so a check made
+    after reading can name the line."""
 
     meta: dict[str, str]
     district: str
@@ -80,6 +82,9 @@ class PbElection(msgspec.Struct, frozen=True, kw_only=True):
     rule: BallotRule
     projects: tuple[ImportedProject, ...]
     ballots: tuple[Ballot, ...]
+    meta_lines: dict[str, int] = {}
+    project_lines: tuple[int, ...] = ()
+    ballot_lines: tuple[int, ...] = ()
 
     @property
     def candidates(self) -> list[Candidate]:
@@ -174,6 +179,8 @@ class _Errors:
 def _whole(text: str) -> int | None:
     """A whole number written as Pabulib writers do ("1000", "1000.0", "1000,0"); None if it
     is not one."""
+    if text.isascii() and text.isdigit():  # most are: read without a Decimal
+        return int(text)
     try:
         number = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
@@ -237,7 +244,8 @@ def import_pb(text: str) -> PbElection:
         )
     errors.raise_any()
     assert budget is not None
-    projects = _projects(headers["projects"], rows["projects"], errors)
+    lines: dict[str, int] = {}
+    projects = _projects(headers["projects"], rows["projects"], errors, lines)
     district = meta.get("district") or meta.get("subunit") or "all"
     ballots = _ballots(headers["votes"], rows["votes"], vote_type, projects, district, errors)
     for key, found in (("num_projects", len(projects)), ("num_votes", len(ballots))):
@@ -247,7 +255,7 @@ def import_pb(text: str) -> PbElection:
     rule = _rule(meta, vote_type)
     if rule.kind is BallotKind.RANKED and rule.max_projects is None:
         # a ranked ballot's Borda points count from the longest ballot's length down
-        longest = max((len(b.projects) for b in ballots), default=1)
+        longest = max((len(b.projects) for _, b in ballots), default=1)
         rule = BallotRule(kind=BallotKind.RANKED, max_projects=max(longest, 1))
     return PbElection(
         meta=meta,
@@ -255,7 +263,10 @@ def import_pb(text: str) -> PbElection:
         budget=budget,
         rule=rule,
         projects=tuple(projects.values()),
-        ballots=tuple(ballots),
+        ballots=tuple(b for _, b in ballots),
+        meta_lines=meta_line,
+        project_lines=tuple(lines[p] for p in projects),
+        ballot_lines=tuple(n for n, _ in ballots),
     )
 
 
@@ -305,7 +316,10 @@ def _fields(number: int, cells: list[str], width: int, errors: _Errors) -> bool:
 
 
 def _projects(
-    header: tuple[int, list[str]], rows: list[tuple[int, list[str]]], errors: _Errors
+    header: tuple[int, list[str]],
+    rows: list[tuple[int, list[str]]],
+    errors: _Errors,
+    lines: dict[str, int],
 ) -> dict[str, ImportedProject]:
     index = _columns(header, ("project_id", "cost"), "PROJECTS", errors)
     errors.raise_any()
@@ -324,6 +338,7 @@ def _projects(
         if project_id and cost is not None and cost >= 1 and project_id not in projects:
             name = cells[index["name"]] if "name" in index else project_id
             projects[project_id] = ImportedProject(id=project_id, name=name, cost=cost)
+            lines[project_id] = number
     return projects
 
 
@@ -334,12 +349,13 @@ def _ballots(
     projects: dict[str, ImportedProject],
     district: str,
     errors: _Errors,
-) -> list[Ballot]:
+) -> list[tuple[int, Ballot]]:
+    """Each ballot with its line."""
     cumulative = vote_type == "cumulative"
     needed = ("voter_id", "vote", "points") if cumulative else ("voter_id", "vote")
     index = _columns(header, needed, "VOTES", errors)
     errors.raise_any()
-    ballots: list[Ballot] = []
+    ballots: list[tuple[int, Ballot]] = []
     voters: set[str] = set()
     for number, cells in rows:
         if not _fields(number, cells, len(header[1]), errors):
@@ -364,7 +380,7 @@ def _ballots(
                 errors.add(number, "points", "whole numbers, none below 0")
             else:
                 points = tuple(p for p in whole if p is not None)
-        ballots.append(Ballot(district=district, projects=chosen, points=points))
+        ballots.append((number, Ballot(district=district, projects=chosen, points=points)))
     return ballots
 
 

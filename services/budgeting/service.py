@@ -25,7 +25,7 @@ from async_lru import alru_cache
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, Repository
-from services.budgeting.ballots import Ballot, Offer
+from services.budgeting.ballots import Ballot, BallotRule, Offer
 from services.budgeting.commands import (
     CastBudgetBallot,
     ConfigureRound,
@@ -37,6 +37,7 @@ from services.budgeting.domain import (
     BudgetBallot,
     BudgetProject,
     BudgetRound,
+    District,
     Eligibility,
     IdentityProviderNeeded,
     Phase,
@@ -44,6 +45,7 @@ from services.budgeting.domain import (
     budget_round_id,
 )
 from services.budgeting.follows import ProjectFollow, follow_id, may_follow, require_follower
+from services.budgeting.imports import plan_import, record_import
 from services.budgeting.listing import BudgetQueries
 from services.budgeting.pabulib import PbElection, export_round, import_pb
 from services.budgeting.result_texts import DistrictLine, summary
@@ -511,6 +513,58 @@ class BudgetService:
         budget_round = await self.round(caller.tenant_id, dialog_id)
         rule = counting or budget_round.rules.counting
         return await anyio.to_thread.run_sync(_count_file, text, rule)
+
+    async def import_file(
+        self, caller: Caller, dialog_id: UUID, text: str, district: str | None
+    ) -> FileImported:
+        """Import a `.pb` file into the round (administrators, before voting opens, once):
+        its district and budget, its ballot rule, its projects on the ballot and its votes
+        as ballots that name nobody, all in one append (``services.budgeting.imports``). A
+        malformed file, or one a round cannot take, is refused naming each problem's line
+        and field, and nothing is recorded."""
+        caller.require(Permission.ADMINISTER)
+        await self.dialog(caller.tenant_id, dialog_id)
+        budget_round = await self.round(caller.tenant_id, dialog_id)
+        budget_round.check_import(caller, self.clock())  # before reading the file
+        plan = await anyio.to_thread.run_sync(plan_import, text, district, budget_round)
+        recorded = record_import(plan, budget_round, caller, self.clock())
+        await self._save(caller, *recorded)
+        self._voting_round.cache_invalidate(caller.tenant_id, dialog_id)
+        for hook in self.dialogs.changed:
+            hook(caller.tenant_id, dialog_id)
+        return FileImported(
+            dialog_id=dialog_id,
+            district=plan.district,
+            rule=plan.rule,
+            projects=[
+                ImportedProjectView(id=pid, source_id=source, title=title, cost=cost)
+                for source, pid, title, cost in plan.projects
+            ],
+            ballots=plan.ballots,
+            digest=plan.digest,
+        )
+
+
+class ImportedProjectView(msgspec.Struct, kw_only=True):
+    """A project of an imported file as the round has it: its id in the round, its id in
+    the file, its title and its cost."""
+
+    id: UUID
+    source_id: str
+    title: str
+    cost: int
+
+
+class FileImported(msgspec.Struct, kw_only=True):
+    """What an import recorded: the district the file went into (with the file's budget),
+    the round's ballot rule (the file's), its projects and how many ballots."""
+
+    dialog_id: UUID
+    district: District
+    rule: BallotRule
+    projects: list[ImportedProjectView]
+    ballots: int
+    digest: str  # the file's SHA-256, in hex
 
 
 def _count_file(text: str, counting: Counting) -> DistrictResult:

@@ -222,7 +222,7 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
         case "BudgetRoundSetUp":
             batch.rounds[(t, stream)] = event.dialog_id
             batch.rounds_changed.add((t, stream))
-        case "BudgetProjectProposed":
+        case "BudgetProjectProposed" | "BudgetProjectImported":
             dialog_id = batch.rounds.get((t, event.round_id))
             if dialog_id is not None:
                 batch.projects[(t, stream)] = ProjectFact(

@@ -99,6 +99,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "PanelRoundReminderDue": ("dialog_id", "panel", "recipients"),
     "BudgetRoundSetUp": ("dialog_id",),
     "BudgetProjectProposed": ("round_id", "proposer_id"),  # not its (sealed) title
+    "BudgetProjectImported": ("round_id", "proposer_id"),  # nobody's: None
     "BudgetProjectFollowed": ("project_id", "person_id"),
     "BudgetProjectFollowedAgain": ("project_id", "person_id"),
     "BudgetProjectUnfollowed": ("project_id", "person_id"),

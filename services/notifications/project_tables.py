@@ -12,7 +12,7 @@ import asyncpg
 
 from events.model import RecordedEvent
 from services.notifications.facts import Batch
-from services.notifications.projects import UPDATED, ProjectFact, follow_rows
+from services.notifications.projects import PROJECT_EVENTS, UPDATED, ProjectFact, follow_rows
 
 Key = tuple[str, UUID]
 
@@ -23,7 +23,7 @@ class ProjectFacts:
     ended (erased), then whether each (tenant, project, person) it touched follows."""
 
     rounds: list[tuple[str, UUID, UUID]] = field(default_factory=list)
-    projects: list[tuple[str, UUID, UUID, UUID, int]] = field(default_factory=list)
+    projects: list[tuple[str, UUID, UUID, UUID | None, int]] = field(default_factory=list)
     unfollowed_all: list[tuple[str, UUID]] = field(default_factory=list)
     follows: dict[tuple[str, UUID, UUID], bool] = field(default_factory=dict)
 
@@ -47,9 +47,7 @@ async def load(
 ) -> tuple[dict[Key, UUID], dict[Key, ProjectFact]]:
     """The rounds of the projects a batch proposes (their dialogs) and the projects whose
     implementation it updates (read only when it has any)."""
-    round_keys = {
-        (r.tenant_id, e.round_id) for r, e in decoded if r.event_type == "BudgetProjectProposed"
-    }
+    round_keys = {(r.tenant_id, e.round_id) for r, e in decoded if r.event_type in PROJECT_EVENTS}
     project_keys = {(r.tenant_id, r.stream_id) for r, _ in decoded if r.event_type == UPDATED}
     rounds: dict[Key, UUID] = {}
     projects: dict[Key, ProjectFact] = {}

@@ -2,11 +2,13 @@
 implementation update: its followers at that moment (pure functions, no database).
 
 A project's title is its proposer's personal data (sealed under their key), so, as for a post,
-the notifier keeps where it is (the position of ``BudgetProjectProposed``), never the text. A
-project names its round, not its dialog, so the notifier learns each round's dialog from
-``BudgetRoundSetUp``. Who follows what changes in log order (followed, unfollowed, followed
-again; every follow of an erased person ends), and a note goes to those following when the
-update was recorded, not to whoever recorded it.
+the notifier keeps where it is (the position of ``BudgetProjectProposed``), never the text; a
+project imported from a Pabulib file (``BudgetProjectImported``) has no proposer, and its
+title (the file's public name of it) is kept the same way. A project names its round, not its
+dialog, so the notifier learns each round's dialog from ``BudgetRoundSetUp``. Who follows what
+changes in log order (followed, unfollowed, followed again; every follow of an erased person
+ends), and a note goes to those following when the update was recorded, not to whoever
+recorded it.
 """
 
 from __future__ import annotations
@@ -23,15 +25,16 @@ Key = tuple[str, UUID]
 
 FOLLOWED = frozenset({"BudgetProjectFollowed", "BudgetProjectFollowedAgain"})
 UNFOLLOWED = "BudgetProjectUnfollowed"
-PROJECT_FACT_EVENTS = FOLLOWED | {"BudgetRoundSetUp", "BudgetProjectProposed", UNFOLLOWED}
+PROJECT_EVENTS = frozenset({"BudgetProjectProposed", "BudgetProjectImported"})
+PROJECT_FACT_EVENTS = FOLLOWED | PROJECT_EVENTS | {"BudgetRoundSetUp", UNFOLLOWED}
 UPDATED = "BudgetProjectImplementationUpdated"
 
 
 @dataclass(frozen=True, slots=True)
 class ProjectFact:
     dialog_id: UUID  # the budget dialog (its page is where the link leads)
-    proposer_id: UUID
-    title_at: int  # the position of the proposal, whose sealed title names the project
+    proposer_id: UUID | None  # None: imported from a file
+    title_at: int  # the position of the proposal (or import), whose title names the project
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,7 @@ CHECKS = ",".join(
         "ignored_auth",
     )
 )
-ALL_OPERATIONS = 221  # erasure and exports (3), panels (16), panel rounds (3), answers,
+ALL_OPERATIONS = 222  # erasure and exports (3), panels (16), panel rounds (3), answers,
 # report-backs, decisions (5), surveys (19: the questionnaire, responses, results, exports, free
 # text moderation, the steering group), a dialog's story, analysis (34: analyses, codes, tagging,
 # ratings, items, suggestions and accepting one, 7 of themes: create, list, rewrite, an item in
@@ -75,11 +75,12 @@ ALL_OPERATIONS = 221  # erasure and exports (3), panels (16), panel rounds (3), 
 # withdraw and delete it, a follow-up, the participant's view, an answer, the answers, a mark,
 # write and list notes, the transcript, the live stream), a
 # focus group taken into an analysis, participatory budgets
-# (14: the round read and configured, projects listed, proposed, reviewed, followed, unfollowed
+# (15: the round read and configured, projects listed, proposed, reviewed, followed, unfollowed
 # and reported on, a ballot cast or changed and read back, results counted and read, a
-# district's Pabulib file and one counted), the unsubscribe link opened in a browser, a discussion's
-# live chat (10: settings read and changed, a message posted, messages listed, approve, hide,
-# pin, unpin, the stream and the moderators' stream), the caller's own language (1)
+# district's Pabulib file, one counted and one imported), the unsubscribe link opened in a
+# browser, a discussion's live chat (10: settings read and changed, a message posted, messages
+# listed, approve, hide, pin, unpin, the stream and the moderators' stream), the caller's own
+# language (1)
 # Schema-valid data may still be refused for what a schema cannot say: no such thing (404), the
 # current state (409), a rule between values or a cursor this server did not write (422), a
 # rate limit (429); an upload whose bytes are no image is of a type not taken (415).
