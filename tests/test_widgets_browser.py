@@ -908,9 +908,6 @@ async def test_the_survey_widget_keeps_a_draft_resumed_on_reload_and_submits_onc
     await page.goto(site.url("localhost", "survey"))
     widget = page.locator("tinget-survey")
     await expect(widget.locator("h2")).to_have_text("Parken")
-    await expect(widget.locator(".draft-note")).to_have_text(
-        "Dina svar sparas medan du svarar, så att du kan fortsätta senare."
-    )
     token = await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')")
     assert await draft_of(api, town, survey, token) is None
 
@@ -940,6 +937,10 @@ async def test_the_survey_widget_keeps_a_draft_resumed_on_reload_and_submits_onc
     await expect(widget.locator("[data-question=stars]").get_by_label("4")).to_be_checked()
     await expect(widget.get_by_label("Hur gammal är du?")).to_have_value("40")
     await expect(widget.get_by_label("Vad önskar du?")).to_have_value("Fler bänkar")
+
+    await expect(widget.locator(".draft-note")).to_have_text(
+        "Dina svar sparas medan du svarar, så att du kan fortsätta senare."
+    )
 
     # finished and sent: one response, and the draft is done with
     await widget.locator("[data-question=grid]").get_by_label("3").check()

@@ -77,6 +77,7 @@ async def test_a_visitor_signs_in_through_the_popup_and_the_widget_signs_once(
         headers=town.headers(author),
     )
     assert petition.status_code == 201, petition.text
+    await platform.catch_up_projections()  # the petition readable before the page asks
     tenant = f"http://{town.host}:{served}"
     site.pages["almarna"] = host_page(tenant, [("petition", f'post="{petition.json()["id"]}"')])
     address = "medborgare@example.se"
