@@ -88,7 +88,7 @@ async def test_an_administrator_sets_the_map_and_every_widget_reads_it_from_the_
 async def test_a_broken_tile_server_is_refused_in_the_callers_language_and_nothing_changes(
     client: httpx.AsyncClient, platform: Platform, town: Town, admin: str
 ) -> None:
-    refusals = [
+    refusals: list[tuple[dict[str, Any], str, str]] = [
         (
             {"tile_url": "http://tiles.lund.se/{z}/{x}/{y}.png"},
             "map.tile_url",
