@@ -24,6 +24,7 @@ from services.identity.access import Caller, Permission, event_metadata
 from services.identity.service import IdentityService
 from tenants.directory import TenantEntry
 from tenants.domain import Tenant
+from tenants.maps import MAX_ZOOM, MapTiles
 from tenants.service import TenantChanges, TenantService
 from tenants.staff import StaffQueries
 
@@ -77,6 +78,30 @@ class DialogDefaultsChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=T
     premoderation: bool | UnsetType = UNSET
 
 
+class MapSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The map the problem report widget shows to pick a place on: the municipality's tile
+    server (an https URL template with exactly ``{z}``, ``{x}`` and ``{y}``), the attribution
+    its tiles ask for (plain text), and where the map opens."""
+
+    tile_url: Annotated[str, Meta(min_length=1, max_length=500)]
+    attribution: Annotated[str, Meta(min_length=1, max_length=300)]
+    latitude: Annotated[float, Meta(ge=-90, le=90)]
+    longitude: Annotated[float, Meta(ge=-180, le=180)]
+    zoom: Annotated[int, Meta(ge=0, le=MAX_ZOOM)]
+
+
+def map_settings(tiles: MapTiles | None) -> MapSettings | None:
+    if tiles is None:
+        return None
+    return MapSettings(
+        tile_url=tiles.tile_url,
+        attribution=tiles.attribution,
+        latitude=tiles.latitude,
+        longitude=tiles.longitude,
+        zoom=tiles.zoom,
+    )
+
+
 class TenantSettings(msgspec.Struct, kw_only=True):
     committees: list[str]
     languages: list[str]
@@ -86,6 +111,8 @@ class TenantSettings(msgspec.Struct, kw_only=True):
     gamification: bool
     # where the links of each kind in the e-mails point (its own front end); none: public URL
     link_templates: dict[str, str]
+    # the problem report widget's map: the tile server and the first view; null: no map
+    map: MapSettings | None
 
 
 class TenantSettingsChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -106,6 +133,7 @@ class TenantSettingsChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=T
         ]
         | UnsetType
     ) = UNSET
+    map: MapSettings | UnsetType | None = UNSET
 
 
 class AllowedOrigins(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -126,6 +154,7 @@ def _settings(tenant: Tenant, gamification: bool) -> TenantSettings:
         ),
         gamification=gamification,
         link_templates=dict(tenant.link_templates),
+        map=map_settings(tenant.map_tiles),
     )
 
 
@@ -243,8 +272,13 @@ class AdministrationController(Controller):
         the links of each kind in the e-mails at the municipality's own front end: an https
         URL template per kind (``sign-in``, ``pin-sign-in``, ``panel-invitation``, ``dialog``,
         ``post``, ``decision``, ``home``, ``unsubscribe``) with the kind's placeholders only
-        (``https://www.lund.se/delta/login?code={code}``). A 422 names the field
-        (``link_templates.sign-in``) and changes nothing."""
+        (``https://www.lund.se/delta/login?code={code}``). ``map`` (``null`` takes it away)
+        gives the problem report widget a map to pick the place on: the municipality's tile
+        server as an https URL template with exactly ``{z}``, ``{x}`` and ``{y}`` after the host
+        and no user name or password (``https://tiles.lund.se/{z}/{x}/{y}.png``), the
+        attribution its tiles ask for (plain text) and where the map opens; without it the
+        widget shows no map and loads no tiles from anyone. A 422 names the field
+        (``link_templates.sign-in``, ``map.tile_url``) and changes nothing."""
         caller.require(Permission.ADMINISTER)
         changes = TenantChanges(
             committees=data.committees,
@@ -253,6 +287,10 @@ class AdministrationController(Controller):
             min_group_size=data.min_group_size,
             link_templates=data.link_templates,
         )
+        if not isinstance(data.map, UnsetType):
+            changes.map_tiles = (
+                None if data.map is None else MapTiles(**msgspec.structs.asdict(data.map))
+            )
         if not isinstance(data.dialog_defaults, UnsetType):
             given = data.dialog_defaults
             if not isinstance(given.comments, UnsetType):

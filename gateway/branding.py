@@ -45,6 +45,18 @@ class FrontPage(msgspec.Struct, kw_only=True):
     featured_dialogs: list[UUID]
 
 
+class MapView(msgspec.Struct, kw_only=True):
+    """The map the problem report widget shows to pick a place on: the tile server the
+    municipality chose (its tiles are the only images the widget loads from it) and where the
+    map opens."""
+
+    tile_url: str  # an https URL template with {z}, {x} and {y}
+    attribution: str  # plain text, shown on the map
+    latitude: float
+    longitude: float
+    zoom: int
+
+
 class Branding(msgspec.Struct, kw_only=True):
     tenant: str
     name: str
@@ -57,6 +69,7 @@ class Branding(msgspec.Struct, kw_only=True):
     logo_url: str | None
     hero: Hero
     front_page: FrontPage
+    map: MapView | None  # null: no map (the default), no tiles loaded from anyone
 
 
 class FrontPageChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -104,6 +117,7 @@ def branding_of(entry: TenantEntry | Tenant, tenant_id: str) -> Branding:
             sections=list(entry.front_page),
             featured_dialogs=[UUID(d) for d in entry.featured_dialogs],
         ),
+        map=None if entry.map_tiles is None else MapView(**msgspec.structs.asdict(entry.map_tiles)),
     )
 
 

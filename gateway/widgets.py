@@ -6,7 +6,9 @@ Only the files the widgets' build wrote (``gateway/static/widgets``, listed in i
 the path is ever joined to a folder, so no spelling of ``..`` reaches another file.
 
 Each answer is cacheable by browsers and shared caches for a day (``max-age``), then
-revalidated by its ETag (the hash of the script's bytes) with a 304. A browser that accepts
+revalidated by its ETag (the hash of the script's bytes) with a 304. A module a widget imports
+itself (the problem report's map, ``map-<hash>.js``) is named by its hash, so it is cached for
+a year, ``immutable``: a new build names a new file. A browser that accepts
 brotli or gzip gets the build's precompressed bytes. A script holds no data of anyone's, so
 any site may load it (``Access-Control-Allow-Origin: *``, which a module script from another
 origin needs); what the widget then asks of the API is answered only to the origins the
@@ -30,6 +32,7 @@ from tenants.directory import TenantEntry
 
 FOLDER = Path(__file__).resolve().parent / "static" / "widgets"
 CACHE_CONTROL = "public, max-age=86400, stale-while-revalidate=604800"
+CACHE_IMMUTABLE = "public, max-age=31536000, immutable"  # a module named by its hash
 CONTENT_TYPE = "text/javascript"  # litestar adds "; charset=utf-8"
 # The encodings the build writes, best first, with the suffix of their files.
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
@@ -41,22 +44,30 @@ class Script:
 
     versions: dict[str, bytes]  # by content coding; "identity" for the plain bytes
     etags: dict[str, str]
+    cache_control: str = CACHE_CONTROL
+
+
+def _read(file: str, sha256: str, cache_control: str) -> Script:
+    tag = sha256[:32]
+    versions = {"identity": (FOLDER / file).read_bytes()}
+    etags = {"identity": f'"{tag}"'}
+    for coding, suffix in ENCODINGS:
+        versions[coding] = (FOLDER / f"{file}{suffix}").read_bytes()
+        etags[coding] = f'"{tag}-{coding}"'
+    return Script(versions, etags, cache_control)
 
 
 @cache
 def scripts() -> dict[str, Script]:
-    """The built widgets by file name (``vox-pop.js``), read once from the build's folder."""
+    """The built widgets by file name (``vox-pop.js``), and the modules they import
+    (``map-<hash>.js``), read once from the build's folder."""
     manifest = json.loads((FOLDER / "manifest.json").read_text(encoding="utf-8"))
     found: dict[str, Script] = {}
     for name, built in manifest["widgets"].items():
-        file = f"{name}.js"
-        tag = str(built["sha256"])[:32]
-        versions = {"identity": (FOLDER / file).read_bytes()}
-        etags = {"identity": f'"{tag}"'}
-        for coding, suffix in ENCODINGS:
-            versions[coding] = (FOLDER / f"{file}{suffix}").read_bytes()
-            etags[coding] = f'"{tag}-{coding}"'
-        found[file] = Script(versions, etags)
+        found[f"{name}.js"] = _read(f"{name}.js", str(built["sha256"]), CACHE_CONTROL)
+    for built in manifest.get("chunks", {}).values():
+        file = str(built["file"])
+        found[file] = _read(file, str(built["sha256"]), CACHE_IMMUTABLE)
     return found
 
 
@@ -89,7 +100,7 @@ class WidgetController(Controller):
         request: Request[Any, Any, Any],
         name: FromPath[str],
     ) -> Response[bytes]:
-        """A widget's module script, e.g. ``vox-pop.js``."""
+        """A widget's module script, e.g. ``vox-pop.js``, or a module one imports."""
         script = scripts().get(name)
         if script is None:
             raise ProblemError(
@@ -98,7 +109,7 @@ class WidgetController(Controller):
         taken = accepted(request.headers.get("accept-encoding", ""))
         coding = next((c for c, _ in ENCODINGS if c in taken), "identity")
         headers = {
-            "Cache-Control": CACHE_CONTROL,
+            "Cache-Control": script.cache_control,
             "ETag": script.etags[coding],
             "Vary": "Accept-Encoding",
             "Access-Control-Allow-Origin": "*",

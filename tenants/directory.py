@@ -17,6 +17,7 @@ import msgspec
 from events.codec import Codec
 from events.model import RecordedEvent
 from tenants import values
+from tenants.maps import MapTiles, map_tiles
 
 
 class TenantEntry(msgspec.Struct, kw_only=True):
@@ -50,17 +51,20 @@ class TenantEntry(msgspec.Struct, kw_only=True):
     default_premoderation: bool = False
     allowed_origins: list[str] = msgspec.field(default_factory=list)
     link_templates: dict[str, str] = msgspec.field(default_factory=dict)
+    map_tiles: MapTiles | None = None
     created_at: datetime
     updated_at: datetime
 
 
 _COLUMNS = tuple(TenantEntry.__struct_fields__)
-_JSON_COLUMNS = frozenset({"link_templates"})  # jsonb, written and read as JSON text
+_JSON_COLUMNS = frozenset({"link_templates", "map_tiles"})  # jsonb, written and read as JSON text
 
 
 def _column(entry: TenantEntry, column: str) -> Any:
     value = getattr(entry, column)
-    return msgspec.json.encode(value).decode() if column in _JSON_COLUMNS else value
+    if column in _JSON_COLUMNS and value is not None:
+        return msgspec.json.encode(value).decode()
+    return value
 
 
 def entry_of(row: Mapping[str, Any]) -> TenantEntry:
@@ -144,6 +148,10 @@ def evolve(
             changes["allowed_origins"] = list(event.origins)
         case "LinkTemplatesChanged":
             changes["link_templates"] = dict(event.templates)
+        case "MapChanged":
+            changes["map_tiles"] = map_tiles(
+                event.tile_url, event.attribution, event.latitude, event.longitude, event.zoom
+            )
         case "TenantSuspended":
             changes.update(status="suspended", suspension_reason=event.reason)
         case "TenantResumed":
@@ -171,6 +179,7 @@ class TenantDirectory:
             "DialogDefaultsChanged",
             "AllowedOriginsChanged",
             "LinkTemplatesChanged",
+            "MapChanged",
             "TenantSuspended",
             "TenantResumed",
         }

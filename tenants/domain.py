@@ -7,6 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from events.errors import Conflict, Forbidden, NotFound
+from tenants.maps import MapTiles, map_tiles
 from tenants.values import (
     BUILT_IN_LANGUAGES,
     DEFAULT_FRONT_PAGE,
@@ -66,6 +67,7 @@ class Tenant(Aggregate):
         self.default_premoderation = False
         self.allowed_origins: list[str] = []
         self.link_templates: dict[str, str] = {}
+        self.map_tiles: MapTiles | None = None
 
     @event("TenantDetailsChanged")
     def change_details(self, name: str, default_language: str) -> None:
@@ -183,6 +185,19 @@ class Tenant(Aggregate):
         """Where the links of each kind in the tenant's e-mails point (tenants/links.py), when
         it runs its own front end; a kind left out links to the tenant's public URL."""
         self.link_templates = templates
+
+    @event("MapChanged")
+    def change_map(
+        self,
+        tile_url: str | None,
+        attribution: str | None,
+        latitude: float | None,
+        longitude: float | None,
+        zoom: int | None,
+    ) -> None:
+        """The tile server the problem report widget's map loads its tiles from, and where the
+        map opens (tenants/maps.py); all None: no map, and no tiles loaded from anyone."""
+        self.map_tiles = map_tiles(tile_url, attribution, latitude, longitude, zoom)
 
     def suspend(self, reason: str) -> None:
         if self.suspended:

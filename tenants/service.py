@@ -9,9 +9,10 @@ import msgspec
 from events.errors import Conflict, InvalidInput, NotFound
 from events.model import ConcurrencyConflict
 from events.repository import AggregateNotFound, EventMetadata, Repository
-from tenants import links, values
+from tenants import links, maps, values
 from tenants.assets import AssetStore, CleanLogo, LogoCleaner
 from tenants.domain import HostClaim, Tenant, host_claim_id, tenant_stream_id
+from tenants.maps import MapTiles
 from tenants.values import PLATFORM_TENANT
 
 UNSET = msgspec.UNSET
@@ -41,6 +42,8 @@ class TenantChanges(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     allowed_origins: list[str] | msgspec.UnsetType = UNSET
     # kind -> URL template, replacing every template the tenant had (tenants/links.py)
     link_templates: dict[str, str] | msgspec.UnsetType = UNSET
+    # the problem report widget's map (tenants/maps.py); None takes the map away
+    map_tiles: MapTiles | msgspec.UnsetType | None = UNSET
 
 
 _DEFAULTS = ("comments", "images", "anonymous", "premoderation")
@@ -201,6 +204,9 @@ class TenantService:
         templates = tenant.link_templates
         if changes.link_templates is not UNSET:
             templates = links.check_templates(changes.link_templates)
+        tiles = tenant.map_tiles
+        if changes.map_tiles is not UNSET:
+            tiles = None if changes.map_tiles is None else maps.check(changes.map_tiles)
         # Everything is checked: from here on the changes are recorded, all or none.
         if committees != tenant.committees:
             tenant.change_committees(committees)
@@ -227,6 +233,14 @@ class TenantService:
             tenant.change_allowed_origins(origins)
         if templates != tenant.link_templates:
             tenant.change_link_templates(templates)
+        if tiles != tenant.map_tiles:
+            tenant.change_map(
+                tile_url=None if tiles is None else tiles.tile_url,
+                attribution=None if tiles is None else tiles.attribution,
+                latitude=None if tiles is None else tiles.latitude,
+                longitude=None if tiles is None else tiles.longitude,
+                zoom=None if tiles is None else tiles.zoom,
+            )
         if any(branding[f] != getattr(tenant, f) for f in _BRANDING):
             tenant.change_branding(**branding)
         await self._save_with_claims(tenant, [], metadata)

@@ -1,11 +1,14 @@
 """The embeddable widgets' scripts as the gateway serves them (gateway/widgets.py): only the
 built files, on a municipality's host, cacheable with an ETag and 304, precompressed, loadable
-from any site; each under 30 KB compressed; and the committed build is the sources' build."""
+from any site; the map module the problem report imports named by its hash and cached for good;
+each under 30 KB compressed; every text of the widgets in the five languages; and the committed
+build is the sources' build."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,10 +17,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from gateway.widgets import CACHE_CONTROL, FOLDER
+from gateway.widgets import CACHE_CONTROL, CACHE_IMMUTABLE, FOLDER
 from tenants.service import TenantChanges
 from tests.api import Town
-from tests.widgets import ROOT, manifest, record, source_hash, widget_names
+from tests.widgets import ROOT, SOURCES, chunk_files, manifest, record, source_hash, widget_names
 from tinget.bootstrap import Platform
 
 LIMIT = 30 * 1024  # bytes, compressed
@@ -58,6 +61,39 @@ async def test_each_widget_is_served_as_a_cacheable_module_any_site_may_load(
         assert again.status_code == 304
         assert again.content == b""
         assert again.headers["cache-control"] == CACHE_CONTROL
+
+
+async def test_the_map_module_is_named_by_its_hash_and_cached_for_good(
+    client: httpx.AsyncClient, town: Town
+) -> None:
+    """The problem report imports the map (Leaflet) only when the municipality has one: a
+    module of its own, beside the widgets, whose name changes with its bytes."""
+    file = chunk_files()["map"]
+    built = manifest()["chunks"]["map"]
+    assert file == f"map-{built['sha256'][:16]}.js"
+    assert f"./{file}".encode() in (FOLDER / "problem-report.js").read_bytes()
+    for name in widget_names():
+        if name != "problem-report":  # no other widget knows of a map
+            assert b"map-" not in (FOLDER / f"{name}.js").read_bytes(), name
+    plain = (FOLDER / file).read_bytes()
+    assert plain.startswith(b"/*! Leaflet ")  # its licence goes with it
+    assert b"BSD 2-Clause License" in plain[:2000]
+    for accept, coding in (("identity", None), ("gzip, br", "br")):
+        answer, body = await raw_get(
+            client, f"/widgets/v1/{file}", {**town.headers(), "accept-encoding": accept}
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["cache-control"] == CACHE_IMMUTABLE
+        assert answer.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert answer.headers["access-control-allow-origin"] == "*"
+        assert answer.headers.get("content-encoding") == coding
+        assert body == (plain if coding is None else (FOLDER / f"{file}.br").read_bytes())
+    again = await client.get(
+        f"/widgets/v1/{file}", headers={**town.headers(), "if-none-match": answer.headers["etag"]}
+    )
+    assert again.status_code == 304
+    for stale in ("map.js", "map-0000000000000000.js"):
+        assert (await client.get(f"/widgets/v1/{stale}", headers=town.headers())).status_code == 404
 
 
 async def test_a_browser_that_takes_brotli_or_gzip_gets_the_precompressed_script(
@@ -159,13 +195,16 @@ async def test_no_spelling_of_a_path_reaches_another_file(live_server: str, town
 
 
 def test_each_widget_is_under_30_kb_compressed() -> None:
+    """Each widget, and the map module the problem report adds when a map is configured."""
     sizes = {}
-    for name in widget_names():
-        plain = (FOLDER / f"{name}.js").read_bytes()
+    files = {name: f"{name}.js" for name in widget_names()}
+    files.update({f"{name} module (problem-report)": file for name, file in chunk_files().items()})
+    for name, file in files.items():
+        plain = (FOLDER / file).read_bytes()
         gzipped = len(gzip.compress(plain, compresslevel=9, mtime=0))
-        brotli = len((FOLDER / f"{name}.js.br").read_bytes())
+        brotli = len((FOLDER / f"{file}.br").read_bytes())
         sizes[name] = {"bytes": len(plain), "gzip_9_bytes": gzipped, "brotli_bytes": brotli}
-        print(f"{name}.js: {len(plain)} B, gzip -9 {gzipped} B, brotli {brotli} B")
+        print(f"{file}: {len(plain)} B, gzip -9 {gzipped} B, brotli {brotli} B")
         assert gzipped < LIMIT, name
         assert brotli < LIMIT, name
         record("sizes", name, sizes[name])
@@ -178,10 +217,15 @@ def test_the_built_files_are_the_build_of_the_sources_as_they_are() -> None:
         "widgets/src changed since the last build: run `npm run build` in widgets/ and commit"
         " gateway/static/widgets"
     )
-    for name, built in manifest()["widgets"].items():
-        plain = (FOLDER / f"{name}.js").read_bytes()
-        assert gzip.decompress((FOLDER / f"{name}.js.gz").read_bytes()) == plain
+    built_files = {f"{name}.js": built for name, built in manifest()["widgets"].items()}
+    built_files.update({built["file"]: built for built in manifest()["chunks"].values()})
+    for file, built in built_files.items():
+        plain = (FOLDER / file).read_bytes()
+        assert gzip.decompress((FOLDER / f"{file}.gz").read_bytes()) == plain
         assert built["bytes"] == len(plain)
+    # nothing else built lies about (an old map module)
+    kept = {name for file in built_files for name in (file, f"{file}.gz", f"{file}.br")}
+    assert {p.name for p in FOLDER.iterdir()} == kept | {"manifest.json"}
 
 
 def test_a_fresh_build_writes_the_committed_scripts(tmp_path: Path) -> None:
@@ -211,8 +255,25 @@ def test_a_fresh_build_writes_the_committed_scripts(tmp_path: Path) -> None:
         check=False,
     )
     assert built.returncode == 0, built.stderr
-    for name in widget_names():
-        fresh = (tmp_path / f"{name}.js").read_bytes()
-        assert fresh == (FOLDER / f"{name}.js").read_bytes(), (
-            f"{name}.js differs from a fresh build: run `npm run build` in widgets/ and commit"
+    for file in [f"{name}.js" for name in widget_names()] + list(chunk_files().values()):
+        fresh = (tmp_path / file).read_bytes()
+        assert fresh == (FOLDER / file).read_bytes(), (
+            f"{file} differs from a fresh build: run `npm run build` in widgets/ and commit"
         )
+
+
+def test_every_text_of_the_widgets_is_in_the_five_languages() -> None:
+    """widgets/src/texts.js: the same keys in Swedish, Danish, Norwegian Bokmål, Finnish and
+    English, none of them empty."""
+    source = (SOURCES / "texts.js").read_text(encoding="utf-8")
+    blocks = dict(re.findall(r"^  (\w\w): \{\n(.*?)^  \},?$", source, re.MULTILINE | re.DOTALL))
+    assert sorted(blocks) == sorted(["sv", "da", "nb", "fi", "en"])
+    keys = {
+        language: re.findall(r'^    (\w+):\s*(?:\n\s*)?"([^"]*)"', block, re.MULTILINE)
+        for language, block in blocks.items()
+    }
+    english = [key for key, _ in keys["en"]]
+    assert {"mapHelp", "placeChosen", "draftNote", "draftResumed"} <= set(english)
+    for language, texts in keys.items():
+        assert [key for key, _ in texts] == english, language
+        assert all(text.strip() for _, text in texts), language

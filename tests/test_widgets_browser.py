@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +29,7 @@ import httpx
 import pytest
 from litestar import Litestar, Response, get
 from litestar.params import FromPath
-from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.async_api import Browser, BrowserContext, FilePayload, Locator, Page, expect
 
 from services.identity.access import Role
 from tenants.service import TenantChanges
@@ -36,7 +38,8 @@ from tests.browser import ARTIFACTS, chromium, serious_violations  # noqa: F401 
 from tests.helpers import serving
 from tests.images import png
 from tests.test_surveys_http import Staff, survey_dialog
-from tests.widgets import record
+from tests.tiles import tile_server
+from tests.widgets import manifest, record
 from tinget.bootstrap import Platform
 
 
@@ -55,8 +58,10 @@ class Site:
         return f"http://{host}:{self.port}"
 
 
-@pytest.fixture
-async def site() -> AsyncIterator[Site]:
+# The fixtures are named apart from their functions, so that another module's tests may
+# import them (tests/test_widgets_sign_in_browser.py).
+@pytest.fixture(name="site")
+async def site_fixture() -> AsyncIterator[Site]:
     pages: dict[str, str] = {}
 
     @get("/{name:str}", sync_to_thread=False)
@@ -71,15 +76,15 @@ async def site() -> AsyncIterator[Site]:
         yield Site(port, pages)
 
 
-@pytest.fixture
-def served(live_server: str) -> int:
+@pytest.fixture(name="served")
+def served_fixture(live_server: str) -> int:
     port = urlsplit(live_server).port
     assert port is not None
     return port
 
 
-@pytest.fixture
-async def api(live_server: str) -> AsyncIterator[httpx.AsyncClient]:
+@pytest.fixture(name="api")
+async def api_fixture(live_server: str) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
         yield client
 
@@ -103,17 +108,17 @@ async def projections_running(platform: Platform) -> AsyncIterator[None]:
 
 
 def host_page(
-    tenant: str, widgets: list[tuple[str, str]], lang: str = "sv", style: str = ""
+    tenant: str, widgets: list[tuple[str, str]], lang: str = "sv", style: str = "", head: str = ""
 ) -> str:
     """A municipality's page embedding ``widgets`` (name, attributes) as its docs say, with
-    its own ``style`` sheet."""
+    its own ``style`` sheet and anything else its ``head`` holds (a Content-Security-Policy)."""
     scripts = "".join(
         f'<script type="module" src="{tenant}/widgets/v1/{name}.js"></script>'
         for name in dict.fromkeys(name for name, _ in widgets)
     )
     elements = "".join(f"<tinget-{name} {attrs}></tinget-{name}>" for name, attrs in widgets)
     return (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">{head}'
         f"<title>Lunds kommun</title><style>{style}</style>{scripts}</head>"
         f"<body><main><h1>Lunds kommun</h1>{elements}</main></body></html>"
     )
@@ -128,14 +133,16 @@ class Pages:
         self.contexts: list[BrowserContext] = []
 
     async def new(self, locale: str = "sv-SE", **options: Any) -> Page:
-        # axe-core is added as a script a page's Content-Security-Policy might refuse
-        context = await self.browser.new_context(bypass_csp=True, locale=locale, **options)
+        # axe-core is added as a script a page's Content-Security-Policy might refuse (a test
+        # of a policy itself keeps it: bypass_csp=False)
+        options.setdefault("bypass_csp", True)
+        context = await self.browser.new_context(locale=locale, **options)
         self.contexts.append(context)
         return await context.new_page()
 
 
-@pytest.fixture
-async def tabs(browser: Browser, live_server: str, site: Site) -> AsyncIterator[Pages]:
+@pytest.fixture(name="tabs")
+async def tabs_fixture(browser: Browser, live_server: str, site: Site) -> AsyncIterator[Pages]:
     pages = Pages(browser)
     try:
         yield pages
@@ -144,15 +151,16 @@ async def tabs(browser: Browser, live_server: str, site: Site) -> AsyncIterator[
             await context.close()
 
 
-async def check_widget(page: Page, name: str) -> None:
+async def check_widget(page: Page, name: str, element: str | None = None) -> None:
     """axe-core on the page with the widget (it looks into shadow roots), and the widget's
-    screenshot kept; both noted in test-artifacts/widgets.json."""
+    screenshot kept; both noted in test-artifacts/widgets.json under ``name`` (the widget's,
+    unless ``element`` names the widget)."""
     violations = await serious_violations(page)
     record("axe", name, {"serious_or_critical": len(violations), "violations": violations})
     assert violations == [], violations
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"widget-{name}.png"
-    await page.locator(f"tinget-{name}").first.screenshot(path=str(path))
+    await page.locator(element or f"tinget-{name}").first.screenshot(path=str(path))
     assert path.stat().st_size > 0
 
 
@@ -389,6 +397,8 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
         page = await tabs.new(
             geolocation={"latitude": 55.7047, "longitude": 13.191}, permissions=["geolocation"]
         )
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
         await page.goto(site.url("localhost", "more"))
 
         # a token the API no longer takes (expired, revoked) is replaced by a new session
@@ -466,6 +476,9 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
                     break
                 await asyncio.sleep(0.1)
     [problem] = stored
+    # no map configured: no map, its module never loaded, no tile asked of anyone
+    await expect(report.locator(".map")).to_have_count(0)
+    assert [u for u in requested if "/widgets/v1/map-" in u or u.endswith(".png")] == []
     assert problem["kind"] == "problem-report"
     assert problem["place"]["latitude"] == pytest.approx(55.7047)
     assert problem["place"]["longitude"] == pytest.approx(13.191)
@@ -692,3 +705,263 @@ async def test_a_widget_shows_only_its_own_municipalitys_dialogs(
         await expect(page.locator(f"{element} .status")).to_have_text("Det gick inte att hitta.")
         await expect(page.locator(f"{element} h2")).to_have_count(0)
     assert await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')") is None
+
+
+def world_pixel(latitude: float, longitude: float, zoom: int) -> tuple[float, float]:
+    """Where a place is on the Web Mercator map of ``zoom`` (256 px tiles), as Leaflet
+    reckons it."""
+    size = 256 * 2**zoom
+    sine = math.sin(math.radians(latitude))
+    return (
+        (longitude + 180) / 360 * size,
+        (0.5 - math.log((1 + sine) / (1 - sine)) / (4 * math.pi)) * size,
+    )
+
+
+def world_place(x: float, y: float, zoom: int) -> tuple[float, float]:
+    size = 256 * 2**zoom
+    latitude = math.degrees(math.atan(math.sinh(math.pi - 2 * math.pi * y / size)))
+    return latitude, x / size * 360 - 180
+
+
+async def field_place(report: Locator) -> tuple[float, float]:
+    latitude = await report.get_by_label("Latitud").input_value()
+    longitude = await report.get_by_label("Longitud").input_value()
+    return float(latitude), float(longitude)
+
+
+async def test_the_problem_report_picks_its_place_on_the_municipalitys_map(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+    tmp_path: Path,
+) -> None:
+    """The municipality's tile server (HTTPS, here on this machine) configured in its
+    settings: the widget shows its tiles on a map, a click puts the place down, the arrow keys
+    move it, typed coordinates move it too, and the report is stored at that place. The host
+    page's Content-Security-Policy allows images from the tile server alone, and the widget
+    needs no more."""
+    zoom, centre = 15, (55.7047, 13.191)
+    async with tile_server(tmp_path, "tiles.example") as tiles:
+        tile_origin = f"https://tiles.example:{tiles.port}"
+        await platform.tenants.update(
+            town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
+        )
+        configured = await api.put(
+            "/api/v1/settings",
+            json={
+                "map": {
+                    "tile_url": f"{tile_origin}/{{z}}/{{x}}/{{y}}.png",
+                    "attribution": "© Lunds kommun <b>& OpenStreetMap</b>",
+                    "latitude": centre[0],
+                    "longitude": centre[1],
+                    "zoom": zoom,
+                }
+            },
+            headers=town.headers(admin),
+        )
+        assert configured.status_code == 200, configured.text
+        await platform.catch_up_projections()
+        reports = await open_dialog(api, town, admin, kind="problem-reports", title="Felanmälan")
+        tenant = f"http://{town.host}:{served}"
+        policy = f'<meta http-equiv="Content-Security-Policy" content="img-src {tile_origin}">'
+        site.pages["map"] = host_page(
+            tenant, [("problem-report", f'dialog="{reports["id"]}"')], head=policy
+        )
+
+        async with projections_running(platform):
+            # the page's own policy applies; the tile server's certificate is the test's own
+            page = await tabs.new(bypass_csp=False, ignore_https_errors=True)
+            refused: list[str] = []
+            page.on(
+                "console",
+                lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+            )
+            images: list[str] = []
+            page.on(
+                "request", lambda r: images.append(r.url) if r.resource_type == "image" else None
+            )
+            await page.goto(site.url("localhost", "map"))
+            report = page.locator("tinget-problem-report")
+            chart = report.get_by_role("application", name="Karta")
+            await expect(chart).to_be_visible()
+            await expect(report.locator(".leaflet-tile-loaded").first).to_be_attached()
+            await expect(report.locator(".leaflet-control-attribution")).to_have_text(
+                "© Lunds kommun <b>& OpenStreetMap</b>"  # the municipality's text, as text
+            )
+            await expect(report.locator(".tinget-marker")).to_have_count(0)
+
+            # a click on the map puts the place down where it was clicked
+            width, height = await chart.evaluate("m => [m.clientWidth, m.clientHeight]")
+            middle = world_pixel(*centre, zoom)
+            await chart.click(position={"x": width / 2 + 60, "y": height / 2 - 40})
+            await expect(report.locator(".tinget-marker")).to_have_count(1)
+            latitude, longitude = await field_place(report)
+            expected = world_place(middle[0] + 60, middle[1] - 40, zoom)
+            pixel = 360 / (256 * 2**zoom)  # a pixel's longitude (Leaflet rounds to pixels)
+            assert latitude == pytest.approx(expected[0], abs=2 * pixel)
+            assert longitude == pytest.approx(expected[1], abs=2 * pixel)
+            await expect(report.locator(".map-slot [aria-live]")).to_have_text(
+                f"Vald plats: {latitude:.6f}, {longitude:.6f}"
+            )
+
+            # the arrow keys move it from there, 10 px a press
+            await chart.focus()
+            clicked = world_pixel(latitude, longitude, zoom)
+            for key in ("ArrowRight", "ArrowRight", "ArrowDown"):
+                await chart.press(key)
+            moved = world_place(clicked[0] + 20, clicked[1] + 10, zoom)
+            await expect(report.get_by_label("Latitud")).not_to_have_value(f"{latitude:.6f}")
+            assert await field_place(report) == pytest.approx(moved, abs=pixel * 0.6)
+
+            # coordinates typed in move the marker: the next arrow key moves from there
+            await report.get_by_label("Latitud").fill("55.71")
+            await report.get_by_label("Longitud").fill("13.2")
+            await report.get_by_label("Longitud").press("Tab")
+            await chart.focus()
+            await chart.press("ArrowLeft")
+            typed = world_pixel(55.71, 13.2, zoom)
+            await expect(report.get_by_label("Longitud")).not_to_have_value("13.2")
+            chosen = await field_place(report)
+            assert chosen == pytest.approx(
+                world_place(typed[0] - 10, typed[1], zoom), abs=pixel * 0.6
+            )
+
+            await check_widget(page, "problem-report-map", "tinget-problem-report")
+
+            await report.get_by_label("Beskriv problemet").fill("Ett stort hål i cykelbanan")
+            await report.locator("button[type=submit]").click()
+            await expect(report.locator(".status")).to_have_text(
+                "Tack! Din anmälan har tagits emot."
+            )
+            await expect(report.locator(".tinget-marker")).to_have_count(0)  # a fresh form
+            async with asyncio.timeout(10):
+                while not (stored := await posts(api, town, reports["id"])):
+                    await asyncio.sleep(0.1)
+
+            # the only images were the tile server's tiles, and the policy held (it is on:
+            # an image from anywhere else is refused)
+            assert not refused, refused
+            assert images
+            assert all(url.startswith(f"{tile_origin}/{zoom}/") for url in images), images
+            tile = tuple(int(c // 256) for c in middle)
+            assert f"/{zoom}/{tile[0]}/{tile[1]}.png" in tiles.asked
+            await page.evaluate(
+                "document.body.append(Object.assign(new Image(), {src: 'https://elsewhere.example/x.png'}))"
+            )
+            async with asyncio.timeout(5):
+                while not refused:
+                    await asyncio.sleep(0.05)
+            assert "elsewhere.example" in refused[0]
+
+    [problem] = stored
+    assert problem["place"]["latitude"] == pytest.approx(chosen[0])
+    assert problem["place"]["longitude"] == pytest.approx(chosen[1])
+    record("map", "problem-report", {"module": manifest()["chunks"]["map"]})
+
+
+async def draft_of(api: httpx.AsyncClient, town: Town, survey: str, token: str) -> Any:
+    answer = await api.get(f"/api/v1/dialogs/{survey}/responses/draft", headers=town.headers(token))
+    return answer.json()["answers"] if answer.status_code == 200 else None
+
+
+async def saved_draft(
+    api: httpx.AsyncClient, town: Town, survey: str, token: str, answers: dict[str, Any]
+) -> None:
+    """Waits (10 s at most) until the draft the widget keeps holds ``answers``."""
+    async with asyncio.timeout(10):
+        while await draft_of(api, town, survey, token) != answers:
+            await asyncio.sleep(0.1)
+
+
+async def test_the_survey_widget_keeps_a_draft_resumed_on_reload_and_submits_once(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    await platform.tenants.update(
+        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
+    )
+    await platform.catch_up_projections()
+    approver = await staff_token(platform, town, "approver@town.example", Role.ADMINISTRATOR)
+    survey, opens_at = await survey_dialog(api, town, Staff(admin, approver), 3.0, form=SURVEY_FORM)
+    tenant = f"http://{town.host}:{served}"
+    site.pages["survey"] = host_page(tenant, [("survey", f'dialog="{survey}"')])
+    await asyncio.sleep(
+        max(0.0, (datetime.fromisoformat(opens_at) - datetime.now(UTC)).total_seconds() + 0.1)
+    )
+
+    page = await tabs.new()
+    drafts: list[str] = []
+    page.on(
+        "request",
+        lambda r: drafts.append(r.method) if r.url.endswith("/responses/draft") else None,
+    )
+    await page.goto(site.url("localhost", "survey"))
+    widget = page.locator("tinget-survey")
+    await expect(widget.locator("h2")).to_have_text("Parken")
+    token = await page.evaluate(f"sessionStorage.getItem('tinget:{tenant}:token')")
+    assert await draft_of(api, town, survey, token) is None
+
+    # half the answers, one of them a number half typed: the draft keeps the rest
+    await widget.get_by_label("Ja", exact=True).check()
+    await widget.locator("[data-question=uses]").get_by_label("Promenerar").check()
+    await widget.locator("[data-question=stars]").get_by_label("4").check()
+    await widget.get_by_label("Hur gammal är du?").fill("fyrtio")
+    await saved_draft(api, town, survey, token, {"visit": "yes", "uses": ["walk"], "stars": 4})
+    await widget.get_by_label("Hur gammal är du?").fill("40")
+    half = {"visit": "yes", "uses": ["walk"], "stars": 4, "age": 40}
+    await saved_draft(api, town, survey, token, half)
+    # typing is saved once it pauses, not at every key
+    before = drafts.count("PUT")
+    await widget.get_by_label("Vad önskar du?").press_sequentially("Fler bänkar", delay=40)
+    await saved_draft(api, town, survey, token, {**half, "wish": "Fler bänkar"})
+    assert drafts.count("PUT") - before <= 2, drafts
+
+    # the page reloaded (the tab keeps its session): the answers are there again
+    await page.reload()
+    await expect(widget.locator(".status")).to_have_text(
+        "Välkommen tillbaka: dina svar hittills är ifyllda."
+    )
+    await expect(widget.get_by_label("Ja", exact=True)).to_be_checked()
+    await expect(widget.locator("[data-question=uses]")).to_be_visible()
+    await expect(widget.locator("[data-question=uses]").get_by_label("Promenerar")).to_be_checked()
+    await expect(widget.locator("[data-question=stars]").get_by_label("4")).to_be_checked()
+    await expect(widget.get_by_label("Hur gammal är du?")).to_have_value("40")
+    await expect(widget.get_by_label("Vad önskar du?")).to_have_value("Fler bänkar")
+
+    await expect(widget.locator(".draft-note")).to_have_text(
+        "Dina svar sparas medan du svarar, så att du kan fortsätta senare."
+    )
+
+    # finished and sent: one response, and the draft is done with
+    await widget.locator("[data-question=grid]").get_by_label("3").check()
+    await widget.get_by_label("Bänkar").select_option("1")
+    await widget.get_by_label("Träd").select_option("2")
+    await widget.get_by_label("När var du där senast?").fill("2026-11-28")
+    await widget.locator("button[type=submit]").click()
+    await expect(widget.locator(".status")).to_have_text("Tack! Dina svar har tagits emot.")
+    await expect(widget.locator(".draft-note")).to_be_hidden()
+    await page.wait_for_timeout(1500)  # a draft saved after the response would show by now
+    assert await draft_of(api, town, survey, token) is None
+    async with platform.worker_pool.acquire() as conn:
+        responses = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE tenant_id = $1"
+            " AND event_type = 'AnonymousResponseSubmitted'",
+            town.slug,
+        )
+    assert responses == 1
+    read = await api.get(f"/api/v1/dialogs/{survey}/questionnaire", headers=town.headers(token))
+    assert read.json()["answered"] is True
+
+    await page.reload()  # back again: answered, no form and no draft asked for
+    await expect(widget.locator(".status")).to_have_text("Du har redan svarat på enkäten. Tack!")
+    await expect(widget.locator("form")).to_have_count(0)

@@ -25,6 +25,11 @@ def widget_names() -> list[str]:
     return list(manifest()["widgets"])
 
 
+def chunk_files() -> dict[str, str]:
+    """The modules the widgets import themselves, by name: ``{"map": "map-<hash>.js"}``."""
+    return {name: str(built["file"]) for name, built in manifest()["chunks"].items()}
+
+
 def source_hash(folder: Path = SOURCES) -> str:
     """The hash widgets/build.mjs writes into the manifest: each source file's name and
     bytes, in name order."""

@@ -64,8 +64,9 @@ export class ApiError extends Error {
 
 /** A call of the tenant's API, with the session's token when ``auth``; a device session is
  * started when there is no token, and once more if the token is no longer valid. A network
- * failure (the browser refusing a site the municipality did not allow) is status 0. */
-export async function call(method, path, { body, raw, type, auth = false, language, dialog } = {}) {
+ * failure (the browser refusing a site the municipality did not allow) is status 0.
+ * ``keepalive``: the request outlives the page (a draft saved as the visitor leaves). */
+export async function call(method, path, { body, raw, type, auth = false, language, dialog, keepalive } = {}) {
   for (let attempt = 0; attempt < 2; attempt++) {
     const headers = { Accept: "application/json" };
     // What is read comes in the visitor's language (a questionnaire's texts); a write's
@@ -84,7 +85,7 @@ export async function call(method, path, { body, raw, type, auth = false, langua
     }
     let answer;
     try {
-      answer = await fetch(API + path, { method, headers, body: payload, credentials: "omit" });
+      answer = await fetch(API + path, { method, headers, body: payload, credentials: "omit", keepalive });
     } catch {
       throw new ApiError(0, { kind: "unreachable" });
     }

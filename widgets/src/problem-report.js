@@ -1,7 +1,13 @@
-// <tinget-problem-report dialog="…">: a problem at a place (the browser's position, or
-// latitude and longitude typed in: no map tiles from anyone), with an optional photo uploaded
-// through the API's image endpoint.
-import { Widget, define, escape } from "./common.js";
+// <tinget-problem-report dialog="…">: a problem at a place (the browser's position, a point
+// on the map when the municipality configured one, or latitude and longitude typed in), with
+// an optional photo uploaded through the API's image endpoint. The map (Leaflet, with the
+// municipality's tiles) is a module of its own, loaded only then: without a configured tile
+// server the widget loads no map and no tiles from anyone.
+import { Widget, brandingOnce, define, escape } from "./common.js";
+
+/* global __TINGET_MAP__ */
+// the map's module, beside this script on the municipality's host (named by the build)
+const MAP_MODULE = new URL(__TINGET_MAP__, import.meta.url).href;
 
 class ProblemReport extends Widget {
   async start() {
@@ -21,6 +27,7 @@ class ProblemReport extends Widget {
         ${this.field("body", this.t("reportBody"), { tag: "textarea" })}
         <fieldset aria-describedby="${this.id("place")}-error"><legend>${this.t("field_place")}</legend>
           <button type="button" class="secondary locate" part="button">${this.t("useMyPosition")}</button>
+          <div class="map-slot"></div>
           <div class="row"><div>${this.field("place.latitude", this.t("field_latitude"), { attrs: number })}</div>
           <div>${this.field("place.longitude", this.t("field_longitude"), { attrs: number })}</div></div>
           ${this.field("place.address", this.t("field_address"), { attrs: 'autocomplete="street-address"' })}
@@ -32,6 +39,48 @@ class ProblemReport extends Widget {
       <p class="status" role="status" aria-live="polite"></p>`);
     this.form.addEventListener("submit", (event) => this.send(event));
     this.box.querySelector(".locate").addEventListener("click", () => this.locate());
+    for (const name of ["place.latitude", "place.longitude"]) {
+      this.input(name).addEventListener("change", () => this.typed());
+    }
+    const tiles = (await brandingOnce(this.language))?.map;
+    if (tiles) await this.showMap(tiles);
+  }
+
+  /** The map to pick the place on, above the typed coordinates (which stay, and stay the
+   * same place as the marker). Should its module not load, the fields are there as before. */
+  async showMap(tiles) {
+    const slot = this.box.querySelector(".map-slot");
+    const help = this.id("map-help");
+    slot.innerHTML = `<div class="map" aria-describedby="${help}"></div>
+      <p class="help" id="${help}">${this.t("mapHelp")}</p>
+      <p class="visually-hidden" aria-live="polite"></p>`;
+    try {
+      const { mapPicker } = await import(MAP_MODULE);
+      this.map = mapPicker(this.root, slot.querySelector(".map"), {
+        tiles,
+        texts: { map: this.t("mapLabel"), zoomIn: this.t("zoomIn"), zoomOut: this.t("zoomOut") },
+        onPick: (latitude, longitude) => this.picked(latitude, longitude),
+      });
+    } catch {
+      slot.innerHTML = "";
+      this.map = null;
+    }
+  }
+
+  /** A place put down on the map: into the fields, and said to a screen reader. */
+  picked(latitude, longitude) {
+    const [lat, lon] = [latitude.toFixed(6), longitude.toFixed(6)];
+    this.input("place.latitude").value = lat;
+    this.input("place.longitude").value = lon;
+    this.box.querySelector(".map-slot [aria-live]").textContent = this.t("placeChosen", { lat, lon });
+  }
+
+  /** Coordinates typed in (or filled by the browser's position): the marker follows. */
+  typed() {
+    const given = this.place();
+    if (given && typeof given.latitude === "number" && typeof given.longitude === "number") {
+      this.map?.set(given.latitude, given.longitude);
+    }
   }
 
   input(name) {
@@ -48,6 +97,7 @@ class ProblemReport extends Widget {
       (position) => {
         this.input("place.latitude").value = position.coords.latitude.toFixed(6);
         this.input("place.longitude").value = position.coords.longitude.toFixed(6);
+        this.typed();
         this.say("");
       },
       () => this.say(this.t("noPosition")),
@@ -86,6 +136,7 @@ class ProblemReport extends Widget {
       }
       const post = await this.call("POST", `/api/v1/dialogs/${this.dialog.id}/posts`, { body, auth: true });
       this.form.reset();
+      this.map?.clear();
       const pending = post.status === "pending" ? ` ${this.t("pending")}` : "";
       this.say(this.t("reported") + pending);
       this.dataset.post = post.id;

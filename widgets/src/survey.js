@@ -1,10 +1,14 @@
 // <tinget-survey dialog="…">: a survey's questionnaire in the visitor's language, every
 // question type Tinget has, questions shown only when their condition on an earlier answer
-// holds, and the one response sent; each refused answer is named beside its question.
+// holds, and the one response sent; each refused answer is named beside its question. The
+// answers so far are kept as a draft (PUT .../responses/draft) a moment after each change,
+// and when the page is left; the survey opened again (a reload, the tab coming back) resumes
+// them; the response sent does away with the draft.
 import { Widget, define, escape } from "./common.js";
 
 const CHOOSING = new Set(["single-choice", "multiple-choice"]);
 const SCALES = new Set(["rating", "likert"]);
+const DRAFT_DELAY = 800; // ms after the last change before the draft is saved
 
 class Survey extends Widget {
   async start() {
@@ -34,15 +38,131 @@ class Survey extends Widget {
     this.show(`
       <h2 id="${this.id("h")}" part="heading">${escape(form.title)}</h2>
       ${form.introduction ? `<p>${escape(form.introduction)}</p>` : ""}
+      <p class="help draft-note">${this.t("draftNote")}</p>
       <form novalidate aria-labelledby="${this.id("h")}">
         ${sections}
         <button type="submit" part="button">${this.t("send")}</button>
       </form>
       <p class="status" role="status" aria-live="polite"></p>`);
-    this.form.addEventListener("input", () => this.conditions());
-    this.form.addEventListener("change", () => this.conditions());
+    this.form.addEventListener("input", () => this.changed());
+    this.form.addEventListener("change", () => this.changed());
     this.form.addEventListener("submit", (event) => this.send(event));
     this.conditions();
+    await this.resumeDraft();
+    this.leaving = () => this.flushDraft();
+    window.addEventListener("pagehide", this.leaving);
+  }
+
+  stop() {
+    if (this.leaving) window.removeEventListener("pagehide", this.leaving);
+    this.flushDraft();
+  }
+
+  resume() {
+    if (this.leaving) window.addEventListener("pagehide", this.leaving);
+  }
+
+  changed() {
+    this.conditions();
+    if (this.done) return;
+    clearTimeout(this.draftTimer);
+    this.draftTimer = setTimeout(() => this.saveDraft(), DRAFT_DELAY);
+  }
+
+  /** The answers kept from before (this device or another of the person's), filled in. */
+  async resumeDraft() {
+    let draft;
+    try {
+      draft = await this.call("GET", `/api/v1/dialogs/${this.dialogId}/responses/draft`, { auth: true });
+    } catch {
+      return; // none (404), or none to be had: the form starts empty
+    }
+    if (!draft || !Object.keys(draft.answers).length) return;
+    this.fill(draft.answers);
+    this.savedDraft = JSON.stringify(this.answers());
+    this.say(this.t("draftResumed"));
+  }
+
+  /** Puts ``answers`` (as the API keeps them) into the form's controls. */
+  fill(answers) {
+    const named = (name) => [...this.form.querySelectorAll(`[name="${CSS.escape(name)}"]`)];
+    for (const q of this.questions) {
+      const value = answers[q.id];
+      if (value === undefined || value === null) continue;
+      if (CHOOSING.has(q.type) || SCALES.has(q.type)) {
+        const chosen = [].concat(value).map(String);
+        for (const input of named(q.id)) input.checked = chosen.includes(input.value);
+      } else if (q.type === "matrix") {
+        for (const [row, point] of Object.entries(value)) {
+          for (const input of named(`${q.id}.${row}`)) input.checked = input.value === String(point);
+        }
+      } else if (q.type === "ranking") {
+        const order = [].concat(value);
+        for (const select of named(q.id)) {
+          const place = order.indexOf(select.dataset.option);
+          select.value = place < 0 ? "" : String(place + 1);
+        }
+      } else {
+        const input = named(q.id)[0];
+        if (input) input.value = String(value);
+      }
+    }
+    this.conditions();
+  }
+
+  /** Saves the answers so far, one save at a time; an answer the API refuses (a number
+   * half typed) is left out of the draft, the rest kept. Nothing is said: a draft is a
+   * convenience, and the response names every refused answer when it is sent. */
+  async saveDraft({ keepalive = false } = {}) {
+    clearTimeout(this.draftTimer);
+    this.draftTimer = null;
+    if (this.done) return;
+    if (this.saving) {
+      this.again = true;
+      return this.saving;
+    }
+    const answers = this.answers();
+    const json = JSON.stringify(answers);
+    if (json === (this.savedDraft ?? "{}")) return;
+    this.saving = (async () => {
+      const path = `/api/v1/dialogs/${this.dialogId}/responses/draft`;
+      const put = (given) => this.call("PUT", path, { body: { version: this.version, answers: given }, auth: true, keepalive });
+      try {
+        await put(answers);
+        this.savedDraft = json;
+      } catch (error) {
+        const refused = (error.problem?.errors || []).map((e) => String(e.field).replace(/^answers\./, "").split(".")[0]);
+        if (error.status === 422 && refused.length) {
+          const kept = Object.fromEntries(Object.entries(answers).filter(([id]) => !refused.includes(id)));
+          await put(kept).catch(() => {});
+        }
+      }
+    })();
+    try {
+      await this.saving;
+    } finally {
+      this.saving = null;
+    }
+    if (this.again) {
+      this.again = false;
+      await this.saveDraft({ keepalive });
+    }
+  }
+
+  /** The page is being left with a change not saved yet: saved now, outliving the page. */
+  flushDraft() {
+    if (this.draftTimer) this.saveDraft({ keepalive: true });
+  }
+
+  /** The answers given so far, to the questions shown, as the API takes them. */
+  answers() {
+    const answers = {};
+    for (const q of this.questions) {
+      if (!this.shown(q)) continue;
+      const value = this.answer(q);
+      if (value !== undefined) answers[q.id] = value;
+    }
+    return answers;
   }
 
   /** One question's controls: a fieldset for choices and scales, else a labelled input;
@@ -163,21 +283,23 @@ class Survey extends Widget {
     event.preventDefault();
     this.clearErrors();
     const button = this.form.querySelector("button[type=submit]");
-    const answers = {};
-    for (const q of this.questions) {
-      if (!this.shown(q)) continue;
-      const value = this.answer(q);
-      if (value !== undefined) answers[q.id] = value;
-    }
+    const answers = this.answers();
     this.busy(button, true);
+    // no draft is saved while the response goes (the two would race for the draft)
+    clearTimeout(this.draftTimer);
+    this.draftTimer = null;
+    this.done = true;
+    await this.saving;
     try {
       await this.call("POST", `/api/v1/dialogs/${this.dialogId}/responses`, {
         body: { version: this.version, answers },
         auth: true,
       });
       this.form.hidden = true;
+      this.box.querySelector(".draft-note")?.setAttribute("hidden", "");
       this.say(this.t("surveyThanks"));
     } catch (error) {
+      this.done = error.status === 409; // answered already: no draft to keep
       this.fail(error, { conflict: "surveyAnswered" });
     } finally {
       this.busy(button, false);

@@ -73,6 +73,14 @@ export const TEXTS = {
     rank: "Place",
     notRanked: "—",
     dateHelp: "YYYY-MM-DD",
+    mapLabel: "Map",
+    mapHelp:
+      "Click or tap the map where the problem is, or move the marker with the arrow keys. You can also enter the latitude and longitude below.",
+    placeChosen: "Place chosen: {lat}, {lon}",
+    zoomIn: "Zoom in",
+    zoomOut: "Zoom out",
+    draftNote: "Your answers are saved as you go, so you can come back and finish later.",
+    draftResumed: "Welcome back: your answers so far are filled in.",
   },
   sv: {
     loading: "Laddar…",
@@ -143,6 +151,14 @@ export const TEXTS = {
     rank: "Plats",
     notRanked: "—",
     dateHelp: "ÅÅÅÅ-MM-DD",
+    mapLabel: "Karta",
+    mapHelp:
+      "Klicka eller tryck på kartan där problemet finns, eller flytta markören med piltangenterna. Du kan också skriva latitud och longitud nedan.",
+    placeChosen: "Vald plats: {lat}, {lon}",
+    zoomIn: "Zooma in",
+    zoomOut: "Zooma ut",
+    draftNote: "Dina svar sparas medan du svarar, så att du kan fortsätta senare.",
+    draftResumed: "Välkommen tillbaka: dina svar hittills är ifyllda.",
   },
   da: {
     loading: "Indlæser…",
@@ -213,6 +229,14 @@ export const TEXTS = {
     rank: "Plads",
     notRanked: "—",
     dateHelp: "ÅÅÅÅ-MM-DD",
+    mapLabel: "Kort",
+    mapHelp:
+      "Klik eller tryk på kortet, hvor problemet er, eller flyt markøren med piletasterne. Du kan også skrive bredde- og længdegrad nedenfor.",
+    placeChosen: "Valgt sted: {lat}, {lon}",
+    zoomIn: "Zoom ind",
+    zoomOut: "Zoom ud",
+    draftNote: "Dine svar gemmes, mens du svarer, så du kan fortsætte senere.",
+    draftResumed: "Velkommen tilbage: dine svar indtil nu er udfyldt.",
   },
   nb: {
     loading: "Laster…",
@@ -283,6 +307,14 @@ export const TEXTS = {
     rank: "Plass",
     notRanked: "—",
     dateHelp: "ÅÅÅÅ-MM-DD",
+    mapLabel: "Kart",
+    mapHelp:
+      "Klikk eller trykk på kartet der problemet er, eller flytt markøren med piltastene. Du kan også skrive inn breddegrad og lengdegrad nedenfor.",
+    placeChosen: "Valgt sted: {lat}, {lon}",
+    zoomIn: "Zoom inn",
+    zoomOut: "Zoom ut",
+    draftNote: "Svarene dine lagres mens du svarer, så du kan fortsette senere.",
+    draftResumed: "Velkommen tilbake: svarene dine så langt er fylt inn.",
   },
   fi: {
     loading: "Ladataan…",
@@ -353,5 +385,13 @@ export const TEXTS = {
     rank: "Sija",
     notRanked: "—",
     dateHelp: "VVVV-KK-PP",
+    mapLabel: "Kartta",
+    mapHelp:
+      "Napsauta tai napauta karttaa kohdasta, jossa ongelma on, tai siirrä merkkiä nuolinäppäimillä. Voit myös kirjoittaa leveys- ja pituusasteen alle.",
+    placeChosen: "Valittu paikka: {lat}, {lon}",
+    zoomIn: "Lähennä",
+    zoomOut: "Loitonna",
+    draftNote: "Vastauksesi tallentuvat sitä mukaa kuin vastaat, joten voit jatkaa myöhemmin.",
+    draftResumed: "Tervetuloa takaisin: tähänastiset vastauksesi on täytetty.",
   },
 };
