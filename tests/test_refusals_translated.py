@@ -84,6 +84,8 @@ SAMPLES: dict[str, str] = {
     "self.earliest.isoformat()": DAY,
     "self.latest.isoformat()": DAY,
     "services/surveys/domain.py reason": "'q1' is a single question in version 2",
+    "tenants/maps.py low": "-90",
+    "tenants/maps.py high": "90",
     # ids
     "gateway/analysis.py code": ID,
     "gateway/analysis.py theme": ID,
