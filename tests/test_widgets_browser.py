@@ -731,10 +731,10 @@ async def field_place(report: Locator) -> tuple[float, float]:
 
 
 @pytest.mark.skip(
-    reason="fails since the merge on this machine: the widget's fetches of branding and the"
-    " dialog are blocked by Chromium as lacking Access-Control-Allow-Origin, though the"
-    " gateway's CORS check allows the origin for each (seen with a print in gateway/cors.py);"
-    " not yet understood, see the closing note of 2026-12-01"
+    reason="fails since the merge on this machine: Chromium reports the widget's fetches of"
+    " branding and the dialog blocked as lacking Access-Control-Allow-Origin, though the"
+    " responses it received carry the page's origin in it (seen in the page's response"
+    " events); not yet understood, see the closing note of 2026-12-01"
 )
 async def test_the_problem_report_picks_its_place_on_the_municipalitys_map(
     tabs: Pages,
