@@ -546,13 +546,7 @@ class BudgetController(Controller):
         asked for (Accept-Language among the municipality's, else its default). Nothing is
         recorded. A malformed file is refused naming each problem's line and field (``line
         12: cost``)."""
-        content = await request.body()
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InvalidInput("file", f"not UTF-8 text (byte {error.start})") from None
-        if not text.strip():
-            raise InvalidInput("file", "the file is empty")
+        text = await _pb_text(request)
         result = await budgets.check_pb(caller, dialog_id, text, counting)
         return _in_language(result, answer_language(request, tenant))
 
@@ -585,14 +579,20 @@ class BudgetController(Controller):
         (the file's voter ids and other columns are dropped). A malformed file, or one a
         round cannot take, is refused naming each problem's line and field (``line 12:
         name``), and nothing is recorded."""
-        content = await request.body()
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InvalidInput("file", f"not UTF-8 text (byte {error.start})") from None
-        if not text.strip():
-            raise InvalidInput("file", "the file is empty")
+        text = await _pb_text(request)
         return await budgets.import_file(caller, dialog_id, text, district)
+
+
+async def _pb_text(request: Request[Any, Any, Any]) -> str:
+    """A Pabulib file's body as text: UTF-8, not empty, else 422 naming ``file``."""
+    content = await request.body()
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput("file", f"not UTF-8 text (byte {error.start})") from None
+    if not text.strip():
+        raise InvalidInput("file", "the file is empty")
+    return text
 
 
 __all__ = ["BudgetController", "NotFound"]

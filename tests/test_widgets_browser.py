@@ -606,15 +606,11 @@ SURVEY_FORM: dict[str, Any] = {
 }
 
 
-async def test_the_survey_widget_takes_one_response_and_names_each_refused_answer(
-    tabs: Pages,
-    platform: Platform,
-    town: Town,
-    admin: str,
-    served: int,
-    site: Site,
-    api: httpx.AsyncClient,
-) -> None:
+async def survey_page(
+    platform: Platform, town: Town, admin: str, served: int, site: Site, api: httpx.AsyncClient
+) -> str:
+    """The survey of SURVEY_FORM, open now, embedded as the page ``survey`` of a site the town
+    allows; its dialog's id."""
     await platform.tenants.update(
         town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
     )
@@ -626,6 +622,20 @@ async def test_the_survey_widget_takes_one_response_and_names_each_refused_answe
     await asyncio.sleep(
         max(0.0, (datetime.fromisoformat(opens_at) - datetime.now(UTC)).total_seconds() + 0.1)
     )
+    return survey
+
+
+async def test_the_survey_widget_takes_one_response_and_names_each_refused_answer(
+    tabs: Pages,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    served: int,
+    site: Site,
+    api: httpx.AsyncClient,
+) -> None:
+    survey = await survey_page(platform, town, admin, served, site, api)
+    tenant = f"http://{town.host}:{served}"
 
     page = await tabs.new()
     await page.goto(site.url("localhost", "survey"))
@@ -895,17 +905,8 @@ async def test_the_survey_widget_keeps_a_draft_resumed_on_reload_and_submits_onc
     site: Site,
     api: httpx.AsyncClient,
 ) -> None:
-    await platform.tenants.update(
-        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
-    )
-    await platform.catch_up_projections()
-    approver = await staff_token(platform, town, "approver@town.example", Role.ADMINISTRATOR)
-    survey, opens_at = await survey_dialog(api, town, Staff(admin, approver), 3.0, form=SURVEY_FORM)
+    survey = await survey_page(platform, town, admin, served, site, api)
     tenant = f"http://{town.host}:{served}"
-    site.pages["survey"] = host_page(tenant, [("survey", f'dialog="{survey}"')])
-    await asyncio.sleep(
-        max(0.0, (datetime.fromisoformat(opens_at) - datetime.now(UTC)).total_seconds() + 0.1)
-    )
 
     page = await tabs.new()
     drafts: list[str] = []
