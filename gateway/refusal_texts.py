@@ -1157,6 +1157,14 @@ _KEPT: Sequence[tuple[str, str]] = (
         N_("unknown placeholder {name}; a {kind} text knows {known}"),
     ),
     (
+        r"unknown placeholder (?P<name>\{\w*\}); a map-tile link knows (?P<known>.*)",
+        N_("unknown placeholder {name}; a map-tile link knows {known}"),
+    ),
+    (
+        r"must contain (?P<name>\{\w+\}): a map-tile link needs it",
+        N_("must contain {name}: a map-tile link needs it"),
+    ),
+    (
         r"unknown placeholder (?P<name>\{\w*\}); a (?P<kind>[\w-]+) link knows (?P<known>.*)",
         N_("unknown placeholder {name}; a {kind} link knows {known}"),
     ),

@@ -102,13 +102,13 @@ async def test_a_broken_tile_server_is_refused_in_the_callers_language_and_nothi
         (
             {"tile_url": "https://{s}.tiles.lund.se/{z}/{x}/{y}.png"},
             "map.tile_url",
-            "map.tile_url: okänd platshållare {s}; en länk av typen map-tile känner till"
+            "map.tile_url: okänd platshållare {s}; en länk till kartplattor känner till"
             " {z}, {x}, {y}",
         ),
         (
             {"tile_url": "https://tiles.lund.se/{z}/{x}.png"},
             "map.tile_url",
-            "map.tile_url: måste innehålla {y}: en länk av typen map-tile behöver den",
+            "map.tile_url: måste innehålla {y}: en länk till kartplattor behöver den",
         ),
         ({"attribution": " "}, "map.attribution", "map.attribution: får inte vara tomt"),
         # out of range: refused as the body is read (400), as every such number is
