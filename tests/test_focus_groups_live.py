@@ -254,8 +254,14 @@ async def test_members_get_releases_follow_ups_and_staff_new_answers_within_a_se
             own = await post(
                 client, town, p1, f"{g.url}/items/{first}/answers", {"text": "Jag cyklar"}
             )
-            (mine,) = await participant.take(1)
+            # answered: their own, then the other's that waited for it
+            mine, waited = await participant.take(2)
             assert (mine.event, mine.data["id"], mine.data["mine"]) == ("answer", own["id"], True)
+            assert (waited.event, waited.data["id"], waited.data["mine"]) == (
+                "answer",
+                answer["id"],
+                False,
+            )
             for w in staff:
                 (got,) = await w.take(1)
                 assert got.data["id"] == own["id"]
@@ -342,13 +348,32 @@ async def test_a_participants_stream_carries_nothing_they_may_not_see(
             assert said([item]) == [("item", "Hur tar du dig till skolan?")]
             assert await watcher.quiet(0.5) == []
 
-            # Answered: their own answer, then the others' as they come.
+            # Answered: their own answer, then the others' given before it (as the view shows
+            # them now: the answer hidden since is told to be taken away, never shown), then
+            # the others' as they come.
             mine = await post(
                 client, town, p2, f"{g.url}/items/{first}/answers", {"text": "Mitt svar"}
             )
             await platform.catch_up_projections()
-            (own,) = await watcher.take(1)
+            own, earlier, taken_away = await watcher.take(3)
             assert (own.event, own.data["id"], own.data["mine"]) == ("answer", mine["id"], True)
+            assert (earlier.event, earlier.data["id"], earlier.data["mine"]) == (
+                "answer",
+                early["id"],
+                False,
+            )
+            assert (earlier.data["author"], earlier.data["text"]) == (
+                "Participant 1",
+                "Tidigt svar",
+            )
+            assert (taken_away.event, taken_away.data) == (
+                "hidden",
+                {"id": hidden["id"], "item_id": first},
+            )
+            assert await watcher.quiet(0.3) == []
+            view = await client.get(f"{g.url}/discussion", headers=h(p2))
+            shown = [a["text"] for i in view.json()["items"] for a in i.get("answers", [])]
+            assert sorted(shown) == ["Mitt svar", "Tidigt svar"], view.text
             later = await post(
                 client, town, p1, f"{g.url}/items/{first}/answers", {"text": "Senare svar"}
             )
@@ -374,20 +399,24 @@ async def test_a_participants_stream_carries_nothing_they_may_not_see(
         live = [(e.event, e.data) for e in watcher.received]
 
         # From the first event on, as a reconnecting client: what it may see now, and no more
-        # (the answer hidden since is told to be taken away, never shown).
+        # (the answers hidden since are told to be taken away, never shown).
         async with watching(client, town, g.id, p2, last_event_id="0-0-0") as again:
             replayed = again.received
         assert said(replayed) == [
             ("item", "Hur tar du dig till skolan?"),
             ("answer", "Mitt svar"),
+            ("answer", "Tidigt svar"),
+            ("hidden", None),
             ("hidden", None),
         ]
-        assert [len({e.id for e in replayed})] == [len(replayed)]
+        assert [e.data["id"] for e in replayed[3:]] == [hidden["id"], later["id"]]
+        # and from just before their own answer: the same, from there on, once
+        before = replayed[0].id
+        async with watching(client, town, g.id, p2, last_event_id=before) as again:
+            assert said(again.received) == said(replayed[1:])
         for stream in (json.dumps(live), json.dumps([e.data for e in replayed])):
             for secret in (
                 "Hemlig anteckning",
-                "Tidigt svar",
-                early["id"],
                 "Bara till P1",
                 "Enskilt",
                 "Dolt svar",
@@ -633,3 +662,49 @@ async def test_a_removed_members_stream_ends(
             refused = await client.get(f"{g.url}/events", headers=town.headers(token))
             assert refused.status_code == 403, refused.text
             assert refused.json()["type"].endswith("/removed-from-focus-group")
+
+
+async def test_answers_withheld_until_shown_come_when_the_group_shows_them_and_only_once(
+    platform: Platform, live_server: str, town: Town
+) -> None:
+    """Answers withheld from a participant who has not answered come, in order, when the
+    moderator makes the group show answers before answering; those given after it hides them
+    again come with the participant's own answer, and nothing comes twice, live or replayed."""
+    async with httpx.AsyncClient(base_url=live_server, timeout=10) as client:
+        g = await focus_group(client, platform, town, participants=2)
+        p1, p2 = g.participants
+        first = f"{g.url}/items/{g.items[0]}"
+        await post(client, town, g.moderator, f"{first}/release", {})
+
+        async def show(visible: bool) -> None:
+            changed = await client.patch(
+                g.url,
+                json={"answers_visible_before_answering": visible},
+                headers=town.headers(g.moderator),
+            )
+            assert changed.status_code == 200, changed.text
+            await platform.catch_up_projections()
+
+        await platform.catch_up_projections()
+        async with watching(client, town, g.id, p1) as watcher:  # from now on
+            await post(client, town, p2, f"{first}/answers", {"text": "Buss"})
+            await platform.catch_up_projections()
+            assert await watcher.quiet(0.3) == []
+            await show(True)
+            assert said(await watcher.take(2)) == [("changed", None), ("answer", "Buss")]
+            await show(False)
+            assert said(await watcher.take(1)) == [("changed", None)]
+            await post(client, town, p2, f"{first}/answers", {"text": "Cykel"})
+            await platform.catch_up_projections()
+            assert await watcher.quiet(0.3) == []
+            before_answering = watcher.last_id
+            await post(client, town, p1, f"{first}/answers", {"text": "Till fots"})
+            await platform.catch_up_projections()
+            assert said(await watcher.take(2)) == [("answer", "Till fots"), ("answer", "Cykel")]
+            assert await watcher.quiet(0.3) == []
+            live = said(watcher.received)
+
+        async with watching(client, town, g.id, p1, last_event_id="0-0-0") as again:
+            assert said(again.received) == [("item", "Hur tar du dig till skolan?"), *live]
+        async with watching(client, town, g.id, p1, last_event_id=before_answering) as again:
+            assert said(again.received) == [("answer", "Till fots"), ("answer", "Cykel")]

@@ -18,7 +18,10 @@ as it comes: an item when its release time comes, a withdrawal, the follow-ups t
 all, their own answers, and the others' answers (by pseudonym, never a hidden one nor one to a
 follow-up to someone else) only once they answered the item themselves, unless the group shows
 answers before answering; marks on answers they may see; the group's changes; their own
-removal, which ends the stream. Never a note, an observer, anything of another group.
+removal, which ends the stream. Never a note, an observer, anything of another group. The
+others' answers (and their marks) withheld until the participant answers are kept, and sent,
+in the feed's order, right after the participant's own answer, or when the group comes to show
+answers before answering: so the stream shows what the participant's view shows.
 
 A release at a later time is in the feed from when it was recorded, but is sent when its time
 comes, after rows recorded later. So a participant's event id says two things: the feed
@@ -321,11 +324,13 @@ def _rows(records: Sequence[asyncpg.Record]) -> list[dict[str, Any]]:
 
 class Start(msgspec.Struct, kw_only=True):
     """What a participant's stream knows of the feed up to a position: the group's setting
-    then, the items and follow-ups they had answered, and the releases not sent yet."""
+    then, the items and follow-ups they had answered, the releases not sent yet, and the
+    others' answers and marks not sent yet as they had not answered (in the feed's order)."""
 
     everyone: bool
     answered: set[UUID]
     held: list[FeedEntry]
+    withheld: list[FeedEntry]
 
 
 class FocusGroupFeed:
@@ -371,8 +376,10 @@ class FocusGroupFeed:
         self, tenant_id: str, group: FocusGroup, viewer: UUID, position: int, mark: tuple[int, int]
     ) -> Start:
         """A participant's stream as of ``position``: the group's setting then, what the
-        viewer had answered by then, and the releases at or before it that are after
-        ``mark`` (time, position) and not replaced: those not sent yet."""
+        viewer had answered by then, the releases at or before it that are after ``mark``
+        (time, position) and not replaced: those not sent yet, and, while the group hides
+        answers until one answers, the others' answers and marks withheld since it last
+        showed them."""
         async with tenant_transaction(self.pool, tenant_id) as conn:
             visible = await conn.fetchval(
                 "SELECT visible FROM focus_group_feed WHERE tenant_id = $1 AND group_id = $2"
@@ -390,6 +397,23 @@ class FocusGroupFeed:
                 viewer,
                 position,
             )
+            shown_since = await conn.fetchval(
+                "SELECT coalesce(max(position), 0) FROM focus_group_feed WHERE tenant_id = $1"
+                " AND group_id = $2 AND event IN ('created', 'changed') AND visible"
+                " AND position <= $3",
+                tenant_id,
+                group.id,
+                position,
+            )
+            others = await conn.fetch(
+                f"{_FEED} AND f.event IN ('answer', 'marked') AND f.position > $3"
+                " AND f.position <= $4 AND f.person_id IS DISTINCT FROM $5 ORDER BY f.position",
+                tenant_id,
+                group.id,
+                shown_since,
+                position,
+                viewer,
+            )
             held = await conn.fetch(
                 f"{_FEED} AND f.event = 'released' AND NOT f.cancelled AND f.position <= $3"
                 " AND (f.release_at > $4 OR (f.release_at = $4 AND f.position > $5))"
@@ -400,10 +424,14 @@ class FocusGroupFeed:
                 moment(mark[0]),
                 mark[1],
             )
+        everyone = group.answers_visible_before_answering if visible is None else visible
+        done = {r["target_id"] for r in answered}
+        withheld = [] if everyone else [_entry(group, row) for row in _rows(others)]
         return Start(
-            everyone=group.answers_visible_before_answering if visible is None else visible,
-            answered={r["target_id"] for r in answered},
+            everyone=everyone,
+            answered=done,
             held=[_entry(group, row) for row in _rows(held)],
+            withheld=[e for e in withheld if not e.private and e.target_id not in done],
         )
 
 
@@ -466,6 +494,11 @@ class ParticipantFollower:
         self.everyone = start.everyone
         self.answered = set(start.answered)
         self.held: dict[UUID, FeedEntry] = {e.subject_id: e for e in start.held}
+        # what of the others is sent once the viewer answers (by item or follow-up), in order
+        self.withheld: dict[UUID | None, list[FeedEntry]] = {}
+        for entry in start.withheld:
+            self.withheld.setdefault(entry.target_id, []).append(entry)
+        self.shown: list[FeedEntry] = []  # withheld until this row: sent right after it
         self.clock = clock
         self.ended = False
 
@@ -487,6 +520,8 @@ class ParticipantFollower:
                 continue
             self.position = entry.position
             frames.append(_framed(self.last_event_id, self._sent(entry)))
+            frames.extend(_framed(self.last_event_id, e.others) for e in self.shown)
+            self.shown = []
             if entry.event == "released" and entry.subject_id in self.held:
                 # its time has come already (a release now): sent here, in the feed's order,
                 # after the held ones due before it
@@ -517,6 +552,10 @@ class ParticipantFollower:
         match entry.event:
             case "created" | "changed":
                 self.everyone = bool(entry.visible)
+                if self.everyone:  # all that was withheld, in the feed's order
+                    waiting = [e for entries in self.withheld.values() for e in entries]
+                    self.shown = sorted(waiting, key=lambda e: e.position)
+                    self.withheld = {}
                 return entry.others if entry.event == "changed" else None
             case "released":
                 if entry.cancelled:
@@ -536,13 +575,15 @@ class ParticipantFollower:
                 return entry.mine if entry.person_id is None or mine else None
             case "answer" | "marked":
                 if mine:
-                    if entry.target_id is not None:
+                    if entry.target_id is not None and entry.target_id not in self.answered:
                         self.answered.add(entry.target_id)
+                        self.shown = self.withheld.pop(entry.target_id, [])
                     return entry.mine
                 if entry.private:
                     return None
                 if self.everyone or entry.target_id in self.answered:
                     return entry.others
+                self.withheld.setdefault(entry.target_id, []).append(entry)
                 return None
             case "member-removed" if mine:
                 self.ended = True
