@@ -17,6 +17,7 @@ from gateway.problems import MEDIA_TYPE, _validation, problems
 from services.identity.access import Caller
 from services.identity.oidc import (
     BROWSER_COOKIE_PATH,
+    PAGE_COOKIE_PATH,
     STATE_LIFETIME_SECONDS,
     OidcSignIn,
     ProviderInput,
@@ -156,13 +157,16 @@ class OidcController(Controller):
         the municipality's page ``/sign-in/oidc/callback``. Another municipality's provider
         is not known on this host (404)."""
         started = await oidc.start(tenant, provider, client_address(request))
-        binding = Cookie(
-            key=started.cookie_name,
-            value=started.cookie_value,
-            path=BROWSER_COOKIE_PATH,
-            max_age=STATE_LIFETIME_SECONDS,
-            httponly=True,
-            secure=request.url.scheme == "https",
-            samesite="lax",  # sent with the page's own call back, not with other sites'
-        )
-        return Redirect(started.authorization_url, status_code=303, cookies=[binding])
+        binding = [
+            Cookie(
+                key=started.cookie_name,
+                value=started.cookie_value,
+                path=path,
+                max_age=STATE_LIFETIME_SECONDS,
+                httponly=True,
+                secure=request.url.scheme == "https",
+                samesite="lax",  # sent when the provider sends the browser back, not to others
+            )
+            for path in (BROWSER_COOKIE_PATH, PAGE_COOKIE_PATH)
+        ]
+        return Redirect(started.authorization_url, status_code=303, cookies=binding)

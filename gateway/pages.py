@@ -48,14 +48,21 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from events import texts
-from events.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthenticated
+from events.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+    Unavailable,
+)
 from events.texts import N_, choose_language, pgettext
 from gateway.auth import client_address, verified
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected, edge_of
 from services.dialogs.service import DialogService
 from services.identity.access import Caller
-from services.identity.oidc import OidcSignIn
+from services.identity.oidc import BROWSER_COOKIE_PREFIX, OidcSignIn
 from services.identity.records import normalise_pin
 from services.identity.service import IdentityService
 from services.identity.tokens import REFRESH, REFRESH_LIFETIME, TOKEN_LIFETIME, IssuedToken
@@ -525,6 +532,7 @@ def _signed_in_page(
     *,
     invited: bool = False,
     invitation: dict[str, str] | None = None,
+    onward: str | None = None,
 ) -> Response[str]:
     """The page saying the person is signed in: with JavaScript it keeps the token for the
     API in the tab (``sessionStorage``), and in a widget's popup hands it to the widget's page
@@ -541,6 +549,7 @@ def _signed_in_page(
         widget=origin is not None,
         invited=invited,
         invitation=invitation,
+        onward=onward,
     )
 
 
@@ -725,16 +734,52 @@ class PagesController(Controller):
         self,
         tenant: NamedDependency[TenantEntry],
         identity: Injected[IdentityService],
+        oidc: Injected[OidcSignIn],
         request: Request[Any, Any, Any],
         code: Annotated[str | None, QueryParameter(max_length=2000)] = None,
         sign_in_state: Annotated[str | None, QueryParameter(name="state", max_length=200)] = None,
     ) -> Response[str]:
         """Where the municipality's identity provider sends the browser back (the redirect
-        URI registered there). The page's script passes the code and state to the API's
-        ``finishOidcSignIn`` (only this browser holds the sign-in's cookie, which is kept on
-        that address), then hands the tokens to ``/sign-in/session`` for the page session.
-        Without JavaScript the page says it needs it."""
+        URI registered there). The browser that began the sign-in carries its cookie here too:
+        the sign-in is finished here, as the API's ``finishOidcSignIn`` finishes it, the tokens
+        made the page session, and a page says the person is signed in, with a link to the
+        page they came from or the front page (200), no script needed. A sign-in that does not
+        finish: 401 (403: no staff member has the provider's e-mail address; 429: too many;
+        503: the provider did not answer), nothing made. A browser without the cookie (a
+        sign-in begun before it was kept for this page) gets the page whose script passes the
+        code and state to the API and hands the tokens to ``/sign-in/session``."""
         page = await page_context(request, tenant, identity)
+        if (
+            code
+            and sign_in_state
+            and any(n.startswith(BROWSER_COOKIE_PREFIX) for n in request.cookies)
+        ):
+            failed = page.say("Signing in did not work. Start again from the sign-in page.")
+            try:
+                issued = await oidc.finish(
+                    tenant, code, sign_in_state, client_address(request), request.cookies
+                )
+            except Unauthenticated:
+                return problem_page(page, 401, failed)
+            except Forbidden:
+                return problem_page(page, 403, failed)
+            except TooManyRequests as refused:
+                message = page.say("Too many attempts. Wait a moment and try again.")
+                return retry_after(problem_page(page, 429, message), refused)
+            except Unavailable:
+                message = page.say(
+                    "The municipality's identity provider did not answer. Start again from the"
+                    " sign-in page in a moment."
+                )
+                return problem_page(page, 503, message)
+            # The page says so rather than redirecting: the browser came from the provider's
+            # site, and the session's SameSite=Strict cookie goes along from the next click on.
+            page.cookies = session_cookies(request, issued)
+            next_path = onward(request.cookies.get(NEXT_COOKIE))
+            if next_path is not None:
+                page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
+            page.caller = await verified(edge_of(request.app.state), issued.token, tenant.tenant_id)
+            return _signed_in_page(page, issued, None, onward=next_path)
         return render(
             page,
             "oidc_callback.html",

@@ -394,6 +394,9 @@ class Started:
 
 BROWSER_COOKIE_PREFIX = "tinget_oidc_"
 BROWSER_COOKIE_PATH = "/api/v1/sign-in/oidc/callback"
+PAGE_COOKIE_PATH = "/sign-in/oidc/callback"
+"""The cookie goes to the API's callback (a tenant's own front end finishes there) and to the
+municipality's page the provider sends the browser back to (which finishes without script)."""
 
 
 def browser_cookie(state_hash: bytes) -> str:
