@@ -10,14 +10,17 @@ import uuid
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
-from services.dialogs.marks import MIN_BATCH
+from events.model import ConcurrencyConflict
+from services.dialogs import marks as marks_module
+from services.dialogs.marks import MIN_BATCH, Marks
 from services.identity.access import Role
 from tests.api import Town, create_town, device_token, open_dialog, staff_token
 from tests.notify import settle
 from tests.test_surveys_http import GOOD, Staff, open_survey, person, respond, staff
-from tinget.bootstrap import Platform
+from tinget.bootstrap import BATCHED_MARKS, MARKS, Platform
 
 __all__ = ["staff"]  # the fixture, used by name
 
@@ -148,8 +151,8 @@ async def test_signed_in_voters_are_marked_and_told_and_device_ballots_leave_no_
     await _close(client, town, admin, dialog["id"])
     await _publish(client, town, admin, dialog["id"])  # before the worker's round: it records
     assert await _waiting(platform, town) == 0
-    marks = await _events(platform, town, "TookPartInPoll", "DialogResultsPublished")
-    assert [t for _, t in marks] == ["TookPartInPoll", "DialogResultsPublished"]
+    marks = await _events(platform, town, "VotersTookPart", "DialogResultsPublished")
+    assert [t for _, t in marks] == ["VotersTookPart", "DialogResultsPublished"]
     await _decide(client, town, admin, dialog["id"])
     await settle(platform)
     assert await _kinds(client, town, voter) == ["decision-recorded", "dialog-results"]
@@ -158,7 +161,7 @@ async def test_signed_in_voters_are_marked_and_told_and_device_ballots_leave_no_
     # The mark names the voter and nothing of the ballot.
     async with platform.worker_pool.acquire() as conn:
         data: Any = await conn.fetchval(
-            "SELECT data::text FROM events WHERE tenant_id = $1 AND event_type = 'TookPartInPoll'",
+            "SELECT data::text FROM events WHERE tenant_id = $1 AND event_type = 'VotersTookPart'",
             town.slug,
         )
     assert str(voter_id) in data
@@ -225,3 +228,63 @@ async def test_notes_that_arrive_together_are_written_together_each_under_its_te
 
     with pytest.raises(ValueError, match="no mark of kind"):
         await marks.note(town.slug, "no-such-kind", dialog, people[0])
+
+
+async def test_a_batch_of_voters_is_one_event_each_voter_told_and_none_recorded_twice(
+    client: httpx.AsyncClient,
+    platform: Platform,
+    town: Town,
+    admin: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve signed-in voters' marks are recorded as events of at most five people each
+    (the most a batch's event holds, made smaller for the test), the people in the order of
+    their ids; every voter hears of the results; recording the same batch again (a worker
+    that died before deleting what it recorded) adds nothing."""
+    monkeypatch.setattr(marks_module, "MAX_PEOPLE_A_BATCH", 5)
+    dialog = await open_dialog(
+        client, town, admin, kind="vox-pop", settings={"question": "A new bridge?"}
+    )
+    voters = [await person(platform, town, f"voter{i}@example.se") for i in range(12)]
+    for _, token, _ in voters:
+        cast = await client.post(
+            f"/api/v1/dialogs/{dialog['id']}/votes",
+            json={"choices": ["no"]},
+            headers=town.headers(token),
+        )
+        assert cast.status_code == 201, cast.text
+    async with platform.worker_pool.acquire() as conn:
+        waiting = [
+            (r["person_id"], r["kind"])
+            for r in await conn.fetch(
+                "SELECT person_id, kind FROM took_part_pending WHERE tenant_id = $1", town.slug
+            )
+        ]
+    assert len(waiting) == 12
+    assert await platform.record_marks() == 12
+    async with platform.worker_pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT data::text AS data FROM events WHERE tenant_id = $1"
+            " AND event_type = 'VotersTookPart' ORDER BY position",
+            town.slug,
+        )
+    batches = [msgspec.json.decode(r["data"])["person_ids"] for r in rows]
+    assert sorted(len(b) for b in batches) == [2, 5, 5]
+    assert all(b == sorted(b) for b in batches)
+    assert sorted(p for b in batches for p in b) == sorted(str(v[0]) for v in voters)
+
+    # the same people recorded again, as a worker that died before its delete would: the
+    # same batches, each refused by the store
+    marks = Marks(platform.worker_pool, platform.repository, MARKS, BATCHED_MARKS)
+    again = marks._marks(uuid.UUID(dialog["id"]), list(reversed(waiting)))
+    assert len(again) == 3
+    for mark in again:
+        with pytest.raises(ConcurrencyConflict):
+            await platform.repository.save(town.slug, mark)
+    assert len(await _events(platform, town, "VotersTookPart")) == 3
+
+    await _close(client, town, admin, dialog["id"])
+    await _publish(client, town, admin, dialog["id"])
+    await settle(platform)
+    for _, token, _ in voters:
+        assert await _kinds(client, town, token) == ["dialog-results"]

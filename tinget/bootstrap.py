@@ -24,7 +24,7 @@ from events.store import MAX_QUEUED, EventStore, LogReader
 from gateway.forwarding import TrustedProxies
 from projections.positions import ReadModelPositions
 from projections.runtime import LiveConsumer, ProjectionRunner
-from services.dialogs.marks import MIN_BATCH, MarkFactory, Marks, erase_pending
+from services.dialogs.marks import MIN_BATCH, BatchFactory, MarkFactory, Marks, erase_pending
 from services.dialogs.service import DialogService
 from services.gamification.service import GamificationService
 from services.identity.keys import Keys, load_secret
@@ -44,7 +44,7 @@ from services.notifications.push_policy import PushPolicy
 from services.notifications.sender import NotificationSender
 from services.notifications.service import NotificationService
 from services.notifications.template_service import TemplateService
-from services.participation.domain import VOTER_MARK, voter_mark
+from services.participation.domain import VOTER_MARK, voter_mark, voters_mark
 from services.participation.service import ParticipationService
 from services.surveys.panel_service import erase_background
 from services.surveys.service import MARK_KIND, SurveyService, survey_mark
@@ -59,6 +59,7 @@ log = structlog.get_logger(__name__)
 HEALTH_TIMEOUT = 2.0  # seconds a readiness or health check waits for a service
 # The took-part marks the gateway notes, by kind: what records each (services/dialogs/marks.py).
 MARKS: dict[str, MarkFactory] = {MARK_KIND: survey_mark, VOTER_MARK: voter_mark}
+BATCHED_MARKS: dict[str, BatchFactory] = {VOTER_MARK: voters_mark}  # one event a batch
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ class Platform(AppPlatform):
     async def record_marks(self, min_batch: int = MIN_BATCH) -> int:
         """Record the took-part marks that are due (services/dialogs/marks.py); the projection
         worker does once a second."""
-        marks = Marks(self.worker_pool, self.repository, MARKS)
+        marks = Marks(self.worker_pool, self.repository, MARKS, BATCHED_MARKS)
         return await marks.record_due(min_batch=min_batch)
 
     async def health(self) -> dict[str, str]:
@@ -353,7 +354,7 @@ async def open_app_platform(
             addresses.limits,
             custom_template=templates.custom,
         )
-        marks = Marks(app_pool, repository, MARKS)
+        marks = Marks(app_pool, repository, MARKS, BATCHED_MARKS)
         dialogs = DialogService(repository, identity, marks=marks)
         blocked_people = BlockedPeople(app_pool)
         participation = ParticipationService(

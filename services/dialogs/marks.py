@@ -45,6 +45,12 @@ MIN_BATCH = 5
 MarkFactory = Callable[[UUID, UUID], Aggregate]
 """Makes the mark aggregate of one kind for (dialog, person)."""
 
+BatchFactory = Callable[[UUID, list[UUID]], Aggregate]
+"""Makes one aggregate holding the marks of a kind for (dialog, people): one event a batch."""
+
+MAX_PEOPLE_A_BATCH = 1_000
+"""The most people in one batch's event (a busy vote records more in several)."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Note:
@@ -57,14 +63,21 @@ class _Note:
 
 class Marks:
     """Notes marks as people take part and records them in batches. ``pool`` is the gateway's
-    (a tenant's rows only) or the worker's; ``factories`` make the mark of each kind."""
+    (a tenant's rows only) or the worker's; ``factories`` make the mark of each kind, one
+    event a person; a kind in ``batches`` is recorded as one event for a batch of people (at
+    most ``MAX_PEOPLE_A_BATCH``) instead: fewer events to store, relay and apply."""
 
     def __init__(
-        self, pool: asyncpg.Pool, repository: Repository, factories: Mapping[str, MarkFactory]
+        self,
+        pool: asyncpg.Pool,
+        repository: Repository,
+        factories: Mapping[str, MarkFactory],
+        batches: Mapping[str, BatchFactory] | None = None,
     ) -> None:
         self.pool = pool
         self.repository = repository
         self.factories = factories
+        self.batches = batches or {}
         self._waiting: list[_Note] = []
         self._writing = False
         self.statements = 0  # notes written, in so many statements
@@ -134,15 +147,13 @@ class Marks:
         if not waiting:
             return 0
         random.SystemRandom().shuffle(waiting)
-        marks = [self.factories[kind](dialog_id, person_id) for person_id, kind in waiting]
+        marks = self._marks(dialog_id, waiting)
         try:
             await self.repository.save(tenant_id, *marks)
         except ConcurrencyConflict:  # some were recorded already (a crash before the delete)
-            for person_id, kind in waiting:
+            for mark in self._marks(dialog_id, waiting):
                 with suppress(ConcurrencyConflict):
-                    await self.repository.save(
-                        tenant_id, self.factories[kind](dialog_id, person_id)
-                    )
+                    await self.repository.save(tenant_id, mark)
         async with tenant_transaction(self.pool, tenant_id) as conn:
             await conn.execute(
                 "DELETE FROM took_part_pending WHERE tenant_id = $1 AND dialog_id = $2"
@@ -152,6 +163,25 @@ class Marks:
                 [person_id for person_id, _ in waiting],
             )
         return len(waiting)
+
+    def _marks(self, dialog_id: UUID, waiting: list[tuple[UUID, str]]) -> list[Aggregate]:
+        """The marks of ``waiting`` (person, kind): one aggregate a person, or, for a kind in
+        ``batches``, one for each ``MAX_PEOPLE_A_BATCH`` people in the order of their ids (so
+        the same people make the same batches, which the store refuses a second time)."""
+        marks: list[Aggregate] = []
+        batched: dict[str, list[UUID]] = {}
+        for person_id, kind in waiting:
+            if kind in self.batches:
+                batched.setdefault(kind, []).append(person_id)
+            else:
+                marks.append(self.factories[kind](dialog_id, person_id))
+        for kind, unordered in batched.items():
+            people = sorted(unordered)
+            for start in range(0, len(people), MAX_PEOPLE_A_BATCH):
+                marks.append(
+                    self.batches[kind](dialog_id, people[start : start + MAX_PEOPLE_A_BATCH])
+                )
+        return marks
 
     async def record_due(self, *, min_batch: int = MIN_BATCH, limit: int = 200) -> int:
         """Record the marks of every dialog with at least ``min_batch`` waiting, or closed with

@@ -63,7 +63,7 @@ _NAMESPACE_SHA1 = hashlib.sha1(_NAMESPACE.bytes, usedforsecurity=False)
 FACT_EVENTS = frozenset(
     {"DialogDrafted", "DialogDetailsChanged", "DialogTextsCorrected", "PostSubmitted", "PostEdited"}
     | {"SupportGiven", "PetitionSigned", "SupportCarriedOver"}
-    | {"SurveyAnswered", "TookPartInPoll"}  # took-part marks of respondents and voters
+    | {"SurveyAnswered", "TookPartInPoll", "VotersTookPart"}  # took-part marks
     | {"PersonJoined", "RoleChanged", "PersonErased"}  # who administers each tenant
     | PROJECT_FACT_EVENTS  # budget projects: their dialogs, titles and followers
 )
@@ -211,6 +211,8 @@ def learn(batch: Batch, recorded: RecordedEvent, event: Any) -> None:
             batch.backed.append((t, event.post_id, event.person_id))
         case "SurveyAnswered" | "TookPartInPoll":
             batch.joined.append((t, event.dialog_id, event.person_id))
+        case "VotersTookPart":
+            batch.joined.extend((t, event.dialog_id, p) for p in event.person_ids)
         case "PersonJoined" if event.role == ADMINISTRATOR:  # others: nothing to undo
             batch.staff.append((t, stream, True))
         case "RoleChanged":

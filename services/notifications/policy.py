@@ -73,6 +73,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "PetitionSigned": ("post_id", "dialog_id", "person_id"),
     "SurveyAnswered": ("dialog_id", "person_id"),
     "TookPartInPoll": ("dialog_id", "person_id"),
+    "VotersTookPart": ("dialog_id", "person_ids"),
     "PostAnswered": ("state", "text", "answered_by"),
     "ReportBackReminderDue": ("report_back_by",),
     "DecisionRecorded": (

@@ -37,9 +37,10 @@ def _aggregates() -> Sequence[type[Aggregate]]:
         StatementVote,
         Support,
         Voter,
+        Voters,
     )
 
-    return (Post, Support, Signature, Ballot, Voter, Decision, StatementVote)
+    return (Post, Support, Signature, Ballot, Voter, Voters, Decision, StatementVote)
 
 
 def _read_models(app: Needs) -> Sequence[Projection]:

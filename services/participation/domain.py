@@ -406,9 +406,33 @@ class Voter(Aggregate):
         self.person_id = person_id
 
 
+class Voters(Aggregate):
+    """That these signed-in people voted in one poll (or a budget's round): one event for a
+    batch of voters' marks, no choice, no link to any ballot, the people in the order of their
+    ids (which says nothing of when each voted). Recorded apart from the ballots
+    (services/dialogs/marks.py). Its id is made of the dialog and the people, so a batch
+    recorded again after a crash is refused by the store. Marks recorded before batches were
+    one ``TookPartInPoll`` each (``Voter``), read as ever."""
+
+    @staticmethod
+    def create_id(dialog_id: UUID, person_ids: list[UUID]) -> UUID:
+        return uuid5(_NAMESPACE, f"voters:{dialog_id}:{','.join(map(str, person_ids))}")
+
+    @event("VotersTookPart")
+    def __init__(self, dialog_id: UUID, person_ids: list[UUID]) -> None:
+        self.dialog_id = dialog_id
+        self.person_ids = person_ids
+
+
 VOTER_MARK = "poll"
 
 
 def voter_mark(dialog_id: UUID, person_id: UUID) -> Voter:
-    """The mark of one signed-in voter, recorded with its batch."""
+    """The mark of one signed-in voter (as recorded before batches; ``voters_mark`` now)."""
     return Voter(dialog_id=dialog_id, person_id=person_id)
+
+
+def voters_mark(dialog_id: UUID, person_ids: list[UUID]) -> Voters:
+    """The marks of a batch of signed-in voters, in one event."""
+    people = sorted(set(person_ids))
+    return Voters(dialog_id=dialog_id, person_ids=people)
