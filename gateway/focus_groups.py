@@ -149,12 +149,14 @@ class FocusGroupController(Controller):
         self,
         focus_groups: Injected[FocusGroupService],
         caller: NamedDependency[Caller],
+        tenant: NamedDependency[TenantEntry],
         data: JSONBody[CreateFocusGroup],
     ) -> StaffView:
         """Create an invite-only focus group (staff who may moderate): its title, description
         and whether participants see the others' answers before answering (false by default:
-        only once they answered). The creator is its first moderator."""
-        group = await focus_groups.create(caller, data)
+        only once they answered). The creator is its first moderator. Its pseudonyms are
+        written in the municipality's language ("Deltagare 3"), the same for everyone."""
+        group = await focus_groups.create(caller, data, tenant.default_language)
         return staff_view(group, Access.MODERATOR, _now())
 
     @get("/", operation_id="listFocusGroups", summary="List one's focus groups")

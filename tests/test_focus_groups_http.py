@@ -96,7 +96,7 @@ async def focus_group(
         )
     )["invited"]
     assert [i["pseudonym"] for i in invited] == [
-        f"Participant {n}" for n in range(1, participants + 1)
+        f"Deltagare {n}" for n in range(1, participants + 1)
     ]
     tokens = []
     for i in invited:
@@ -162,7 +162,7 @@ async def test_a_focus_group_end_to_end(
     assert scheduled["released"] is False
     view = await discussion(p1)
     assert [i["id"] for i in view["items"]] == [first]
-    assert view["me"] == "Participant 1"
+    assert view["me"] == "Deltagare 1"
     not_yet = await client.post(f"{g.url}/items/{film}/answers", json={"text": "x"}, headers=h(p1))
     assert not_yet.status_code == 409, not_yet.text
 
@@ -173,7 +173,7 @@ async def test_a_focus_group_end_to_end(
         ),
         201,
     )
-    assert a1["author"] == "Participant 1"
+    assert a1["author"] == "Deltagare 1"
     assert a1["mine"] is True
     before = (await discussion(p2))["items"][0]
     assert before["answered"] is False
@@ -189,8 +189,8 @@ async def test_a_focus_group_end_to_end(
     assert after["answered"] is True
     assert after["others_visible"] is True
     assert {(a["author"], a["text"], a["mine"]) for a in after["answers"]} == {
-        ("Participant 1", "Jag cyklar längs ån", False),
-        ("Participant 2", "Mamma kör mig", True),
+        ("Deltagare 1", "Jag cyklar längs ån", False),
+        ("Deltagare 2", "Mamma kör mig", True),
     }
 
     # The moderator hides one answer, pins and highlights others.
@@ -243,7 +243,7 @@ async def test_a_focus_group_end_to_end(
         ),
         201,
     )
-    assert follow_up["to_pseudonym"] == "Participant 1"
+    assert follow_up["to_pseudonym"] == "Deltagare 1"
     assert [f["text"] for f in (await discussion(p1))["follow_ups"]] == ["Varför längs ån?"]
     assert (await discussion(p2))["follow_ups"] == []
     foreign = await client.post(
@@ -769,7 +769,7 @@ async def test_invitations_at_once_each_get_their_own_stable_pseudonym(
     first, second = await asyncio.gather(invite(["A", "B"]), invite(["C", "D"]))
     view = await _json(await client.get(g.url, headers=h(g.moderator)))
     names = {m["person_id"]: m["pseudonym"] for m in view["members"] if m["pseudonym"]}
-    assert sorted(names.values()) == [f"Participant {n}" for n in range(1, 6)]
+    assert sorted(names.values()) == [f"Deltagare {n}" for n in range(1, 6)]
     for i in (*first, *second):
         assert names[i["person_id"]] == i["pseudonym"]
 
@@ -833,7 +833,7 @@ async def test_a_removed_member_reaches_the_group_no_more_and_their_answers_stay
     )
     assert g.participant_ids[0] not in {m["person_id"] for m in removed["members"]}
     assert removed["removed"] == [
-        {"person_id": g.participant_ids[0], "role": "participant", "pseudonym": "Participant 1"}
+        {"person_id": g.participant_ids[0], "role": "participant", "pseudonym": "Deltagare 1"}
     ]
     after_removal = await platform.reader.head()
     assert after_removal > head
@@ -859,7 +859,7 @@ async def test_a_removed_member_reaches_the_group_no_more_and_their_answers_stay
 
     # What they said stays under their pseudonym: for the others, and in the transcript.
     seen = await _json(await client.get(f"{g.url}/discussion", headers=h(p2)))
-    assert ("Participant 1", "Jag cyklar") in {
+    assert ("Deltagare 1", "Jag cyklar") in {
         (a["author"], a["text"]) for a in seen["items"][0]["answers"]
     }
     exported = await client.get(
@@ -913,16 +913,16 @@ async def test_a_removed_member_reaches_the_group_no_more_and_their_answers_stay
         )
     )
     assert [(i["person_id"], i["pseudonym"]) for i in back["invited"]] == [
-        (g.participant_ids[0], "Participant 1")
+        (g.participant_ids[0], "Deltagare 1")
     ]
     view = await _json(await client.get(g.url, headers=h(second_moderator)))
     assert {m["person_id"]: m["pseudonym"] for m in view["members"] if m["pseudonym"]} == {
-        g.participant_ids[0]: "Participant 1",
-        g.participant_ids[1]: "Participant 2",
-        g.participant_ids[2]: "Participant 3",
+        g.participant_ids[0]: "Deltagare 1",
+        g.participant_ids[1]: "Deltagare 2",
+        g.participant_ids[2]: "Deltagare 3",
     }
     back_in = await _json(await client.get(f"{g.url}/discussion", headers=h(p3)))
-    assert back_in["me"] == "Participant 3"
+    assert back_in["me"] == "Deltagare 3"
 
     # The listing rebuilt from the store alone is the live one.
     await caught_up(platform)

@@ -244,7 +244,7 @@ async def test_members_get_releases_follow_ups_and_staff_new_answers_within_a_se
                 assert got.event == "answer"
                 assert (got.data["id"], got.data["pseudonym"], got.data["text"]) == (
                     answer["id"],
-                    "Participant 2",
+                    "Deltagare 2",
                     "Mamma kör mig",
                 )
                 latencies.append(got.at - sent)
@@ -270,7 +270,7 @@ async def test_members_get_releases_follow_ups_and_staff_new_answers_within_a_se
             sent = clock()
             (other,) = await participant.take(1)
             assert (other.data["author"], other.data["text"], other.data["mine"]) == (
-                "Participant 2",
+                "Deltagare 2",
                 "Och buss",
                 False,
             )
@@ -363,7 +363,7 @@ async def test_a_participants_stream_carries_nothing_they_may_not_see(
                 False,
             )
             assert (earlier.data["author"], earlier.data["text"]) == (
-                "Participant 1",
+                "Deltagare 1",
                 "Tidigt svar",
             )
             assert (taken_away.event, taken_away.data) == (
@@ -379,7 +379,7 @@ async def test_a_participants_stream_carries_nothing_they_may_not_see(
             )
             await platform.catch_up_projections()
             (seen,) = await watcher.take(1)
-            assert (seen.data["author"], seen.data["text"]) == ("Participant 1", "Senare svar")
+            assert (seen.data["author"], seen.data["text"]) == ("Deltagare 1", "Senare svar")
             got = []
             for marks in ({"pinned": True}, {"hidden": True}):
                 marked = await client.put(
@@ -657,7 +657,7 @@ async def test_a_removed_members_stream_ends(
                 ("member-removed", g.participant_ids[0], "participant"),
                 ("member-removed", g.observer_id, "observer"),
             ]
-            assert told[0].data["pseudonym"] == "Participant 1"
+            assert told[0].data["pseudonym"] == "Deltagare 1"
         for token in (p1, g.observer):
             refused = await client.get(f"{g.url}/events", headers=town.headers(token))
             assert refused.status_code == 403, refused.text

@@ -58,8 +58,8 @@ async def test_an_invitation_by_e_mail_and_a_refused_address(
     assert "invitees[1]" in refused.json()["detail"]
     view = (await client.get(url, headers=h(moderator))).json()
     assert sorted(m["pseudonym"] for m in view["members"] if m["pseudonym"]) == [
-        "Participant 1",
-        "Participant 2",  # Bo, invited before the refused address
+        "Deltagare 1",
+        "Deltagare 2",  # Bo, invited before the refused address
     ]
 
     smtp.inbox.refuse_rcpt = None
@@ -69,4 +69,4 @@ async def test_an_invitation_by_e_mail_and_a_refused_address(
         headers=h(moderator),
     )
     assert again.status_code == 200, again.text
-    assert [i["pseudonym"] for i in again.json()["invited"]] == ["Participant 3", "Participant 4"]
+    assert [i["pseudonym"] for i in again.json()["invited"]] == ["Deltagare 3", "Deltagare 4"]

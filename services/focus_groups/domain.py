@@ -38,6 +38,7 @@ from uuid import UUID, uuid4
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
+from events import texts
 from events.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.identity.access import Caller, Permission
 from tenants import values
@@ -164,8 +165,15 @@ class FocusGroup(Aggregate):
 
     @classmethod
     def create(
-        cls, by: Caller, title: str, description: str, answers_visible_before_answering: bool
+        cls,
+        by: Caller,
+        title: str,
+        description: str,
+        answers_visible_before_answering: bool,
+        language: str = "en",
     ) -> FocusGroup:
+        """A new group; ``language`` is the municipality's, in which its pseudonyms are
+        written ("Deltagare 3"): one name for each participant, the same for everyone."""
         by.require(Permission.MODERATE)
         problems: list[tuple[str, str]] = []
         for field, check, value in (
@@ -183,6 +191,7 @@ class FocusGroup(Aggregate):
             description=description_text(description),
             answers_visible_before_answering=answers_visible_before_answering,
             moderator_id=by.person_id,
+            language=language,
             id=uuid4(),
         )
 
@@ -193,9 +202,11 @@ class FocusGroup(Aggregate):
         description: str,
         answers_visible_before_answering: bool,
         moderator_id: UUID,
+        language: str = "en",  # a group created before its language was kept: English
         *,
         id: UUID,
     ) -> None:
+        self.language = language
         self.title = title
         self.description = description
         self.answers_visible_before_answering = answers_visible_before_answering
@@ -241,10 +252,20 @@ class FocusGroup(Aggregate):
         if self.access(caller) is not Access.PARTICIPANT:
             raise Forbidden("only the focus group's participants take part in it")
 
-    def pseudonym(self, person_id: UUID) -> str | None:
-        """ "Participant N": the participant's place in the order participants were added."""
+    def pseudonym(self, person_id: UUID, language: str | None = None) -> str | None:
+        """ "Participant N" in ``language`` (the group's, unless another is asked for, as a
+        transcript may): N is the participant's place in the order participants were added."""
         number = self.participant_number(person_id)
-        return None if number is None else f"Participant {number}"
+        if number is None:
+            return None
+        said = texts.pgettext(
+            language or self.language, "focus group transcript", "Participant {n}"
+        )
+        return said.format(n=number)
+
+    def someone(self, language: str | None = None) -> str:
+        """A participant who is one no longer (or never was), in ``language``."""
+        return texts.pgettext(language or self.language, "focus group transcript", "Participant")
 
     def participant_number(self, person_id: UUID) -> int | None:
         """The N of the participant's pseudonym: their place in the order participants were

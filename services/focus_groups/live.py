@@ -226,7 +226,7 @@ def _entry(group: FocusGroup, row: Any) -> FeedEntry:
             others = mine if f.to is None else None
         case "answer" | "marked" if row["answer_text"] is not None and target is not None:
             marks = row if event == "marked" else row["now"]
-            pseudonym = group.pseudonym(row["person_id"]) or "Participant"
+            pseudonym = group.pseudonym(row["person_id"]) or group.someone()
             staff = body(
                 event,
                 StaffAnswerView(

@@ -75,9 +75,16 @@ class FocusGroupService:
 
     # -- the group -----------------------------------------------------------------------------
 
-    async def create(self, caller: Caller, command: CreateFocusGroup) -> FocusGroup:
+    async def create(
+        self, caller: Caller, command: CreateFocusGroup, language: str = "en"
+    ) -> FocusGroup:
+        """A new group, its pseudonyms in ``language`` (the municipality's)."""
         group = FocusGroup.create(
-            caller, command.title, command.description, command.answers_visible_before_answering
+            caller,
+            command.title,
+            command.description,
+            command.answers_visible_before_answering,
+            language,
         )
         await self._save(caller, group)
         return group

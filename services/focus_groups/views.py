@@ -139,7 +139,7 @@ class NoteView(msgspec.Struct, kw_only=True):
 
 
 def _pseudonym(group: FocusGroup, person_id: UUID) -> str:
-    return group.pseudonym(person_id) or "Participant"
+    return group.pseudonym(person_id) or group.someone()
 
 
 def _answers(
@@ -324,10 +324,7 @@ def _word(code: str, language: str) -> str:
 
 def _speaker(group: FocusGroup, person_id: UUID, language: str) -> str:
     """A participant's pseudonym in ``language`` ("Deltagare 3")."""
-    number = group.participant_number(person_id)
-    if number is None:
-        return texts.pgettext(language, "focus group transcript", "Participant")
-    return texts.pgettext(language, "focus group transcript", "Participant {n}").format(n=number)
+    return group.pseudonym(person_id, language) or group.someone(language)
 
 
 class Line(msgspec.Struct, frozen=True, kw_only=True):
