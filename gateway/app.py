@@ -13,6 +13,7 @@ from litestar._openapi.plugin import OpenAPIPlugin  # no public hook for the bui
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
@@ -28,6 +29,7 @@ from gateway.cors import cors
 from gateway.edge import Edge, edge_of
 from gateway.openapi import COMPONENTS, DocumentedOpenAPI, StrictStructSchemaPlugin
 from gateway.options import MethodsOfPaths
+from gateway.pages import visited_form_address
 from gateway.problems import EXCEPTION_HANDLERS, PROBLEMS, ProblemError
 from gateway.raw import route_raw_operations
 from gateway.strict import StrictRequest, strict_parameters
@@ -228,7 +230,8 @@ def create_app(
             "viewer": Provide(provide_viewer),
         },
         on_shutdown=list(on_shutdown),
-        exception_handlers=EXCEPTION_HANDLERS,
+        # a browser visiting a page form's own address goes on to its page (gateway/pages.py)
+        exception_handlers={**EXCEPTION_HANDLERS, MethodNotAllowedException: visited_form_address},
         request_class=StrictRequest,  # bodies and parameters read strictly: gateway/strict.py
         middleware=[
             request_context(admission),

@@ -368,7 +368,8 @@ problem: everything beside the routes, under ``/`` and under a dialog's page. Th
 does not step back from a path it has begun to follow, so ``/dialogs``, what is below a
 dialog's page and what is on the way to its forms' addresses are named beside ``/``;
 ``/api/...`` follows the API's own routes and never gets here. A form's own address
-(``.../votes``, ``.../posts/{id}/support``) is no unknown path: a ``GET`` there stays a 405."""
+(``.../votes``, ``.../posts/{id}/support``) is no unknown path: a browser's ``GET`` there goes
+on to the form's page (``visited_form_address`` in gateway/pages.py), anyone else's is a 405."""
 ANY_METHOD: Final[list[HttpMethod | Method]] = [
     HttpMethod.GET,
     HttpMethod.HEAD,

@@ -45,6 +45,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.exceptions import MethodNotAllowedException
 from litestar.params import QueryParameter
 
 from events import texts
@@ -60,6 +61,7 @@ from events.texts import N_, choose_language, pgettext
 from gateway.auth import client_address, verified
 from gateway.dialogs import visible_dialog
 from gateway.edge import Injected, edge_of
+from gateway.problems import http_problem
 from services.dialogs.service import DialogService
 from services.identity.access import Caller
 from services.identity.oidc import BROWSER_COOKIE_PREFIX, OidcSignIn
@@ -479,6 +481,41 @@ def wants_page(request: Request[Any, Any, Any]) -> bool:
     (``text/html,...,*/*;q=0.8``) does, a client that wants JSON, sends ``*/*`` or no
     ``Accept`` at all does not (JSON comes first among equals)."""
     return request.accept.best_match(_ANSWERS) == HTML
+
+
+def form_page(path: str) -> str:
+    """The page a form's address (``path``) belongs to: a dialog's form's the dialog's page,
+    the sign-in's forms' the sign-in page, the person's own page's forms' that page, any other
+    the front page."""
+    parts = path.split("/")
+    if len(parts) > 3 and parts[1] == "dialogs" and parts[2]:
+        return f"/dialogs/{parts[2]}"
+    for page in ("/sign-in", "/me"):
+        if path.startswith(f"{page}/"):
+            return page
+    return "/"
+
+
+def visited_form_address(
+    request: Request[Any, Any, Any], exc: MethodNotAllowedException
+) -> Response[Any]:
+    """A browser's visit (``GET``, HTML asked for) to a page form's own address, which takes
+    only the form (a bookmark, a shared link, the address bar after a refused form): on to the
+    page the form is on (303), kept in the language asked for. Anything else, and every path
+    of the API, gets the 405 problem."""
+    path = request.url.path
+    if (
+        request.method in ("GET", "HEAD")
+        and path != "/api"
+        and not path.startswith("/api/")
+        and wants_page(request)
+    ):
+        target = form_page(path)
+        asked = request.query_params.get("lang")
+        if asked in texts.LANGUAGES:
+            target = f"{target}?{urlencode({'lang': asked})}"
+        return Response("", status_code=303, headers={"location": target})
+    return http_problem(request, exc)
 
 
 def forbidden_form(page: PageContext) -> Response[str]:

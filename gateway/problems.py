@@ -200,7 +200,8 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     )
 
 
-def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def http_problem(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """The problem for an HTTP error the framework raises (404, 405, 413, ...)."""
     if exc.status_code == 400 and exc.detail == "Invalid host header":  # litestar's router
         return _problem_error(request, bad_host())
     kind = {
@@ -373,7 +374,7 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: _validation,
-    HTTPException: _http,
+    HTTPException: http_problem,
     DomainError: _domain,
     Busy: _busy,  # a bound reached: 503, as Unavailable
     ProblemError: _problem_error,

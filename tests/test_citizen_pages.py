@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import dataclasses
 import re
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -671,6 +672,40 @@ async def test_a_citizen_votes_in_a_vox_pop_with_the_form(
     twice = await client.post(action, data={"choice": "no"}, headers=town.headers())
     assert twice.status_code == 409
     assert re.search(r"<th scope=\"row\">Nej</th><td>0</td>", twice.text)  # nothing more
+
+
+async def test_a_browser_visiting_a_forms_address_goes_on_to_the_page_the_form_is_on(
+    client: httpx.AsyncClient, town: Town, admin: str
+) -> None:
+    """A form's own address takes only the form: a browser that visits it (a bookmark, a
+    shared link, the address bar after a refused form) is sent on to the page the form is on,
+    in the language it asked for; a client wanting JSON, and the API's addresses, get the
+    405 problem naming what the address allows."""
+    vox_pop = await open_dialog(
+        client, town, admin, kind="vox-pop", settings={"question": "En ny bro?"}
+    )
+    browser = {**town.headers(), "accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = f"/dialogs/{vox_pop['id']}"
+    for visited, expected in (
+        (f"{page}/votes", page),
+        (f"{page}/votes?lang=fi", f"{page}?lang=fi"),
+        (f"{page}/posts/{uuid.uuid4()}/support", page),
+        ("/sign-in/email", "/sign-in"),
+        ("/me/preferences", "/me"),
+        ("/sign-in/session", "/sign-in"),
+        ("/sign-out?lang=xx", "/"),  # no language of the pages: not kept
+    ):
+        went = await client.get(visited, headers=browser)
+        assert went.status_code == 303, (visited, went.text)
+        assert went.headers["location"] == expected, visited
+    for visited, headers in (
+        (f"{page}/votes", town.headers()),  # no Accept: JSON first
+        (f"/api/v1/dialogs/{vox_pop['id']}/votes", browser),
+    ):
+        refused = await client.get(visited, headers=headers)
+        assert refused.status_code == 405, (visited, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert "POST" in refused.headers["allow"]
 
 
 async def test_a_support_the_read_models_have_not_shown_in_time_is_a_503_page_not_old_counts(

@@ -118,8 +118,11 @@ async def test_json_clients_the_api_and_unknown_hosts_keep_the_json_problem(
 
     form = "/dialogs/00000000-0000-0000-0000-000000000000/votes"  # a form's own address
     opened = await client.get(form, headers={**town.headers(), "accept": BROWSER})
-    assert opened.status_code == 405  # it is there, for its form's POST
-    assert "POST" in opened.headers["allow"]
+    assert opened.status_code == 303  # it is there, for its form's POST: on to its page
+    assert opened.headers["location"] == "/dialogs/00000000-0000-0000-0000-000000000000"
+    refused = await client.get(form, headers={**town.headers(), "accept": "application/json"})
+    assert refused.status_code == 405
+    assert "POST" in refused.headers["allow"]
 
     elsewhere = await client.get("/nowhere", headers={"host": "nowhere.example", "accept": BROWSER})
     assert elsewhere.status_code == 404  # an unknown host gets no municipality's page

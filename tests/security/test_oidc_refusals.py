@@ -93,18 +93,28 @@ async def test_a_sign_in_finishes_only_in_the_browser_that_began_it(
     was given, the victim is not signed in as the attacker."""
     provider.signed_in = "eva"
     code, state = await begin(client, town)  # the attacker's browser: the client's cookies
-    [binding] = [c for c in client.cookies.jar if c.name.startswith("tinget_oidc_")]
-    assert binding.path == "/api/v1/sign-in/oidc/callback"
-    assert binding.has_nonstandard_attr("HttpOnly")
+    bindings = [c for c in client.cookies.jar if c.name.startswith("tinget_oidc_")]
+    # for the API's callback and for the page the provider sends the browser back to
+    assert sorted(c.path for c in bindings) == [
+        "/api/v1/sign-in/oidc/callback",
+        "/sign-in/oidc/callback",
+    ]
+    assert all(c.has_nonstandard_attr("HttpOnly") for c in bindings)
 
     transport = httpx.ASGITransport(app=build_app(platform))  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as victim:
         lured = await finish(victim, town, code, state)
-        victim.cookies.set(binding.name, "a-value-of-its-own", path=binding.path)
+        for binding in bindings:
+            victim.cookies.set(binding.name, "a-value-of-its-own", path=binding.path)
         guessed = await finish(victim, town, code, state)
+        page = await victim.get(
+            "/sign-in/oidc/callback", params={"code": code, "state": state}, headers=town.headers()
+        )
 
     _refused(lured, 401, "begun in another browser")
     _refused(guessed, 401, "begun in another browser")
+    assert page.status_code == 401, page.text  # the page that finishes it refuses it too
+    assert "tinget_session" not in page.headers.get("set-cookie", "")
     assert (await finish(client, town, code, state)).status_code == 200  # where it began
 
 
