@@ -151,9 +151,14 @@ async def test_an_implementation_update_reaches_those_who_follow_the_project_in_
     [to_bo] = mails(smtp.inbox, "project-updated", to="bo@example.org")
     assert to_bo["Subject"] == f"News of «{TITLE}»: in progress"
     assert "a project you follow: it is now in progress" in text(to_bo)
+    photo_link = f"https://{town.host}/api/v1/images/{photo['id']}"
+    assert f"Foto: {photo_link}" in text(to_ada)  # the photo, in each one's language
+    assert f"Photo: {photo_link}" in text(to_bo)
     for message in (to_ada, to_bo):
         assert "Digging has begun" in text(message)
         assert page in text(message)
+    anonymous = await client.get(f"/api/v1/images/{photo['id']}", headers=town.headers())
+    assert anonymous.status_code == 200  # the e-mail's link opens without signing in
     [item] = await items(client, town, bo.token, "project-updated")
     assert (item["title"], item["link"]) == (f"News of «{TITLE}»: in progress", page)
     assert await items(client, town, ada.token, "project-updated")

@@ -161,7 +161,7 @@ def _texts(language: str) -> dict[Kind, tuple[str, str]]:
                 language,
                 "project-updated notification body",
                 "{tenant} has news of «{title}» in «{dialog}», a project you follow: it is now"
-                " {status}.\n\n{message}\n\n{link}",
+                " {status}.\n\n{message}\n\n{photo}\n\n{link}",
             ),
         ),
         Kind.DIGEST: (

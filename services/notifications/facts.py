@@ -339,9 +339,10 @@ def merged(batch: Batch, key: Key, event: Any, people: set[UUID]) -> Note | None
 def project_updated(
     batch: Batch, key: Key, event: Any, people: set[UUID], by: UUID | None
 ) -> Note | None:
-    """A funded budget project's implementation update (its status and note) to those who
-    follow it (``people``), not to whoever recorded it (``by``). The link leads to the
-    budget dialog's page; the project's title is its proposal's, opened when recorded."""
+    """A funded budget project's implementation update (its status, note and photo) to those
+    who follow it (``people``), not to whoever recorded it (``by``). The link leads to the
+    budget dialog's page; the project's title is its proposal's, opened when recorded; the
+    photo is the path of its image (made a whole link when the message is written)."""
     project = batch.projects.get(key)
     if project is None:
         return None
@@ -351,6 +352,7 @@ def project_updated(
         "project": str(key[1]),  # whose title "title" is (forgotten when its proposer is erased)
         "status": str(event.status),
         "message": event.note or "",
+        "photo": f"/api/v1/images/{event.image}" if event.image else "",
         "path": f"/dialogs/{project.dialog_id}",
     }
     recipients = people - {by} if by is not None else people

@@ -74,7 +74,7 @@ PLACEHOLDERS: dict[Kind, frozenset[str]] = {
     Kind.PANEL_ROUND: _COMMON | {"dialog", "panel"},
     Kind.PANEL_ROUND_REMINDER: _COMMON | {"dialog", "panel"},
     Kind.POST_MERGED: _COMMON | {"dialog", "title", "into"},
-    Kind.PROJECT_UPDATED: _COMMON | {"dialog", "title", "status", "message"},
+    Kind.PROJECT_UPDATED: _COMMON | {"dialog", "title", "status", "message", "photo"},
     Kind.DIGEST: _COMMON | {"items"},
 }
 

@@ -104,7 +104,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "BudgetProjectFollowed": ("project_id", "person_id"),
     "BudgetProjectFollowedAgain": ("project_id", "person_id"),
     "BudgetProjectUnfollowed": ("project_id", "person_id"),
-    "BudgetProjectImplementationUpdated": ("status", "note"),
+    "BudgetProjectImplementationUpdated": ("status", "note", "image"),
 }
 
 

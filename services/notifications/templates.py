@@ -169,6 +169,13 @@ def compose(
         given["status"] = status_word(given["status"], language, kind)
     if "date" in given:
         given["date"] = local_date(given["date"], language)
+    if given.get("photo"):  # an image's path: a whole link on the tenant's public URL
+        photo = given["photo"]
+        given["photo"] = (
+            ""
+            if base is None
+            else texts.pgettext(language, "notification", "Photo: {url}").format(url=base + photo)
+        )
     link = links.link_to_path(link_templates or {}, base, details.get("path", "/")) or ""
     subject, body = fill(
         *choose(kind, language, custom), {**given, "tenant": tenant_name, "link": link}
