@@ -262,6 +262,52 @@ def _survey_count(language: str, found: Mapping[str, str]) -> str | None:
 
 # -- reasons whose values need more than keeping ------------------------------------------------
 
+# -- what did not answer: a service Tinget depends on (503) ---------------------------------------
+
+
+def _provider_part(what: str, language: str) -> str:
+    """A part of an identity provider in ``language`` (an unknown one as it is)."""
+    parts = {
+        "discovery document": texts.pgettext(
+            language, "identity provider", "the identity provider's discovery document"
+        ),
+        "key set": texts.pgettext(language, "identity provider", "the identity provider's key set"),
+        "token endpoint": texts.pgettext(
+            language, "identity provider", "the identity provider's token endpoint"
+        ),
+        "token endpoint's answer": texts.pgettext(
+            language, "identity provider", "the identity provider's token endpoint's answer"
+        ),
+    }
+    return parts.get(what, what)
+
+
+# a part of the identity provider named in a 503 (its discovery document has patterns of its
+# own, written when a provider is configured)
+_PROVIDER_PART = r"the identity provider's (?P<what>(?!discovery document)[\w' ]{1,60})"
+
+
+def _provider(message: str) -> Worded:
+    """``message`` about a part of the identity provider (its ``{part}``), the other groups as
+    found, and a reason it carries (``why``) in ``language`` where known."""
+
+    def worded(language: str, found: Mapping[str, str]) -> str:
+        values = {**found, "part": _provider_part(found["what"], language)}
+        if found.get("why"):
+            values["why"] = reason(found["why"], language) or found["why"]
+        return texts.gettext(language, message).format(**values)
+
+    return worded
+
+
+def _invited_before(language: str, found: Mapping[str, str]) -> str:
+    """``invitees[3]: <why>; the 3 before it were invited``: the reason in ``language``."""
+    why = reason(found["why"], language) or found["why"]
+    return texts.gettext(language, "{field}: {why}; those before it ({n}) were invited").format(
+        field=found["field"], why=why, n=found["n"]
+    )
+
+
 _WORDED: Sequence[tuple[str, Worded]] = (
     # a participatory budget: the phases and the ballot
     (
@@ -798,6 +844,39 @@ _WORDED: Sequence[tuple[str, Worded]] = (
         r"at most (?P<n>\d+) points for a project",
         _numbers(N_("at most {n} points for a project"), "n"),
     ),
+    # a service Tinget depends on does not answer (503): what did not, in the caller's words
+    (
+        _PROVIDER_PART + r" is larger than (?P<n>\d+) bytes",
+        _provider(N_("{part} is larger than {n} bytes")),
+    ),
+    (
+        _PROVIDER_PART + r" is not a JSON object",
+        _provider(N_("{part} is not a JSON object")),
+    ),
+    (
+        _PROVIDER_PART + r" is not JSON",
+        _provider(N_("{part} is not JSON")),
+    ),
+    (
+        _PROVIDER_PART + r" answered (?P<status>\d+)",
+        _provider(N_("{part} answered {status}")),
+    ),
+    (
+        _PROVIDER_PART + r" could not be fetched: (?P<error>.*)",
+        _provider(N_("{part} could not be fetched: {error}")),
+    ),
+    (
+        r"the identity provider's (?P<what>token endpoint): (?P<error>.*)",
+        _provider(N_("{part} did not answer: {error}")),
+    ),
+    (
+        r"the identity provider's (?P<what>key set) is not valid",
+        _provider(N_("{part} is not valid")),
+    ),
+    (
+        r"(?P<field>\w+\[\d+\]): (?P<why>.+); the (?P<n>\d+) before it were invited",
+        _invited_before,
+    ),
 )
 
 # -- reasons whose values are kept as written ---------------------------------------------------
@@ -864,6 +943,52 @@ _KEPT: Sequence[tuple[str, str]] = (
     (
         r"the ballots are still being filed; count again in a moment",
         N_("the ballots are still being filed; count again in a moment"),
+    ),
+    # a service Tinget depends on does not answer (503), or a fault of Tinget's own (500)
+    (
+        r"a service Tinget depends on does not answer",
+        N_("a service Tinget depends on does not answer"),
+    ),
+    (
+        r"the database does not answer just now; try again shortly",
+        N_("the database does not answer just now; try again shortly"),
+    ),
+    (
+        r"the image store does not answer; try again",
+        N_("the image store does not answer; try again"),
+    ),
+    (
+        r"the read models have not reached position (?P<position>\d+) within (?P<seconds>\d+) s;"
+        r" try again shortly",
+        N_(
+            "the read models have not reached position {position} within {seconds} s; try again"
+            " shortly"
+        ),
+    ),
+    (
+        r"(?P<tenant>.{1,200}) has no public address to come back to after sign-in",
+        N_("{tenant} has no public address to come back to after sign-in"),
+    ),
+    (
+        r"the provider's client secret was sealed under another deployment's secret; an"
+        r" administrator must set it again",
+        N_(
+            "the provider's client secret was sealed under another deployment's secret; an"
+            " administrator must set it again"
+        ),
+    ),
+    (
+        r"no platform console URL is configured \(TINGET_PLATFORM_URL\)",
+        N_("no platform console URL is configured (TINGET_PLATFORM_URL)"),
+    ),
+    (r"the e-mail could not be sent: (?P<error>.*)", N_("the e-mail could not be sent: {error}")),
+    (
+        r"the invitation could not be sent: (?P<error>.*)",
+        N_("the invitation could not be sent: {error}"),
+    ),
+    (
+        r"something went wrong on our side; the incident id helps operations find it",
+        N_("something went wrong on our side; the incident id helps operations find it"),
     ),
     (
         r"no district " + _quoted("district") + " in this budget",
@@ -1981,7 +2106,7 @@ _KEPT: Sequence[tuple[str, str]] = (
         N_("the identity provider's discovery document names another issuer"),
     ),
     (
-        r"the identity provider's discovery document answered (?P<status>\d{3})",
+        r"the identity provider's discovery document answered (?P<status>\d+)",
         N_("the identity provider's discovery document answered {status}"),
     ),
     (

@@ -134,6 +134,7 @@ async def test_a_provider_that_stops_answering_makes_no_session_and_says_so(
         )
         gone.signed_in = "cia"
         code, state = await begin(client, town)
+        other_code, other_state = await begin(client, town)  # another tab's
     # the provider's server has stopped before the code is traded
     back = await client.get(
         "/sign-in/oidc/callback", params={"code": code, "state": state}, headers=town.headers()
@@ -141,6 +142,15 @@ async def test_a_provider_that_stops_answering_makes_no_session_and_says_so(
     assert back.status_code == 503, back.text
     assert "Kommunens inloggningstjänst svarade inte" in back.text
     assert client.cookies.get(SESSION_COOKIE) is None
+    # the API's answer says what did not answer, in the caller's language too
+    api = await client.get(
+        "/api/v1/sign-in/oidc/callback",
+        params={"code": other_code, "state": other_state},
+        headers=town.headers(language="sv"),
+    )
+    assert api.status_code == 503, api.text
+    assert api.headers["retry-after"]
+    assert api.json()["detail"].startswith("identitetsleverantörens token-adress svarade inte: ")
 
 
 async def test_no_session_from_a_token_that_is_no_good_or_from_another_site(
