@@ -143,7 +143,7 @@ def test_an_update_goes_to_the_followers_but_not_to_who_reported_it() -> None:
     proposed = SimpleNamespace(round_id=round_id, proposer_id=proposer)
     learn(batch, _recorded("BudgetProjectProposed", project, 41), proposed)
     assert batch.projects[(TENANT, project)] == ProjectFact(dialog, proposer, 41)
-    update = SimpleNamespace(status="completed", note="Open now")
+    update = SimpleNamespace(status="completed", note="Open now", image=None)
 
     note = project_updated(batch, (TENANT, project), update, {proposer, admin, bo}, admin)
 
@@ -155,8 +155,13 @@ def test_an_update_goes_to_the_followers_but_not_to_who_reported_it() -> None:
         "project": str(project),
         "status": "completed",
         "message": "Open now",
+        "photo": "",
         "path": f"/dialogs/{dialog}",
     }
+    pictured = SimpleNamespace(status="completed", note="", image="ab" * 32)
+    shown = project_updated(batch, (TENANT, project), pictured, {bo}, admin)
+    assert shown is not None
+    assert shown.details["photo"] == f"/api/v1/images/{'ab' * 32}"
     unknown = project_updated(batch, (TENANT, uuid4()), update, {bo}, None)
     assert unknown is None
     metadata = msgspec.json.encode(EventMetadata(actor=str(admin), role="administrator"))
