@@ -483,13 +483,17 @@ def wants_page(request: Request[Any, Any, Any]) -> bool:
     return request.accept.best_match(_ANSWERS) == HTML
 
 
+_DIALOG_FORM = re.compile(r"/dialogs/(?P<id>[0-9A-Za-z-]{1,64})/.*", re.DOTALL)
+
+
 def form_page(path: str) -> str:
-    """The page a form's address (``path``) belongs to: a dialog's form's the dialog's page,
-    the sign-in's forms' the sign-in page, the person's own page's forms' that page, any other
-    the front page."""
-    parts = path.split("/")
-    if len(parts) > 3 and parts[1] == "dialogs" and parts[2]:
-        return f"/dialogs/{parts[2]}"
+    """The page a form's address (``path``, decoded: hostile) belongs to: a dialog's form's
+    the dialog's page (its id only letters, digits and dashes, so nothing of the path but the
+    id reaches the ``Location`` header), the sign-in's forms' the sign-in page, the person's
+    own page's forms' that page, any other the front page."""
+    found = _DIALOG_FORM.fullmatch(path)
+    if found is not None:
+        return f"/dialogs/{found.group('id')}"
     for page in ("/sign-in", "/me"):
         if path.startswith(f"{page}/"):
             return page

@@ -694,6 +694,10 @@ async def test_a_browser_visiting_a_forms_address_goes_on_to_the_page_the_form_i
         ("/me/preferences", "/me"),
         ("/sign-in/session", "/sign-in"),
         ("/sign-out?lang=xx", "/"),  # no language of the pages: not kept
+        # hostile paths: nothing but a dialog id of letters, digits and dashes is kept
+        ("/dialogs/a%0d%0aSet-Cookie:%20x=1/votes", "/"),
+        ("/dialogs/%2F%2Fevil.example/votes", "/"),
+        ("/dialogs/%5Cevil.example/votes", "/"),
     ):
         went = await client.get(visited, headers=browser)
         assert went.status_code == 303, (visited, went.text)
