@@ -566,6 +566,18 @@ def _sign_in_page(
     )
 
 
+def _session_made(
+    page: PageContext, request: Request[Any, Any, Any], issued: IssuedToken
+) -> str | None:
+    """The tokens made this browser's page session (its cookies on ``page``); the page the
+    person came from, kept in this browser before signing in, is forgotten and returned."""
+    page.cookies = session_cookies(request, issued)
+    next_path = onward(request.cookies.get(NEXT_COOKIE))
+    if next_path is not None:
+        page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
+    return next_path
+
+
 def _signed_in_page(
     page: PageContext,
     issued: IssuedToken,
@@ -815,10 +827,7 @@ class PagesController(Controller):
                 return problem_page(page, 503, message)
             # The page says so rather than redirecting: the browser came from the provider's
             # site, and the session's SameSite=Strict cookie goes along from the next click on.
-            page.cookies = session_cookies(request, issued)
-            next_path = onward(request.cookies.get(NEXT_COOKIE))
-            if next_path is not None:
-                page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
+            next_path = _session_made(page, request, issued)
             page.caller = await verified(edge_of(request.app.state), issued.token, tenant.tenant_id)
             return _signed_in_page(page, issued, None, onward=next_path)
         return render(
@@ -865,10 +874,7 @@ class PagesController(Controller):
             expires_at=datetime.now(UTC) + timedelta(seconds=TOKEN_LIFETIME[caller.sign_in]),
             refresh_token=refresh or None,
         )
-        page.cookies = session_cookies(request, issued)
-        next_path = onward(request.cookies.get(NEXT_COOKIE))
-        if next_path is not None:
-            page.cookies.append(_cookie(request, NEXT_COOKIE, "", 0, samesite="lax"))
+        next_path = _session_made(page, request, issued)
         return redirect(page, next_path or page.url("/"))
 
     @post("/sign-out", status_code=303)

@@ -89,6 +89,13 @@ async def api_fixture(live_server: str) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+async def allow_site(platform: Platform, town: Town, origin: str, **changes: Any) -> None:
+    """The municipality allows its site ``origin`` (with any other ``changes``), in its
+    directory before the gateway reads (and caches) its entry."""
+    await platform.tenants.update(town.slug, TenantChanges(allowed_origins=[origin], **changes))
+    await platform.catch_up_projections()
+
+
 @contextlib.asynccontextmanager
 async def projections_running(platform: Platform) -> AsyncIterator[None]:
     """The read models kept up with the log meanwhile, as the projection workers would."""
@@ -188,11 +195,7 @@ async def test_an_allowed_site_embeds_the_vox_pop_and_the_suggestion_box(
     api: httpx.AsyncClient,
 ) -> None:
     www = "localhost"  # an http origin may be allowed only there (https elsewhere)
-    await platform.tenants.update(
-        town.slug,
-        TenantChanges(allowed_origins=[site.origin(www)], primary_colour="#7a1f3d"),
-    )
-    await platform.catch_up_projections()
+    await allow_site(platform, town, site.origin(www), primary_colour="#7a1f3d")
     vox = await open_dialog(api, town, admin, kind="vox-pop", settings={"question": "Bilfritt?"})
     box = await open_dialog(api, town, admin, kind="suggestion-box", title="Tyck till")
     tenant = f"http://{town.host}:{served}"
@@ -286,10 +289,7 @@ async def test_a_site_the_municipality_did_not_allow_is_refused_by_the_browser(
     site: Site,
     api: httpx.AsyncClient,
 ) -> None:
-    await platform.tenants.update(
-        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
-    )
-    await platform.catch_up_projections()
+    await allow_site(platform, town, site.origin("localhost"))
     vox = await open_dialog(api, town, admin, kind="vox-pop", settings={"question": "Bilfritt?"})
     box = await open_dialog(api, town, admin, kind="suggestion-box", title="Tyck till")
     tenant = f"http://{town.host}:{served}"
@@ -347,10 +347,7 @@ async def test_the_poll_proposals_petition_and_problem_report_widgets(
     site: Site,
     api: httpx.AsyncClient,
 ) -> None:
-    await platform.tenants.update(
-        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
-    )
-    await platform.catch_up_projections()
+    await allow_site(platform, town, site.origin("localhost"))
     poll = await open_dialog(
         api,
         town,
@@ -500,10 +497,7 @@ async def test_a_dialog_that_asks_for_sign_in_offers_it_in_a_popup(
     """The widget's side of signing in: the popup opens the municipality's sign-in page, and
     only a message from the municipality's origin hands the widget a token. (The sign-in page
     that posts it back is tested with that page; here the popup posts it as that page does.)"""
-    await platform.tenants.update(
-        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
-    )
-    await platform.catch_up_projections()
+    await allow_site(platform, town, site.origin("localhost"))
     vox = await open_dialog(
         api, town, admin, kind="vox-pop", settings={"question": "Ny skola?", "anonymous": False}
     )
@@ -611,10 +605,7 @@ async def survey_page(
 ) -> str:
     """The survey of SURVEY_FORM, open now, embedded as the page ``survey`` of a site the town
     allows; its dialog's id."""
-    await platform.tenants.update(
-        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
-    )
-    await platform.catch_up_projections()
+    await allow_site(platform, town, site.origin("localhost"))
     approver = await staff_token(platform, town, "approver@town.example", Role.ADMINISTRATOR)
     survey, opens_at = await survey_dialog(api, town, Staff(admin, approver), 3.0, form=SURVEY_FORM)
     tenant = f"http://{town.host}:{served}"
@@ -692,9 +683,7 @@ async def test_a_widget_shows_only_its_own_municipalitys_dialogs(
 ) -> None:
     """Another municipality's dialog id, or an id that is none, in a widget loaded from this
     municipality's host: not found, in the visitor's language, and nothing sent."""
-    await platform.tenants.update(
-        town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
-    )
+    await allow_site(platform, town, site.origin("localhost"))
     other = await create_town(platform, "Malmö")
     other_admin = await staff_token(platform, other, "admin@malmo.example", Role.ADMINISTRATOR)
     theirs = await open_dialog(
@@ -771,11 +760,7 @@ async def test_the_problem_report_picks_its_place_on_the_municipalitys_map(
     zoom, centre = 15, (55.7047, 13.191)
     async with tile_server(tmp_path, "tiles.example") as tiles:
         tile_origin = f"https://tiles.example:{tiles.port}"
-        await platform.tenants.update(
-            town.slug, TenantChanges(allowed_origins=[site.origin("localhost")])
-        )
-        # in the tenant directory before the gateway reads (and caches) the tenant's entry
-        await platform.catch_up_projections()
+        await allow_site(platform, town, site.origin("localhost"))
         configured = await api.put(
             "/api/v1/settings",
             json={

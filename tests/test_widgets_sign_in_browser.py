@@ -19,7 +19,6 @@ import pytest
 from playwright.async_api import expect
 
 from services.identity.access import Role
-from tenants.service import TenantChanges
 from tests.api import Town, open_dialog, staff_token
 from tests.browser import chromium  # noqa: F401 (the fixture)
 from tests.smtp import SmtpServer
@@ -27,6 +26,7 @@ from tests.test_tenant_admin import mailed_link
 from tests.test_widgets_browser import (  # noqa: F401 (the fixtures)
     Pages,
     Site,
+    allow_site,
     api_fixture,
     host_page,
     posts,
@@ -60,8 +60,7 @@ async def test_a_visitor_signs_in_through_the_popup_and_the_widget_signs_once(
     smtp: SmtpServer,
 ) -> None:
     www = site.origin("localhost")
-    await platform.tenants.update(town.slug, TenantChanges(allowed_origins=[www]))
-    await platform.catch_up_projections()
+    await allow_site(platform, town, www)
     petitions = await open_dialog(
         api,
         town,
