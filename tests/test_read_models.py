@@ -190,6 +190,8 @@ async def _everything(client: httpx.AsyncClient, platform: Platform) -> None:
             json={"reason": "spam"},
             headers=town.headers(mod),
         )
+    # the signed-in voters' took-part marks, one event for the batch (VotersTookPart)
+    assert await platform.record_marks(min_batch=1) >= 1
     await platform.catch_up_projections()
     assert await remind_report_backs(platform.worker_pool, platform.dialogs) == 2
     await platform.catch_up_projections()
@@ -211,6 +213,7 @@ async def test_every_read_model_rebuilt_equals_the_live_one(
     replayed = await snapshot(platform)
 
     assert sum(len(rows) for rows in live.values()) > 100
+    assert live["notification_participants"]  # the voters' batch of marks among them
     assert all(live[t] for t in ("posts", "dialogs", "poll_tallies", "audit_entries", "decisions"))
     assert all(
         live[t]

@@ -397,22 +397,23 @@ class FocusGroupFeed:
                 viewer,
                 position,
             )
-            shown_since = await conn.fetchval(
-                "SELECT coalesce(max(position), 0) FROM focus_group_feed WHERE tenant_id = $1"
-                " AND group_id = $2 AND event IN ('created', 'changed') AND visible"
-                " AND position <= $3",
-                tenant_id,
-                group.id,
-                position,
-            )
-            others = await conn.fetch(
-                f"{_FEED} AND f.event IN ('answer', 'marked') AND f.position > $3"
-                " AND f.position <= $4 AND f.person_id IS DISTINCT FROM $5 ORDER BY f.position",
-                tenant_id,
-                group.id,
-                shown_since,
-                position,
-                viewer,
+            everyone = group.answers_visible_before_answering if visible is None else visible
+            # the others' answers withheld since the group last showed them (none while it does)
+            others = (
+                []
+                if everyone
+                else await conn.fetch(
+                    f"{_FEED} AND f.event IN ('answer', 'marked') AND f.position > ("
+                    "SELECT coalesce(max(position), 0) FROM focus_group_feed WHERE tenant_id = $1"
+                    " AND group_id = $2 AND event IN ('created', 'changed') AND visible"
+                    " AND position <= $4)"
+                    " AND f.position <= $4 AND f.person_id IS DISTINCT FROM $3"
+                    " ORDER BY f.position",
+                    tenant_id,
+                    group.id,
+                    viewer,
+                    position,
+                )
             )
             held = await conn.fetch(
                 f"{_FEED} AND f.event = 'released' AND NOT f.cancelled AND f.position <= $3"
@@ -424,9 +425,8 @@ class FocusGroupFeed:
                 moment(mark[0]),
                 mark[1],
             )
-        everyone = group.answers_visible_before_answering if visible is None else visible
         done = {r["target_id"] for r in answered}
-        withheld = [] if everyone else [_entry(group, row) for row in _rows(others)]
+        withheld = [_entry(group, row) for row in _rows(others)]
         return Start(
             everyone=everyone,
             answered=done,
